@@ -1,0 +1,41 @@
+// What every command shares: global options, the engine, and one place that
+// turns failures into one clear line (a stack only with --verbose) and an exit code.
+import * as path from 'node:path';
+import { StrataError } from '../core/index.js';
+import { Engine } from '../engine/index.js';
+
+export interface GlobalOptions {
+  project?: string;
+  verbose?: boolean;
+}
+
+export const EXIT_OK = 0;
+export const EXIT_FAILURE = 1;
+export const EXIT_USAGE = 2;
+
+export function projectDir(options: GlobalOptions): string {
+  return path.resolve(options.project ?? process.cwd());
+}
+
+/** Runs `fn` with an engine, closing it afterwards. */
+export async function withEngine<T>(fn: (engine: Engine) => Promise<T>): Promise<T> {
+  const engine = await Engine.create({ tempDirectory: process.env.STRATA_TEMP_DIR });
+  try {
+    return await fn(engine);
+  } finally {
+    engine.close();
+  }
+}
+
+/** Prints an error the way every command does, and returns the exit code. */
+export function reportError(err: unknown, verbose: boolean): number {
+  const message = err instanceof Error ? err.message : String(err);
+  process.stderr.write(`error: ${message.trim()}\n`);
+  if (verbose && err instanceof Error && err.stack) {
+    process.stderr.write(`${err.stack}\n`);
+    if (err.cause instanceof Error && err.cause.stack) process.stderr.write(`caused by: ${err.cause.stack}\n`);
+  } else if (!(err instanceof StrataError)) {
+    process.stderr.write('(run with --verbose for details)\n');
+  }
+  return err instanceof StrataError && err.code === 'USAGE' ? EXIT_USAGE : EXIT_FAILURE;
+}

@@ -1,0 +1,45 @@
+// The strata command line: one file per command, wired here.
+import { Command, CommanderError } from 'commander';
+import { EXIT_OK, EXIT_USAGE, reportError, type GlobalOptions } from './context.js';
+import { registerDemo } from './demo.js';
+import { registerQuery } from './query.js';
+import { registerTable } from './table.js';
+
+export function buildProgram(): Command {
+  const program = new Command();
+  program
+    .name('strata')
+    .description('A lakehouse for sales analytics on one machine: Delta Lake tables, Lakeflow SQL pipelines, DuckDB compute.')
+    .version('0.1.0')
+    .option('--project <dir>', 'the project folder (default: the current folder)')
+    .option('--verbose', 'show stack traces and details on errors')
+    .showHelpAfterError('(run with --help for usage)')
+    .addHelpText('after', `\nExample:\n  $ strata query "SELECT * FROM delta_scan('lake/gold/monthly_sales') LIMIT 10"`);
+  const globals = () => program.opts<GlobalOptions>();
+  registerQuery(program, globals);
+  registerTable(program, globals);
+  registerDemo(program);
+  // Every subcommand reports usage errors instead of exiting on its own.
+  const exitOverride = (cmd: Command) => {
+    cmd.exitOverride();
+    cmd.commands.forEach(exitOverride);
+  };
+  exitOverride(program);
+  return program;
+}
+
+/** Runs the CLI and exits with 0 (success), 1 (failure) or 2 (usage error). */
+export async function main(argv: string[]): Promise<void> {
+  const program = buildProgram();
+  let code = EXIT_OK;
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      code = err.exitCode === 0 || err.code === 'commander.helpDisplayed' || err.code === 'commander.version' ? EXIT_OK : EXIT_USAGE;
+    } else {
+      code = reportError(err, Boolean(program.opts<GlobalOptions>().verbose) || process.argv.includes('--verbose'));
+    }
+  }
+  process.exitCode = code;
+}

@@ -1,0 +1,60 @@
+// strata query "<sql>": DuckDB SQL with delta_scan, printed or written to a file.
+import { promises as fs } from 'node:fs';
+import type { Command } from 'commander';
+import { StrataError } from '../core/index.js';
+import { quoteLiteral } from '../engine/index.js';
+import { executeQuery } from '../sql/index.js';
+import { projectDir, withEngine, type GlobalOptions } from './context.js';
+import { render, type OutputFormat } from './output.js';
+
+interface QueryOptions {
+  format: string;
+  output?: string;
+  maxRows: string;
+}
+
+const FORMATS = ['table', 'csv', 'json', 'parquet'];
+
+export function registerQuery(program: Command, globals: () => GlobalOptions): void {
+  program
+    .command('query')
+    .description('run SQL (DuckDB SQL; delta_scan(path) reads a Delta table)')
+    .argument('<sql>', 'the SQL to run')
+    .option('-f, --format <format>', `output format: ${FORMATS.join(', ')}`, 'table')
+    .option('-o, --output <file>', 'write the result to a file (required for parquet)')
+    .option('--max-rows <n>', 'rows shown by the table format', '100')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ strata query "SELECT count(*) FROM delta_scan('lake/silver/orders')"
+  $ strata query "SELECT * FROM delta_scan('lake/gold/sales', version => 3)" --format csv
+  $ strata query "SELECT * FROM delta_scan('lake/gold/sales')" --format parquet --output sales.parquet`,
+    )
+    .action(async (sql: string, options: QueryOptions) => {
+      const format = options.format.toLowerCase();
+      if (!FORMATS.includes(format)) throw new StrataError('USAGE', `unknown --format '${options.format}' (use ${FORMATS.join(', ')})`);
+      if (format === 'parquet' && !options.output) throw new StrataError('USAGE', '--format parquet needs --output FILE');
+      const maxRows = Number(options.maxRows);
+      if (!Number.isInteger(maxRows) || maxRows < 0) throw new StrataError('USAGE', `--max-rows must be a whole number, not '${options.maxRows}'`);
+      const baseDir = projectDir(globals());
+      await withEngine((engine) =>
+        engine.withSession(async (session) => {
+          if (format === 'parquet') {
+            const statement = sql.trim().replace(/;\s*$/, '');
+            await executeQuery(session, `COPY (${statement}) TO ${quoteLiteral(options.output!)} (FORMAT parquet)`, { baseDir });
+            process.stderr.write(`wrote ${options.output}\n`);
+            return;
+          }
+          const result = await executeQuery(session, sql, { baseDir });
+          const text = render(result, format as OutputFormat, format === 'table' ? maxRows : Infinity);
+          if (options.output) {
+            await fs.writeFile(options.output, text);
+            process.stderr.write(`wrote ${result.rows.length} rows to ${options.output}\n`);
+          } else {
+            process.stdout.write(text);
+          }
+        }),
+      );
+    });
+}

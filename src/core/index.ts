@@ -1,0 +1,2 @@
+// core: errors and small shared helpers. Imports nothing of ours.
+export * from './errors.js';

@@ -1,0 +1,10 @@
+// delta: the Delta Lake protocol — log, replay, snapshots, scans.
+export * from './actions.js';
+export * from './schema.js';
+export * from './snapshot.js';
+export * from './log-segment.js';
+export { checkReadable, SUPPORTED_READER_FEATURES } from './protocol.js';
+export { canonicalPath } from './replay.js';
+export { planScan, type ScanPlan } from './scan.js';
+export { describeSnapshot, tableHistory, type TableDetail, type HistoryEntry } from './describe.js';
+export { pruneFiles, type Predicate, type Literal } from './prune.js';

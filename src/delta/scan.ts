@@ -1,0 +1,233 @@
+// A scan turns a snapshot into one DuckDB query over its live Parquet files:
+// data columns read (and renamed, under column mapping) from the files,
+// partition values injected as typed constants, deleted rows of deletion
+// vectors anti-joined away, and each column cast to its Delta type.
+//
+// Files with equal partition values are read by one read_parquet call, and the
+// groups are combined with UNION ALL, so DuckDB folds a filter on a partition
+// column to FALSE for other groups and never opens their files. Tables with
+// many partitions are read in one call and joined to a small table of partition
+// values instead, where our own pruning (prune.ts) does the skipping.
+import { promises as fs } from 'node:fs';
+import { StrataError } from '../core/index.js';
+import { quoteIdent, quoteLiteral, quoteStringList, type Session } from '../engine/index.js';
+import type { AddAction } from './actions.js';
+import { readDeletionVector } from './deletion-vector.js';
+import { partitionLiteral } from './partition-values.js';
+import { canonicalPath } from './replay.js';
+import { duckdbType, physicalName, type ColumnMappingMode, type DeltaType, type StructField } from './schema.js';
+import type { Snapshot } from './snapshot.js';
+
+/** Above this many partition groups, read in one call and join partition values. */
+const MAX_UNION_GROUPS = 32;
+
+export interface ScanPlan {
+  /** A SELECT producing the table's rows with its logical column names and types. */
+  sql: string;
+  /** Temporary objects to drop when the query is done. */
+  cleanup: string[];
+  filesTotal: number;
+  filesScanned: number;
+}
+
+export interface ScanOptions {
+  /** Files to read (default: all live files); pruning happens before. */
+  files?: AddAction[];
+  /** A unique id for temporary objects of this scan. */
+  id: string;
+}
+
+interface ReadUnit {
+  files: AddAction[];
+  paths: string[];
+  partition: Record<string, string | null>;
+  withDv: boolean;
+}
+
+/** Plans the query that reads a snapshot. May create temporary tables (see cleanup). */
+export async function planScan(snapshot: Snapshot, session: Session, options: ScanOptions): Promise<ScanPlan> {
+  const files = options.files ?? snapshot.files;
+  const fields = snapshot.schema.fields;
+  const partitionSet = new Set(snapshot.partitionColumns);
+  const cleanup: string[] = [];
+  const plan = (sql: string): ScanPlan => ({ sql, cleanup, filesTotal: snapshot.files.length, filesScanned: files.length });
+  if (files.length === 0) {
+    const cols = fields.map((f) => `CAST(NULL AS ${duckdbType(f.type)}) AS ${quoteIdent(f.name)}`);
+    return plan(`SELECT ${cols.join(', ') || '1 AS "__empty"'} WHERE FALSE`);
+  }
+  const localPath = (add: AddAction) => canonicalPath(snapshot.store.root, add.path);
+  await checkFilesExist(snapshot, files.map(localPath));
+
+  const mode = snapshot.columnMapping;
+  const partKey = (f: StructField) => physicalName(f, mode);
+  const partFields = fields.filter((f) => partitionSet.has(f.name));
+  const units = new Map<string, ReadUnit>();
+  for (const add of files) {
+    const partition: Record<string, string | null> = {};
+    for (const f of partFields) partition[f.name] = add.partitionValues?.[partKey(f)] ?? null;
+    const withDv = Boolean(add.deletionVector);
+    const key = JSON.stringify([partition, withDv]);
+    const unit = units.get(key) ?? { files: [], paths: [], partition, withDv };
+    unit.files.push(add);
+    unit.paths.push(localPath(add));
+    units.set(key, unit);
+  }
+
+  let dvTable: string | undefined;
+  if (files.some((f) => f.deletionVector)) {
+    dvTable = `__strata_dv_${options.id}`;
+    await loadDeletionVectors(snapshot, session, dvTable, files.filter((f) => f.deletionVector), localPath);
+    cleanup.push(`DROP TABLE IF EXISTS temp.${quoteIdent(dvTable)}`);
+  }
+
+  if (units.size <= MAX_UNION_GROUPS || partFields.length === 0) {
+    const branches: string[] = [];
+    for (const unit of units.values()) {
+      const physical = await describeFiles(session, unit.paths, snapshot.table);
+      const cols = fields.map((f) => {
+        const expr = partitionSet.has(f.name)
+          ? partitionLiteral(unit.partition[f.name], f.type, snapshot.table, f.name)
+          : dataColumn(f, mode, physical);
+        return `${expr} AS ${quoteIdent(f.name)}`;
+      });
+      branches.push(`SELECT ${cols.join(', ')} FROM ${readParquet(unit.paths, unit.withDv)} AS __f${dvFilter(unit.withDv, dvTable)}`);
+    }
+    return plan(branches.join('\nUNION ALL\n'));
+  }
+
+  // Many partitions: one read, joined to the partition values by file name.
+  const pvTable = `__strata_pv_${options.id}`;
+  await loadPartitionValues(session, pvTable, partFields, [...units.values()], snapshot.table);
+  cleanup.push(`DROP TABLE IF EXISTS temp.${quoteIdent(pvTable)}`);
+  const branches: string[] = [];
+  for (const withDv of [false, true]) {
+    const parts = [...units.values()].filter((u) => u.withDv === withDv);
+    if (parts.length === 0) continue;
+    const paths = parts.flatMap((u) => u.paths);
+    const physical = await describeFiles(session, paths, snapshot.table);
+    const cols = fields.map((f) =>
+      `${partitionSet.has(f.name) ? `__pv.${quoteIdent(f.name)}` : dataColumn(f, mode, physical)} AS ${quoteIdent(f.name)}`,
+    );
+    branches.push(
+      `SELECT ${cols.join(', ')} FROM ${readParquet(paths, true)} AS __f JOIN temp.${quoteIdent(pvTable)} AS __pv ON __pv.__file = __f.filename${dvFilter(withDv, dvTable)}`,
+    );
+  }
+  return plan(branches.join('\nUNION ALL\n'));
+}
+
+function readParquet(paths: string[], withFileColumns: boolean): string {
+  const extra = withFileColumns ? ', filename = true, file_row_number = true' : '';
+  return `read_parquet(${quoteStringList(paths)}, union_by_name = true, hive_partitioning = false${extra})`;
+}
+
+function dvFilter(withDv: boolean, dvTable: string | undefined): string {
+  if (!withDv || !dvTable) return '';
+  return ` WHERE NOT EXISTS (SELECT 1 FROM temp.${quoteIdent(dvTable)} AS __dv WHERE __dv.path = __f.filename AND __dv.row_index = __f.file_row_number)`;
+}
+
+/** Physical column name → DuckDB type, across a group of files. */
+async function describeFiles(session: Session, paths: string[], table: string): Promise<Map<string, string>> {
+  try {
+    const rows = await session.rows<{ column_name: string; column_type: string }>(
+      `DESCRIBE SELECT * FROM read_parquet(${quoteStringList(paths)}, union_by_name = true, hive_partitioning = false)`,
+    );
+    return new Map(rows.map((r) => [r.column_name, r.column_type]));
+  } catch (err) {
+    const reason = err instanceof Error ? err.message.split('\n')[0] : String(err);
+    throw new StrataError('STORAGE', `table ${table}: cannot read data files: ${reason}`, { cause: err, context: { table } });
+  }
+}
+
+/** The expression that yields a data column with its Delta name and type. */
+function dataColumn(field: StructField, mode: ColumnMappingMode, physical: Map<string, string>): string {
+  const target = duckdbType(field.type);
+  const name = physicalName(field, mode);
+  const sourceType = physical.get(name);
+  if (sourceType === undefined) return `CAST(NULL AS ${target})`; // added after these files were written
+  const source = `__f.${quoteIdent(name)}`;
+  if (mode !== 'none' && needsRename(field.type, mode)) return `CAST(${renamed(source, field.type, mode, 0)} AS ${target})`;
+  if (field.type.kind === 'primitive' && field.type.name === 'timestamp' && /^TIMESTAMP(_NS|_MS|_S)?$/.test(sourceType)) {
+    // INT96 and other zone-less Parquet timestamps hold UTC instants.
+    return `timezone('UTC', CAST(${source} AS TIMESTAMP))`;
+  }
+  return normalizeType(sourceType) === normalizeType(target) ? source : `CAST(${source} AS ${target})`;
+}
+
+function normalizeType(type: string): string {
+  return type.replace(/"/g, '').replace(/\s+/g, ' ').toUpperCase();
+}
+
+/** Whether a nested type has fields whose physical names differ from their names. */
+function needsRename(type: DeltaType, mode: ColumnMappingMode): boolean {
+  switch (type.kind) {
+    case 'struct':
+      return type.fields.some((f) => physicalName(f, mode) !== f.name || needsRename(f.type, mode));
+    case 'array':
+      return needsRename(type.elementType, mode);
+    case 'map':
+      return needsRename(type.keyType, mode) || needsRename(type.valueType, mode);
+    default:
+      return false;
+  }
+}
+
+/** Rebuilds a nested value with logical field names from its physical one. */
+function renamed(source: string, type: DeltaType, mode: ColumnMappingMode, depth: number): string {
+  if (!needsRename(type, mode)) return source;
+  const v = `__e${depth}`;
+  switch (type.kind) {
+    case 'struct': {
+      const fields = type.fields.map(
+        (f) => `${quoteIdent(f.name)} := ${renamed(`${source}.${quoteIdent(physicalName(f, mode))}`, f.type, mode, depth + 1)}`,
+      );
+      return `CASE WHEN ${source} IS NULL THEN NULL ELSE struct_pack(${fields.join(', ')}) END`;
+    }
+    case 'array':
+      return `list_transform(${source}, lambda ${v}: ${renamed(v, type.elementType, mode, depth + 1)})`;
+    case 'map':
+      return `map_from_entries(list_transform(map_entries(${source}), lambda ${v}: {'key': ${renamed(`${v}.key`, type.keyType, mode, depth + 1)}, 'value': ${renamed(`${v}.value`, type.valueType, mode, depth + 1)}}))`;
+    default:
+      return source;
+  }
+}
+
+async function checkFilesExist(snapshot: Snapshot, paths: string[]): Promise<void> {
+  const batch = 64;
+  for (let i = 0; i < paths.length; i += batch) {
+    const slice = paths.slice(i, i + batch);
+    const stats = await Promise.all(slice.map((p) => fs.stat(p).catch(() => undefined)));
+    const missing = slice.find((_, j) => !stats[j]);
+    if (missing) {
+      throw new StrataError(
+        'STORAGE',
+        `table ${snapshot.table} version ${snapshot.version}: data file ${missing} is missing (deleted outside Delta, or vacuumed while still referenced)`,
+        { context: { table: snapshot.table, version: snapshot.version, file: missing } },
+      );
+    }
+  }
+}
+
+async function loadDeletionVectors(snapshot: Snapshot, session: Session, table: string, files: AddAction[], localPath: (a: AddAction) => string): Promise<void> {
+  await session.exec(`CREATE OR REPLACE TEMP TABLE ${quoteIdent(table)} (path VARCHAR, row_index BIGINT)`);
+  for (const add of files) {
+    const rows = await readDeletionVector(snapshot.store, add.deletionVector!, snapshot.table);
+    const path = quoteLiteral(localPath(add));
+    for (let i = 0; i < rows.length; i += 50_000) {
+      const chunk = Array.from(rows.subarray(i, i + 50_000), (r) => r.toString()).join(',');
+      await session.exec(`INSERT INTO temp.${quoteIdent(table)} SELECT ${path}, unnest([${chunk}]::BIGINT[])`);
+    }
+  }
+}
+
+async function loadPartitionValues(session: Session, table: string, fields: StructField[], units: ReadUnit[], tableName: string): Promise<void> {
+  const cols = fields.map((f) => `${quoteIdent(f.name)} ${duckdbType(f.type)}`);
+  await session.exec(`CREATE OR REPLACE TEMP TABLE ${quoteIdent(table)} (__file VARCHAR, ${cols.join(', ')})`);
+  const rows: string[] = [];
+  for (const unit of units) {
+    const values = fields.map((f) => partitionLiteral(unit.partition[f.name], f.type, tableName, f.name));
+    for (const p of unit.paths) rows.push(`(${[quoteLiteral(p), ...values].join(', ')})`);
+  }
+  for (let i = 0; i < rows.length; i += 1000) {
+    await session.exec(`INSERT INTO temp.${quoteIdent(table)} VALUES ${rows.slice(i, i + 1000).join(', ')}`);
+  }
+}

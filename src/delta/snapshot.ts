@@ -1,0 +1,177 @@
+// A snapshot: the state of a table at one version — protocol, metadata, schema
+// and live files — built from the newest checkpoint plus the commits after it.
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { StrataError } from '../core/index.js';
+import { sharedEngine, type Session } from '../engine/index.js';
+import { LocalStore, type ObjectStore } from '../storage/index.js';
+import type { AddAction, CommitInfo, DomainMetadataAction, MetadataAction, ProtocolAction, RemoveAction, TxnAction } from './actions.js';
+import { buildSegment, listLog, LOG_DIR, type LogListing, versionStem } from './log-segment.js';
+import { duckdbRowReader, readCheckpoint, readCommit, type ParquetRowReader } from './log-reader.js';
+import { checkReadable } from './protocol.js';
+import { applyActions, emptyState, findCommitInfo } from './replay.js';
+import { columnMappingMode, parseSchema, type ColumnMappingMode, type StructType } from './schema.js';
+
+export interface Snapshot {
+  /** The table as the user named it (for messages). */
+  readonly table: string;
+  readonly store: ObjectStore;
+  readonly version: number;
+  /** Commit timestamp of this version, ms since the epoch (undefined if unknown). */
+  readonly timestamp: number | undefined;
+  readonly protocol: ProtocolAction;
+  readonly metadata: MetadataAction;
+  readonly schema: StructType;
+  readonly partitionColumns: string[];
+  readonly columnMapping: ColumnMappingMode;
+  /** Live data files. */
+  readonly files: AddAction[];
+  /** Removed files not yet expired from the log. */
+  readonly tombstones: RemoveAction[];
+  readonly txns: Map<string, TxnAction>;
+  readonly domains: Map<string, DomainMetadataAction>;
+}
+
+export interface SnapshotOptions {
+  /** Read this version instead of the latest. */
+  version?: number;
+  /** Read the latest version committed at or before this time. */
+  timestamp?: string | number | Date;
+  /** DuckDB session for Parquet checkpoints (default: the process engine). */
+  session?: Session;
+  /** The store to read through (default: a LocalStore on the path). */
+  store?: ObjectStore;
+}
+
+/** Opens a store on a table path, with clear errors for missing or non-Delta folders. */
+export async function openTableStore(location: string): Promise<LocalStore> {
+  const root = location.startsWith('file:') ? new URL(location.replace(/^file:\/*/, 'file:///')).pathname : location;
+  const abs = path.resolve(root);
+  const st = await fs.stat(abs).catch(() => undefined);
+  if (!st) throw new StrataError('TABLE_NOT_FOUND', `no table at ${location}: the folder does not exist`, { context: { table: location } });
+  if (!st.isDirectory()) throw new StrataError('NOT_A_TABLE', `${location} is not a Delta table: it is a file, not a folder`, { context: { table: location } });
+  const log = await fs.stat(path.join(abs, LOG_DIR)).catch(() => undefined);
+  if (!log?.isDirectory()) {
+    throw new StrataError('NOT_A_TABLE', `${location} is not a Delta table: it has no ${LOG_DIR} folder`, { context: { table: location } });
+  }
+  return new LocalStore(abs);
+}
+
+/** Loads the snapshot of a table at the latest version, a version, or a timestamp. */
+export async function loadSnapshot(location: string, options: SnapshotOptions = {}): Promise<Snapshot> {
+  const store = options.store ?? (await openTableStore(location));
+  const table = location;
+  const listing = await listLog(store, table);
+  let version = options.version;
+  if (options.timestamp !== undefined) {
+    if (version !== undefined) throw new StrataError('USAGE', `table ${table}: give a version or a timestamp, not both`);
+    version = await versionAtTimestamp(store, listing, table, options.timestamp);
+  }
+  const run = async (reader: ParquetRowReader) => replaySegment(store, listing, table, version, reader);
+  if (options.session) return run(duckdbRowReader(options.session));
+  const engine = await sharedEngine();
+  return engine.withSession((session) => run(duckdbRowReader(session)));
+}
+
+async function replaySegment(
+  store: ObjectStore,
+  listing: LogListing,
+  table: string,
+  version: number | undefined,
+  reader: ParquetRowReader,
+): Promise<Snapshot> {
+  const segment = buildSegment(listing, table, version);
+  const state = emptyState();
+  if (segment.checkpoint) {
+    const actions = await readCheckpoint(store, segment.checkpoint.keys, reader, table);
+    applyActions(state, actions, store.root, segment.checkpoint.keys[0], table);
+    const name = `checkpoint ${versionStem(segment.checkpoint.version)}`;
+    if (!state.protocol) throw new StrataError('CHECKPOINT_INVALID', `table ${table}: ${name} has no protocol action`, { context: { table, version: segment.checkpoint.version } });
+    if (!state.metadata) throw new StrataError('CHECKPOINT_INVALID', `table ${table}: ${name} has no metaData action`, { context: { table, version: segment.checkpoint.version } });
+  }
+  let lastInfo: CommitInfo | undefined;
+  let lastModified: number | undefined;
+  for (const commit of segment.commits) {
+    const actions = await readCommit(store, commit.key, table);
+    applyActions(state, actions, store.root, commit.key, table);
+    lastInfo = findCommitInfo(actions);
+    lastModified = commit.modified;
+  }
+  if (segment.commits.length === 0) {
+    // The snapshot sits on a checkpoint; its commit may still be in the log.
+    const commit = listing.commits.find((c) => c.version === segment.version);
+    if (commit) {
+      lastInfo = findCommitInfo(await readCommit(store, commit.key, table));
+      lastModified = commit.modified;
+    }
+  }
+  if (!state.protocol) throw new StrataError('LOG_CORRUPT', `table ${table}: no protocol action found up to version ${segment.version}`, { context: { table, version: segment.version } });
+  if (!state.metadata) throw new StrataError('LOG_CORRUPT', `table ${table}: no metaData action found up to version ${segment.version}`, { context: { table, version: segment.version } });
+  checkReadable(table, state.protocol, state.metadata);
+  const metadata = { ...state.metadata, configuration: state.metadata.configuration ?? {}, partitionColumns: state.metadata.partitionColumns ?? [] };
+  return {
+    table,
+    store,
+    version: segment.version,
+    timestamp: commitTimestamp(lastInfo, lastModified),
+    protocol: state.protocol,
+    metadata,
+    schema: parseSchema(metadata.schemaString, table),
+    partitionColumns: metadata.partitionColumns,
+    columnMapping: columnMappingMode(metadata.configuration),
+    files: [...state.files.values()],
+    tombstones: [...state.tombstones.values()],
+    txns: state.txns,
+    domains: state.domains,
+  };
+}
+
+/** A commit's time: in-commit timestamp, else commitInfo.timestamp, else the file's mtime. */
+export function commitTimestamp(info: CommitInfo | undefined, modified: number | undefined): number | undefined {
+  const ict = info?.inCommitTimestamp;
+  if (typeof ict === 'number') return ict;
+  if (typeof info?.timestamp === 'number') return info.timestamp;
+  return modified === undefined ? undefined : Math.floor(modified);
+}
+
+/** Parses a user timestamp: ISO text (no zone = UTC), epoch ms, or a Date. */
+export function parseTimestamp(value: string | number | Date, table: string): number {
+  if (value instanceof Date) return value.getTime();
+  if (typeof value === 'number') return value;
+  const text = value.trim();
+  const iso = /^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?$/.test(text) ? `${text.replace(' ', 'T')}${text.length <= 10 ? 'T00:00:00' : ''}Z` : text;
+  const ms = Date.parse(iso);
+  if (Number.isNaN(ms)) throw new StrataError('USAGE', `table ${table}: '${value}' is not a timestamp (use 'YYYY-MM-DD HH:MM:SS', UTC)`, { context: { table } });
+  return ms;
+}
+
+/** The version current at a point in time: the last commit at or before it. */
+async function versionAtTimestamp(store: ObjectStore, listing: LogListing, table: string, at: string | number | Date): Promise<number> {
+  const ms = parseTimestamp(at, table);
+  const history = await commitTimestamps(store, listing, table);
+  let found: number | undefined;
+  for (const entry of history) if (entry.timestamp <= ms) found = entry.version;
+  if (found === undefined) {
+    const first = history[0];
+    throw new StrataError(
+      'VERSION_NOT_FOUND',
+      `table ${table}: no version exists at ${new Date(ms).toISOString()}; the earliest available version ${first?.version ?? 0} was committed at ${first ? new Date(first.timestamp).toISOString() : 'an unknown time'}`,
+      { context: { table } },
+    );
+  }
+  return found;
+}
+
+/** Commit timestamps of every commit still in the log, ascending by version. */
+export async function commitTimestamps(store: ObjectStore, listing: LogListing, table: string): Promise<{ version: number; timestamp: number }[]> {
+  const out: { version: number; timestamp: number }[] = [];
+  let previous = -Infinity;
+  for (const commit of listing.commits) {
+    const info = findCommitInfo(await readCommit(store, commit.key, table));
+    // Like Spark, keep timestamps monotonic so that time travel is well defined.
+    const ts = Math.max(commitTimestamp(info, commit.modified) ?? 0, previous + 1);
+    out.push({ version: commit.version, timestamp: ts });
+    previous = ts;
+  }
+  return out;
+}

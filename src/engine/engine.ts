@@ -1,0 +1,129 @@
+// The DuckDB adapter: one instance per process, connections closed in finally,
+// results as plain rows, engine failures wrapped in typed errors.
+import { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import { StrataError, UserSqlError } from '../core/index.js';
+
+export interface EngineSettings {
+  /** Worker threads; default: DuckDB's (all cores). */
+  threads?: number;
+  /** e.g. '4GB'; default: DuckDB's (80% of RAM). */
+  memoryLimit?: string;
+  /** Where DuckDB spills; default: DuckDB's. */
+  tempDirectory?: string;
+  /** Session time zone; Delta timestamps are instants, shown in this zone. Default UTC. */
+  timeZone?: string;
+}
+
+export interface ColumnInfo {
+  name: string;
+  /** DuckDB's type text, e.g. `DECIMAL(12,2)`, `STRUCT(a INTEGER)`. */
+  type: string;
+}
+
+/** A fully read result: column names, types and rows as JSON-safe values. */
+export interface QueryResult {
+  columns: ColumnInfo[];
+  /** Values as JSON: numbers where exact, big integers and decimals as strings, nested as objects. */
+  rows: unknown[][];
+}
+
+/** Runs SQL on one DuckDB connection. */
+export interface Session {
+  /** Runs statements, discarding results. */
+  exec(sql: string): Promise<void>;
+  /** Runs a statement and returns the whole result as JSON-safe values. */
+  query(sql: string): Promise<QueryResult>;
+  /** Runs a statement and returns rows as objects keyed by column name. */
+  rows<T = Record<string, unknown>>(sql: string): Promise<T[]>;
+  /** The native connection, for appenders and streaming. */
+  readonly connection: DuckDBConnection;
+}
+
+export class Engine {
+  private constructor(
+    private readonly instance: DuckDBInstance,
+    readonly settings: EngineSettings,
+  ) {}
+
+  /** Opens an in-memory engine with the given settings; built-in extensions only. */
+  static async create(settings: EngineSettings = {}): Promise<Engine> {
+    const options: Record<string, string> = {
+      autoinstall_known_extensions: 'false',
+      autoload_known_extensions: 'false',
+    };
+    if (settings.threads !== undefined) options.threads = String(settings.threads);
+    if (settings.memoryLimit !== undefined) options.memory_limit = settings.memoryLimit;
+    if (settings.tempDirectory !== undefined) options.temp_directory = settings.tempDirectory;
+    const instance = await DuckDBInstance.create(':memory:', options);
+    return new Engine(instance, settings);
+  }
+
+  /** Opens a session (connection) and closes it after `fn`, whatever happens. */
+  async withSession<T>(fn: (session: Session) => Promise<T>): Promise<T> {
+    const connection = await this.instance.connect();
+    try {
+      const session = new DuckSession(connection);
+      await session.exec(`SET TimeZone = '${(this.settings.timeZone ?? 'UTC').replace(/'/g, "''")}'`);
+      return await fn(session);
+    } finally {
+      connection.closeSync();
+    }
+  }
+
+  close(): void {
+    this.instance.closeSync();
+  }
+}
+
+class DuckSession implements Session {
+  constructor(readonly connection: DuckDBConnection) {}
+
+  async exec(sql: string): Promise<void> {
+    try {
+      await this.connection.run(sql);
+    } catch (err) {
+      throw wrapEngineError(err);
+    }
+  }
+
+  async query(sql: string): Promise<QueryResult> {
+    try {
+      const reader = await this.connection.runAndReadAll(sql);
+      const names = reader.columnNames();
+      const types = reader.columnTypes();
+      return {
+        columns: names.map((name, i) => ({ name, type: types[i].toString() })),
+        rows: reader.getRowsJson() as unknown[][],
+      };
+    } catch (err) {
+      throw wrapEngineError(err);
+    }
+  }
+
+  async rows<T = Record<string, unknown>>(sql: string): Promise<T[]> {
+    try {
+      const reader = await this.connection.runAndReadAll(sql);
+      return reader.getRowObjectsJS() as T[];
+    } catch (err) {
+      throw wrapEngineError(err);
+    }
+  }
+}
+
+/** DuckDB's messages are already clear ("Binder Error: ..."); keep them, typed. */
+export function wrapEngineError(err: unknown): StrataError {
+  if (err instanceof StrataError) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  if (/^(Parser|Binder|Catalog|Conversion|Invalid Input|Constraint|Not implemented|Out of Range) Error/i.test(message)) {
+    return new UserSqlError(message, { cause: err });
+  }
+  return new StrataError('SQL_ERROR', message, { cause: err });
+}
+
+let shared: Promise<Engine> | undefined;
+
+/** The process-wide engine, created on first use. */
+export function sharedEngine(settings: EngineSettings = {}): Promise<Engine> {
+  shared ??= Engine.create(settings);
+  return shared;
+}

@@ -1,0 +1,3 @@
+// engine: the DuckDB adapter and SQL quoting.
+export * from './engine.js';
+export * from './quote.js';

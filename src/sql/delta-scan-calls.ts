@@ -1,0 +1,71 @@
+// Finding delta_scan('<path>'[, version => N | timestamp => '...']) in SQL text,
+// the name DuckDB's own delta extension uses, so queries carry over.
+import { UserSqlError } from '../core/index.js';
+import { isKeyword, lineColumn, tokenize, type Token } from './tokenizer.js';
+
+export interface DeltaScanCall {
+  path: string;
+  version?: number;
+  timestamp?: string;
+  /** Text range of the call, `delta_scan` to the closing parenthesis. */
+  start: number;
+  end: number;
+  /** Whether an alias follows the call. */
+  hasAlias: boolean;
+}
+
+/** Words that can follow a table reference and are not an alias. */
+const NOT_ALIAS = new Set([
+  'where', 'join', 'inner', 'left', 'right', 'full', 'outer', 'cross', 'natural', 'positional', 'asof', 'anti', 'semi',
+  'on', 'using', 'group', 'order', 'limit', 'offset', 'union', 'except', 'intersect', 'having', 'window', 'qualify',
+  'tablesample', 'using', 'returning', 'lateral', 'pivot', 'unpivot', 'with', 'fetch', 'for', 'then', 'when', 'else', 'end',
+]);
+
+export function findDeltaScanCalls(sql: string): DeltaScanCall[] {
+  const tokens = tokenize(sql);
+  const calls: DeltaScanCall[] = [];
+  for (let i = 0; i < tokens.length; i++) {
+    if (!isKeyword(tokens[i], 'delta_scan') || tokens[i + 1]?.text !== '(') continue;
+    if (tokens[i - 1]?.text === '.') continue; // some_schema.delta_scan: not ours
+    const call = parseCall(sql, tokens, i);
+    calls.push(call.call);
+    i = call.next - 1;
+  }
+  return calls;
+}
+
+function parseCall(sql: string, tokens: Token[], at: number): { call: DeltaScanCall; next: number } {
+  const fail = (token: Token | undefined, what: string): never => {
+    const pos = lineColumn(sql, token?.start ?? sql.length);
+    throw new UserSqlError(`delta_scan at line ${pos.line}, column ${pos.column}: ${what}`);
+  };
+  let i = at + 2;
+  const pathToken = tokens[i];
+  if (pathToken?.kind !== 'string') fail(pathToken, "the first argument must be the table path as a string literal, e.g. delta_scan('lake/silver/orders')");
+  const call: DeltaScanCall = { path: pathToken.value, start: tokens[at].start, end: 0, hasAlias: false };
+  i++;
+  while (tokens[i]?.text === ',') {
+    const name = tokens[i + 1];
+    const arrow = tokens[i + 2];
+    const value = tokens[i + 3];
+    if (!name || name.kind !== 'ident' || (arrow?.text !== '=>' && arrow?.text !== ':=')) fail(name, 'expected a named argument such as version => 3');
+    const key = name.value.toLowerCase();
+    if (key === 'version') {
+      if (value?.kind !== 'number' || !/^\d+$/.test(value.text)) fail(value, 'version must be a whole number');
+      call.version = Number(value.text);
+    } else if (key === 'timestamp') {
+      if (value?.kind !== 'string') fail(value, "timestamp must be a string literal, e.g. timestamp => '2026-01-31 12:00:00'");
+      call.timestamp = value.value;
+    } else {
+      fail(name, `unknown argument '${name.value}' (delta_scan takes version => N or timestamp => '...')`);
+    }
+    i += 4;
+  }
+  if (tokens[i]?.text !== ')') fail(tokens[i], 'expected )');
+  call.end = tokens[i].end;
+  const after = tokens[i + 1];
+  call.hasAlias =
+    after !== undefined &&
+    (isKeyword(after, 'as') || after.kind === 'quoted' || (after.kind === 'ident' && !NOT_ALIAS.has(after.value.toLowerCase())));
+  return { call, next: i + 1 };
+}

@@ -1,0 +1,101 @@
+// A small SQL tokenizer: enough to find and rewrite our extensions (delta_scan,
+// Spark statements) in text that DuckDB then parses for real. It knows strings,
+// quoted identifiers, comments and numbers, so a keyword inside a string or a
+// comment is never mistaken for one.
+
+export type TokenKind = 'ident' | 'quoted' | 'string' | 'number' | 'op' | 'punct';
+
+export interface Token {
+  kind: TokenKind;
+  /** The token's text as written. */
+  text: string;
+  /** For strings and quoted identifiers: the unescaped value. For idents: as written. */
+  value: string;
+  start: number;
+  end: number;
+}
+
+export class SqlSyntaxError extends Error {
+  constructor(message: string, readonly offset: number) {
+    super(message);
+  }
+}
+
+/** Tokens of `sql`, comments and whitespace left out. */
+export function tokenize(sql: string): Token[] {
+  const tokens: Token[] = [];
+  let i = 0;
+  const n = sql.length;
+  while (i < n) {
+    const ch = sql[i];
+    if (/\s/.test(ch)) {
+      i++;
+    } else if (ch === '-' && sql[i + 1] === '-') {
+      while (i < n && sql[i] !== '\n') i++;
+    } else if (ch === '/' && sql[i + 1] === '*') {
+      const close = sql.indexOf('*/', i + 2);
+      if (close < 0) throw new SqlSyntaxError('unterminated comment', i);
+      i = close + 2;
+    } else if (ch === "'" || ((ch === 'E' || ch === 'e') && sql[i + 1] === "'")) {
+      const start = i;
+      if (ch !== "'") i++;
+      const { value, end } = readQuoted(sql, i, "'");
+      tokens.push({ kind: 'string', text: sql.slice(start, end), value, start, end });
+      i = end;
+    } else if (ch === '"' || ch === '`') {
+      const { value, end } = readQuoted(sql, i, ch);
+      tokens.push({ kind: 'quoted', text: sql.slice(i, end), value, start: i, end });
+      i = end;
+    } else if (/[0-9]/.test(ch) || (ch === '.' && /[0-9]/.test(sql[i + 1] ?? ''))) {
+      const m = /^(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?/.exec(sql.slice(i))!;
+      tokens.push({ kind: 'number', text: m[0], value: m[0], start: i, end: i + m[0].length });
+      i += m[0].length;
+    } else if (/[A-Za-z_\u0080-\uffff]/.test(ch)) {
+      const m = /^[A-Za-z_\u0080-\uffff][A-Za-z0-9_$\u0080-\uffff]*/.exec(sql.slice(i))!;
+      tokens.push({ kind: 'ident', text: m[0], value: m[0], start: i, end: i + m[0].length });
+      i += m[0].length;
+    } else {
+      const two = sql.slice(i, i + 2);
+      if (['=>', '::', '<=', '>=', '<>', '!=', '||', ':='].includes(two)) {
+        tokens.push({ kind: 'op', text: two, value: two, start: i, end: i + 2 });
+        i += 2;
+      } else {
+        tokens.push({ kind: /[(),;.[\]{}]/.test(ch) ? 'punct' : 'op', text: ch, value: ch, start: i, end: i + 1 });
+        i++;
+      }
+    }
+  }
+  return tokens;
+}
+
+function readQuoted(sql: string, start: number, quote: string): { value: string; end: number } {
+  let i = start + 1;
+  let value = '';
+  for (;;) {
+    if (i >= sql.length) throw new SqlSyntaxError(`unterminated ${quote === "'" ? 'string' : 'quoted identifier'}`, start);
+    const ch = sql[i];
+    if (ch === quote) {
+      if (sql[i + 1] === quote) {
+        value += quote;
+        i += 2;
+        continue;
+      }
+      return { value, end: i + 1 };
+    }
+    value += ch;
+    i++;
+  }
+}
+
+/** Case-insensitive keyword test on an identifier token. */
+export function isKeyword(token: Token | undefined, word: string): boolean {
+  return token !== undefined && token.kind === 'ident' && token.value.toLowerCase() === word.toLowerCase();
+}
+
+/** Line and column (1-based) of an offset, for messages. */
+export function lineColumn(sql: string, offset: number): { line: number; column: number } {
+  const before = sql.slice(0, offset);
+  const line = before.split('\n').length;
+  const column = offset - before.lastIndexOf('\n');
+  return { line, column };
+}

@@ -1,0 +1,3 @@
+// storage: the object-store interface and the local filesystem store.
+export * from './object-store.js';
+export * from './local-store.js';
