@@ -70,11 +70,12 @@ function timestampText(raw: string, withZone: boolean): string {
   return `${text}+00`;
 }
 
-/** Binary partition values are strings whose code points are the bytes. */
+/**
+ * Binary partition values: Spark writes the bytes as a string, and a reader
+ * gets them back as that string's UTF-8 bytes (so '😈' is F0 9F 98 88).
+ */
 function binaryHex(raw: string): string {
-  let hex = '';
-  for (const ch of raw) hex += (ch.codePointAt(0)! & 0xff).toString(16).padStart(2, '0');
-  return hex;
+  return Buffer.from(raw, 'utf8').toString('hex');
 }
 
 function bad(table: string, column: string, raw: string, type: DeltaType): StrataError {

@@ -32,6 +32,9 @@ const PRIMITIVES = new Set<string>([
 /** Parses `metaData.schemaString`. */
 export function parseSchema(schemaString: string, table: string): StructType {
   let json: unknown;
+  if (typeof schemaString !== 'string') {
+    throw new StrataError('LOG_CORRUPT', `table ${table}: metaData has no schemaString`, { context: { table } });
+  }
   try {
     json = JSON.parse(schemaString);
   } catch (err) {

@@ -41,26 +41,28 @@ export interface SnapshotOptions {
   session?: Session;
   /** The store to read through (default: a LocalStore on the path). */
   store?: ObjectStore;
+  /** How messages name the table (default: the location). */
+  name?: string;
 }
 
 /** Opens a store on a table path, with clear errors for missing or non-Delta folders. */
-export async function openTableStore(location: string): Promise<LocalStore> {
+export async function openTableStore(location: string, name = location): Promise<LocalStore> {
   const root = location.startsWith('file:') ? new URL(location.replace(/^file:\/*/, 'file:///')).pathname : location;
   const abs = path.resolve(root);
   const st = await fs.stat(abs).catch(() => undefined);
-  if (!st) throw new StrataError('TABLE_NOT_FOUND', `no table at ${location}: the folder does not exist`, { context: { table: location } });
-  if (!st.isDirectory()) throw new StrataError('NOT_A_TABLE', `${location} is not a Delta table: it is a file, not a folder`, { context: { table: location } });
+  if (!st) throw new StrataError('TABLE_NOT_FOUND', `no table at ${name}: the folder does not exist`, { context: { table: name } });
+  if (!st.isDirectory()) throw new StrataError('NOT_A_TABLE', `${name} is not a Delta table: it is a file, not a folder`, { context: { table: name } });
   const log = await fs.stat(path.join(abs, LOG_DIR)).catch(() => undefined);
   if (!log?.isDirectory()) {
-    throw new StrataError('NOT_A_TABLE', `${location} is not a Delta table: it has no ${LOG_DIR} folder`, { context: { table: location } });
+    throw new StrataError('NOT_A_TABLE', `${name} is not a Delta table: it has no ${LOG_DIR} folder`, { context: { table: name } });
   }
   return new LocalStore(abs);
 }
 
 /** Loads the snapshot of a table at the latest version, a version, or a timestamp. */
 export async function loadSnapshot(location: string, options: SnapshotOptions = {}): Promise<Snapshot> {
-  const store = options.store ?? (await openTableStore(location));
-  const table = location;
+  const table = options.name ?? location;
+  const store = options.store ?? (await openTableStore(location, table));
   const listing = await listLog(store, table);
   let version = options.version;
   if (options.timestamp !== undefined) {
@@ -109,6 +111,7 @@ async function replaySegment(
   if (!state.metadata) throw new StrataError('LOG_CORRUPT', `table ${table}: no metaData action found up to version ${segment.version}`, { context: { table, version: segment.version } });
   checkReadable(table, state.protocol, state.metadata);
   const metadata = { ...state.metadata, configuration: state.metadata.configuration ?? {}, partitionColumns: state.metadata.partitionColumns ?? [] };
+  let schema: StructType | undefined;
   return {
     table,
     store,
@@ -116,7 +119,10 @@ async function replaySegment(
     timestamp: commitTimestamp(lastInfo, lastModified),
     protocol: state.protocol,
     metadata,
-    schema: parseSchema(metadata.schemaString, table),
+    // Parsed on first use: log-only tools (history, file listings) need no schema.
+    get schema() {
+      return (schema ??= parseSchema(metadata.schemaString, table));
+    },
     partitionColumns: metadata.partitionColumns,
     columnMapping: columnMappingMode(metadata.configuration),
     files: [...state.files.values()],

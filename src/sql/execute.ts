@@ -4,7 +4,7 @@
 import * as path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { quoteIdent, type QueryResult, type Session } from '../engine/index.js';
-import { loadSnapshot, planScan, pruneFiles, type Snapshot } from '../delta/index.js';
+import { loadSnapshot, planScan, pruneFiles } from '../delta/index.js';
 import { findDeltaScanCalls } from './delta-scan-calls.js';
 import { extractScanPredicates } from './predicates.js';
 
@@ -34,10 +34,10 @@ export async function executeQuery(session: Session, sql: string, options: Execu
     let cursor = 0;
     for (const [n, call] of calls.entries()) {
       const location = path.resolve(options.baseDir ?? process.cwd(), call.path);
-      const snapshot = await loadSnapshot(location, { version: call.version, timestamp: call.timestamp, session });
+      const snapshot = await loadSnapshot(location, { version: call.version, timestamp: call.timestamp, session, name: call.path });
       const view = `__strata_scan_${id}_${n}`;
       const files = pruneFiles(snapshot, predicates.get(call.start));
-      const scan = await planScan(displayed(snapshot, call.path), session, { id: `${id}_${n}`, files });
+      const scan = await planScan(snapshot, session, { id: `${id}_${n}`, files });
       options.onScan?.({ table: call.path, version: snapshot.version, filesTotal: scan.filesTotal, filesScanned: scan.filesScanned });
       cleanup.push(...scan.cleanup);
       await session.exec(`CREATE TEMP VIEW ${quoteIdent(view)} AS ${scan.sql}`);
@@ -50,9 +50,4 @@ export async function executeQuery(session: Session, sql: string, options: Execu
   } finally {
     for (const statement of cleanup) await session.exec(statement).catch(() => undefined);
   }
-}
-
-/** Messages name the table as the user wrote it. */
-function displayed(snapshot: Snapshot, name: string): Snapshot {
-  return { ...snapshot, table: name };
 }
