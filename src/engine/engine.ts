@@ -91,10 +91,19 @@ class DuckSession implements Session {
       const reader = await this.connection.runAndReadAll(sql);
       const names = reader.columnNames();
       const types = reader.columnTypes();
-      return {
-        columns: names.map((name, i) => ({ name, type: types[i].toString() })),
-        rows: reader.getRowsJson() as unknown[][],
-      };
+      const columns = names.map((name, i) => ({ name, type: types[i].toString() }));
+      const rows = reader.getRowsJson() as unknown[][];
+      // Big integers come as strings; give numbers where they are exact.
+      const wide = columns.map((c, i) => (/^(BIGINT|HUGEINT|UBIGINT|UHUGEINT)$/.test(c.type) ? i : -1)).filter((i) => i >= 0);
+      if (wide.length > 0) {
+        for (const row of rows) {
+          for (const i of wide) {
+            const v = row[i];
+            if (typeof v === 'string' && Number.isSafeInteger(Number(v))) row[i] = Number(v);
+          }
+        }
+      }
+      return { columns, rows };
     } catch (err) {
       throw wrapEngineError(err);
     }

@@ -42,12 +42,27 @@ function visit(node: unknown, out: Map<number, Predicate>): void {
   for (const value of Object.values(n)) if (value && typeof value === 'object') visit(value, out);
 }
 
-/** delta_scan table functions directly in a FROM clause (through joins). */
+/**
+ * delta_scan table functions directly in a FROM clause, through joins — but
+ * never on the side of an outer join that gets NULL-filled, where reading fewer
+ * files would change which rows come out unmatched.
+ */
 function scansIn(from: Node): { alias: string; location: number }[] {
   if (from.type === 'TABLE_FUNCTION' && from.function?.function_name?.toLowerCase() === 'delta_scan') {
     return [{ alias: from.alias ?? '', location: from.function.query_location }];
   }
-  if (from.type === 'JOIN') return [...scansIn(from.left), ...scansIn(from.right)];
+  if (from.type === 'JOIN' && (from.ref_type === 'REGULAR' || from.ref_type === 'CROSS')) {
+    switch (from.join_type) {
+      case 'INNER':
+        return [...scansIn(from.left), ...scansIn(from.right)];
+      case 'LEFT':
+        return scansIn(from.left);
+      case 'RIGHT':
+        return scansIn(from.right);
+      default:
+        return [];
+    }
+  }
   return [];
 }
 

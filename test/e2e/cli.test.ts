@@ -1,0 +1,136 @@
+// The strata CLI as users run it: the built bin, real Delta tables written by
+// Spark (the shared conformance corpus), real files out.
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const BIN = path.resolve('bin/strata.js');
+const CORPUS = path.resolve(process.env.STRATA_CONFORMANCE_DIR ?? '../shared/conformance/delta');
+const table = (id: string) => path.join(CORPUS, id, 'delta');
+const tmp = mkdtempSync(path.join(tmpdir(), 'strata-cli-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+async function strata(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { cwd: tmp });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+describe('strata query', () => {
+  it('prints a table of a Spark-written partitioned table, NULL partition included', async () => {
+    const r = await strata('query', `SELECT letter, number FROM delta_scan('${table('dat/basic_partitioned')}') ORDER BY number`);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/│ letter\s+│ number │/);
+    expect(r.stdout).toMatch(/│ NULL\s+│\s+6 │/);
+    expect(r.stdout).toMatch(/6 rows/);
+  });
+
+  it('reads an older version with version => N', async () => {
+    const r = await strata('query', `SELECT count(*) AS n FROM delta_scan('${table('dat/basic_append')}', version => 0)`, '--format', 'json');
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual({ n: 3 });
+  });
+
+  it('writes CSV with a header, one line per row', async () => {
+    const r = await strata('query', `SELECT letter, number FROM delta_scan('${table('dat/basic_partitioned')}') WHERE letter = 'a' ORDER BY number`, '--format', 'csv');
+    expect(r.stdout).toBe('letter,number\na,1\na,4\n');
+  });
+
+  it('writes JSON lines and Parquet files', async () => {
+    const out = path.join(tmp, 'out.parquet');
+    const r = await strata('query', `SELECT * FROM delta_scan('${table('dat/basic_append')}')`, '--format', 'parquet', '--output', out);
+    expect(r.code).toBe(0);
+    const back = await strata('query', `SELECT count(*) AS n FROM read_parquet('${out}')`, '--format', 'json');
+    expect(JSON.parse(back.stdout)).toEqual({ n: 5 });
+  });
+
+  it('runs plain DuckDB statements such as COPY ... TO', async () => {
+    const out = path.join(tmp, 'copy.csv');
+    const r = await strata('query', `COPY (SELECT number FROM delta_scan('${table('dat/basic_append')}') ORDER BY number) TO '${out}' (HEADER false)`);
+    expect(r.code).toBe(0);
+    expect(readFileSync(out, 'utf8').trim().split('\n')).toEqual(['1', '2', '3', '4', '5']);
+  });
+
+  it('resolves relative table paths against --project', async () => {
+    const r = await strata('--project', CORPUS, 'query', `SELECT count(*) AS n FROM delta_scan('dat/basic_append/delta')`, '--format', 'json');
+    expect(JSON.parse(r.stdout)).toEqual({ n: 5 });
+  });
+
+  it('fails with one clear line and exit 1 for a missing table', async () => {
+    const r = await strata('query', `SELECT * FROM delta_scan('no/such/table')`);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe('error: no table at no/such/table: the folder does not exist\n');
+  });
+
+  it('names the refused feature for a protocol newer than supported', async () => {
+    const r = await strata('query', `SELECT * FROM delta_scan('${table('kernel-rs-golden/deltalog-invalid-protocol-version')}')`);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/requires Delta reader version 99/);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('adds the stack with --verbose', async () => {
+    const r = await strata('--verbose', 'query', `SELECT * FROM delta_scan('no/such/table')`);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/\n\s+at /);
+  });
+
+  it('reports bad SQL as the engine words it, exit 1', async () => {
+    const r = await strata('query', 'SELEC 1');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^error: Parser Error: syntax error at or near "SELEC"/);
+  });
+
+  it('exits 2 on a usage error', async () => {
+    expect((await strata('query')).code).toBe(2);
+    expect((await strata('query', 'SELECT 1', '--format', 'xml')).code).toBe(2);
+    expect((await strata('no-such-command')).code).toBe(2);
+  });
+});
+
+describe('strata table', () => {
+  it('describes schema, partitioning, protocol, files and version', async () => {
+    const r = await strata('table', 'describe', table('dat/basic_partitioned'));
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^version\s+1/m);
+    expect(r.stdout).toMatch(/^partitions letter$/m);
+    expect(r.stdout).toMatch(/^protocol\s+reader 1, writer 2$/m);
+    expect(r.stdout).toMatch(/^files\s+\d+ \(/m);
+    expect(r.stdout).toMatch(/^\s+letter\s+string\s+partition$/m);
+    expect(r.stdout).toMatch(/^\s+a_float\s+double$/m);
+  });
+
+  it('describes as JSON, with reader features', async () => {
+    const r = await strata('table', 'describe', table('kernel-rs-golden/basic-with-vacuum-protocol-check-feature'), '--json');
+    const detail = JSON.parse(r.stdout);
+    expect(detail.protocol).toMatchObject({ minReaderVersion: 3, minWriterVersion: 7 });
+    expect(detail.protocol.readerFeatures).toContain('vacuumProtocolCheck');
+    expect(detail.numRecords).toBe(100);
+  });
+
+  it('lists history newest first with operations and metrics', async () => {
+    const r = await strata('table', 'history', table('dat/basic_append'), '--json');
+    expect(r.code).toBe(0);
+    const entries = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(entries.map((e) => e.version)).toEqual([1, 0]);
+    expect(entries[0].operation).toBe('WRITE');
+    expect(entries[0].operationParameters.mode).toBe('Append');
+    expect(entries[0].timestamp).toMatch(/^\d{4}-\d{2}-\d{2}T/);
+  });
+
+  it('has --help with an example on every command', async () => {
+    for (const args of [['query'], ['table', 'describe'], ['table', 'history'], ['demo'], []]) {
+      const r = await strata(...args, '--help');
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(/Example/);
+    }
+  });
+});
