@@ -46,10 +46,25 @@ export function commitKey(version: number): string {
   return `${LOG_DIR}/${versionStem(version)}.json`;
 }
 
-/** Reads the log folder's listing into commits and complete checkpoints. */
-export async function listLog(store: ObjectStore, table: string): Promise<LogListing> {
-  const entries = await store.list(`${LOG_DIR}/`);
+/**
+ * Reads the log folder's listing into commits and complete checkpoints; with
+ * `fromVersion`, only the files of that version and later.
+ */
+export async function listLog(store: ObjectStore, table: string, fromVersion = 0): Promise<LogListing> {
+  const startAfter = fromVersion > 0 ? `${LOG_DIR}/${versionStem(fromVersion - 1)}.~` : undefined;
+  const entries = await store.list(`${LOG_DIR}/`, { startAfter });
   return parseListing(entries, table);
+}
+
+/** The version `_last_checkpoint` points at, if it exists and parses; only a hint. */
+export async function lastCheckpointHint(store: ObjectStore): Promise<number | undefined> {
+  try {
+    if (!(await store.head(`${LOG_DIR}/_last_checkpoint`))) return undefined;
+    const hint = JSON.parse(new TextDecoder().decode(await store.get(`${LOG_DIR}/_last_checkpoint`))) as { version?: unknown };
+    return typeof hint.version === 'number' && Number.isInteger(hint.version) && hint.version >= 0 ? hint.version : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 export function parseListing(entries: ObjectMeta[], table: string): LogListing {

@@ -6,7 +6,7 @@ import { StrataError } from '../core/index.js';
 import { sharedEngine, type Session } from '../engine/index.js';
 import { LocalStore, type ObjectStore } from '../storage/index.js';
 import type { AddAction, CommitInfo, DomainMetadataAction, MetadataAction, ProtocolAction, RemoveAction, TxnAction } from './actions.js';
-import { buildSegment, listLog, LOG_DIR, type LogListing, versionStem } from './log-segment.js';
+import { buildSegment, lastCheckpointHint, listLog, LOG_DIR, type LogListing, versionStem } from './log-segment.js';
 import { duckdbRowReader, readCheckpoint, readCommit, type ParquetRowReader } from './log-reader.js';
 import { checkReadable } from './protocol.js';
 import { applyActions, emptyState, findCommitInfo } from './replay.js';
@@ -63,16 +63,37 @@ export async function openTableStore(location: string, name = location): Promise
 export async function loadSnapshot(location: string, options: SnapshotOptions = {}): Promise<Snapshot> {
   const table = options.name ?? location;
   const store = options.store ?? (await openTableStore(location, table));
-  const listing = await listLog(store, table);
   let version = options.version;
+  let listing: LogListing | undefined;
   if (options.timestamp !== undefined) {
     if (version !== undefined) throw new StrataError('USAGE', `table ${table}: give a version or a timestamp, not both`);
+    listing = await listLog(store, table);
     version = await versionAtTimestamp(store, listing, table, options.timestamp);
+  } else {
+    listing = await listFromHint(store, table, version);
   }
+  listing ??= await listLog(store, table);
   const run = async (reader: ParquetRowReader) => replaySegment(store, listing, table, version, reader);
   if (options.session) return run(duckdbRowReader(options.session));
   const engine = await sharedEngine();
   return engine.withSession((session) => run(duckdbRowReader(session)));
+}
+
+/**
+ * A long log is listed from the checkpoint `_last_checkpoint` names, not from
+ * version 0. The hint is checked against the listing; if it is stale or wrong,
+ * the caller lists everything.
+ */
+async function listFromHint(store: ObjectStore, table: string, version: number | undefined): Promise<LogListing | undefined> {
+  const hint = await lastCheckpointHint(store);
+  if (hint === undefined || hint === 0 || (version !== undefined && version < hint)) return undefined;
+  try {
+    const listing = await listLog(store, table, hint);
+    buildSegment(listing, table, version);
+    return listing;
+  } catch {
+    return undefined;
+  }
 }
 
 async function replaySegment(

@@ -18,16 +18,16 @@ export class LocalStore implements LocalPathStore {
     return key === '' ? this.root : path.join(this.root, ...key.split('/'));
   }
 
-  async list(prefix: string): Promise<ObjectMeta[]> {
+  async list(prefix: string, options: { startAfter?: string } = {}): Promise<ObjectMeta[]> {
     // List the deepest folder the prefix names, then filter by the rest.
     const slash = prefix.lastIndexOf('/');
     const folder = slash >= 0 ? prefix.slice(0, slash) : '';
     const out: ObjectMeta[] = [];
-    await this.walk(folder, prefix, out);
+    await this.walk(folder, prefix, out, options.startAfter ?? '');
     return out;
   }
 
-  private async walk(folder: string, prefix: string, out: ObjectMeta[]): Promise<void> {
+  private async walk(folder: string, prefix: string, out: ObjectMeta[], startAfter: string): Promise<void> {
     let entries: import('node:fs').Dirent[];
     try {
       entries = await fs.readdir(this.localPath(folder), { withFileTypes: true });
@@ -38,8 +38,8 @@ export class LocalStore implements LocalPathStore {
     for (const entry of entries) {
       const key = folder === '' ? entry.name : `${folder}/${entry.name}`;
       if (entry.isDirectory()) {
-        if (prefix.startsWith(`${key}/`) || key.startsWith(prefix)) await this.walk(key, prefix, out);
-      } else if (entry.isFile() && key.startsWith(prefix) && !entry.name.startsWith('.strata-tmp-')) {
+        if (prefix.startsWith(`${key}/`) || key.startsWith(prefix)) await this.walk(key, prefix, out, startAfter);
+      } else if (entry.isFile() && key.startsWith(prefix) && key > startAfter && !entry.name.startsWith('.strata-tmp-')) {
         try {
           const st = await fs.stat(this.localPath(key));
           out.push({ key, size: st.size, modified: st.mtimeMs });

@@ -13,8 +13,12 @@ export interface ObjectMeta {
 export interface ObjectStore {
   /** A readable name for messages: the root path or URL. */
   readonly root: string;
-  /** Objects whose key starts with `prefix` (a folder prefix ends with '/'); no order promised. */
-  list(prefix: string): Promise<ObjectMeta[]>;
+  /**
+   * Objects whose key starts with `prefix` (a folder prefix ends with '/'), and,
+   * with `startAfter`, whose key sorts after it (as S3's ListObjectsV2 does);
+   * no order promised.
+   */
+  list(prefix: string, options?: { startAfter?: string }): Promise<ObjectMeta[]>;
   /** The whole object; throws StrataError STORAGE (code NOT_FOUND in context) when absent. */
   get(key: string): Promise<Uint8Array>;
   /** Bytes [offset, offset + length) of an object. */
