@@ -2,7 +2,7 @@
 // turns failures into one clear line (a stack only with --verbose) and an exit code.
 import * as path from 'node:path';
 import { StrataError } from '../core/index.js';
-import { Engine } from '../engine/index.js';
+import { Engine, settingsFromEnv } from '../engine/index.js';
 
 export interface GlobalOptions {
   project?: string;
@@ -19,7 +19,7 @@ export function projectDir(options: GlobalOptions): string {
 
 /** Runs `fn` with an engine, closing it afterwards. */
 export async function withEngine<T>(fn: (engine: Engine) => Promise<T>): Promise<T> {
-  const engine = await Engine.create({ tempDirectory: process.env.STRATA_TEMP_DIR });
+  const engine = await Engine.create(settingsFromEnv());
   try {
     return await fn(engine);
   } finally {

@@ -2,6 +2,7 @@
 // results as plain rows, engine failures wrapped in typed errors.
 import { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { StrataError, UserSqlError } from '../core/index.js';
+import { quoteLiteral } from './quote.js';
 
 export interface EngineSettings {
   /** Worker threads; default: DuckDB's (all cores). */
@@ -63,7 +64,9 @@ export class Engine {
     const connection = await this.instance.connect();
     try {
       const session = new DuckSession(connection);
-      await session.exec(`SET TimeZone = '${(this.settings.timeZone ?? 'UTC').replace(/'/g, "''")}'`);
+      await session.exec(`SET TimeZone = ${quoteLiteral(this.settings.timeZone ?? 'UTC')}`);
+      // Delta data files never change once written, so their footers can be cached.
+      await session.exec('SET parquet_metadata_cache = true');
       return await fn(session);
     } finally {
       connection.closeSync();
@@ -129,10 +132,24 @@ export function wrapEngineError(err: unknown): StrataError {
   return new StrataError('SQL_ERROR', message, { cause: err });
 }
 
+/** Engine settings from the environment: STRATA_THREADS, STRATA_MEMORY_LIMIT, STRATA_TEMP_DIR, STRATA_TIMEZONE. */
+export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): EngineSettings {
+  const settings: EngineSettings = {};
+  if (env.STRATA_THREADS) {
+    const n = Number(env.STRATA_THREADS);
+    if (!Number.isInteger(n) || n < 1) throw new StrataError('USAGE', `STRATA_THREADS must be a whole number ≥ 1, not '${env.STRATA_THREADS}'`);
+    settings.threads = n;
+  }
+  if (env.STRATA_MEMORY_LIMIT) settings.memoryLimit = env.STRATA_MEMORY_LIMIT;
+  if (env.STRATA_TEMP_DIR) settings.tempDirectory = env.STRATA_TEMP_DIR;
+  if (env.STRATA_TIMEZONE) settings.timeZone = env.STRATA_TIMEZONE;
+  return settings;
+}
+
 let shared: Promise<Engine> | undefined;
 
 /** The process-wide engine, created on first use. */
-export function sharedEngine(settings: EngineSettings = {}): Promise<Engine> {
+export function sharedEngine(settings: EngineSettings = settingsFromEnv()): Promise<Engine> {
   shared ??= Engine.create(settings);
   return shared;
 }
