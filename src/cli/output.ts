@@ -4,14 +4,14 @@ import type { QueryResult } from '../engine/index.js';
 
 export type OutputFormat = 'table' | 'csv' | 'json';
 
-export function render(result: QueryResult, format: OutputFormat, maxRows = Infinity): string {
+export function render(result: QueryResult, format: OutputFormat, maxRows = Infinity, showTypes = true): string {
   switch (format) {
     case 'csv':
       return renderCsv(result);
     case 'json':
       return renderJson(result);
     default:
-      return renderTable(result, maxRows);
+      return renderTable(result, maxRows, showTypes);
   }
 }
 
@@ -21,18 +21,18 @@ function cellText(value: unknown): string {
   return String(value);
 }
 
-export function renderTable(result: QueryResult, maxRows = Infinity): string {
+export function renderTable(result: QueryResult, maxRows = Infinity, showTypes = true): string {
   const { columns } = result;
   if (columns.length === 0) return '';
   const shown = result.rows.slice(0, maxRows);
   const cells = shown.map((row) => row.map((v) => clip(cellText(v), 60)));
-  const widths = columns.map((c, i) => Math.max(c.name.length, c.type.length, ...cells.map((r) => r[i].length)));
+  const widths = columns.map((c, i) => Math.max(c.name.length, showTypes ? c.type.length : 0, ...cells.map((r) => r[i].length)));
   const line = (parts: string[]) => `│ ${parts.map((p, i) => p.padEnd(widths[i])).join(' │ ')} │`;
   const rule = (l: string, m: string, r: string) => `${l}${widths.map((w) => '─'.repeat(w + 2)).join(m)}${r}`;
   const out = [
     rule('┌', '┬', '┐'),
     line(columns.map((c) => c.name)),
-    line(columns.map((c) => c.type.toLowerCase())),
+    ...(showTypes ? [line(columns.map((c) => c.type.toLowerCase()))] : []),
     rule('├', '┼', '┤'),
     ...cells.map((r) => line(r.map((c, i) => (isNumericType(columns[i].type) ? c.padStart(widths[i]) : c)))),
     rule('└', '┴', '┘'),

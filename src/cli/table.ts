@@ -40,10 +40,12 @@ export function registerTable(program: Command, globals: () => GlobalOptions): v
       process.stdout.write(
         render(
           {
-            columns: ['version', 'timestamp', 'operation', 'parameters', 'metrics'].map((n) => ({ name: n, type: 'VARCHAR' })),
+            columns: ['version', 'timestamp', 'operation', 'parameters', 'metrics'].map((n) => ({ name: n, type: n === 'version' ? 'BIGINT' : 'VARCHAR' })),
             rows: entries.map((e) => [e.version, e.timestamp, e.operation, compact(e.operationParameters), compact(e.operationMetrics)]),
           },
           'table',
+          Infinity,
+          false,
         ),
       );
     });
