@@ -15,7 +15,7 @@ import type { AddAction } from './actions.js';
 import { readDeletionVector } from './deletion-vector.js';
 import { partitionLiteral } from './partition-values.js';
 import { canonicalPath } from './replay.js';
-import { duckdbType, physicalName, type ColumnMappingMode, type DeltaType, type StructField } from './schema.js';
+import { duckdbType, fieldId, physicalName, type ColumnMappingMode, type DeltaType, type StructField } from './schema.js';
 import type { Snapshot } from './snapshot.js';
 
 /** Above this many partition groups, read in one call and join partition values. */
@@ -84,10 +84,11 @@ export async function planScan(snapshot: Snapshot, session: Session, options: Sc
     const branches: string[] = [];
     for (const unit of units.values()) {
       const physical = await describeFiles(session, unit.paths, snapshot.table);
+      const names = await nameResolver(session, mode, unit.paths, snapshot.table);
       const cols = fields.map((f) => {
         const expr = partitionSet.has(f.name)
           ? partitionLiteral(unit.partition[f.name], f.type, snapshot.table, f.name)
-          : dataColumn(f, mode, physical);
+          : dataColumn(f, names, physical);
         return `${expr} AS ${quoteIdent(f.name)}`;
       });
       branches.push(`SELECT ${cols.join(', ')} FROM ${readParquet(unit.paths, unit.withDv)} AS __f${dvFilter(unit.withDv, dvTable)}`);
@@ -105,8 +106,9 @@ export async function planScan(snapshot: Snapshot, session: Session, options: Sc
     if (parts.length === 0) continue;
     const paths = parts.flatMap((u) => u.paths);
     const physical = await describeFiles(session, paths, snapshot.table);
+    const names = await nameResolver(session, mode, paths, snapshot.table);
     const cols = fields.map((f) =>
-      `${partitionSet.has(f.name) ? `__pv.${quoteIdent(f.name)}` : dataColumn(f, mode, physical)} AS ${quoteIdent(f.name)}`,
+      `${partitionSet.has(f.name) ? `__pv.${quoteIdent(f.name)}` : dataColumn(f, names, physical)} AS ${quoteIdent(f.name)}`,
     );
     branches.push(
       `SELECT ${cols.join(', ')} FROM ${readParquet(paths, true)} AS __f JOIN temp.${quoteIdent(pvTable)} AS __pv ON __pv.__file = __f.filename${dvFilter(withDv, dvTable)}`,
@@ -138,14 +140,68 @@ async function describeFiles(session: Session, paths: string[], table: string): 
   }
 }
 
+/**
+ * The name a field has in a group of data files. Without column mapping it is
+ * the field's name; in name mode its physical name; in id mode the name of the
+ * Parquet field that carries its field id (falling back to the physical name).
+ */
+type NameResolver = (field: StructField, parentPath: string) => string;
+
+async function nameResolver(session: Session, mode: ColumnMappingMode, paths: string[], table: string): Promise<NameResolver> {
+  if (mode !== 'id') return (field) => physicalName(field, mode);
+  const byId = await parquetFieldIds(session, paths, table);
+  return (field, parentPath) => {
+    const id = fieldId(field);
+    const found = id === undefined ? undefined : byId.get(`${parentPath}/${id}`);
+    return found ?? physicalName(field, mode);
+  };
+}
+
+/**
+ * Parquet field ids of struct fields, keyed by the path of ids from the top
+ * ('/3', '/3/7'), across files; files that disagree on a name are refused.
+ */
+async function parquetFieldIds(session: Session, paths: string[], table: string): Promise<Map<string, string>> {
+  const rows = await session.rows<{ file_name: string; name: string; num_children: bigint | null; field_id: bigint | null }>(
+    `SELECT file_name, name, num_children, field_id FROM parquet_schema(${quoteStringList(paths)})`,
+  );
+  const out = new Map<string, string>();
+  let i = 0;
+  // Pre-order walk of each file's schema tree; the first element is the root.
+  const walk = (parentPath: string, children: number, structPath: boolean): void => {
+    for (let c = 0; c < children && i < rows.length; c++) {
+      const row = rows[i++];
+      const id = row.field_id === null ? undefined : String(row.field_id);
+      const path = id === undefined ? undefined : `${parentPath}/${id}`;
+      if (path !== undefined && structPath) {
+        const known = out.get(path);
+        if (known !== undefined && known !== row.name) {
+          throw new StrataError('PROTOCOL_UNSUPPORTED', `table ${table}: data files disagree on the name of field id ${id} ('${known}' and '${row.name}')`, {
+            context: { table, file: row.file_name },
+          });
+        }
+        out.set(path, row.name);
+      }
+      // Only plain struct nesting keeps field-id paths; list/map wrappers end them.
+      walk(path ?? `${parentPath}/?`, Number(row.num_children ?? 0), structPath && path !== undefined);
+    }
+  };
+  while (i < rows.length) {
+    const root = rows[i++];
+    walk('', Number(root.num_children ?? 0), true);
+  }
+  return out;
+}
+
 /** The expression that yields a data column with its Delta name and type. */
-function dataColumn(field: StructField, mode: ColumnMappingMode, physical: Map<string, string>): string {
+function dataColumn(field: StructField, names: NameResolver, physical: Map<string, string>): string {
   const target = duckdbType(field.type);
-  const name = physicalName(field, mode);
+  const name = names(field, '');
   const sourceType = physical.get(name);
   if (sourceType === undefined) return `CAST(NULL AS ${target})`; // added after these files were written
   const source = `__f.${quoteIdent(name)}`;
-  if (mode !== 'none' && needsRename(field.type, mode)) return `CAST(${renamed(source, field.type, mode, 0)} AS ${target})`;
+  const path = `/${fieldId(field) ?? '?'}`;
+  if (needsRename(field.type, names, path)) return `CAST(${renamed(source, field.type, names, path, 0)} AS ${target})`;
   if (field.type.kind === 'primitive' && field.type.name === 'timestamp' && /^TIMESTAMP(_NS|_MS|_S)?$/.test(sourceType)) {
     // INT96 and other zone-less Parquet timestamps hold UTC instants.
     return `timezone('UTC', CAST(${source} AS TIMESTAMP))`;
@@ -157,35 +213,36 @@ function normalizeType(type: string): string {
   return type.replace(/"/g, '').replace(/\s+/g, ' ').toUpperCase();
 }
 
-/** Whether a nested type has fields whose physical names differ from their names. */
-function needsRename(type: DeltaType, mode: ColumnMappingMode): boolean {
+/** Whether a nested type has fields whose names in the files differ from their names. */
+function needsRename(type: DeltaType, names: NameResolver, path: string): boolean {
   switch (type.kind) {
     case 'struct':
-      return type.fields.some((f) => physicalName(f, mode) !== f.name || needsRename(f.type, mode));
+      return type.fields.some((f) => names(f, path) !== f.name || needsRename(f.type, names, `${path}/${fieldId(f) ?? '?'}`));
     case 'array':
-      return needsRename(type.elementType, mode);
+      return needsRename(type.elementType, names, `${path}/?`);
     case 'map':
-      return needsRename(type.keyType, mode) || needsRename(type.valueType, mode);
+      return needsRename(type.keyType, names, `${path}/?`) || needsRename(type.valueType, names, `${path}/?`);
     default:
       return false;
   }
 }
 
-/** Rebuilds a nested value with logical field names from its physical one. */
-function renamed(source: string, type: DeltaType, mode: ColumnMappingMode, depth: number): string {
-  if (!needsRename(type, mode)) return source;
+/** Rebuilds a nested value with logical field names from the one in the files. */
+function renamed(source: string, type: DeltaType, names: NameResolver, path: string, depth: number): string {
+  if (!needsRename(type, names, path)) return source;
   const v = `__e${depth}`;
   switch (type.kind) {
     case 'struct': {
-      const fields = type.fields.map(
-        (f) => `${quoteIdent(f.name)} := ${renamed(`${source}.${quoteIdent(physicalName(f, mode))}`, f.type, mode, depth + 1)}`,
-      );
+      const fields = type.fields.map((f) => {
+        const inner = `${source}.${quoteIdent(names(f, path))}`;
+        return `${quoteIdent(f.name)} := ${renamed(inner, f.type, names, `${path}/${fieldId(f) ?? '?'}`, depth + 1)}`;
+      });
       return `CASE WHEN ${source} IS NULL THEN NULL ELSE struct_pack(${fields.join(', ')}) END`;
     }
     case 'array':
-      return `list_transform(${source}, lambda ${v}: ${renamed(v, type.elementType, mode, depth + 1)})`;
+      return `list_transform(${source}, lambda ${v}: ${renamed(v, type.elementType, names, `${path}/?`, depth + 1)})`;
     case 'map':
-      return `map_from_entries(list_transform(map_entries(${source}), lambda ${v}: {'key': ${renamed(`${v}.key`, type.keyType, mode, depth + 1)}, 'value': ${renamed(`${v}.value`, type.valueType, mode, depth + 1)}}))`;
+      return `map_from_entries(list_transform(map_entries(${source}), lambda ${v}: {'key': ${renamed(`${v}.key`, type.keyType, names, `${path}/?`, depth + 1)}, 'value': ${renamed(`${v}.value`, type.valueType, names, `${path}/?`, depth + 1)}}))`;
     default:
       return source;
   }
