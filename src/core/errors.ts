@@ -13,6 +13,9 @@ export type ErrorCode =
   | 'SQL_ERROR'
   | 'STORAGE'
   | 'ALREADY_EXISTS'
+  | 'CONFLICT'
+  | 'SCHEMA_MISMATCH'
+  | 'CONSTRAINT_VIOLATED'
   | 'INTERNAL';
 
 export interface StrataErrorOptions {

@@ -1,6 +1,6 @@
 // The DuckDB adapter: one instance per process, connections closed in finally,
 // results as plain rows, engine failures wrapped in typed errors.
-import { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import { DuckDBConnection, DuckDBInstance, type DuckDBType } from '@duckdb/node-api';
 import { StrataError, UserSqlError } from '../core/index.js';
 import { quoteLiteral } from './quote.js';
 
@@ -36,6 +36,8 @@ export interface Session {
   query(sql: string): Promise<QueryResult>;
   /** Runs a statement and returns rows as objects keyed by column name. */
   rows<T = Record<string, unknown>>(sql: string): Promise<T[]>;
+  /** Column names and engine types a query would return, without running it. */
+  describe(sql: string): Promise<{ name: string; type: DuckDBType }[]>;
   /** The native connection, for appenders and streaming. */
   readonly connection: DuckDBConnection;
 }
@@ -107,6 +109,19 @@ class DuckSession implements Session {
         }
       }
       return { columns, rows };
+    } catch (err) {
+      throw wrapEngineError(err);
+    }
+  }
+
+  async describe(sql: string): Promise<{ name: string; type: DuckDBType }[]> {
+    try {
+      const prepared = await this.connection.prepare(sql);
+      try {
+        return Array.from({ length: prepared.columnCount }, (_, i) => ({ name: prepared.columnName(i), type: prepared.columnType(i) }));
+      } finally {
+        prepared.destroySync();
+      }
     } catch (err) {
       throw wrapEngineError(err);
     }

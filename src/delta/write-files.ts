@@ -1,0 +1,141 @@
+// Writing data files: DuckDB writes Parquet straight into the table folder
+// (partition folders included) under unique names, and returns per-file stats,
+// from which the add actions are built. Files are invisible until a commit
+// names them; a crash leaves only unreferenced files, which VACUUM removes.
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { StrataError } from '../core/index.js';
+import { quoteIdent, quoteLiteral, type Session } from '../engine/index.js';
+import type { LocalPathStore } from '../storage/index.js';
+import type { AddAction } from './actions.js';
+import type { StructType } from './schema.js';
+import { buildStats, DEFAULT_INDEXED_COLUMNS, type ColumnStats } from './stats.js';
+
+export const DEFAULT_TARGET_FILE_SIZE = 128 * 1024 * 1024;
+
+export interface WriteFilesOptions {
+  table: string;
+  store: LocalPathStore;
+  schema: StructType;
+  partitionColumns: string[];
+  configuration: Record<string, string>;
+  /** Milliseconds since the epoch for modificationTime. */
+  now?: () => number;
+}
+
+export interface WrittenFiles {
+  adds: AddAction[];
+  numRows: number;
+  numBytes: number;
+}
+
+/**
+ * Writes the rows of `select` (columns named and typed as the table's, in
+ * schema order) as data files, and returns their add actions.
+ */
+export async function writeDataFiles(session: Session, select: string, options: WriteFilesOptions): Promise<WrittenFiles> {
+  const { store, schema, partitionColumns, configuration } = options;
+  const root = store.localPath('');
+  await fs.mkdir(root, { recursive: true });
+  const targetSize = parseSize(configuration['delta.targetFileSize'], DEFAULT_TARGET_FILE_SIZE, options.table);
+  const copyOptions = [
+    'FORMAT parquet',
+    "COMPRESSION 'snappy'",
+    "FILENAME_PATTERN 'part-{uuid}'",
+    'RETURN_STATS',
+    'APPEND',
+    partitionColumns.length > 0
+      ? `PARTITION_BY (${partitionColumns.map(quoteIdent).join(', ')})`
+      : `FILE_SIZE_BYTES ${targetSize}`,
+  ];
+  const rows = await session.rows<{
+    filename: string;
+    count: bigint;
+    file_size_bytes: bigint;
+    column_statistics: unknown;
+    partition_keys: unknown;
+  }>(`COPY (${select}) TO ${quoteLiteral(root)} (${copyOptions.join(', ')})`);
+  const indexed = Number(configuration['delta.dataSkippingNumIndexedCols'] ?? DEFAULT_INDEXED_COLUMNS);
+  const skip = new Set(partitionColumns);
+  const now = options.now ?? Date.now;
+  const adds: AddAction[] = [];
+  let numRows = 0;
+  let numBytes = 0;
+  for (const row of rows) {
+    const count = Number(row.count);
+    if (count === 0) {
+      await fs.rm(row.filename, { force: true }); // DuckDB writes an empty file for an empty result
+      continue;
+    }
+    const stats = buildStats(schema, count, toColumnStats(row.column_statistics), skip, indexed);
+    const size = Number(row.file_size_bytes);
+    adds.push({
+      path: relativeLogPath(root, row.filename),
+      partitionValues: partitionValues(schema, partitionColumns, toPairs(row.partition_keys)),
+      size,
+      modificationTime: now(),
+      dataChange: true,
+      stats: JSON.stringify(stats),
+    });
+    numRows += count;
+    numBytes += size;
+  }
+  return { adds, numRows, numBytes };
+}
+
+/** The log's form of a file path: relative to the root, each segment URL-encoded. */
+export function relativeLogPath(root: string, file: string): string {
+  const rel = path.relative(root, file);
+  if (rel.startsWith('..') || path.isAbsolute(rel)) {
+    throw new StrataError('INTERNAL', `data file ${file} was written outside the table folder ${root}`);
+  }
+  return rel.split(path.sep).map((seg) => encodeURIComponent(seg).replace(/%3D/g, '=')).join('/');
+}
+
+/** Serializes partition values as the protocol wants them (timestamps in UTC, ISO-8601). */
+function partitionValues(schema: StructType, columns: string[], pairs: [string, string | null][]): Record<string, string | null> {
+  const byName = new Map(pairs.map(([k, v]) => [k.toLowerCase(), v]));
+  const out: Record<string, string | null> = {};
+  for (const column of columns) {
+    const raw = byName.get(column.toLowerCase()) ?? null;
+    const field = schema.fields.find((f) => f.name === column);
+    if (raw === null || raw === '') {
+      out[column] = null;
+    } else if (field?.type.kind === 'primitive' && field.type.name === 'timestamp') {
+      const m = /^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2})(\.\d+)?(\+00)?$/.exec(raw);
+      out[column] = m ? `${m[1]}T${m[2]}${(m[3] ?? '').padEnd(7, '0').slice(0, 7) || '.000000'}Z` : raw;
+    } else {
+      out[column] = raw;
+    }
+  }
+  return out;
+}
+
+/** DuckDB gives a MAP to JS as an array of {key, value} entries. */
+function mapEntries(value: unknown): [string, unknown][] {
+  if (value === null || value === undefined) return [];
+  if (Array.isArray(value)) return value.map((e: { key: unknown; value: unknown }) => [String(e.key), e.value]);
+  const entries = (value as { entries?: unknown }).entries;
+  if (Array.isArray(entries)) return mapEntries(entries);
+  return Object.entries(value as Record<string, unknown>);
+}
+
+function toPairs(value: unknown): [string, string | null][] {
+  return mapEntries(value).map(([k, v]) => [k, v === null || v === undefined ? null : String(v)]);
+}
+
+function toColumnStats(value: unknown): ColumnStats {
+  const out: ColumnStats = new Map();
+  for (const [column, inner] of mapEntries(value)) out.set(column, Object.fromEntries(toPairs(inner)));
+  return out;
+}
+
+/** '128MB', '1g', '1048576' → bytes. */
+export function parseSize(text: string | undefined, fallback: number, table: string): number {
+  if (text === undefined) return fallback;
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(b|kb|k|mb|m|gb|g)?\s*$/i.exec(text);
+  if (!m) throw new StrataError('USAGE', `table ${table}: delta.targetFileSize '${text}' is not a size (e.g. 128MB)`);
+  const unit = (m[2] ?? 'b').toLowerCase();
+  const mult = unit.startsWith('k') ? 1024 : unit.startsWith('m') ? 1024 ** 2 : unit.startsWith('g') ? 1024 ** 3 : 1;
+  return Math.round(Number(m[1]) * mult);
+}

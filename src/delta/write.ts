@@ -1,0 +1,389 @@
+// Table writes: CREATE TABLE [AS SELECT], append, and overwrite (whole table,
+// or the part a predicate selects). Each write is: plan against a snapshot,
+// enforce the schema, write data files, check constraints on what was written,
+// then one atomic commit (commit.ts); a checkpoint follows every N commits.
+import { randomUUID } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import { DuckDBTypeId } from '@duckdb/node-api';
+import { StrataError } from '../core/index.js';
+import { quoteIdent, type Session } from '../engine/index.js';
+import { LocalStore, type LocalPathStore } from '../storage/index.js';
+import type { Action, AddAction, MetadataAction, ProtocolAction, RemoveAction } from './actions.js';
+import { writeCheckpoint } from './checkpoint-writer.js';
+import { blindAppend, commit, type CommitResult } from './commit.js';
+import type { TransactionFootprint } from './conflicts.js';
+import { cleanUpExpiredLogs } from './log-cleanup.js';
+import { LOG_DIR } from './log-segment.js';
+import { canonicalPath } from './replay.js';
+import { planScan } from './scan.js';
+import type { StructType } from './schema.js';
+import { enforceSchema, type Incoming } from './schema-enforcement.js';
+import { deltaTypeOf, schemaToJson } from './schema-from-engine.js';
+import { loadSnapshot, type Snapshot } from './snapshot.js';
+import { checkWritable, minimalProtocol } from './table-features.js';
+import { writeDataFiles, type WrittenFiles } from './write-files.js';
+
+export interface TableRef {
+  /** The table folder. */
+  location: string;
+  /** How messages name the table (default: the location). */
+  name?: string;
+}
+
+export interface WriteOutcome {
+  /** The version committed, or undefined when nothing was committed (IF NOT EXISTS, a replayed txn). */
+  version?: number;
+  numRows: number;
+  numFiles: number;
+  numRemovedFiles: number;
+}
+
+export interface CreateTableOptions extends TableRef {
+  /** Explicit columns; with `select`, they must match the query's. */
+  schema?: StructType;
+  /** CREATE TABLE ... AS SELECT. */
+  select?: string;
+  partitionColumns?: string[];
+  properties?: Record<string, string>;
+  description?: string;
+  ifNotExists?: boolean;
+  /** CREATE OR REPLACE: a new version replacing data, schema and properties. */
+  replace?: boolean;
+  now?: () => number;
+}
+
+export interface WriteTableOptions extends TableRef {
+  select: string;
+  mode: 'append' | 'overwrite';
+  /** For overwrite: replace only rows matching this SQL predicate (REPLACE WHERE / a static partition). */
+  replaceWhere?: string;
+  /** Schema evolution: add new columns, widen types. */
+  mergeSchema?: boolean;
+  /** Idempotent writes: skipped when the table already has this app's version. */
+  txn?: { appId: string; version: number };
+  /** Spark's operation name in the history (default WRITE). */
+  operation?: string;
+  operationParameters?: Record<string, unknown>;
+  now?: () => number;
+}
+
+/** CREATE TABLE [IF NOT EXISTS | OR REPLACE] ... [AS SELECT ...]. */
+export async function createTable(session: Session, options: CreateTableOptions): Promise<WriteOutcome> {
+  const name = options.name ?? options.location;
+  const store = new LocalStore(options.location);
+  const exists = (await store.list(`${LOG_DIR}/`)).some((m) => /\d{20}\.(json|checkpoint)/.test(m.key));
+  if (exists && !options.replace) {
+    if (options.ifNotExists) return { numRows: 0, numFiles: 0, numRemovedFiles: 0 };
+    throw new StrataError('ALREADY_EXISTS', `table ${name} already exists (use CREATE TABLE IF NOT EXISTS, or CREATE OR REPLACE TABLE)`, { context: { table: name } });
+  }
+  const previous = exists ? await loadSnapshot(options.location, { session, name }) : undefined;
+  if (previous) checkWritable(name, previous.protocol, previous.schema);
+
+  let schema = options.schema;
+  let incoming: Incoming[] | undefined;
+  if (options.select !== undefined) {
+    incoming = await incomingColumns(session, options.select);
+    schema ??= { kind: 'struct', fields: incoming.map((c) => ({ name: c.name, type: c.type, nullable: true, metadata: {} })) };
+  }
+  schema ??= { kind: 'struct', fields: [] };
+  const partitionColumns = resolvePartitionColumns(name, schema, options.partitionColumns ?? []);
+  const configuration = { ...(options.properties ?? {}) };
+  const protocol = minimalProtocol(schema, configuration);
+  const now = options.now ?? Date.now;
+  const metadata: MetadataAction = {
+    id: previous?.metadata.id ?? randomUUID(),
+    name: null,
+    description: options.description ?? null,
+    format: { provider: 'parquet', options: {} },
+    schemaString: schemaToJson(schema),
+    partitionColumns,
+    configuration,
+    createdTime: now(),
+  };
+  const written = incoming
+    ? await writeChecked(session, store, name, options.select!, (await enforceAllowingNulls(session, name, schema, incoming, false, options.select!)).projection, schema, partitionColumns, configuration, now)
+    : { adds: [], numRows: 0, numBytes: 0 };
+  const removes = previous ? previous.files.map((f) => removeOf(f, now())) : [];
+  const actions: Action[] = [{ protocol }, { metaData: metadata }, ...removes.map((remove) => ({ remove })), ...written.adds.map((add) => ({ add }))];
+  const operation = options.replace ? (options.select ? 'CREATE OR REPLACE TABLE AS SELECT' : 'CREATE OR REPLACE TABLE') : options.select ? 'CREATE TABLE AS SELECT' : 'CREATE TABLE';
+  const footprint: TransactionFootprint = { ...blindAppend(), changesMetadata: true, readWholeTable: Boolean(previous) };
+  const result = await commitOrClean(store, name, previous?.version ?? -1, {
+    operation,
+    operationParameters: {
+      isManaged: 'false',
+      description: options.description,
+      partitionBy: JSON.stringify(partitionColumns),
+      properties: JSON.stringify(configuration),
+    },
+    operationMetrics: written.adds.length ? { numFiles: written.adds.length, numOutputRows: written.numRows, numOutputBytes: written.numBytes } : undefined,
+    actions,
+    footprint,
+  }, written.adds);
+  await afterCommit(session, store, name, result.version, configuration);
+  return { version: result.version, numRows: written.numRows, numFiles: written.adds.length, numRemovedFiles: removes.length };
+}
+
+/** INSERT INTO / INSERT OVERWRITE / append and overwrite writes. */
+export async function writeTable(session: Session, options: WriteTableOptions): Promise<WriteOutcome> {
+  const name = options.name ?? options.location;
+  const snapshot = await loadSnapshot(options.location, { session, name });
+  checkWritable(name, snapshot.protocol, snapshot.schema);
+  const config = snapshot.metadata.configuration;
+  if (options.txn) {
+    const done = snapshot.txns.get(options.txn.appId);
+    if (done && done.version >= options.txn.version) return { numRows: 0, numFiles: 0, numRemovedFiles: 0 };
+  }
+  if (options.mode === 'overwrite' && config['delta.appendOnly']?.toLowerCase() === 'true') {
+    throw new StrataError('CONSTRAINT_VIOLATED', `table ${name} is append-only (delta.appendOnly = true): overwriting it is not allowed`, { context: { table: name } });
+  }
+  if (snapshot.columnMapping !== 'none') {
+    throw new StrataError('PROTOCOL_UNSUPPORTED', `table ${name} uses column mapping, which Strata cannot write yet`, { context: { table: name } });
+  }
+  const incoming = await incomingColumns(session, options.select);
+  // A table created without columns (for COPY INTO) takes its schema from the first write.
+  const evolve = Boolean(options.mergeSchema) || snapshot.schema.fields.length === 0;
+  const enforced = await enforceAllowingNulls(session, name, snapshot.schema, incoming, evolve, options.select);
+  const schema = enforced.schema;
+  const now = options.now ?? Date.now;
+  const store = snapshot.store as LocalPathStore;
+
+  let removed: AddAction[] = [];
+  if (options.mode === 'overwrite') {
+    removed = options.replaceWhere === undefined ? snapshot.files : await filesMatching(session, snapshot, options.replaceWhere);
+  }
+  const written = await writeChecked(session, store, name, options.select, enforced.projection, schema, snapshot.partitionColumns, config, now, options.replaceWhere);
+  const actions: Action[] = [];
+  let protocol: ProtocolAction | undefined;
+  if (enforced.schemaChanged) {
+    protocol = minimalProtocol(schema, config);
+    if (protocol.minReaderVersion > snapshot.protocol.minReaderVersion || protocol.minWriterVersion > snapshot.protocol.minWriterVersion) actions.push({ protocol });
+    actions.push({ metaData: { ...snapshot.metadata, schemaString: schemaToJson(schema) } });
+  }
+  if (options.txn) actions.push({ txn: { appId: options.txn.appId, version: options.txn.version, lastUpdated: now() } });
+  for (const f of removed) actions.push({ remove: removeOf(f, now()) });
+  for (const add of written.adds) actions.push({ add });
+  const footprint: TransactionFootprint = {
+    ...blindAppend(options.txn ? [options.txn.appId] : []),
+    readWholeTable: options.mode === 'overwrite',
+    readFiles: new Set(removed.map((f) => canonicalPath(store.root, f.path))),
+    removedFiles: new Set(removed.map((f) => canonicalPath(store.root, f.path))),
+    changesMetadata: enforced.schemaChanged,
+  };
+  const mode = options.mode === 'append' ? 'Append' : 'Overwrite';
+  const result = await commitOrClean(store, name, snapshot.version, {
+    operation: options.operation ?? 'WRITE',
+    operationParameters: {
+      mode,
+      partitionBy: JSON.stringify(snapshot.partitionColumns),
+      ...(options.replaceWhere !== undefined ? { predicate: JSON.stringify([options.replaceWhere]) } : {}),
+      ...(options.operationParameters ?? {}),
+    },
+    operationMetrics: {
+      numFiles: written.adds.length,
+      numOutputRows: written.numRows,
+      numOutputBytes: written.numBytes,
+      ...(removed.length ? { numRemovedFiles: removed.length } : {}),
+    },
+    actions,
+    footprint,
+  }, written.adds);
+  await afterCommit(session, store, name, result.version, config);
+  return { version: result.version, numRows: written.numRows, numFiles: written.adds.length, numRemovedFiles: removed.length };
+}
+
+/**
+ * Schema enforcement, where a column of the wrong type that holds only NULLs
+ * (DuckDB types a bare NULL as INTEGER) is accepted: it is checked by running
+ * the query for that column, only when its type does not fit.
+ */
+async function enforceAllowingNulls(session: Session, table: string, schema: StructType, incoming: Incoming[], evolve: boolean, select: string) {
+  for (;;) {
+    try {
+      return enforceSchema(table, schema, incoming, evolve);
+    } catch (err) {
+      const column = err instanceof StrataError && err.code === 'SCHEMA_MISMATCH' ? err.context.column : undefined;
+      const src = incoming.find((c) => c.name.toLowerCase() === String(column).toLowerCase());
+      if (!src || src.isNull || !schema.fields.some((f) => f.name.toLowerCase() === src.name.toLowerCase())) throw err;
+      const rows = await session.rows(`SELECT 1 FROM (${select}) AS src WHERE src.${quoteIdent(src.name)} IS NOT NULL LIMIT 1`);
+      if (rows.length > 0) throw err;
+      src.isNull = true;
+    }
+  }
+}
+
+/** Column names and Delta types of a query's result. */
+async function incomingColumns(session: Session, select: string): Promise<Incoming[]> {
+  const columns = await session.describe(select);
+  const seen = new Set<string>();
+  return columns.map((c) => {
+    const key = c.name.toLowerCase();
+    if (seen.has(key)) throw new StrataError('SCHEMA_MISMATCH', `the query returns column '${c.name}' twice; give the columns distinct names`);
+    seen.add(key);
+    return { name: c.name, type: deltaTypeOf(c.type, c.name), isNull: c.type.typeId === DuckDBTypeId.SQLNULL ? true : undefined };
+  });
+}
+
+function resolvePartitionColumns(table: string, schema: StructType, columns: string[]): string[] {
+  return columns.map((c) => {
+    const field = schema.fields.find((f) => f.name.toLowerCase() === c.toLowerCase());
+    if (!field) throw new StrataError('SCHEMA_MISMATCH', `table ${table}: partition column ${c} is not a column of the table`, { context: { table, column: c } });
+    if (field.type.kind !== 'primitive' && field.type.kind !== 'decimal') {
+      throw new StrataError('SCHEMA_MISMATCH', `table ${table}: partition column ${c} must have a simple type, not ${field.type.kind}`, { context: { table, column: c } });
+    }
+    return field.name;
+  });
+}
+
+function removeOf(add: AddAction, now: number): RemoveAction {
+  return {
+    path: add.path,
+    deletionTimestamp: now,
+    dataChange: true,
+    extendedFileMetadata: true,
+    partitionValues: add.partitionValues,
+    size: add.size,
+    ...(add.deletionVector ? { deletionVector: add.deletionVector } : {}),
+  };
+}
+
+/**
+ * Writes the files, then checks NOT NULL columns, CHECK constraints and a
+ * REPLACE WHERE predicate on what was written; on a violation the files are
+ * deleted and nothing is committed.
+ */
+async function writeChecked(
+  session: Session,
+  store: LocalPathStore,
+  table: string,
+  select: string,
+  projection: string,
+  schema: StructType,
+  partitionColumns: string[],
+  configuration: Record<string, string>,
+  now: () => number,
+  replaceWhere?: string,
+): Promise<WrittenFiles> {
+  const written = await writeDataFiles(session, `SELECT ${projection} FROM (${select}) AS src`, { table, store, schema, partitionColumns, configuration, now });
+  try {
+    await checkConstraints(session, store, table, schema, partitionColumns, configuration, written.adds, replaceWhere);
+  } catch (err) {
+    await deleteFiles(store, written.adds);
+    throw err;
+  }
+  return written;
+}
+
+interface Rule {
+  name: string;
+  /** Rows violate when this is not TRUE (Delta treats NULL as a violation). */
+  expr: string;
+  describe: string;
+}
+
+async function checkConstraints(
+  session: Session,
+  store: LocalPathStore,
+  table: string,
+  schema: StructType,
+  partitionColumns: string[],
+  configuration: Record<string, string>,
+  adds: AddAction[],
+  replaceWhere?: string,
+): Promise<void> {
+  const rules: Rule[] = [];
+  for (const f of schema.fields) {
+    if (!f.nullable) rules.push({ name: `NOT NULL ${f.name}`, expr: `${quoteIdent(f.name)} IS NOT NULL`, describe: `column ${f.name} is NOT NULL` });
+  }
+  for (const [key, expr] of Object.entries(configuration)) {
+    const m = /^delta\.constraints\.(.+)$/.exec(key);
+    if (m) rules.push({ name: m[1], expr, describe: `CHECK constraint ${m[1]} (${expr})` });
+  }
+  if (replaceWhere !== undefined) rules.push({ name: 'replaceWhere', expr: replaceWhere, describe: `the REPLACE WHERE predicate (${replaceWhere})` });
+  if (rules.length === 0 || adds.length === 0) return;
+  const fake = {
+    table,
+    store,
+    version: -1,
+    timestamp: undefined,
+    protocol: { minReaderVersion: 1, minWriterVersion: 2 },
+    metadata: { id: '', format: { provider: 'parquet' }, schemaString: '', partitionColumns, configuration },
+    schema,
+    partitionColumns,
+    columnMapping: 'none',
+    files: adds,
+    tombstones: [],
+    txns: new Map(),
+    domains: new Map(),
+  } as Snapshot;
+  const scan = await planScan(fake, session, { id: randomUUID().replace(/-/g, '').slice(0, 12), files: adds });
+  try {
+    const counts = rules.map((r, i) => `count(*) FILTER (WHERE NOT coalesce((${r.expr}), false)) AS v${i}`).join(', ');
+    const [row] = await session.rows<Record<string, bigint>>(`SELECT ${counts} FROM (${scan.sql}) AS t`);
+    const broken = rules.findIndex((_, i) => Number(row[`v${i}`]) > 0);
+    if (broken < 0) return;
+    const rule = rules[broken];
+    const sample = await session.query(`SELECT * FROM (${scan.sql}) AS t WHERE NOT coalesce((${rule.expr}), false) LIMIT 3`);
+    const shown = sample.rows.map((r) => `(${r.map((v, i) => `${sample.columns[i].name}=${v === null ? 'NULL' : typeof v === 'object' ? JSON.stringify(v) : String(v)}`).join(', ')})`).join('; ');
+    throw new StrataError('CONSTRAINT_VIOLATED', `cannot write to table ${table}: ${Number(row[`v${broken}`])} row(s) violate ${rule.describe}, e.g. ${shown}`, {
+      context: { table, constraint: rule.name },
+    });
+  } finally {
+    for (const statement of scan.cleanup) await session.exec(statement).catch(() => undefined);
+  }
+}
+
+/** Files holding rows that match a predicate (for REPLACE WHERE): decided by reading them. */
+async function filesMatching(session: Session, snapshot: Snapshot, predicate: string): Promise<AddAction[]> {
+  if (snapshot.files.length === 0) return [];
+  const id = randomUUID().replace(/-/g, '').slice(0, 12);
+  const matching: AddAction[] = [];
+  {
+    for (const add of snapshot.files) {
+      const one = await planScan(snapshot, session, { id: `${id}f`, files: [add] });
+      try {
+        const [row] = await session.rows<{ n: bigint }>(`SELECT count(*) AS n FROM (${one.sql}) AS t WHERE coalesce((${predicate}), false)`);
+        const [all] = await session.rows<{ n: bigint }>(`SELECT count(*) AS n FROM (${one.sql}) AS t`);
+        if (Number(row.n) > 0) {
+          if (Number(row.n) !== Number(all.n)) {
+            throw new StrataError(
+              'USAGE',
+              `table ${snapshot.table}: REPLACE WHERE (${predicate}) would replace part of data file ${add.path}; Strata replaces whole files, so the predicate must select whole partitions`,
+              { context: { table: snapshot.table } },
+            );
+          }
+          matching.push(add);
+        }
+      } finally {
+        for (const statement of one.cleanup) await session.exec(statement).catch(() => undefined);
+      }
+    }
+  }
+  return matching;
+}
+
+async function commitOrClean(store: LocalPathStore, table: string, readVersion: number, request: Parameters<typeof commit>[3], adds: AddAction[]): Promise<CommitResult> {
+  try {
+    return await commit(store, table, readVersion, request);
+  } catch (err) {
+    await deleteFiles(store, adds);
+    throw err;
+  }
+}
+
+async function deleteFiles(store: LocalPathStore, adds: AddAction[]): Promise<void> {
+  await Promise.all(adds.map((a) => fs.rm(canonicalPath(store.root, a.path), { force: true })));
+}
+
+/** Checkpoint every `delta.checkpointInterval` commits (default 10), then clean up old logs. */
+async function afterCommit(session: Session, store: LocalPathStore, table: string, version: number, configuration: Record<string, string>): Promise<void> {
+  const interval = Number(configuration['delta.checkpointInterval'] ?? 10);
+  if (!Number.isInteger(interval) || interval <= 0 || version === 0 || version % interval !== 0) return;
+  try {
+    const snapshot = await loadSnapshot(store.root, { session, version, name: table, store });
+    await writeCheckpoint(session, store, snapshot);
+    await cleanUpExpiredLogs(store, snapshot.metadata.configuration);
+  } catch {
+    // A checkpoint only speeds reads up; the commit stands without it.
+  }
+}
+
