@@ -80,11 +80,12 @@ export async function planScan(snapshot: Snapshot, session: Session, options: Sc
     cleanup.push(`DROP TABLE IF EXISTS temp.${quoteIdent(dvTable)}`);
   }
 
+  // One look at every file's footer (cached by DuckDB for the scan itself).
+  const shapes = await inspectFiles(session, files.map(localPath), snapshot.table);
   if (units.size <= MAX_UNION_GROUPS || partFields.length === 0) {
     const branches: string[] = [];
     for (const unit of units.values()) {
-      const physical = await describeFiles(session, unit.paths, snapshot.table);
-      const names = await nameResolver(session, mode, unit.paths, snapshot.table);
+      const { physical, names } = unitShape(shapes, unit.paths, mode);
       const cols = fields.map((f) => {
         const expr = partitionSet.has(f.name)
           ? partitionLiteral(unit.partition[f.name], f.type, snapshot.table, f.name)
@@ -105,8 +106,7 @@ export async function planScan(snapshot: Snapshot, session: Session, options: Sc
     const parts = [...units.values()].filter((u) => u.withDv === withDv);
     if (parts.length === 0) continue;
     const paths = parts.flatMap((u) => u.paths);
-    const physical = await describeFiles(session, paths, snapshot.table);
-    const names = await nameResolver(session, mode, paths, snapshot.table);
+    const { physical, names } = unitShape(shapes, paths, mode);
     const cols = fields.map((f) =>
       `${partitionSet.has(f.name) ? `__pv.${quoteIdent(f.name)}` : dataColumn(f, names, physical)} AS ${quoteIdent(f.name)}`,
     );
@@ -127,17 +127,49 @@ function dvFilter(withDv: boolean, dvTable: string | undefined): string {
   return ` WHERE NOT EXISTS (SELECT 1 FROM temp.${quoteIdent(dvTable)} AS __dv WHERE __dv.path = __f.filename AND __dv.row_index = __f.file_row_number)`;
 }
 
-/** Physical column name → DuckDB type, across a group of files. */
-async function describeFiles(session: Session, paths: string[], table: string): Promise<Map<string, string>> {
+/** What a scan needs to know of one data file's Parquet schema. */
+interface FileShape {
+  /** Top-level column name → whether it holds zone-less timestamps (INT96, or not UTC-adjusted). */
+  columns: Map<string, boolean>;
+  /** Struct field ids by path of ids from the top ('/3', '/3/7') → name in the file. */
+  ids: Map<string, string>;
+}
+
+/** Reads the Parquet schemas of all files in one query. */
+async function inspectFiles(session: Session, paths: string[], table: string): Promise<Map<string, FileShape>> {
+  let rows: { file_name: string; name: string; type: string | null; logical_type: string | null; num_children: bigint | null; field_id: bigint | null }[];
   try {
-    const rows = await session.rows<{ column_name: string; column_type: string }>(
-      `DESCRIBE SELECT * FROM read_parquet(${quoteStringList(paths)}, union_by_name = true, hive_partitioning = false)`,
+    rows = await session.rows(
+      `SELECT file_name, name, type, logical_type, num_children, field_id FROM parquet_schema(${quoteStringList([...new Set(paths)])})`,
     );
-    return new Map(rows.map((r) => [r.column_name, r.column_type]));
   } catch (err) {
     const reason = err instanceof Error ? err.message.split('\n')[0] : String(err);
     throw new StrataError('STORAGE', `table ${table}: cannot read data files: ${reason}`, { cause: err, context: { table } });
   }
+  const out = new Map<string, FileShape>();
+  let i = 0;
+  // Pre-order walk of each file's schema tree; each file starts with its root.
+  const walk = (shape: FileShape, parentPath: string, children: number, depth: number, idPath: boolean): void => {
+    for (let c = 0; c < children && i < rows.length; c++) {
+      const row = rows[i++];
+      const id = row.field_id === null ? undefined : String(row.field_id);
+      const path = id === undefined ? undefined : `${parentPath}/${id}`;
+      if (depth === 1) {
+        const naive = row.type === 'INT96' || /isAdjustedToUTC=(0|false)/i.test(row.logical_type ?? '');
+        shape.columns.set(row.name, naive);
+      }
+      if (path !== undefined && idPath) shape.ids.set(path, row.name);
+      // Only plain struct nesting keeps field-id paths; list and map wrappers end them.
+      walk(shape, path ?? `${parentPath}/?`, Number(row.num_children ?? 0), depth + 1, idPath && path !== undefined);
+    }
+  };
+  while (i < rows.length) {
+    const root = rows[i++];
+    const shape: FileShape = { columns: new Map(), ids: new Map() };
+    out.set(root.file_name, shape);
+    walk(shape, '', Number(root.num_children ?? 0), 1, true);
+  }
+  return out;
 }
 
 /**
@@ -147,70 +179,44 @@ async function describeFiles(session: Session, paths: string[], table: string): 
  */
 type NameResolver = (field: StructField, parentPath: string) => string;
 
-async function nameResolver(session: Session, mode: ColumnMappingMode, paths: string[], table: string): Promise<NameResolver> {
-  if (mode !== 'id') return (field) => physicalName(field, mode);
-  const byId = await parquetFieldIds(session, paths, table);
-  return (field, parentPath) => {
-    const id = fieldId(field);
-    const found = id === undefined ? undefined : byId.get(`${parentPath}/${id}`);
-    return found ?? physicalName(field, mode);
-  };
+/** Columns present in a group of files (name → zone-less timestamp?) and how to name fields. */
+function unitShape(shapes: Map<string, FileShape>, paths: string[], mode: ColumnMappingMode): { physical: Map<string, boolean>; names: NameResolver } {
+  const physical = new Map<string, boolean>();
+  const ids = new Map<string, string>();
+  for (const p of paths) {
+    const shape = shapes.get(p);
+    if (!shape) continue;
+    for (const [name, naive] of shape.columns) physical.set(name, (physical.get(name) ?? false) || naive);
+    for (const [idPath, name] of shape.ids) if (!ids.has(idPath)) ids.set(idPath, name);
+  }
+  const names: NameResolver =
+    mode === 'id'
+      ? (field, parentPath) => {
+          const id = fieldId(field);
+          return (id === undefined ? undefined : ids.get(`${parentPath}/${id}`)) ?? physicalName(field, mode);
+        }
+      : (field) => physicalName(field, mode);
+  return { physical, names };
 }
 
 /**
- * Parquet field ids of struct fields, keyed by the path of ids from the top
- * ('/3', '/3/7'), across files; files that disagree on a name are refused.
+ * The expression that yields a data column with its Delta name and type. A
+ * cast to the type the column already has is free (DuckDB drops it), so every
+ * column is cast: that is what widens types of older files.
  */
-async function parquetFieldIds(session: Session, paths: string[], table: string): Promise<Map<string, string>> {
-  const rows = await session.rows<{ file_name: string; name: string; num_children: bigint | null; field_id: bigint | null }>(
-    `SELECT file_name, name, num_children, field_id FROM parquet_schema(${quoteStringList(paths)})`,
-  );
-  const out = new Map<string, string>();
-  let i = 0;
-  // Pre-order walk of each file's schema tree; the first element is the root.
-  const walk = (parentPath: string, children: number, structPath: boolean): void => {
-    for (let c = 0; c < children && i < rows.length; c++) {
-      const row = rows[i++];
-      const id = row.field_id === null ? undefined : String(row.field_id);
-      const path = id === undefined ? undefined : `${parentPath}/${id}`;
-      if (path !== undefined && structPath) {
-        const known = out.get(path);
-        if (known !== undefined && known !== row.name) {
-          throw new StrataError('PROTOCOL_UNSUPPORTED', `table ${table}: data files disagree on the name of field id ${id} ('${known}' and '${row.name}')`, {
-            context: { table, file: row.file_name },
-          });
-        }
-        out.set(path, row.name);
-      }
-      // Only plain struct nesting keeps field-id paths; list/map wrappers end them.
-      walk(path ?? `${parentPath}/?`, Number(row.num_children ?? 0), structPath && path !== undefined);
-    }
-  };
-  while (i < rows.length) {
-    const root = rows[i++];
-    walk('', Number(root.num_children ?? 0), true);
-  }
-  return out;
-}
-
-/** The expression that yields a data column with its Delta name and type. */
-function dataColumn(field: StructField, names: NameResolver, physical: Map<string, string>): string {
+function dataColumn(field: StructField, names: NameResolver, physical: Map<string, boolean>): string {
   const target = duckdbType(field.type);
   const name = names(field, '');
-  const sourceType = physical.get(name);
-  if (sourceType === undefined) return `CAST(NULL AS ${target})`; // added after these files were written
+  const naive = physical.get(name);
+  if (naive === undefined) return `CAST(NULL AS ${target})`; // added after these files were written
   const source = `__f.${quoteIdent(name)}`;
   const path = `/${fieldId(field) ?? '?'}`;
   if (needsRename(field.type, names, path)) return `CAST(${renamed(source, field.type, names, path, 0)} AS ${target})`;
-  if (field.type.kind === 'primitive' && field.type.name === 'timestamp' && /^TIMESTAMP(_NS|_MS|_S)?$/.test(sourceType)) {
+  if (naive && field.type.kind === 'primitive' && field.type.name === 'timestamp') {
     // INT96 and other zone-less Parquet timestamps hold UTC instants.
     return `timezone('UTC', CAST(${source} AS TIMESTAMP))`;
   }
-  return normalizeType(sourceType) === normalizeType(target) ? source : `CAST(${source} AS ${target})`;
-}
-
-function normalizeType(type: string): string {
-  return type.replace(/"/g, '').replace(/\s+/g, ' ').toUpperCase();
+  return `CAST(${source} AS ${target})`;
 }
 
 /** Whether a nested type has fields whose names in the files differ from their names. */

@@ -1,9 +1,9 @@
 // Running user SQL: DuckDB SQL in which delta_scan(...) reads a Delta table.
-// Each call becomes a temporary view over the snapshot's files (see delta/scan),
-// created for this statement and dropped after it.
+// Each call is replaced by a subquery over the snapshot's files (see delta/scan);
+// temporary tables a scan needs are dropped after the statement.
 import * as path from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { quoteIdent, type QueryResult, type Session } from '../engine/index.js';
+import type { QueryResult, Session } from '../engine/index.js';
 import { loadSnapshot, planScan, pruneFiles } from '../delta/index.js';
 import { findDeltaScanCalls } from './delta-scan-calls.js';
 import { extractScanPredicates } from './predicates.js';
@@ -35,14 +35,11 @@ export async function executeQuery(session: Session, sql: string, options: Execu
     for (const [n, call] of calls.entries()) {
       const location = path.resolve(options.baseDir ?? process.cwd(), call.path);
       const snapshot = await loadSnapshot(location, { version: call.version, timestamp: call.timestamp, session, name: call.path });
-      const view = `__strata_scan_${id}_${n}`;
       const files = pruneFiles(snapshot, predicates.get(call.start));
       const scan = await planScan(snapshot, session, { id: `${id}_${n}`, files });
       options.onScan?.({ table: call.path, version: snapshot.version, filesTotal: scan.filesTotal, filesScanned: scan.filesScanned });
       cleanup.push(...scan.cleanup);
-      await session.exec(`CREATE TEMP VIEW ${quoteIdent(view)} AS ${scan.sql}`);
-      cleanup.unshift(`DROP VIEW IF EXISTS temp.${quoteIdent(view)}`);
-      rewritten += sql.slice(cursor, call.start) + `temp.${quoteIdent(view)}${call.hasAlias ? '' : ' AS delta_scan'}`;
+      rewritten += sql.slice(cursor, call.start) + `(${scan.sql})${call.hasAlias ? '' : ' AS delta_scan'}`;
       cursor = call.end;
     }
     rewritten += sql.slice(cursor);
