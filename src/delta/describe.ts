@@ -80,19 +80,21 @@ export interface HistoryEntry {
   operationMetrics: Record<string, unknown>;
   engineInfo: string | null;
   isBlindAppend: boolean | null;
+  readVersion: number | null;
+  isolationLevel: string | null;
 }
 
 /** The commits still in the log, newest first. */
-export async function tableHistory(location: string, limit?: number): Promise<HistoryEntry[]> {
-  const store = await openTableStore(location);
-  const listing = await listLog(store, location);
+export async function tableHistory(location: string, limit?: number, name = location): Promise<HistoryEntry[]> {
+  const store = await openTableStore(location, name);
+  const listing = await listLog(store, name);
   const commits = [...listing.commits].reverse().slice(0, limit ?? Infinity);
   if (commits.length === 0) {
-    throw new StrataError('LOG_CORRUPT', `table ${location}: the log holds only checkpoints, no commits to show`, { context: { table: location } });
+    throw new StrataError('LOG_CORRUPT', `table ${name}: the log holds only checkpoints, no commits to show`, { context: { table: name } });
   }
   const out: HistoryEntry[] = [];
   for (const commit of commits) {
-    const info = findCommitInfo(await readCommit(store, commit.key, location));
+    const info = findCommitInfo(await readCommit(store, commit.key, name));
     const ts = commitTimestamp(info, commit.modified);
     out.push({
       version: commit.version,
@@ -102,6 +104,8 @@ export async function tableHistory(location: string, limit?: number): Promise<Hi
       operationMetrics: (info?.operationMetrics as Record<string, unknown>) ?? {},
       engineInfo: info?.engineInfo ?? null,
       isBlindAppend: typeof info?.isBlindAppend === 'boolean' ? info.isBlindAppend : null,
+      readVersion: typeof info?.readVersion === 'number' ? info.readVersion : null,
+      isolationLevel: typeof info?.isolationLevel === 'string' ? info.isolationLevel : null,
     });
   }
   return out;

@@ -12,3 +12,4 @@ export { createTable, writeTable, type WriteOutcome, type CreateTableOptions, ty
 export { commit, type CommitRequest } from './commit.js';
 export { ConcurrentModificationError } from './conflicts.js';
 export { writeCheckpoint } from './checkpoint-writer.js';
+export { alterTable, type AlterChange } from './alter.js';

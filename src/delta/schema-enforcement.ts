@@ -55,6 +55,23 @@ export function canStore(from: DeltaType, to: DeltaType): boolean {
   return false;
 }
 
+const NUMERIC = ['byte', 'short', 'integer', 'long', 'float', 'double'];
+const DATETIME = ['date', 'timestamp', 'timestamp_ntz'];
+
+/**
+ * Spark's ANSI store assignment, for SQL INSERT: numbers into any numeric
+ * column and datetimes into any datetime column (a value that does not fit
+ * fails the statement), anything simple into a string column.
+ */
+export function canAssign(from: DeltaType, to: DeltaType): boolean {
+  const numeric = (t: DeltaType) => t.kind === 'decimal' || (t.kind === 'primitive' && NUMERIC.includes(t.name));
+  const datetime = (t: DeltaType) => t.kind === 'primitive' && DATETIME.includes(t.name);
+  if (numeric(from) && numeric(to)) return true;
+  if (datetime(from) && datetime(to)) return true;
+  if (to.kind === 'primitive' && to.name === 'string') return from.kind === 'primitive' || from.kind === 'decimal';
+  return false;
+}
+
 export function sameType(a: DeltaType, b: DeltaType): boolean {
   return deltaTypeText(a) === deltaTypeText(b);
 }
@@ -63,7 +80,7 @@ export function sameType(a: DeltaType, b: DeltaType): boolean {
  * Matches incoming columns to the table. `evolve` adds new columns (at the
  * end) and widens types where the protocol's type widening allows.
  */
-export function enforceSchema(table: string, schema: StructType, incoming: Incoming[], evolve: boolean): EnforcedWrite {
+export function enforceSchema(table: string, schema: StructType, incoming: Incoming[], evolve: boolean, storeAssignment = false): EnforcedWrite {
   const byName = new Map(incoming.map((c) => [c.name.toLowerCase(), c]));
   const fields: StructField[] = [];
   let changed = false;
@@ -73,7 +90,7 @@ export function enforceSchema(table: string, schema: StructType, incoming: Incom
       fields.push(field);
       continue;
     }
-    if (src.isNull || canStore(src.type, field.type)) {
+    if (src.isNull || canStore(src.type, field.type) || (storeAssignment && canAssign(src.type, field.type))) {
       fields.push(field);
     } else if (evolve && canStore(field.type, src.type)) {
       fields.push({ ...field, type: src.type }); // widen the column

@@ -59,6 +59,8 @@ export interface WriteTableOptions extends TableRef {
   replaceWhere?: string;
   /** Schema evolution: add new columns, widen types. */
   mergeSchema?: boolean;
+  /** SQL INSERT rules (Spark's ANSI store assignment): numeric and datetime values are cast, overflow fails at run time. */
+  storeAssignment?: boolean;
   /** Idempotent writes: skipped when the table already has this app's version. */
   txn?: { appId: string; version: number };
   /** Spark's operation name in the history (default WRITE). */
@@ -142,7 +144,7 @@ export async function writeTable(session: Session, options: WriteTableOptions): 
   const incoming = await incomingColumns(session, options.select);
   // A table created without columns (for COPY INTO) takes its schema from the first write.
   const evolve = Boolean(options.mergeSchema) || snapshot.schema.fields.length === 0;
-  const enforced = await enforceAllowingNulls(session, name, snapshot.schema, incoming, evolve, options.select);
+  const enforced = await enforceAllowingNulls(session, name, snapshot.schema, incoming, evolve, options.select, options.storeAssignment);
   const schema = enforced.schema;
   const now = options.now ?? Date.now;
   const store = snapshot.store as LocalPathStore;
@@ -196,10 +198,10 @@ export async function writeTable(session: Session, options: WriteTableOptions): 
  * (DuckDB types a bare NULL as INTEGER) is accepted: it is checked by running
  * the query for that column, only when its type does not fit.
  */
-async function enforceAllowingNulls(session: Session, table: string, schema: StructType, incoming: Incoming[], evolve: boolean, select: string) {
+async function enforceAllowingNulls(session: Session, table: string, schema: StructType, incoming: Incoming[], evolve: boolean, select: string, storeAssignment = false) {
   for (;;) {
     try {
-      return enforceSchema(table, schema, incoming, evolve);
+      return enforceSchema(table, schema, incoming, evolve, storeAssignment);
     } catch (err) {
       const column = err instanceof StrataError && err.code === 'SCHEMA_MISMATCH' ? err.context.column : undefined;
       const src = incoming.find((c) => c.name.toLowerCase() === String(column).toLowerCase());

@@ -1,16 +1,35 @@
-// Running user SQL: DuckDB SQL in which delta_scan(...) reads a Delta table.
-// Each call is replaced by a subquery over the snapshot's files (see delta/scan);
-// temporary tables a scan needs are dropped after the statement.
+// Running user SQL: DuckDB SQL plus the Delta statements of Spark SQL
+// (statements.ts). Queries may read Delta tables by name (table-refs.ts) or by
+// delta_scan(path); each read becomes a subquery over the snapshot's files
+// (delta/scan), and temporary tables a scan needs are dropped after the statement.
 import * as path from 'node:path';
 import { randomUUID } from 'node:crypto';
-import type { QueryResult, Session } from '../engine/index.js';
-import { loadSnapshot, planScan, pruneFiles } from '../delta/index.js';
+import { UserSqlError } from '../core/index.js';
+import { quoteIdent, quoteLiteral, type QueryResult, type Session } from '../engine/index.js';
+import {
+  alterTable,
+  createTable,
+  describeSnapshot,
+  duckdbType,
+  loadSnapshot,
+  planScan,
+  pruneFiles,
+  tableHistory,
+  writeTable,
+  type WriteOutcome,
+} from '../delta/index.js';
 import { findDeltaScanCalls } from './delta-scan-calls.js';
 import { extractScanPredicates } from './predicates.js';
+import { parseStatement, splitStatements, type Statement } from './statements.js';
+import { resolveTableName, rewriteTableRefs, type TableContext } from './table-refs.js';
 
 export interface ExecuteOptions {
   /** Folder that relative table paths resolve against (default: the working folder). */
   baseDir?: string;
+  /** Folder of named tables (default: `<baseDir>/lake`). */
+  lakeRoot?: string;
+  /** Session settings changed by SET (kept by the caller across statements). */
+  settings?: Map<string, string>;
   /** Told, for each delta_scan, how many files it reads out of how many. */
   onScan?: (info: ScanInfo) => void;
 }
@@ -22,29 +41,182 @@ export interface ScanInfo {
   filesScanned: number;
 }
 
+/** Setting names that turn on schema evolution for writes. */
+const AUTO_MERGE_KEYS = ['strata.schema.automerge', 'spark.databricks.delta.schema.automerge.enabled'];
+
 /** Runs SQL (one or more statements) and returns the last statement's result. */
 export async function executeQuery(session: Session, sql: string, options: ExecuteOptions = {}): Promise<QueryResult> {
-  const calls = findDeltaScanCalls(sql);
-  if (calls.length === 0) return session.query(sql);
+  const baseDir = options.baseDir ?? process.cwd();
+  const ctx: TableContext = { baseDir, lakeRoot: options.lakeRoot ?? path.join(baseDir, 'lake') };
+  const settings = options.settings ?? new Map<string, string>();
+  const statements = splitStatements(sql);
+  if (statements.length === 0) throw new UserSqlError('no SQL statement given');
+  let result: QueryResult = { columns: [], rows: [] };
+  for (const text of statements) result = await runStatement(session, parseStatement(text), ctx, settings, options);
+  return result;
+}
+
+async function runStatement(session: Session, stmt: Statement, ctx: TableContext, settings: Map<string, string>, options: ExecuteOptions): Promise<QueryResult> {
+  switch (stmt.kind) {
+    case 'query':
+      return withReads(session, stmt.sql, ctx, options, (sql) => session.query(sql));
+    case 'set':
+      settings.set(stmt.key, stmt.value);
+      return { columns: [], rows: [] };
+    case 'create': {
+      const { location, display } = resolveTableName(stmt.table, ctx);
+      const outcome = await withReads(session, stmt.select ?? '', ctx, options, (select) =>
+        createTable(session, {
+          location,
+          name: display,
+          schema: stmt.columns ? { kind: 'struct', fields: stmt.columns } : undefined,
+          select: stmt.select === undefined ? undefined : select,
+          partitionColumns: stmt.partitionedBy,
+          properties: stmt.properties,
+          description: stmt.comment,
+          ifNotExists: stmt.ifNotExists,
+          replace: stmt.replace,
+        }),
+      );
+      return outcomeResult(outcome);
+    }
+    case 'insert': {
+      const { location, display } = resolveTableName(stmt.table, ctx);
+      const snapshot = await loadSnapshot(location, { session, name: display });
+      const outcome = await withReads(session, stmt.select, ctx, options, async (select) => {
+        let query = select;
+        let replaceWhere = stmt.replaceWhere;
+        const partition = stmt.partition ?? [];
+        const fields = snapshot.schema.fields;
+        const staticCols = new Set(partition.map(([c]) => c.toLowerCase()));
+        if (!stmt.byName) {
+          // Spark matches INSERT columns by position.
+          const targets = stmt.columns ?? fields.filter((f) => !staticCols.has(f.name.toLowerCase())).map((f) => f.name);
+          const source = await session.describe(select);
+          if (source.length !== targets.length) {
+            throw new UserSqlError(
+              `INSERT into ${display}: the query returns ${source.length} column${source.length === 1 ? '' : 's'} but ${targets.length} ${stmt.columns ? 'are listed' : 'are expected'} (${targets.join(', ')})`,
+            );
+          }
+          query = `SELECT * FROM (${select}) AS __src(${targets.map(quoteIdent).join(', ')})`;
+        }
+        if (partition.length > 0) {
+          const values = partition.map(([col, value]) => {
+            const field = fields.find((f) => f.name.toLowerCase() === col.toLowerCase());
+            if (!field || !snapshot.partitionColumns.includes(field.name)) throw new UserSqlError(`INSERT into ${display}: ${col} is not a partition column`);
+            const literal = value === null ? 'NULL' : `CAST(${quoteLiteral(value)} AS ${duckdbType(field.type)})`;
+            return { name: field.name, literal };
+          });
+          query = `SELECT *, ${values.map((v) => `${v.literal} AS ${quoteIdent(v.name)}`).join(', ')} FROM (${query}) AS __p`;
+          if (stmt.overwrite) {
+            const pred = values.map((v) => (v.literal === 'NULL' ? `${quoteIdent(v.name)} IS NULL` : `${quoteIdent(v.name)} = ${v.literal}`)).join(' AND ');
+            replaceWhere = replaceWhere ? `(${replaceWhere}) AND ${pred}` : pred;
+          }
+        }
+        return writeTable(session, {
+          location,
+          name: display,
+          select: query,
+          mode: stmt.overwrite ? 'overwrite' : 'append',
+          replaceWhere,
+          mergeSchema: autoMerge(settings),
+          storeAssignment: true,
+        });
+      });
+      return outcomeResult(outcome);
+    }
+    case 'describe-history': {
+      const { location, display } = resolveTableName(stmt.table, ctx);
+      const entries = await tableHistory(location, stmt.limit, display);
+      return {
+        columns: [
+          { name: 'version', type: 'BIGINT' },
+          { name: 'timestamp', type: 'TIMESTAMP WITH TIME ZONE' },
+          { name: 'operation', type: 'VARCHAR' },
+          { name: 'operationParameters', type: 'MAP(VARCHAR, VARCHAR)' },
+          { name: 'readVersion', type: 'BIGINT' },
+          { name: 'isolationLevel', type: 'VARCHAR' },
+          { name: 'isBlindAppend', type: 'BOOLEAN' },
+          { name: 'operationMetrics', type: 'MAP(VARCHAR, VARCHAR)' },
+          { name: 'engineInfo', type: 'VARCHAR' },
+        ],
+        rows: entries.map((e) => [e.version, e.timestamp, e.operation, e.operationParameters, e.readVersion, e.isolationLevel, e.isBlindAppend, e.operationMetrics, e.engineInfo]),
+      };
+    }
+    case 'describe-detail': {
+      const { location, display } = resolveTableName(stmt.table, ctx);
+      const d = describeSnapshot(await loadSnapshot(location, { session, name: display }));
+      const features = [...new Set([...d.protocol.readerFeatures, ...d.protocol.writerFeatures])];
+      return {
+        columns: [
+          ['format', 'VARCHAR'], ['id', 'VARCHAR'], ['name', 'VARCHAR'], ['description', 'VARCHAR'], ['location', 'VARCHAR'],
+          ['createdAt', 'TIMESTAMP WITH TIME ZONE'], ['lastModified', 'TIMESTAMP WITH TIME ZONE'], ['partitionColumns', 'VARCHAR[]'],
+          ['numFiles', 'BIGINT'], ['sizeInBytes', 'BIGINT'], ['properties', 'MAP(VARCHAR, VARCHAR)'],
+          ['minReaderVersion', 'INTEGER'], ['minWriterVersion', 'INTEGER'], ['tableFeatures', 'VARCHAR[]'], ['version', 'BIGINT'],
+        ].map(([name, type]) => ({ name, type })),
+        rows: [['delta', d.id, display, d.description, d.location, d.createdAt, d.lastModified, d.partitionColumns, d.numFiles, d.sizeInBytes, d.properties, d.protocol.minReaderVersion, d.protocol.minWriterVersion, features, d.version]],
+      };
+    }
+    default: {
+      const { location, display } = resolveTableName(stmt.table, ctx);
+      const ref = { location, name: display };
+      const change =
+        stmt.kind === 'alter-add-columns' ? { kind: 'add-columns' as const, columns: stmt.columns }
+        : stmt.kind === 'alter-set-properties' ? { kind: 'set-properties' as const, properties: stmt.properties }
+        : stmt.kind === 'alter-unset-properties' ? { kind: 'unset-properties' as const, keys: stmt.keys, ifExists: stmt.ifExists }
+        : stmt.kind === 'alter-add-constraint' ? { kind: 'add-constraint' as const, name: stmt.name, expr: stmt.expr }
+        : { kind: 'drop-constraint' as const, name: stmt.name, ifExists: stmt.ifExists };
+      const version = await alterTable(session, ref, change);
+      return { columns: [{ name: 'version', type: 'BIGINT' }], rows: version === undefined ? [] : [[version]] };
+    }
+  }
+}
+
+function autoMerge(settings: Map<string, string>): boolean {
+  return AUTO_MERGE_KEYS.some((k) => settings.get(k)?.toLowerCase() === 'true');
+}
+
+function outcomeResult(o: WriteOutcome): QueryResult {
+  return {
+    columns: [
+      { name: 'version', type: 'BIGINT' },
+      { name: 'num_affected_rows', type: 'BIGINT' },
+      { name: 'num_inserted_rows', type: 'BIGINT' },
+    ],
+    rows: o.version === undefined ? [] : [[o.version, o.numRows, o.numRows]],
+  };
+}
+
+/**
+ * Rewrites the Delta reads of a query (names, time travel, delta_scan) into
+ * subqueries, runs `fn` on the result, and drops what the scans created.
+ */
+async function withReads<T>(session: Session, sql: string, ctx: TableContext, options: ExecuteOptions, fn: (sql: string) => Promise<T>): Promise<T> {
+  if (sql === '') return fn(sql);
+  const named = rewriteTableRefs(sql, ctx);
+  const calls = findDeltaScanCalls(named);
+  if (calls.length === 0) return fn(named);
   const id = randomUUID().replace(/-/g, '').slice(0, 12);
   const cleanup: string[] = [];
   try {
-    const predicates = await extractScanPredicates(session, sql);
+    const predicates = await extractScanPredicates(session, named);
     let rewritten = '';
     let cursor = 0;
     for (const [n, call] of calls.entries()) {
-      const location = path.resolve(options.baseDir ?? process.cwd(), call.path);
-      const snapshot = await loadSnapshot(location, { version: call.version, timestamp: call.timestamp, session, name: call.path });
+      const location = path.resolve(ctx.baseDir, call.path);
+      const name = path.isAbsolute(call.path) && location.startsWith(ctx.lakeRoot + path.sep) ? path.relative(ctx.lakeRoot, location).split(path.sep).join('.') : call.path;
+      const snapshot = await loadSnapshot(location, { version: call.version, timestamp: call.timestamp, session, name });
       const files = pruneFiles(snapshot, predicates.get(call.start));
       const scan = await planScan(snapshot, session, { id: `${id}_${n}`, files });
-      options.onScan?.({ table: call.path, version: snapshot.version, filesTotal: scan.filesTotal, filesScanned: scan.filesScanned });
+      options.onScan?.({ table: name, version: snapshot.version, filesTotal: scan.filesTotal, filesScanned: scan.filesScanned });
       cleanup.push(...scan.cleanup);
-      rewritten += sql.slice(cursor, call.start) + `(${scan.sql})${call.hasAlias ? '' : ' AS delta_scan'}`;
+      rewritten += named.slice(cursor, call.start) + `(${scan.sql})${call.hasAlias ? '' : ' AS delta_scan'}`;
       cursor = call.end;
     }
-    rewritten += sql.slice(cursor);
-    return await session.query(rewritten);
+    rewritten += named.slice(cursor);
+    return await fn(rewritten);
   } finally {
     for (const statement of cleanup) await session.exec(statement).catch(() => undefined);
   }
 }
+

@@ -1,0 +1,316 @@
+// Parsing the Delta statements Strata adds to DuckDB SQL, in Spark SQL's
+// syntax. Only the statement's frame is parsed here; queries inside (AS SELECT,
+// INSERT ... SELECT, predicates) stay text, for DuckDB to parse.
+import type { StructField } from '../delta/index.js';
+import { parseSparkType, TokenCursor } from './spark-types.js';
+import { tokenize } from './tokenizer.js';
+
+/** A table as a statement names it. */
+export type TableName = { kind: 'name'; parts: string[] } | { kind: 'path'; path: string };
+
+export type Statement =
+  | {
+      kind: 'create';
+      table: TableName;
+      ifNotExists: boolean;
+      replace: boolean;
+      columns?: StructField[];
+      partitionedBy: string[];
+      properties: Record<string, string>;
+      comment?: string;
+      select?: string;
+    }
+  | { kind: 'insert'; table: TableName; overwrite: boolean; columns?: string[]; byName: boolean; partition?: [string, string | null][]; replaceWhere?: string; select: string }
+  | { kind: 'describe-history'; table: TableName; limit?: number }
+  | { kind: 'describe-detail'; table: TableName }
+  | { kind: 'alter-add-columns'; table: TableName; columns: StructField[] }
+  | { kind: 'alter-set-properties'; table: TableName; properties: Record<string, string> }
+  | { kind: 'alter-unset-properties'; table: TableName; keys: string[]; ifExists: boolean }
+  | { kind: 'alter-add-constraint'; table: TableName; name: string; expr: string }
+  | { kind: 'alter-drop-constraint'; table: TableName; name: string; ifExists: boolean }
+  | { kind: 'set'; key: string; value: string }
+  | { kind: 'query'; sql: string };
+
+/** Splits SQL text into statements at top-level semicolons. */
+export function splitStatements(sql: string): string[] {
+  const tokens = tokenize(sql);
+  const out: string[] = [];
+  let start = 0;
+  for (const t of tokens) {
+    if (t.text === ';' && t.kind === 'punct') {
+      const text = sql.slice(start, t.start).trim();
+      if (text) out.push(text);
+      start = t.end;
+    }
+  }
+  const rest = sql.slice(start).trim();
+  if (rest) out.push(rest);
+  return out;
+}
+
+/** Parses one statement: ours, or a plain query for DuckDB. */
+export function parseStatement(sql: string): Statement {
+  const tokens = tokenize(sql);
+  const c = new TokenCursor(sql, tokens);
+  if (c.is('create') && (c.is('table', 1) || (c.is('or', 1) && c.is('replace', 2) && c.is('table', 3)))) return parseCreate(c);
+  if (c.is('insert')) return parseInsert(c);
+  if ((c.is('describe') || c.is('desc')) && (c.is('history', 1) || c.is('detail', 1))) {
+    c.next();
+    const history = c.next()!.value.toLowerCase() === 'history';
+    const table = parseTableName(c);
+    if (history) {
+      let limit: number | undefined;
+      if (c.accept('limit')) limit = Number(c.next()?.text);
+      end(c);
+      return { kind: 'describe-history', table, limit };
+    }
+    end(c);
+    return { kind: 'describe-detail', table };
+  }
+  if (c.is('alter') && c.is('table', 1)) return parseAlter(c);
+  if (c.is('set') && tokens.length >= 2) {
+    const key = sql.slice(tokens[1].start, (tokens.find((t) => t.text === '=')?.start ?? sql.length)).trim();
+    if (/^(strata|spark)\./i.test(key)) {
+      const eq = tokens.findIndex((t) => t.text === '=');
+      if (eq < 0) c.fail('expected = value');
+      const value = tokens.slice(eq + 1).map((t) => t.value).join(' ');
+      return { kind: 'set', key: key.toLowerCase(), value };
+    }
+  }
+  return { kind: 'query', sql };
+}
+
+function end(c: TokenCursor): void {
+  if (!c.atEnd()) c.fail('unexpected text after the statement');
+}
+
+/** `schema.table`, `table`, or delta.`path`. */
+export function parseTableName(c: TokenCursor): TableName {
+  if (c.is('delta') && c.is('.', 1) && c.peek(2)?.kind === 'quoted' && c.peek(2)?.text.startsWith('`')) {
+    c.i += 2;
+    return { kind: 'path', path: c.next()!.value };
+  }
+  const parts = [c.ident('a table name')];
+  while (c.is('.')) {
+    c.next();
+    parts.push(c.ident('a table name'));
+  }
+  return { kind: 'name', parts };
+}
+
+function parseCreate(c: TokenCursor): Statement {
+  c.expect('create');
+  const replace = c.accept('or') ? (c.expect('replace'), true) : false;
+  c.expect('table');
+  let ifNotExists = false;
+  if (c.accept('if')) {
+    c.expect('not');
+    c.expect('exists');
+    ifNotExists = true;
+  }
+  const table = parseTableName(c);
+  let columns: StructField[] | undefined;
+  if (c.is('(')) columns = parseColumnList(c);
+  const stmt: Extract<Statement, { kind: 'create' }> = { kind: 'create', table, ifNotExists, replace, columns, partitionedBy: [], properties: {} };
+  for (;;) {
+    if (c.accept('using')) {
+      const format = c.ident('a format').toLowerCase();
+      if (format !== 'delta') c.fail(`tables are Delta tables; USING ${format} is not supported`);
+    } else if (c.is('partitioned')) {
+      c.next();
+      c.expect('by');
+      c.expect('(');
+      do stmt.partitionedBy.push(c.ident('a column name'));
+      while (c.accept(','));
+      c.expect(')');
+    } else if (c.accept('tblproperties')) {
+      Object.assign(stmt.properties, parseProperties(c));
+    } else if (c.accept('comment')) {
+      stmt.comment = c.string('a comment string');
+    } else if (c.accept('location')) {
+      c.fail('LOCATION is not supported: name the table by path with delta.`path` instead');
+    } else if (c.accept('as')) {
+      stmt.select = c.textFrom(c.i);
+      if (!stmt.select) c.fail('expected a query after AS');
+      return stmt;
+    } else if (c.atEnd()) {
+      return stmt;
+    } else {
+      c.fail('expected USING, PARTITIONED BY, TBLPROPERTIES, COMMENT or AS');
+    }
+  }
+}
+
+function parseColumnList(c: TokenCursor): StructField[] {
+  c.expect('(');
+  if (c.accept(')')) return [];
+  const fields = parseColumnDefs(c);
+  c.expect(')');
+  return fields;
+}
+
+/** `name type [NOT NULL] [COMMENT '...'], ...` */
+function parseColumnDefs(c: TokenCursor): StructField[] {
+  const fields: StructField[] = [];
+  do {
+    const name = c.ident('a column name');
+    const type = parseSparkType(c);
+    let nullable = true;
+    const metadata: Record<string, unknown> = {};
+    for (;;) {
+      if (c.is('not') && c.is('null', 1)) {
+        c.i += 2;
+        nullable = false;
+      } else if (c.accept('null')) {
+        nullable = true;
+      } else if (c.accept('comment')) {
+        metadata.comment = c.string('a comment string');
+      } else {
+        break;
+      }
+    }
+    fields.push({ name, type, nullable, metadata });
+  } while (c.accept(','));
+  return fields;
+}
+
+function parseProperties(c: TokenCursor): Record<string, string> {
+  c.expect('(');
+  const props: Record<string, string> = {};
+  do {
+    const keyToken = c.peek();
+    let key: string;
+    if (keyToken?.kind === 'string') key = c.string();
+    else {
+      key = c.ident('a property name');
+      while (c.accept('.')) key += `.${c.ident('a property name')}`;
+    }
+    c.accept('=');
+    const v = c.next();
+    if (!v) c.fail('expected a property value');
+    props[key] = v!.kind === 'string' ? v!.value : v!.text;
+  } while (c.accept(','));
+  c.expect(')');
+  return props;
+}
+
+function parseInsert(c: TokenCursor): Statement {
+  c.expect('insert');
+  let overwrite = false;
+  if (c.accept('overwrite')) overwrite = true;
+  else c.expect('into', 'INTO or OVERWRITE');
+  c.accept('table');
+  const table = parseTableName(c);
+  let partition: [string, string | null][] | undefined;
+  if (c.accept('partition')) {
+    c.expect('(');
+    partition = [];
+    do {
+      const col = c.ident('a partition column');
+      c.expect('=', '= value (dynamic partition overwrite is not supported)');
+      const v = c.next();
+      if (!v) c.fail('expected a value');
+      partition.push([col, v!.kind === 'string' ? v!.value : v!.text.toLowerCase() === 'null' ? null : v!.text]);
+    } while (c.accept(','));
+    c.expect(')');
+  }
+  let replaceWhere: string | undefined;
+  if (c.is('replace') && c.is('where', 1)) {
+    c.i += 2;
+    // The predicate runs to the start of the query.
+    const startIdx = c.i;
+    let depth = 0;
+    while (!c.atEnd()) {
+      const t = c.peek()!;
+      if (t.text === '(') depth++;
+      if (t.text === ')') depth--;
+      if (depth === 0 && (c.is('select') || c.is('values') || c.is('with') || c.is('from') || c.is('table'))) break;
+      c.next();
+    }
+    replaceWhere = c.textFrom(startIdx, c.i);
+    if (!replaceWhere) c.fail('expected a predicate after REPLACE WHERE');
+    overwrite = true;
+  }
+  let columns: string[] | undefined;
+  let byName = false;
+  if (c.is('by') && c.is('name', 1)) {
+    c.i += 2;
+    byName = true;
+  } else if (c.is('(') && !c.is('select', 1) && !c.is('with', 1)) {
+    c.next();
+    columns = [];
+    do columns.push(c.ident('a column name'));
+    while (c.accept(','));
+    c.expect(')');
+  }
+  const select = c.textFrom(c.i);
+  if (!select) c.fail('expected a query (SELECT ... or VALUES ...)');
+  return { kind: 'insert', table, overwrite, columns, byName, partition, replaceWhere, select };
+}
+
+function parseAlter(c: TokenCursor): Statement {
+  c.expect('alter');
+  c.expect('table');
+  const table = parseTableName(c);
+  if (c.accept('add')) {
+    if (c.accept('constraint')) {
+      const name = c.ident('a constraint name');
+      c.expect('check');
+      c.expect('(');
+      const startIdx = c.i;
+      let depth = 1;
+      while (!c.atEnd() && depth > 0) {
+        const t = c.next()!;
+        if (t.text === '(') depth++;
+        if (t.text === ')') depth--;
+      }
+      if (depth !== 0) c.fail('unbalanced parentheses in CHECK');
+      const expr = c.textFrom(startIdx, c.i - 1);
+      end(c);
+      return { kind: 'alter-add-constraint', table, name, expr };
+    }
+    if (!c.accept('columns')) c.expect('column', 'COLUMNS or CONSTRAINT');
+    const columns = c.is('(') ? parseColumnList(c) : parseColumnDefs(c);
+    end(c);
+    return { kind: 'alter-add-columns', table, columns };
+  }
+  if (c.accept('drop')) {
+    c.expect('constraint');
+    let ifExists = false;
+    if (c.accept('if')) {
+      c.expect('exists');
+      ifExists = true;
+    }
+    const name = c.ident('a constraint name');
+    end(c);
+    return { kind: 'alter-drop-constraint', table, name, ifExists };
+  }
+  if (c.accept('set')) {
+    c.expect('tblproperties');
+    const properties = parseProperties(c);
+    end(c);
+    return { kind: 'alter-set-properties', table, properties };
+  }
+  if (c.accept('unset')) {
+    c.expect('tblproperties');
+    let ifExists = false;
+    if (c.accept('if')) {
+      c.expect('exists');
+      ifExists = true;
+    }
+    c.expect('(');
+    const keys: string[] = [];
+    do {
+      if (c.peek()?.kind === 'string') keys.push(c.string());
+      else {
+        let key = c.ident('a property name');
+        while (c.accept('.')) key += `.${c.ident('a property name')}`;
+        keys.push(key);
+      }
+    } while (c.accept(','));
+    c.expect(')');
+    end(c);
+    return { kind: 'alter-unset-properties', table, keys, ifExists };
+  }
+  return c.fail('expected ADD COLUMNS, ADD CONSTRAINT, DROP CONSTRAINT, SET TBLPROPERTIES or UNSET TBLPROPERTIES');
+}
