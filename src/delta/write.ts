@@ -372,6 +372,10 @@ async function commitOrClean(store: LocalPathStore, table: string, readVersion: 
   }
 }
 
+/**
+ * Deletes the files of a write that did not commit. Partition folders stay: a
+ * concurrent writer may be about to write into one (Spark leaves them too).
+ */
 async function deleteFiles(store: LocalPathStore, adds: AddAction[]): Promise<void> {
   await Promise.all(adds.map((a) => fs.rm(canonicalPath(store.root, a.path), { force: true })));
 }

@@ -1,0 +1,110 @@
+// Checks of a Delta log we wrote against the protocol: required fields of each
+// action, version 0 holds protocol and metaData, paths resolve, stats are valid
+// JSON and true bounds of the file's data.
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { expect } from 'vitest';
+import { canonicalPath } from '../../src/delta/index.js';
+import type { Session } from '../../src/engine/index.js';
+import { quoteIdent, quoteLiteral } from '../../src/engine/index.js';
+
+export function readLog(table: string): { version: number; actions: Record<string, any>[] }[] {
+  const dir = path.join(table, '_delta_log');
+  return readdirSync(dir)
+    .filter((f) => /^\d{20}\.json$/.test(f))
+    .sort()
+    .map((f) => ({
+      version: Number(f.slice(0, 20)),
+      actions: readFileSync(path.join(dir, f), 'utf8').trim().split('\n').map((l) => JSON.parse(l)),
+    }));
+}
+
+/** Asserts every commit of a table follows the protocol's rules for the fields it uses. */
+export function expectValidLog(table: string): void {
+  const commits = readLog(table);
+  expect(commits.length).toBeGreaterThan(0);
+  commits.forEach((c, i) => expect(c.version).toBe(commits[0].version + i));
+  if (commits[0].version === 0) {
+    const kinds = commits[0].actions.map((a) => Object.keys(a)[0]);
+    expect(kinds).toContain('protocol');
+    expect(kinds).toContain('metaData');
+  }
+  for (const { version, actions } of commits) {
+    for (const action of actions) {
+      expect(Object.keys(action)).toHaveLength(1);
+      const [kind, body] = Object.entries(action)[0];
+      switch (kind) {
+        case 'commitInfo':
+          expect(typeof body.timestamp).toBe('number');
+          expect(typeof body.operation).toBe('string');
+          break;
+        case 'protocol':
+          expect(Number.isInteger(body.minReaderVersion)).toBe(true);
+          expect(Number.isInteger(body.minWriterVersion)).toBe(true);
+          if (body.minReaderVersion === 3) expect(Array.isArray(body.readerFeatures)).toBe(true);
+          if (body.minWriterVersion === 7) expect(Array.isArray(body.writerFeatures)).toBe(true);
+          break;
+        case 'metaData':
+          expect(typeof body.id).toBe('string');
+          expect(body.format.provider).toBe('parquet');
+          expect(JSON.parse(body.schemaString).type).toBe('struct');
+          expect(Array.isArray(body.partitionColumns)).toBe(true);
+          expect(typeof body.configuration).toBe('object');
+          break;
+        case 'add':
+          expect(typeof body.path).toBe('string');
+          expect(typeof body.partitionValues).toBe('object');
+          expect(Number.isInteger(body.size)).toBe(true);
+          expect(Number.isInteger(body.modificationTime)).toBe(true);
+          expect(typeof body.dataChange).toBe('boolean');
+          expect(existsSync(canonicalPath(table, body.path)), `v${version}: ${body.path} exists`).toBe(true);
+          if (body.stats !== undefined) JSON.parse(body.stats);
+          break;
+        case 'remove':
+          expect(typeof body.path).toBe('string');
+          expect(typeof body.dataChange).toBe('boolean');
+          expect(Number.isInteger(body.deletionTimestamp)).toBe(true);
+          break;
+        case 'txn':
+          expect(typeof body.appId).toBe('string');
+          expect(Number.isInteger(body.version)).toBe(true);
+          break;
+        default:
+          throw new Error(`v${version}: unexpected action ${kind}`);
+      }
+    }
+  }
+}
+
+/** Asserts each add's stats are the true numRecords, min, max and null count of its file. */
+export async function expectTrueStats(session: Session, table: string, adds: { path: string; stats?: string | null }[], columns: string[]): Promise<void> {
+  for (const add of adds) {
+    if (!add.stats) continue;
+    const stats = JSON.parse(add.stats);
+    const file = quoteLiteral(canonicalPath(table, add.path));
+    const [row] = await session.rows<Record<string, unknown>>(`SELECT count(*)::BIGINT AS n FROM read_parquet(${file})`);
+    expect(Number(row.n)).toBe(stats.numRecords);
+    for (const c of columns) {
+      if (!(c in (stats.nullCount ?? {}))) continue;
+      const q = quoteIdent(c);
+      const [r] = await session.rows<Record<string, unknown>>(
+        `SELECT count(*) FILTER (WHERE ${q} IS NULL)::BIGINT AS nulls, min(${q})::VARCHAR AS lo, max(${q})::VARCHAR AS hi FROM read_parquet(${file})`,
+      );
+      expect(Number(r.nulls), `${add.path} nullCount.${c}`).toBe(stats.nullCount[c]);
+      if (c in stats.minValues) expect(order(stats.minValues[c], r.lo as string), `${add.path} minValues.${c} ≤ true min`).toBeLessThanOrEqual(0);
+      if (c in stats.maxValues) expect(order(stats.maxValues[c], r.hi as string), `${add.path} maxValues.${c} ≥ true max`).toBeGreaterThanOrEqual(0);
+    }
+  }
+}
+
+/** Compares a stat (JSON) with a value DuckDB printed: numbers, datetimes or strings. */
+function order(stat: unknown, printed: string): number {
+  if (typeof stat === 'number') return Math.sign(stat - Number(printed));
+  const text = String(stat);
+  if (/^\d{4}-\d{2}-\d{2}/.test(text)) {
+    const t = (s: string) => Date.parse(/[zZ]|[+-]\d{2}(:?\d{2})?$/.test(s) ? s.replace(' ', 'T').replace(/\+00$/, 'Z') : `${s.replace(' ', 'T')}Z`);
+    // Stats keep milliseconds; the printed value may have microseconds.
+    return Math.sign(t(text) - t(printed.replace(/(\.\d{3})\d+/, '$1')));
+  }
+  return Buffer.compare(Buffer.from(text), Buffer.from(printed));
+}
