@@ -41,9 +41,9 @@ describe('CREATE TABLE and INSERT', () => {
     await sql(`CREATE TABLE sales.orders (id BIGINT NOT NULL, city STRING COMMENT 'shipping city', price DECIMAL(12,2), day DATE, ts TIMESTAMP) PARTITIONED BY (day) TBLPROPERTIES ('delta.checkpointInterval' = '5', 'owner' = 'team')`);
     const table = path.join(dir, 'lake/sales/orders');
     const [v0] = readLog(table);
-    const protocol = v0.actions.find((a) => a.protocol).protocol;
+    const protocol = v0.actions.find((a) => a.protocol)!.protocol;
     expect(protocol).toEqual({ minReaderVersion: 1, minWriterVersion: 2 });
-    const meta = v0.actions.find((a) => a.metaData).metaData;
+    const meta = v0.actions.find((a) => a.metaData)!.metaData;
     expect(meta.partitionColumns).toEqual(['day']);
     expect(meta.configuration).toEqual({ 'delta.checkpointInterval': '5', owner: 'team' });
     expect(JSON.parse(meta.schemaString).fields).toEqual([
@@ -53,7 +53,7 @@ describe('CREATE TABLE and INSERT', () => {
       { name: 'day', type: 'date', nullable: true, metadata: {} },
       { name: 'ts', type: 'timestamp', nullable: true, metadata: {} },
     ]);
-    const info = v0.actions.find((a) => a.commitInfo).commitInfo;
+    const info = v0.actions.find((a) => a.commitInfo)!.commitInfo;
     expect(info.operation).toBe('CREATE TABLE');
     expect(info.engineInfo).toMatch(/^Strata\//);
   });
@@ -95,7 +95,7 @@ describe('CREATE TABLE and INSERT', () => {
     await sql(`INSERT INTO sales.prices VALUES ('a', 1.0)`);
     await sql(`ALTER TABLE sales.prices ADD CONSTRAINT positive CHECK (price > 0)`);
     const log = readLog(path.join(dir, 'lake/sales/prices'));
-    expect(log.at(-1)!.actions.find((a) => a.protocol).protocol).toEqual({ minReaderVersion: 1, minWriterVersion: 3 });
+    expect(log.at(-1)!.actions.find((a) => a.protocol)!.protocol).toEqual({ minReaderVersion: 1, minWriterVersion: 3 });
     await expect(sql(`INSERT INTO sales.prices VALUES ('b', -2.0)`)).rejects.toThrow(/violate CHECK constraint positive \(price > 0\), e\.g\. \(sku=b, price=-2\)/);
     await expect(sql(`INSERT INTO sales.prices VALUES ('c', NULL)`)).rejects.toThrow(/violate CHECK constraint positive/);
     await expect(sql(`ALTER TABLE sales.prices ADD CONSTRAINT small CHECK (price < 0)`)).rejects.toThrow(/1 existing row\(s\) violate CHECK \(price < 0\)/);
