@@ -21,7 +21,7 @@ const SMALL = path.join(CORPUS, 'kernel-rs-data/table-with-dv-small/delta');
 const SMALL_DV: DeletionVectorDescriptor = { storageType: 'u', pathOrInlineDv: 'vBn[lx{q8@P<9BNH/isA', offset: 1, sizeInBytes: 36, cardinality: 2 };
 
 async function failure(p: Promise<unknown>): Promise<StrataError> {
-  const err = await p.catch((e) => e);
+  const err = (await p.catch((e: unknown) => e)) as StrataError;
   expect(err).toBeInstanceOf(StrataError);
   expect(err.code).toBe('DELETION_VECTOR_INVALID');
   return err;
