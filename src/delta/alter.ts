@@ -10,7 +10,7 @@ import { planScan } from './scan.js';
 import type { StructField } from './schema.js';
 import { schemaToJson } from './schema-from-engine.js';
 import { loadSnapshot, type Snapshot } from './snapshot.js';
-import { checkWritable, minimalProtocol } from './table-features.js';
+import { checkWritable, mergeProtocol, minimalProtocol, protocolCovers } from './table-features.js';
 import type { TableRef } from './write.js';
 
 export type AlterChange =
@@ -89,9 +89,7 @@ export async function alterTable(session: Session, ref: TableRef, change: AlterC
   const metadata: MetadataAction = { ...snapshot.metadata, schemaString: schemaToJson(schema), configuration };
   const actions: Action[] = [];
   const needed = minimalProtocol(schema, configuration);
-  if (needed.minReaderVersion > snapshot.protocol.minReaderVersion || needed.minWriterVersion > snapshot.protocol.minWriterVersion) {
-    actions.push({ protocol: mergeProtocol(snapshot, needed) });
-  }
+  if (!protocolCovers(snapshot.protocol, needed)) actions.push({ protocol: mergeProtocol(snapshot.protocol, needed) });
   actions.push({ metaData: metadata });
   const result = await commit(snapshot.store, table, snapshot.version, {
     operation: OPERATIONS[change.kind],
@@ -101,20 +99,6 @@ export async function alterTable(session: Session, ref: TableRef, change: AlterC
     footprint: { ...blindAppend(), changesMetadata: true, readWholeTable: change.kind === 'add-constraint' },
   });
   return result.version;
-}
-
-function mergeProtocol(snapshot: Snapshot, needed: ReturnType<typeof minimalProtocol>) {
-  const p = snapshot.protocol;
-  if (needed.minWriterVersion < 7 && p.minWriterVersion < 7) {
-    return { minReaderVersion: Math.max(p.minReaderVersion, needed.minReaderVersion), minWriterVersion: Math.max(p.minWriterVersion, needed.minWriterVersion) };
-  }
-  const union = (a?: string[], b?: string[]) => [...new Set([...(a ?? []), ...(b ?? [])])];
-  return {
-    minReaderVersion: Math.max(p.minReaderVersion, needed.minReaderVersion),
-    minWriterVersion: 7,
-    ...(Math.max(p.minReaderVersion, needed.minReaderVersion) >= 3 ? { readerFeatures: union(p.readerFeatures, needed.readerFeatures) } : {}),
-    writerFeatures: union(p.writerFeatures, needed.writerFeatures),
-  };
 }
 
 /** A new CHECK constraint must hold for the rows already in the table. */

@@ -13,3 +13,5 @@ export { commit, type CommitRequest } from './commit.js';
 export { ConcurrentModificationError } from './conflicts.js';
 export { writeCheckpoint } from './checkpoint-writer.js';
 export { alterTable, type AlterChange } from './alter.js';
+export { blindAppend as blindAppendFootprint } from './commit.js';
+export { cleanUpExpiredLogs } from './log-cleanup.js';

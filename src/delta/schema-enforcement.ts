@@ -72,6 +72,25 @@ export function canAssign(from: DeltaType, to: DeltaType): boolean {
   return false;
 }
 
+/** The type changes PROTOCOL.md's type widening allows (top-level primitive columns here). */
+export function canWiden(from: DeltaType, to: DeltaType): boolean {
+  if (from.kind === 'primitive' && to.kind === 'primitive') {
+    const fi = INTEGRAL.indexOf(from.name);
+    const ti = INTEGRAL.indexOf(to.name);
+    if (fi >= 0 && ti >= 0) return fi < ti;
+    if (to.name === 'double') return from.name === 'float' || ['byte', 'short', 'integer'].includes(from.name);
+    return from.name === 'date' && to.name === 'timestamp_ntz';
+  }
+  if (from.kind === 'primitive' && to.kind === 'decimal') {
+    const digits = { byte: 3, short: 5, integer: 10, long: 20 }[from.name as 'byte'];
+    return digits !== undefined && to.precision - to.scale >= digits;
+  }
+  if (from.kind === 'decimal' && to.kind === 'decimal') {
+    return to.scale >= from.scale && to.precision - to.scale >= from.precision - from.scale && !sameType(from, to);
+  }
+  return false;
+}
+
 export function sameType(a: DeltaType, b: DeltaType): boolean {
   return deltaTypeText(a) === deltaTypeText(b);
 }
@@ -90,11 +109,16 @@ export function enforceSchema(table: string, schema: StructType, incoming: Incom
       fields.push(field);
       continue;
     }
-    if (src.isNull || canStore(src.type, field.type) || (storeAssignment && canAssign(src.type, field.type))) {
+    if (src.isNull || canStore(src.type, field.type)) {
       fields.push(field);
-    } else if (evolve && canStore(field.type, src.type)) {
-      fields.push({ ...field, type: src.type }); // widen the column
+    } else if (evolve && canWiden(field.type, src.type)) {
+      // Type widening (a table feature): the change is recorded on the field.
+      const changes = Array.isArray(field.metadata['delta.typeChanges']) ? (field.metadata['delta.typeChanges'] as unknown[]) : [];
+      const metadata = { ...field.metadata, 'delta.typeChanges': [...changes, { fromType: deltaTypeText(field.type), toType: deltaTypeText(src.type) }] };
+      fields.push({ ...field, type: src.type, metadata });
       changed = true;
+    } else if (storeAssignment && canAssign(src.type, field.type)) {
+      fields.push(field); // cast on write; a value that does not fit fails the statement
     } else {
       throw new StrataError(
         'SCHEMA_MISMATCH',

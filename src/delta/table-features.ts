@@ -12,6 +12,7 @@ export const SUPPORTED_WRITER_FEATURES: ReadonlySet<string> = new Set([
   'checkConstraints',
   'changeDataFeed',
   'timestampNtz',
+  'typeWidening',
   'vacuumProtocolCheck',
 ]);
 
@@ -30,19 +31,66 @@ function usesType(type: DeltaType, name: string): boolean {
   }
 }
 
+/** Whether any field records a type change (type widening). */
+function hasTypeChanges(type: DeltaType): boolean {
+  switch (type.kind) {
+    case 'struct':
+      return type.fields.some((f) => f.metadata['delta.typeChanges'] !== undefined || hasTypeChanges(f.type));
+    case 'array':
+      return hasTypeChanges(type.elementType);
+    case 'map':
+      return hasTypeChanges(type.keyType) || hasTypeChanges(type.valueType);
+    default:
+      return false;
+  }
+}
+
 /** The lowest protocol for a schema and table properties. */
 export function minimalProtocol(schema: StructType, configuration: Record<string, string>): ProtocolAction {
   let writer = 2;
   if (Object.keys(configuration).some((k) => k.startsWith('delta.constraints.'))) writer = 3;
   if (configuration['delta.enableChangeDataFeed']?.toLowerCase() === 'true') writer = 4;
-  if (!usesType(schema, 'timestamp_ntz')) return { minReaderVersion: 1, minWriterVersion: writer };
-  // timestamp_ntz exists only as a table feature: reader 3 / writer 7, listing
-  // the legacy features the old versions implied.
+  const readerFeatures: string[] = [];
+  if (usesType(schema, 'timestamp_ntz')) readerFeatures.push('timestampNtz');
+  if (hasTypeChanges(schema)) readerFeatures.push('typeWidening');
+  if (readerFeatures.length === 0) return { minReaderVersion: 1, minWriterVersion: writer };
+  // These exist only as table features: reader 3 / writer 7, listing the
+  // legacy features the old versions implied.
   const writerFeatures = ['appendOnly', 'invariants'];
   if (writer >= 3) writerFeatures.push('checkConstraints');
   if (writer >= 4) writerFeatures.push('changeDataFeed');
-  writerFeatures.push('timestampNtz');
-  return { minReaderVersion: 3, minWriterVersion: 7, readerFeatures: ['timestampNtz'], writerFeatures };
+  writerFeatures.push(...readerFeatures);
+  return { minReaderVersion: 3, minWriterVersion: 7, readerFeatures, writerFeatures };
+}
+
+/** The table's protocol raised to cover `needed`, keeping every feature it had. */
+export function mergeProtocol(current: ProtocolAction, needed: ProtocolAction): ProtocolAction {
+  const reader = Math.max(current.minReaderVersion, needed.minReaderVersion);
+  const writer = Math.max(current.minWriterVersion, needed.minWriterVersion);
+  if (writer < 7) return { minReaderVersion: reader, minWriterVersion: writer };
+  const legacy = (p: ProtocolAction): string[] => {
+    if (p.minWriterVersion >= 7) return p.writerFeatures ?? [];
+    const implied = ['appendOnly', 'invariants'];
+    if (p.minWriterVersion >= 3) implied.push('checkConstraints');
+    if (p.minWriterVersion >= 4) implied.push('changeDataFeed', 'generatedColumns');
+    return implied;
+  };
+  const union = (...lists: string[][]) => [...new Set(lists.flat())];
+  return {
+    minReaderVersion: reader,
+    minWriterVersion: 7,
+    ...(reader >= 3 ? { readerFeatures: union(current.readerFeatures ?? [], needed.readerFeatures ?? []) } : {}),
+    writerFeatures: union(legacy(current), legacy(needed)),
+  };
+}
+
+/** Whether a protocol covers another (versions and features). */
+export function protocolCovers(current: ProtocolAction, needed: ProtocolAction): boolean {
+  if (current.minReaderVersion < needed.minReaderVersion || current.minWriterVersion < needed.minWriterVersion) return false;
+  const has = (list: string[] | undefined, f: string) => (list ?? []).includes(f);
+  if (current.minWriterVersion >= 7 && (needed.writerFeatures ?? []).some((f) => !has(current.writerFeatures, f))) return false;
+  if (current.minReaderVersion >= 3 && (needed.readerFeatures ?? []).some((f) => !has(current.readerFeatures, f))) return false;
+  return true;
 }
 
 /** Throws unless this build can write to a table with this protocol and schema. */

@@ -103,12 +103,29 @@ function partitionValues(schema: StructType, columns: string[], pairs: [string, 
       out[column] = null;
     } else if (field?.type.kind === 'primitive' && field.type.name === 'timestamp') {
       const m = /^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2})(\.\d+)?(\+00)?$/.exec(raw);
-      out[column] = m ? `${m[1]}T${m[2]}${(m[3] ?? '').padEnd(7, '0').slice(0, 7) || '.000000'}Z` : raw;
+      out[column] = m ? `${m[1]}T${m[2]}${m[3] ? m[3].padEnd(7, '0').slice(0, 7) : '.000000'}Z` : raw;
+    } else if (field?.type.kind === 'primitive' && field.type.name === 'binary') {
+      // DuckDB prints blobs with \xNN escapes; Delta stores the bytes as a (UTF-8) string.
+      out[column] = Buffer.from(unescapeBlob(raw)).toString('utf8');
     } else {
       out[column] = raw;
     }
   }
   return out;
+}
+
+/** Bytes of DuckDB's blob text ('ab\\x00'). */
+function unescapeBlob(text: string): Uint8Array {
+  const bytes: number[] = [];
+  for (let i = 0; i < text.length; i++) {
+    if (text[i] === '\\' && text[i + 1] === 'x') {
+      bytes.push(parseInt(text.slice(i + 2, i + 4), 16));
+      i += 3;
+    } else {
+      bytes.push(...Buffer.from(text[i], 'utf8'));
+    }
+  }
+  return Uint8Array.from(bytes);
 }
 
 /** DuckDB gives a MAP to JS as an array of {key, value} entries. */

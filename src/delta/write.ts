@@ -8,7 +8,7 @@ import { DuckDBTypeId } from '@duckdb/node-api';
 import { StrataError } from '../core/index.js';
 import { quoteIdent, type Session } from '../engine/index.js';
 import { LocalStore, type LocalPathStore } from '../storage/index.js';
-import type { Action, AddAction, MetadataAction, ProtocolAction, RemoveAction } from './actions.js';
+import type { Action, AddAction, MetadataAction, RemoveAction } from './actions.js';
 import { writeCheckpoint } from './checkpoint-writer.js';
 import { blindAppend, commit, type CommitResult } from './commit.js';
 import type { TransactionFootprint } from './conflicts.js';
@@ -20,7 +20,7 @@ import type { StructType } from './schema.js';
 import { enforceSchema, type Incoming } from './schema-enforcement.js';
 import { deltaTypeOf, schemaToJson } from './schema-from-engine.js';
 import { loadSnapshot, type Snapshot } from './snapshot.js';
-import { checkWritable, minimalProtocol } from './table-features.js';
+import { checkWritable, mergeProtocol, minimalProtocol, protocolCovers } from './table-features.js';
 import { writeDataFiles, type WrittenFiles } from './write-files.js';
 
 export interface TableRef {
@@ -155,10 +155,9 @@ export async function writeTable(session: Session, options: WriteTableOptions): 
   }
   const written = await writeChecked(session, store, name, options.select, enforced.projection, schema, snapshot.partitionColumns, config, now, options.replaceWhere);
   const actions: Action[] = [];
-  let protocol: ProtocolAction | undefined;
   if (enforced.schemaChanged) {
-    protocol = minimalProtocol(schema, config);
-    if (protocol.minReaderVersion > snapshot.protocol.minReaderVersion || protocol.minWriterVersion > snapshot.protocol.minWriterVersion) actions.push({ protocol });
+    const needed = minimalProtocol(schema, config);
+    if (!protocolCovers(snapshot.protocol, needed)) actions.push({ protocol: mergeProtocol(snapshot.protocol, needed) });
     actions.push({ metaData: { ...snapshot.metadata, schemaString: schemaToJson(schema) } });
   }
   if (options.txn) actions.push({ txn: { appId: options.txn.appId, version: options.txn.version, lastUpdated: now() } });
@@ -265,7 +264,16 @@ async function writeChecked(
   now: () => number,
   replaceWhere?: string,
 ): Promise<WrittenFiles> {
-  const written = await writeDataFiles(session, `SELECT ${projection} FROM (${select}) AS src`, { table, store, schema, partitionColumns, configuration, now });
+  let written: WrittenFiles;
+  try {
+    written = await writeDataFiles(session, `SELECT ${projection} FROM (${select}) AS src`, { table, store, schema, partitionColumns, configuration, now });
+  } catch (err) {
+    // e.g. a value that does not fit its column: say which table the write was for.
+    if (err instanceof StrataError && err.code === 'SQL_ERROR') {
+      throw new StrataError('SQL_ERROR', `cannot write to table ${table}: ${err.message}`, { cause: err, context: { table } });
+    }
+    throw err;
+  }
   try {
     await checkConstraints(session, store, table, schema, partitionColumns, configuration, written.adds, replaceWhere);
   } catch (err) {
