@@ -7,15 +7,20 @@ What works today:
   • Reading Delta Lake tables written by Spark, Databricks and delta-rs
     (checkpoints, time travel, partitions, column mapping, deletion vectors,
     type widening, timestamp_ntz, v2 checkpoints).
-  • strata query "<sql>"        DuckDB SQL; delta_scan('<path>'[, version => N]) reads a table
+  • Writing Delta tables they read: CREATE TABLE [AS SELECT], INSERT INTO /
+    OVERWRITE, ALTER TABLE, constraints, schema evolution, checkpoints.
+  • strata query "<sql>"        DuckDB SQL plus Spark's Delta statements; tables by
+                                name (lake/<schema>/<table>) or delta_scan('<path>')
   • strata table describe <t>  schema, partitions, protocol, properties, files, size
   • strata table history <t>   every commit: version, time, operation, metrics
 
-Try it on a table Spark wrote:
-  $ npx strata query "SELECT * FROM delta_scan('../shared/conformance/delta/dat/basic_partitioned/delta')"
-  $ npx strata table history ../shared/conformance/delta/dat/basic_append/delta
+Try it:
+  $ npx strata query "CREATE TABLE sales.orders AS SELECT range AS id, range % 7 AS store FROM range(1000)"
+  $ npx strata query "SELECT store, count(*) FROM sales.orders GROUP BY ALL ORDER BY 1"
+  $ npx strata query "DESCRIBE HISTORY sales.orders"
+  $ npx strata table describe lake/sales/orders
 
-Coming next: writes, ingestion, Lakeflow SQL pipelines, and the retail demo.
+Coming next: ingestion, Lakeflow SQL pipelines, and the retail demo.
 `;
 
 export function registerDemo(program: Command): void {
