@@ -1,4 +1,5 @@
 // strata table describe|history <path>: what a Delta table is, and how it got there.
+import { existsSync, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { Command } from 'commander';
 import { describeSnapshot, loadSnapshot, tableHistory, type TableDetail } from '../delta/index.js';
@@ -6,33 +7,73 @@ import { StrataError } from '../core/index.js';
 import { projectDir, withEngine, type GlobalOptions } from './context.js';
 import { render } from './output.js';
 
+/** A table argument: a folder path, or a name (schema.table) under the project's lake. */
+function tableLocation(arg: string, project: string): { location: string; name: string } {
+  const asPath = path.resolve(project, arg);
+  if (arg.includes('/') || arg.includes(path.sep) || existsSync(path.join(asPath, '_delta_log'))) return { location: asPath, name: arg };
+  const parts = arg.split('.');
+  const [schema, name] = parts.length === 1 ? ['default', parts[0]] : parts;
+  if (parts.length > 2 || !name) throw new StrataError('USAGE', `'${arg}' is neither a table folder nor a table name (schema.table)`);
+  return { location: path.join(project, 'lake', schema, name), name: arg };
+}
+
 export function registerTable(program: Command, globals: () => GlobalOptions): void {
   const table = program.command('table').description('inspect Delta tables');
   table
+    .command('list')
+    .description('the tables of the project (lake/<schema>/<table>) with version, files and size')
+    .option('--json', 'print as JSON, one table per line')
+    .addHelpText('after', '\nExample:\n  $ strata table list --project my-lakehouse')
+    .action(async (options: { json?: boolean }) => {
+      const lake = path.join(projectDir(globals()), 'lake');
+      const rows: unknown[][] = [];
+      await withEngine((engine) =>
+        engine.withSession(async (session) => {
+          for (const schema of (await fs.readdir(lake, { withFileTypes: true }).catch(() => [])).filter((d) => d.isDirectory()).map((d) => d.name).sort()) {
+            for (const t of (await fs.readdir(path.join(lake, schema), { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name).sort()) {
+              const location = path.join(lake, schema, t);
+              if (!existsSync(path.join(location, '_delta_log'))) continue;
+              const name = schema === 'default' ? t : `${schema}.${t}`;
+              try {
+                const d = describeSnapshot(await loadSnapshot(location, { session, name }));
+                rows.push([name, d.version, d.numFiles, d.sizeInBytes, d.numRecords, d.lastModified]);
+              } catch (err) {
+                rows.push([name, null, null, null, null, `unreadable: ${err instanceof Error ? err.message : String(err)}`]);
+              }
+            }
+          }
+        }),
+      );
+      const columns = ['table', 'version', 'files', 'bytes', 'rows', 'last_modified'].map((n) => ({ name: n, type: n === 'table' || n === 'last_modified' ? 'VARCHAR' : 'BIGINT' }));
+      if (options.json) process.stdout.write(rows.map((r) => JSON.stringify(Object.fromEntries(columns.map((c, i) => [c.name, r[i]])))).join('\n') + (rows.length ? '\n' : ''));
+      else process.stdout.write(rows.length ? render({ columns, rows }, 'table', Infinity, false) : `no tables under ${lake}\n`);
+    });
+  table
     .command('describe')
     .description('schema, partitioning, protocol and features, properties, files, size and version of a table')
-    .argument('<table>', 'the table folder (holding _delta_log)')
+    .argument('<table>', 'a table name (schema.table, under lake/) or a table folder')
     .option('--version <n>', 'describe this version instead of the latest')
     .option('--json', 'print as JSON')
-    .addHelpText('after', '\nExample:\n  $ strata table describe lake/silver/orders')
+    .addHelpText('after', '\nExamples:\n  $ strata table describe silver.orders\n  $ strata table describe path/to/table --json')
     .action(async (name: string, options: { version?: string; json?: boolean }) => {
       const version = parseVersion(options.version);
-      const location = path.resolve(projectDir(globals()), name);
+      const t = tableLocation(name, projectDir(globals()));
       const detail = await withEngine((engine) =>
-        engine.withSession(async (session) => describeSnapshot(await loadSnapshot(location, { version, session }))),
+        engine.withSession(async (session) => describeSnapshot(await loadSnapshot(t.location, { version, session, name: t.name }))),
       );
       process.stdout.write(options.json ? `${JSON.stringify(detail, null, 2)}\n` : formatDetail(detail));
     });
   table
     .command('history')
     .description('the commits of a table: version, time, operation, parameters, metrics')
-    .argument('<table>', 'the table folder (holding _delta_log)')
+    .argument('<table>', 'a table name (schema.table, under lake/) or a table folder')
     .option('--limit <n>', 'newest N commits only')
     .option('--json', 'print as JSON, one commit per line')
-    .addHelpText('after', '\nExample:\n  $ strata table history lake/silver/orders --limit 10')
+    .addHelpText('after', '\nExample:\n  $ strata table history silver.orders --limit 10')
     .action(async (name: string, options: { limit?: string; json?: boolean }) => {
       const limit = options.limit === undefined ? undefined : parseVersion(options.limit);
-      const entries = await tableHistory(path.resolve(projectDir(globals()), name), limit);
+      const t = tableLocation(name, projectDir(globals()));
+      const entries = await tableHistory(t.location, limit, t.name);
       if (options.json) {
         process.stdout.write(entries.map((e) => JSON.stringify(e)).join('\n') + '\n');
         return;

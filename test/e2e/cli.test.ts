@@ -126,8 +126,23 @@ describe('strata table', () => {
     expect(entries[0].timestamp).toMatch(/^\d{4}-\d{2}-\d{2}T/);
   });
 
+  it('creates, fills and lists project tables by name, and describes them by name', async () => {
+    const project = path.join(tmp, 'proj');
+    expect((await strata('--project', project, 'query', 'CREATE TABLE sales.orders AS SELECT range AS id, range % 7 AS store FROM range(100)')).code).toBe(0);
+    const insert = await strata('--project', project, 'query', 'INSERT INTO sales.orders VALUES (100, 1)', '--format', 'json');
+    expect(JSON.parse(insert.stdout)).toEqual({ version: 1, num_affected_rows: 1, num_inserted_rows: 1 });
+    const list = await strata('--project', project, 'table', 'list', '--json');
+    expect(JSON.parse(list.stdout)).toMatchObject({ table: 'sales.orders', version: 1, rows: 101 });
+    const d = await strata('--project', project, 'table', 'describe', 'sales.orders', '--json');
+    expect(JSON.parse(d.stdout).columns.map((c: { name: string; type: string }) => `${c.name} ${c.type}`)).toEqual(['id long', 'store long']);
+    const h = await strata('--project', project, 'table', 'history', 'sales.orders', '--json');
+    expect(h.stdout.trim().split('\n').map((l) => JSON.parse(l).operation)).toEqual(['WRITE', 'CREATE TABLE AS SELECT']);
+    const q = await strata('--project', project, 'query', 'SELECT count(*) AS n FROM sales.orders VERSION AS OF 0', '--format', 'json');
+    expect(JSON.parse(q.stdout)).toEqual({ n: 100 });
+  });
+
   it('has --help with an example on every command', async () => {
-    for (const args of [['query'], ['table', 'describe'], ['table', 'history'], ['demo'], []]) {
+    for (const args of [['query'], ['table', 'list'], ['table', 'describe'], ['table', 'history'], ['demo'], []]) {
       const r = await strata(...args, '--help');
       expect(r.code).toBe(0);
       expect(r.stdout).toMatch(/Example/);
