@@ -114,11 +114,17 @@ async function replaySegment(
   }
   let lastInfo: CommitInfo | undefined;
   let lastModified: number | undefined;
-  for (const commit of segment.commits) {
-    const actions = await readCommit(store, commit.key, table);
-    applyActions(state, actions, store.root, commit.key, table);
-    lastInfo = findCommitInfo(actions);
-    lastModified = commit.modified;
+  // Commits are read ahead in parallel (a long log without a checkpoint is many
+  // small files) and applied strictly in version order.
+  const READ_AHEAD = 32;
+  for (let i = 0; i < segment.commits.length; i += READ_AHEAD) {
+    const batch = segment.commits.slice(i, i + READ_AHEAD);
+    const read = await Promise.all(batch.map((c) => readCommit(store, c.key, table)));
+    batch.forEach((commit, j) => {
+      applyActions(state, read[j], store.root, commit.key, table);
+      lastInfo = findCommitInfo(read[j]);
+      lastModified = commit.modified;
+    });
   }
   if (segment.commits.length === 0) {
     // The snapshot sits on a checkpoint; its commit may still be in the log.
