@@ -15,3 +15,5 @@ export { writeCheckpoint } from './checkpoint-writer.js';
 export { alterTable, type AlterChange } from './alter.js';
 export { blindAppend as blindAppendFootprint } from './commit.js';
 export { cleanUpExpiredLogs } from './log-cleanup.js';
+export { deleteRows, updateRows, type DmlOutcome } from './dml.js';
+export { FILE_COLUMN } from './scan.js';

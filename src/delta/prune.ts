@@ -25,9 +25,15 @@ interface Stats {
 /** Files of the snapshot that may hold matching rows. */
 export function pruneFiles(snapshot: Snapshot, predicate: Predicate | undefined): AddAction[] {
   if (!predicate) return snapshot.files;
+  const may = fileMatcher(snapshot, predicate);
+  return snapshot.files.filter(may);
+}
+
+/** A test of whether a file (of this table's schema) may hold rows matching the predicate. */
+export function fileMatcher(snapshot: Pick<Snapshot, 'schema' | 'partitionColumns' | 'columnMapping'>, predicate: Predicate): (file: AddAction) => boolean {
   const fields = new Map(snapshot.schema.fields.map((f) => [f.name.toLowerCase(), f]));
   const partitions = new Set(snapshot.partitionColumns.map((c) => c.toLowerCase()));
-  return snapshot.files.filter((file) => {
+  return (file) => {
     let stats: Stats | undefined;
     const getStats = () => (stats ??= parseStats(file.stats));
     return mayMatch(predicate, (column) => {
@@ -49,7 +55,7 @@ export function pruneFiles(snapshot: Snapshot, predicate: Predicate | undefined)
         numRecords: deleted ? undefined : s.numRecords,
       };
     });
-  });
+  };
 }
 
 interface ColumnFacts {

@@ -35,7 +35,12 @@ export interface ScanOptions {
   files?: AddAction[];
   /** A unique id for temporary objects of this scan. */
   id: string;
+  /** Add a last column, `_strata_file`, with each row's data file (its absolute path). */
+  withFile?: boolean;
 }
+
+/** The column `withFile` adds. */
+export const FILE_COLUMN = '_strata_file';
 
 interface ReadUnit {
   files: AddAction[];
@@ -51,8 +56,10 @@ export async function planScan(snapshot: Snapshot, session: Session, options: Sc
   const partitionSet = new Set(snapshot.partitionColumns);
   const cleanup: string[] = [];
   const plan = (sql: string): ScanPlan => ({ sql, cleanup, filesTotal: snapshot.files.length, filesScanned: files.length });
+  const fileCol = options.withFile ? `, __f.filename AS ${FILE_COLUMN}` : '';
   if (files.length === 0) {
     const cols = fields.map((f) => `CAST(NULL AS ${duckdbType(f.type)}) AS ${quoteIdent(f.name)}`);
+    if (options.withFile) cols.push(`CAST(NULL AS VARCHAR) AS ${FILE_COLUMN}`);
     return plan(`SELECT ${cols.join(', ') || '1 AS "__empty"'} WHERE FALSE`);
   }
   const localPath = (add: AddAction) => canonicalPath(snapshot.store.root, add.path);
@@ -92,7 +99,7 @@ export async function planScan(snapshot: Snapshot, session: Session, options: Sc
           : dataColumn(f, names, physical);
         return `${expr} AS ${quoteIdent(f.name)}`;
       });
-      branches.push(`SELECT ${cols.join(', ')} FROM ${readParquet(unit.paths, unit.withDv)} AS __f${dvFilter(unit.withDv, dvTable)}`);
+      branches.push(`SELECT ${cols.join(', ')}${fileCol} FROM ${readParquet(unit.paths, unit.withDv || Boolean(options.withFile))} AS __f${dvFilter(unit.withDv, dvTable)}`);
     }
     return plan(branches.join('\nUNION ALL\n'));
   }
@@ -111,7 +118,7 @@ export async function planScan(snapshot: Snapshot, session: Session, options: Sc
       `${partitionSet.has(f.name) ? `__pv.${quoteIdent(f.name)}` : dataColumn(f, names, physical)} AS ${quoteIdent(f.name)}`,
     );
     branches.push(
-      `SELECT ${cols.join(', ')} FROM ${readParquet(paths, true)} AS __f JOIN temp.${quoteIdent(pvTable)} AS __pv ON __pv.__file = __f.filename${dvFilter(withDv, dvTable)}`,
+      `SELECT ${cols.join(', ')}${fileCol} FROM ${readParquet(paths, true)} AS __f JOIN temp.${quoteIdent(pvTable)} AS __pv ON __pv.__file = __f.filename${dvFilter(withDv, dvTable)}`,
     );
   }
   return plan(branches.join('\nUNION ALL\n'));

@@ -235,7 +235,7 @@ function resolvePartitionColumns(table: string, schema: StructType, columns: str
   });
 }
 
-function removeOf(add: AddAction, now: number): RemoveAction {
+export function removeOf(add: AddAction, now: number): RemoveAction {
   return {
     path: add.path,
     deletionTimestamp: now,
@@ -252,7 +252,7 @@ function removeOf(add: AddAction, now: number): RemoveAction {
  * REPLACE WHERE predicate on what was written; on a violation the files are
  * deleted and nothing is committed.
  */
-async function writeChecked(
+export async function writeChecked(
   session: Session,
   store: LocalPathStore,
   table: string,
@@ -283,7 +283,7 @@ async function writeChecked(
   return written;
 }
 
-async function commitOrClean(store: LocalPathStore, table: string, readVersion: number, request: Parameters<typeof commit>[3], adds: AddAction[]): Promise<CommitResult> {
+export async function commitOrClean(store: LocalPathStore, table: string, readVersion: number, request: Parameters<typeof commit>[3], adds: AddAction[]): Promise<CommitResult> {
   try {
     return await commit(store, table, readVersion, request);
   } catch (err) {
@@ -301,7 +301,7 @@ async function deleteFiles(store: LocalPathStore, adds: AddAction[]): Promise<vo
 }
 
 /** Checkpoint every `delta.checkpointInterval` commits (default 10), then clean up old logs. */
-async function afterCommit(session: Session, store: LocalPathStore, table: string, version: number, configuration: Record<string, string>): Promise<void> {
+export async function afterCommit(session: Session, store: LocalPathStore, table: string, version: number, configuration: Record<string, string>): Promise<void> {
   const interval = Number(configuration['delta.checkpointInterval'] ?? 10);
   if (!Number.isInteger(interval) || interval <= 0 || version === 0 || version % interval !== 0) return;
   try {

@@ -9,13 +9,16 @@ import { quoteIdent, quoteLiteral, type QueryResult, type Session } from '../eng
 import {
   alterTable,
   createTable,
+  deleteRows,
   describeSnapshot,
   duckdbType,
   loadSnapshot,
   planScan,
   pruneFiles,
   tableHistory,
+  updateRows,
   writeTable,
+  type Predicate,
   type WriteOutcome,
 } from '../delta/index.js';
 import { findDeltaScanCalls } from './delta-scan-calls.js';
@@ -124,6 +127,28 @@ async function runStatement(session: Session, stmt: Statement, ctx: TableContext
         });
       });
       return outcomeResult(outcome);
+    }
+    case 'delete':
+    case 'update': {
+      const { location, display } = resolveTableName(stmt.table, ctx);
+      let prune: Predicate | undefined;
+      if (stmt.where !== undefined) {
+        // File skipping understands the predicate as it would in a query.
+        const probe = `SELECT * FROM delta_scan('t') WHERE ${stmt.where}`;
+        prune = (await extractScanPredicates(session, probe)).get(probe.indexOf('delta_scan'));
+      }
+      const outcome = await withReads(session, stmt.where ?? '', ctx, options, async (resolvedWhere) => {
+        // Subqueries in the predicate may read other tables: they are resolved like any query.
+        const base = { location, name: display, where: stmt.where === undefined ? undefined : resolvedWhere, prune };
+        return stmt.kind === 'delete' ? deleteRows(session, base) : updateRows(session, { ...base, set: stmt.set });
+      });
+      return {
+        columns: [
+          { name: 'version', type: 'BIGINT' },
+          { name: 'num_affected_rows', type: 'BIGINT' },
+        ],
+        rows: outcome.version === undefined ? [[null, 0]] : [[outcome.version, outcome.numAffectedRows]],
+      };
     }
     case 'describe-history': {
       const { location, display } = resolveTableName(stmt.table, ctx);

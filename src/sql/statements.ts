@@ -28,6 +28,8 @@ export type Statement =
   | { kind: 'alter-unset-properties'; table: TableName; keys: string[]; ifExists: boolean }
   | { kind: 'alter-add-constraint'; table: TableName; name: string; expr: string }
   | { kind: 'alter-drop-constraint'; table: TableName; name: string; ifExists: boolean }
+  | { kind: 'delete'; table: TableName; where?: string }
+  | { kind: 'update'; table: TableName; set: [string, string][]; where?: string }
   | { kind: 'set'; key: string; value: string }
   | { kind: 'query'; sql: string };
 
@@ -54,6 +56,17 @@ export function parseStatement(sql: string): Statement {
   const c = new TokenCursor(sql, tokens);
   if (c.is('create') && (c.is('table', 1) || (c.is('or', 1) && c.is('replace', 2) && c.is('table', 3)))) return parseCreate(c);
   if (c.is('insert')) return parseInsert(c);
+  if (c.is('delete') && c.is('from', 1)) {
+    c.i += 2;
+    const table = parseTableName(c);
+    let where: string | undefined;
+    if (c.accept('where')) {
+      where = c.textFrom(c.i);
+      if (!where) c.fail('expected a predicate after WHERE');
+    } else end(c);
+    return { kind: 'delete', table, where };
+  }
+  if (c.is('update') && !c.is('(', 1)) return parseUpdate(c);
   if ((c.is('describe') || c.is('desc')) && (c.is('history', 1) || c.is('detail', 1))) {
     c.next();
     const history = c.next()!.value.toLowerCase() === 'history';
@@ -246,6 +259,37 @@ function parseInsert(c: TokenCursor): Statement {
   const select = c.textFrom(c.i);
   if (!select) c.fail('expected a query (SELECT ... or VALUES ...)');
   return { kind: 'insert', table, overwrite, columns, byName, partition, replaceWhere, select };
+}
+
+function parseUpdate(c: TokenCursor): Statement {
+  c.expect('update');
+  const table = parseTableName(c);
+  c.expect('set');
+  const set: [string, string][] = [];
+  let where: string | undefined;
+  for (;;) {
+    const column = c.ident('a column name');
+    c.expect('=');
+    // The expression runs to a comma or WHERE at the top level.
+    const start = c.i;
+    let depth = 0;
+    while (!c.atEnd()) {
+      const t = c.peek()!;
+      if (t.text === '(') depth++;
+      if (t.text === ')') depth--;
+      if (depth === 0 && (t.text === ',' || c.is('where'))) break;
+      c.next();
+    }
+    if (c.i === start) c.fail(`expected an expression for ${column}`);
+    set.push([column, c.textFrom(start, c.i)]);
+    if (c.accept(',')) continue;
+    if (c.accept('where')) {
+      where = c.textFrom(c.i);
+      if (!where) c.fail('expected a predicate after WHERE');
+    }
+    break;
+  }
+  return { kind: 'update', table, set, where };
 }
 
 function parseAlter(c: TokenCursor): Statement {

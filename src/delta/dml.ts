@@ -1,0 +1,142 @@
+// DELETE and UPDATE, copy-on-write: only files that can hold affected rows are
+// read (partition values and stats prune them first); a file whose rows all
+// match is removed without rewriting (DELETE) — a metadata-only commit when
+// whole partitions go —, a file with some matching rows is rewritten with its
+// other rows kept exactly; untouched files stay. One commit per statement.
+import { randomUUID } from 'node:crypto';
+import { StrataError } from '../core/index.js';
+import { quoteIdent, type Session } from '../engine/index.js';
+import type { LocalPathStore } from '../storage/index.js';
+import type { Action, AddAction } from './actions.js';
+import type { TransactionFootprint } from './conflicts.js';
+import { fileMatcher, pruneFiles, type Predicate } from './prune.js';
+import { canonicalPath } from './replay.js';
+import { FILE_COLUMN, planScan } from './scan.js';
+import { duckdbType } from './schema.js';
+import { loadSnapshot, type Snapshot } from './snapshot.js';
+import { checkWritable } from './table-features.js';
+import { afterCommit, commitOrClean, removeOf, writeChecked, type TableRef } from './write.js';
+
+export interface DmlOptions extends TableRef {
+  /** SQL predicate over the table's columns; absent = every row. */
+  where?: string;
+  /** The same predicate in the form file skipping understands, when it could be parsed. */
+  prune?: Predicate;
+  now?: () => number;
+}
+
+export interface DmlOutcome {
+  version?: number;
+  /** Rows deleted or updated. */
+  numAffectedRows: number;
+  numCopiedRows: number;
+  numRemovedFiles: number;
+  numAddedFiles: number;
+}
+
+const NOTHING: DmlOutcome = { numAffectedRows: 0, numCopiedRows: 0, numRemovedFiles: 0, numAddedFiles: 0 };
+
+/** DELETE FROM t [WHERE ...]. */
+export async function deleteRows(session: Session, options: DmlOptions): Promise<DmlOutcome> {
+  return rewrite(session, options, 'DELETE');
+}
+
+/** UPDATE t SET col = expr, ... [WHERE ...]. Expressions are SQL over the row's columns. */
+export async function updateRows(session: Session, options: DmlOptions & { set: [string, string][] }): Promise<DmlOutcome> {
+  return rewrite(session, options, 'UPDATE', options.set);
+}
+
+async function rewrite(session: Session, options: DmlOptions, operation: 'DELETE' | 'UPDATE', set: [string, string][] = []): Promise<DmlOutcome> {
+  const table = options.name ?? options.location;
+  const snapshot = await loadSnapshot(options.location, { session, name: table });
+  checkWritable(table, snapshot.protocol, snapshot.schema);
+  if (snapshot.columnMapping !== 'none') throw new StrataError('PROTOCOL_UNSUPPORTED', `table ${table} uses column mapping, which Strata cannot write yet`, { context: { table } });
+  if (snapshot.metadata.configuration['delta.appendOnly']?.toLowerCase() === 'true') {
+    throw new StrataError('CONSTRAINT_VIOLATED', `table ${table} is append-only (delta.appendOnly = true): ${operation} is not allowed`, { context: { table } });
+  }
+  const assignments = resolveAssignments(snapshot, table, set);
+  const matches = options.where === undefined ? 'TRUE' : `coalesce((${options.where}), false)`;
+  const candidates = pruneFiles(snapshot, options.prune);
+  if (candidates.length === 0) return NOTHING;
+
+  const id = randomUUID().replace(/-/g, '').slice(0, 12);
+  const scan = await planScan(snapshot, session, { id, files: candidates, withFile: true });
+  const byPath = new Map(candidates.map((f) => [canonicalPath(snapshot.store.root, f.path), f]));
+  try {
+    // How many rows of each file match.
+    const counts = await session.rows<{ file: string; matched: bigint; total: bigint }>(
+      `SELECT ${FILE_COLUMN} AS file, count(*) FILTER (WHERE ${matches}) AS matched, count(*) AS total FROM (${scan.sql}) AS t GROUP BY 1`,
+    );
+    const whole: AddAction[] = [];
+    const partial: AddAction[] = [];
+    let affected = 0;
+    for (const c of counts) {
+      const matched = Number(c.matched);
+      if (matched === 0) continue;
+      affected += matched;
+      const add = byPath.get(c.file);
+      if (!add) throw new StrataError('INTERNAL', `table ${table}: scan returned an unknown file ${c.file}`);
+      if (operation === 'DELETE' && matched === Number(c.total)) whole.push(add);
+      else partial.push(add);
+    }
+    if (whole.length === 0 && partial.length === 0) return NOTHING;
+
+    const store = snapshot.store as LocalPathStore;
+    const now = options.now ?? Date.now;
+    const fields = snapshot.schema.fields;
+    let written = { adds: [] as AddAction[], numRows: 0, numBytes: 0 };
+    let copied = 0;
+    if (partial.length > 0) {
+      const rewriteScan = await planScan(snapshot, session, { id: `${id}r`, files: partial });
+      scan.cleanup.push(...rewriteScan.cleanup);
+      const columns = fields.map((f) => {
+        const q = quoteIdent(f.name);
+        const expr = assignments.get(f.name);
+        return expr === undefined ? `t.${q} AS ${q}` : `CASE WHEN ${matches} THEN CAST((${expr}) AS ${duckdbType(f.type)}) ELSE t.${q} END AS ${q}`;
+      });
+      const filter = operation === 'DELETE' ? ` WHERE NOT ${matches}` : '';
+      const select = `SELECT ${columns.join(', ')} FROM (${rewriteScan.sql}) AS t${filter}`;
+      const projection = fields.map((f) => `src.${quoteIdent(f.name)} AS ${quoteIdent(f.name)}`).join(', ');
+      written = await writeChecked(session, store, table, select, projection, snapshot.schema, snapshot.partitionColumns, snapshot.metadata.configuration, now);
+      copied = operation === 'DELETE' ? written.numRows : written.numRows - affected;
+    }
+    const removed = [...whole, ...partial];
+    const actions: Action[] = [...removed.map((f) => ({ remove: removeOf(f, now()) })), ...written.adds.map((add) => ({ add }))];
+    const paths = (files: AddAction[]) => new Set(files.map((f) => canonicalPath(store.root, f.path)));
+    const footprint: TransactionFootprint = {
+      // Serializable: rows appended concurrently that match the predicate would be missed.
+      readWholeTable: true,
+      readsFile: options.where === undefined ? undefined : options.prune ? fileMatcher(snapshot, options.prune) : undefined,
+      readFiles: paths(candidates),
+      removedFiles: paths(removed),
+      changesMetadata: false,
+      appIds: new Set(),
+    };
+    const metrics =
+      operation === 'DELETE'
+        ? { numDeletedRows: affected, numCopiedRows: copied, numRemovedFiles: removed.length, numAddedFiles: written.adds.length, numAddedBytes: written.numBytes }
+        : { numUpdatedRows: affected, numCopiedRows: copied, numRemovedFiles: removed.length, numAddedFiles: written.adds.length, numAddedBytes: written.numBytes };
+    const result = await commitOrClean(store, table, snapshot.version, {
+      operation,
+      operationParameters: { predicate: JSON.stringify(options.where === undefined ? [] : [options.where]) },
+      operationMetrics: metrics,
+      actions,
+      footprint,
+    }, written.adds);
+    await afterCommit(session, store, table, result.version, snapshot.metadata.configuration);
+    return { version: result.version, numAffectedRows: affected, numCopiedRows: copied, numRemovedFiles: removed.length, numAddedFiles: written.adds.length };
+  } finally {
+    for (const statement of scan.cleanup) await session.exec(statement).catch(() => undefined);
+  }
+}
+
+function resolveAssignments(snapshot: Snapshot, table: string, set: [string, string][]): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const [column, expr] of set) {
+    const field = snapshot.schema.fields.find((f) => f.name.toLowerCase() === column.toLowerCase());
+    if (!field) throw new StrataError('SCHEMA_MISMATCH', `UPDATE ${table}: the table has no column ${column}`, { context: { table, column } });
+    if (out.has(field.name)) throw new StrataError('USAGE', `UPDATE ${table}: column ${field.name} is set twice`, { context: { table } });
+    out.set(field.name, expr);
+  }
+  return out;
+}
