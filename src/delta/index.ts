@@ -17,3 +17,6 @@ export { blindAppend as blindAppendFootprint } from './commit.js';
 export { cleanUpExpiredLogs } from './log-cleanup.js';
 export { deleteRows, updateRows, type DmlOutcome } from './dml.js';
 export { FILE_COLUMN } from './scan.js';
+export { restoreTable, type RestoreOutcome } from './restore.js';
+export { vacuumTable, type VacuumOutcome } from './vacuum.js';
+export { optimizeTable, type OptimizeOutcome } from './optimize.js';

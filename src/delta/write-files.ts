@@ -47,6 +47,8 @@ export async function writeDataFiles(session: Session, select: string, options: 
     partitionColumns.length > 0
       ? `PARTITION_BY (${partitionColumns.map(quoteIdent).join(', ')})`
       : `FILE_SIZE_BYTES ${targetSize}`,
+    // DuckDB rotates files between row groups: small targets need small row groups.
+    `ROW_GROUP_SIZE ${Math.min(122_880, Math.max(2_048, Math.round(targetSize / 64)))}`,
   ];
   const rows = await session.rows<{
     filename: string;

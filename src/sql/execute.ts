@@ -13,10 +13,13 @@ import {
   describeSnapshot,
   duckdbType,
   loadSnapshot,
+  optimizeTable,
   planScan,
   pruneFiles,
+  restoreTable,
   tableHistory,
   updateRows,
+  vacuumTable,
   writeTable,
   type Predicate,
   type WriteOutcome,
@@ -148,6 +151,40 @@ async function runStatement(session: Session, stmt: Statement, ctx: TableContext
           { name: 'num_affected_rows', type: 'BIGINT' },
         ],
         rows: outcome.version === undefined ? [[null, 0]] : [[outcome.version, outcome.numAffectedRows]],
+      };
+    }
+    case 'restore': {
+      const { location, display } = resolveTableName(stmt.table, ctx);
+      const r = await restoreTable(session, { location, name: display }, { version: stmt.version, timestamp: stmt.timestamp });
+      return {
+        columns: ['num_removed_files', 'num_restored_files', 'version', 'restored_version'].map((name) => ({ name, type: 'BIGINT' })),
+        rows: [[r.numRemovedFiles, r.numRestoredFiles, r.version, r.restoredVersion]],
+      };
+    }
+    case 'vacuum': {
+      const { location, display } = resolveTableName(stmt.table, ctx);
+      const check = ['strata.vacuum.retentiondurationcheck.enabled', 'spark.databricks.delta.retentiondurationcheck.enabled'];
+      const r = await vacuumTable(session, {
+        location,
+        name: display,
+        retentionHours: stmt.retainHours,
+        dryRun: stmt.dryRun,
+        allowShortRetention: check.some((k) => settings.get(k)?.toLowerCase() === 'false'),
+      });
+      return { columns: [{ name: 'path', type: 'VARCHAR' }], rows: r.files.map((f) => [f]) };
+    }
+    case 'optimize': {
+      const { location, display } = resolveTableName(stmt.table, ctx);
+      let prune: Predicate | undefined;
+      if (stmt.where !== undefined) {
+        const probe = `SELECT * FROM delta_scan('t') WHERE ${stmt.where}`;
+        prune = (await extractScanPredicates(session, probe)).get(probe.indexOf('delta_scan'));
+        if (!prune) throw new UserSqlError(`OPTIMIZE ${display}: the WHERE clause must be simple comparisons of partition columns with constants`);
+      }
+      const r = await optimizeTable(session, { location, name: display, where: stmt.where, prune, whereColumns: stmt.whereColumns, zOrderBy: stmt.zOrderBy });
+      return {
+        columns: ['version', 'num_removed_files', 'num_added_files', 'num_removed_bytes', 'num_added_bytes'].map((name) => ({ name, type: 'BIGINT' })),
+        rows: [[r.version ?? null, r.numRemovedFiles, r.numAddedFiles, r.numRemovedBytes, r.numAddedBytes]],
       };
     }
     case 'describe-history': {

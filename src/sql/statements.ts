@@ -30,6 +30,9 @@ export type Statement =
   | { kind: 'alter-drop-constraint'; table: TableName; name: string; ifExists: boolean }
   | { kind: 'delete'; table: TableName; where?: string }
   | { kind: 'update'; table: TableName; set: [string, string][]; where?: string }
+  | { kind: 'restore'; table: TableName; version?: number; timestamp?: string }
+  | { kind: 'vacuum'; table: TableName; retainHours?: number; dryRun: boolean }
+  | { kind: 'optimize'; table: TableName; where?: string; whereColumns: string[]; zOrderBy: string[] }
   | { kind: 'set'; key: string; value: string }
   | { kind: 'query'; sql: string };
 
@@ -67,6 +70,9 @@ export function parseStatement(sql: string): Statement {
     return { kind: 'delete', table, where };
   }
   if (c.is('update') && !c.is('(', 1)) return parseUpdate(c);
+  if (c.is('restore')) return parseRestore(c);
+  if (c.is('vacuum') && (c.peek(1)?.kind === 'ident' || c.peek(1)?.kind === 'quoted') && !c.is('analyze', 1) && !c.is('full', 1)) return parseVacuum(c);
+  if (c.is('optimize')) return parseOptimize(c);
   if ((c.is('describe') || c.is('desc')) && (c.is('history', 1) || c.is('detail', 1))) {
     c.next();
     const history = c.next()!.value.toLowerCase() === 'history';
@@ -290,6 +296,77 @@ function parseUpdate(c: TokenCursor): Statement {
     break;
   }
   return { kind: 'update', table, set, where };
+}
+
+function parseRestore(c: TokenCursor): Statement {
+  c.expect('restore');
+  c.accept('table');
+  const table = parseTableName(c);
+  c.accept('to');
+  if (c.accept('version')) {
+    c.expect('as');
+    c.expect('of');
+    const v = c.next();
+    if (!v || v.kind !== 'number' || !/^\d+$/.test(v.text)) c.fail('VERSION AS OF takes a whole number');
+    end(c);
+    return { kind: 'restore', table, version: Number(v!.text) };
+  }
+  c.expect('timestamp', 'VERSION AS OF n or TIMESTAMP AS OF \'...\'');
+  c.expect('as');
+  c.expect('of');
+  const timestamp = c.string("a timestamp such as '2026-01-31 12:00:00'");
+  end(c);
+  return { kind: 'restore', table, timestamp };
+}
+
+function parseVacuum(c: TokenCursor): Statement {
+  c.expect('vacuum');
+  const table = parseTableName(c);
+  let retainHours: number | undefined;
+  let dryRun = false;
+  while (!c.atEnd()) {
+    if (c.accept('retain')) {
+      const n = c.next();
+      if (!n || n.kind !== 'number') c.fail('RETAIN takes a number of hours');
+      retainHours = Number(n!.text);
+      c.expect('hours');
+    } else if (c.is('dry') && c.is('run', 1)) {
+      c.i += 2;
+      dryRun = true;
+    } else {
+      c.fail('expected RETAIN n HOURS or DRY RUN');
+    }
+  }
+  return { kind: 'vacuum', table, retainHours, dryRun };
+}
+
+const PREDICATE_WORDS = new Set(['and', 'or', 'not', 'in', 'is', 'null', 'between', 'like', 'ilike', 'true', 'false', 'date', 'timestamp', 'cast', 'as', 'interval']);
+
+function parseOptimize(c: TokenCursor): Statement {
+  c.expect('optimize');
+  const table = parseTableName(c);
+  let where: string | undefined;
+  const whereColumns: string[] = [];
+  const zOrderBy: string[] = [];
+  if (c.accept('where')) {
+    const start = c.i;
+    while (!c.atEnd() && !(c.is('zorder') && c.is('by', 1))) {
+      const t = c.next()!;
+      const isColumn = (t.kind === 'ident' && !PREDICATE_WORDS.has(t.value.toLowerCase())) || t.kind === 'quoted';
+      if (isColumn && c.peek()?.text !== '(') whereColumns.push(t.value);
+    }
+    where = c.textFrom(start, c.i);
+    if (!where) c.fail('expected a predicate after WHERE');
+  }
+  if (c.is('zorder') && c.is('by', 1)) {
+    c.i += 2;
+    c.expect('(');
+    do zOrderBy.push(c.ident('a column name'));
+    while (c.accept(','));
+    c.expect(')');
+  }
+  end(c);
+  return { kind: 'optimize', table, where, whereColumns, zOrderBy };
 }
 
 function parseAlter(c: TokenCursor): Statement {
