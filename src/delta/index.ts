@@ -20,3 +20,4 @@ export { FILE_COLUMN } from './scan.js';
 export { restoreTable, type RestoreOutcome } from './restore.js';
 export { vacuumTable, type VacuumOutcome } from './vacuum.js';
 export { optimizeTable, type OptimizeOutcome } from './optimize.js';
+export { mergeInto, type MergeClause, type MergeOutcome } from './merge.js';

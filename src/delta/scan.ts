@@ -35,12 +35,13 @@ export interface ScanOptions {
   files?: AddAction[];
   /** A unique id for temporary objects of this scan. */
   id: string;
-  /** Add a last column, `_strata_file`, with each row's data file (its absolute path). */
+  /** Add two last columns: `_strata_file`, each row's data file (absolute path), and `_strata_row`, its row number in the file. */
   withFile?: boolean;
 }
 
-/** The column `withFile` adds. */
+/** The columns `withFile` adds. */
 export const FILE_COLUMN = '_strata_file';
+export const ROW_COLUMN = '_strata_row';
 
 interface ReadUnit {
   files: AddAction[];
@@ -56,10 +57,10 @@ export async function planScan(snapshot: Snapshot, session: Session, options: Sc
   const partitionSet = new Set(snapshot.partitionColumns);
   const cleanup: string[] = [];
   const plan = (sql: string): ScanPlan => ({ sql, cleanup, filesTotal: snapshot.files.length, filesScanned: files.length });
-  const fileCol = options.withFile ? `, __f.filename AS ${FILE_COLUMN}` : '';
+  const fileCol = options.withFile ? `, __f.filename AS ${FILE_COLUMN}, __f.file_row_number AS ${ROW_COLUMN}` : '';
   if (files.length === 0) {
     const cols = fields.map((f) => `CAST(NULL AS ${duckdbType(f.type)}) AS ${quoteIdent(f.name)}`);
-    if (options.withFile) cols.push(`CAST(NULL AS VARCHAR) AS ${FILE_COLUMN}`);
+    if (options.withFile) cols.push(`CAST(NULL AS VARCHAR) AS ${FILE_COLUMN}`, `CAST(NULL AS BIGINT) AS ${ROW_COLUMN}`);
     return plan(`SELECT ${cols.join(', ') || '1 AS "__empty"'} WHERE FALSE`);
   }
   const localPath = (add: AddAction) => canonicalPath(snapshot.store.root, add.path);

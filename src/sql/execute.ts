@@ -13,6 +13,7 @@ import {
   describeSnapshot,
   duckdbType,
   loadSnapshot,
+  mergeInto,
   optimizeTable,
   planScan,
   pruneFiles,
@@ -151,6 +152,17 @@ async function runStatement(session: Session, stmt: Statement, ctx: TableContext
           { name: 'num_affected_rows', type: 'BIGINT' },
         ],
         rows: outcome.version === undefined ? [[null, 0]] : [[outcome.version, outcome.numAffectedRows]],
+      };
+    }
+    case 'merge': {
+      const { location, display } = resolveTableName(stmt.table, ctx);
+      const targetAlias = stmt.targetAlias ?? (stmt.table.kind === 'name' ? stmt.table.parts[stmt.table.parts.length - 1] : 'target');
+      const r = await withReads(session, stmt.source, ctx, options, (source) =>
+        mergeInto(session, { location, name: display, targetAlias, source, sourceAlias: stmt.sourceAlias ?? 'source', on: stmt.on, clauses: stmt.clauses }),
+      );
+      return {
+        columns: ['version', 'num_affected_rows', 'num_updated_rows', 'num_deleted_rows', 'num_inserted_rows'].map((name) => ({ name, type: 'BIGINT' })),
+        rows: [[r.version ?? null, r.numTargetRowsUpdated + r.numTargetRowsDeleted + r.numTargetRowsInserted, r.numTargetRowsUpdated, r.numTargetRowsDeleted, r.numTargetRowsInserted]],
       };
     }
     case 'restore': {

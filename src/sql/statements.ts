@@ -1,7 +1,7 @@
 // Parsing the Delta statements Strata adds to DuckDB SQL, in Spark SQL's
 // syntax. Only the statement's frame is parsed here; queries inside (AS SELECT,
 // INSERT ... SELECT, predicates) stay text, for DuckDB to parse.
-import type { StructField } from '../delta/index.js';
+import type { MergeClause, StructField } from '../delta/index.js';
 import { parseSparkType, TokenCursor } from './spark-types.js';
 import { tokenize } from './tokenizer.js';
 
@@ -33,6 +33,7 @@ export type Statement =
   | { kind: 'restore'; table: TableName; version?: number; timestamp?: string }
   | { kind: 'vacuum'; table: TableName; retainHours?: number; dryRun: boolean }
   | { kind: 'optimize'; table: TableName; where?: string; whereColumns: string[]; zOrderBy: string[] }
+  | { kind: 'merge'; table: TableName; targetAlias?: string; source: string; sourceAlias?: string; on: string; clauses: MergeClause[] }
   | { kind: 'set'; key: string; value: string }
   | { kind: 'query'; sql: string };
 
@@ -71,6 +72,7 @@ export function parseStatement(sql: string): Statement {
   }
   if (c.is('update') && !c.is('(', 1)) return parseUpdate(c);
   if (c.is('restore')) return parseRestore(c);
+  if (c.is('merge') && c.is('into', 1)) return parseMerge(c);
   if (c.is('vacuum') && (c.peek(1)?.kind === 'ident' || c.peek(1)?.kind === 'quoted') && !c.is('analyze', 1) && !c.is('full', 1)) return parseVacuum(c);
   if (c.is('optimize')) return parseOptimize(c);
   if ((c.is('describe') || c.is('desc')) && (c.is('history', 1) || c.is('detail', 1))) {
@@ -296,6 +298,123 @@ function parseUpdate(c: TokenCursor): Statement {
     break;
   }
   return { kind: 'update', table, set, where };
+}
+
+/** Tokens up to (not including) one of `stops` at parenthesis depth 0; returns their text. */
+function until(c: TokenCursor, stops: (c: TokenCursor) => boolean): string {
+  const start = c.i;
+  let depth = 0;
+  while (!c.atEnd()) {
+    const t = c.peek()!;
+    if (depth === 0 && stops(c)) break;
+    if (t.text === '(') depth++;
+    if (t.text === ')') depth--;
+    c.next();
+  }
+  return c.textFrom(start, c.i);
+}
+
+/** Comma-separated expressions inside parentheses. */
+function expressionList(c: TokenCursor): string[] {
+  c.expect('(');
+  const out: string[] = [];
+  for (;;) {
+    const e = until(c, (x) => x.is(',') || x.is(')'));
+    if (!e) c.fail('expected an expression');
+    out.push(e);
+    if (c.accept(')')) return out;
+    c.expect(',');
+  }
+}
+
+function optionalAlias(c: TokenCursor, stop: string): string | undefined {
+  if (c.accept('as')) return c.ident('an alias');
+  const t = c.peek();
+  if (t && (t.kind === 'quoted' || t.kind === 'ident') && !c.is(stop)) return c.ident();
+  return undefined;
+}
+
+function parseMerge(c: TokenCursor): Statement {
+  c.expect('merge');
+  c.expect('into');
+  const table = parseTableName(c);
+  const targetAlias = optionalAlias(c, 'using');
+  c.expect('using');
+  let source: string;
+  let defaultSourceAlias: string | undefined;
+  if (c.is('(')) {
+    c.next();
+    source = until(c, (x) => x.is(')'));
+    c.expect(')');
+  } else {
+    const start = c.i;
+    const name = parseTableName(c);
+    if (c.is('version') || c.is('timestamp')) {
+      c.i += 3;
+      c.next();
+    }
+    source = `SELECT * FROM ${c.textFrom(start, c.i)}`;
+    defaultSourceAlias = name.kind === 'name' ? name.parts[name.parts.length - 1] : undefined;
+  }
+  const sourceAlias = optionalAlias(c, 'on') ?? defaultSourceAlias;
+  c.expect('on');
+  const on = until(c, (x) => x.is('when'));
+  if (!on) c.fail('expected a condition after ON');
+  const clauses: MergeClause[] = [];
+  while (c.accept('when')) {
+    let when: MergeClause['when'];
+    if (c.accept('matched')) when = 'matched';
+    else {
+      c.expect('not', 'MATCHED or NOT MATCHED');
+      c.expect('matched');
+      if (c.is('by') && c.is('source', 1)) {
+        c.i += 2;
+        when = 'not-matched-by-source';
+      } else {
+        if (c.is('by') && c.is('target', 1)) c.i += 2;
+        when = 'not-matched';
+      }
+    }
+    let condition: string | undefined;
+    if (c.accept('and')) condition = until(c, (x) => x.is('then'));
+    c.expect('then');
+    if (c.accept('delete')) {
+      if (when === 'not-matched') c.fail('WHEN NOT MATCHED can only INSERT');
+      clauses.push({ when, condition, action: 'delete' } as MergeClause);
+    } else if (c.accept('update')) {
+      if (when === 'not-matched') c.fail('WHEN NOT MATCHED can only INSERT');
+      c.expect('set');
+      if (c.accept('*')) {
+        if (when !== 'matched') c.fail('UPDATE SET * is only for WHEN MATCHED');
+        clauses.push({ when: 'matched', condition, action: 'update', set: '*' });
+      } else {
+        const set: [string, string][] = [];
+        do {
+          let column = c.ident('a column name');
+          while (c.accept('.')) column = c.ident('a column name');
+          c.expect('=');
+          const expr = until(c, (x) => x.is(',') || x.is('when'));
+          if (!expr) c.fail(`expected an expression for ${column}`);
+          set.push([column, expr]);
+        } while (c.accept(','));
+        clauses.push({ when, condition, action: 'update', set } as MergeClause);
+      }
+    } else if (c.accept('insert')) {
+      if (when !== 'not-matched') c.fail('only WHEN NOT MATCHED can INSERT');
+      if (c.accept('*')) clauses.push({ when: 'not-matched', condition, action: 'insert' });
+      else {
+        const columns = expressionList(c).map((x) => x.replace(/^.*\./, '').replace(/^[`"](.*)[`"]$/, '$1'));
+        c.expect('values');
+        const values = expressionList(c);
+        clauses.push({ when: 'not-matched', condition, action: 'insert', columns, values });
+      }
+    } else {
+      c.fail('expected UPDATE, DELETE or INSERT');
+    }
+  }
+  if (clauses.length === 0) c.fail('expected WHEN MATCHED or WHEN NOT MATCHED clauses');
+  end(c);
+  return { kind: 'merge', table, targetAlias, source, sourceAlias, on, clauses };
 }
 
 function parseRestore(c: TokenCursor): Statement {

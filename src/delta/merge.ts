@@ -1,0 +1,228 @@
+// MERGE INTO, copy-on-write, with Spark SQL's semantics:
+//   1. the source is materialized once, each row numbered;
+//   2. a plan table records, for every target row of the candidate files and
+//      every source row, which clause applies (the first whose condition holds);
+//   3. a target row matched by several source rows is an error (unless the only
+//      matched clause is an unconditional DELETE), as in Spark;
+//   4. files holding an updated or deleted row are rewritten (other rows kept
+//      exactly), inserted source rows are appended — all in one commit.
+import { randomUUID } from 'node:crypto';
+import { StrataError } from '../core/index.js';
+import { quoteIdent, type Session } from '../engine/index.js';
+import type { LocalPathStore } from '../storage/index.js';
+import type { Action, AddAction } from './actions.js';
+import type { TransactionFootprint } from './conflicts.js';
+import { canonicalPath } from './replay.js';
+import { FILE_COLUMN, planScan, ROW_COLUMN } from './scan.js';
+import { duckdbType, type StructField } from './schema.js';
+import { loadSnapshot } from './snapshot.js';
+import { checkWritable } from './table-features.js';
+import { afterCommit, commitOrClean, removeOf, writeChecked, type TableRef } from './write.js';
+
+export type MergeClause =
+  | { when: 'matched'; condition?: string; action: 'update'; set: [string, string][] | '*' }
+  | { when: 'matched'; condition?: string; action: 'delete' }
+  | { when: 'not-matched'; condition?: string; action: 'insert'; columns?: string[]; values?: string[] }
+  | { when: 'not-matched-by-source'; condition?: string; action: 'update'; set: [string, string][] }
+  | { when: 'not-matched-by-source'; condition?: string; action: 'delete' };
+
+export interface MergeOptions extends TableRef {
+  targetAlias: string;
+  /** A query producing the source rows. */
+  source: string;
+  sourceAlias: string;
+  on: string;
+  clauses: MergeClause[];
+  now?: () => number;
+}
+
+export interface MergeOutcome {
+  version?: number;
+  numTargetRowsInserted: number;
+  numTargetRowsUpdated: number;
+  numTargetRowsDeleted: number;
+  numTargetRowsCopied: number;
+  numTargetFilesRemoved: number;
+  numTargetFilesAdded: number;
+  numSourceRows: number;
+}
+
+export async function mergeInto(session: Session, o: MergeOptions): Promise<MergeOutcome> {
+  const table = o.name ?? o.location;
+  const snapshot = await loadSnapshot(o.location, { session, name: table });
+  checkWritable(table, snapshot.protocol, snapshot.schema);
+  if (snapshot.columnMapping !== 'none') throw new StrataError('PROTOCOL_UNSUPPORTED', `table ${table} uses column mapping, which Strata cannot write yet`, { context: { table } });
+  const changesRows = o.clauses.some((c) => c.action !== 'insert');
+  if (changesRows && snapshot.metadata.configuration['delta.appendOnly']?.toLowerCase() === 'true') {
+    throw new StrataError('CONSTRAINT_VIOLATED', `table ${table} is append-only (delta.appendOnly = true): MERGE may only insert`, { context: { table } });
+  }
+  const id = randomUUID().replace(/-/g, '').slice(0, 12);
+  const src = `__strata_merge_src_${id}`;
+  const plan = `__strata_merge_plan_${id}`;
+  const cleanup = [`DROP TABLE IF EXISTS temp.${quoteIdent(src)}`, `DROP TABLE IF EXISTS temp.${quoteIdent(plan)}`];
+  const t = quoteIdent(o.targetAlias);
+  const s = quoteIdent(o.sourceAlias);
+  const fields = snapshot.schema.fields;
+  try {
+    await session.exec(`CREATE TEMP TABLE ${quoteIdent(src)} AS SELECT *, row_number() OVER () AS __src_row FROM (${o.source}) AS __q`);
+    const sourceColumns = (await session.describe(`SELECT * FROM temp.${quoteIdent(src)}`)).map((c) => c.name).filter((n) => n !== '__src_row');
+    const [{ n: sourceRows }] = await session.rows<{ n: bigint }>(`SELECT count(*) AS n FROM temp.${quoteIdent(src)}`);
+    const clauses = o.clauses.map((c) => resolveClause(c, fields, sourceColumns, o.sourceAlias, table));
+
+    const scan = await planScan(snapshot, session, { id, files: snapshot.files, withFile: true });
+    cleanup.push(...scan.cleanup);
+    const matched = `${t}.${FILE_COLUMN} IS NOT NULL AND ${s}.__src_row IS NOT NULL`;
+    const targetOnly = `${t}.${FILE_COLUMN} IS NOT NULL AND ${s}.__src_row IS NULL`;
+    const sourceOnly = `${t}.${FILE_COLUMN} IS NULL`;
+    const scope = { matched, 'not-matched-by-source': targetOnly, 'not-matched': sourceOnly } as const;
+    const clauseIndex = `CASE ${clauses.map((c, i) => `WHEN (${scope[c.when]}) AND coalesce((${c.condition ?? 'TRUE'}), false) THEN ${i + 1}`).join(' ')} ELSE 0 END`;
+    const join = `FROM (${scan.sql}) AS ${t} FULL OUTER JOIN temp.${quoteIdent(src)} AS ${s} ON ${o.on}`;
+    await session.exec(
+      `CREATE TEMP TABLE ${quoteIdent(plan)} AS SELECT ${t}.${FILE_COLUMN} AS file, ${t}.${ROW_COLUMN} AS row, ${s}.__src_row AS srow, (${matched}) AS matched, ${clauseIndex} AS clause ${join}`,
+    );
+
+    // Several source rows for one target row: ambiguous, unless all that can happen is a delete.
+    const onlyUnconditionalDelete = clauses.filter((c) => c.when === 'matched').every((c) => c.action === 'delete' && !c.condition);
+    if (!onlyUnconditionalDelete) {
+      const dup = await session.rows<{ file: string; row: bigint; n: bigint }>(
+        `SELECT file, row, count(*) AS n FROM temp.${quoteIdent(plan)} WHERE matched GROUP BY file, row HAVING count(*) > 1 LIMIT 1`,
+      );
+      if (dup.length > 0) {
+        throw new StrataError(
+          'USAGE',
+          `MERGE into ${table}: ${Number(dup[0].n)} source rows match the same target row (in ${dup[0].file.split('/').pop()}), so it is ambiguous how to update or delete it; ` +
+            'make the ON condition match at most one source row per target row (e.g. deduplicate the source)',
+          { context: { table } },
+        );
+      }
+    }
+    const is = (pred: (c: ResolvedClause) => boolean) => clauses.map((c, i) => (pred(c) ? i + 1 : -1)).filter((i) => i > 0);
+    const updateIdx = is((c) => c.action === 'update');
+    const deleteIdx = is((c) => c.action === 'delete');
+    const insertIdx = is((c) => c.action === 'insert');
+    const inList = (xs: number[]) => (xs.length ? `(${xs.join(', ')})` : '(-1)');
+    const counts = await session.rows<{ updated: bigint; deleted: bigint; inserted: bigint }>(
+      `SELECT count(*) FILTER (WHERE clause IN ${inList(updateIdx)}) AS updated, count(*) FILTER (WHERE clause IN ${inList(deleteIdx)}) AS deleted,
+              count(DISTINCT srow) FILTER (WHERE clause IN ${inList(insertIdx)}) AS inserted FROM temp.${quoteIdent(plan)}`,
+    );
+    const touchedPaths = new Set(
+      (await session.rows<{ file: string }>(`SELECT DISTINCT file FROM temp.${quoteIdent(plan)} WHERE clause IN ${inList([...updateIdx, ...deleteIdx])}`)).map((r) => r.file),
+    );
+    const touched = snapshot.files.filter((f) => touchedPaths.has(canonicalPath(snapshot.store.root, f.path)));
+    const inserted = Number(counts[0].inserted);
+    const outcome: MergeOutcome = {
+      numTargetRowsInserted: inserted,
+      numTargetRowsUpdated: Number(counts[0].updated),
+      numTargetRowsDeleted: Number(counts[0].deleted),
+      numTargetRowsCopied: 0,
+      numTargetFilesRemoved: touched.length,
+      numTargetFilesAdded: 0,
+      numSourceRows: Number(sourceRows),
+    };
+    if (touched.length === 0 && inserted === 0) return outcome;
+
+    // (a) the touched files, rewritten; (b) the inserted source rows.
+    const parts: string[] = [];
+    const castTo = (f: StructField, expr: string) => `CAST((${expr}) AS ${duckdbType(f.type)})`;
+    if (touched.length > 0) {
+      const rewriteScan = await planScan(snapshot, session, { id: `${id}r`, files: touched, withFile: true });
+      cleanup.push(...rewriteScan.cleanup);
+      const targetClauses = clauses.map((c, i) => ({ c, i: i + 1 })).filter(({ c }) => c.when !== 'not-matched');
+      const localIndex = `CASE ${targetClauses.map(({ c, i }) => `WHEN (${c.when === 'matched' ? `${s}.__src_row IS NOT NULL` : `${s}.__src_row IS NULL`}) AND coalesce((${c.condition ?? 'TRUE'}), false) THEN ${i}`).join(' ')} ELSE 0 END`;
+      const cols = fields.map((f) => {
+        const updates = targetClauses.filter(({ c }) => c.action === 'update').map(({ c, i }) => `WHEN ${i} THEN ${castTo(f, (c as ResolvedUpdate).set.get(f.name) ?? `${t}.${quoteIdent(f.name)}`)}`);
+        return `${updates.length ? `CASE ${localIndex} ${updates.join(' ')} ELSE ${t}.${quoteIdent(f.name)} END` : `${t}.${quoteIdent(f.name)}`} AS ${quoteIdent(f.name)}`;
+      });
+      parts.push(
+        `SELECT ${cols.join(', ')} FROM (${rewriteScan.sql}) AS ${t} LEFT JOIN temp.${quoteIdent(src)} AS ${s} ON ${o.on} WHERE (${localIndex}) NOT IN ${inList(deleteIdx)}`,
+      );
+    }
+    if (inserted > 0) {
+      const insertClauses = clauses.map((c, i) => ({ c, i: i + 1 })).filter(({ c }) => c.action === 'insert');
+      const cols = fields.map((f) => {
+        const whens = insertClauses.map(({ c, i }) => `WHEN ${i} THEN ${castTo(f, (c as ResolvedInsert).values.get(f.name) ?? 'NULL')}`);
+        return `CASE __p.clause ${whens.join(' ')} END AS ${quoteIdent(f.name)}`;
+      });
+      parts.push(
+        `SELECT ${cols.join(', ')} FROM temp.${quoteIdent(src)} AS ${s} JOIN (SELECT DISTINCT srow, clause FROM temp.${quoteIdent(plan)} WHERE clause IN ${inList(insertIdx)}) AS __p ON __p.srow = ${s}.__src_row`,
+      );
+    }
+    const store = snapshot.store as LocalPathStore;
+    const now = o.now ?? Date.now;
+    const projection = fields.map((f) => `src.${quoteIdent(f.name)} AS ${quoteIdent(f.name)}`).join(', ');
+    const written = await writeChecked(session, store, table, parts.join('\nUNION ALL\n'), projection, snapshot.schema, snapshot.partitionColumns, snapshot.metadata.configuration, now);
+    outcome.numTargetFilesAdded = written.adds.length;
+    outcome.numTargetRowsCopied = written.numRows - outcome.numTargetRowsUpdated - inserted;
+    const actions: Action[] = [...touched.map((f) => ({ remove: removeOf(f, now()) })), ...written.adds.map((add) => ({ add }))];
+    const paths = (files: AddAction[]) => new Set(files.map((f) => canonicalPath(store.root, f.path)));
+    const footprint: TransactionFootprint = {
+      readWholeTable: true, // rows appended concurrently could have matched
+      readFiles: paths(snapshot.files),
+      removedFiles: paths(touched),
+      changesMetadata: false,
+      appIds: new Set(),
+    };
+    const result = await commitOrClean(store, table, snapshot.version, {
+      operation: 'MERGE',
+      operationParameters: {
+        predicate: JSON.stringify([o.on]),
+        matchedPredicates: JSON.stringify(o.clauses.filter((c) => c.when === 'matched').map((c) => ({ ...(c.condition ? { predicate: c.condition } : {}), actionType: c.action }))),
+        notMatchedPredicates: JSON.stringify(o.clauses.filter((c) => c.when === 'not-matched').map((c) => ({ ...(c.condition ? { predicate: c.condition } : {}), actionType: c.action }))),
+        notMatchedBySourcePredicates: JSON.stringify(o.clauses.filter((c) => c.when === 'not-matched-by-source').map((c) => ({ ...(c.condition ? { predicate: c.condition } : {}), actionType: c.action }))),
+      },
+      operationMetrics: { ...outcome },
+      actions,
+      footprint,
+    }, written.adds);
+    await afterCommit(session, store, table, result.version, snapshot.metadata.configuration);
+    return { ...outcome, version: result.version };
+  } finally {
+    for (const statement of cleanup) await session.exec(statement).catch(() => undefined);
+  }
+}
+
+interface ResolvedUpdate {
+  when: MergeClause['when'];
+  condition?: string;
+  action: 'update';
+  set: Map<string, string>;
+}
+interface ResolvedInsert {
+  when: 'not-matched';
+  condition?: string;
+  action: 'insert';
+  values: Map<string, string>;
+}
+type ResolvedClause = ResolvedUpdate | ResolvedInsert | { when: MergeClause['when']; condition?: string; action: 'delete' };
+
+/** Expands `*`, maps SET targets and INSERT columns to the table's fields. */
+function resolveClause(c: MergeClause, fields: StructField[], sourceColumns: string[], sourceAlias: string, table: string): ResolvedClause {
+  const field = (name: string) => {
+    const bare = name.includes('.') ? name.slice(name.lastIndexOf('.') + 1) : name;
+    const f = fields.find((x) => x.name.toLowerCase() === bare.toLowerCase());
+    if (!f) throw new StrataError('SCHEMA_MISMATCH', `MERGE into ${table}: the table has no column ${bare}`, { context: { table, column: bare } });
+    return f.name;
+  };
+  const fromSource = (name: string) => {
+    const col = sourceColumns.find((x) => x.toLowerCase() === name.toLowerCase());
+    if (!col) throw new StrataError('SCHEMA_MISMATCH', `MERGE into ${table}: * needs a source column ${name}, which the source does not have`, { context: { table, column: name } });
+    return `${quoteIdent(sourceAlias)}.${quoteIdent(col)}`;
+  };
+  if (c.action === 'delete') return c;
+  if (c.action === 'update') {
+    const set = new Map<string, string>();
+    if (c.set === '*') for (const f of fields) set.set(f.name, fromSource(f.name));
+    else for (const [col, expr] of c.set) set.set(field(col), expr);
+    return { when: c.when, condition: c.condition, action: 'update', set };
+  }
+  const values = new Map<string, string>();
+  if (!c.columns) {
+    for (const f of fields) values.set(f.name, fromSource(f.name));
+  } else {
+    if (!c.values || c.values.length !== c.columns.length) {
+      throw new StrataError('USAGE', `MERGE into ${table}: INSERT lists ${c.columns.length} columns but ${c.values?.length ?? 0} values`, { context: { table } });
+    }
+    c.columns.forEach((col, i) => values.set(field(col), c.values![i]));
+  }
+  return { when: 'not-matched', condition: c.condition, action: 'insert', values };
+}
