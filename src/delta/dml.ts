@@ -9,6 +9,7 @@ import { quoteIdent, type Session } from '../engine/index.js';
 import type { LocalPathStore } from '../storage/index.js';
 import type { Action, AddAction } from './actions.js';
 import type { TransactionFootprint } from './conflicts.js';
+import { changeDataFeedEnabled, writeChangeData } from './change-data.js';
 import { fileMatcher, pruneFiles, type Predicate } from './prune.js';
 import { canonicalPath } from './replay.js';
 import { FILE_COLUMN, planScan } from './scan.js';
@@ -102,6 +103,27 @@ async function rewrite(session: Session, options: DmlOptions, operation: 'DELETE
     }
     const removed = [...whole, ...partial];
     const actions: Action[] = [...removed.map((f) => ({ remove: removeOf(f, now()) })), ...written.adds.map((add) => ({ add }))];
+    let changeFiles: AddAction[] = [];
+    if (changeDataFeedEnabled(snapshot.metadata.configuration)) {
+      // The change feed records the deleted rows, or each updated row before and after.
+      const changed = await planScan(snapshot, session, { id: `${id}c`, files: removed });
+      scan.cleanup.push(...changed.cleanup);
+      const before = fields.map((f) => `t.${quoteIdent(f.name)}`).join(', ');
+      const after = fields
+        .map((f) => {
+          const expr = assignments.get(f.name);
+          return expr === undefined ? `t.${quoteIdent(f.name)}` : `CAST((${expr}) AS ${duckdbType(f.type)})`;
+        })
+        .join(', ');
+      const from = `FROM (${changed.sql}) AS t WHERE ${matches}`;
+      const select =
+        operation === 'DELETE'
+          ? `SELECT ${before}, 'delete' ${from}`
+          : `SELECT ${before}, 'update_preimage' ${from} UNION ALL SELECT ${after}, 'update_postimage' ${from}`;
+      const cdc = await writeChangeData(session, store, table, snapshot.schema, snapshot.partitionColumns, snapshot.metadata.configuration, select);
+      actions.push(...cdc.actions);
+      changeFiles = cdc.paths.map((p) => ({ path: p }) as AddAction);
+    }
     const paths = (files: AddAction[]) => new Set(files.map((f) => canonicalPath(store.root, f.path)));
     const footprint: TransactionFootprint = {
       // Serializable: rows appended concurrently that match the predicate would be missed.
@@ -122,7 +144,7 @@ async function rewrite(session: Session, options: DmlOptions, operation: 'DELETE
       operationMetrics: metrics,
       actions,
       footprint,
-    }, written.adds);
+    }, [...written.adds, ...changeFiles]);
     await afterCommit(session, store, table, result.version, snapshot.metadata.configuration);
     return { version: result.version, numAffectedRows: affected, numCopiedRows: copied, numRemovedFiles: removed.length, numAddedFiles: written.adds.length };
   } finally {

@@ -21,3 +21,5 @@ export { restoreTable, type RestoreOutcome } from './restore.js';
 export { vacuumTable, type VacuumOutcome } from './vacuum.js';
 export { optimizeTable, type OptimizeOutcome } from './optimize.js';
 export { mergeInto, type MergeClause, type MergeOutcome } from './merge.js';
+export { planTableChanges } from './table-changes.js';
+export { changeDataFeedEnabled } from './change-data.js';

@@ -11,6 +11,7 @@ import { StrataError } from '../core/index.js';
 import { quoteIdent, type Session } from '../engine/index.js';
 import type { LocalPathStore } from '../storage/index.js';
 import type { Action, AddAction } from './actions.js';
+import { changeDataFeedEnabled, writeChangeData } from './change-data.js';
 import type { TransactionFootprint } from './conflicts.js';
 import { canonicalPath } from './replay.js';
 import { FILE_COLUMN, planScan, ROW_COLUMN } from './scan.js';
@@ -123,6 +124,8 @@ export async function mergeInto(session: Session, o: MergeOptions): Promise<Merg
 
     // (a) the touched files, rewritten; (b) the inserted source rows.
     const parts: string[] = [];
+    const changes: string[] = []; // change feed rows, when enabled
+    const cdf = changeDataFeedEnabled(snapshot.metadata.configuration);
     const castTo = (f: StructField, expr: string) => `CAST((${expr}) AS ${duckdbType(f.type)})`;
     if (touched.length > 0) {
       const rewriteScan = await planScan(snapshot, session, { id: `${id}r`, files: touched, withFile: true });
@@ -133,9 +136,16 @@ export async function mergeInto(session: Session, o: MergeOptions): Promise<Merg
         const updates = targetClauses.filter(({ c }) => c.action === 'update').map(({ c, i }) => `WHEN ${i} THEN ${castTo(f, (c as ResolvedUpdate).set.get(f.name) ?? `${t}.${quoteIdent(f.name)}`)}`);
         return `${updates.length ? `CASE ${localIndex} ${updates.join(' ')} ELSE ${t}.${quoteIdent(f.name)} END` : `${t}.${quoteIdent(f.name)}`} AS ${quoteIdent(f.name)}`;
       });
-      parts.push(
-        `SELECT ${cols.join(', ')} FROM (${rewriteScan.sql}) AS ${t} LEFT JOIN temp.${quoteIdent(src)} AS ${s} ON ${o.on} WHERE (${localIndex}) NOT IN ${inList(deleteIdx)}`,
-      );
+      const from = `FROM (${rewriteScan.sql}) AS ${t} LEFT JOIN temp.${quoteIdent(src)} AS ${s} ON ${o.on}`;
+      parts.push(`SELECT ${cols.join(', ')} ${from} WHERE (${localIndex}) NOT IN ${inList(deleteIdx)}`);
+      if (cdf) {
+        const before = fields.map((f) => `${t}.${quoteIdent(f.name)}`).join(', ');
+        changes.push(
+          `SELECT ${before}, 'update_preimage' ${from} WHERE (${localIndex}) IN ${inList(updateIdx)}`,
+          `SELECT ${cols.join(', ')}, 'update_postimage' ${from} WHERE (${localIndex}) IN ${inList(updateIdx)}`,
+          `SELECT ${before}, 'delete' ${from} WHERE (${localIndex}) IN ${inList(deleteIdx)}`,
+        );
+      }
     }
     if (inserted > 0) {
       const insertClauses = clauses.map((c, i) => ({ c, i: i + 1 })).filter(({ c }) => c.action === 'insert');
@@ -143,9 +153,9 @@ export async function mergeInto(session: Session, o: MergeOptions): Promise<Merg
         const whens = insertClauses.map(({ c, i }) => `WHEN ${i} THEN ${castTo(f, (c as ResolvedInsert).values.get(f.name) ?? 'NULL')}`);
         return `CASE __p.clause ${whens.join(' ')} END AS ${quoteIdent(f.name)}`;
       });
-      parts.push(
-        `SELECT ${cols.join(', ')} FROM temp.${quoteIdent(src)} AS ${s} JOIN (SELECT DISTINCT srow, clause FROM temp.${quoteIdent(plan)} WHERE clause IN ${inList(insertIdx)}) AS __p ON __p.srow = ${s}.__src_row`,
-      );
+      const insert = `SELECT ${cols.join(', ')} FROM temp.${quoteIdent(src)} AS ${s} JOIN (SELECT DISTINCT srow, clause FROM temp.${quoteIdent(plan)} WHERE clause IN ${inList(insertIdx)}) AS __p ON __p.srow = ${s}.__src_row`;
+      parts.push(insert);
+      if (cdf) changes.push(`SELECT *, 'insert' FROM (${insert})`);
     }
     const store = snapshot.store as LocalPathStore;
     const now = o.now ?? Date.now;
@@ -154,6 +164,13 @@ export async function mergeInto(session: Session, o: MergeOptions): Promise<Merg
     outcome.numTargetFilesAdded = written.adds.length;
     outcome.numTargetRowsCopied = written.numRows - outcome.numTargetRowsUpdated - inserted;
     const actions: Action[] = [...touched.map((f) => ({ remove: removeOf(f, now()) })), ...written.adds.map((add) => ({ add }))];
+    let changeFiles: AddAction[] = [];
+    if (cdf && touched.length > 0) {
+      // A commit with change files must hold all its changes there, inserts included.
+      const cdc = await writeChangeData(session, store, table, snapshot.schema, snapshot.partitionColumns, snapshot.metadata.configuration, changes.join('\nUNION ALL\n'));
+      actions.push(...cdc.actions);
+      changeFiles = cdc.paths.map((p) => ({ path: p }) as AddAction);
+    }
     const paths = (files: AddAction[]) => new Set(files.map((f) => canonicalPath(store.root, f.path)));
     const footprint: TransactionFootprint = {
       readWholeTable: true, // rows appended concurrently could have matched
@@ -173,7 +190,7 @@ export async function mergeInto(session: Session, o: MergeOptions): Promise<Merg
       operationMetrics: { ...outcome },
       actions,
       footprint,
-    }, written.adds);
+    }, [...written.adds, ...changeFiles]);
     await afterCommit(session, store, table, result.version, snapshot.metadata.configuration);
     return { ...outcome, version: result.version };
   } finally {

@@ -21,6 +21,10 @@ export interface WriteFilesOptions {
   configuration: Record<string, string>;
   /** Milliseconds since the epoch for modificationTime. */
   now?: () => number;
+  /** Write under this folder of the table (e.g. `_change_data`); paths stay relative to the table. */
+  subdir?: string;
+  /** File name prefix (default `part`). */
+  prefix?: string;
 }
 
 export interface WrittenFiles {
@@ -36,12 +40,13 @@ export interface WrittenFiles {
 export async function writeDataFiles(session: Session, select: string, options: WriteFilesOptions): Promise<WrittenFiles> {
   const { store, schema, partitionColumns, configuration } = options;
   const root = store.localPath('');
-  await fs.mkdir(root, { recursive: true });
+  const target = options.subdir ? store.localPath(options.subdir) : root;
+  await fs.mkdir(target, { recursive: true });
   const targetSize = parseSize(configuration['delta.targetFileSize'], DEFAULT_TARGET_FILE_SIZE, options.table);
   const copyOptions = [
     'FORMAT parquet',
     "COMPRESSION 'snappy'",
-    "FILENAME_PATTERN 'part-{uuid}'",
+    `FILENAME_PATTERN '${options.prefix ?? 'part'}-{uuid}'`,
     'RETURN_STATS',
     'APPEND',
     partitionColumns.length > 0
@@ -56,7 +61,7 @@ export async function writeDataFiles(session: Session, select: string, options: 
     file_size_bytes: bigint;
     column_statistics: unknown;
     partition_keys: unknown;
-  }>(`COPY (${select}) TO ${quoteLiteral(root)} (${copyOptions.join(', ')})`);
+  }>(`COPY (${select}) TO ${quoteLiteral(target)} (${copyOptions.join(', ')})`);
   const indexed = Number(configuration['delta.dataSkippingNumIndexedCols'] ?? DEFAULT_INDEXED_COLUMNS);
   const skip = new Set(partitionColumns);
   const now = options.now ?? Date.now;

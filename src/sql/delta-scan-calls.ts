@@ -69,3 +69,42 @@ function parseCall(sql: string, tokens: Token[], at: number): { call: DeltaScanC
     (isKeyword(after, 'as') || after.kind === 'quoted' || (after.kind === 'ident' && !NOT_ALIAS.has(after.value.toLowerCase())));
   return { call, next: i + 1 };
 }
+
+export interface TableChangesCall {
+  table: string;
+  from: number;
+  to?: number;
+  start: number;
+  end: number;
+  hasAlias: boolean;
+}
+
+/** table_changes('<table name or path>', fromVersion[, toVersion]), Databricks' function. */
+export function findTableChangesCalls(sql: string): TableChangesCall[] {
+  const tokens = tokenize(sql);
+  const out: TableChangesCall[] = [];
+  for (let i = 0; i < tokens.length; i++) {
+    if (!isKeyword(tokens[i], 'table_changes') || tokens[i + 1]?.text !== '(' || tokens[i - 1]?.text === '.') continue;
+    const fail = (t: Token | undefined, what: string): never => {
+      const pos = lineColumn(sql, t?.start ?? sql.length);
+      throw new UserSqlError(`table_changes at line ${pos.line}, column ${pos.column}: ${what}`);
+    };
+    const name = tokens[i + 2];
+    if (name?.kind !== 'string') fail(name, "the first argument must be the table name or path as a string, e.g. table_changes('silver.orders', 3)");
+    if (tokens[i + 3]?.text !== ',' || tokens[i + 4]?.kind !== 'number') fail(tokens[i + 4], 'the second argument must be the first version, a whole number');
+    const call: TableChangesCall = { table: name.value, from: Number(tokens[i + 4].text), start: tokens[i].start, end: 0, hasAlias: false };
+    let j = i + 5;
+    if (tokens[j]?.text === ',') {
+      if (tokens[j + 1]?.kind !== 'number') fail(tokens[j + 1], 'the third argument must be the last version, a whole number');
+      call.to = Number(tokens[j + 1].text);
+      j += 2;
+    }
+    if (tokens[j]?.text !== ')') fail(tokens[j], 'expected )');
+    call.end = tokens[j].end;
+    const after = tokens[j + 1];
+    call.hasAlias = after !== undefined && (isKeyword(after, 'as') || after.kind === 'quoted' || (after.kind === 'ident' && !NOT_ALIAS.has(after.value.toLowerCase())));
+    out.push(call);
+    i = j;
+  }
+  return out;
+}

@@ -16,6 +16,7 @@ import {
   mergeInto,
   optimizeTable,
   planScan,
+  planTableChanges,
   pruneFiles,
   restoreTable,
   tableHistory,
@@ -25,9 +26,9 @@ import {
   type Predicate,
   type WriteOutcome,
 } from '../delta/index.js';
-import { findDeltaScanCalls } from './delta-scan-calls.js';
+import { findDeltaScanCalls, findTableChangesCalls } from './delta-scan-calls.js';
 import { extractScanPredicates } from './predicates.js';
-import { parseStatement, splitStatements, type Statement } from './statements.js';
+import { parseStatement, splitStatements, type Statement, type TableName } from './statements.js';
 import { resolveTableName, rewriteTableRefs, type TableContext } from './table-refs.js';
 
 export interface ExecuteOptions {
@@ -267,12 +268,24 @@ function outcomeResult(o: WriteOutcome): QueryResult {
  */
 async function withReads<T>(session: Session, sql: string, ctx: TableContext, options: ExecuteOptions, fn: (sql: string) => Promise<T>): Promise<T> {
   if (sql === '') return fn(sql);
-  const named = rewriteTableRefs(sql, ctx);
-  const calls = findDeltaScanCalls(named);
-  if (calls.length === 0) return fn(named);
-  const id = randomUUID().replace(/-/g, '').slice(0, 12);
   const cleanup: string[] = [];
   try {
+    // table_changes(...) first: its subqueries read files directly.
+    let withChanges = '';
+    let at = 0;
+    for (const call of findTableChangesCalls(sql)) {
+      const ref: TableName = /[/\\]/.test(call.table) ? { kind: 'path', path: call.table } : { kind: 'name', parts: call.table.split('.') };
+      const { location, display } = resolveTableName(ref, ctx);
+      const plan = await planTableChanges(session, location, display, call.from, call.to);
+      cleanup.push(...plan.cleanup);
+      withChanges += sql.slice(at, call.start) + `(${plan.sql})${call.hasAlias ? '' : ' AS table_changes'}`;
+      at = call.end;
+    }
+    withChanges += sql.slice(at);
+    const named = rewriteTableRefs(withChanges, ctx);
+    const calls = findDeltaScanCalls(named);
+    if (calls.length === 0) return await fn(named);
+    const id = randomUUID().replace(/-/g, '').slice(0, 12);
     const predicates = await extractScanPredicates(session, named);
     let rewritten = '';
     let cursor = 0;
