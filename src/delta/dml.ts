@@ -24,6 +24,8 @@ export interface DmlOptions extends TableRef {
   /** The same predicate in the form file skipping understands, when it could be parsed. */
   prune?: Predicate;
   now?: () => number;
+  /** Runs after the data is written, before the commit (tests use it to race another writer). */
+  beforeCommit?: () => Promise<void>;
 }
 
 export interface DmlOutcome {
@@ -138,6 +140,7 @@ async function rewrite(session: Session, options: DmlOptions, operation: 'DELETE
       operation === 'DELETE'
         ? { numDeletedRows: affected, numCopiedRows: copied, numRemovedFiles: removed.length, numAddedFiles: written.adds.length, numAddedBytes: written.numBytes }
         : { numUpdatedRows: affected, numCopiedRows: copied, numRemovedFiles: removed.length, numAddedFiles: written.adds.length, numAddedBytes: written.numBytes };
+    await options.beforeCommit?.();
     const result = await commitOrClean(store, table, snapshot.version, {
       operation,
       operationParameters: { predicate: JSON.stringify(options.where === undefined ? [] : [options.where]) },
