@@ -3,7 +3,7 @@
 // every commit must be all-or-nothing, and the rows must be exactly those of
 // the commits that completed. Two writers appending at once must both land.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -82,6 +82,43 @@ describe('crash safety', () => {
     const snap = await engine.withSession((s) => loadSnapshot(table, { session: s }));
     const total = [...(await batches(table)).values()].reduce((a, b) => a + b, 0);
     expect(total).toBe(snap.files.length * 50);
+  }, 240_000);
+});
+
+describe('crash safety of MERGE and OPTIMIZE', () => {
+  it('after 25 SIGKILLs during upserts and compactions, the table always shows one whole round', async () => {
+    const table = path.join(dir, 'merged');
+    const worker = path.resolve('test/fixtures/merge-worker.mjs');
+    const next = rng(7);
+    let round = 1;
+    let lastSeen = 0;
+    for (let iteration = 0; iteration < 25; iteration++) {
+      const completed = await new Promise<number>((resolve, reject) => {
+        const child = spawn(process.execPath, [worker, table, String(round)], { stdio: ['ignore', 'pipe', 'pipe'] });
+        let out = '';
+        let err = '';
+        child.stdout.on('data', (d) => (out += d));
+        child.stderr.on('data', (d) => (err += d));
+        const timer = setTimeout(() => child.kill('SIGKILL'), 300 + Math.floor(next() * 900));
+        child.on('exit', (_code, signal) => {
+          clearTimeout(timer);
+          if (signal !== 'SIGKILL') reject(new Error(`worker stopped by itself: ${err}`));
+          else resolve(out.split('\n').filter(Boolean).length);
+        });
+      });
+      round += completed + 1; // rounds of a killed run may have committed: never reuse them
+      if (!existsSync(path.join(table, '_delta_log/00000000000000000000.json'))) continue; // killed before creating it
+      const r = await engine.withSession((s) =>
+        executeQuery(s, `SELECT count(*), count(DISTINCT id), count(DISTINCT round), max(round) FROM delta_scan('${table}')`),
+      );
+      const [n, ids, rounds, max] = r.rows[0] as number[];
+      if (n === 0) continue;
+      expect({ n, ids, rounds }).toEqual({ n: 200, ids: 200, rounds: 1 });
+      expect(max).toBeGreaterThanOrEqual(lastSeen);
+      lastSeen = max;
+    }
+    expect(lastSeen).toBeGreaterThan(0);
+    expectValidLog(table);
   }, 240_000);
 });
 
