@@ -9,6 +9,8 @@ What works today:
     type widening, timestamp_ntz, v2 checkpoints).
   • Writing Delta tables they read: CREATE TABLE [AS SELECT], INSERT INTO /
     OVERWRITE, ALTER TABLE, constraints, schema evolution, checkpoints.
+  • Changing them: DELETE, UPDATE, MERGE INTO, the change data feed
+    (table_changes), RESTORE, OPTIMIZE [ZORDER BY], VACUUM.
   • strata query "<sql>"        DuckDB SQL plus Spark's Delta statements; tables by
                                 name (lake/<schema>/<table>) or delta_scan('<path>')
   • strata table describe <t>  schema, partitions, protocol, properties, files, size
