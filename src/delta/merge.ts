@@ -13,10 +13,11 @@ import type { LocalPathStore } from '../storage/index.js';
 import type { Action, AddAction } from './actions.js';
 import { changeDataFeedEnabled, writeChangeData } from './change-data.js';
 import type { TransactionFootprint } from './conflicts.js';
+import { pruneFiles, type Predicate } from './prune.js';
 import { canonicalPath } from './replay.js';
 import { FILE_COLUMN, planScan, ROW_COLUMN } from './scan.js';
 import { duckdbType, type StructField } from './schema.js';
-import { loadSnapshot } from './snapshot.js';
+import { loadSnapshot, type Snapshot } from './snapshot.js';
 import { checkWritable } from './table-features.js';
 import { afterCommit, commitOrClean, removeOf, writeChecked, type TableRef } from './write.js';
 
@@ -34,6 +35,8 @@ export interface MergeOptions extends TableRef {
   sourceAlias: string;
   on: string;
   clauses: MergeClause[];
+  /** Equalities of the ON condition between a target column and a source column, for file skipping. */
+  keyPairs?: [string, string][];
   now?: () => number;
 }
 
@@ -70,7 +73,8 @@ export async function mergeInto(session: Session, o: MergeOptions): Promise<Merg
     const [{ n: sourceRows }] = await session.rows<{ n: bigint }>(`SELECT count(*) AS n FROM temp.${quoteIdent(src)}`);
     const clauses = o.clauses.map((c) => resolveClause(c, fields, sourceColumns, o.sourceAlias, table));
 
-    const scan = await planScan(snapshot, session, { id, files: snapshot.files, withFile: true });
+    const candidates = await candidateFiles(session, snapshot, o, src);
+    const scan = await planScan(snapshot, session, { id, files: candidates, withFile: true });
     cleanup.push(...scan.cleanup);
     const matched = `${t}.${FILE_COLUMN} IS NOT NULL AND ${s}.__src_row IS NOT NULL`;
     const targetOnly = `${t}.${FILE_COLUMN} IS NOT NULL AND ${s}.__src_row IS NULL`;
@@ -174,7 +178,7 @@ export async function mergeInto(session: Session, o: MergeOptions): Promise<Merg
     const paths = (files: AddAction[]) => new Set(files.map((f) => canonicalPath(store.root, f.path)));
     const footprint: TransactionFootprint = {
       readWholeTable: true, // rows appended concurrently could have matched
-      readFiles: paths(snapshot.files),
+      readFiles: paths(candidates),
       removedFiles: paths(touched),
       changesMetadata: false,
       appIds: new Set(),
@@ -196,6 +200,24 @@ export async function mergeInto(session: Session, o: MergeOptions): Promise<Merg
   } finally {
     for (const statement of cleanup) await session.exec(statement).catch(() => undefined);
   }
+}
+
+/**
+ * The target files that can hold a matching row: with an equality on keys, the
+ * files whose stats or partition overlap the source's key range. Clauses for
+ * unmatched target rows need every file.
+ */
+async function candidateFiles(session: Session, snapshot: Snapshot, o: MergeOptions, src: string): Promise<AddAction[]> {
+  if (!o.keyPairs?.length || o.clauses.some((c) => c.when === 'not-matched-by-source')) return snapshot.files;
+  const items: Predicate[] = [];
+  for (const [targetCol, sourceCol] of o.keyPairs) {
+    const [r] = await session.rows<{ lo: string | null; hi: string | null }>(
+      `SELECT min(${quoteIdent(sourceCol)})::VARCHAR AS lo, max(${quoteIdent(sourceCol)})::VARCHAR AS hi FROM temp.${quoteIdent(src)}`,
+    );
+    if (r.lo === null || r.hi === null) return []; // no source key: nothing can match
+    items.push({ kind: 'cmp', column: targetCol, op: '>=', value: r.lo }, { kind: 'cmp', column: targetCol, op: '<=', value: r.hi });
+  }
+  return pruneFiles(snapshot, { kind: 'and', items });
 }
 
 interface ResolvedUpdate {

@@ -26,6 +26,8 @@ export function emptyState(): ReplayState {
  * `file:` URIs or bare paths, and both name the same file.
  */
 export function canonicalPath(root: string, logPath: string): string {
+  // The common case, a plain relative path, needs no parsing.
+  if (PLAIN.test(logPath)) return `${root}/${logPath}`;
   if (/^[a-zA-Z][a-zA-Z0-9+.-]*:/.test(logPath)) {
     if (logPath.startsWith('file:')) {
       // file:/a/b and file:///a/b are both absolute local paths.
@@ -37,6 +39,9 @@ export function canonicalPath(root: string, logPath: string): string {
   if (logPath.startsWith('/')) return path.normalize(logPath);
   return path.join(root, ...decodeURIComponentSafe(logPath).split('/'));
 }
+
+/** Relative paths with nothing to decode or normalize. */
+const PLAIN = /^(?!\/)(?!\.{1,2}(\/|$))(?!.*\/\.{1,2}(\/|$))(?!.*\/\/)(?!.*\/$)[A-Za-z0-9_\-=.+/]+$/;
 
 function decodeURIComponentSafe(text: string): string {
   try {

@@ -27,7 +27,7 @@ import {
   type WriteOutcome,
 } from '../delta/index.js';
 import { findDeltaScanCalls, findTableChangesCalls } from './delta-scan-calls.js';
-import { extractScanPredicates } from './predicates.js';
+import { extractScanPredicates, mergeKeyPairs } from './predicates.js';
 import { parseStatement, splitStatements, type Statement, type TableName } from './statements.js';
 import { resolveTableName, rewriteTableRefs, type TableContext } from './table-refs.js';
 
@@ -158,8 +158,10 @@ async function runStatement(session: Session, stmt: Statement, ctx: TableContext
     case 'merge': {
       const { location, display } = resolveTableName(stmt.table, ctx);
       const targetAlias = stmt.targetAlias ?? (stmt.table.kind === 'name' ? stmt.table.parts[stmt.table.parts.length - 1] : 'target');
+      const sourceAlias = stmt.sourceAlias ?? 'source';
+      const keyPairs = await mergeKeyPairs(session, stmt.on, targetAlias, sourceAlias);
       const r = await withReads(session, stmt.source, ctx, options, (source) =>
-        mergeInto(session, { location, name: display, targetAlias, source, sourceAlias: stmt.sourceAlias ?? 'source', on: stmt.on, clauses: stmt.clauses }),
+        mergeInto(session, { location, name: display, targetAlias, source, sourceAlias, on: stmt.on, clauses: stmt.clauses, keyPairs }),
       );
       return {
         columns: ['version', 'num_affected_rows', 'num_updated_rows', 'num_deleted_rows', 'num_inserted_rows'].map((name) => ({ name, type: 'BIGINT' })),

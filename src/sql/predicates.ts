@@ -149,3 +149,40 @@ function literal(e: Node): Literal | undefined {
   }
   return undefined;
 }
+
+/**
+ * Equalities `target.col = source.col` among the AND-ed conjuncts of a MERGE
+ * ON condition, as [target column, source column] pairs.
+ */
+export async function mergeKeyPairs(session: Session, on: string, targetAlias: string, sourceAlias: string): Promise<[string, string][]> {
+  const probe = `SELECT 1 FROM a AS ${quoteIdentLoose(targetAlias)} JOIN b AS ${quoteIdentLoose(sourceAlias)} ON ${on}`;
+  let parsed: Node;
+  try {
+    const rows = await session.rows<{ j: string }>(`SELECT json_serialize_sql(${quoteLiteral(probe)}) AS j`);
+    parsed = JSON.parse(rows[0].j) as Node;
+  } catch {
+    return [];
+  }
+  const condition = parsed.statements?.[0]?.node?.from_table?.condition;
+  if (!condition) return [];
+  const conjuncts: Node[] = [];
+  const collect = (e: Node) => (e.class === 'CONJUNCTION' && e.type === 'CONJUNCTION_AND' ? e.children.forEach(collect) : conjuncts.push(e));
+  collect(condition);
+  const t = targetAlias.toLowerCase();
+  const sa = sourceAlias.toLowerCase();
+  const pairs: [string, string][] = [];
+  for (const e of conjuncts) {
+    if (e.class !== 'COMPARISON' || e.type !== 'COMPARE_EQUAL') continue;
+    const side = (x: Node) => (x.class === 'COLUMN_REF' && x.column_names.length === 2 ? { alias: String(x.column_names[0]).toLowerCase(), col: String(x.column_names[1]) } : undefined);
+    const l = side(e.left);
+    const r = side(e.right);
+    if (!l || !r) continue;
+    if (l.alias === t && r.alias === sa) pairs.push([l.col, r.col]);
+    else if (l.alias === sa && r.alias === t) pairs.push([r.col, l.col]);
+  }
+  return pairs;
+}
+
+function quoteIdentLoose(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
