@@ -4,9 +4,10 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { expect } from 'vitest';
-import { canonicalPath } from '../../src/delta/index.js';
+import { canonicalPath, loadSnapshot } from '../../src/delta/index.js';
+import { executeQuery } from '../../src/sql/index.js';
 import type { Session } from '../../src/engine/index.js';
-import { quoteIdent, quoteLiteral } from '../../src/engine/index.js';
+import { quoteIdent, quoteLiteral, quoteStringList } from '../../src/engine/index.js';
 
 export function readLog(table: string): { version: number; actions: Record<string, any>[] }[] {
   const dir = path.join(table, '_delta_log');
@@ -108,3 +109,23 @@ function order(stat: unknown, printed: string): number {
   }
   return Buffer.compare(Buffer.from(text), Buffer.from(printed));
 }
+
+/** Our reader and DuckDB reading the snapshot's live files directly agree. */
+export async function expectReaderAgrees(s: Session, name: string, table: string, dir: string): Promise<void> {
+  const snap = await loadSnapshot(table, { session: s });
+  const files = snap.files.map((f) => canonicalPath(table, f.path));
+  if (files.length === 0) return;
+  const inFiles = new Set((await s.rows<{ column_name: string }>(`DESCRIBE SELECT * FROM read_parquet(${quoteStringList(files)}, union_by_name = true)`)).map((r) => r.column_name));
+  const dataFields = snap.schema.fields.filter((f) => !snap.partitionColumns.includes(f.name));
+  // Columns added after every file was written must read as NULL.
+  for (const f of dataFields.filter((f) => !inFiles.has(f.name))) {
+    const r = await executeQuery(s, `SELECT count("${f.name}") FROM ${name}`, { baseDir: dir });
+    expect(r.rows[0][0], `${name}.${f.name}`).toBe(0);
+  }
+  const cols = dataFields.filter((f) => inFiles.has(f.name)).map((f) => `"${f.name}"`).join(', ');
+  const ours = await executeQuery(s, `SELECT ${cols} FROM ${name} EXCEPT ALL SELECT ${cols} FROM read_parquet(${quoteStringList(files)}, union_by_name = true)`, { baseDir: dir });
+  const theirs = await executeQuery(s, `SELECT ${cols} FROM read_parquet(${quoteStringList(files)}, union_by_name = true) EXCEPT ALL SELECT ${cols} FROM ${name}`, { baseDir: dir });
+  expect(ours.rows).toEqual([]);
+  expect(theirs.rows).toEqual([]);
+}
+

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSnapshot } from '../../src/delta/index.js';
 import { Engine, type Session } from '../../src/engine/index.js';
 import { executeQuery } from '../../src/sql/index.js';
-import { expectValidLog, readLog } from '../helpers/delta-log.js';
+import { expectReaderAgrees, expectValidLog, readLog } from '../helpers/delta-log.js';
 
 let engine: Engine;
 let dir: string;
@@ -88,6 +88,7 @@ describe('DELETE and UPDATE', () => {
       }
       const location = path.join(dir, 'lake/dml', kind);
       expectValidLog(location);
+      await expectReaderAgrees(s, table, location, dir);
       const snap = await loadSnapshot(location, { session: s });
       expect(snap.version).toBeGreaterThan(10);
     });

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Engine, type Session } from '../../src/engine/index.js';
 import { executeQuery } from '../../src/sql/index.js';
-import { expectValidLog, readLog } from '../helpers/delta-log.js';
+import { expectReaderAgrees, expectValidLog, readLog } from '../helpers/delta-log.js';
 
 let engine: Engine;
 let dir: string;
@@ -89,6 +89,7 @@ describe('MERGE INTO', () => {
         );
         outcomes.push(await runBoth(s, table, MERGES[Math.floor(next() * MERGES.length)]));
       }
+      await expectReaderAgrees(s, table, path.join(dir, 'lake/mg', kind), dir);
       // Most statements are compared with DuckDB; some hit the ambiguity rule.
       expect(outcomes.filter((x) => x === 'compared').length).toBeGreaterThanOrEqual(20);
     });

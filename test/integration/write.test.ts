@@ -6,10 +6,10 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StrataError } from '../../src/core/index.js';
-import { canonicalPath, loadSnapshot } from '../../src/delta/index.js';
-import { Engine, quoteStringList, type Session } from '../../src/engine/index.js';
+import { loadSnapshot } from '../../src/delta/index.js';
+import { Engine } from '../../src/engine/index.js';
 import { executeQuery } from '../../src/sql/index.js';
-import { expectTrueStats, expectValidLog, readLog } from '../helpers/delta-log.js';
+import { expectReaderAgrees, expectTrueStats, expectValidLog, readLog } from '../helpers/delta-log.js';
 
 let engine: Engine;
 let dir: string;
@@ -24,25 +24,6 @@ afterAll(() => {
 
 const sql = (q: string, settings?: Map<string, string>) => engine.withSession((s) => executeQuery(s, q, { baseDir: dir, settings }));
 const rows = async (q: string) => (await sql(q)).rows;
-
-/** Our reader and DuckDB reading the snapshot's live files directly agree. */
-async function expectReaderAgrees(s: Session, name: string, table: string): Promise<void> {
-  const snap = await loadSnapshot(table, { session: s });
-  const files = snap.files.map((f) => canonicalPath(table, f.path));
-  if (files.length === 0) return;
-  const inFiles = new Set((await s.rows<{ column_name: string }>(`DESCRIBE SELECT * FROM read_parquet(${quoteStringList(files)}, union_by_name = true)`)).map((r) => r.column_name));
-  const dataFields = snap.schema.fields.filter((f) => !snap.partitionColumns.includes(f.name));
-  // Columns added after every file was written must read as NULL.
-  for (const f of dataFields.filter((f) => !inFiles.has(f.name))) {
-    const r = await executeQuery(s, `SELECT count("${f.name}") FROM ${name}`, { baseDir: dir });
-    expect(r.rows[0][0], `${name}.${f.name}`).toBe(0);
-  }
-  const cols = dataFields.filter((f) => inFiles.has(f.name)).map((f) => `"${f.name}"`).join(', ');
-  const ours = await executeQuery(s, `SELECT ${cols} FROM ${name} EXCEPT ALL SELECT ${cols} FROM read_parquet(${quoteStringList(files)}, union_by_name = true)`, { baseDir: dir });
-  const theirs = await executeQuery(s, `SELECT ${cols} FROM read_parquet(${quoteStringList(files)}, union_by_name = true) EXCEPT ALL SELECT ${cols} FROM ${name}`, { baseDir: dir });
-  expect(ours.rows).toEqual([]);
-  expect(theirs.rows).toEqual([]);
-}
 
 describe('CREATE TABLE and INSERT', () => {
   it('creates a plain table at reader 1 / writer 2 with the declared schema', async () => {
@@ -82,7 +63,7 @@ describe('CREATE TABLE and INSERT', () => {
     await engine.withSession(async (s) => {
       const snap = await loadSnapshot(table, { session: s });
       await expectTrueStats(s, table, snap.files, ['id', 'city', 'price', 'ts']);
-      await expectReaderAgrees(s, 'sales.orders', table);
+      await expectReaderAgrees(s, 'sales.orders', table, dir);
     });
   });
 
@@ -203,7 +184,7 @@ describe('CREATE TABLE and INSERT', () => {
       await engine.withSession(async (s) => {
         const snap = await loadSnapshot(table, { session: s });
         await expectTrueStats(s, table, snap.files, snap.schema.fields.map((f) => f.name));
-        await expectReaderAgrees(s, name, table);
+        await expectReaderAgrees(s, name, table, dir);
       });
     }
   });
