@@ -81,9 +81,15 @@ export async function mergeInto(session: Session, o: MergeOptions): Promise<Merg
     const sourceOnly = `${t}.${FILE_COLUMN} IS NULL`;
     const scope = { matched, 'not-matched-by-source': targetOnly, 'not-matched': sourceOnly } as const;
     const clauseIndex = `CASE ${clauses.map((c, i) => `WHEN (${scope[c.when]}) AND coalesce((${c.condition ?? 'TRUE'}), false) THEN ${i + 1}`).join(' ')} ELSE 0 END`;
-    const join = `FROM (${scan.sql}) AS ${t} FULL OUTER JOIN temp.${quoteIdent(src)} AS ${s} ON ${o.on}`;
+    // Only the sides some clause needs: unmatched target rows matter only to BY SOURCE clauses,
+    // unmatched source rows only to inserts.
+    const keepTarget = clauses.some((c) => c.when === 'not-matched-by-source');
+    const keepSource = clauses.some((c) => c.when === 'not-matched');
+    const joinType = keepTarget && keepSource ? 'FULL OUTER' : keepTarget ? 'LEFT' : keepSource ? 'RIGHT' : 'INNER';
+    const join = `FROM (${scan.sql}) AS ${t} ${joinType} JOIN temp.${quoteIdent(src)} AS ${s} ON ${o.on}`;
+    // The plan keeps the rows that act, and the matched ones (for the ambiguity check).
     await session.exec(
-      `CREATE TEMP TABLE ${quoteIdent(plan)} AS SELECT ${t}.${FILE_COLUMN} AS file, ${t}.${ROW_COLUMN} AS row, ${s}.__src_row AS srow, (${matched}) AS matched, ${clauseIndex} AS clause ${join}`,
+      `CREATE TEMP TABLE ${quoteIdent(plan)} AS SELECT * FROM (SELECT ${t}.${FILE_COLUMN} AS file, ${t}.${ROW_COLUMN} AS row, ${s}.__src_row AS srow, (${matched}) AS matched, ${clauseIndex} AS clause ${join}) WHERE matched OR clause > 0`,
     );
 
     // Several source rows for one target row: ambiguous, unless all that can happen is a delete.
