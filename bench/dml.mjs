@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { Engine, quoteStringList } from '../dist/engine/index.js';
 import { executeQuery } from '../dist/sql/index.js';
 import { canonicalPath, loadSnapshot } from '../dist/delta/index.js';
-import { fmtMs, machineInfo, markdownTable, median, parseArgsOrExit, timeIt } from './lib/util.mjs';
+import { fmtMs, machineLine, markdownTable, median, parseArgsOrExit, timeIt } from './lib/util.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const args = parseArgsOrExit(process.argv.slice(2), { rows: 10_000_000, changed: 100_000, smallFiles: 1000, rounds: 3 });
@@ -26,7 +26,7 @@ const lastCommit = (table) => {
 await engine.withSession(async (s) => {
   const q = (sql) => executeQuery(s, sql, { baseDir: dir });
   console.log(`# dml: MERGE, DELETE and OPTIMIZE (${args.rows.toLocaleString('en-US')} rows)\n`);
-  console.log(`Machine: ${await machineInfo(s)}\n`);
+  console.log(`Machine: ${await machineLine(s)}\n`);
 
   // 1. MERGE into a table clustered by key.
   log('creating the clustered table ...');

@@ -12,7 +12,7 @@ import { Engine, quoteLiteral } from '../dist/engine/index.js';
 import { executeQuery } from '../dist/sql/index.js';
 import { commit, loadSnapshot, writeCheckpoint } from '../dist/delta/index.js';
 import { LocalStore } from '../dist/storage/index.js';
-import { fmtMs, machineInfo, markdownTable, median, parseArgsOrExit, timeIt } from './lib/util.mjs';
+import { fmtMs, machineLine, markdownTable, median, parseArgsOrExit, timeIt } from './lib/util.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const args = parseArgsOrExit(process.argv.slice(2), { rows: 10_000_000, commits: 10_000, rounds: 3, fresh: false, json: '' });
@@ -22,7 +22,7 @@ const log = (m) => process.stderr.write(`${m}\n`);
 const engine = await Engine.create({});
 await engine.withSession(async (s) => {
   console.log(`# write: the Delta writer against DuckDB (${args.rows.toLocaleString('en-US')} rows, ${args.commits.toLocaleString('en-US')} commits)\n`);
-  console.log(`Machine: ${await machineInfo(s)}\n`);
+  console.log(`Machine: ${await machineLine(s)}\n`);
 
   // 1. CTAS from a CSV.
   mkdirSync(data, { recursive: true });

@@ -95,3 +95,9 @@ export async function machineInfo(session) {
     duckdbMemoryLimit: row.memory_limit,
   };
 }
+
+/** One line describing the machine, for the top of a report. */
+export async function machineLine(session) {
+  const m = await machineInfo(session);
+  return `${m.cpus} CPUs (${m.cpuModel}), ${m.memoryGiB} GiB RAM, ${m.platform}; Node ${m.node}; DuckDB ${m.duckdb} (@duckdb/node-api ${m.duckdbNodeApi}), threads=${m.duckdbThreads}, memory_limit=${m.duckdbMemoryLimit}`;
+}
