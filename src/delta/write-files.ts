@@ -55,27 +55,28 @@ export async function writeDataFiles(session: Session, select: string, options: 
     // DuckDB rotates files between row groups: small targets need small row groups.
     `ROW_GROUP_SIZE ${Math.min(122_880, Math.max(2_048, Math.round(targetSize / 64)))}`,
   ];
-  const rows = await session.rows<{
-    filename: string;
-    count: bigint;
-    file_size_bytes: bigint;
-    column_statistics: unknown;
-    partition_keys: unknown;
-  }>(`COPY (${select}) TO ${quoteLiteral(target)} (${copyOptions.join(', ')})`);
+  const rows = await session.rows<FileRow>(`COPY (${select}) TO ${quoteLiteral(target)} (${copyOptions.join(', ')})`);
   const indexed = Number(configuration['delta.dataSkippingNumIndexedCols'] ?? DEFAULT_INDEXED_COLUMNS);
   const skip = new Set(partitionColumns);
   const now = options.now ?? Date.now;
   const adds: AddAction[] = [];
   let numRows = 0;
   let numBytes = 0;
-  for (const row of rows) {
+  const files: FileRow[] = [...rows];
+  for (let i = 0; i < files.length; i++) {
+    const row = files[i];
     const count = Number(row.count);
     if (count === 0) {
       await fs.rm(row.filename, { force: true }); // DuckDB writes an empty file for an empty result
       continue;
     }
-    const stats = buildStats(schema, count, toColumnStats(row.column_statistics), skip, indexed);
     const size = Number(row.file_size_bytes);
+    if (partitionColumns.length > 0 && size > targetSize * 1.5 && !row.split) {
+      // DuckDB cannot split partitioned output by size: split this one partition's file.
+      files.push(...(await splitFile(session, row, targetSize, copyOptions.slice(0, 4))));
+      continue;
+    }
+    const stats = buildStats(schema, count, toColumnStats(row.column_statistics), skip, indexed);
     adds.push({
       path: relativeLogPath(root, row.filename),
       partitionValues: partitionValues(schema, partitionColumns, toPairs(row.partition_keys)),
@@ -88,6 +89,28 @@ export async function writeDataFiles(session: Session, select: string, options: 
     numBytes += size;
   }
   return { adds, numRows, numBytes };
+}
+
+interface FileRow {
+  filename: string;
+  count: bigint;
+  file_size_bytes: bigint;
+  column_statistics: unknown;
+  partition_keys: unknown;
+  /** Already the result of a split (never split twice). */
+  split?: boolean;
+}
+
+/**
+ * Rewrites an oversized file of one partition into files of about the target
+ * size, in the same folder; the new files keep the old one's partition values.
+ */
+async function splitFile(session: Session, row: FileRow, targetSize: number, baseOptions: string[]): Promise<FileRow[]> {
+  const folder = path.dirname(row.filename);
+  const options = [...baseOptions, 'APPEND', `FILE_SIZE_BYTES ${targetSize}`, `ROW_GROUP_SIZE ${Math.min(122_880, Math.max(2_048, Math.round(targetSize / 64)))}`];
+  const parts = await session.rows<FileRow>(`COPY (SELECT * FROM read_parquet(${quoteLiteral(row.filename)})) TO ${quoteLiteral(folder)} (${options.join(', ')})`);
+  await fs.rm(row.filename, { force: true });
+  return parts.map((p) => ({ ...p, partition_keys: row.partition_keys, split: true }));
 }
 
 /** The log's form of a file path: relative to the root, each segment URL-encoded. */
