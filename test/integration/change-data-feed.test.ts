@@ -1,25 +1,15 @@
 // The change data feed, checked against the versions themselves: for every
 // commit, (previous version − its deletes and pre-images + its inserts and
 // post-images) must be exactly the new version, as multisets.
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync } from 'node:fs';
 import * as path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Engine } from '../../src/engine/index.js';
+import { describe, expect, it } from 'vitest';
 import { executeQuery } from '../../src/sql/index.js';
+import { useTestBed } from '../helpers/harness.js';
 import { expectValidLog, readLog } from '../helpers/delta-log.js';
 
-let engine: Engine;
-let dir: string;
-beforeAll(async () => {
-  engine = await Engine.create({ threads: 2 });
-  dir = mkdtempSync(path.join(tmpdir(), 'strata-cdf-'));
-});
-afterAll(() => {
-  engine.close();
-  rmSync(dir, { recursive: true, force: true });
-});
-const sql = (q: string) => engine.withSession((s) => executeQuery(s, q, { baseDir: dir }));
+const bed = useTestBed('cdf');
+const sql = (q: string) => bed.engine.withSession((s) => executeQuery(s, q, { baseDir: bed.dir }));
 
 describe('change data feed', () => {
   it.each([
@@ -62,7 +52,7 @@ describe('change data feed', () => {
       }
     }
     // Updates, deletes and merges wrote change files; appends and overwrites did not need to.
-    const table = path.join(dir, 'lake/cdf', kind);
+    const table = path.join(bed.dir, 'lake/cdf', kind);
     const log = readLog(table);
     expect(log[2].actions.some((a) => a.cdc)).toBe(true); // UPDATE
     expect(log[1].actions.some((a) => a.cdc)).toBe(false); // INSERT

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSnapshot } from '../../src/delta/index.js';
 import { Engine, type Session } from '../../src/engine/index.js';
 import { executeQuery } from '../../src/sql/index.js';
+import { rng } from '../helpers/harness.js';
 import { expectReaderAgrees, expectValidLog, readLog } from '../helpers/delta-log.js';
 
 let engine: Engine;
@@ -22,13 +23,6 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function rng(seed: number): () => number {
-  let x = seed;
-  return () => {
-    x = (x * 1103515245 + 12345) & 0x7fffffff;
-    return x / 0x7fffffff;
-  };
-}
 
 async function sameRows(s: Session, table: string): Promise<void> {
   const diff = await executeQuery(

@@ -1,25 +1,15 @@
 // RESTORE, VACUUM and OPTIMIZE: readers see the right rows after each, the log
 // stays valid, and VACUUM never deletes a file the table still needs.
-import { mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, utimesSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { canonicalPath, loadSnapshot, vacuumTable } from '../../src/delta/index.js';
-import { Engine } from '../../src/engine/index.js';
 import { executeQuery } from '../../src/sql/index.js';
+import { useTestBed } from '../helpers/harness.js';
 import { expectValidLog, readLog } from '../helpers/delta-log.js';
 
-let engine: Engine;
-let dir: string;
-beforeAll(async () => {
-  engine = await Engine.create({ threads: 2 });
-  dir = mkdtempSync(path.join(tmpdir(), 'strata-maint-'));
-});
-afterAll(() => {
-  engine.close();
-  rmSync(dir, { recursive: true, force: true });
-});
-const sql = (q: string, settings?: Map<string, string>) => engine.withSession((s) => executeQuery(s, q, { baseDir: dir, settings }));
+const bed = useTestBed('maint');
+const sql = (q: string, settings?: Map<string, string>) => bed.engine.withSession((s) => executeQuery(s, q, { baseDir: bed.dir, settings }));
 const rows = async (q: string) => (await sql(q)).rows;
 
 describe('RESTORE', () => {
@@ -34,7 +24,7 @@ describe('RESTORE', () => {
     expect(await rows(`SELECT count(*) FROM m.r VERSION AS OF 3`)).toEqual([[2]]);
     const history = await rows(`DESCRIBE HISTORY m.r LIMIT 1`);
     expect(history[0][2]).toBe('RESTORE');
-    expectValidLog(path.join(dir, 'lake/m/r'));
+    expectValidLog(path.join(bed.dir, 'lake/m/r'));
     await expect(sql(`RESTORE TABLE m.r TO VERSION AS OF 9`)).rejects.toThrow(/version 9 does not exist/);
   });
 
@@ -52,7 +42,7 @@ describe('VACUUM', () => {
     await sql(`CREATE TABLE m.v (id INT) TBLPROPERTIES ('delta.deletedFileRetentionDuration' = 'interval 1 hours')`);
     await sql(`INSERT INTO m.v VALUES (1)`);
     await sql(`INSERT OVERWRITE m.v SELECT 2`); // the first file becomes a tombstone
-    const table = path.join(dir, 'lake/m/v');
+    const table = path.join(bed.dir, 'lake/m/v');
     const orphan = path.join(table, 'part-orphan.parquet'); // a write that never committed
     writeFileSync(orphan, 'x');
     const tombstoned = readLog(table).at(-1)!.actions.find((a) => a.remove)!.remove.path as string;
@@ -62,7 +52,7 @@ describe('VACUUM', () => {
     let dry = await sql(`VACUUM m.v DRY RUN`);
     expect(dry.rows).toEqual([['part-orphan.parquet']]);
     // Two hours later the tombstone has expired too.
-    const later = await engine.withSession((s) => vacuumTable(s, { location: table, dryRun: true, now: () => Date.now() + 2 * 3600_000 }));
+    const later = await bed.engine.withSession((s) => vacuumTable(s, { location: table, dryRun: true, now: () => Date.now() + 2 * 3600_000 }));
     expect(later.files).toEqual([tombstoned, 'part-orphan.parquet'].sort());
     await sql(`VACUUM m.v`);
     expect(readdirSync(table).includes('part-orphan.parquet')).toBe(false);
@@ -78,7 +68,7 @@ describe('VACUUM', () => {
     await expect(sql(`VACUUM m.w RETAIN 0 HOURS`)).rejects.toThrow(/retention of 0 hours is shorter than the table's 168 hours/);
     const settings = new Map<string, string>();
     await sql(`SET strata.vacuum.retentionDurationCheck.enabled = false`, settings);
-    const table = path.join(dir, 'lake/m/w');
+    const table = path.join(bed.dir, 'lake/m/w');
     const old = (Date.now() - 60_000) / 1000;
     for (const f of readdirSync(table)) if (f.endsWith('.parquet')) utimesSync(path.join(table, f), old, old);
     const r = await sql(`VACUUM m.w RETAIN 0 HOURS`, settings);
@@ -94,9 +84,9 @@ describe('OPTIMIZE', () => {
   it('bin-packs small files per partition with dataChange = false; readers see the same rows', async () => {
     await sql(`CREATE TABLE m.o (day DATE, id INT, v DOUBLE) PARTITIONED BY (day)`);
     for (let i = 0; i < 6; i++) await sql(`INSERT INTO m.o SELECT DATE '2024-01-01' + (range % 2)::INT, range::INT + ${i * 100}, range * 0.5 FROM range(50)`);
-    const table = path.join(dir, 'lake/m/o');
+    const table = path.join(bed.dir, 'lake/m/o');
     const before = await rows(`SELECT day, count(*), sum(id), sum(v) FROM m.o GROUP BY ALL ORDER BY 1`);
-    const snapBefore = await engine.withSession((s) => loadSnapshot(table, { session: s }));
+    const snapBefore = await bed.engine.withSession((s) => loadSnapshot(table, { session: s }));
     expect(snapBefore.files).toHaveLength(12);
     const r = await sql(`OPTIMIZE m.o`);
     expect(r.rows[0].slice(1, 3)).toEqual([12, 2]);
@@ -122,16 +112,16 @@ describe('OPTIMIZE', () => {
     await sql(`CREATE TABLE m.z (x INT, y INT, pad STRING) TBLPROPERTIES ('delta.targetFileSize' = '64kb')`);
     await sql(`INSERT INTO m.z SELECT (hash(range) % 1000)::INT, (hash(range * 7) % 1000)::INT, repeat('p', 20) || range FROM range(40000)`);
     await sql(`OPTIMIZE m.z ZORDER BY (x, y)`);
-    const table = path.join(dir, 'lake/m/z');
+    const table = path.join(bed.dir, 'lake/m/z');
     const scans: { filesScanned: number; filesTotal: number }[] = [];
-    const r = await engine.withSession((s) =>
-      executeQuery(s, `SELECT count(*) FROM m.z WHERE x < 100 AND y < 100`, { baseDir: dir, onScan: (i) => scans.push(i) }),
+    const r = await bed.engine.withSession((s) =>
+      executeQuery(s, `SELECT count(*) FROM m.z WHERE x < 100 AND y < 100`, { baseDir: bed.dir, onScan: (i) => scans.push(i) }),
     );
     const expected = await rows(`SELECT count(*) FROM m.z VERSION AS OF 1 WHERE x < 100 AND y < 100`);
     expect(r.rows).toEqual(expected);
     expect(scans[0].filesTotal).toBeGreaterThan(3);
     expect(scans[0].filesScanned).toBeLessThan(scans[0].filesTotal);
-    const snap = await engine.withSession((s) => loadSnapshot(table, { session: s }));
+    const snap = await bed.engine.withSession((s) => loadSnapshot(table, { session: s }));
     expect(snap.files.every((f) => canonicalPath(table, f.path).endsWith('.parquet'))).toBe(true);
   });
 });

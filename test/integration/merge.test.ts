@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Engine, type Session } from '../../src/engine/index.js';
 import { executeQuery } from '../../src/sql/index.js';
+import { rng } from '../helpers/harness.js';
 import { expectReaderAgrees, expectValidLog, readLog } from '../helpers/delta-log.js';
 
 let engine: Engine;
@@ -21,13 +22,6 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function rng(seed: number): () => number {
-  let x = seed;
-  return () => {
-    x = (x * 1103515245 + 12345) & 0x7fffffff;
-    return x / 0x7fffffff;
-  };
-}
 
 const MERGES = [
   `MERGE INTO {t} AS t USING src AS s ON t.k = s.k WHEN MATCHED THEN UPDATE SET v = s.v WHEN NOT MATCHED THEN INSERT (k, g, v) VALUES (s.k, s.g, s.v)`,

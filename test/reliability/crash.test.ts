@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSnapshot } from '../../src/delta/index.js';
 import { Engine } from '../../src/engine/index.js';
 import { executeQuery } from '../../src/sql/index.js';
+import { rng } from '../helpers/harness.js';
 import { expectValidLog } from '../helpers/delta-log.js';
 
 const WORKER = path.resolve('test/fixtures/append-worker.mjs');
@@ -24,14 +25,6 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** A deterministic pseudo-random sequence (fixed seed), so failures reproduce. */
-function rng(seed: number): () => number {
-  let x = seed;
-  return () => {
-    x = (x * 1103515245 + 12345) & 0x7fffffff;
-    return x / 0x7fffffff;
-  };
-}
 
 function runWorker(table: string, tag: string, count: string, killAfterMs?: number): Promise<{ completed: number; killed: boolean }> {
   return new Promise((resolve, reject) => {

@@ -1,0 +1,35 @@
+// What most integration tests share: one engine and one temporary folder per
+// file, and a seeded random sequence so that property tests reproduce.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
+import { Engine } from '../../src/engine/index.js';
+
+export interface TestBed {
+  readonly engine: Engine;
+  readonly dir: string;
+}
+
+/** An engine (2 threads) and a temporary folder for the tests of one file, cleaned up after. */
+export function useTestBed(prefix: string): TestBed {
+  const bed = {} as { engine: Engine; dir: string };
+  beforeAll(async () => {
+    bed.engine = await Engine.create({ threads: 2 });
+    bed.dir = mkdtempSync(path.join(tmpdir(), `strata-${prefix}-`));
+  });
+  afterAll(() => {
+    bed.engine?.close();
+    if (bed.dir) rmSync(bed.dir, { recursive: true, force: true });
+  });
+  return bed;
+}
+
+/** A deterministic pseudo-random sequence in [0, 1) (a fixed seed makes failures reproduce). */
+export function rng(seed: number): () => number {
+  let x = seed;
+  return () => {
+    x = (x * 1103515245 + 12345) & 0x7fffffff;
+    return x / 0x7fffffff;
+  };
+}
