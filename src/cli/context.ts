@@ -27,6 +27,14 @@ export async function withEngine<T>(fn: (engine: Engine) => Promise<T>): Promise
   }
 }
 
+/** A mistake in how a command was called (flags, arguments): exit status 2. */
+export class CliUsageError extends StrataError {
+  constructor(message: string) {
+    super('USAGE', message);
+    this.name = 'CliUsageError';
+  }
+}
+
 /** Prints an error the way every command does, and returns the exit code. */
 export function reportError(err: unknown, verbose: boolean): number {
   const message = err instanceof Error ? err.message : String(err);
@@ -37,5 +45,5 @@ export function reportError(err: unknown, verbose: boolean): number {
   } else if (!(err instanceof StrataError)) {
     process.stderr.write('(run with --verbose for details)\n');
   }
-  return err instanceof StrataError && err.code === 'USAGE' ? EXIT_USAGE : EXIT_FAILURE;
+  return err instanceof CliUsageError ? EXIT_USAGE : EXIT_FAILURE;
 }

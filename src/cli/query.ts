@@ -1,10 +1,9 @@
 // strata query "<sql>": DuckDB SQL with delta_scan, printed or written to a file.
 import { promises as fs } from 'node:fs';
 import type { Command } from 'commander';
-import { StrataError } from '../core/index.js';
 import { quoteLiteral } from '../engine/index.js';
 import { executeQuery } from '../sql/index.js';
-import { projectDir, withEngine, type GlobalOptions } from './context.js';
+import { CliUsageError, projectDir, withEngine, type GlobalOptions } from './context.js';
 import { render, type OutputFormat } from './output.js';
 
 interface QueryOptions {
@@ -33,10 +32,10 @@ Examples:
     )
     .action(async (sql: string, options: QueryOptions) => {
       const format = options.format.toLowerCase();
-      if (!FORMATS.includes(format)) throw new StrataError('USAGE', `unknown --format '${options.format}' (use ${FORMATS.join(', ')})`);
-      if (format === 'parquet' && !options.output) throw new StrataError('USAGE', '--format parquet needs --output FILE');
+      if (!FORMATS.includes(format)) throw new CliUsageError(`unknown --format '${options.format}' (use ${FORMATS.join(', ')})`);
+      if (format === 'parquet' && !options.output) throw new CliUsageError('--format parquet needs --output FILE');
       const maxRows = Number(options.maxRows);
-      if (!Number.isInteger(maxRows) || maxRows < 0) throw new StrataError('USAGE', `--max-rows must be a whole number, not '${options.maxRows}'`);
+      if (!Number.isInteger(maxRows) || maxRows < 0) throw new CliUsageError(`--max-rows must be a whole number, not '${options.maxRows}'`);
       const baseDir = projectDir(globals());
       await withEngine((engine) =>
         engine.withSession(async (session) => {

@@ -3,8 +3,7 @@ import { existsSync, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { Command } from 'commander';
 import { describeSnapshot, loadSnapshot, tableHistory, type TableDetail } from '../delta/index.js';
-import { StrataError } from '../core/index.js';
-import { projectDir, withEngine, type GlobalOptions } from './context.js';
+import { CliUsageError, projectDir, withEngine, type GlobalOptions } from './context.js';
 import { render } from './output.js';
 
 /** A table argument: a folder path, or a name (schema.table) under the project's lake. */
@@ -13,7 +12,7 @@ function tableLocation(arg: string, project: string): { location: string; name: 
   if (arg.includes('/') || arg.includes(path.sep) || existsSync(path.join(asPath, '_delta_log'))) return { location: asPath, name: arg };
   const parts = arg.split('.');
   const [schema, name] = parts.length === 1 ? ['default', parts[0]] : parts;
-  if (parts.length > 2 || !name) throw new StrataError('USAGE', `'${arg}' is neither a table folder nor a table name (schema.table)`);
+  if (parts.length > 2 || !name) throw new CliUsageError(`'${arg}' is neither a table folder nor a table name (schema.table)`);
   return { location: path.join(project, 'lake', schema, name), name: arg };
 }
 
@@ -94,7 +93,7 @@ export function registerTable(program: Command, globals: () => GlobalOptions): v
 
 function parseVersion(text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
-  if (!/^\d+$/.test(text)) throw new StrataError('USAGE', `expected a whole number, got '${text}'`);
+  if (!/^\d+$/.test(text)) throw new CliUsageError(`expected a whole number, got '${text}'`);
   return Number(text);
 }
 

@@ -89,6 +89,12 @@ describe('strata query', () => {
     expect(r.stderr).toMatch(/^error: Parser Error: syntax error at or near "SELEC"/);
   });
 
+  it('exits 1, not 2, when a statement is refused (a usage error is about the command line)', async () => {
+    const r = await strata('query', `SELECT * FROM table_changes('${table('dat/basic_append')}', 0)`);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/change data feed is not enabled at version 0/);
+  });
+
   it('exits 2 on a usage error', async () => {
     expect((await strata('query')).code).toBe(2);
     expect((await strata('query', 'SELECT 1', '--format', 'xml')).code).toBe(2);
