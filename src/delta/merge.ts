@@ -68,9 +68,12 @@ export async function mergeInto(session: Session, o: MergeOptions): Promise<Merg
   const s = quoteIdent(o.sourceAlias);
   const fields = snapshot.schema.fields;
   try {
-    await session.exec(`CREATE TEMP TABLE ${quoteIdent(src)} AS SELECT *, row_number() OVER () AS __src_row FROM (${o.source}) AS __q`);
-    const sourceColumns = (await session.describe(`SELECT * FROM temp.${quoteIdent(src)}`)).map((c) => c.name).filter((n) => n !== '__src_row');
-    const [{ n: sourceRows }] = await session.rows<{ n: bigint }>(`SELECT count(*) AS n FROM temp.${quoteIdent(src)}`);
+    // The statement's result is the source's row count.
+    const created = await session.rows<{ Count: bigint }>(`CREATE TEMP TABLE ${quoteIdent(src)} AS SELECT *, row_number() OVER () AS __src_row FROM (${o.source}) AS __q`);
+    const sourceRows = created[0]?.Count ?? 0n;
+    // Source column names are needed only to expand SET * and INSERT *.
+    const star = o.clauses.some((c) => (c.action === 'update' && c.set === '*') || (c.action === 'insert' && !c.columns));
+    const sourceColumns = star ? (await session.describe(`SELECT * FROM temp.${quoteIdent(src)}`)).map((c) => c.name).filter((n) => n !== '__src_row') : [];
     const clauses = o.clauses.map((c) => resolveClause(c, fields, sourceColumns, o.sourceAlias, table));
 
     const candidates = await candidateFiles(session, snapshot, o, src);
@@ -92,33 +95,33 @@ export async function mergeInto(session: Session, o: MergeOptions): Promise<Merg
       `CREATE TEMP TABLE ${quoteIdent(plan)} AS SELECT * FROM (SELECT ${t}.${FILE_COLUMN} AS file, ${t}.${ROW_COLUMN} AS row, ${s}.__src_row AS srow, (${matched}) AS matched, ${clauseIndex} AS clause ${join}) WHERE matched OR clause > 0`,
     );
 
-    // Several source rows for one target row: ambiguous, unless all that can happen is a delete.
-    const onlyUnconditionalDelete = clauses.filter((c) => c.when === 'matched').every((c) => c.action === 'delete' && !c.condition);
-    if (!onlyUnconditionalDelete) {
-      const dup = await session.rows<{ file: string; row: bigint; n: bigint }>(
-        `SELECT file, row, count(*) AS n FROM temp.${quoteIdent(plan)} WHERE matched GROUP BY file, row HAVING count(*) > 1 LIMIT 1`,
-      );
-      if (dup.length > 0) {
-        throw new StrataError(
-          'USAGE',
-          `MERGE into ${table}: ${Number(dup[0].n)} source rows match the same target row (in ${dup[0].file.split('/').pop()}), so it is ambiguous how to update or delete it; ` +
-            'make the ON condition match at most one source row per target row (e.g. deduplicate the source)',
-          { context: { table } },
-        );
-      }
-    }
     const is = (pred: (c: ResolvedClause) => boolean) => clauses.map((c, i) => (pred(c) ? i + 1 : -1)).filter((i) => i > 0);
     const updateIdx = is((c) => c.action === 'update');
     const deleteIdx = is((c) => c.action === 'delete');
     const insertIdx = is((c) => c.action === 'insert');
     const inList = (xs: number[]) => (xs.length ? `(${xs.join(', ')})` : '(-1)');
-    const counts = await session.rows<{ updated: bigint; deleted: bigint; inserted: bigint }>(
+    // One pass over the plan: the counts, the files to rewrite, and the ambiguity check —
+    // several source rows for one target row, unless all that can happen is a delete.
+    const onlyUnconditionalDelete = clauses.filter((c) => c.when === 'matched').every((c) => c.action === 'delete' && !c.condition);
+    const p = `temp.${quoteIdent(plan)}`;
+    const [summary] = await session.rows<{ updated: bigint; deleted: bigint; inserted: bigint; touched: string[] | null; dup_file: string | null; dup_n: bigint | null }>(
       `SELECT count(*) FILTER (WHERE clause IN ${inList(updateIdx)}) AS updated, count(*) FILTER (WHERE clause IN ${inList(deleteIdx)}) AS deleted,
-              count(DISTINCT srow) FILTER (WHERE clause IN ${inList(insertIdx)}) AS inserted FROM temp.${quoteIdent(plan)}`,
+              count(DISTINCT srow) FILTER (WHERE clause IN ${inList(insertIdx)}) AS inserted,
+              list(DISTINCT file) FILTER (WHERE clause IN ${inList([...updateIdx, ...deleteIdx])}) AS touched,
+              ${onlyUnconditionalDelete ? 'NULL AS dup_file, NULL AS dup_n' : `(SELECT file FROM (SELECT file, row, count(*) AS n FROM ${p} WHERE matched GROUP BY ALL HAVING count(*) > 1 LIMIT 1)) AS dup_file,
+              (SELECT n FROM (SELECT file, row, count(*) AS n FROM ${p} WHERE matched GROUP BY ALL HAVING count(*) > 1 LIMIT 1)) AS dup_n`}
+       FROM ${p}`,
     );
-    const touchedPaths = new Set(
-      (await session.rows<{ file: string }>(`SELECT DISTINCT file FROM temp.${quoteIdent(plan)} WHERE clause IN ${inList([...updateIdx, ...deleteIdx])}`)).map((r) => r.file),
-    );
+    if (summary.dup_file !== null && summary.dup_file !== undefined) {
+      throw new StrataError(
+        'USAGE',
+        `MERGE into ${table}: ${Number(summary.dup_n)} source rows match the same target row (in ${summary.dup_file.split('/').pop()}), so it is ambiguous how to update or delete it; ` +
+          'make the ON condition match at most one source row per target row (e.g. deduplicate the source)',
+        { context: { table } },
+      );
+    }
+    const counts = [summary];
+    const touchedPaths = new Set(summary.touched ?? []);
     const touched = snapshot.files.filter((f) => touchedPaths.has(canonicalPath(snapshot.store.root, f.path)));
     const inserted = Number(counts[0].inserted);
     const outcome: MergeOutcome = {

@@ -111,6 +111,7 @@ describe('MERGE INTO', () => {
       numTargetRowsDeleted: '0',
       numTargetRowsCopied: '9',
       numTargetFilesRemoved: '1',
+      numSourceRows: '2',
     });
   });
 
