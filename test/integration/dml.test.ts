@@ -2,33 +2,22 @@
 // seed) run on a Delta table through Strata and on a plain DuckDB table; after
 // each, both hold the same multiset of rows, the log stays valid, and the
 // reader agrees with DuckDB reading the live files.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { loadSnapshot } from '../../src/delta/index.js';
-import { Engine, type Session } from '../../src/engine/index.js';
+import { type Session } from '../../src/engine/index.js';
 import { executeQuery } from '../../src/sql/index.js';
-import { rng } from '../helpers/harness.js';
+import { rng, useTestBed } from '../helpers/harness.js';
 import { expectReaderAgrees, expectValidLog, readLog } from '../helpers/delta-log.js';
 
-let engine: Engine;
-let dir: string;
-beforeAll(async () => {
-  engine = await Engine.create({ threads: 2 });
-  dir = mkdtempSync(path.join(tmpdir(), 'strata-dml-'));
-});
-afterAll(() => {
-  engine.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+const bed = useTestBed('dml');
 
 
 async function sameRows(s: Session, table: string): Promise<void> {
   const diff = await executeQuery(
     s,
     `SELECT (SELECT count(*) FROM (SELECT * FROM ${table} EXCEPT ALL SELECT * FROM ref)), (SELECT count(*) FROM (SELECT * FROM ref EXCEPT ALL SELECT * FROM ${table}))`,
-    { baseDir: dir },
+    { baseDir: bed.dir },
   );
   expect(diff.rows[0]).toEqual([0, 0]);
 }
@@ -41,12 +30,12 @@ describe('DELETE and UPDATE', () => {
     const table = `dml.${kind}`;
     const next = rng(kind.length * 7919);
     const pick = <T,>(xs: T[]) => xs[Math.floor(next() * xs.length)];
-    await engine.withSession(async (s) => {
+    await bed.engine.withSession(async (s) => {
       const seed = `SELECT range::INT AS id, CASE WHEN range % 11 = 0 THEN NULL ELSE ['north', 'south', 'east', 'west'][1 + range % 4] END AS region,
                     CASE WHEN range % 7 = 0 THEN NULL ELSE (range * 37 % 100)::DOUBLE END AS amount FROM range(400)`;
-      await executeQuery(s, `CREATE TABLE ${table} (id INT, region STRING, amount DOUBLE) ${partitioning}`, { baseDir: dir });
-      await executeQuery(s, `INSERT INTO ${table} ${seed}`, { baseDir: dir });
-      await executeQuery(s, `INSERT INTO ${table} ${seed}`, { baseDir: dir }); // duplicates
+      await executeQuery(s, `CREATE TABLE ${table} (id INT, region STRING, amount DOUBLE) ${partitioning}`, { baseDir: bed.dir });
+      await executeQuery(s, `INSERT INTO ${table} ${seed}`, { baseDir: bed.dir });
+      await executeQuery(s, `INSERT INTO ${table} ${seed}`, { baseDir: bed.dir }); // duplicates
       await s.exec(`CREATE OR REPLACE TEMP TABLE ref AS SELECT * FROM (${seed}) UNION ALL SELECT * FROM (${seed})`);
       for (let i = 0; i < 40; i++) {
         const predicates = [
@@ -69,55 +58,55 @@ describe('DELETE and UPDATE', () => {
         if (statement.startsWith('INSERT')) {
           const rows = await s.query(`SELECT id + 1000, region, amount FROM ref WHERE ${where} ORDER BY ALL LIMIT 5`);
           await s.exec(`CREATE OR REPLACE TEMP TABLE batch AS SELECT id + 1000 AS id, region, amount FROM ref WHERE ${where} ORDER BY ALL LIMIT 5`);
-          await executeQuery(s, `INSERT INTO ${table} SELECT * FROM batch`, { baseDir: dir });
+          await executeQuery(s, `INSERT INTO ${table} SELECT * FROM batch`, { baseDir: bed.dir });
           await s.exec(`INSERT INTO ref SELECT * FROM batch`);
           expect(rows.rows.length).toBeLessThanOrEqual(5);
         } else {
-          const ours = await executeQuery(s, statement.replace('{t}', table), { baseDir: dir });
+          const ours = await executeQuery(s, statement.replace('{t}', table), { baseDir: bed.dir });
           const before = await s.rows<{ n: bigint }>(`SELECT count(*) AS n FROM ref WHERE ${where}`);
           await s.exec(statement.replace('{t}', 'ref'));
           expect(ours.rows[0][1], `${statement}`).toBe(Number(before[0].n));
         }
         await sameRows(s, table);
       }
-      const location = path.join(dir, 'lake/dml', kind);
+      const location = path.join(bed.dir, 'lake/dml', kind);
       expectValidLog(location);
-      await expectReaderAgrees(s, table, location, dir);
+      await expectReaderAgrees(s, table, location, bed.dir);
       const snap = await loadSnapshot(location, { session: s });
       expect(snap.version).toBeGreaterThan(10);
     });
   }, 120_000);
 
   it('deleting a whole partition is a metadata-only commit', async () => {
-    await engine.withSession(async (s) => {
-      await executeQuery(s, `CREATE TABLE dml.days (day DATE, n INT) PARTITIONED BY (day)`, { baseDir: dir });
-      await executeQuery(s, `INSERT INTO dml.days SELECT DATE '2024-01-01' + (range % 5)::INT, range::INT FROM range(100)`, { baseDir: dir });
-      const r = await executeQuery(s, `DELETE FROM dml.days WHERE day = DATE '2024-01-03'`, { baseDir: dir });
+    await bed.engine.withSession(async (s) => {
+      await executeQuery(s, `CREATE TABLE dml.days (day DATE, n INT) PARTITIONED BY (day)`, { baseDir: bed.dir });
+      await executeQuery(s, `INSERT INTO dml.days SELECT DATE '2024-01-01' + (range % 5)::INT, range::INT FROM range(100)`, { baseDir: bed.dir });
+      const r = await executeQuery(s, `DELETE FROM dml.days WHERE day = DATE '2024-01-03'`, { baseDir: bed.dir });
       expect(r.rows[0]).toEqual([2, 20]);
     });
-    const last = readLog(path.join(dir, 'lake/dml/days')).at(-1)!;
+    const last = readLog(path.join(bed.dir, 'lake/dml/days')).at(-1)!;
     expect(last.actions.filter((a) => a.add)).toHaveLength(0);
     expect(last.actions.filter((a) => a.remove)).toHaveLength(1);
     expect(last.actions.find((a) => a.commitInfo)!.commitInfo.operationMetrics).toMatchObject({ numDeletedRows: '20', numAddedFiles: '0', numCopiedRows: '0' });
   });
 
   it('an UPDATE that breaks a constraint fails and changes nothing', async () => {
-    await engine.withSession(async (s) => {
-      await executeQuery(s, `CREATE TABLE dml.checked (n INT NOT NULL, p DOUBLE)`, { baseDir: dir });
-      await executeQuery(s, `INSERT INTO dml.checked VALUES (1, 1.0), (2, 2.0)`, { baseDir: dir });
-      await executeQuery(s, `ALTER TABLE dml.checked ADD CONSTRAINT pos CHECK (p > 0)`, { baseDir: dir });
-      await expect(executeQuery(s, `UPDATE dml.checked SET p = -p WHERE n = 2`, { baseDir: dir })).rejects.toThrow(/violate CHECK constraint pos/);
-      await expect(executeQuery(s, `UPDATE dml.checked SET n = NULL`, { baseDir: dir })).rejects.toThrow(/column n is NOT NULL/);
-      const r = await executeQuery(s, `SELECT n, p FROM dml.checked ORDER BY n`, { baseDir: dir });
+    await bed.engine.withSession(async (s) => {
+      await executeQuery(s, `CREATE TABLE dml.checked (n INT NOT NULL, p DOUBLE)`, { baseDir: bed.dir });
+      await executeQuery(s, `INSERT INTO dml.checked VALUES (1, 1.0), (2, 2.0)`, { baseDir: bed.dir });
+      await executeQuery(s, `ALTER TABLE dml.checked ADD CONSTRAINT pos CHECK (p > 0)`, { baseDir: bed.dir });
+      await expect(executeQuery(s, `UPDATE dml.checked SET p = -p WHERE n = 2`, { baseDir: bed.dir })).rejects.toThrow(/violate CHECK constraint pos/);
+      await expect(executeQuery(s, `UPDATE dml.checked SET n = NULL`, { baseDir: bed.dir })).rejects.toThrow(/column n is NOT NULL/);
+      const r = await executeQuery(s, `SELECT n, p FROM dml.checked ORDER BY n`, { baseDir: bed.dir });
       expect(r.rows).toEqual([[1, 1], [2, 2]]);
-      await expect(executeQuery(s, `UPDATE dml.checked SET nope = 1`, { baseDir: dir })).rejects.toThrow(/has no column nope/);
+      await expect(executeQuery(s, `UPDATE dml.checked SET nope = 1`, { baseDir: bed.dir })).rejects.toThrow(/has no column nope/);
     });
   });
 
   it('append-only tables refuse DELETE and UPDATE', async () => {
-    await engine.withSession(async (s) => {
-      await executeQuery(s, `CREATE TABLE dml.log (n INT) TBLPROPERTIES ('delta.appendOnly' = 'true')`, { baseDir: dir });
-      await expect(executeQuery(s, `DELETE FROM dml.log`, { baseDir: dir })).rejects.toThrow(/append-only .*DELETE is not allowed/);
+    await bed.engine.withSession(async (s) => {
+      await executeQuery(s, `CREATE TABLE dml.log (n INT) TBLPROPERTIES ('delta.appendOnly' = 'true')`, { baseDir: bed.dir });
+      await expect(executeQuery(s, `DELETE FROM dml.log`, { baseDir: bed.dir })).rejects.toThrow(/append-only .*DELETE is not allowed/);
     });
   });
 });

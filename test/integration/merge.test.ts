@@ -2,25 +2,14 @@
 // sources (fixed seed) with NULL keys, duplicate keys, empty sources and
 // partitioned tables; after each statement both hold the same rows, or both
 // refuse it (several source rows matching one target row).
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Engine, type Session } from '../../src/engine/index.js';
+import { describe, expect, it } from 'vitest';
+import { type Session } from '../../src/engine/index.js';
 import { executeQuery } from '../../src/sql/index.js';
-import { rng } from '../helpers/harness.js';
+import { rng, useTestBed } from '../helpers/harness.js';
 import { expectReaderAgrees, expectValidLog, readLog } from '../helpers/delta-log.js';
 
-let engine: Engine;
-let dir: string;
-beforeAll(async () => {
-  engine = await Engine.create({ threads: 2 });
-  dir = mkdtempSync(path.join(tmpdir(), 'strata-merge-'));
-});
-afterAll(() => {
-  engine.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+const bed = useTestBed('merge');
 
 
 const MERGES = [
@@ -41,7 +30,7 @@ async function runBoth(s: Session, table: string, statement: string): Promise<'c
   const on = /\bON (.*?) WHEN/.exec(statement)![1];
   const [{ n }] = await s.rows<{ n: bigint }>(`SELECT count(*) AS n FROM (SELECT t.rowid FROM ref t JOIN src s ON ${on} GROUP BY t.rowid HAVING count(*) > 1)`);
   const onlyDelete = !/WHEN MATCHED (AND [^W]*)?THEN UPDATE/.test(statement) && !/WHEN MATCHED AND/.test(statement);
-  const ours = await executeQuery(s, statement.replace('{t}', table), { baseDir: dir }).then(
+  const ours = await executeQuery(s, statement.replace('{t}', table), { baseDir: bed.dir }).then(
     () => undefined,
     (e: Error) => e,
   );
@@ -54,7 +43,7 @@ async function runBoth(s: Session, table: string, statement: string): Promise<'c
   const diff = await executeQuery(
     s,
     `SELECT (SELECT count(*) FROM (SELECT k, g, v FROM ${table} EXCEPT ALL SELECT k, g, v FROM ref)), (SELECT count(*) FROM (SELECT k, g, v FROM ref EXCEPT ALL SELECT k, g, v FROM ${table}))`,
-    { baseDir: dir },
+    { baseDir: bed.dir },
   );
   expect(diff.rows[0], statement).toEqual([0, 0]);
   return 'compared';
@@ -67,10 +56,10 @@ describe('MERGE INTO', () => {
   ])('matches DuckDB MERGE over 30 random statements (%s)', async (kind, partitioning) => {
     const table = `mg.${kind}`;
     const next = rng(kind.length * 104729);
-    await engine.withSession(async (s) => {
-      await executeQuery(s, `CREATE TABLE ${table} (k INT, g STRING, v INT) ${partitioning}`, { baseDir: dir });
+    await bed.engine.withSession(async (s) => {
+      await executeQuery(s, `CREATE TABLE ${table} (k INT, g STRING, v INT) ${partitioning}`, { baseDir: bed.dir });
       const initial = `SELECT CASE WHEN range % 13 = 0 THEN NULL ELSE range END::INT AS k, ['a', 'b', 'c'][1 + range % 3] AS g, (range * 7 % 100)::INT AS v FROM range(120)`;
-      await executeQuery(s, `INSERT INTO ${table} ${initial}`, { baseDir: dir });
+      await executeQuery(s, `INSERT INTO ${table} ${initial}`, { baseDir: bed.dir });
       await s.exec(`CREATE OR REPLACE TEMP TABLE ref AS ${initial}`);
       const outcomes: string[] = [];
       for (let i = 0; i < 30; i++) {
@@ -83,27 +72,27 @@ describe('MERGE INTO', () => {
         );
         outcomes.push(await runBoth(s, table, MERGES[Math.floor(next() * MERGES.length)]));
       }
-      await expectReaderAgrees(s, table, path.join(dir, 'lake/mg', kind), dir);
+      await expectReaderAgrees(s, table, path.join(bed.dir, 'lake/mg', kind), bed.dir);
       // Most statements are compared with DuckDB; some hit the ambiguity rule.
       expect(outcomes.filter((x) => x === 'compared').length).toBeGreaterThanOrEqual(20);
     });
-    expectValidLog(path.join(dir, 'lake/mg', kind));
+    expectValidLog(path.join(bed.dir, 'lake/mg', kind));
   }, 180_000);
 
   it('rewrites only the files holding matched rows and reports Spark metrics', async () => {
-    await engine.withSession(async (s) => {
-      await executeQuery(s, `CREATE TABLE mg.days (day DATE, k INT, v INT) PARTITIONED BY (day)`, { baseDir: dir });
-      await executeQuery(s, `INSERT INTO mg.days SELECT DATE '2024-01-01' + (range % 4)::INT, range::INT, 0 FROM range(40)`, { baseDir: dir });
+    await bed.engine.withSession(async (s) => {
+      await executeQuery(s, `CREATE TABLE mg.days (day DATE, k INT, v INT) PARTITIONED BY (day)`, { baseDir: bed.dir });
+      await executeQuery(s, `INSERT INTO mg.days SELECT DATE '2024-01-01' + (range % 4)::INT, range::INT, 0 FROM range(40)`, { baseDir: bed.dir });
       const r = await executeQuery(
         s,
         `MERGE INTO mg.days t USING (SELECT 1 AS k, 5 AS v UNION ALL SELECT 1000, 9) s ON t.k = s.k
          WHEN MATCHED THEN UPDATE SET v = s.v WHEN NOT MATCHED THEN INSERT (day, k, v) VALUES (DATE '2024-01-02', s.k, s.v)`,
-        { baseDir: dir },
+        { baseDir: bed.dir },
       );
       expect(r.columns.map((c) => c.name)).toEqual(['version', 'num_affected_rows', 'num_updated_rows', 'num_deleted_rows', 'num_inserted_rows']);
       expect(r.rows[0]).toEqual([2, 2, 1, 0, 1]);
     });
-    const last = readLog(path.join(dir, 'lake/mg/days')).at(-1)!.actions;
+    const last = readLog(path.join(bed.dir, 'lake/mg/days')).at(-1)!.actions;
     expect(last.filter((a) => a.remove)).toHaveLength(1); // only day 2024-01-02's file
     expect(last.find((a) => a.commitInfo)!.commitInfo.operationMetrics).toMatchObject({
       numTargetRowsUpdated: '1',
@@ -116,27 +105,27 @@ describe('MERGE INTO', () => {
   });
 
   it('refuses several source rows matching one target row, as Spark does, leaving the table unchanged', async () => {
-    await engine.withSession(async (s) => {
-      await executeQuery(s, `CREATE TABLE mg.amb (k INT, v INT)`, { baseDir: dir });
-      await executeQuery(s, `INSERT INTO mg.amb VALUES (1, 0), (2, 0)`, { baseDir: dir });
+    await bed.engine.withSession(async (s) => {
+      await executeQuery(s, `CREATE TABLE mg.amb (k INT, v INT)`, { baseDir: bed.dir });
+      await executeQuery(s, `INSERT INTO mg.amb VALUES (1, 0), (2, 0)`, { baseDir: bed.dir });
       const src = `(SELECT 1 AS k, 10 AS v UNION ALL SELECT 1, 20)`;
-      await expect(executeQuery(s, `MERGE INTO mg.amb t USING ${src} s ON t.k = s.k WHEN MATCHED THEN UPDATE SET v = s.v`, { baseDir: dir })).rejects.toThrow(
+      await expect(executeQuery(s, `MERGE INTO mg.amb t USING ${src} s ON t.k = s.k WHEN MATCHED THEN UPDATE SET v = s.v`, { baseDir: bed.dir })).rejects.toThrow(
         /MERGE into mg\.amb: 2 source rows match the same target row .*deduplicate the source/,
       );
-      expect((await executeQuery(s, `DESCRIBE HISTORY mg.amb`, { baseDir: dir })).rows).toHaveLength(2);
+      expect((await executeQuery(s, `DESCRIBE HISTORY mg.amb`, { baseDir: bed.dir })).rows).toHaveLength(2);
       // An unconditional DELETE is not ambiguous.
-      await executeQuery(s, `MERGE INTO mg.amb t USING ${src} s ON t.k = s.k WHEN MATCHED THEN DELETE`, { baseDir: dir });
-      expect((await executeQuery(s, `SELECT k FROM mg.amb`, { baseDir: dir })).rows).toEqual([[2]]);
+      await executeQuery(s, `MERGE INTO mg.amb t USING ${src} s ON t.k = s.k WHEN MATCHED THEN DELETE`, { baseDir: bed.dir });
+      expect((await executeQuery(s, `SELECT k FROM mg.amb`, { baseDir: bed.dir })).rows).toEqual([[2]]);
     });
   });
 
   it('supports UPDATE SET * and INSERT * by column name, and table sources by name', async () => {
-    await engine.withSession(async (s) => {
-      await executeQuery(s, `CREATE TABLE mg.dim (id INT, name STRING)`, { baseDir: dir });
-      await executeQuery(s, `INSERT INTO mg.dim VALUES (1, 'old'), (2, 'keep')`, { baseDir: dir });
-      await executeQuery(s, `CREATE TABLE mg.changes AS SELECT * FROM (VALUES ('new', 1), ('added', 3)) AS v(name, id)`, { baseDir: dir });
-      await executeQuery(s, `MERGE INTO mg.dim USING mg.changes ON dim.id = changes.id WHEN MATCHED THEN UPDATE SET * WHEN NOT MATCHED THEN INSERT *`, { baseDir: dir });
-      const r = await executeQuery(s, `SELECT id, name FROM mg.dim ORDER BY id`, { baseDir: dir });
+    await bed.engine.withSession(async (s) => {
+      await executeQuery(s, `CREATE TABLE mg.dim (id INT, name STRING)`, { baseDir: bed.dir });
+      await executeQuery(s, `INSERT INTO mg.dim VALUES (1, 'old'), (2, 'keep')`, { baseDir: bed.dir });
+      await executeQuery(s, `CREATE TABLE mg.changes AS SELECT * FROM (VALUES ('new', 1), ('added', 3)) AS v(name, id)`, { baseDir: bed.dir });
+      await executeQuery(s, `MERGE INTO mg.dim USING mg.changes ON dim.id = changes.id WHEN MATCHED THEN UPDATE SET * WHEN NOT MATCHED THEN INSERT *`, { baseDir: bed.dir });
+      const r = await executeQuery(s, `SELECT id, name FROM mg.dim ORDER BY id`, { baseDir: bed.dir });
       expect(r.rows).toEqual([[1, 'new'], [2, 'keep'], [3, 'added']]);
     });
   });

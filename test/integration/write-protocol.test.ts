@@ -2,32 +2,23 @@
 // type widening is recorded as the protocol requires, app transactions make
 // retried writes idempotent, lost commit races are retried, old logs expire
 // only behind a checkpoint, and tables Spark wrote round-trip through our writer.
-import { cpSync, mkdtempSync, readdirSync, rmSync, utimesSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, readdirSync, utimesSync } from 'node:fs';
 import * as path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { blindAppendFootprint, cleanUpExpiredLogs, commit, createTable, loadSnapshot, writeTable } from '../../src/delta/index.js';
-import { Engine, quoteLiteral } from '../../src/engine/index.js';
+import { quoteLiteral } from '../../src/engine/index.js';
 import { LocalStore } from '../../src/storage/index.js';
 import { executeQuery } from '../../src/sql/index.js';
+import { useTestBed } from '../helpers/harness.js';
 import { expectValidLog, readLog } from '../helpers/delta-log.js';
 
 const CORPUS = path.resolve(process.env.STRATA_CONFORMANCE_DIR ?? '../shared/conformance/delta');
-let engine: Engine;
-let dir: string;
-beforeAll(async () => {
-  engine = await Engine.create({ threads: 2 });
-  dir = mkdtempSync(path.join(tmpdir(), 'strata-wproto-'));
-});
-afterAll(() => {
-  engine.close();
-  rmSync(dir, { recursive: true, force: true });
-});
-const sql = (q: string, settings?: Map<string, string>) => engine.withSession((s) => executeQuery(s, q, { baseDir: dir, settings }));
+const bed = useTestBed('wproto');
+const sql = (q: string, settings?: Map<string, string>) => bed.engine.withSession((s) => executeQuery(s, q, { baseDir: bed.dir, settings }));
 
 describe('writer protocol duties', () => {
   it('refuses to write a table with a writer feature it does not implement, naming it', async () => {
-    const t = path.join(dir, 'dv');
+    const t = path.join(bed.dir, 'dv');
     cpSync(path.join(CORPUS, 'kernel-rs-data/table-with-dv-small/delta'), t, { recursive: true });
     await expect(sql(`INSERT INTO delta.\`${t}\` VALUES (1)`)).rejects.toThrow(/uses the writer feature 'deletionVectors', which Strata cannot write yet/);
     expect(readLog(t).at(-1)!.version).toBe(1);
@@ -38,7 +29,7 @@ describe('writer protocol duties', () => {
     await sql(`INSERT INTO w.t VALUES (1, 'a')`);
     const settings = new Map([['strata.schema.automerge', 'true']]);
     await sql(`INSERT INTO w.t BY NAME SELECT 5000000000::BIGINT AS n, 'b' AS s`, settings);
-    const log = readLog(path.join(dir, 'lake/w/t'));
+    const log = readLog(path.join(bed.dir, 'lake/w/t'));
     const last = log.at(-1)!.actions;
     expect(last.find((a) => a.protocol)!.protocol).toEqual({
       minReaderVersion: 3,
@@ -58,8 +49,8 @@ describe('writer protocol duties', () => {
   });
 
   it('skips a write whose application transaction was already committed', async () => {
-    const t = path.join(dir, 'idem');
-    await engine.withSession(async (s) => {
+    const t = path.join(bed.dir, 'idem');
+    await bed.engine.withSession(async (s) => {
       await createTable(s, { location: t, select: 'SELECT 1 AS n WHERE false' });
       const first = await writeTable(s, { location: t, mode: 'append', select: 'SELECT 1 AS n', txn: { appId: 'loader', version: 7 } });
       expect(first.version).toBe(1);
@@ -75,8 +66,8 @@ describe('writer protocol duties', () => {
   });
 
   it('retries a lost race for a version when the winner does not conflict', async () => {
-    const t = path.join(dir, 'race');
-    await engine.withSession((s) => createTable(s, { location: t, select: 'SELECT 1 AS n WHERE false' }));
+    const t = path.join(bed.dir, 'race');
+    await bed.engine.withSession((s) => createTable(s, { location: t, select: 'SELECT 1 AS n WHERE false' }));
     const store = new LocalStore(t);
     const request = (name: string) => ({
       operation: 'WRITE',
@@ -90,8 +81,8 @@ describe('writer protocol duties', () => {
   });
 
   it('expires old log files only behind a checkpoint older than the retention', async () => {
-    const t = path.join(dir, 'expire');
-    await engine.withSession(async (s) => {
+    const t = path.join(bed.dir, 'expire');
+    await bed.engine.withSession(async (s) => {
       await createTable(s, { location: t, select: 'SELECT 1 AS n', properties: { 'delta.checkpointInterval': '2', 'delta.logRetentionDuration': 'interval 1 days' } });
       for (let i = 0; i < 4; i++) await writeTable(s, { location: t, mode: 'append', select: `SELECT ${i} AS n` });
     });
@@ -130,14 +121,14 @@ describe('round trip of tables Spark wrote', () => {
   ];
   it.each(cases)('%s: read, written by Strata with the same partitioning, read back equal', async (id) => {
     const source = path.join(CORPUS, id, 'delta');
-    const target = path.join(dir, 'roundtrip', id.replace('/', '__'));
-    await engine.withSession(async (s) => {
+    const target = path.join(bed.dir, 'roundtrip', id.replace('/', '__'));
+    await bed.engine.withSession(async (s) => {
       const snap = await loadSnapshot(source, { session: s });
       const parts = snap.partitionColumns.map((c) => `\`${c}\``).join(', ');
       await executeQuery(
         s,
         `CREATE TABLE delta.\`${target}\`${parts ? ` PARTITIONED BY (${parts})` : ''} AS SELECT * FROM delta_scan(${quoteLiteral(source)})`,
-        { baseDir: dir },
+        { baseDir: bed.dir },
       );
       const diff = await executeQuery(
         s,

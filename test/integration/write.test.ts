@@ -1,34 +1,24 @@
 // The writer through SQL: tables Strata writes follow the protocol, read back
 // the same through our reader and through DuckDB reading the live files, and
 // enforce their schema and constraints.
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync } from 'node:fs';
 import * as path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { StrataError } from '../../src/core/index.js';
 import { loadSnapshot } from '../../src/delta/index.js';
-import { Engine } from '../../src/engine/index.js';
 import { executeQuery } from '../../src/sql/index.js';
+import { useTestBed } from '../helpers/harness.js';
 import { expectReaderAgrees, expectTrueStats, expectValidLog, readLog } from '../helpers/delta-log.js';
 
-let engine: Engine;
-let dir: string;
-beforeAll(async () => {
-  engine = await Engine.create({ threads: 2 });
-  dir = mkdtempSync(path.join(tmpdir(), 'strata-write-'));
-});
-afterAll(() => {
-  engine.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+const bed = useTestBed('write');
 
-const sql = (q: string, settings?: Map<string, string>) => engine.withSession((s) => executeQuery(s, q, { baseDir: dir, settings }));
+const sql = (q: string, settings?: Map<string, string>) => bed.engine.withSession((s) => executeQuery(s, q, { baseDir: bed.dir, settings }));
 const rows = async (q: string) => (await sql(q)).rows;
 
 describe('CREATE TABLE and INSERT', () => {
   it('creates a plain table at reader 1 / writer 2 with the declared schema', async () => {
     await sql(`CREATE TABLE sales.orders (id BIGINT NOT NULL, city STRING COMMENT 'shipping city', price DECIMAL(12,2), day DATE, ts TIMESTAMP) PARTITIONED BY (day) TBLPROPERTIES ('delta.checkpointInterval' = '5', 'owner' = 'team')`);
-    const table = path.join(dir, 'lake/sales/orders');
+    const table = path.join(bed.dir, 'lake/sales/orders');
     const [v0] = readLog(table);
     const protocol = v0.actions.find((a) => a.protocol)!.protocol;
     expect(protocol).toEqual({ minReaderVersion: 1, minWriterVersion: 2 });
@@ -58,17 +48,17 @@ describe('CREATE TABLE and INSERT', () => {
   });
 
   it('writes valid logs with true stats, and the reader agrees with the live files', async () => {
-    const table = path.join(dir, 'lake/sales/orders');
+    const table = path.join(bed.dir, 'lake/sales/orders');
     expectValidLog(table);
-    await engine.withSession(async (s) => {
+    await bed.engine.withSession(async (s) => {
       const snap = await loadSnapshot(table, { session: s });
       await expectTrueStats(s, table, snap.files, ['id', 'city', 'price', 'ts']);
-      await expectReaderAgrees(s, 'sales.orders', table, dir);
+      await expectReaderAgrees(s, 'sales.orders', table, bed.dir);
     });
   });
 
   it('refuses a NOT NULL violation naming the column and a sample row, leaving the table unchanged', async () => {
-    const table = path.join(dir, 'lake/sales/orders');
+    const table = path.join(bed.dir, 'lake/sales/orders');
     const before = readdirSync(path.join(table, '_delta_log')).length;
     const err = await sql(`INSERT INTO sales.orders VALUES (NULL, 'Oslo', 1, DATE '2024-01-05', NULL)`).catch((e) => e);
     expect(err).toBeInstanceOf(StrataError);
@@ -83,7 +73,7 @@ describe('CREATE TABLE and INSERT', () => {
     await sql(`CREATE TABLE sales.prices (sku STRING, price DOUBLE)`);
     await sql(`INSERT INTO sales.prices VALUES ('a', 1.0)`);
     await sql(`ALTER TABLE sales.prices ADD CONSTRAINT positive CHECK (price > 0)`);
-    const log = readLog(path.join(dir, 'lake/sales/prices'));
+    const log = readLog(path.join(bed.dir, 'lake/sales/prices'));
     expect(log.at(-1)!.actions.find((a) => a.protocol)!.protocol).toEqual({ minReaderVersion: 1, minWriterVersion: 3 });
     await expect(sql(`INSERT INTO sales.prices VALUES ('b', -2.0)`)).rejects.toThrow(/violate CHECK constraint positive \(price > 0\), e\.g\. \(sku=b, price=-2\)/);
     await expect(sql(`INSERT INTO sales.prices VALUES ('c', NULL)`)).rejects.toThrow(/violate CHECK constraint positive/);
@@ -129,7 +119,7 @@ describe('CREATE TABLE and INSERT', () => {
     await expect(sql(`INSERT INTO sales.daily REPLACE WHERE day = DATE '2024-01-01' SELECT DATE '2024-01-05', 5`)).rejects.toThrow(/violate the REPLACE WHERE predicate/);
     await sql(`INSERT OVERWRITE sales.daily SELECT DATE '2025-01-01', 100`);
     expect(await rows(`SELECT day, n FROM sales.daily`)).toEqual([['2025-01-01', 100]]);
-    expectValidLog(path.join(dir, 'lake/sales/daily'));
+    expectValidLog(path.join(bed.dir, 'lake/sales/daily'));
   });
 
   it('tables by path with delta.`path`, and time travel by version and timestamp', async () => {
@@ -149,12 +139,12 @@ describe('CREATE TABLE and INSERT', () => {
     for (let i = 1; i <= 7; i++) await sql(`INSERT INTO sales.cp VALUES (${i})`);
     await sql(`INSERT OVERWRITE sales.cp SELECT 100`); // v8, removes 7 files
     for (let i = 9; i <= 9; i++) await sql(`INSERT INTO sales.cp VALUES (${i})`);
-    const table = path.join(dir, 'lake/sales/cp');
+    const table = path.join(bed.dir, 'lake/sales/cp');
     const logFiles = readdirSync(path.join(table, '_delta_log'));
     expect(logFiles).toContain('00000000000000000003.checkpoint.parquet');
     expect(logFiles).toContain('00000000000000000006.checkpoint.parquet');
     expect(logFiles).toContain('00000000000000000009.checkpoint.parquet');
-    await engine.withSession(async (s) => {
+    await bed.engine.withSession(async (s) => {
       const cp = await s.rows<{ adds: bigint; removes: bigint; metas: bigint; protocols: bigint }>(
         `SELECT count(add) AS adds, count(remove) AS removes, count(metaData) AS metas, count(protocol) AS protocols FROM read_parquet('${table}/_delta_log/00000000000000000009.checkpoint.parquet')`,
       );
@@ -171,15 +161,15 @@ describe('CREATE TABLE and INSERT', () => {
     const r = await sql(`DESCRIBE DETAIL sales.orders`);
     const detail = Object.fromEntries(r.columns.map((c, i) => [c.name, r.rows[0][i]]));
     expect(detail).toMatchObject({ format: 'delta', name: 'sales.orders', partitionColumns: ['day'], minReaderVersion: 1, minWriterVersion: 2 });
-    expect(detail.location).toBe(path.join(dir, 'lake/sales/orders'));
+    expect(detail.location).toBe(path.join(bed.dir, 'lake/sales/orders'));
     expect(detail.numFiles).toBeGreaterThan(0);
   });
 
   it('splits a partition written in one go into files near delta.targetFileSize', async () => {
     await sql(`CREATE TABLE sales.big (day DATE, id BIGINT, pad STRING) PARTITIONED BY (day) TBLPROPERTIES ('delta.targetFileSize' = '256kb')`);
     await sql(`INSERT INTO sales.big SELECT DATE '2024-01-01' + (range % 2)::INT, range, md5(range::VARCHAR) FROM range(200000)`);
-    const table = path.join(dir, 'lake/sales/big');
-    const snap = await engine.withSession((s) => loadSnapshot(table, { session: s }));
+    const table = path.join(bed.dir, 'lake/sales/big');
+    const snap = await bed.engine.withSession((s) => loadSnapshot(table, { session: s }));
     expect(snap.files.length).toBeGreaterThan(4);
     // DuckDB closes a file after the row group that passes the target: files stay under twice it.
     for (const f of snap.files) expect(f.size).toBeLessThan(256 * 1024 * 2);
@@ -193,11 +183,11 @@ describe('CREATE TABLE and INSERT', () => {
     await sql(`CREATE TABLE sales.many (day DATE, store INT, n BIGINT) PARTITIONED BY (day, store)`);
     await sql(`INSERT INTO sales.many SELECT DATE '2024-01-01' + (range % 20)::INT, (range % 3)::INT, range FROM range(6000)`);
     const scans: { filesScanned: number; filesTotal: number }[] = [];
-    const all = await engine.withSession((s) => executeQuery(s, `SELECT count(*), sum(n), count(DISTINCT day), count(DISTINCT store) FROM sales.many`, { baseDir: dir, onScan: (i) => scans.push(i) }));
+    const all = await bed.engine.withSession((s) => executeQuery(s, `SELECT count(*), sum(n), count(DISTINCT day), count(DISTINCT store) FROM sales.many`, { baseDir: bed.dir, onScan: (i) => scans.push(i) }));
     expect(all.rows).toEqual([[6000, 17997000, 20, 3]]);
     expect(scans[0].filesTotal).toBe(60);
-    const one = await engine.withSession((s) =>
-      executeQuery(s, `SELECT count(*), min(n) FROM sales.many WHERE day = DATE '2024-01-05' AND store = 1`, { baseDir: dir, onScan: (i) => scans.push(i) }),
+    const one = await bed.engine.withSession((s) =>
+      executeQuery(s, `SELECT count(*), min(n) FROM sales.many WHERE day = DATE '2024-01-05' AND store = 1`, { baseDir: bed.dir, onScan: (i) => scans.push(i) }),
     );
     // range % 20 = 4 and range % 3 = 1: n = 4, 64, 124, ... (every 60th from 4) → 100 rows.
     expect(one.rows).toEqual([[100, 4]]);
@@ -207,15 +197,15 @@ describe('CREATE TABLE and INSERT', () => {
   });
 
   it('every table these tests wrote has a valid log, true stats, and reads the same as its live files', async () => {
-    const lake = path.join(dir, 'lake');
+    const lake = path.join(bed.dir, 'lake');
     const tables = readdirSync(lake).flatMap((schema) => readdirSync(path.join(lake, schema)).map((t) => [`${schema}.${t}`, path.join(lake, schema, t)] as const));
     expect(tables.length).toBeGreaterThanOrEqual(6);
     for (const [name, table] of tables) {
       expectValidLog(table);
-      await engine.withSession(async (s) => {
+      await bed.engine.withSession(async (s) => {
         const snap = await loadSnapshot(table, { session: s });
         await expectTrueStats(s, table, snap.files, snap.schema.fields.map((f) => f.name));
-        await expectReaderAgrees(s, name, table, dir);
+        await expectReaderAgrees(s, name, table, bed.dir);
       });
     }
   });

@@ -3,27 +3,16 @@
 // every commit must be all-or-nothing, and the rows must be exactly those of
 // the commits that completed. Two writers appending at once must both land.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import * as path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { loadSnapshot } from '../../src/delta/index.js';
-import { Engine } from '../../src/engine/index.js';
 import { executeQuery } from '../../src/sql/index.js';
-import { rng } from '../helpers/harness.js';
+import { rng, useTestBed } from '../helpers/harness.js';
 import { expectValidLog } from '../helpers/delta-log.js';
 
 const WORKER = path.resolve('test/fixtures/append-worker.mjs');
-let engine: Engine;
-let dir: string;
-beforeAll(async () => {
-  engine = await Engine.create({ threads: 2 });
-  dir = mkdtempSync(path.join(tmpdir(), 'strata-crash-'));
-});
-afterAll(() => {
-  engine.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+const bed = useTestBed('crash');
 
 
 function runWorker(table: string, tag: string, count: string, killAfterMs?: number): Promise<{ completed: number; killed: boolean }> {
@@ -46,13 +35,13 @@ function runWorker(table: string, tag: string, count: string, killAfterMs?: numb
 
 /** The batches in the table, with their row counts. */
 async function batches(table: string): Promise<Map<string, number>> {
-  const r = await engine.withSession((s) => executeQuery(s, `SELECT batch, count(*) FROM delta_scan('${table}') GROUP BY batch`));
+  const r = await bed.engine.withSession((s) => executeQuery(s, `SELECT batch, count(*) FROM delta_scan('${table}') GROUP BY batch`));
   return new Map(r.rows.map((row) => [row[0] as string, row[1] as number]));
 }
 
 describe('crash safety', () => {
   it('after 50 SIGKILLs at random moments, every commit is whole and only completed commits are visible', async () => {
-    const table = path.join(dir, 'killed');
+    const table = path.join(bed.dir, 'killed');
     await runWorker(table, 'init', '0'); // the table exists before the first kill
     const next = rng(42);
     let confirmed = 0; // batches the worker reported done, over all runs
@@ -72,7 +61,7 @@ describe('crash safety', () => {
     }
     expect(confirmed).toBeGreaterThan(0);
     expectValidLog(table);
-    const snap = await engine.withSession((s) => loadSnapshot(table, { session: s }));
+    const snap = await bed.engine.withSession((s) => loadSnapshot(table, { session: s }));
     const total = [...(await batches(table)).values()].reduce((a, b) => a + b, 0);
     expect(total).toBe(snap.files.length * 50);
   }, 240_000);
@@ -80,7 +69,7 @@ describe('crash safety', () => {
 
 describe('crash safety of MERGE and OPTIMIZE', () => {
   it('after 25 SIGKILLs during upserts and compactions, the table always shows one whole round', async () => {
-    const table = path.join(dir, 'merged');
+    const table = path.join(bed.dir, 'merged');
     const worker = path.resolve('test/fixtures/merge-worker.mjs');
     const next = rng(7);
     let round = 1;
@@ -101,7 +90,7 @@ describe('crash safety of MERGE and OPTIMIZE', () => {
       });
       round += completed + 1; // rounds of a killed run may have committed: never reuse them
       if (!existsSync(path.join(table, '_delta_log/00000000000000000000.json'))) continue; // killed before creating it
-      const r = await engine.withSession((s) =>
+      const r = await bed.engine.withSession((s) =>
         executeQuery(s, `SELECT count(*), count(DISTINCT id), count(DISTINCT round), max(round) FROM delta_scan('${table}')`),
       );
       const [n, ids, rounds, max] = r.rows[0] as number[];
@@ -117,7 +106,7 @@ describe('crash safety of MERGE and OPTIMIZE', () => {
 
 describe('concurrency', () => {
   it('two processes appending at once: every commit lands, versions contiguous', async () => {
-    const table = path.join(dir, 'concurrent');
+    const table = path.join(bed.dir, 'concurrent');
     await runWorker(table, 'init', '1');
     const [a, b] = await Promise.all([runWorker(table, 'a', '15'), runWorker(table, 'b', '15')]);
     expect(a.completed).toBe(15);
@@ -128,7 +117,7 @@ describe('concurrency', () => {
       expect(seen.get(`b:${k}`)).toBe(50);
     }
     expectValidLog(table); // checks versions are contiguous
-    const snap = await engine.withSession((s) => loadSnapshot(table, { session: s }));
+    const snap = await bed.engine.withSession((s) => loadSnapshot(table, { session: s }));
     expect(snap.version).toBe(31);
   }, 120_000);
 });
