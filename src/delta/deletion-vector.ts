@@ -2,12 +2,14 @@
 // file that are deleted, as a 64-bit Roaring bitmap ("RoaringBitmapArray",
 // portable format), stored inline in the log (Z85 text) or in a .bin file
 // beside the data, framed by a size and a CRC-32.
+import { randomUUID } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as zlib from 'node:zlib';
 import { StrataError } from '../core/index.js';
 import type { ObjectStore } from '../storage/index.js';
+import type { AddAction } from './actions.js';
 
 export interface DeletionVectorDescriptor {
   /** 'u': relative path derived from a UUID; 'i': inline; 'p': absolute path. */
@@ -66,8 +68,13 @@ export function z85Encode(bytes: Uint8Array): string {
   return out;
 }
 
-/** The deleted row indexes of a data file, ascending. */
-export async function readDeletionVector(store: ObjectStore, dv: DeletionVectorDescriptor, table: string): Promise<BigUint64Array> {
+/** The deleted row indexes of a data file, ascending (as numbers: exact below 2^53). */
+export async function readDeletionVector(store: ObjectStore, dv: DeletionVectorDescriptor, table: string): Promise<Float64Array> {
+  return expandRuns(await readDeletionVectorRuns(store, dv, table));
+}
+
+/** The deleted rows of a data file as ascending runs [first, last] of consecutive row indexes. */
+export async function readDeletionVectorRuns(store: ObjectStore, dv: DeletionVectorDescriptor, table: string): Promise<[number, number][]> {
   const where = describe(dv);
   const fail = (what: string, cause?: unknown): never => {
     throw new StrataError('DELETION_VECTOR_INVALID', `deletion vector ${where} of table ${table}: ${what}`, { cause, context: { table, file: where } });
@@ -80,19 +87,27 @@ export async function readDeletionVector(store: ObjectStore, dv: DeletionVectorD
       return fail(`inline data is not valid Z85 (${(err as Error).message})`, err);
     }
   } else if (dv.storageType === 'u' || dv.storageType === 'p') {
-    const framed = await readFramed(store, dv, fail);
-    data = framed;
+    data = await readFramed(store, dv, fail);
   } else {
     return fail(`unknown storage type '${dv.storageType}'`);
   }
-  let rows: BigUint64Array;
+  let runs: [number, number][];
   try {
-    rows = decodeRoaringBitmapArray(data);
+    runs = decodeRoaringRuns(data);
   } catch (err) {
     return fail((err as Error).message, err);
   }
-  if (rows.length !== dv.cardinality) fail(`holds ${rows.length} rows but the log says ${dv.cardinality}`);
-  return rows;
+  const cardinality = runs.reduce((n, [lo, hi]) => n + hi - lo + 1, 0);
+  if (cardinality !== dv.cardinality) fail(`holds ${cardinality} rows but the log says ${dv.cardinality}`);
+  return runs;
+}
+
+/** Runs [first, last] to the row indexes they hold. */
+export function expandRuns(runs: readonly (readonly [number, number])[]): Float64Array {
+  const out = new Float64Array(runs.reduce((n, [lo, hi]) => n + hi - lo + 1, 0));
+  let at = 0;
+  for (const [lo, hi] of runs) for (let v = lo; v <= hi; v++) out[at++] = v;
+  return out;
 }
 
 function describe(dv: DeletionVectorDescriptor): string {
@@ -153,7 +168,12 @@ function crc32(data: Uint8Array): number {
 }
 
 /** Decodes magic + RoaringBitmapArray (portable) into sorted row indexes. */
-export function decodeRoaringBitmapArray(data: Uint8Array): BigUint64Array {
+export function decodeRoaringBitmapArray(data: Uint8Array): Float64Array {
+  return expandRuns(decodeRoaringRuns(data));
+}
+
+/** Decodes magic + RoaringBitmapArray (portable) into ascending runs [first, last] of row indexes. */
+export function decodeRoaringRuns(data: Uint8Array): [number, number][] {
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
   let pos = 0;
   const need = (n: number) => {
@@ -164,29 +184,40 @@ export function decodeRoaringBitmapArray(data: Uint8Array): BigUint64Array {
   if (magic !== MAGIC) throw new Error(`bad magic number ${magic} (expected ${MAGIC})`);
   const count = Number(view.getBigUint64(4, true));
   pos = 12;
-  const out: bigint[] = [];
+  // Row indexes as numbers: exact below 2^53, far beyond any file's row count.
+  const runs: [number, number][] = [];
+  const emit = (lo: number, hi: number) => {
+    const last = runs[runs.length - 1];
+    if (last && lo === last[1] + 1) last[1] = hi;
+    else if (last && lo <= last[1]) throw new Error('bitmap values are not ascending');
+    else runs.push([lo, hi]);
+  };
   for (let b = 0; b < count; b++) {
     need(4);
-    const high = BigInt(view.getUint32(pos, true)) << 32n;
+    const high = view.getUint32(pos, true) * 2 ** 32;
     pos += 4;
-    pos = decodeRoaring32(view, pos, need, (low) => out.push(high | BigInt(low)));
+    const at = { pos };
+    decodeRoaring32(view, at, (lo, hi) => emit(high + lo, high + hi));
+    pos = at.pos;
   }
-  return BigUint64Array.from(out);
+  return runs;
 }
 
-/** One portable 32-bit Roaring bitmap at `pos`; returns the position after it. */
-function decodeRoaring32(view: DataView, start: number, need: (n: number) => void, emit: (v: number) => void): number {
-  let pos = start;
+/** One portable 32-bit Roaring bitmap at `at.pos`, emitted as runs; advances `at.pos`. */
+function decodeRoaring32(view: DataView, at: { pos: number }, emit: (lo: number, hi: number) => void): void {
+  const need = (n: number) => {
+    if (at.pos + n > view.byteLength) throw new Error(`bitmap data is truncated (needs ${at.pos + n} bytes, has ${view.byteLength})`);
+  };
   const u16 = () => {
     need(2);
-    const v = view.getUint16(pos, true);
-    pos += 2;
+    const v = view.getUint16(at.pos, true);
+    at.pos += 2;
     return v;
   };
   const u32 = () => {
     need(4);
-    const v = view.getUint32(pos, true);
-    pos += 4;
+    const v = view.getUint32(at.pos, true);
+    at.pos += 4;
     return v;
   };
   const cookie = u32();
@@ -196,8 +227,8 @@ function decodeRoaring32(view: DataView, start: number, need: (n: number) => voi
     size = (cookie >>> 16) + 1;
     const bytes = Math.ceil(size / 8);
     need(bytes);
-    runFlags = new Uint8Array(view.buffer, view.byteOffset + pos, bytes);
-    pos += bytes;
+    runFlags = new Uint8Array(view.buffer, view.byteOffset + at.pos, bytes);
+    at.pos += bytes;
   } else if (cookie === SERIAL_COOKIE_NO_RUNCONTAINER) {
     size = u32();
   } else {
@@ -211,87 +242,154 @@ function decodeRoaring32(view: DataView, start: number, need: (n: number) => voi
   }
   if (!runFlags || size >= NO_OFFSET_THRESHOLD) {
     need(4 * size);
-    pos += 4 * size; // container offsets: containers follow in order anyway
+    at.pos += 4 * size; // container offsets: containers follow in order anyway
   }
   for (let i = 0; i < size; i++) {
-    const base = keys[i] << 16;
+    const base = keys[i] * 65536; // not << 16: keys from 32768 up would turn negative
     const isRun = runFlags ? (runFlags[i >> 3] >> (i & 7)) & 1 : 0;
     if (isRun) {
       const runs = u16();
       for (let r = 0; r < runs; r++) {
-        const s = u16();
+        const start = u16();
         const len = u16();
-        for (let v = s; v <= s + len; v++) emit(base + v);
+        emit(base + start, base + start + len);
       }
     } else if (cards[i] <= 4096) {
-      for (let j = 0; j < cards[i]; j++) emit(base + u16());
+      need(2 * cards[i]);
+      let lo = -1;
+      let hi = -2;
+      for (let j = 0; j < cards[i]; j++) {
+        const v = view.getUint16(at.pos + 2 * j, true);
+        if (v === hi + 1) hi = v;
+        else {
+          if (lo >= 0) emit(base + lo, base + hi);
+          lo = hi = v;
+        }
+      }
+      if (lo >= 0) emit(base + lo, base + hi);
+      at.pos += 2 * cards[i];
     } else {
       need(8192);
+      let start = -1; // start of the open run of set bits
       for (let w = 0; w < 2048; w++) {
-        const word = view.getUint32(pos + w * 4, true);
-        if (word === 0) continue;
-        for (let bit = 0; bit < 32; bit++) if (word & (1 << bit)) emit(base + w * 32 + bit);
+        const word = view.getUint32(at.pos + w * 4, true);
+        if (word === 0xffffffff) {
+          if (start < 0) start = w * 32;
+          continue;
+        }
+        if (word === 0 && start < 0) continue;
+        for (let bit = 0; bit < 32; bit++) {
+          const v = w * 32 + bit;
+          if (word & (1 << bit)) {
+            if (start < 0) start = v;
+          } else if (start >= 0) {
+            emit(base + start, base + v - 1);
+            start = -1;
+          }
+        }
       }
-      pos += 8192;
+      if (start >= 0) emit(base + start, base + 65535);
+      at.pos += 8192;
     }
   }
-  return pos;
+}
+
+/** Row indexes sorted ascending without repeats, as numbers. */
+export function sortedRows(rows: Iterable<number | bigint> | ArrayLike<number | bigint>): Float64Array {
+  let all: Float64Array;
+  if (rows instanceof Float64Array) all = rows;
+  else if ('length' in rows) {
+    all = new Float64Array(rows.length);
+    for (let i = 0; i < rows.length; i++) all[i] = Number(rows[i]);
+  } else all = Float64Array.from(rows, Number);
+  let ordered = true;
+  let repeats = false;
+  for (let i = 1; i < all.length && ordered; i++) {
+    ordered = all[i - 1] <= all[i];
+    repeats ||= all[i - 1] === all[i];
+  }
+  if (ordered && !repeats) return all;
+  const sorted = all === rows ? all.slice().sort() : all.sort(); // never reorder the caller's array
+  let n = 0;
+  for (let i = 0; i < sorted.length; i++) if (i === 0 || sorted[i] !== sorted[n - 1]) sorted[n++] = sorted[i];
+  return sorted.subarray(0, n);
 }
 
 /** Encodes row indexes as magic + RoaringBitmapArray (array and bitmap containers). */
-export function encodeRoaringBitmapArray(rows: readonly bigint[]): Uint8Array {
-  const sorted = [...new Set(rows)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-  const byHigh = new Map<number, number[]>();
-  for (const r of sorted) {
-    const high = Number(r >> 32n);
-    const list = byHigh.get(high) ?? [];
-    list.push(Number(r & 0xffffffffn));
-    byHigh.set(high, list);
+export function encodeRoaringBitmapArray(rows: Iterable<number | bigint>): Uint8Array {
+  return encodeRoaringRuns(toRuns(sortedRows(rows)));
+}
+
+/** Encodes sorted, disjoint runs [first, last] of row indexes as magic + RoaringBitmapArray. */
+export function encodeRoaringRuns(runs: readonly (readonly [number, number])[]): Uint8Array {
+  // Split the runs at 2^16 boundaries: each piece lies in one container (high 48 bits).
+  const containers: { key: number; pieces: [number, number][]; cardinality: number }[] = [];
+  for (const [first, last] of runs) {
+    for (let lo = first; lo <= last; ) {
+      const key = Math.floor(lo / 65536);
+      const hi = Math.min(last, key * 65536 + 65535);
+      const c = containers[containers.length - 1];
+      const piece: [number, number] = [lo - key * 65536, hi - key * 65536];
+      if (c && c.key === key) {
+        c.pieces.push(piece);
+        c.cardinality += hi - lo + 1;
+      } else containers.push({ key, pieces: [piece], cardinality: hi - lo + 1 });
+      lo = hi + 1;
+    }
   }
   const parts: Buffer[] = [];
   const head = Buffer.alloc(12);
   head.writeUInt32LE(MAGIC, 0);
-  head.writeBigUInt64LE(BigInt(byHigh.size), 4);
   parts.push(head);
-  for (const [high, lows] of byHigh) {
+  let buckets = 0;
+  for (let i = 0; i < containers.length; ) {
+    // One 32-bit bitmap per distinct high 32 bits (2^16 containers).
+    const high = Math.floor(containers[i].key / 65536);
+    let j = i;
+    while (j < containers.length && Math.floor(containers[j].key / 65536) === high) j++;
     const key = Buffer.alloc(4);
     key.writeUInt32LE(high, 0);
-    parts.push(key, encodeRoaring32(lows));
+    parts.push(key, encodeRoaring32(containers.slice(i, j)));
+    buckets++;
+    i = j;
   }
+  head.writeBigUInt64LE(BigInt(buckets), 4);
   return Buffer.concat(parts);
 }
 
-function encodeRoaring32(values: number[]): Buffer {
-  const containers = new Map<number, number[]>();
-  for (const v of values) {
-    const k = v >>> 16;
-    const list = containers.get(k) ?? [];
-    list.push(v & 0xffff);
-    containers.set(k, list);
-  }
-  const size = containers.size;
+/** A portable 32-bit Roaring bitmap (no run containers, as Spark writes small ones). */
+function encodeRoaring32(containers: { key: number; pieces: [number, number][]; cardinality: number }[]): Buffer {
+  const size = containers.length;
   const header = Buffer.alloc(8 + 4 * size + 4 * size);
   header.writeUInt32LE(SERIAL_COOKIE_NO_RUNCONTAINER, 0);
   header.writeUInt32LE(size, 4);
   const bodies: Buffer[] = [];
-  let i = 0;
   let offset = header.length;
-  for (const [k, lows] of containers) {
-    header.writeUInt16LE(k, 8 + 4 * i);
-    header.writeUInt16LE(lows.length - 1, 10 + 4 * i);
+  containers.forEach((c, i) => {
+    header.writeUInt16LE(c.key % 65536, 8 + 4 * i);
+    header.writeUInt16LE(c.cardinality - 1, 10 + 4 * i);
     header.writeUInt32LE(offset, 8 + 4 * size + 4 * i);
     let body: Buffer;
-    if (lows.length <= 4096) {
-      body = Buffer.alloc(2 * lows.length);
-      lows.forEach((v, j) => body.writeUInt16LE(v, 2 * j));
+    if (c.cardinality <= 4096) {
+      body = Buffer.alloc(2 * c.cardinality);
+      let at = 0;
+      for (const [lo, hi] of c.pieces) for (let v = lo; v <= hi; v++, at += 2) body.writeUInt16LE(v, at);
     } else {
       body = Buffer.alloc(8192);
-      for (const v of lows) body[v >> 3] |= 1 << (v & 7);
+      for (const [lo, hi] of c.pieces) {
+        let v = lo;
+        for (; v <= hi && v & 7; v++) body[v >> 3] |= 1 << (v & 7);
+        if (hi - v >= 8) {
+          const end = (hi + 1) >> 3; // whole bytes [v/8, end)
+          body.fill(0xff, v >> 3, end);
+          v = end << 3;
+        }
+        for (; v <= hi; v++) body[v >> 3] |= 1 << (v & 7);
+      }
     }
     bodies.push(body);
     offset += body.length;
-    i++;
-  }
+  });
   return Buffer.concat([header, ...bodies]);
 }
 
@@ -303,4 +401,98 @@ export function frameDeletionVectorFile(data: Uint8Array): Uint8Array {
   Buffer.from(data).copy(out, 5);
   out.writeUInt32BE(crc32(data), 5 + data.length);
   return out;
+}
+
+/** Rows of one data file to mark deleted: runs [first, last] of physical row indexes (`file_row_number`). */
+export interface RowsToDelete {
+  file: AddAction;
+  runs: readonly (readonly [number, number])[];
+}
+
+/** Sorted row indexes as runs [first, last] of consecutive rows. */
+export function toRuns(rows: ArrayLike<number>): [number, number][] {
+  const runs: [number, number][] = [];
+  for (let i = 0; i < rows.length; ) {
+    let j = i;
+    while (j + 1 < rows.length && rows[j + 1] === rows[j] + 1) j++;
+    runs.push([rows[i], rows[j]]);
+    i = j + 1;
+  }
+  return runs;
+}
+
+/** The union of runs, sorted, overlapping and adjacent runs joined. */
+export function unionRuns(...lists: (readonly (readonly [number, number])[])[]): [number, number][] {
+  const all = lists.flat().slice().sort((a, b) => a[0] - b[0]);
+  const out: [number, number][] = [];
+  for (const [lo, hi] of all) {
+    const last = out[out.length - 1];
+    if (last && lo <= last[1] + 1) last[1] = Math.max(last[1], hi);
+    else out.push([lo, hi]);
+  }
+  return out;
+}
+
+export interface DeletionVectorWrite {
+  /** The files again, each with its new deletion vector (old and new rows). */
+  adds: AddAction[];
+  /** Files whose every row is now deleted: removed, no new entry. */
+  emptied: AddAction[];
+  /** The DV file written (relative to the table), if any — delete it if the commit fails. */
+  path?: string;
+}
+
+/**
+ * Writes the deletion vectors of one commit into one new file, as Spark does:
+ * `deletion_vector_<uuid>.bin` beside the data, holding a version byte then,
+ * per file, `size | RoaringBitmapArray | CRC-32`. A file's old deletion vector
+ * is read and merged in. The returned entries re-add each file (same path) with
+ * its new descriptor; their stats become wide (`tightBounds: false`) since they
+ * still count the deleted rows.
+ */
+export async function writeDeletionVectors(store: ObjectStore, table: string, entries: RowsToDelete[]): Promise<DeletionVectorWrite> {
+  const adds: AddAction[] = [];
+  const emptied: AddAction[] = [];
+  const frames: Buffer[] = [Buffer.from([1])];
+  let offset = 1;
+  const uuid = randomUUID();
+  const pathOrInlineDv = z85Encode(Buffer.from(uuid.replace(/-/g, ''), 'hex'));
+  for (const { file, runs } of entries) {
+    if (runs.length === 0) continue;
+    const old = file.deletionVector ? await readDeletionVectorRuns(store, file.deletionVector, table) : [];
+    const all = unionRuns(old, runs);
+    const data = encodeRoaringRuns(all);
+    const cardinality = all.reduce((n, [lo, hi]) => n + hi - lo + 1, 0);
+    const stats = parseStats(file.stats);
+    if (stats?.numRecords !== undefined && cardinality >= stats.numRecords) {
+      emptied.push(file);
+      continue;
+    }
+    const frame = Buffer.alloc(4 + data.length + 4);
+    frame.writeUInt32BE(data.length, 0);
+    Buffer.from(data).copy(frame, 4);
+    frame.writeUInt32BE(crc32(data), 4 + data.length);
+    frames.push(frame);
+    const deletionVector: DeletionVectorDescriptor = { storageType: 'u', pathOrInlineDv, offset, sizeInBytes: data.length, cardinality };
+    offset += frame.length;
+    adds.push({
+      ...file,
+      dataChange: true,
+      ...(stats ? { stats: JSON.stringify({ ...stats, tightBounds: false }) } : {}),
+      deletionVector,
+    });
+  }
+  if (adds.length === 0) return { adds, emptied };
+  const relative = relativeDvPath(pathOrInlineDv);
+  await store.putIfAbsent(relative, Buffer.concat(frames));
+  return { adds, emptied, path: relative };
+}
+
+function parseStats(stats: string | null | undefined): { numRecords?: number; [k: string]: unknown } | undefined {
+  if (!stats) return undefined;
+  try {
+    return JSON.parse(stats) as { numRecords?: number };
+  } catch {
+    return undefined;
+  }
 }

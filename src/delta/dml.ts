@@ -12,11 +12,12 @@ import type { TransactionFootprint } from './conflicts.js';
 import { changeDataFeedEnabled, writeChangeData } from './change-data.js';
 import { fileMatcher, pruneFiles, type Predicate } from './prune.js';
 import { canonicalPath } from './replay.js';
-import { FILE_COLUMN, planScan } from './scan.js';
+import { FILE_COLUMN, planScan, ROW_COLUMN } from './scan.js';
 import { duckdbType } from './schema.js';
 import { loadSnapshot, type Snapshot } from './snapshot.js';
-import { checkWritable } from './table-features.js';
-import { afterCommit, commitOrClean, removeOf, writeChecked, type TableRef } from './write.js';
+import { checkWritable, deletionVectorsEnabled } from './table-features.js';
+import { afterCommit, commitOrClean, deleteFiles, removeOf, writeChecked, type TableRef } from './write.js';
+import { sortedRows, toRuns, writeDeletionVectors, type DeletionVectorWrite } from './deletion-vector.js';
 
 export interface DmlOptions extends TableRef {
   /** SQL predicate over the table's columns; absent = every row. */
@@ -66,10 +67,13 @@ async function rewrite(session: Session, options: DmlOptions, operation: 'DELETE
   const scan = await planScan(snapshot, session, { id, files: candidates, withFile: true });
   const byPath = new Map(candidates.map((f) => [canonicalPath(snapshot.store.root, f.path), f]));
   try {
-    // How many rows of each file match.
-    const counts = await session.rows<{ file: string; matched: bigint; total: bigint }>(
-      `SELECT ${FILE_COLUMN} AS file, count(*) FILTER (WHERE ${matches}) AS matched, count(*) AS total FROM (${scan.sql}) AS t GROUP BY 1`,
+    // How many rows of each file match — and which, when they are to be marked in deletion vectors.
+    const dv = deletionVectorsEnabled(snapshot.metadata.configuration);
+    const counts = await session.rows<{ file: number; matched: bigint; total: bigint; rows?: bigint[] | null }>(
+      `SELECT ${FILE_COLUMN} AS file, count(*) FILTER (WHERE ${matches}) AS matched, count(*) AS total${dv ? `, list(${ROW_COLUMN} ORDER BY ${ROW_COLUMN}) FILTER (WHERE ${matches}) AS rows` : ''}
+       FROM (${scan.sql}) AS t GROUP BY 1`,
     );
+    const matchedRows = new Map<AddAction, bigint[]>();
     const whole: AddAction[] = [];
     const partial: AddAction[] = [];
     let affected = 0;
@@ -77,10 +81,11 @@ async function rewrite(session: Session, options: DmlOptions, operation: 'DELETE
       const matched = Number(c.matched);
       if (matched === 0) continue;
       affected += matched;
-      const add = byPath.get(c.file);
-      if (!add) throw new StrataError('INTERNAL', `table ${table}: scan returned an unknown file ${c.file}`);
+      const add = byPath.get(scan.fileIds[c.file]);
+      if (!add) throw new StrataError('INTERNAL', `table ${table}: scan returned an unknown file id ${c.file}`);
       if (operation === 'DELETE' && matched === Number(c.total)) whole.push(add);
       else partial.push(add);
+      if (c.rows) matchedRows.set(add, c.rows);
     }
     if (whole.length === 0 && partial.length === 0) return NOTHING;
 
@@ -89,22 +94,43 @@ async function rewrite(session: Session, options: DmlOptions, operation: 'DELETE
     const fields = snapshot.schema.fields;
     let written = { adds: [] as AddAction[], numRows: 0, numBytes: 0 };
     let copied = 0;
-    if (partial.length > 0) {
-      const rewriteScan = await planScan(snapshot, session, { id: `${id}r`, files: partial });
-      scan.cleanup.push(...rewriteScan.cleanup);
+    const projection = fields.map((f) => `src.${quoteIdent(f.name)} AS ${quoteIdent(f.name)}`).join(', ');
+    const updated = (files: AddAction[], where: string) => {
       const columns = fields.map((f) => {
         const q = quoteIdent(f.name);
         const expr = assignments.get(f.name);
         return expr === undefined ? `t.${q} AS ${q}` : `CASE WHEN ${matches} THEN CAST((${expr}) AS ${duckdbType(f.type)}) ELSE t.${q} END AS ${q}`;
       });
-      const filter = operation === 'DELETE' ? ` WHERE NOT ${matches}` : '';
-      const select = `SELECT ${columns.join(', ')} FROM (${rewriteScan.sql}) AS t${filter}`;
-      const projection = fields.map((f) => `src.${quoteIdent(f.name)} AS ${quoteIdent(f.name)}`).join(', ');
+      return planScan(snapshot, session, { id: `${id}r`, files }).then((rewriteScan) => {
+        scan.cleanup.push(...rewriteScan.cleanup);
+        return `SELECT ${columns.join(', ')} FROM (${rewriteScan.sql}) AS t${where}`;
+      });
+    };
+    let deletionVectors: DeletionVectorWrite = { adds: [], emptied: [] };
+    if (dv) {
+      // Merge-on-read: the matching rows are marked deleted; an UPDATE writes their new
+      // versions to new files. No untouched row is copied.
+      const marked = operation === 'DELETE' ? partial : [...whole, ...partial];
+      if (operation === 'UPDATE') {
+        written = await writeChecked(session, store, table, await updated(marked, ` WHERE ${matches}`), projection, snapshot.schema, snapshot.partitionColumns, snapshot.metadata.configuration, now);
+      }
+      try {
+        deletionVectors = await writeDeletionVectors(store, table, marked.map((file) => ({ file, runs: toRuns(sortedRows(matchedRows.get(file) ?? [])) })));
+      } catch (err) {
+        await deleteFiles(store, written.adds);
+        throw err;
+      }
+    } else if (partial.length > 0) {
+      const select = await updated(partial, operation === 'DELETE' ? ` WHERE NOT ${matches}` : '');
       written = await writeChecked(session, store, table, select, projection, snapshot.schema, snapshot.partitionColumns, snapshot.metadata.configuration, now);
       copied = operation === 'DELETE' ? written.numRows : written.numRows - affected;
     }
     const removed = [...whole, ...partial];
-    const actions: Action[] = [...removed.map((f) => ({ remove: removeOf(f, now()) })), ...written.adds.map((add) => ({ add }))];
+    const actions: Action[] = [
+      ...removed.map((f) => ({ remove: removeOf(f, now()) })),
+      ...deletionVectors.adds.map((add) => ({ add })),
+      ...written.adds.map((add) => ({ add })),
+    ];
     let changeFiles: AddAction[] = [];
     if (changeDataFeedEnabled(snapshot.metadata.configuration)) {
       // The change feed records the deleted rows, or each updated row before and after.
@@ -136,10 +162,14 @@ async function rewrite(session: Session, options: DmlOptions, operation: 'DELETE
       changesMetadata: false,
       appIds: new Set(),
     };
+    // As Spark counts them: a file kept with a (new) deletion vector is not a removed file.
+    const removedFiles = removed.length - deletionVectors.adds.length;
+    const files = { numRemovedFiles: removedFiles, numAddedFiles: written.adds.length, numAddedBytes: written.numBytes };
+    const dvMetrics = dv ? { numDeletionVectorsAdded: deletionVectors.adds.length, numDeletionVectorsRemoved: removed.filter((f) => f.deletionVector).length } : {};
     const metrics =
       operation === 'DELETE'
-        ? { numDeletedRows: affected, numCopiedRows: copied, numRemovedFiles: removed.length, numAddedFiles: written.adds.length, numAddedBytes: written.numBytes }
-        : { numUpdatedRows: affected, numCopiedRows: copied, numRemovedFiles: removed.length, numAddedFiles: written.adds.length, numAddedBytes: written.numBytes };
+        ? { numDeletedRows: affected, numCopiedRows: copied, ...files, ...dvMetrics }
+        : { numUpdatedRows: affected, numCopiedRows: copied, ...files, ...dvMetrics };
     await options.beforeCommit?.();
     const result = await commitOrClean(store, table, snapshot.version, {
       operation,
@@ -147,9 +177,9 @@ async function rewrite(session: Session, options: DmlOptions, operation: 'DELETE
       operationMetrics: metrics,
       actions,
       footprint,
-    }, [...written.adds, ...changeFiles]);
+    }, [...written.adds, ...changeFiles, ...(deletionVectors.path ? [{ path: deletionVectors.path }] : [])]);
     await afterCommit(session, store, table, result.version, snapshot.metadata.configuration);
-    return { version: result.version, numAffectedRows: affected, numCopiedRows: copied, numRemovedFiles: removed.length, numAddedFiles: written.adds.length };
+    return { version: result.version, numAffectedRows: affected, numCopiedRows: copied, numRemovedFiles: removedFiles, numAddedFiles: written.adds.length };
   } finally {
     for (const statement of scan.cleanup) await session.exec(statement).catch(() => undefined);
   }

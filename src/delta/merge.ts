@@ -18,8 +18,17 @@ import { canonicalPath } from './replay.js';
 import { FILE_COLUMN, planScan, ROW_COLUMN } from './scan.js';
 import { duckdbType, type StructField } from './schema.js';
 import { loadSnapshot, type Snapshot } from './snapshot.js';
-import { checkWritable } from './table-features.js';
-import { afterCommit, commitOrClean, removeOf, writeChecked, type TableRef } from './write.js';
+import { checkWritable, deletionVectorsEnabled } from './table-features.js';
+import { afterCommit, commitOrClean, deleteFiles, removeOf, writeChecked, type TableRef } from './write.js';
+import { writeDeletionVectors, type DeletionVectorWrite } from './deletion-vector.js';
+
+/** The clause acting on a target row (a plan column, and a lateral column alias of the rewrite). */
+const CLAUSE = '__strata_clause';
+/** The plan's other bookkeeping columns: the target row's file id and row number, the source row, whether they matched. */
+const P_FILE = '__strata_file';
+const P_ROW = '__strata_row';
+const P_SROW = '__strata_srow';
+const P_MATCHED = '__strata_matched';
 
 export type MergeClause =
   | { when: 'matched'; condition?: string; action: 'update'; set: [string, string][] | '*' }
@@ -49,6 +58,9 @@ export interface MergeOutcome {
   numTargetFilesRemoved: number;
   numTargetFilesAdded: number;
   numSourceRows: number;
+  /** With deletion vectors: files given a (new) vector, and files whose old vector was replaced. */
+  numTargetDeletionVectorsAdded?: number;
+  numTargetDeletionVectorsRemoved?: number;
 }
 
 export async function mergeInto(session: Session, o: MergeOptions): Promise<MergeOutcome> {
@@ -76,7 +88,7 @@ export async function mergeInto(session: Session, o: MergeOptions): Promise<Merg
     const sourceColumns = star ? (await session.describe(`SELECT * FROM temp.${quoteIdent(src)}`)).map((c) => c.name).filter((n) => n !== '__src_row') : [];
     const clauses = o.clauses.map((c) => resolveClause(c, fields, sourceColumns, o.sourceAlias, table));
 
-    const candidates = await candidateFiles(session, snapshot, o, src);
+    const candidates = candidateFiles(snapshot, o, await sourceKeyRanges(session, snapshot, o, src));
     const scan = await planScan(snapshot, session, { id, files: candidates, withFile: true });
     cleanup.push(...scan.cleanup);
     const matched = `${t}.${FILE_COLUMN} IS NOT NULL AND ${s}.__src_row IS NOT NULL`;
@@ -91,8 +103,11 @@ export async function mergeInto(session: Session, o: MergeOptions): Promise<Merg
     const joinType = keepTarget && keepSource ? 'FULL OUTER' : keepTarget ? 'LEFT' : keepSource ? 'RIGHT' : 'INNER';
     const join = `FROM (${scan.sql}) AS ${t} ${joinType} JOIN temp.${quoteIdent(src)} AS ${s} ON ${o.on}`;
     // The plan keeps the rows that act, and the matched ones (for the ambiguity check).
+    const dv = deletionVectorsEnabled(snapshot.metadata.configuration);
     await session.exec(
-      `CREATE TEMP TABLE ${quoteIdent(plan)} AS SELECT * FROM (SELECT ${t}.${FILE_COLUMN} AS file, ${t}.${ROW_COLUMN} AS row, ${s}.__src_row AS srow, (${matched}) AS matched, ${clauseIndex} AS clause ${join}) WHERE matched OR clause > 0`,
+      `CREATE TEMP TABLE ${quoteIdent(plan)} AS SELECT * FROM (
+         SELECT ${t}.${FILE_COLUMN} AS ${P_FILE}, ${t}.${ROW_COLUMN} AS ${P_ROW}, ${s}.__src_row AS ${P_SROW}, (${matched}) AS ${P_MATCHED}, ${clauseIndex} AS ${CLAUSE} ${join})
+       WHERE ${P_MATCHED} OR ${CLAUSE} > 0`,
     );
 
     const is = (pred: (c: ResolvedClause) => boolean) => clauses.map((c, i) => (pred(c) ? i + 1 : -1)).filter((i) => i > 0);
@@ -104,24 +119,23 @@ export async function mergeInto(session: Session, o: MergeOptions): Promise<Merg
     // several source rows for one target row, unless all that can happen is a delete.
     const onlyUnconditionalDelete = clauses.filter((c) => c.when === 'matched').every((c) => c.action === 'delete' && !c.condition);
     const p = `temp.${quoteIdent(plan)}`;
-    const [summary] = await session.rows<{ updated: bigint; deleted: bigint; inserted: bigint; touched: string[] | null; dup_file: string | null; dup_n: bigint | null }>(
-      `SELECT count(*) FILTER (WHERE clause IN ${inList(updateIdx)}) AS updated, count(*) FILTER (WHERE clause IN ${inList(deleteIdx)}) AS deleted,
-              count(DISTINCT srow) FILTER (WHERE clause IN ${inList(insertIdx)}) AS inserted,
-              list(DISTINCT file) FILTER (WHERE clause IN ${inList([...updateIdx, ...deleteIdx])}) AS touched,
-              ${onlyUnconditionalDelete ? 'NULL AS dup_file, NULL AS dup_n' : `(SELECT file FROM (SELECT file, row, count(*) AS n FROM ${p} WHERE matched GROUP BY ALL HAVING count(*) > 1 LIMIT 1)) AS dup_file,
-              (SELECT n FROM (SELECT file, row, count(*) AS n FROM ${p} WHERE matched GROUP BY ALL HAVING count(*) > 1 LIMIT 1)) AS dup_n`}
+    const [summary] = await session.rows<{ updated: bigint; deleted: bigint; inserted: bigint; touched: number[] | null; dup: { file: number; n: bigint } | null }>(
+      `SELECT count(*) FILTER (WHERE ${CLAUSE} IN ${inList(updateIdx)}) AS updated, count(*) FILTER (WHERE ${CLAUSE} IN ${inList(deleteIdx)}) AS deleted,
+              count(DISTINCT ${P_SROW}) FILTER (WHERE ${CLAUSE} IN ${inList(insertIdx)}) AS inserted,
+              list(DISTINCT ${P_FILE}) FILTER (WHERE ${CLAUSE} IN ${inList([...updateIdx, ...deleteIdx])}) AS touched,
+              ${onlyUnconditionalDelete ? 'NULL' : `(SELECT {'file': ${P_FILE}, 'n': count(*)} FROM ${p} WHERE ${P_MATCHED} GROUP BY ${P_FILE}, ${P_ROW} HAVING count(*) > 1 LIMIT 1)`} AS dup
        FROM ${p}`,
     );
-    if (summary.dup_file !== null && summary.dup_file !== undefined) {
+    if (summary.dup) {
       throw new StrataError(
         'USAGE',
-        `MERGE into ${table}: ${Number(summary.dup_n)} source rows match the same target row (in ${summary.dup_file.split('/').pop()}), so it is ambiguous how to update or delete it; ` +
+        `MERGE into ${table}: ${Number(summary.dup.n)} source rows match the same target row (in ${scan.fileIds[summary.dup.file]?.split('/').pop()}), so it is ambiguous how to update or delete it; ` +
           'make the ON condition match at most one source row per target row (e.g. deduplicate the source)',
         { context: { table } },
       );
     }
     const counts = [summary];
-    const touchedPaths = new Set(summary.touched ?? []);
+    const touchedPaths = new Set((summary.touched ?? []).map((i) => scan.fileIds[i]));
     const touched = snapshot.files.filter((f) => touchedPaths.has(canonicalPath(snapshot.store.root, f.path)));
     const inserted = Number(counts[0].inserted);
     const outcome: MergeOutcome = {
@@ -141,22 +155,32 @@ export async function mergeInto(session: Session, o: MergeOptions): Promise<Merg
     const cdf = changeDataFeedEnabled(snapshot.metadata.configuration);
     const castTo = (f: StructField, expr: string) => `CAST((${expr}) AS ${duckdbType(f.type)})`;
     if (touched.length > 0) {
-      const rewriteScan = await planScan(snapshot, session, { id: `${id}r`, files: touched, withFile: true });
-      cleanup.push(...rewriteScan.cleanup);
       const targetClauses = clauses.map((c, i) => ({ c, i: i + 1 })).filter(({ c }) => c.when !== 'not-matched');
-      const localIndex = `CASE ${targetClauses.map(({ c, i }) => `WHEN (${c.when === 'matched' ? `${s}.__src_row IS NOT NULL` : `${s}.__src_row IS NULL`}) AND coalesce((${c.condition ?? 'TRUE'}), false) THEN ${i}`).join(' ')} ELSE 0 END`;
       const cols = fields.map((f) => {
-        const updates = targetClauses.filter(({ c }) => c.action === 'update').map(({ c, i }) => `WHEN ${i} THEN ${castTo(f, (c as ResolvedUpdate).set.get(f.name) ?? `${t}.${quoteIdent(f.name)}`)}`);
-        return `${updates.length ? `CASE ${localIndex} ${updates.join(' ')} ELSE ${t}.${quoteIdent(f.name)} END` : `${t}.${quoteIdent(f.name)}`} AS ${quoteIdent(f.name)}`;
+        const updates = targetClauses
+          .filter(({ c }) => c.action === 'update' && (c as ResolvedUpdate).set.has(f.name))
+          .map(({ c, i }) => `WHEN ${i} THEN ${castTo(f, (c as ResolvedUpdate).set.get(f.name)!)}`);
+        return `${updates.length ? `CASE ${CLAUSE} ${updates.join(' ')} ELSE ${t}.${quoteIdent(f.name)} END` : `${t}.${quoteIdent(f.name)}`} AS ${quoteIdent(f.name)}`;
       });
-      const from = `FROM (${rewriteScan.sql}) AS ${t} LEFT JOIN temp.${quoteIdent(src)} AS ${s} ON ${o.on}`;
-      parts.push(`SELECT ${cols.join(', ')} ${from} WHERE (${localIndex}) NOT IN ${inList(deleteIdx)}`);
+      const names = fields.map((f) => quoteIdent(f.name)).join(', ');
+      const targetCols = fields.map((f) => `${t}.${quoteIdent(f.name)}`).join(', ');
+      // Each target row of the touched files with the clause acting on it (computed once, a
+      // lateral alias, filtered outside), and the rows before and after it acts.
+      const rewriteScan = await planScan(snapshot, session, { id: `${id}r`, files: touched });
+      cleanup.push(...rewriteScan.cleanup);
+      const localIndex = `CASE ${targetClauses.map(({ c, i }) => `WHEN (${c.when === 'matched' ? `${s}.__src_row IS NOT NULL` : `${s}.__src_row IS NULL`}) AND coalesce((${c.condition ?? 'TRUE'}), false) THEN ${i}`).join(' ')} ELSE 0 END`;
+      const join = `FROM (${rewriteScan.sql}) AS ${t} LEFT JOIN temp.${quoteIdent(src)} AS ${s} ON ${o.on}`;
+      const after = `(SELECT ${localIndex} AS ${CLAUSE}, ${cols.join(', ')} ${join})`;
+      const before = `(SELECT ${localIndex} AS ${CLAUSE}, ${targetCols} ${join})`;
+      // Copy-on-write keeps every row but the deleted; with deletion vectors only the updated
+      // rows are written (their old versions, and the deleted rows, are marked in the vectors).
+      if (!dv) parts.push(`SELECT ${names} FROM ${after} WHERE ${CLAUSE} NOT IN ${inList(deleteIdx)}`);
+      else if (updateIdx.length > 0) parts.push(`SELECT ${names} FROM ${after} WHERE ${CLAUSE} IN ${inList(updateIdx)}`);
       if (cdf) {
-        const before = fields.map((f) => `${t}.${quoteIdent(f.name)}`).join(', ');
         changes.push(
-          `SELECT ${before}, 'update_preimage' ${from} WHERE (${localIndex}) IN ${inList(updateIdx)}`,
-          `SELECT ${cols.join(', ')}, 'update_postimage' ${from} WHERE (${localIndex}) IN ${inList(updateIdx)}`,
-          `SELECT ${before}, 'delete' ${from} WHERE (${localIndex}) IN ${inList(deleteIdx)}`,
+          `SELECT ${names}, 'update_preimage' FROM ${before} WHERE ${CLAUSE} IN ${inList(updateIdx)}`,
+          `SELECT ${names}, 'update_postimage' FROM ${after} WHERE ${CLAUSE} IN ${inList(updateIdx)}`,
+          `SELECT ${names}, 'delete' FROM ${before} WHERE ${CLAUSE} IN ${inList(deleteIdx)}`,
         );
       }
     }
@@ -164,19 +188,52 @@ export async function mergeInto(session: Session, o: MergeOptions): Promise<Merg
       const insertClauses = clauses.map((c, i) => ({ c, i: i + 1 })).filter(({ c }) => c.action === 'insert');
       const cols = fields.map((f) => {
         const whens = insertClauses.map(({ c, i }) => `WHEN ${i} THEN ${castTo(f, (c as ResolvedInsert).values.get(f.name) ?? 'NULL')}`);
-        return `CASE __p.clause ${whens.join(' ')} END AS ${quoteIdent(f.name)}`;
+        return `CASE __p.${CLAUSE} ${whens.join(' ')} END AS ${quoteIdent(f.name)}`;
       });
-      const insert = `SELECT ${cols.join(', ')} FROM temp.${quoteIdent(src)} AS ${s} JOIN (SELECT DISTINCT srow, clause FROM temp.${quoteIdent(plan)} WHERE clause IN ${inList(insertIdx)}) AS __p ON __p.srow = ${s}.__src_row`;
+      const insert = `SELECT ${cols.join(', ')} FROM temp.${quoteIdent(src)} AS ${s} JOIN (SELECT DISTINCT ${P_SROW}, ${CLAUSE} FROM temp.${quoteIdent(plan)} WHERE ${CLAUSE} IN ${inList(insertIdx)}) AS __p ON __p.${P_SROW} = ${s}.__src_row`;
       parts.push(insert);
       if (cdf) changes.push(`SELECT *, 'insert' FROM (${insert})`);
     }
     const store = snapshot.store as LocalPathStore;
     const now = o.now ?? Date.now;
     const projection = fields.map((f) => `src.${quoteIdent(f.name)} AS ${quoteIdent(f.name)}`).join(', ');
-    const written = await writeChecked(session, store, table, parts.join('\nUNION ALL\n'), projection, snapshot.schema, snapshot.partitionColumns, snapshot.metadata.configuration, now);
+    const written = parts.length
+      ? await writeChecked(session, store, table, parts.join('\nUNION ALL\n'), projection, snapshot.schema, snapshot.partitionColumns, snapshot.metadata.configuration, now)
+      : { adds: [], numRows: 0, numBytes: 0 };
+    let deletionVectors: DeletionVectorWrite = { adds: [], emptied: [] };
+    if (dv && touched.length > 0) {
+      try {
+        // The rows acted on, as runs of consecutive rows (gaps and islands) — few for a key range.
+        const marked = await session.rows<{ file: number; runs: { lo: bigint; hi: bigint }[] }>(
+          `SELECT file, list({'lo': lo, 'hi': hi} ORDER BY lo) AS runs FROM (
+             SELECT file, min(row) AS lo, max(row) AS hi FROM (
+               SELECT file, row, row - row_number() OVER (PARTITION BY file ORDER BY row) AS island FROM (
+                 SELECT DISTINCT ${P_FILE} AS file, ${P_ROW} AS row FROM temp.${quoteIdent(plan)} WHERE ${CLAUSE} IN ${inList([...updateIdx, ...deleteIdx])}))
+             GROUP BY file, island) GROUP BY file`,
+        );
+        const byPath = new Map(touched.map((f) => [canonicalPath(store.root, f.path), f]));
+        deletionVectors = await writeDeletionVectors(
+          store,
+          table,
+          marked.map((m) => ({ file: byPath.get(scan.fileIds[m.file])!, runs: m.runs.map((r) => [Number(r.lo), Number(r.hi)] as [number, number]) })),
+        );
+      } catch (err) {
+        await deleteFiles(store, written.adds);
+        throw err;
+      }
+    }
     outcome.numTargetFilesAdded = written.adds.length;
-    outcome.numTargetRowsCopied = written.numRows - outcome.numTargetRowsUpdated - inserted;
-    const actions: Action[] = [...touched.map((f) => ({ remove: removeOf(f, now()) })), ...written.adds.map((add) => ({ add }))];
+    outcome.numTargetFilesRemoved = touched.length - deletionVectors.adds.length;
+    outcome.numTargetRowsCopied = dv ? 0 : written.numRows - outcome.numTargetRowsUpdated - inserted;
+    if (dv) {
+      outcome.numTargetDeletionVectorsAdded = deletionVectors.adds.length;
+      outcome.numTargetDeletionVectorsRemoved = touched.filter((f) => f.deletionVector).length;
+    }
+    const actions: Action[] = [
+      ...touched.map((f) => ({ remove: removeOf(f, now()) })),
+      ...deletionVectors.adds.map((add) => ({ add })),
+      ...written.adds.map((add) => ({ add })),
+    ];
     let changeFiles: AddAction[] = [];
     if (cdf && touched.length > 0) {
       // A commit with change files must hold all its changes there, inserts included.
@@ -203,7 +260,7 @@ export async function mergeInto(session: Session, o: MergeOptions): Promise<Merg
       operationMetrics: { ...outcome },
       actions,
       footprint,
-    }, [...written.adds, ...changeFiles]);
+    }, [...written.adds, ...changeFiles, ...(deletionVectors.path ? [{ path: deletionVectors.path }] : [])]);
     await afterCommit(session, store, table, result.version, snapshot.metadata.configuration);
     return { ...outcome, version: result.version };
   } finally {
@@ -211,20 +268,45 @@ export async function mergeInto(session: Session, o: MergeOptions): Promise<Merg
   }
 }
 
+/** Per ON-condition key pair, what the source holds: no non-NULL key, a range, or a range not known. */
+type KeyRange = { kind: 'empty' } | { kind: 'range'; lo: string; hi: string } | { kind: 'unknown' };
+
+/**
+ * The range of the source's keys (the ON condition's equalities), compared as
+ * the target column's type, in one pass. A key that does not convert to the
+ * target's type leaves the range unknown (no file skipping on it).
+ */
+async function sourceKeyRanges(session: Session, snapshot: Snapshot, o: MergeOptions, src: string): Promise<KeyRange[]> {
+  const pairs = o.keyPairs ?? [];
+  if (pairs.length === 0) return [];
+  const typeOf = (col: string) => snapshot.schema.fields.find((f) => f.name.toLowerCase() === col.toLowerCase())?.type;
+  const select = pairs.map(([targetCol, sourceCol], i) => {
+    const type = typeOf(targetCol);
+    const raw = quoteIdent(sourceCol);
+    const key = type ? `TRY_CAST(${raw} AS ${duckdbType(type)})` : raw;
+    return `min(${key})::VARCHAR AS lo${i}, max(${key})::VARCHAR AS hi${i}, count(${raw}) - count(${key}) AS bad${i}`;
+  });
+  const [r] = await session.rows<Record<string, string | bigint | null>>(`SELECT ${select.join(', ')} FROM temp.${quoteIdent(src)}`);
+  return pairs.map((_, i): KeyRange => {
+    if (BigInt(r[`bad${i}`] ?? 0) > 0n) return { kind: 'unknown' };
+    const lo = r[`lo${i}`];
+    const hi = r[`hi${i}`];
+    return lo === null || hi === null ? { kind: 'empty' } : { kind: 'range', lo: String(lo), hi: String(hi) };
+  });
+}
+
 /**
  * The target files that can hold a matching row: with an equality on keys, the
  * files whose stats or partition overlap the source's key range. Clauses for
  * unmatched target rows need every file.
  */
-async function candidateFiles(session: Session, snapshot: Snapshot, o: MergeOptions, src: string): Promise<AddAction[]> {
+function candidateFiles(snapshot: Snapshot, o: MergeOptions, ranges: KeyRange[]): AddAction[] {
   if (!o.keyPairs?.length || o.clauses.some((c) => c.when === 'not-matched-by-source')) return snapshot.files;
   const items: Predicate[] = [];
-  for (const [targetCol, sourceCol] of o.keyPairs) {
-    const [r] = await session.rows<{ lo: string | null; hi: string | null }>(
-      `SELECT min(${quoteIdent(sourceCol)})::VARCHAR AS lo, max(${quoteIdent(sourceCol)})::VARCHAR AS hi FROM temp.${quoteIdent(src)}`,
-    );
-    if (r.lo === null || r.hi === null) return []; // no source key: nothing can match
-    items.push({ kind: 'cmp', column: targetCol, op: '>=', value: r.lo }, { kind: 'cmp', column: targetCol, op: '<=', value: r.hi });
+  for (const [i, [targetCol]] of o.keyPairs.entries()) {
+    const range = ranges[i];
+    if (range.kind === 'empty') return []; // no source key: nothing can match
+    if (range.kind === 'range') items.push({ kind: 'cmp', column: targetCol, op: '>=', value: range.lo }, { kind: 'cmp', column: targetCol, op: '<=', value: range.hi });
   }
   return pruneFiles(snapshot, { kind: 'and', items });
 }

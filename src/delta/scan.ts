@@ -12,7 +12,7 @@ import { promises as fs } from 'node:fs';
 import { StrataError } from '../core/index.js';
 import { quoteIdent, quoteLiteral, quoteStringList, type Session } from '../engine/index.js';
 import type { AddAction } from './actions.js';
-import { readDeletionVector } from './deletion-vector.js';
+import { readDeletionVectorRuns } from './deletion-vector.js';
 import { partitionLiteral } from './partition-values.js';
 import { canonicalPath } from './replay.js';
 import { duckdbType, fieldId, physicalName, type ColumnMappingMode, type DeltaType, type StructField } from './schema.js';
@@ -20,6 +20,8 @@ import type { Snapshot } from './snapshot.js';
 
 /** Above this many partition groups, read in one call and join partition values. */
 const MAX_UNION_GROUPS = 32;
+/** A deletion vector of at most this many runs of rows is applied as a filter, not a join. */
+const MAX_INLINE_RUNS = 64;
 
 export interface ScanPlan {
   /** A SELECT producing the table's rows with its logical column names and types. */
@@ -28,6 +30,8 @@ export interface ScanPlan {
   cleanup: string[];
   filesTotal: number;
   filesScanned: number;
+  /** With `withFile`: the data file (absolute path) of each `_strata_file` id. */
+  fileIds: string[];
 }
 
 export interface ScanOptions {
@@ -35,7 +39,11 @@ export interface ScanOptions {
   files?: AddAction[];
   /** A unique id for temporary objects of this scan. */
   id: string;
-  /** Add two last columns: `_strata_file`, each row's data file (absolute path), and `_strata_row`, its row number in the file. */
+  /**
+   * Add two last columns: `_strata_file`, the id of each row's data file (an
+   * INTEGER; `fileIds` maps it to the path — cheaper to carry than the path),
+   * and `_strata_row`, its row number in the file.
+   */
   withFile?: boolean;
 }
 
@@ -47,7 +55,10 @@ interface ReadUnit {
   files: AddAction[];
   paths: string[];
   partition: Record<string, string | null>;
+  /** Filtered through the deletion-vector table. */
   withDv: boolean;
+  /** A single file whose deletion vector is this filter on the row number. */
+  inlineFilter?: string;
 }
 
 /** Plans the query that reads a snapshot. May create temporary tables (see cleanup). */
@@ -56,11 +67,18 @@ export async function planScan(snapshot: Snapshot, session: Session, options: Sc
   const fields = snapshot.schema.fields;
   const partitionSet = new Set(snapshot.partitionColumns);
   const cleanup: string[] = [];
-  const plan = (sql: string): ScanPlan => ({ sql, cleanup, filesTotal: snapshot.files.length, filesScanned: files.length });
-  const fileCol = options.withFile ? `, __f.filename AS ${FILE_COLUMN}, __f.file_row_number AS ${ROW_COLUMN}` : '';
+  const fileIds: string[] = [];
+  const plan = (sql: string): ScanPlan => ({ sql, cleanup, filesTotal: snapshot.files.length, filesScanned: files.length, fileIds });
+  // The file columns of one read_parquet over `paths`: DuckDB's file_index counts from 0 in the list.
+  const fileCols = (paths: string[]) => {
+    if (!options.withFile) return '';
+    const offset = fileIds.length;
+    fileIds.push(...paths);
+    return `, (${offset} + __f.file_index)::INTEGER AS ${FILE_COLUMN}, __f.file_row_number AS ${ROW_COLUMN}`;
+  };
   if (files.length === 0) {
     const cols = fields.map((f) => `CAST(NULL AS ${duckdbType(f.type)}) AS ${quoteIdent(f.name)}`);
-    if (options.withFile) cols.push(`CAST(NULL AS VARCHAR) AS ${FILE_COLUMN}`, `CAST(NULL AS BIGINT) AS ${ROW_COLUMN}`);
+    if (options.withFile) cols.push(`CAST(NULL AS INTEGER) AS ${FILE_COLUMN}`, `CAST(NULL AS BIGINT) AS ${ROW_COLUMN}`);
     return plan(`SELECT ${cols.join(', ') || '1 AS "__empty"'} WHERE FALSE`);
   }
   const localPath = (add: AddAction) => canonicalPath(snapshot.store.root, add.path);
@@ -69,27 +87,46 @@ export async function planScan(snapshot: Snapshot, session: Session, options: Sc
   const mode = snapshot.columnMapping;
   const partKey = (f: StructField) => physicalName(f, mode);
   const partFields = fields.filter((f) => partitionSet.has(f.name));
-  const units = new Map<string, ReadUnit>();
-  for (const add of files) {
+  const partitionOf = (add: AddAction) => {
     const partition: Record<string, string | null> = {};
     for (const f of partFields) partition[f.name] = add.partitionValues?.[partKey(f)] ?? null;
-    const withDv = Boolean(add.deletionVector);
-    const key = JSON.stringify([partition, withDv]);
-    const unit = units.get(key) ?? { files: [], paths: [], partition, withDv };
+    return partition;
+  };
+  const groupKey = (add: AddAction) => JSON.stringify([partitionOf(add), Boolean(add.deletionVector)]);
+  // Deletion vectors, as runs of consecutive deleted rows. A file with few runs is read on
+  // its own with the runs as a filter; the others are anti-joined to a table of their rows.
+  const dvFiles = files.filter((f) => f.deletionVector);
+  const runsOf = new Map<AddAction, [number, number][]>();
+  await Promise.all(dvFiles.map(async (f) => runsOf.set(f, await readDeletionVectorRuns(snapshot.store, f.deletionVector!, snapshot.table))));
+  const groups = new Set(files.map(groupKey)).size;
+  let inlineBudget = groups <= MAX_UNION_GROUPS || partFields.length === 0 ? MAX_UNION_GROUPS - groups : 0;
+  const inline = new Map<AddAction, string>();
+  for (const f of dvFiles) {
+    const runs = runsOf.get(f)!;
+    if (inlineBudget <= 0 || runs.length > MAX_INLINE_RUNS) continue;
+    inline.set(f, runs.map(([lo, hi]) => (lo === hi ? `__f.file_row_number <> ${lo}` : `__f.file_row_number NOT BETWEEN ${lo} AND ${hi}`)).join(' AND '));
+    inlineBudget--;
+  }
+  const units = new Map<string, ReadUnit>();
+  for (const add of files) {
+    const filter = inline.get(add);
+    const key = filter === undefined ? groupKey(add) : `${groupKey(add)}\u0000${add.path}`;
+    const unit = units.get(key) ?? { files: [], paths: [], partition: partitionOf(add), withDv: Boolean(add.deletionVector) && filter === undefined, inlineFilter: filter };
     unit.files.push(add);
     unit.paths.push(localPath(add));
     units.set(key, unit);
   }
 
   let dvTable: string | undefined;
-  if (files.some((f) => f.deletionVector)) {
+  const joined = dvFiles.filter((f) => !inline.has(f));
+  if (joined.length > 0) {
     dvTable = `__strata_dv_${options.id}`;
-    await loadDeletionVectors(snapshot, session, dvTable, files.filter((f) => f.deletionVector), localPath);
+    await loadDeletionVectors(session, dvTable, joined.map((f) => ({ path: localPath(f), runs: runsOf.get(f)! })));
     cleanup.push(`DROP TABLE IF EXISTS temp.${quoteIdent(dvTable)}`);
   }
 
   // One look at every file's footer (cached by DuckDB for the scan itself).
-  const shapes = await inspectFiles(session, files.map(localPath), snapshot.table);
+  const shapes = await inspectFiles(session, files.map((f) => ({ path: localPath(f), key: `${localPath(f)}\u0000${f.size}\u0000${f.modificationTime}` })), snapshot.table);
   if (units.size <= MAX_UNION_GROUPS || partFields.length === 0) {
     const branches: string[] = [];
     for (const unit of units.values()) {
@@ -100,7 +137,7 @@ export async function planScan(snapshot: Snapshot, session: Session, options: Sc
           : dataColumn(f, names, physical);
         return `${expr} AS ${quoteIdent(f.name)}`;
       });
-      branches.push(`SELECT ${cols.join(', ')}${fileCol} FROM ${readParquet(unit.paths, unit.withDv || Boolean(options.withFile))} AS __f${dvFilter(unit.withDv, dvTable)}`);
+      branches.push(`SELECT ${cols.join(', ')}${fileCols(unit.paths)} FROM ${readParquet(unit.paths, unit.withDv, unit.withDv || unit.inlineFilter !== undefined || Boolean(options.withFile))} AS __f${unit.inlineFilter ? ` WHERE ${unit.inlineFilter}` : dvFilter(unit.withDv, dvTable)}`);
     }
     return plan(branches.join('\nUNION ALL\n'));
   }
@@ -119,14 +156,14 @@ export async function planScan(snapshot: Snapshot, session: Session, options: Sc
       `${partitionSet.has(f.name) ? `__pv.${quoteIdent(f.name)}` : dataColumn(f, names, physical)} AS ${quoteIdent(f.name)}`,
     );
     branches.push(
-      `SELECT ${cols.join(', ')}${fileCol} FROM ${readParquet(paths, true)} AS __f JOIN temp.${quoteIdent(pvTable)} AS __pv ON __pv.__file = __f.filename${dvFilter(withDv, dvTable)}`,
+      `SELECT ${cols.join(', ')}${fileCols(paths)} FROM ${readParquet(paths, true, true)} AS __f JOIN temp.${quoteIdent(pvTable)} AS __pv ON __pv.__file = __f.filename${dvFilter(withDv, dvTable)}`,
     );
   }
   return plan(branches.join('\nUNION ALL\n'));
 }
 
-function readParquet(paths: string[], withFileColumns: boolean): string {
-  const extra = withFileColumns ? ', filename = true, file_row_number = true' : '';
+function readParquet(paths: string[], withFilename: boolean, withRowNumber: boolean): string {
+  const extra = `${withFilename ? ', filename = true' : ''}${withRowNumber ? ', file_row_number = true' : ''}`;
   return `read_parquet(${quoteStringList(paths)}, union_by_name = true, hive_partitioning = false${extra})`;
 }
 
@@ -144,7 +181,33 @@ interface FileShape {
 }
 
 /** Reads the Parquet schemas of all files in one query. */
-async function inspectFiles(session: Session, paths: string[], table: string): Promise<Map<string, FileShape>> {
+/**
+ * Shapes already read, by path, size and modification time: a Delta data file
+ * never changes once written, so its footer need not be read twice.
+ */
+const shapeCache = new Map<string, FileShape>();
+const SHAPE_CACHE_LIMIT = 20_000;
+
+async function inspectFiles(session: Session, files: { path: string; key: string }[], table: string): Promise<Map<string, FileShape>> {
+  const out = new Map<string, FileShape>();
+  const missing = files.filter((f) => {
+    const hit = shapeCache.get(f.key);
+    if (hit) out.set(f.path, hit);
+    return !hit;
+  });
+  if (missing.length === 0) return out;
+  const read = await readShapes(session, missing.map((f) => f.path), table);
+  for (const f of missing) {
+    const shape = read.get(f.path);
+    if (!shape) continue;
+    out.set(f.path, shape);
+    if (shapeCache.size >= SHAPE_CACHE_LIMIT) shapeCache.delete(shapeCache.keys().next().value!);
+    shapeCache.set(f.key, shape);
+  }
+  return out;
+}
+
+async function readShapes(session: Session, paths: string[], table: string): Promise<Map<string, FileShape>> {
   let rows: { file_name: string; name: string; type: string | null; logical_type: string | null; num_children: bigint | null; field_id: bigint | null }[];
   try {
     rows = await session.rows(
@@ -278,14 +341,16 @@ async function checkFilesExist(snapshot: Snapshot, paths: string[]): Promise<voi
   }
 }
 
-async function loadDeletionVectors(snapshot: Snapshot, session: Session, table: string, files: AddAction[], localPath: (a: AddAction) => string): Promise<void> {
+/** The deleted rows of files, as (path, row index), sent as runs in one string ('lo-hi,...') that DuckDB expands. */
+async function loadDeletionVectors(session: Session, table: string, files: { path: string; runs: [number, number][] }[]): Promise<void> {
   await session.exec(`CREATE OR REPLACE TEMP TABLE ${quoteIdent(table)} (path VARCHAR, row_index BIGINT)`);
-  for (const add of files) {
-    const rows = await readDeletionVector(snapshot.store, add.deletionVector!, snapshot.table);
-    const path = quoteLiteral(localPath(add));
-    for (let i = 0; i < rows.length; i += 50_000) {
-      const chunk = Array.from(rows.subarray(i, i + 50_000), (r) => r.toString()).join(',');
-      await session.exec(`INSERT INTO temp.${quoteIdent(table)} SELECT ${path}, unnest([${chunk}]::BIGINT[])`);
+  for (const { path, runs } of files) {
+    for (let i = 0; i < runs.length; i += 100_000) {
+      const text = runs.slice(i, i + 100_000).map(([lo, hi]) => `${lo}-${hi}`).join(',');
+      await session.exec(
+        `INSERT INTO temp.${quoteIdent(table)} SELECT ${quoteLiteral(path)}, unnest(range(r[1]::BIGINT, r[2]::BIGINT + 1))
+         FROM (SELECT string_split(unnest(string_split(${quoteLiteral(text)}, ',')), '-') AS r)`,
+      );
     }
   }
 }

@@ -6,10 +6,10 @@ import { StrataError } from '../core/index.js';
 import { sharedEngine, type Session } from '../engine/index.js';
 import { LocalStore, type ObjectStore } from '../storage/index.js';
 import type { AddAction, CommitInfo, DomainMetadataAction, MetadataAction, ProtocolAction, RemoveAction, TxnAction } from './actions.js';
-import { buildSegment, lastCheckpointHint, listLog, LOG_DIR, type LogListing, versionStem } from './log-segment.js';
+import { buildSegment, lastCheckpointHint, listLog, LOG_DIR, type CommitFile, type LogListing, versionStem } from './log-segment.js';
 import { duckdbRowReader, readCheckpoint, readCommit, type ParquetRowReader } from './log-reader.js';
 import { checkReadable } from './protocol.js';
-import { applyActions, emptyState, findCommitInfo } from './replay.js';
+import { applyActions, emptyState, findCommitInfo, type ReplayState } from './replay.js';
 import { columnMappingMode, parseSchema, type ColumnMappingMode, type StructType } from './schema.js';
 
 export interface Snapshot {
@@ -64,6 +64,11 @@ export async function loadSnapshot(location: string, options: SnapshotOptions = 
   const table = options.name ?? location;
   const store = options.store ?? (await openTableStore(location, table));
   let version = options.version;
+  const latest = version === undefined && options.timestamp === undefined;
+  if (latest) {
+    const cached = await fromCache(store, table);
+    if (cached) return cached;
+  }
   let listing: LogListing | undefined;
   if (options.timestamp !== undefined) {
     if (version !== undefined) throw new StrataError('USAGE', `table ${table}: give a version or a timestamp, not both`);
@@ -73,7 +78,11 @@ export async function loadSnapshot(location: string, options: SnapshotOptions = 
     listing = await listFromHint(store, table, version);
   }
   listing ??= await listLog(store, table);
-  const run = async (reader: ParquetRowReader) => replaySegment(store, listing, table, version, reader);
+  const run = async (reader: ParquetRowReader) => {
+    const replayed = await replaySegment(store, listing, table, version, reader);
+    if (latest) remember(store, listing, replayed);
+    return toSnapshot(store, table, replayed);
+  };
   if (options.session) return run(duckdbRowReader(options.session));
   const engine = await sharedEngine();
   return engine.withSession((session) => run(duckdbRowReader(session)));
@@ -96,13 +105,21 @@ async function listFromHint(store: ObjectStore, table: string, version: number |
   }
 }
 
+/** A replayed log: the state at a version, with what dates it. */
+interface Replayed {
+  version: number;
+  state: ReplayState;
+  lastInfo: CommitInfo | undefined;
+  lastModified: number | undefined;
+}
+
 async function replaySegment(
   store: ObjectStore,
   listing: LogListing,
   table: string,
   version: number | undefined,
   reader: ParquetRowReader,
-): Promise<Snapshot> {
+): Promise<Replayed> {
   const segment = buildSegment(listing, table, version);
   const state = emptyState();
   if (segment.checkpoint) {
@@ -112,37 +129,47 @@ async function replaySegment(
     if (!state.protocol) throw new StrataError('CHECKPOINT_INVALID', `table ${table}: ${name} has no protocol action`, { context: { table, version: segment.checkpoint.version } });
     if (!state.metadata) throw new StrataError('CHECKPOINT_INVALID', `table ${table}: ${name} has no metaData action`, { context: { table, version: segment.checkpoint.version } });
   }
-  let lastInfo: CommitInfo | undefined;
-  let lastModified: number | undefined;
-  // Commits are read ahead in parallel (a long log without a checkpoint is many
-  // small files) and applied strictly in version order.
-  const READ_AHEAD = 32;
-  for (let i = 0; i < segment.commits.length; i += READ_AHEAD) {
-    const batch = segment.commits.slice(i, i + READ_AHEAD);
-    const read = await Promise.all(batch.map((c) => readCommit(store, c.key, table)));
-    batch.forEach((commit, j) => {
-      applyActions(state, read[j], store.root, commit.key, table);
-      lastInfo = findCommitInfo(read[j]);
-      lastModified = commit.modified;
-    });
-  }
+  const replayed: Replayed = { version: segment.version, state, lastInfo: undefined, lastModified: undefined };
+  await applyCommits(store, table, replayed, segment.commits);
   if (segment.commits.length === 0) {
     // The snapshot sits on a checkpoint; its commit may still be in the log.
     const commit = listing.commits.find((c) => c.version === segment.version);
     if (commit) {
-      lastInfo = findCommitInfo(await readCommit(store, commit.key, table));
-      lastModified = commit.modified;
+      replayed.lastInfo = findCommitInfo(await readCommit(store, commit.key, table));
+      replayed.lastModified = commit.modified;
     }
   }
-  if (!state.protocol) throw new StrataError('LOG_CORRUPT', `table ${table}: no protocol action found up to version ${segment.version}`, { context: { table, version: segment.version } });
-  if (!state.metadata) throw new StrataError('LOG_CORRUPT', `table ${table}: no metaData action found up to version ${segment.version}`, { context: { table, version: segment.version } });
+  return replayed;
+}
+
+/**
+ * Applies commits in version order. They are read ahead in parallel (a long
+ * log without a checkpoint is many small files) and applied strictly in order.
+ */
+async function applyCommits(store: ObjectStore, table: string, replayed: Replayed, commits: CommitFile[]): Promise<void> {
+  const READ_AHEAD = 32;
+  for (let i = 0; i < commits.length; i += READ_AHEAD) {
+    const batch = commits.slice(i, i + READ_AHEAD);
+    const read = await Promise.all(batch.map((c) => readCommit(store, c.key, table)));
+    batch.forEach((commit, j) => {
+      applyActions(replayed.state, read[j], store.root, commit.key, table);
+      replayed.lastInfo = findCommitInfo(read[j]);
+      replayed.lastModified = commit.modified;
+      replayed.version = commit.version;
+    });
+  }
+}
+
+function toSnapshot(store: ObjectStore, table: string, { version, state, lastInfo, lastModified }: Replayed): Snapshot {
+  if (!state.protocol) throw new StrataError('LOG_CORRUPT', `table ${table}: no protocol action found up to version ${version}`, { context: { table, version } });
+  if (!state.metadata) throw new StrataError('LOG_CORRUPT', `table ${table}: no metaData action found up to version ${version}`, { context: { table, version } });
   checkReadable(table, state.protocol, state.metadata);
   const metadata = { ...state.metadata, configuration: state.metadata.configuration ?? {}, partitionColumns: state.metadata.partitionColumns ?? [] };
   let schema: StructType | undefined;
   return {
     table,
     store,
-    version: segment.version,
+    version,
     timestamp: commitTimestamp(lastInfo, lastModified),
     protocol: state.protocol,
     metadata,
@@ -154,9 +181,53 @@ async function replaySegment(
     columnMapping: columnMappingMode(metadata.configuration),
     files: [...state.files.values()],
     tombstones: [...state.tombstones.values()],
-    txns: state.txns,
-    domains: state.domains,
+    txns: new Map(state.txns),
+    domains: new Map(state.domains),
   };
+}
+
+/**
+ * The latest state of recently read tables, so that the next read of a table
+ * replays only the commits since (a statement reads its table several times,
+ * and a process reads the same tables again and again). An entry is used only
+ * while the commit it was built from is still in the log, unchanged (same
+ * modification time): a table deleted and created again starts over.
+ */
+interface CacheEntry {
+  replayed: Replayed;
+  /** Modification time of the commit file of `replayed.version`. */
+  modified: number;
+}
+const snapshotCache = new Map<string, CacheEntry>();
+const SNAPSHOT_CACHE_LIMIT = 64;
+
+function cloneState(state: ReplayState): ReplayState {
+  return { ...state, files: new Map(state.files), tombstones: new Map(state.tombstones), txns: new Map(state.txns), domains: new Map(state.domains) };
+}
+
+function remember(store: ObjectStore, listing: LogListing, replayed: Replayed): void {
+  const commit = listing.commits.find((c) => c.version === replayed.version);
+  if (!commit || commit.modified === undefined || !store.root) return;
+  snapshotCache.delete(store.root);
+  if (snapshotCache.size >= SNAPSHOT_CACHE_LIMIT) snapshotCache.delete(snapshotCache.keys().next().value!);
+  snapshotCache.set(store.root, { replayed: { ...replayed, state: cloneState(replayed.state) }, modified: commit.modified });
+}
+
+async function fromCache(store: ObjectStore, table: string): Promise<Snapshot | undefined> {
+  const entry = snapshotCache.get(store.root);
+  if (!entry) return undefined;
+  const listing = await listLog(store, table, entry.replayed.version).catch(() => undefined);
+  const base = listing?.commits.find((c) => c.version === entry.replayed.version);
+  if (!listing || !base || base.modified !== entry.modified) {
+    snapshotCache.delete(store.root);
+    return undefined;
+  }
+  const newer = listing.commits.filter((c) => c.version > entry.replayed.version).sort((a, b) => a.version - b.version);
+  if (newer.some((c, i) => c.version !== entry.replayed.version + 1 + i)) return undefined; // a gap: let the full path report it
+  const replayed: Replayed = { ...entry.replayed, state: newer.length > 0 ? cloneState(entry.replayed.state) : entry.replayed.state };
+  await applyCommits(store, table, replayed, newer);
+  if (newer.length > 0) remember(store, listing, replayed);
+  return toSnapshot(store, table, replayed);
 }
 
 /** A commit's time: in-commit timestamp, else commitInfo.timestamp, else the file's mtime. */

@@ -11,6 +11,7 @@ export const SUPPORTED_WRITER_FEATURES: ReadonlySet<string> = new Set([
   'invariants',
   'checkConstraints',
   'changeDataFeed',
+  'deletionVectors',
   'timestampNtz',
   'typeWidening',
   'vacuumProtocolCheck',
@@ -45,6 +46,11 @@ function hasTypeChanges(type: DeltaType): boolean {
   }
 }
 
+/** Whether DELETE, UPDATE and MERGE mark rows deleted instead of rewriting files (`delta.enableDeletionVectors`). */
+export function deletionVectorsEnabled(configuration: Record<string, string>): boolean {
+  return configuration['delta.enableDeletionVectors']?.toLowerCase() === 'true';
+}
+
 /** The lowest protocol for a schema and table properties. */
 export function minimalProtocol(schema: StructType, configuration: Record<string, string>): ProtocolAction {
   let writer = 2;
@@ -53,6 +59,7 @@ export function minimalProtocol(schema: StructType, configuration: Record<string
   const readerFeatures: string[] = [];
   if (usesType(schema, 'timestamp_ntz')) readerFeatures.push('timestampNtz');
   if (hasTypeChanges(schema)) readerFeatures.push('typeWidening');
+  if (deletionVectorsEnabled(configuration)) readerFeatures.push('deletionVectors');
   if (readerFeatures.length === 0) return { minReaderVersion: 1, minWriterVersion: writer };
   // These exist only as table features: reader 3 / writer 7, listing the
   // legacy features the old versions implied.

@@ -283,7 +283,7 @@ export async function writeChecked(
   return written;
 }
 
-export async function commitOrClean(store: LocalPathStore, table: string, readVersion: number, request: Parameters<typeof commit>[3], adds: AddAction[]): Promise<CommitResult> {
+export async function commitOrClean(store: LocalPathStore, table: string, readVersion: number, request: Parameters<typeof commit>[3], adds: Pick<AddAction, 'path'>[]): Promise<CommitResult> {
   try {
     return await commit(store, table, readVersion, request);
   } catch (err) {
@@ -296,7 +296,7 @@ export async function commitOrClean(store: LocalPathStore, table: string, readVe
  * Deletes the files of a write that did not commit. Partition folders stay: a
  * concurrent writer may be about to write into one (Spark leaves them too).
  */
-async function deleteFiles(store: LocalPathStore, adds: AddAction[]): Promise<void> {
+export async function deleteFiles(store: LocalPathStore, adds: Pick<AddAction, 'path'>[]): Promise<void> {
   await Promise.all(adds.map((a) => fs.rm(canonicalPath(store.root, a.path), { force: true })));
 }
 

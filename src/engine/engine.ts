@@ -80,12 +80,25 @@ export class Engine {
   }
 }
 
+/** With STRATA_TRACE_SQL=1, every statement is written to stderr with its time (for profiling). */
+const TRACE = process.env.STRATA_TRACE_SQL === '1';
+
+async function traced<T>(sql: string, run: () => Promise<T>): Promise<T> {
+  if (!TRACE) return run();
+  const start = performance.now();
+  try {
+    return await run();
+  } finally {
+    process.stderr.write(`[sql ${(performance.now() - start).toFixed(1)} ms] ${sql.replace(/\s+/g, ' ').slice(0, Number(process.env.STRATA_TRACE_WIDTH ?? 160))}\n`);
+  }
+}
+
 class DuckSession implements Session {
   constructor(readonly connection: DuckDBConnection) {}
 
   async exec(sql: string): Promise<void> {
     try {
-      await this.connection.run(sql);
+      await traced(sql, () => this.connection.run(sql));
     } catch (err) {
       throw wrapEngineError(err);
     }
@@ -93,7 +106,7 @@ class DuckSession implements Session {
 
   async query(sql: string): Promise<QueryResult> {
     try {
-      const reader = await this.connection.runAndReadAll(sql);
+      const reader = await traced(sql, () => this.connection.runAndReadAll(sql));
       const names = reader.columnNames();
       const types = reader.columnTypes();
       const columns = names.map((name, i) => ({ name, type: types[i].toString() }));
@@ -129,7 +142,7 @@ class DuckSession implements Session {
 
   async rows<T = Record<string, unknown>>(sql: string): Promise<T[]> {
     try {
-      const reader = await this.connection.runAndReadAll(sql);
+      const reader = await traced(sql, () => this.connection.runAndReadAll(sql));
       return reader.getRowObjectsJS() as T[];
     } catch (err) {
       throw wrapEngineError(err);

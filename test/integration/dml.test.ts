@@ -8,7 +8,7 @@ import { loadSnapshot } from '../../src/delta/index.js';
 import { type Session } from '../../src/engine/index.js';
 import { executeQuery } from '../../src/sql/index.js';
 import { rng, useTestBed } from '../helpers/harness.js';
-import { expectReaderAgrees, expectValidLog, readLog } from '../helpers/delta-log.js';
+import { expectDeletionVectorsUsed, expectReaderAgrees, expectValidLog, readLog } from '../helpers/delta-log.js';
 
 const bed = useTestBed('dml');
 
@@ -26,6 +26,8 @@ describe('DELETE and UPDATE', () => {
   it.each([
     ['unpartitioned', ''],
     ['partitioned', 'PARTITIONED BY (region)'],
+    ['dv', "TBLPROPERTIES ('delta.enableDeletionVectors' = 'true')"],
+    ['dvpartitioned', "PARTITIONED BY (region) TBLPROPERTIES ('delta.enableDeletionVectors' = 'true')"],
   ])('match a plain DuckDB table over 40 random statements (%s)', async (kind, partitioning) => {
     const table = `dml.${kind}`;
     const next = rng(kind.length * 7919);
@@ -71,6 +73,7 @@ describe('DELETE and UPDATE', () => {
       }
       const location = path.join(bed.dir, 'lake/dml', kind);
       expectValidLog(location);
+      if (kind.startsWith('dv')) expectDeletionVectorsUsed(location);
       await expectReaderAgrees(s, table, location, bed.dir);
       const snap = await loadSnapshot(location, { session: s });
       expect(snap.version).toBeGreaterThan(10);

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { type Session } from '../../src/engine/index.js';
 import { executeQuery } from '../../src/sql/index.js';
 import { rng, useTestBed } from '../helpers/harness.js';
-import { expectReaderAgrees, expectValidLog, readLog } from '../helpers/delta-log.js';
+import { expectDeletionVectorsUsed, expectReaderAgrees, expectValidLog, readLog } from '../helpers/delta-log.js';
 
 const bed = useTestBed('merge');
 
@@ -53,6 +53,8 @@ describe('MERGE INTO', () => {
   it.each([
     ['unpartitioned', ''],
     ['partitioned', 'PARTITIONED BY (g)'],
+    ['dv', "TBLPROPERTIES ('delta.enableDeletionVectors' = 'true')"],
+    ['dvpartitioned', "PARTITIONED BY (g) TBLPROPERTIES ('delta.enableDeletionVectors' = 'true')"],
   ])('matches DuckDB MERGE over 30 random statements (%s)', async (kind, partitioning) => {
     const table = `mg.${kind}`;
     const next = rng(kind.length * 104729);
@@ -77,6 +79,7 @@ describe('MERGE INTO', () => {
       expect(outcomes.filter((x) => x === 'compared').length).toBeGreaterThanOrEqual(20);
     });
     expectValidLog(path.join(bed.dir, 'lake/mg', kind));
+    if (kind.startsWith('dv')) expectDeletionVectorsUsed(path.join(bed.dir, 'lake/mg', kind));
   }, 180_000);
 
   it('rewrites only the files holding matched rows and reports Spark metrics', async () => {

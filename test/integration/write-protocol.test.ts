@@ -18,10 +18,27 @@ const sql = (q: string, settings?: Map<string, string>) => bed.engine.withSessio
 
 describe('writer protocol duties', () => {
   it('refuses to write a table with a writer feature it does not implement, naming it', async () => {
+    const t = path.join(bed.dir, 'v2cp');
+    cpSync(path.join(CORPUS, 'kernel-rs-data/v2-checkpoints-parquet-without-sidecars/delta'), t, { recursive: true });
+    const before = readLog(t).at(-1)!.version;
+    await expect(sql(`INSERT INTO delta.\`${t}\` VALUES (1)`)).rejects.toThrow(/uses the writer feature 'v2Checkpoint', which Strata cannot write yet/);
+    expect(readLog(t).at(-1)!.version).toBe(before);
+  });
+
+  it('deletes from a table Databricks wrote with deletion vectors, merging its vector with ours', async () => {
+    // The table holds 0..9 with 0 and 9 deleted by Databricks (a DV file beside the data).
     const t = path.join(bed.dir, 'dv');
     cpSync(path.join(CORPUS, 'kernel-rs-data/table-with-dv-small/delta'), t, { recursive: true });
-    await expect(sql(`INSERT INTO delta.\`${t}\` VALUES (1)`)).rejects.toThrow(/uses the writer feature 'deletionVectors', which Strata cannot write yet/);
-    expect(readLog(t).at(-1)!.version).toBe(1);
+    const r = await sql(`DELETE FROM delta.\`${t}\` WHERE value IN (3, 4, 9)`);
+    expect(r.rows[0][1]).toBe(2); // 9 was already gone
+    expect((await sql(`SELECT list(value ORDER BY value) FROM delta.\`${t}\``)).rows[0][0]).toEqual([1, 2, 5, 6, 7, 8]);
+    const last = readLog(t).at(-1)!.actions;
+    const add = last.find((a) => a.add)!.add;
+    expect(add.deletionVector).toMatchObject({ storageType: 'u', cardinality: 4 });
+    expect(last.find((a) => a.remove)!.remove.deletionVector.pathOrInlineDv).toBe('vBn[lx{q8@P<9BNH/isA');
+    expect(last.find((a) => a.commitInfo)!.commitInfo.operationMetrics).toMatchObject({ numDeletedRows: '2', numCopiedRows: '0', numRemovedFiles: '0', numDeletionVectorsAdded: '1', numDeletionVectorsRemoved: '1' });
+    // The earlier version still reads Databricks' own vector.
+    expect((await sql(`SELECT count(*) FROM delta_scan('${t}', version => 1)`)).rows[0][0]).toBe(8);
   });
 
   it('widens a column type under schema evolution, recording it as the type widening feature', async () => {
