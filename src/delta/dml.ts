@@ -13,6 +13,7 @@ import { changeDataFeedEnabled, writeChangeData } from './change-data.js';
 import { fileMatcher, pruneFiles, type Predicate } from './prune.js';
 import { canonicalPath } from './replay.js';
 import { FILE_COLUMN, planScan, ROW_COLUMN } from './scan.js';
+import { partitionLiteral } from './partition-values.js';
 import { duckdbType } from './schema.js';
 import { loadSnapshot, type Snapshot } from './snapshot.js';
 import { checkWritable, deletionVectorsEnabled } from './table-features.js';
@@ -62,6 +63,11 @@ async function rewrite(session: Session, options: DmlOptions, operation: 'DELETE
   const matches = options.where === undefined ? 'TRUE' : `coalesce((${options.where}), false)`;
   const candidates = pruneFiles(snapshot, options.prune);
   if (candidates.length === 0) return NOTHING;
+
+  if (operation === 'DELETE') {
+    const byPartition = await deleteByPartition(session, snapshot, candidates, options.where);
+    if (byPartition) return commitDelete(session, snapshot, table, options, candidates, byPartition);
+  }
 
   const id = randomUUID().replace(/-/g, '').slice(0, 12);
   const scan = await planScan(snapshot, session, { id, files: candidates, withFile: true });
@@ -183,6 +189,77 @@ async function rewrite(session: Session, options: DmlOptions, operation: 'DELETE
   } finally {
     for (const statement of scan.cleanup) await session.exec(statement).catch(() => undefined);
   }
+}
+
+/**
+ * A DELETE whose condition reads partition columns only (or no condition) is
+ * decided per file from its partition values: matching files go whole, their
+ * row counts taken from their stats — a metadata-only commit that reads no
+ * data. Undefined when the condition needs the rows (or a count is missing).
+ */
+async function deleteByPartition(session: Session, snapshot: Snapshot, files: AddAction[], where: string | undefined): Promise<{ file: AddAction; rows: number }[] | undefined> {
+  const live = (f: AddAction) => {
+    const stats = f.stats ? (JSON.parse(f.stats) as { numRecords?: number }) : undefined;
+    return stats?.numRecords === undefined ? undefined : stats.numRecords - (f.deletionVector?.cardinality ?? 0);
+  };
+  if (files.some((f) => live(f) === undefined)) return undefined;
+  let matching: AddAction[];
+  if (where === undefined) matching = files;
+  else {
+    const parts = snapshot.schema.fields.filter((f) => snapshot.partitionColumns.includes(f.name));
+    if (parts.length === 0 || /\b(random|uuid|gen_random_uuid|setseed|nextval)\s*\(/i.test(where)) return undefined;
+    const rows = files.map((file, i) => `(${i}, ${parts.map((f) => partitionLiteral(file.partitionValues?.[f.name] ?? null, f.type, snapshot.table, f.name)).join(', ')})`);
+    let decided: { i: number; m: boolean }[];
+    try {
+      decided = await session.rows<{ i: number; m: boolean }>(
+        `SELECT __i AS i, coalesce((${where}), false) AS m FROM (VALUES ${rows.join(', ')}) AS t(__i, ${parts.map((f) => quoteIdent(f.name)).join(', ')})`,
+      );
+    } catch {
+      return undefined; // the condition reads other columns: decide row by row
+    }
+    matching = decided.filter((d) => d.m).map((d) => files[d.i]);
+  }
+  return matching.map((file) => ({ file, rows: live(file)! }));
+}
+
+/** Commits a DELETE of whole files (decided from partition values). */
+async function commitDelete(session: Session, snapshot: Snapshot, table: string, options: DmlOptions, candidates: AddAction[], whole: { file: AddAction; rows: number }[]): Promise<DmlOutcome> {
+  if (whole.length === 0) return NOTHING;
+  const store = snapshot.store as LocalPathStore;
+  const now = options.now ?? Date.now;
+  const affected = whole.reduce((n, w) => n + w.rows, 0);
+  let changeFiles: AddAction[] = [];
+  const actions: Action[] = whole.map((w) => ({ remove: removeOf(w.file, now()) }));
+  if (changeDataFeedEnabled(snapshot.metadata.configuration)) {
+    const id = randomUUID().replace(/-/g, '').slice(0, 12);
+    const changed = await planScan(snapshot, session, { id: `${id}c`, files: whole.map((w) => w.file) });
+    try {
+      const cdc = await writeChangeData(session, store, table, snapshot.schema, snapshot.partitionColumns, snapshot.metadata.configuration,
+        `SELECT ${snapshot.schema.fields.map((f) => `t.${quoteIdent(f.name)}`).join(', ')}, 'delete' FROM (${changed.sql}) AS t`);
+      actions.push(...cdc.actions);
+      changeFiles = cdc.paths.map((p) => ({ path: p }) as AddAction);
+    } finally {
+      for (const statement of changed.cleanup) await session.exec(statement).catch(() => undefined);
+    }
+  }
+  const paths = (files: AddAction[]) => new Set(files.map((f) => canonicalPath(store.root, f.path)));
+  await options.beforeCommit?.();
+  const result = await commitOrClean(store, table, snapshot.version, {
+    operation: 'DELETE',
+    operationParameters: { predicate: JSON.stringify(options.where === undefined ? [] : [options.where]) },
+    operationMetrics: { numDeletedRows: affected, numCopiedRows: 0, numRemovedFiles: whole.length, numAddedFiles: 0, numAddedBytes: 0 },
+    actions,
+    footprint: {
+      readWholeTable: true,
+      readsFile: options.where === undefined ? undefined : options.prune ? fileMatcher(snapshot, options.prune) : undefined,
+      readFiles: paths(candidates),
+      removedFiles: paths(whole.map((w) => w.file)),
+      changesMetadata: false,
+      appIds: new Set(),
+    },
+  }, changeFiles);
+  await afterCommit(session, store, table, result.version, snapshot.metadata.configuration);
+  return { version: result.version, numAffectedRows: affected, numCopiedRows: 0, numRemovedFiles: whole.length, numAddedFiles: 0 };
 }
 
 function resolveAssignments(snapshot: Snapshot, table: string, set: [string, string][]): Map<string, string> {

@@ -119,11 +119,27 @@ export async function mergeInto(session: Session, o: MergeOptions): Promise<Merg
     // several source rows for one target row, unless all that can happen is a delete.
     const onlyUnconditionalDelete = clauses.filter((c) => c.when === 'matched').every((c) => c.action === 'delete' && !c.condition);
     const p = `temp.${quoteIdent(plan)}`;
-    const [summary] = await session.rows<{ updated: bigint; deleted: bigint; inserted: bigint; touched: number[] | null; dup: { file: number; n: bigint } | null }>(
+    // With deletion vectors, also each touched file's span of acting rows: when the span is
+    // full (a key range over clustered data) it is the file's one run of rows to mark.
+    const acting = `${CLAUSE} IN ${inList([...updateIdx, ...deleteIdx])}`;
+    const spans = dv
+      ? `(SELECT list({'file': f, 'lo': lo, 'hi': hi, 'n': n}) FROM (
+           SELECT ${P_FILE} AS f, min(${P_ROW}) AS lo, max(${P_ROW}) AS hi, ${onlyUnconditionalDelete ? `count(DISTINCT ${P_ROW})` : 'count(*)'} AS n
+           FROM ${p} WHERE ${acting} GROUP BY ${P_FILE}))`
+      : 'NULL';
+    const [summary] = await session.rows<{
+      updated: bigint;
+      deleted: bigint;
+      inserted: bigint;
+      touched: number[] | null;
+      dup: { file: number; n: bigint } | null;
+      spans: { file: number; lo: bigint; hi: bigint; n: bigint }[] | null;
+    }>(
       `SELECT count(*) FILTER (WHERE ${CLAUSE} IN ${inList(updateIdx)}) AS updated, count(*) FILTER (WHERE ${CLAUSE} IN ${inList(deleteIdx)}) AS deleted,
               count(DISTINCT ${P_SROW}) FILTER (WHERE ${CLAUSE} IN ${inList(insertIdx)}) AS inserted,
-              list(DISTINCT ${P_FILE}) FILTER (WHERE ${CLAUSE} IN ${inList([...updateIdx, ...deleteIdx])}) AS touched,
-              ${onlyUnconditionalDelete ? 'NULL' : `(SELECT {'file': ${P_FILE}, 'n': count(*)} FROM ${p} WHERE ${P_MATCHED} GROUP BY ${P_FILE}, ${P_ROW} HAVING count(*) > 1 LIMIT 1)`} AS dup
+              list(DISTINCT ${P_FILE}) FILTER (WHERE ${acting}) AS touched,
+              ${onlyUnconditionalDelete ? 'NULL' : `(SELECT {'file': ${P_FILE}, 'n': count(*)} FROM ${p} WHERE ${P_MATCHED} GROUP BY ${P_FILE}, ${P_ROW} HAVING count(*) > 1 LIMIT 1)`} AS dup,
+              ${spans} AS spans
        FROM ${p}`,
     );
     if (summary.dup) {
@@ -203,19 +219,28 @@ export async function mergeInto(session: Session, o: MergeOptions): Promise<Merg
     let deletionVectors: DeletionVectorWrite = { adds: [], emptied: [] };
     if (dv && touched.length > 0) {
       try {
-        // The rows acted on, as runs of consecutive rows (gaps and islands) — few for a key range.
-        const marked = await session.rows<{ file: number; runs: { lo: bigint; hi: bigint }[] }>(
-          `SELECT file, list({'lo': lo, 'hi': hi} ORDER BY lo) AS runs FROM (
-             SELECT file, min(row) AS lo, max(row) AS hi FROM (
-               SELECT file, row, row - row_number() OVER (PARTITION BY file ORDER BY row) AS island FROM (
-                 SELECT DISTINCT ${P_FILE} AS file, ${P_ROW} AS row FROM temp.${quoteIdent(plan)} WHERE ${CLAUSE} IN ${inList([...updateIdx, ...deleteIdx])}))
-             GROUP BY file, island) GROUP BY file`,
-        );
+        // The rows acted on, as runs of consecutive rows: one per file when its span is full,
+        // else found as gaps and islands.
+        const runs = new Map<number, [number, number][]>();
+        for (const sp of summary.spans ?? []) {
+          if (Number(sp.n) === Number(sp.hi) - Number(sp.lo) + 1) runs.set(sp.file, [[Number(sp.lo), Number(sp.hi)]]);
+        }
+        const gappy = (summary.spans ?? []).map((sp) => sp.file).filter((f) => !runs.has(f));
+        if (gappy.length > 0) {
+          const islands = await session.rows<{ file: number; runs: { lo: bigint; hi: bigint }[] }>(
+            `SELECT file, list({'lo': lo, 'hi': hi} ORDER BY lo) AS runs FROM (
+               SELECT file, min(row) AS lo, max(row) AS hi FROM (
+                 SELECT file, row, row - row_number() OVER (PARTITION BY file ORDER BY row) AS island FROM (
+                   SELECT DISTINCT ${P_FILE} AS file, ${P_ROW} AS row FROM ${p} WHERE ${acting} AND ${P_FILE} IN (${gappy.join(', ')})))
+               GROUP BY file, island) GROUP BY file`,
+          );
+          for (const m of islands) runs.set(m.file, m.runs.map((r) => [Number(r.lo), Number(r.hi)]));
+        }
         const byPath = new Map(touched.map((f) => [canonicalPath(store.root, f.path), f]));
         deletionVectors = await writeDeletionVectors(
           store,
           table,
-          marked.map((m) => ({ file: byPath.get(scan.fileIds[m.file])!, runs: m.runs.map((r) => [Number(r.lo), Number(r.hi)] as [number, number]) })),
+          [...runs].map(([file, fileRuns]) => ({ file: byPath.get(scan.fileIds[file])!, runs: fileRuns })),
         );
       } catch (err) {
         await deleteFiles(store, written.adds);

@@ -53,13 +53,20 @@ export async function optimizeTable(session: Session, options: OptimizeOptions):
   const target = parseSize(snapshot.metadata.configuration['delta.targetFileSize'], DEFAULT_TARGET_FILE_SIZE, table);
   const inScope = options.prune ? snapshot.files.filter(fileMatcher(snapshot, options.prune)) : snapshot.files;
   // Group by partition; compact groups with more than one small file (Z-order: every file).
+  // A file whose deletion vector hides more than a share of its rows is rewritten without
+  // them (as Databricks purges them, delta.optimize.maxDeletedRowsRatio, default 5%).
+  const maxDeleted = Number(snapshot.metadata.configuration['delta.optimize.maxDeletedRowsRatio'] ?? 0.05);
+  const purge = (f: AddAction) => {
+    const records = f.deletionVector && f.stats ? (JSON.parse(f.stats) as { numRecords?: number }).numRecords : undefined;
+    return records !== undefined && records > 0 && f.deletionVector!.cardinality / records > maxDeleted;
+  };
   const groups = new Map<string, AddAction[]>();
   for (const f of inScope) {
-    if (zorder.length === 0 && Number(f.size) >= target) continue;
+    if (zorder.length === 0 && Number(f.size) >= target && !purge(f)) continue;
     const key = JSON.stringify(snapshot.partitionColumns.map((c) => f.partitionValues[c] ?? null));
     groups.set(key, [...(groups.get(key) ?? []), f]);
   }
-  const chosen = [...groups.values()].filter((g) => g.length > 1 || (zorder.length > 0 && g.length > 0)).flat();
+  const chosen = [...groups.values()].filter((g) => g.length > 1 || (g.length > 0 && (zorder.length > 0 || purge(g[0])))).flat();
   const nothing: OptimizeOutcome = { numRemovedFiles: 0, numAddedFiles: 0, numRemovedBytes: 0, numAddedBytes: 0 };
   if (chosen.length === 0) return nothing;
 

@@ -125,3 +125,42 @@ describe('OPTIMIZE', () => {
     expect(snap.files.every((f) => canonicalPath(table, f.path).endsWith('.parquet'))).toBe(true);
   });
 });
+
+describe('deletion vectors through maintenance', () => {
+  it('RESTORE brings back old vectors, VACUUM keeps the live ones, OPTIMIZE purges heavily deleted files', async () => {
+    await sql(`CREATE TABLE m.dv (id INT, v STRING) TBLPROPERTIES ('delta.enableDeletionVectors' = 'true', 'delta.deletedFileRetentionDuration' = 'interval 1 hours')`);
+    await sql(`INSERT INTO m.dv SELECT range::INT, 'v' || range FROM range(1000)`); // v1: one file
+    await sql(`DELETE FROM m.dv WHERE id < 10`); // v2: a vector of 10 rows (1%)
+    await sql(`UPDATE m.dv SET v = 'changed' WHERE id BETWEEN 500 AND 549`); // v3: 60 rows marked, 50 rewritten
+    const table = path.join(bed.dir, 'lake/m/dv');
+    const dvFiles = () => readdirSync(table).filter((f) => f.startsWith('deletion_vector_')).sort();
+    expect(dvFiles()).toHaveLength(2);
+    expect(await rows(`SELECT count(*), count(*) FILTER (WHERE v = 'changed') FROM m.dv`)).toEqual([[990, 50]]);
+
+    // RESTORE to v2: the file comes back with its v2 vector.
+    await sql(`RESTORE TABLE m.dv TO VERSION AS OF 2`); // v4
+    expect(await rows(`SELECT count(*), min(id), count(*) FILTER (WHERE v = 'changed') FROM m.dv`)).toEqual([[990, 10, 0]]);
+    const live = (await loadSnapshot(table)).files;
+    expect(live).toHaveLength(1);
+    expect(live[0].deletionVector?.cardinality).toBe(10);
+    expectValidLog(table);
+
+    // VACUUM (hours later): the v3 vector and file are gone, the live vector stays.
+    const old = (Date.now() - 3 * 3600_000) / 1000;
+    for (const f of readdirSync(table)) if (!f.startsWith('_')) utimesSync(path.join(table, f), old, old);
+    const vacuumed = await bed.engine.withSession((s) => vacuumTable(s, { location: table, now: () => Date.now() + 2 * 3600_000 }));
+    expect(vacuumed.files.filter((f) => f.startsWith('deletion_vector_'))).toHaveLength(1);
+    expect(dvFiles()).toHaveLength(1);
+    expect(await rows(`SELECT count(*) FROM m.dv`)).toEqual([[990]]);
+
+    // 1% deleted: OPTIMIZE leaves the single file alone; at 20% it is rewritten without them.
+    expect((await sql(`OPTIMIZE m.dv`)).rows[0].slice(0, 3)).toEqual([null, 0, 0]);
+    await sql(`DELETE FROM m.dv WHERE id < 200`);
+    const o = await sql(`OPTIMIZE m.dv`);
+    expect(o.rows[0].slice(1, 3)).toEqual([1, 1]);
+    const after = (await loadSnapshot(table)).files;
+    expect(after).toHaveLength(1);
+    expect(after[0].deletionVector ?? undefined).toBeUndefined();
+    expect(await rows(`SELECT count(*), min(id), max(id) FROM m.dv`)).toEqual([[800, 200, 999]]);
+  });
+});

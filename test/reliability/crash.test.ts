@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { loadSnapshot } from '../../src/delta/index.js';
 import { executeQuery } from '../../src/sql/index.js';
 import { rng, useTestBed } from '../helpers/harness.js';
-import { expectValidLog } from '../helpers/delta-log.js';
+import { expectDeletionVectorsUsed, expectValidLog } from '../helpers/delta-log.js';
 
 const WORKER = path.resolve('test/fixtures/append-worker.mjs');
 const bed = useTestBed('crash');
@@ -68,15 +68,18 @@ describe('crash safety', () => {
 });
 
 describe('crash safety of MERGE and OPTIMIZE', () => {
-  it('after 25 SIGKILLs during upserts and compactions, the table always shows one whole round', async () => {
-    const table = path.join(bed.dir, 'merged');
+  it.each([
+    ['copy-on-write', 'cow', 25],
+    ['deletion vectors', 'dv', 15],
+  ])('after SIGKILLs during upserts and compactions (%s), the table always shows one whole round', async (_mode, kind, kills) => {
+    const table = path.join(bed.dir, `merged-${kind}`);
     const worker = path.resolve('test/fixtures/merge-worker.mjs');
     const next = rng(7);
     let round = 1;
     let lastSeen = 0;
-    for (let iteration = 0; iteration < 25; iteration++) {
+    for (let iteration = 0; iteration < kills; iteration++) {
       const completed = await new Promise<number>((resolve, reject) => {
-        const child = spawn(process.execPath, [worker, table, String(round)], { stdio: ['ignore', 'pipe', 'pipe'] });
+        const child = spawn(process.execPath, [worker, table, String(round), kind], { stdio: ['ignore', 'pipe', 'pipe'] });
         let out = '';
         let err = '';
         child.stdout.on('data', (d) => (out += d));
@@ -91,16 +94,23 @@ describe('crash safety of MERGE and OPTIMIZE', () => {
       round += completed + 1; // rounds of a killed run may have committed: never reuse them
       if (!existsSync(path.join(table, '_delta_log/00000000000000000000.json'))) continue; // killed before creating it
       const r = await bed.engine.withSession((s) =>
-        executeQuery(s, `SELECT count(*), count(DISTINCT id), count(DISTINCT round), max(round) FROM delta_scan('${table}')`),
+        executeQuery(
+          s,
+          `SELECT sum(n), sum(ids), max(rounds), max(top), count(DISTINCT top) FROM (
+             SELECT id % 5 AS cls, count(*) AS n, count(DISTINCT id) AS ids, count(DISTINCT round) AS rounds, max(round) AS top FROM delta_scan('${table}') GROUP BY cls)`,
+        ),
       );
-      const [n, ids, rounds, max] = r.rows[0] as number[];
-      if (n === 0) continue;
-      expect({ n, ids, rounds }).toEqual({ n: 200, ids: 200, rounds: 1 });
+      const [n, ids, roundsPerClass, max, distinctTops] = r.rows[0] as number[];
+      if (n === null || n === 0) continue;
+      // Every key once, each class of keys updated by one whole round (copy-on-write: all keys).
+      expect({ n, ids, roundsPerClass }).toEqual({ n: 200, ids: 200, roundsPerClass: 1 });
+      if (kind === 'cow') expect(distinctTops).toBe(1);
       expect(max).toBeGreaterThanOrEqual(lastSeen);
       lastSeen = max;
     }
     expect(lastSeen).toBeGreaterThan(0);
     expectValidLog(table);
+    if (kind === 'dv') expectDeletionVectorsUsed(table);
   }, 240_000);
 });
 
