@@ -25,6 +25,8 @@ export interface CommitRequest {
   /** The actions, commitInfo excluded. */
   actions: Action[];
   footprint: TransactionFootprint;
+  /** Extra commitInfo fields (the protocol lets writers add their own; readers ignore them). */
+  info?: Record<string, unknown>;
 }
 
 export interface CommitOptions {
@@ -68,6 +70,7 @@ export async function commit(
       isBlindAppend: isBlindAppend(request),
       engineInfo: ENGINE_INFO,
       txnId,
+      ...(request.info ?? {}),
     };
     const lines = [{ commitInfo }, ...request.actions].map((a) => JSON.stringify(a));
     if (await store.putIfAbsent(commitKey(version), `${lines.join('\n')}\n`)) {

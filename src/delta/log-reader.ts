@@ -5,7 +5,7 @@ import { StrataError } from '../core/index.js';
 import type { Session } from '../engine/index.js';
 import { quoteIdent, quoteStringList } from '../engine/index.js';
 import { hasLocalPaths, type ObjectStore } from '../storage/index.js';
-import type { Action } from './actions.js';
+import type { Action, CommitInfo } from './actions.js';
 
 /** What log replay needs from a Parquet engine. */
 export interface ParquetRowReader {
@@ -119,4 +119,16 @@ async function readParquetActions(store: ObjectStore, keys: string[], reader: Pa
 
 function truncate(text: string): string {
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
+/** The commitInfo of each commit in [from, to] still in the log (missing commits are skipped). */
+export async function readCommitInfos(store: ObjectStore, table: string, from: number, to: number): Promise<{ version: number; info: CommitInfo }[]> {
+  const out: { version: number; info: CommitInfo }[] = [];
+  for (let v = Math.max(0, from); v <= to; v++) {
+    const key = `_delta_log/${String(v).padStart(20, '0')}.json`;
+    if (!(await store.head(key))) continue;
+    const info = (await readCommit(store, key, table)).find((a) => a.commitInfo)?.commitInfo;
+    if (info) out.push({ version: v, info });
+  }
+  return out;
 }

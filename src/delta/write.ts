@@ -66,6 +66,8 @@ export interface WriteTableOptions extends TableRef {
   /** Spark's operation name in the history (default WRITE). */
   operation?: string;
   operationParameters?: Record<string, unknown>;
+  /** Extra commitInfo fields (ingestion records the files a commit loaded). */
+  info?: Record<string, unknown>;
   now?: () => number;
 }
 
@@ -187,6 +189,7 @@ export async function writeTable(session: Session, options: WriteTableOptions): 
     },
     actions,
     footprint,
+    info: options.info,
   }, written.adds);
   await afterCommit(session, store, name, result.version, config);
   return { version: result.version, numRows: written.numRows, numFiles: written.adds.length, numRemovedFiles: removed.length };

@@ -26,6 +26,8 @@ export interface QueryResult {
   columns: ColumnInfo[];
   /** Values as JSON: numbers where exact, big integers and decimals as strings, nested as objects. */
   rows: unknown[][];
+  /** Things the user should know that are not errors (files skipped, ...), one line each. */
+  notices?: string[];
 }
 
 /** Runs SQL on one DuckDB connection. */

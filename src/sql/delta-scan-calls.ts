@@ -108,3 +108,45 @@ export function findTableChangesCalls(sql: string): TableChangesCall[] {
   }
   return out;
 }
+
+export interface ReadFilesCall {
+  source: string;
+  /** Named arguments as strings (format => 'csv', header => true, ...). */
+  options: Record<string, string>;
+  start: number;
+  end: number;
+  hasAlias: boolean;
+}
+
+/** read_files('<glob>'[, name => value, ...]), Databricks' table function. */
+export function findReadFilesCalls(sql: string): ReadFilesCall[] {
+  const tokens = tokenize(sql);
+  const out: ReadFilesCall[] = [];
+  for (let i = 0; i < tokens.length; i++) {
+    if (!isKeyword(tokens[i], 'read_files') || tokens[i + 1]?.text !== '(' || tokens[i - 1]?.text === '.') continue;
+    const fail = (t: Token | undefined, what: string): never => {
+      const pos = lineColumn(sql, t?.start ?? sql.length);
+      throw new UserSqlError(`read_files at line ${pos.line}, column ${pos.column}: ${what}`);
+    };
+    const source = tokens[i + 2];
+    if (source?.kind !== 'string') fail(source, "the first argument must be a folder or glob as a string, e.g. read_files('landing/orders/*.csv', format => 'csv')");
+    const call: ReadFilesCall = { source: source.value, options: {}, start: tokens[i].start, end: 0, hasAlias: false };
+    let j = i + 3;
+    while (tokens[j]?.text === ',') {
+      const name = tokens[j + 1];
+      const arrow = tokens[j + 2];
+      const value = tokens[j + 3];
+      if (!name || (name.kind !== 'ident' && name.kind !== 'quoted') || (arrow?.text !== '=>' && arrow?.text !== ':=')) fail(name, "expected a named argument such as format => 'csv'");
+      if (!value || (value.kind !== 'string' && value.kind !== 'number' && value.kind !== 'ident')) fail(value, `the value of ${name.value} must be a literal`);
+      call.options[name.value] = value.value;
+      j += 4;
+    }
+    if (tokens[j]?.text !== ')') fail(tokens[j], 'expected )');
+    call.end = tokens[j].end;
+    const after = tokens[j + 1];
+    call.hasAlias = after !== undefined && (isKeyword(after, 'as') || after.kind === 'quoted' || (after.kind === 'ident' && !NOT_ALIAS.has(after.value.toLowerCase())));
+    out.push(call);
+    i = j;
+  }
+  return out;
+}

@@ -4,7 +4,11 @@
 // (delta/scan), and temporary tables a scan needs are dropped after the statement.
 import * as path from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { UserSqlError } from '../core/index.js';
+import { existsSync } from 'node:fs';
+import { StrataError, UserSqlError } from '../core/index.js';
+import { ingestFiles, listSourceFiles } from '../ingest/ingest.js';
+import { readBatch } from '../ingest/read.js';
+import { parseReadOptions } from '../ingest/options.js';
 import { quoteIdent, quoteLiteral, type QueryResult, type Session } from '../engine/index.js';
 import {
   alterTable,
@@ -26,7 +30,7 @@ import {
   type Predicate,
   type WriteOutcome,
 } from '../delta/index.js';
-import { findDeltaScanCalls, findTableChangesCalls } from './delta-scan-calls.js';
+import { findDeltaScanCalls, findReadFilesCalls, findTableChangesCalls } from './delta-scan-calls.js';
 import { extractScanPredicates, mergeKeyPairs } from './predicates.js';
 import { parseStatement, splitStatements, type Statement, type TableName } from './statements.js';
 import { resolveTableName, rewriteTableRefs, type TableContext } from './table-refs.js';
@@ -234,6 +238,46 @@ async function runStatement(session: Session, stmt: Statement, ctx: TableContext
         rows: [['delta', d.id, display, d.description, d.location, d.createdAt, d.lastModified, d.partitionColumns, d.numFiles, d.sizeInBytes, d.properties, d.protocol.minReaderVersion, d.protocol.minWriterVersion, features, d.version]],
       };
     }
+    case 'copy-into': {
+      const { location, display } = resolveTableName(stmt.table, ctx);
+      if (!existsSync(path.join(location, '_delta_log'))) {
+        throw new StrataError('TABLE_NOT_FOUND', `COPY INTO ${display}: the table does not exist; create it first (CREATE TABLE IF NOT EXISTS ${display} creates one without columns that takes the files' schema)`, {
+          context: { table: display },
+        });
+      }
+      const copy = new Map(Object.entries(stmt.copyOptions).map(([k, v]) => [k.toLowerCase(), v.toLowerCase()]));
+      for (const k of copy.keys()) if (k !== 'mergeschema' && k !== 'force') throw new UserSqlError(`COPY INTO ${display}: unknown COPY_OPTIONS '${k}' (mergeSchema, force)`);
+      const outcome = await ingestFiles(session, {
+        location,
+        name: display,
+        source: path.resolve(ctx.baseDir, stmt.source),
+        lakeRoot: ctx.lakeRoot,
+        options: parseReadOptions({ ...stmt.formatOptions, format: stmt.format }, `COPY INTO ${display}`),
+        mergeSchema: copy.get('mergeschema') === 'true',
+        force: copy.get('force') === 'true',
+      });
+      // Databricks' result columns, and what a bronze load needs to know.
+      return {
+        columns: [
+          { name: 'num_affected_rows', type: 'BIGINT' },
+          { name: 'num_inserted_rows', type: 'BIGINT' },
+          { name: 'num_skipped_corrupt_files', type: 'BIGINT' },
+          { name: 'num_files_loaded', type: 'BIGINT' },
+          { name: 'num_files_skipped', type: 'BIGINT' },
+          { name: 'num_rows_rescued', type: 'BIGINT' },
+          { name: 'num_rows_quarantined', type: 'BIGINT' },
+        ],
+        rows: [[outcome.rows, outcome.rows, outcome.filesFailed.length, outcome.filesLoaded, outcome.filesSkipped, outcome.rescued, outcome.quarantined]],
+        ...(outcome.filesFailed.length || outcome.filesChanged.length
+          ? {
+              notices: [
+                ...outcome.filesFailed.map((f) => `not loaded: ${f.path}: ${f.error}`),
+                ...outcome.filesChanged.map((f) => `changed since it was loaded (not loaded again; COPY_OPTIONS ('force' = 'true') reloads): ${f}`),
+              ],
+            }
+          : {}),
+      };
+    }
     default: {
       const { location, display } = resolveTableName(stmt.table, ctx);
       const ref = { location, name: display };
@@ -268,6 +312,20 @@ function outcomeResult(o: WriteOutcome): QueryResult {
  * Rewrites the Delta reads of a query (names, time travel, delta_scan) into
  * subqueries, runs `fn` on the result, and drops what the scans created.
  */
+/** A one-off read_files: every file the source matches, all columns, `_rescued_data`, `_source_file`, `_file_row`. */
+async function readFilesOnce(session: Session, source: string, raw: Record<string, string>, ctx: TableContext) {
+  const options = parseReadOptions(raw, 'read_files');
+  const files = await listSourceFiles(session, path.resolve(ctx.baseDir, source), options.pathGlobFilter);
+  if (files.length === 0) throw new StrataError('STORAGE', `read_files: no files match ${source}`, { context: { file: source } });
+  const read = await readBatch(session, files, options, { known: [], addNewColumns: options.schemaEvolutionMode !== 'rescue' }, randomUUID().replace(/-/g, '').slice(0, 12));
+  const failed = [...read.files].filter(([, f]) => f.error);
+  if (failed.length === files.length) {
+    for (const statement of read.cleanup) await session.exec(statement).catch(() => undefined);
+    throw new StrataError('STORAGE', `read_files: no file could be read (${failed[0][0]}: ${failed[0][1].error})`, { context: { file: failed[0][0] } });
+  }
+  return read;
+}
+
 async function withReads<T>(session: Session, sql: string, ctx: TableContext, options: ExecuteOptions, fn: (sql: string) => Promise<T>): Promise<T> {
   if (sql === '') return fn(sql);
   const cleanup: string[] = [];
@@ -284,7 +342,18 @@ async function withReads<T>(session: Session, sql: string, ctx: TableContext, op
       at = call.end;
     }
     withChanges += sql.slice(at);
-    const named = rewriteTableRefs(withChanges, ctx);
+    // read_files(...): the files read into a temporary table (rows that cannot be parsed are
+    // left out here; COPY INTO and streaming tables keep them in the quarantine).
+    let withFiles = '';
+    at = 0;
+    for (const call of findReadFilesCalls(withChanges)) {
+      const read = await readFilesOnce(session, call.source, call.options, ctx);
+      cleanup.push(...read.cleanup);
+      withFiles += withChanges.slice(at, call.start) + `(SELECT * FROM temp.${quoteIdent(read.rows)})${call.hasAlias ? '' : ' AS read_files'}`;
+      at = call.end;
+    }
+    withFiles += withChanges.slice(at);
+    const named = rewriteTableRefs(withFiles, ctx);
     const calls = findDeltaScanCalls(named);
     if (calls.length === 0) return await fn(named);
     const id = randomUUID().replace(/-/g, '').slice(0, 12);

@@ -37,6 +37,7 @@ export type Statement =
   | { kind: 'optimize'; table: TableName; where?: string; whereColumns: string[]; zOrderBy: string[] }
   | { kind: 'merge'; table: TableName; targetAlias?: string; source: string; sourceAlias?: string; on: string; clauses: MergeClause[] }
   | { kind: 'set'; key: string; value: string }
+  | { kind: 'copy-into'; table: TableName; source: string; format: string; formatOptions: Record<string, string>; copyOptions: Record<string, string> }
   | { kind: 'query'; sql: string };
 
 /** Splits SQL text into statements at top-level semicolons. */
@@ -62,6 +63,7 @@ export function parseStatement(sql: string): Statement {
   const c = new TokenCursor(sql, tokens);
   if (c.is('create') && (c.is('table', 1) || (c.is('or', 1) && c.is('replace', 2) && c.is('table', 3)))) return parseCreate(c);
   if (c.is('insert')) return parseInsert(c);
+  if (c.is('copy') && c.is('into', 1)) return parseCopyInto(c);
   if (c.is('delete') && c.is('from', 1)) {
     c.i += 2;
     const table = parseTableName(c);
@@ -146,6 +148,31 @@ function parseCreate(c: TokenCursor): Statement {
       c.fail('expected USING, PARTITIONED BY, TBLPROPERTIES, COMMENT or AS');
     }
   }
+}
+
+/**
+ * COPY INTO t FROM '<folder or glob>' FILEFORMAT = CSV|JSON|PARQUET
+ *   [FORMAT_OPTIONS ('k' = 'v', ...)] [COPY_OPTIONS ('mergeSchema' = 'true', 'force' = 'false')]
+ */
+function parseCopyInto(c: TokenCursor): Statement {
+  c.i += 2;
+  const table = parseTableName(c);
+  c.expect('from', 'FROM');
+  const source = c.string("the source folder or glob as a string, e.g. FROM 'landing/orders/'");
+  let format: string | undefined;
+  let formatOptions: Record<string, string> = {};
+  let copyOptions: Record<string, string> = {};
+  while (!c.atEnd() && !c.is(';')) {
+    if (c.accept('fileformat')) {
+      c.expect('=');
+      format = c.ident('CSV, JSON or PARQUET').toLowerCase();
+      if (!['csv', 'json', 'parquet'].includes(format)) c.fail('FILEFORMAT must be CSV, JSON or PARQUET');
+    } else if (c.accept('format_options')) formatOptions = parseProperties(c);
+    else if (c.accept('copy_options')) copyOptions = parseProperties(c);
+    else c.fail('expected FILEFORMAT, FORMAT_OPTIONS or COPY_OPTIONS');
+  }
+  if (!format) c.fail('COPY INTO needs FILEFORMAT = CSV, JSON or PARQUET');
+  return { kind: 'copy-into', table, source, format: format!, formatOptions, copyOptions };
 }
 
 function parseColumnList(c: TokenCursor): StructField[] {

@@ -28,7 +28,9 @@ export function resolveTableName(name: TableName, ctx: TableContext): { location
       throw new UserSqlError(`table name ${name.parts.join('.')} is not valid: names cannot contain '/' or be '.' or '..'`);
     }
   }
-  return { location: path.join(ctx.lakeRoot, ...parts), display: name.parts.join('.') };
+  // system.<table>: Strata's own tables (ingest ledger, event log, runs) in lake/_system.
+  const folder = parts[0].toLowerCase() === 'system' ? '_system' : parts[0];
+  return { location: path.join(ctx.lakeRoot, folder, parts[1]), display: name.parts.join('.') };
 }
 
 const FROM_START = new Set(['from', 'join', 'describe', 'summarize']);

@@ -1,0 +1,367 @@
+// Exactly-once ingestion of files into a Delta table (COPY INTO, streaming
+// tables). The target table's own log is the ledger of record: each batch is
+// one commit holding its rows, a `txn` action (app 'strata-ingest', version =
+// batch id) and, in commitInfo, the files it loaded or found unreadable — so a
+// file is marked done in the same atomic commit as its rows. The table
+// `lake/_system/ingest_files` is an index of those commits for look-ups and
+// SQL (`system.ingest_files`); it is brought up to date from the target's log
+// whenever it lags (after a crash between the two writes).
+//
+// Rows that cannot be parsed go to `<table>_quarantine` before the batch
+// commits: that table first drops what an interrupted attempt at the same
+// batch left, then takes the batch's rows, so a retry never duplicates them.
+import { createHash, randomUUID } from 'node:crypto';
+import { createReadStream, existsSync, promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import * as zlib from 'node:zlib';
+import { StrataError } from '../core/index.js';
+import { createTable, deleteRows, loadSnapshot, readCommitInfos, writeTable, type StructField } from '../delta/index.js';
+import { quoteIdent, quoteLiteral, type Session } from '../engine/index.js';
+import type { ReadOptions } from './options.js';
+import { readBatch, type FileOutcome, type SourceFile } from './read.js';
+
+export const INGEST_APP_ID = 'strata-ingest';
+export const AUDIT_COLUMNS = ['_source_file', '_file_row', '_ingested_at', '_batch_id'] as const;
+
+export interface IngestRequest {
+  /** The target Delta table (it must exist; it may have no columns yet). */
+  location: string;
+  name: string;
+  /** A folder (every file below it) or a glob. */
+  source: string;
+  /** The lake root: the ledger is `<lakeRoot>/_system/ingest_files`. */
+  lakeRoot: string;
+  options: ReadOptions;
+  /** New columns in the files become table columns (else they go to the rescued data column). */
+  mergeSchema: boolean;
+  /** Load files again even when already loaded. */
+  force?: boolean;
+  /** Stop after this many batches (triggered runs: all). */
+  maxBatches?: number;
+  now?: () => number;
+}
+
+export interface LedgerFile {
+  path: string;
+  size: number;
+  modified: number;
+  hash: string;
+  status: 'loaded' | 'failed';
+  rows: number;
+  rescued: number;
+  quarantined: number;
+  error?: string;
+}
+
+export interface IngestOutcome {
+  /** Last version written. */
+  version?: number;
+  batches: number;
+  filesLoaded: number;
+  filesFailed: { path: string; error: string }[];
+  /** Files already loaded and unchanged. */
+  filesSkipped: number;
+  /** Files loaded before that have changed since (loaded again only with force). */
+  filesChanged: string[];
+  rows: number;
+  rescued: number;
+  quarantined: number;
+}
+
+/** Loads the files of `source` not loaded before into the target, in batches. */
+export async function ingestFiles(session: Session, req: IngestRequest): Promise<IngestOutcome> {
+  const out: IngestOutcome = { batches: 0, filesLoaded: 0, filesFailed: [], filesSkipped: 0, filesChanged: [], rows: 0, rescued: 0, quarantined: 0 };
+  const o = req.options;
+  const listed = await listSourceFiles(session, req.source, o.pathGlobFilter);
+  for (let attempt = 0; ; attempt++) {
+    const ledger = await readLedger(session, req);
+    const todo: SourceFile[] = [];
+    out.filesSkipped = 0;
+    out.filesChanged = [];
+    for (const f of listed) {
+      const seen = ledger.get(f.path);
+      if (!seen || req.force) todo.push(f);
+      else if (seen.size === f.size && seen.modified === f.modified) out.filesSkipped++;
+      else if (seen.status === 'failed') todo.push(f); // a failed file that changed: try again
+      else out.filesChanged.push(f.path);
+    }
+    try {
+      for (let i = 0; i < todo.length && (req.maxBatches === undefined || out.batches < req.maxBatches); ) {
+        const batch: SourceFile[] = [];
+        let bytes = 0;
+        while (i < todo.length && batch.length < o.maxFilesPerTrigger && (batch.length === 0 || o.maxBytesPerTrigger === undefined || bytes + todo[i].size <= o.maxBytesPerTrigger)) {
+          bytes += todo[i].size;
+          batch.push(todo[i++]);
+        }
+        const done = await ingestBatch(session, req, batch);
+        out.batches++;
+        out.version = done.version ?? out.version;
+        for (const f of done.files) {
+          if (f.status === 'failed') out.filesFailed.push({ path: f.path, error: f.error ?? 'unreadable' });
+          else out.filesLoaded++;
+          out.rows += f.rows;
+          out.rescued += f.rescued;
+          out.quarantined += f.quarantined;
+        }
+      }
+      return out;
+    } catch (err) {
+      // Another loader committed the same batch first: look at the ledger again.
+      if (err instanceof StrataError && err.code === 'CONFLICT' && attempt < 5) continue;
+      throw err;
+    }
+  }
+}
+
+/** One batch: read, quarantine, commit the rows with their ledger entries, index them. */
+async function ingestBatch(session: Session, req: IngestRequest, files: SourceFile[]): Promise<{ version?: number; files: LedgerFile[] }> {
+  const o = req.options;
+  const now = req.now ?? Date.now;
+  const snapshot = await loadSnapshot(req.location, { session, name: req.name });
+  const batchId = (snapshot.txns.get(INGEST_APP_ID)?.version ?? 0) + 1;
+  const special = new Set([o.rescuedDataColumn.toLowerCase(), ...AUDIT_COLUMNS]);
+  const known: StructField[] = snapshot.schema.fields.filter((f) => !special.has(f.name.toLowerCase()));
+  const addNewColumns = req.mergeSchema || snapshot.schema.fields.length === 0;
+  const id = randomUUID().replace(/-/g, '').slice(0, 12);
+  const hashes = new Map(files.map((f) => [f.path, hashFile(f.path)]));
+  const read = await readBatch(session, files, o, { known, addNewColumns: addNewColumns && o.schemaEvolutionMode !== 'rescue' && o.schemaEvolutionMode !== 'none' }, id);
+  try {
+    if (o.schemaEvolutionMode === 'failOnNewColumns' && read.newColumns.length > 0 && known.length > 0) {
+      const [column] = read.newColumns;
+      const file = await session.rows<{ f: string }>(`SELECT _source_file AS f FROM temp.${quoteIdent(read.rows)} WHERE ${quoteIdent(column)} IS NOT NULL LIMIT 1`).catch(() => []);
+      throw new StrataError('SCHEMA_MISMATCH', `${req.name}: ${file[0]?.f ?? 'a file'} has a new column ${column} (schemaEvolutionMode = failOnNewColumns)`, { context: { table: req.name, column } });
+    }
+    // A file still being written (its size or time moved while we read it) waits for the next pass.
+    const entries: LedgerFile[] = [];
+    const moved: string[] = [];
+    for (const f of files) {
+      const st = await fs.stat(f.path).catch(() => undefined);
+      if (!st || st.size !== f.size || Math.floor(st.mtimeMs) !== f.modified) {
+        moved.push(f.path);
+        continue;
+      }
+      const r: FileOutcome = read.files.get(f.path)!;
+      const { hash, error } = await hashes.get(f.path)!;
+      if (error && !r.error) {
+        // Damaged: none of its rows is kept.
+        Object.assign(r, { error, rows: 0, rescued: 0, quarantined: 0 });
+        await session.exec(`DELETE FROM temp.${quoteIdent(read.rows)} WHERE _source_file = ${quoteLiteral(f.path)}`);
+        await session.exec(`DELETE FROM temp.${quoteIdent(read.rejected)} WHERE _source_file = ${quoteLiteral(f.path)}`);
+      }
+      entries.push({
+        path: f.path,
+        size: f.size,
+        modified: f.modified,
+        hash,
+        status: r.error ? 'failed' : 'loaded',
+        rows: r.rows,
+        rescued: r.rescued,
+        quarantined: r.quarantined,
+        ...(r.error ? { error: r.error } : {}),
+      });
+    }
+    if (moved.length > 0) {
+      const list = moved.map(quoteLiteral).join(', ');
+      await session.exec(`DELETE FROM temp.${quoteIdent(read.rows)} WHERE _source_file IN (${list})`);
+      await session.exec(`DELETE FROM temp.${quoteIdent(read.rejected)} WHERE _source_file IN (${list})`);
+    }
+    if (entries.length === 0) return { files: [] };
+    const ingestedAt = `make_timestamptz(${now() * 1000}::BIGINT)`;
+
+    // 1. The quarantine: rows of this batch from an interrupted attempt go, this attempt's come.
+    const quarantine = quarantineLocation(req.location);
+    const rejectedCount = entries.reduce((n, e) => n + e.quarantined, 0);
+    if (existsSync(path.join(quarantine, '_delta_log'))) {
+      await deleteRows(session, { location: quarantine, name: `${req.name}_quarantine`, where: `_batch_id = ${batchId}`, prune: { kind: 'cmp', column: '_batch_id', op: '=', value: String(batchId) } });
+    }
+    if (rejectedCount > 0) {
+      if (!existsSync(path.join(quarantine, '_delta_log'))) {
+        await createTable(session, { location: quarantine, name: `${req.name}_quarantine`, ifNotExists: true, schema: QUARANTINE_SCHEMA });
+      }
+      await writeTable(session, {
+        location: quarantine,
+        name: `${req.name}_quarantine`,
+        mode: 'append',
+        select: `SELECT _source_file, _file_line, _error AS _reason, _raw, ${batchId}::BIGINT AS _batch_id, ${ingestedAt} AS _ingested_at FROM temp.${quoteIdent(read.rejected)}`,
+        operation: 'COPY INTO',
+      });
+    }
+
+    // 2. The rows and the ledger entries, in one commit (skipped if the batch is already in).
+    const columns = [...read.columns.map((f) => quoteIdent(f.name)), quoteIdent(o.rescuedDataColumn)];
+    const written = await writeTable(session, {
+      location: req.location,
+      name: req.name,
+      mode: 'append',
+      select: `SELECT ${columns.join(', ')}, _source_file, _file_row, ${ingestedAt} AS _ingested_at, ${batchId}::BIGINT AS _batch_id FROM temp.${quoteIdent(read.rows)}`,
+      mergeSchema: addNewColumns,
+      txn: { appId: INGEST_APP_ID, version: batchId },
+      operation: 'COPY INTO',
+      operationParameters: { source: req.source, batchId },
+      info: { strataIngest: { batchId, source: req.source, files: entries } },
+    });
+    if (written.version === undefined) throw new StrataError('CONFLICT', `${req.name}: batch ${batchId} was committed by another loader`, { context: { table: req.name } });
+
+    // 3. The index (a lag is repaired from the log by the next look-up).
+    await appendLedger(session, req, written.version, batchId, entries, now());
+    return { version: written.version, files: entries };
+  } finally {
+    for (const statement of read.cleanup) await session.exec(statement).catch(() => undefined);
+  }
+}
+
+const QUARANTINE_SCHEMA = {
+  kind: 'struct' as const,
+  fields: [
+    { name: '_source_file', type: { kind: 'primitive' as const, name: 'string' as const }, nullable: true, metadata: {} },
+    { name: '_file_line', type: { kind: 'primitive' as const, name: 'long' as const }, nullable: true, metadata: {} },
+    { name: '_reason', type: { kind: 'primitive' as const, name: 'string' as const }, nullable: true, metadata: {} },
+    { name: '_raw', type: { kind: 'primitive' as const, name: 'string' as const }, nullable: true, metadata: {} },
+    { name: '_batch_id', type: { kind: 'primitive' as const, name: 'long' as const }, nullable: true, metadata: {} },
+    { name: '_ingested_at', type: { kind: 'primitive' as const, name: 'timestamp' as const }, nullable: true, metadata: {} },
+  ],
+};
+
+/** The quarantine of a table: `<table>_quarantine` beside it. */
+export function quarantineLocation(location: string): string {
+  return `${location.replace(/[\\/]+$/, '')}_quarantine`;
+}
+
+/** The ledger index table. */
+export function ledgerLocation(lakeRoot: string): string {
+  return path.join(lakeRoot, '_system', 'ingest_files');
+}
+
+const LEDGER_COLUMNS = `table_path VARCHAR, table_version BIGINT, batch_id BIGINT, file_path VARCHAR, size BIGINT, modification_time TIMESTAMPTZ,
+  content_hash VARCHAR, status VARCHAR, rows_loaded BIGINT, rows_rescued BIGINT, rows_quarantined BIGINT, error VARCHAR, ingested_at TIMESTAMPTZ`;
+
+async function appendLedger(session: Session, req: IngestRequest, version: number, batchId: number, entries: LedgerFile[], at: number): Promise<void> {
+  const location = ledgerLocation(req.lakeRoot);
+  if (!existsSync(path.join(location, '_delta_log'))) {
+    await fs.mkdir(location, { recursive: true });
+    await session.exec(`CREATE OR REPLACE TEMP TABLE __strata_ledger_shape (${LEDGER_COLUMNS})`);
+    await createTable(session, { location, name: 'system.ingest_files', ifNotExists: true, select: 'SELECT * FROM temp.__strata_ledger_shape' });
+  }
+  const table = path.resolve(req.location);
+  const values = entries
+    .map(
+      (e) =>
+        `(${quoteLiteral(table)}, ${version}, ${batchId}, ${quoteLiteral(e.path)}, ${e.size}, make_timestamptz(${e.modified * 1000}::BIGINT), ${quoteLiteral(e.hash)}, ${quoteLiteral(e.status)}, ${e.rows}, ${e.rescued}, ${e.quarantined}, ${e.error === undefined ? 'NULL' : quoteLiteral(e.error)}, make_timestamptz(${at * 1000}::BIGINT))`,
+    )
+    .join(',\n');
+  await writeTable(session, {
+    location,
+    name: 'system.ingest_files',
+    mode: 'append',
+    select: `SELECT * FROM (VALUES ${values}) AS v(${LEDGER_COLUMNS.split(',').map((c) => c.trim().split(/\s+/)[0]).join(', ')})`,
+    storeAssignment: true,
+  });
+}
+
+/**
+ * The files loaded into a table (latest entry per path): the index, plus any
+ * target commits it lags behind (read from the target's log, and indexed).
+ */
+export async function readLedger(session: Session, req: Pick<IngestRequest, 'location' | 'name' | 'lakeRoot'>): Promise<Map<string, LedgerFile & { version: number }>> {
+  const out = new Map<string, LedgerFile & { version: number }>();
+  const table = path.resolve(req.location);
+  const location = ledgerLocation(req.lakeRoot);
+  let indexed = -1;
+  if (existsSync(path.join(location, '_delta_log'))) {
+    const snap = await loadSnapshot(location, { session, name: 'system.ingest_files' });
+    if (snap.files.length > 0) {
+      const { planScan } = await import('../delta/index.js');
+      const scan = await planScan(snap, session, { id: randomUUID().replace(/-/g, '').slice(0, 12) });
+      try {
+        const rows = await session.rows<{
+          file_path: string; size: bigint; modified: bigint; content_hash: string; status: string; rows_loaded: bigint; rows_rescued: bigint; rows_quarantined: bigint; error: string | null; table_version: bigint;
+        }>(
+          `SELECT file_path, size, epoch_ms(modification_time) AS modified, content_hash, status, rows_loaded, rows_rescued, rows_quarantined, error, table_version
+           FROM (${scan.sql}) AS l WHERE table_path = ${quoteLiteral(table)} ORDER BY table_version`,
+        );
+        for (const r of rows) {
+          out.set(r.file_path, {
+            path: r.file_path, size: Number(r.size), modified: Number(r.modified), hash: r.content_hash, status: r.status as LedgerFile['status'],
+            rows: Number(r.rows_loaded), rescued: Number(r.rows_rescued), quarantined: Number(r.rows_quarantined), ...(r.error ? { error: r.error } : {}), version: Number(r.table_version),
+          });
+          indexed = Math.max(indexed, Number(r.table_version));
+        }
+      } finally {
+        for (const c of scan.cleanup) await session.exec(c).catch(() => undefined);
+      }
+    }
+  }
+  // Commits of the target the index has not seen.
+  const target = await loadSnapshot(req.location, { session, name: req.name });
+  if (target.version > indexed) {
+    const infos = await readCommitInfos(target.store, req.name, indexed + 1, target.version);
+    for (const { version, info } of infos) {
+      const ingest = info.strataIngest as { batchId: number; files: LedgerFile[] } | undefined;
+      if (!ingest) continue;
+      for (const f of ingest.files) out.set(f.path, { ...f, version });
+      await appendLedger(session, { ...req, source: '', options: undefined as never, mergeSchema: false }, version, ingest.batchId, ingest.files, Date.now());
+    }
+  }
+  return out;
+}
+
+/** The files of a folder (everything below it) or a glob, skipping hidden ones (`.x`, `_x`), oldest first. */
+export async function listSourceFiles(session: Session, source: string, nameGlob?: string): Promise<SourceFile[]> {
+  const isGlob = /[*?[{]/.test(source);
+  const st = isGlob ? undefined : await fs.stat(source).catch(() => undefined);
+  if (!isGlob && !st) throw new StrataError('STORAGE', `source ${source} does not exist`, { context: { file: source } });
+  const pattern = isGlob ? source : st!.isDirectory() ? path.join(source, '**', '*') : source;
+  let found: { file: string }[];
+  try {
+    found = await session.rows<{ file: string }>(`SELECT file FROM glob(${quoteLiteral(pattern)})`);
+  } catch {
+    found = [];
+  }
+  const nameRe = nameGlob ? globToRegExp(nameGlob) : undefined;
+  const files: SourceFile[] = [];
+  for (const { file } of found) {
+    const abs = path.resolve(file);
+    const base = path.basename(abs);
+    const rel = isGlob ? abs : path.relative(path.resolve(source), abs);
+    if (rel.split(path.sep).some((part) => part.startsWith('.') || part.startsWith('_')) && !isGlob) continue;
+    if (base.startsWith('.') || base.startsWith('_')) continue;
+    if (nameRe && !nameRe.test(base)) continue;
+    const s = await fs.stat(abs).catch(() => undefined);
+    if (!s?.isFile()) continue;
+    files.push({ path: abs, size: s.size, modified: Math.floor(s.mtimeMs) });
+  }
+  return files.sort((a, b) => a.modified - b.modified || a.path.localeCompare(b.path));
+}
+
+function globToRegExp(glob: string): RegExp {
+  const re = glob.replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  return new RegExp(`^${re}$`);
+}
+
+/** The file's SHA-256; for a gzip file, also whether it decompresses to the end (DuckDB reads a truncated one silently). */
+async function hashFile(file: string): Promise<{ hash: string; error?: string }> {
+  const hash = createHash('sha256');
+  const gunzip = /\.gz$/i.test(file) ? zlib.createGunzip() : undefined;
+  let error: string | undefined;
+  const drained = gunzip
+    ? new Promise<void>((resolve) => {
+        gunzip.on('data', () => undefined);
+        gunzip.on('error', (err) => {
+          error = `the gzip data is damaged (${err.message})`;
+          resolve();
+        });
+        gunzip.on('end', () => resolve());
+      })
+    : Promise.resolve();
+  try {
+    for await (const chunk of createReadStream(file)) {
+      hash.update(chunk as Buffer);
+      if (gunzip && !error) gunzip.write(chunk);
+    }
+    gunzip?.end();
+  } catch (err) {
+    return { hash: '', error: `cannot read the file: ${(err as Error).message}` };
+  }
+  await drained;
+  return { hash: hash.digest('hex'), ...(error ? { error } : {}) };
+}

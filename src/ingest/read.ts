@@ -1,0 +1,422 @@
+// Reading a batch of source files into a temporary table, the way Auto Loader
+// does: every CSV/JSON column a string unless types are hinted or inferred,
+// values that do not fit their type and columns the table does not know kept
+// in `_rescued_data`, rows that cannot be parsed kept aside with file, line and
+// reason (they go to the table's quarantine), unreadable files reported — and
+// for every file, rows read = rows kept + rows set aside.
+import { open } from 'node:fs/promises';
+import * as zlib from 'node:zlib';
+import { StrataError } from '../core/index.js';
+import { duckdbType, type DeltaType, type StructField } from '../delta/index.js';
+import { deltaTypeOf } from '../delta/schema-from-engine.js';
+import { quoteIdent, quoteLiteral, quoteStringList, type Session } from '../engine/index.js';
+import type { ReadOptions } from './options.js';
+
+export interface SourceFile {
+  /** Absolute path. */
+  path: string;
+  size: number;
+  /** Modification time, ms since the epoch. */
+  modified: number;
+}
+
+export interface FileOutcome {
+  /** Rows kept (they go to the table). */
+  rows: number;
+  /** Of those, rows with something in the rescued data column. */
+  rescued: number;
+  /** Rows that could not be parsed (they go to the quarantine). */
+  quarantined: number;
+  /** Why the file could not be read at all. */
+  error?: string;
+}
+
+export interface BatchRead {
+  /** Temporary table: data columns, the rescued data column, `_source_file`, `_file_row`. */
+  rows: string;
+  /** Temporary table of rows that could not be parsed: `_source_file`, `_file_line`, `_error`, `_raw`. */
+  rejected: string;
+  /** The data columns, typed, in order. */
+  columns: StructField[];
+  /** Columns the files have that the known schema does not (in first-seen order). */
+  newColumns: string[];
+  files: Map<string, FileOutcome>;
+  cleanup: string[];
+}
+
+export interface ReadPlan {
+  /** Columns already known (the target table's data columns), with their types. */
+  known: StructField[];
+  /** New columns: become columns (true) or go to the rescued data column (false). */
+  addNewColumns: boolean;
+}
+
+const LINE = `auto_detect = false, header = false, columns = {'l': 'VARCHAR'}, delim = E'\\x01', quote = '', escape = '', filename = true`;
+
+/** Reads files into temporary tables (see BatchRead). `id` makes the temporary names unique. */
+export async function readBatch(session: Session, files: SourceFile[], o: ReadOptions, plan: ReadPlan, id: string): Promise<BatchRead> {
+  const raw = `__strata_ingest_raw_${id}`;
+  const rejected = `__strata_ingest_rej_${id}`;
+  const rows = `__strata_ingest_rows_${id}`;
+  const cleanup = [raw, rejected, rows].map((t) => `DROP TABLE IF EXISTS temp.${quoteIdent(t)}`);
+  const outcome = new Map<string, FileOutcome>(files.map((f) => [f.path, { rows: 0, rescued: 0, quarantined: 0 }]));
+  const fail = (path: string, error: string) => (outcome.get(path)!.error = error);
+  await session.exec(`CREATE OR REPLACE TEMP TABLE ${quoteIdent(rejected)} (_source_file VARCHAR, _file_line BIGINT, _error VARCHAR, _raw VARCHAR)`);
+
+  // 1. The raw rows, every column as the file gives it (text for CSV and JSON), with each
+  //    row's file and position.
+  let fileColumns: { name: string; type: DeltaType }[];
+  if (o.format === 'csv') fileColumns = await readCsv(session, files, o, raw, rejected, fail, id);
+  else if (o.format === 'json') fileColumns = await readJson(session, files, o, raw, rejected, fail);
+  else fileColumns = await readParquet(session, files, raw, fail);
+
+  // 2. Typed columns: the known ones with their types, new ones added (as strings, hinted or
+  //    inferred types) or rescued.
+  const knownByName = new Map(plan.known.map((f) => [f.name.toLowerCase(), f]));
+  const newColumns = fileColumns.filter((c) => !knownByName.has(c.name.toLowerCase()) && c.name.toLowerCase() !== o.rescuedDataColumn.toLowerCase());
+  const hinted = (name: string) => [...o.schemaHints].find(([k]) => k.toLowerCase() === name.toLowerCase())?.[1];
+  const columns: StructField[] = [...plan.known];
+  if (plan.addNewColumns) {
+    for (const c of newColumns) columns.push({ name: c.name, type: hinted(c.name) ?? c.type, nullable: true, metadata: {} });
+  }
+  const present = new Set(fileColumns.map((c) => c.name.toLowerCase()));
+  const rawName = new Map(fileColumns.map((c) => [c.name.toLowerCase(), c.name]));
+  const rescues: string[] = []; // struct entries {'k': name, 'v': text} for the rescued JSON
+  const select = columns.map((f) => {
+    const source = rawName.get(f.name.toLowerCase());
+    if (!source || !present.has(f.name.toLowerCase())) return `CAST(NULL AS ${duckdbType(f.type)}) AS ${quoteIdent(f.name)}`;
+    const value = `r.${quoteIdent(source)}`;
+    const fileType = fileColumns.find((c) => c.name === source)!.type;
+    const converted = convert(value, fileType, f.type, o);
+    if (converted === value) return `${value} AS ${quoteIdent(f.name)}`;
+    // A value that does not fit the column's type is kept, as text, in the rescued data.
+    rescues.push(`CASE WHEN ${value} IS NOT NULL AND (${converted}) IS NULL THEN {'k': ${quoteLiteral(source)}, 'v': ${textOf(value, fileType)}} END`);
+    return `${converted} AS ${quoteIdent(f.name)}`;
+  });
+  if (!plan.addNewColumns) {
+    for (const c of newColumns) rescues.push(`CASE WHEN r.${quoteIdent(c.name)} IS NOT NULL THEN {'k': ${quoteLiteral(c.name)}, 'v': ${textOf(`r.${quoteIdent(c.name)}`, c.type)}} END`);
+  }
+  // A rescued data column in the files themselves (re-ingesting bronze) is kept as it is.
+  const own = rawName.get(o.rescuedDataColumn.toLowerCase());
+  const rescued = rescues.length
+    ? `CASE WHEN ${rescues.map((r) => `(${r}) IS NOT NULL`).join(' OR ')} THEN to_json(map_from_entries(list_filter([${rescues.join(', ')}], e -> e IS NOT NULL) || [{'k': '_file_path', 'v': r.__file}])) ${own ? `ELSE r.${quoteIdent(own)} ` : ''}END`
+    : own
+      ? `r.${quoteIdent(own)}`
+      : 'CAST(NULL AS VARCHAR)';
+  await session.exec(
+    `CREATE OR REPLACE TEMP TABLE ${quoteIdent(rows)} AS
+     SELECT ${[...select, `${rescued} AS ${quoteIdent(o.rescuedDataColumn)}`].join(', ')},
+            r.__file AS _source_file, r.__row AS _file_row
+     FROM temp.${quoteIdent(raw)} AS r`,
+  );
+
+  // 3. The count of every file: rows kept, rescued, set aside.
+  const kept = await session.rows<{ f: string; n: bigint; r: bigint }>(
+    `SELECT _source_file AS f, count(*) AS n, count(${quoteIdent(o.rescuedDataColumn)}) AS r FROM temp.${quoteIdent(rows)} GROUP BY 1`,
+  );
+  for (const k of kept) {
+    const f = outcome.get(k.f);
+    if (f) Object.assign(f, { rows: Number(k.n), rescued: Number(k.r) });
+  }
+  const aside = await session.rows<{ f: string; n: bigint }>(`SELECT _source_file AS f, count(*) AS n FROM temp.${quoteIdent(rejected)} GROUP BY 1`);
+  for (const a of aside) {
+    const f = outcome.get(a.f);
+    if (f) f.quarantined = Number(a.n);
+  }
+  return { rows, rejected, columns, newColumns: newColumns.map((c) => c.name), files: outcome, cleanup };
+}
+
+/** SQL turning a raw value into the column's type (TRY_: NULL when it does not fit). */
+function convert(value: string, from: DeltaType, to: DeltaType, o: ReadOptions): string {
+  if (sameType(from, to)) return value;
+  const target = duckdbType(to);
+  if (from.kind === 'primitive' && from.name === 'string' && to.kind === 'primitive') {
+    if (to.name === 'date' && o.dateFormat) return `TRY_CAST(try_strptime(${value}, ${quoteLiteral(strptimeFormat(o.dateFormat))}) AS DATE)`;
+    if ((to.name === 'timestamp' || to.name === 'timestamp_ntz') && o.timestampFormat) {
+      const parsed = `try_strptime(${value}, ${quoteLiteral(strptimeFormat(o.timestampFormat))})`;
+      return to.name === 'timestamp' ? `TRY_CAST(${parsed} AS TIMESTAMPTZ)` : parsed;
+    }
+    if (to.name === 'boolean') return `CASE lower(trim(${value})) WHEN 'true' THEN true WHEN 'false' THEN false END`;
+    return `TRY_CAST(trim(${value}) AS ${target})`;
+  }
+  return `TRY_CAST(${value} AS ${target})`;
+}
+
+function sameType(a: DeltaType, b: DeltaType): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+function textOf(value: string, type: DeltaType): string {
+  return type.kind === 'primitive' && type.name === 'string' ? value : `CAST(${value} AS VARCHAR)`;
+}
+
+/** Spark datetime patterns (yyyy-MM-dd HH:mm:ss.SSS) to strptime's (%Y-%m-%d %H:%M:%S.%g). */
+export function strptimeFormat(pattern: string): string {
+  const map: [RegExp, string][] = [
+    [/yyyy/g, '%Y'],
+    [/yy/g, '%y'],
+    [/MMMM/g, '%B'],
+    [/MMM/g, '%b'],
+    [/MM/g, '%m'],
+    [/(?<![%\w])M(?!\w)/g, '%-m'],
+    [/dd/g, '%d'],
+    [/(?<![%\w])d(?!\w)/g, '%-d'],
+    [/HH/g, '%H'],
+    [/hh/g, '%I'],
+    [/mm/g, '%M'],
+    [/ss/g, '%S'],
+    [/SSSSSS/g, '%f'],
+    [/SSS/g, '%g'],
+    [/a/g, '%p'],
+    [/XXX|Z/g, '%z'],
+  ];
+  let out = pattern.replace(/'T'/g, 'T');
+  for (const [re, to] of map) out = out.replace(re, to);
+  return out;
+}
+
+// --- CSV ---------------------------------------------------------------------
+
+async function readCsv(
+  session: Session,
+  files: SourceFile[],
+  o: ReadOptions,
+  raw: string,
+  rejected: string,
+  fail: (path: string, error: string) => void,
+  id: string,
+): Promise<{ name: string; type: DeltaType }[]> {
+  // Files grouped by their header: each group is one read with its column list.
+  const groups = new Map<string, { names: string[]; files: SourceFile[] }>();
+  for (const f of files) {
+    let names: string[] | undefined;
+    try {
+      names = await csvHeader(session, f, o);
+    } catch (err) {
+      fail(f.path, `cannot read the file: ${firstLine(err)}`);
+      continue;
+    }
+    if (!names) {
+      fail(f.path, 'the file is empty');
+      continue;
+    }
+    const key = JSON.stringify(names);
+    const g = groups.get(key) ?? { names, files: [] };
+    g.files.push(f);
+    groups.set(key, g);
+  }
+  const all: string[] = [];
+  for (const g of groups.values()) for (const n of g.names) if (!all.some((a) => a.toLowerCase() === n.toLowerCase())) all.push(n);
+  // Types: strings, unless inferred (DuckDB's sniffer on the group's first file).
+  const types = new Map<string, DeltaType>(all.map((n) => [n.toLowerCase(), { kind: 'primitive', name: 'string' } as DeltaType]));
+  await session.exec(
+    `CREATE OR REPLACE TEMP TABLE ${quoteIdent(raw)} (${[...all.map((n) => `${quoteIdent(n)} VARCHAR`), '__file VARCHAR', '__row BIGINT'].join(', ')})`,
+  );
+  let scan = 0;
+  for (const g of groups.values()) {
+    if (o.inferColumnTypes) {
+      for (const [name, type] of await inferCsvTypes(session, g.files[0], g.names, o)) types.set(name.toLowerCase(), type);
+    }
+    // Try the whole group in one read; if a file is unreadable, read them one by one.
+    const attempt = async (part: SourceFile[]): Promise<void> => {
+      const tag = `${id}_${scan++}`;
+      const rejTable = `__strata_rej_${tag}`;
+      const rejScan = `__strata_rejscan_${tag}`;
+      const columns = `{${g.names.map((n) => `${quoteLiteral(n)}: 'VARCHAR'`).join(', ')}}`;
+      const source = `read_csv(${quoteStringList(part.map((f) => f.path))}, auto_detect = false, header = ${o.header}, delim = ${quoteLiteral(o.delimiter)},
+        quote = ${quoteLiteral(o.quote)}, escape = ${quoteLiteral(o.escape)}, encoding = ${quoteLiteral(o.encoding)}, columns = ${columns},
+        filename = true, store_rejects = true, rejects_table = ${quoteLiteral(rejTable)}, rejects_scan = ${quoteLiteral(rejScan)}, max_line_size = 10000000)`;
+      try {
+        // A file's rows come in order (DuckDB keeps insertion order): the row's place in the
+        // read, less the file's first, is its place in the file.
+        await session.exec(
+          `INSERT INTO temp.${quoteIdent(raw)} BY NAME SELECT * EXCLUDE (__g), __g - min(__g) OVER (PARTITION BY __file) + 1 AS __row FROM (
+             SELECT ${g.names.map((n) => quoteIdent(n)).join(', ')}, filename AS __file, row_number() OVER () AS __g FROM ${source})`,
+        );
+        // Rows DuckDB could not parse: one entry per bad line (it may report a line twice).
+        await session.exec(
+          `INSERT INTO temp.${quoteIdent(rejected)} SELECT s.file_path, e.line, string_agg(DISTINCT e.error_message, '; '), any_value(e.csv_line)
+           FROM ${quoteIdent(rejTable)} AS e JOIN ${quoteIdent(rejScan)} AS s ON s.scan_id = e.scan_id AND s.file_id = e.file_id
+           GROUP BY s.file_path, e.line`,
+        );
+      } catch (err) {
+        if (part.length === 1) {
+          await session.exec(`DELETE FROM temp.${quoteIdent(raw)} WHERE __file = ${quoteLiteral(part[0].path)}`);
+          await session.exec(`DELETE FROM temp.${quoteIdent(rejected)} WHERE _source_file = ${quoteLiteral(part[0].path)}`);
+          fail(part[0].path, `cannot read the file: ${firstLine(err)}`);
+        } else {
+          for (const f of part) await attempt([f]);
+        }
+      } finally {
+        await session.exec(`DROP TABLE IF EXISTS ${quoteIdent(rejTable)}`).catch(() => undefined);
+        await session.exec(`DROP TABLE IF EXISTS ${quoteIdent(rejScan)}`).catch(() => undefined);
+      }
+    };
+    await attempt(g.files);
+  }
+  return all.map((name) => ({ name, type: types.get(name.toLowerCase())! }));
+}
+
+/** The column names of a CSV file (its header, or _c0, _c1, ... without one); undefined when empty. */
+async function csvHeader(session: Session, f: SourceFile, o: ReadOptions): Promise<string[] | undefined> {
+  let line: string | undefined;
+  if (o.encoding === 'utf-8' && !/\.(zst|zstd|bz2|xz)$/i.test(f.path)) line = await firstTextLine(f.path);
+  else {
+    const r = await session.rows<{ l: string | null }>(`SELECT l FROM read_csv(${quoteLiteral(f.path)}, ${LINE}, encoding = ${quoteLiteral(o.encoding)}) LIMIT 1`);
+    line = r[0]?.l ?? undefined;
+  }
+  if (line === undefined || line.trim() === '') return undefined;
+  const fields = splitCsvLine(line, o);
+  if (!o.header) return fields.map((_, i) => `_c${i}`);
+  return fields.map((name, i) => (name.trim() === '' ? `_c${i}` : name.trim()));
+}
+
+/** The first line of a (possibly gzipped) UTF-8 file, without BOM and line end. */
+async function firstTextLine(path: string): Promise<string | undefined> {
+  const handle = await open(path, 'r');
+  try {
+    const buf = Buffer.alloc(65536);
+    const { bytesRead } = await handle.read(buf, 0, buf.length, 0);
+    let data = buf.subarray(0, bytesRead);
+    if (data.length >= 2 && data[0] === 0x1f && data[1] === 0x8b) {
+      data = zlib.gunzipSync(data, { finishFlush: zlib.constants.Z_SYNC_FLUSH });
+    }
+    if (data.length === 0) return undefined;
+    let text = data.toString('utf8');
+    if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+    const end = text.search(/\r?\n/);
+    return end < 0 ? text : text.slice(0, end);
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Splits one CSV line into fields (quotes and escapes as configured). */
+export function splitCsvLine(line: string, o: Pick<ReadOptions, 'delimiter' | 'quote' | 'escape'>): string[] {
+  const out: string[] = [];
+  let field = '';
+  let quoted = false;
+  for (let i = 0; i < line.length; i++) {
+    const ch = line[i];
+    if (quoted) {
+      if (ch === o.escape && line[i + 1] === o.quote && o.escape !== '') {
+        field += o.quote;
+        i++;
+      } else if (ch === o.quote) quoted = false;
+      else field += ch;
+    } else if (ch === o.quote && o.quote !== '') quoted = true;
+    else if (ch === o.delimiter) {
+      out.push(field);
+      field = '';
+    } else field += ch;
+  }
+  out.push(field);
+  return out;
+}
+
+async function inferCsvTypes(session: Session, f: SourceFile, names: string[], o: ReadOptions): Promise<[string, DeltaType][]> {
+  const formats = [
+    o.dateFormat ? `dateformat = ${quoteLiteral(strptimeFormat(o.dateFormat))}` : '',
+    o.timestampFormat ? `timestampformat = ${quoteLiteral(strptimeFormat(o.timestampFormat))}` : '',
+  ].filter(Boolean);
+  try {
+    const described = await session.describe(
+      `SELECT * FROM read_csv(${quoteLiteral(f.path)}, header = ${o.header}, delim = ${quoteLiteral(o.delimiter)}, quote = ${quoteLiteral(o.quote)},
+         escape = ${quoteLiteral(o.escape)}, encoding = ${quoteLiteral(o.encoding)}, ignore_errors = true${formats.map((x) => `, ${x}`).join('')})`,
+    );
+    if (described.length !== names.length) return [];
+    return described.map((c, i) => [names[i], deltaTypeOf(c.type, `column ${names[i]} of ${f.path}`)]);
+  } catch {
+    return []; // no inference: strings
+  }
+}
+
+// --- JSON --------------------------------------------------------------------
+
+async function readJson(
+  session: Session,
+  files: SourceFile[],
+  o: ReadOptions,
+  raw: string,
+  rejected: string,
+  fail: (path: string, error: string) => void,
+): Promise<{ name: string; type: DeltaType }[]> {
+  const lines = `${raw}_lines`;
+  await session.exec(`CREATE OR REPLACE TEMP TABLE ${quoteIdent(lines)} (l VARCHAR, __file VARCHAR, __row BIGINT)`);
+  const attempt = async (part: SourceFile[]): Promise<void> => {
+    // One record per line (JSON Lines); with multiLine, each file is a JSON document or array.
+    const source = o.multiLine
+      ? `(SELECT json::VARCHAR AS l, filename FROM read_json_objects(${quoteStringList(part.map((f) => f.path))}, format = 'auto', filename = true))`
+      : `read_csv(${quoteStringList(part.map((f) => f.path))}, ${LINE}, encoding = ${quoteLiteral(o.encoding)})`;
+    try {
+      await session.exec(
+        `INSERT INTO temp.${quoteIdent(lines)} SELECT l, __file, __g - min(__g) OVER (PARTITION BY __file) + 1 FROM (
+           SELECT l, filename AS __file, row_number() OVER () AS __g FROM ${source})`,
+      );
+    } catch (err) {
+      if (part.length === 1) {
+        await session.exec(`DELETE FROM temp.${quoteIdent(lines)} WHERE __file = ${quoteLiteral(part[0].path)}`);
+        fail(part[0].path, `cannot read the file: ${firstLine(err)}`);
+      } else for (const f of part) await attempt([f]);
+    }
+  };
+  await attempt(files);
+  const isObject = `coalesce(json_valid(l) AND json_type(l) = 'OBJECT', false)`;
+  // Lines that are not a JSON object go aside, with their line number; blank lines are skipped.
+  await session.exec(
+    `INSERT INTO temp.${quoteIdent(rejected)} SELECT __file, __row, 'not a JSON object', l FROM temp.${quoteIdent(lines)}
+     WHERE trim(coalesce(l, '')) <> '' AND NOT ${isObject}`,
+  );
+  const keys = await session.rows<{ k: string }>(
+    `SELECT k FROM (SELECT unnest(json_keys(l)) AS k, __file, __row FROM temp.${quoteIdent(lines)} WHERE ${isObject}) GROUP BY k ORDER BY min(__file), min(__row)`,
+  );
+  const names = keys.map((k) => k.k);
+  const values = names.length ? `json_extract_string(l, ${quoteStringList(names)})` : '[]::VARCHAR[]';
+  await session.exec(
+    `CREATE OR REPLACE TEMP TABLE ${quoteIdent(raw)} AS SELECT ${[...names.map((n, i) => `v[${i + 1}] AS ${quoteIdent(n)}`), '__file', '__row'].join(', ')}
+     FROM (SELECT ${values} AS v, __file, __row FROM temp.${quoteIdent(lines)} WHERE ${isObject})`,
+  );
+  await session.exec(`DROP TABLE IF EXISTS temp.${quoteIdent(lines)}`);
+  return names.map((name) => ({ name, type: { kind: 'primitive', name: 'string' } as DeltaType }));
+}
+
+// --- Parquet -----------------------------------------------------------------
+
+async function readParquet(session: Session, files: SourceFile[], raw: string, fail: (path: string, error: string) => void): Promise<{ name: string; type: DeltaType }[]> {
+  // The union of the files' columns, with their types (one look at the footers).
+  const readable: SourceFile[] = [];
+  const described = new Map<string, DeltaType>();
+  const order: string[] = [];
+  for (const f of files) {
+    try {
+      const cols = await session.describe(`SELECT * FROM read_parquet(${quoteLiteral(f.path)})`);
+      for (const c of cols) {
+        if (!described.has(c.name)) order.push(c.name);
+        described.set(c.name, deltaTypeOf(c.type, `column ${c.name} of ${f.path}`));
+      }
+      readable.push(f);
+    } catch (err) {
+      fail(f.path, `cannot read the file: ${firstLine(err)}`);
+    }
+  }
+  const fields = order.map((name) => ({ name, type: described.get(name)! }));
+  await session.exec(
+    `CREATE OR REPLACE TEMP TABLE ${quoteIdent(raw)} (${[...fields.map((f) => `${quoteIdent(f.name)} ${duckdbType(f.type)}`), '__file VARCHAR', '__row BIGINT'].join(', ')})`,
+  );
+  if (readable.length > 0) {
+    await session.exec(
+      `INSERT INTO temp.${quoteIdent(raw)} BY NAME SELECT * EXCLUDE (filename, file_row_number), filename AS __file, file_row_number + 1 AS __row
+       FROM read_parquet(${quoteStringList(readable.map((f) => f.path))}, union_by_name = true, filename = true, file_row_number = true)`,
+    );
+  }
+  return fields;
+}
+
+function firstLine(err: unknown): string {
+  const text = err instanceof Error ? err.message : String(err);
+  return text.split('\n').find((l) => l.trim() !== '')?.replace(/^(Invalid Input|IO|Conversion) Error: /, '') ?? text;
+}
+
+export function ensureStrataError(err: unknown): StrataError {
+  return err instanceof StrataError ? err : new StrataError('INTERNAL', firstLine(err), { cause: err });
+}
