@@ -73,7 +73,7 @@ export async function ingestFiles(session: Session, req: IngestRequest): Promise
   const out: IngestOutcome = { batches: 0, filesLoaded: 0, filesFailed: [], filesSkipped: 0, filesChanged: [], rows: 0, rescued: 0, quarantined: 0 };
   const o = req.options;
   const listed = await listSourceFiles(session, req.source, o.pathGlobFilter);
-  for (let attempt = 0; ; attempt++) {
+  for (let conflicts = 0; ; conflicts++) {
     const ledger = await readLedger(session, req);
     const todo: SourceFile[] = [];
     out.filesSkipped = 0;
@@ -107,7 +107,7 @@ export async function ingestFiles(session: Session, req: IngestRequest): Promise
       return out;
     } catch (err) {
       // Another loader committed the same batch first: look at the ledger again.
-      if (err instanceof StrataError && err.code === 'CONFLICT' && attempt < 5) continue;
+      if (err instanceof StrataError && err.code === 'CONFLICT' && conflicts < 1000) continue;
       throw err;
     }
   }

@@ -235,7 +235,7 @@ async function readCsv(
         );
         // Rows DuckDB could not parse: one entry per bad line (it may report a line twice).
         await session.exec(
-          `INSERT INTO temp.${quoteIdent(rejected)} SELECT s.file_path, e.line, string_agg(DISTINCT e.error_message, '; '), any_value(e.csv_line)
+          `INSERT INTO temp.${quoteIdent(rejected)} SELECT s.file_path, e.line, string_agg(DISTINCT e.error_message, '; '), trim(any_value(e.csv_line), chr(13) || chr(10))
            FROM ${quoteIdent(rejTable)} AS e JOIN ${quoteIdent(rejScan)} AS s ON s.scan_id = e.scan_id AND s.file_id = e.file_id
            GROUP BY s.file_path, e.line`,
         );
@@ -266,6 +266,8 @@ async function csvHeader(session: Session, f: SourceFile, o: ReadOptions): Promi
     line = r[0]?.l ?? undefined;
   }
   if (line === undefined || line.trim() === '') return undefined;
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u0008\u000e-\u001f\ufffd]/.test(line)) throw new Error(`the first line is not text (binary data, or not ${o.encoding})`);
   const fields = splitCsvLine(line, o);
   if (!o.header) return fields.map((_, i) => `_c${i}`);
   return fields.map((name, i) => (name.trim() === '' ? `_c${i}` : name.trim()));
@@ -361,17 +363,18 @@ async function readJson(
     }
   };
   await attempt(files);
-  const isObject = `coalesce(json_valid(l) AND json_type(l) = 'OBJECT', false)`;
+  // CASE, not AND: DuckDB evaluates both sides of AND, and json_type fails on non-JSON.
+  const isObject = `CASE WHEN json_valid(l) THEN json_type(l) = 'OBJECT' ELSE false END`;
   // Lines that are not a JSON object go aside, with their line number; blank lines are skipped.
   await session.exec(
     `INSERT INTO temp.${quoteIdent(rejected)} SELECT __file, __row, 'not a JSON object', l FROM temp.${quoteIdent(lines)}
      WHERE trim(coalesce(l, '')) <> '' AND NOT ${isObject}`,
   );
   const keys = await session.rows<{ k: string }>(
-    `SELECT k FROM (SELECT unnest(json_keys(l)) AS k, __file, __row FROM temp.${quoteIdent(lines)} WHERE ${isObject}) GROUP BY k ORDER BY min(__file), min(__row)`,
+    `SELECT k FROM (SELECT unnest(CASE WHEN ${isObject} THEN json_keys(l) END) AS k, __file, __row FROM temp.${quoteIdent(lines)}) GROUP BY k ORDER BY min(__file), min(__row)`,
   );
   const names = keys.map((k) => k.k);
-  const values = names.length ? `json_extract_string(l, ${quoteStringList(names)})` : '[]::VARCHAR[]';
+  const values = names.length ? `CASE WHEN ${isObject} THEN json_extract_string(l, ${quoteStringList(names)}) END` : '[]::VARCHAR[]';
   await session.exec(
     `CREATE OR REPLACE TEMP TABLE ${quoteIdent(raw)} AS SELECT ${[...names.map((n, i) => `v[${i + 1}] AS ${quoteIdent(n)}`), '__file', '__row'].join(', ')}
      FROM (SELECT ${values} AS v, __file, __row FROM temp.${quoteIdent(lines)} WHERE ${isObject})`,
