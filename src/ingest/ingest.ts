@@ -15,7 +15,7 @@ import { createReadStream, existsSync, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { StrataError } from '../core/index.js';
-import { createTable, deleteRows, loadSnapshot, readCommitInfos, writeTable, type StructField } from '../delta/index.js';
+import { createTable, deleteRows, loadSnapshot, planScan, readCommitInfos, writeTable, type StructField } from '../delta/index.js';
 import { quoteIdent, quoteLiteral, type Session } from '../engine/index.js';
 import type { ReadOptions } from './options.js';
 import { readBatch, type FileOutcome, type SourceFile } from './read.js';
@@ -74,7 +74,7 @@ export async function ingestFiles(session: Session, req: IngestRequest): Promise
   const o = req.options;
   const listed = await listSourceFiles(session, req.source, o.pathGlobFilter);
   for (let conflicts = 0; ; conflicts++) {
-    const ledger = await readLedger(session, req);
+    const ledger = await readLedger(session, req, listed.map((f) => f.path));
     const todo: SourceFile[] = [];
     out.filesSkipped = 0;
     out.filesChanged = [];
@@ -114,11 +114,19 @@ export async function ingestFiles(session: Session, req: IngestRequest): Promise
 }
 
 /** One batch: read, quarantine, commit the rows with their ledger entries, index them. */
-async function ingestBatch(session: Session, req: IngestRequest, files: SourceFile[]): Promise<{ version?: number; files: LedgerFile[] }> {
+async function ingestBatch(session: Session, req: IngestRequest, planned: SourceFile[]): Promise<{ version?: number; files: LedgerFile[] }> {
   const o = req.options;
   const now = req.now ?? Date.now;
   const snapshot = await loadSnapshot(req.location, { session, name: req.name });
   const batchId = (snapshot.txns.get(INGEST_APP_ID)?.version ?? 0) + 1;
+  // Another loader may have taken some of these files since the plan: look again, as of this
+  // snapshot. (Two loaders at the same snapshot both write batch `batchId`: one commit loses.)
+  const seen = await readLedger(session, req, planned.map((f) => f.path));
+  const files = req.force ? planned : planned.filter((f) => {
+    const s = seen.get(f.path);
+    return !s || (s.status === 'failed' && (s.size !== f.size || s.modified !== f.modified));
+  });
+  if (files.length === 0) return { files: [] };
   const special = new Set([o.rescuedDataColumn.toLowerCase(), ...AUDIT_COLUMNS]);
   const known: StructField[] = snapshot.schema.fields.filter((f) => !special.has(f.name.toLowerCase()));
   const addNewColumns = req.mergeSchema || snapshot.schema.fields.length === 0;
@@ -235,7 +243,7 @@ export function ledgerLocation(lakeRoot: string): string {
 const LEDGER_COLUMNS = `table_path VARCHAR, table_version BIGINT, batch_id BIGINT, file_path VARCHAR, size BIGINT, modification_time TIMESTAMPTZ,
   content_hash VARCHAR, status VARCHAR, rows_loaded BIGINT, rows_rescued BIGINT, rows_quarantined BIGINT, error VARCHAR, ingested_at TIMESTAMPTZ`;
 
-async function appendLedger(session: Session, req: IngestRequest, version: number, batchId: number, entries: LedgerFile[], at: number): Promise<void> {
+async function appendLedger(session: Session, req: Pick<IngestRequest, 'location' | 'lakeRoot'>, version: number, batchId: number, entries: LedgerFile[], at: number): Promise<void> {
   const location = ledgerLocation(req.lakeRoot);
   if (!existsSync(path.join(location, '_delta_log'))) {
     await fs.mkdir(location, { recursive: true });
@@ -259,34 +267,42 @@ async function appendLedger(session: Session, req: IngestRequest, version: numbe
 }
 
 /**
- * The files loaded into a table (latest entry per path): the index, plus any
- * target commits it lags behind (read from the target's log, and indexed).
+ * What the ledger says of some files of a table (latest entry per path): the
+ * index, plus any target commits it lags behind (read from the target's log,
+ * and indexed). Only the given paths are looked up, so a pass costs the same
+ * whatever the number of files loaded before.
  */
-export async function readLedger(session: Session, req: Pick<IngestRequest, 'location' | 'name' | 'lakeRoot'>): Promise<Map<string, LedgerFile & { version: number }>> {
+export async function readLedger(session: Session, req: Pick<IngestRequest, 'location' | 'name' | 'lakeRoot'>, paths: string[]): Promise<Map<string, LedgerFile & { version: number }>> {
   const out = new Map<string, LedgerFile & { version: number }>();
+  const wanted = new Set(paths);
   const table = path.resolve(req.location);
   const location = ledgerLocation(req.lakeRoot);
   let indexed = -1;
   if (existsSync(path.join(location, '_delta_log'))) {
     const snap = await loadSnapshot(location, { session, name: 'system.ingest_files' });
     if (snap.files.length > 0) {
-      const { planScan } = await import('../delta/index.js');
-      const scan = await planScan(snap, session, { id: randomUUID().replace(/-/g, '').slice(0, 12) });
+      const id = randomUUID().replace(/-/g, '').slice(0, 12);
+      const scan = await planScan(snap, session, { id });
+      const candidates = `__strata_ledger_paths_${id}`;
       try {
-        const rows = await session.rows<{
+        await session.exec(`CREATE OR REPLACE TEMP TABLE ${quoteIdent(candidates)} AS SELECT unnest(from_json(${quoteLiteral(JSON.stringify(paths))}, '["VARCHAR"]')) AS p`);
+        const [top] = await session.rows<{ v: bigint | null }>(`SELECT max(table_version) AS v FROM (${scan.sql}) AS l WHERE table_path = ${quoteLiteral(table)}`);
+        indexed = top?.v === null || top?.v === undefined ? -1 : Number(top.v);
+        const rows = paths.length === 0 ? [] : await session.rows<{
           file_path: string; size: bigint; modified: bigint; content_hash: string; status: string; rows_loaded: bigint; rows_rescued: bigint; rows_quarantined: bigint; error: string | null; table_version: bigint;
         }>(
           `SELECT file_path, size, epoch_ms(modification_time) AS modified, content_hash, status, rows_loaded, rows_rescued, rows_quarantined, error, table_version
-           FROM (${scan.sql}) AS l WHERE table_path = ${quoteLiteral(table)} ORDER BY table_version`,
+           FROM (${scan.sql}) AS l SEMI JOIN temp.${quoteIdent(candidates)} AS c ON c.p = l.file_path
+           WHERE table_path = ${quoteLiteral(table)} ORDER BY table_version`,
         );
         for (const r of rows) {
           out.set(r.file_path, {
             path: r.file_path, size: Number(r.size), modified: Number(r.modified), hash: r.content_hash, status: r.status as LedgerFile['status'],
             rows: Number(r.rows_loaded), rescued: Number(r.rows_rescued), quarantined: Number(r.rows_quarantined), ...(r.error ? { error: r.error } : {}), version: Number(r.table_version),
           });
-          indexed = Math.max(indexed, Number(r.table_version));
         }
       } finally {
+        await session.exec(`DROP TABLE IF EXISTS temp.${quoteIdent(candidates)}`).catch(() => undefined);
         for (const c of scan.cleanup) await session.exec(c).catch(() => undefined);
       }
     }
@@ -298,8 +314,8 @@ export async function readLedger(session: Session, req: Pick<IngestRequest, 'loc
     for (const { version, info } of infos) {
       const ingest = info.strataIngest as { batchId: number; files: LedgerFile[] } | undefined;
       if (!ingest) continue;
-      for (const f of ingest.files) out.set(f.path, { ...f, version });
-      await appendLedger(session, { ...req, source: '', options: undefined as never, mergeSchema: false }, version, ingest.batchId, ingest.files, Date.now());
+      for (const f of ingest.files) if (wanted.has(f.path)) out.set(f.path, { ...f, version });
+      await appendLedger(session, req, version, ingest.batchId, ingest.files, Date.now());
     }
   }
   return out;
