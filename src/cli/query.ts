@@ -28,7 +28,9 @@ export function registerQuery(program: Command, globals: () => GlobalOptions): v
 Examples:
   $ strata query "SELECT count(*) FROM delta_scan('lake/silver/orders')"
   $ strata query "SELECT * FROM delta_scan('lake/gold/sales', version => 3)" --format csv
-  $ strata query "SELECT * FROM delta_scan('lake/gold/sales')" --format parquet --output sales.parquet`,
+  $ strata query "SELECT * FROM delta_scan('lake/gold/sales')" --format parquet --output sales.parquet
+  $ strata query "CREATE TABLE IF NOT EXISTS bronze.orders; COPY INTO bronze.orders FROM 'landing/orders/' FILEFORMAT = CSV"
+  $ strata query "SELECT * FROM read_files('landing/orders/*.csv', format => 'csv') LIMIT 10"`,
     )
     .action(async (sql: string, options: QueryOptions) => {
       const format = options.format.toLowerCase();
@@ -46,6 +48,7 @@ Examples:
             return;
           }
           const result = await executeQuery(session, sql, { baseDir });
+          for (const notice of result.notices ?? []) process.stderr.write(`notice: ${notice}\n`);
           const text = render(result, format as OutputFormat, format === 'table' ? maxRows : Infinity);
           if (options.output) {
             await fs.writeFile(options.output, text);
