@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { EXIT_OK, EXIT_USAGE, reportError, type GlobalOptions } from './context.js';
 import { registerDemo } from './demo.js';
+import { registerIngest } from './ingest.js';
 import { registerQuery } from './query.js';
 import { registerTable } from './table.js';
 
@@ -18,6 +19,7 @@ export function buildProgram(): Command {
   const globals = () => program.opts<GlobalOptions>();
   registerQuery(program, globals);
   registerTable(program, globals);
+  registerIngest(program, globals);
   registerDemo(program);
   // Every subcommand reports usage errors instead of exiting on its own.
   const exitOverride = (cmd: Command) => {

@@ -38,7 +38,17 @@ export interface IngestRequest {
   force?: boolean;
   /** Stop after this many batches (triggered runs: all). */
   maxBatches?: number;
+  /** Called after each batch with the progress of the run. */
+  onProgress?: (p: IngestProgress) => void;
   now?: () => number;
+}
+
+export interface IngestProgress {
+  filesDone: number;
+  filesTotal: number;
+  bytesDone: number;
+  bytesTotal: number;
+  rows: number;
 }
 
 export interface LedgerFile {
@@ -85,6 +95,8 @@ export async function ingestFiles(session: Session, req: IngestRequest): Promise
       else if (seen.status === 'failed') todo.push(f); // a failed file that changed: try again
       else out.filesChanged.push(f.path);
     }
+    const bytesTotal = todo.reduce((n, f) => n + f.size, 0);
+    let bytesDone = 0;
     try {
       for (let i = 0; i < todo.length && (req.maxBatches === undefined || out.batches < req.maxBatches); ) {
         const batch: SourceFile[] = [];
@@ -103,6 +115,8 @@ export async function ingestFiles(session: Session, req: IngestRequest): Promise
           out.rescued += f.rescued;
           out.quarantined += f.quarantined;
         }
+        bytesDone += bytes;
+        req.onProgress?.({ filesDone: i, filesTotal: todo.length, bytesDone, bytesTotal, rows: out.rows });
       }
       return out;
     } catch (err) {
@@ -111,6 +125,58 @@ export async function ingestFiles(session: Session, req: IngestRequest): Promise
       throw err;
     }
   }
+}
+
+export interface IngestPlan {
+  /** Files not loaded before (or failed and changed since). */
+  waiting: SourceFile[];
+  /** Files loaded before that have changed since. */
+  changed: string[];
+  skipped: number;
+  /** Columns the waiting files would add (with mergeSchema) or send to the rescued data column. */
+  newColumns: string[];
+  /** False when the table has no columns yet (it takes the files' columns). */
+  tableHasColumns: boolean;
+  /** What a load would do, from a dry read of the waiting files (the first batch). */
+  rows: number;
+  rescued: number;
+  quarantined: number;
+  failed: { path: string; error: string }[];
+}
+
+/** What COPY INTO would do now, without writing anything. */
+export async function planIngest(session: Session, req: IngestRequest): Promise<IngestPlan> {
+  const o = req.options;
+  const listed = await listSourceFiles(session, req.source, o.pathGlobFilter);
+  const ledger = await readLedger(session, req, listed.map((f) => f.path), { repair: false });
+  const plan: IngestPlan = { waiting: [], changed: [], skipped: 0, newColumns: [], tableHasColumns: false, rows: 0, rescued: 0, quarantined: 0, failed: [] };
+  for (const f of listed) {
+    const seen = ledger.get(f.path);
+    if (!seen || req.force) plan.waiting.push(f);
+    else if (seen.size === f.size && seen.modified === f.modified) plan.skipped++;
+    else if (seen.status === 'failed') plan.waiting.push(f);
+    else plan.changed.push(f.path);
+  }
+  if (plan.waiting.length === 0) return plan;
+  const exists = existsSync(path.join(req.location, '_delta_log'));
+  const snapshot = exists ? await loadSnapshot(req.location, { session, name: req.name }) : undefined;
+  const special = new Set([o.rescuedDataColumn.toLowerCase(), ...AUDIT_COLUMNS]);
+  const known = (snapshot?.schema.fields ?? []).filter((f) => !special.has(f.name.toLowerCase()));
+  plan.tableHasColumns = known.length > 0;
+  const addNewColumns = (req.mergeSchema || known.length === 0) && o.schemaEvolutionMode !== 'rescue' && o.schemaEvolutionMode !== 'none';
+  const read = await readBatch(session, plan.waiting.slice(0, o.maxFilesPerTrigger), o, { known, addNewColumns }, randomUUID().replace(/-/g, '').slice(0, 12));
+  try {
+    plan.newColumns = read.newColumns;
+    for (const [file, r] of read.files) {
+      if (r.error) plan.failed.push({ path: file, error: r.error });
+      plan.rows += r.rows;
+      plan.rescued += r.rescued;
+      plan.quarantined += r.quarantined;
+    }
+  } finally {
+    for (const statement of read.cleanup) await session.exec(statement).catch(() => undefined);
+  }
+  return plan;
 }
 
 /** One batch: read, quarantine, commit the rows with their ledger entries, index them. */
@@ -272,7 +338,12 @@ async function appendLedger(session: Session, req: Pick<IngestRequest, 'location
  * and indexed). Only the given paths are looked up, so a pass costs the same
  * whatever the number of files loaded before.
  */
-export async function readLedger(session: Session, req: Pick<IngestRequest, 'location' | 'name' | 'lakeRoot'>, paths: string[]): Promise<Map<string, LedgerFile & { version: number }>> {
+export async function readLedger(
+  session: Session,
+  req: Pick<IngestRequest, 'location' | 'name' | 'lakeRoot'>,
+  paths: string[],
+  { repair = true }: { repair?: boolean } = {},
+): Promise<Map<string, LedgerFile & { version: number }>> {
   const out = new Map<string, LedgerFile & { version: number }>();
   const wanted = new Set(paths);
   const table = path.resolve(req.location);
@@ -308,6 +379,7 @@ export async function readLedger(session: Session, req: Pick<IngestRequest, 'loc
     }
   }
   // Commits of the target the index has not seen.
+  if (!existsSync(path.join(req.location, '_delta_log'))) return out;
   const target = await loadSnapshot(req.location, { session, name: req.name });
   if (target.version > indexed) {
     const infos = await readCommitInfos(target.store, req.name, indexed + 1, target.version);
@@ -315,7 +387,7 @@ export async function readLedger(session: Session, req: Pick<IngestRequest, 'loc
       const ingest = info.strataIngest as { batchId: number; files: LedgerFile[] } | undefined;
       if (!ingest) continue;
       for (const f of ingest.files) if (wanted.has(f.path)) out.set(f.path, { ...f, version });
-      await appendLedger(session, req, version, ingest.batchId, ingest.files, Date.now());
+      if (repair) await appendLedger(session, req, version, ingest.batchId, ingest.files, Date.now());
     }
   }
   return out;

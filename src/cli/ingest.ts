@@ -1,0 +1,142 @@
+// strata ingest <table> --from <folder|glob>: load files into a bronze table
+// exactly once (COPY INTO's engine); --plan previews, --watch keeps loading.
+import { existsSync } from 'node:fs';
+import * as path from 'node:path';
+import type { Command } from 'commander';
+import cliProgress from 'cli-progress';
+import { createTable } from '../delta/index.js';
+import { ingestFiles, planIngest, type IngestOutcome, type IngestRequest } from '../ingest/ingest.js';
+import { parseReadOptions } from '../ingest/options.js';
+import { watchIngest } from '../ingest/watch.js';
+import { resolveTableName } from '../sql/table-refs.js';
+import { CliUsageError, projectDir, withEngine, type GlobalOptions } from './context.js';
+
+interface IngestOptions {
+  from: string;
+  format: string;
+  option: string[];
+  mergeSchema?: boolean;
+  force?: boolean;
+  plan?: boolean;
+  watch?: boolean;
+}
+
+export function registerIngest(program: Command, globals: () => GlobalOptions): void {
+  program
+    .command('ingest')
+    .description('load new files into a bronze table exactly once (rows, audit columns, quarantine, ledger)')
+    .argument('<table>', 'the target: schema.table (under lake/) or delta.`path`; created if missing')
+    .requiredOption('--from <source>', 'a folder (every file below it) or a glob, relative to the project')
+    .option('--format <format>', 'csv, json or parquet', 'csv')
+    .option('-O, --option <key=value>', "a read option (Auto Loader's names), repeatable", (v: string, all: string[]) => [...all, v], [] as string[])
+    .option('--merge-schema', 'new columns in the files become table columns (else they go to _rescued_data)')
+    .option('--force', 'load every file again, even those already loaded')
+    .option('--plan', 'show what the waiting files would change, and write nothing')
+    .option('--watch', 'keep watching the source and load files as they land (Ctrl-C stops)')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ strata ingest bronze.orders --from landing/orders --option schemaHints="price DECIMAL(12,2)"
+  $ strata ingest bronze.orders --from 'landing/orders/*.csv' --plan
+  $ strata ingest bronze.events --from landing/events --format json --watch`,
+    )
+    .action(async (target: string, o: IngestOptions) => {
+      const project = projectDir(globals());
+      const raw: Record<string, string> = { format: o.format };
+      for (const kv of o.option) {
+        const eq = kv.indexOf('=');
+        if (eq <= 0) throw new CliUsageError(`--option must be key=value, not '${kv}'`);
+        raw[kv.slice(0, eq).trim()] = kv.slice(eq + 1).trim();
+      }
+      const ref = /^delta\.`(.+)`$/.exec(target);
+      const { location, display } = resolveTableName(ref ? { kind: 'path', path: ref[1] } : { kind: 'name', parts: target.split('.') }, {
+        baseDir: project,
+        lakeRoot: path.join(project, 'lake'),
+      });
+      const req: IngestRequest = {
+        location,
+        name: display,
+        source: path.resolve(project, o.from),
+        lakeRoot: path.join(project, 'lake'),
+        options: parseReadOptions(raw, `ingest ${display}`),
+        mergeSchema: Boolean(o.mergeSchema),
+        force: Boolean(o.force),
+      };
+      await withEngine(async (engine) => {
+        if (!existsSync(path.join(location, '_delta_log')) && !o.plan) {
+          await engine.withSession((s) => createTable(s, { location, name: display, ifNotExists: true }));
+        }
+        if (o.plan) {
+          const plan = await engine.withSession((s) => planIngest(s, req));
+          const lines = [
+            `${plan.waiting.length} file(s) waiting (${formatBytes(plan.waiting.reduce((n, f) => n + f.size, 0))}), ${plan.skipped} already loaded, ${plan.changed.length} changed since loaded`,
+            ...plan.waiting.slice(0, 20).map((f) => `  + ${path.relative(project, f.path)}`),
+            ...(plan.waiting.length > 20 ? [`  ... and ${plan.waiting.length - 20} more`] : []),
+            ...plan.changed.map((f) => `  ~ ${path.relative(project, f)} (changed; --force loads it again)`),
+            plan.newColumns.length
+              ? `${plan.tableHasColumns ? 'new columns' : 'columns'}: ${plan.newColumns.join(', ')} (${!plan.tableHasColumns ? 'the table takes them' : req.mergeSchema ? 'would be added to the table' : 'would go to _rescued_data; --merge-schema adds them'})`
+              : 'no new columns',
+            `a load would write ${plan.rows} row(s) (${plan.rescued} with rescued data), quarantine ${plan.quarantined}, and find ${plan.failed.length} unreadable file(s)`,
+            ...plan.failed.map((f) => `  ! ${path.relative(project, f.path)}: ${f.error}`),
+          ];
+          process.stdout.write(`${lines.join('\n')}\n`);
+          return;
+        }
+        if (o.watch) {
+          process.stderr.write(`watching ${path.relative(project, req.source) || '.'} → ${display} (Ctrl-C stops)\n`);
+          const w = watchIngest(engine, req, {
+            onRun: (outcome) => process.stdout.write(`${new Date().toISOString()} ${summary(outcome, project)}\n`),
+            onError: (err) => process.stderr.write(`error: ${err instanceof Error ? err.message : String(err)}\n`),
+          });
+          await new Promise<void>((resolve) => {
+            const stop = () => resolve();
+            process.once('SIGINT', stop);
+            process.once('SIGTERM', stop);
+          });
+          await w.close();
+          return;
+        }
+        const bar = process.stderr.isTTY
+          ? new cliProgress.SingleBar(
+              { format: 'loading |{bar}| {value}/{total} files | {rows} rows | {speed} MB/s | ETA {eta}s', hideCursor: true, clearOnComplete: true },
+              cliProgress.Presets.shades_classic,
+            )
+          : undefined;
+        const started = Date.now();
+        let barStarted = false;
+        const outcome = await engine.withSession((s) =>
+          ingestFiles(s, {
+            ...req,
+            onProgress: (p) => {
+              if (!bar) return;
+              if (!barStarted) {
+                bar.start(p.filesTotal, 0, { rows: 0, speed: '0.0' });
+                barStarted = true;
+              }
+              const seconds = Math.max((Date.now() - started) / 1000, 0.001);
+              bar.update(p.filesDone, { rows: p.rows, speed: (p.bytesDone / 1048576 / seconds).toFixed(1) });
+            },
+          }),
+        ).finally(() => barStarted && bar?.stop());
+        process.stdout.write(`${summary(outcome, project)}\n`);
+        if (outcome.filesFailed.length > 0) process.exitCode = 1;
+      });
+    });
+}
+
+function summary(o: IngestOutcome, project: string): string {
+  const lines = [
+    `loaded ${o.filesLoaded} file(s): ${o.rows} row(s), ${o.rescued} with rescued data, ${o.quarantined} quarantined; ${o.filesFailed.length} failed, ${o.filesSkipped} already loaded` +
+      (o.filesChanged.length ? `, ${o.filesChanged.length} changed since loaded (not loaded again; --force)` : '') +
+      (o.version !== undefined ? ` (table version ${o.version})` : ''),
+    ...o.filesFailed.map((f) => `  failed: ${path.relative(project, f.path)}: ${f.error}`),
+  ];
+  return lines.join('\n');
+}
+
+function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1048576) return `${(n / 1024).toFixed(1)} KB`;
+  return `${(n / 1048576).toFixed(1)} MB`;
+}
