@@ -43,5 +43,6 @@ export async function main(argv: string[]): Promise<void> {
       code = reportError(err, Boolean(program.opts<GlobalOptions>().verbose) || process.argv.includes('--verbose'));
     }
   }
-  process.exitCode = code;
+  // A command may have set a failure status itself (e.g. ingest when a file failed).
+  process.exitCode = code === EXIT_OK ? (process.exitCode ?? EXIT_OK) : code;
 }

@@ -1,7 +1,7 @@
 // The strata CLI as users run it: the built bin, real Delta tables written by
 // Spark (the shared conformance corpus), real files out.
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
@@ -153,5 +153,32 @@ describe('strata table', () => {
       expect(r.code).toBe(0);
       expect(r.stdout).toMatch(/Example/);
     }
+  });
+});
+
+describe('strata ingest', () => {
+  it('previews, loads once, reports failures with exit 1, and --help has an example', async () => {
+    const project = path.join(tmp, 'ingest-project');
+    const landingDir = path.join(project, 'landing/orders');
+    mkdirSync(landingDir, { recursive: true });
+    writeFileSync(path.join(landingDir, 'a.csv'), 'id,price\n1,2.5\n2,x\n');
+    const plan = await strata('--project', project, 'ingest', 'bronze.orders', '--from', 'landing/orders', '--plan');
+    expect(plan.code).toBe(0);
+    expect(plan.stdout).toContain('1 file(s) waiting');
+    expect(plan.stdout).toContain('columns: id, price (the table takes them)');
+    expect(existsSync(path.join(project, 'lake/bronze/orders'))).toBe(false); // nothing written
+    const load = await strata('--project', project, 'ingest', 'bronze.orders', '--from', 'landing/orders', '--option', 'schemaHints=price DOUBLE');
+    expect(load.code).toBe(0);
+    expect(load.stdout).toMatch(/loaded 1 file\(s\): 2 row\(s\), 1 with rescued data, 0 quarantined; 0 failed/);
+    expect(load.stderr).toBe(''); // no progress bar when stderr is not a terminal
+    writeFileSync(path.join(landingDir, 'b.csv'), '');
+    const again = await strata('--project', project, 'ingest', 'bronze.orders', '--from', 'landing/orders');
+    expect(again.code).toBe(1);
+    expect(again.stdout).toMatch(/loaded 0 file\(s\).*1 failed, 1 already loaded/);
+    expect(again.stdout).toMatch(/failed: landing\/orders\/b.csv: the file is empty/);
+    const help = await strata('ingest', '--help');
+    expect(help.stdout).toMatch(/Examples:\n\s+\$ strata ingest/);
+    const usage = await strata('--project', project, 'ingest', 'bronze.orders', '--from', 'landing/orders', '--option', 'nonsense');
+    expect(usage.code).toBe(2);
   });
 });
