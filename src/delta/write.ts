@@ -68,6 +68,11 @@ export interface WriteTableOptions extends TableRef {
   operationParameters?: Record<string, unknown>;
   /** Extra commitInfo fields (ingestion records the files a commit loaded). */
   info?: Record<string, unknown>;
+  /**
+   * Runs after the data files are written, before the commit; may add commitInfo
+   * fields. If it throws, the written files are deleted and nothing is committed.
+   */
+  beforeCommit?: (written: { adds: AddAction[]; numRows: number }) => Promise<Record<string, unknown> | void>;
   now?: () => number;
 }
 
@@ -156,6 +161,16 @@ export async function writeTable(session: Session, options: WriteTableOptions): 
     removed = options.replaceWhere === undefined ? snapshot.files : await filesMatching(session, snapshot, options.replaceWhere);
   }
   const written = await writeChecked(session, store, name, options.select, enforced.projection, schema, snapshot.partitionColumns, config, now, options.replaceWhere);
+  let info = options.info;
+  if (options.beforeCommit) {
+    try {
+      const extra = await options.beforeCommit({ adds: written.adds, numRows: written.numRows });
+      if (extra) info = { ...(info ?? {}), ...extra };
+    } catch (err) {
+      await deleteFiles(store, written.adds);
+      throw err;
+    }
+  }
   const actions: Action[] = [];
   if (enforced.schemaChanged) {
     const needed = minimalProtocol(schema, config);
@@ -189,7 +204,7 @@ export async function writeTable(session: Session, options: WriteTableOptions): 
     },
     actions,
     footprint,
-    info: options.info,
+    info,
   }, written.adds);
   await afterCommit(session, store, name, result.version, config);
   return { version: result.version, numRows: written.numRows, numFiles: written.adds.length, numRemovedFiles: removed.length };

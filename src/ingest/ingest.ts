@@ -16,9 +16,9 @@ import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { StrataError } from '../core/index.js';
 import { createTable, deleteRows, loadSnapshot, planScan, readCommitInfos, writeTable, type StructField } from '../delta/index.js';
-import { quoteIdent, quoteLiteral, type Session } from '../engine/index.js';
+import { quoteIdent, quoteLiteral, quoteStringList, type Session } from '../engine/index.js';
 import type { ReadOptions } from './options.js';
-import { readBatch, type FileOutcome, type SourceFile } from './read.js';
+import { csvHeader, csvSource, readBatch, rejectedRows, typedProjection, type FileOutcome, type SourceFile } from './read.js';
 
 export const INGEST_APP_ID = 'strata-ingest';
 export const AUDIT_COLUMNS = ['_source_file', '_file_row', '_ingested_at', '_batch_id'] as const;
@@ -101,9 +101,13 @@ export async function ingestFiles(session: Session, req: IngestRequest): Promise
       for (let i = 0; i < todo.length && (req.maxBatches === undefined || out.batches < req.maxBatches); ) {
         const batch: SourceFile[] = [];
         let bytes = 0;
+        const streamBytes = Number(process.env.STRATA_INGEST_STREAM_BYTES ?? STREAM_BYTES);
         while (i < todo.length && batch.length < o.maxFilesPerTrigger && (batch.length === 0 || o.maxBytesPerTrigger === undefined || bytes + todo[i].size <= o.maxBytesPerTrigger)) {
+          // A big file is a batch of its own (it streams).
+          if (batch.length > 0 && todo[i].size >= streamBytes) break;
           bytes += todo[i].size;
           batch.push(todo[i++]);
+          if (bytes >= streamBytes) break;
         }
         const done = await ingestBatch(session, req, batch);
         out.batches++;
@@ -198,6 +202,14 @@ async function ingestBatch(session: Session, req: IngestRequest, planned: Source
   const addNewColumns = req.mergeSchema || snapshot.schema.fields.length === 0;
   const id = randomUUID().replace(/-/g, '').slice(0, 12);
   const hashes = new Map(files.map((f) => [f.path, hashFile(f.path)]));
+  const streamBytes = Number(process.env.STRATA_INGEST_STREAM_BYTES ?? STREAM_BYTES);
+  if (files.length === 1 && o.format === 'csv' && files[0].size >= streamBytes && o.schemaEvolutionMode !== 'failOnNewColumns') {
+    const streamed = await streamCsv(session, req, files[0], hashes.get(files[0].path)!, batchId, known, addNewColumns, id).catch((err: unknown) => {
+      if (err instanceof StreamFallback) return undefined;
+      throw err;
+    });
+    if (streamed) return streamed;
+  }
   const read = await readBatch(session, files, o, { known, addNewColumns: addNewColumns && o.schemaEvolutionMode !== 'rescue' && o.schemaEvolutionMode !== 'none' }, id);
   try {
     if (o.schemaEvolutionMode === 'failOnNewColumns' && read.newColumns.length > 0 && known.length > 0) {
@@ -243,23 +255,7 @@ async function ingestBatch(session: Session, req: IngestRequest, planned: Source
     const ingestedAt = `make_timestamptz(${now() * 1000}::BIGINT)`;
 
     // 1. The quarantine: rows of this batch from an interrupted attempt go, this attempt's come.
-    const quarantine = quarantineLocation(req.location);
-    const rejectedCount = entries.reduce((n, e) => n + e.quarantined, 0);
-    if (existsSync(path.join(quarantine, '_delta_log'))) {
-      await deleteRows(session, { location: quarantine, name: `${req.name}_quarantine`, where: `_batch_id = ${batchId}`, prune: { kind: 'cmp', column: '_batch_id', op: '=', value: String(batchId) } });
-    }
-    if (rejectedCount > 0) {
-      if (!existsSync(path.join(quarantine, '_delta_log'))) {
-        await createTable(session, { location: quarantine, name: `${req.name}_quarantine`, ifNotExists: true, schema: QUARANTINE_SCHEMA });
-      }
-      await writeTable(session, {
-        location: quarantine,
-        name: `${req.name}_quarantine`,
-        mode: 'append',
-        select: `SELECT _source_file, _file_line, _error AS _reason, _raw, ${batchId}::BIGINT AS _batch_id, ${ingestedAt} AS _ingested_at FROM temp.${quoteIdent(read.rejected)}`,
-        operation: 'COPY INTO',
-      });
-    }
+    await writeQuarantine(session, req, batchId, `SELECT * FROM temp.${quoteIdent(read.rejected)}`, ingestedAt);
 
     // 2. The rows and the ledger entries, in one commit (skipped if the batch is already in).
     const columns = [...read.columns.map((f) => quoteIdent(f.name)), quoteIdent(o.rescuedDataColumn)];
@@ -277,11 +273,112 @@ async function ingestBatch(session: Session, req: IngestRequest, planned: Source
     if (written.version === undefined) throw new StrataError('CONFLICT', `${req.name}: batch ${batchId} was committed by another loader`, { context: { table: req.name } });
 
     // 3. The index (a lag is repaired from the log by the next look-up).
-    await appendLedger(session, req, written.version, batchId, entries, now());
+    await appendLedger(session, req, snapshot.metadata.id, written.version, batchId, entries, now());
     return { version: written.version, files: entries };
   } finally {
     for (const statement of read.cleanup) await session.exec(statement).catch(() => undefined);
   }
+}
+
+/**
+ * A file this big loads alone and streams from the CSV reader to the table's
+ * files (no copy in memory); STRATA_INGEST_STREAM_BYTES overrides (tests).
+ */
+const STREAM_BYTES = 32 * 1024 * 1024;
+
+/** The streamed load cannot finish (file unreadable, damaged or moving): the batch takes the careful path. */
+class StreamFallback extends Error {}
+
+/**
+ * One big CSV file, read and written in one pass (DuckDB's CSV reader into the
+ * table's Parquet files); rows that cannot be parsed are collected by the
+ * reader meanwhile and go to the quarantine before the commit.
+ */
+async function streamCsv(
+  session: Session,
+  req: IngestRequest,
+  file: SourceFile,
+  hashing: Promise<{ hash: string; error?: string }>,
+  batchId: number,
+  known: StructField[],
+  addNewColumns: boolean,
+  id: string,
+): Promise<{ version?: number; files: LedgerFile[] } | undefined> {
+  const o = req.options;
+  const now = req.now ?? Date.now;
+  let names: string[] | undefined;
+  try {
+    names = await csvHeader(session, file, o);
+  } catch {
+    throw new StreamFallback();
+  }
+  if (!names || o.inferColumnTypes) throw new StreamFallback();
+  const evolve = addNewColumns && o.schemaEvolutionMode !== 'rescue' && o.schemaEvolutionMode !== 'none';
+  const typed = typedProjection(names.map((name) => ({ name, type: { kind: 'primitive', name: 'string' } })), o, { known, addNewColumns: evolve });
+  const rejTable = `__strata_rej_${id}`;
+  const rejScan = `__strata_rejscan_${id}`;
+  const ingestedAt = `make_timestamptz(${now() * 1000}::BIGINT)`;
+  const raw = `(SELECT ${names.map((n) => quoteIdent(n)).join(', ')}, filename AS __file, row_number() OVER () AS __row FROM ${csvSource([file.path], names, o, rejTable, rejScan)}) AS r`;
+  const columns = [...typed.columns.map((f) => quoteIdent(f.name)), quoteIdent(o.rescuedDataColumn)];
+  let entry: LedgerFile | undefined;
+  try {
+    const written = await writeTable(session, {
+      location: req.location,
+      name: req.name,
+      mode: 'append',
+      select: `SELECT ${columns.join(', ')}, _source_file, _file_row, ${ingestedAt} AS _ingested_at, ${batchId}::BIGINT AS _batch_id FROM (SELECT ${typed.selectList} FROM ${raw})`,
+      mergeSchema: addNewColumns,
+      txn: { appId: INGEST_APP_ID, version: batchId },
+      operation: 'COPY INTO',
+      operationParameters: { source: req.source, batchId },
+      beforeCommit: async (out) => {
+        const { hash, error } = await hashing;
+        const st = await fs.stat(file.path).catch(() => undefined);
+        if (error || !st || st.size !== file.size || Math.floor(st.mtimeMs) !== file.modified) throw new StreamFallback();
+        const [counts] = out.adds.length
+          ? await session.rows<{ rescued: bigint }>(
+              `SELECT count(${quoteIdent(o.rescuedDataColumn)}) AS rescued FROM read_parquet(${quoteStringList(out.adds.map((a) => path.join(req.location, decodeURIComponent(a.path))))})`,
+            )
+          : [{ rescued: 0n }];
+        const quarantined = await writeQuarantine(session, req, batchId, rejectedRows(rejTable, rejScan), ingestedAt);
+        entry = { path: file.path, size: file.size, modified: file.modified, hash, status: 'loaded', rows: out.numRows, rescued: Number(counts.rescued), quarantined };
+        return { strataIngest: { batchId, source: req.source, files: [entry] } };
+      },
+    });
+    if (written.version === undefined) throw new StrataError('CONFLICT', `${req.name}: batch ${batchId} was committed by another loader`, { context: { table: req.name } });
+    await appendLedger(session, req, (await loadSnapshot(req.location, { session, name: req.name })).metadata.id, written.version, batchId, [entry!], now());
+    return { version: written.version, files: [entry!] };
+  } catch (err) {
+    if (err instanceof StrataError || err instanceof StreamFallback) throw err;
+    throw new StreamFallback(); // the reader failed on this file: the careful path records why
+  } finally {
+    await session.exec(`DROP TABLE IF EXISTS ${quoteIdent(rejTable)}`).catch(() => undefined);
+    await session.exec(`DROP TABLE IF EXISTS ${quoteIdent(rejScan)}`).catch(() => undefined);
+  }
+}
+
+/**
+ * The quarantine of a batch: what an interrupted attempt at the same batch left
+ * goes, then the batch's rejected rows (a query with _source_file, _file_line,
+ * _error, _raw) come. Returns how many.
+ */
+async function writeQuarantine(session: Session, req: IngestRequest, batchId: number, rejected: string, ingestedAt: string): Promise<number> {
+  const quarantine = quarantineLocation(req.location);
+  const name = `${req.name}_quarantine`;
+  if (existsSync(path.join(quarantine, '_delta_log'))) {
+    await deleteRows(session, { location: quarantine, name, where: `_batch_id = ${batchId}`, prune: { kind: 'cmp', column: '_batch_id', op: '=', value: String(batchId) } });
+  }
+  const [{ n }] = await session.rows<{ n: bigint }>(`SELECT count(*) AS n FROM (${rejected})`);
+  if (Number(n) === 0) return 0;
+  if (!existsSync(path.join(quarantine, '_delta_log'))) await createTable(session, { location: quarantine, name, ifNotExists: true, schema: QUARANTINE_SCHEMA });
+  await writeTable(session, {
+    location: quarantine,
+    name,
+    mode: 'append',
+    select: `SELECT _source_file, _file_line, _error AS _reason, _raw, ${batchId}::BIGINT AS _batch_id, ${ingestedAt} AS _ingested_at FROM (${rejected})`,
+    operation: 'COPY INTO',
+  });
+  return Number(n);
 }
 
 const QUARANTINE_SCHEMA = {
@@ -306,10 +403,10 @@ export function ledgerLocation(lakeRoot: string): string {
   return path.join(lakeRoot, '_system', 'ingest_files');
 }
 
-const LEDGER_COLUMNS = `table_path VARCHAR, table_version BIGINT, batch_id BIGINT, file_path VARCHAR, size BIGINT, modification_time TIMESTAMPTZ,
+const LEDGER_COLUMNS = `table_path VARCHAR, table_id VARCHAR, table_version BIGINT, batch_id BIGINT, file_path VARCHAR, size BIGINT, modification_time TIMESTAMPTZ,
   content_hash VARCHAR, status VARCHAR, rows_loaded BIGINT, rows_rescued BIGINT, rows_quarantined BIGINT, error VARCHAR, ingested_at TIMESTAMPTZ`;
 
-async function appendLedger(session: Session, req: Pick<IngestRequest, 'location' | 'lakeRoot'>, version: number, batchId: number, entries: LedgerFile[], at: number): Promise<void> {
+async function appendLedger(session: Session, req: Pick<IngestRequest, 'location' | 'lakeRoot'>, tableId: string, version: number, batchId: number, entries: LedgerFile[], at: number): Promise<void> {
   const location = ledgerLocation(req.lakeRoot);
   if (!existsSync(path.join(location, '_delta_log'))) {
     await fs.mkdir(location, { recursive: true });
@@ -320,7 +417,7 @@ async function appendLedger(session: Session, req: Pick<IngestRequest, 'location
   const values = entries
     .map(
       (e) =>
-        `(${quoteLiteral(table)}, ${version}, ${batchId}, ${quoteLiteral(e.path)}, ${e.size}, make_timestamptz(${e.modified * 1000}::BIGINT), ${quoteLiteral(e.hash)}, ${quoteLiteral(e.status)}, ${e.rows}, ${e.rescued}, ${e.quarantined}, ${e.error === undefined ? 'NULL' : quoteLiteral(e.error)}, make_timestamptz(${at * 1000}::BIGINT))`,
+        `(${quoteLiteral(table)}, ${quoteLiteral(tableId)}, ${version}, ${batchId}, ${quoteLiteral(e.path)}, ${e.size}, make_timestamptz(${e.modified * 1000}::BIGINT), ${quoteLiteral(e.hash)}, ${quoteLiteral(e.status)}, ${e.rows}, ${e.rescued}, ${e.quarantined}, ${e.error === undefined ? 'NULL' : quoteLiteral(e.error)}, make_timestamptz(${at * 1000}::BIGINT))`,
     )
     .join(',\n');
   await writeTable(session, {
@@ -348,6 +445,10 @@ export async function readLedger(
   const wanted = new Set(paths);
   const table = path.resolve(req.location);
   const location = ledgerLocation(req.lakeRoot);
+  if (!existsSync(path.join(req.location, '_delta_log'))) return out;
+  const target = await loadSnapshot(req.location, { session, name: req.name });
+  // Entries of this table, not of an earlier table at the same path (deleted and created again).
+  const ofTable = `table_path = ${quoteLiteral(table)} AND table_id = ${quoteLiteral(target.metadata.id)}`;
   let indexed = -1;
   if (existsSync(path.join(location, '_delta_log'))) {
     const snap = await loadSnapshot(location, { session, name: 'system.ingest_files' });
@@ -357,14 +458,14 @@ export async function readLedger(
       const candidates = `__strata_ledger_paths_${id}`;
       try {
         await session.exec(`CREATE OR REPLACE TEMP TABLE ${quoteIdent(candidates)} AS SELECT unnest(from_json(${quoteLiteral(JSON.stringify(paths))}, '["VARCHAR"]')) AS p`);
-        const [top] = await session.rows<{ v: bigint | null }>(`SELECT max(table_version) AS v FROM (${scan.sql}) AS l WHERE table_path = ${quoteLiteral(table)}`);
+        const [top] = await session.rows<{ v: bigint | null }>(`SELECT max(table_version) AS v FROM (${scan.sql}) AS l WHERE ${ofTable}`);
         indexed = top?.v === null || top?.v === undefined ? -1 : Number(top.v);
         const rows = paths.length === 0 ? [] : await session.rows<{
           file_path: string; size: bigint; modified: bigint; content_hash: string; status: string; rows_loaded: bigint; rows_rescued: bigint; rows_quarantined: bigint; error: string | null; table_version: bigint;
         }>(
           `SELECT file_path, size, epoch_ms(modification_time) AS modified, content_hash, status, rows_loaded, rows_rescued, rows_quarantined, error, table_version
            FROM (${scan.sql}) AS l SEMI JOIN temp.${quoteIdent(candidates)} AS c ON c.p = l.file_path
-           WHERE table_path = ${quoteLiteral(table)} ORDER BY table_version`,
+           WHERE ${ofTable} ORDER BY table_version`,
         );
         for (const r of rows) {
           out.set(r.file_path, {
@@ -379,15 +480,13 @@ export async function readLedger(
     }
   }
   // Commits of the target the index has not seen.
-  if (!existsSync(path.join(req.location, '_delta_log'))) return out;
-  const target = await loadSnapshot(req.location, { session, name: req.name });
   if (target.version > indexed) {
     const infos = await readCommitInfos(target.store, req.name, indexed + 1, target.version);
     for (const { version, info } of infos) {
       const ingest = info.strataIngest as { batchId: number; files: LedgerFile[] } | undefined;
       if (!ingest) continue;
       for (const f of ingest.files) if (wanted.has(f.path)) out.set(f.path, { ...f, version });
-      if (repair) await appendLedger(session, req, version, ingest.batchId, ingest.files, Date.now());
+      if (repair) await appendLedger(session, req, target.metadata.id, version, ingest.batchId, ingest.files, Date.now());
     }
   }
   return out;

@@ -70,8 +70,36 @@ export async function readBatch(session: Session, files: SourceFile[], o: ReadOp
   else if (o.format === 'json') fileColumns = await readJson(session, files, o, raw, rejected, fail);
   else fileColumns = await readParquet(session, files, raw, fail);
 
-  // 2. Typed columns: the known ones with their types, new ones added (as strings, hinted or
-  //    inferred types) or rescued.
+  // 2. Typed columns: the known ones with their types, new ones added or rescued.
+  const typed = typedProjection(fileColumns, o, plan);
+  const { columns, newColumns } = typed;
+  await session.exec(
+    `CREATE OR REPLACE TEMP TABLE ${quoteIdent(rows)} AS SELECT ${typed.selectList} FROM temp.${quoteIdent(raw)} AS r`,
+  );
+
+  // 3. The count of every file: rows kept, rescued, set aside.
+  const kept = await session.rows<{ f: string; n: bigint; r: bigint }>(
+    `SELECT _source_file AS f, count(*) AS n, count(${quoteIdent(o.rescuedDataColumn)}) AS r FROM temp.${quoteIdent(rows)} GROUP BY 1`,
+  );
+  for (const k of kept) {
+    const f = outcome.get(k.f);
+    if (f) Object.assign(f, { rows: Number(k.n), rescued: Number(k.r) });
+  }
+  const aside = await session.rows<{ f: string; n: bigint }>(`SELECT _source_file AS f, count(*) AS n FROM temp.${quoteIdent(rejected)} GROUP BY 1`);
+  for (const a of aside) {
+    const f = outcome.get(a.f);
+    if (f) f.quarantined = Number(a.n);
+  }
+  return { rows, rejected, columns, newColumns, files: outcome, cleanup };
+}
+
+/**
+ * The select list turning raw rows (relation `r`: the files' columns, `__file`,
+ * `__row`) into the table's: known columns with their types, new ones added
+ * (as strings, or hinted or inferred types) or rescued, the rescued data
+ * column, `_source_file` and `_file_row`.
+ */
+export function typedProjection(fileColumns: { name: string; type: DeltaType }[], o: ReadOptions, plan: ReadPlan): { selectList: string; columns: StructField[]; newColumns: string[] } {
   const knownByName = new Map(plan.known.map((f) => [f.name.toLowerCase(), f]));
   const newColumns = fileColumns.filter((c) => !knownByName.has(c.name.toLowerCase()) && c.name.toLowerCase() !== o.rescuedDataColumn.toLowerCase());
   const hinted = (name: string) => [...o.schemaHints].find(([k]) => k.toLowerCase() === name.toLowerCase())?.[1];
@@ -79,12 +107,11 @@ export async function readBatch(session: Session, files: SourceFile[], o: ReadOp
   if (plan.addNewColumns) {
     for (const c of newColumns) columns.push({ name: c.name, type: hinted(c.name) ?? c.type, nullable: true, metadata: {} });
   }
-  const present = new Set(fileColumns.map((c) => c.name.toLowerCase()));
   const rawName = new Map(fileColumns.map((c) => [c.name.toLowerCase(), c.name]));
   const rescues: string[] = []; // struct entries {'k': name, 'v': text} for the rescued JSON
   const select = columns.map((f) => {
     const source = rawName.get(f.name.toLowerCase());
-    if (!source || !present.has(f.name.toLowerCase())) return `CAST(NULL AS ${duckdbType(f.type)}) AS ${quoteIdent(f.name)}`;
+    if (!source) return `CAST(NULL AS ${duckdbType(f.type)}) AS ${quoteIdent(f.name)}`;
     const value = `r.${quoteIdent(source)}`;
     const fileType = fileColumns.find((c) => c.name === source)!.type;
     const converted = convert(value, fileType, f.type, o);
@@ -103,27 +130,26 @@ export async function readBatch(session: Session, files: SourceFile[], o: ReadOp
     : own
       ? `r.${quoteIdent(own)}`
       : 'CAST(NULL AS VARCHAR)';
-  await session.exec(
-    `CREATE OR REPLACE TEMP TABLE ${quoteIdent(rows)} AS
-     SELECT ${[...select, `${rescued} AS ${quoteIdent(o.rescuedDataColumn)}`].join(', ')},
-            r.__file AS _source_file, r.__row AS _file_row
-     FROM temp.${quoteIdent(raw)} AS r`,
-  );
+  return {
+    selectList: [...select, `${rescued} AS ${quoteIdent(o.rescuedDataColumn)}`, 'r.__file AS _source_file', 'r.__row::BIGINT AS _file_row'].join(', '),
+    columns,
+    newColumns: newColumns.map((c) => c.name),
+  };
+}
 
-  // 3. The count of every file: rows kept, rescued, set aside.
-  const kept = await session.rows<{ f: string; n: bigint; r: bigint }>(
-    `SELECT _source_file AS f, count(*) AS n, count(${quoteIdent(o.rescuedDataColumn)}) AS r FROM temp.${quoteIdent(rows)} GROUP BY 1`,
-  );
-  for (const k of kept) {
-    const f = outcome.get(k.f);
-    if (f) Object.assign(f, { rows: Number(k.n), rescued: Number(k.r) });
-  }
-  const aside = await session.rows<{ f: string; n: bigint }>(`SELECT _source_file AS f, count(*) AS n FROM temp.${quoteIdent(rejected)} GROUP BY 1`);
-  for (const a of aside) {
-    const f = outcome.get(a.f);
-    if (f) f.quarantined = Number(a.n);
-  }
-  return { rows, rejected, columns, newColumns: newColumns.map((c) => c.name), files: outcome, cleanup };
+/** read_csv over files with one column list (all text), parse errors kept in the given rejects tables. */
+export function csvSource(paths: string[], names: string[], o: ReadOptions, rejTable: string, rejScan: string): string {
+  const columns = `{${names.map((n) => `${quoteLiteral(n)}: 'VARCHAR'`).join(', ')}}`;
+  return `read_csv(${quoteStringList(paths)}, auto_detect = false, header = ${o.header}, delim = ${quoteLiteral(o.delimiter)},
+    quote = ${quoteLiteral(o.quote)}, escape = ${quoteLiteral(o.escape)}, encoding = ${quoteLiteral(o.encoding)}, columns = ${columns},
+    filename = true, store_rejects = true, rejects_table = ${quoteLiteral(rejTable)}, rejects_scan = ${quoteLiteral(rejScan)}, max_line_size = 10000000)`;
+}
+
+/** Rows of a rejects table pair as quarantine rows (one per bad line; DuckDB may report a line twice). */
+export function rejectedRows(rejTable: string, rejScan: string): string {
+  return `SELECT s.file_path AS _source_file, e.line::BIGINT AS _file_line, string_agg(DISTINCT e.error_message, '; ') AS _error, trim(any_value(e.csv_line), chr(13) || chr(10)) AS _raw
+    FROM ${quoteIdent(rejTable)} AS e JOIN ${quoteIdent(rejScan)} AS s ON s.scan_id = e.scan_id AND s.file_id = e.file_id
+    GROUP BY s.file_path, e.line::BIGINT`;
 }
 
 /** SQL turning a raw value into the column's type (TRY_: NULL when it does not fit). */
@@ -222,23 +248,19 @@ async function readCsv(
       const tag = `${id}_${scan++}`;
       const rejTable = `__strata_rej_${tag}`;
       const rejScan = `__strata_rejscan_${tag}`;
-      const columns = `{${g.names.map((n) => `${quoteLiteral(n)}: 'VARCHAR'`).join(', ')}}`;
-      const source = `read_csv(${quoteStringList(part.map((f) => f.path))}, auto_detect = false, header = ${o.header}, delim = ${quoteLiteral(o.delimiter)},
-        quote = ${quoteLiteral(o.quote)}, escape = ${quoteLiteral(o.escape)}, encoding = ${quoteLiteral(o.encoding)}, columns = ${columns},
-        filename = true, store_rejects = true, rejects_table = ${quoteLiteral(rejTable)}, rejects_scan = ${quoteLiteral(rejScan)}, max_line_size = 10000000)`;
+      const source = csvSource(part.map((f) => f.path), g.names, o, rejTable, rejScan);
       try {
         // A file's rows come in order (DuckDB keeps insertion order): the row's place in the
         // read, less the file's first, is its place in the file.
+        const cols = `${g.names.map((n) => quoteIdent(n)).join(', ')}, filename AS __file`;
         await session.exec(
-          `INSERT INTO temp.${quoteIdent(raw)} BY NAME SELECT * EXCLUDE (__g), __g - min(__g) OVER (PARTITION BY __file) + 1 AS __row FROM (
-             SELECT ${g.names.map((n) => quoteIdent(n)).join(', ')}, filename AS __file, row_number() OVER () AS __g FROM ${source})`,
+          part.length === 1
+            ? `INSERT INTO temp.${quoteIdent(raw)} BY NAME SELECT ${cols}, row_number() OVER () AS __row FROM ${source}`
+            : `INSERT INTO temp.${quoteIdent(raw)} BY NAME SELECT * EXCLUDE (__g), __g - min(__g) OVER (PARTITION BY __file) + 1 AS __row FROM (
+                 SELECT ${cols}, row_number() OVER () AS __g FROM ${source})`,
         );
         // Rows DuckDB could not parse: one entry per bad line (it may report a line twice).
-        await session.exec(
-          `INSERT INTO temp.${quoteIdent(rejected)} SELECT s.file_path, e.line, string_agg(DISTINCT e.error_message, '; '), trim(any_value(e.csv_line), chr(13) || chr(10))
-           FROM ${quoteIdent(rejTable)} AS e JOIN ${quoteIdent(rejScan)} AS s ON s.scan_id = e.scan_id AND s.file_id = e.file_id
-           GROUP BY s.file_path, e.line`,
-        );
+        await session.exec(`INSERT INTO temp.${quoteIdent(rejected)} ${rejectedRows(rejTable, rejScan)}`);
       } catch (err) {
         if (part.length === 1) {
           await session.exec(`DELETE FROM temp.${quoteIdent(raw)} WHERE __file = ${quoteLiteral(part[0].path)}`);
@@ -258,7 +280,7 @@ async function readCsv(
 }
 
 /** The column names of a CSV file (its header, or _c0, _c1, ... without one); undefined when empty. */
-async function csvHeader(session: Session, f: SourceFile, o: ReadOptions): Promise<string[] | undefined> {
+export async function csvHeader(session: Session, f: SourceFile, o: ReadOptions): Promise<string[] | undefined> {
   let line: string | undefined;
   if (o.encoding === 'utf-8' && !/\.(zst|zstd|bz2|xz)$/i.test(f.path)) line = await firstTextLine(f.path);
   else {

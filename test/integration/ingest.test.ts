@@ -137,6 +137,16 @@ describe('COPY INTO', () => {
     expect(await rows(`SELECT status, rows_loaded FROM system.ingest_files WHERE table_path = '${table}'`)).toEqual([['loaded', 1]]);
   });
 
+  it('a table deleted and created again loads the files again (the ledger is per table, not per path)', async () => {
+    const dir = landing('recreated');
+    writeFileSync(path.join(dir, 'a.csv'), 'id\n1\n');
+    await sql(`CREATE TABLE IF NOT EXISTS bronze.recreated`);
+    await sql(`COPY INTO bronze.recreated FROM 'landing/recreated' FILEFORMAT = CSV`);
+    rmSync(path.join(bed.dir, 'lake/bronze/recreated'), { recursive: true });
+    await sql(`CREATE TABLE IF NOT EXISTS bronze.recreated`);
+    expect(await copy(`COPY INTO bronze.recreated FROM 'landing/recreated' FILEFORMAT = CSV`)).toMatchObject({ num_inserted_rows: 1, num_files_loaded: 1 });
+  });
+
   it('two loads at once on the same folder load no file twice', async () => {
     const dir = landing('race');
     for (let i = 0; i < 20; i++) writeFileSync(path.join(dir, `f${i}.csv`), `id\n${i}\n`);
