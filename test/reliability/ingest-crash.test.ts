@@ -14,9 +14,13 @@ import { expectValidLog } from '../helpers/delta-log.js';
 const bed = useTestBed('ingest-crash');
 
 describe('crash safety of ingestion', () => {
-  it('after 50 SIGKILLs while loading, every row is in bronze exactly once', async () => {
-    const worker = path.resolve('test/fixtures/ingest-worker.mjs');
-    const landing = path.join(bed.dir, 'landing');
+  it.each([
+    ['triggered', 'ingest-worker.mjs', 50],
+    ['continuous', 'ingest-watch-worker.mjs', 30],
+  ])('after SIGKILLs while loading (%s), every row is in bronze exactly once', async (mode, fixture, kills) => {
+    const worker = path.resolve('test/fixtures', fixture);
+    const base = path.join(bed.dir, mode);
+    const landing = path.join(base, 'landing');
     mkdirSync(landing, { recursive: true });
     const next = rng(11);
     let files = 0;
@@ -37,7 +41,7 @@ describe('crash safety of ingestion', () => {
     land(10);
     const run = (killAfter?: number) =>
       new Promise<string>((resolve, reject) => {
-        const child = spawn(process.execPath, [worker, bed.dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+        const child = spawn(process.execPath, [worker, base], { stdio: ['ignore', 'pipe', 'pipe'] });
         let out = '';
         let err = '';
         child.stdout.on('data', (d) => (out += d));
@@ -49,8 +53,8 @@ describe('crash safety of ingestion', () => {
           else reject(new Error(`worker failed (${code}): ${err}`));
         });
       });
-    const table = path.join(bed.dir, 'lake/bronze/orders');
-    for (let i = 0; i < 50; i++) {
+    const table = path.join(base, 'lake/bronze/orders');
+    for (let i = 0; i < kills; i++) {
       await run(150 + Math.floor(next() * 700));
       if (i % 5 === 0) land(2);
       if (!existsSync(path.join(table, '_delta_log'))) continue;
@@ -60,9 +64,17 @@ describe('crash safety of ingestion', () => {
       const [n, ids] = r.rows[0] as number[];
       expect(n).toBe(ids);
     }
-    expect(await run()).toMatch(/done/);
+    // A last triggered run to the end (the continuous worker never ends by itself).
+    const finisher = path.resolve('test/fixtures/ingest-worker.mjs');
+    const last = await new Promise<string>((resolve, reject) => {
+      const child = spawn(process.execPath, [finisher, base], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      child.stdout.on('data', (d) => (out += d));
+      child.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`finisher failed (${code})`))));
+    });
+    expect(last).toMatch(/done/);
     const check = await bed.engine.withSession(async (s) => {
-      const q = async (sql: string) => (await executeQuery(s, sql, { baseDir: bed.dir })).rows;
+      const q = async (sql: string) => (await executeQuery(s, sql, { baseDir: base })).rows;
       return {
         rows: await q(`SELECT count(*), count(DISTINCT id), count(DISTINCT _source_file) FROM bronze.orders`),
         perFile: await q(`SELECT min(n), max(n) FROM (SELECT _source_file, count(*) AS n FROM bronze.orders GROUP BY 1)`),
@@ -75,5 +87,6 @@ describe('crash safety of ingestion', () => {
     expect(check.quarantine).toEqual([[badRows, badRows]]);
     expect(check.ledger).toEqual([[files, files, goodRows, badRows]]);
     expectValidLog(table);
+    void mode;
   }, 240_000);
 });
