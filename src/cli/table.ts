@@ -5,6 +5,8 @@ import type { Command } from 'commander';
 import { describeSnapshot, loadSnapshot, tableHistory, type TableDetail } from '../delta/index.js';
 import { CliUsageError, projectDir, withEngine, type GlobalOptions } from './context.js';
 import { render } from './output.js';
+import { INGEST_APP_ID, readLedgerAll } from '../ingest/ingest.js';
+import type { Session } from '../engine/index.js';
 
 /** A table argument: a folder path, or a name (schema.table) under the project's lake. */
 function tableLocation(arg: string, project: string): { location: string; name: string } {
@@ -57,10 +59,21 @@ export function registerTable(program: Command, globals: () => GlobalOptions): v
     .action(async (name: string, options: { version?: string; json?: boolean }) => {
       const version = parseVersion(options.version);
       const t = tableLocation(name, projectDir(globals()));
-      const detail = await withEngine((engine) =>
-        engine.withSession(async (session) => describeSnapshot(await loadSnapshot(t.location, { version, session, name: t.name }))),
+      const project = projectDir(globals());
+      const { detail, ingest } = await withEngine((engine) =>
+        engine.withSession(async (session) => {
+          const snapshot = await loadSnapshot(t.location, { version, session, name: t.name });
+          // A bronze table loaded by COPY INTO / ingest: what its ledger says.
+          const batches = snapshot.txns.get(INGEST_APP_ID)?.version;
+          let ingest: IngestSummary | undefined;
+          if (batches !== undefined && version === undefined) {
+            const files = await readLedgerSummary(session, t.location, t.name, path.join(project, 'lake'));
+            ingest = { batches, ...files };
+          }
+          return { detail: describeSnapshot(snapshot), ingest };
+        }),
       );
-      process.stdout.write(options.json ? `${JSON.stringify(detail, null, 2)}\n` : formatDetail(detail));
+      process.stdout.write(options.json ? `${JSON.stringify(ingest ? { ...detail, ingest } : detail, null, 2)}\n` : formatDetail(detail) + (ingest ? formatIngest(ingest) : ''));
     });
   table
     .command('history')
@@ -126,6 +139,40 @@ function formatDetail(d: TableDetail): string {
     const notes = [c.nullable ? '' : 'NOT NULL', c.partition ? 'partition' : '', c.comment ? `-- ${c.comment}` : ''].filter(Boolean).join('  ');
     lines.push(`  ${c.name.padEnd(w)}  ${c.type}${notes ? `  ${notes}` : ''}`);
   }
+  return `${lines.join('\n')}\n`;
+}
+
+interface IngestSummary {
+  batches: number;
+  loaded: number;
+  failed: number;
+  rows: number;
+  quarantined: number;
+  lastLoadedAt?: string;
+  failures: { path: string; error: string }[];
+}
+
+async function readLedgerSummary(session: Session, location: string, name: string, lakeRoot: string): Promise<Omit<IngestSummary, 'batches'>> {
+  const ledger = await readLedgerAll(session, { location, name, lakeRoot });
+  const files = [...ledger.values()];
+  const loaded = files.filter((f) => f.status === 'loaded');
+  const failed = files.filter((f) => f.status === 'failed');
+  return {
+    loaded: loaded.length,
+    failed: failed.length,
+    rows: loaded.reduce((n, f) => n + f.rows, 0),
+    quarantined: loaded.reduce((n, f) => n + f.quarantined, 0),
+    failures: failed.slice(0, 10).map((f) => ({ path: f.path, error: f.error ?? '' })),
+  };
+}
+
+function formatIngest(i: IngestSummary): string {
+  const lines = [
+    '',
+    'ingestion (system.ingest_files)',
+    `  ${i.batches} batch(es); ${i.loaded} file(s) loaded (${i.rows} rows, ${i.quarantined} quarantined), ${i.failed} failed`,
+    ...i.failures.map((f) => `  failed: ${f.path}: ${f.error}`),
+  ];
   return `${lines.join('\n')}\n`;
 }
 

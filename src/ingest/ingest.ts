@@ -492,6 +492,37 @@ export async function readLedger(
   return out;
 }
 
+/** Every file the ledger knows for a table (latest entry per path), for describing it. */
+export async function readLedgerAll(session: Session, req: Pick<IngestRequest, 'location' | 'name' | 'lakeRoot'>): Promise<Map<string, LedgerFile & { version: number }>> {
+  const location = ledgerLocation(req.lakeRoot);
+  const paths = new Set<string>();
+  if (existsSync(path.join(location, '_delta_log')) && existsSync(path.join(req.location, '_delta_log'))) {
+    const target = await loadSnapshot(req.location, { session, name: req.name });
+    const snap = await loadSnapshot(location, { session, name: 'system.ingest_files' });
+    if (snap.files.length > 0) {
+      const scan = await planScan(snap, session, { id: randomUUID().replace(/-/g, '').slice(0, 12) });
+      try {
+        const rows = await session.rows<{ p: string }>(
+          `SELECT DISTINCT file_path AS p FROM (${scan.sql}) AS l WHERE table_path = ${quoteLiteral(path.resolve(req.location))} AND table_id = ${quoteLiteral(target.metadata.id)}`,
+        );
+        for (const r of rows) paths.add(r.p);
+      } finally {
+        for (const c of scan.cleanup) await session.exec(c).catch(() => undefined);
+      }
+    }
+  }
+  // Files only in commits the index lacks come back from readLedger's repair.
+  const ledger = await readLedger(session, req, [...paths], { repair: false });
+  if (paths.size === 0 && existsSync(path.join(req.location, '_delta_log'))) {
+    const target = await loadSnapshot(req.location, { session, name: req.name });
+    for (const { version, info } of await readCommitInfos(target.store, req.name, 0, target.version)) {
+      const ingest = info.strataIngest as { files: LedgerFile[] } | undefined;
+      for (const f of ingest?.files ?? []) ledger.set(f.path, { ...f, version });
+    }
+  }
+  return ledger;
+}
+
 /** The files of a folder (everything below it) or a glob, skipping hidden ones (`.x`, `_x`), oldest first. */
 export async function listSourceFiles(session: Session, source: string, nameGlob?: string): Promise<SourceFile[]> {
   const isGlob = /[*?[{]/.test(source);

@@ -176,6 +176,9 @@ describe('strata ingest', () => {
     expect(again.code).toBe(1);
     expect(again.stdout).toMatch(/loaded 0 file\(s\).*1 failed, 1 already loaded/);
     expect(again.stdout).toMatch(/failed: landing\/orders\/b.csv: the file is empty/);
+    const described = await strata('--project', project, 'table', 'describe', 'bronze.orders');
+    expect(described.stdout).toMatch(/ingestion \(system.ingest_files\)\n\s+2 batch\(es\); 1 file\(s\) loaded \(2 rows, 0 quarantined\), 1 failed/);
+    expect(described.stdout).toMatch(/failed: .*b.csv: the file is empty/);
     const help = await strata('ingest', '--help');
     expect(help.stdout).toMatch(/Examples:\n\s+\$ strata ingest/);
     const usage = await strata('--project', project, 'ingest', 'bronze.orders', '--from', 'landing/orders', '--option', 'nonsense');
