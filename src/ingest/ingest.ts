@@ -214,7 +214,10 @@ async function ingestBatch(session: Session, req: IngestRequest, planned: Source
   try {
     if (o.schemaEvolutionMode === 'failOnNewColumns' && read.newColumns.length > 0 && known.length > 0) {
       const [column] = read.newColumns;
-      const file = await session.rows<{ f: string }>(`SELECT _source_file AS f FROM temp.${quoteIdent(read.rows)} WHERE ${quoteIdent(column)} IS NOT NULL LIMIT 1`).catch(() => []);
+      // The column is in the rescued data (it was not added): its first file is the one to name.
+      const file = await session
+        .rows<{ f: string }>(`SELECT _source_file AS f FROM temp.${quoteIdent(read.rows)} WHERE json_extract(${quoteIdent(o.rescuedDataColumn)}, ${quoteLiteral(`$."${column.replace(/"/g, '\\"')}"`)}) IS NOT NULL LIMIT 1`)
+        .catch(() => []);
       throw new StrataError('SCHEMA_MISMATCH', `${req.name}: ${file[0]?.f ?? 'a file'} has a new column ${column} (schemaEvolutionMode = failOnNewColumns)`, { context: { table: req.name, column } });
     }
     // A file still being written (its size or time moved while we read it) waits for the next pass.

@@ -65,7 +65,7 @@ export async function readBatch(session: Session, files: SourceFile[], o: ReadOp
 
   // 1. The raw rows, every column as the file gives it (text for CSV and JSON), with each
   //    row's file and position.
-  let fileColumns: { name: string; type: DeltaType }[];
+  let fileColumns: { name: string; type: DeltaType; inferred?: DeltaType }[];
   if (o.format === 'csv') fileColumns = await readCsv(session, files, o, raw, rejected, fail, id);
   else if (o.format === 'json') fileColumns = await readJson(session, files, o, raw, rejected, fail);
   else fileColumns = await readParquet(session, files, raw, fail);
@@ -99,13 +99,13 @@ export async function readBatch(session: Session, files: SourceFile[], o: ReadOp
  * (as strings, or hinted or inferred types) or rescued, the rescued data
  * column, `_source_file` and `_file_row`.
  */
-export function typedProjection(fileColumns: { name: string; type: DeltaType }[], o: ReadOptions, plan: ReadPlan): { selectList: string; columns: StructField[]; newColumns: string[] } {
+export function typedProjection(fileColumns: { name: string; type: DeltaType; inferred?: DeltaType }[], o: ReadOptions, plan: ReadPlan): { selectList: string; columns: StructField[]; newColumns: string[] } {
   const knownByName = new Map(plan.known.map((f) => [f.name.toLowerCase(), f]));
   const newColumns = fileColumns.filter((c) => !knownByName.has(c.name.toLowerCase()) && c.name.toLowerCase() !== o.rescuedDataColumn.toLowerCase());
   const hinted = (name: string) => [...o.schemaHints].find(([k]) => k.toLowerCase() === name.toLowerCase())?.[1];
   const columns: StructField[] = [...plan.known];
   if (plan.addNewColumns) {
-    for (const c of newColumns) columns.push({ name: c.name, type: hinted(c.name) ?? c.type, nullable: true, metadata: {} });
+    for (const c of newColumns) columns.push({ name: c.name, type: hinted(c.name) ?? c.inferred ?? c.type, nullable: true, metadata: {} });
   }
   const rawName = new Map(fileColumns.map((c) => [c.name.toLowerCase(), c.name]));
   const rescues: string[] = []; // struct entries {'k': name, 'v': text} for the rescued JSON
@@ -211,7 +211,7 @@ async function readCsv(
   rejected: string,
   fail: (path: string, error: string) => void,
   id: string,
-): Promise<{ name: string; type: DeltaType }[]> {
+): Promise<{ name: string; type: DeltaType; inferred?: DeltaType }[]> {
   // Files grouped by their header: each group is one read with its column list.
   const groups = new Map<string, { names: string[]; files: SourceFile[] }>();
   for (const f of files) {
@@ -276,7 +276,8 @@ async function readCsv(
     };
     await attempt(g.files);
   }
-  return all.map((name) => ({ name, type: types.get(name.toLowerCase())! }));
+  // Read as text; an inferred type is what the column becomes (values that do not convert are rescued).
+  return all.map((name) => ({ name, type: { kind: 'primitive', name: 'string' } as DeltaType, inferred: types.get(name.toLowerCase()) }));
 }
 
 /** The column names of a CSV file (its header, or _c0, _c1, ... without one); undefined when empty. */

@@ -190,6 +190,51 @@ describe('COPY INTO', () => {
   });
 });
 
+describe('read options', () => {
+  it('infers types, parses Spark date patterns, filters names, reads latin-1, fails on new columns when asked', async () => {
+    const dir = landing('opts');
+    writeFileSync(path.join(dir, 'a.csv'), 'id;day;amount;note\n1;31/01/2024;2.5;ok\n2;01/02/2024;3;ok\n');
+    writeFileSync(path.join(dir, 'skip.txt'), 'not a csv');
+    writeFileSync(path.join(dir, 'latin.csv'), Buffer.from('id;day;amount;note\n3;02/02/2024;1;caf\xe9\n', 'latin1'));
+    const r = await sql(
+      `SELECT id, day, amount, note FROM read_files('landing/opts', format => 'csv', delimiter => ';', pathGlobFilter => 'a.csv', inferColumnTypes => true, dateFormat => 'dd/MM/yyyy') ORDER BY id`,
+    );
+    expect(r.columns.map((c) => c.type)).toEqual(['BIGINT', 'DATE', 'DOUBLE', 'VARCHAR']);
+    expect(r.rows).toEqual([
+      [1, '2024-01-31', 2.5, 'ok'],
+      [2, '2024-02-01', 3, 'ok'],
+    ]);
+    expect(await rows(`SELECT note FROM read_files('landing/opts/latin.csv', delimiter => ';', encoding => 'latin-1')`)).toEqual([['café']]);
+    // Hints with a Spark date pattern; a day that does not parse is rescued.
+    writeFileSync(path.join(dir, 'b.csv'), 'id;day\n5;2024-13-45\n6;05/03/2024\n');
+    expect(await rows(`SELECT id, day, _rescued_data IS NOT NULL FROM read_files('landing/opts/b.csv', delimiter => ';', schemaHints => 'id INT, day DATE', dateFormat => 'dd/MM/yyyy') ORDER BY id`)).toEqual([
+      [5, null, true],
+      [6, '2024-03-05', false],
+    ]);
+    // failOnNewColumns stops before writing, naming the file and the column.
+    const fail = landing('fail');
+    writeFileSync(path.join(fail, '1.csv'), 'id\n1\n');
+    await sql(`CREATE TABLE IF NOT EXISTS bronze.strict`);
+    await sql(`COPY INTO bronze.strict FROM 'landing/fail' FILEFORMAT = CSV`);
+    writeFileSync(path.join(fail, '2.csv'), 'id,surprise\n2,x\n');
+    await expect(sql(`COPY INTO bronze.strict FROM 'landing/fail' FILEFORMAT = CSV FORMAT_OPTIONS ('schemaEvolutionMode' = 'failOnNewColumns')`)).rejects.toThrow(
+      /2\.csv has a new column surprise \(schemaEvolutionMode = failOnNewColumns\)/,
+    );
+    expect(await rows(`SELECT count(*) FROM bronze.strict`)).toEqual([[1]]);
+  });
+
+  it('maxFilesPerTrigger and maxBytesPerTrigger bound the batches (one commit each)', async () => {
+    const dir = landing('batches');
+    for (let i = 0; i < 7; i++) writeFileSync(path.join(dir, `${i}.csv`), `id\n${i}\n`);
+    await sql(`CREATE TABLE IF NOT EXISTS bronze.batches`);
+    await sql(`COPY INTO bronze.batches FROM 'landing/batches' FILEFORMAT = CSV FORMAT_OPTIONS ('maxFilesPerTrigger' = '3')`);
+    expect(await rows(`SELECT count(DISTINCT _batch_id), max(_batch_id), count(*) FROM bronze.batches`)).toEqual([[3, 3, 7]]);
+    for (let i = 7; i < 10; i++) writeFileSync(path.join(dir, `${i}.csv`), `id\n${i}\n`);
+    await sql(`COPY INTO bronze.batches FROM 'landing/batches' FILEFORMAT = CSV FORMAT_OPTIONS ('maxBytesPerTrigger' = '10b')`);
+    expect(await rows(`SELECT count(DISTINCT _batch_id), count(*) FROM bronze.batches`)).toEqual([[5, 10]]); // 5-byte files: two per batch
+  });
+});
+
 describe('the real datasets load whole', () => {
   it('sql_dwh_crm_erp (CRLF): every file with its published row count', async () => {
     const dir = landing('crm');
