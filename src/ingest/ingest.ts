@@ -15,7 +15,7 @@ import { createReadStream, existsSync, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { StrataError } from '../core/index.js';
-import { createTable, deleteRows, loadSnapshot, planScan, readCommitInfos, writeTable, type StructField } from '../delta/index.js';
+import { blindAppendFootprint, commit, createTable, deleteRows, loadSnapshot, planScan, readCommitInfos, writeTable, type StructField } from '../delta/index.js';
 import { quoteIdent, quoteLiteral, quoteStringList, type Session } from '../engine/index.js';
 import type { ReadOptions } from './options.js';
 import { csvHeader, csvSource, readBatch, rejectedRows, typedProjection, type FileOutcome, type SourceFile } from './read.js';
@@ -56,7 +56,8 @@ export interface LedgerFile {
   size: number;
   modified: number;
   hash: string;
-  status: 'loaded' | 'failed';
+  /** 'skipped': present when a stream started with includeExistingFiles = false (never loaded). */
+  status: 'loaded' | 'failed' | 'skipped';
   rows: number;
   rescued: number;
   quarantined: number;
@@ -83,6 +84,7 @@ export async function ingestFiles(session: Session, req: IngestRequest): Promise
   const out: IngestOutcome = { batches: 0, filesLoaded: 0, filesFailed: [], filesSkipped: 0, filesChanged: [], rows: 0, rescued: 0, quarantined: 0 };
   const o = req.options;
   const listed = await listSourceFiles(session, req.source, o.pathGlobFilter);
+  if (!o.includeExistingFiles) await skipExistingFiles(session, req, listed);
   for (let conflicts = 0; ; conflicts++) {
     const ledger = await readLedger(session, req, listed.map((f) => f.path));
     const todo: SourceFile[] = [];
@@ -129,6 +131,30 @@ export async function ingestFiles(session: Session, req: IngestRequest): Promise
       throw err;
     }
   }
+}
+
+/**
+ * includeExistingFiles = false: the first time a table is loaded from a source,
+ * the files already there are recorded as skipped (one commit without rows), so
+ * that only files landing afterwards are loaded.
+ */
+async function skipExistingFiles(session: Session, req: IngestRequest, listed: SourceFile[]): Promise<void> {
+  const snapshot = await loadSnapshot(req.location, { session, name: req.name });
+  if (snapshot.txns.has(INGEST_APP_ID) || listed.length === 0) return;
+  const now = req.now ?? Date.now;
+  const entries: LedgerFile[] = listed.map((f) => ({ path: f.path, size: f.size, modified: f.modified, hash: '', status: 'skipped', rows: 0, rescued: 0, quarantined: 0 }));
+  const batchId = 1;
+  const result = await commit(snapshot.store, req.name, snapshot.version, {
+    operation: 'COPY INTO',
+    operationParameters: { source: req.source, batchId, includeExistingFiles: false },
+    actions: [{ txn: { appId: INGEST_APP_ID, version: batchId, lastUpdated: now() } }],
+    footprint: { ...blindAppendFootprint([INGEST_APP_ID]) },
+    info: { strataIngest: { batchId, source: req.source, files: entries } },
+  }).catch((err: unknown) => {
+    if (err instanceof StrataError && err.code === 'CONFLICT') return undefined; // another loader did it
+    throw err;
+  });
+  if (result) await appendLedger(session, req, snapshot.metadata.id, result.version, batchId, entries, now());
 }
 
 export interface IngestPlan {

@@ -223,6 +223,20 @@ describe('read options', () => {
     expect(await rows(`SELECT count(*) FROM bronze.strict`)).toEqual([[1]]);
   });
 
+  it('includeExistingFiles = false: files already there when loading starts are recorded as skipped, later ones load', async () => {
+    const dir = landing('existing');
+    writeFileSync(path.join(dir, 'old.csv'), 'id\n1\n');
+    await sql(`CREATE TABLE IF NOT EXISTS bronze.fresh`);
+    const first = await copy(`COPY INTO bronze.fresh FROM 'landing/existing' FILEFORMAT = CSV FORMAT_OPTIONS ('includeExistingFiles' = 'false')`);
+    expect(first).toMatchObject({ num_inserted_rows: 0, num_files_loaded: 0, num_files_skipped: 1 });
+    writeFileSync(path.join(dir, 'new.csv'), 'id\n2\n');
+    const second = await copy(`COPY INTO bronze.fresh FROM 'landing/existing' FILEFORMAT = CSV FORMAT_OPTIONS ('includeExistingFiles' = 'false')`);
+    expect(second).toMatchObject({ num_inserted_rows: 1, num_files_loaded: 1, num_files_skipped: 1 });
+    expect(await rows(`SELECT id FROM bronze.fresh`)).toEqual([['2']]);
+    const table = path.join(bed.dir, 'lake/bronze/fresh');
+    expect(await rows(`SELECT status FROM system.ingest_files WHERE table_path = '${table}' ORDER BY file_path`)).toEqual([['loaded'], ['skipped']]);
+  });
+
   it('maxFilesPerTrigger and maxBytesPerTrigger bound the batches (one commit each)', async () => {
     const dir = landing('batches');
     for (let i = 0; i < 7; i++) writeFileSync(path.join(dir, `${i}.csv`), `id\n${i}\n`);
