@@ -29,7 +29,7 @@ export function registerIngest(program: Command, globals: () => GlobalOptions): 
     .requiredOption('--from <source>', 'a folder (every file below it) or a glob, relative to the project')
     .option('--format <format>', 'csv, json or parquet', 'csv')
     .option('-O, --option <key=value>', "a read option (Auto Loader's names), repeatable", (v: string, all: string[]) => [...all, v], [] as string[])
-    .option('--merge-schema', 'new columns in the files become table columns (else they go to _rescued_data)')
+    .option('--merge-schema', 'new columns in the files become table columns (the default, as Auto Loader; -O schemaEvolutionMode=rescue keeps them in _rescued_data)')
     .option('--force', 'load every file again, even those already loaded')
     .option('--plan', 'show what the waiting files would change, and write nothing')
     .option('--watch', 'keep watching the source and load files as they land (Ctrl-C stops)')
@@ -54,13 +54,15 @@ Examples:
         baseDir: project,
         lakeRoot: path.join(project, 'lake'),
       });
+      const options = parseReadOptions(raw, `ingest ${display}`);
       const req: IngestRequest = {
         location,
         name: display,
         source: path.resolve(project, o.from),
         lakeRoot: path.join(project, 'lake'),
-        options: parseReadOptions(raw, `ingest ${display}`),
-        mergeSchema: Boolean(o.mergeSchema),
+        options,
+        // Auto Loader's default, schemaEvolutionMode = addNewColumns: new columns join the table.
+        mergeSchema: Boolean(o.mergeSchema) || options.schemaEvolutionMode === 'addNewColumns',
         force: Boolean(o.force),
       };
       await withEngine(async (engine) => {

@@ -40,6 +40,11 @@ export interface IngestRequest {
   maxBatches?: number;
   /** Called after each batch with the progress of the run. */
   onProgress?: (p: IngestProgress) => void;
+  /**
+   * Leave files modified less than this many milliseconds ago for a later pass
+   * (they may still be being written). Continuous mode sets it; default 0.
+   */
+  settleMs?: number;
   now?: () => number;
 }
 
@@ -83,7 +88,8 @@ export interface IngestOutcome {
 export async function ingestFiles(session: Session, req: IngestRequest): Promise<IngestOutcome> {
   const out: IngestOutcome = { batches: 0, filesLoaded: 0, filesFailed: [], filesSkipped: 0, filesChanged: [], rows: 0, rescued: 0, quarantined: 0 };
   const o = req.options;
-  const listed = await listSourceFiles(session, req.source, o.pathGlobFilter);
+  const settled = Date.now() - (req.settleMs ?? 0);
+  const listed = (await listSourceFiles(session, req.source, o.pathGlobFilter)).filter((f) => !req.settleMs || f.modified <= settled);
   if (!o.includeExistingFiles) await skipExistingFiles(session, req, listed);
   for (let conflicts = 0; ; conflicts++) {
     const ledger = await readLedger(session, req, listed.map((f) => f.path));

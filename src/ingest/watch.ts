@@ -1,8 +1,9 @@
 // Continuous ingestion: watch the source folder and load new files as they
 // land. File events (chokidar) start a pass at once; a poll every `pollMs`
 // catches what events miss (a folder deleted and created again, network
-// disks). Passes never overlap; a file still being written is left for the
-// next pass (ingest.ts checks its size and time around the read).
+// disks). Passes never overlap. A file is loaded once it has not changed for
+// `settleMs` (it may still be being written), and ingest.ts checks its size
+// and time again after reading it.
 import * as path from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
 import { StrataError } from '../core/index.js';
@@ -10,8 +11,10 @@ import type { Engine } from '../engine/index.js';
 import { ingestFiles, type IngestOutcome, type IngestRequest } from './ingest.js';
 
 export interface WatchOptions {
-  /** Milliseconds between polls (default 500). */
+  /** Milliseconds between polls (default 250). */
   pollMs?: number;
+  /** A file is loaded once unchanged for this long (default 300 ms): it may still be being written. */
+  settleMs?: number;
   /** After each pass that loaded or found something. */
   onRun?: (outcome: IngestOutcome) => void;
   /** A pass failed; watching goes on. */
@@ -39,7 +42,7 @@ export function watchIngest(engine: Engine, req: IngestRequest, options: WatchOp
   let waiters: (() => void)[] = [];
   const pass = async (): Promise<void> => {
     try {
-      const outcome = await engine.withSession((session) => ingestFiles(session, req));
+      const outcome = await engine.withSession((session) => ingestFiles(session, { ...req, settleMs: options.settleMs ?? 300 }));
       if (outcome.batches > 0 || outcome.filesChanged.length > 0) options.onRun?.(outcome);
     } catch (err) {
       // The folder may be gone for a while (emptied, recreated): that is not an error.
@@ -66,7 +69,7 @@ export function watchIngest(engine: Engine, req: IngestRequest, options: WatchOp
   const watcher: FSWatcher = watch(watchRoot(req.source), { ignoreInitial: true, persistent: true, awaitWriteFinish: false });
   watcher.on('all', schedule);
   watcher.on('error', () => undefined); // the folder vanished: the poll takes over
-  const timer = setInterval(schedule, options.pollMs ?? 500);
+  const timer = setInterval(schedule, options.pollMs ?? 250);
   schedule();
   return {
     async close() {

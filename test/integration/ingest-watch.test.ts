@@ -1,6 +1,6 @@
 // Continuous ingestion: files landing while the watch runs reach bronze, each
 // once, including after the folder is emptied and created again.
-import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createTable } from '../../src/delta/index.js';
@@ -40,12 +40,23 @@ describe('watch mode', () => {
       writeFileSync(tmpFile, 'id\n3\n4\n5\n');
       renameSync(tmpFile, path.join(landing, '2.csv'));
       expect(await untilRows(5)).toBe(5);
+      // A file written slowly, in pieces, while the watch polls: loaded whole, once.
+      const slow = path.join(landing, 'slow.csv');
+      writeFileSync(slow, 'id\n');
+      for (let i = 0; i < 10; i++) {
+        appendFileSync(slow, `${100 + i}\n`);
+        await new Promise((resolve) => setTimeout(resolve, 60));
+      }
+      expect(await untilRows(15)).toBe(15);
+      await w.nextPass();
+      await w.nextPass();
+      expect(await untilRows(15)).toBe(15);
       // The folder goes away and comes back with a new file.
       rmSync(landing, { recursive: true });
       await w.nextPass();
       mkdirSync(landing);
       writeFileSync(path.join(landing, '3.csv'), 'id\n6\n');
-      expect(await untilRows(6)).toBe(6);
+      expect(await untilRows(16)).toBe(16);
     } finally {
       await w.close();
     }
@@ -54,6 +65,6 @@ describe('watch mode', () => {
     const last = await bed.engine.withSession((s) => ingestFiles(s, req));
     expect(last.filesLoaded).toBe(0);
     const r = await bed.engine.withSession((s) => executeQuery(s, `SELECT count(*), count(DISTINCT id) FROM bronze.live`, { baseDir: bed.dir }));
-    expect(r.rows[0]).toEqual([6, 6]);
+    expect(r.rows[0]).toEqual([16, 16]);
   });
 });
