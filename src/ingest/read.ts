@@ -51,7 +51,8 @@ export interface ReadPlan {
   addNewColumns: boolean;
 }
 
-const LINE = `auto_detect = false, header = false, columns = {'l': 'VARCHAR'}, delim = E'\\x01', quote = '', escape = '', filename = true`;
+/** read_csv options that return each physical line as one text column (mixed line ends allowed). */
+const LINE = `auto_detect = false, header = false, columns = {'l': 'VARCHAR'}, delim = E'\\x01', quote = '', escape = '', filename = true, strict_mode = false`;
 
 /** Reads files into temporary tables (see BatchRead). `id` makes the temporary names unique. */
 export async function readBatch(session: Session, files: SourceFile[], o: ReadOptions, plan: ReadPlan, id: string): Promise<BatchRead> {
@@ -275,6 +276,18 @@ async function readCsv(
       }
     };
     await attempt(g.files);
+  }
+  // DuckDB's reject report can quote the wrong text after a broken quote (its line number is
+  // right): take each rejected line's text from the file itself.
+  const withRejects = await session.rows<{ f: string }>(`SELECT DISTINCT _source_file AS f FROM temp.${quoteIdent(rejected)}`);
+  for (const { f } of withRejects) {
+    await session
+      .exec(
+        `UPDATE temp.${quoteIdent(rejected)} AS q SET _raw = x.l FROM (
+           SELECT l, row_number() OVER () AS n FROM read_csv(${quoteLiteral(f)}, ${LINE}, encoding = ${quoteLiteral(o.encoding)})) AS x
+         WHERE q._source_file = ${quoteLiteral(f)} AND x.n = q._file_line`,
+      )
+      .catch(() => undefined); // keep DuckDB's text
   }
   // Read as text; an inferred type is what the column becomes (values that do not convert are rescued).
   return all.map((name) => ({ name, type: { kind: 'primitive', name: 'string' } as DeltaType, inferred: types.get(name.toLowerCase()) }));

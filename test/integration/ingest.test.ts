@@ -67,17 +67,23 @@ describe('COPY INTO', () => {
     writeFileSync(path.join(dir, 'garbage.csv'), Buffer.from(Array.from({ length: 4000 }, (_, i) => (i * 7919) % 256)));
     writeFileSync(path.join(dir, 'truncated.csv.gz'), gzipSync('id,name,price\n9,z,1\n'.repeat(50)).subarray(0, 30));
     writeFileSync(path.join(dir, 'bom.csv'), '\uFEFFid,name,price\n4,"multi\nline",6\n');
+    writeFileSync(path.join(dir, 'quote.csv'), 'id,name,price\n5,ok,1\n6,"broken,2\n');
     await sql(`CREATE TABLE IF NOT EXISTS bronze.bad`);
     const r = await copy(`COPY INTO bronze.bad FROM 'landing/bad' FILEFORMAT = CSV`);
-    expect(r).toMatchObject({ num_inserted_rows: 3, num_skipped_corrupt_files: 3, num_files_loaded: 2, num_rows_quarantined: 1 });
+    expect(r).toMatchObject({ num_inserted_rows: 4, num_skipped_corrupt_files: 3, num_files_loaded: 3, num_rows_quarantined: 2 });
     expect(await rows(`SELECT id, name, price FROM bronze.bad ORDER BY id`)).toEqual([
       ['1', 'x, y', '3.5'],
       ['3', 'c', '5'],
       ['4', 'multi\nline', '6'],
+      ['5', 'ok', '1'],
     ]);
-    const q = await rows(`SELECT _source_file, _file_line, _reason, _raw FROM delta_scan('lake/bronze/bad_quarantine')`);
-    expect(q.map((x) => [path.basename(String(x[0])), x[1], x[3]])).toEqual([['a.csv', 3, '2,b,4,extra']]);
+    const q = await rows(`SELECT _source_file, _file_line, _reason, _raw FROM delta_scan('lake/bronze/bad_quarantine') ORDER BY _source_file`);
+    expect(q.map((x) => [path.basename(String(x[0])), x[1], x[3]])).toEqual([
+      ['a.csv', 3, '2,b,4,extra'],
+      ['quote.csv', 3, '6,"broken,2'],
+    ]);
     expect(String(q[0][2])).toMatch(/Expected Number of Columns: 3 Found: 4/);
+    expect(String(q[1][2])).toMatch(/unterminated quote/);
     const failed = await rows(`SELECT file_path, error FROM system.ingest_files WHERE status = 'failed' AND table_path LIKE '%/bronze/bad' ORDER BY file_path`);
     expect(failed.map((f) => path.basename(String(f[0])))).toEqual(['empty.csv', 'garbage.csv', 'truncated.csv.gz']);
     expect(failed.map((f) => String(f[1]))).toEqual([expect.stringMatching(/empty/), expect.stringMatching(/cannot read/), expect.stringMatching(/gzip data is damaged/)]);
@@ -88,9 +94,10 @@ describe('COPY INTO', () => {
     expect(perFile.map((p) => [path.basename(String(p[0])), Number(p[1]) + Number(p[2])])).toEqual([
       ['a.csv', 3],
       ['bom.csv', 1],
+      ['quote.csv', 2],
     ]);
     // A failed file is not tried again until it changes.
-    expect(await copy(`COPY INTO bronze.bad FROM 'landing/bad' FILEFORMAT = CSV`)).toMatchObject({ num_files_loaded: 0, num_files_skipped: 5 });
+    expect(await copy(`COPY INTO bronze.bad FROM 'landing/bad' FILEFORMAT = CSV`)).toMatchObject({ num_files_loaded: 0, num_files_skipped: 6 });
   });
 
   it('new columns go to _rescued_data, or become columns with mergeSchema; values that do not fit a hinted type are rescued', async () => {
