@@ -244,6 +244,22 @@ describe('read options', () => {
     expect(await rows(`SELECT status FROM system.ingest_files WHERE table_path = '${table}' ORDER BY file_path`)).toEqual([['loaded'], ['skipped']]);
   });
 
+  it('headerless CSV (_c0, _c1, ...), tabs, zstd; a JSON array with multiLine', async () => {
+    const dir = landing('shapes');
+    writeFileSync(path.join(dir, 'a.tsv'), '1\tx\n2\ty\n');
+    expect(await rows(`SELECT _c0, _c1 FROM read_files('landing/shapes/a.tsv', header => false, delimiter => '\\t') ORDER BY 1`)).toEqual([
+      ['1', 'x'],
+      ['2', 'y'],
+    ]);
+    await bed.engine.withSession((s) => s.exec(`COPY (SELECT 7 AS id, 'z' AS name) TO '${path.join(dir, 'b.csv.zst')}' (HEADER, COMPRESSION zstd)`));
+    expect(await rows(`SELECT id, name FROM read_files('landing/shapes/b.csv.zst')`)).toEqual([['7', 'z']]);
+    writeFileSync(path.join(dir, 'c.json'), '[\n  {"id": 1, "tags": ["a"]},\n  {"id": 2}\n]\n');
+    expect(await rows(`SELECT id, tags FROM read_files('landing/shapes/c.json', format => 'json', multiLine => true) ORDER BY id`)).toEqual([
+      ['1', '["a"]'],
+      ['2', null],
+    ]);
+  });
+
   it('maxFilesPerTrigger and maxBytesPerTrigger bound the batches (one commit each)', async () => {
     const dir = landing('batches');
     for (let i = 0; i < 7; i++) writeFileSync(path.join(dir, `${i}.csv`), `id\n${i}\n`);
