@@ -5,14 +5,14 @@ import * as path from 'node:path';
 import type { Command } from 'commander';
 import cliProgress from 'cli-progress';
 import { createTable } from '../delta/index.js';
-import { ingestFiles, planIngest, type IngestOutcome, type IngestRequest } from '../ingest/ingest.js';
+import { ingestFiles, lastIngestSource, planIngest, type IngestOutcome, type IngestRequest } from '../ingest/ingest.js';
 import { parseReadOptions } from '../ingest/options.js';
 import { watchIngest } from '../ingest/watch.js';
 import { resolveTableName } from '../sql/table-refs.js';
 import { CliUsageError, projectDir, withEngine, type GlobalOptions } from './context.js';
 
 interface IngestOptions {
-  from: string;
+  from?: string;
   format: string;
   option: string[];
   mergeSchema?: boolean;
@@ -25,9 +25,10 @@ export function registerIngest(program: Command, globals: () => GlobalOptions): 
   program
     .command('ingest')
     .description('load new files into a bronze table exactly once (rows, audit columns, quarantine, ledger)')
-    .argument('<table>', 'the target: schema.table (under lake/) or delta.`path`; created if missing')
-    .requiredOption('--from <source>', 'a folder (every file below it) or a glob, relative to the project')
-    .option('--format <format>', 'csv, json or parquet', 'csv')
+    .argument('<table>', "the target: schema.table (under lake/) or delta.`path`; created if missing ('plan <table>' = --plan)")
+    .argument('[table]', 'with plan: the table')
+    .option('--from <source>', 'a folder (every file below it) or a glob, relative to the project (default: the source of the last load)')
+    .option('--format <format>', 'csv, json or parquet (default: csv, or the last load\'s)')
     .option('-O, --option <key=value>', "a read option (Auto Loader's names), repeatable", (v: string, all: string[]) => [...all, v], [] as string[])
     .option('--merge-schema', 'new columns in the files become table columns (the default, as Auto Loader; -O schemaEvolutionMode=rescue keeps them in _rescued_data)')
     .option('--force', 'load every file again, even those already loaded')
@@ -39,28 +40,40 @@ export function registerIngest(program: Command, globals: () => GlobalOptions): 
 Examples:
   $ strata ingest bronze.orders --from landing/orders --option schemaHints="price DECIMAL(12,2)"
   $ strata ingest bronze.orders --from 'landing/orders/*.csv' --plan
+  $ strata ingest plan bronze.orders              # the last load's source and options
   $ strata ingest bronze.events --from landing/events --format json --watch`,
     )
-    .action(async (target: string, o: IngestOptions) => {
+    .action(async (first: string, second: string | undefined, o: IngestOptions) => {
       const project = projectDir(globals());
-      const raw: Record<string, string> = { format: o.format };
-      for (const kv of o.option) {
-        const eq = kv.indexOf('=');
-        if (eq <= 0) throw new CliUsageError(`--option must be key=value, not '${kv}'`);
-        raw[kv.slice(0, eq).trim()] = kv.slice(eq + 1).trim();
+      if (second !== undefined) {
+        if (first !== 'plan') throw new CliUsageError(`unexpected argument '${second}' (did you mean: strata ingest plan ${second}?)`);
+        o.plan = true;
       }
+      const target = second ?? first;
       const ref = /^delta\.`(.+)`$/.exec(target);
       const { location, display } = resolveTableName(ref ? { kind: 'path', path: ref[1] } : { kind: 'name', parts: target.split('.') }, {
         baseDir: project,
         lakeRoot: path.join(project, 'lake'),
       });
+      // Without --from: the source and options of the table's last load.
+      const last = o.from ? undefined : await withEngine((engine) => engine.withSession((s) => lastIngestSource(s, location, display)));
+      if (!o.from && !last) throw new CliUsageError(`ingest ${display}: give --from <folder or glob> (the table has never been loaded)`);
+      const raw: Record<string, string> = { ...(last?.options ?? {}), ...(o.format ? { format: o.format } : {}) };
+      raw.format ??= 'csv';
+      for (const kv of o.option) {
+        const eq = kv.indexOf('=');
+        if (eq <= 0) throw new CliUsageError(`--option must be key=value, not '${kv}'`);
+        raw[kv.slice(0, eq).trim()] = kv.slice(eq + 1).trim();
+      }
+      const from = o.from ? path.resolve(project, o.from) : last!.source;
       const options = parseReadOptions(raw, `ingest ${display}`);
       const req: IngestRequest = {
         location,
         name: display,
-        source: path.resolve(project, o.from),
+        source: from,
         lakeRoot: path.join(project, 'lake'),
         options,
+        rawOptions: raw,
         // Auto Loader's default, schemaEvolutionMode = addNewColumns: new columns join the table.
         mergeSchema: Boolean(o.mergeSchema) || options.schemaEvolutionMode === 'addNewColumns',
         force: Boolean(o.force),

@@ -32,6 +32,8 @@ export interface IngestRequest {
   /** The lake root: the ledger is `<lakeRoot>/_system/ingest_files`. */
   lakeRoot: string;
   options: ReadOptions;
+  /** The options as given (recorded with each batch, so a later run can reuse them). */
+  rawOptions?: Record<string, string>;
   /** New columns in the files become table columns (else they go to the rescued data column). */
   mergeSchema: boolean;
   /** Load files again even when already loaded. */
@@ -155,7 +157,7 @@ async function skipExistingFiles(session: Session, req: IngestRequest, listed: S
     operationParameters: { source: req.source, batchId, includeExistingFiles: false },
     actions: [{ txn: { appId: INGEST_APP_ID, version: batchId, lastUpdated: now() } }],
     footprint: { ...blindAppendFootprint([INGEST_APP_ID]) },
-    info: { strataIngest: { batchId, source: req.source, files: entries } },
+    info: { strataIngest: { batchId, source: req.source, ...(req.rawOptions ? { options: req.rawOptions } : {}), files: entries } },
   }).catch((err: unknown) => {
     if (err instanceof StrataError && err.code === 'CONFLICT') return undefined; // another loader did it
     throw err;
@@ -303,7 +305,7 @@ async function ingestBatch(session: Session, req: IngestRequest, planned: Source
       txn: { appId: INGEST_APP_ID, version: batchId },
       operation: 'COPY INTO',
       operationParameters: { source: req.source, batchId },
-      info: { strataIngest: { batchId, source: req.source, files: entries } },
+      info: { strataIngest: { batchId, source: req.source, ...(req.rawOptions ? { options: req.rawOptions } : {}), files: entries } },
     });
     if (written.version === undefined) throw new StrataError('CONFLICT', `${req.name}: batch ${batchId} was committed by another loader`, { context: { table: req.name } });
 
@@ -377,7 +379,7 @@ async function streamCsv(
           : [{ rescued: 0n }];
         const quarantined = await writeQuarantine(session, req, batchId, rejectedRows(rejTable, rejScan), ingestedAt);
         entry = { path: file.path, size: file.size, modified: file.modified, hash, status: 'loaded', rows: out.numRows, rescued: Number(counts.rescued), quarantined };
-        return { strataIngest: { batchId, source: req.source, files: [entry] } };
+        return { strataIngest: { batchId, source: req.source, ...(req.rawOptions ? { options: req.rawOptions } : {}), files: [entry] } };
       },
     });
     if (written.version === undefined) throw new StrataError('CONFLICT', `${req.name}: batch ${batchId} was committed by another loader`, { context: { table: req.name } });
@@ -525,6 +527,21 @@ export async function readLedger(
     }
   }
   return out;
+}
+
+/** The source and options of a table's last load (from its log), if it was ever loaded. */
+export async function lastIngestSource(session: Session, location: string, name: string): Promise<{ source: string; options: Record<string, string> } | undefined> {
+  if (!existsSync(path.join(location, '_delta_log'))) return undefined;
+  const snapshot = await loadSnapshot(location, { session, name });
+  if (!snapshot.txns.has(INGEST_APP_ID)) return undefined;
+  for (let v = snapshot.version; v >= 0; v -= 20) {
+    const infos = await readCommitInfos(snapshot.store, name, Math.max(0, v - 19), v);
+    for (const { info } of infos.reverse()) {
+      const ingest = info.strataIngest as { source?: string; options?: Record<string, string> } | undefined;
+      if (ingest?.source) return { source: ingest.source, options: ingest.options ?? {} };
+    }
+  }
+  return undefined;
 }
 
 /** Every file the ledger knows for a table (latest entry per path), for describing it. */

@@ -253,6 +253,7 @@ async function runStatement(session: Session, stmt: Statement, ctx: TableContext
         source: path.resolve(ctx.baseDir, stmt.source),
         lakeRoot: ctx.lakeRoot,
         options: parseReadOptions({ ...stmt.formatOptions, format: stmt.format }, `COPY INTO ${display}`),
+        rawOptions: { ...stmt.formatOptions, format: stmt.format },
         mergeSchema: copy.get('mergeschema') === 'true',
         force: copy.get('force') === 'true',
       });

@@ -172,7 +172,12 @@ describe('strata ingest', () => {
     expect(load.stdout).toMatch(/loaded 1 file\(s\): 2 row\(s\), 1 with rescued data, 0 quarantined; 0 failed/);
     expect(load.stderr).toBe(''); // no progress bar when stderr is not a terminal
     writeFileSync(path.join(landingDir, 'b.csv'), '');
-    const again = await strata('--project', project, 'ingest', 'bronze.orders', '--from', 'landing/orders');
+    // Without --from, the last load's source and options.
+    const planned = await strata('--project', project, 'ingest', 'plan', 'bronze.orders');
+    expect(planned.code).toBe(0);
+    expect(planned.stdout).toContain('1 file(s) waiting');
+    expect(planned.stdout).toContain('+ landing/orders/b.csv');
+    const again = await strata('--project', project, 'ingest', 'bronze.orders');
     expect(again.code).toBe(1);
     expect(again.stdout).toMatch(/loaded 0 file\(s\).*1 failed, 1 already loaded/);
     expect(again.stdout).toMatch(/failed: landing\/orders\/b.csv: the file is empty/);
@@ -183,5 +188,8 @@ describe('strata ingest', () => {
     expect(help.stdout).toMatch(/Examples:\n\s+\$ strata ingest/);
     const usage = await strata('--project', project, 'ingest', 'bronze.orders', '--from', 'landing/orders', '--option', 'nonsense');
     expect(usage.code).toBe(2);
+    const never = await strata('--project', project, 'ingest', 'plan', 'bronze.other');
+    expect(never.code).toBe(2);
+    expect(never.stderr).toMatch(/give --from/);
   });
 });
