@@ -5,9 +5,7 @@ import * as path from 'node:path';
 import type { Command } from 'commander';
 import cliProgress from 'cli-progress';
 import { createTable } from '../delta/index.js';
-import { ingestFiles, lastIngestSource, planIngest, type IngestOutcome, type IngestRequest } from '../ingest/ingest.js';
-import { parseReadOptions } from '../ingest/options.js';
-import { watchIngest } from '../ingest/watch.js';
+import { ingestFiles, lastIngestSource, parseReadOptions, planIngest, watchIngest, type IngestOutcome, type IngestRequest } from '../ingest/index.js';
 import { resolveTableName } from '../sql/table-refs.js';
 import { CliUsageError, projectDir, withEngine, type GlobalOptions } from './context.js';
 

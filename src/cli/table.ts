@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import { describeSnapshot, loadSnapshot, tableHistory, type TableDetail } from '../delta/index.js';
 import { CliUsageError, projectDir, withEngine, type GlobalOptions } from './context.js';
 import { render } from './output.js';
-import { INGEST_APP_ID, readLedgerAll } from '../ingest/ingest.js';
+import { INGEST_APP_ID, readLedgerAll } from '../ingest/index.js';
 import type { Session } from '../engine/index.js';
 
 /** A table argument: a folder path, or a name (schema.table) under the project's lake. */

@@ -7,8 +7,7 @@
 import { open } from 'node:fs/promises';
 import * as zlib from 'node:zlib';
 import { StrataError } from '../core/index.js';
-import { duckdbType, type DeltaType, type StructField } from '../delta/index.js';
-import { deltaTypeOf } from '../delta/schema-from-engine.js';
+import { deltaTypeOf, duckdbType, type DeltaType, type StructField } from '../delta/index.js';
 import { quoteIdent, quoteLiteral, quoteStringList, type Session } from '../engine/index.js';
 import type { ReadOptions } from './options.js';
 

@@ -6,9 +6,7 @@ import * as path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { StrataError, UserSqlError } from '../core/index.js';
-import { ingestFiles, listSourceFiles } from '../ingest/ingest.js';
-import { readBatch } from '../ingest/read.js';
-import { parseReadOptions } from '../ingest/options.js';
+import { ingestFiles, listSourceFiles, parseReadOptions, readBatch } from '../ingest/index.js';
 import { quoteIdent, quoteLiteral, type QueryResult, type Session } from '../engine/index.js';
 import {
   alterTable,
