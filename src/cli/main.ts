@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { EXIT_OK, EXIT_USAGE, reportError, type GlobalOptions } from './context.js';
 import { registerDemo } from './demo.js';
 import { registerIngest } from './ingest.js';
+import { registerQuarantine } from './quarantine.js';
 import { registerQuery } from './query.js';
 import { registerTable } from './table.js';
 
@@ -20,6 +21,7 @@ export function buildProgram(): Command {
   registerQuery(program, globals);
   registerTable(program, globals);
   registerIngest(program, globals);
+  registerQuarantine(program, globals);
   registerDemo(program);
   // Every subcommand reports usage errors instead of exiting on its own.
   const exitOverride = (cmd: Command) => {

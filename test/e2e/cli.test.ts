@@ -184,6 +184,13 @@ describe('strata ingest', () => {
     const described = await strata('--project', project, 'table', 'describe', 'bronze.orders');
     expect(described.stdout).toMatch(/ingestion \(system.ingest_files\)\n\s+2 batch\(es\); 1 file\(s\) loaded \(2 rows, 0 quarantined\), 1 failed/);
     expect(described.stdout).toMatch(/failed: .*b.csv: the file is empty/);
+    writeFileSync(path.join(landingDir, 'c.csv'), 'id,price\n3,1\n4,1,extra\n');
+    await strata('--project', project, 'ingest', 'bronze.orders');
+    const listed = await strata('--project', project, 'quarantine', 'list');
+    expect(listed.stdout).toMatch(/bronze\.orders\s+│\s+bronze\.orders_quarantine\s+│\s+1/);
+    const shown = await strata('--project', project, 'quarantine', 'show', 'bronze.orders');
+    expect(shown.stdout).toContain('4,1,extra');
+    expect(shown.stdout).toContain('Expected Number of Columns: 2 Found: 3');
     const help = await strata('ingest', '--help');
     expect(help.stdout).toMatch(/Examples:\n\s+\$ strata ingest/);
     const usage = await strata('--project', project, 'ingest', 'bronze.orders', '--from', 'landing/orders', '--option', 'nonsense');
