@@ -6,18 +6,19 @@ import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { executeQuery } from '../../src/sql/index.js';
 import { useTestBed } from '../helpers/harness.js';
-import { expectValidLog, readLog } from '../helpers/delta-log.js';
+import { expectDeletionVectorsUsed, expectValidLog, readLog } from '../helpers/delta-log.js';
 
 const bed = useTestBed('cdf');
 const sql = (q: string) => bed.engine.withSession((s) => executeQuery(s, q, { baseDir: bed.dir }));
 
 describe('change data feed', () => {
   it.each([
-    ['unpartitioned', ''],
-    ['partitioned', 'PARTITIONED BY (g)'],
-  ])('every commit\'s changes turn the previous version into the next (%s)', async (kind, partitioning) => {
+    ['unpartitioned', '', ''],
+    ['partitioned', 'PARTITIONED BY (g)', ''],
+    ['dv', '', ", 'delta.enableDeletionVectors' = 'true'"],
+  ])('every commit\'s changes turn the previous version into the next (%s)', async (kind, partitioning, more) => {
     const t = `cdf.${kind}`;
-    await sql(`CREATE TABLE ${t} (k INT, g STRING, v INT) ${partitioning} TBLPROPERTIES ('delta.enableChangeDataFeed' = 'true')`);
+    await sql(`CREATE TABLE ${t} (k INT, g STRING, v INT) ${partitioning} TBLPROPERTIES ('delta.enableChangeDataFeed' = 'true'${more})`);
     const statements = [
       `INSERT INTO ${t} SELECT range::INT, ['a', 'b', 'c'][1 + range % 3], (range * 7 % 50)::INT FROM range(60)`,
       `UPDATE ${t} SET v = v + 100 WHERE k % 5 = 0`,
@@ -58,6 +59,7 @@ describe('change data feed', () => {
     expect(log[1].actions.some((a) => a.cdc)).toBe(false); // INSERT
     expect(readdirSync(table)).toContain('_change_data');
     expectValidLogWithCdc(table);
+    if (kind === 'dv') expectDeletionVectorsUsed(table);
     // Types of the change columns.
     const cols = (await sql(`SELECT * FROM table_changes('${t}', 1) LIMIT 0`)).columns.map((c) => `${c.name} ${c.type}`);
     expect(cols).toEqual(['k INTEGER', 'g VARCHAR', 'v INTEGER', '_change_type VARCHAR', '_commit_version BIGINT', '_commit_timestamp TIMESTAMP WITH TIME ZONE']);
