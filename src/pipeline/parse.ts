@@ -1,0 +1,260 @@
+// Parsing Lakeflow Declarative Pipelines SQL (PRODUCT.md, "Pipeline SQL") into
+// dataset and flow definitions. Every problem is collected with its file, line
+// and column and a stable code, so that a user sees all of them at once.
+import type { StructField } from '../delta/index.js';
+import { parseSparkType, TokenCursor } from '../sql/spark-types.js';
+import { isKeyword, lineColumn, tokenize, type Token } from '../sql/tokenizer.js';
+
+export type DatasetKind = 'streaming-table' | 'materialized-view' | 'temporary-view';
+export type ViolationAction = 'warn' | 'drop' | 'fail' | 'quarantine';
+
+export interface Expectation {
+  name: string;
+  /** The SQL predicate a row must satisfy. */
+  expr: string;
+  action: ViolationAction;
+}
+
+export interface Where {
+  file: string;
+  line: number;
+  column: number;
+}
+
+export interface DatasetDefinition {
+  kind: DatasetKind;
+  /** As written, without a `LIVE.` prefix: `schema.table` or `table`. */
+  name: string;
+  where: Where;
+  columns: StructField[];
+  expectations: Expectation[];
+  comment?: string;
+  partitionedBy: string[];
+  properties: Record<string, string>;
+  /** The defining query (AS ...), if any; a streaming table may have none and be fed by flows. */
+  query?: string;
+  /** Offset of the query in its file (for positions of problems inside it). */
+  queryOffset?: number;
+}
+
+export interface FlowDefinition {
+  name: string;
+  kind: 'append' | 'auto-cdc';
+  target: string;
+  where: Where;
+  /** The SELECT that feeds the target (append flows), or the CDC source (auto-cdc). */
+  query: string;
+  queryOffset: number;
+  /** AUTO CDC / APPLY CHANGES: the statement's text after INTO, kept for the CDC issue. */
+  cdc?: string;
+}
+
+export interface Problem {
+  code: string;
+  message: string;
+  where: Where;
+}
+
+export interface ParsedFile {
+  datasets: DatasetDefinition[];
+  flows: FlowDefinition[];
+  problems: Problem[];
+}
+
+/** Parses one pipeline .sql file. `file` names it in messages. */
+export function parsePipelineSql(text: string, file: string): ParsedFile {
+  const out: ParsedFile = { datasets: [], flows: [], problems: [] };
+  let tokens: Token[];
+  try {
+    tokens = tokenize(text);
+  } catch (err) {
+    const offset = (err as { offset?: number }).offset ?? 0;
+    out.problems.push({ code: 'SYNTAX', message: (err as Error).message, where: at(text, file, offset) });
+    return out;
+  }
+  // Statements end at top-level semicolons.
+  let start = 0;
+  let depth = 0;
+  const statements: Token[][] = [];
+  tokens.forEach((t, i) => {
+    if (t.text === '(') depth++;
+    else if (t.text === ')') depth--;
+    else if (t.text === ';' && depth === 0) {
+      statements.push(tokens.slice(start, i));
+      start = i + 1;
+    }
+  });
+  statements.push(tokens.slice(start));
+  for (const st of statements) {
+    if (st.length === 0) continue;
+    try {
+      parseStatement(text, file, st, out);
+    } catch (err) {
+      if (err instanceof ParseProblem) out.problems.push(err.problem);
+      else out.problems.push({ code: 'SYNTAX', message: (err as Error).message.replace(/^syntax error at line \d+, column \d+/, 'syntax error'), where: at(text, file, st[0].start) });
+    }
+  }
+  return out;
+}
+
+class ParseProblem extends Error {
+  constructor(readonly problem: Problem) {
+    super(problem.message);
+  }
+}
+
+function at(text: string, file: string, offset: number): Where {
+  const { line, column } = lineColumn(text, offset);
+  return { file, line, column };
+}
+
+function parseStatement(text: string, file: string, tokens: Token[], out: ParsedFile): void {
+  const c = new TokenCursor(text, tokens);
+  const fail = (message: string, token = c.peek()): never => {
+    throw new ParseProblem({ code: 'SYNTAX', message, where: at(text, file, token?.start ?? tokens[tokens.length - 1].end) });
+  };
+  const where = at(text, file, tokens[0].start);
+  if (!c.accept('create')) fail(`expected CREATE (a pipeline file holds CREATE ... statements), found '${c.peek()?.text}'`);
+  if (c.accept('or')) {
+    if (!c.accept('refresh') && !c.accept('replace')) fail('expected REFRESH after CREATE OR');
+  }
+  // CREATE FLOW name AS INSERT INTO t BY NAME SELECT ... | AS AUTO CDC INTO ...
+  if (c.accept('flow')) {
+    const name = qualifiedName(c);
+    c.expect('as', 'AS');
+    if (c.accept('insert')) {
+      c.expect('into', 'INTO');
+      const target = qualifiedName(c);
+      c.accept('by') && c.expect('name', 'NAME');
+      const queryStart = c.peek();
+      if (!queryStart) fail('expected the SELECT that feeds the flow');
+      out.flows.push({ name, kind: 'append', target, where, query: text.slice(queryStart!.start, tokens[tokens.length - 1].end), queryOffset: queryStart!.start });
+      return;
+    }
+    if ((c.accept('auto') && c.accept('cdc')) || (c.accept('apply') && c.accept('changes'))) {
+      c.expect('into', 'INTO');
+      const target = qualifiedName(c);
+      const rest = c.peek();
+      out.flows.push({ name, kind: 'auto-cdc', target, where, query: rest ? text.slice(rest.start, tokens[tokens.length - 1].end) : '', queryOffset: rest?.start ?? 0, cdc: rest ? text.slice(rest.start, tokens[tokens.length - 1].end) : '' });
+      return;
+    }
+    fail('expected INSERT INTO or AUTO CDC INTO after CREATE FLOW ... AS');
+  }
+  // APPLY CHANGES INTO (the older form, without CREATE FLOW) is handled by the CDC issue.
+  let kind: DatasetKind | undefined;
+  if (c.accept('streaming')) {
+    c.accept('live');
+    c.expect('table', 'TABLE');
+    kind = 'streaming-table';
+  } else if (c.accept('materialized')) {
+    c.expect('view', 'VIEW');
+    kind = 'materialized-view';
+  } else if (c.accept('live')) {
+    // The older DLT names: LIVE TABLE (a materialized view), LIVE VIEW (a temporary view).
+    if (c.accept('table')) kind = 'materialized-view';
+    else if (c.accept('view')) kind = 'temporary-view';
+  } else if (c.accept('temporary') || c.accept('temp')) {
+    c.accept('live');
+    c.expect('view', 'VIEW');
+    kind = 'temporary-view';
+  }
+  if (!kind) fail('expected STREAMING TABLE, MATERIALIZED VIEW, TEMPORARY VIEW or FLOW after CREATE [OR REFRESH]');
+  if (c.is('if') && c.is('not', 1) && c.is('exists', 2)) c.i += 3;
+  const nameToken = c.peek();
+  const name = qualifiedName(c);
+  const def: DatasetDefinition = { kind: kind!, name, where: at(text, file, nameToken!.start), columns: [], expectations: [], partitionedBy: [], properties: {} };
+  if (c.accept('(')) {
+    if (!c.accept(')')) {
+      do {
+        if (c.accept('constraint')) {
+          const cname = c.ident('a constraint name');
+          c.expect('expect', 'EXPECT');
+          const open = c.expect('(', '( after EXPECT');
+          let d = 1;
+          const from = c.i;
+          while (!c.atEnd() && d > 0) {
+            const t = c.next()!;
+            if (t.text === '(') d++;
+            else if (t.text === ')') d--;
+          }
+          if (d > 0) fail(`the EXPECT of constraint ${cname} is not closed`, open);
+          const expr = c.textFrom(from, c.i - 1);
+          let action: ViolationAction = 'warn';
+          if (c.accept('on')) {
+            c.expect('violation', 'VIOLATION');
+            if (c.accept('drop')) {
+              c.expect('row', 'ROW');
+              action = 'drop';
+            } else if (c.accept('fail')) {
+              c.expect('update', 'UPDATE');
+              action = 'fail';
+            } else if (c.accept('quarantine')) action = 'quarantine';
+            else fail('expected DROP ROW, FAIL UPDATE or QUARANTINE after ON VIOLATION');
+          }
+          if (def.expectations.some((e) => e.name.toLowerCase() === cname.toLowerCase())) fail(`constraint ${cname} is declared twice`);
+          def.expectations.push({ name: cname, expr, action });
+        } else {
+          const colName = c.ident('a column name or CONSTRAINT');
+          const type = parseSparkType(c);
+          let nullable = true;
+          const metadata: Record<string, unknown> = {};
+          for (;;) {
+            if (c.is('not') && c.is('null', 1)) {
+              c.i += 2;
+              nullable = false;
+            } else if (c.accept('comment')) metadata.comment = c.string('a comment string');
+            else break;
+          }
+          def.columns.push({ name: colName, type, nullable, metadata });
+        }
+      } while (c.accept(','));
+      c.expect(')', ') to close the column list');
+    }
+  }
+  for (;;) {
+    if (c.accept('comment')) def.comment = c.string('a comment string');
+    else if (c.accept('partitioned')) {
+      c.expect('by', 'BY');
+      c.expect('(');
+      do def.partitionedBy.push(c.ident('a partition column'));
+      while (c.accept(','));
+      c.expect(')');
+    } else if (c.accept('tblproperties')) {
+      c.expect('(');
+      do {
+        const k = c.peek()?.kind === 'string' ? c.string() : c.ident('a property name');
+        c.accept('=');
+        const v = c.next();
+        if (!v) fail('expected a property value');
+        def.properties[k] = v!.kind === 'string' ? v!.value : v!.text;
+      } while (c.accept(','));
+      c.expect(')');
+    } else if (c.accept('cluster')) {
+      c.expect('by', 'BY');
+      c.expect('(');
+      while (!c.atEnd() && !c.accept(')')) c.next();
+    } else break;
+  }
+  if (c.accept('as')) {
+    const q = c.peek();
+    if (!q) fail('expected a query after AS');
+    def.query = text.slice(q!.start, tokens[tokens.length - 1].end);
+    def.queryOffset = q!.start;
+  } else if (!c.atEnd()) fail(`unexpected '${c.peek()!.text}' (expected COMMENT, PARTITIONED BY, TBLPROPERTIES or AS)`);
+  if (!def.query && def.kind !== 'streaming-table') fail(`${kindName(def.kind)} ${name} needs a query (AS SELECT ...)`, nameToken);
+  out.datasets.push(def);
+}
+
+/** `LIVE.`-prefixed or plain, one or two parts; returned without `LIVE.`. */
+function qualifiedName(c: TokenCursor): string {
+  const parts = [c.ident('a name')];
+  while (c.accept('.')) parts.push(c.ident('a name'));
+  if (parts.length > 1 && parts[0].toLowerCase() === 'live') parts.shift();
+  return parts.join('.');
+}
+
+export function kindName(kind: DatasetKind): string {
+  return kind === 'streaming-table' ? 'streaming table' : kind === 'materialized-view' ? 'materialized view' : 'temporary view';
+}
+
+export { isKeyword };

@@ -1,0 +1,104 @@
+import { describe, expect, it } from 'vitest';
+import { buildGraph, queryReferences } from './graph.js';
+import { parsePipelineSql } from './parse.js';
+
+const RETAIL = `-- bronze
+CREATE OR REFRESH STREAMING TABLE bronze.orders
+COMMENT 'raw order lines, one row per CSV line'
+AS SELECT * FROM STREAM read_files('landing/orders/*.csv', format => 'csv',
+                                   schemaHints => 'price DECIMAL(12,2)');
+
+CREATE OR REFRESH STREAMING TABLE silver.orders (
+  order_id BIGINT NOT NULL,
+  CONSTRAINT order_id_present EXPECT (order_id IS NOT NULL) ON VIOLATION DROP ROW,
+  CONSTRAINT price_positive   EXPECT (price > 0)            ON VIOLATION QUARANTINE,
+  CONSTRAINT known_channel    EXPECT (channel IN ('online', 'retail'))
+) PARTITIONED BY (order_date) TBLPROPERTIES ('delta.enableChangeDataFeed' = 'true')
+AS SELECT * FROM STREAM(LIVE.bronze.orders);
+
+CREATE TEMPORARY VIEW recent AS SELECT * FROM silver.orders WHERE order_date > DATE '2026-01-01';
+
+CREATE OR REFRESH MATERIALIZED VIEW gold.monthly_sales AS
+  WITH m AS (SELECT date_trunc('month', order_date) AS month, price FROM recent)
+  SELECT month, sum(price) FROM m GROUP BY ALL;
+
+CREATE OR REFRESH STREAMING TABLE gold.fact_sales;
+CREATE FLOW company_a AS INSERT INTO gold.fact_sales BY NAME SELECT * FROM STREAM(silver.orders);
+CREATE FLOW company_b AS INSERT INTO gold.fact_sales BY NAME SELECT o.*, c.region FROM STREAM(silver.orders) o JOIN gold.dim_region c ON o.city = c.city;
+`;
+
+describe('pipeline SQL', () => {
+  it('parses datasets, expectations, properties and flows', () => {
+    const p = parsePipelineSql(RETAIL, 'pipelines/retail/main.sql');
+    expect(p.problems).toEqual([]);
+    expect(p.datasets.map((d) => [d.kind, d.name])).toEqual([
+      ['streaming-table', 'bronze.orders'],
+      ['streaming-table', 'silver.orders'],
+      ['temporary-view', 'recent'],
+      ['materialized-view', 'gold.monthly_sales'],
+      ['streaming-table', 'gold.fact_sales'],
+    ]);
+    const silver = p.datasets[1];
+    expect(silver.expectations).toEqual([
+      { name: 'order_id_present', expr: 'order_id IS NOT NULL', action: 'drop' },
+      { name: 'price_positive', expr: 'price > 0', action: 'quarantine' },
+      { name: 'known_channel', expr: "channel IN ('online', 'retail')", action: 'warn' },
+    ]);
+    expect(silver.columns.map((c) => [c.name, c.nullable])).toEqual([['order_id', false]]);
+    expect(silver.partitionedBy).toEqual(['order_date']);
+    expect(silver.properties).toEqual({ 'delta.enableChangeDataFeed': 'true' });
+    expect(silver.where).toEqual({ file: 'pipelines/retail/main.sql', line: 7, column: 35 });
+    expect(p.datasets[0].comment).toBe('raw order lines, one row per CSV line');
+    expect(p.flows.map((f) => [f.name, f.kind, f.target])).toEqual([
+      ['company_a', 'append', 'gold.fact_sales'],
+      ['company_b', 'append', 'gold.fact_sales'],
+    ]);
+  });
+
+  it('finds what a query reads: streams, tables, files; not CTEs or table functions', () => {
+    const r = queryReferences(`WITH x AS (SELECT * FROM a.b) SELECT * FROM x JOIN STREAM(live.c.d) USING (k), e, range(3) r, STREAM read_files('f/*.csv')`);
+    expect(r.tables).toEqual([
+      { name: 'a.b', streaming: false, offset: 25 },
+      { name: 'c.d', streaming: true, offset: 58 },
+      { name: 'default.e', streaming: false, offset: 79 },
+    ]);
+    expect(r.files).toEqual([{ call: "read_files('f/*.csv')", streaming: true }]);
+  });
+
+  it('orders the updates by dependency; every problem reported together with file:line:column', () => {
+    const p = parsePipelineSql(RETAIL, 'main.sql');
+    const g = buildGraph(p.datasets, p.flows, new Map([['main.sql', RETAIL]]), (n) => n === 'gold.dim_region');
+    expect(g.problems).toEqual([]);
+    const order = g.order.map((n) => n.id);
+    const before = (a: string, b: string) => expect(order.indexOf(a)).toBeLessThan(order.indexOf(b));
+    before('bronze.orders', 'silver.orders');
+    before('silver.orders', 'default.recent');
+    before('default.recent', 'gold.monthly_sales');
+    before('silver.orders', 'flow:company_a');
+    before('silver.orders', 'flow:company_b');
+
+    const bad = `CREATE OR REFRESH STREAMING TABLE a AS SELECT * FROM STREAM(b);
+CREATE OR REFRESH STREAMING TABLE b AS SELECT * FROM STREAM(a);
+CREATE OR REFRESH MATERIALIZED VIEW m AS SELECT * FROM nowhere.t;
+CREATE OR REFRESH STREAMING TABLE s AS SELECT * FROM STREAM(m);
+CREATE OR REFRESH MATERIALIZED VIEW m AS SELECT 1;
+CREATE OR REFRESH STREAMING TABLE lonely;
+CREATE OR REFRESH MATERIALIZED VIEW broken AS;
+CREATE FLOW f AS INSERT INTO m BY NAME SELECT 1;`;
+    const q = parsePipelineSql(bad, 'bad.sql');
+    const h = buildGraph(q.datasets, q.flows, new Map([['bad.sql', bad]]), () => false);
+    const problems = [...q.problems, ...h.problems].map((x) => `${x.code} ${x.where.file}:${x.where.line}:${x.where.column}`);
+    expect(problems.sort()).toEqual(
+      [
+        'SYNTAX bad.sql:7:46',
+        'DUPLICATE_NAME bad.sql:5:37',
+        'FLOW_TARGET bad.sql:8:1',
+        'NO_SOURCE bad.sql:6:35',
+        'UNKNOWN_TABLE bad.sql:3:56',
+        'STREAM_OF_MATERIALIZED_VIEW bad.sql:4:61',
+        'CYCLE bad.sql:1:35',
+      ].sort(),
+    );
+    expect(h.problems.find((x) => x.code === 'CYCLE')!.message).toMatch(/default\.a → default\.b → default\.a|default\.b → default\.a → default\.b/);
+  });
+});
