@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { EXIT_OK, EXIT_USAGE, reportError, type GlobalOptions } from './context.js';
 import { registerDemo } from './demo.js';
 import { registerIngest } from './ingest.js';
+import { registerInit } from './init.js';
 import { registerQuarantine } from './quarantine.js';
 import { registerQuery } from './query.js';
 import { registerTable } from './table.js';
@@ -18,6 +19,7 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage)')
     .addHelpText('after', `\nExample:\n  $ strata query "SELECT * FROM delta_scan('lake/gold/monthly_sales') LIMIT 10"`);
   const globals = () => program.opts<GlobalOptions>();
+  registerInit(program, globals);
   registerQuery(program, globals);
   registerTable(program, globals);
   registerIngest(program, globals);

@@ -200,3 +200,19 @@ describe('strata ingest', () => {
     expect(never.stderr).toMatch(/give --from/);
   });
 });
+
+describe('strata init', () => {
+  it('creates an empty project the other commands accept, and refuses to overwrite one', async () => {
+    const r = await strata('init', 'fresh-project');
+    expect(r.code).toBe(0);
+    const root = path.join(tmp, 'fresh-project');
+    for (const p of ['strata.yaml', 'pipelines/main/bronze.sql', 'landing', 'lake']) expect(existsSync(path.join(root, p)), p).toBe(true);
+    expect(readFileSync(path.join(root, 'strata.yaml'), 'utf8')).toContain('name: fresh-project');
+    mkdirSync(path.join(root, 'landing/orders'));
+    writeFileSync(path.join(root, 'landing/orders/a.csv'), 'id\n1\n');
+    expect((await strata('--project', root, 'ingest', 'bronze.orders', '--from', 'landing/orders')).code).toBe(0);
+    const again = await strata('init', 'fresh-project');
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/already a Strata project/);
+  });
+});

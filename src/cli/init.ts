@@ -1,0 +1,51 @@
+// strata init [dir]: an empty project — strata.yaml, pipelines/, landing/, lake/.
+import { existsSync, promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import type { Command } from 'commander';
+import { StrataError } from '../core/index.js';
+import { projectDir, type GlobalOptions } from './context.js';
+
+const STRATA_YAML = (name: string) => `# A Strata project (see Strata's README and docs/).
+name: ${name}
+
+# Where the Delta tables live: lake/<schema>/<table>, and Strata's own tables in lake/_system.
+lake: lake
+
+# Each folder under pipelines/ is a pipeline of Lakeflow SQL files (*.sql); it needs no entry
+# here. Files land in landing/ (any layout); pipelines read them with read_files('landing/...').
+`;
+
+const EXAMPLE = `-- An example pipeline: files in landing/orders/ become bronze.orders.
+-- Rename or delete this file; every .sql file in this folder belongs to the pipeline.
+
+CREATE OR REFRESH STREAMING TABLE bronze.orders
+COMMENT 'raw order lines, one row per CSV line'
+AS SELECT * FROM STREAM read_files('landing/orders/*.csv', format => 'csv');
+`;
+
+export function registerInit(program: Command, globals: () => GlobalOptions): void {
+  program
+    .command('init')
+    .description('create an empty project: strata.yaml, pipelines/, landing/, lake/')
+    .argument('[dir]', 'the project folder (created if missing; default: --project or the current folder)')
+    .addHelpText('after', '\nExamples:\n  $ strata init my-lakehouse\n  $ cd my-lakehouse && strata ingest bronze.orders --from landing/orders')
+    .action(async (dir: string | undefined) => {
+      const root = dir ? path.resolve(projectDir(globals()), dir) : projectDir(globals());
+      if (existsSync(path.join(root, 'strata.yaml'))) {
+        throw new StrataError('ALREADY_EXISTS', `${root} is already a Strata project (it has a strata.yaml); nothing was changed`);
+      }
+      for (const sub of ['pipelines/main', 'landing', 'lake']) await fs.mkdir(path.join(root, sub), { recursive: true });
+      await fs.writeFile(path.join(root, 'strata.yaml'), STRATA_YAML(path.basename(root)));
+      const example = path.join(root, 'pipelines/main/bronze.sql');
+      if (!existsSync(example)) await fs.writeFile(example, EXAMPLE);
+      const gitignore = path.join(root, '.gitignore');
+      if (!existsSync(gitignore)) await fs.writeFile(gitignore, '# Tables and landed files are data, not code\nlake/\nlanding/\n');
+      process.stdout.write(
+        `created a Strata project in ${root}\n` +
+          `  strata.yaml              project settings\n` +
+          `  pipelines/main/*.sql     a pipeline (Lakeflow SQL)\n` +
+          `  landing/                 where files arrive\n` +
+          `  lake/                    the Delta tables\n`,
+      );
+    });
+}
