@@ -102,3 +102,27 @@ CREATE FLOW f AS INSERT INTO m BY NAME SELECT 1;`;
     expect(h.problems.find((x) => x.code === 'CYCLE')!.message).toMatch(/default\.a → default\.b → default\.a|default\.b → default\.a → default\.b/);
   });
 });
+
+describe('a project pipeline', () => {
+  it('loads every .sql file of pipelines/<name>/ as one graph; tables of the lake may be read', async () => {
+    const { mkdtempSync, mkdirSync, writeFileSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const path = await import('node:path');
+    const { loadPipeline, listPipelines, formatProblems } = await import('./project.js');
+    const project = mkdtempSync(path.join(tmpdir(), 'strata-pipeline-'));
+    try {
+      mkdirSync(path.join(project, 'pipelines/retail'), { recursive: true });
+      mkdirSync(path.join(project, 'lake/ref/cities/_delta_log'), { recursive: true });
+      writeFileSync(path.join(project, 'pipelines/retail/1_bronze.sql'), `CREATE OR REFRESH STREAMING TABLE bronze.orders AS SELECT * FROM STREAM read_files('landing/orders');`);
+      writeFileSync(path.join(project, 'pipelines/retail/2_silver.sql'), `CREATE OR REFRESH MATERIALIZED VIEW silver.orders AS SELECT o.*, c.region FROM bronze.orders o JOIN ref.cities c USING (city);\nCREATE OR REFRESH MATERIALIZED VIEW silver.bad AS SELECT * FROM missing.table;`);
+      expect(await listPipelines(project)).toEqual(['retail']);
+      const p = await loadPipeline(project, 'retail');
+      expect(p.files).toEqual(['pipelines/retail/1_bronze.sql', 'pipelines/retail/2_silver.sql']);
+      expect(p.order.map((n) => n.id)).toEqual(['bronze.orders', 'silver.bad', 'silver.orders']);
+      expect(formatProblems(p.problems)).toBe('pipelines/retail/2_silver.sql:2:65: UNKNOWN_TABLE missing.table is not defined in the pipeline and no such table exists');
+      await expect(loadPipeline(project, 'nope')).rejects.toThrow(/no pipeline nope .*\(pipelines: retail\)/);
+    } finally {
+      rmSync(project, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,67 @@
+// A pipeline of a project: the .sql files of pipelines/<name>/, parsed and
+// checked as one graph. Tables outside the pipeline may be read if they exist
+// under the project's lake.
+import { existsSync, promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { StrataError } from '../core/index.js';
+import { buildGraph, type PipelineGraph } from './graph.js';
+import { parsePipelineSql, type DatasetDefinition, type FlowDefinition, type Problem } from './parse.js';
+
+export interface Pipeline extends PipelineGraph {
+  name: string;
+  folder: string;
+  files: string[];
+}
+
+/** The pipelines of a project: the folders under pipelines/ that hold .sql files. */
+export async function listPipelines(project: string): Promise<string[]> {
+  const root = path.join(project, 'pipelines');
+  const out: string[] = [];
+  for (const d of (await fs.readdir(root, { withFileTypes: true }).catch(() => [])).filter((e) => e.isDirectory()).sort((a, b) => a.name.localeCompare(b.name))) {
+    const files = await fs.readdir(path.join(root, d.name)).catch(() => []);
+    if (files.some((f) => f.endsWith('.sql'))) out.push(d.name);
+  }
+  return out;
+}
+
+/** Loads and checks one pipeline; problems are in `problems` (all of them, not just the first). */
+export async function loadPipeline(project: string, name: string): Promise<Pipeline> {
+  const folder = path.join(project, 'pipelines', name);
+  if (!existsSync(folder)) {
+    const known = await listPipelines(project);
+    throw new StrataError('USAGE', `no pipeline ${name} in ${path.join(project, 'pipelines')}${known.length ? ` (pipelines: ${known.join(', ')})` : ''}`);
+  }
+  const files = (await fs.readdir(folder, { recursive: true }))
+    .map(String)
+    .filter((f) => f.endsWith('.sql'))
+    .sort();
+  const datasets: DatasetDefinition[] = [];
+  const flows: FlowDefinition[] = [];
+  const problems: Problem[] = [];
+  const texts = new Map<string, string>();
+  for (const f of files) {
+    const rel = path.join('pipelines', name, f);
+    const text = await fs.readFile(path.join(folder, f), 'utf8');
+    texts.set(rel, text);
+    const parsed = parsePipelineSql(text, rel);
+    datasets.push(...parsed.datasets);
+    flows.push(...parsed.flows);
+    problems.push(...parsed.problems);
+  }
+  const lake = path.join(project, 'lake');
+  const exists = (table: string) => {
+    const [schema, t] = table.split('.');
+    const folderName = schema === 'system' ? '_system' : schema;
+    return existsSync(path.join(lake, folderName, t, '_delta_log'));
+  };
+  const graph = buildGraph(datasets, flows, texts, exists);
+  return { name, folder, files: files.map((f) => path.join('pipelines', name, f)), ...graph, problems: [...problems, ...graph.problems] };
+}
+
+/** Problems as lines `file:line:column: CODE message`, in file order. */
+export function formatProblems(problems: Problem[]): string {
+  return [...problems]
+    .sort((a, b) => a.where.file.localeCompare(b.where.file) || a.where.line - b.where.line || a.where.column - b.where.column)
+    .map((p) => `${p.where.file}:${p.where.line}:${p.where.column}: ${p.code} ${p.message}`)
+    .join('\n');
+}
