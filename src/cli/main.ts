@@ -4,6 +4,7 @@ import { EXIT_OK, EXIT_USAGE, reportError, type GlobalOptions } from './context.
 import { registerDemo } from './demo.js';
 import { registerIngest } from './ingest.js';
 import { registerInit } from './init.js';
+import { registerRun } from './run.js';
 import { registerQuarantine } from './quarantine.js';
 import { registerQuery } from './query.js';
 import { registerTable } from './table.js';
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
   const globals = () => program.opts<GlobalOptions>();
   registerInit(program, globals);
   registerQuery(program, globals);
+  registerRun(program, globals);
   registerTable(program, globals);
   registerIngest(program, globals);
   registerQuarantine(program, globals);

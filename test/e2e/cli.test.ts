@@ -214,5 +214,16 @@ describe('strata init', () => {
     const again = await strata('init', 'fresh-project');
     expect(again.code).toBe(1);
     expect(again.stderr).toMatch(/already a Strata project/);
+    // The scaffolded pipeline checks out; a broken one lists every problem with file:line:column.
+    const plan = await strata('--project', root, 'run', '--dry-run');
+    expect(plan.code).toBe(0);
+    expect(plan.stdout).toMatch(/pipeline main: 1 dataset\(s\), 0 flow\(s\) in 1 file\(s\)/);
+    expect(plan.stdout).toMatch(/1\. bronze\.orders \(streaming table\) ← STREAM read_files\('landing\/orders\/\*\.csv', format => 'csv'\)/);
+    writeFileSync(path.join(root, 'pipelines/main/silver.sql'), 'CREATE OR REFRESH MATERIALIZED VIEW silver.x AS SELECT * FROM STREAM(gold.y);\nCREATE OR REFRESH MATERIALIZED VIEW bronze.orders AS SELECT 1;\n');
+    const broken = await strata('--project', root, 'run', 'main', '--dry-run');
+    expect(broken.code).toBe(1);
+    expect(broken.stderr).toContain('pipelines/main/silver.sql:1:70: UNKNOWN_TABLE gold.y is not defined in the pipeline');
+    expect(broken.stderr).toContain('pipelines/main/silver.sql:2:37: DUPLICATE_NAME bronze.orders is defined twice');
+    expect(broken.stderr).toMatch(/2 problem\(s\) in its definitions/);
   });
 });
