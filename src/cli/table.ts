@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import { describeSnapshot, loadSnapshot, tableHistory, type TableDetail } from '../delta/index.js';
 import { CliUsageError, projectDir, withEngine, type GlobalOptions } from './context.js';
 import { render } from './output.js';
-import { INGEST_APP_ID, readLedgerAll } from '../ingest/index.js';
+import { INGEST_APP_ID, readLedger } from '../ingest/index.js';
 import type { Session } from '../engine/index.js';
 
 /** A table argument: a folder path, or a name (schema.table) under the project's lake. */
@@ -153,7 +153,7 @@ interface IngestSummary {
 }
 
 async function readLedgerSummary(session: Session, location: string, name: string, lakeRoot: string): Promise<Omit<IngestSummary, 'batches'>> {
-  const ledger = await readLedgerAll(session, { location, name, lakeRoot });
+  const ledger = await readLedger(session, { location, name, lakeRoot }, 'all', { repair: false });
   const files = [...ledger.values()];
   const loaded = files.filter((f) => f.status === 'loaded');
   const failed = files.filter((f) => f.status === 'failed');

@@ -102,8 +102,8 @@ export async function mergeInto(session: Session, o: MergeOptions): Promise<Merg
     const keepSource = clauses.some((c) => c.when === 'not-matched');
     const joinType = keepTarget && keepSource ? 'FULL OUTER' : keepTarget ? 'LEFT' : keepSource ? 'RIGHT' : 'INNER';
     const join = `FROM (${scan.sql}) AS ${t} ${joinType} JOIN temp.${quoteIdent(src)} AS ${s} ON ${o.on}`;
-    // The plan keeps the rows that act, and the matched ones (for the ambiguity check).
     const dv = deletionVectorsEnabled(snapshot.metadata.configuration);
+    // The plan keeps the rows that act, and the matched ones (for the ambiguity check).
     await session.exec(
       `CREATE TEMP TABLE ${quoteIdent(plan)} AS SELECT * FROM (
          SELECT ${t}.${FILE_COLUMN} AS ${P_FILE}, ${t}.${ROW_COLUMN} AS ${P_ROW}, ${s}.__src_row AS ${P_SROW}, (${matched}) AS ${P_MATCHED}, ${clauseIndex} AS ${CLAUSE} ${join})

@@ -5,7 +5,6 @@ export {
   ingestFiles,
   planIngest,
   readLedger,
-  readLedgerAll,
   lastIngestSource,
   listSourceFiles,
   quarantineLocation,

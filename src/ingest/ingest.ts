@@ -15,12 +15,14 @@ import { createReadStream, existsSync, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { StrataError } from '../core/index.js';
-import { blindAppendFootprint, commit, createTable, deleteRows, loadSnapshot, planScan, readCommitInfos, writeTable, type StructField } from '../delta/index.js';
+import { blindAppendFootprint, commit, createTable, deleteRows, loadSnapshot, writeTable, type StructField } from '../delta/index.js';
 import { quoteIdent, quoteLiteral, quoteStringList, type Session } from '../engine/index.js';
 import type { ReadOptions } from './options.js';
+import { appendLedger, INGEST_APP_ID, readLedger, type LedgerFile } from './ledger.js';
 import { csvHeader, csvSource, readBatch, rejectedRows, typedProjection, type FileOutcome, type SourceFile } from './read.js';
 
-export const INGEST_APP_ID = 'strata-ingest';
+export { INGEST_APP_ID, lastIngestSource, ledgerLocation, readLedger, type LedgerFile } from './ledger.js';
+
 export const AUDIT_COLUMNS = ['_source_file', '_file_row', '_ingested_at', '_batch_id'] as const;
 
 export interface IngestRequest {
@@ -58,18 +60,6 @@ export interface IngestProgress {
   rows: number;
 }
 
-export interface LedgerFile {
-  path: string;
-  size: number;
-  modified: number;
-  hash: string;
-  /** 'skipped': present when a stream started with includeExistingFiles = false (never loaded). */
-  status: 'loaded' | 'failed' | 'skipped';
-  rows: number;
-  rescued: number;
-  quarantined: number;
-  error?: string;
-}
 
 export interface IngestOutcome {
   /** Last version written. */
@@ -94,30 +84,22 @@ export async function ingestFiles(session: Session, req: IngestRequest): Promise
   const listed = (await listSourceFiles(session, req.source, o.pathGlobFilter)).filter((f) => !req.settleMs || f.modified <= settled);
   if (!o.includeExistingFiles) await skipExistingFiles(session, req, listed);
   for (let conflicts = 0; ; conflicts++) {
-    const ledger = await readLedger(session, req, listed.map((f) => f.path));
-    const todo: SourceFile[] = [];
-    out.filesSkipped = 0;
-    out.filesChanged = [];
-    for (const f of listed) {
-      const seen = ledger.get(f.path);
-      if (!seen || req.force) todo.push(f);
-      else if (seen.size === f.size && seen.modified === f.modified) out.filesSkipped++;
-      else if (seen.status === 'failed') todo.push(f); // a failed file that changed: try again
-      else out.filesChanged.push(f.path);
-    }
+    const { waiting: todo, skipped, changed } = classify(listed, await readLedger(session, req, listed.map((f) => f.path)), req.force);
+    out.filesSkipped = skipped;
+    out.filesChanged = changed;
     const bytesTotal = todo.reduce((n, f) => n + f.size, 0);
     let bytesDone = 0;
     try {
       for (let i = 0; i < todo.length && (req.maxBatches === undefined || out.batches < req.maxBatches); ) {
         const batch: SourceFile[] = [];
         let bytes = 0;
-        const streamBytes = Number(process.env.STRATA_INGEST_STREAM_BYTES ?? STREAM_BYTES);
+        const big = streamBytes();
         while (i < todo.length && batch.length < o.maxFilesPerTrigger && (batch.length === 0 || o.maxBytesPerTrigger === undefined || bytes + todo[i].size <= o.maxBytesPerTrigger)) {
           // A big file is a batch of its own (it streams).
-          if (batch.length > 0 && todo[i].size >= streamBytes) break;
+          if (batch.length > 0 && todo[i].size >= big) break;
           bytes += todo[i].size;
           batch.push(todo[i++]);
-          if (bytes >= streamBytes) break;
+          if (bytes >= big) break;
         }
         const done = await ingestBatch(session, req, batch);
         out.batches++;
@@ -139,6 +121,22 @@ export async function ingestFiles(session: Session, req: IngestRequest): Promise
       throw err;
     }
   }
+}
+
+/**
+ * Files against the ledger: waiting (new, forced, or failed and changed since),
+ * skipped (already there, unchanged), changed (loaded, then changed: reported).
+ */
+function classify(listed: SourceFile[], ledger: Map<string, LedgerFile>, force = false): { waiting: SourceFile[]; skipped: number; changed: string[] } {
+  const out = { waiting: [] as SourceFile[], skipped: 0, changed: [] as string[] };
+  for (const f of listed) {
+    const seen = ledger.get(f.path);
+    if (!seen || force) out.waiting.push(f);
+    else if (seen.size === f.size && seen.modified === f.modified) out.skipped++;
+    else if (seen.status === 'failed') out.waiting.push(f);
+    else out.changed.push(f.path);
+  }
+  return out;
 }
 
 /**
@@ -187,14 +185,7 @@ export async function planIngest(session: Session, req: IngestRequest): Promise<
   const o = req.options;
   const listed = await listSourceFiles(session, req.source, o.pathGlobFilter);
   const ledger = await readLedger(session, req, listed.map((f) => f.path), { repair: false });
-  const plan: IngestPlan = { waiting: [], changed: [], skipped: 0, newColumns: [], tableHasColumns: false, rows: 0, rescued: 0, quarantined: 0, failed: [] };
-  for (const f of listed) {
-    const seen = ledger.get(f.path);
-    if (!seen || req.force) plan.waiting.push(f);
-    else if (seen.size === f.size && seen.modified === f.modified) plan.skipped++;
-    else if (seen.status === 'failed') plan.waiting.push(f);
-    else plan.changed.push(f.path);
-  }
+  const plan: IngestPlan = { ...classify(listed, ledger, req.force), newColumns: [], tableHasColumns: false, rows: 0, rescued: 0, quarantined: 0, failed: [] };
   if (plan.waiting.length === 0) return plan;
   const exists = existsSync(path.join(req.location, '_delta_log'));
   const snapshot = exists ? await loadSnapshot(req.location, { session, name: req.name }) : undefined;
@@ -236,9 +227,8 @@ async function ingestBatch(session: Session, req: IngestRequest, planned: Source
   const addNewColumns = req.mergeSchema || snapshot.schema.fields.length === 0;
   const id = randomUUID().replace(/-/g, '').slice(0, 12);
   const hashes = new Map(files.map((f) => [f.path, hashFile(f.path)]));
-  const streamBytes = Number(process.env.STRATA_INGEST_STREAM_BYTES ?? STREAM_BYTES);
-  if (files.length === 1 && o.format === 'csv' && files[0].size >= streamBytes && o.schemaEvolutionMode !== 'failOnNewColumns') {
-    const streamed = await streamCsv(session, req, files[0], hashes.get(files[0].path)!, batchId, known, addNewColumns, id).catch((err: unknown) => {
+  if (files.length === 1 && o.format === 'csv' && files[0].size >= streamBytes() && o.schemaEvolutionMode !== 'failOnNewColumns') {
+    const streamed = await streamCsv(session, req, files[0], hashes.get(files[0].path)!, batchId, snapshot.metadata.id, known, addNewColumns, id).catch((err: unknown) => {
       if (err instanceof StreamFallback) return undefined;
       throw err;
     });
@@ -322,6 +312,7 @@ async function ingestBatch(session: Session, req: IngestRequest, planned: Source
  * files (no copy in memory); STRATA_INGEST_STREAM_BYTES overrides (tests).
  */
 const STREAM_BYTES = 32 * 1024 * 1024;
+const streamBytes = () => Number(process.env.STRATA_INGEST_STREAM_BYTES ?? STREAM_BYTES);
 
 /** The streamed load cannot finish (file unreadable, damaged or moving): the batch takes the careful path. */
 class StreamFallback extends Error {}
@@ -337,6 +328,7 @@ async function streamCsv(
   file: SourceFile,
   hashing: Promise<{ hash: string; error?: string }>,
   batchId: number,
+  tableId: string,
   known: StructField[],
   addNewColumns: boolean,
   id: string,
@@ -383,7 +375,7 @@ async function streamCsv(
       },
     });
     if (written.version === undefined) throw new StrataError('CONFLICT', `${req.name}: batch ${batchId} was committed by another loader`, { context: { table: req.name } });
-    await appendLedger(session, req, (await loadSnapshot(req.location, { session, name: req.name })).metadata.id, written.version, batchId, [entry!], now());
+    await appendLedger(session, req, tableId, written.version, batchId, [entry!], now());
     return { version: written.version, files: [entry!] };
   } catch (err) {
     if (err instanceof StrataError || err instanceof StreamFallback) throw err;
@@ -433,146 +425,6 @@ const QUARANTINE_SCHEMA = {
 /** The quarantine of a table: `<table>_quarantine` beside it. */
 export function quarantineLocation(location: string): string {
   return `${location.replace(/[\\/]+$/, '')}_quarantine`;
-}
-
-/** The ledger index table. */
-export function ledgerLocation(lakeRoot: string): string {
-  return path.join(lakeRoot, '_system', 'ingest_files');
-}
-
-const LEDGER_COLUMNS = `table_path VARCHAR, table_id VARCHAR, table_version BIGINT, batch_id BIGINT, file_path VARCHAR, size BIGINT, modification_time TIMESTAMPTZ,
-  content_hash VARCHAR, status VARCHAR, rows_loaded BIGINT, rows_rescued BIGINT, rows_quarantined BIGINT, error VARCHAR, ingested_at TIMESTAMPTZ`;
-
-async function appendLedger(session: Session, req: Pick<IngestRequest, 'location' | 'lakeRoot'>, tableId: string, version: number, batchId: number, entries: LedgerFile[], at: number): Promise<void> {
-  const location = ledgerLocation(req.lakeRoot);
-  if (!existsSync(path.join(location, '_delta_log'))) {
-    await fs.mkdir(location, { recursive: true });
-    await session.exec(`CREATE OR REPLACE TEMP TABLE __strata_ledger_shape (${LEDGER_COLUMNS})`);
-    await createTable(session, { location, name: 'system.ingest_files', ifNotExists: true, select: 'SELECT * FROM temp.__strata_ledger_shape' });
-  }
-  const table = path.resolve(req.location);
-  const values = entries
-    .map(
-      (e) =>
-        `(${quoteLiteral(table)}, ${quoteLiteral(tableId)}, ${version}, ${batchId}, ${quoteLiteral(e.path)}, ${e.size}, make_timestamptz(${e.modified * 1000}::BIGINT), ${quoteLiteral(e.hash)}, ${quoteLiteral(e.status)}, ${e.rows}, ${e.rescued}, ${e.quarantined}, ${e.error === undefined ? 'NULL' : quoteLiteral(e.error)}, make_timestamptz(${at * 1000}::BIGINT))`,
-    )
-    .join(',\n');
-  await writeTable(session, {
-    location,
-    name: 'system.ingest_files',
-    mode: 'append',
-    select: `SELECT * FROM (VALUES ${values}) AS v(${LEDGER_COLUMNS.split(',').map((c) => c.trim().split(/\s+/)[0]).join(', ')})`,
-    storeAssignment: true,
-  });
-}
-
-/**
- * What the ledger says of some files of a table (latest entry per path): the
- * index, plus any target commits it lags behind (read from the target's log,
- * and indexed). Only the given paths are looked up, so a pass costs the same
- * whatever the number of files loaded before.
- */
-export async function readLedger(
-  session: Session,
-  req: Pick<IngestRequest, 'location' | 'name' | 'lakeRoot'>,
-  paths: string[],
-  { repair = true }: { repair?: boolean } = {},
-): Promise<Map<string, LedgerFile & { version: number }>> {
-  const out = new Map<string, LedgerFile & { version: number }>();
-  const wanted = new Set(paths);
-  const table = path.resolve(req.location);
-  const location = ledgerLocation(req.lakeRoot);
-  if (!existsSync(path.join(req.location, '_delta_log'))) return out;
-  const target = await loadSnapshot(req.location, { session, name: req.name });
-  // Entries of this table, not of an earlier table at the same path (deleted and created again).
-  const ofTable = `table_path = ${quoteLiteral(table)} AND table_id = ${quoteLiteral(target.metadata.id)}`;
-  let indexed = -1;
-  if (existsSync(path.join(location, '_delta_log'))) {
-    const snap = await loadSnapshot(location, { session, name: 'system.ingest_files' });
-    if (snap.files.length > 0) {
-      const id = randomUUID().replace(/-/g, '').slice(0, 12);
-      const scan = await planScan(snap, session, { id });
-      const candidates = `__strata_ledger_paths_${id}`;
-      try {
-        await session.exec(`CREATE OR REPLACE TEMP TABLE ${quoteIdent(candidates)} AS SELECT unnest(from_json(${quoteLiteral(JSON.stringify(paths))}, '["VARCHAR"]')) AS p`);
-        const [top] = await session.rows<{ v: bigint | null }>(`SELECT max(table_version) AS v FROM (${scan.sql}) AS l WHERE ${ofTable}`);
-        indexed = top?.v === null || top?.v === undefined ? -1 : Number(top.v);
-        const rows = paths.length === 0 ? [] : await session.rows<{
-          file_path: string; size: bigint; modified: bigint; content_hash: string; status: string; rows_loaded: bigint; rows_rescued: bigint; rows_quarantined: bigint; error: string | null; table_version: bigint;
-        }>(
-          `SELECT file_path, size, epoch_ms(modification_time) AS modified, content_hash, status, rows_loaded, rows_rescued, rows_quarantined, error, table_version
-           FROM (${scan.sql}) AS l SEMI JOIN temp.${quoteIdent(candidates)} AS c ON c.p = l.file_path
-           WHERE ${ofTable} ORDER BY table_version`,
-        );
-        for (const r of rows) {
-          out.set(r.file_path, {
-            path: r.file_path, size: Number(r.size), modified: Number(r.modified), hash: r.content_hash, status: r.status as LedgerFile['status'],
-            rows: Number(r.rows_loaded), rescued: Number(r.rows_rescued), quarantined: Number(r.rows_quarantined), ...(r.error ? { error: r.error } : {}), version: Number(r.table_version),
-          });
-        }
-      } finally {
-        await session.exec(`DROP TABLE IF EXISTS temp.${quoteIdent(candidates)}`).catch(() => undefined);
-        for (const c of scan.cleanup) await session.exec(c).catch(() => undefined);
-      }
-    }
-  }
-  // Commits of the target the index has not seen.
-  if (target.version > indexed) {
-    const infos = await readCommitInfos(target.store, req.name, indexed + 1, target.version);
-    for (const { version, info } of infos) {
-      const ingest = info.strataIngest as { batchId: number; files: LedgerFile[] } | undefined;
-      if (!ingest) continue;
-      for (const f of ingest.files) if (wanted.has(f.path)) out.set(f.path, { ...f, version });
-      if (repair) await appendLedger(session, req, target.metadata.id, version, ingest.batchId, ingest.files, Date.now());
-    }
-  }
-  return out;
-}
-
-/** The source and options of a table's last load (from its log), if it was ever loaded. */
-export async function lastIngestSource(session: Session, location: string, name: string): Promise<{ source: string; options: Record<string, string> } | undefined> {
-  if (!existsSync(path.join(location, '_delta_log'))) return undefined;
-  const snapshot = await loadSnapshot(location, { session, name });
-  if (!snapshot.txns.has(INGEST_APP_ID)) return undefined;
-  for (let v = snapshot.version; v >= 0; v -= 20) {
-    const infos = await readCommitInfos(snapshot.store, name, Math.max(0, v - 19), v);
-    for (const { info } of infos.reverse()) {
-      const ingest = info.strataIngest as { source?: string; options?: Record<string, string> } | undefined;
-      if (ingest?.source) return { source: ingest.source, options: ingest.options ?? {} };
-    }
-  }
-  return undefined;
-}
-
-/** Every file the ledger knows for a table (latest entry per path), for describing it. */
-export async function readLedgerAll(session: Session, req: Pick<IngestRequest, 'location' | 'name' | 'lakeRoot'>): Promise<Map<string, LedgerFile & { version: number }>> {
-  const location = ledgerLocation(req.lakeRoot);
-  const paths = new Set<string>();
-  if (existsSync(path.join(location, '_delta_log')) && existsSync(path.join(req.location, '_delta_log'))) {
-    const target = await loadSnapshot(req.location, { session, name: req.name });
-    const snap = await loadSnapshot(location, { session, name: 'system.ingest_files' });
-    if (snap.files.length > 0) {
-      const scan = await planScan(snap, session, { id: randomUUID().replace(/-/g, '').slice(0, 12) });
-      try {
-        const rows = await session.rows<{ p: string }>(
-          `SELECT DISTINCT file_path AS p FROM (${scan.sql}) AS l WHERE table_path = ${quoteLiteral(path.resolve(req.location))} AND table_id = ${quoteLiteral(target.metadata.id)}`,
-        );
-        for (const r of rows) paths.add(r.p);
-      } finally {
-        for (const c of scan.cleanup) await session.exec(c).catch(() => undefined);
-      }
-    }
-  }
-  // Files only in commits the index lacks come back from readLedger's repair.
-  const ledger = await readLedger(session, req, [...paths], { repair: false });
-  if (paths.size === 0 && existsSync(path.join(req.location, '_delta_log'))) {
-    const target = await loadSnapshot(req.location, { session, name: req.name });
-    for (const { version, info } of await readCommitInfos(target.store, req.name, 0, target.version)) {
-      const ingest = info.strataIngest as { files: LedgerFile[] } | undefined;
-      for (const f of ingest?.files ?? []) ledger.set(f.path, { ...f, version });
-    }
-  }
-  return ledger;
 }
 
 /** The files of a folder (everything below it) or a glob, skipping hidden ones (`.x`, `_x`), oldest first. */

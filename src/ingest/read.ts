@@ -6,7 +6,6 @@
 // for every file, rows read = rows kept + rows set aside.
 import { open } from 'node:fs/promises';
 import * as zlib from 'node:zlib';
-import { StrataError } from '../core/index.js';
 import { deltaTypeOf, duckdbType, type DeltaType, type StructField } from '../delta/index.js';
 import { quoteIdent, quoteLiteral, quoteStringList, type Session } from '../engine/index.js';
 import type { ReadOptions } from './options.js';
@@ -453,8 +452,4 @@ async function readParquet(session: Session, files: SourceFile[], raw: string, f
 function firstLine(err: unknown): string {
   const text = err instanceof Error ? err.message : String(err);
   return text.split('\n').find((l) => l.trim() !== '')?.replace(/^(Invalid Input|IO|Conversion) Error: /, '') ?? text;
-}
-
-export function ensureStrataError(err: unknown): StrataError {
-  return err instanceof StrataError ? err : new StrataError('INTERNAL', firstLine(err), { cause: err });
 }

@@ -198,19 +198,13 @@ export function buildGraph(datasets: DatasetDefinition[], flows: FlowDefinition[
       }
     }
   }
-  // Order: a node after every node writing a dataset it reads (temporary views inline in their readers).
+  // Order: a node after every node writing a dataset it reads.
   const writers = new Map<string, Node[]>();
   for (const n of nodes) writers.set(n.target, [...(writers.get(n.target) ?? []), n]);
   const deps = new Map<Node, Set<Node>>();
-  const viewDeps = (name: string, seen: Set<string>): Node[] => {
-    if (seen.has(name)) return [];
-    seen.add(name);
-    const ws = writers.get(name) ?? [];
-    return ws;
-  };
   for (const n of nodes) {
     const set = new Set<Node>();
-    for (const r of n.reads) for (const w of viewDeps(r.name, new Set())) if (w !== n) set.add(w);
+    for (const r of n.reads) for (const w of writers.get(r.name) ?? []) if (w !== n) set.add(w);
     deps.set(n, set);
   }
   const order: Node[] = [];

@@ -2,8 +2,9 @@
 // dataset and flow definitions. Every problem is collected with its file, line
 // and column and a stable code, so that a user sees all of them at once.
 import type { StructField } from '../delta/index.js';
-import { parseSparkType, TokenCursor } from '../sql/spark-types.js';
-import { isKeyword, lineColumn, tokenize, type Token } from '../sql/tokenizer.js';
+import { TokenCursor } from '../sql/spark-types.js';
+import { parseColumnDef, parseProperties } from '../sql/statements.js';
+import { lineColumn, tokenize, type Token } from '../sql/tokenizer.js';
 
 export type DatasetKind = 'streaming-table' | 'materialized-view' | 'temporary-view';
 export type ViolationAction = 'warn' | 'drop' | 'fail' | 'quarantine';
@@ -193,20 +194,7 @@ function parseStatement(text: string, file: string, tokens: Token[], out: Parsed
           }
           if (def.expectations.some((e) => e.name.toLowerCase() === cname.toLowerCase())) fail(`constraint ${cname} is declared twice`);
           def.expectations.push({ name: cname, expr, action });
-        } else {
-          const colName = c.ident('a column name or CONSTRAINT');
-          const type = parseSparkType(c);
-          let nullable = true;
-          const metadata: Record<string, unknown> = {};
-          for (;;) {
-            if (c.is('not') && c.is('null', 1)) {
-              c.i += 2;
-              nullable = false;
-            } else if (c.accept('comment')) metadata.comment = c.string('a comment string');
-            else break;
-          }
-          def.columns.push({ name: colName, type, nullable, metadata });
-        }
+        } else def.columns.push(parseColumnDef(c));
       } while (c.accept(','));
       c.expect(')', ') to close the column list');
     }
@@ -219,17 +207,8 @@ function parseStatement(text: string, file: string, tokens: Token[], out: Parsed
       do def.partitionedBy.push(c.ident('a partition column'));
       while (c.accept(','));
       c.expect(')');
-    } else if (c.accept('tblproperties')) {
-      c.expect('(');
-      do {
-        const k = c.peek()?.kind === 'string' ? c.string() : c.ident('a property name');
-        c.accept('=');
-        const v = c.next();
-        if (!v) fail('expected a property value');
-        def.properties[k] = v!.kind === 'string' ? v!.value : v!.text;
-      } while (c.accept(','));
-      c.expect(')');
-    } else if (c.accept('cluster')) {
+    } else if (c.accept('tblproperties')) def.properties = parseProperties(c);
+    else if (c.accept('cluster')) {
       c.expect('by', 'BY');
       c.expect('(');
       while (!c.atEnd() && !c.accept(')')) c.next();
@@ -257,4 +236,3 @@ export function kindName(kind: DatasetKind): string {
   return kind === 'streaming-table' ? 'streaming table' : kind === 'materialized-view' ? 'materialized view' : 'temporary view';
 }
 
-export { isKeyword };

@@ -21,6 +21,19 @@ const NOT_ALIAS = new Set([
   'tablesample', 'using', 'returning', 'lateral', 'pivot', 'unpivot', 'with', 'fetch', 'for', 'then', 'when', 'else', 'end',
 ]);
 
+/** Whether the token after a call starts an alias (`AS x`, `x`, `"x"`). */
+function aliasFollows(after: Token | undefined): boolean {
+  return after !== undefined && (isKeyword(after, 'as') || after.kind === 'quoted' || (after.kind === 'ident' && !NOT_ALIAS.has(after.value.toLowerCase())));
+}
+
+/** A thrower of errors about a call of `fn`, naming the line and column of a token. */
+function callError(sql: string, fn: string): (token: Token | undefined, what: string) => never {
+  return (token, what) => {
+    const pos = lineColumn(sql, token?.start ?? sql.length);
+    throw new UserSqlError(`${fn} at line ${pos.line}, column ${pos.column}: ${what}`);
+  };
+}
+
 export function findDeltaScanCalls(sql: string): DeltaScanCall[] {
   const tokens = tokenize(sql);
   const calls: DeltaScanCall[] = [];
@@ -35,10 +48,7 @@ export function findDeltaScanCalls(sql: string): DeltaScanCall[] {
 }
 
 function parseCall(sql: string, tokens: Token[], at: number): { call: DeltaScanCall; next: number } {
-  const fail = (token: Token | undefined, what: string): never => {
-    const pos = lineColumn(sql, token?.start ?? sql.length);
-    throw new UserSqlError(`delta_scan at line ${pos.line}, column ${pos.column}: ${what}`);
-  };
+  const fail = callError(sql, 'delta_scan');
   let i = at + 2;
   const pathToken = tokens[i];
   if (pathToken?.kind !== 'string') fail(pathToken, "the first argument must be the table path as a string literal, e.g. delta_scan('lake/silver/orders')");
@@ -63,10 +73,7 @@ function parseCall(sql: string, tokens: Token[], at: number): { call: DeltaScanC
   }
   if (tokens[i]?.text !== ')') fail(tokens[i], 'expected )');
   call.end = tokens[i].end;
-  const after = tokens[i + 1];
-  call.hasAlias =
-    after !== undefined &&
-    (isKeyword(after, 'as') || after.kind === 'quoted' || (after.kind === 'ident' && !NOT_ALIAS.has(after.value.toLowerCase())));
+  call.hasAlias = aliasFollows(tokens[i + 1]);
   return { call, next: i + 1 };
 }
 
@@ -85,10 +92,7 @@ export function findTableChangesCalls(sql: string): TableChangesCall[] {
   const out: TableChangesCall[] = [];
   for (let i = 0; i < tokens.length; i++) {
     if (!isKeyword(tokens[i], 'table_changes') || tokens[i + 1]?.text !== '(' || tokens[i - 1]?.text === '.') continue;
-    const fail = (t: Token | undefined, what: string): never => {
-      const pos = lineColumn(sql, t?.start ?? sql.length);
-      throw new UserSqlError(`table_changes at line ${pos.line}, column ${pos.column}: ${what}`);
-    };
+    const fail = callError(sql, 'table_changes');
     const name = tokens[i + 2];
     if (name?.kind !== 'string') fail(name, "the first argument must be the table name or path as a string, e.g. table_changes('silver.orders', 3)");
     if (tokens[i + 3]?.text !== ',' || tokens[i + 4]?.kind !== 'number') fail(tokens[i + 4], 'the second argument must be the first version, a whole number');
@@ -101,8 +105,7 @@ export function findTableChangesCalls(sql: string): TableChangesCall[] {
     }
     if (tokens[j]?.text !== ')') fail(tokens[j], 'expected )');
     call.end = tokens[j].end;
-    const after = tokens[j + 1];
-    call.hasAlias = after !== undefined && (isKeyword(after, 'as') || after.kind === 'quoted' || (after.kind === 'ident' && !NOT_ALIAS.has(after.value.toLowerCase())));
+    call.hasAlias = aliasFollows(tokens[j + 1]);
     out.push(call);
     i = j;
   }
@@ -124,10 +127,7 @@ export function findReadFilesCalls(sql: string): ReadFilesCall[] {
   const out: ReadFilesCall[] = [];
   for (let i = 0; i < tokens.length; i++) {
     if (!isKeyword(tokens[i], 'read_files') || tokens[i + 1]?.text !== '(' || tokens[i - 1]?.text === '.') continue;
-    const fail = (t: Token | undefined, what: string): never => {
-      const pos = lineColumn(sql, t?.start ?? sql.length);
-      throw new UserSqlError(`read_files at line ${pos.line}, column ${pos.column}: ${what}`);
-    };
+    const fail = callError(sql, 'read_files');
     const source = tokens[i + 2];
     if (source?.kind !== 'string') fail(source, "the first argument must be a folder or glob as a string, e.g. read_files('landing/orders/*.csv', format => 'csv')");
     const call: ReadFilesCall = { source: source.value, options: {}, start: tokens[i].start, end: 0, hasAlias: false };
@@ -143,8 +143,7 @@ export function findReadFilesCalls(sql: string): ReadFilesCall[] {
     }
     if (tokens[j]?.text !== ')') fail(tokens[j], 'expected )');
     call.end = tokens[j].end;
-    const after = tokens[j + 1];
-    call.hasAlias = after !== undefined && (isKeyword(after, 'as') || after.kind === 'quoted' || (after.kind === 'ident' && !NOT_ALIAS.has(after.value.toLowerCase())));
+    call.hasAlias = aliasFollows(tokens[j + 1]);
     out.push(call);
     i = j;
   }

@@ -186,29 +186,34 @@ function parseColumnList(c: TokenCursor): StructField[] {
 /** `name type [NOT NULL] [COMMENT '...'], ...` */
 function parseColumnDefs(c: TokenCursor): StructField[] {
   const fields: StructField[] = [];
-  do {
-    const name = c.ident('a column name');
-    const type = parseSparkType(c);
-    let nullable = true;
-    const metadata: Record<string, unknown> = {};
-    for (;;) {
-      if (c.is('not') && c.is('null', 1)) {
-        c.i += 2;
-        nullable = false;
-      } else if (c.accept('null')) {
-        nullable = true;
-      } else if (c.accept('comment')) {
-        metadata.comment = c.string('a comment string');
-      } else {
-        break;
-      }
-    }
-    fields.push({ name, type, nullable, metadata });
-  } while (c.accept(','));
+  do fields.push(parseColumnDef(c));
+  while (c.accept(','));
   return fields;
 }
 
-function parseProperties(c: TokenCursor): Record<string, string> {
+/** One column definition: name type [NOT NULL | NULL] [COMMENT '...']. */
+export function parseColumnDef(c: TokenCursor): StructField {
+  const name = c.ident('a column name');
+  const type = parseSparkType(c);
+  let nullable = true;
+  const metadata: Record<string, unknown> = {};
+  for (;;) {
+    if (c.is('not') && c.is('null', 1)) {
+      c.i += 2;
+      nullable = false;
+    } else if (c.accept('null')) {
+      nullable = true;
+    } else if (c.accept('comment')) {
+      metadata.comment = c.string('a comment string');
+    } else {
+      break;
+    }
+  }
+  return { name, type, nullable, metadata };
+}
+
+/** ('key' = value, ...), as TBLPROPERTIES and COPY INTO's options write them. */
+export function parseProperties(c: TokenCursor): Record<string, string> {
   c.expect('(');
   const props: Record<string, string> = {};
   do {

@@ -1,0 +1,144 @@
+// The ledger of ingested files. Of record: each ingest commit of a target
+// table, whose commitInfo lists the batch's files. Indexed: the Delta table
+// lake/_system/ingest_files (SQL system.ingest_files), appended after each
+// batch and caught up from the target's log when it lags.
+import { randomUUID } from 'node:crypto';
+import { existsSync, promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { createTable, loadSnapshot, planScan, readCommitInfos, writeTable } from '../delta/index.js';
+import { quoteIdent, quoteLiteral, type Session } from '../engine/index.js';
+
+/** The app id of ingest commits' txn actions (version = batch id). */
+export const INGEST_APP_ID = 'strata-ingest';
+
+/** A target table, as the ledger knows it. */
+export interface LedgerTable {
+  location: string;
+  name: string;
+  lakeRoot: string;
+}
+
+export interface LedgerFile {
+  path: string;
+  size: number;
+  modified: number;
+  hash: string;
+  /** 'skipped': present when a stream started with includeExistingFiles = false (never loaded). */
+  status: 'loaded' | 'failed' | 'skipped';
+  rows: number;
+  rescued: number;
+  quarantined: number;
+  error?: string;
+}
+
+/** The ledger index table. */
+export function ledgerLocation(lakeRoot: string): string {
+  return path.join(lakeRoot, '_system', 'ingest_files');
+}
+
+const LEDGER_COLUMNS = `table_path VARCHAR, table_id VARCHAR, table_version BIGINT, batch_id BIGINT, file_path VARCHAR, size BIGINT, modification_time TIMESTAMPTZ,
+  content_hash VARCHAR, status VARCHAR, rows_loaded BIGINT, rows_rescued BIGINT, rows_quarantined BIGINT, error VARCHAR, ingested_at TIMESTAMPTZ`;
+
+export async function appendLedger(session: Session, req: Pick<LedgerTable, 'location' | 'lakeRoot'>, tableId: string, version: number, batchId: number, entries: LedgerFile[], at: number): Promise<void> {
+  const location = ledgerLocation(req.lakeRoot);
+  if (!existsSync(path.join(location, '_delta_log'))) {
+    await fs.mkdir(location, { recursive: true });
+    await session.exec(`CREATE OR REPLACE TEMP TABLE __strata_ledger_shape (${LEDGER_COLUMNS})`);
+    await createTable(session, { location, name: 'system.ingest_files', ifNotExists: true, select: 'SELECT * FROM temp.__strata_ledger_shape' });
+  }
+  const table = path.resolve(req.location);
+  const values = entries
+    .map(
+      (e) =>
+        `(${quoteLiteral(table)}, ${quoteLiteral(tableId)}, ${version}, ${batchId}, ${quoteLiteral(e.path)}, ${e.size}, make_timestamptz(${e.modified * 1000}::BIGINT), ${quoteLiteral(e.hash)}, ${quoteLiteral(e.status)}, ${e.rows}, ${e.rescued}, ${e.quarantined}, ${e.error === undefined ? 'NULL' : quoteLiteral(e.error)}, make_timestamptz(${at * 1000}::BIGINT))`,
+    )
+    .join(',\n');
+  await writeTable(session, {
+    location,
+    name: 'system.ingest_files',
+    mode: 'append',
+    select: `SELECT * FROM (VALUES ${values}) AS v(${LEDGER_COLUMNS.split(',').map((c) => c.trim().split(/\s+/)[0]).join(', ')})`,
+    storeAssignment: true,
+  });
+}
+
+/**
+ * What the ledger says of files of a table (latest entry per path): the
+ * index, plus any target commits it lags behind (read from the target's log,
+ * and indexed unless `repair` is false). Only the given paths are looked up, so
+ * a pass costs the same whatever the number of files loaded before; 'all'
+ * gives every file (to describe a table).
+ */
+export async function readLedger(
+  session: Session,
+  req: LedgerTable,
+  paths: string[] | 'all',
+  { repair = true }: { repair?: boolean } = {},
+): Promise<Map<string, LedgerFile & { version: number }>> {
+  const out = new Map<string, LedgerFile & { version: number }>();
+  const wanted = paths === 'all' ? undefined : new Set(paths);
+  const location = ledgerLocation(req.lakeRoot);
+  if (!existsSync(path.join(req.location, '_delta_log'))) return out;
+  const target = await loadSnapshot(req.location, { session, name: req.name });
+  // Entries of this table, not of an earlier table at the same path (deleted and created again).
+  const ofTable = `table_path = ${quoteLiteral(path.resolve(req.location))} AND table_id = ${quoteLiteral(target.metadata.id)}`;
+  let indexed = -1;
+  if (existsSync(path.join(location, '_delta_log'))) {
+    const snap = await loadSnapshot(location, { session, name: 'system.ingest_files' });
+    if (snap.files.length > 0) {
+      const id = randomUUID().replace(/-/g, '').slice(0, 12);
+      const scan = await planScan(snap, session, { id });
+      const candidates = `__strata_ledger_paths_${id}`;
+      try {
+        const [top] = await session.rows<{ v: bigint | null }>(`SELECT max(table_version) AS v FROM (${scan.sql}) AS l WHERE ${ofTable}`);
+        indexed = top?.v === null || top?.v === undefined ? -1 : Number(top.v);
+        let only = '';
+        if (wanted) {
+          await session.exec(`CREATE OR REPLACE TEMP TABLE ${quoteIdent(candidates)} AS SELECT unnest(from_json(${quoteLiteral(JSON.stringify(paths))}, '["VARCHAR"]')) AS p`);
+          only = `SEMI JOIN temp.${quoteIdent(candidates)} AS c ON c.p = l.file_path`;
+        }
+        const rows = wanted?.size === 0 ? [] : await session.rows<{
+          file_path: string; size: bigint; modified: bigint; content_hash: string; status: string; rows_loaded: bigint; rows_rescued: bigint; rows_quarantined: bigint; error: string | null; table_version: bigint;
+        }>(
+          `SELECT file_path, size, epoch_ms(modification_time) AS modified, content_hash, status, rows_loaded, rows_rescued, rows_quarantined, error, table_version
+           FROM (${scan.sql}) AS l ${only} WHERE ${ofTable} ORDER BY table_version`,
+        );
+        for (const r of rows) {
+          out.set(r.file_path, {
+            path: r.file_path, size: Number(r.size), modified: Number(r.modified), hash: r.content_hash, status: r.status as LedgerFile['status'],
+            rows: Number(r.rows_loaded), rescued: Number(r.rows_rescued), quarantined: Number(r.rows_quarantined), ...(r.error ? { error: r.error } : {}), version: Number(r.table_version),
+          });
+        }
+      } finally {
+        await session.exec(`DROP TABLE IF EXISTS temp.${quoteIdent(candidates)}`).catch(() => undefined);
+        for (const c of scan.cleanup) await session.exec(c).catch(() => undefined);
+      }
+    }
+  }
+  // Commits of the target the index has not seen.
+  if (target.version > indexed) {
+    const infos = await readCommitInfos(target.store, req.name, indexed + 1, target.version);
+    for (const { version, info } of infos) {
+      const ingest = info.strataIngest as { batchId: number; files: LedgerFile[] } | undefined;
+      if (!ingest) continue;
+      for (const f of ingest.files) if (!wanted || wanted.has(f.path)) out.set(f.path, { ...f, version });
+      if (repair) await appendLedger(session, req, target.metadata.id, version, ingest.batchId, ingest.files, Date.now());
+    }
+  }
+  return out;
+}
+
+/** The source and options of a table's last load (from its log), if it was ever loaded. */
+export async function lastIngestSource(session: Session, location: string, name: string): Promise<{ source: string; options: Record<string, string> } | undefined> {
+  if (!existsSync(path.join(location, '_delta_log'))) return undefined;
+  const snapshot = await loadSnapshot(location, { session, name });
+  if (!snapshot.txns.has(INGEST_APP_ID)) return undefined;
+  for (let v = snapshot.version; v >= 0; v -= 20) {
+    const infos = await readCommitInfos(snapshot.store, name, Math.max(0, v - 19), v);
+    for (const { info } of infos.reverse()) {
+      const ingest = info.strataIngest as { source?: string; options?: Record<string, string> } | undefined;
+      if (ingest?.source) return { source: ingest.source, options: ingest.options ?? {} };
+    }
+  }
+  return undefined;
+}
