@@ -16,6 +16,8 @@ export type ErrorCode =
   | 'CONFLICT'
   | 'SCHEMA_MISMATCH'
   | 'CONSTRAINT_VIOLATED'
+  | 'EXPECTATION_FAILED'
+  | 'PIPELINE'
   | 'INTERNAL';
 
 export interface StrataErrorOptions {

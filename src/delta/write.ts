@@ -49,6 +49,12 @@ export interface CreateTableOptions extends TableRef {
   ifNotExists?: boolean;
   /** CREATE OR REPLACE: a new version replacing data, schema and properties. */
   replace?: boolean;
+  /** With replace: give the table a new id (a pipeline's full refresh: ledgers keyed by table id start over). */
+  newId?: boolean;
+  /** `txn` actions to commit with the table (a pipeline's stream progress). */
+  txns?: { appId: string; version: number }[];
+  /** Extra commitInfo fields. */
+  info?: Record<string, unknown>;
   now?: () => number;
 }
 
@@ -63,6 +69,8 @@ export interface WriteTableOptions extends TableRef {
   storeAssignment?: boolean;
   /** Idempotent writes: skipped when the table already has this app's version. */
   txn?: { appId: string; version: number };
+  /** More `txn` actions in the same commit, without the idempotency check (a pipeline's stream progress). */
+  txns?: { appId: string; version: number }[];
   /** Spark's operation name in the history (default WRITE). */
   operation?: string;
   operationParameters?: Record<string, unknown>;
@@ -100,7 +108,7 @@ export async function createTable(session: Session, options: CreateTableOptions)
   const protocol = minimalProtocol(schema, configuration);
   const now = options.now ?? Date.now;
   const metadata: MetadataAction = {
-    id: previous?.metadata.id ?? randomUUID(),
+    id: (!options.newId && previous?.metadata.id) || randomUUID(),
     name: null,
     description: options.description ?? null,
     format: { provider: 'parquet', options: {} },
@@ -113,9 +121,10 @@ export async function createTable(session: Session, options: CreateTableOptions)
     ? await writeChecked(session, store, name, options.select!, (await enforceAllowingNulls(session, name, schema, incoming, false, options.select!)).projection, schema, partitionColumns, configuration, now)
     : { adds: [], numRows: 0, numBytes: 0 };
   const removes = previous ? previous.files.map((f) => removeOf(f, now())) : [];
-  const actions: Action[] = [{ protocol }, { metaData: metadata }, ...removes.map((remove) => ({ remove })), ...written.adds.map((add) => ({ add }))];
+  const txns = (options.txns ?? []).map((t) => ({ txn: { appId: t.appId, version: t.version, lastUpdated: now() } }));
+  const actions: Action[] = [{ protocol }, { metaData: metadata }, ...txns, ...removes.map((remove) => ({ remove })), ...written.adds.map((add) => ({ add }))];
   const operation = options.replace ? (options.select ? 'CREATE OR REPLACE TABLE AS SELECT' : 'CREATE OR REPLACE TABLE') : options.select ? 'CREATE TABLE AS SELECT' : 'CREATE TABLE';
-  const footprint: TransactionFootprint = { ...blindAppend(), changesMetadata: true, readWholeTable: Boolean(previous) };
+  const footprint: TransactionFootprint = { ...blindAppend((options.txns ?? []).map((t) => t.appId)), changesMetadata: true, readWholeTable: Boolean(previous) };
   const result = await commitOrClean(store, name, previous?.version ?? -1, {
     operation,
     operationParameters: {
@@ -127,6 +136,7 @@ export async function createTable(session: Session, options: CreateTableOptions)
     operationMetrics: written.adds.length ? { numFiles: written.adds.length, numOutputRows: written.numRows, numOutputBytes: written.numBytes } : undefined,
     actions,
     footprint,
+    info: options.info,
   }, written.adds);
   await afterCommit(session, store, name, result.version, configuration);
   return { version: result.version, numRows: written.numRows, numFiles: written.adds.length, numRemovedFiles: removes.length };
@@ -178,10 +188,11 @@ export async function writeTable(session: Session, options: WriteTableOptions): 
     actions.push({ metaData: { ...snapshot.metadata, schemaString: schemaToJson(schema) } });
   }
   if (options.txn) actions.push({ txn: { appId: options.txn.appId, version: options.txn.version, lastUpdated: now() } });
+  for (const t of options.txns ?? []) actions.push({ txn: { appId: t.appId, version: t.version, lastUpdated: now() } });
   for (const f of removed) actions.push({ remove: removeOf(f, now()) });
   for (const add of written.adds) actions.push({ add });
   const footprint: TransactionFootprint = {
-    ...blindAppend(options.txn ? [options.txn.appId] : []),
+    ...blindAppend([...(options.txn ? [options.txn.appId] : []), ...(options.txns ?? []).map((t) => t.appId)]),
     readWholeTable: options.mode === 'overwrite',
     readFiles: new Set(removed.map((f) => canonicalPath(store.root, f.path))),
     removedFiles: new Set(removed.map((f) => canonicalPath(store.root, f.path))),

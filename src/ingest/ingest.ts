@@ -50,6 +50,25 @@ export interface IngestRequest {
    */
   settleMs?: number;
   now?: () => number;
+  /**
+   * A pipeline's streaming table: the batch's rows (`rows`, a SELECT of the file columns,
+   * the rescued data column and the audit columns) become what the returned `select`
+   * makes of them (the flow's query and expectations). The read schema is then each
+   * batch's own (the table's columns are the query's), new columns always evolve the table.
+   * Throwing abandons the batch: nothing is committed.
+   */
+  transform?: (batch: { rows: string; batchId: number; files: LedgerFile[]; ingestedAt: string }) => Promise<BatchTransform>;
+}
+
+export interface BatchTransform {
+  select: string;
+  /** Rows for `<table>_quarantine` (columns as the quarantine's, extra ones added), written before the commit. */
+  quarantine?: string;
+  /** Extra txn actions and commitInfo fields for the batch's commit. */
+  txns?: { appId: string; version: number }[];
+  info?: Record<string, unknown>;
+  /** Statements to run once the batch is done. */
+  cleanup?: string[];
 }
 
 export interface IngestProgress {
@@ -72,13 +91,15 @@ export interface IngestOutcome {
   /** Files loaded before that have changed since (loaded again only with force). */
   filesChanged: string[];
   rows: number;
+  /** Rows written to the table (differs from `rows` with a transform). */
+  rowsWritten: number;
   rescued: number;
   quarantined: number;
 }
 
 /** Loads the files of `source` not loaded before into the target, in batches. */
 export async function ingestFiles(session: Session, req: IngestRequest): Promise<IngestOutcome> {
-  const out: IngestOutcome = { batches: 0, filesLoaded: 0, filesFailed: [], filesSkipped: 0, filesChanged: [], rows: 0, rescued: 0, quarantined: 0 };
+  const out: IngestOutcome = { batches: 0, filesLoaded: 0, filesFailed: [], filesSkipped: 0, filesChanged: [], rows: 0, rowsWritten: 0, rescued: 0, quarantined: 0 };
   const o = req.options;
   const settled = Date.now() - (req.settleMs ?? 0);
   const listed = (await listSourceFiles(session, req.source, o.pathGlobFilter)).filter((f) => !req.settleMs || f.modified <= settled);
@@ -104,6 +125,7 @@ export async function ingestFiles(session: Session, req: IngestRequest): Promise
         const done = await ingestBatch(session, req, batch);
         out.batches++;
         out.version = done.version ?? out.version;
+        out.rowsWritten += done.written ?? done.files.reduce((n, f) => n + f.rows, 0);
         for (const f of done.files) {
           if (f.status === 'failed') out.filesFailed.push({ path: f.path, error: f.error ?? 'unreadable' });
           else out.filesLoaded++;
@@ -209,7 +231,7 @@ export async function planIngest(session: Session, req: IngestRequest): Promise<
 }
 
 /** One batch: read, quarantine, commit the rows with their ledger entries, index them. */
-async function ingestBatch(session: Session, req: IngestRequest, planned: SourceFile[]): Promise<{ version?: number; files: LedgerFile[] }> {
+async function ingestBatch(session: Session, req: IngestRequest, planned: SourceFile[]): Promise<{ version?: number; files: LedgerFile[]; written?: number }> {
   const o = req.options;
   const now = req.now ?? Date.now;
   const snapshot = await loadSnapshot(req.location, { session, name: req.name });
@@ -223,11 +245,11 @@ async function ingestBatch(session: Session, req: IngestRequest, planned: Source
   });
   if (files.length === 0) return { files: [] };
   const special = new Set([o.rescuedDataColumn.toLowerCase(), ...AUDIT_COLUMNS]);
-  const known: StructField[] = snapshot.schema.fields.filter((f) => !special.has(f.name.toLowerCase()));
-  const addNewColumns = req.mergeSchema || snapshot.schema.fields.length === 0;
+  const known: StructField[] = req.transform ? [] : snapshot.schema.fields.filter((f) => !special.has(f.name.toLowerCase()));
+  const addNewColumns = req.mergeSchema || snapshot.schema.fields.length === 0 || Boolean(req.transform);
   const id = randomUUID().replace(/-/g, '').slice(0, 12);
   const hashes = new Map(files.map((f) => [f.path, hashFile(f.path)]));
-  if (files.length === 1 && o.format === 'csv' && files[0].size >= streamBytes() && o.schemaEvolutionMode !== 'failOnNewColumns') {
+  if (!req.transform && files.length === 1 && o.format === 'csv' && files[0].size >= streamBytes() && o.schemaEvolutionMode !== 'failOnNewColumns') {
     const streamed = await streamCsv(session, req, files[0], hashes.get(files[0].path)!, batchId, snapshot.metadata.id, known, addNewColumns, id).catch((err: unknown) => {
       if (err instanceof StreamFallback) return undefined;
       throw err;
@@ -235,6 +257,7 @@ async function ingestBatch(session: Session, req: IngestRequest, planned: Source
     if (streamed) return streamed;
   }
   const read = await readBatch(session, files, o, { known, addNewColumns: addNewColumns && o.schemaEvolutionMode !== 'rescue' && o.schemaEvolutionMode !== 'none' }, id);
+  const cleanup = [...read.cleanup];
   try {
     if (o.schemaEvolutionMode === 'failOnNewColumns' && read.newColumns.length > 0 && known.length > 0) {
       const [column] = read.newColumns;
@@ -286,24 +309,33 @@ async function ingestBatch(session: Session, req: IngestRequest, planned: Source
 
     // 2. The rows and the ledger entries, in one commit (skipped if the batch is already in).
     const columns = [...read.columns.map((f) => quoteIdent(f.name)), quoteIdent(o.rescuedDataColumn)];
+    let select = `SELECT ${columns.join(', ')}, _source_file, _file_row, ${ingestedAt} AS _ingested_at, ${batchId}::BIGINT AS _batch_id FROM temp.${quoteIdent(read.rows)}`;
+    let transformed: BatchTransform | undefined;
+    if (req.transform) {
+      transformed = await req.transform({ rows: select, batchId, files: entries, ingestedAt });
+      cleanup.push(...(transformed.cleanup ?? []));
+      select = transformed.select;
+      if (transformed.quarantine) await appendQuarantine(session, req, transformed.quarantine);
+    }
     const written = await writeTable(session, {
       location: req.location,
       name: req.name,
       mode: 'append',
-      select: `SELECT ${columns.join(', ')}, _source_file, _file_row, ${ingestedAt} AS _ingested_at, ${batchId}::BIGINT AS _batch_id FROM temp.${quoteIdent(read.rows)}`,
+      select,
       mergeSchema: addNewColumns,
       txn: { appId: INGEST_APP_ID, version: batchId },
-      operation: 'COPY INTO',
+      txns: transformed?.txns,
+      operation: transformed ? 'STREAMING UPDATE' : 'COPY INTO',
       operationParameters: { source: req.source, batchId },
-      info: { strataIngest: { batchId, source: req.source, ...(req.rawOptions ? { options: req.rawOptions } : {}), files: entries } },
+      info: { strataIngest: { batchId, source: req.source, ...(req.rawOptions ? { options: req.rawOptions } : {}), files: entries }, ...(transformed?.info ?? {}) },
     });
     if (written.version === undefined) throw new StrataError('CONFLICT', `${req.name}: batch ${batchId} was committed by another loader`, { context: { table: req.name } });
 
     // 3. The index (a lag is repaired from the log by the next look-up).
     await appendLedger(session, req, snapshot.metadata.id, written.version, batchId, entries, now());
-    return { version: written.version, files: entries };
+    return { version: written.version, files: entries, written: written.numRows };
   } finally {
-    for (const statement of read.cleanup) await session.exec(statement).catch(() => undefined);
+    for (const statement of cleanup) await session.exec(statement).catch(() => undefined);
   }
 }
 
@@ -407,6 +439,27 @@ async function writeQuarantine(session: Session, req: IngestRequest, batchId: nu
     select: `SELECT _source_file, _file_line, _error AS _reason, _raw, ${batchId}::BIGINT AS _batch_id, ${ingestedAt} AS _ingested_at FROM (${rejected})`,
     operation: 'COPY INTO',
   });
+  return Number(n);
+}
+
+/** Deletes rows of the table's quarantine matching `where` (a retried batch, a recomputed view). */
+export async function deleteQuarantineRows(session: Session, req: Pick<IngestRequest, 'location' | 'name'>, where: string): Promise<void> {
+  const quarantine = quarantineLocation(req.location);
+  if (!existsSync(path.join(quarantine, '_delta_log'))) return;
+  const snap = await loadSnapshot(quarantine, { session, name: `${req.name}_quarantine` });
+  const cols = new Set(snap.schema.fields.map((f) => f.name));
+  if (/^_flow\b/.test(where) && !cols.has('_flow')) return;
+  await deleteRows(session, { location: quarantine, name: `${req.name}_quarantine`, where });
+}
+
+/** Appends rows (quarantine columns, maybe more: they are added) to the table's quarantine. */
+export async function appendQuarantine(session: Session, req: Pick<IngestRequest, 'location' | 'name'>, rows: string): Promise<number> {
+  const quarantine = quarantineLocation(req.location);
+  const name = `${req.name}_quarantine`;
+  const [{ n }] = await session.rows<{ n: bigint }>(`SELECT count(*) AS n FROM (${rows})`);
+  if (Number(n) === 0) return 0;
+  if (!existsSync(path.join(quarantine, '_delta_log'))) await createTable(session, { location: quarantine, name, ifNotExists: true, schema: QUARANTINE_SCHEMA });
+  await writeTable(session, { location: quarantine, name, mode: 'append', select: rows, mergeSchema: true, operation: 'WRITE' });
   return Number(n);
 }
 

@@ -1,6 +1,7 @@
 // The dependency graph of a pipeline: which datasets each query reads (and
 // how: streaming or batch), checks on it (unknown tables, cycles, streaming
 // reads of materialized views, duplicate names), and the order to update in.
+import { aliasFollows } from '../sql/delta-scan-calls.js';
 import { isKeyword, lineColumn, tokenize, type Token } from '../sql/tokenizer.js';
 import { kindName, type DatasetDefinition, type FlowDefinition, type Problem, type Where } from './parse.js';
 
@@ -43,12 +44,30 @@ export function normalizeName(name: string): string {
   return (parts.length === 1 ? `default.${parts[0]}` : parts.join('.')).toLowerCase();
 }
 
+/** A place in a query that reads a dataset or files. */
+export interface ReferenceSpan {
+  /** Offsets of the whole reference (`STREAM(x)`, `x`, `STREAM read_files(...)`) in the query. */
+  start: number;
+  end: number;
+  streaming: boolean;
+  /** Normalized `schema.table`, for a table reference. */
+  name?: string;
+  /** The name as written (without `LIVE.`), for aliases. */
+  written?: string;
+  /** The read_files(...) call's text, for a file source. */
+  call?: string;
+  /** Offset of the name or call (for messages). */
+  offset: number;
+  /** Whether an alias follows the reference. */
+  hasAlias: boolean;
+}
+
 /**
- * The tables a query reads: names after FROM / JOIN (and in FROM lists),
+ * The places a query reads from: names after FROM / JOIN (and in FROM lists),
  * STREAM(x) and STREAM x as streaming reads, LIVE. prefixes dropped, CTE names
  * and table functions left out; read_files(...) calls as file sources.
  */
-export function queryReferences(sql: string): { tables: Reference[]; files: FileSource[] } {
+export function referenceSpans(sql: string): ReferenceSpan[] {
   const tokens = tokenize(sql);
   const ctes = new Set<string>();
   for (let i = 0; i + 2 < tokens.length; i++) {
@@ -57,8 +76,7 @@ export function queryReferences(sql: string): { tables: Reference[]; files: File
       ctes.add(tokens[i + 1].value.toLowerCase());
     }
   }
-  const tables: Reference[] = [];
-  const files: FileSource[] = [];
+  const spans: ReferenceSpan[] = [];
   const readName = (i: number): { name: string; next: number } | undefined => {
     if (tokens[i]?.kind !== 'ident' && tokens[i]?.kind !== 'quoted') return undefined;
     const parts = [tokens[i].value];
@@ -87,32 +105,58 @@ export function queryReferences(sql: string): { tables: Reference[]; files: File
       const paren = tokens[j]?.text === '(';
       if (paren) j++;
       if (isKeyword(tokens[j], 'read_files') && tokens[j + 1]?.text === '(') {
-        const end = callEnd(j + 1);
-        files.push({ call: sql.slice(tokens[j].start, tokens[end].end), streaming: true });
+        let end = callEnd(j + 1);
+        const call = sql.slice(tokens[j].start, tokens[end].end);
+        if (paren && tokens[end + 1]?.text === ')') end++;
+        spans.push({ start: t.start, end: tokens[end].end, streaming: true, call, offset: tokens[j].start, hasAlias: aliasFollows(tokens[end + 1]) });
         i = end;
         continue;
       }
       const n = readName(j);
       if (n) {
-        tables.push({ name: normalizeName(n.name), streaming: true, offset: tokens[j].start });
-        i = n.next - 1;
+        let last = n.next - 1;
+        if (paren && tokens[n.next]?.text === ')') last = n.next;
+        spans.push({ start: t.start, end: tokens[last].end, streaming: true, name: normalizeName(n.name), written: n.name, offset: tokens[j].start, hasAlias: aliasFollows(tokens[last + 1]) });
+        i = last;
       }
       continue;
     }
-    if (isKeyword(t, 'read_files') && tokens[i + 1]?.text === '(') {
+    if (isKeyword(t, 'read_files') && tokens[i + 1]?.text === '(' && tokens[i - 1]?.text !== '.') {
       const end = callEnd(i + 1);
-      files.push({ call: sql.slice(t.start, tokens[end].end), streaming: false });
+      spans.push({ start: t.start, end: tokens[end].end, streaming: false, call: sql.slice(t.start, tokens[end].end), offset: t.start, hasAlias: aliasFollows(tokens[end + 1]) });
       i = end;
       continue;
     }
     if (isKeyword(t, 'from') || isKeyword(t, 'join') || (t.text === ',' && inFromList(tokens, i))) {
       const n = readName(i + 1);
       if (n && !ctes.has(n.name.toLowerCase()) && !isKeyword(tokens[i + 1], 'stream')) {
-        tables.push({ name: normalizeName(n.name), streaming: false, offset: tokens[i + 1].start });
+        spans.push({ start: tokens[i + 1].start, end: tokens[n.next - 1].end, streaming: false, name: normalizeName(n.name), written: n.name, offset: tokens[i + 1].start, hasAlias: aliasFollows(tokens[n.next]) });
       }
     }
   }
-  return { tables, files };
+  return spans;
+}
+
+/** The tables and file sources a query reads. */
+export function queryReferences(sql: string): { tables: Reference[]; files: FileSource[] } {
+  const spans = referenceSpans(sql);
+  return {
+    tables: spans.filter((s) => s.name).map((s) => ({ name: s.name!, streaming: s.streaming, offset: s.offset })),
+    files: spans.filter((s) => s.call).map((s) => ({ call: s.call!, streaming: s.streaming })),
+  };
+}
+
+/** Replaces references: `replace` returns the new text of a span, or undefined to keep it. */
+export async function rewriteReferences(sql: string, replace: (span: ReferenceSpan) => Promise<string | undefined>): Promise<string> {
+  let out = '';
+  let at = 0;
+  for (const span of referenceSpans(sql)) {
+    const text = await replace(span);
+    if (text === undefined) continue;
+    out += sql.slice(at, span.start) + text;
+    at = span.end;
+  }
+  return out + sql.slice(at);
 }
 
 /** Whether the comma at `i` separates items of a FROM list (not of a SELECT list or a call). */

@@ -22,7 +22,7 @@ const NOT_ALIAS = new Set([
 ]);
 
 /** Whether the token after a call starts an alias (`AS x`, `x`, `"x"`). */
-function aliasFollows(after: Token | undefined): boolean {
+export function aliasFollows(after: Token | undefined): boolean {
   return after !== undefined && (isKeyword(after, 'as') || after.kind === 'quoted' || (after.kind === 'ident' && !NOT_ALIAS.has(after.value.toLowerCase())));
 }
 

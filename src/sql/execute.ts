@@ -325,7 +325,11 @@ async function readFilesOnce(session: Session, source: string, raw: Record<strin
   return read;
 }
 
-async function withReads<T>(session: Session, sql: string, ctx: TableContext, options: ExecuteOptions, fn: (sql: string) => Promise<T>): Promise<T> {
+/**
+ * Runs `fn` with `sql` made readable by DuckDB: table_changes(...), read_files(...),
+ * project table names and delta_scan(...) calls replaced by the scans that read them.
+ */
+export async function withReads<T>(session: Session, sql: string, ctx: TableContext, options: ExecuteOptions, fn: (sql: string) => Promise<T>): Promise<T> {
   if (sql === '') return fn(sql);
   const cleanup: string[] = [];
   try {
