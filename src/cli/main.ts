@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { EXIT_OK, EXIT_USAGE, reportError, type GlobalOptions } from './context.js';
 import { registerDemo } from './demo.js';
+import { registerEvents } from './events.js';
 import { registerIngest } from './ingest.js';
 import { registerInit } from './init.js';
 import { registerRun } from './run.js';
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   registerRun(program, globals);
   registerTable(program, globals);
   registerIngest(program, globals);
+  registerEvents(program, globals);
   registerQuarantine(program, globals);
   registerDemo(program);
   // Every subcommand reports usage errors instead of exiting on its own.

@@ -8,6 +8,10 @@ import { quarantineLocation } from '../ingest/index.js';
 import { quoteLiteral } from '../engine/index.js';
 import { executeQuery } from '../sql/index.js';
 import { resolveTableName } from '../sql/table-refs.js';
+import { StrataError } from '../core/index.js';
+import { normalizeName } from '../pipeline/graph.js';
+import { formatProblems, listPipelines, loadPipeline, type Pipeline } from '../pipeline/project.js';
+import { replayQuarantine } from '../pipeline/replay.js';
 import { CliUsageError, projectDir, withEngine, type GlobalOptions } from './context.js';
 import { render } from './output.js';
 
@@ -62,5 +66,42 @@ export function registerQuarantine(program: Command, globals: () => GlobalOption
         ),
       );
       process.stdout.write(render(result, 'table', Infinity));
+    });
+  quarantine
+    .command('replay')
+    .description("send a streaming table's quarantined rows through its rules again (after fixing a rule or the rows)")
+    .argument('<table>', 'the streaming table (schema.table) whose quarantine to replay')
+    .option('--pipeline <name>', 'the pipeline that defines the table (default: the one that does)')
+    .addHelpText(
+      'after',
+      `
+Rows that now pass are appended to the table and leave the quarantine; rows a DROP ROW rule
+rejects are dropped; the others stay. Rows that did not parse when loaded are not replayed
+(fix the file and load it again).
+
+Example:
+  $ strata quarantine replay silver.orders`,
+    )
+    .action(async (name: string, options: { pipeline?: string }) => {
+      const project = projectDir(globals());
+      const candidates = options.pipeline ? [options.pipeline] : await listPipelines(project);
+      let pipeline: Pipeline | undefined;
+      for (const p of candidates) {
+        const loaded = await loadPipeline(project, p);
+        if (loaded.datasets.has(normalizeName(name))) {
+          pipeline = loaded;
+          break;
+        }
+      }
+      if (!pipeline) throw new CliUsageError(`no pipeline of ${project} defines ${name}${options.pipeline ? ` (looked in ${options.pipeline})` : ''}`);
+      if (pipeline.problems.length > 0) {
+        process.stderr.write(`${formatProblems(pipeline.problems)}\n`);
+        throw new StrataError('USAGE', `pipeline ${pipeline.name}: ${pipeline.problems.length} problem(s) in its definitions (listed above); nothing was replayed`);
+      }
+      const out = await withEngine((engine) => engine.withSession((session) => replayQuarantine(session, pipeline!, name, { project, lakeRoot: path.join(project, 'lake') })));
+      process.stdout.write(
+        `${name}: ${out.replayed} quarantined row(s) replayed: ${out.restored} restored to the table${out.version !== undefined ? ` (version ${out.version})` : ''}, ${out.dropped} dropped, ${out.kept} still failing (kept)` +
+          `${out.unparsed ? `; ${out.unparsed} row(s) that did not parse when loaded were left (fix the file and load it again)` : ''}\n`,
+      );
     });
 }

@@ -9,7 +9,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { StrataError } from '../core/index.js';
-import { changeDataFeedEnabled, createTable, loadSnapshot, planScan, planTableChanges, writeTable, type AddAction, type Snapshot } from '../delta/index.js';
+import { changeDataFeedEnabled, createTable, deltaTypeText, loadSnapshot, planScan, planTableChanges, writeTable, type AddAction, type Snapshot } from '../delta/index.js';
 import { readCommit } from '../delta/log-reader.js';
 import { commitKey } from '../delta/log-segment.js';
 import { quoteIdent, quoteLiteral, type Session } from '../engine/index.js';
@@ -118,14 +118,6 @@ export async function runPipeline(session: Session, pipeline: Pipeline, options:
       expectations: [],
     };
     results.set(node, result);
-    if (def.kind === 'temporary-view') continue;
-    log.add('flow_definition', `Flow '${result.flow}' is defined as ${node.kind === 'flow' ? 'APPEND' : def.kind === 'materialized-view' ? 'COMPLETE' : 'APPEND'}.`, {
-      output_dataset: def.name,
-      input_datasets: [...node.reads.map((r) => r.name), ...node.files.map((f) => f.call)],
-      flow_type: node.kind === 'flow' ? 'APPEND' : def.kind === 'materialized-view' ? 'COMPLETE' : 'APPEND',
-      explain_text: node.flow?.query ?? def.query,
-      expectations: def.expectations.map((e) => ({ name: e.name, expression: e.expr, action: e.action.toUpperCase() })),
-    }, { origin: flowOrigin(node, def) });
   }
   log.add('update_progress', `Update ${updateId.slice(0, 6)} is RUNNING.`, { state: 'RUNNING' });
   await log.flush(session);
@@ -166,6 +158,7 @@ export async function runPipeline(session: Session, pipeline: Pipeline, options:
       failedTargets.add(node.target);
     }
     result.durationMs = performance.now() - t0;
+    await defineFlow(session, log, node, def, result, locationOf(ctx, node.target));
     const quality = def.expectations.length
       ? { data_quality: { dropped_records: result.dropped, quarantined_records: result.quarantined, expectations: result.expectations } }
       : {};
@@ -186,6 +179,20 @@ export async function runPipeline(session: Session, pipeline: Pipeline, options:
   log.add('update_progress', `Update ${updateId.slice(0, 6)} is ${status}.`, { state: status }, status === 'FAILED' ? { level: 'ERROR', error: { message: firstError! } } : {});
   await log.flush(session);
   return { updateId, status, flows: pipeline.order.filter((n) => pipeline.datasets.get(n.target)!.kind !== 'temporary-view').map((n) => results.get(n)!), durationMs: performance.now() - started, error: firstError };
+}
+
+/** The flow_definition event: inputs, output and the output's schema (the lineage). */
+async function defineFlow(session: Session, log: EventLog, node: Node, def: DatasetDefinition, result: FlowResult, location: string): Promise<void> {
+  const snap = tableExists(location) ? await loadSnapshot(location, { session, name: def.name }).catch(() => undefined) : undefined;
+  const type = node.kind === 'flow' || def.kind === 'streaming-table' ? 'APPEND' : 'COMPLETE';
+  log.add('flow_definition', `Flow '${result.flow}' is defined as ${type}.`, {
+    output_dataset: def.name,
+    input_datasets: [...node.reads.map((r) => r.name), ...node.files.map((f) => f.call)],
+    flow_type: type,
+    schema: (snap?.schema.fields ?? def.columns).map((f) => ({ name: f.name, data_type: deltaTypeText(f.type) })),
+    explain_text: node.flow?.query ?? def.query,
+    expectations: def.expectations.map((e) => ({ name: e.name, expression: e.expr, action: e.action.toUpperCase() })),
+  }, { origin: flowOrigin(node, def) });
 }
 
 interface RunContext {
