@@ -13,6 +13,7 @@ export {
   type BatchTransform,
   ledgerLocation,
   INGEST_APP_ID,
+  LEDGER_RESET,
   type IngestRequest,
   type IngestOutcome,
   type IngestPlan,

@@ -21,7 +21,7 @@ import type { ReadOptions } from './options.js';
 import { appendLedger, INGEST_APP_ID, readLedger, type LedgerFile } from './ledger.js';
 import { csvHeader, csvSource, readBatch, rejectedRows, typedProjection, type FileOutcome, type SourceFile } from './read.js';
 
-export { INGEST_APP_ID, lastIngestSource, ledgerLocation, readLedger, type LedgerFile } from './ledger.js';
+export { INGEST_APP_ID, LEDGER_RESET, lastIngestSource, ledgerLocation, readLedger, type LedgerFile } from './ledger.js';
 
 export const AUDIT_COLUMNS = ['_source_file', '_file_row', '_ingested_at', '_batch_id'] as const;
 

@@ -11,6 +11,9 @@ import { quoteIdent, quoteLiteral, type Session } from '../engine/index.js';
 /** The app id of ingest commits' txn actions (version = batch id). */
 export const INGEST_APP_ID = 'strata-ingest';
 
+/** commitInfo field of a commit that starts a table's ledger over (a pipeline's full refresh, which also gives the table a new id). */
+export const LEDGER_RESET = 'strataLedgerReset';
+
 /** A target table, as the ledger knows it. */
 export interface LedgerTable {
   location: string;
@@ -118,7 +121,9 @@ export async function readLedger(
   // Commits of the target the index has not seen.
   if (target.version > indexed) {
     const infos = await readCommitInfos(target.store, req.name, indexed + 1, target.version);
-    for (const { version, info } of infos) {
+    // A pipeline's full refresh starts the table's ledger over (the commit says so): what came before is not this table's.
+    const reset = infos.map((c) => Boolean(c.info[LEDGER_RESET])).lastIndexOf(true);
+    for (const { version, info } of infos.slice(reset + 1)) {
       const ingest = info.strataIngest as { batchId: number; files: LedgerFile[] } | undefined;
       if (!ingest) continue;
       for (const f of ingest.files) if (!wanted || wanted.has(f.path)) out.set(f.path, { ...f, version });

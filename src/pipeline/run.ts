@@ -13,7 +13,7 @@ import { changeDataFeedEnabled, createTable, deltaTypeText, loadSnapshot, planSc
 import { readCommit } from '../delta/log-reader.js';
 import { commitKey } from '../delta/log-segment.js';
 import { quoteIdent, quoteLiteral, type Session } from '../engine/index.js';
-import { appendQuarantine, deleteQuarantineRows, ingestFiles, INGEST_APP_ID, parseReadOptions, quarantineLocation, type LedgerFile } from '../ingest/index.js';
+import { appendQuarantine, deleteQuarantineRows, ingestFiles, INGEST_APP_ID, LEDGER_RESET, parseReadOptions, quarantineLocation, type LedgerFile } from '../ingest/index.js';
 import { findReadFilesCalls } from '../sql/delta-scan-calls.js';
 import { withReads } from '../sql/execute.js';
 import { resolveTableName } from '../sql/table-refs.js';
@@ -338,6 +338,7 @@ async function emptyForRefresh(ctx: RunContext, location: string, def: DatasetDe
       properties: snap.metadata.configuration,
       description: snap.metadata.description ?? undefined,
       txns: resets,
+      info: { [LEDGER_RESET]: true },
     });
   }
 }
