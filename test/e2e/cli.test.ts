@@ -227,3 +227,53 @@ describe('strata init', () => {
     expect(broken.stderr).toMatch(/2 problem\(s\) in its definitions/);
   });
 });
+
+describe('strata run', () => {
+  it('updates a pipeline: summary table, exit 1 on a failed rule, events, quarantine show and replay', async () => {
+    const root = path.join(tmp, 'run-project');
+    expect((await strata('init', root)).code).toBe(0);
+    mkdirSync(path.join(root, 'landing/orders'), { recursive: true });
+    writeFileSync(path.join(root, 'landing/orders/a.csv'), 'order_id,price\n1,10\n2,-5\n3,7\n');
+    writeFileSync(
+      path.join(root, 'pipelines/main/silver.sql'),
+      `CREATE OR REFRESH STREAMING TABLE silver.orders (
+  CONSTRAINT price_positive EXPECT (price > 0) ON VIOLATION QUARANTINE,
+  CONSTRAINT price_small EXPECT (price < 1000) ON VIOLATION FAIL UPDATE
+) AS SELECT CAST(order_id AS INT) AS order_id, CAST(price AS INT) AS price, _source_file, _file_row FROM STREAM(bronze.orders);
+`,
+    );
+    const r = await strata('--project', root, 'run');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/of pipeline main: COMPLETED/);
+    expect(r.stdout).toMatch(/│ bronze\.orders │\s+│ completed │\s+3 │\s+3 │\s+0 │\s+0 │/);
+    expect(r.stdout).toMatch(/│ silver\.orders │\s+│ completed │\s+3 │\s+2 │\s+0 │\s+1 │/);
+    expect(r.stdout).toMatch(/silver\.orders: price_positive failed for 1 of 3 row\(s\)/);
+    const shown = await strata('--project', root, 'quarantine', 'show', 'silver.orders');
+    expect(shown.stdout).toMatch(/failed expectation\(s\): price_positive/);
+    const events = await strata('--project', root, 'events');
+    expect(events.code).toBe(0);
+    expect(events.stdout).toMatch(/update_progress .*Update \w+ is COMPLETED/);
+    expect(events.stdout).toMatch(/flow_progress\s+│ silver\.orders │ WARN/);
+    // A rule that fails the update: exit 1, the rule named, nothing written to silver.
+    writeFileSync(path.join(root, 'landing/orders/b.csv'), 'order_id,price\n4,5000\n');
+    const failed = await strata('--project', root, 'run');
+    expect(failed.code).toBe(1);
+    expect(failed.stdout).toMatch(/FAILED/);
+    expect(failed.stderr).toMatch(/silver\.orders: expectation price_small \(ON VIOLATION FAIL UPDATE\) of silver\.orders failed for 1 row\(s\), e\.g\. \{"order_id":4,"price":5000/);
+    expect((await strata('--project', root, 'events', '--level', 'ERROR')).stdout).toMatch(/price_small/);
+    // Fix the rule, replay the quarantine, run again.
+    writeFileSync(path.join(root, 'pipelines/main/silver.sql'), readFileSync(path.join(root, 'pipelines/main/silver.sql'), 'utf8').replace('price > 0', 'price <> 0').replace('price < 1000', 'price < 10000'));
+    const replay = await strata('--project', root, 'quarantine', 'replay', 'silver.orders');
+    expect(replay.code, replay.stderr).toBe(0);
+    expect(replay.stdout).toMatch(/1 quarantined row\(s\) replayed: 1 restored to the table \(version \d+\), 0 dropped, 0 still failing/);
+    const again = await strata('--project', root, 'run');
+    expect(again.code, again.stderr).toBe(0);
+    const n = await strata('--project', root, 'query', 'SELECT count(*) AS n, sum(price) AS s FROM silver.orders', '--format', 'csv');
+    expect(n.stdout).toBe('n,s\n4,5012\n');
+    // Full refresh of a table that loads files needs --force.
+    const refused = await strata('--project', root, 'run', '--full-refresh', 'bronze.orders');
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/Add --force/);
+    expect((await strata('run', '--help')).stdout).toMatch(/--full-refresh <tables>[\s\S]*Examples:/);
+  });
+});
