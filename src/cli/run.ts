@@ -14,6 +14,7 @@ interface RunFlags {
   fullRefresh?: string;
   fullRefreshAll?: boolean;
   force?: boolean;
+  maxParallel: string;
 }
 
 export function registerRun(program: Command, globals: () => GlobalOptions): void {
@@ -25,6 +26,7 @@ export function registerRun(program: Command, globals: () => GlobalOptions): voi
     .option('--full-refresh <tables>', 'rebuild these datasets from scratch (comma-separated)')
     .option('--full-refresh-all', 'rebuild every dataset from scratch')
     .option('--force', 'allow a full refresh of tables that load files (the landing files may be gone)')
+    .option('--max-parallel <n>', 'flows that may run at the same time when independent', '2')
     .option('--dry-run', 'check the definitions and print the plan; write nothing')
     .addHelpText(
       'after',
@@ -39,6 +41,8 @@ export function registerRun(program: Command, globals: () => GlobalOptions): voi
       }
       const list = (s?: string) => s?.split(',').map((x) => x.trim()).filter(Boolean);
       if (flags.fullRefresh && flags.fullRefreshAll) throw new CliUsageError('use either --full-refresh <tables> or --full-refresh-all');
+      const max = Number(flags.maxParallel);
+      if (!Number.isInteger(max) || max < 1) throw new CliUsageError(`--max-parallel must be a whole number of at least 1, not '${flags.maxParallel}'`);
       const display = new FlowDisplay(process.stderr);
       const outcome = await withEngine((engine) =>
         engine.withSession((session) =>
@@ -48,6 +52,7 @@ export function registerRun(program: Command, globals: () => GlobalOptions): voi
             select: list(flags.select),
             fullRefresh: flags.fullRefreshAll ? 'all' : list(flags.fullRefresh),
             force: flags.force,
+            parallel: { engine, max },
             onFlow: (f) => display.update(f),
           }),
         ),

@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync, promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { StrataError } from '../core/index.js';
 import { createTable, loadSnapshot, planScan, readCommitInfos, writeTable } from '../delta/index.js';
 import { quoteIdent, quoteLiteral, type Session } from '../engine/index.js';
 
@@ -47,7 +48,10 @@ export async function appendLedger(session: Session, req: Pick<LedgerTable, 'loc
   if (!existsSync(path.join(location, '_delta_log'))) {
     await fs.mkdir(location, { recursive: true });
     await session.exec(`CREATE OR REPLACE TEMP TABLE __strata_ledger_shape (${LEDGER_COLUMNS})`);
-    await createTable(session, { location, name: 'system.ingest_files', ifNotExists: true, select: 'SELECT * FROM temp.__strata_ledger_shape' });
+    await createTable(session, { location, name: 'system.ingest_files', ifNotExists: true, select: 'SELECT * FROM temp.__strata_ledger_shape' }).catch((err: unknown) => {
+      // Another loader (a parallel flow) created it first: append to theirs.
+      if (!(err instanceof StrataError && err.code === 'ALREADY_EXISTS')) throw err;
+    });
   }
   const table = path.resolve(req.location);
   const values = entries

@@ -12,7 +12,7 @@ import { StrataError } from '../core/index.js';
 import { changeDataFeedEnabled, createTable, deltaTypeText, loadSnapshot, planScan, planTableChanges, writeTable, type AddAction, type Snapshot } from '../delta/index.js';
 import { readCommit } from '../delta/log-reader.js';
 import { commitKey } from '../delta/log-segment.js';
-import { quoteIdent, quoteLiteral, type Session } from '../engine/index.js';
+import { quoteIdent, quoteLiteral, type Engine, type Session } from '../engine/index.js';
 import { appendQuarantine, deleteQuarantineRows, ingestFiles, INGEST_APP_ID, LEDGER_RESET, parseReadOptions, quarantineLocation, type LedgerFile } from '../ingest/index.js';
 import { findReadFilesCalls } from '../sql/delta-scan-calls.js';
 import { withReads } from '../sql/execute.js';
@@ -59,6 +59,8 @@ export interface RunOptions {
   fullRefresh?: string[] | 'all';
   /** Allow a full refresh of tables that read files. */
   force?: boolean;
+  /** Run independent flows at the same time, each on its own connection of `engine`, at most `max`. */
+  parallel?: { engine: Engine; max: number };
   /** Told whenever a flow changes state. */
   onFlow?: (flow: FlowResult) => void;
   now?: () => number;
@@ -125,13 +127,13 @@ export async function runPipeline(session: Session, pipeline: Pipeline, options:
   const ctx: RunContext = { session, pipeline, options, updateId, log, refresh, refreshed: new Set(), now };
   const failedTargets = new Set<string>();
   let firstError: string | undefined;
-  for (const node of pipeline.order) {
+  const execute = async (node: Node, session: Session): Promise<void> => {
     const result = results.get(node)!;
     const def = pipeline.datasets.get(node.target)!;
     if (def.kind === 'temporary-view' && node.reads.some((r) => failedTargets.has(r.name))) failedTargets.add(node.target);
     if (def.kind === 'temporary-view' || result.status === 'EXCLUDED') {
       if (def.kind !== 'temporary-view') options.onFlow?.(result);
-      continue;
+      return;
     }
     const blocked = node.reads.find((r) => failedTargets.has(r.name));
     if (blocked) {
@@ -140,7 +142,7 @@ export async function runPipeline(session: Session, pipeline: Pipeline, options:
       failedTargets.add(node.target);
       log.add('flow_progress', `Flow '${result.flow}' has been skipped: ${blocked.name} failed.`, { status: 'SKIPPED' }, { origin: flowOrigin(node, def) });
       options.onFlow?.(result);
-      continue;
+      return;
     }
     result.status = 'RUNNING';
     options.onFlow?.(result);
@@ -148,7 +150,7 @@ export async function runPipeline(session: Session, pipeline: Pipeline, options:
     const t0 = performance.now();
     let errorCode: string | undefined;
     try {
-      await runNode(ctx, node, def, result);
+      await runNode({ ...ctx, session }, node, def, result);
       if (result.status === 'RUNNING') result.status = 'COMPLETED';
     } catch (err) {
       result.status = 'FAILED';
@@ -174,6 +176,39 @@ export async function runPipeline(session: Session, pipeline: Pipeline, options:
     );
     await log.flush(session).catch(() => undefined);
     options.onFlow?.(result);
+  };
+  const parallel = options.parallel && options.parallel.max > 1 ? options.parallel : undefined;
+  if (!parallel) {
+    for (const node of pipeline.order) await execute(node, session);
+  } else {
+    // Independent flows at the same time (each on its own connection), at most `max`;
+    // a flow waits for the flows writing what it reads, and for earlier flows into its table.
+    const deps = new Map<Node, Node[]>();
+    pipeline.order.forEach((node, i) => {
+      const reads = new Set(node.reads.map((r) => r.name));
+      deps.set(node, pipeline.order.slice(0, i).filter((n) => reads.has(n.target) || n.target === node.target));
+    });
+    const done = new Set<Node>();
+    const running = new Map<Node, Promise<void>>();
+    const waiting = [...pipeline.order];
+    while (waiting.length > 0 || running.size > 0) {
+      for (let i = 0; i < waiting.length && running.size < parallel.max; ) {
+        const node = waiting[i];
+        if (!deps.get(node)!.every((d) => done.has(d))) {
+          i++;
+          continue;
+        }
+        waiting.splice(i, 1);
+        running.set(
+          node,
+          parallel.engine.withSession((s) => execute(node, s)).finally(() => {
+            running.delete(node);
+            done.add(node);
+          }),
+        );
+      }
+      if (running.size > 0) await Promise.race(running.values());
+    }
   }
   const status = firstError === undefined ? 'COMPLETED' : 'FAILED';
   log.add('update_progress', `Update ${updateId.slice(0, 6)} is ${status}.`, { state: status }, status === 'FAILED' ? { level: 'ERROR', error: { message: firstError! } } : {});
