@@ -494,9 +494,15 @@ async function streamFiles(ctx: RunContext, node: Node, def: DatasetDefinition, 
       if (mentionsMetadata && !/\b_metadata\b(?!\s*\.)/i.test(query)) sql = `SELECT * EXCLUDE (_metadata) FROM (${sql}) AS __q`;
       const id = randomUUID().replace(/-/g, '').slice(0, 12);
       const table = `__strata_flow_${id}`;
-      // The output is materialized: the ingest commit writes it after this returns.
-      await withReads(session, await resolveBatchReads(ctx, def, sql), { baseDir: ctx.options.project, lakeRoot: ctx.options.lakeRoot }, {}, (s) => session.exec(`CREATE TEMP TABLE ${quoteIdent(table)} AS ${s}`));
-      const checked = await applyExpectations(ctx, def, `SELECT * FROM temp.${quoteIdent(table)}`, result, batchId);
+      const resolved = await resolveBatchReads(ctx, def, sql);
+      let output = resolved;
+      if (resolved !== sql || findReadFilesCalls(sql).length > 0) {
+        // Tables are read too: the output is materialized, since the scans' temporary
+        // objects go when withReads returns and the ingest commit writes after this.
+        await withReads(session, resolved, { baseDir: ctx.options.project, lakeRoot: ctx.options.lakeRoot }, {}, (s) => session.exec(`CREATE TEMP TABLE ${quoteIdent(table)} AS ${s}`));
+        output = `SELECT * FROM temp.${quoteIdent(table)}`;
+      }
+      const checked = await applyExpectations(ctx, def, output, result, batchId);
       expectationQuarantined += checked.quarantined;
       return {
         select: checked.select,
