@@ -281,7 +281,7 @@ async function ingestBatch(session: Session, req: IngestRequest, planned: Source
       if (error && !r.error) {
         // Damaged: none of its rows is kept.
         Object.assign(r, { error, rows: 0, rescued: 0, quarantined: 0 });
-        await session.exec(`DELETE FROM temp.${quoteIdent(read.rows)} WHERE _source_file = ${quoteLiteral(f.path)}`);
+        await session.exec(`DELETE FROM temp.${quoteIdent(read.raw)} WHERE __file = ${quoteLiteral(f.path)}`);
         await session.exec(`DELETE FROM temp.${quoteIdent(read.rejected)} WHERE _source_file = ${quoteLiteral(f.path)}`);
       }
       entries.push({
@@ -298,7 +298,7 @@ async function ingestBatch(session: Session, req: IngestRequest, planned: Source
     }
     if (moved.length > 0) {
       const list = moved.map(quoteLiteral).join(', ');
-      await session.exec(`DELETE FROM temp.${quoteIdent(read.rows)} WHERE _source_file IN (${list})`);
+      await session.exec(`DELETE FROM temp.${quoteIdent(read.raw)} WHERE __file IN (${list})`);
       await session.exec(`DELETE FROM temp.${quoteIdent(read.rejected)} WHERE _source_file IN (${list})`);
     }
     if (entries.length === 0) return { files: [] };

@@ -30,8 +30,10 @@ export interface FileOutcome {
 }
 
 export interface BatchRead {
-  /** Temporary table: data columns, the rescued data column, `_source_file`, `_file_row`. */
+  /** Temporary view: data columns, the rescued data column, `_source_file`, `_file_row`. */
   rows: string;
+  /** The temporary table under it: the files' columns as read, `__file`, `__row` (delete a file's rows here). */
+  raw: string;
   /** Temporary table of rows that could not be parsed: `_source_file`, `_file_line`, `_error`, `_raw`. */
   rejected: string;
   /** The data columns, typed, in order. */
@@ -57,7 +59,7 @@ export async function readBatch(session: Session, files: SourceFile[], o: ReadOp
   const raw = `__strata_ingest_raw_${id}`;
   const rejected = `__strata_ingest_rej_${id}`;
   const rows = `__strata_ingest_rows_${id}`;
-  const cleanup = [raw, rejected, rows].map((t) => `DROP TABLE IF EXISTS temp.${quoteIdent(t)}`);
+  const cleanup = [`DROP VIEW IF EXISTS temp.${quoteIdent(rows)}`, ...[raw, rejected].map((t) => `DROP TABLE IF EXISTS temp.${quoteIdent(t)}`)];
   const outcome = new Map<string, FileOutcome>(files.map((f) => [f.path, { rows: 0, rescued: 0, quarantined: 0 }]));
   const fail = (path: string, error: string) => (outcome.get(path)!.error = error);
   await session.exec(`CREATE OR REPLACE TEMP TABLE ${quoteIdent(rejected)} (_source_file VARCHAR, _file_line BIGINT, _error VARCHAR, _raw VARCHAR)`);
@@ -72,9 +74,8 @@ export async function readBatch(session: Session, files: SourceFile[], o: ReadOp
   // 2. Typed columns: the known ones with their types, new ones added or rescued.
   const typed = typedProjection(fileColumns, o, plan);
   const { columns, newColumns } = typed;
-  await session.exec(
-    `CREATE OR REPLACE TEMP TABLE ${quoteIdent(rows)} AS SELECT ${typed.selectList} FROM temp.${quoteIdent(raw)} AS r`,
-  );
+  // A view, not a copy: the rows are read twice (counts, then the write), cheaper than copied once.
+  await session.exec(`CREATE OR REPLACE TEMP VIEW ${quoteIdent(rows)} AS SELECT ${typed.selectList} FROM temp.${quoteIdent(raw)} AS r`);
 
   // 3. The count of every file: rows kept, rescued, set aside.
   const kept = await session.rows<{ f: string; n: bigint; r: bigint }>(
@@ -89,7 +90,7 @@ export async function readBatch(session: Session, files: SourceFile[], o: ReadOp
     const f = outcome.get(a.f);
     if (f) f.quarantined = Number(a.n);
   }
-  return { rows, rejected, columns, newColumns, files: outcome, cleanup };
+  return { rows, raw, rejected, columns, newColumns, files: outcome, cleanup };
 }
 
 /**
