@@ -514,7 +514,7 @@ async function streamFiles(ctx: RunContext, node: Node, def: DatasetDefinition, 
   });
   result.rowsRead += outcome.rows + outcome.quarantined;
   result.rowsWritten += outcome.rowsWritten;
-  result.version = outcome.version;
+  result.version = outcome.version ?? (await loadSnapshot(location, { session, name: def.name })).version;
   if (outcome.filesFailed.length > 0) {
     result.message = `${outcome.filesFailed.length} file(s) could not be read: ${outcome.filesFailed[0].path}: ${outcome.filesFailed[0].error}`;
   }
@@ -582,6 +582,7 @@ async function streamTables(ctx: RunContext, node: Node, def: DatasetDefinition,
     if (!pending) {
       result.status = 'COMPLETED';
       result.message = 'no new data';
+      result.version = target.version;
       return;
     }
     await withReads(session, sql, { baseDir: ctx.options.project, lakeRoot: ctx.options.lakeRoot }, {}, async (resolved) => {
