@@ -8,12 +8,12 @@ import { quarantineLocation } from '../ingest/index.js';
 import { quoteLiteral } from '../engine/index.js';
 import { executeQuery } from '../sql/index.js';
 import { resolveTableName } from '../sql/table-refs.js';
-import { StrataError } from '../core/index.js';
 import { normalizeName } from '../pipeline/graph.js';
-import { formatProblems, listPipelines, loadPipeline, type Pipeline } from '../pipeline/project.js';
+import { listPipelines, loadPipeline, type Pipeline } from '../pipeline/project.js';
 import { replayQuarantine } from '../pipeline/replay.js';
 import { CliUsageError, projectDir, withEngine, type GlobalOptions } from './context.js';
 import { render } from './output.js';
+import { refuseProblems } from './run.js';
 
 export function registerQuarantine(program: Command, globals: () => GlobalOptions): void {
   const quarantine = program.command('quarantine').description("rows tables set aside: lines that did not parse, rows that failed a rule");
@@ -94,10 +94,7 @@ Example:
         }
       }
       if (!pipeline) throw new CliUsageError(`no pipeline of ${project} defines ${name}${options.pipeline ? ` (looked in ${options.pipeline})` : ''}`);
-      if (pipeline.problems.length > 0) {
-        process.stderr.write(`${formatProblems(pipeline.problems)}\n`);
-        throw new StrataError('USAGE', `pipeline ${pipeline.name}: ${pipeline.problems.length} problem(s) in its definitions (listed above); nothing was replayed`);
-      }
+      refuseProblems(pipeline, 'replayed');
       const out = await withEngine((engine) => engine.withSession((session) => replayQuarantine(session, pipeline!, name, { project, lakeRoot: path.join(project, 'lake') })));
       process.stdout.write(
         `${name}: ${out.replayed} quarantined row(s) replayed: ${out.restored} restored to the table${out.version !== undefined ? ` (version ${out.version})` : ''}, ${out.dropped} dropped, ${out.kept} still failing (kept)` +

@@ -75,11 +75,15 @@ export async function openPipeline(project: string, name: string | undefined): P
     name = pipelines[0];
   }
   const pipeline = await loadPipeline(project, name);
-  if (pipeline.problems.length > 0) {
-    process.stderr.write(`${formatProblems(pipeline.problems)}\n`);
-    throw new StrataError('USAGE', `pipeline ${name}: ${pipeline.problems.length} problem(s) in its definitions (listed above); nothing was run`);
-  }
+  refuseProblems(pipeline, 'run');
   return pipeline;
+}
+
+/** Prints every problem of a pipeline's definitions, then fails: nothing was `done`. */
+export function refuseProblems(pipeline: Pipeline, done: string): void {
+  if (pipeline.problems.length === 0) return;
+  process.stderr.write(`${formatProblems(pipeline.problems)}\n`);
+  throw new StrataError('USAGE', `pipeline ${pipeline.name}: ${pipeline.problems.length} problem(s) in its definitions (listed above); nothing was ${done}`);
 }
 
 function formatPlan(p: Pipeline): string {

@@ -15,12 +15,14 @@ import { createReadStream, existsSync, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { StrataError } from '../core/index.js';
-import { blindAppendFootprint, commit, createTable, deleteRows, loadSnapshot, writeTable, type StructField } from '../delta/index.js';
+import { blindAppendFootprint, commit, loadSnapshot, writeTable, type StructField } from '../delta/index.js';
 import { quoteIdent, quoteLiteral, quoteStringList, type Session } from '../engine/index.js';
 import type { ReadOptions } from './options.js';
 import { appendLedger, INGEST_APP_ID, readLedger, type LedgerFile } from './ledger.js';
+import { appendQuarantine, writeQuarantine } from './quarantine.js';
 import { csvHeader, csvSource, readBatch, rejectedRows, typedProjection, type FileOutcome, type SourceFile } from './read.js';
 
+export { appendQuarantine, deleteQuarantineRows, quarantineLocation } from './quarantine.js';
 export { INGEST_APP_ID, LEDGER_RESET, lastIngestSource, ledgerLocation, readLedger, type LedgerFile } from './ledger.js';
 
 export const AUDIT_COLUMNS = ['_source_file', '_file_row', '_ingested_at', '_batch_id'] as const;
@@ -416,68 +418,6 @@ async function streamCsv(
     await session.exec(`DROP TABLE IF EXISTS ${quoteIdent(rejTable)}`).catch(() => undefined);
     await session.exec(`DROP TABLE IF EXISTS ${quoteIdent(rejScan)}`).catch(() => undefined);
   }
-}
-
-/**
- * The quarantine of a batch: what an interrupted attempt at the same batch left
- * goes, then the batch's rejected rows (a query with _source_file, _file_line,
- * _error, _raw) come. Returns how many.
- */
-async function writeQuarantine(session: Session, req: IngestRequest, batchId: number, rejected: string, ingestedAt: string): Promise<number> {
-  const quarantine = quarantineLocation(req.location);
-  const name = `${req.name}_quarantine`;
-  if (existsSync(path.join(quarantine, '_delta_log'))) {
-    await deleteRows(session, { location: quarantine, name, where: `_batch_id = ${batchId}`, prune: { kind: 'cmp', column: '_batch_id', op: '=', value: String(batchId) } });
-  }
-  const [{ n }] = await session.rows<{ n: bigint }>(`SELECT count(*) AS n FROM (${rejected})`);
-  if (Number(n) === 0) return 0;
-  if (!existsSync(path.join(quarantine, '_delta_log'))) await createTable(session, { location: quarantine, name, ifNotExists: true, schema: QUARANTINE_SCHEMA });
-  await writeTable(session, {
-    location: quarantine,
-    name,
-    mode: 'append',
-    select: `SELECT _source_file, _file_line, _error AS _reason, _raw, ${batchId}::BIGINT AS _batch_id, ${ingestedAt} AS _ingested_at FROM (${rejected})`,
-    operation: 'COPY INTO',
-  });
-  return Number(n);
-}
-
-/** Deletes rows of the table's quarantine matching `where` (a retried batch, a recomputed view). */
-export async function deleteQuarantineRows(session: Session, req: Pick<IngestRequest, 'location' | 'name'>, where: string): Promise<void> {
-  const quarantine = quarantineLocation(req.location);
-  if (!existsSync(path.join(quarantine, '_delta_log'))) return;
-  const snap = await loadSnapshot(quarantine, { session, name: `${req.name}_quarantine` });
-  const cols = new Set(snap.schema.fields.map((f) => f.name));
-  if (/^_flow\b/.test(where) && !cols.has('_flow')) return;
-  await deleteRows(session, { location: quarantine, name: `${req.name}_quarantine`, where });
-}
-
-/** Appends rows (quarantine columns, maybe more: they are added) to the table's quarantine. */
-export async function appendQuarantine(session: Session, req: Pick<IngestRequest, 'location' | 'name'>, rows: string): Promise<number> {
-  const quarantine = quarantineLocation(req.location);
-  const name = `${req.name}_quarantine`;
-  const [{ n }] = await session.rows<{ n: bigint }>(`SELECT count(*) AS n FROM (${rows})`);
-  if (Number(n) === 0) return 0;
-  if (!existsSync(path.join(quarantine, '_delta_log'))) await createTable(session, { location: quarantine, name, ifNotExists: true, schema: QUARANTINE_SCHEMA });
-  await writeTable(session, { location: quarantine, name, mode: 'append', select: rows, mergeSchema: true, operation: 'WRITE' });
-  return Number(n);
-}
-
-const QUARANTINE_SCHEMA = {
-  kind: 'struct' as const,
-  fields: [
-    { name: '_source_file', type: { kind: 'primitive' as const, name: 'string' as const }, nullable: true, metadata: {} },
-    { name: '_file_line', type: { kind: 'primitive' as const, name: 'long' as const }, nullable: true, metadata: {} },
-    { name: '_reason', type: { kind: 'primitive' as const, name: 'string' as const }, nullable: true, metadata: {} },
-    { name: '_raw', type: { kind: 'primitive' as const, name: 'string' as const }, nullable: true, metadata: {} },
-    { name: '_batch_id', type: { kind: 'primitive' as const, name: 'long' as const }, nullable: true, metadata: {} },
-    { name: '_ingested_at', type: { kind: 'primitive' as const, name: 'timestamp' as const }, nullable: true, metadata: {} },
-  ],
-};
-
-/** The quarantine of a table: `<table>_quarantine` beside it. */
-export function quarantineLocation(location: string): string {
-  return `${location.replace(/[\\/]+$/, '')}_quarantine`;
 }
 
 /** The files of a folder (everything below it) or a glob, skipping hidden ones (`.x`, `_x`), oldest first. */

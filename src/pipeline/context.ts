@@ -1,0 +1,95 @@
+// What the parts of a pipeline update share: the run's context, what a flow
+// reports, and how a query's table names become table folders.
+import { existsSync } from 'node:fs';
+import * as path from 'node:path';
+import { StrataError } from '../core/index.js';
+import type { Session } from '../engine/index.js';
+import { resolveTableName } from '../sql/table-refs.js';
+import type { EventLog } from './event-log.js';
+import type { ReferenceSpan } from './graph.js';
+import type { DatasetDefinition } from './parse.js';
+import type { Pipeline } from './project.js';
+import type { RunOptions } from './run.js';
+
+export type FlowStatus = 'QUEUED' | 'RUNNING' | 'COMPLETED' | 'SKIPPED' | 'FAILED' | 'EXCLUDED';
+
+export interface ExpectationResult {
+  name: string;
+  dataset: string;
+  passed_records: number;
+  failed_records: number;
+}
+
+/** What one flow (a dataset's query or a named flow) did in the update. */
+export interface FlowResult {
+  /** The flow's name: the dataset's for its own query, else the flow's. */
+  flow: string;
+  dataset: string;
+  kind: string;
+  status: FlowStatus;
+  rowsRead: number;
+  rowsWritten: number;
+  dropped: number;
+  quarantined: number;
+  durationMs: number;
+  /** The Delta version this update wrote. */
+  version?: number;
+  expectations: ExpectationResult[];
+  /** Why it was skipped, or the error. */
+  message?: string;
+}
+
+export interface RunContext {
+  session: Session;
+  pipeline: Pipeline;
+  options: RunOptions;
+  updateId: string;
+  log: EventLog;
+  /** Datasets to rebuild (normalized names). */
+  refresh: Set<string>;
+  /** Those already emptied in this run (a table fed by two flows is emptied once). */
+  refreshed: Set<string>;
+  now: () => number;
+}
+
+export function locationOf(ctx: RunContext, name: string): string {
+  return resolveTableName({ kind: 'name', parts: name.split('.') }, { baseDir: ctx.options.project, lakeRoot: ctx.options.lakeRoot }).location;
+}
+
+export const tableExists = (location: string) => existsSync(path.join(location, '_delta_log'));
+
+/**
+ * The folder of a table a query reads: a dataset of the pipeline (which must exist by now,
+ * its update came first) or a table of the lake; undefined for other names (CTEs, DuckDB's).
+ */
+export function tableOf(ctx: RunContext, def: DatasetDefinition, span: ReferenceSpan): string | undefined {
+  if (!span.name) return undefined;
+  let loc: string;
+  try {
+    loc = locationOf(ctx, span.name);
+  } catch {
+    return undefined;
+  }
+  if (tableExists(loc)) return loc;
+  if (ctx.pipeline.datasets.has(span.name)) {
+    throw new StrataError('TABLE_NOT_FOUND', `${def.name} reads ${span.name}, which has no data yet (its update did not run or failed)`, { context: { table: span.name } });
+  }
+  return undefined;
+}
+
+export function aliasOf(span: ReferenceSpan): string {
+  const parts = (span.written ?? span.name ?? 'read_files').split('.');
+  return parts[parts.length - 1];
+}
+
+/** What a flow's write did: rows in (before expectations), rows written, the version. */
+export function recordWrite(result: FlowResult, written: { numRows: number; version?: number }, total: number | undefined): void {
+  result.rowsWritten = written.numRows;
+  result.rowsRead = total ?? written.numRows;
+  result.version = written.version;
+}
+
+/** commitInfo of a pipeline's commits: which pipeline, update and flow wrote them. */
+export function pipelineInfo(ctx: RunContext, flow: string): Record<string, unknown> {
+  return { strataPipeline: { pipeline: ctx.pipeline.name, update_id: ctx.updateId, flow } };
+}

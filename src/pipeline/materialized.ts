@@ -1,0 +1,72 @@
+// Materialized views: recomputed from their sources in one replacing commit, or
+// skipped when neither their definition nor any source table changed.
+import { createHash } from 'node:crypto';
+import { createTable, loadSnapshot } from '../delta/index.js';
+import { quoteIdent, quoteLiteral } from '../engine/index.js';
+import { appendQuarantine, deleteQuarantineRows, INGEST_APP_ID } from '../ingest/index.js';
+import { withReads } from '../sql/execute.js';
+import { aliasOf, pipelineInfo, recordWrite, tableExists, tableOf, type FlowResult, type RunContext } from './context.js';
+import { applyExpectations } from './expectations.js';
+import { rewriteReferences } from './graph.js';
+import type { DatasetDefinition } from './parse.js';
+
+/** Table property of a materialized view: its definition and the source versions it was computed from. */
+export const MV_STATE = 'strata.pipeline.state';
+
+export async function runMaterializedView(ctx: RunContext, def: DatasetDefinition, location: string, query: string, result: FlowResult): Promise<void> {
+  const { session } = ctx;
+  // What the view is computed from: its definition and each source table's id and version.
+  const sources: Record<string, string> = {};
+  let volatile = false;
+  const resolved = await rewriteReferences(query, async (span) => {
+    if (span.call) {
+      volatile = true; // files: always recomputed
+      return span.call + (span.hasAlias ? '' : ' AS read_files');
+    }
+    const loc = tableOf(ctx, def, span);
+    if (!loc) return undefined;
+    const snap = await loadSnapshot(loc, { session, name: span.name });
+    sources[span.name!] = `${snap.metadata.id}@${snap.version}`;
+    return `delta_scan(${quoteLiteral(loc)}, version => ${snap.version})${span.hasAlias ? '' : ` AS ${quoteIdent(aliasOf(span))}`}`;
+  });
+  const state = JSON.stringify({ definition: definitionHash(def, query), sources });
+  const previous = tableExists(location) ? await loadSnapshot(location, { session, name: def.name }) : undefined;
+  if (!volatile && previous && previous.metadata.configuration[MV_STATE] === state) {
+    result.status = 'SKIPPED';
+    result.message = 'sources unchanged';
+    result.version = previous.version;
+    return;
+  }
+  await withReads(session, resolved, { baseDir: ctx.options.project, lakeRoot: ctx.options.lakeRoot }, {}, async (sql) => {
+    const checked = await applyExpectations(ctx, def, sql, result, (previous?.txns.get(INGEST_APP_ID)?.version ?? 0) + 1);
+    try {
+      if (checked.quarantine !== undefined) {
+        await deleteQuarantineRows(session, { location, name: def.name }, `_flow = ${quoteLiteral(result.flow)}`);
+        await appendQuarantine(session, { location, name: def.name }, checked.quarantine);
+      }
+      result.quarantined = checked.quarantined;
+      const written = await createTable(session, {
+        location,
+        name: def.name,
+        replace: Boolean(previous),
+        schema: def.columns.length ? { kind: 'struct', fields: def.columns } : undefined,
+        select: checked.select,
+        partitionColumns: def.partitionedBy,
+        properties: { ...def.properties, [MV_STATE]: state },
+        description: def.comment,
+        info: pipelineInfo(ctx, result.flow),
+      });
+      recordWrite(result, written, checked.total);
+    } finally {
+      for (const s of checked.cleanup) await session.exec(s).catch(() => undefined);
+    }
+  });
+}
+
+function definitionHash(def: DatasetDefinition, query: string): string {
+  return createHash('sha256')
+    .update(JSON.stringify([query, def.columns, def.expectations, def.partitionedBy, def.properties, def.comment ?? null]))
+    .digest('hex')
+    .slice(0, 16);
+}
+

@@ -1,0 +1,225 @@
+// Streaming tables: each flow reads only what is new — files through the ingest
+// ledger's batches, Delta tables through the versions added since the one stored
+// in the target's txn actions — and commits its rows with that progress.
+import { randomUUID } from 'node:crypto';
+import * as path from 'node:path';
+import { StrataError } from '../core/index.js';
+import { changeDataFeedEnabled, createTable, loadSnapshot, planScan, planTableChanges, writeTable, type AddAction, type Snapshot } from '../delta/index.js';
+import { readCommit } from '../delta/log-reader.js';
+import { commitKey } from '../delta/log-segment.js';
+import { quoteIdent, quoteLiteral, type Session } from '../engine/index.js';
+import { appendQuarantine, deleteQuarantineRows, ingestFiles, INGEST_APP_ID, parseReadOptions, type LedgerFile } from '../ingest/index.js';
+import { findReadFilesCalls } from '../sql/delta-scan-calls.js';
+import { withReads } from '../sql/execute.js';
+import { aliasOf, pipelineInfo, recordWrite, tableExists, tableOf, type FlowResult, type RunContext } from './context.js';
+import { applyExpectations } from './expectations.js';
+import { referenceSpans, rewriteReferences, type ReferenceSpan } from './graph.js';
+import type { DatasetDefinition } from './parse.js';
+
+/** The app id of a streaming read's progress: `<prefix><flow>:<source table id>`, version = source version read. */
+export const STREAM_APP = 'strata-stream:';
+export async function runStreaming(ctx: RunContext, def: DatasetDefinition, location: string, query: string, result: FlowResult): Promise<void> {
+  const spans = referenceSpans(query);
+  const fileStreams = spans.filter((s) => s.call && s.streaming);
+  const tableStreams = spans.filter((s) => s.name && s.streaming);
+  if (fileStreams.length + tableStreams.length === 0) {
+    throw new StrataError('PIPELINE', `${result.flow} writes the streaming table ${def.name} but reads no stream: read its source with STREAM(table) or STREAM read_files(...), or make ${def.name} a materialized view`, { context: { table: def.name } });
+  }
+  if (fileStreams.length > 1 || (fileStreams.length === 1 && tableStreams.length > 0)) {
+    throw new StrataError('PIPELINE', `${result.flow} reads ${fileStreams.length > 1 ? 'several file streams' : 'files and tables as streams'} in one query; give each source its own flow (CREATE FLOW ... AS INSERT INTO ${def.name} BY NAME SELECT ...)`, { context: { table: def.name } });
+  }
+  if (!tableExists(location)) await createEmptyTarget(ctx, location, def);
+  if (fileStreams.length === 1) return streamFiles(ctx, def, location, query, fileStreams[0], result);
+  return streamTables(ctx, def, location, query, result);
+}
+
+async function createEmptyTarget(ctx: RunContext, location: string, def: DatasetDefinition): Promise<void> {
+  await createTable(ctx.session, {
+    location,
+    name: def.name,
+    ifNotExists: true,
+    schema: { kind: 'struct', fields: def.columns },
+    partitionColumns: def.columns.length ? def.partitionedBy : [],
+    properties: def.properties,
+    description: def.comment,
+  });
+}
+
+/** A streaming table fed by files: each batch of new files goes through the flow's query and expectations, in the ingest ledger's commits. */
+async function streamFiles(ctx: RunContext, def: DatasetDefinition, location: string, query: string, span: ReferenceSpan, result: FlowResult): Promise<void> {
+  const { session } = ctx;
+  const call = findCall(span.call!);
+  const options = parseReadOptions(call.options, `${def.name}: read_files`);
+  const source = path.resolve(ctx.options.project, call.source);
+  const mentionsMetadata = /\b_metadata\b/i.test(query);
+  let expectationQuarantined = 0;
+  const outcome = await ingestFiles(session, {
+    location,
+    name: def.name,
+    source,
+    lakeRoot: ctx.options.lakeRoot,
+    options,
+    rawOptions: call.options,
+    mergeSchema: true,
+    now: ctx.now,
+    transform: async ({ rows, batchId, files }) => {
+      const relation = mentionsMetadata ? withMetadata(rows, files) : rows;
+      let sql = query.slice(0, span.start) + `(${relation})${span.hasAlias ? '' : ` AS ${quoteIdent('read_files')}`}` + query.slice(span.end);
+      // _metadata is a hidden column, as in Databricks: not part of SELECT * unless named.
+      if (mentionsMetadata && !/\b_metadata\b(?!\s*\.)/i.test(query)) sql = `SELECT * EXCLUDE (_metadata) FROM (${sql}) AS __q`;
+      const id = randomUUID().replace(/-/g, '').slice(0, 12);
+      const table = `__strata_flow_${id}`;
+      const resolved = await resolveBatchReads(ctx, def, sql);
+      let output = resolved;
+      if (resolved !== sql || findReadFilesCalls(sql).length > 0) {
+        // Tables are read too: the output is materialized, since the scans' temporary
+        // objects go when withReads returns and the ingest commit writes after this.
+        await withReads(session, resolved, { baseDir: ctx.options.project, lakeRoot: ctx.options.lakeRoot }, {}, (s) => session.exec(`CREATE TEMP TABLE ${quoteIdent(table)} AS ${s}`));
+        output = `SELECT * FROM temp.${quoteIdent(table)}`;
+      }
+      const checked = await applyExpectations(ctx, def, output, result, batchId);
+      expectationQuarantined += checked.quarantined;
+      return {
+        select: checked.select,
+        quarantine: checked.quarantine,
+        info: pipelineInfo(ctx, result.flow),
+        cleanup: [...checked.cleanup, `DROP TABLE IF EXISTS temp.${quoteIdent(table)}`],
+      };
+    },
+  });
+  result.rowsRead += outcome.rows + outcome.quarantined;
+  result.rowsWritten += outcome.rowsWritten;
+  result.version = outcome.version ?? (await loadSnapshot(location, { session, name: def.name })).version;
+  if (outcome.filesFailed.length > 0) {
+    result.message = `${outcome.filesFailed.length} file(s) could not be read: ${outcome.filesFailed[0].path}: ${outcome.filesFailed[0].error}`;
+  }
+  if (outcome.filesChanged.length > 0) {
+    result.message = `${result.message ? `${result.message}; ` : ''}${outcome.filesChanged.length} file(s) changed since they were loaded (not loaded again): ${outcome.filesChanged[0]}`;
+  }
+  result.quarantined += outcome.quarantined + expectationQuarantined;
+}
+
+/** read_files(...)'s source and options. */
+function findCall(call: string): { source: string; options: Record<string, string> } {
+  const [c] = findReadFilesCalls(call);
+  return { source: c.source, options: c.options };
+}
+
+/** Databricks' `_metadata` column of file sources: file_path, file_name, file_size, file_modification_time. */
+function withMetadata(rows: string, files: LedgerFile[]): string {
+  const values = files
+    .map((f) => `(${quoteLiteral(f.path)}, ${quoteLiteral(path.basename(f.path))}, ${f.size}::BIGINT, make_timestamptz(${f.modified * 1000}::BIGINT))`)
+    .join(', ');
+  return `SELECT __r.*, struct_pack(file_path := __m.p, file_name := __m.n, file_size := __m.s, file_modification_time := __m.t) AS _metadata FROM (${rows}) AS __r JOIN (VALUES ${values}) AS __m(p, n, s, t) ON __r._source_file = __m.p`;
+}
+
+/** Non-streaming references of a flow's query: the sources' current versions. */
+async function resolveBatchReads(ctx: RunContext, def: DatasetDefinition, sql: string): Promise<string> {
+  return rewriteReferences(sql, async (span) => {
+    const loc = tableOf(ctx, def, span);
+    if (!loc) return undefined;
+    return `delta_scan(${quoteLiteral(loc)})${span.hasAlias ? '' : ` AS ${quoteIdent(aliasOf(span))}`}`;
+  });
+}
+
+/** A streaming table fed by Delta tables: the versions each source gained since the last update. */
+async function streamTables(ctx: RunContext, def: DatasetDefinition, location: string, query: string, result: FlowResult): Promise<void> {
+  const { session } = ctx;
+  const target = await loadSnapshot(location, { session, name: def.name });
+  const batchId = (target.txns.get(INGEST_APP_ID)?.version ?? 0) + 1;
+  const progress: { appId: string; version: number }[] = [];
+  const cleanup: string[] = [];
+  let pending = false;
+  try {
+    const sql = await rewriteReferences(query, async (span) => {
+      const loc = tableOf(ctx, def, span);
+      if (!loc) return undefined;
+      const alias = span.hasAlias ? '' : ` AS ${quoteIdent(aliasOf(span))}`;
+      if (!span.streaming) return `delta_scan(${quoteLiteral(loc)})${alias}`;
+      const source = await loadSnapshot(loc, { session, name: span.name });
+      const key = `${STREAM_APP}${result.flow.toLowerCase()}:`;
+      const appId = `${key}${source.metadata.id}`;
+      const other = [...target.txns.entries()].find(([a, t]) => a.startsWith(key) && a !== appId && t.version >= 0);
+      if (other) {
+        throw new StrataError(
+          'PIPELINE',
+          `${result.flow} cannot continue reading ${span.name}: it was replaced (fully refreshed) since ${def.name} last read it; run with --full-refresh ${def.name} to rebuild ${def.name} from it`,
+          { context: { table: span.name } },
+        );
+      }
+      const from = target.txns.get(appId)?.version ?? -1;
+      progress.push({ appId, version: source.version });
+      if (from < source.version) pending = true;
+      const inc = await increment(session, source, span.name!, from, result.flow, def.name);
+      cleanup.push(...inc.cleanup);
+      return `(${inc.sql})${alias}`;
+    });
+    if (!pending) {
+      result.status = 'COMPLETED';
+      result.message = 'no new data';
+      result.version = target.version;
+      return;
+    }
+    await withReads(session, sql, { baseDir: ctx.options.project, lakeRoot: ctx.options.lakeRoot }, {}, async (resolved) => {
+      const checked = await applyExpectations(ctx, def, resolved, result, batchId);
+      try {
+        await deleteQuarantineRows(session, { location, name: def.name }, `_batch_id = ${batchId}`);
+        if (checked.quarantine !== undefined) await appendQuarantine(session, { location, name: def.name }, checked.quarantine);
+        result.quarantined = checked.quarantined;
+        const written = await writeTable(session, {
+          location,
+          name: def.name,
+          mode: 'append',
+          select: checked.select,
+          mergeSchema: true,
+          txns: [{ appId: INGEST_APP_ID, version: batchId }, ...progress],
+          operation: 'STREAMING UPDATE',
+          operationParameters: { outputMode: 'Append', queryId: result.flow, epochId: batchId },
+          info: pipelineInfo(ctx, result.flow),
+        });
+        recordWrite(result, written, checked.total);
+      } finally {
+        for (const s of checked.cleanup) await session.exec(s).catch(() => undefined);
+      }
+    });
+  } finally {
+    for (const s of cleanup) await session.exec(s).catch(() => undefined);
+  }
+}
+
+/**
+ * The rows a source gained after version `from` (-1: its whole current state).
+ * Commits that changed or deleted rows stop the stream, unless the source has
+ * the change data feed: then their inserted and updated rows (post-images) are read.
+ */
+async function increment(session: Session, source: Snapshot, name: string, from: number, flow: string, target: string): Promise<{ sql: string; cleanup: string[] }> {
+  const id = randomUUID().replace(/-/g, '').slice(0, 10);
+  if (from < 0) {
+    const scan = await planScan(source, session, { id });
+    return { sql: scan.sql, cleanup: scan.cleanup };
+  }
+  const adds: AddAction[] = [];
+  let changes: { version: number; operation: string } | undefined;
+  for (let v = from + 1; v <= source.version; v++) {
+    const actions = await readCommit(source.store, commitKey(v), name);
+    if (actions.some((a) => a.remove && a.remove.dataChange !== false)) {
+      changes ??= { version: v, operation: actions.find((a) => a.commitInfo)?.commitInfo?.operation ?? 'a change' };
+    }
+    for (const a of actions) if (a.add && a.add.dataChange !== false) adds.push(a.add);
+  }
+  if (changes) {
+    if (!changeDataFeedEnabled(source.metadata.configuration)) {
+      throw new StrataError(
+        'PIPELINE',
+        `${flow} cannot read version ${changes.version} of ${name} as a stream: that ${changes.operation} changed or deleted rows, and a streaming read takes appended rows only. Enable the change data feed on ${name} (TBLPROPERTIES ('delta.enableChangeDataFeed' = 'true')) to stream its changes, or run --full-refresh ${target}`,
+        { context: { table: name, version: changes.version } },
+      );
+    }
+    const plan = await planTableChanges(session, source.store.root, name, from + 1, source.version);
+    const cols = source.schema.fields.map((f) => quoteIdent(f.name)).join(', ');
+    return { sql: `SELECT ${cols} FROM (${plan.sql}) AS __c WHERE _change_type IN ('insert', 'update_postimage')`, cleanup: plan.cleanup };
+  }
+  const scan = await planScan(source, session, { id, files: adds });
+  return { sql: scan.sql, cleanup: scan.cleanup };
+}
+
