@@ -121,6 +121,7 @@ Examples:
         const outcome = await engine.withSession((s) =>
           ingestFiles(s, {
             ...req,
+            helper: (fn) => engine.withSession(fn),
             onProgress: (p) => {
               if (!bar) return;
               if (!barStarted) {

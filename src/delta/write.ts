@@ -60,6 +60,12 @@ export interface CreateTableOptions extends TableRef {
 
 export interface WriteTableOptions extends TableRef {
   select: string;
+  /**
+   * More rows for the same commit, each written at the same time as `select` on its own
+   * session (another connection): same columns as `select`, no temporary objects of
+   * the main session.
+   */
+  parts?: { session: Session; select: string }[];
   mode: 'append' | 'overwrite';
   /** For overwrite: replace only rows matching this SQL predicate (REPLACE WHERE / a static partition). */
   replaceWhere?: string;
@@ -170,7 +176,15 @@ export async function writeTable(session: Session, options: WriteTableOptions): 
   if (options.mode === 'overwrite') {
     removed = options.replaceWhere === undefined ? snapshot.files : await filesMatching(session, snapshot, options.replaceWhere);
   }
-  const written = await writeChecked(session, store, name, options.select, enforced.projection, schema, snapshot.partitionColumns, config, now, options.replaceWhere);
+  const write = (s: Session, select: string) => writeChecked(s, store, name, select, enforced.projection, schema, snapshot.partitionColumns, config, now, options.replaceWhere);
+  const settled = await Promise.allSettled([write(session, options.select), ...(options.parts ?? []).map((p) => write(p.session, p.select))]);
+  const failure = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failure) {
+    for (const r of settled) if (r.status === 'fulfilled') await deleteFiles(store, r.value.adds);
+    throw failure.reason;
+  }
+  const parts = settled.map((r) => (r as PromiseFulfilledResult<WrittenFiles>).value);
+  const written: WrittenFiles = { adds: parts.flatMap((p) => p.adds), numRows: parts.reduce((n, p) => n + p.numRows, 0), numBytes: parts.reduce((n, p) => n + p.numBytes, 0) };
   let info = options.info;
   if (options.beforeCommit) {
     try {

@@ -12,6 +12,7 @@
 // batch left, then takes the batch's rows, so a retry never duplicates them.
 import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream, existsSync, promises as fs } from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { StrataError } from '../core/index.js';
@@ -20,7 +21,7 @@ import { quoteIdent, quoteLiteral, quoteStringList, type Session } from '../engi
 import type { ReadOptions } from './options.js';
 import { appendLedger, INGEST_APP_ID, readLedger, type LedgerFile } from './ledger.js';
 import { appendQuarantine, writeQuarantine } from './quarantine.js';
-import { csvHeader, csvSource, readBatch, rejectedRows, typedProjection, type FileOutcome, type SourceFile } from './read.js';
+import { csvHeader, csvSource, fixRejectedText, readBatch, rejectedRows, typedProjection, type FileOutcome, type SourceFile } from './read.js';
 
 export { appendQuarantine, deleteQuarantineRows, quarantineLocation } from './quarantine.js';
 export { INGEST_APP_ID, LEDGER_RESET, lastIngestSource, ledgerLocation, readLedger, type LedgerFile } from './ledger.js';
@@ -60,6 +61,19 @@ export interface IngestRequest {
    * Throwing abandons the batch: nothing is committed.
    */
   transform?: (batch: { rows: string; batchId: number; files: LedgerFile[]; ingestedAt: string }) => Promise<BatchTransform>;
+  /**
+   * The transform's output has one row per row it is given, with `_source_file` and the
+   * rescued data column: CSV batches then stream from the files to the table in one pass
+   * (the files' counts are read from what was written). The files' counts are not known
+   * to the transform then.
+   */
+  transformKeepsRows?: boolean;
+  /**
+   * Runs `fn` on a second session (another connection of the same database): a big CSV
+   * batch is then written in two halves at the same time, one on each. The transform
+   * must then make SQL without temporary objects.
+   */
+  helper?: <T>(fn: (session: Session) => Promise<T>) => Promise<T>;
 }
 
 export interface BatchTransform {
@@ -116,7 +130,8 @@ export async function ingestFiles(session: Session, req: IngestRequest): Promise
       for (let i = 0; i < todo.length && (req.maxBatches === undefined || out.batches < req.maxBatches); ) {
         const batch: SourceFile[] = [];
         let bytes = 0;
-        const big = streamBytes();
+        // CSV streams from the files to the table (no copy in memory): its batches may be bigger.
+        const big = streamBytes() * (o.format === 'csv' && !o.inferColumnTypes ? 8 : 1);
         while (i < todo.length && batch.length < o.maxFilesPerTrigger && (batch.length === 0 || o.maxBytesPerTrigger === undefined || bytes + todo[i].size <= o.maxBytesPerTrigger)) {
           // A big file is a batch of its own (it streams).
           if (batch.length > 0 && todo[i].size >= big) break;
@@ -251,8 +266,8 @@ async function ingestBatch(session: Session, req: IngestRequest, planned: Source
   const addNewColumns = req.mergeSchema || snapshot.schema.fields.length === 0 || Boolean(req.transform);
   const id = randomUUID().replace(/-/g, '').slice(0, 12);
   const hashes = new Map(files.map((f) => [f.path, hashFile(f.path)]));
-  if (!req.transform && files.length === 1 && o.format === 'csv' && files[0].size >= streamBytes() && o.schemaEvolutionMode !== 'failOnNewColumns') {
-    const streamed = await streamCsv(session, req, files[0], hashes.get(files[0].path)!, batchId, snapshot.metadata.id, known, addNewColumns, id).catch((err: unknown) => {
+  if (o.format === 'csv' && !o.inferColumnTypes && o.schemaEvolutionMode !== 'failOnNewColumns' && (!req.transform || req.transformKeepsRows)) {
+    const streamed = await streamCsv(session, req, files, hashes, batchId, snapshot.metadata.id, known, addNewColumns, id).catch((err: unknown) => {
       if (err instanceof StreamFallback) return undefined;
       throw err;
     });
@@ -342,82 +357,155 @@ async function ingestBatch(session: Session, req: IngestRequest, planned: Source
 }
 
 /**
- * A file this big loads alone and streams from the CSV reader to the table's
- * files (no copy in memory); STRATA_INGEST_STREAM_BYTES overrides (tests).
+ * A batch closes when its files reach this size (a bigger file is a batch of its
+ * own); STRATA_INGEST_STREAM_BYTES overrides (tests).
  */
 const STREAM_BYTES = 32 * 1024 * 1024;
 const streamBytes = () => Number(process.env.STRATA_INGEST_STREAM_BYTES ?? STREAM_BYTES);
 
-/** The streamed load cannot finish (file unreadable, damaged or moving): the batch takes the careful path. */
+/** The streamed load cannot finish (a file unreadable, damaged, moving, or headers differ): the batch takes the careful path. */
 class StreamFallback extends Error {}
 
 /**
- * One big CSV file, read and written in one pass (DuckDB's CSV reader into the
- * table's Parquet files); rows that cannot be parsed are collected by the
- * reader meanwhile and go to the quarantine before the commit.
+ * A batch of CSV files with one header, read and written in one pass: DuckDB's
+ * CSV reader (each file numbering its rows) into the table's Parquet files, with
+ * no copy in memory; rows that cannot be parsed are collected by the reader
+ * meanwhile and go to the quarantine before the commit. The files' counts are
+ * read back from what was written (its `_source_file`, rescued data column),
+ * which is why a transform must keep every row and those columns.
  */
 async function streamCsv(
   session: Session,
   req: IngestRequest,
-  file: SourceFile,
-  hashing: Promise<{ hash: string; error?: string }>,
+  files: SourceFile[],
+  hashes: Map<string, Promise<{ hash: string; error?: string }>>,
   batchId: number,
   tableId: string,
   known: StructField[],
   addNewColumns: boolean,
   id: string,
-): Promise<{ version?: number; files: LedgerFile[] } | undefined> {
+): Promise<{ version?: number; files: LedgerFile[]; written?: number }> {
   const o = req.options;
   const now = req.now ?? Date.now;
   let names: string[] | undefined;
-  try {
-    names = await csvHeader(session, file, o);
-  } catch {
-    throw new StreamFallback();
+  for (const f of files) {
+    let header: string[] | undefined;
+    try {
+      header = await csvHeader(session, f, o);
+    } catch {
+      throw new StreamFallback();
+    }
+    if (!header || (names && JSON.stringify(header) !== JSON.stringify(names))) throw new StreamFallback();
+    names = header;
   }
-  if (!names || o.inferColumnTypes) throw new StreamFallback();
   const evolve = addNewColumns && o.schemaEvolutionMode !== 'rescue' && o.schemaEvolutionMode !== 'none';
-  const typed = typedProjection(names.map((name) => ({ name, type: { kind: 'primitive', name: 'string' } })), o, { known, addNewColumns: evolve });
-  const rejTable = `__strata_rej_${id}`;
-  const rejScan = `__strata_rejscan_${id}`;
+  const typed = typedProjection(names!.map((name) => ({ name, type: { kind: 'primitive', name: 'string' } })), o, { known, addNewColumns: evolve });
+  const rejected = `__strata_ingest_rej_${id}`;
   const ingestedAt = `make_timestamptz(${now() * 1000}::BIGINT)`;
-  const raw = `(SELECT ${names.map((n) => quoteIdent(n)).join(', ')}, filename AS __file, row_number() OVER () AS __row FROM ${csvSource([file.path], names, o, rejTable, rejScan)}) AS r`;
   const columns = [...typed.columns.map((f) => quoteIdent(f.name)), quoteIdent(o.rescuedDataColumn)];
-  let entry: LedgerFile | undefined;
-  try {
-    const written = await writeTable(session, {
-      location: req.location,
-      name: req.name,
-      mode: 'append',
-      select: `SELECT ${columns.join(', ')}, _source_file, _file_row, ${ingestedAt} AS _ingested_at, ${batchId}::BIGINT AS _batch_id FROM (SELECT ${typed.selectList} FROM ${raw})`,
-      mergeSchema: addNewColumns,
-      txn: { appId: INGEST_APP_ID, version: batchId },
-      operation: 'COPY INTO',
-      operationParameters: { source: req.source, batchId },
-      beforeCommit: async (out) => {
-        const { hash, error } = await hashing;
-        const st = await fs.stat(file.path).catch(() => undefined);
-        if (error || !st || st.size !== file.size || Math.floor(st.mtimeMs) !== file.modified) throw new StreamFallback();
-        const [counts] = out.adds.length
-          ? await session.rows<{ rescued: bigint }>(
-              `SELECT count(${quoteIdent(o.rescuedDataColumn)}) AS rescued FROM read_parquet(${quoteStringList(out.adds.map((a) => path.join(req.location, decodeURIComponent(a.path))))})`,
-            )
-          : [{ rescued: 0n }];
-        const quarantined = await writeQuarantine(session, req, batchId, rejectedRows(rejTable, rejScan), ingestedAt);
-        entry = { path: file.path, size: file.size, modified: file.modified, hash, status: 'loaded', rows: out.numRows, rescued: Number(counts.rescued), quarantined };
-        return { strataIngest: { batchId, source: req.source, ...(req.rawOptions ? { options: req.rawOptions } : {}), files: [entry] } };
-      },
+  const entries: LedgerFile[] = files.map((f) => ({ path: f.path, size: f.size, modified: f.modified, hash: '', status: 'loaded', rows: 0, rescued: 0, quarantined: 0 }));
+  // A big batch is written in two halves at once when a second connection is at hand: each
+  // file's scan numbers its rows in order, which keeps a scan to one thread.
+  const bytes = files.reduce((n, f) => n + f.size, 0);
+  const halves = req.helper && files.length >= 2 && bytes >= parallelBytes() ? splitBySize(files) : [files];
+  const write = async (sessions: Session[]) => {
+    const cleanup: { session: Session; sql: string }[] = [{ session, sql: `DROP TABLE IF EXISTS temp.${quoteIdent(rejected)}` }];
+    const parts = halves.map((part, k) => {
+      const rejTable = `__strata_rej_${id}_${k}`;
+      const rejScan = `__strata_rejscan_${id}_${k}`;
+      cleanup.push(...[rejTable, rejScan].map((t) => ({ session: sessions[k], sql: `DROP TABLE IF EXISTS ${quoteIdent(t)}` })));
+      // One scan per file: row_number() over a file's scan is its rows' place in the file
+      // (cheaper than numbering the whole read and subtracting each file's first).
+      const cols = names!.map((n) => quoteIdent(n)).join(', ');
+      const raw = `(${part.map((f) => `SELECT ${cols}, filename AS __file, row_number() OVER () AS __row FROM ${csvSource([f.path], names!, o, rejTable, rejScan)}`).join(' UNION ALL ')}) AS r`;
+      const select = `SELECT ${columns.join(', ')}, _source_file, _file_row, ${ingestedAt} AS _ingested_at, ${batchId}::BIGINT AS _batch_id FROM (SELECT ${typed.selectList} FROM ${raw})`;
+      return { session: sessions[k], select, rejects: rejectedRows(rejTable, rejScan) };
     });
-    if (written.version === undefined) throw new StrataError('CONFLICT', `${req.name}: batch ${batchId} was committed by another loader`, { context: { table: req.name } });
-    await appendLedger(session, req, tableId, written.version, batchId, [entry!], now());
-    return { version: written.version, files: [entry!] };
-  } catch (err) {
-    if (err instanceof StrataError || err instanceof StreamFallback) throw err;
-    throw new StreamFallback(); // the reader failed on this file: the careful path records why
-  } finally {
-    await session.exec(`DROP TABLE IF EXISTS ${quoteIdent(rejTable)}`).catch(() => undefined);
-    await session.exec(`DROP TABLE IF EXISTS ${quoteIdent(rejScan)}`).catch(() => undefined);
+    try {
+      let transformed: BatchTransform | undefined;
+      if (req.transform) {
+        for (const part of parts) {
+          const t = await req.transform({ rows: part.select, batchId, files: entries, ingestedAt });
+          cleanup.push(...(t.cleanup ?? []).map((sql) => ({ session, sql })));
+          part.select = t.select;
+          transformed ??= t;
+        }
+      }
+      const written = await writeTable(session, {
+        location: req.location,
+        name: req.name,
+        mode: 'append',
+        select: parts[0].select,
+        parts: parts.slice(1),
+        mergeSchema: addNewColumns,
+        txn: { appId: INGEST_APP_ID, version: batchId },
+        txns: transformed?.txns,
+        operation: transformed ? 'STREAMING UPDATE' : 'COPY INTO',
+        operationParameters: { source: req.source, batchId },
+        beforeCommit: async (out) => {
+          for (const [i, f] of files.entries()) {
+            const { hash, error } = await hashes.get(f.path)!;
+            const st = await fs.stat(f.path).catch(() => undefined);
+            if (error || !st || st.size !== f.size || Math.floor(st.mtimeMs) !== f.modified) throw new StreamFallback();
+            entries[i].hash = hash;
+          }
+          const counts = out.adds.length
+            ? await session.rows<{ f: string; n: bigint; r: bigint }>(
+                `SELECT _source_file AS f, count(*) AS n, count(${quoteIdent(o.rescuedDataColumn)}) AS r FROM read_parquet(${quoteStringList(out.adds.map((a) => path.join(req.location, decodeURIComponent(a.path))))}) GROUP BY 1`,
+              )
+            : [];
+          // The rejected lines, gathered on this session (the other connection's go through a file).
+          await session.exec(`CREATE OR REPLACE TEMP TABLE ${quoteIdent(rejected)} AS ${parts[0].rejects}`);
+          for (const part of parts.slice(1)) {
+            const file = path.join(os.tmpdir(), `strata-rejects-${id}-${randomUUID()}.parquet`);
+            try {
+              await part.session.exec(`COPY (${part.rejects}) TO ${quoteLiteral(file)} (FORMAT parquet)`);
+              await session.exec(`INSERT INTO temp.${quoteIdent(rejected)} SELECT * FROM read_parquet(${quoteLiteral(file)})`);
+            } finally {
+              await fs.rm(file, { force: true });
+            }
+          }
+          await fixRejectedText(session, rejected, o);
+          const aside = await session.rows<{ f: string; n: bigint }>(`SELECT _source_file AS f, count(*) AS n FROM temp.${quoteIdent(rejected)} GROUP BY 1`);
+          for (const e of entries) {
+            const c = counts.find((x) => x.f === e.path);
+            e.rows = Number(c?.n ?? 0);
+            e.rescued = Number(c?.r ?? 0);
+            e.quarantined = Number(aside.find((x) => x.f === e.path)?.n ?? 0);
+          }
+          await writeQuarantine(session, req, batchId, `SELECT * FROM temp.${quoteIdent(rejected)}`, ingestedAt);
+          if (transformed?.quarantine) await appendQuarantine(session, req, transformed.quarantine);
+          return { strataIngest: { batchId, source: req.source, ...(req.rawOptions ? { options: req.rawOptions } : {}), files: entries }, ...(transformed?.info ?? {}) };
+        },
+      });
+      if (written.version === undefined) throw new StrataError('CONFLICT', `${req.name}: batch ${batchId} was committed by another loader`, { context: { table: req.name } });
+      await appendLedger(session, req, tableId, written.version, batchId, entries, now());
+      return { version: written.version, files: entries, written: written.numRows };
+    } catch (err) {
+      if (err instanceof StrataError || err instanceof StreamFallback) throw err;
+      throw new StreamFallback(); // the reader failed on a file: the careful path finds which, and why
+    } finally {
+      for (const c of cleanup) await c.session.exec(c.sql).catch(() => undefined);
+    }
+  };
+  return halves.length > 1 ? req.helper!((other) => write([session, other])) : write([session]);
+}
+
+/** A batch this big is written in two halves at once (when it can be); STRATA_INGEST_PARALLEL_BYTES overrides (tests). */
+const PARALLEL_BYTES = 8 * 1024 * 1024;
+const parallelBytes = () => Number(process.env.STRATA_INGEST_PARALLEL_BYTES ?? PARALLEL_BYTES);
+
+/** Two runs of files of about equal size, in order. */
+function splitBySize(files: SourceFile[]): SourceFile[][] {
+  const total = files.reduce((n, f) => n + f.size, 0);
+  let acc = 0;
+  let cut = 1;
+  for (let i = 0; i < files.length - 1; i++) {
+    acc += files[i].size;
+    cut = i + 1;
+    if (acc * 2 >= total) break;
   }
+  return [files.slice(0, cut), files.slice(cut)];
 }
 
 /** The files of a folder (everything below it) or a glob, skipping hidden ones (`.x`, `_x`), oldest first. */

@@ -3,7 +3,7 @@
 // lake/_system/ingest_files (SQL system.ingest_files), appended after each
 // batch and caught up from the target's log when it lags.
 import { randomUUID } from 'node:crypto';
-import { existsSync, promises as fs } from 'node:fs';
+import { existsSync, promises as fs, readdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { StrataError } from '../core/index.js';
 import { createTable, loadSnapshot, planScan, readCommitInfos, writeTable } from '../delta/index.js';
@@ -43,9 +43,15 @@ export function ledgerLocation(lakeRoot: string): string {
 const LEDGER_COLUMNS = `table_path VARCHAR, table_id VARCHAR, table_version BIGINT, batch_id BIGINT, file_path VARCHAR, size BIGINT, modification_time TIMESTAMPTZ,
   content_hash VARCHAR, status VARCHAR, rows_loaded BIGINT, rows_rescued BIGINT, rows_quarantined BIGINT, error VARCHAR, ingested_at TIMESTAMPTZ`;
 
+/** Whether the table has a commit (a parallel flow may be creating it: its log folder is there, empty). */
+function hasCommits(location: string): boolean {
+  const log = path.join(location, '_delta_log');
+  return existsSync(log) && readdirSync(log).some((f) => /^\d{20}\.(json|checkpoint)/.test(f));
+}
+
 export async function appendLedger(session: Session, req: Pick<LedgerTable, 'location' | 'lakeRoot'>, tableId: string, version: number, batchId: number, entries: LedgerFile[], at: number): Promise<void> {
   const location = ledgerLocation(req.lakeRoot);
-  if (!existsSync(path.join(location, '_delta_log'))) {
+  if (!hasCommits(location)) {
     await fs.mkdir(location, { recursive: true });
     await session.exec(`CREATE OR REPLACE TEMP TABLE __strata_ledger_shape (${LEDGER_COLUMNS})`);
     await createTable(session, { location, name: 'system.ingest_files', ifNotExists: true, select: 'SELECT * FROM temp.__strata_ledger_shape' }).catch((err: unknown) => {
@@ -90,7 +96,7 @@ export async function readLedger(
   // Entries of this table, not of an earlier table at the same path (deleted and created again).
   const ofTable = `table_path = ${quoteLiteral(path.resolve(req.location))} AND table_id = ${quoteLiteral(target.metadata.id)}`;
   let indexed = -1;
-  if (existsSync(path.join(location, '_delta_log'))) {
+  if (hasCommits(location)) {
     const snap = await loadSnapshot(location, { session, name: 'system.ingest_files' });
     if (snap.files.length > 0) {
       const id = randomUUID().replace(/-/g, '').slice(0, 12);

@@ -276,8 +276,17 @@ async function readCsv(
     };
     await attempt(g.files);
   }
-  // DuckDB's reject report can quote the wrong text after a broken quote (its line number is
-  // right): take each rejected line's text from the file itself.
+  await fixRejectedText(session, rejected, o);
+  // Read as text; an inferred type is what the column becomes (values that do not convert are rescued).
+  return all.map((name) => ({ name, type: { kind: 'primitive', name: 'string' } as DeltaType, inferred: types.get(name.toLowerCase()) }));
+}
+
+/**
+ * DuckDB's reject report can quote the wrong text after a broken quote (its line
+ * number is right): each rejected line's text (table `rejected`: _source_file,
+ * _file_line, _raw) is taken from the file itself.
+ */
+export async function fixRejectedText(session: Session, rejected: string, o: ReadOptions): Promise<void> {
   const withRejects = await session.rows<{ f: string }>(`SELECT DISTINCT _source_file AS f FROM temp.${quoteIdent(rejected)}`);
   for (const { f } of withRejects) {
     await session
@@ -288,8 +297,6 @@ async function readCsv(
       )
       .catch(() => undefined); // keep DuckDB's text
   }
-  // Read as text; an inferred type is what the column becomes (values that do not convert are rescued).
-  return all.map((name) => ({ name, type: { kind: 'primitive', name: 'string' } as DeltaType, inferred: types.get(name.toLowerCase()) }));
 }
 
 /** The column names of a CSV file (its header, or _c0, _c1, ... without one); undefined when empty. */

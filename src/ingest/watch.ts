@@ -42,7 +42,7 @@ export function watchIngest(engine: Engine, req: IngestRequest, options: WatchOp
   let waiters: (() => void)[] = [];
   const pass = async (): Promise<void> => {
     try {
-      const outcome = await engine.withSession((session) => ingestFiles(session, { ...req, settleMs: options.settleMs ?? 300 }));
+      const outcome = await engine.withSession((session) => ingestFiles(session, { helper: (fn) => engine.withSession(fn), ...req, settleMs: options.settleMs ?? 300 }));
       if (outcome.batches > 0 || outcome.filesChanged.length > 0) options.onRun?.(outcome);
     } catch (err) {
       // The folder may be gone for a while (emptied, recreated): that is not an error.

@@ -5,6 +5,9 @@ import { quoteIdent, quoteLiteral } from '../engine/index.js';
 import type { FlowResult, RunContext } from './context.js';
 import type { DatasetDefinition, Expectation } from './parse.js';
 
+/** Functions whose result differs from one evaluation of a query to the next. */
+const NONDETERMINISTIC = /\b(random|rand|randn|uuid|gen_random_uuid|setseed|nextval|shuffle|list_shuffle)\s*\(|\b(tablesample|using\s+sample)\b/i;
+
 export interface Checked {
   /** The rows to write. */
   select: string;
@@ -29,13 +32,22 @@ export async function applyExpectations(ctx: RunContext, def: DatasetDefinition,
   if (rules.length === 0) return { select: sql, quarantined: 0, cleanup: [] };
   const table = `__strata_checked_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
   const cleanup = [`DROP TABLE IF EXISTS temp.${quoteIdent(table)}`];
-  await session.exec(`CREATE TEMP TABLE ${quoteIdent(table)} AS ${sql}`);
-  const rel = `temp.${quoteIdent(table)}`;
+  // The rows are counted, then written: two passes over the query, cheaper than a copy —
+  // unless quarantined rows are taken out too (a third pass) or the query is not
+  // deterministic (each pass would see other rows): then it is computed once, into a table.
+  const once = rules.some((e) => e.action === 'quarantine') || NONDETERMINISTIC.test(sql);
+  if (once) await session.exec(`CREATE TEMP TABLE ${quoteIdent(table)} AS ${sql}`);
+  const rel = once ? `temp.${quoteIdent(table)}` : `(${sql})`;
   const ok = (e: Expectation) => `coalesce((${e.expr})::BOOLEAN, false)`;
+  const drops = rules.filter((e) => e.action === 'drop');
+  const quarantines = rules.filter((e) => e.action === 'quarantine');
+  const keep = [...drops, ...quarantines].map(ok).join(' AND ') || 'true';
+  const quarantineOk = quarantines.map(ok).join(' AND ') || 'true';
   let counts: Record<string, bigint>;
   try {
     [counts] = await session.rows<Record<string, bigint>>(
-      `SELECT count(*) AS total, ${rules.map((e, i) => `count(*) FILTER (WHERE NOT ${ok(e)}) AS ${quoteIdent(`f${i}`)}`).join(', ')} FROM ${rel}`,
+      `SELECT count(*) AS total, ${rules.map((e, i) => `count(*) FILTER (WHERE NOT ${ok(e)}) AS ${quoteIdent(`f${i}`)}`).join(', ')},
+         count(*) FILTER (WHERE NOT (${keep}) AND (${quarantineOk})) AS __dropped, count(*) FILTER (WHERE NOT (${quarantineOk})) AS __quarantined FROM ${rel}`,
     );
   } catch {
     // Name the rule that does not evaluate.
@@ -69,13 +81,7 @@ export async function applyExpectations(ctx: RunContext, def: DatasetDefinition,
       { context: { table: def.name } },
     );
   }
-  const drops = rules.filter((e) => e.action === 'drop');
-  const quarantines = rules.filter((e) => e.action === 'quarantine');
-  const keep = [...drops, ...quarantines].map(ok).join(' AND ') || 'true';
-  const quarantineOk = quarantines.map(ok).join(' AND ') || 'true';
-  const [{ dropped, quarantined }] = await session.rows<{ dropped: bigint; quarantined: bigint }>(
-    `SELECT count(*) FILTER (WHERE NOT (${keep}) AND (${quarantineOk})) AS dropped, count(*) FILTER (WHERE NOT (${quarantineOk})) AS quarantined FROM ${rel}`,
-  );
+  const { __dropped: dropped, __quarantined: quarantined } = counts;
   result.dropped += Number(dropped);
   const columns = new Set((await session.describe(`SELECT * FROM ${rel}`)).map((c) => c.name.toLowerCase()));
   const fileCol = columns.has('_source_file') ? '__r._source_file::VARCHAR' : 'NULL::VARCHAR';

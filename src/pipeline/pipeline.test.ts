@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { buildGraph, queryReferences } from './graph.js';
+import { buildGraph, queryReferences, referenceSpans } from './graph.js';
+import { keepsRows } from './streaming.js';
 import { parsePipelineSql } from './parse.js';
 
 const RETAIL = `-- bronze
@@ -63,6 +64,21 @@ describe('pipeline SQL', () => {
       { name: 'default.e', streaming: false, offset: 79 },
     ]);
     expect(r.files).toEqual([{ call: "read_files('f/*.csv')", streaming: true }]);
+  });
+
+  it('knows which file flows keep every row (they stream from the files in one pass)', () => {
+    const keeps = (q: string) => keepsRows(q, referenceSpans(q).find((s) => s.call)!);
+    const src = `STREAM read_files('landing/x/*.csv', format => 'csv')`;
+    expect(keeps(`SELECT * FROM ${src}`)).toBe(true);
+    expect(keeps(`SELECT *, _metadata.file_name AS f, current_timestamp() AS t FROM ${src} AS r`)).toBe(true);
+    expect(keeps(`select r.*, upper(a) from ${src} r;`)).toBe(true);
+    expect(keeps(`SELECT a, b FROM ${src}`)).toBe(false); // drops the audit columns the counts need
+    expect(keeps(`SELECT * EXCLUDE (a) FROM ${src}`)).toBe(false);
+    expect(keeps(`SELECT DISTINCT * FROM ${src}`)).toBe(false);
+    expect(keeps(`SELECT * FROM ${src} WHERE a > 1`)).toBe(false);
+    expect(keeps(`SELECT *, explode(split(a, ',')) AS p FROM ${src}`)).toBe(false);
+    expect(keeps(`SELECT * FROM ${src} JOIN silver.t USING (a)`)).toBe(false);
+    expect(keeps(`SELECT count(*) FROM ${src}`)).toBe(false);
   });
 
   it('orders the updates by dependency; every problem reported together with file:line:column', () => {

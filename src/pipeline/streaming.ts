@@ -10,6 +10,7 @@ import { commitKey } from '../delta/log-segment.js';
 import { quoteIdent, quoteLiteral, type Session } from '../engine/index.js';
 import { appendQuarantine, deleteQuarantineRows, ingestFiles, INGEST_APP_ID, parseReadOptions, type LedgerFile } from '../ingest/index.js';
 import { findReadFilesCalls } from '../sql/delta-scan-calls.js';
+import { tokenize } from '../sql/tokenizer.js';
 import { withReads } from '../sql/execute.js';
 import { aliasOf, pipelineInfo, recordWrite, tableExists, tableOf, type FlowResult, type RunContext } from './context.js';
 import { applyExpectations } from './expectations.js';
@@ -62,6 +63,9 @@ async function streamFiles(ctx: RunContext, def: DatasetDefinition, location: st
     rawOptions: call.options,
     mergeSchema: true,
     now: ctx.now,
+    // The bronze pattern streams from the files in one pass, in two halves at once when it can.
+    transformKeepsRows: def.expectations.length === 0 && keepsRows(query, span),
+    helper: ctx.options.parallel && referenceSpans(query).length === 1 ? (fn) => ctx.options.parallel!.engine.withSession(fn) : undefined,
     transform: async ({ rows, batchId, files }) => {
       const relation = mentionsMetadata ? withMetadata(rows, files) : rows;
       let sql = query.slice(0, span.start) + `(${relation})${span.hasAlias ? '' : ` AS ${quoteIdent('read_files')}`}` + query.slice(span.end);
@@ -98,6 +102,36 @@ async function streamFiles(ctx: RunContext, def: DatasetDefinition, location: st
   }
   result.quarantined += outcome.quarantined + expectationQuarantined;
 }
+
+/**
+ * Whether a flow's query keeps every row of its file source as one row with all
+ * its columns (`SELECT *, expr, ... FROM STREAM read_files(...) [alias]`: no
+ * filter, join, grouping, DISTINCT or row-generating function) — the bronze
+ * pattern, which then streams from the files to the table in one pass.
+ */
+export function keepsRows(query: string, span: ReferenceSpan): boolean {
+  const head = tokenize(query.slice(0, span.start));
+  const tail = tokenize(query.slice(span.end)).filter((t) => t.text !== ';');
+  const word = (t: { kind: string; value: string } | undefined, w: string) => t?.kind === 'ident' && t.value.toLowerCase() === w;
+  if (!word(head[0], 'select') || !word(head.at(-1), 'from')) return false;
+  const tailOk = tail.length === 0 || (tail.length <= 2 && tail.every((t) => t.kind === 'ident' || t.kind === 'quoted') && (tail.length === 1 || word(tail[0], 'as')));
+  if (!tailOk) return false;
+  const list = head.slice(1, -1);
+  let depth = 0;
+  let star = false;
+  for (const [i, t] of list.entries()) {
+    if (t.text === '(') depth++;
+    else if (t.text === ')') depth--;
+    if (depth > 0) continue;
+    if (t.kind === 'ident' && ['distinct', 'from', 'where', 'group', 'having', 'qualify', 'union', 'except', 'exclude', 'replace', 'intersect', 'limit'].includes(t.value.toLowerCase())) return false;
+    if (t.kind === 'ident' && ROW_GENERATORS.has(t.value.toLowerCase()) && list[i + 1]?.text === '(') return false;
+    // `*` or `alias.*` standing alone between commas.
+    if (t.text === '*' && (i === 0 || list[i - 1].text === ',' || list[i - 1].text === '.') && (i === list.length - 1 || list[i + 1].text === ',')) star = true;
+  }
+  return star && !list.some((t) => t.kind === 'ident' && ROW_GENERATORS.has(t.value.toLowerCase()));
+}
+
+const ROW_GENERATORS = new Set(['unnest', 'explode', 'explode_outer', 'posexplode', 'posexplode_outer', 'inline', 'inline_outer', 'stack', 'generate_series', 'range', 'json_each']);
 
 /** read_files(...)'s source and options. */
 function findCall(call: string): { source: string; options: Record<string, string> } {

@@ -5,6 +5,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { createTable } from '../../src/delta/index.js';
+import { ingestFiles, parseReadOptions } from '../../src/ingest/index.js';
 import { executeQuery } from '../../src/sql/index.js';
 import { useTestBed } from '../helpers/harness.js';
 import { expectValidLog } from '../helpers/delta-log.js';
@@ -40,5 +42,40 @@ describe('streamed loads', () => {
     const again = await sql(`COPY INTO bronze.s FROM 'landing' FILEFORMAT = CSV`);
     expect(again.rows[0][1]).toBe(0);
     expectValidLog(path.join(bed.dir, 'lake/bronze/s'));
+  });
+
+  it('a batch of several files written in two halves at once (two connections): each row once, rows numbered per file, rejects of both halves quarantined', async () => {
+    const dir = path.join(bed.dir, 'landing-halves');
+    mkdirSync(dir, { recursive: true });
+    for (let f = 0; f < 5; f++) {
+      const lines = ['id,name', ...Array.from({ length: 1000 }, (_, i) => (f === 3 && i === 10 ? `${f}-${i},x,extra` : `${f}-${i},n${i}`))];
+      writeFileSync(path.join(dir, `f${f}.csv`), `${lines.join('\n')}\n`);
+    }
+    const location = path.join(bed.dir, 'lake/bronze/halves');
+    process.env.STRATA_INGEST_STREAM_BYTES = String(1 << 30);
+    process.env.STRATA_INGEST_PARALLEL_BYTES = '1';
+    let helpers = 0;
+    try {
+      const outcome = await bed.engine.withSession(async (s) => {
+        await createTable(s, { location, name: 'bronze.halves', ifNotExists: true });
+        return ingestFiles(s, {
+          location, name: 'bronze.halves', source: dir, lakeRoot: path.join(bed.dir, 'lake'), options: parseReadOptions({ format: 'csv' }, 'test'), mergeSchema: true,
+          helper: (fn) => { helpers++; return bed.engine.withSession(fn); },
+        });
+      });
+      expect(outcome).toMatchObject({ batches: 1, filesLoaded: 5, rows: 4999, quarantined: 1 });
+    } finally {
+      process.env.STRATA_INGEST_STREAM_BYTES = '1';
+      delete process.env.STRATA_INGEST_PARALLEL_BYTES;
+    }
+    expect(helpers).toBe(1);
+    const perFile = await sql(`SELECT regexp_extract(_source_file, 'f[0-9]') AS f, count(*), min(_file_row), max(_file_row), bool_and(split_part(id, '-', 2)::INT + 1 = _file_row OR _source_file LIKE '%f3.csv') FROM delta_scan('lake/bronze/halves') GROUP BY 1 ORDER BY 1`);
+    expect(perFile.rows).toEqual([['f0', 1000, 1, 1000, true], ['f1', 1000, 1, 1000, true], ['f2', 1000, 1, 1000, true], ['f3', 999, 1, 999, true], ['f4', 1000, 1, 1000, true]]);
+    // In f3, the rows after the rejected line move up one place (rows parsed, as in the careful path).
+    expect((await sql(`SELECT _file_row FROM delta_scan('lake/bronze/halves') WHERE id = '3-11'`)).rows).toEqual([[11]]);
+    expect((await sql(`SELECT _source_file LIKE '%f3.csv', _file_line, _raw FROM delta_scan('lake/bronze/halves_quarantine')`)).rows).toEqual([[true, 12, '3-10,x,extra']]);
+    const ledger = await sql(`SELECT rows_loaded, rows_quarantined FROM system.ingest_files WHERE file_path LIKE '%landing-halves%' ORDER BY file_path`);
+    expect(ledger.rows).toEqual([[1000, 0], [1000, 0], [1000, 0], [999, 1], [1000, 0]]);
+    expectValidLog(location);
   });
 });
