@@ -144,8 +144,12 @@ await engine.withSession(async (s) => {
   }
   const inc = await timeIt(() => run());
   if (inc.result.status !== 'COMPLETED') throw new Error(inc.result.error);
+  const goldRows = async () => JSON.stringify((await executeQuery(s, `SELECT * FROM gold.monthly_sales ORDER BY ALL`, { baseDir: root })).rows, (_, v) => (typeof v === 'bigint' ? String(v) : v));
+  const incremental = await goldRows();
   const full = await timeIt(() => run({ fullRefresh: 'all', force: true }));
   if (full.result.status !== 'COMPLETED') throw new Error(full.result.error);
+  // The update's gold (merged incrementally) is the full refresh's.
+  if (incremental !== (await goldRows())) throw new Error('gold after the update differs from gold after a full refresh');
   const share = inc.ms / full.ms;
   console.log(`\n## 2. An update after ${extra} new file(s) (${(extra * perFile).toLocaleString('en-US')} lines, ${(100 * extra / args.files).toFixed(1)}%)\n`);
   console.log(markdownTable(['update ms', 'full refresh ms', 'update / full refresh', '≤ 10%'], [[fmtMs(inc.ms), fmtMs(full.ms), `${(share * 100).toFixed(1)}%`, share <= 0.1 ? 'yes' : 'no']]));

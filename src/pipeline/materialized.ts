@@ -1,13 +1,14 @@
 // Materialized views: recomputed from their sources in one replacing commit, or
 // skipped when neither their definition nor any source table changed.
 import { createHash } from 'node:crypto';
-import { createTable, loadSnapshot } from '../delta/index.js';
+import { createTable, loadSnapshot, type Snapshot } from '../delta/index.js';
 import { quoteIdent, quoteLiteral } from '../engine/index.js';
 import { appendQuarantine, deleteQuarantineRows, INGEST_APP_ID } from '../ingest/index.js';
 import { withReads } from '../sql/execute.js';
 import { aliasOf, pipelineInfo, recordWrite, tableExists, tableOf, type FlowResult, type RunContext } from './context.js';
 import { applyExpectations } from './expectations.js';
 import { rewriteReferences } from './graph.js';
+import { deltaQuery, mergeSql, planIncremental } from './incremental.js';
 import type { DatasetDefinition } from './parse.js';
 
 /** Table property of a materialized view: its definition and the source versions it was computed from. */
@@ -37,6 +38,10 @@ export async function runMaterializedView(ctx: RunContext, def: DatasetDefinitio
     result.version = previous.version;
     return;
   }
+  if (!volatile && previous) {
+    const done = await refreshIncrementally(ctx, def, location, query, previous, { definition: definitionHash(def, query), sources }, state, result);
+    if (done) return;
+  }
   await withReads(session, resolved, { baseDir: ctx.options.project, lakeRoot: ctx.options.lakeRoot }, {}, async (sql) => {
     const checked = await applyExpectations(ctx, def, sql, result, (previous?.txns.get(INGEST_APP_ID)?.version ?? 0) + 1);
     try {
@@ -61,6 +66,58 @@ export async function runMaterializedView(ctx: RunContext, def: DatasetDefinitio
       for (const s of checked.cleanup) await session.exec(s).catch(() => undefined);
     }
   });
+}
+
+/**
+ * An aggregate view whose one changed source only gained rows: the old aggregate merged
+ * with the new rows' (see incremental.ts). False when it does not apply.
+ */
+async function refreshIncrementally(
+  ctx: RunContext,
+  def: DatasetDefinition,
+  location: string,
+  query: string,
+  previous: Snapshot,
+  now: { definition: string; sources: Record<string, string> },
+  state: string,
+  result: FlowResult,
+): Promise<boolean> {
+  const { session } = ctx;
+  const locations: Record<string, string> = {};
+  const queryWith = (changed: string, placeholder: string) =>
+    rewriteReferences(query, async (span) => {
+      const loc = tableOf(ctx, def, span);
+      if (!loc) return undefined;
+      locations[span.name!] = loc;
+      const alias = span.hasAlias ? '' : ` AS ${quoteIdent(aliasOf(span))}`;
+      const version = Number(now.sources[span.name!]?.split('@').at(-1));
+      if (span.name === changed) return `${placeholder}${alias}`;
+      return `delta_scan(${quoteLiteral(loc)}, version => ${version})${alias}`;
+    });
+  await queryWith('', ''); // the sources' locations
+  const plan = await planIncremental(session, def, previous, previous.metadata.configuration[MV_STATE], now, locations, queryWith);
+  if (!plan) return false;
+  const delta = await deltaQuery(session, plan, await queryWith(plan.source.name, '__strata_incremental_source'));
+  try {
+    const merged = mergeSql(plan, previous, `SELECT * FROM delta_scan(${quoteLiteral(location)}, version => ${previous.version})`, delta.sql);
+    await withReads(session, merged, { baseDir: ctx.options.project, lakeRoot: ctx.options.lakeRoot }, {}, async (sql) => {
+      const written = await createTable(session, {
+        location,
+        name: def.name,
+        replace: true,
+        select: sql,
+        partitionColumns: def.partitionedBy,
+        properties: { ...def.properties, [MV_STATE]: state },
+        description: def.comment,
+        info: { ...pipelineInfo(ctx, result.flow), strataIncremental: { source: plan.source.name, files: plan.source.adds.length } },
+      });
+      recordWrite(result, written, undefined);
+      result.message = `incremental: the aggregate of ${plan.source.adds.length} new file(s) of ${plan.source.name} merged in`;
+    });
+  } finally {
+    for (const c of delta.cleanup) await session.exec(c).catch(() => undefined);
+  }
+  return true;
 }
 
 function definitionHash(def: DatasetDefinition, query: string): string {
