@@ -415,9 +415,14 @@ async function streamCsv(
       const rejScan = `__strata_rejscan_${id}_${k}`;
       cleanup.push(...[rejTable, rejScan].map((t) => ({ session: sessions[k], sql: `DROP TABLE IF EXISTS ${quoteIdent(t)}` })));
       // One scan per file: row_number() over a file's scan is its rows' place in the file
-      // (cheaper than numbering the whole read and subtracting each file's first).
+      // (cheaper than numbering the whole read and subtracting each file's first row).
       const cols = names!.map((n) => quoteIdent(n)).join(', ');
-      const raw = `(${part.map((f) => `SELECT ${cols}, filename AS __file, row_number() OVER () AS __row FROM ${csvSource([f.path], names!, o, rejTable, rejScan)}`).join(' UNION ALL ')}) AS r`;
+      // Many small files: one scan of them all (a scan per file costs more than the numbering).
+      const raw =
+        part.length > 32 && part.reduce((n, f) => n + f.size, 0) / part.length < 1024 * 1024
+          ? `(SELECT * EXCLUDE (__g), __g - min(__g) OVER (PARTITION BY __file) + 1 AS __row FROM (
+               SELECT ${cols}, filename AS __file, row_number() OVER () AS __g FROM ${csvSource(part.map((f) => f.path), names!, o, rejTable, rejScan)})) AS r`
+          : `(${part.map((f) => `SELECT ${cols}, filename AS __file, row_number() OVER () AS __row FROM ${csvSource([f.path], names!, o, rejTable, rejScan)}`).join(' UNION ALL ')}) AS r`;
       const select = `SELECT ${columns.join(', ')}, _source_file, _file_row, ${ingestedAt} AS _ingested_at, ${batchId}::BIGINT AS _batch_id FROM (SELECT ${typed.selectList} FROM ${raw})`;
       return { session: sessions[k], select, rejects: rejectedRows(rejTable, rejScan) };
     });

@@ -78,4 +78,26 @@ describe('streamed loads', () => {
     expect(ledger.rows).toEqual([[1000, 0], [1000, 0], [1000, 0], [999, 1], [1000, 0]]);
     expectValidLog(location);
   });
+
+  it('many small files in one batch: one scan of them all, rows still numbered per file', async () => {
+    const dir = path.join(bed.dir, 'landing-many');
+    mkdirSync(dir, { recursive: true });
+    for (let f = 0; f < 40; f++) {
+      const lines = ['id,v', ...Array.from({ length: 3 }, (_, i) => (f === 17 && i === 1 ? `${f}-${i},1,2` : `${f}-${i},${i}`))];
+      writeFileSync(path.join(dir, `m${String(f).padStart(2, '0')}.csv`), `${lines.join('\n')}\n`);
+    }
+    process.env.STRATA_INGEST_STREAM_BYTES = String(1 << 30);
+    try {
+      await sql(`CREATE TABLE IF NOT EXISTS bronze.many`);
+      const r = await sql(`COPY INTO bronze.many FROM 'landing-many' FILEFORMAT = CSV`);
+      expect(r.rows[0].slice(0, 2)).toEqual([119, 119]);
+    } finally {
+      process.env.STRATA_INGEST_STREAM_BYTES = '1';
+    }
+    expect((await sql(`SELECT count(DISTINCT _batch_id) FROM bronze.many`)).rows).toEqual([[1]]);
+    const wrong = await sql(`SELECT count(*) FROM bronze.many WHERE split_part(id, '-', 2)::INT + 1 <> _file_row AND _source_file NOT LIKE '%m17.csv'`);
+    expect(wrong.rows).toEqual([[0]]);
+    expect((await sql(`SELECT id, _file_row FROM bronze.many WHERE _source_file LIKE '%m17.csv' ORDER BY _file_row`)).rows).toEqual([['17-0', 1], ['17-2', 2]]);
+    expect((await sql(`SELECT _file_line, _raw FROM delta_scan('lake/bronze/many_quarantine')`)).rows).toEqual([[3, '17-1,1,2']]);
+  });
 });
