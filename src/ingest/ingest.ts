@@ -12,16 +12,16 @@
 // batch left, then takes the batch's rows, so a retry never duplicates them.
 import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream, existsSync, promises as fs } from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { StrataError } from '../core/index.js';
 import { blindAppendFootprint, commit, loadSnapshot, writeTable, type StructField } from '../delta/index.js';
-import { quoteIdent, quoteLiteral, quoteStringList, type Session } from '../engine/index.js';
+import { quoteIdent, quoteLiteral, type Session } from '../engine/index.js';
 import type { ReadOptions } from './options.js';
 import { appendLedger, INGEST_APP_ID, readLedger, type LedgerFile } from './ledger.js';
 import { appendQuarantine, writeQuarantine } from './quarantine.js';
-import { csvHeader, csvSource, fixRejectedText, readBatch, rejectedRows, typedProjection, type FileOutcome, type SourceFile } from './read.js';
+import { readBatch, type FileOutcome, type SourceFile } from './read.js';
+import { streamBytes, streamCsv, StreamFallback } from './stream-csv.js';
 
 export { appendQuarantine, deleteQuarantineRows, quarantineLocation } from './quarantine.js';
 export { INGEST_APP_ID, LEDGER_RESET, lastIngestSource, ledgerLocation, readLedger, type LedgerFile } from './ledger.js';
@@ -354,163 +354,6 @@ async function ingestBatch(session: Session, req: IngestRequest, planned: Source
   } finally {
     for (const statement of cleanup) await session.exec(statement).catch(() => undefined);
   }
-}
-
-/**
- * A batch closes when its files reach this size (a bigger file is a batch of its
- * own); STRATA_INGEST_STREAM_BYTES overrides (tests).
- */
-const STREAM_BYTES = 32 * 1024 * 1024;
-const streamBytes = () => Number(process.env.STRATA_INGEST_STREAM_BYTES ?? STREAM_BYTES);
-
-/** The streamed load cannot finish (a file unreadable, damaged, moving, or headers differ): the batch takes the careful path. */
-class StreamFallback extends Error {}
-
-/**
- * A batch of CSV files with one header, read and written in one pass: DuckDB's
- * CSV reader (each file numbering its rows) into the table's Parquet files, with
- * no copy in memory; rows that cannot be parsed are collected by the reader
- * meanwhile and go to the quarantine before the commit. The files' counts are
- * read back from what was written (its `_source_file`, rescued data column),
- * which is why a transform must keep every row and those columns.
- */
-async function streamCsv(
-  session: Session,
-  req: IngestRequest,
-  files: SourceFile[],
-  hashes: Map<string, Promise<{ hash: string; error?: string }>>,
-  batchId: number,
-  tableId: string,
-  known: StructField[],
-  addNewColumns: boolean,
-  id: string,
-): Promise<{ version?: number; files: LedgerFile[]; written?: number }> {
-  const o = req.options;
-  const now = req.now ?? Date.now;
-  let names: string[] | undefined;
-  for (const f of files) {
-    let header: string[] | undefined;
-    try {
-      header = await csvHeader(session, f, o);
-    } catch {
-      throw new StreamFallback();
-    }
-    if (!header || (names && JSON.stringify(header) !== JSON.stringify(names))) throw new StreamFallback();
-    names = header;
-  }
-  const evolve = addNewColumns && o.schemaEvolutionMode !== 'rescue' && o.schemaEvolutionMode !== 'none';
-  const typed = typedProjection(names!.map((name) => ({ name, type: { kind: 'primitive', name: 'string' } })), o, { known, addNewColumns: evolve });
-  const rejected = `__strata_ingest_rej_${id}`;
-  const ingestedAt = `make_timestamptz(${now() * 1000}::BIGINT)`;
-  const columns = [...typed.columns.map((f) => quoteIdent(f.name)), quoteIdent(o.rescuedDataColumn)];
-  const entries: LedgerFile[] = files.map((f) => ({ path: f.path, size: f.size, modified: f.modified, hash: '', status: 'loaded', rows: 0, rescued: 0, quarantined: 0 }));
-  // A big batch is written in two halves at once when a second connection is at hand: each
-  // file's scan numbers its rows in order, which keeps a scan to one thread.
-  const bytes = files.reduce((n, f) => n + f.size, 0);
-  const halves = req.helper && files.length >= 2 && bytes >= parallelBytes() ? splitBySize(files) : [files];
-  const write = async (sessions: Session[]) => {
-    const cleanup: { session: Session; sql: string }[] = [{ session, sql: `DROP TABLE IF EXISTS temp.${quoteIdent(rejected)}` }];
-    const parts = halves.map((part, k) => {
-      const rejTable = `__strata_rej_${id}_${k}`;
-      const rejScan = `__strata_rejscan_${id}_${k}`;
-      cleanup.push(...[rejTable, rejScan].map((t) => ({ session: sessions[k], sql: `DROP TABLE IF EXISTS ${quoteIdent(t)}` })));
-      // One scan per file: row_number() over a file's scan is its rows' place in the file
-      // (cheaper than numbering the whole read and subtracting each file's first row).
-      const cols = names!.map((n) => quoteIdent(n)).join(', ');
-      // Many small files: one scan of them all (a scan per file costs more than the numbering).
-      const raw =
-        part.length > 32 && part.reduce((n, f) => n + f.size, 0) / part.length < 1024 * 1024
-          ? `(SELECT * EXCLUDE (__g), __g - min(__g) OVER (PARTITION BY __file) + 1 AS __row FROM (
-               SELECT ${cols}, filename AS __file, row_number() OVER () AS __g FROM ${csvSource(part.map((f) => f.path), names!, o, rejTable, rejScan)})) AS r`
-          : `(${part.map((f) => `SELECT ${cols}, filename AS __file, row_number() OVER () AS __row FROM ${csvSource([f.path], names!, o, rejTable, rejScan)}`).join(' UNION ALL ')}) AS r`;
-      const select = `SELECT ${columns.join(', ')}, _source_file, _file_row, ${ingestedAt} AS _ingested_at, ${batchId}::BIGINT AS _batch_id FROM (SELECT ${typed.selectList} FROM ${raw})`;
-      return { session: sessions[k], select, rejects: rejectedRows(rejTable, rejScan) };
-    });
-    try {
-      let transformed: BatchTransform | undefined;
-      if (req.transform) {
-        for (const part of parts) {
-          const t = await req.transform({ rows: part.select, batchId, files: entries, ingestedAt });
-          cleanup.push(...(t.cleanup ?? []).map((sql) => ({ session, sql })));
-          part.select = t.select;
-          transformed ??= t;
-        }
-      }
-      const written = await writeTable(session, {
-        location: req.location,
-        name: req.name,
-        mode: 'append',
-        select: parts[0].select,
-        parts: parts.slice(1),
-        mergeSchema: addNewColumns,
-        txn: { appId: INGEST_APP_ID, version: batchId },
-        txns: transformed?.txns,
-        operation: transformed ? 'STREAMING UPDATE' : 'COPY INTO',
-        operationParameters: { source: req.source, batchId },
-        beforeCommit: async (out) => {
-          for (const [i, f] of files.entries()) {
-            const { hash, error } = await hashes.get(f.path)!;
-            const st = await fs.stat(f.path).catch(() => undefined);
-            if (error || !st || st.size !== f.size || Math.floor(st.mtimeMs) !== f.modified) throw new StreamFallback();
-            entries[i].hash = hash;
-          }
-          const counts = out.adds.length
-            ? await session.rows<{ f: string; n: bigint; r: bigint }>(
-                `SELECT _source_file AS f, count(*) AS n, count(${quoteIdent(o.rescuedDataColumn)}) AS r FROM read_parquet(${quoteStringList(out.adds.map((a) => path.join(req.location, decodeURIComponent(a.path))))}) GROUP BY 1`,
-              )
-            : [];
-          // The rejected lines, gathered on this session (the other connection's go through a file).
-          await session.exec(`CREATE OR REPLACE TEMP TABLE ${quoteIdent(rejected)} AS ${parts[0].rejects}`);
-          for (const part of parts.slice(1)) {
-            const file = path.join(os.tmpdir(), `strata-rejects-${id}-${randomUUID()}.parquet`);
-            try {
-              await part.session.exec(`COPY (${part.rejects}) TO ${quoteLiteral(file)} (FORMAT parquet)`);
-              await session.exec(`INSERT INTO temp.${quoteIdent(rejected)} SELECT * FROM read_parquet(${quoteLiteral(file)})`);
-            } finally {
-              await fs.rm(file, { force: true });
-            }
-          }
-          await fixRejectedText(session, rejected, o);
-          const aside = await session.rows<{ f: string; n: bigint }>(`SELECT _source_file AS f, count(*) AS n FROM temp.${quoteIdent(rejected)} GROUP BY 1`);
-          for (const e of entries) {
-            const c = counts.find((x) => x.f === e.path);
-            e.rows = Number(c?.n ?? 0);
-            e.rescued = Number(c?.r ?? 0);
-            e.quarantined = Number(aside.find((x) => x.f === e.path)?.n ?? 0);
-          }
-          await writeQuarantine(session, req, batchId, `SELECT * FROM temp.${quoteIdent(rejected)}`, ingestedAt);
-          if (transformed?.quarantine) await appendQuarantine(session, req, transformed.quarantine);
-          return { strataIngest: { batchId, source: req.source, ...(req.rawOptions ? { options: req.rawOptions } : {}), files: entries }, ...(transformed?.info ?? {}) };
-        },
-      });
-      if (written.version === undefined) throw new StrataError('CONFLICT', `${req.name}: batch ${batchId} was committed by another loader`, { context: { table: req.name } });
-      await appendLedger(session, req, tableId, written.version, batchId, entries, now());
-      return { version: written.version, files: entries, written: written.numRows };
-    } catch (err) {
-      if (err instanceof StrataError || err instanceof StreamFallback) throw err;
-      throw new StreamFallback(); // the reader failed on a file: the careful path finds which, and why
-    } finally {
-      for (const c of cleanup) await c.session.exec(c.sql).catch(() => undefined);
-    }
-  };
-  return halves.length > 1 ? req.helper!((other) => write([session, other])) : write([session]);
-}
-
-/** A batch this big is written in two halves at once (when it can be); STRATA_INGEST_PARALLEL_BYTES overrides (tests). */
-const PARALLEL_BYTES = 8 * 1024 * 1024;
-const parallelBytes = () => Number(process.env.STRATA_INGEST_PARALLEL_BYTES ?? PARALLEL_BYTES);
-
-/** Two runs of files of about equal size, in order. */
-function splitBySize(files: SourceFile[]): SourceFile[][] {
-  const total = files.reduce((n, f) => n + f.size, 0);
-  let acc = 0;
-  let cut = 1;
-  for (let i = 0; i < files.length - 1; i++) {
-    acc += files[i].size;
-    cut = i + 1;
-    if (acc * 2 >= total) break;
-  }
-  return [files.slice(0, cut), files.slice(cut)];
 }
 
 /** The files of a folder (everything below it) or a glob, skipping hidden ones (`.x`, `_x`), oldest first. */

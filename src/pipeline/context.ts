@@ -89,6 +89,10 @@ export function recordWrite(result: FlowResult, written: { numRows: number; vers
   result.version = written.version;
 }
 
+/** SQL whose result differs from one evaluation to the next (random values, the clock, sampling). */
+export const NONDETERMINISTIC =
+  /\b(random|rand|randn|uuid|gen_random_uuid|setseed|nextval|shuffle|list_shuffle|now|get_current_time|get_current_timestamp)\s*\(|\b(current_timestamp|current_date|current_time|tablesample|using\s+sample)\b/i;
+
 /** commitInfo of a pipeline's commits: which pipeline, update and flow wrote them. */
 export function pipelineInfo(ctx: RunContext, flow: string): Record<string, unknown> {
   return { strataPipeline: { pipeline: ctx.pipeline.name, update_id: ctx.updateId, flow } };

@@ -2,11 +2,8 @@
 import { randomUUID } from 'node:crypto';
 import { StrataError } from '../core/index.js';
 import { quoteIdent, quoteLiteral } from '../engine/index.js';
-import type { FlowResult, RunContext } from './context.js';
+import { NONDETERMINISTIC, type FlowResult, type RunContext } from './context.js';
 import type { DatasetDefinition, Expectation } from './parse.js';
-
-/** Functions whose result differs from one evaluation of a query to the next. */
-const NONDETERMINISTIC = /\b(random|rand|randn|uuid|gen_random_uuid|setseed|nextval|shuffle|list_shuffle)\s*\(|\b(tablesample|using\s+sample)\b/i;
 
 export interface Checked {
   /** The rows to write. */

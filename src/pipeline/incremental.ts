@@ -15,6 +15,7 @@ import { duckdbType, loadSnapshot, planScan, type AddAction, type Snapshot } fro
 import { readCommit } from '../delta/log-reader.js';
 import { commitKey } from '../delta/log-segment.js';
 import { quoteIdent, quoteLiteral, type Session } from '../engine/index.js';
+import { NONDETERMINISTIC } from './context.js';
 import type { DatasetDefinition } from './parse.js';
 
 /** How the new aggregate is made from the old one and the new rows. */
@@ -23,11 +24,12 @@ export interface IncrementalPlan {
   source: { name: string; snapshot: Snapshot; adds: AddAction[] };
   /** Per output column: a grouping key, or how two partial aggregates combine. */
   combine: ('key' | 'sum' | 'min' | 'max')[];
+  /** The view's query with the changed source read as a placeholder table. */
+  sql: string;
 }
 
 const PLACEHOLDER = '__strata_incremental_source';
 const COMBINABLE: Record<string, 'sum' | 'min' | 'max'> = { sum: 'sum', count: 'sum', count_star: 'sum', min: 'min', max: 'max' };
-const NONDETERMINISTIC = /\b(random|rand|randn|uuid|gen_random_uuid|setseed|nextval|now|current_timestamp|current_date|get_current_time)\s*\(|\b(current_timestamp|current_date|tablesample|using\s+sample)\b/i;
 
 let aggregateNames: Promise<Set<string>> | undefined;
 async function aggregates(session: Session): Promise<Set<string>> {
@@ -39,8 +41,8 @@ async function aggregates(session: Session): Promise<Set<string>> {
 
 /**
  * Whether the view can be refreshed incrementally, and how. `previous` is the view's
- * snapshot; `sources` maps each source table to its id@version now, `locations` to its
- * folder; `withPlaceholder` is the query with `name` read as the placeholder table.
+ * snapshot; `state` holds each source table's id@version now, `locations` its folder;
+ * `queryWith(name, placeholder)` is the query with source `name` read as table `placeholder`.
  */
 export async function planIncremental(
   session: Session,
@@ -70,7 +72,7 @@ export async function planIncremental(
 
   // The query's shape (DuckDB's own parser).
   const sql = await queryWith(name, PLACEHOLDER);
-  if (NONDETERMINISTIC.test(sql)) return undefined;
+  if (NONDETERMINISTIC.test(sql)) return undefined; // the old rows' values would not be the new ones'
   const combine = await shape(session, sql);
   if (!combine || combine.length !== previous.schema.fields.length) return undefined;
 
@@ -83,7 +85,7 @@ export async function planIncremental(
     if (actions.some((a) => (a.remove && a.remove.dataChange !== false) || a.metaData || a.protocol || a.cdc)) return undefined;
     for (const a of actions) if (a.add && a.add.dataChange !== false) adds.push(a.add);
   }
-  return { source: { name, snapshot, adds }, combine };
+  return { source: { name, snapshot, adds }, combine, sql };
 }
 
 /**
@@ -102,10 +104,10 @@ export function mergeSql(plan: IncrementalPlan, previous: Snapshot, oldSql: stri
   return `SELECT ${list.join(', ')} FROM (SELECT ${cols} FROM (${oldSql}) AS __old UNION ALL SELECT * FROM (${deltaSql}) AS __new) AS __all${keys.length ? ` GROUP BY ${keys.join(', ')}` : ''}`;
 }
 
-/** Replaces the placeholder table in `sql` by the rows of the added files; returns the SQL and its cleanup. */
-export async function deltaQuery(session: Session, plan: IncrementalPlan, sqlWithPlaceholder: string): Promise<{ sql: string; cleanup: string[] }> {
+/** The view's query over the rows of the added files only; the SQL and its cleanup. */
+export async function deltaQuery(session: Session, plan: IncrementalPlan): Promise<{ sql: string; cleanup: string[] }> {
   const scan = await planScan(plan.source.snapshot, session, { id: randomUUID().replace(/-/g, '').slice(0, 10), files: plan.source.adds });
-  return { sql: sqlWithPlaceholder.replace(new RegExp(`\\b${PLACEHOLDER}\\b`), `(${scan.sql})`), cleanup: scan.cleanup };
+  return { sql: plan.sql.replace(new RegExp(`\\b${PLACEHOLDER}\\b`), `(${scan.sql})`), cleanup: scan.cleanup };
 }
 
 function splitState(s: string): [string | undefined, number] {

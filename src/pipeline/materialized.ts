@@ -18,6 +18,7 @@ export async function runMaterializedView(ctx: RunContext, def: DatasetDefinitio
   const { session } = ctx;
   // What the view is computed from: its definition and each source table's id and version.
   const sources: Record<string, string> = {};
+  const locations: Record<string, string> = {};
   let volatile = false;
   const resolved = await rewriteReferences(query, async (span) => {
     if (span.call) {
@@ -28,6 +29,7 @@ export async function runMaterializedView(ctx: RunContext, def: DatasetDefinitio
     if (!loc) return undefined;
     const snap = await loadSnapshot(loc, { session, name: span.name });
     sources[span.name!] = `${snap.metadata.id}@${snap.version}`;
+    locations[span.name!] = loc;
     return `delta_scan(${quoteLiteral(loc)}, version => ${snap.version})${span.hasAlias ? '' : ` AS ${quoteIdent(aliasOf(span))}`}`;
   });
   const state = JSON.stringify({ definition: definitionHash(def, query), sources });
@@ -39,7 +41,7 @@ export async function runMaterializedView(ctx: RunContext, def: DatasetDefinitio
     return;
   }
   if (!volatile && previous) {
-    const done = await refreshIncrementally(ctx, def, location, query, previous, { definition: definitionHash(def, query), sources }, state, result);
+    const done = await refreshIncrementally(ctx, def, location, query, previous, { definition: definitionHash(def, query), sources }, locations, state, result);
     if (done) return;
   }
   await withReads(session, resolved, { baseDir: ctx.options.project, lakeRoot: ctx.options.lakeRoot }, {}, async (sql) => {
@@ -79,25 +81,23 @@ async function refreshIncrementally(
   query: string,
   previous: Snapshot,
   now: { definition: string; sources: Record<string, string> },
+  locations: Record<string, string>,
   state: string,
   result: FlowResult,
 ): Promise<boolean> {
   const { session } = ctx;
-  const locations: Record<string, string> = {};
   const queryWith = (changed: string, placeholder: string) =>
     rewriteReferences(query, async (span) => {
-      const loc = tableOf(ctx, def, span);
+      const loc = span.name ? locations[span.name] : undefined;
       if (!loc) return undefined;
-      locations[span.name!] = loc;
       const alias = span.hasAlias ? '' : ` AS ${quoteIdent(aliasOf(span))}`;
       const version = Number(now.sources[span.name!]?.split('@').at(-1));
       if (span.name === changed) return `${placeholder}${alias}`;
       return `delta_scan(${quoteLiteral(loc)}, version => ${version})${alias}`;
     });
-  await queryWith('', ''); // the sources' locations
   const plan = await planIncremental(session, def, previous, previous.metadata.configuration[MV_STATE], now, locations, queryWith);
   if (!plan) return false;
-  const delta = await deltaQuery(session, plan, await queryWith(plan.source.name, '__strata_incremental_source'));
+  const delta = await deltaQuery(session, plan);
   try {
     const merged = mergeSql(plan, previous, `SELECT * FROM delta_scan(${quoteLiteral(location)}, version => ${previous.version})`, delta.sql);
     await withReads(session, merged, { baseDir: ctx.options.project, lakeRoot: ctx.options.lakeRoot }, {}, async (sql) => {

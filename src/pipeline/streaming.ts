@@ -30,7 +30,7 @@ export async function runStreaming(ctx: RunContext, def: DatasetDefinition, loca
     throw new StrataError('PIPELINE', `${result.flow} reads ${fileStreams.length > 1 ? 'several file streams' : 'files and tables as streams'} in one query; give each source its own flow (CREATE FLOW ... AS INSERT INTO ${def.name} BY NAME SELECT ...)`, { context: { table: def.name } });
   }
   if (!tableExists(location)) await createEmptyTarget(ctx, location, def);
-  if (fileStreams.length === 1) return streamFiles(ctx, def, location, query, fileStreams[0], result);
+  if (fileStreams.length === 1) return streamFiles(ctx, def, location, query, fileStreams[0], spans.length === 1, result);
   return streamTables(ctx, def, location, query, result);
 }
 
@@ -47,7 +47,7 @@ async function createEmptyTarget(ctx: RunContext, location: string, def: Dataset
 }
 
 /** A streaming table fed by files: each batch of new files goes through the flow's query and expectations, in the ingest ledger's commits. */
-async function streamFiles(ctx: RunContext, def: DatasetDefinition, location: string, query: string, span: ReferenceSpan, result: FlowResult): Promise<void> {
+async function streamFiles(ctx: RunContext, def: DatasetDefinition, location: string, query: string, span: ReferenceSpan, readsFilesOnly: boolean, result: FlowResult): Promise<void> {
   const { session } = ctx;
   const call = findCall(span.call!);
   const options = parseReadOptions(call.options, `${def.name}: read_files`);
@@ -65,7 +65,8 @@ async function streamFiles(ctx: RunContext, def: DatasetDefinition, location: st
     now: ctx.now,
     // The bronze pattern streams from the files in one pass, in two halves at once when it can.
     transformKeepsRows: def.expectations.length === 0 && keepsRows(query, span),
-    helper: ctx.options.parallel && referenceSpans(query).length === 1 ? (fn) => ctx.options.parallel!.engine.withSession(fn) : undefined,
+    // (A query reading tables too is materialized on this connection: not for a second one.)
+    helper: ctx.options.parallel && readsFilesOnly ? (fn) => ctx.options.parallel!.engine.withSession(fn) : undefined,
     transform: async ({ rows, batchId, files }) => {
       const relation = mentionsMetadata ? withMetadata(rows, files) : rows;
       let sql = query.slice(0, span.start) + `(${relation})${span.hasAlias ? '' : ` AS ${quoteIdent('read_files')}`}` + query.slice(span.end);
