@@ -35,6 +35,8 @@ export interface FlowResult {
   /** The Delta version this update wrote. */
   version?: number;
   expectations: ExpectationResult[];
+  /** More metrics for the event log (AUTO CDC: num_upserted_rows, num_deleted_rows). */
+  metrics?: Record<string, number>;
   /** Why it was skipped, or the error. */
   message?: string;
 }

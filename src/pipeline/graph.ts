@@ -217,8 +217,9 @@ export function buildGraph(datasets: DatasetDefinition[], flows: FlowDefinition[
       problems.push({ code: 'FLOW_TARGET', message: `flow ${f.name} writes ${f.target}, a ${kindName(target.kind)}; flows write streaming tables`, where: f.where });
       continue;
     }
-    const refs = f.kind === 'append' ? queryReferences(f.query) : queryReferences(`SELECT * FROM ${f.query}`);
-    nodes.push({ id: `flow:${f.name.toLowerCase()}`, target: normalizeName(f.target), kind: 'flow', flow: f, reads: refs.tables.map((r) => ({ ...r, offset: r.offset + f.queryOffset - (f.kind === 'append' ? 0 : 'SELECT * FROM '.length) })), files: refs.files });
+    // (An AUTO CDC flow's query is `SELECT * FROM <source>`, its offset that of FROM.)
+    const refs = queryReferences(f.query);
+    nodes.push({ id: `flow:${f.name.toLowerCase()}`, target: normalizeName(f.target), kind: 'flow', flow: f, reads: refs.tables.map((r) => ({ ...r, offset: r.offset + f.queryOffset - (f.kind === 'append' ? 0 : 'SELECT * '.length) })), files: refs.files });
   }
   // A streaming table needs a query or a flow.
   for (const d of byName.values()) {

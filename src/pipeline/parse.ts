@@ -3,6 +3,7 @@
 // and column and a stable code, so that a user sees all of them at once.
 import type { StructField } from '../delta/index.js';
 import { TokenCursor } from '../sql/spark-types.js';
+import { CdcSyntaxError, parseCdc, type CdcSpec } from './cdc-parse.js';
 import { parseColumnDef, parseProperties } from '../sql/statements.js';
 import { lineColumn, tokenize, type Token } from '../sql/tokenizer.js';
 
@@ -43,11 +44,11 @@ export interface FlowDefinition {
   kind: 'append' | 'auto-cdc';
   target: string;
   where: Where;
-  /** The SELECT that feeds the target (append flows), or the CDC source (auto-cdc). */
+  /** The SELECT that feeds the target (append flows); for auto-cdc, `SELECT * FROM <source>`. */
   query: string;
   queryOffset: number;
-  /** AUTO CDC / APPLY CHANGES: the statement's text after INTO, kept for the CDC issue. */
-  cdc?: string;
+  /** AUTO CDC / APPLY CHANGES: the clauses after INTO target. */
+  cdc?: CdcSpec;
 }
 
 export interface Problem {
@@ -115,6 +116,12 @@ function parseStatement(text: string, file: string, tokens: Token[], out: Parsed
     throw new ParseProblem({ code: 'SYNTAX', message, where: at(text, file, token?.start ?? tokens[tokens.length - 1].end) });
   };
   const where = at(text, file, tokens[0].start);
+  // APPLY CHANGES INTO LIVE.t ... (the older form): a flow named after its target.
+  if (c.is('apply') && c.is('changes', 1)) {
+    c.i += 2;
+    out.flows.push(cdcFlow(text, file, c, tokens, undefined, where));
+    return;
+  }
   if (!c.accept('create')) fail(`expected CREATE (a pipeline file holds CREATE ... statements), found '${c.peek()?.text}'`);
   if (c.accept('or')) {
     if (!c.accept('refresh') && !c.accept('replace')) fail('expected REFRESH after CREATE OR');
@@ -133,15 +140,11 @@ function parseStatement(text: string, file: string, tokens: Token[], out: Parsed
       return;
     }
     if ((c.accept('auto') && c.accept('cdc')) || (c.accept('apply') && c.accept('changes'))) {
-      c.expect('into', 'INTO');
-      const target = qualifiedName(c);
-      const rest = c.peek();
-      out.flows.push({ name, kind: 'auto-cdc', target, where, query: rest ? text.slice(rest.start, tokens[tokens.length - 1].end) : '', queryOffset: rest?.start ?? 0, cdc: rest ? text.slice(rest.start, tokens[tokens.length - 1].end) : '' });
+      out.flows.push(cdcFlow(text, file, c, tokens, name, where));
       return;
     }
     fail('expected INSERT INTO or AUTO CDC INTO after CREATE FLOW ... AS');
   }
-  // APPLY CHANGES INTO (the older form, without CREATE FLOW) is handled by the CDC issue.
   let kind: DatasetKind | undefined;
   if (c.accept('streaming')) {
     c.accept('live');
@@ -222,6 +225,22 @@ function parseStatement(text: string, file: string, tokens: Token[], out: Parsed
   } else if (!c.atEnd()) fail(`unexpected '${c.peek()!.text}' (expected COMMENT, PARTITIONED BY, TBLPROPERTIES or AS)`);
   if (!def.query && def.kind !== 'streaming-table') fail(`${kindName(def.kind)} ${name} needs a query (AS SELECT ...)`, nameToken);
   out.datasets.push(def);
+}
+
+/** The clauses of an AUTO CDC / APPLY CHANGES flow, from INTO on. */
+function cdcFlow(text: string, file: string, c: TokenCursor, tokens: Token[], name: string | undefined, where: Where): FlowDefinition {
+  c.expect('into', 'INTO');
+  const target = qualifiedName(c);
+  const rest = c.peek();
+  const clauses = rest ? text.slice(rest.start, tokens[tokens.length - 1].end) : '';
+  let cdc: CdcSpec;
+  try {
+    cdc = parseCdc(clauses);
+  } catch (err) {
+    if (!(err instanceof CdcSyntaxError)) throw err;
+    throw new ParseProblem({ code: 'SYNTAX', message: `${name ?? target}: ${err.message}`, where: at(text, file, (rest?.start ?? 0) + err.offset) });
+  }
+  return { name: name ?? target, kind: 'auto-cdc', target, where, query: `SELECT * FROM ${cdc.source}`, queryOffset: rest?.start ?? 0, cdc };
 }
 
 /** `LIVE.`-prefixed or plain, one or two parts; returned without `LIVE.`. */

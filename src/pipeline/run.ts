@@ -14,6 +14,7 @@ import { INGEST_APP_ID, LEDGER_RESET, quarantineLocation } from '../ingest/index
 import { aliasOf, locationOf, tableExists, type FlowResult, type RunContext } from './context.js';
 import { EventLog, type EventOrigin } from './event-log.js';
 import { normalizeName, referenceSpans, type Node } from './graph.js';
+import { runAutoCdc } from './auto-cdc.js';
 import { runMaterializedView } from './materialized.js';
 import { kindName, type DatasetDefinition } from './parse.js';
 import type { Pipeline } from './project.js';
@@ -135,7 +136,7 @@ export async function runPipeline(session: Session, pipeline: Pipeline, options:
       result.status === 'FAILED' ? `Flow '${result.flow}' has FAILED: ${result.message}` : `Flow '${result.flow}' is ${result.status}${result.message ? ` (${result.message})` : ''}.`,
       {
         status: result.status,
-        metrics: { num_output_rows: result.rowsWritten, num_input_rows: result.rowsRead, ...(result.version !== undefined ? { delta_version: result.version } : {}) },
+        metrics: { num_output_rows: result.rowsWritten, num_input_rows: result.rowsRead, ...result.metrics, ...(result.version !== undefined ? { delta_version: result.version } : {}) },
         ...quality,
       },
       { origin: flowOrigin(node, def), level: result.status === 'FAILED' ? 'ERROR' : result.expectations.some((e) => e.failed_records > 0) ? 'WARN' : 'INFO', error: result.status === 'FAILED' ? { message: result.message!, code: errorCode } : undefined },
@@ -185,7 +186,7 @@ export async function runPipeline(session: Session, pipeline: Pipeline, options:
 /** The flow_definition event: inputs, output and the output's schema (the lineage). */
 async function defineFlow(session: Session, log: EventLog, node: Node, def: DatasetDefinition, result: FlowResult, location: string): Promise<void> {
   const snap = tableExists(location) ? await loadSnapshot(location, { session, name: def.name }).catch(() => undefined) : undefined;
-  const type = node.kind === 'flow' || def.kind === 'streaming-table' ? 'APPEND' : 'COMPLETE';
+  const type = node.flow?.kind === 'auto-cdc' ? 'CHANGE' : node.kind === 'flow' || def.kind === 'streaming-table' ? 'APPEND' : 'COMPLETE';
   log.add('flow_definition', `Flow '${result.flow}' is defined as ${type}.`, {
     output_dataset: def.name,
     input_datasets: [...node.reads.map((r) => r.name), ...node.files.map((f) => f.call)],
@@ -257,6 +258,7 @@ async function runNode(ctx: RunContext, node: Node, def: DatasetDefinition, resu
   }
   const query = inlineViews(ctx.pipeline, node.flow?.query ?? def.query!);
   if (def.kind === 'materialized-view') return runMaterializedView(ctx, def, location, query, result);
+  if (node.flow?.kind === 'auto-cdc') return runAutoCdc(ctx, def, location, query, node.flow, result);
   return runStreaming(ctx, def, location, query, result);
 }
 

@@ -157,45 +157,68 @@ async function resolveBatchReads(ctx: RunContext, def: DatasetDefinition, sql: s
   });
 }
 
-/** A streaming table fed by Delta tables: the versions each source gained since the last update. */
-async function streamTables(ctx: RunContext, def: DatasetDefinition, location: string, query: string, result: FlowResult): Promise<void> {
+/** A query's streaming reads, each replaced by the rows its table gained since the progress stored in `txns`. */
+export interface StreamRead {
+  sql: string;
+  /** The new progress (txn actions to commit with what is written from `sql`). */
+  progress: { appId: string; version: number }[];
+  /** Whether some source has versions not read yet. */
+  pending: boolean;
+  cleanup: string[];
+}
+
+/**
+ * Rewrites `query` for one update of `flow` into `target`: STREAM(x) reads the versions x gained since the
+ * progress in `txns` (app id `<STREAM_APP><flow>:<x's table id>`), other references x's current version.
+ */
+export async function readStreams(ctx: RunContext, def: DatasetDefinition, query: string, flow: string, txns: ReadonlyMap<string, { version: number }>): Promise<StreamRead> {
   const { session } = ctx;
-  const target = await loadSnapshot(location, { session, name: def.name });
-  const batchId = (target.txns.get(INGEST_APP_ID)?.version ?? 0) + 1;
-  const progress: { appId: string; version: number }[] = [];
-  const cleanup: string[] = [];
-  let pending = false;
+  const out: StreamRead = { sql: '', progress: [], pending: false, cleanup: [] };
   try {
-    const sql = await rewriteReferences(query, async (span) => {
+    out.sql = await rewriteReferences(query, async (span) => {
       const loc = tableOf(ctx, def, span);
       if (!loc) return undefined;
       const alias = span.hasAlias ? '' : ` AS ${quoteIdent(aliasOf(span))}`;
       if (!span.streaming) return `delta_scan(${quoteLiteral(loc)})${alias}`;
       const source = await loadSnapshot(loc, { session, name: span.name });
-      const key = `${STREAM_APP}${result.flow.toLowerCase()}:`;
+      const key = `${STREAM_APP}${flow.toLowerCase()}:`;
       const appId = `${key}${source.metadata.id}`;
-      const other = [...target.txns.entries()].find(([a, t]) => a.startsWith(key) && a !== appId && t.version >= 0);
+      const other = [...txns.entries()].find(([a, t]) => a.startsWith(key) && a !== appId && t.version >= 0);
       if (other) {
         throw new StrataError(
           'PIPELINE',
-          `${result.flow} cannot continue reading ${span.name}: it was replaced (fully refreshed) since ${def.name} last read it; run with --full-refresh ${def.name} to rebuild ${def.name} from it`,
+          `${flow} cannot continue reading ${span.name}: it was replaced (fully refreshed) since ${def.name} last read it; run with --full-refresh ${def.name} to rebuild ${def.name} from it`,
           { context: { table: span.name } },
         );
       }
-      const from = target.txns.get(appId)?.version ?? -1;
-      progress.push({ appId, version: source.version });
-      if (from < source.version) pending = true;
-      const inc = await increment(session, source, span.name!, from, result.flow, def.name);
-      cleanup.push(...inc.cleanup);
+      const from = txns.get(appId)?.version ?? -1;
+      out.progress.push({ appId, version: source.version });
+      if (from < source.version) out.pending = true;
+      const inc = await increment(session, source, span.name!, from, flow, def.name);
+      out.cleanup.push(...inc.cleanup);
       return `(${inc.sql})${alias}`;
     });
-    if (!pending) {
+  } catch (err) {
+    for (const s of out.cleanup) await session.exec(s).catch(() => undefined);
+    throw err;
+  }
+  return out;
+}
+
+/** A streaming table fed by Delta tables: the versions each source gained since the last update. */
+async function streamTables(ctx: RunContext, def: DatasetDefinition, location: string, query: string, result: FlowResult): Promise<void> {
+  const { session } = ctx;
+  const target = await loadSnapshot(location, { session, name: def.name });
+  const batchId = (target.txns.get(INGEST_APP_ID)?.version ?? 0) + 1;
+  const read = await readStreams(ctx, def, query, result.flow, target.txns);
+  try {
+    if (!read.pending) {
       result.status = 'COMPLETED';
       result.message = 'no new data';
       result.version = target.version;
       return;
     }
-    await withReads(session, sql, { baseDir: ctx.options.project, lakeRoot: ctx.options.lakeRoot }, {}, async (resolved) => {
+    await withReads(session, read.sql, { baseDir: ctx.options.project, lakeRoot: ctx.options.lakeRoot }, {}, async (resolved) => {
       const checked = await applyExpectations(ctx, def, resolved, result, batchId);
       try {
         await deleteQuarantineRows(session, { location, name: def.name }, `_batch_id = ${batchId}`);
@@ -207,7 +230,7 @@ async function streamTables(ctx: RunContext, def: DatasetDefinition, location: s
           mode: 'append',
           select: checked.select,
           mergeSchema: true,
-          txns: [{ appId: INGEST_APP_ID, version: batchId }, ...progress],
+          txns: [{ appId: INGEST_APP_ID, version: batchId }, ...read.progress],
           operation: 'STREAMING UPDATE',
           operationParameters: { outputMode: 'Append', queryId: result.flow, epochId: batchId },
           info: pipelineInfo(ctx, result.flow),
@@ -218,7 +241,7 @@ async function streamTables(ctx: RunContext, def: DatasetDefinition, location: s
       }
     });
   } finally {
-    for (const s of cleanup) await session.exec(s).catch(() => undefined);
+    for (const s of read.cleanup) await session.exec(s).catch(() => undefined);
   }
 }
 

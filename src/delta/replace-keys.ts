@@ -1,0 +1,155 @@
+// Replacing the rows of some keys, copy-on-write, in one commit: every row
+// whose key is in a key set is removed and a new set of rows is added. Only the
+// files that hold one of those keys are rewritten (file stats on the first key
+// column prune the candidates, a semi-join finds the files that really hold
+// one); the others stay. AUTO CDC writes its targets this way: a batch's keys
+// recomputed from their whole history, with the stream progress in the commit.
+import { randomUUID } from 'node:crypto';
+import { StrataError } from '../core/index.js';
+import { quoteIdent, type Session } from '../engine/index.js';
+import type { LocalPathStore } from '../storage/index.js';
+import type { Action } from './actions.js';
+import { changeDataFeedEnabled, writeChangeData } from './change-data.js';
+import type { TransactionFootprint } from './conflicts.js';
+import { pruneFiles, type Predicate } from './prune.js';
+import { canonicalPath } from './replay.js';
+import { FILE_COLUMN, planScan } from './scan.js';
+import { duckdbType } from './schema.js';
+import { loadSnapshot } from './snapshot.js';
+import { checkWritable } from './table-features.js';
+import { afterCommit, commitOrClean, removeOf, writeChecked, type TableRef } from './write.js';
+
+export interface ReplaceKeysOptions extends TableRef {
+  /** The key columns (the table's names). */
+  keys: string[];
+  /** A relation with the key columns (same names): the keys whose rows are replaced; undefined = every row. */
+  keySet?: string;
+  /** The new rows of those keys (the table's columns, matched by name). */
+  rows: string;
+  txns?: { appId: string; version: number }[];
+  operation?: string;
+  operationParameters?: Record<string, unknown>;
+  info?: Record<string, unknown>;
+  now?: () => number;
+}
+
+export interface ReplaceKeysOutcome {
+  version?: number;
+  /** Rows of the replaced keys before. */
+  numRowsBefore: number;
+  /** Rows written for them. */
+  numRowsAfter: number;
+  /** New rows that were not there before, identical row for row. */
+  numRowsChanged: number;
+  /** Old rows that are not there any more. */
+  numRowsGone: number;
+  numFilesRemoved: number;
+  numFilesAdded: number;
+}
+
+export async function replaceKeys(session: Session, o: ReplaceKeysOptions): Promise<ReplaceKeysOutcome> {
+  const table = o.name ?? o.location;
+  const snapshot = await loadSnapshot(o.location, { session, name: table });
+  checkWritable(table, snapshot.protocol, snapshot.schema);
+  if (snapshot.columnMapping !== 'none') throw new StrataError('PROTOCOL_UNSUPPORTED', `table ${table} uses column mapping, which Strata cannot write yet`, { context: { table } });
+  const id = randomUUID().replace(/-/g, '').slice(0, 12);
+  const keysT = `temp.${quoteIdent(`__strata_rk_keys_${id}`)}`;
+  const oldT = `temp.${quoteIdent(`__strata_rk_old_${id}`)}`;
+  const newT = `temp.${quoteIdent(`__strata_rk_new_${id}`)}`;
+  const cleanup = [keysT, oldT, newT].map((t) => `DROP TABLE IF EXISTS ${t}`);
+  const fields = snapshot.schema.fields;
+  const names = fields.map((f) => quoteIdent(f.name)).join(', ');
+  const on = (a: string, b: string) => o.keys.map((k) => `${a}.${quoteIdent(k)} IS NOT DISTINCT FROM ${b}.${quoteIdent(k)}`).join(' AND ');
+  try {
+    await session.exec(`CREATE TEMP TABLE ${newT} AS SELECT ${fields.map((f) => `CAST(${quoteIdent(f.name)} AS ${duckdbType(f.type)}) AS ${quoteIdent(f.name)}`).join(', ')} FROM (${o.rows}) AS __r`);
+    let candidates = snapshot.files;
+    if (o.keySet !== undefined) {
+      await session.exec(`CREATE TEMP TABLE ${keysT} AS SELECT DISTINCT ${o.keys.map(quoteIdent).join(', ')} FROM (${o.keySet}) AS __k`);
+      candidates = await candidatesFor(session, o.keys[0], keysT, snapshot);
+    }
+    const scan = await planScan(snapshot, session, { id, files: candidates, withFile: true });
+    cleanup.push(...scan.cleanup);
+    const holding = o.keySet === undefined ? `(${scan.sql})` : `(SELECT * FROM (${scan.sql}) AS __t SEMI JOIN ${keysT} AS __k ON ${on('__t', '__k')})`;
+    await session.exec(`CREATE TEMP TABLE ${oldT} AS SELECT * FROM ${holding} AS __h`);
+    const [c] = await session.rows<{ before: bigint; after: bigint; changed: bigint; gone: bigint; files: number[] | null }>(
+      `SELECT (SELECT count(*) FROM ${oldT}) AS before, (SELECT count(*) FROM ${newT}) AS after,
+              (SELECT count(*) FROM (SELECT ${names} FROM ${newT} EXCEPT ALL SELECT ${names} FROM ${oldT})) AS changed,
+              (SELECT count(*) FROM (SELECT ${names} FROM ${oldT} EXCEPT ALL SELECT ${names} FROM ${newT})) AS gone,
+              (SELECT list(DISTINCT ${FILE_COLUMN}) FROM ${oldT}) AS files`,
+    );
+    const touchedPaths = new Set((c.files ?? []).map((i) => scan.fileIds[i]));
+    const touched = snapshot.files.filter((f) => touchedPaths.has(canonicalPath(snapshot.store.root, f.path)));
+    const outcome: ReplaceKeysOutcome = {
+      numRowsBefore: Number(c.before),
+      numRowsAfter: Number(c.after),
+      numRowsChanged: Number(c.changed),
+      numRowsGone: Number(c.gone),
+      numFilesRemoved: touched.length,
+      numFilesAdded: 0,
+    };
+    const parts = [`SELECT ${names} FROM ${newT}`];
+    if (touched.length > 0) {
+      // The other rows of the touched files, kept exactly.
+      const rewrite = await planScan(snapshot, session, { id: `${id}r`, files: touched });
+      cleanup.push(...rewrite.cleanup);
+      const kept = o.keySet === undefined ? undefined : `SELECT ${names} FROM (${rewrite.sql}) AS __t ANTI JOIN ${keysT} AS __k ON ${on('__t', '__k')}`;
+      if (kept) parts.unshift(kept);
+    }
+    const store = snapshot.store as LocalPathStore;
+    const now = o.now ?? Date.now;
+    const projection = fields.map((f) => `src.${quoteIdent(f.name)} AS ${quoteIdent(f.name)}`).join(', ');
+    const written = await writeChecked(session, store, table, parts.join('\nUNION ALL\n'), projection, snapshot.schema, snapshot.partitionColumns, snapshot.metadata.configuration, now);
+    outcome.numFilesAdded = written.adds.length;
+    const actions: Action[] = [
+      ...(o.txns ?? []).map((t) => ({ txn: { appId: t.appId, version: t.version, lastUpdated: now() } })),
+      ...touched.map((f) => ({ remove: removeOf(f, now()) })),
+      ...written.adds.map((add) => ({ add })),
+    ];
+    const extra: { path: string }[] = [];
+    if (changeDataFeedEnabled(snapshot.metadata.configuration) && touched.length > 0) {
+      const changes = `SELECT ${names}, 'delete' FROM (SELECT ${names} FROM ${oldT} EXCEPT ALL SELECT ${names} FROM ${newT})
+        UNION ALL SELECT ${names}, 'insert' FROM (SELECT ${names} FROM ${newT} EXCEPT ALL SELECT ${names} FROM ${oldT})`;
+      const cdc = await writeChangeData(session, store, table, snapshot.schema, snapshot.partitionColumns, snapshot.metadata.configuration, changes);
+      actions.push(...cdc.actions);
+      extra.push(...cdc.paths.map((p) => ({ path: p })));
+    }
+    const paths = (files: { path: string }[]) => new Set(files.map((f) => canonicalPath(store.root, f.path)));
+    const footprint: TransactionFootprint = {
+      readWholeTable: true, // rows of these keys appended meanwhile would be missed
+      readFiles: paths(candidates),
+      removedFiles: paths(touched),
+      changesMetadata: false,
+      appIds: new Set((o.txns ?? []).map((t) => t.appId)),
+    };
+    const result = await commitOrClean(store, table, snapshot.version, {
+      operation: o.operation ?? 'MERGE',
+      operationParameters: o.operationParameters,
+      operationMetrics: {
+        numTargetRowsInserted: outcome.numRowsChanged,
+        numTargetRowsDeleted: outcome.numRowsGone,
+        numTargetFilesRemoved: outcome.numFilesRemoved,
+        numTargetFilesAdded: outcome.numFilesAdded,
+        numOutputRows: written.numRows,
+      },
+      actions,
+      footprint,
+      info: o.info,
+    }, [...written.adds, ...extra]);
+    await afterCommit(session, store, table, result.version, snapshot.metadata.configuration);
+    return { ...outcome, version: result.version };
+  } finally {
+    for (const s of cleanup) await session.exec(s).catch(() => undefined);
+  }
+}
+
+/** The files whose stats allow a key of the set: its range on the first key column (all files when it has a NULL). */
+async function candidatesFor(session: Session, key: string, keysT: string, snapshot: Awaited<ReturnType<typeof loadSnapshot>>) {
+  const k = quoteIdent(key);
+  const [r] = await session.rows<{ lo: string | null; hi: string | null; n: bigint; nulls: bigint }>(
+    `SELECT min(${k})::VARCHAR AS lo, max(${k})::VARCHAR AS hi, count(*) AS n, count(*) - count(${k}) AS nulls FROM ${keysT}`,
+  );
+  if (Number(r.n) === 0) return [];
+  if (Number(r.nulls) > 0 || r.lo === null || r.hi === null) return snapshot.files;
+  const predicate: Predicate = { kind: 'and', items: [{ kind: 'cmp', column: key, op: '>=', value: r.lo }, { kind: 'cmp', column: key, op: '<=', value: r.hi }] };
+  return pruneFiles(snapshot, predicate);
+}

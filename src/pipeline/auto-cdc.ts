@@ -1,0 +1,247 @@
+// AUTO CDC (APPLY CHANGES) flows: a stream of change events applied to a
+// target by key, as SCD type 1 or 2, whatever order the events come in.
+//
+// The flow keeps every event it has read in a state table inside the target's
+// folder (`_strata_cdc/`, a Delta table Delta readers and VACUUM leave alone).
+// An update:
+//   1. reads what the source gained since the state's stream progress, turns
+//      each row into an event (its columns, `__seq` from SEQUENCE BY, `__op`
+//      from APPLY AS DELETE / TRUNCATE WHEN) and appends them to the state as
+//      batch n, with the progress, in one commit;
+//   2. recomputes the keys of the batches the target has not applied from all
+//      of those keys' events (cdc.ts), and replaces their rows in the target in
+//      one commit that records batch n as applied.
+// A run killed between the two commits redoes step 2 only; a run killed before
+// the first reads the same rows again. A truncate recomputes every key.
+// Deleted keys of SCD1 targets keep their events (the tombstone) for
+// `pipelines.cdc.tombstoneGCThresholdInSeconds` (default two days), then go.
+import * as path from 'node:path';
+import { StrataError } from '../core/index.js';
+import { createTable, deleteRows, loadSnapshot, planScan, pruneFiles, replaceKeys, writeTable, type Snapshot, type StructField } from '../delta/index.js';
+import { deltaTypeOf } from '../delta/schema-from-engine.js';
+import { quoteIdent, type Session } from '../engine/index.js';
+import type { CdcSpec, ColumnSelection } from './cdc-parse.js';
+import { scdSql, type ScdShape } from './cdc.js';
+import { pipelineInfo, tableExists, type FlowResult, type RunContext } from './context.js';
+import type { DatasetDefinition, FlowDefinition } from './parse.js';
+import { readStreams, STREAM_APP } from './streaming.js';
+import { withReads } from '../sql/execute.js';
+
+/** The state table's folder, inside the target's. */
+export const CDC_STATE_DIR = '_strata_cdc';
+/** The txn app id numbering the state's batches (in the state) and the last one applied (in the target). */
+const BATCH_APP = 'strata-cdc-batch';
+/** The state's link to its target: the target's table id (a full refresh gives the target a new one). */
+const TARGET_ID = 'strata.cdc.targetId';
+const TOMBSTONE_SETTING = 'pipelines.cdc.tombstoneGCThresholdInSeconds';
+const DEFAULT_TOMBSTONE_SECONDS = 2 * 24 * 3600;
+const START = '__START_AT';
+const END = '__END_AT';
+
+export async function runAutoCdc(ctx: RunContext, def: DatasetDefinition, location: string, query: string, flow: FlowDefinition, result: FlowResult): Promise<void> {
+  const { session } = ctx;
+  const spec = flow.cdc!;
+
+  // The target, and its state (reset when the target was replaced by a full refresh).
+  let target = tableExists(location) ? await loadSnapshot(location, { session, name: def.name }) : undefined;
+  if (!target) {
+    await createTable(session, { location, name: def.name, ifNotExists: true, schema: { kind: 'struct', fields: def.columns }, properties: def.properties, description: def.comment });
+    target = await loadSnapshot(location, { session, name: def.name });
+  }
+  const stateLocation = path.join(location, CDC_STATE_DIR);
+  const stateName = `${def.name} (AUTO CDC state)`;
+  let state = tableExists(stateLocation) ? await loadSnapshot(stateLocation, { session, name: stateName }) : undefined;
+  if (state && state.metadata.configuration[TARGET_ID] !== target.metadata.id) {
+    await createTable(session, { location: stateLocation, name: stateName, replace: true, newId: true, schema: { kind: 'struct', fields: [] }, properties: { [TARGET_ID]: target.metadata.id } });
+    state = await loadSnapshot(stateLocation, { session, name: stateName });
+  }
+
+  // 1. New source rows → events in the state.
+  const read = await readStreams(ctx, def, query, flow.name, state?.txns ?? new Map());
+  let batch = state?.txns.get(BATCH_APP)?.version ?? 0;
+  let columns: string[];
+  let keys: string[];
+  const events = `__strata_cdc_events_${Math.random().toString(36).slice(2, 10)}`;
+  try {
+    if (read.progress.length === 0) {
+      throw new StrataError('PIPELINE', `${flow.name}: AUTO CDC reads its source as a stream; write FROM STREAM(${spec.source.replace(/^\s*stream\s*\(?|\)\s*$/gi, '')})`, { context: { table: def.name } });
+    }
+    const described = await session.describe(`SELECT * FROM (${read.sql}) AS __q LIMIT 0`);
+    columns = selectColumns(flow, spec, described.map((c) => c.name));
+    keys = spec.keys.map((k) => resolveColumn(flow, 'KEYS', k, columns));
+    if (read.pending) {
+      await withReads(session, read.sql, { baseDir: ctx.options.project, lakeRoot: ctx.options.lakeRoot }, {}, (rows) =>
+        session.exec(`CREATE TEMP TABLE ${quoteIdent(events)} AS ${eventsSql(spec, columns, rows)}`),
+      );
+      await checkEvents(session, flow, spec, keys, events, spec.source.trim());
+      const [{ n }] = await session.rows<{ n: bigint }>(`SELECT count(*) AS n FROM temp.${quoteIdent(events)}`);
+      result.rowsRead += Number(n);
+      batch++;
+      if (!state) {
+        await createTable(session, { location: stateLocation, name: stateName, ifNotExists: true, schema: { kind: 'struct', fields: [] }, properties: { [TARGET_ID]: target.metadata.id } });
+      }
+      await writeTable(session, {
+        location: stateLocation,
+        name: stateName,
+        mode: 'append',
+        mergeSchema: true,
+        select: `SELECT *, ${batch}::BIGINT AS __batch, make_timestamp(${Math.round(ctx.now() * 1000)}::BIGINT) AS __recorded_at FROM temp.${quoteIdent(events)}`,
+        txns: [...read.progress, { appId: BATCH_APP, version: batch }],
+        operation: 'STREAMING UPDATE',
+        operationParameters: { outputMode: 'Append', queryId: flow.name, epochId: batch },
+        info: pipelineInfo(ctx, flow.name),
+      });
+      state = await loadSnapshot(stateLocation, { session, name: stateName });
+    }
+  } finally {
+    await session.exec(`DROP TABLE IF EXISTS temp.${quoteIdent(events)}`).catch(() => undefined);
+    for (const s of read.cleanup) await session.exec(s).catch(() => undefined);
+  }
+  const nonKeys = columns.filter((c) => !keys.includes(c));
+  const tracked = spec.scdType === 2 ? trackedColumns(flow, spec, nonKeys) : [];
+  const shape: ScdShape = { type: spec.scdType, keys, columns: nonKeys, tracked, ignoreNullUpdates: spec.ignoreNullUpdates };
+
+  // 2. The keys of the batches not applied yet, recomputed from all their events.
+  const applied = target.txns.get(BATCH_APP)?.version ?? 0;
+  if (!state || applied >= batch) {
+    result.status = 'COMPLETED';
+    result.message = 'no new data';
+    result.version = target.version;
+    return;
+  }
+  const id = Math.random().toString(36).slice(2, 10);
+  const pending = await planScan(state, session, { id: `${id}p`, files: pruneFiles(state, { kind: 'cmp', column: '__batch', op: '>', value: applied }) });
+  const all = await planScan(state, session, { id: `${id}a` });
+  const cleanup = [...pending.cleanup, ...all.cleanup];
+  try {
+    const [{ truncates }] = await session.rows<{ truncates: bigint }>(`SELECT count(*) FILTER (WHERE __op = 'truncate') AS truncates FROM (${pending.sql}) AS __p WHERE __batch > ${applied}`);
+    const truncated = Number(truncates) > 0;
+    const keyList = keys.map(quoteIdent).join(', ');
+    const keySet = truncated ? undefined : `SELECT DISTINCT ${keyList} FROM (${pending.sql}) AS __p WHERE __batch > ${applied} AND __op <> 'truncate'`;
+    // Events after the last truncate (a truncate at the same sequence value comes after).
+    const lastTruncate = `(SELECT max(__seq) FROM (${all.sql}) AS __t WHERE __op = 'truncate')`;
+    const on = keys.map((k) => `__e.${quoteIdent(k)} IS NOT DISTINCT FROM __k.${quoteIdent(k)}`).join(' AND ');
+    const touched = keySet ? `SEMI JOIN (${keySet}) AS __k ON ${on}` : '';
+    const events = `SELECT * FROM (${all.sql}) AS __e ${touched} WHERE __op <> 'truncate'${spec.truncateWhen ? ` AND (__seq > ${lastTruncate} OR ${lastTruncate} IS NULL)` : ''}`;
+    const rows = `SELECT ${[...columns.map(quoteIdent), ...(spec.scdType === 2 ? [START, END] : [])].join(', ')} FROM (${scdSql(shape, events)}) AS __r`;
+    target = await ensureSchema(session, def, location, target, rows);
+    const outcome = await replaceKeys(session, {
+      location,
+      name: def.name,
+      keys,
+      keySet,
+      rows,
+      txns: [{ appId: BATCH_APP, version: batch }, ...[...state.txns.entries()].filter(([a]) => a.startsWith(STREAM_APP)).map(([appId, t]) => ({ appId, version: t.version }))],
+      operation: 'MERGE',
+      operationParameters: { predicate: JSON.stringify([`AUTO CDC ${flow.name} KEYS (${keys.join(', ')})`]) },
+      info: { ...pipelineInfo(ctx, flow.name), strataCdc: { batches: [applied + 1, batch], truncated } },
+      now: ctx.now,
+    });
+    result.rowsWritten = outcome.numRowsChanged;
+    result.version = outcome.version;
+    result.metrics = { num_upserted_rows: outcome.numRowsChanged, num_deleted_rows: outcome.numRowsGone };
+    result.message = `${outcome.numRowsChanged} upserted, ${outcome.numRowsGone} deleted; ${outcome.numFilesRemoved} file(s) rewritten`;
+  } finally {
+    for (const s of cleanup) await session.exec(s).catch(() => undefined);
+  }
+  if (spec.scdType === 1) await collectTombstones(session, ctx, target, state, stateLocation, stateName, keys);
+}
+
+/** Output columns: the source's, as COLUMNS selects them (names as the source spells them). */
+function selectColumns(flow: FlowDefinition, spec: CdcSpec, names: string[]): string[] {
+  const picked = spec.columns.only ? spec.columns.only.map((c) => resolveColumn(flow, 'COLUMNS', c, names)) : names;
+  const except = new Set(spec.columns.except.map((c) => resolveColumn(flow, 'COLUMNS * EXCEPT', c, names)));
+  const out = picked.filter((c) => !except.has(c));
+  for (const reserved of [START, END]) {
+    if (spec.scdType === 2 && out.some((c) => c.toLowerCase() === reserved.toLowerCase())) {
+      throw new StrataError('PIPELINE', `${flow.name}: the source has a column ${reserved}, which SCD TYPE 2 adds itself; leave it out with COLUMNS * EXCEPT (${reserved})`);
+    }
+  }
+  return out;
+}
+
+function resolveColumn(flow: FlowDefinition, clause: string, name: string, columns: string[]): string {
+  const found = columns.find((c) => c.toLowerCase() === name.toLowerCase());
+  if (!found) throw new StrataError('PIPELINE', `${flow.name}: ${clause} names ${name}, which is not a column of the ${clause === 'KEYS' || clause.startsWith('TRACK') ? 'selected columns' : 'source'} (${columns.join(', ')})`, { context: { column: name } });
+  return found;
+}
+
+/** SCD2: the columns whose change opens a version — TRACK HISTORY ON, else all but the keys and a plain SEQUENCE BY column. */
+function trackedColumns(flow: FlowDefinition, spec: CdcSpec, nonKeys: string[]): string[] {
+  const sel = spec.trackHistory;
+  if (sel) {
+    const picked = sel.only ? sel.only.map((c) => resolveColumn(flow, 'TRACK HISTORY ON', c, nonKeys)) : nonKeys;
+    const except = new Set(sel.except.map((c) => resolveColumn(flow, 'TRACK HISTORY ON * EXCEPT', c, nonKeys)));
+    return picked.filter((c) => !except.has(c));
+  }
+  const seq = spec.sequenceBy.trim().replace(/^`(.*)`$|^"(.*)"$/, '$1$2').toLowerCase();
+  return nonKeys.filter((c) => c.toLowerCase() !== seq);
+}
+
+/** Each source row as an event: its selected columns, `__seq`, `__op`. */
+function eventsSql(spec: CdcSpec, columns: string[], rows: string): string {
+  const op = [
+    spec.truncateWhen ? `WHEN coalesce((${spec.truncateWhen}), false) THEN 'truncate'` : '',
+    spec.deleteWhen ? `WHEN coalesce((${spec.deleteWhen}), false) THEN 'delete'` : '',
+  ].join(' ');
+  return `SELECT ${columns.map(quoteIdent).join(', ')}, (${spec.sequenceBy}) AS __seq, CASE ${op} ELSE 'upsert' END AS __op FROM (${rows}) AS __src`;
+}
+
+/** A NULL sequence value is an error naming the row. */
+async function checkEvents(session: Session, flow: FlowDefinition, spec: CdcSpec, keys: string[], events: string, source: string): Promise<void> {
+  const [bad] = await session.rows<{ row: string; n: bigint }>(
+    `SELECT to_json(struct_pack(${keys.map((k) => `${quoteIdent(k)} := ${quoteIdent(k)}`).join(', ')}))::VARCHAR AS row, count(*) OVER () AS n FROM temp.${quoteIdent(events)} WHERE __seq IS NULL LIMIT 1`,
+  );
+  if (bad) {
+    throw new StrataError(
+      'CONSTRAINT_VIOLATED',
+      `${flow.name}: a row of ${source} has a NULL SEQUENCE BY value (${spec.sequenceBy.trim()}): the row with key ${bad.row}${Number(bad.n) > 1 ? ` and ${Number(bad.n) - 1} more` : ''}; every change needs a sequence value to be ordered`,
+      { context: { table: source } },
+    );
+  }
+}
+
+/** The target's columns, from the events when it was declared without them. */
+async function ensureSchema(session: Session, def: DatasetDefinition, location: string, target: Snapshot, rows: string): Promise<Snapshot> {
+  if (target.schema.fields.length > 0) return target;
+  const described = await session.describe(`SELECT * FROM (${rows}) AS __r LIMIT 0`);
+  const fields: StructField[] = described.map((c) => ({ name: c.name, type: deltaTypeOf(c.type, `${def.name}.${c.name}`), nullable: true, metadata: {} }));
+  await createTable(session, {
+    location,
+    name: def.name,
+    replace: true,
+    schema: { kind: 'struct', fields },
+    partitionColumns: def.partitionedBy,
+    properties: def.properties,
+    description: def.comment,
+    txns: [...target.txns.entries()].map(([appId, t]) => ({ appId, version: t.version })),
+  });
+  return loadSnapshot(location, { session, name: def.name });
+}
+
+/** SCD1: keys deleted longer ago than the tombstone threshold lose their events (a late, older upsert then comes back, as in Databricks). */
+async function collectTombstones(session: Session, ctx: RunContext, target: Snapshot, state: Snapshot, stateLocation: string, stateName: string, keys: string[]): Promise<void> {
+  const setting = target.metadata.configuration[TOMBSTONE_SETTING];
+  const seconds = setting !== undefined && /^\d+$/.test(setting.trim()) ? Number(setting) : DEFAULT_TOMBSTONE_SECONDS;
+  const cutoff = `make_timestamp(${Math.round((ctx.now() - seconds * 1000) * 1000)}::BIGINT)`;
+  const keyList = keys.map(quoteIdent).join(', ');
+  // Keys whose latest event is a delete recorded before the cutoff.
+  const scan = await planScan(state, session, { id: `gc${Math.random().toString(36).slice(2, 8)}` });
+  try {
+    const source = `SELECT ${keyList} FROM (${scan.sql}) AS __s WHERE __op <> 'truncate' GROUP BY ${keyList}
+      HAVING arg_max(__op, __seq) = 'delete' AND arg_max(__recorded_at, __seq) < ${cutoff}`;
+    const [{ n }] = await session.rows<{ n: bigint }>(`SELECT count(*) AS n FROM (${source}) AS __x`);
+    if (Number(n) === 0) return;
+    const tmp = `__strata_cdc_gc_${Math.random().toString(36).slice(2, 8)}`;
+    await session.exec(`CREATE TEMP TABLE ${quoteIdent(tmp)} AS ${source}`);
+    try {
+      await deleteRows(session, { location: stateLocation, name: stateName, where: `(${keyList}) IN (SELECT (${keyList}) FROM temp.${quoteIdent(tmp)})`, now: ctx.now });
+    } finally {
+      await session.exec(`DROP TABLE IF EXISTS temp.${quoteIdent(tmp)}`).catch(() => undefined);
+    }
+  } finally {
+    for (const s of scan.cleanup) await session.exec(s).catch(() => undefined);
+  }
+}
+
+export type { ColumnSelection };
