@@ -30,7 +30,8 @@ import { withReads } from '../sql/execute.js';
 /** The state table's folder, inside the target's. */
 export const CDC_STATE_DIR = '_strata_cdc';
 /** The txn app id numbering the state's batches (in the state) and the last one applied (in the target). */
-const BATCH_APP = 'strata-cdc-batch';
+export const CDC_BATCH_APP = 'strata-cdc-batch';
+const BATCH_APP = CDC_BATCH_APP;
 /** The state's link to its target: the target's table id (a full refresh gives the target a new one). */
 const TARGET_ID = 'strata.cdc.targetId';
 const TOMBSTONE_SETTING = 'pipelines.cdc.tombstoneGCThresholdInSeconds';
@@ -52,7 +53,9 @@ export async function runAutoCdc(ctx: RunContext, def: DatasetDefinition, locati
   const stateName = `${def.name} (AUTO CDC state)`;
   let state = tableExists(stateLocation) ? await loadSnapshot(stateLocation, { session, name: stateName }) : undefined;
   if (state && state.metadata.configuration[TARGET_ID] !== target.metadata.id) {
-    await createTable(session, { location: stateLocation, name: stateName, replace: true, newId: true, schema: { kind: 'struct', fields: [] }, properties: { [TARGET_ID]: target.metadata.id } });
+    // (A replaced table keeps its txn versions: they are reset.)
+    const resets = [...state.txns.keys()].map((appId) => ({ appId, version: appId === BATCH_APP ? 0 : -1 }));
+    await createTable(session, { location: stateLocation, name: stateName, replace: true, newId: true, schema: { kind: 'struct', fields: [] }, properties: { [TARGET_ID]: target.metadata.id }, txns: resets });
     state = await loadSnapshot(stateLocation, { session, name: stateName });
   }
 

@@ -117,6 +117,23 @@ CREATE FLOW f AS INSERT INTO m BY NAME SELECT 1;`;
     );
     expect(h.problems.find((x) => x.code === 'CYCLE')!.message).toMatch(/default\.a → default\.b → default\.a|default\.b → default\.a → default\.b/);
   });
+
+  it('reads AUTO CDC flows and the older APPLY CHANGES INTO; a bad clause is placed in its file', () => {
+    const sql = `CREATE OR REFRESH STREAMING TABLE dim;
+CREATE OR REFRESH STREAMING TABLE hist;
+CREATE FLOW dim_flow AS AUTO CDC INTO dim FROM STREAM(raw.changes) KEYS (id) SEQUENCE BY ts STORED AS SCD TYPE 1;
+APPLY CHANGES INTO LIVE.hist FROM STREAM(LIVE.dim_src) KEYS (id, region) SEQUENCE BY struct(ts, n) COLUMNS * EXCEPT (op) STORED AS SCD TYPE 2;
+CREATE FLOW broken AS AUTO CDC INTO dim FROM STREAM(raw.changes)
+  SEQUENCE BY ts;`;
+    const p = parsePipelineSql(sql, 'cdc.sql');
+    expect(p.flows.map((f) => [f.name, f.kind, f.target, f.query, f.cdc?.keys, f.cdc?.scdType])).toEqual([
+      ['dim_flow', 'auto-cdc', 'dim', 'SELECT * FROM STREAM(raw.changes)', ['id'], 1],
+      ['hist', 'auto-cdc', 'hist', 'SELECT * FROM STREAM(LIVE.dim_src)', ['id', 'region'], 2],
+    ]);
+    expect(p.problems.map((x) => `${x.where.line}:${x.where.column} ${x.message}`)).toEqual(['6:17 broken: KEYS (...) is required']);
+    const g = buildGraph(p.datasets, p.flows, new Map([['cdc.sql', sql]]), () => true);
+    expect(g.nodes.filter((n) => n.flow).map((n) => n.reads.map((r) => `${r.name} ${r.streaming}`))).toEqual([['raw.changes true'], ['default.dim_src true']]);
+  });
 });
 
 describe('a project pipeline', () => {

@@ -14,7 +14,7 @@ import { INGEST_APP_ID, LEDGER_RESET, quarantineLocation } from '../ingest/index
 import { aliasOf, locationOf, tableExists, type FlowResult, type RunContext } from './context.js';
 import { EventLog, type EventOrigin } from './event-log.js';
 import { normalizeName, referenceSpans, type Node } from './graph.js';
-import { runAutoCdc } from './auto-cdc.js';
+import { CDC_BATCH_APP, runAutoCdc } from './auto-cdc.js';
 import { runMaterializedView } from './materialized.js';
 import { kindName, type DatasetDefinition } from './parse.js';
 import type { Pipeline } from './project.js';
@@ -287,7 +287,7 @@ async function emptyForRefresh(ctx: RunContext, location: string, def: DatasetDe
   for (const loc of [location, quarantineLocation(location)]) {
     if (!tableExists(loc)) continue;
     const snap = await loadSnapshot(loc, { session: ctx.session, name: def.name });
-    const resets = [...snap.txns.keys()].filter((a) => a.startsWith(STREAM_APP) || a === INGEST_APP_ID).map((appId) => ({ appId, version: appId === INGEST_APP_ID ? 0 : -1 }));
+    const resets = [...snap.txns.keys()].filter((a) => a.startsWith(STREAM_APP) || a === INGEST_APP_ID || a === CDC_BATCH_APP).map((appId) => ({ appId, version: appId.startsWith(STREAM_APP) ? -1 : 0 }));
     await createTable(ctx.session, {
       location: loc,
       name: loc === location ? def.name : `${def.name}_quarantine`,

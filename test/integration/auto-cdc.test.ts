@@ -2,13 +2,14 @@
 // SCD2 over the same change rows, with a delete, out-of-order updates and a
 // truncate), the older APPLY CHANGES INTO statement, a NULL sequence value,
 // the event log's metrics, and the stream progress kept across runs.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadPipeline } from '../../src/pipeline/project.js';
-import { runPipeline, type RunOutcome } from '../../src/pipeline/run.js';
+import { runPipeline, type RunOptions, type RunOutcome } from '../../src/pipeline/run.js';
 import { executeQuery } from '../../src/sql/index.js';
 import { useTestBed } from '../helpers/harness.js';
+import { cmp, model, rng, streams, type Ev, type Row } from '../helpers/scd-model.js';
 
 const bed = useTestBed('auto-cdc');
 
@@ -22,10 +23,10 @@ function land(dir: string, file: string, text: string): void {
   mkdirSync(path.join(dir, 'landing'), { recursive: true });
   writeFileSync(path.join(dir, 'landing', file), text);
 }
-async function run(dir: string): Promise<RunOutcome> {
+async function run(dir: string, options: Partial<RunOptions> = {}): Promise<RunOutcome> {
   const pipeline = await loadPipeline(dir, 'main');
   expect(pipeline.problems).toEqual([]);
-  return bed.engine.withSession((s) => runPipeline(s, pipeline, { project: dir, lakeRoot: path.join(dir, 'lake') }));
+  return bed.engine.withSession((s) => runPipeline(s, pipeline, { project: dir, lakeRoot: path.join(dir, 'lake'), ...options }));
 }
 const rows = async (dir: string, q: string) => (await bed.engine.withSession((s) => executeQuery(s, q, { baseDir: dir }))).rows;
 
@@ -91,6 +92,12 @@ describe('AUTO CDC', () => {
     const scd1 = first.flows.find((f) => f.flow === 'users_scd1_flow')!;
     expect(scd1.metrics).toEqual({ num_upserted_rows: 3, num_deleted_rows: 0 });
     expect(scd1.rowsRead).toBe(8);
+    // In the event log, as Databricks reports them; the flow is a CHANGE flow.
+    expect(
+      await rows(dir, `SELECT origin.flow_name, json_extract(details, '$.flow_progress.metrics.num_upserted_rows')::INT, json_extract(details, '$.flow_progress.metrics.num_deleted_rows')::INT
+        FROM system.event_log WHERE event_type = 'flow_progress' AND json_extract_string(details, '$.flow_progress.status') = 'COMPLETED' AND origin.update_id = '${first.updateId}' AND origin.flow_name LIKE 'users_scd%' ORDER BY 1`),
+    ).toEqual([['users_scd1_flow', 3, 0], ['users_scd2', 7, 0]]);
+    expect(await rows(dir, `SELECT DISTINCT json_extract_string(details, '$.flow_definition.flow_type') FROM system.event_log WHERE event_type = 'flow_definition' AND origin.flow_name = 'users_scd2'`)).toEqual([['CHANGE']]);
 
     // Nothing new: nothing read, nothing written.
     const second = await run(dir);
@@ -102,5 +109,106 @@ describe('AUTO CDC', () => {
     expect(third.status, third.error).toBe('COMPLETED');
     expect(await rows(dir, 'SELECT userId, name, city FROM users_scd1 ORDER BY userId')).toEqual([['125', 'Mercedes', 'Guadalajara']]);
     expect(third.flows.find((f) => f.flow === 'users_scd1_flow')!.metrics).toEqual({ num_upserted_rows: 0, num_deleted_rows: 2 });
+  });
+
+  it('gives the same tables as the model whatever the order and batching (1,500 random streams, shuffled, split into random batches)', async () => {
+    const events = streams(1500, 424242);
+    const targets = [
+      { name: 'scd1', clauses: 'STORED AS SCD TYPE 1', type: 1, ignoreNull: false },
+      { name: 'scd1_nulls', clauses: 'IGNORE NULL UPDATES STORED AS SCD TYPE 1', type: 1, ignoreNull: true },
+      { name: 'scd2', clauses: 'STORED AS SCD TYPE 2 TRACK HISTORY ON (a)', type: 2, ignoreNull: false },
+      { name: 'scd2_nulls', clauses: 'IGNORE NULL UPDATES STORED AS SCD TYPE 2 TRACK HISTORY ON * EXCEPT (b)', type: 2, ignoreNull: true },
+    ] as const;
+    const sql = [
+      "CREATE OR REFRESH STREAMING TABLE changes AS SELECT * FROM STREAM read_files('landing/*.csv', format => 'csv', schemaHints => 's INT, k INT, seq INT, op STRING, a STRING, b INT');",
+      ...targets.map((t) => `CREATE OR REFRESH STREAMING TABLE ${t.name};
+CREATE FLOW ${t.name}_flow AS AUTO CDC INTO ${t.name} FROM STREAM(changes) KEYS (s, k)
+APPLY AS DELETE WHEN op = 'delete' SEQUENCE BY seq COLUMNS s, k, a, b ${t.clauses};`),
+    ].join('\n');
+    const csv = (evs: Ev[]) => `s,k,seq,op,a,b\n${evs.map((e) => `${e.s},${e.k},${e.seq},${e.op},${e.a ?? ''},${e.b ?? ''}`).join('\n')}\n`;
+    const tables = async (dir: string) => {
+      const out: Record<string, Row[]> = {};
+      for (const t of targets) {
+        const cols = t.type === 1 ? 's, k, a, b' : 's, k, a, b, __START_AT, __END_AT';
+        const got = await rows(dir, `SELECT ${cols} FROM ${t.name}`);
+        out[t.name] = (got as unknown[][]).map((r) => r.map((v) => (v === null ? null : /^-?\d+$/.test(String(v)) ? Number(v) : String(v)))).sort(cmp);
+      }
+      return out;
+    };
+    const results: Record<string, Row[]>[] = [];
+    for (const [i, seed] of [11, 29].entries()) {
+      // Shuffled, then cut into 2-5 batches of random sizes, one run each.
+      const r = rng(seed);
+      const shuffled = [...events].sort(() => r() - 0.5);
+      const cuts = [0, ...Array.from({ length: 1 + Math.floor(r() * 4) }, () => Math.floor(r() * shuffled.length)).sort((x, y) => x - y), shuffled.length];
+      const dir = project(`random-${i}`, sql);
+      for (let b = 0; b + 1 < cuts.length; b++) {
+        land(dir, `batch-${b}.csv`, csv(shuffled.slice(cuts[b], cuts[b + 1])));
+        const outcome = await run(dir);
+        expect(outcome.status, outcome.error).toBe('COMPLETED');
+      }
+      results.push(await tables(dir));
+    }
+    expect(results[1]).toEqual(results[0]);
+    for (const t of targets) expect(results[0][t.name], t.name).toEqual(model(events, t.type, t.ignoreNull));
+    // SCD2: at most one current row per key, and no overlapping intervals.
+    for (const t of targets.filter((x) => x.type === 2)) {
+      const byKey = new Map<string, Row[]>();
+      for (const row of results[0][t.name]) byKey.set(`${row[0]}/${row[1]}`, [...(byKey.get(`${row[0]}/${row[1]}`) ?? []), row]);
+      for (const versions of byKey.values()) {
+        expect(versions.filter((v) => v[5] === null).length).toBeLessThanOrEqual(1);
+        versions.sort((x, y) => Number(x[4]) - Number(y[4]));
+        for (let i = 1; i < versions.length; i++) expect(Number(versions[i - 1][5])).toBeLessThanOrEqual(Number(versions[i][4]));
+      }
+    }
+  });
+
+  it('names the row of a NULL sequence value, and writes nothing of its batch', async () => {
+    const dir = project('null-seq', PIPELINE);
+    land(dir, 'users-1.csv', 'userId,name,city,operation,sequenceNum\n1,Ana,Lima,INSERT,1\n2,Bo,Oslo,INSERT,\n');
+    const outcome = await run(dir);
+    expect(outcome.status).toBe('FAILED');
+    expect(outcome.flows.find((f) => f.flow === 'users_scd1_flow')!.message).toBe(
+      'users_scd1_flow: a row of STREAM(users_changes) has a NULL SEQUENCE BY value (sequenceNum): the row with key {"userId":"2"}; every change needs a sequence value to be ordered',
+    );
+    expect(await rows(dir, 'SELECT count(*) FROM users_scd1')).toEqual([[0]]);
+  });
+
+  it('a run killed between the state commit and the target commit is finished by the next run', async () => {
+    const dir = project('resume', PIPELINE);
+    land(dir, 'users-1.csv', USERS);
+    expect((await run(dir)).status).toBe('COMPLETED');
+    const before = await rows(dir, 'SELECT * FROM users_scd2 ORDER BY ALL');
+    // The target's last commit never happened: the state is a batch ahead of it.
+    const log = path.join(dir, 'lake', 'default', 'users_scd2', '_delta_log');
+    const last = readdirSync(log).filter((f) => f.endsWith('.json')).sort().at(-1)!;
+    rmSync(path.join(log, last));
+    expect(await rows(dir, 'SELECT count(*) FROM users_scd2')).toEqual([[0]]);
+    const again = await run(dir);
+    expect(again.status, again.error).toBe('COMPLETED');
+    expect(again.flows.find((f) => f.flow === 'users_scd2')!.rowsRead).toBe(0); // nothing read twice
+    expect(await rows(dir, 'SELECT * FROM users_scd2 ORDER BY ALL')).toEqual(before);
+    // A full refresh rebuilds it from the source, state included.
+    const refreshed = await run(dir, { fullRefresh: ['users_scd2'] });
+    expect(refreshed.status, refreshed.error).toBe('COMPLETED');
+    expect(refreshed.flows.find((f) => f.flow === 'users_scd2')!.rowsRead).toBe(8);
+    expect(await rows(dir, 'SELECT * FROM users_scd2 ORDER BY ALL')).toEqual(before);
+  });
+
+  it('a delete keeps a late, older upsert out until its tombstone expires', async () => {
+    const sql = (seconds?: number) => `
+CREATE OR REFRESH STREAMING TABLE changes AS SELECT * FROM STREAM read_files('landing/*.csv', format => 'csv');
+CREATE OR REFRESH STREAMING TABLE dim${seconds === undefined ? '' : ` TBLPROPERTIES ('pipelines.cdc.tombstoneGCThresholdInSeconds' = '${seconds}')`};
+CREATE FLOW dim_flow AS AUTO CDC INTO dim FROM STREAM(changes) KEYS (id) APPLY AS DELETE WHEN op = 'D' SEQUENCE BY seq COLUMNS id, v;`;
+    for (const [name, seconds, expected] of [['kept', undefined, []], ['expired', 0, [['1', 'late']]]] as const) {
+      const dir = project(`tombstone-${name}`, sql(seconds));
+      land(dir, 'a.csv', 'id,v,op,seq\n1,first,U,10\n1,,D,20\n');
+      expect((await run(dir)).status).toBe('COMPLETED');
+      expect(await rows(dir, 'SELECT count(*) FROM dim')).toEqual([[0]]);
+      land(dir, 'b.csv', 'id,v,op,seq\n1,late,U,15\n');
+      const outcome = await run(dir);
+      expect(outcome.status, outcome.error).toBe('COMPLETED');
+      expect(await rows(dir, 'SELECT id, v FROM dim')).toEqual(expected);
+    }
   });
 });
