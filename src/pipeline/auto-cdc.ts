@@ -17,7 +17,7 @@
 // `pipelines.cdc.tombstoneGCThresholdInSeconds` (default two days), then go.
 import * as path from 'node:path';
 import { StrataError } from '../core/index.js';
-import { createTable, deleteRows, loadSnapshot, planScan, pruneFiles, replaceKeys, writeTable, type Snapshot, type StructField } from '../delta/index.js';
+import { alterTable, createTable, deleteRows, loadSnapshot, planScan, pruneFiles, replaceKeys, writeTable, type Snapshot, type StructField } from '../delta/index.js';
 import { deltaTypeOf } from '../delta/schema-from-engine.js';
 import { quoteIdent, type Session } from '../engine/index.js';
 import type { CdcSpec, ColumnSelection } from './cdc-parse.js';
@@ -183,11 +183,12 @@ function trackedColumns(flow: FlowDefinition, spec: CdcSpec, nonKeys: string[]):
 
 /** Each source row as an event: its selected columns, `__seq`, `__op`. */
 function eventsSql(spec: CdcSpec, columns: string[], rows: string): string {
-  const op = [
+  const whens = [
     spec.truncateWhen ? `WHEN coalesce((${spec.truncateWhen}), false) THEN 'truncate'` : '',
     spec.deleteWhen ? `WHEN coalesce((${spec.deleteWhen}), false) THEN 'delete'` : '',
-  ].join(' ');
-  return `SELECT ${columns.map(quoteIdent).join(', ')}, (${spec.sequenceBy}) AS __seq, CASE ${op} ELSE 'upsert' END AS __op FROM (${rows}) AS __src`;
+  ].filter(Boolean);
+  const op = whens.length ? `CASE ${whens.join(' ')} ELSE 'upsert' END` : `'upsert'`;
+  return `SELECT ${columns.map(quoteIdent).join(', ')}, (${spec.sequenceBy}) AS __seq, ${op} AS __op FROM (${rows}) AS __src`;
 }
 
 /** A NULL sequence value is an error naming the row. */
@@ -204,21 +205,27 @@ async function checkEvents(session: Session, flow: FlowDefinition, spec: CdcSpec
   }
 }
 
-/** The target's columns, from the events when it was declared without them. */
+/** The target's columns: from the events when it was declared without them; columns the source gained are added. */
 async function ensureSchema(session: Session, def: DatasetDefinition, location: string, target: Snapshot, rows: string): Promise<Snapshot> {
-  if (target.schema.fields.length > 0) return target;
   const described = await session.describe(`SELECT * FROM (${rows}) AS __r LIMIT 0`);
   const fields: StructField[] = described.map((c) => ({ name: c.name, type: deltaTypeOf(c.type, `${def.name}.${c.name}`), nullable: true, metadata: {} }));
-  await createTable(session, {
-    location,
-    name: def.name,
-    replace: true,
-    schema: { kind: 'struct', fields },
-    partitionColumns: def.partitionedBy,
-    properties: def.properties,
-    description: def.comment,
-    txns: [...target.txns.entries()].map(([appId, t]) => ({ appId, version: t.version })),
-  });
+  if (target.schema.fields.length > 0) {
+    const known = new Set(target.schema.fields.map((f) => f.name.toLowerCase()));
+    const added = fields.filter((f) => !known.has(f.name.toLowerCase()));
+    if (added.length === 0) return target;
+    await alterTable(session, { location, name: def.name }, { kind: 'add-columns', columns: added });
+  } else {
+    await createTable(session, {
+      location,
+      name: def.name,
+      replace: true,
+      schema: { kind: 'struct', fields },
+      partitionColumns: def.partitionedBy,
+      properties: def.properties,
+      description: def.comment,
+      txns: [...target.txns.entries()].map(([appId, t]) => ({ appId, version: t.version })),
+    });
+  }
   return loadSnapshot(location, { session, name: def.name });
 }
 

@@ -211,4 +211,22 @@ CREATE FLOW dim_flow AS AUTO CDC INTO dim FROM STREAM(changes) KEYS (id) APPLY A
       expect(await rows(dir, 'SELECT id, v FROM dim')).toEqual(expected);
     }
   });
+
+  it('adds the columns the source gains to the target', async () => {
+    const dir = project('evolve', `
+CREATE OR REFRESH STREAMING TABLE changes AS SELECT * FROM STREAM read_files('landing/*.csv', format => 'csv');
+CREATE OR REFRESH STREAMING TABLE dim;
+CREATE FLOW dim_flow AS AUTO CDC INTO dim FROM STREAM(changes) KEYS (id) SEQUENCE BY seq COLUMNS * EXCEPT (seq, _source_file, _file_row, _ingested_at, _batch_id, _rescued_data) STORED AS SCD TYPE 2;`);
+    land(dir, 'a.csv', 'id,v,seq\n1,a,1\n2,b,1\n');
+    const first = await run(dir);
+    expect(first.status, first.error).toBe('COMPLETED');
+    land(dir, 'b.csv', 'id,v,seq,tier\n1,a2,2,gold\n');
+    const outcome = await run(dir);
+    expect(outcome.status, outcome.error).toBe('COMPLETED');
+    expect(await rows(dir, 'SELECT id, v, tier, __START_AT, __END_AT FROM dim ORDER BY ALL')).toEqual([
+      ['1', 'a', null, '1', '2'],
+      ['1', 'a2', 'gold', '2', null],
+      ['2', 'b', null, '1', null],
+    ]);
+  });
 });
