@@ -3,6 +3,7 @@
 // and column and a stable code, so that a user sees all of them at once.
 import type { StructField } from '../delta/index.js';
 import { TokenCursor } from '../sql/spark-types.js';
+import { sparkToDuckdb, SparkSqlError } from '../sql/spark.js';
 import { CdcSyntaxError, parseCdc, type CdcSpec } from './cdc-parse.js';
 import { parseColumnDef, parseProperties } from '../sql/statements.js';
 import { lineColumn, tokenize, type Token } from '../sql/tokenizer.js';
@@ -105,6 +106,16 @@ class ParseProblem extends Error {
   }
 }
 
+/** Spark SQL in a piece of the file (at `offset`) as DuckDB SQL; what cannot be is a problem placed in the file. */
+function spark(text: string, file: string, piece: string, offset: number): string {
+  try {
+    return sparkToDuckdb(piece);
+  } catch (err) {
+    if (!(err instanceof SparkSqlError)) throw err;
+    throw new ParseProblem({ code: 'UNSUPPORTED', message: err.message, where: at(text, file, offset + err.offset) });
+  }
+}
+
 function at(text: string, file: string, offset: number): Where {
   const { line, column } = lineColumn(text, offset);
   return { file, line, column };
@@ -136,7 +147,7 @@ function parseStatement(text: string, file: string, tokens: Token[], out: Parsed
       c.accept('by') && c.expect('name', 'NAME');
       const queryStart = c.peek();
       if (!queryStart) fail('expected the SELECT that feeds the flow');
-      out.flows.push({ name, kind: 'append', target, where, query: text.slice(queryStart!.start, tokens[tokens.length - 1].end), queryOffset: queryStart!.start });
+      out.flows.push({ name, kind: 'append', target, where, query: spark(text, file, text.slice(queryStart!.start, tokens[tokens.length - 1].end), queryStart!.start), queryOffset: queryStart!.start });
       return;
     }
     if ((c.accept('auto') && c.accept('cdc')) || (c.accept('apply') && c.accept('changes'))) {
@@ -182,7 +193,7 @@ function parseStatement(text: string, file: string, tokens: Token[], out: Parsed
             else if (t.text === ')') d--;
           }
           if (d > 0) fail(`the EXPECT of constraint ${cname} is not closed`, open);
-          const expr = c.textFrom(from, c.i - 1);
+          const expr = spark(text, file, c.textFrom(from, c.i - 1), tokens[from]?.start ?? 0);
           let action: ViolationAction = 'warn';
           if (c.accept('on')) {
             c.expect('violation', 'VIOLATION');
@@ -220,7 +231,7 @@ function parseStatement(text: string, file: string, tokens: Token[], out: Parsed
   if (c.accept('as')) {
     const q = c.peek();
     if (!q) fail('expected a query after AS');
-    def.query = text.slice(q!.start, tokens[tokens.length - 1].end);
+    def.query = spark(text, file, text.slice(q!.start, tokens[tokens.length - 1].end), q!.start);
     def.queryOffset = q!.start;
   } else if (!c.atEnd()) fail(`unexpected '${c.peek()!.text}' (expected COMMENT, PARTITIONED BY, TBLPROPERTIES or AS)`);
   if (!def.query && def.kind !== 'streaming-table') fail(`${kindName(def.kind)} ${name} needs a query (AS SELECT ...)`, nameToken);
@@ -240,7 +251,10 @@ function cdcFlow(text: string, file: string, c: TokenCursor, tokens: Token[], na
     if (!(err instanceof CdcSyntaxError)) throw err;
     throw new ParseProblem({ code: 'SYNTAX', message: `${name ?? target}: ${err.message}`, where: at(text, file, (rest?.start ?? 0) + err.offset) });
   }
-  return { name: name ?? target, kind: 'auto-cdc', target, where, query: `SELECT * FROM ${cdc.source}`, queryOffset: rest?.start ?? 0, cdc };
+  const offset = rest?.start ?? 0;
+  const exprs = { sequenceBy: cdc.sequenceBy, deleteWhen: cdc.deleteWhen, truncateWhen: cdc.truncateWhen };
+  for (const [k, v] of Object.entries(exprs)) if (v !== undefined) (cdc as unknown as Record<string, string>)[k] = spark(text, file, v, offset + Math.max(0, clauses.indexOf(v)));
+  return { name: name ?? target, kind: 'auto-cdc', target, where, query: `SELECT * FROM ${cdc.source}`, queryOffset: offset, cdc };
 }
 
 /** `LIVE.`-prefixed or plain, one or two parts; returned without `LIVE.`. */

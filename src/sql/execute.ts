@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { StrataError, UserSqlError } from '../core/index.js';
+import { translateQuery } from './spark.js';
 import { ingestFiles, listSourceFiles, parseReadOptions, readBatch } from '../ingest/index.js';
 import { quoteIdent, quoteLiteral, type QueryResult, type Session } from '../engine/index.js';
 import {
@@ -59,7 +60,7 @@ export async function executeQuery(session: Session, sql: string, options: Execu
   const baseDir = options.baseDir ?? process.cwd();
   const ctx: TableContext = { baseDir, lakeRoot: options.lakeRoot ?? path.join(baseDir, 'lake') };
   const settings = options.settings ?? new Map<string, string>();
-  const statements = splitStatements(sql);
+  const statements = splitStatements(translateQuery(sql));
   if (statements.length === 0) throw new UserSqlError('no SQL statement given');
   let result: QueryResult = { columns: [], rows: [] };
   for (const text of statements) result = await runStatement(session, parseStatement(text), ctx, settings, options);

@@ -13,7 +13,8 @@
 // letter, unit or form we do not support is an error naming it (SparkSqlError,
 // with its offset), never a silent difference.
 import { quoteIdent, quoteLiteral } from '../engine/quote.js';
-import { tokenize, type Token } from './tokenizer.js';
+import { UserSqlError } from '../core/index.js';
+import { lineColumn, tokenize, type Token } from './tokenizer.js';
 
 export class SparkSqlError extends Error {
   constructor(message: string, readonly offset: number) {
@@ -63,7 +64,8 @@ function rewrite(sql: string, tokens: Token[], from: number, to: number): string
   };
   for (let i = from; i < to; i++) {
     const t = tokens[i];
-    if (t.kind === 'quoted' && t.text.startsWith('`')) {
+    // (delta.`path` stays: it names a table by its folder.)
+    if (t.kind === 'quoted' && t.text.startsWith('`') && !(tokens[i - 1]?.text === '.' && isWord(tokens[i - 2], 'delta'))) {
       emit(i, quoteIdent(t.value), t.end);
       continue;
     }
@@ -273,6 +275,12 @@ const HANDLERS: Record<string, Handler> = {
   },
   regexp_extract: (c) => {
     arity(c, 2, 3);
+    const re = literal(c.args[1]);
+    const idx = c.args[2] ? intLiteral(c.args[2]) : 1;
+    if (re !== undefined && idx !== undefined && idx > 0) {
+      const groups = (re.replace(/\\./g, '').match(/\((?!\?)/g) ?? []).length;
+      if (groups < idx) fail(c, `the pattern '${re}' has no group ${idx}${c.args[2] ? '' : " (Spark's default index is 1)"}; pass 0 for the whole match`);
+    }
     return `regexp_extract(${c.args[0].sql}, ${regex(c.args[1])}, ${c.args[2]?.sql ?? '1'})`;
   },
   rlike: (c) => {
@@ -611,5 +619,16 @@ function letter(ch: string, n: number, use: 'parse' | 'format'): string | undefi
       return use === 'format' && n <= 3 ? '%Z' : undefined;
     default:
       return undefined;
+  }
+}
+
+/** sparkToDuckdb for a user's query: an unsupported form becomes a UserSqlError naming its line and column. */
+export function translateQuery(sql: string): string {
+  try {
+    return sparkToDuckdb(sql);
+  } catch (err) {
+    if (!(err instanceof SparkSqlError)) throw err;
+    const { line, column } = lineColumn(sql, err.offset);
+    throw new UserSqlError(`${err.message} (line ${line}, column ${column})`);
   }
 }
