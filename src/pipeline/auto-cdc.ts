@@ -19,7 +19,8 @@ import * as path from 'node:path';
 import { StrataError } from '../core/index.js';
 import { alterTable, createTable, deleteRows, loadSnapshot, planScan, pruneFiles, replaceKeys, writeTable, type Snapshot, type StructField } from '../delta/index.js';
 import { deltaTypeOf } from '../delta/schema-from-engine.js';
-import { quoteIdent, type Session } from '../engine/index.js';
+import { quoteIdent, quoteLiteral, type Session } from '../engine/index.js';
+import { tokenize } from '../sql/tokenizer.js';
 import type { CdcSpec, ColumnSelection } from './cdc-parse.js';
 import { scdSql, type ScdShape } from './cdc.js';
 import { pipelineInfo, tableExists, type FlowResult, type RunContext } from './context.js';
@@ -41,7 +42,7 @@ const END = '__END_AT';
 
 export async function runAutoCdc(ctx: RunContext, def: DatasetDefinition, location: string, query: string, flow: FlowDefinition, result: FlowResult): Promise<void> {
   const { session } = ctx;
-  const spec = flow.cdc!;
+  let spec = flow.cdc!;
 
   // The target, and its state (reset when the target was replaced by a full refresh).
   let target = tableExists(location) ? await loadSnapshot(location, { session, name: def.name }) : undefined;
@@ -70,7 +71,9 @@ export async function runAutoCdc(ctx: RunContext, def: DatasetDefinition, locati
       throw new StrataError('PIPELINE', `${flow.name}: AUTO CDC reads its source as a stream; write FROM STREAM(${spec.source.replace(/^\s*stream\s*\(?|\)\s*$/gi, '')})`, { context: { table: def.name } });
     }
     const described = await session.describe(`SELECT * FROM (${read.sql}) AS __q LIMIT 0`);
-    columns = selectColumns(flow, spec, described.map((c) => c.name));
+    const sourceColumns = described.map((c) => c.name);
+    columns = selectColumns(flow, spec, sourceColumns);
+    spec = sparkStrings(spec, sourceColumns);
     keys = spec.keys.map((k) => resolveColumn(flow, 'KEYS', k, columns));
     if (read.pending) {
       await withReads(session, read.sql, { baseDir: ctx.options.project, lakeRoot: ctx.options.lakeRoot }, {}, (rows) =>
@@ -169,16 +172,34 @@ function resolveColumn(flow: FlowDefinition, clause: string, name: string, colum
   return found;
 }
 
-/** SCD2: the columns whose change opens a version — TRACK HISTORY ON, else all but the keys and a plain SEQUENCE BY column. */
+/** SCD2: the columns whose change opens a version — TRACK HISTORY ON, else every output column but the keys (as in Databricks). */
 function trackedColumns(flow: FlowDefinition, spec: CdcSpec, nonKeys: string[]): string[] {
   const sel = spec.trackHistory;
-  if (sel) {
-    const picked = sel.only ? sel.only.map((c) => resolveColumn(flow, 'TRACK HISTORY ON', c, nonKeys)) : nonKeys;
-    const except = new Set(sel.except.map((c) => resolveColumn(flow, 'TRACK HISTORY ON * EXCEPT', c, nonKeys)));
-    return picked.filter((c) => !except.has(c));
-  }
-  const seq = spec.sequenceBy.trim().replace(/^`(.*)`$|^"(.*)"$/, '$1$2').toLowerCase();
-  return nonKeys.filter((c) => c.toLowerCase() !== seq);
+  if (!sel) return nonKeys;
+  const picked = sel.only ? sel.only.map((c) => resolveColumn(flow, 'TRACK HISTORY ON', c, nonKeys)) : nonKeys;
+  const except = new Set(sel.except.map((c) => resolveColumn(flow, 'TRACK HISTORY ON * EXCEPT', c, nonKeys)));
+  return picked.filter((c) => !except.has(c));
+}
+
+/**
+ * Databricks' examples write `APPLY AS DELETE WHEN operation = "DELETE"`: in Spark a double-quoted
+ * text is a string. In these clauses, one that names no column of the source is taken as a string
+ * (it could only be an error otherwise).
+ */
+function sparkStrings(spec: CdcSpec, columns: string[]): CdcSpec {
+  const known = new Set(columns.map((c) => c.toLowerCase()));
+  const fix = (expr: string | undefined) => {
+    if (expr === undefined) return undefined;
+    let out = '';
+    let at = 0;
+    for (const t of tokenize(expr)) {
+      if (t.kind !== 'quoted' || !t.text.startsWith('"') || known.has(t.value.toLowerCase())) continue;
+      out += expr.slice(at, t.start) + quoteLiteral(t.value);
+      at = t.end;
+    }
+    return out + expr.slice(at);
+  };
+  return { ...spec, deleteWhen: fix(spec.deleteWhen), truncateWhen: fix(spec.truncateWhen), sequenceBy: fix(spec.sequenceBy)! };
 }
 
 /** Each source row as an event: its selected columns, `__seq`, `__op`. */

@@ -53,8 +53,8 @@ CREATE OR REFRESH STREAMING TABLE users_scd1;
 CREATE FLOW users_scd1_flow AS AUTO CDC INTO users_scd1
 FROM STREAM(users_changes)
 KEYS (userId)
-APPLY AS DELETE WHEN operation = 'DELETE'
-APPLY AS TRUNCATE WHEN operation = 'TRUNCATE'
+APPLY AS DELETE WHEN operation = "DELETE"
+APPLY AS TRUNCATE WHEN operation = "TRUNCATE"
 SEQUENCE BY sequenceNum
 COLUMNS * EXCEPT (operation, sequenceNum)
 STORED AS SCD TYPE 1;
