@@ -71,11 +71,12 @@ export async function replaceKeys(session: Session, o: ReplaceKeysOptions): Prom
     cleanup.push(...scan.cleanup);
     const holding = o.keySet === undefined ? `(${scan.sql})` : `(SELECT * FROM (${scan.sql}) AS __t SEMI JOIN ${keysT} AS __k ON ${on('__t', '__k')})`;
     await session.exec(`CREATE TEMP TABLE ${oldT} AS SELECT * FROM ${holding} AS __h`);
+    // One grouping of old and new rows by their values (a hash of them: these are metrics): rows
+    // only in the new set changed (or are new), rows only in the old set are gone.
     const [c] = await session.rows<{ before: bigint; after: bigint; changed: bigint; gone: bigint; files: number[] | null }>(
-      `SELECT (SELECT count(*) FROM ${oldT}) AS before, (SELECT count(*) FROM ${newT}) AS after,
-              (SELECT count(*) FROM (SELECT ${names} FROM ${newT} EXCEPT ALL SELECT ${names} FROM ${oldT})) AS changed,
-              (SELECT count(*) FROM (SELECT ${names} FROM ${oldT} EXCEPT ALL SELECT ${names} FROM ${newT})) AS gone,
-              (SELECT list(DISTINCT ${FILE_COLUMN}) FROM ${oldT}) AS files`,
+      `SELECT sum(o) AS before, sum(n) AS after, sum(greatest(n - o, 0)) AS changed, sum(greatest(o - n, 0)) AS gone, (SELECT list(DISTINCT ${FILE_COLUMN}) FROM ${oldT}) AS files
+       FROM (SELECT count(*) FILTER (WHERE __side = 0) AS o, count(*) FILTER (WHERE __side = 1) AS n
+             FROM (SELECT hash(${names}) AS __h, 0 AS __side FROM ${oldT} UNION ALL SELECT hash(${names}) AS __h, 1 AS __side FROM ${newT}) AS __b GROUP BY __h)`,
     );
     const touchedPaths = new Set((c.files ?? []).map((i) => scan.fileIds[i]));
     const touched = snapshot.files.filter((f) => touchedPaths.has(canonicalPath(snapshot.store.root, f.path)));
@@ -98,7 +99,9 @@ export async function replaceKeys(session: Session, o: ReplaceKeysOptions): Prom
     const store = snapshot.store as LocalPathStore;
     const now = o.now ?? Date.now;
     const projection = fields.map((f) => `src.${quoteIdent(f.name)} AS ${quoteIdent(f.name)}`).join(', ');
-    const written = await writeChecked(session, store, table, parts.join('\nUNION ALL\n'), projection, snapshot.schema, snapshot.partitionColumns, snapshot.metadata.configuration, now);
+    // Sorted by key: a key's rows stay together, and files keep narrow key ranges (so later batches rewrite few).
+    const sorted = `SELECT * FROM (${parts.join('\nUNION ALL\n')}) AS __all ORDER BY ${o.keys.map(quoteIdent).join(', ')}`;
+    const written = await writeChecked(session, store, table, sorted, projection, snapshot.schema, snapshot.partitionColumns, snapshot.metadata.configuration, now);
     outcome.numFilesAdded = written.adds.length;
     const actions: Action[] = [
       ...(o.txns ?? []).map((t) => ({ txn: { appId: t.appId, version: t.version, lastUpdated: now() } })),

@@ -35,6 +35,7 @@ export const CDC_BATCH_APP = 'strata-cdc-batch';
 const BATCH_APP = CDC_BATCH_APP;
 /** The state's link to its target: the target's table id (a full refresh gives the target a new one). */
 const TARGET_ID = 'strata.cdc.targetId';
+const stateProperties = (targetId: string) => ({ [TARGET_ID]: targetId, 'delta.targetFileSize': '8MB' });
 const TOMBSTONE_SETTING = 'pipelines.cdc.tombstoneGCThresholdInSeconds';
 const DEFAULT_TOMBSTONE_SECONDS = 2 * 24 * 3600;
 const START = '__START_AT';
@@ -56,7 +57,7 @@ export async function runAutoCdc(ctx: RunContext, def: DatasetDefinition, locati
   if (state && state.metadata.configuration[TARGET_ID] !== target.metadata.id) {
     // (A replaced table keeps its txn versions: they are reset.)
     const resets = [...state.txns.keys()].map((appId) => ({ appId, version: appId === BATCH_APP ? 0 : -1 }));
-    await createTable(session, { location: stateLocation, name: stateName, replace: true, newId: true, schema: { kind: 'struct', fields: [] }, properties: { [TARGET_ID]: target.metadata.id }, txns: resets });
+    await createTable(session, { location: stateLocation, name: stateName, replace: true, newId: true, schema: { kind: 'struct', fields: [] }, properties: stateProperties(target.metadata.id), txns: resets });
     state = await loadSnapshot(stateLocation, { session, name: stateName });
   }
 
@@ -84,14 +85,15 @@ export async function runAutoCdc(ctx: RunContext, def: DatasetDefinition, locati
       result.rowsRead += Number(n);
       batch++;
       if (!state) {
-        await createTable(session, { location: stateLocation, name: stateName, ifNotExists: true, schema: { kind: 'struct', fields: [] }, properties: { [TARGET_ID]: target.metadata.id } });
+        await createTable(session, { location: stateLocation, name: stateName, ifNotExists: true, schema: { kind: 'struct', fields: [] }, properties: stateProperties(target.metadata.id) });
       }
       await writeTable(session, {
         location: stateLocation,
         name: stateName,
         mode: 'append',
         mergeSchema: true,
-        select: `SELECT *, ${batch}::BIGINT AS __batch, make_timestamp(${Math.round(ctx.now() * 1000)}::BIGINT) AS __recorded_at FROM temp.${quoteIdent(events)}`,
+        // Sorted by key, in files of a few MB: an update reads only the files whose key range it touches.
+        select: `SELECT *, ${batch}::BIGINT AS __batch, make_timestamp(${Math.round(ctx.now() * 1000)}::BIGINT) AS __recorded_at FROM temp.${quoteIdent(events)} ORDER BY ${keys.map(quoteIdent).join(', ')}`,
         txns: [...read.progress, { appId: BATCH_APP, version: batch }],
         operation: 'STREAMING UPDATE',
         operationParameters: { outputMode: 'Append', queryId: flow.name, epochId: batch },
@@ -117,18 +119,37 @@ export async function runAutoCdc(ctx: RunContext, def: DatasetDefinition, locati
   }
   const id = Math.random().toString(36).slice(2, 10);
   const pending = await planScan(state, session, { id: `${id}p`, files: pruneFiles(state, { kind: 'cmp', column: '__batch', op: '>', value: applied }) });
-  const all = await planScan(state, session, { id: `${id}a` });
-  const cleanup = [...pending.cleanup, ...all.cleanup];
+  const cleanup = [...pending.cleanup];
   try {
     const [{ truncates }] = await session.rows<{ truncates: bigint }>(`SELECT count(*) FILTER (WHERE __op = 'truncate') AS truncates FROM (${pending.sql}) AS __p WHERE __batch > ${applied}`);
     const truncated = Number(truncates) > 0;
     const keyList = keys.map(quoteIdent).join(', ');
-    const keySet = truncated ? undefined : `SELECT DISTINCT ${keyList} FROM (${pending.sql}) AS __p WHERE __batch > ${applied} AND __op <> 'truncate'`;
-    // Events after the last truncate (a truncate at the same sequence value comes after).
-    const lastTruncate = `(SELECT max(__seq) FROM (${all.sql}) AS __t WHERE __op = 'truncate')`;
+    // The keys to recompute (all on a truncate), once; the state's files are pruned by their range.
+    const keysT = `temp.${quoteIdent(`__strata_cdc_keys_${id}`)}`;
+    let stateFiles = state.files;
+    if (!truncated) {
+      cleanup.push(`DROP TABLE IF EXISTS ${keysT}`);
+      await session.exec(`CREATE TEMP TABLE ${keysT} AS SELECT DISTINCT ${keyList} FROM (${pending.sql}) AS __p WHERE __batch > ${applied} AND __op <> 'truncate'`);
+      const k = quoteIdent(keys[0]);
+      const [r] = await session.rows<{ lo: string | null; hi: string | null; nulls: bigint }>(`SELECT min(${k})::VARCHAR AS lo, max(${k})::VARCHAR AS hi, count(*) - count(${k}) AS nulls FROM ${keysT}`);
+      if (Number(r.nulls) === 0 && r.lo !== null && r.hi !== null) {
+        stateFiles = pruneFiles(state, { kind: 'and', items: [{ kind: 'cmp', column: keys[0], op: '>=', value: r.lo }, { kind: 'cmp', column: keys[0], op: '<=', value: r.hi }] });
+      }
+    }
+    const keySet = truncated ? undefined : `SELECT * FROM ${keysT}`;
+    const all = await planScan(state, session, { id: `${id}a`, files: stateFiles });
+    cleanup.push(...all.cleanup);
+    let afterTruncate = '';
+    if (spec.truncateWhen) {
+      // Events after the last truncate (a truncate at the same sequence value comes after).
+      const whole = await planScan(state, session, { id: `${id}t` });
+      cleanup.push(...whole.cleanup);
+      const lastTruncate = `(SELECT max(__seq) FROM (${whole.sql}) AS __t WHERE __op = 'truncate')`;
+      afterTruncate = ` AND (__seq > ${lastTruncate} OR ${lastTruncate} IS NULL)`;
+    }
     const on = keys.map((k) => `__e.${quoteIdent(k)} IS NOT DISTINCT FROM __k.${quoteIdent(k)}`).join(' AND ');
     const touched = keySet ? `SEMI JOIN (${keySet}) AS __k ON ${on}` : '';
-    const events = `SELECT * FROM (${all.sql}) AS __e ${touched} WHERE __op <> 'truncate'${spec.truncateWhen ? ` AND (__seq > ${lastTruncate} OR ${lastTruncate} IS NULL)` : ''}`;
+    const events = `SELECT * FROM (${all.sql}) AS __e ${touched} WHERE __op <> 'truncate'${afterTruncate}`;
     const rows = `SELECT ${[...columns.map(quoteIdent), ...(spec.scdType === 2 ? [START, END] : [])].join(', ')} FROM (${scdSql(shape, events)}) AS __r`;
     target = await ensureSchema(session, def, location, target, rows);
     const outcome = await replaceKeys(session, {

@@ -26,27 +26,38 @@ export function scdSql(shape: ScdShape, events: string): string {
   const q = quoteIdent;
   const keys = shape.keys.map(q).join(', ');
   const cols = shape.columns.map(q);
-  const rowText = `md5(to_json(struct_pack(${[...shape.keys, ...shape.columns].map((c) => `${q(c)} := ${q(c)}`).join(', ')}))::VARCHAR)`;
-  const ordered = `SELECT *, row_number() OVER (PARTITION BY ${keys} ORDER BY __seq, CASE __op WHEN 'delete' THEN 1 ELSE 0 END, ${rowText}) AS __n FROM (${events}) AS __ev`;
+  // One order for every window: sequence, upserts before deletes, then the row's values (a
+  // deterministic tie-break that needs no hashing).
+  const order = ['__seq', `CASE __op WHEN 'delete' THEN 1 ELSE 0 END`, ...cols.map((c) => `${c} NULLS FIRST`)].join(', ');
+  const tracked = shape.tracked.length ? `struct_pack(${shape.tracked.map((c) => `${q(c)} := ${q(c)}`).join(', ')})` : 'NULL';
+  // Without IGNORE NULL UPDATES, where SCD2 versions start is known in the first pass: at an
+  // upsert whose previous event is not an upsert (none, or a delete) or had other tracked values.
+  const startsNow = shape.type === 2 && !shape.ignoreNullUpdates;
+  const startCol = startsNow
+    ? `, CASE WHEN lag(__op) OVER __w IS DISTINCT FROM 'upsert' OR lag(${tracked}) OVER __w IS DISTINCT FROM ${tracked} THEN 1 ELSE 0 END AS __start`
+    : '';
   // __seg: deletes before the event (a delete ends what came before it); __next: the next event's sequence.
-  const segmented = `SELECT *, coalesce(count(*) FILTER (WHERE __op = 'delete') OVER (PARTITION BY ${keys} ORDER BY __n ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS __seg,
-      lead(__seq) OVER (PARTITION BY ${keys} ORDER BY __n) AS __next, max(__n) OVER (PARTITION BY ${keys}) AS __last FROM (${ordered}) AS __o`;
+  const numbered = `SELECT *, row_number() OVER __w AS __n, lead(__seq) OVER __w AS __next,
+      coalesce(count(*) FILTER (WHERE __op = 'delete') OVER (__w ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS __seg,
+      count(*) OVER (PARTITION BY ${keys}) AS __last${startCol}
+    FROM (${events}) AS __ev WINDOW __w AS (PARTITION BY ${keys} ORDER BY ${order})`;
   // Upserts, with NULLs filled from the earlier upserts of the segment when IGNORE NULL UPDATES.
   const filled = shape.columns.map((c) =>
     shape.ignoreNullUpdates ? `last_value(${q(c)} IGNORE NULLS) OVER (PARTITION BY ${keys}, __seg ORDER BY __n ROWS UNBOUNDED PRECEDING) AS ${q(c)}` : q(c),
   );
-  const upserts = `SELECT ${keys}, __seq, __n, __seg, __next, __last${filled.length ? `, ${filled.join(', ')}` : ''} FROM (${segmented}) AS __s WHERE __op = 'upsert'`;
+  const upserts = `SELECT ${keys}, __seq, __n, __seg, __next, __last${startsNow ? ', __start' : ''}${filled.length ? `, ${filled.join(', ')}` : ''} FROM (${numbered}) AS __s WHERE __op = 'upsert'`;
   if (shape.type === 1) {
     // The latest event of each key, when it is an upsert.
     return `SELECT ${[keys, ...cols].join(', ')} FROM (${upserts}) AS __u WHERE __n = __last`;
   }
-  const tracked = shape.tracked.length ? `struct_pack(${shape.tracked.map((c) => `${q(c)} := ${q(c)}`).join(', ')})` : 'NULL';
   // A version starts at the first upsert of a segment and wherever a tracked column changes.
-  const starts = `SELECT *, CASE WHEN lag(__seg) OVER __w IS DISTINCT FROM __seg OR lag(${tracked}) OVER __w IS DISTINCT FROM ${tracked} THEN 1 ELSE 0 END AS __start
+  const starts = startsNow
+    ? upserts
+    : `SELECT *, CASE WHEN lag(__seg) OVER __w IS DISTINCT FROM __seg OR lag(${tracked}) OVER __w IS DISTINCT FROM ${tracked} THEN 1 ELSE 0 END AS __start
       FROM (${upserts}) AS __u WINDOW __w AS (PARTITION BY ${keys} ORDER BY __n)`;
   const versions = `SELECT *, sum(__start) OVER (PARTITION BY ${keys} ORDER BY __n ROWS UNBOUNDED PRECEDING) AS __ver FROM (${starts}) AS __t`;
   // Tracked values are the version's; the others are its last upsert's (updated in place).
-  const last = (c: string) => `(list(${q(c)} ORDER BY __n DESC))[1] AS ${q(c)}`;
-  return `SELECT ${[keys, ...shape.columns.map(last)].join(', ')}, min(__seq) AS __START_AT, (list(__next ORDER BY __n DESC))[1] AS __END_AT
+  const last = (c: string) => `arg_max_null(${q(c)}, __n) AS ${q(c)}`;
+  return `SELECT ${[keys, ...shape.columns.map(last)].join(', ')}, min(__seq) AS __START_AT, arg_max_null(__next, __n) AS __END_AT
     FROM (${versions}) AS __v GROUP BY ${keys}, __ver`;
 }
