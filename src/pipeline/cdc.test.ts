@@ -1,7 +1,8 @@
 // The SCD replay against a plain model of Databricks' semantics, over thousands of
 // random event streams (fixed seed): same rows, whatever the order of the events.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Engine, quoteLiteral, type Session } from '../engine/index.js';
+import { describe, expect, it } from 'vitest';
+import { useSession } from '../../test/helpers/harness.js';
+import { quoteLiteral } from '../engine/index.js';
 import { scdSql, type ScdShape } from './cdc.js';
 
 import { cmp, model, rng, streams, type Ev, type Row } from '../../test/helpers/scd-model.js';
@@ -9,26 +10,10 @@ import { cmp, model, rng, streams, type Ev, type Row } from '../../test/helpers/
 const values = (events: Ev[]) =>
   `SELECT * FROM (VALUES ${events.map((e) => `(${e.s}, ${e.k}, ${e.seq}, '${e.op}', ${e.a === null ? 'NULL' : quoteLiteral(e.a)}, ${e.b ?? 'NULL'})`).join(', ')}) AS v(s, k, __seq, __op, a, b)`;
 
-let engine: Engine;
-let session: Session;
-let release: () => void;
-beforeAll(async () => {
-  engine = await Engine.create({ threads: 2 });
-  await new Promise<void>((ready) => {
-    void engine.withSession(async (s) => {
-      session = s;
-      ready();
-      await new Promise<void>((done) => (release = done));
-    });
-  });
-});
-afterAll(() => {
-  release();
-  engine.close();
-});
+const held = useSession(2);
 
 async function run(events: Ev[], shape: ScdShape): Promise<Row[]> {
-  const rows = await session.rows<Record<string, unknown>>(`SELECT * FROM (${scdSql(shape, values(events))}) ORDER BY ALL`);
+  const rows = await held.session.rows<Record<string, unknown>>(`SELECT * FROM (${scdSql(shape, values(events))}) ORDER BY ALL`);
   return rows.map((r) => Object.values(r).map((v) => (typeof v === 'bigint' ? Number(v) : (v as string | number | null)))).sort(cmp);
 }
 

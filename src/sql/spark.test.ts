@@ -2,31 +2,15 @@
 // (https://spark.apache.org/docs/latest/api/sql/ — the examples of each function;
 // session time zone UTC, ANSI mode off) and edge cases: NULLs, empty strings,
 // leap days, invalid dates giving NULL.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Engine, type Session } from '../engine/index.js';
+import { describe, expect, it } from 'vitest';
+import { useSession } from '../../test/helpers/harness.js';
 import { sparkPattern, sparkToDuckdb, SparkSqlError } from './spark.js';
 
-let engine: Engine;
-let session: Session;
-let release: () => void;
-beforeAll(async () => {
-  engine = await Engine.create({ threads: 1 });
-  await new Promise<void>((ready) => {
-    void engine.withSession(async (s) => {
-      session = s;
-      ready();
-      await new Promise<void>((done) => (release = done));
-    });
-  });
-});
-afterAll(() => {
-  release();
-  engine.close();
-});
+const held = useSession(1);
 
 /** The value of a Spark SQL expression, as text (NULL as null). */
 async function value(expr: string, from = ''): Promise<string | null> {
-  const rows = await session.rows<{ v: string | null }>(sparkToDuckdb(`SELECT CAST((${expr}) AS VARCHAR) AS v ${from}`));
+  const rows = await held.session.rows<{ v: string | null }>(sparkToDuckdb(`SELECT CAST((${expr}) AS VARCHAR) AS v ${from}`));
   return rows[0]?.v ?? null;
 }
 /** Each case: [Spark expression, the value Spark gives]. */
@@ -228,7 +212,7 @@ describe('Spark SQL: numbers and casts', () => {
 
 describe('Spark SQL: collections and aggregates', () => {
   it('explode, collect_list, collect_set, array_contains, size, struct, named_struct, get_json_object', async () => {
-    expect(await session.rows(sparkToDuckdb('SELECT explode(array(10, 20)) AS v'))).toEqual([{ v: 10 }, { v: 20 }]);
+    expect(await held.session.rows(sparkToDuckdb('SELECT explode(array(10, 20)) AS v'))).toEqual([{ v: 10 }, { v: 20 }]);
     await check([
       ['array_contains(array(1, 2, 3), 2)', 'true'],
       ['array_contains(array(1, 2, 3), 4)', 'false'],
@@ -244,7 +228,7 @@ describe('Spark SQL: collections and aggregates', () => {
       ["get_json_object('not json', '$.a')", null],
       ['get_json_object(\'{"a":1}\', \'$.zz\')', null],
     ]);
-    const agg = async (sql: string) => (await session.rows<Record<string, unknown>>(sparkToDuckdb(sql)))[0];
+    const agg = async (sql: string) => (await held.session.rows<Record<string, unknown>>(sparkToDuckdb(sql)))[0];
     expect(await agg('SELECT CAST(collect_list(c) AS VARCHAR) AS l, CAST(list_sort(collect_set(c)) AS VARCHAR) AS s FROM (VALUES (1), (2), (NULL), (1)) AS t(c)')).toEqual({ l: '[1, 2, 1]', s: '[1, 2]' });
     expect(await agg('SELECT CAST(collect_list(c) AS VARCHAR) AS l FROM (VALUES (NULL::INT)) AS t(c)')).toEqual({ l: '[]' });
     expect(await agg('SELECT first(c) AS f, last(c) AS l FROM (VALUES (10), (5), (20)) AS t(c)')).toEqual({ f: 10, l: 20 });
@@ -255,14 +239,14 @@ describe('Spark SQL: collections and aggregates', () => {
     expect(await agg('SELECT CAST(percentile_approx(c, array(0.5, 0.4, 0.1), 100) AS VARCHAR) AS p FROM (VALUES (0), (1), (2), (10)) AS t(c)')).toEqual({ p: '[1, 1, 0]' });
     expect(await agg('SELECT count(DISTINCT a, b) AS n, count(DISTINCT a) AS m FROM (VALUES (1, 2), (1, 2), (1, NULL), (2, 3)) AS t(a, b)')).toEqual({ n: 2n, m: 2n });
     expect(await agg('SELECT CAST(list_sort(collect_set(c) FILTER (WHERE c > 1)) AS VARCHAR) AS s FROM (VALUES (1), (2), (3)) AS t(c)')).toEqual({ s: '[2, 3]' });
-    const w = await session.rows(sparkToDuckdb('SELECT i, first(c, true) OVER (ORDER BY i ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS f FROM (VALUES (1, NULL), (2, 7)) AS t(i, c) ORDER BY i'));
+    const w = await held.session.rows(sparkToDuckdb('SELECT i, first(c, true) OVER (ORDER BY i ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS f FROM (VALUES (1, NULL), (2, 7)) AS t(i, c) ORDER BY i'));
     expect(w).toEqual([{ i: 1, f: 7 }, { i: 2, f: 7 }]);
   });
 });
 
 describe('Spark SQL: identifiers, patterns and what is refused', () => {
   it('backtick-quoted identifiers; nothing inside strings or comments is touched', async () => {
-    expect(await session.rows(sparkToDuckdb('SELECT `order id` + 1 AS `next id` FROM (SELECT 1 AS "order id") -- concat(x)'))).toEqual([{ 'next id': 2 }]);
+    expect(await held.session.rows(sparkToDuckdb('SELECT `order id` + 1 AS `next id` FROM (SELECT 1 AS "order id") -- concat(x)'))).toEqual([{ 'next id': 2 }]);
     expect(sparkToDuckdb("SELECT 'concat(a, b)', x FROM t")).toBe("SELECT 'concat(a, b)', x FROM t");
     expect(sparkToDuckdb('SELECT a.first(x) FROM t')).toBe('SELECT a.first(x) FROM t');
   });

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
-import { Engine } from '../../src/engine/index.js';
+import { Engine, type Session } from '../../src/engine/index.js';
 
 export interface TestBed {
   readonly engine: Engine;
@@ -32,4 +32,24 @@ export function rng(seed: number): () => number {
     x = (x * 1103515245 + 12345) & 0x7fffffff;
     return x / 0x7fffffff;
   };
+}
+
+/** One session held open for all the tests of a file (for tests that only run SQL). */
+export function useSession(threads = 1): { readonly session: Session } {
+  const held = {} as { session: Session; engine: Engine; release: () => void };
+  beforeAll(async () => {
+    held.engine = await Engine.create({ threads });
+    await new Promise<void>((ready) => {
+      void held.engine.withSession(async (s) => {
+        held.session = s;
+        ready();
+        await new Promise<void>((done) => (held.release = done));
+      });
+    });
+  });
+  afterAll(() => {
+    held.release?.();
+    held.engine?.close();
+  });
+  return held;
 }
