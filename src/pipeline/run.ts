@@ -16,6 +16,7 @@ import { EventLog, type EventOrigin } from './event-log.js';
 import { normalizeName, referenceSpans, type Node } from './graph.js';
 import { CDC_BATCH_APP, runAutoCdc } from './auto-cdc.js';
 import { runMaterializedView } from './materialized.js';
+import { withDialectHint } from '../sql/spark.js';
 import { kindName, type DatasetDefinition } from './parse.js';
 import type { Pipeline } from './project.js';
 import { runStreaming, STREAM_APP } from './streaming.js';
@@ -119,7 +120,8 @@ export async function runPipeline(session: Session, pipeline: Pipeline, options:
     try {
       await runNode({ ...ctx, session }, node, def, result);
       if (result.status === 'RUNNING') result.status = 'COMPLETED';
-    } catch (err) {
+    } catch (caught) {
+      const err = withDialectHint(caught, node.flow?.query ?? def.query ?? '');
       result.status = 'FAILED';
       result.message = err instanceof Error ? err.message : String(err);
       errorCode = StrataError.is(err) ? err.code : 'INTERNAL';

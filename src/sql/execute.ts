@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { StrataError, UserSqlError } from '../core/index.js';
-import { translateQuery } from './spark.js';
+import { translateQuery, withDialectHint } from './spark.js';
 import { ingestFiles, listSourceFiles, parseReadOptions, readBatch } from '../ingest/index.js';
 import { quoteIdent, quoteLiteral, type QueryResult, type Session } from '../engine/index.js';
 import {
@@ -63,7 +63,13 @@ export async function executeQuery(session: Session, sql: string, options: Execu
   const statements = splitStatements(translateQuery(sql));
   if (statements.length === 0) throw new UserSqlError('no SQL statement given');
   let result: QueryResult = { columns: [], rows: [] };
-  for (const text of statements) result = await runStatement(session, parseStatement(text), ctx, settings, options);
+  for (const text of statements) {
+    try {
+      result = await runStatement(session, parseStatement(text), ctx, settings, options);
+    } catch (err) {
+      throw withDialectHint(err, text);
+    }
+  }
   return result;
 }
 

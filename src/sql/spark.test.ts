@@ -272,4 +272,14 @@ describe('Spark SQL: identifiers, patterns and what is refused', () => {
     expect(refused("SELECT regexp_extract(s, 'f[0-9]') FROM t")).toEqual(["regexp_extract: the pattern 'f[0-9]' has no group 1 (Spark's default index is 1); pass 0 for the whole match", 7]);
     expect(refused("SELECT date_trunc(u, d) FROM t")).toEqual(["date_trunc: the unit must be a string literal (such as 'MONTH')", 7]);
   });
+
+  it('says that a double-quoted "text" is a column name when no column has that name', async () => {
+    const { executeQuery } = await import('./execute.js');
+    await expect(executeQuery(held.session, `SELECT * FROM (SELECT 'DELETE' AS op) WHERE op = "DELETE"`)).rejects.toThrow(
+      `Binder Error: Referenced column "DELETE" not found in FROM clause! ("DELETE" in double quotes is a column name, as in DuckDB and standard SQL; for the text, write 'DELETE')`,
+    );
+    // A real column in double quotes is fine.
+    expect((await executeQuery(held.session, `SELECT "op" FROM (SELECT 'x' AS op)`)).rows).toEqual([['x']]);
+  });
 });
+

@@ -13,7 +13,7 @@
 // letter, unit or form we do not support is an error naming it (SparkSqlError,
 // with its offset), never a silent difference.
 import { quoteIdent, quoteLiteral } from '../engine/quote.js';
-import { UserSqlError } from '../core/index.js';
+import { StrataError, UserSqlError } from '../core/index.js';
 import { lineColumn, tokenize, type Token } from './tokenizer.js';
 
 export class SparkSqlError extends Error {
@@ -631,4 +631,28 @@ export function translateQuery(sql: string): string {
     const { line, column } = lineColumn(sql, err.offset);
     throw new UserSqlError(`${err.message} (line ${line}, column ${column})`);
   }
+}
+
+/**
+ * A hint for a common slip when coming from Spark: `"text"` is a string there but a column
+ * name here. When DuckDB finds no column of that name and the SQL wrote it in double quotes,
+ * the message says so.
+ */
+export function withDialectHint(err: unknown, sql: string): unknown {
+  if (!(err instanceof Error)) return err;
+  const m = /Referenced column "([^"]+)" not found/.exec(err.message);
+  if (!m) return err;
+  let quoted = false;
+  try {
+    quoted = tokenize(sql).some((t) => t.kind === 'quoted' && t.text.startsWith('"') && t.value === m[1]);
+  } catch {
+    return err;
+  }
+  if (!quoted) return err;
+  const hint = ` ("${m[1]}" in double quotes is a column name, as in DuckDB and standard SQL; for the text, write '${m[1].replace(/'/g, "''")}')`;
+  // After the message's first line (DuckDB's next lines point at the place).
+  const nl = err.message.indexOf('\n');
+  const message = nl < 0 ? err.message + hint : err.message.slice(0, nl) + hint + err.message.slice(nl);
+  if (err instanceof StrataError) return new StrataError(err.code, message, { cause: err, context: err.context });
+  return new Error(message, { cause: err });
 }
