@@ -21,7 +21,7 @@ import { alterTable, createTable, deleteRows, loadSnapshot, planScan, pruneFiles
 import { deltaTypeOf } from '../delta/schema-from-engine.js';
 import { quoteIdent, quoteLiteral, type Session } from '../engine/index.js';
 import { tokenize } from '../sql/tokenizer.js';
-import type { CdcSpec, ColumnSelection } from './cdc-parse.js';
+import type { CdcSpec } from './cdc-parse.js';
 import { scdSql, type ScdShape } from './cdc.js';
 import { pipelineInfo, tableExists, type FlowResult, type RunContext } from './context.js';
 import type { DatasetDefinition, FlowDefinition } from './parse.js';
@@ -296,4 +296,3 @@ async function collectTombstones(session: Session, ctx: RunContext, target: Snap
   }
 }
 
-export type { ColumnSelection };

@@ -14,7 +14,10 @@
 // with its offset), never a silent difference.
 import { quoteIdent, quoteLiteral } from '../engine/quote.js';
 import { StrataError, UserSqlError } from '../core/index.js';
+import { sparkPattern } from './spark-datetime.js';
 import { lineColumn, tokenize, type Token } from './tokenizer.js';
+
+export { sparkPattern };
 
 export class SparkSqlError extends Error {
   constructor(message: string, readonly offset: number) {
@@ -541,9 +544,6 @@ function percentile(c: Call): string {
   return aggregate(c, `quantile_disc(${c.args[0].sql}, ${c.args[1].sql})`);
 }
 
-// ---------------------------------------------------------------------------
-// Datetime patterns (https://spark.apache.org/docs/latest/sql-ref-datetime-pattern.html).
-
 /** A Spark datetime pattern (a string literal argument) as a strftime / strptime format. */
 function pattern(c: Call, a: Arg, use: 'parse' | 'format'): string {
   const p = literal(a);
@@ -552,73 +552,6 @@ function pattern(c: Call, a: Arg, use: 'parse' | 'format'): string {
     return sparkPattern(p!, use);
   } catch (err) {
     throw new SparkSqlError(`${c.name}: ${(err as Error).message}`, a.start);
-  }
-}
-
-/** Translates a Spark datetime pattern into DuckDB's strftime/strptime format; throws for what is not supported. */
-export function sparkPattern(p: string, use: 'parse' | 'format' = 'format'): string {
-  let out = '';
-  for (let i = 0; i < p.length; ) {
-    const ch = p[i];
-    if (ch === "'") {
-      // Quoted text; '' is a quote.
-      if (p[i + 1] === "'") {
-        out += "'";
-        i += 2;
-        continue;
-      }
-      const close = p.indexOf("'", i + 1);
-      if (close < 0) throw new Error(`unclosed quote in pattern '${p}'`);
-      out += p.slice(i + 1, close).replace(/%/g, '%%');
-      i = close + 1;
-      continue;
-    }
-    if (!/[A-Za-z]/.test(ch)) {
-      out += ch === '%' ? '%%' : ch;
-      i++;
-      continue;
-    }
-    let n = 1;
-    while (p[i + n] === ch) n++;
-    const f = letter(ch, n, use);
-    if (f === undefined) throw new Error(`pattern letters '${ch.repeat(n)}' in '${p}' are not supported`);
-    out += f;
-    i += n;
-  }
-  return out;
-}
-
-function letter(ch: string, n: number, use: 'parse' | 'format'): string | undefined {
-  switch (ch) {
-    case 'y':
-      return n === 2 ? '%y' : '%Y';
-    case 'M':
-    case 'L':
-      return n === 1 ? '%-m' : n === 2 ? '%m' : n === 3 ? '%b' : n === 4 ? '%B' : undefined;
-    case 'd':
-      return n === 1 ? '%-d' : n === 2 ? '%d' : undefined;
-    case 'D':
-      return n === 1 ? '%-j' : n === 3 ? '%j' : undefined;
-    case 'E':
-      return n <= 3 ? '%a' : n === 4 ? '%A' : undefined;
-    case 'H':
-      return n === 1 ? '%-H' : n === 2 ? '%H' : undefined;
-    case 'h':
-      return n === 1 ? '%-I' : n === 2 ? '%I' : undefined;
-    case 'm':
-      return n === 1 ? '%-M' : n === 2 ? '%M' : undefined;
-    case 's':
-      return n === 1 ? '%-S' : n === 2 ? '%S' : undefined;
-    case 'S':
-      return n === 3 ? '%g' : n === 6 ? '%f' : n === 9 ? '%n' : undefined;
-    case 'a':
-      return n === 1 ? '%p' : undefined;
-    case 'Z':
-      return n <= 3 ? '%z' : undefined;
-    case 'z':
-      return use === 'format' && n <= 3 ? '%Z' : undefined;
-    default:
-      return undefined;
   }
 }
 
