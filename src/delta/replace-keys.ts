@@ -70,13 +70,14 @@ export async function replaceKeys(session: Session, o: ReplaceKeysOptions): Prom
     const scan = await planScan(snapshot, session, { id, files: candidates, withFile: true });
     cleanup.push(...scan.cleanup);
     const holding = o.keySet === undefined ? `(${scan.sql})` : `(SELECT * FROM (${scan.sql}) AS __t SEMI JOIN ${keysT} AS __k ON ${on('__t', '__k')})`;
-    await session.exec(`CREATE TEMP TABLE ${oldT} AS SELECT * FROM ${holding} AS __h`);
-    // One grouping of old and new rows by their values (a hash of them: these are metrics): rows
-    // only in the new set changed (or are new), rows only in the old set are gone.
+    // The old rows of the keys: their file, and a hash of their values (for the metrics).
+    await session.exec(`CREATE TEMP TABLE ${oldT} AS SELECT ${FILE_COLUMN}, hash(${names}) AS __h FROM ${holding} AS __h`);
+    // One grouping of old and new rows by their values' hash (these are metrics): rows only in
+    // the new set changed (or are new), rows only in the old set are gone.
     const [c] = await session.rows<{ before: bigint; after: bigint; changed: bigint; gone: bigint; files: number[] | null }>(
       `SELECT sum(o) AS before, sum(n) AS after, sum(greatest(n - o, 0)) AS changed, sum(greatest(o - n, 0)) AS gone, (SELECT list(DISTINCT ${FILE_COLUMN}) FROM ${oldT}) AS files
        FROM (SELECT count(*) FILTER (WHERE __side = 0) AS o, count(*) FILTER (WHERE __side = 1) AS n
-             FROM (SELECT hash(${names}) AS __h, 0 AS __side FROM ${oldT} UNION ALL SELECT hash(${names}) AS __h, 1 AS __side FROM ${newT}) AS __b GROUP BY __h)`,
+             FROM (SELECT __h, 0 AS __side FROM ${oldT} UNION ALL SELECT hash(${names}) AS __h, 1 AS __side FROM ${newT}) AS __b GROUP BY __h)`,
     );
     const touchedPaths = new Set((c.files ?? []).map((i) => scan.fileIds[i]));
     const touched = snapshot.files.filter((f) => touchedPaths.has(canonicalPath(snapshot.store.root, f.path)));
@@ -110,8 +111,9 @@ export async function replaceKeys(session: Session, o: ReplaceKeysOptions): Prom
     ];
     const extra: { path: string }[] = [];
     if (changeDataFeedEnabled(snapshot.metadata.configuration) && touched.length > 0) {
-      const changes = `SELECT ${names}, 'delete' FROM (SELECT ${names} FROM ${oldT} EXCEPT ALL SELECT ${names} FROM ${newT})
-        UNION ALL SELECT ${names}, 'insert' FROM (SELECT ${names} FROM ${newT} EXCEPT ALL SELECT ${names} FROM ${oldT})`;
+      const old = `SELECT ${names} FROM ${holding} AS __h`;
+      const changes = `SELECT ${names}, 'delete' FROM (${old} EXCEPT ALL SELECT ${names} FROM ${newT})
+        UNION ALL SELECT ${names}, 'insert' FROM (SELECT ${names} FROM ${newT} EXCEPT ALL ${old})`;
       const cdc = await writeChangeData(session, store, table, snapshot.schema, snapshot.partitionColumns, snapshot.metadata.configuration, changes);
       actions.push(...cdc.actions);
       extra.push(...cdc.paths.map((p) => ({ path: p })));

@@ -229,4 +229,23 @@ CREATE FLOW dim_flow AS AUTO CDC INTO dim FROM STREAM(changes) KEYS (id) SEQUENC
       ['2', 'b', null, '1', null],
     ]);
   });
+
+  it("writes the change data feed of a target that has it: the rows each update removed and added", async () => {
+    const dir = project('cdf', `
+CREATE OR REFRESH STREAMING TABLE changes AS SELECT * FROM STREAM read_files('landing/*.csv', format => 'csv', schemaHints => 'id INT, seq INT');
+CREATE OR REFRESH STREAMING TABLE dim TBLPROPERTIES ('delta.enableChangeDataFeed' = 'true');
+CREATE FLOW dim_flow AS AUTO CDC INTO dim FROM STREAM(changes) KEYS (id) APPLY AS DELETE WHEN op = 'D' SEQUENCE BY seq COLUMNS id, v;`);
+    land(dir, 'a.csv', 'id,v,op,seq\n1,a,U,1\n2,b,U,1\n3,c,U,1\n');
+    expect((await run(dir)).status).toBe('COMPLETED');
+    land(dir, 'b.csv', 'id,v,op,seq\n1,a2,U,2\n2,,D,2\n');
+    const second = await run(dir);
+    expect(second.status, second.error).toBe('COMPLETED');
+    expect(await rows(dir, 'SELECT id, v FROM dim ORDER BY id')).toEqual([[1, 'a2'], [3, 'c']]);
+    expect(await rows(dir, `SELECT id, v, _change_type FROM table_changes('dim', ${second.flows.find((f) => f.flow === 'dim_flow')!.version}) ORDER BY id, _change_type`)).toEqual([
+      [1, 'a', 'delete'],
+      [1, 'a2', 'insert'],
+      [2, 'b', 'delete'],
+    ]);
+  });
 });
+
