@@ -15,9 +15,9 @@ import { canonicalPath } from './replay.js';
 import { FILE_COLUMN, planScan, ROW_COLUMN } from './scan.js';
 import { partitionLiteral } from './partition-values.js';
 import { duckdbType } from './schema.js';
-import { loadSnapshot, type Snapshot } from './snapshot.js';
-import { checkWritable, deletionVectorsEnabled } from './table-features.js';
-import { afterCommit, commitOrClean, deleteFiles, removeOf, writeChecked, type TableRef } from './write.js';
+import type { Snapshot } from './snapshot.js';
+import { deletionVectorsEnabled } from './table-features.js';
+import { afterCommit, commitOrClean, deleteFiles, loadForRewrite, removeOf, writeChecked, type TableRef } from './write.js';
 import { sortedRows, toRuns, writeDeletionVectors, type DeletionVectorWrite } from './deletion-vector.js';
 
 export interface DmlOptions extends TableRef {
@@ -52,10 +52,7 @@ export async function updateRows(session: Session, options: DmlOptions & { set: 
 }
 
 async function rewrite(session: Session, options: DmlOptions, operation: 'DELETE' | 'UPDATE', set: [string, string][] = []): Promise<DmlOutcome> {
-  const table = options.name ?? options.location;
-  const snapshot = await loadSnapshot(options.location, { session, name: table });
-  checkWritable(table, snapshot.protocol, snapshot.schema);
-  if (snapshot.columnMapping !== 'none') throw new StrataError('PROTOCOL_UNSUPPORTED', `table ${table} uses column mapping, which Strata cannot write yet`, { context: { table } });
+  const { table, snapshot } = await loadForRewrite(session, options);
   if (snapshot.metadata.configuration['delta.appendOnly']?.toLowerCase() === 'true') {
     throw new StrataError('CONSTRAINT_VIOLATED', `table ${table} is append-only (delta.appendOnly = true): ${operation} is not allowed`, { context: { table } });
   }

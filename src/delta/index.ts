@@ -25,4 +25,4 @@ export { planTableChanges } from './table-changes.js';
 export { changeDataFeedEnabled } from './change-data.js';
 export { readCommitInfos } from './log-reader.js';
 export { deltaTypeOf } from './schema-from-engine.js';
-export { replaceKeys, type ReplaceKeysOutcome } from './replace-keys.js';
+export { filesForKeys, replaceKeys, type ReplaceKeysOutcome } from './replace-keys.js';

@@ -17,9 +17,9 @@ import { pruneFiles, type Predicate } from './prune.js';
 import { canonicalPath } from './replay.js';
 import { FILE_COLUMN, planScan, ROW_COLUMN } from './scan.js';
 import { duckdbType, type StructField } from './schema.js';
-import { loadSnapshot, type Snapshot } from './snapshot.js';
-import { checkWritable, deletionVectorsEnabled } from './table-features.js';
-import { afterCommit, commitOrClean, deleteFiles, removeOf, writeChecked, type TableRef } from './write.js';
+import type { Snapshot } from './snapshot.js';
+import { deletionVectorsEnabled } from './table-features.js';
+import { afterCommit, commitOrClean, deleteFiles, loadForRewrite, removeOf, writeChecked, type TableRef } from './write.js';
 import { writeDeletionVectors, type DeletionVectorWrite } from './deletion-vector.js';
 
 /** The clause acting on a target row (a plan column, and a lateral column alias of the rewrite). */
@@ -64,10 +64,7 @@ export interface MergeOutcome {
 }
 
 export async function mergeInto(session: Session, o: MergeOptions): Promise<MergeOutcome> {
-  const table = o.name ?? o.location;
-  const snapshot = await loadSnapshot(o.location, { session, name: table });
-  checkWritable(table, snapshot.protocol, snapshot.schema);
-  if (snapshot.columnMapping !== 'none') throw new StrataError('PROTOCOL_UNSUPPORTED', `table ${table} uses column mapping, which Strata cannot write yet`, { context: { table } });
+  const { table, snapshot } = await loadForRewrite(session, o);
   const changesRows = o.clauses.some((c) => c.action !== 'insert');
   if (changesRows && snapshot.metadata.configuration['delta.appendOnly']?.toLowerCase() === 'true') {
     throw new StrataError('CONSTRAINT_VIOLATED', `table ${table} is append-only (delta.appendOnly = true): MERGE may only insert`, { context: { table } });

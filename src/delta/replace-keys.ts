@@ -5,19 +5,17 @@
 // one); the others stay. AUTO CDC writes its targets this way: a batch's keys
 // recomputed from their whole history, with the stream progress in the commit.
 import { randomUUID } from 'node:crypto';
-import { StrataError } from '../core/index.js';
 import { quoteIdent, type Session } from '../engine/index.js';
 import type { LocalPathStore } from '../storage/index.js';
-import type { Action } from './actions.js';
+import type { Action, AddAction } from './actions.js';
 import { changeDataFeedEnabled, writeChangeData } from './change-data.js';
 import type { TransactionFootprint } from './conflicts.js';
 import { pruneFiles, type Predicate } from './prune.js';
 import { canonicalPath } from './replay.js';
 import { FILE_COLUMN, planScan } from './scan.js';
 import { duckdbType } from './schema.js';
-import { loadSnapshot } from './snapshot.js';
-import { checkWritable } from './table-features.js';
-import { afterCommit, commitOrClean, removeOf, writeChecked, type TableRef } from './write.js';
+import type { Snapshot } from './snapshot.js';
+import { afterCommit, commitOrClean, loadForRewrite, removeOf, writeChecked, type TableRef } from './write.js';
 
 export interface ReplaceKeysOptions extends TableRef {
   /** The key columns (the table's names). */
@@ -48,10 +46,7 @@ export interface ReplaceKeysOutcome {
 }
 
 export async function replaceKeys(session: Session, o: ReplaceKeysOptions): Promise<ReplaceKeysOutcome> {
-  const table = o.name ?? o.location;
-  const snapshot = await loadSnapshot(o.location, { session, name: table });
-  checkWritable(table, snapshot.protocol, snapshot.schema);
-  if (snapshot.columnMapping !== 'none') throw new StrataError('PROTOCOL_UNSUPPORTED', `table ${table} uses column mapping, which Strata cannot write yet`, { context: { table } });
+  const { table, snapshot } = await loadForRewrite(session, o);
   const id = randomUUID().replace(/-/g, '').slice(0, 12);
   const keysT = `temp.${quoteIdent(`__strata_rk_keys_${id}`)}`;
   const oldT = `temp.${quoteIdent(`__strata_rk_old_${id}`)}`;
@@ -65,7 +60,7 @@ export async function replaceKeys(session: Session, o: ReplaceKeysOptions): Prom
     let candidates = snapshot.files;
     if (o.keySet !== undefined) {
       await session.exec(`CREATE TEMP TABLE ${keysT} AS SELECT DISTINCT ${o.keys.map(quoteIdent).join(', ')} FROM (${o.keySet}) AS __k`);
-      candidates = await candidatesFor(session, o.keys[0], keysT, snapshot);
+      candidates = await filesForKeys(session, snapshot, o.keys[0], keysT);
     }
     const scan = await planScan(snapshot, session, { id, files: candidates, withFile: true });
     cleanup.push(...scan.cleanup);
@@ -147,11 +142,14 @@ export async function replaceKeys(session: Session, o: ReplaceKeysOptions): Prom
   }
 }
 
-/** The files whose stats allow a key of the set: its range on the first key column (all files when it has a NULL). */
-async function candidatesFor(session: Session, key: string, keysT: string, snapshot: Awaited<ReturnType<typeof loadSnapshot>>) {
+/**
+ * The files of `snapshot` whose stats allow a key of `keys` (a relation with a `key` column): those
+ * overlapping the keys' range on it; none when there is no key; all when a key is NULL.
+ */
+export async function filesForKeys(session: Session, snapshot: Snapshot, key: string, keys: string): Promise<AddAction[]> {
   const k = quoteIdent(key);
   const [r] = await session.rows<{ lo: string | null; hi: string | null; n: bigint; nulls: bigint }>(
-    `SELECT min(${k})::VARCHAR AS lo, max(${k})::VARCHAR AS hi, count(*) AS n, count(*) - count(${k}) AS nulls FROM ${keysT}`,
+    `SELECT min(${k})::VARCHAR AS lo, max(${k})::VARCHAR AS hi, count(*) AS n, count(*) - count(${k}) AS nulls FROM ${keys}`,
   );
   if (Number(r.n) === 0) return [];
   if (Number(r.nulls) > 0 || r.lo === null || r.hi === null) return snapshot.files;

@@ -18,7 +18,7 @@ import { canonicalPath } from './replay.js';
 import type { StructType } from './schema.js';
 import { enforceSchema, type Incoming } from './schema-enforcement.js';
 import { deltaTypeOf, schemaToJson } from './schema-from-engine.js';
-import { loadSnapshot } from './snapshot.js';
+import { loadSnapshot, type Snapshot } from './snapshot.js';
 import { checkWritable, mergeProtocol, minimalProtocol, protocolCovers } from './table-features.js';
 import { writeDataFiles, type WrittenFiles } from './write-files.js';
 import { checkConstraints, filesMatching } from './write-checks.js';
@@ -28,6 +28,15 @@ export interface TableRef {
   location: string;
   /** How messages name the table (default: the location). */
   name?: string;
+}
+
+/** A table about to have rows rewritten (DELETE, UPDATE, MERGE, replaced keys): one Strata can write, without column mapping. */
+export async function loadForRewrite(session: Session, ref: TableRef): Promise<{ table: string; snapshot: Snapshot }> {
+  const table = ref.name ?? ref.location;
+  const snapshot = await loadSnapshot(ref.location, { session, name: table });
+  checkWritable(table, snapshot.protocol, snapshot.schema);
+  if (snapshot.columnMapping !== 'none') throw new StrataError('PROTOCOL_UNSUPPORTED', `table ${table} uses column mapping, which Strata cannot write yet`, { context: { table } });
+  return { table, snapshot };
 }
 
 export interface WriteOutcome {

@@ -17,7 +17,7 @@
 // `pipelines.cdc.tombstoneGCThresholdInSeconds` (default two days), then go.
 import * as path from 'node:path';
 import { StrataError } from '../core/index.js';
-import { alterTable, createTable, deleteRows, loadSnapshot, planScan, pruneFiles, replaceKeys, writeTable, type Snapshot, type StructField } from '../delta/index.js';
+import { alterTable, createTable, deleteRows, filesForKeys, loadSnapshot, planScan, pruneFiles, replaceKeys, writeTable, type Snapshot, type StructField } from '../delta/index.js';
 import { deltaTypeOf } from '../delta/schema-from-engine.js';
 import { quoteIdent, quoteLiteral, type Session } from '../engine/index.js';
 import { tokenize } from '../sql/tokenizer.js';
@@ -25,14 +25,13 @@ import type { CdcSpec } from './cdc-parse.js';
 import { scdSql, type ScdShape } from './cdc.js';
 import { pipelineInfo, tableExists, type FlowResult, type RunContext } from './context.js';
 import type { DatasetDefinition, FlowDefinition } from './parse.js';
-import { readStreams, STREAM_APP } from './streaming.js';
 import { withReads } from '../sql/execute.js';
+import { readStreams, STREAM_APP } from './streaming.js';
 
 /** The state table's folder, inside the target's. */
 export const CDC_STATE_DIR = '_strata_cdc';
 /** The txn app id numbering the state's batches (in the state) and the last one applied (in the target). */
 export const CDC_BATCH_APP = 'strata-cdc-batch';
-const BATCH_APP = CDC_BATCH_APP;
 /** The state's link to its target: the target's table id (a full refresh gives the target a new one). */
 const TARGET_ID = 'strata.cdc.targetId';
 const stateProperties = (targetId: string) => ({ [TARGET_ID]: targetId, 'delta.targetFileSize': '8MB' });
@@ -41,100 +40,120 @@ const DEFAULT_TOMBSTONE_SECONDS = 2 * 24 * 3600;
 const START = '__START_AT';
 const END = '__END_AT';
 
+interface CdcTables {
+  location: string;
+  name: string;
+  stateLocation: string;
+  stateName: string;
+}
+
 export async function runAutoCdc(ctx: RunContext, def: DatasetDefinition, location: string, query: string, flow: FlowDefinition, result: FlowResult): Promise<void> {
   const { session } = ctx;
-  let spec = flow.cdc!;
+  const t: CdcTables = { location, name: def.name, stateLocation: path.join(location, CDC_STATE_DIR), stateName: `${def.name} (AUTO CDC state)` };
 
   // The target, and its state (reset when the target was replaced by a full refresh).
-  let target = tableExists(location) ? await loadSnapshot(location, { session, name: def.name }) : undefined;
-  if (!target) {
+  if (!tableExists(location)) {
     await createTable(session, { location, name: def.name, ifNotExists: true, schema: { kind: 'struct', fields: def.columns }, properties: def.properties, description: def.comment });
-    target = await loadSnapshot(location, { session, name: def.name });
   }
-  const stateLocation = path.join(location, CDC_STATE_DIR);
-  const stateName = `${def.name} (AUTO CDC state)`;
-  let state = tableExists(stateLocation) ? await loadSnapshot(stateLocation, { session, name: stateName }) : undefined;
+  let target = await loadSnapshot(location, { session, name: def.name });
+  let state = tableExists(t.stateLocation) ? await loadSnapshot(t.stateLocation, { session, name: t.stateName }) : undefined;
   if (state && state.metadata.configuration[TARGET_ID] !== target.metadata.id) {
     // (A replaced table keeps its txn versions: they are reset.)
-    const resets = [...state.txns.keys()].map((appId) => ({ appId, version: appId === BATCH_APP ? 0 : -1 }));
-    await createTable(session, { location: stateLocation, name: stateName, replace: true, newId: true, schema: { kind: 'struct', fields: [] }, properties: stateProperties(target.metadata.id), txns: resets });
-    state = await loadSnapshot(stateLocation, { session, name: stateName });
+    const resets = [...state.txns.keys()].map((appId) => ({ appId, version: appId === CDC_BATCH_APP ? 0 : -1 }));
+    await createTable(session, { location: t.stateLocation, name: t.stateName, replace: true, newId: true, schema: { kind: 'struct', fields: [] }, properties: stateProperties(target.metadata.id), txns: resets });
+    state = await loadSnapshot(t.stateLocation, { session, name: t.stateName });
   }
 
-  // 1. New source rows → events in the state.
-  const read = await readStreams(ctx, def, query, flow.name, state?.txns ?? new Map());
-  let batch = state?.txns.get(BATCH_APP)?.version ?? 0;
-  let columns: string[];
-  let keys: string[];
-  const events = `__strata_cdc_events_${Math.random().toString(36).slice(2, 10)}`;
-  try {
-    if (read.progress.length === 0) {
-      throw new StrataError('PIPELINE', `${flow.name}: AUTO CDC reads its source as a stream; write FROM STREAM(${spec.source.replace(/^\s*stream\s*\(?|\)\s*$/gi, '')})`, { context: { table: def.name } });
-    }
-    const described = await session.describe(`SELECT * FROM (${read.sql}) AS __q LIMIT 0`);
-    const sourceColumns = described.map((c) => c.name);
-    columns = selectColumns(flow, spec, sourceColumns);
-    spec = sparkStrings(spec, sourceColumns);
-    keys = spec.keys.map((k) => resolveColumn(flow, 'KEYS', k, columns));
-    if (read.pending) {
-      await withReads(session, read.sql, { baseDir: ctx.options.project, lakeRoot: ctx.options.lakeRoot }, {}, (rows) =>
-        session.exec(`CREATE TEMP TABLE ${quoteIdent(events)} AS ${eventsSql(spec, columns, rows)}`),
-      );
-      await checkEvents(session, flow, spec, keys, events, spec.source.trim());
-      const [{ n }] = await session.rows<{ n: bigint }>(`SELECT count(*) AS n FROM temp.${quoteIdent(events)}`);
-      result.rowsRead += Number(n);
-      batch++;
-      if (!state) {
-        await createTable(session, { location: stateLocation, name: stateName, ifNotExists: true, schema: { kind: 'struct', fields: [] }, properties: stateProperties(target.metadata.id) });
-      }
-      await writeTable(session, {
-        location: stateLocation,
-        name: stateName,
-        mode: 'append',
-        mergeSchema: true,
-        // Sorted by key, in files of a few MB: an update reads only the files whose key range it touches.
-        select: `SELECT *, ${batch}::BIGINT AS __batch, make_timestamp(${Math.round(ctx.now() * 1000)}::BIGINT) AS __recorded_at FROM temp.${quoteIdent(events)} ORDER BY ${keys.map(quoteIdent).join(', ')}`,
-        txns: [...read.progress, { appId: BATCH_APP, version: batch }],
-        operation: 'STREAMING UPDATE',
-        operationParameters: { outputMode: 'Append', queryId: flow.name, epochId: batch },
-        info: pipelineInfo(ctx, flow.name),
-      });
-      state = await loadSnapshot(stateLocation, { session, name: stateName });
-    }
-  } finally {
-    await session.exec(`DROP TABLE IF EXISTS temp.${quoteIdent(events)}`).catch(() => undefined);
-    for (const s of read.cleanup) await session.exec(s).catch(() => undefined);
-  }
-  const nonKeys = columns.filter((c) => !keys.includes(c));
-  const tracked = spec.scdType === 2 ? trackedColumns(flow, spec, nonKeys) : [];
-  const shape: ScdShape = { type: spec.scdType, keys, columns: nonKeys, tracked, ignoreNullUpdates: spec.ignoreNullUpdates };
+  const appended = await appendEvents(ctx, def, t, query, flow, target, state, result);
+  state = appended.state;
+  const { spec, columns, keys, batch } = appended;
 
-  // 2. The keys of the batches not applied yet, recomputed from all their events.
-  const applied = target.txns.get(BATCH_APP)?.version ?? 0;
+  const applied = target.txns.get(CDC_BATCH_APP)?.version ?? 0;
   if (!state || applied >= batch) {
     result.status = 'COMPLETED';
     result.message = 'no new data';
     result.version = target.version;
     return;
   }
+  target = await applyBatches(ctx, def, t, flow, spec, columns, keys, target, state, applied, batch, result);
+  if (spec.scdType === 1) await collectTombstones(session, ctx, target, state, t.stateLocation, t.stateName, keys);
+}
+
+/** 1. What the source gained since the state's progress, as events appended to the state (batch n). */
+async function appendEvents(ctx: RunContext, def: DatasetDefinition, t: CdcTables, query: string, flow: FlowDefinition, target: Snapshot, state: Snapshot | undefined, result: FlowResult) {
+  const { session } = ctx;
+  const read = await readStreams(ctx, def, query, flow.name, state?.txns ?? new Map());
+  let batch = state?.txns.get(CDC_BATCH_APP)?.version ?? 0;
+  const events = `temp.${quoteIdent(`__strata_cdc_events_${Math.random().toString(36).slice(2, 10)}`)}`;
+  try {
+    if (read.progress.length === 0) {
+      throw new StrataError('PIPELINE', `${flow.name}: AUTO CDC reads its source as a stream; write FROM STREAM(${flow.cdc!.source.replace(/^\s*stream\s*\(?|\)\s*$/gi, '')})`, { context: { table: def.name } });
+    }
+    const sourceColumns = (await session.describe(`SELECT * FROM (${read.sql}) AS __q LIMIT 0`)).map((c) => c.name);
+    const columns = selectColumns(flow, flow.cdc!, sourceColumns);
+    const spec = sparkStrings(flow.cdc!, sourceColumns);
+    const keys = spec.keys.map((k) => resolveColumn(flow, 'KEYS', k, columns));
+    if (read.pending) {
+      await withReads(session, read.sql, { baseDir: ctx.options.project, lakeRoot: ctx.options.lakeRoot }, {}, (rows) => session.exec(`CREATE TEMP TABLE ${events} AS ${eventsSql(spec, columns, rows)}`));
+      await checkEvents(session, flow, spec, keys, events, spec.source.trim());
+      const [{ n }] = await session.rows<{ n: bigint }>(`SELECT count(*) AS n FROM ${events}`);
+      result.rowsRead += Number(n);
+      batch++;
+      if (!state) {
+        await createTable(session, { location: t.stateLocation, name: t.stateName, ifNotExists: true, schema: { kind: 'struct', fields: [] }, properties: stateProperties(target.metadata.id) });
+      }
+      await writeTable(session, {
+        location: t.stateLocation,
+        name: t.stateName,
+        mode: 'append',
+        mergeSchema: true,
+        // Sorted by key, in files of a few MB: an update reads only the files whose key range it touches.
+        select: `SELECT *, ${batch}::BIGINT AS __batch, make_timestamp(${Math.round(ctx.now() * 1000)}::BIGINT) AS __recorded_at FROM ${events} ORDER BY ${keys.map(quoteIdent).join(', ')}`,
+        txns: [...read.progress, { appId: CDC_BATCH_APP, version: batch }],
+        operation: 'STREAMING UPDATE',
+        operationParameters: { outputMode: 'Append', queryId: flow.name, epochId: batch },
+        info: pipelineInfo(ctx, flow.name),
+      });
+      state = await loadSnapshot(t.stateLocation, { session, name: t.stateName });
+    }
+    return { state, spec, columns, keys, batch };
+  } finally {
+    await session.exec(`DROP TABLE IF EXISTS ${events}`).catch(() => undefined);
+    for (const s of read.cleanup) await session.exec(s).catch(() => undefined);
+  }
+}
+
+/** 2. The keys of the batches the target has not applied, recomputed from all their events and replaced in one commit. */
+async function applyBatches(
+  ctx: RunContext,
+  def: DatasetDefinition,
+  t: CdcTables,
+  flow: FlowDefinition,
+  spec: CdcSpec,
+  columns: string[],
+  keys: string[],
+  target: Snapshot,
+  state: Snapshot,
+  applied: number,
+  batch: number,
+  result: FlowResult,
+): Promise<Snapshot> {
+  const { session } = ctx;
+  const nonKeys = columns.filter((c) => !keys.includes(c));
+  const shape: ScdShape = { type: spec.scdType, keys, columns: nonKeys, tracked: spec.scdType === 2 ? trackedColumns(flow, spec, nonKeys) : [], ignoreNullUpdates: spec.ignoreNullUpdates };
   const id = Math.random().toString(36).slice(2, 10);
   const pending = await planScan(state, session, { id: `${id}p`, files: pruneFiles(state, { kind: 'cmp', column: '__batch', op: '>', value: applied }) });
   const cleanup = [...pending.cleanup];
   try {
     const [{ truncates }] = await session.rows<{ truncates: bigint }>(`SELECT count(*) FILTER (WHERE __op = 'truncate') AS truncates FROM (${pending.sql}) AS __p WHERE __batch > ${applied}`);
     const truncated = Number(truncates) > 0;
-    const keyList = keys.map(quoteIdent).join(', ');
-    // The keys to recompute (all on a truncate), once; the state's files are pruned by their range.
+    // The keys to recompute (all on a truncate), once; the state's files are those of their range.
     const keysT = `temp.${quoteIdent(`__strata_cdc_keys_${id}`)}`;
     let stateFiles = state.files;
     if (!truncated) {
       cleanup.push(`DROP TABLE IF EXISTS ${keysT}`);
-      await session.exec(`CREATE TEMP TABLE ${keysT} AS SELECT DISTINCT ${keyList} FROM (${pending.sql}) AS __p WHERE __batch > ${applied} AND __op <> 'truncate'`);
-      const k = quoteIdent(keys[0]);
-      const [r] = await session.rows<{ lo: string | null; hi: string | null; nulls: bigint }>(`SELECT min(${k})::VARCHAR AS lo, max(${k})::VARCHAR AS hi, count(*) - count(${k}) AS nulls FROM ${keysT}`);
-      if (Number(r.nulls) === 0 && r.lo !== null && r.hi !== null) {
-        stateFiles = pruneFiles(state, { kind: 'and', items: [{ kind: 'cmp', column: keys[0], op: '>=', value: r.lo }, { kind: 'cmp', column: keys[0], op: '<=', value: r.hi }] });
-      }
+      await session.exec(`CREATE TEMP TABLE ${keysT} AS SELECT DISTINCT ${keys.map(quoteIdent).join(', ')} FROM (${pending.sql}) AS __p WHERE __batch > ${applied} AND __op <> 'truncate'`);
+      stateFiles = await filesForKeys(session, state, keys[0], keysT);
     }
     const keySet = truncated ? undefined : `SELECT * FROM ${keysT}`;
     const all = await planScan(state, session, { id: `${id}a`, files: stateFiles });
@@ -151,14 +170,14 @@ export async function runAutoCdc(ctx: RunContext, def: DatasetDefinition, locati
     const touched = keySet ? `SEMI JOIN (${keySet}) AS __k ON ${on}` : '';
     const events = `SELECT * FROM (${all.sql}) AS __e ${touched} WHERE __op <> 'truncate'${afterTruncate}`;
     const rows = `SELECT ${[...columns.map(quoteIdent), ...(spec.scdType === 2 ? [START, END] : [])].join(', ')} FROM (${scdSql(shape, events)}) AS __r`;
-    target = await ensureSchema(session, def, location, target, rows);
+    target = await ensureSchema(session, def, t.location, target, rows);
     const outcome = await replaceKeys(session, {
-      location,
-      name: def.name,
+      location: t.location,
+      name: t.name,
       keys,
       keySet,
       rows,
-      txns: [{ appId: BATCH_APP, version: batch }, ...[...state.txns.entries()].filter(([a]) => a.startsWith(STREAM_APP)).map(([appId, t]) => ({ appId, version: t.version }))],
+      txns: [{ appId: CDC_BATCH_APP, version: batch }, ...[...state.txns.entries()].filter(([a]) => a.startsWith(STREAM_APP)).map(([appId, x]) => ({ appId, version: x.version }))],
       operation: 'MERGE',
       operationParameters: { predicate: JSON.stringify([`AUTO CDC ${flow.name} KEYS (${keys.join(', ')})`]) },
       info: { ...pipelineInfo(ctx, flow.name), strataCdc: { batches: [applied + 1, batch], truncated } },
@@ -168,10 +187,10 @@ export async function runAutoCdc(ctx: RunContext, def: DatasetDefinition, locati
     result.version = outcome.version;
     result.metrics = { num_upserted_rows: outcome.numRowsChanged, num_deleted_rows: outcome.numRowsGone };
     result.message = `${outcome.numRowsChanged} upserted, ${outcome.numRowsGone} deleted; ${outcome.numFilesRemoved} file(s) rewritten`;
+    return target;
   } finally {
     for (const s of cleanup) await session.exec(s).catch(() => undefined);
   }
-  if (spec.scdType === 1) await collectTombstones(session, ctx, target, state, stateLocation, stateName, keys);
 }
 
 /** Output columns: the source's, as COLUMNS selects them (names as the source spells them). */
@@ -236,7 +255,7 @@ function eventsSql(spec: CdcSpec, columns: string[], rows: string): string {
 /** A NULL sequence value is an error naming the row. */
 async function checkEvents(session: Session, flow: FlowDefinition, spec: CdcSpec, keys: string[], events: string, source: string): Promise<void> {
   const [bad] = await session.rows<{ row: string; n: bigint }>(
-    `SELECT to_json(struct_pack(${keys.map((k) => `${quoteIdent(k)} := ${quoteIdent(k)}`).join(', ')}))::VARCHAR AS row, count(*) OVER () AS n FROM temp.${quoteIdent(events)} WHERE __seq IS NULL LIMIT 1`,
+    `SELECT to_json(struct_pack(${keys.map((k) => `${quoteIdent(k)} := ${quoteIdent(k)}`).join(', ')}))::VARCHAR AS row, count(*) OVER () AS n FROM ${events} WHERE __seq IS NULL LIMIT 1`,
   );
   if (bad) {
     throw new StrataError(
@@ -275,24 +294,34 @@ async function ensureSchema(session: Session, def: DatasetDefinition, location: 
 async function collectTombstones(session: Session, ctx: RunContext, target: Snapshot, state: Snapshot, stateLocation: string, stateName: string, keys: string[]): Promise<void> {
   const setting = target.metadata.configuration[TOMBSTONE_SETTING];
   const seconds = setting !== undefined && /^\d+$/.test(setting.trim()) ? Number(setting) : DEFAULT_TOMBSTONE_SECONDS;
-  const cutoff = `make_timestamp(${Math.round((ctx.now() - seconds * 1000) * 1000)}::BIGINT)`;
+  const cutoffMs = ctx.now() - seconds * 1000;
+  const cutoff = `make_timestamp(${Math.round(cutoffMs * 1000)}::BIGINT)`;
+  // Only the state files that can hold a delete recorded before the cutoff (each file is one
+  // batch, recorded at one time): most updates find none and read nothing.
+  const old = pruneFiles(state, {
+    kind: 'and',
+    items: [
+      { kind: 'cmp', column: '__recorded_at', op: '<', value: new Date(cutoffMs).toISOString() },
+      { kind: 'cmp', column: '__op', op: '=', value: 'delete' },
+    ],
+  });
+  if (old.length === 0) return;
   const keyList = keys.map(quoteIdent).join(', ');
-  // Keys whose latest event is a delete recorded before the cutoff.
-  const scan = await planScan(state, session, { id: `gc${Math.random().toString(36).slice(2, 8)}` });
+  const id = Math.random().toString(36).slice(2, 8);
+  const oldScan = await planScan(state, session, { id: `gc${id}o`, files: old });
+  const scan = await planScan(state, session, { id: `gc${id}a` });
+  const expired = `temp.${quoteIdent(`__strata_cdc_gc_${id}`)}`;
   try {
-    const source = `SELECT ${keyList} FROM (${scan.sql}) AS __s WHERE __op <> 'truncate' GROUP BY ${keyList}
-      HAVING arg_max(__op, __seq) = 'delete' AND arg_max(__recorded_at, __seq) < ${cutoff}`;
-    const [{ n }] = await session.rows<{ n: bigint }>(`SELECT count(*) AS n FROM (${source}) AS __x`);
-    if (Number(n) === 0) return;
-    const tmp = `__strata_cdc_gc_${Math.random().toString(36).slice(2, 8)}`;
-    await session.exec(`CREATE TEMP TABLE ${quoteIdent(tmp)} AS ${source}`);
-    try {
-      await deleteRows(session, { location: stateLocation, name: stateName, where: `(${keyList}) IN (SELECT (${keyList}) FROM temp.${quoteIdent(tmp)})`, now: ctx.now });
-    } finally {
-      await session.exec(`DROP TABLE IF EXISTS temp.${quoteIdent(tmp)}`).catch(() => undefined);
-    }
+    // Keys with such a delete whose latest event is that delete.
+    await session.exec(
+      `CREATE TEMP TABLE ${expired} AS SELECT ${keyList} FROM (${scan.sql}) AS __s
+         SEMI JOIN (SELECT DISTINCT ${keyList} FROM (${oldScan.sql}) AS __o WHERE __op = 'delete' AND __recorded_at < ${cutoff}) AS __c USING (${keyList})
+       WHERE __op <> 'truncate' GROUP BY ${keyList}
+       HAVING arg_max(__op, __seq) = 'delete' AND arg_max(__recorded_at, __seq) < ${cutoff}`,
+    );
+    const [{ n }] = await session.rows<{ n: bigint }>(`SELECT count(*) AS n FROM ${expired}`);
+    if (Number(n) > 0) await deleteRows(session, { location: stateLocation, name: stateName, where: `(${keyList}) IN (SELECT (${keyList}) FROM ${expired})`, now: ctx.now });
   } finally {
-    for (const s of scan.cleanup) await session.exec(s).catch(() => undefined);
+    for (const s of [`DROP TABLE IF EXISTS ${expired}`, ...oldScan.cleanup, ...scan.cleanup]) await session.exec(s).catch(() => undefined);
   }
 }
-
