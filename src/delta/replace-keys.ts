@@ -5,7 +5,7 @@
 // one); the others stay. AUTO CDC writes its targets this way: a batch's keys
 // recomputed from their whole history, with the stream progress in the commit.
 import { randomUUID } from 'node:crypto';
-import { quoteIdent, type Session } from '../engine/index.js';
+import { quoteIdent, quoteLiteral, type Session } from '../engine/index.js';
 import type { LocalPathStore } from '../storage/index.js';
 import type { Action, AddAction } from './actions.js';
 import { changeDataFeedEnabled, writeChangeData } from './change-data.js';
@@ -22,6 +22,8 @@ export interface ReplaceKeysOptions extends TableRef {
   keys: string[];
   /** A relation with the key columns (same names): the keys whose rows are replaced; undefined = every row. */
   keySet?: string;
+  /** `keySet` is a table of distinct keys: used as it is. */
+  keySetDistinct?: boolean;
   /** The new rows of those keys (the table's columns, matched by name). */
   rows: string;
   txns?: { appId: string; version: number }[];
@@ -48,23 +50,29 @@ export interface ReplaceKeysOutcome {
 export async function replaceKeys(session: Session, o: ReplaceKeysOptions): Promise<ReplaceKeysOutcome> {
   const { table, snapshot } = await loadForRewrite(session, o);
   const id = randomUUID().replace(/-/g, '').slice(0, 12);
-  const keysT = `temp.${quoteIdent(`__strata_rk_keys_${id}`)}`;
+  const ownKeysT = `temp.${quoteIdent(`__strata_rk_keys_${id}`)}`;
   const oldT = `temp.${quoteIdent(`__strata_rk_old_${id}`)}`;
   const newT = `temp.${quoteIdent(`__strata_rk_new_${id}`)}`;
-  const cleanup = [keysT, oldT, newT].map((t) => `DROP TABLE IF EXISTS ${t}`);
+  const cleanup = [ownKeysT, oldT, newT].map((t) => `DROP TABLE IF EXISTS ${t}`);
   const fields = snapshot.schema.fields;
   const names = fields.map((f) => quoteIdent(f.name)).join(', ');
-  const on = (a: string, b: string) => o.keys.map((k) => `${a}.${quoteIdent(k)} IS NOT DISTINCT FROM ${b}.${quoteIdent(k)}`).join(' AND ');
   try {
     await session.exec(`CREATE TEMP TABLE ${newT} AS SELECT ${fields.map((f) => `CAST(${quoteIdent(f.name)} AS ${duckdbType(f.type)}) AS ${quoteIdent(f.name)}`).join(', ')} FROM (${o.rows}) AS __r`);
     let candidates = snapshot.files;
+    let keysT = ownKeysT;
+    let inRange = 'TRUE';
+    let on = (a: string, b: string) => o.keys.map((k) => `${a}.${quoteIdent(k)} IS NOT DISTINCT FROM ${b}.${quoteIdent(k)}`).join(' AND ');
     if (o.keySet !== undefined) {
-      await session.exec(`CREATE TEMP TABLE ${keysT} AS SELECT DISTINCT ${o.keys.map(quoteIdent).join(', ')} FROM (${o.keySet}) AS __k`);
-      candidates = await filesForKeys(session, snapshot, o.keys[0], keysT);
+      if (o.keySetDistinct) keysT = o.keySet;
+      else await session.exec(`CREATE TEMP TABLE ${keysT} AS SELECT DISTINCT ${o.keys.map(quoteIdent).join(', ')} FROM (${o.keySet}) AS __k`);
+      const range = await filesForKeys(session, snapshot, o.keys, keysT);
+      candidates = range.files;
+      inRange = range.filter(`__t.${quoteIdent(o.keys[0])}`);
+      on = range.match;
     }
     const scan = await planScan(snapshot, session, { id, files: candidates, withFile: true });
     cleanup.push(...scan.cleanup);
-    const holding = o.keySet === undefined ? `(${scan.sql})` : `(SELECT * FROM (${scan.sql}) AS __t SEMI JOIN ${keysT} AS __k ON ${on('__t', '__k')})`;
+    const holding = o.keySet === undefined ? `(${scan.sql})` : `(SELECT * FROM (${scan.sql}) AS __t SEMI JOIN ${keysT} AS __k ON ${on('__t', '__k')} WHERE ${inRange})`;
     // The old rows of the keys: their file, and a hash of their values (for the metrics).
     await session.exec(`CREATE TEMP TABLE ${oldT} AS SELECT ${FILE_COLUMN}, hash(${names}) AS __h FROM ${holding} AS __h`);
     // One grouping of old and new rows by their values' hash (these are metrics): rows only in
@@ -142,17 +150,33 @@ export async function replaceKeys(session: Session, o: ReplaceKeysOptions): Prom
   }
 }
 
+/** The files of a key set's range, and a filter on that range (Parquet readers skip row groups outside it). */
+export interface KeyRange {
+  files: AddAction[];
+  /** `column` (the first key's) within the range, as SQL; TRUE when there is no range (a NULL key). */
+  filter: (column: string) => string;
+  /** `a`'s key equals `b`'s, as SQL: `=` when the set has no NULL key (faster joins), else IS NOT DISTINCT FROM. */
+  match: (a: string, b: string) => string;
+}
+
 /**
- * The files of `snapshot` whose stats allow a key of `keys` (a relation with a `key` column): those
- * overlapping the keys' range on it; none when there is no key; all when a key is NULL.
+ * The files of `snapshot` whose stats allow a key of `keySet` (a relation with the `keys` columns):
+ * those overlapping the range of the first key; none when there is no key; all when it has a NULL.
  */
-export async function filesForKeys(session: Session, snapshot: Snapshot, key: string, keys: string): Promise<AddAction[]> {
-  const k = quoteIdent(key);
-  const [r] = await session.rows<{ lo: string | null; hi: string | null; n: bigint; nulls: bigint }>(
-    `SELECT min(${k})::VARCHAR AS lo, max(${k})::VARCHAR AS hi, count(*) AS n, count(*) - count(${k}) AS nulls FROM ${keys}`,
+export async function filesForKeys(session: Session, snapshot: Snapshot, keys: string[], keySet: string): Promise<KeyRange> {
+  const k = quoteIdent(keys[0]);
+  const anyNull = keys.map((c) => `${quoteIdent(c)} IS NULL`).join(' OR ');
+  const [r] = await session.rows<{ lo: string | null; hi: string | null; n: bigint; nulls: bigint; anyNulls: bigint; type: string | null }>(
+    `SELECT min(${k})::VARCHAR AS lo, max(${k})::VARCHAR AS hi, count(*) AS n, count(*) - count(${k}) AS nulls, count(*) FILTER (WHERE ${anyNull}) AS anyNulls, any_value(typeof(${k})) AS type FROM ${keySet}`,
   );
-  if (Number(r.n) === 0) return [];
-  if (Number(r.nulls) > 0 || r.lo === null || r.hi === null) return snapshot.files;
-  const predicate: Predicate = { kind: 'and', items: [{ kind: 'cmp', column: key, op: '>=', value: r.lo }, { kind: 'cmp', column: key, op: '<=', value: r.hi }] };
-  return pruneFiles(snapshot, predicate);
+  const match = (a: string, b: string) => keys.map((c) => `${a}.${quoteIdent(c)} ${Number(r.anyNulls) > 0 ? 'IS NOT DISTINCT FROM' : '='} ${b}.${quoteIdent(c)}`).join(' AND ');
+  if (Number(r.n) === 0) return { files: [], filter: () => 'FALSE', match };
+  if (Number(r.nulls) > 0 || r.lo === null || r.hi === null || r.type === null) return { files: snapshot.files, filter: () => 'TRUE', match };
+  const predicate: Predicate = { kind: 'and', items: [{ kind: 'cmp', column: keys[0], op: '>=', value: r.lo }, { kind: 'cmp', column: keys[0], op: '<=', value: r.hi }] };
+  const { lo, hi, type } = r;
+  return {
+    files: pruneFiles(snapshot, predicate),
+    filter: (column) => `${column} BETWEEN CAST(${quoteLiteral(lo)} AS ${type}) AND CAST(${quoteLiteral(hi)} AS ${type})`,
+    match,
+  };
 }

@@ -64,27 +64,33 @@ export async function runAutoCdc(ctx: RunContext, def: DatasetDefinition, locati
     state = await loadSnapshot(t.stateLocation, { session, name: t.stateName });
   }
 
-  const appended = await appendEvents(ctx, def, t, query, flow, target, state, result);
-  state = appended.state;
-  const { spec, columns, keys, batch } = appended;
+  // The events read now (a temp table), which step 2 uses when they are the only batch to apply.
+  const events = `temp.${quoteIdent(`__strata_cdc_events_${Math.random().toString(36).slice(2, 10)}`)}`;
+  try {
+    const appended = await appendEvents(ctx, def, t, query, flow, target, state, events, result);
+    state = appended.state;
+    const { spec, columns, keys, batch } = appended;
 
-  const applied = target.txns.get(CDC_BATCH_APP)?.version ?? 0;
-  if (!state || applied >= batch) {
-    result.status = 'COMPLETED';
-    result.message = 'no new data';
-    result.version = target.version;
-    return;
+    const applied = target.txns.get(CDC_BATCH_APP)?.version ?? 0;
+    if (!state || applied >= batch) {
+      result.status = 'COMPLETED';
+      result.message = 'no new data';
+      result.version = target.version;
+      return;
+    }
+    const fresh = appended.appended && applied === batch - 1 ? events : undefined;
+    target = await applyBatches(ctx, def, t, flow, spec, columns, keys, target, state, applied, batch, fresh, result);
+    if (spec.scdType === 1) await collectTombstones(session, ctx, target, state, t.stateLocation, t.stateName, keys);
+  } finally {
+    await session.exec(`DROP TABLE IF EXISTS ${events}`).catch(() => undefined);
   }
-  target = await applyBatches(ctx, def, t, flow, spec, columns, keys, target, state, applied, batch, result);
-  if (spec.scdType === 1) await collectTombstones(session, ctx, target, state, t.stateLocation, t.stateName, keys);
 }
 
-/** 1. What the source gained since the state's progress, as events appended to the state (batch n). */
-async function appendEvents(ctx: RunContext, def: DatasetDefinition, t: CdcTables, query: string, flow: FlowDefinition, target: Snapshot, state: Snapshot | undefined, result: FlowResult) {
+/** 1. What the source gained since the state's progress, as events (kept in the temp table `events`) appended to the state (batch n). */
+async function appendEvents(ctx: RunContext, def: DatasetDefinition, t: CdcTables, query: string, flow: FlowDefinition, target: Snapshot, state: Snapshot | undefined, events: string, result: FlowResult) {
   const { session } = ctx;
   const read = await readStreams(ctx, def, query, flow.name, state?.txns ?? new Map());
   let batch = state?.txns.get(CDC_BATCH_APP)?.version ?? 0;
-  const events = `temp.${quoteIdent(`__strata_cdc_events_${Math.random().toString(36).slice(2, 10)}`)}`;
   try {
     if (read.progress.length === 0) {
       throw new StrataError('PIPELINE', `${flow.name}: AUTO CDC reads its source as a stream; write FROM STREAM(${flow.cdc!.source.replace(/^\s*stream\s*\(?|\)\s*$/gi, '')})`, { context: { table: def.name } });
@@ -116,9 +122,8 @@ async function appendEvents(ctx: RunContext, def: DatasetDefinition, t: CdcTable
       });
       state = await loadSnapshot(t.stateLocation, { session, name: t.stateName });
     }
-    return { state, spec, columns, keys, batch };
+    return { state, spec, columns, keys, batch, appended: read.pending };
   } finally {
-    await session.exec(`DROP TABLE IF EXISTS ${events}`).catch(() => undefined);
     for (const s of read.cleanup) await session.exec(s).catch(() => undefined);
   }
 }
@@ -136,26 +141,38 @@ async function applyBatches(
   state: Snapshot,
   applied: number,
   batch: number,
+  fresh: string | undefined,
   result: FlowResult,
 ): Promise<Snapshot> {
   const { session } = ctx;
   const nonKeys = columns.filter((c) => !keys.includes(c));
   const shape: ScdShape = { type: spec.scdType, keys, columns: nonKeys, tracked: spec.scdType === 2 ? trackedColumns(flow, spec, nonKeys) : [], ignoreNullUpdates: spec.ignoreNullUpdates };
   const id = Math.random().toString(36).slice(2, 10);
-  const pending = await planScan(state, session, { id: `${id}p`, files: pruneFiles(state, { kind: 'cmp', column: '__batch', op: '>', value: applied }) });
-  const cleanup = [...pending.cleanup];
+  const cleanup: string[] = [];
   try {
-    const [{ truncates }] = await session.rows<{ truncates: bigint }>(`SELECT count(*) FILTER (WHERE __op = 'truncate') AS truncates FROM (${pending.sql}) AS __p WHERE __batch > ${applied}`);
+    // The events to apply: those just read when they are the only batch, else the state's.
+    let pending = fresh;
+    if (!pending) {
+      const scan = await planScan(state, session, { id: `${id}p`, files: pruneFiles(state, { kind: 'cmp', column: '__batch', op: '>', value: applied }) });
+      cleanup.push(...scan.cleanup);
+      pending = `(SELECT * FROM (${scan.sql}) AS __p WHERE __batch > ${applied})`;
+    }
+    const [{ truncates }] = await session.rows<{ truncates: bigint }>(`SELECT count(*) FILTER (WHERE __op = 'truncate') AS truncates FROM ${pending} AS __p`);
     const truncated = Number(truncates) > 0;
     // The keys to recompute (all on a truncate), once; the state's files are those of their range.
     const keysT = `temp.${quoteIdent(`__strata_cdc_keys_${id}`)}`;
     let stateFiles = state.files;
+    let inRange = 'TRUE';
+    let on = keys.map((k) => `__e.${quoteIdent(k)} IS NOT DISTINCT FROM __k.${quoteIdent(k)}`).join(' AND ');
     if (!truncated) {
       cleanup.push(`DROP TABLE IF EXISTS ${keysT}`);
-      await session.exec(`CREATE TEMP TABLE ${keysT} AS SELECT DISTINCT ${keys.map(quoteIdent).join(', ')} FROM (${pending.sql}) AS __p WHERE __batch > ${applied} AND __op <> 'truncate'`);
-      stateFiles = await filesForKeys(session, state, keys[0], keysT);
+      await session.exec(`CREATE TEMP TABLE ${keysT} AS SELECT DISTINCT ${keys.map(quoteIdent).join(', ')} FROM ${pending} AS __p WHERE __op <> 'truncate'`);
+      const range = await filesForKeys(session, state, keys, keysT);
+      stateFiles = range.files;
+      inRange = range.filter(`__e.${quoteIdent(keys[0])}`);
+      on = range.match('__e', '__k');
     }
-    const keySet = truncated ? undefined : `SELECT * FROM ${keysT}`;
+    const keySet = truncated ? undefined : keysT;
     const all = await planScan(state, session, { id: `${id}a`, files: stateFiles });
     cleanup.push(...all.cleanup);
     let afterTruncate = '';
@@ -166,9 +183,8 @@ async function applyBatches(
       const lastTruncate = `(SELECT max(__seq) FROM (${whole.sql}) AS __t WHERE __op = 'truncate')`;
       afterTruncate = ` AND (__seq > ${lastTruncate} OR ${lastTruncate} IS NULL)`;
     }
-    const on = keys.map((k) => `__e.${quoteIdent(k)} IS NOT DISTINCT FROM __k.${quoteIdent(k)}`).join(' AND ');
-    const touched = keySet ? `SEMI JOIN (${keySet}) AS __k ON ${on}` : '';
-    const events = `SELECT * FROM (${all.sql}) AS __e ${touched} WHERE __op <> 'truncate'${afterTruncate}`;
+    const touched = keySet ? `SEMI JOIN ${keySet} AS __k ON ${on}` : '';
+    const events = `SELECT * FROM (${all.sql}) AS __e ${touched} WHERE __op <> 'truncate' AND ${inRange}${afterTruncate}`;
     const rows = `SELECT ${[...columns.map(quoteIdent), ...(spec.scdType === 2 ? [START, END] : [])].join(', ')} FROM (${scdSql(shape, events)}) AS __r`;
     target = await ensureSchema(session, def, t.location, target, rows);
     const outcome = await replaceKeys(session, {
@@ -176,6 +192,7 @@ async function applyBatches(
       name: t.name,
       keys,
       keySet,
+      keySetDistinct: true,
       rows,
       txns: [{ appId: CDC_BATCH_APP, version: batch }, ...[...state.txns.entries()].filter(([a]) => a.startsWith(STREAM_APP)).map(([appId, x]) => ({ appId, version: x.version }))],
       operation: 'MERGE',

@@ -8,7 +8,7 @@ import { scdSql, type ScdShape } from './cdc.js';
 import { cmp, model, rng, streams, type Ev, type Row } from '../../test/helpers/scd-model.js';
 
 const values = (events: Ev[]) =>
-  `SELECT * FROM (VALUES ${events.map((e) => `(${e.s}, ${e.k}, ${e.seq}, '${e.op}', ${e.a === null ? 'NULL' : quoteLiteral(e.a)}, ${e.b ?? 'NULL'})`).join(', ')}) AS v(s, k, __seq, __op, a, b)`;
+  `SELECT * FROM (VALUES ${events.map((e) => `(${e.s}, ${e.k ?? 'NULL'}, ${e.seq}, '${e.op}', ${e.a === null ? 'NULL' : quoteLiteral(e.a)}, ${e.b ?? 'NULL'})`).join(', ')}) AS v(s, k, __seq, __op, a, b)`;
 
 const held = useSession(2);
 

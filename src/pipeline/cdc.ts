@@ -36,16 +36,23 @@ export function scdSql(shape: ScdShape, events: string): string {
   const startCol = startsNow
     ? `, CASE WHEN lag(__op) OVER __w IS DISTINCT FROM 'upsert' OR lag(${tracked}) OVER __w IS DISTINCT FROM ${tracked} THEN 1 ELSE 0 END AS __start`
     : '';
-  // __seg: deletes before the event (a delete ends what came before it); __next: the next event's sequence.
-  const numbered = `SELECT *, row_number() OVER __w AS __n, lead(__seq) OVER __w AS __next,
-      coalesce(count(*) FILTER (WHERE __op = 'delete') OVER (__w ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS __seg,
-      count(*) OVER (PARTITION BY ${keys}) AS __last${startCol}
+  // Only the windows a shape needs (DuckDB computes unused ones too):
+  // __seg: deletes before the event (a delete ends what came before it), for IGNORE NULL UPDATES
+  // and SCD2 versions found in the second pass; __last: the key's event count (SCD1); __next:
+  // the next event's sequence (SCD2).
+  const needSeg = shape.ignoreNullUpdates || (shape.type === 2 && !startsNow);
+  const extra = [
+    needSeg ? `coalesce(count(*) FILTER (WHERE __op = 'delete') OVER (__w ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS __seg` : '',
+    shape.type === 1 ? `count(*) OVER (PARTITION BY ${keys}) AS __last` : `lead(__seq) OVER __w AS __next`,
+  ].filter(Boolean);
+  const numbered = `SELECT *, row_number() OVER __w AS __n, ${extra.join(', ')}${startCol}
     FROM (${events}) AS __ev WINDOW __w AS (PARTITION BY ${keys} ORDER BY ${order})`;
   // Upserts, with NULLs filled from the earlier upserts of the segment when IGNORE NULL UPDATES.
   const filled = shape.columns.map((c) =>
     shape.ignoreNullUpdates ? `last_value(${q(c)} IGNORE NULLS) OVER (PARTITION BY ${keys}, __seg ORDER BY __n ROWS UNBOUNDED PRECEDING) AS ${q(c)}` : q(c),
   );
-  const upserts = `SELECT ${keys}, __seq, __n, __seg, __next, __last${startsNow ? ', __start' : ''}${filled.length ? `, ${filled.join(', ')}` : ''} FROM (${numbered}) AS __s WHERE __op = 'upsert'`;
+  const carried = ['__seq', '__n', needSeg ? '__seg' : '', shape.type === 1 ? '__last' : '__next', startsNow ? '__start' : ''].filter(Boolean);
+  const upserts = `SELECT ${keys}, ${carried.join(', ')}${filled.length ? `, ${filled.join(', ')}` : ''} FROM (${numbered}) AS __s WHERE __op = 'upsert'`;
   if (shape.type === 1) {
     // The latest event of each key, when it is an upsert.
     return `SELECT ${[keys, ...cols].join(', ')} FROM (${upserts}) AS __u WHERE __n = __last`;

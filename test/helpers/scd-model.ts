@@ -1,6 +1,6 @@
 // A plain model of AUTO CDC's semantics (Databricks'), and random event streams
 // for property tests: each stream is one key's events, in sequence order replayed.
-export interface Ev { s: number; k: number; seq: number; op: 'upsert' | 'delete'; a: string | null; b: number | null }
+export interface Ev { s: number; k: number | null; seq: number; op: 'upsert' | 'delete'; a: string | null; b: number | null }
 export type Row = (string | number | null)[];
 
 /** A small deterministic PRNG (mulberry32). */
@@ -21,7 +21,8 @@ export function streams(count: number, seed: number): Ev[] {
     const n = 1 + Math.floor(r() * 12);
     const seqs = Array.from({ length: n }, (_, i) => i + 1).sort(() => r() - 0.5);
     for (let i = 0; i < n; i++) {
-      out.push({ s, k: 1 + Math.floor(r() * 3), seq: seqs[i] * 10, op: r() < 0.2 ? 'delete' : 'upsert', a: pick([null, 'x', 'y']), b: pick([null, 1, 2, 3]) });
+      // A key part is sometimes NULL (a key of its own, as IS NOT DISTINCT FROM matches it).
+      out.push({ s, k: r() < 0.1 ? null : 1 + Math.floor(r() * 3), seq: seqs[i] * 10, op: r() < 0.2 ? 'delete' : 'upsert', a: pick([null, 'x', 'y']), b: pick([null, 1, 2, 3]) });
     }
   }
   return out;

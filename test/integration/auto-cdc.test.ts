@@ -125,7 +125,7 @@ describe('AUTO CDC', () => {
 CREATE FLOW ${t.name}_flow AS AUTO CDC INTO ${t.name} FROM STREAM(changes) KEYS (s, k)
 APPLY AS DELETE WHEN op = 'delete' SEQUENCE BY seq COLUMNS s, k, a, b ${t.clauses};`),
     ].join('\n');
-    const csv = (evs: Ev[]) => `s,k,seq,op,a,b\n${evs.map((e) => `${e.s},${e.k},${e.seq},${e.op},${e.a ?? ''},${e.b ?? ''}`).join('\n')}\n`;
+    const csv = (evs: Ev[]) => `s,k,seq,op,a,b\n${evs.map((e) => `${e.s},${e.k ?? ''},${e.seq},${e.op},${e.a ?? ''},${e.b ?? ''}`).join('\n')}\n`;
     const tables = async (dir: string) => {
       const out: Record<string, Row[]> = {};
       for (const t of targets) {
