@@ -1,0 +1,527 @@
+// The retail demo's landing files: two companies after a merger, written with
+// known defects in known proportions, deterministically from a seed.
+//
+// - The parent (clean ERP exports): customers, products, yearly gross prices,
+//   one order file per day (`yyyy-MM-dd` dates, a channel per line).
+// - The acquired startup (messy CSVs): customer names with stray spaces and
+//   mixed case, typo'd, aliased and missing cities, customers listed twice;
+//   product categories with typos; price updates that are negative or not
+//   numbers; order dates in several notations (some prefixed with the
+//   weekday); duplicate order lines; months with no order files at all.
+//
+// The generator keeps the truth as it writes: how many of each defect it
+// planted, and the figures a correct pipeline must give (revenue, quantity,
+// customers, per month, channel, product and customer). Each day is drawn from
+// its own seeded stream, so day 91 is the same whether days 0–90 were written
+// in the same call or earlier: the live store appends days one at a time.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+
+export interface RetailOptions {
+  /** The project folder: files go to `landing/` under it. */
+  dir: string;
+  seed?: number;
+  /** Days of orders, from `start`. */
+  days?: number;
+  /** Order lines per day, over both companies (the startup's share is missing in its missing months). */
+  rowsPerDay?: number;
+  /** The first day (UTC, yyyy-MM-dd). */
+  start?: string;
+}
+
+export const RETAIL_DEFAULTS = { seed: 42, days: 90, rowsPerDay: 2_000, start: '2024-11-01' };
+
+/** Defects planted, by kind (each is caught by one expectation of the pipeline). */
+export interface Defects {
+  /** Startup customer rows whose name has stray spaces or mixed case. */
+  messyNames: number;
+  /** Startup customer rows whose city is an old name (from the mapping table) or misspelled. */
+  misspeltCities: number;
+  /** Startup customer rows without a city. */
+  missingCities: number;
+  /** Startup customer rows that repeat a customer already listed. */
+  duplicateCustomers: number;
+  /** Startup product rows whose category is misspelled. */
+  misspeltCategories: number;
+  /** Startup price updates with a negative price. */
+  negativePrices: number;
+  /** Startup price updates whose price is not a number. */
+  nonNumericPrices: number;
+  /** Startup order lines whose date is not written yyyy-MM-dd. */
+  nonIsoDates: number;
+  /** Startup order lines repeated in their file. */
+  duplicateOrderLines: number;
+  /** Months (yyyy-MM) in which the startup sent no order file. */
+  missingMonths: string[];
+}
+
+/** What a correct pipeline must report for the files written (amounts in cents). */
+export interface RetailTruth {
+  days: number;
+  first: string;
+  last: string;
+  orderLines: number;
+  revenueCents: bigint;
+  quantity: number;
+  customers: number;
+  byMonth: Map<string, { revenueCents: bigint; quantity: number; lines: number }>;
+  byChannel: Map<string, bigint>;
+  byProduct: Map<string, bigint>;
+  byCustomer: Map<string, bigint>;
+  /** Product versions: a new one for each price or category change. */
+  productVersions: number;
+  defects: Defects;
+}
+
+// ---------------------------------------------------------------------------
+// Reference data (also in the project's reference/ files, which the pipeline reads).
+
+export const CITIES = ['Ahmedabad', 'Bengaluru', 'Chennai', 'Delhi', 'Hyderabad', 'Jaipur', 'Kolkata', 'Lucknow', 'Mumbai', 'Pune'];
+/** Old or alternative names, in the pipeline's mapping table. */
+export const CITY_ALIASES: [string, string][] = [
+  ['Bangalore', 'Bengaluru'],
+  ['Bombay', 'Mumbai'],
+  ['Calcutta', 'Kolkata'],
+  ['Madras', 'Chennai'],
+  ['New Delhi', 'Delhi'],
+  ['Poona', 'Pune'],
+];
+export const CATEGORIES = ['Accessories', 'Audio', 'Laptops', 'Networking', 'Storage'];
+
+const FIRST = ['Aarav', 'Diya', 'Ishaan', 'Kavya', 'Rohan', 'Ananya', 'Vikram', 'Meera', 'Arjun', 'Sara', 'Kabir', 'Nisha', 'Dev', 'Tara', 'Rahul', 'Priya'];
+const LAST = ['Sharma', 'Iyer', 'Patel', 'Reddy', 'Khan', 'Das', 'Mehta', 'Nair', 'Gupta', 'Singh', 'Rao', 'Bose'];
+const SHOPS = ['Croma', 'Reliance Digital', 'Vijay Sales', 'Poorvika', 'Sangeetha', 'Girias', 'Ezone', 'Bajaj Electronics', 'Lotus', 'Pai International', 'Sathya', 'Viveks'];
+const PARENT_PRODUCTS: [string, string, number][] = [
+  ['AQ Master wired mouse', 'Accessories', 1_250],
+  ['AQ Gamers keyboard', 'Accessories', 3_400],
+  ['AQ Zion headphones', 'Audio', 4_900],
+  ['AQ Pen drive 64 GB', 'Storage', 799],
+  ['AQ Portable SSD 1 TB', 'Storage', 8_999],
+  ['AQ Wi-Fi 6 router', 'Networking', 5_499],
+  ['AQ Mesh extender', 'Networking', 3_299],
+  ['AQ Book 14', 'Laptops', 54_990],
+  ['AQ Book Pro 16', 'Laptops', 89_990],
+  ['AQ Bluetooth speaker', 'Audio', 2_499],
+];
+const STARTUP_PRODUCTS: [string, string, number][] = [
+  ['Zen earbuds', 'Audio', 2_999],
+  ['Zen charging cable', 'Accessories', 399],
+  ['Zen laptop sleeve', 'Accessories', 1_199],
+  ['Zen power bank', 'Accessories', 1_799],
+  ['Zen NAS drive 4 TB', 'Storage', 14_999],
+  ['Zen travel router', 'Networking', 2_799],
+];
+const PARENT_CUSTOMERS = 24;
+const STARTUP_CUSTOMERS = 40;
+const DAY_MS = 86_400_000;
+
+// ---------------------------------------------------------------------------
+
+/** Writes the landing files of `days` days (and the customers, products and prices they need). */
+export function generateRetail(options: RetailOptions): RetailTruth {
+  const o = { ...RETAIL_DEFAULTS, ...options };
+  const world = makeWorld(o.seed, o.start);
+  const truth = emptyTruth(o);
+  writeMasterData(o.dir, world, truth);
+  for (let day = 0; day < o.days; day++) writeDay(o.dir, world, day, o.rowsPerDay, truth);
+  return finish(truth);
+}
+
+/** Writes one more day's order files (the live store): the same files `generateRetail` would write for that day. */
+export function generateRetailDay(options: RetailOptions & { day: number }): RetailTruth {
+  const o = { ...RETAIL_DEFAULTS, ...options };
+  const world = makeWorld(o.seed, o.start);
+  const truth = emptyTruth({ ...o, days: 1 });
+  // Price updates and the year's gross prices the day needs are part of the day.
+  writeDay(o.dir, world, o.day, o.rowsPerDay, truth);
+  return finish(truth);
+}
+
+/** The truth of `days` days without writing anything (for tests that land days one by one). */
+export function retailTruth(options: Omit<RetailOptions, 'dir'>): RetailTruth {
+  const o = { ...RETAIL_DEFAULTS, ...options };
+  const world = makeWorld(o.seed, o.start);
+  const truth = emptyTruth(o);
+  writeMasterData(undefined, world, truth);
+  for (let day = 0; day < o.days; day++) writeDay(undefined, world, day, o.rowsPerDay, truth);
+  return finish(truth);
+}
+
+// ---------------------------------------------------------------------------
+
+interface Customer {
+  id: string;
+  /** The startup's own number for the customer (its files know no other id). */
+  number?: number;
+  name: string;
+  city: string | null;
+  /** As written in the startup's file. */
+  written?: { name: string; city: string; duplicate: boolean };
+  channel: string;
+}
+
+interface Product {
+  id: string;
+  name: string;
+  category: string;
+  company: 'parent' | 'startup';
+  /** Price in cents per fiscal year (parent). */
+  basePrice: number;
+}
+
+interface World {
+  seed: number;
+  start: number;
+  parentCustomers: Customer[];
+  startupCustomers: Customer[];
+  products: Product[];
+  /** Startup price changes by day: the new price (cents) or a rejected one. */
+  startupPriceAt: (sku: string, day: number) => number;
+  startupCategoryAt: (sku: string, day: number) => string;
+  updatesOn: Map<number, PriceUpdate[]>;
+}
+
+interface PriceUpdate {
+  sku: string;
+  written: string;
+  category: string;
+  writtenCategory: string;
+  kind: 'ok' | 'negative' | 'nan';
+  /** A valid update that changes the price or the category. */
+  newVersion: boolean;
+}
+
+/** mulberry32: a small, fast, well-distributed PRNG; one stream per (seed, name). */
+function rng(seed: number, name: string): () => number {
+  let h = (seed ^ 0x9e3779b9) >>> 0;
+  for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 0x85ebca6b) >>> 0;
+  let a = h;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const pick = <T>(r: () => number, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)];
+const int = (r: () => number, lo: number, hi: number) => lo + Math.floor(r() * (hi - lo + 1));
+const iso = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+const monthOf = (ms: number) => new Date(ms).toISOString().slice(0, 7);
+
+/** Levenshtein distance (case-insensitive), as the pipeline's closest-match step computes it. */
+export function levenshtein(a: string, b: string): number {
+  a = a.toLowerCase();
+  b = b.toLowerCase();
+  const prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let diag = prev[0];
+    prev[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const up = prev[j];
+      prev[j] = Math.min(prev[j] + 1, prev[j - 1] + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diag = up;
+    }
+  }
+  return prev[b.length];
+}
+
+/** A misspelling of `word` whose closest match among `among` is `word` alone, within 2 edits. */
+function misspell(r: () => number, word: string, among: string[]): string {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const i = int(r, 1, word.length - 2);
+    const kind = int(r, 0, 2);
+    const typo =
+      kind === 0
+        ? word.slice(0, i) + word[i + 1] + word[i] + word.slice(i + 2) // swap
+        : kind === 1
+          ? word.slice(0, i) + word[i] + word.slice(i) // double
+          : word.slice(0, i) + word.slice(i + 1); // drop
+    if (typo.toLowerCase() === word.toLowerCase()) continue;
+    const d = levenshtein(typo, word);
+    if (d <= 2 && among.every((w) => w === word || levenshtein(typo, w) > d)) return typo;
+  }
+  return word.slice(0, -1); // a dropped last letter is always closest for these lists
+}
+
+/** A name as a careless form writes it: stray spaces, mixed case. */
+function messUp(r: () => number, name: string): string {
+  const [first, last] = name.split(' ');
+  const cases = [(s: string) => s.toLowerCase(), (s: string) => s.toUpperCase(), (s: string) => [...s].map((c, i) => (i % 2 ? c.toUpperCase() : c.toLowerCase())).join('')];
+  const f = pick(r, cases)(first);
+  const l = r() < 0.5 ? pick(r, cases)(last) : last;
+  const pad = () => ' '.repeat(int(r, 0, 2));
+  const written = `${pad()}${f}${' '.repeat(int(r, 1, 3))}${l}${pad()}`;
+  return written === name ? ` ${name}` : written;
+}
+
+function makeWorld(seed: number, start: string): World {
+  const startMs = Date.parse(`${start}T00:00:00Z`);
+  if (Number.isNaN(startMs)) throw new Error(`the start date must be written yyyy-MM-dd, not '${start}'`);
+  const r = rng(seed, 'world');
+  const parentCustomers: Customer[] = Array.from({ length: PARENT_CUSTOMERS }, (_, i) => ({
+    id: `C${String(i + 1).padStart(4, '0')}`,
+    name: `${SHOPS[i % SHOPS.length]}${i >= SHOPS.length ? ` ${pick(r, CITIES)}` : ''}`,
+    city: pick(r, CITIES),
+    channel: i % 3 === 2 ? 'distributor' : 'retail',
+  }));
+  const startupCustomers: Customer[] = [];
+  const used = new Set<string>();
+  for (let i = 0; i < STARTUP_CUSTOMERS; i++) {
+    let name = `${pick(r, FIRST)} ${pick(r, LAST)}`;
+    while (used.has(name)) name = `${pick(r, FIRST)} ${pick(r, LAST)}`;
+    used.add(name);
+    const city = pick(r, CITIES);
+    const roll = r();
+    // 70% written right, 8% an old name, 12% misspelt, 10% missing.
+    const alias = CITY_ALIASES.filter(([, c]) => c === city);
+    const writtenCity = roll < 0.7 ? city : roll < 0.78 && alias.length ? alias[0][0] : roll < 0.9 ? misspell(r, city, CITIES) : '';
+    const writtenName = r() < 0.5 ? messUp(r, name) : name;
+    startupCustomers.push({
+      id: `S-${String(i + 1).padStart(4, '0')}`,
+      number: i + 1,
+      name,
+      city: writtenCity === '' ? null : city,
+      written: { name: writtenName, city: writtenCity, duplicate: r() < 0.15 },
+      channel: 'online',
+    });
+  }
+  const products: Product[] = [
+    ...PARENT_PRODUCTS.map(([name, category, price], i) => ({ id: `P${String(i + 1).padStart(3, '0')}`, name, category, company: 'parent' as const, basePrice: price * 100 })),
+    ...STARTUP_PRODUCTS.map(([name, category, price], i) => ({ id: `SKU-${101 + i}`, name, category, company: 'startup' as const, basePrice: price * 100 })),
+  ];
+  // Startup price updates: every 30th day, a few SKUs; some updates are bad (rejected).
+  const updatesOn = new Map<number, PriceUpdate[]>();
+  const price = new Map(products.filter((p) => p.company === 'startup').map((p) => [p.id, [{ day: 0, cents: p.basePrice, category: p.category }]]));
+  const ur = rng(seed, 'price-updates');
+  for (let day = 30; day < 3660; day += 30) {
+    const list: PriceUpdate[] = [];
+    for (const p of products.filter((x) => x.company === 'startup')) {
+      if (ur() >= 0.5) continue;
+      const history = price.get(p.id)!;
+      const cur = history[history.length - 1];
+      const cents = Math.round((cur.cents * (0.85 + ur() * 0.3)) / 100) * 100 - 1;
+      const recategorize = ur() < 0.15;
+      const category = recategorize ? pick(ur, CATEGORIES.filter((c) => c !== cur.category)) : cur.category;
+      const roll = ur();
+      const kind: PriceUpdate['kind'] = roll < 0.12 ? 'negative' : roll < 0.22 ? 'nan' : 'ok';
+      const newVersion = kind === 'ok' && (cents !== cur.cents || category !== cur.category);
+      const written = kind === 'negative' ? `-${(cents / 100).toFixed(2)}` : kind === 'nan' ? pick(ur, ['N/A', 'TBD', 'call us']) : (cents / 100).toFixed(2);
+      const writtenCategory = ur() < 0.3 ? misspell(ur, category, CATEGORIES) : category;
+      list.push({ sku: p.id, written, category, writtenCategory, kind, newVersion });
+      if (kind === 'ok') history.push({ day, cents, category });
+    }
+    updatesOn.set(day, list);
+  }
+  const at = (sku: string, day: number) => {
+    const h = price.get(sku)!;
+    let v = h[0];
+    for (const x of h) if (x.day <= day) v = x;
+    return v;
+  };
+  return {
+    seed,
+    start: startMs,
+    parentCustomers,
+    startupCustomers,
+    products,
+    startupPriceAt: (sku, day) => at(sku, day).cents,
+    startupCategoryAt: (sku, day) => at(sku, day).category,
+    updatesOn,
+  };
+}
+
+/** The parent's gross price of a product for a fiscal year (calendar year): +6% a year from 2024. */
+function grossPrice(p: Product, year: number): number {
+  let cents = p.basePrice;
+  for (let y = 2024; y < year; y++) cents = Math.round((cents * 1.06) / 100) * 100;
+  return cents;
+}
+
+function emptyTruth(o: { days: number; start: string }): RetailTruth {
+  return {
+    days: o.days,
+    first: o.start,
+    last: o.start,
+    orderLines: 0,
+    revenueCents: 0n,
+    quantity: 0,
+    customers: 0,
+    byMonth: new Map(),
+    byChannel: new Map(),
+    byProduct: new Map(),
+    byCustomer: new Map(),
+    productVersions: 0,
+    defects: { messyNames: 0, misspeltCities: 0, missingCities: 0, duplicateCustomers: 0, misspeltCategories: 0, negativePrices: 0, nonNumericPrices: 0, nonIsoDates: 0, duplicateOrderLines: 0, missingMonths: [] },
+  };
+}
+
+function finish(t: RetailTruth): RetailTruth {
+  t.customers = t.byCustomer.size;
+  return t;
+}
+
+const csvField = (v: string) => (/[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
+const csv = (header: string[], rows: string[][]) => `${header.join(',')}\n${rows.map((r) => r.map(csvField).join(',')).join('\n')}\n`;
+
+function write(dir: string | undefined, rel: string, text: string): void {
+  if (dir === undefined) return;
+  const file = path.join(dir, 'landing', rel);
+  mkdirSync(path.dirname(file), { recursive: true });
+  writeFileSync(file, text);
+}
+
+/** Customers, products, the gross prices of every year the days touch, the startup's first product list. */
+function writeMasterData(dir: string | undefined, w: World, t: RetailTruth): void {
+  const start = iso(w.start);
+  write(dir, 'parent/customers/customers.csv', csv(['customer_id', 'customer_name', 'city', 'channel', 'last_modified'], w.parentCustomers.map((c) => [c.id, c.name, c.city!, c.channel, start])));
+  const rows: string[][] = [];
+  for (const c of w.startupCustomers) {
+    const line = [String(c.number), c.written!.name, c.written!.city, start];
+    rows.push(line);
+    if (c.written!.duplicate) rows.push(line);
+    const copies = c.written!.duplicate ? 2 : 1;
+    if (c.written!.name !== c.name) t.defects.messyNames += copies;
+    if (c.written!.city === '') t.defects.missingCities += copies;
+    else if (c.written!.city !== c.city) t.defects.misspeltCities += copies;
+    if (c.written!.duplicate) t.defects.duplicateCustomers++;
+  }
+  write(dir, 'startup/customers/customers.csv', csv(['cust_id', 'full_name', 'city', 'created'], rows));
+  write(dir, 'parent/products/products.csv', csv(['product_code', 'product_name', 'category'], w.products.filter((p) => p.company === 'parent').map((p) => [p.id, p.name, p.category])));
+  // The startup's first product list: some categories misspelt.
+  const r = rng(w.seed, 'startup-products');
+  const list = w.products.filter((p) => p.company === 'startup').map((p) => {
+    const category = r() < 0.35 ? misspell(r, p.category, CATEGORIES) : p.category;
+    if (category !== p.category) t.defects.misspeltCategories++;
+    return [p.id, p.name, category, (p.basePrice / 100).toFixed(2), start];
+  });
+  write(dir, `startup/products/products_${start}.csv`, csv(['sku', 'title', 'category', 'price', 'updated'], list));
+  t.productVersions += list.length;
+  // The gross prices of the first day's fiscal year (the next years' land on their first day).
+  t.productVersions += writeGrossPrices(dir, w, new Date(w.start).getUTCFullYear());
+}
+
+function writeGrossPrices(dir: string | undefined, w: World, year: number): number {
+  const parent = w.products.filter((p) => p.company === 'parent');
+  write(dir, `parent/gross_prices/gross_prices_${year}.csv`, csv(['product_code', 'fiscal_year', 'gross_price'], parent.map((p) => [p.id, String(year), (grossPrice(p, year) / 100).toFixed(2)])));
+  return parent.length;
+}
+
+const WEEKDAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/** The startup's date notations: ISO, dd/MM/yyyy, MMM d, yyyy, and two weekday-prefixed ones. */
+function startupDate(r: () => number, ms: number): string {
+  const d = new Date(ms);
+  const dd = String(d.getUTCDate()).padStart(2, '0');
+  const mm = String(d.getUTCMonth() + 1).padStart(2, '0');
+  const yyyy = String(d.getUTCFullYear());
+  const roll = r();
+  if (roll < 0.4) return `${yyyy}-${mm}-${dd}`;
+  if (roll < 0.6) return `${dd}/${mm}/${yyyy}`;
+  if (roll < 0.75) return `${MONTHS[d.getUTCMonth()]} ${d.getUTCDate()}, ${yyyy}`;
+  if (roll < 0.9) return `${WEEKDAYS[d.getUTCDay()]}, ${dd}/${mm}/${yyyy}`;
+  return `${WEEKDAYS[d.getUTCDay()].slice(0, 3)} ${yyyy}-${mm}-${dd}`;
+}
+
+/** The startup sends nothing in the second month of every quarter of the history (months 2, 5, 8, ... counted from the first). */
+export function startupMissesMonth(startMs: number, ms: number): boolean {
+  const a = new Date(startMs);
+  const b = new Date(ms);
+  const index = (b.getUTCFullYear() - a.getUTCFullYear()) * 12 + b.getUTCMonth() - a.getUTCMonth();
+  return index % 3 === 1;
+}
+
+function add<K>(m: Map<K, bigint>, k: K, v: bigint): void {
+  m.set(k, (m.get(k) ?? 0n) + v);
+}
+
+function writeDay(dir: string | undefined, w: World, day: number, rowsPerDay: number, t: RetailTruth): void {
+  const ms = w.start + day * DAY_MS;
+  const date = iso(ms);
+  const month = monthOf(ms);
+  t.last = date;
+  // A new fiscal year's gross prices land on its first day (when the history did not start before it).
+  if (day > 0 && date.endsWith('-01-01')) t.productVersions += writeGrossPrices(dir, w, new Date(ms).getUTCFullYear());
+  // The startup's price updates of the day.
+  const updates = w.updatesOn.get(day);
+  if (updates?.length) {
+    write(dir, `startup/products/products_${date}.csv`, csv(['sku', 'title', 'category', 'price', 'updated'], updates.map((u) => [u.sku, w.products.find((p) => p.id === u.sku)!.name, u.writtenCategory, u.written, date])));
+    for (const u of updates) {
+      if (u.kind === 'negative') t.defects.negativePrices++;
+      else if (u.kind === 'nan') t.defects.nonNumericPrices++;
+      if (u.writtenCategory !== u.category) t.defects.misspeltCategories++;
+      if (u.newVersion) t.productVersions++;
+    }
+  }
+  const r = rng(w.seed, `day-${day}`);
+  const missing = startupMissesMonth(w.start, ms);
+  if (missing && !t.defects.missingMonths.includes(month)) t.defects.missingMonths.push(month);
+  const startupLines = missing ? 0 : Math.round(rowsPerDay * 0.4);
+  const parentLines = rowsPerDay - Math.round(rowsPerDay * 0.4);
+  const m = t.byMonth.get(month) ?? { revenueCents: 0n, quantity: 0, lines: 0 };
+  t.byMonth.set(month, m);
+  const count = (customer: string, channel: string, product: string, qty: number, cents: number) => {
+    const amount = BigInt(cents) * BigInt(qty);
+    t.orderLines++;
+    t.quantity += qty;
+    t.revenueCents += amount;
+    m.revenueCents += amount;
+    m.quantity += qty;
+    m.lines++;
+    add(t.byChannel, channel, amount);
+    add(t.byProduct, product, amount);
+    add(t.byCustomer, customer, amount);
+  };
+  const year = new Date(ms).getUTCFullYear();
+  const parentProducts = w.products.filter((p) => p.company === 'parent');
+  const startupProducts = w.products.filter((p) => p.company === 'startup');
+
+  // The parent: orders of 1–4 lines, one product per line.
+  const parentRows: string[] = [];
+  let order = 0;
+  while (parentRows.length < parentLines) {
+    order++;
+    const c = pick(r, w.parentCustomers);
+    const n = Math.min(int(r, 1, 4), parentLines - parentRows.length);
+    const chosen = new Set<Product>();
+    while (chosen.size < n) chosen.add(pick(r, parentProducts));
+    for (const p of chosen) {
+      const qty = int(r, 1, 20);
+      parentRows.push(`PO-${date.replace(/-/g, '')}-${String(order).padStart(5, '0')},${date},${c.id},${p.id},${qty},${c.channel}`);
+      count(c.id, c.channel, p.id, qty, grossPrice(p, year));
+    }
+  }
+  if (dir !== undefined) write(dir, `parent/orders/orders_${date}.csv`, `order_id,order_date,customer_id,product_code,quantity,channel\n${parentRows.join('\n')}\n`);
+
+  // The startup: its own schema and notations; some lines sent twice.
+  if (startupLines > 0) {
+    const rows: string[] = [];
+    let written = 0;
+    order = 0;
+    while (written < startupLines) {
+      order++;
+      const c = pick(r, w.startupCustomers);
+      const n = Math.min(int(r, 1, 3), startupLines - written);
+      const chosen = new Set<Product>();
+      while (chosen.size < n) chosen.add(pick(r, startupProducts));
+      const when = startupDate(r, ms);
+      const id = `${day + 1}${String(order).padStart(5, '0')}`;
+      for (const p of chosen) {
+        const qty = int(r, 1, 5);
+        const line = `${id},${when.includes(',') ? `"${when}"` : when},${c.number},${p.id},${qty}`;
+        rows.push(line);
+        written++;
+        if (!/^\d{4}-\d{2}-\d{2}$/.test(when)) t.defects.nonIsoDates++;
+        if (r() < 0.02) {
+          rows.push(line);
+          t.defects.duplicateOrderLines++;
+          if (!/^\d{4}-\d{2}-\d{2}$/.test(when)) t.defects.nonIsoDates++;
+        }
+        count(c.id, 'online', p.id, qty, w.startupPriceAt(p.id, day));
+      }
+    }
+    if (dir !== undefined) write(dir, `startup/orders/${date}.csv`, `OrderID,Date,CustomerID,SKU,Qty\n${rows.join('\n')}\n`);
+  }
+}
