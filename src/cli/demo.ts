@@ -1,40 +1,211 @@
-// strata demo: until the retail demo lands, a short tour of what works today.
+// strata demo: the retail lakehouse on generated data. Makes a project from the
+// reference pipeline (examples/retail), lands 90 days of both companies' files,
+// runs the pipeline with a live display, prints the KPIs and the data-quality
+// summary, then plays a live store: a new day of orders lands every few
+// seconds and is processed at once, until Ctrl-C (`--once` stops after the
+// first run).
+import { existsSync, readdirSync, rmSync } from 'node:fs';
+import * as path from 'node:path';
 import type { Command } from 'commander';
+import { StrataError } from '../core/index.js';
+import type { Engine, Session } from '../engine/index.js';
+import type { ViolationAction } from '../pipeline/parse.js';
+import { loadPipeline, type Pipeline } from '../pipeline/project.js';
+import { runPipeline, type RunOutcome } from '../pipeline/run.js';
+import { copyRetailTemplate, landRetailDay, landRetailHistory, readRetailSettings } from '../retail/project.js';
+import { RETAIL_DEFAULTS } from '../retail/generate.js';
+import { executeQuery } from '../sql/index.js';
+import { CliUsageError, EXIT_FAILURE, projectDir, withEngine, type GlobalOptions } from './context.js';
+import { FlowDisplay } from './run.js';
 
-const TOUR = `Strata — a lakehouse for sales analytics on one machine.
+interface DemoFlags {
+  dir: string;
+  once?: boolean;
+  reset?: boolean;
+  seed: string;
+  days: string;
+  rowsPerDay: string;
+  interval: string;
+}
 
-What works today:
-  • Reading Delta Lake tables written by Spark, Databricks and delta-rs
-    (checkpoints, time travel, partitions, column mapping, deletion vectors,
-    type widening, timestamp_ntz, v2 checkpoints).
-  • Writing Delta tables they read: CREATE TABLE [AS SELECT], INSERT INTO /
-    OVERWRITE, ALTER TABLE, constraints, schema evolution, checkpoints.
-  • Changing them: DELETE, UPDATE, MERGE INTO (copy-on-write, or deletion
-    vectors), the change data feed (table_changes), RESTORE, OPTIMIZE [ZORDER BY],
-    VACUUM.
-  • Loading files exactly once: COPY INTO, read_files(...), strata ingest
-    [--plan | --watch]; audit columns, _rescued_data, a quarantine, a ledger.
-  • strata query "<sql>"        DuckDB SQL plus Spark's Delta statements; tables by
-                                name (lake/<schema>/<table>) or delta_scan('<path>')
-  • strata table describe <t>  schema, partitions, protocol, properties, files, size
-  • strata table history <t>   every commit: version, time, operation, metrics
-  • strata ingest <t> --from <folder>   load new files into a bronze table
+const PIPELINE = 'retail';
+const num = (n: number | bigint | string, digits = 0) =>
+  Number(n).toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 
-Try it:
-  $ npx strata query "CREATE TABLE sales.orders AS SELECT range AS id, range % 7 AS store FROM range(1000)"
-  $ npx strata query "SELECT store, count(*) FROM sales.orders GROUP BY ALL ORDER BY 1"
-  $ npx strata query "DESCRIBE HISTORY sales.orders"
-  $ npx strata table describe lake/sales/orders
-
-Coming next: Lakeflow SQL pipelines, and the retail demo.
-`;
-
-export function registerDemo(program: Command): void {
+export function registerDemo(program: Command, globals: () => GlobalOptions): void {
   program
     .command('demo')
-    .description('the retail demo (for now: a tour of what works)')
-    .addHelpText('after', '\nExample:\n  $ strata demo')
-    .action(() => {
-      process.stdout.write(TOUR);
+    .description('the retail demo: two companies\' sales files, the pipeline, its KPIs, then a live store')
+    .option('--dir <dir>', 'the demo project folder', 'strata-demo')
+    .option('--once', 'stop after the first full run (no live store)')
+    .option('--reset', 'delete the demo project first and start again')
+    .option('--seed <n>', 'the generator\'s seed (the same seed gives the same files)', String(RETAIL_DEFAULTS.seed))
+    .option('--days <n>', 'days of history to generate', String(RETAIL_DEFAULTS.days))
+    .option('--rows-per-day <n>', 'order lines per day, both companies together', String(RETAIL_DEFAULTS.rowsPerDay))
+    .option('--interval <seconds>', 'seconds between two days of the live store', '5')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ strata demo                     # ./strata-demo, 90 days, then a new day every 5 s until Ctrl-C\n  $ strata demo --once --dir /tmp/retail --days 30 --rows-per-day 500\n  $ strata query "SELECT * FROM gold.kpi_overview" --project strata-demo',
+    )
+    .action(async (flags: DemoFlags) => {
+      const whole = (name: string, v: string, min: number) => {
+        const n = Number(v);
+        if (!Number.isInteger(n) || n < min) throw new CliUsageError(`--${name} must be a whole number of at least ${min}, not '${v}'`);
+        return n;
+      };
+      const seed = whole('seed', flags.seed, 0);
+      const days = whole('days', flags.days, 1);
+      const rowsPerDay = whole('rows-per-day', flags.rowsPerDay, 1);
+      const interval = Number(flags.interval);
+      if (!(interval >= 0)) throw new CliUsageError(`--interval must be a number of seconds, not '${flags.interval}'`);
+      const dir = path.resolve(projectDir(globals()), flags.dir);
+      const out = process.stdout;
+
+      const continued = prepare(dir, { seed, days, rowsPerDay, reset: Boolean(flags.reset) }, out);
+      const pipeline = await loadPipeline(dir, PIPELINE);
+      if (pipeline.problems.length) throw new StrataError('PIPELINE', `the demo pipeline in ${dir} has problems: ${pipeline.problems.map((p) => p.message).join('; ')}`);
+
+      await withEngine(async (engine) => {
+        out.write(`\nRunning pipeline ${PIPELINE} (bronze → silver → gold)…\n`);
+        const first = await update(engine, pipeline, dir);
+        out.write(`${summary(first)}\n`);
+        if (first.status === 'FAILED') return;
+        await engine.withSession(async (s) => {
+          // (A continued project's first update usually finds nothing new: no quality summary then.)
+          const dq = quality(pipeline, [first]);
+          out.write(`\n${await kpis(s, dir)}\n${continued && !dq.caught ? '' : `\n${dq.text}\n`}`);
+        });
+        if (flags.once) {
+          out.write(`\nThe project is in ${dir}. Try:\n  strata query "SELECT * FROM gold.kpi_monthly_revenue" --project ${flags.dir}\n  strata events --project ${flags.dir}\n  strata run --project ${flags.dir}\n`);
+          return;
+        }
+        await liveStore(engine, pipeline, dir, interval, out);
+      });
     });
+}
+
+/** A new demo project, or the one a previous demo left (continued). */
+function prepare(dir: string, o: { seed: number; days: number; rowsPerDay: number; reset: boolean }, out: NodeJS.WritableStream): boolean {
+  const isProject = existsSync(path.join(dir, 'strata.yaml'));
+  const settings = isProject ? readRetailSettings(dir) : undefined;
+  if (isProject && !settings) throw new StrataError('ALREADY_EXISTS', `${dir} is a Strata project that strata demo did not make; choose another folder with --dir`);
+  if (!isProject && existsSync(dir) && readdirSync(dir).length > 0) throw new StrataError('ALREADY_EXISTS', `${dir} is not empty; choose another folder with --dir`);
+  if (settings && o.reset) {
+    rmSync(dir, { recursive: true, force: true });
+  } else if (settings) {
+    out.write(`Continuing the demo project in ${dir} (${settings.nextDay} days landed; --reset starts over).\n`);
+    return true;
+  }
+  out.write(`Creating the demo project in ${dir}…\n`);
+  copyRetailTemplate(dir);
+  const t0 = Date.now();
+  const truth = landRetailHistory(dir, o);
+  out.write(
+    `Landed ${o.days} days of files (${truth.first} to ${truth.last}, seed ${o.seed}): ${num(truth.orderLines + truth.defects.duplicateOrderLines)} order lines from two companies, ` +
+      `with the startup's defects planted, in ${((Date.now() - t0) / 1000).toFixed(1)} s.\n`,
+  );
+  return false;
+}
+
+async function update(engine: Engine, pipeline: Pipeline, dir: string): Promise<RunOutcome> {
+  const display = new FlowDisplay(process.stderr);
+  return engine
+    .withSession((s) => runPipeline(s, pipeline, { project: dir, lakeRoot: path.join(dir, 'lake'), parallel: { engine, max: 2 }, onFlow: (f) => display.update(f) }))
+    .finally(() => display.stop());
+}
+
+function summary(o: RunOutcome): string {
+  if (o.status === 'FAILED') {
+    process.exitCode = EXIT_FAILURE;
+    return `The update failed: ${o.error ?? 'see strata events'}`;
+  }
+  const lines = o.flows.find((f) => f.flow === 'gold.fact_sales');
+  return `Update ${o.updateId} completed in ${(o.durationMs / 1000).toFixed(1)} s: ${num(lines?.rowsWritten ?? 0)} new order line(s) in gold.fact_sales.`;
+}
+
+async function rows(s: Session, dir: string, sql: string): Promise<unknown[][]> {
+  return (await executeQuery(s, sql, { baseDir: dir })).rows;
+}
+
+/** The KPIs, from the gold views. */
+export async function kpis(s: Session, dir: string): Promise<string> {
+  const [[revenue, quantity, customers, asp, lines]] = await rows(s, dir, 'SELECT total_revenue, total_quantity, unique_customers, average_selling_price, order_lines FROM gold.kpi_overview');
+  const months = await rows(s, dir, `SELECT strftime(month, '%Y-%m'), revenue, change_pct FROM gold.kpi_monthly_revenue ORDER BY month`);
+  const channels = await rows(s, dir, 'SELECT channel, share_pct FROM gold.kpi_channel_share ORDER BY revenue DESC');
+  const products = await rows(s, dir, 'SELECT product_name, revenue FROM gold.kpi_top_products ORDER BY rank, product_name LIMIT 5');
+  const customersTop = await rows(s, dir, 'SELECT customer_name, revenue FROM gold.kpi_top_customers ORDER BY rank, customer_name LIMIT 5');
+  return [
+    'KPIs (gold)',
+    `  total revenue         ${num(String(revenue), 2)}`,
+    `  total quantity        ${num(String(quantity))}`,
+    `  unique customers      ${num(String(customers))}`,
+    `  average selling price ${num(String(asp), 2)}`,
+    `  order lines           ${num(String(lines))}`,
+    '  revenue by month      ' + months.map(([m, r, c]) => `${m} ${num(String(r), 0)}${c === null ? '' : ` (${Number(c) >= 0 ? '+' : ''}${c}%)`}`).join(' · '),
+    '  share by channel      ' + channels.map(([c, p]) => `${c} ${p}%`).join(' · '),
+    '  top products          ' + products.map(([n, r]) => `${n} ${num(String(r), 0)}`).join(' · '),
+    '  top customers         ' + customersTop.map(([n, r]) => `${n} ${num(String(r), 0)}`).join(' · '),
+  ].join('\n');
+}
+
+/** Each expectation that caught rows in these updates, with what it did to them. */
+export function quality(pipeline: Pipeline, outcomes: RunOutcome[]): { text: string; caught: boolean } {
+  const actions = new Map<string, ViolationAction>();
+  for (const d of pipeline.datasets.values()) for (const e of d.expectations) actions.set(`${d.name}\0${e.name}`, e.action);
+  const caught = new Map<string, { dataset: string; name: string; failed: number; checked: number }>();
+  for (const o of outcomes) {
+    for (const f of o.flows) {
+      for (const e of f.expectations) {
+        const key = `${e.dataset}\0${e.name}`;
+        const c = caught.get(key) ?? { dataset: e.dataset, name: e.name, failed: 0, checked: 0 };
+        c.failed += e.failed_records;
+        c.checked += e.failed_records + e.passed_records;
+        caught.set(key, c);
+      }
+    }
+  }
+  const did: Record<ViolationAction, string> = { warn: 'kept, counted', drop: 'dropped', quarantine: 'quarantined', fail: 'failed the update' };
+  const list = [...caught.values()].filter((c) => c.failed > 0);
+  if (list.length === 0) return { text: 'Data quality: every row passed every expectation.', caught: false };
+  const w = Math.max(...list.map((c) => `${c.dataset} ${c.name}`.length));
+  const text = [
+    'Data quality (expectations that caught rows)',
+    ...list.map((c) => `  ${`${c.dataset} ${c.name}`.padEnd(w)}  ${num(c.failed).padStart(7)} of ${num(c.checked).padStart(9)}  ${did[actions.get(`${c.dataset}\0${c.name}`) ?? 'warn']}`),
+    '  (quarantined rows: strata quarantine list; every count is in the event log: strata events)',
+  ].join('\n');
+  return { text, caught: true };
+}
+
+/** A new day of orders every `interval` seconds, each processed as it lands, until Ctrl-C. */
+async function liveStore(engine: Engine, pipeline: Pipeline, dir: string, interval: number, out: NodeJS.WritableStream): Promise<void> {
+  let stop = false;
+  let wake: (() => void) | undefined;
+  const onSignal = () => {
+    stop = true;
+    wake?.();
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  out.write(`\nLive store: a new day of orders lands every ${interval} s and is processed at once. Ctrl-C to stop.\n`);
+  try {
+    while (!stop) {
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+        setTimeout(resolve, interval * 1000);
+      });
+      if (stop) break;
+      const { date } = landRetailDay(dir);
+      const outcome = await update(engine, pipeline, dir);
+      out.write(`\n[${date}] ${summary(outcome)}\n`);
+      if (outcome.status === 'FAILED') break;
+      await engine.withSession(async (s) => {
+        const [[revenue, quantity, lines]] = await rows(s, dir, 'SELECT total_revenue, total_quantity, order_lines FROM gold.kpi_overview');
+        out.write(`  total revenue ${num(String(revenue), 2)} · quantity ${num(String(quantity))} · order lines ${num(String(lines))}\n`);
+      });
+    }
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+  out.write(`\nStopped. The project is in ${dir}; strata demo continues it, strata demo --reset starts over.\n`);
 }

@@ -28,7 +28,7 @@ export function buildProgram(): Command {
   registerIngest(program, globals);
   registerEvents(program, globals);
   registerQuarantine(program, globals);
-  registerDemo(program);
+  registerDemo(program, globals);
   // Every subcommand reports usage errors instead of exiting on its own.
   const exitOverride = (cmd: Command) => {
     cmd.exitOverride();

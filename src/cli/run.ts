@@ -132,7 +132,7 @@ export function formatOutcome(name: string, outcome: RunOutcome): string {
 }
 
 /** A live view of the flows on a terminal (nothing when output is not a terminal). */
-class FlowDisplay {
+export class FlowDisplay {
   private flows = new Map<string, FlowResult>();
   private started = new Map<string, number>();
   private drawn = 0;

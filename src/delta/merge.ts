@@ -46,6 +46,10 @@ export interface MergeOptions extends TableRef {
   clauses: MergeClause[];
   /** Equalities of the ON condition between a target column and a source column, for file skipping. */
   keyPairs?: [string, string][];
+  /** Table properties to set in the same commit (a materialized view's refresh state). */
+  configuration?: Record<string, string>;
+  /** Extra commitInfo. */
+  info?: Record<string, unknown>;
   now?: () => number;
 }
 
@@ -256,6 +260,7 @@ export async function mergeInto(session: Session, o: MergeOptions): Promise<Merg
       ...deletionVectors.adds.map((add) => ({ add })),
       ...written.adds.map((add) => ({ add })),
     ];
+    if (o.configuration) actions.push({ metaData: { ...snapshot.metadata, configuration: { ...snapshot.metadata.configuration, ...o.configuration } } });
     let changeFiles: AddAction[] = [];
     if (cdf && touched.length > 0) {
       // A commit with change files must hold all its changes there, inserts included.
@@ -268,11 +273,12 @@ export async function mergeInto(session: Session, o: MergeOptions): Promise<Merg
       readWholeTable: true, // rows appended concurrently could have matched
       readFiles: paths(candidates),
       removedFiles: paths(touched),
-      changesMetadata: false,
+      changesMetadata: o.configuration !== undefined,
       appIds: new Set(),
     };
     const result = await commitOrClean(store, table, snapshot.version, {
       operation: 'MERGE',
+      info: o.info,
       operationParameters: {
         predicate: JSON.stringify([o.on]),
         matchedPredicates: JSON.stringify(o.clauses.filter((c) => c.when === 'matched').map((c) => ({ ...(c.condition ? { predicate: c.condition } : {}), actionType: c.action }))),

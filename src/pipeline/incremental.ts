@@ -11,7 +11,7 @@
 // reading the changed source, a source with deletes or updates, a schema change,
 // expectations on the view — is recomputed in full, as before.
 import { randomUUID } from 'node:crypto';
-import { duckdbType, loadSnapshot, planScan, type AddAction, type Snapshot } from '../delta/index.js';
+import { duckdbType, loadSnapshot, planScan, type AddAction, type MergeClause, type Snapshot } from '../delta/index.js';
 import { readCommit } from '../delta/log-reader.js';
 import { commitKey } from '../delta/log-segment.js';
 import { quoteIdent, quoteLiteral, type Session } from '../engine/index.js';
@@ -89,19 +89,30 @@ export async function planIncremental(
 }
 
 /**
- * The SQL of the refreshed view: the old rows (`oldSql`) and the aggregate of the new
- * rows (`deltaSql`, the view's query over the added files) merged per group.
+ * The refresh as a MERGE (an upsert per group): the aggregate of the new rows is the
+ * source; a group already in the view gets its sums added and its minimums and maximums
+ * kept, a new group is inserted. Only the view's files holding a touched group are rewritten.
  */
-export function mergeSql(plan: IncrementalPlan, previous: Snapshot, oldSql: string, deltaSql: string): string {
+export function upsertPlan(plan: IncrementalPlan, previous: Snapshot): { on: string; clauses: MergeClause[]; keyPairs: [string, string][] } {
   const fields = previous.schema.fields;
-  const keys = fields.filter((_, i) => plan.combine[i] === 'key').map((f) => quoteIdent(f.name));
-  const list = fields.map((f, i) => {
+  const keys = fields.filter((_, i) => plan.combine[i] === 'key').map((f) => f.name);
+  const combined: [string, string][] = fields.flatMap((f, i) => {
     const c = plan.combine[i];
-    const col = quoteIdent(f.name);
-    return c === 'key' ? col : `CAST(${c}(${col}) AS ${duckdbType(f.type)}) AS ${col}`;
+    const t = `__t.${quoteIdent(f.name)}`;
+    const s = `__s.${quoteIdent(f.name)}`;
+    if (c === 'key') return [];
+    // sum: NULL (no value) on one side leaves the other; least/greatest skip NULLs.
+    const expr = c === 'sum' ? `CASE WHEN ${t} IS NULL THEN ${s} WHEN ${s} IS NULL THEN ${t} ELSE ${t} + ${s} END` : c === 'min' ? `least(${t}, ${s})` : `greatest(${t}, ${s})`;
+    return [[f.name, `CAST(${expr} AS ${duckdbType(f.type)})`]];
   });
-  const cols = fields.map((f) => quoteIdent(f.name)).join(', ');
-  return `SELECT ${list.join(', ')} FROM (SELECT ${cols} FROM (${oldSql}) AS __old UNION ALL SELECT * FROM (${deltaSql}) AS __new) AS __all${keys.length ? ` GROUP BY ${keys.join(', ')}` : ''}`;
+  return {
+    on: keys.length ? keys.map((k) => `__t.${quoteIdent(k)} IS NOT DISTINCT FROM __s.${quoteIdent(k)}`).join(' AND ') : 'TRUE',
+    clauses: [
+      ...(combined.length ? [{ when: 'matched' as const, action: 'update' as const, set: combined }] : []),
+      { when: 'not-matched', action: 'insert' },
+    ],
+    keyPairs: keys.map((k) => [k, k]),
+  };
 }
 
 /** The view's query over the rows of the added files only; the SQL and its cleanup. */

@@ -1,14 +1,14 @@
 // Materialized views: recomputed from their sources in one replacing commit, or
 // skipped when neither their definition nor any source table changed.
 import { createHash } from 'node:crypto';
-import { createTable, loadSnapshot, type Snapshot } from '../delta/index.js';
+import { createTable, loadSnapshot, mergeInto, type Snapshot } from '../delta/index.js';
 import { quoteIdent, quoteLiteral } from '../engine/index.js';
 import { appendQuarantine, deleteQuarantineRows, INGEST_APP_ID } from '../ingest/index.js';
 import { withReads } from '../sql/execute.js';
 import { aliasOf, pipelineInfo, recordWrite, tableExists, tableOf, type FlowResult, type RunContext } from './context.js';
 import { applyExpectations } from './expectations.js';
 import { rewriteReferences } from './graph.js';
-import { deltaQuery, mergeSql, planIncremental } from './incremental.js';
+import { deltaQuery, planIncremental, upsertPlan } from './incremental.js';
 import type { DatasetDefinition } from './parse.js';
 
 /** Table property of a materialized view: its definition and the source versions it was computed from. */
@@ -99,20 +99,25 @@ async function refreshIncrementally(
   if (!plan) return false;
   const delta = await deltaQuery(session, plan);
   try {
-    const merged = mergeSql(plan, previous, `SELECT * FROM delta_scan(${quoteLiteral(location)}, version => ${previous.version})`, delta.sql);
-    await withReads(session, merged, { baseDir: ctx.options.project, lakeRoot: ctx.options.lakeRoot }, {}, async (sql) => {
-      const written = await createTable(session, {
+    const upsert = upsertPlan(plan, previous);
+    await withReads(session, delta.sql, { baseDir: ctx.options.project, lakeRoot: ctx.options.lakeRoot }, {}, async (sql) => {
+      const merged = await mergeInto(session, {
         location,
         name: def.name,
-        replace: true,
-        select: sql,
-        partitionColumns: def.partitionedBy,
-        properties: { ...def.properties, [MV_STATE]: state },
-        description: def.comment,
+        targetAlias: '__t',
+        source: sql,
+        sourceAlias: '__s',
+        on: upsert.on,
+        clauses: upsert.clauses,
+        keyPairs: upsert.keyPairs,
+        configuration: { [MV_STATE]: state },
         info: { ...pipelineInfo(ctx, result.flow), strataIncremental: { source: plan.source.name, files: plan.source.adds.length } },
+        now: ctx.now,
       });
-      recordWrite(result, written, undefined);
-      result.message = `incremental: the aggregate of ${plan.source.adds.length} new file(s) of ${plan.source.name} merged in`;
+      result.rowsRead = merged.numSourceRows;
+      result.rowsWritten = merged.numTargetRowsInserted + merged.numTargetRowsUpdated;
+      result.version = merged.version;
+      result.message = `incremental: the aggregate of ${plan.source.adds.length} new file(s) of ${plan.source.name} merged in (${merged.numTargetRowsUpdated} group(s) updated, ${merged.numTargetRowsInserted} added)`;
     });
   } finally {
     for (const c of delta.cleanup) await session.exec(c).catch(() => undefined);

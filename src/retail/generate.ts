@@ -70,6 +70,8 @@ export interface RetailTruth {
   byCustomer: Map<string, bigint>;
   /** Product versions: a new one for each price or category change. */
   productVersions: number;
+  /** Customers whose city is missing (their city is Unknown in the dimension). */
+  customersWithoutCity: number;
   defects: Defects;
 }
 
@@ -353,6 +355,7 @@ function emptyTruth(o: { days: number; start: string }): RetailTruth {
     byProduct: new Map(),
     byCustomer: new Map(),
     productVersions: 0,
+    customersWithoutCity: 0,
     defects: { messyNames: 0, misspeltCities: 0, missingCities: 0, duplicateCustomers: 0, misspeltCategories: 0, negativePrices: 0, nonNumericPrices: 0, nonIsoDates: 0, duplicateOrderLines: 0, missingMonths: [] },
   };
 }
@@ -383,7 +386,10 @@ function writeMasterData(dir: string | undefined, w: World, t: RetailTruth): voi
     if (c.written!.duplicate) rows.push(line);
     const copies = c.written!.duplicate ? 2 : 1;
     if (c.written!.name !== c.name) t.defects.messyNames += copies;
-    if (c.written!.city === '') t.defects.missingCities += copies;
+    if (c.written!.city === '') {
+      t.defects.missingCities += copies;
+      t.customersWithoutCity++;
+    }
     else if (c.written!.city !== c.city) t.defects.misspeltCities += copies;
     if (c.written!.duplicate) t.defects.duplicateCustomers++;
   }
