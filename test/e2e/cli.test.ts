@@ -1,6 +1,6 @@
 // The strata CLI as users run it: the built bin, real Delta tables written by
 // Spark (the shared conformance corpus), real files out.
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -275,5 +275,68 @@ describe('strata run', () => {
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/Add --force/);
     expect((await strata('run', '--help')).stdout).toMatch(/--full-refresh <tables>[\s\S]*Examples:/);
+  });
+});
+
+describe('strata demo', () => {
+  it('--once makes the retail project, runs it and prints the KPIs and the data-quality summary; a second run continues it', async () => {
+    const r = await strata('demo', '--once', '--dir', 'demo-once', '--days', '40', '--rows-per-day', '60');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/Landed 40 days of files \(2024-11-01 to 2024-12-10, seed 42\)/);
+    expect(r.stdout).toMatch(/Update \S+ completed in [\d.]+ s: [\d,]+ new order line\(s\) in gold\.fact_sales/);
+    expect(r.stdout).toMatch(/total revenue\s+[\d,]+\.\d\d/);
+    expect(r.stdout).toMatch(/share by channel\s+\w+ [\d.]+%/);
+    expect(r.stdout).toMatch(/silver\.orders one_row_per_order_line\s+\d+ of\s+[\d,]+\s+dropped/);
+    expect(r.stdout).toMatch(/silver\.products price_\w+\s+\d+ of\s+\d+\s+quarantined/);
+    expect(r.stdout).toMatch(/gold\.dq_monthly_coverage company_reported\s+1 of\s+4\s+kept, counted/);
+    // The KPIs are in the project for any tool to read.
+    const kpi = await strata('--project', path.join(tmp, 'demo-once'), 'query', 'SELECT unique_customers FROM gold.kpi_overview', '--format', 'csv');
+    expect(kpi.stdout).toBe('unique_customers\n64\n');
+    const again = await strata('demo', '--once', '--dir', 'demo-once');
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).toMatch(/Continuing the demo project in .*demo-once \(40 days landed; --reset starts over\)/);
+    expect(again.stdout).toMatch(/: 0 new order line\(s\)/);
+    // A folder that is another project is left alone.
+    mkdirSync(path.join(tmp, 'other'));
+    writeFileSync(path.join(tmp, 'other', 'strata.yaml'), 'name: other\n');
+    const refused = await strata('demo', '--once', '--dir', 'other');
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/is a Strata project that strata demo did not make; choose another folder with --dir/);
+    expect((await strata('demo', '--days', 'x')).stderr).toMatch(/--days must be a whole number of at least 1, not 'x'/);
+    expect((await strata('demo', '--help')).stdout).toMatch(/--once[\s\S]*Examples:/);
+  }, 60_000);
+
+  it('plays a live store: a new day lands and is processed until Ctrl-C', async () => {
+    const child = spawn(process.execPath, [BIN, 'demo', '--dir', 'demo-live', '--days', '10', '--rows-per-day', '30', '--interval', '0.2'], { cwd: tmp });
+    let stdout = '';
+    let interrupted = false;
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+      // One Ctrl-C (a second one would stop the process at once, as a second Ctrl-C should).
+      if (!interrupted && (stdout.match(/^\[2024-11-1[12]\] Update/gm) ?? []).length === 2) {
+        interrupted = true;
+        child.kill('SIGINT');
+      }
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^\[2024-11-11\] Update \S+ completed in [\d.]+ s: 30 new order line\(s\)/m);
+    expect(stdout).toMatch(/^\[2024-11-12\] Update \S+ completed/m);
+    expect(stdout).toMatch(/Stopped\. The project is in/);
+    const lines = await strata('--project', path.join(tmp, 'demo-live'), 'query', "SELECT count(*) AS n FROM gold.fact_sales WHERE order_date >= DATE '2024-11-11'", '--format', 'csv');
+    expect(Number(lines.stdout.split('\n')[1])).toBeGreaterThanOrEqual(60);
+  }, 60_000);
+});
+
+describe('strata init --template retail', () => {
+  it('scaffolds the reference pipeline with generated landing files, ready to run', async () => {
+    const r = await strata('init', 'shop', '--template', 'retail');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/created the retail project in .*shop/);
+    expect(existsSync(path.join(tmp, 'shop', 'pipelines', 'retail', 'gold.sql'))).toBe(true);
+    const dry = await strata('--project', path.join(tmp, 'shop'), 'run', '--dry-run');
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(dry.stdout).toMatch(/gold\.agg_monthly_sales/);
+    expect((await strata('init', 'x', '--template', 'nope')).stderr).toMatch(/unknown template 'nope'; the templates are: retail/);
   });
 });
