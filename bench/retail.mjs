@@ -1,0 +1,64 @@
+// The retail demo at scale (the retail issue's target): the reference pipeline
+// (examples/retail) over generated files of 10 million order lines, the full
+// first run, then one new day landed and processed. The target: the incremental
+// run costs ≤ 5% of the full run (both measured in this run, on this machine).
+//
+//   npm run build && node bench/retail.mjs [--days 100] [--rows-per-day 100000]
+import { rmSync } from 'node:fs';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Engine } from '../dist/engine/index.js';
+import { loadPipeline } from '../dist/pipeline/project.js';
+import { runPipeline } from '../dist/pipeline/run.js';
+import { copyRetailTemplate, landRetailDay, landRetailHistory } from '../dist/retail/project.js';
+import { fmtMs, machineLine, markdownTable, parseArgsOrExit, timeIt } from './lib/util.mjs';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const args = parseArgsOrExit(process.argv.slice(2), { days: 100, rowsPerDay: 100_000, seed: 42 });
+const dir = path.join(here, 'data', 'retail');
+const log = (m) => process.stderr.write(`${m}\n`);
+
+rmSync(dir, { recursive: true, force: true });
+copyRetailTemplate(dir);
+const gen = await timeIt(async () => landRetailHistory(dir, { seed: args.seed, days: args.days, rowsPerDay: args.rowsPerDay }));
+const truth = gen.result;
+log(`generated ${truth.orderLines.toLocaleString('en-US')} order lines in ${fmtMs(gen.ms)} ms`);
+
+const engine = await Engine.create({});
+const pipeline = await loadPipeline(dir, 'retail');
+if (pipeline.problems.length) throw new Error(JSON.stringify(pipeline.problems));
+const run = () =>
+  engine.withSession(async (s) => {
+    const outcome = await runPipeline(s, pipeline, { project: dir, lakeRoot: path.join(dir, 'lake'), parallel: { engine, max: 2 } });
+    if (outcome.status !== 'COMPLETED') throw new Error(outcome.error);
+    return outcome;
+  });
+const machine = await engine.withSession((s) => machineLine(s));
+const full = await timeIt(run);
+log(`full run: ${fmtMs(full.ms)} ms`);
+landRetailDay(dir);
+const next = await timeIt(run);
+log(`one new day: ${fmtMs(next.ms)} ms`);
+engine.close();
+
+const slowest = (o) =>
+  [...o.flows]
+    .sort((a, b) => b.durationMs - a.durationMs)
+    .slice(0, 5)
+    .map((f) => `${f.flow} ${fmtMs(f.durationMs)} ms`)
+    .join(', ');
+console.log(`# The retail demo: ${truth.orderLines.toLocaleString('en-US')} order lines (${args.days} days × ${args.rowsPerDay.toLocaleString('en-US')}), then one new day\n`);
+console.log(`Machine: ${machine}\n`);
+console.log(
+  markdownTable(
+    ['run', 'order lines processed', 'time (ms)', 'share of the full run'],
+    [
+      ['full first run', full.result.flows.find((f) => f.flow === 'gold.fact_sales').rowsWritten.toLocaleString('en-US'), fmtMs(full.ms), '100%'],
+      ['one new day', next.result.flows.find((f) => f.flow === 'gold.fact_sales').rowsWritten.toLocaleString('en-US'), fmtMs(next.ms), `${((100 * next.ms) / full.ms).toFixed(1)}%`],
+    ],
+    'lrrr',
+  ),
+);
+console.log(`\nIncremental / full: **${((100 * next.ms) / full.ms).toFixed(1)}%** (target ≤ 5%). Generating the files took ${fmtMs(gen.ms)} ms.`);
+console.log(`\nSlowest flows, full run: ${slowest(full.result)}.`);
+console.log(`Slowest flows, new day: ${slowest(next.result)}.`);
