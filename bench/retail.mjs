@@ -3,18 +3,33 @@
 // first run, then one new day landed and processed. The target: the incremental
 // run costs ≤ 5% of the full run (both measured in this run, on this machine).
 //
-//   npm run build && node bench/retail.mjs [--days 100] [--rows-per-day 100000]
+//   npm run build && node bench/retail.mjs [--lines 10m] [--days 100]
+//
+// The order lines per day are chosen so that the history holds at least --lines lines
+// (the startup sends nothing in its missing months).
 import { rmSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Engine } from '../dist/engine/index.js';
 import { loadPipeline } from '../dist/pipeline/project.js';
 import { runPipeline } from '../dist/pipeline/run.js';
+import { RETAIL_DEFAULTS, startupMissesMonth } from '../dist/retail/generate.js';
 import { copyRetailTemplate, landRetailDay, landRetailHistory } from '../dist/retail/project.js';
 import { fmtMs, machineLine, markdownTable, parseArgsOrExit, timeIt } from './lib/util.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const args = parseArgsOrExit(process.argv.slice(2), { days: 100, rowsPerDay: 100_000, seed: 42 });
+const args = parseArgsOrExit(process.argv.slice(2), { lines: 10_000_000, days: 100, seed: 42 });
+// Lines per day: all of them on a normal day, the parent's 60% in a month the startup misses.
+const start = Date.parse(`${RETAIL_DEFAULTS.start}T00:00:00Z`);
+let weight = 0;
+for (let d = 0; d < args.days; d++) weight += startupMissesMonth(start, start + d * 86_400_000) ? 0.6 : 1;
+args.rowsPerDay = Math.ceil(args.lines / weight);
+while (retailLines(args.rowsPerDay) < args.lines) args.rowsPerDay++;
+function retailLines(perDay) {
+  let n = 0;
+  for (let d = 0; d < args.days; d++) n += startupMissesMonth(start, start + d * 86_400_000) ? perDay - Math.round(perDay * 0.4) : perDay;
+  return n;
+}
 const dir = path.join(here, 'data', 'retail');
 const log = (m) => process.stderr.write(`${m}\n`);
 
