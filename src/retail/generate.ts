@@ -121,12 +121,7 @@ const DAY_MS = 86_400_000;
 
 /** Writes the landing files of `days` days (and the customers, products and prices they need). */
 export function generateRetail(options: RetailOptions): RetailTruth {
-  const o = { ...RETAIL_DEFAULTS, ...options };
-  const world = makeWorld(o.seed, o.start);
-  const truth = emptyTruth(o);
-  writeMasterData(o.dir, world, truth);
-  for (let day = 0; day < o.days; day++) writeDay(o.dir, world, day, o.rowsPerDay, truth);
-  return finish(truth);
+  return history(options.dir, options);
 }
 
 /** Writes one more day's order files (the live store): the same files `generateRetail` would write for that day. */
@@ -141,11 +136,16 @@ export function generateRetailDay(options: RetailOptions & { day: number }): Ret
 
 /** The truth of `days` days without writing anything (for tests that land days one by one). */
 export function retailTruth(options: Omit<RetailOptions, 'dir'>): RetailTruth {
+  return history(undefined, options);
+}
+
+/** The history's files written into `dir` (none when undefined), and its truth. */
+function history(dir: string | undefined, options: Omit<RetailOptions, 'dir'>): RetailTruth {
   const o = { ...RETAIL_DEFAULTS, ...options };
   const world = makeWorld(o.seed, o.start);
   const truth = emptyTruth(o);
-  writeMasterData(undefined, world, truth);
-  for (let day = 0; day < o.days; day++) writeDay(undefined, world, day, o.rowsPerDay, truth);
+  writeMasterData(dir, world, truth);
+  for (let day = 0; day < o.days; day++) writeDay(dir, world, day, o.rowsPerDay, truth);
   return finish(truth);
 }
 
