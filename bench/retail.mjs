@@ -13,7 +13,8 @@ import { fileURLToPath } from 'node:url';
 import { Engine } from '../dist/engine/index.js';
 import { loadPipeline } from '../dist/pipeline/project.js';
 import { runPipeline } from '../dist/pipeline/run.js';
-import { RETAIL_DEFAULTS, startupMissesMonth } from '../dist/retail/generate.js';
+import { RETAIL_DEFAULTS } from '../dist/retail/generate.js';
+import { startupMissesMonth } from '../dist/retail/world.js';
 import { copyRetailTemplate, landRetailDay, landRetailHistory } from '../dist/retail/project.js';
 import { fmtMs, machineLine, markdownTable, parseArgsOrExit, timeIt } from './lib/util.mjs';
 

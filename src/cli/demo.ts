@@ -128,7 +128,7 @@ async function rows(s: Session, dir: string, sql: string): Promise<unknown[][]> 
 }
 
 /** The KPIs, from the gold views. */
-export async function kpis(s: Session, dir: string): Promise<string> {
+async function kpis(s: Session, dir: string): Promise<string> {
   const [[revenue, quantity, customers, asp, lines]] = await rows(s, dir, 'SELECT total_revenue, total_quantity, unique_customers, average_selling_price, order_lines FROM gold.kpi_overview');
   const months = await rows(s, dir, `SELECT strftime(month, '%Y-%m'), revenue, change_pct FROM gold.kpi_monthly_revenue ORDER BY month`);
   const channels = await rows(s, dir, 'SELECT channel, share_pct FROM gold.kpi_channel_share ORDER BY revenue DESC');
@@ -149,7 +149,7 @@ export async function kpis(s: Session, dir: string): Promise<string> {
 }
 
 /** Each expectation that caught rows in these updates, with what it did to them. */
-export function quality(pipeline: Pipeline, outcomes: RunOutcome[]): { text: string; caught: boolean } {
+function quality(pipeline: Pipeline, outcomes: RunOutcome[]): { text: string; caught: boolean } {
   const actions = new Map<string, ViolationAction>();
   for (const d of pipeline.datasets.values()) for (const e of d.expectations) actions.set(`${d.name}\0${e.name}`, e.action);
   const caught = new Map<string, { dataset: string; name: string; failed: number; checked: number }>();

@@ -59,20 +59,19 @@ export async function replaceKeys(session: Session, o: ReplaceKeysOptions): Prom
   try {
     await session.exec(`CREATE TEMP TABLE ${newT} AS SELECT ${fields.map((f) => `CAST(${quoteIdent(f.name)} AS ${duckdbType(f.type)}) AS ${quoteIdent(f.name)}`).join(', ')} FROM (${o.rows}) AS __r`);
     let candidates = snapshot.files;
-    let keysT = ownKeysT;
-    let inRange = 'TRUE';
-    let on = (a: string, b: string) => o.keys.map((k) => `${a}.${quoteIdent(k)} IS NOT DISTINCT FROM ${b}.${quoteIdent(k)}`).join(' AND ');
+    // With a key set: the table of its keys, and their range (files, row groups, join condition).
+    let keyed: { table: string; range: KeyRange } | undefined;
     if (o.keySet !== undefined) {
-      if (o.keySetDistinct) keysT = o.keySet;
-      else await session.exec(`CREATE TEMP TABLE ${keysT} AS SELECT DISTINCT ${o.keys.map(quoteIdent).join(', ')} FROM (${o.keySet}) AS __k`);
-      const range = await filesForKeys(session, snapshot, o.keys, keysT);
-      candidates = range.files;
-      inRange = range.filter(`__t.${quoteIdent(o.keys[0])}`);
-      on = range.match;
+      const table = o.keySetDistinct ? o.keySet : ownKeysT;
+      if (!o.keySetDistinct) await session.exec(`CREATE TEMP TABLE ${table} AS SELECT DISTINCT ${o.keys.map(quoteIdent).join(', ')} FROM (${o.keySet}) AS __k`);
+      keyed = { table, range: await filesForKeys(session, snapshot, o.keys, table) };
+      candidates = keyed.range.files;
     }
     const scan = await planScan(snapshot, session, { id, files: candidates, withFile: true });
     cleanup.push(...scan.cleanup);
-    const holding = o.keySet === undefined ? `(${scan.sql})` : `(SELECT * FROM (${scan.sql}) AS __t SEMI JOIN ${keysT} AS __k ON ${on('__t', '__k')} WHERE ${inRange})`;
+    const holding = keyed
+      ? `(SELECT * FROM (${scan.sql}) AS __t SEMI JOIN ${keyed.table} AS __k ON ${keyed.range.match('__t', '__k')} WHERE ${keyed.range.filter(`__t.${quoteIdent(o.keys[0])}`)})`
+      : `(${scan.sql})`;
     // The old rows of the keys: their file, and a hash of their values (for the metrics).
     await session.exec(`CREATE TEMP TABLE ${oldT} AS SELECT ${FILE_COLUMN}, hash(${names}) AS __h FROM ${holding} AS __h`);
     // One grouping of old and new rows by their values' hash (these are metrics): rows only in
@@ -97,7 +96,7 @@ export async function replaceKeys(session: Session, o: ReplaceKeysOptions): Prom
       // The other rows of the touched files, kept exactly.
       const rewrite = await planScan(snapshot, session, { id: `${id}r`, files: touched });
       cleanup.push(...rewrite.cleanup);
-      const kept = o.keySet === undefined ? undefined : `SELECT ${names} FROM (${rewrite.sql}) AS __t ANTI JOIN ${keysT} AS __k ON ${on('__t', '__k')}`;
+      const kept = keyed ? `SELECT ${names} FROM (${rewrite.sql}) AS __t ANTI JOIN ${keyed.table} AS __k ON ${keyed.range.match('__t', '__k')}` : undefined;
       if (kept) parts.unshift(kept);
     }
     const store = snapshot.store as LocalPathStore;

@@ -162,29 +162,28 @@ async function applyBatches(
     // The keys to recompute (all on a truncate), once; the state's files are those of their range.
     const keysT = `temp.${quoteIdent(`__strata_cdc_keys_${id}`)}`;
     let stateFiles = state.files;
-    let inRange = 'TRUE';
-    let on = keys.map((k) => `__e.${quoteIdent(k)} IS NOT DISTINCT FROM __k.${quoteIdent(k)}`).join(' AND ');
+    // The touched keys' events only (with their range, for row-group skipping); all on a truncate.
+    let join = '';
+    const where = [`__op <> 'truncate'`];
     if (!truncated) {
       cleanup.push(`DROP TABLE IF EXISTS ${keysT}`);
       await session.exec(`CREATE TEMP TABLE ${keysT} AS SELECT DISTINCT ${keys.map(quoteIdent).join(', ')} FROM ${pending} AS __p WHERE __op <> 'truncate'`);
       const range = await filesForKeys(session, state, keys, keysT);
       stateFiles = range.files;
-      inRange = range.filter(`__e.${quoteIdent(keys[0])}`);
-      on = range.match('__e', '__k');
+      join = `SEMI JOIN ${keysT} AS __k ON ${range.match('__e', '__k')}`;
+      where.push(range.filter(`__e.${quoteIdent(keys[0])}`));
     }
     const keySet = truncated ? undefined : keysT;
     const all = await planScan(state, session, { id: `${id}a`, files: stateFiles });
     cleanup.push(...all.cleanup);
-    let afterTruncate = '';
     if (spec.truncateWhen) {
       // Events after the last truncate (a truncate at the same sequence value comes after).
       const whole = await planScan(state, session, { id: `${id}t` });
       cleanup.push(...whole.cleanup);
       const lastTruncate = `(SELECT max(__seq) FROM (${whole.sql}) AS __t WHERE __op = 'truncate')`;
-      afterTruncate = ` AND (__seq > ${lastTruncate} OR ${lastTruncate} IS NULL)`;
+      where.push(`(__seq > ${lastTruncate} OR ${lastTruncate} IS NULL)`);
     }
-    const touched = keySet ? `SEMI JOIN ${keySet} AS __k ON ${on}` : '';
-    const events = `SELECT * FROM (${all.sql}) AS __e ${touched} WHERE __op <> 'truncate' AND ${inRange}${afterTruncate}`;
+    const events = `SELECT * FROM (${all.sql}) AS __e ${join} WHERE ${where.join(' AND ')}`;
     const rows = `SELECT ${[...columns.map(quoteIdent), ...(spec.scdType === 2 ? [START, END] : [])].join(', ')} FROM (${scdSql(shape, events)}) AS __r`;
     target = await ensureSchema(session, def, t.location, target, rows);
     const outcome = await replaceKeys(session, {
