@@ -40,6 +40,14 @@ export function buildProgram(): Command {
 
 /** Runs the CLI and exits with 0 (success), 1 (failure) or 2 (usage error). */
 export async function main(argv: string[]): Promise<void> {
+  // A reader that stops early (`strata events | head`) closes the pipe: stop quietly, as
+  // command-line tools do, instead of failing with a stack trace.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EPIPE') process.exit(process.exitCode ?? EXIT_OK);
+      throw err;
+    });
+  }
   const program = buildProgram();
   let code = EXIT_OK;
   try {

@@ -95,6 +95,16 @@ describe('strata query', () => {
     expect(r.stderr).toMatch(/change data feed is not enabled at version 0/);
   });
 
+  it('stops quietly, exit 0, when the reader closes the pipe early (strata query ... | head)', async () => {
+    const child = spawn(process.execPath, [BIN, 'query', 'SELECT range AS n FROM range(2000000)', '--format', 'csv'], { cwd: tmp });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.stdout.once('data', () => child.stdout.destroy());
+    const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+  });
+
   it('exits 2 on a usage error', async () => {
     expect((await strata('query')).code).toBe(2);
     expect((await strata('query', 'SELECT 1', '--format', 'xml')).code).toBe(2);
