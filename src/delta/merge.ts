@@ -50,6 +50,8 @@ export interface MergeOptions extends TableRef {
   configuration?: Record<string, string>;
   /** Extra commitInfo. */
   info?: Record<string, unknown>;
+  /** Application transaction versions recorded in the same commit (a pipeline's progress). */
+  txns?: { appId: string; version: number }[];
   now?: () => number;
 }
 
@@ -183,10 +185,17 @@ export async function mergeInto(session: Session, o: MergeOptions): Promise<Merg
       const targetCols = fields.map((f) => `${t}.${quoteIdent(f.name)}`).join(', ');
       // Each target row of the touched files with the clause acting on it (computed once, a
       // lateral alias, filtered outside), and the rows before and after it acts.
-      const rewriteScan = await planScan(snapshot, session, { id: `${id}r`, files: touched });
+      // The clause of each row comes from the plan, joined by file and row number: an outer join
+      // on the ON condition itself becomes a nested loop in DuckDB when the condition tests the
+      // target alone (ON t.id = s.id AND t.current), as SCD2 merges do.
+      const rewriteScan = await planScan(snapshot, session, { id: `${id}r`, files: touched, withFile: true });
       cleanup.push(...rewriteScan.cleanup);
-      const localIndex = `CASE ${targetClauses.map(({ c, i }) => `WHEN (${c.when === 'matched' ? `${s}.__src_row IS NOT NULL` : `${s}.__src_row IS NULL`}) AND coalesce((${c.condition ?? 'TRUE'}), false) THEN ${i}`).join(' ')} ELSE 0 END`;
-      const join = `FROM (${rewriteScan.sql}) AS ${t} LEFT JOIN temp.${quoteIdent(src)} AS ${s} ON ${o.on}`;
+      const planIds = `[${rewriteScan.fileIds.map((f) => scan.fileIds.indexOf(f)).join(', ')}]`;
+      const acts = `(SELECT ${P_FILE}, ${P_ROW}, min(${P_SROW}) AS ${P_SROW}, min(${CLAUSE}) AS ${CLAUSE} FROM temp.${quoteIdent(plan)} WHERE ${CLAUSE} > 0 GROUP BY ${P_FILE}, ${P_ROW})`;
+      const localIndex = `coalesce(__pl.${CLAUSE}, 0)`;
+      const join = `FROM (${rewriteScan.sql}) AS ${t}
+        LEFT JOIN ${acts} AS __pl ON __pl.${P_FILE} = ${planIds}[${t}.${FILE_COLUMN} + 1] AND __pl.${P_ROW} = ${t}.${ROW_COLUMN}
+        LEFT JOIN temp.${quoteIdent(src)} AS ${s} ON ${s}.__src_row = __pl.${P_SROW}`;
       const after = `(SELECT ${localIndex} AS ${CLAUSE}, ${cols.join(', ')} ${join})`;
       const before = `(SELECT ${localIndex} AS ${CLAUSE}, ${targetCols} ${join})`;
       // Copy-on-write keeps every row but the deleted; with deletion vectors only the updated
@@ -261,6 +270,7 @@ export async function mergeInto(session: Session, o: MergeOptions): Promise<Merg
       ...written.adds.map((add) => ({ add })),
     ];
     if (o.configuration) actions.push({ metaData: { ...snapshot.metadata, configuration: { ...snapshot.metadata.configuration, ...o.configuration } } });
+    actions.push(...(o.txns ?? []).map((x) => ({ txn: { appId: x.appId, version: x.version, lastUpdated: now() } })));
     let changeFiles: AddAction[] = [];
     if (cdf && touched.length > 0) {
       // A commit with change files must hold all its changes there, inserts included.
@@ -274,7 +284,7 @@ export async function mergeInto(session: Session, o: MergeOptions): Promise<Merg
       readFiles: paths(candidates),
       removedFiles: paths(touched),
       changesMetadata: o.configuration !== undefined,
-      appIds: new Set(),
+      appIds: new Set((o.txns ?? []).map((x) => x.appId)),
     };
     const result = await commitOrClean(store, table, snapshot.version, {
       operation: 'MERGE',

@@ -156,6 +156,8 @@ export interface KeyRange {
   filter: (column: string) => string;
   /** `a`'s key equals `b`'s, as SQL: `=` when the set has no NULL key (faster joins), else IS NOT DISTINCT FROM. */
   match: (a: string, b: string) => string;
+  /** Whether some key of the set has a NULL part. */
+  nullKeys: boolean;
 }
 
 /**
@@ -168,14 +170,16 @@ export async function filesForKeys(session: Session, snapshot: Snapshot, keys: s
   const [r] = await session.rows<{ lo: string | null; hi: string | null; n: bigint; nulls: bigint; anyNulls: bigint; type: string | null }>(
     `SELECT min(${k})::VARCHAR AS lo, max(${k})::VARCHAR AS hi, count(*) AS n, count(*) - count(${k}) AS nulls, count(*) FILTER (WHERE ${anyNull}) AS anyNulls, any_value(typeof(${k})) AS type FROM ${keySet}`,
   );
-  const match = (a: string, b: string) => keys.map((c) => `${a}.${quoteIdent(c)} ${Number(r.anyNulls) > 0 ? 'IS NOT DISTINCT FROM' : '='} ${b}.${quoteIdent(c)}`).join(' AND ');
-  if (Number(r.n) === 0) return { files: [], filter: () => 'FALSE', match };
-  if (Number(r.nulls) > 0 || r.lo === null || r.hi === null || r.type === null) return { files: snapshot.files, filter: () => 'TRUE', match };
+  const nullKeys = Number(r.anyNulls) > 0;
+  const match = (a: string, b: string) => keys.map((c) => `${a}.${quoteIdent(c)} ${nullKeys ? 'IS NOT DISTINCT FROM' : '='} ${b}.${quoteIdent(c)}`).join(' AND ');
+  if (Number(r.n) === 0) return { files: [], filter: () => 'FALSE', match, nullKeys };
+  if (Number(r.nulls) > 0 || r.lo === null || r.hi === null || r.type === null) return { files: snapshot.files, filter: () => 'TRUE', match, nullKeys };
   const predicate: Predicate = { kind: 'and', items: [{ kind: 'cmp', column: keys[0], op: '>=', value: r.lo }, { kind: 'cmp', column: keys[0], op: '<=', value: r.hi }] };
   const { lo, hi, type } = r;
   return {
     files: pruneFiles(snapshot, predicate),
     filter: (column) => `${column} BETWEEN CAST(${quoteLiteral(lo)} AS ${type}) AND CAST(${quoteLiteral(hi)} AS ${type})`,
     match,
+    nullKeys,
   };
 }

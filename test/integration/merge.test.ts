@@ -19,6 +19,9 @@ const MERGES = [
   `MERGE INTO {t} AS t USING src AS s ON t.k = s.k WHEN MATCHED THEN UPDATE SET g = s.g WHEN NOT MATCHED BY SOURCE AND t.v < 20 THEN DELETE`,
   `MERGE INTO {t} AS t USING src AS s ON t.k = s.k AND t.g = s.g WHEN NOT MATCHED BY SOURCE THEN UPDATE SET v = -1 WHEN NOT MATCHED THEN INSERT (k, g, v) VALUES (s.k, s.g, s.v)`,
   `MERGE INTO {t} AS t USING src AS s ON t.k = s.k WHEN MATCHED THEN DELETE`,
+  // ON conditions that test one side alone (an SCD2 merge's "current row"; a source filter).
+  `MERGE INTO {t} AS t USING src AS s ON t.k = s.k AND t.v > 40 WHEN MATCHED THEN UPDATE SET v = s.v WHEN NOT MATCHED THEN INSERT (k, g, v) VALUES (s.k, s.g, s.v)`,
+  `MERGE INTO {t} AS t USING src AS s ON t.k = s.k AND s.v < 70 WHEN MATCHED THEN DELETE WHEN NOT MATCHED BY SOURCE AND t.v > 90 THEN UPDATE SET v = 0`,
 ];
 
 /**
