@@ -307,13 +307,20 @@ function oneChangePerKey(shape: ScdShape, fresh: string, current: string, match:
     : 'TRUE';
   const inPlace = `(__c.__seq IS NOT NULL AND __e.__op = 'upsert' AND ${tracked})`;
   const keys = shape.keys.map((c) => `__e.${q(c)} AS ${q(c)}`);
-  const joined = `FROM ${fresh} AS __e LEFT JOIN (${current}) AS __c ON ${match}`;
-  return `SELECT ${[...keys, ...shape.columns.map((c) => `CASE WHEN ${inPlace} THEN ${value(c)} ELSE __c.${q(c)} END AS ${q(c)}`)].join(', ')},
-      __c.__seq AS ${START}, CASE WHEN ${inPlace} THEN NULL ELSE __e.__seq END AS ${END}
-    ${joined} WHERE __c.__seq IS NOT NULL
+  // The join once (materialized), read by both halves.
+  const e = (c: string) => q(`__e_${c}`);
+  const c = (x: string) => q(`__c_${x}`);
+  const pairs = `SELECT ${[...keys, ...shape.columns.map((x) => `${value(x)} AS ${e(x)}`), ...shape.columns.map((x) => `__c.${q(x)} AS ${c(x)}`)].join(', ')},
+      __e.__seq AS __e_seq, __c.__seq AS __c_seq, __e.__op = 'upsert' AS __upsert, ${inPlace} AS __in_place
+    FROM ${fresh} AS __e LEFT JOIN (${current}) AS __c ON ${match}`;
+  const keyCols = shape.keys.map(q);
+  return `WITH __j AS MATERIALIZED (${pairs})
+    SELECT ${[...keyCols, ...shape.columns.map((x) => `CASE WHEN __in_place THEN ${e(x)} ELSE ${c(x)} END AS ${q(x)}`)].join(', ')},
+      __c_seq AS ${START}, CASE WHEN __in_place THEN NULL ELSE __e_seq END AS ${END}
+    FROM __j WHERE __c_seq IS NOT NULL
     UNION ALL
-    SELECT ${[...keys, ...shape.columns.map((c) => `${value(c)} AS ${q(c)}`)].join(', ')}, __e.__seq AS ${START}, NULL AS ${END}
-    ${joined} WHERE __e.__op = 'upsert' AND NOT ${inPlace}`;
+    SELECT ${[...keyCols, ...shape.columns.map((x) => `${e(x)} AS ${q(x)}`)].join(', ')}, __e_seq AS ${START}, NULL AS ${END}
+    FROM __j WHERE __upsert AND NOT __in_place`;
 }
 
 /** Output columns: the source's, as COLUMNS selects them (names as the source spells them). */
