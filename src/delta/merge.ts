@@ -103,15 +103,36 @@ export async function mergeInto(session: Session, o: MergeOptions): Promise<Merg
     // unmatched source rows only to inserts.
     const keepTarget = clauses.some((c) => c.when === 'not-matched-by-source');
     const keepSource = clauses.some((c) => c.when === 'not-matched');
-    const joinType = keepTarget && keepSource ? 'FULL OUTER' : keepTarget ? 'LEFT' : keepSource ? 'RIGHT' : 'INNER';
-    const join = `FROM (${scan.sql}) AS ${t} ${joinType} JOIN temp.${quoteIdent(src)} AS ${s} ON ${o.on}`;
     const dv = deletionVectorsEnabled(snapshot.metadata.configuration);
-    // The plan keeps the rows that act, and the matched ones (for the ambiguity check).
+    // The plan keeps the rows that act, and the matched ones (for the ambiguity check). The
+    // matched pairs come from an inner join, the unmatched rows of either side from anti joins
+    // with them: DuckDB runs an outer join whose ON tests the preserved side alone (ON t.id =
+    // s.id AND s.op <> 'D') as a nested loop. The missing side of an unmatched row is a join
+    // with an empty relation of its columns, so that one clause expression serves every row.
+    const p = `temp.${quoteIdent(plan)}`;
     await session.exec(
-      `CREATE TEMP TABLE ${quoteIdent(plan)} AS SELECT * FROM (
-         SELECT ${t}.${FILE_COLUMN} AS ${P_FILE}, ${t}.${ROW_COLUMN} AS ${P_ROW}, ${s}.__src_row AS ${P_SROW}, (${matched}) AS ${P_MATCHED}, ${clauseIndex} AS ${CLAUSE} ${join})
-       WHERE ${P_MATCHED} OR ${CLAUSE} > 0`,
+      `CREATE TEMP TABLE ${quoteIdent(plan)} AS
+       SELECT ${t}.${FILE_COLUMN} AS ${P_FILE}, ${t}.${ROW_COLUMN} AS ${P_ROW}, ${s}.__src_row AS ${P_SROW}, TRUE AS ${P_MATCHED}, ${clauseIndex} AS ${CLAUSE}
+       FROM (${scan.sql}) AS ${t} JOIN temp.${quoteIdent(src)} AS ${s} ON ${o.on}`,
     );
+    if (keepSource) {
+      const noTarget = await planScan(snapshot, session, { id: `${id}n`, files: [], withFile: true });
+      cleanup.push(...noTarget.cleanup);
+      await session.exec(
+        `INSERT INTO ${p} SELECT * FROM (
+           SELECT NULL::INTEGER, NULL::BIGINT, ${s}.__src_row, FALSE, ${clauseIndex} AS __c
+           FROM temp.${quoteIdent(src)} AS ${s} LEFT JOIN (${noTarget.sql}) AS ${t} ON FALSE
+           WHERE NOT EXISTS (SELECT 1 FROM ${p} AS __m WHERE __m.${P_SROW} = ${s}.__src_row)) WHERE __c > 0`,
+      );
+    }
+    if (keepTarget) {
+      await session.exec(
+        `INSERT INTO ${p} SELECT * FROM (
+           SELECT ${t}.${FILE_COLUMN}, ${t}.${ROW_COLUMN}, NULL::BIGINT, FALSE, ${clauseIndex} AS __c
+           FROM (${scan.sql}) AS ${t} LEFT JOIN (SELECT * FROM temp.${quoteIdent(src)} WHERE FALSE) AS ${s} ON FALSE
+           WHERE NOT EXISTS (SELECT 1 FROM ${p} AS __m WHERE __m.${P_MATCHED} AND __m.${P_FILE} = ${t}.${FILE_COLUMN} AND __m.${P_ROW} = ${t}.${ROW_COLUMN})) WHERE __c > 0`,
+      );
+    }
 
     const is = (pred: (c: ResolvedClause) => boolean) => clauses.map((c, i) => (pred(c) ? i + 1 : -1)).filter((i) => i > 0);
     const updateIdx = is((c) => c.action === 'update');
@@ -121,7 +142,6 @@ export async function mergeInto(session: Session, o: MergeOptions): Promise<Merg
     // One pass over the plan: the counts, the files to rewrite, and the ambiguity check —
     // several source rows for one target row, unless all that can happen is a delete.
     const onlyUnconditionalDelete = clauses.filter((c) => c.when === 'matched').every((c) => c.action === 'delete' && !c.condition);
-    const p = `temp.${quoteIdent(plan)}`;
     // With deletion vectors, also each touched file's span of acting rows: when the span is
     // full (a key range over clustered data) it is the file's one run of rows to mark.
     const acting = `${CLAUSE} IN ${inList([...updateIdx, ...deleteIdx])}`;
