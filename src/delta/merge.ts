@@ -210,7 +210,8 @@ export async function mergeInto(session: Session, o: MergeOptions): Promise<Merg
       // target alone (ON t.id = s.id AND t.current), as SCD2 merges do.
       const rewriteScan = await planScan(snapshot, session, { id: `${id}r`, files: touched, withFile: true });
       cleanup.push(...rewriteScan.cleanup);
-      const planIds = `[${rewriteScan.fileIds.map((f) => scan.fileIds.indexOf(f)).join(', ')}]`;
+      const planId = new Map(scan.fileIds.map((f, i) => [f, i]));
+      const planIds = `[${rewriteScan.fileIds.map((f) => planId.get(f)).join(', ')}]`;
       const acts = `(SELECT ${P_FILE}, ${P_ROW}, min(${P_SROW}) AS ${P_SROW}, min(${CLAUSE}) AS ${CLAUSE} FROM temp.${quoteIdent(plan)} WHERE ${CLAUSE} > 0 GROUP BY ${P_FILE}, ${P_ROW})`;
       const localIndex = `coalesce(__pl.${CLAUSE}, 0)`;
       const join = `FROM (${rewriteScan.sql}) AS ${t}

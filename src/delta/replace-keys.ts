@@ -158,6 +158,8 @@ export interface KeyRange {
   match: (a: string, b: string) => string;
   /** Whether some key of the set has a NULL part. */
   nullKeys: boolean;
+  /** The number of keys in the set. */
+  count: number;
 }
 
 /**
@@ -171,9 +173,10 @@ export async function filesForKeys(session: Session, snapshot: Snapshot, keys: s
     `SELECT min(${k})::VARCHAR AS lo, max(${k})::VARCHAR AS hi, count(*) AS n, count(*) - count(${k}) AS nulls, count(*) FILTER (WHERE ${anyNull}) AS anyNulls, any_value(typeof(${k})) AS type FROM ${keySet}`,
   );
   const nullKeys = Number(r.anyNulls) > 0;
+  const count = Number(r.n);
   const match = (a: string, b: string) => keys.map((c) => `${a}.${quoteIdent(c)} ${nullKeys ? 'IS NOT DISTINCT FROM' : '='} ${b}.${quoteIdent(c)}`).join(' AND ');
-  if (Number(r.n) === 0) return { files: [], filter: () => 'FALSE', match, nullKeys };
-  if (Number(r.nulls) > 0 || r.lo === null || r.hi === null || r.type === null) return { files: snapshot.files, filter: () => 'TRUE', match, nullKeys };
+  if (count === 0) return { files: [], filter: () => 'FALSE', match, nullKeys, count };
+  if (Number(r.nulls) > 0 || r.lo === null || r.hi === null || r.type === null) return { files: snapshot.files, filter: () => 'TRUE', match, nullKeys, count };
   const predicate: Predicate = { kind: 'and', items: [{ kind: 'cmp', column: keys[0], op: '>=', value: r.lo }, { kind: 'cmp', column: keys[0], op: '<=', value: r.hi }] };
   const { lo, hi, type } = r;
   return {
@@ -181,5 +184,6 @@ export async function filesForKeys(session: Session, snapshot: Snapshot, keys: s
     filter: (column) => `${column} BETWEEN CAST(${quoteLiteral(lo)} AS ${type}) AND CAST(${quoteLiteral(hi)} AS ${type})`,
     match,
     nullKeys,
+    count,
   };
 }

@@ -40,6 +40,14 @@ const DEFAULT_TOMBSTONE_SECONDS = 2 * 24 * 3600;
 const START = '__START_AT';
 const END = '__END_AT';
 
+/** The events read by this update (a temp table), when they are the only batch to apply. */
+interface FreshEvents {
+  table: string;
+  rows: number;
+  /** The smallest sequence value, as text. */
+  minSeq: string | null;
+}
+
 interface CdcTables {
   location: string;
   name: string;
@@ -78,7 +86,7 @@ export async function runAutoCdc(ctx: RunContext, def: DatasetDefinition, locati
       result.version = target.version;
       return;
     }
-    const fresh = appended.appended && applied === batch - 1 ? events : undefined;
+    const fresh = appended.fresh && applied === batch - 1 ? appended.fresh : undefined;
     target = await applyBatches(ctx, def, t, flow, spec, columns, keys, target, state, applied, batch, fresh, result);
     if (spec.scdType === 1) await collectTombstones(session, ctx, target, state, t.stateLocation, t.stateName, keys);
   } finally {
@@ -99,11 +107,13 @@ async function appendEvents(ctx: RunContext, def: DatasetDefinition, t: CdcTable
     const columns = selectColumns(flow, flow.cdc!, sourceColumns);
     const spec = sparkStrings(flow.cdc!, sourceColumns);
     const keys = spec.keys.map((k) => resolveColumn(flow, 'KEYS', k, columns));
+    let fresh: FreshEvents | undefined;
     if (read.pending) {
       await withReads(session, read.sql, { baseDir: ctx.options.project, lakeRoot: ctx.options.lakeRoot }, {}, (rows) => session.exec(`CREATE TEMP TABLE ${events} AS ${eventsSql(spec, columns, rows)}`));
       await checkEvents(session, flow, spec, keys, events, spec.source.trim());
-      const [{ n }] = await session.rows<{ n: bigint }>(`SELECT count(*) AS n FROM ${events}`);
+      const [{ n, lo }] = await session.rows<{ n: bigint; lo: string | null }>(`SELECT count(*) AS n, min(__seq)::VARCHAR AS lo FROM ${events}`);
       result.rowsRead += Number(n);
+      fresh = { table: events, rows: Number(n), minSeq: lo };
       batch++;
       if (!state) {
         await createTable(session, { location: t.stateLocation, name: t.stateName, ifNotExists: true, schema: { kind: 'struct', fields: [] }, properties: stateProperties(target.metadata.id) });
@@ -122,7 +132,7 @@ async function appendEvents(ctx: RunContext, def: DatasetDefinition, t: CdcTable
       });
       state = await loadSnapshot(t.stateLocation, { session, name: t.stateName });
     }
-    return { state, spec, columns, keys, batch, appended: read.pending };
+    return { state, spec, columns, keys, batch, fresh };
   } finally {
     for (const s of read.cleanup) await session.exec(s).catch(() => undefined);
   }
@@ -141,7 +151,7 @@ async function applyBatches(
   state: Snapshot,
   applied: number,
   batch: number,
-  fresh: string | undefined,
+  fresh: FreshEvents | undefined,
   result: FlowResult,
 ): Promise<Snapshot> {
   const { session } = ctx;
@@ -151,7 +161,7 @@ async function applyBatches(
   const cleanup: string[] = [];
   try {
     // The events to apply: those just read when they are the only batch, else the state's.
-    let pending = fresh;
+    let pending = fresh?.table;
     if (!pending) {
       const scan = await planScan(state, session, { id: `${id}p`, files: pruneFiles(state, { kind: 'cmp', column: '__batch', op: '>', value: applied }) });
       cleanup.push(...scan.cleanup);
@@ -175,10 +185,10 @@ async function applyBatches(
     }
     const keySet = truncated ? undefined : keysT;
     const txns = [{ appId: CDC_BATCH_APP, version: batch }, ...[...state.txns.entries()].filter(([a]) => a.startsWith(STREAM_APP)).map(([appId, x]) => ({ appId, version: x.version }))];
-    const info = { ...pipelineInfo(ctx, flow.name), strataCdc: { batches: [applied + 1, batch], truncated } };
+    const info = (inOrder: boolean) => ({ ...pipelineInfo(ctx, flow.name), strataCdc: { batches: [applied + 1, batch], truncated, ...(inOrder ? { inOrder } : {}) } });
     if (fresh && !truncated) {
-      const inOrder = await applyInOrder(ctx, t, shape, columns, target, state, applied, fresh, keysT, txns, info, result);
-      if (inOrder) return inOrder;
+      const continued = await applyInOrder(ctx, t, shape, columns, target, state, applied, fresh, keysT, txns, info(true), result);
+      if (continued) return continued;
     }
     const all = await planScan(state, session, { id: `${id}a`, files: stateFiles });
     cleanup.push(...all.cleanup);
@@ -202,7 +212,7 @@ async function applyBatches(
       txns,
       operation: 'MERGE',
       operationParameters: { predicate: JSON.stringify([`AUTO CDC ${flow.name} KEYS (${keys.join(', ')})`]) },
-      info,
+      info: info(false),
       now: ctx.now,
     });
     result.rowsWritten = outcome.numRowsChanged;
@@ -232,7 +242,7 @@ async function applyInOrder(
   target: Snapshot,
   state: Snapshot,
   applied: number,
-  fresh: string,
+  fresh: FreshEvents,
   keysT: string,
   txns: { appId: string; version: number }[],
   info: Record<string, unknown>,
@@ -242,7 +252,7 @@ async function applyInOrder(
   const seq = state.schema.fields.find((f) => f.name === '__seq');
   const targetColumns = new Set(target.schema.fields.map((f) => f.name));
   if (shape.type !== 2 || seq?.type.kind !== 'primitive' || ![...columns, START, END].every((c) => targetColumns.has(c))) return undefined;
-  const [{ lo }] = await session.rows<{ lo: string | null }>(`SELECT min(__seq)::VARCHAR AS lo FROM ${fresh}`);
+  const lo = fresh.minSeq;
   if (lo === null) return undefined;
   const earlier = pruneFiles(state, {
     kind: 'and',
@@ -261,10 +271,9 @@ async function applyInOrder(
     const cols = columns.map(q).join(', ');
     const current = `SELECT ${cols}, ${START} AS __seq, 'upsert' AS __op FROM (${scan.sql}) AS __c
       SEMI JOIN ${keysT} AS __k ON ${range.match('__c', '__k')} WHERE ${range.filter(`__c.${q(shape.keys[0])}`)} AND ${END} IS NULL`;
-    const [{ events: n, keys: k }] = await session.rows<{ events: bigint; keys: bigint }>(`SELECT (SELECT count(*) FROM ${fresh}) AS events, (SELECT count(*) FROM ${keysT}) AS keys`);
-    const rows = n === k
-      ? oneChangePerKey(shape, fresh, current, range.match('__e', '__c'))
-      : `SELECT ${[...columns.map(q), START, END].join(', ')} FROM (${scdSql(shape, `SELECT ${cols}, __seq, __op FROM ${fresh} UNION ALL ${current}`)}) AS __r`;
+    const rows = fresh.rows === range.count
+      ? oneChangePerKey(shape, fresh.table, current, range.match('__e', '__c'))
+      : `SELECT ${[...columns.map(q), START, END].join(', ')} FROM (${scdSql(shape, `SELECT ${cols}, __seq, __op FROM ${fresh.table} UNION ALL ${current}`)}) AS __r`;
     const same = [...columns, START, END].map((c) => `__t.${q(c)} IS NOT DISTINCT FROM __s.${q(c)}`).join(' AND ');
     const outcome = await mergeInto(session, {
       location: t.location,
@@ -279,7 +288,7 @@ async function applyInOrder(
         { when: 'not-matched', action: 'insert' },
       ],
       txns,
-      info: { ...info, strataCdc: { ...(info.strataCdc as object), inOrder: true } },
+      info,
       now: ctx.now,
     });
     const changed = outcome.numTargetRowsUpdated + outcome.numTargetRowsInserted;
