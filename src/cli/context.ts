@@ -1,8 +1,9 @@
-// What every command shares: global options, the engine, and one place that
-// turns failures into one clear line (a stack only with --verbose) and an exit code.
+// What every command shares: global options, the project (opened through the
+// composition root), and one place that turns failures into one clear line
+// (a stack only with --verbose) and an exit code.
 import * as path from 'node:path';
 import { StrataError } from '../core/index.js';
-import { Engine, settingsFromEnv } from '../engine/index.js';
+import { withProject as openAndRun, type Project } from '../project/index.js';
 
 export interface GlobalOptions {
   project?: string;
@@ -17,14 +18,13 @@ export function projectDir(options: GlobalOptions): string {
   return path.resolve(options.project ?? process.cwd());
 }
 
-/** Runs `fn` with an engine, closing it afterwards. */
-export async function withEngine<T>(fn: (engine: Engine) => Promise<T>): Promise<T> {
-  const engine = await Engine.create(settingsFromEnv());
-  try {
-    return await fn(engine);
-  } finally {
-    engine.close();
-  }
+/** Runs `fn` with the project of `--project` (or the current folder) open, closing it afterwards. */
+export async function withProject<T>(options: GlobalOptions | string, fn: (project: Project) => Promise<T>): Promise<T> {
+  const dir = typeof options === 'string' ? options : projectDir(options);
+  return openAndRun(dir, async (project) => {
+    for (const warning of project.warnings) process.stderr.write(`warning: ${warning}\n`);
+    return fn(project);
+  });
 }
 
 /** A mistake in how a command was called (flags, arguments): exit status 2. */

@@ -8,15 +8,9 @@ import { existsSync, readdirSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Command } from 'commander';
 import { StrataError } from '../core/index.js';
-import type { Engine, Session } from '../engine/index.js';
-import type { ViolationAction } from '../pipeline/parse.js';
-import { loadPipeline, type Pipeline } from '../pipeline/project.js';
-import { runPipeline, type RunOutcome } from '../pipeline/run.js';
-import { copyRetailTemplate, landRetailDay, landRetailHistory, readRetailSettings } from '../retail/project.js';
-import { RETAIL_DEFAULTS } from '../retail/generate.js';
-import { executeQuery } from '../sql/index.js';
-import { CliUsageError, EXIT_FAILURE, projectDir, withEngine, type GlobalOptions } from './context.js';
-import { FlowDisplay } from './run.js';
+import { addSchemaLine, copyRetailTemplate, landRetailDay, landRetailHistory, readRetailSettings, RETAIL_DEFAULTS, type Pipeline, type Project, type RunOutcome, type ViolationAction } from '../project/index.js';
+import { CliUsageError, EXIT_FAILURE, projectDir, withProject, type GlobalOptions } from './context.js';
+import { FlowDisplay } from './flows.js';
 
 interface DemoFlags {
   dir: string;
@@ -62,24 +56,21 @@ export function registerDemo(program: Command, globals: () => GlobalOptions): vo
       const out = process.stdout;
 
       const continued = prepare(dir, { seed, days, rowsPerDay, reset: Boolean(flags.reset) }, out);
-      const pipeline = await loadPipeline(dir, PIPELINE);
-      if (pipeline.problems.length) throw new StrataError('PIPELINE', `the demo pipeline in ${dir} has problems: ${pipeline.problems.map((p) => p.message).join('; ')}`);
-
-      await withEngine(async (engine) => {
+      await withProject(dir, async (project) => {
+        const pipeline = await project.loadPipeline(PIPELINE);
+        if (pipeline.problems.length) throw new StrataError('PIPELINE', `the demo pipeline in ${dir} has problems: ${pipeline.problems.map((p) => p.message).join('; ')}`);
         out.write(`\nRunning pipeline ${PIPELINE} (bronze → silver → gold)…\n`);
-        const first = await update(engine, pipeline, dir);
+        const first = await update(project, pipeline);
         out.write(`${summary(first)}\n`);
         if (first.status === 'FAILED') return;
-        await engine.withSession(async (s) => {
-          // (A continued project's first update usually finds nothing new: no quality summary then.)
-          const dq = quality(pipeline, [first]);
-          out.write(`\n${await kpis(s, dir)}\n${continued && !dq.caught ? '' : `\n${dq.text}\n`}`);
-        });
+        // (A continued project's first update usually finds nothing new: no quality summary then.)
+        const dq = quality(pipeline, [first]);
+        out.write(`\n${await kpis(project)}\n${continued && !dq.caught ? '' : `\n${dq.text}\n`}`);
         if (flags.once) {
           out.write(`\nThe project is in ${dir}. Try:\n  strata query "SELECT * FROM gold.kpi_monthly_revenue" --project ${flags.dir}\n  strata events --project ${flags.dir}\n  strata run --project ${flags.dir}\n`);
           return;
         }
-        await liveStore(engine, pipeline, dir, interval, out);
+        await liveStore(project, pipeline, interval, out);
       });
     });
 }
@@ -98,6 +89,7 @@ function prepare(dir: string, o: { seed: number; days: number; rowsPerDay: numbe
   }
   out.write(`Creating the demo project in ${dir}…\n`);
   copyRetailTemplate(dir);
+  addSchemaLine(dir);
   const t0 = Date.now();
   const truth = landRetailHistory(dir, o);
   out.write(
@@ -107,11 +99,9 @@ function prepare(dir: string, o: { seed: number; days: number; rowsPerDay: numbe
   return false;
 }
 
-async function update(engine: Engine, pipeline: Pipeline, dir: string): Promise<RunOutcome> {
+async function update(project: Project, pipeline: Pipeline): Promise<RunOutcome> {
   const display = new FlowDisplay(process.stderr);
-  return engine
-    .withSession((s) => runPipeline(s, pipeline, { project: dir, lakeRoot: path.join(dir, 'lake'), parallel: { engine, max: 2 }, onFlow: (f) => display.update(f) }))
-    .finally(() => display.stop());
+  return project.runPipeline(pipeline, { maxParallel: 2, onFlow: (f) => display.update(f) }).finally(() => display.stop());
 }
 
 function summary(o: RunOutcome): string {
@@ -123,17 +113,17 @@ function summary(o: RunOutcome): string {
   return `Update ${o.updateId} completed in ${(o.durationMs / 1000).toFixed(1)} s: ${num(lines?.rowsWritten ?? 0)} new order line(s) in gold.fact_sales.`;
 }
 
-async function rows(s: Session, dir: string, sql: string): Promise<unknown[][]> {
-  return (await executeQuery(s, sql, { baseDir: dir })).rows;
+async function rows(project: Project, sql: string): Promise<unknown[][]> {
+  return (await project.query(sql)).rows;
 }
 
 /** The KPIs, from the gold views. */
-async function kpis(s: Session, dir: string): Promise<string> {
-  const [[revenue, quantity, customers, asp, lines]] = await rows(s, dir, 'SELECT total_revenue, total_quantity, unique_customers, average_selling_price, order_lines FROM gold.kpi_overview');
-  const months = await rows(s, dir, `SELECT strftime(month, '%Y-%m'), revenue, change_pct FROM gold.kpi_monthly_revenue ORDER BY month`);
-  const channels = await rows(s, dir, 'SELECT channel, share_pct FROM gold.kpi_channel_share ORDER BY revenue DESC');
-  const products = await rows(s, dir, 'SELECT product_name, revenue FROM gold.kpi_top_products ORDER BY rank, product_name LIMIT 5');
-  const customersTop = await rows(s, dir, 'SELECT customer_name, revenue FROM gold.kpi_top_customers ORDER BY rank, customer_name LIMIT 5');
+async function kpis(project: Project): Promise<string> {
+  const [[revenue, quantity, customers, asp, lines]] = await rows(project, 'SELECT total_revenue, total_quantity, unique_customers, average_selling_price, order_lines FROM gold.kpi_overview');
+  const months = await rows(project, `SELECT strftime(month, '%Y-%m'), revenue, change_pct FROM gold.kpi_monthly_revenue ORDER BY month`);
+  const channels = await rows(project, 'SELECT channel, share_pct FROM gold.kpi_channel_share ORDER BY revenue DESC');
+  const products = await rows(project, 'SELECT product_name, revenue FROM gold.kpi_top_products ORDER BY rank, product_name LIMIT 5');
+  const customersTop = await rows(project, 'SELECT customer_name, revenue FROM gold.kpi_top_customers ORDER BY rank, customer_name LIMIT 5');
   return [
     'KPIs (gold)',
     `  total revenue         ${num(String(revenue), 2)}`,
@@ -177,7 +167,8 @@ function quality(pipeline: Pipeline, outcomes: RunOutcome[]): { text: string; ca
 }
 
 /** A new day of orders every `interval` seconds, each processed as it lands, until Ctrl-C. */
-async function liveStore(engine: Engine, pipeline: Pipeline, dir: string, interval: number, out: NodeJS.WritableStream): Promise<void> {
+async function liveStore(project: Project, pipeline: Pipeline, interval: number, out: NodeJS.WritableStream): Promise<void> {
+  const dir = project.dir;
   let stop = false;
   let wake: (() => void) | undefined;
   const onSignal = () => {
@@ -195,13 +186,11 @@ async function liveStore(engine: Engine, pipeline: Pipeline, dir: string, interv
       });
       if (stop) break;
       const { date } = landRetailDay(dir);
-      const outcome = await update(engine, pipeline, dir);
+      const outcome = await update(project, pipeline);
       out.write(`\n[${date}] ${summary(outcome)}\n`);
       if (outcome.status === 'FAILED') break;
-      await engine.withSession(async (s) => {
-        const [[revenue, quantity, lines]] = await rows(s, dir, 'SELECT total_revenue, total_quantity, order_lines FROM gold.kpi_overview');
-        out.write(`  total revenue ${num(String(revenue), 2)} · quantity ${num(String(quantity))} · order lines ${num(String(lines))}\n`);
-      });
+      const [[revenue, quantity, lines]] = await rows(project, 'SELECT total_revenue, total_quantity, order_lines FROM gold.kpi_overview');
+      out.write(`  total revenue ${num(String(revenue), 2)} · quantity ${num(String(quantity))} · order lines ${num(String(lines))}\n`);
     }
   } finally {
     process.off('SIGINT', onSignal);

@@ -1,11 +1,7 @@
 // strata events: the pipeline event log (system.event_log), newest update last.
-import { existsSync } from 'node:fs';
-import * as path from 'node:path';
 import type { Command } from 'commander';
-import { quoteLiteral } from '../engine/index.js';
-import { eventLogLocation } from '../pipeline/event-log.js';
-import { executeQuery } from '../sql/index.js';
-import { CliUsageError, projectDir, withEngine, type GlobalOptions } from './context.js';
+import { quoteLiteral, tableExists } from '../project/index.js';
+import { CliUsageError, withProject, type GlobalOptions } from './context.js';
 import { render, type OutputFormat } from './output.js';
 
 interface EventsFlags {
@@ -44,9 +40,9 @@ Examples:
       if (!['table', 'csv', 'json'].includes(format)) throw new CliUsageError(`unknown --format '${flags.format}' (use table, csv or json)`);
       const last = Number(flags.last);
       if (!Number.isInteger(last) || last <= 0) throw new CliUsageError(`--last must be a positive whole number, not '${flags.last}'`);
-      const project = projectDir(globals());
-      const location = eventLogLocation(path.join(project, 'lake'));
-      if (!existsSync(path.join(location, '_delta_log'))) {
+      await withProject(globals(), async (project) => {
+      const location = project.catalog.system('event_log');
+      if (!tableExists(location)) {
         process.stdout.write('the event log is empty: no pipeline has run in this project yet (strata run)\n');
         return;
       }
@@ -62,7 +58,8 @@ Examples:
           ? `strftime("timestamp", '%Y-%m-%d %H:%M:%S') AS time, left(origin.update_id, 8) AS "update", event_type, origin.flow_name AS flow, level, message`
           : '*';
       const sql = `WITH e AS (SELECT * FROM delta_scan(${quoteLiteral(location)})) SELECT ${columns} FROM e WHERE ${where.join(' AND ')} AND ${updates} ORDER BY "timestamp", json_extract("sequence", '$.data_plane_id.seq_no')::BIGINT`;
-      const result = await withEngine((engine) => engine.withSession((session) => executeQuery(session, sql, { baseDir: project })));
+      const result = await project.query(sql);
       process.stdout.write(render(result, format, Infinity, false));
+      });
     });
 }

@@ -1,13 +1,10 @@
 // strata ingest <table> --from <folder|glob>: load files into a bronze table
 // exactly once (COPY INTO's engine); --plan previews, --watch keeps loading.
-import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Command } from 'commander';
 import cliProgress from 'cli-progress';
-import { createTable } from '../delta/index.js';
-import { ingestFiles, lastIngestSource, parseReadOptions, planIngest, watchIngest, type IngestOutcome, type IngestRequest } from '../ingest/index.js';
-import { resolveTableName } from '../sql/table-refs.js';
-import { CliUsageError, projectDir, withEngine, type GlobalOptions } from './context.js';
+import { createTable, lastIngestSource, parseReadOptions, tableExists, type IngestOutcome, type LoadRequest } from '../project/index.js';
+import { CliUsageError, projectDir, withProject, type GlobalOptions } from './context.js';
 
 interface IngestOptions {
   from?: string;
@@ -48,13 +45,11 @@ Examples:
         o.plan = true;
       }
       const target = second ?? first;
+      await withProject(project, async (p) => {
       const ref = /^delta\.`(.+)`$/.exec(target);
-      const { location, display } = resolveTableName(ref ? { kind: 'path', path: ref[1] } : { kind: 'name', parts: target.split('.') }, {
-        baseDir: project,
-        lakeRoot: path.join(project, 'lake'),
-      });
+      const { location, display } = p.catalog.resolve(ref ? { kind: 'path', path: ref[1] } : { kind: 'name', parts: target.split('.') });
       // Without --from: the source and options of the table's last load.
-      const last = o.from ? undefined : await withEngine((engine) => engine.withSession((s) => lastIngestSource(s, location, display)));
+      const last = o.from ? undefined : await p.withSession((s) => lastIngestSource(s, location, display));
       if (!o.from && !last) throw new CliUsageError(`ingest ${display}: give --from <folder or glob> (the table has never been loaded)`);
       const raw: Record<string, string> = { ...(last?.options ?? {}), ...(o.format ? { format: o.format } : {}) };
       raw.format ??= 'csv';
@@ -65,23 +60,22 @@ Examples:
       }
       const from = o.from ? path.resolve(project, o.from) : last!.source;
       const options = parseReadOptions(raw, `ingest ${display}`);
-      const req: IngestRequest = {
+      const req: LoadRequest = {
         location,
         name: display,
         source: from,
-        lakeRoot: path.join(project, 'lake'),
         options,
         rawOptions: raw,
         // Auto Loader's default, schemaEvolutionMode = addNewColumns: new columns join the table.
         mergeSchema: Boolean(o.mergeSchema) || options.schemaEvolutionMode === 'addNewColumns',
         force: Boolean(o.force),
       };
-      await withEngine(async (engine) => {
-        if (!existsSync(path.join(location, '_delta_log')) && !o.plan) {
-          await engine.withSession((s) => createTable(s, { location, name: display, ifNotExists: true }));
+      {
+        if (!tableExists(location) && !o.plan) {
+          await p.withSession((s) => createTable(s, { location, name: display, ifNotExists: true }));
         }
         if (o.plan) {
-          const plan = await engine.withSession((s) => planIngest(s, req));
+          const plan = await p.planIngest(req);
           const lines = [
             `${plan.waiting.length} file(s) waiting (${formatBytes(plan.waiting.reduce((n, f) => n + f.size, 0))}), ${plan.skipped} already loaded, ${plan.changed.length} changed since loaded`,
             ...plan.waiting.slice(0, 20).map((f) => `  + ${path.relative(project, f.path)}`),
@@ -98,7 +92,7 @@ Examples:
         }
         if (o.watch) {
           process.stderr.write(`watching ${path.relative(project, req.source) || '.'} → ${display} (Ctrl-C stops)\n`);
-          const w = watchIngest(engine, req, {
+          const w = p.watchIngest(req, {
             onRun: (outcome) => process.stdout.write(`${new Date().toISOString()} ${summary(outcome, project)}\n`),
             onError: (err) => process.stderr.write(`error: ${err instanceof Error ? err.message : String(err)}\n`),
           });
@@ -118,23 +112,23 @@ Examples:
           : undefined;
         const started = Date.now();
         let barStarted = false;
-        const outcome = await engine.withSession((s) =>
-          ingestFiles(s, {
+        const outcome = await p
+          .ingest({
             ...req,
-            helper: (fn) => engine.withSession(fn),
-            onProgress: (p) => {
+            onProgress: (progress) => {
               if (!bar) return;
               if (!barStarted) {
-                bar.start(p.filesTotal, 0, { rows: 0, speed: '0.0' });
+                bar.start(progress.filesTotal, 0, { rows: 0, speed: '0.0' });
                 barStarted = true;
               }
               const seconds = Math.max((Date.now() - started) / 1000, 0.001);
-              bar.update(p.filesDone, { rows: p.rows, speed: (p.bytesDone / 1048576 / seconds).toFixed(1) });
+              bar.update(progress.filesDone, { rows: progress.rows, speed: (progress.bytesDone / 1048576 / seconds).toFixed(1) });
             },
-          }),
-        ).finally(() => barStarted && bar?.stop());
+          })
+          .finally(() => barStarted && bar?.stop());
         process.stdout.write(`${summary(outcome, project)}\n`);
         if (outcome.filesFailed.length > 0) process.exitCode = 1;
+      }
       });
     });
 }

@@ -3,19 +3,8 @@ import { existsSync, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { Command } from 'commander';
 import { StrataError } from '../core/index.js';
-import { RETAIL_DEFAULTS } from '../retail/generate.js';
-import { copyRetailTemplate, landRetailHistory } from '../retail/project.js';
+import { addSchemaLine, copyRetailTemplate, landRetailHistory, RETAIL_DEFAULTS, schemaRefFor, strataYaml } from '../project/index.js';
 import { CliUsageError, projectDir, type GlobalOptions } from './context.js';
-
-const STRATA_YAML = (name: string) => `# A Strata project (see Strata's README and docs/).
-name: ${name}
-
-# Where the Delta tables live: lake/<schema>/<table>, and Strata's own tables in lake/_system.
-lake: lake
-
-# Each folder under pipelines/ is a pipeline of Lakeflow SQL files (*.sql); it needs no entry
-# here. Files land in landing/ (any layout); pipelines read them with read_files('landing/...').
-`;
 
 const EXAMPLE = `-- An example pipeline: files in landing/orders/ become bronze.orders.
 -- Rename or delete this file; every .sql file in this folder belongs to the pipeline.
@@ -43,6 +32,7 @@ export function registerInit(program: Command, globals: () => GlobalOptions): vo
       if (flags.template !== undefined) {
         if (flags.template !== 'retail') throw new CliUsageError(`unknown template '${flags.template}'; the templates are: retail`);
         copyRetailTemplate(root);
+        addSchemaLine(root);
         const truth = landRetailHistory(root, {});
         process.stdout.write(
           `created the retail project in ${root}\n` +
@@ -54,7 +44,7 @@ export function registerInit(program: Command, globals: () => GlobalOptions): vo
         return;
       }
       for (const sub of ['pipelines/main', 'landing', 'lake']) await fs.mkdir(path.join(root, sub), { recursive: true });
-      await fs.writeFile(path.join(root, 'strata.yaml'), STRATA_YAML(path.basename(root)));
+      await fs.writeFile(path.join(root, 'strata.yaml'), strataYaml(path.basename(root), schemaRefFor(root)));
       const example = path.join(root, 'pipelines/main/bronze.sql');
       if (!existsSync(example)) await fs.writeFile(example, EXAMPLE);
       const gitignore = path.join(root, '.gitignore');

@@ -1,6 +1,6 @@
 // Rendering query results for people (an aligned table) and for programs
 // (CSV, newline-delimited JSON).
-import type { QueryResult } from '../engine/index.js';
+import type { QueryResult } from '../project/index.js';
 
 export type OutputFormat = 'table' | 'csv' | 'json';
 

@@ -1,39 +1,28 @@
 // strata quarantine list | show <table>: the rows a table set aside (bronze: lines that did not
 // parse; pipelines: rows that failed an expectation), kept in the Delta table <table>_quarantine.
-import { existsSync, promises as fs } from 'node:fs';
-import * as path from 'node:path';
 import type { Command } from 'commander';
-import { describeSnapshot, loadSnapshot } from '../delta/index.js';
-import { quarantineLocation } from '../ingest/index.js';
-import { quoteLiteral } from '../engine/index.js';
-import { executeQuery } from '../sql/index.js';
-import { resolveTableName } from '../sql/table-refs.js';
-import { normalizeName } from '../pipeline/graph.js';
-import { listPipelines, loadPipeline, type Pipeline } from '../pipeline/project.js';
-import { replayQuarantine } from '../pipeline/replay.js';
-import { CliUsageError, projectDir, withEngine, type GlobalOptions } from './context.js';
+import { describeSnapshot, loadSnapshot, normalizeName, quarantinedTableOf, quarantineLocation, quoteLiteral, tableExists, type Pipeline } from '../project/index.js';
+import { CliUsageError, withProject, type GlobalOptions } from './context.js';
 import { render } from './output.js';
-import { refuseProblems } from './run.js';
+import { refuseProblems } from './flows.js';
 
 export function registerQuarantine(program: Command, globals: () => GlobalOptions): void {
   const quarantine = program.command('quarantine').description("rows tables set aside: lines that did not parse, rows that failed a rule");
   quarantine
     .command('list')
-    .description('the quarantine tables of the project (lake/<schema>/<table>_quarantine), with their row counts')
+    .description('the quarantine tables of the project (<schema>.<table>_quarantine in its lake), with their row counts')
     .addHelpText('after', '\nExample:\n  $ strata quarantine list')
     .action(async () => {
-      const lake = path.join(projectDir(globals()), 'lake');
       const rows: unknown[][] = [];
-      await withEngine((engine) =>
-        engine.withSession(async (session) => {
-          for (const schema of (await fs.readdir(lake, { withFileTypes: true }).catch(() => [])).filter((d) => d.isDirectory()).map((d) => d.name).sort()) {
-            for (const t of (await fs.readdir(path.join(lake, schema), { withFileTypes: true })).filter((d) => d.isDirectory() && d.name.endsWith('_quarantine')).map((d) => d.name).sort()) {
-              const location = path.join(lake, schema, t);
-              if (!existsSync(path.join(location, '_delta_log'))) continue;
-              const d = describeSnapshot(await loadSnapshot(location, { session, name: `${schema}.${t}` }));
-              rows.push([`${schema}.${t.slice(0, -'_quarantine'.length)}`, `${schema}.${t}`, d.numRecords, d.lastModified]);
-            }
+      const lake = await withProject(globals(), (project) =>
+        project.withSession(async (session) => {
+          for (const t of await project.catalog.listTables()) {
+            const of = quarantinedTableOf(t.name);
+            if (of === undefined) continue;
+            const d = describeSnapshot(await loadSnapshot(t.location, { session, name: t.name }));
+            rows.push([of, t.name, d.numRecords, d.lastModified]);
           }
+          return project.catalog.lakeRoot;
         }),
       );
       const columns = [
@@ -53,19 +42,16 @@ export function registerQuarantine(program: Command, globals: () => GlobalOption
     .action(async (name: string, options: { limit: string }) => {
       const limit = Number(options.limit);
       if (!Number.isInteger(limit) || limit <= 0) throw new CliUsageError(`--limit must be a positive whole number, not '${options.limit}'`);
-      const project = projectDir(globals());
-      const { location, display } = resolveTableName({ kind: 'name', parts: name.split('.') }, { baseDir: project, lakeRoot: path.join(project, 'lake') });
-      const q = quarantineLocation(location);
-      if (!existsSync(path.join(q, '_delta_log'))) {
-        process.stdout.write(`${display} has no quarantined rows\n`);
-        return;
-      }
-      const result = await withEngine((engine) =>
-        engine.withSession((session) =>
-          executeQuery(session, `SELECT * FROM delta_scan(${quoteLiteral(q)}) ORDER BY _batch_id DESC, _source_file, _file_line LIMIT ${limit}`, { baseDir: project }),
-        ),
-      );
-      process.stdout.write(render(result, 'table', Infinity));
+      await withProject(globals(), async (project) => {
+        const { location, display } = project.catalog.resolve({ kind: 'name', parts: name.split('.') });
+        const q = quarantineLocation(location);
+        if (!tableExists(q)) {
+          process.stdout.write(`${display} has no quarantined rows\n`);
+          return;
+        }
+        const result = await project.query(`SELECT * FROM delta_scan(${quoteLiteral(q)}) ORDER BY _batch_id DESC, _source_file, _file_line LIMIT ${limit}`);
+        process.stdout.write(render(result, 'table', Infinity));
+      });
     });
   quarantine
     .command('replay')
@@ -83,19 +69,20 @@ Example:
   $ strata quarantine replay silver.orders`,
     )
     .action(async (name: string, options: { pipeline?: string }) => {
-      const project = projectDir(globals());
-      const candidates = options.pipeline ? [options.pipeline] : await listPipelines(project);
-      let pipeline: Pipeline | undefined;
-      for (const p of candidates) {
-        const loaded = await loadPipeline(project, p);
-        if (loaded.datasets.has(normalizeName(name))) {
-          pipeline = loaded;
-          break;
+      const out = await withProject(globals(), async (project) => {
+        const candidates = options.pipeline ? [options.pipeline] : await project.listPipelines();
+        let pipeline: Pipeline | undefined;
+        for (const p of candidates) {
+          const loaded = await project.loadPipeline(p);
+          if (loaded.datasets.has(normalizeName(name))) {
+            pipeline = loaded;
+            break;
+          }
         }
-      }
-      if (!pipeline) throw new CliUsageError(`no pipeline of ${project} defines ${name}${options.pipeline ? ` (looked in ${options.pipeline})` : ''}`);
-      refuseProblems(pipeline, 'replayed');
-      const out = await withEngine((engine) => engine.withSession((session) => replayQuarantine(session, pipeline!, name, { project, lakeRoot: path.join(project, 'lake') })));
+        if (!pipeline) throw new CliUsageError(`no pipeline of ${project.dir} defines ${name}${options.pipeline ? ` (looked in ${options.pipeline})` : ''}`);
+        refuseProblems(pipeline, 'replayed');
+        return project.replayQuarantine(pipeline, name);
+      });
       process.stdout.write(
         `${name}: ${out.replayed} quarantined row(s) replayed: ${out.restored} restored to the table${out.version !== undefined ? ` (version ${out.version})` : ''}, ${out.dropped} dropped, ${out.kept} still failing (kept)` +
           `${out.unparsed ? `; ${out.unparsed} row(s) that did not parse when loaded were left (fix the file and load it again)` : ''}\n`,

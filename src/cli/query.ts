@@ -1,9 +1,8 @@
 // strata query "<sql>": DuckDB SQL with delta_scan, printed or written to a file.
 import { promises as fs } from 'node:fs';
 import type { Command } from 'commander';
-import { quoteLiteral } from '../engine/index.js';
-import { executeQuery } from '../sql/index.js';
-import { CliUsageError, projectDir, withEngine, type GlobalOptions } from './context.js';
+import { quoteLiteral } from '../project/index.js';
+import { CliUsageError, withProject, type GlobalOptions } from './context.js';
 import { render, type OutputFormat } from './output.js';
 
 interface QueryOptions {
@@ -38,16 +37,15 @@ Examples:
       if (format === 'parquet' && !options.output) throw new CliUsageError('--format parquet needs --output FILE');
       const maxRows = Number(options.maxRows);
       if (!Number.isInteger(maxRows) || maxRows < 0) throw new CliUsageError(`--max-rows must be a whole number, not '${options.maxRows}'`);
-      const baseDir = projectDir(globals());
-      await withEngine((engine) =>
-        engine.withSession(async (session) => {
+      await withProject(globals(), (project) =>
+        project.withSession(async (session) => {
           if (format === 'parquet') {
             const statement = sql.trim().replace(/;\s*$/, '');
-            await executeQuery(session, `COPY (${statement}) TO ${quoteLiteral(options.output!)} (FORMAT parquet)`, { baseDir });
+            await project.query(`COPY (${statement}) TO ${quoteLiteral(options.output!)} (FORMAT parquet)`, { session });
             process.stderr.write(`wrote ${options.output}\n`);
             return;
           }
-          const result = await executeQuery(session, sql, { baseDir });
+          const result = await project.query(sql, { session });
           for (const notice of result.notices ?? []) process.stderr.write(`notice: ${notice}\n`);
           const text = render(result, format as OutputFormat, format === 'table' ? maxRows : Infinity);
           if (options.output) {

@@ -1,11 +1,8 @@
 // strata run [pipeline]: one update of a pipeline — or, with --dry-run, its checks and plan.
-import * as path from 'node:path';
 import type { Command } from 'commander';
-import { StrataError } from '../core/index.js';
-import { kindName } from '../pipeline/parse.js';
-import { formatProblems, listPipelines, loadPipeline, type Pipeline } from '../pipeline/project.js';
-import { runPipeline, type FlowResult, type RunOutcome } from '../pipeline/run.js';
-import { CliUsageError, EXIT_FAILURE, projectDir, withEngine, type GlobalOptions } from './context.js';
+import { kindName, type Pipeline, type Project, type RunOutcome } from '../project/index.js';
+import { CliUsageError, EXIT_FAILURE, withProject, type GlobalOptions } from './context.js';
+import { FlowDisplay, refuseProblems } from './flows.js';
 import { renderTable } from './output.js';
 
 interface RunFlags {
@@ -33,7 +30,7 @@ export function registerRun(program: Command, globals: () => GlobalOptions): voi
       '\nExamples:\n  $ strata run                       # the project\'s only pipeline\n  $ strata run retail --dry-run\n  $ strata run retail --select gold.monthly_sales\n  $ strata run retail --full-refresh silver.orders',
     )
     .action(async (name: string | undefined, flags: RunFlags) => {
-      const project = projectDir(globals());
+      await withProject(globals(), async (project) => {
       const pipeline = await openPipeline(project, name);
       if (flags.dryRun) {
         process.stdout.write(formatPlan(pipeline));
@@ -44,46 +41,36 @@ export function registerRun(program: Command, globals: () => GlobalOptions): voi
       const max = Number(flags.maxParallel);
       if (!Number.isInteger(max) || max < 1) throw new CliUsageError(`--max-parallel must be a whole number of at least 1, not '${flags.maxParallel}'`);
       const display = new FlowDisplay(process.stderr);
-      const outcome = await withEngine((engine) =>
-        engine.withSession((session) =>
-          runPipeline(session, pipeline, {
-            project,
-            lakeRoot: path.join(project, 'lake'),
-            select: list(flags.select),
-            fullRefresh: flags.fullRefreshAll ? 'all' : list(flags.fullRefresh),
-            force: flags.force,
-            parallel: { engine, max },
-            onFlow: (f) => display.update(f),
-          }),
-        ),
-      ).finally(() => display.stop());
+      const outcome = await project
+        .runPipeline(pipeline, {
+          select: list(flags.select),
+          fullRefresh: flags.fullRefreshAll ? 'all' : list(flags.fullRefresh),
+          force: flags.force,
+          maxParallel: max,
+          onFlow: (f) => display.update(f),
+        })
+        .finally(() => display.stop());
       process.stdout.write(formatOutcome(pipeline.name, outcome));
       if (outcome.status === 'FAILED') {
         for (const f of outcome.flows.filter((x) => x.status === 'FAILED')) process.stderr.write(`error: ${f.flow}: ${f.message}\n`);
         process.exitCode = EXIT_FAILURE;
       }
+      });
     });
 }
 
 /** Loads a pipeline; every problem of its definitions is printed, then the command fails. */
-export async function openPipeline(project: string, name: string | undefined): Promise<Pipeline> {
-  const pipelines = await listPipelines(project);
+async function openPipeline(project: Project, name: string | undefined): Promise<Pipeline> {
   if (!name) {
+    const pipelines = await project.listPipelines();
     if (pipelines.length !== 1) {
-      throw new CliUsageError(pipelines.length === 0 ? `no pipelines in ${project}/pipelines (strata init makes one)` : `name the pipeline to run: ${pipelines.join(', ')}`);
+      throw new CliUsageError(pipelines.length === 0 ? `no pipelines in ${project.dir}/pipelines (strata init makes one)` : `name the pipeline to run: ${pipelines.join(', ')}`);
     }
     name = pipelines[0];
   }
-  const pipeline = await loadPipeline(project, name);
+  const pipeline = await project.loadPipeline(name);
   refuseProblems(pipeline, 'run');
   return pipeline;
-}
-
-/** Prints every problem of a pipeline's definitions, then fails: nothing was `done`. */
-export function refuseProblems(pipeline: Pipeline, done: string): void {
-  if (pipeline.problems.length === 0) return;
-  process.stderr.write(`${formatProblems(pipeline.problems)}\n`);
-  throw new StrataError('USAGE', `pipeline ${pipeline.name}: ${pipeline.problems.length} problem(s) in its definitions (listed above); nothing was ${done}`);
 }
 
 function formatPlan(p: Pipeline): string {
@@ -129,37 +116,4 @@ export function formatOutcome(name: string, outcome: RunOutcome): string {
     ...(notes.length ? ['notes:', ...notes] : []),
     '',
   ].join('\n');
-}
-
-/** A live view of the flows on a terminal (nothing when output is not a terminal). */
-export class FlowDisplay {
-  private flows = new Map<string, FlowResult>();
-  private started = new Map<string, number>();
-  private drawn = 0;
-  private timer?: NodeJS.Timeout;
-
-  constructor(private readonly out: NodeJS.WriteStream) {}
-
-  update(f: FlowResult): void {
-    if (!this.out.isTTY) return;
-    this.flows.set(f.flow, { ...f, expectations: [...f.expectations] });
-    if (f.status === 'RUNNING') this.started.set(f.flow, Date.now());
-    this.timer ??= setInterval(() => this.draw(), 250);
-    this.draw();
-  }
-
-  private draw(): void {
-    const mark: Record<string, string> = { QUEUED: '·', RUNNING: '▸', COMPLETED: '✓', SKIPPED: '–', FAILED: '✗', EXCLUDED: ' ' };
-    const lines = [...this.flows.values()].map((f) => {
-      const t = f.status === 'RUNNING' ? `${((Date.now() - (this.started.get(f.flow) ?? Date.now())) / 1000).toFixed(1)} s` : f.status === 'COMPLETED' ? `${num(f.rowsWritten)} rows` : f.message ?? '';
-      return `${mark[f.status]} ${f.flow.padEnd(32)} ${f.status.toLowerCase().padEnd(10)} ${t}`.slice(0, (this.out.columns ?? 100) - 1);
-    });
-    this.out.write(`${this.drawn ? `\x1b[${this.drawn}A` : ''}${lines.map((l) => `\x1b[2K${l}`).join('\n')}\n`);
-    this.drawn = lines.length;
-  }
-
-  stop(): void {
-    if (this.timer) clearInterval(this.timer);
-    if (this.out.isTTY && this.flows.size) this.draw();
-  }
 }

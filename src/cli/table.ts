@@ -1,48 +1,30 @@
 // strata table describe|history <path>: what a Delta table is, and how it got there.
-import { existsSync, promises as fs } from 'node:fs';
-import * as path from 'node:path';
 import type { Command } from 'commander';
-import { describeSnapshot, loadSnapshot, tableHistory, type TableDetail } from '../delta/index.js';
-import { CliUsageError, projectDir, withEngine, type GlobalOptions } from './context.js';
+import { describeSnapshot, INGEST_APP_ID, loadSnapshot, readLedger, tableHistory, type Catalog, type Session, type TableDetail } from '../project/index.js';
+import { CliUsageError, withProject, type GlobalOptions } from './context.js';
 import { render } from './output.js';
-import { INGEST_APP_ID, readLedger } from '../ingest/index.js';
-import type { Session } from '../engine/index.js';
-
-/** A table argument: a folder path, or a name (schema.table) under the project's lake. */
-function tableLocation(arg: string, project: string): { location: string; name: string } {
-  const asPath = path.resolve(project, arg);
-  if (arg.includes('/') || arg.includes(path.sep) || existsSync(path.join(asPath, '_delta_log'))) return { location: asPath, name: arg };
-  const parts = arg.split('.');
-  const [schema, name] = parts.length === 1 ? ['default', parts[0]] : parts;
-  if (parts.length > 2 || !name) throw new CliUsageError(`'${arg}' is neither a table folder nor a table name (schema.table)`);
-  return { location: path.join(project, 'lake', schema, name), name: arg };
-}
 
 export function registerTable(program: Command, globals: () => GlobalOptions): void {
   const table = program.command('table').description('inspect Delta tables');
   table
     .command('list')
-    .description('the tables of the project (lake/<schema>/<table>) with version, files and size')
+    .description("the tables of the project (in its lake folder, Strata's own as system.*) with version, files and size")
     .option('--json', 'print as JSON, one table per line')
     .addHelpText('after', '\nExample:\n  $ strata table list --project my-lakehouse')
     .action(async (options: { json?: boolean }) => {
-      const lake = path.join(projectDir(globals()), 'lake');
       const rows: unknown[][] = [];
-      await withEngine((engine) =>
-        engine.withSession(async (session) => {
-          for (const schema of (await fs.readdir(lake, { withFileTypes: true }).catch(() => [])).filter((d) => d.isDirectory()).map((d) => d.name).sort()) {
-            for (const t of (await fs.readdir(path.join(lake, schema), { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name).sort()) {
-              const location = path.join(lake, schema, t);
-              if (!existsSync(path.join(location, '_delta_log'))) continue;
-              const name = schema === 'default' ? t : `${schema}.${t}`;
-              try {
-                const d = describeSnapshot(await loadSnapshot(location, { session, name }));
-                rows.push([name, d.version, d.numFiles, d.sizeInBytes, d.numRecords, d.lastModified]);
-              } catch (err) {
-                rows.push([name, null, null, null, null, `unreadable: ${err instanceof Error ? err.message : String(err)}`]);
-              }
+      const lake = await withProject(globals(), (project) =>
+        project.withSession(async (session) => {
+          for (const t of await project.catalog.listTables()) {
+            const name = t.schema === 'default' ? t.table : t.name;
+            try {
+              const d = describeSnapshot(await loadSnapshot(t.location, { session, name }));
+              rows.push([name, d.version, d.numFiles, d.sizeInBytes, d.numRecords, d.lastModified]);
+            } catch (err) {
+              rows.push([name, null, null, null, null, `unreadable: ${err instanceof Error ? err.message : String(err)}`]);
             }
           }
+          return project.catalog.lakeRoot;
         }),
       );
       const columns = ['table', 'version', 'files', 'bytes', 'rows', 'last_modified'].map((n) => ({ name: n, type: n === 'table' || n === 'last_modified' ? 'VARCHAR' : 'BIGINT' }));
@@ -58,16 +40,15 @@ export function registerTable(program: Command, globals: () => GlobalOptions): v
     .addHelpText('after', '\nExamples:\n  $ strata table describe silver.orders\n  $ strata table describe path/to/table --json')
     .action(async (name: string, options: { version?: string; json?: boolean }) => {
       const version = parseVersion(options.version);
-      const t = tableLocation(name, projectDir(globals()));
-      const project = projectDir(globals());
-      const { detail, ingest } = await withEngine((engine) =>
-        engine.withSession(async (session) => {
+      const { detail, ingest } = await withProject(globals(), (project) =>
+        project.withSession(async (session) => {
+          const t = tableArg(project.resolveTable(name));
           const snapshot = await loadSnapshot(t.location, { version, session, name: t.name });
           // A bronze table loaded by COPY INTO / ingest: what its ledger says.
           const batches = snapshot.txns.get(INGEST_APP_ID)?.version;
           let ingest: IngestSummary | undefined;
           if (batches !== undefined && version === undefined) {
-            const files = await readLedgerSummary(session, t.location, t.name, path.join(project, 'lake'));
+            const files = await readLedgerSummary(session, t.location, t.name, project.catalog);
             ingest = { batches, ...files };
           }
           return { detail: describeSnapshot(snapshot), ingest };
@@ -84,8 +65,10 @@ export function registerTable(program: Command, globals: () => GlobalOptions): v
     .addHelpText('after', '\nExample:\n  $ strata table history silver.orders --limit 10')
     .action(async (name: string, options: { limit?: string; json?: boolean }) => {
       const limit = options.limit === undefined ? undefined : parseVersion(options.limit);
-      const t = tableLocation(name, projectDir(globals()));
-      const entries = await tableHistory(t.location, limit, t.name);
+      const entries = await withProject(globals(), async (project) => {
+        const t = tableArg(project.resolveTable(name));
+        return tableHistory(t.location, limit, t.name);
+      });
       if (options.json) {
         process.stdout.write(entries.map((e) => JSON.stringify(e)).join('\n') + '\n');
         return;
@@ -102,6 +85,10 @@ export function registerTable(program: Command, globals: () => GlobalOptions): v
         ),
       );
     });
+}
+
+function tableArg(t: { location: string; display: string }): { location: string; name: string } {
+  return { location: t.location, name: t.display };
 }
 
 function parseVersion(text: string | undefined): number | undefined {
@@ -152,8 +139,8 @@ interface IngestSummary {
   failures: { path: string; error: string }[];
 }
 
-async function readLedgerSummary(session: Session, location: string, name: string, lakeRoot: string): Promise<Omit<IngestSummary, 'batches'>> {
-  const ledger = await readLedger(session, { location, name, lakeRoot }, 'all', { repair: false });
+async function readLedgerSummary(session: Session, location: string, name: string, catalog: Catalog): Promise<Omit<IngestSummary, 'batches'>> {
+  const ledger = await readLedger(session, { location, name, catalog }, 'all', { repair: false });
   const files = [...ledger.values()];
   const loaded = files.filter((f) => f.status === 'loaded');
   const failed = files.filter((f) => f.status === 'failed');

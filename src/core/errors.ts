@@ -18,6 +18,7 @@ export type ErrorCode =
   | 'CONSTRAINT_VIOLATED'
   | 'EXPECTATION_FAILED'
   | 'PIPELINE'
+  | 'CONFIG'
   | 'INTERNAL';
 
 export interface StrataErrorOptions {

@@ -1,6 +1,17 @@
 // Delta log actions, as the protocol names them. A commit is a JSON file with one
 // action per line; a checkpoint holds the same actions as Parquet rows.
-import type { DeletionVectorDescriptor } from './deletion-vector.js';
+// A leaf module: it imports nothing of delta/, so every other file may import it.
+
+/** Where a data file's deleted rows are (PROTOCOL.md, "Deletion Vector Descriptor"); deletion-vector.ts reads and writes them. */
+export interface DeletionVectorDescriptor {
+  /** 'u': relative path derived from a UUID; 'i': inline; 'p': absolute path. */
+  storageType: string;
+  pathOrInlineDv: string;
+  offset?: number | null;
+  sizeInBytes: number;
+  cardinality: number;
+  maxRowIndex?: number | null;
+}
 
 export interface ProtocolAction {
   minReaderVersion: number;

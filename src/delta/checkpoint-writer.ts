@@ -3,7 +3,6 @@
 // unexpired tombstones) in one Parquet file, then _last_checkpoint pointing at
 // it. Checkpoints only speed up reading; a failed one leaves the table intact.
 import { randomUUID } from 'node:crypto';
-import { promises as fs } from 'node:fs';
 import { quoteLiteral, type Session } from '../engine/index.js';
 import type { LocalPathStore } from '../storage/index.js';
 import type { Action } from './actions.js';
@@ -43,26 +42,32 @@ export function checkpointActions(snapshot: Snapshot, now: number): Action[] {
   return actions;
 }
 
-/** Writes `<version>.checkpoint.parquet` and `_last_checkpoint` for a snapshot. */
+/**
+ * Writes `<version>.checkpoint.parquet` and `_last_checkpoint` for a snapshot.
+ * DuckDB turns the actions (JSON lines) into Parquet by path, so the store needs
+ * local paths: the two files are staged under temporary keys (which listings
+ * skip) and the checkpoint is then put under its name whole, never seen half
+ * written. A remote store will need these staging files in a local folder.
+ */
 export async function writeCheckpoint(session: Session, store: LocalPathStore, snapshot: Snapshot, now = Date.now()): Promise<CheckpointResult> {
   const actions = checkpointActions(snapshot, now);
   const stem = versionStem(snapshot.version);
-  const tmpJson = store.localPath(`${LOG_DIR}/.strata-tmp-${randomUUID()}.json`);
-  const tmpParquet = store.localPath(`${LOG_DIR}/.strata-tmp-${randomUUID()}.parquet`);
+  const tmpJsonKey = `${LOG_DIR}/.strata-tmp-${randomUUID()}.json`;
+  const tmpParquetKey = `${LOG_DIR}/.strata-tmp-${randomUUID()}.parquet`;
   const finalKey = `${LOG_DIR}/${stem}.checkpoint.parquet`;
   try {
-    await fs.writeFile(tmpJson, actions.map((a) => JSON.stringify(a)).join('\n') + '\n');
+    await store.put(tmpJsonKey, actions.map((a) => JSON.stringify(a)).join('\n') + '\n');
     const columns = Object.entries(CHECKPOINT_COLUMNS)
       .map(([name, type]) => `${quoteLiteral(name)}: ${quoteLiteral(type)}`)
       .join(', ');
     await session.exec(
-      `COPY (SELECT * FROM read_json(${quoteLiteral(tmpJson)}, format = 'newline_delimited', columns = {${columns}}, maximum_object_size = 1073741824)) ` +
-        `TO ${quoteLiteral(tmpParquet)} (FORMAT parquet, COMPRESSION 'snappy')`,
+      `COPY (SELECT * FROM read_json(${quoteLiteral(store.localPath(tmpJsonKey))}, format = 'newline_delimited', columns = {${columns}}, maximum_object_size = 1073741824)) ` +
+        `TO ${quoteLiteral(store.localPath(tmpParquetKey))} (FORMAT parquet, COMPRESSION 'snappy')`,
     );
-    await fs.rename(tmpParquet, store.localPath(finalKey));
+    await store.put(finalKey, await store.get(tmpParquetKey));
   } finally {
-    await fs.rm(tmpJson, { force: true });
-    await fs.rm(tmpParquet, { force: true });
+    await store.delete(tmpJsonKey);
+    await store.delete(tmpParquetKey);
   }
   const sizeInBytes = (await store.head(finalKey))?.size ?? 0;
   const numOfAddFiles = snapshot.files.length;

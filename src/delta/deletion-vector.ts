@@ -3,23 +3,12 @@
 // portable format), stored inline in the log (Z85 text) or in a .bin file
 // beside the data, framed by a size and a CRC-32.
 import { randomUUID } from 'node:crypto';
-import { promises as fs } from 'node:fs';
-import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import * as zlib from 'node:zlib';
 import { StrataError } from '../core/index.js';
-import type { ObjectStore } from '../storage/index.js';
-import type { AddAction } from './actions.js';
+import { objectAt, type ObjectStore } from '../storage/index.js';
+import type { AddAction, DeletionVectorDescriptor } from './actions.js';
 
-export interface DeletionVectorDescriptor {
-  /** 'u': relative path derived from a UUID; 'i': inline; 'p': absolute path. */
-  storageType: string;
-  pathOrInlineDv: string;
-  offset?: number | null;
-  sizeInBytes: number;
-  cardinality: number;
-  maxRowIndex?: number | null;
-}
+export type { DeletionVectorDescriptor } from './actions.js';
 
 const MAGIC = 1681511377;
 const SERIAL_COOKIE = 12347;
@@ -139,15 +128,9 @@ async function readFramed(store: ObjectStore, dv: DeletionVectorDescriptor, fail
     if (dv.storageType === 'u') {
       framed = await store.getRange(relativeDvPath(dv.pathOrInlineDv), offset, dv.sizeInBytes + 8);
     } else {
-      const p = dv.pathOrInlineDv.startsWith('file:') ? fileURLToPath(dv.pathOrInlineDv.replace(/^file:\/*/, 'file:///')) : path.resolve(dv.pathOrInlineDv);
-      const handle = await fs.open(p, 'r');
-      try {
-        framed = Buffer.alloc(dv.sizeInBytes + 8);
-        const { bytesRead } = await handle.read(framed, 0, framed.length, offset);
-        if (bytesRead < framed.length) fail(`file is truncated: expected ${framed.length} bytes at offset ${offset}, found ${bytesRead}`);
-      } finally {
-        await handle.close();
-      }
+      // 'p': an absolute path or URI, perhaps outside the table: read through the store that holds it.
+      const at = objectAt(dv.pathOrInlineDv);
+      framed = await at.store.getRange(at.key, offset, dv.sizeInBytes + 8);
     }
   } catch (err) {
     if (err instanceof StrataError && err.code === 'DELETION_VECTOR_INVALID') throw err;

@@ -6,8 +6,8 @@
 import { randomUUID } from 'node:crypto';
 import { StrataError } from '../core/index.js';
 import { quoteIdent, type Session } from '../engine/index.js';
-import type { LocalPathStore } from '../storage/index.js';
 import type { Action, AddAction } from './actions.js';
+import { localPathStore } from './local-paths.js';
 import type { TransactionFootprint } from './conflicts.js';
 import { changeDataFeedEnabled, writeChangeData } from './change-data.js';
 import { fileMatcher, pruneFiles, type Predicate } from './prune.js';
@@ -92,7 +92,7 @@ async function rewrite(session: Session, options: DmlOptions, operation: 'DELETE
     }
     if (whole.length === 0 && partial.length === 0) return NOTHING;
 
-    const store = snapshot.store as LocalPathStore;
+    const store = localPathStore(snapshot.store, snapshot.table);
     const now = options.now ?? Date.now;
     const fields = snapshot.schema.fields;
     let written = { adds: [] as AddAction[], numRows: 0, numBytes: 0 };
@@ -222,7 +222,7 @@ async function deleteByPartition(session: Session, snapshot: Snapshot, files: Ad
 /** Commits a DELETE of whole files (decided from partition values). */
 async function commitDelete(session: Session, snapshot: Snapshot, table: string, options: DmlOptions, candidates: AddAction[], whole: { file: AddAction; rows: number }[]): Promise<DmlOutcome> {
   if (whole.length === 0) return NOTHING;
-  const store = snapshot.store as LocalPathStore;
+  const store = localPathStore(snapshot.store, snapshot.table);
   const now = options.now ?? Date.now;
   const affected = whole.reduce((n, w) => n + w.rows, 0);
   let changeFiles: AddAction[] = [];

@@ -23,6 +23,6 @@ export { optimizeTable, type OptimizeOutcome } from './optimize.js';
 export { mergeInto, type MergeClause, type MergeOutcome } from './merge.js';
 export { planTableChanges } from './table-changes.js';
 export { changeDataFeedEnabled } from './change-data.js';
-export { readCommitInfos } from './log-reader.js';
+export { readCommit, readCommitInfos } from './log-reader.js';
 export { deltaTypeOf } from './schema-from-engine.js';
 export { filesForKeys, replaceKeys, type ReplaceKeysOutcome } from './replace-keys.js';

@@ -2,8 +2,7 @@
 // Parquet) and their sidecars. Parquet goes through a small interface so the
 // replay logic itself never touches DuckDB or the filesystem.
 import { StrataError } from '../core/index.js';
-import type { Session } from '../engine/index.js';
-import { quoteIdent, quoteStringList } from '../engine/index.js';
+import { type Session, quoteIdent, quoteStringList } from '../engine/index.js';
 import { hasLocalPaths, type ObjectStore } from '../storage/index.js';
 import type { Action, CommitInfo } from './actions.js';
 

@@ -9,8 +9,8 @@
 import { randomUUID } from 'node:crypto';
 import { StrataError } from '../core/index.js';
 import { quoteIdent, type Session } from '../engine/index.js';
-import type { LocalPathStore } from '../storage/index.js';
 import type { Action, AddAction } from './actions.js';
+import { localPathStore } from './local-paths.js';
 import { changeDataFeedEnabled, writeChangeData } from './change-data.js';
 import type { TransactionFootprint } from './conflicts.js';
 import { pruneFiles, type Predicate } from './prune.js';
@@ -241,7 +241,7 @@ export async function mergeInto(session: Session, o: MergeOptions): Promise<Merg
       parts.push(insert);
       if (cdf) changes.push(`SELECT *, 'insert' FROM (${insert})`);
     }
-    const store = snapshot.store as LocalPathStore;
+    const store = localPathStore(snapshot.store, snapshot.table);
     const now = o.now ?? Date.now;
     const projection = fields.map((f) => `src.${quoteIdent(f.name)} AS ${quoteIdent(f.name)}`).join(', ');
     const written = parts.length

@@ -5,8 +5,8 @@
 import { randomUUID } from 'node:crypto';
 import { StrataError } from '../core/index.js';
 import { quoteIdent, type Session } from '../engine/index.js';
-import type { LocalPathStore } from '../storage/index.js';
 import type { Action, AddAction } from './actions.js';
+import { localPathStore } from './local-paths.js';
 import { blindAppend } from './commit.js';
 import { fileMatcher, type Predicate } from './prune.js';
 import { canonicalPath } from './replay.js';
@@ -70,7 +70,7 @@ export async function optimizeTable(session: Session, options: OptimizeOptions):
   const nothing: OptimizeOutcome = { numRemovedFiles: 0, numAddedFiles: 0, numRemovedBytes: 0, numAddedBytes: 0 };
   if (chosen.length === 0) return nothing;
 
-  const store = snapshot.store as LocalPathStore;
+  const store = localPathStore(snapshot.store, snapshot.table);
   const now = options.now ?? Date.now;
   const scan = await planScan(snapshot, session, { id: randomUUID().replace(/-/g, '').slice(0, 12), files: chosen });
   try {

@@ -6,8 +6,8 @@
 // recomputed from their whole history, with the stream progress in the commit.
 import { randomUUID } from 'node:crypto';
 import { quoteIdent, quoteLiteral, type Session } from '../engine/index.js';
-import type { LocalPathStore } from '../storage/index.js';
 import type { Action, AddAction } from './actions.js';
+import { localPathStore } from './local-paths.js';
 import { changeDataFeedEnabled, writeChangeData } from './change-data.js';
 import type { TransactionFootprint } from './conflicts.js';
 import { pruneFiles, type Predicate } from './prune.js';
@@ -99,7 +99,7 @@ export async function replaceKeys(session: Session, o: ReplaceKeysOptions): Prom
       const kept = keyed ? `SELECT ${names} FROM (${rewrite.sql}) AS __t ANTI JOIN ${keyed.table} AS __k ON ${keyed.range.match('__t', '__k')}` : undefined;
       if (kept) parts.unshift(kept);
     }
-    const store = snapshot.store as LocalPathStore;
+    const store = localPathStore(snapshot.store, snapshot.table);
     const now = o.now ?? Date.now;
     const projection = fields.map((f) => `src.${quoteIdent(f.name)} AS ${quoteIdent(f.name)}`).join(', ');
     // Sorted by key: a key's rows stay together, and files keep narrow key ranges (so later batches rewrite few).

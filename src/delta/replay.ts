@@ -4,6 +4,7 @@
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { StrataError } from '../core/index.js';
+import { objectAt, type ObjectStore } from '../storage/index.js';
 import type { Action, AddAction, CommitInfo, DomainMetadataAction, MetadataAction, ProtocolAction, RemoveAction, TxnAction } from './actions.js';
 import { dvUniqueId } from './deletion-vector.js';
 
@@ -38,6 +39,27 @@ export function canonicalPath(root: string, logPath: string): string {
   }
   if (logPath.startsWith('/')) return path.normalize(logPath);
   return path.join(root, ...decodeURIComponentSafe(logPath).split('/'));
+}
+
+/**
+ * The key under a store root of an absolute path (as canonicalPath gives it),
+ * or undefined when the path lies outside the root.
+ */
+export function keyUnder(root: string, absolute: string): string | undefined {
+  const prefix = root.endsWith('/') ? root : `${root}/`;
+  if (!absolute.startsWith(prefix) || absolute.length === prefix.length) return undefined;
+  const rest = absolute.slice(prefix.length);
+  return path.sep === '/' ? rest : rest.split(path.sep).join('/');
+}
+
+/**
+ * Where the file a log path names is stored: a key of the table's store, or,
+ * for an absolute path outside the table folder, a key of the store holding it.
+ */
+export function fileObject(store: ObjectStore, logPath: string): { store: ObjectStore; key: string } {
+  const absolute = canonicalPath(store.root, logPath);
+  const key = keyUnder(store.root, absolute);
+  return key === undefined ? objectAt(absolute) : { store, key };
 }
 
 /** Relative paths with nothing to decode or normalize. */

@@ -1,13 +1,14 @@
 // RESTORE TABLE ... TO VERSION AS OF n: a new commit whose state equals an
 // older version's — files added since are removed, files removed since are
 // added back (their data must still be there: VACUUM may have deleted it).
-import { promises as fs } from 'node:fs';
 import { StrataError } from '../core/index.js';
 import type { Session } from '../engine/index.js';
+import type { ObjectStore } from '../storage/index.js';
 import type { Action, AddAction } from './actions.js';
 import { blindAppend, commit } from './commit.js';
 import { dvUniqueId } from './deletion-vector.js';
-import { canonicalPath } from './replay.js';
+import { localPathStore } from './local-paths.js';
+import { canonicalPath, fileObject } from './replay.js';
 import { loadSnapshot } from './snapshot.js';
 import { checkWritable, mergeProtocol, protocolCovers } from './table-features.js';
 import { afterCommit, removeOf, type TableRef } from './write.js';
@@ -34,8 +35,7 @@ export async function restoreTable(session: Session, ref: TableRef, to: { versio
   const toRemove = current.files.filter((f) => !inTarget.has(key(f)));
   const toAdd = target.files.filter((f) => !inCurrent.has(key(f)));
   for (const f of toAdd) {
-    const p = canonicalPath(current.store.root, f.path);
-    if (!(await fs.stat(p).catch(() => undefined))) {
+    if (!(await exists(current.store, f.path))) {
       throw new StrataError(
         'STORAGE',
         `cannot restore table ${table} to version ${target.version}: its data file ${f.path} no longer exists (removed by VACUUM)`,
@@ -68,6 +68,16 @@ export async function restoreTable(session: Session, ref: TableRef, to: { versio
     actions,
     footprint: { ...blindAppend(), readWholeTable: true, changesMetadata: metadataChanged },
   });
-  await afterCommit(session, current.store as import('../storage/index.js').LocalPathStore, table, result.version, target.metadata.configuration);
+  await afterCommit(session, localPathStore(current.store, table), table, result.version, target.metadata.configuration);
   return { version: result.version, restoredVersion: target.version, numRemovedFiles: toRemove.length, numRestoredFiles: toAdd.length };
+}
+
+/** Whether the file a log path names is there (in the table folder or wherever an absolute path points). */
+async function exists(store: ObjectStore, logPath: string): Promise<boolean> {
+  try {
+    const at = fileObject(store, logPath);
+    return (await at.store.head(at.key)) !== undefined;
+  } catch {
+    return false;
+  }
 }

@@ -8,14 +8,18 @@
 // column to FALSE for other groups and never opens their files. Tables with
 // many partitions are read in one call and joined to a small table of partition
 // values instead, where our own pruning (prune.ts) does the skipping.
-import { promises as fs } from 'node:fs';
+//
+// DuckDB opens the data files by path: the canonical path of each file (for a
+// LocalStore, its localPath). A remote store will need a staging step here (or
+// DuckDB's own remote reads); checking that the files exist and reading
+// deletion vectors go through the ObjectStore already.
 import { StrataError } from '../core/index.js';
 import { quoteIdent, quoteLiteral, quoteStringList, type Session } from '../engine/index.js';
 import type { AddAction } from './actions.js';
 import { readDeletionVectorRuns } from './deletion-vector.js';
 import { partitionLiteral } from './partition-values.js';
-import { canonicalPath } from './replay.js';
-import { duckdbType, fieldId, physicalName, type ColumnMappingMode, type DeltaType, type StructField } from './schema.js';
+import { canonicalPath, fileObject } from './replay.js';
+import { duckdbType, fieldId, isVoid, physicalName, type ColumnMappingMode, type DeltaType, type StructField } from './schema.js';
 import type { Snapshot } from './snapshot.js';
 
 /** Above this many partition groups, read in one call and join partition values. */
@@ -82,7 +86,7 @@ export async function planScan(snapshot: Snapshot, session: Session, options: Sc
     return plan(`SELECT ${cols.join(', ') || '1 AS "__empty"'} WHERE FALSE`);
   }
   const localPath = (add: AddAction) => canonicalPath(snapshot.store.root, add.path);
-  await checkFilesExist(snapshot, files.map(localPath));
+  await checkFilesExist(snapshot, files);
 
   const mode = snapshot.columnMapping;
   const partKey = (f: StructField) => physicalName(f, mode);
@@ -277,6 +281,8 @@ function unitShape(shapes: Map<string, FileShape>, paths: string[], mode: Column
  */
 function dataColumn(field: StructField, names: NameResolver, physical: Map<string, boolean>): string {
   const target = duckdbType(field.type);
+  // void holds only NULLs, and Spark writes no Parquet column for it (a file may lack it).
+  if (isVoid(field.type)) return `CAST(NULL AS ${target})`;
   const name = names(field, '');
   const naive = physical.get(name);
   if (naive === undefined) return `CAST(NULL AS ${target})`; // added after these files were written
@@ -311,6 +317,7 @@ function renamed(source: string, type: DeltaType, names: NameResolver, path: str
   switch (type.kind) {
     case 'struct': {
       const fields = type.fields.map((f) => {
+        if (isVoid(f.type)) return `${quoteIdent(f.name)} := CAST(NULL AS ${duckdbType(f.type)})`; // no such field in the files
         const inner = `${source}.${quoteIdent(names(f, path))}`;
         return `${quoteIdent(f.name)} := ${renamed(inner, f.type, names, `${path}/${fieldId(f) ?? '?'}`, depth + 1)}`;
       });
@@ -325,12 +332,21 @@ function renamed(source: string, type: DeltaType, names: NameResolver, path: str
   }
 }
 
-async function checkFilesExist(snapshot: Snapshot, paths: string[]): Promise<void> {
+async function checkFilesExist(snapshot: Snapshot, files: AddAction[]): Promise<void> {
   const batch = 64;
-  for (let i = 0; i < paths.length; i += batch) {
-    const slice = paths.slice(i, i + batch);
-    const stats = await Promise.all(slice.map((p) => fs.stat(p).catch(() => undefined)));
-    const missing = slice.find((_, j) => !stats[j]);
+  const exists = async (add: AddAction): Promise<boolean> => {
+    try {
+      const at = fileObject(snapshot.store, add.path);
+      return (await at.store.head(at.key)) !== undefined;
+    } catch {
+      return false;
+    }
+  };
+  for (let i = 0; i < files.length; i += batch) {
+    const slice = files.slice(i, i + batch);
+    const found = await Promise.all(slice.map(exists));
+    const j = found.indexOf(false);
+    const missing = j < 0 ? undefined : canonicalPath(snapshot.store.root, slice[j].path);
     if (missing) {
       throw new StrataError(
         'STORAGE',

@@ -1,12 +1,15 @@
 // The Delta type system (PROTOCOL.md, "Schema Serialization Format") and its
 // mapping to DuckDB types. Delta `timestamp` is an instant (UTC-adjusted), so it
 // maps to TIMESTAMP WITH TIME ZONE; `timestamp_ntz` is a wall-clock TIMESTAMP.
+// `void` (Spark's NullType) holds only NULLs; it reads as INTEGER NULLs, since
+// DuckDB's own NULL type becomes INTEGER as soon as a result is typed anyway
+// (and cannot be the target of a CAST from a Parquet column).
 import { StrataError } from '../core/index.js';
 import { quoteIdent } from '../engine/index.js';
 
 export type PrimitiveTypeName =
   | 'string' | 'long' | 'integer' | 'short' | 'byte' | 'float' | 'double'
-  | 'boolean' | 'binary' | 'date' | 'timestamp' | 'timestamp_ntz' | 'variant';
+  | 'boolean' | 'binary' | 'date' | 'timestamp' | 'timestamp_ntz' | 'variant' | 'void';
 
 export type DeltaType =
   | { kind: 'primitive'; name: PrimitiveTypeName }
@@ -26,7 +29,7 @@ export type StructType = Extract<DeltaType, { kind: 'struct' }>;
 
 const PRIMITIVES = new Set<string>([
   'string', 'long', 'integer', 'short', 'byte', 'float', 'double',
-  'boolean', 'binary', 'date', 'timestamp', 'timestamp_ntz', 'variant',
+  'boolean', 'binary', 'date', 'timestamp', 'timestamp_ntz', 'variant', 'void',
 ]);
 
 /** Parses `metaData.schemaString`. */
@@ -112,6 +115,7 @@ const PRIMITIVE_DUCKDB: Record<PrimitiveTypeName, string> = {
   timestamp: 'TIMESTAMP WITH TIME ZONE',
   timestamp_ntz: 'TIMESTAMP',
   variant: 'VARIANT',
+  void: 'INTEGER',
 };
 
 /** Delta's own text for a type, as Spark prints it (`decimal(12,2)`, `array<int>`). */
@@ -128,6 +132,11 @@ export function deltaTypeText(type: DeltaType): string {
     case 'map':
       return `map<${deltaTypeText(type.keyType)}, ${deltaTypeText(type.valueType)}>`;
   }
+}
+
+/** Whether a type is `void` (NullType): its values are all NULL, and Spark writes no Parquet column for it. */
+export function isVoid(type: DeltaType): boolean {
+  return type.kind === 'primitive' && type.name === 'void';
 }
 
 /** The name a field has in the data files: its column-mapping physical name, or its own. */

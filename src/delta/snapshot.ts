@@ -1,6 +1,5 @@
 // A snapshot: the state of a table at one version — protocol, metadata, schema
 // and live files — built from the newest checkpoint plus the commits after it.
-import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { StrataError } from '../core/index.js';
 import { sharedEngine, type Session } from '../engine/index.js';
@@ -45,18 +44,24 @@ export interface SnapshotOptions {
   name?: string;
 }
 
-/** Opens a store on a table path, with clear errors for missing or non-Delta folders. */
+/**
+ * Opens a store on a table path, with clear errors for missing or non-Delta
+ * folders. Keys are flat: a folder is there when an object lies under it, so an
+ * empty folder counts as missing, and an empty _delta_log as no _delta_log.
+ */
 export async function openTableStore(location: string, name = location): Promise<LocalStore> {
   const root = location.startsWith('file:') ? new URL(location.replace(/^file:\/*/, 'file:///')).pathname : location;
   const abs = path.resolve(root);
-  const st = await fs.stat(abs).catch(() => undefined);
-  if (!st) throw new StrataError('TABLE_NOT_FOUND', `no table at ${name}: the folder does not exist`, { context: { table: name } });
-  if (!st.isDirectory()) throw new StrataError('NOT_A_TABLE', `${name} is not a Delta table: it is a file, not a folder`, { context: { table: name } });
-  const log = await fs.stat(path.join(abs, LOG_DIR)).catch(() => undefined);
-  if (!log?.isDirectory()) {
-    throw new StrataError('NOT_A_TABLE', `${name} is not a Delta table: it has no ${LOG_DIR} folder`, { context: { table: name } });
+  const store = new LocalStore(abs);
+  if ((await store.list(`${LOG_DIR}/`, { limit: 1 })).length > 0) return store;
+  // Not a table: say why.
+  if (await new LocalStore(path.dirname(abs)).head(path.basename(abs))) {
+    throw new StrataError('NOT_A_TABLE', `${name} is not a Delta table: it is a file, not a folder`, { context: { table: name } });
   }
-  return new LocalStore(abs);
+  if ((await store.list('', { limit: 1 })).length === 0) {
+    throw new StrataError('TABLE_NOT_FOUND', `no table at ${name}: the folder does not exist`, { context: { table: name } });
+  }
+  throw new StrataError('NOT_A_TABLE', `${name} is not a Delta table: it has no ${LOG_DIR} folder`, { context: { table: name } });
 }
 
 /** Loads the snapshot of a table at the latest version, a version, or a timestamp. */

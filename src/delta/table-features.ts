@@ -106,6 +106,11 @@ export function checkWritable(table: string, protocol: ProtocolAction, schema?: 
   if (generated) {
     throw new ProtocolUnsupportedError(table, 'generatedColumns', `column ${generated.name} is a generated column, which Strata cannot write yet`);
   }
+  const voidColumn = schema?.fields.find((f) => usesType(f.type, 'void'));
+  if (voidColumn) {
+    // Spark leaves void columns out of the Parquet files; Strata's writers would write them.
+    throw new ProtocolUnsupportedError(table, 'void columns', `column ${voidColumn.name} has type void, which Strata reads (as NULLs) but cannot write yet`);
+  }
   const identity = schema?.fields.find((f) => f.metadata['delta.identity.start'] !== undefined);
   if (identity) {
     throw new ProtocolUnsupportedError(table, 'identityColumns', `column ${identity.name} is an identity column, which Strata cannot write yet`);

@@ -3,13 +3,12 @@
 // (so time travel inside it still works), and not written within it (so a
 // commit in flight never loses its files). Options in, metrics out; the clock
 // is injectable so retention needs no sleeping in tests.
-import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { StrataError } from '../core/index.js';
 import type { Session } from '../engine/index.js';
 import { parseInterval } from './checkpoint-writer.js';
 import { relativeDvPath } from './deletion-vector.js';
-import { canonicalPath } from './replay.js';
+import { canonicalPath, keyUnder } from './replay.js';
 import { loadSnapshot } from './snapshot.js';
 import type { TableRef } from './write.js';
 
@@ -47,33 +46,30 @@ export async function vacuumTable(session: Session, options: VacuumOptions): Pro
     );
   }
   const cutoff = now - retentionMs;
-  const root = snapshot.store.root;
+  const store = snapshot.store;
+  const root = store.root;
+  // Keys of the files to keep; a file outside the table folder is never vacuumed.
   const keep = new Set<string>();
+  const keepFile = (absolute: string) => {
+    const key = keyUnder(root, absolute);
+    if (key !== undefined) keep.add(key);
+  };
   for (const f of snapshot.files) {
-    keep.add(canonicalPath(root, f.path));
-    if (f.deletionVector?.storageType === 'u') keep.add(path.join(root, relativeDvPath(f.deletionVector.pathOrInlineDv)));
+    keepFile(canonicalPath(root, f.path));
+    if (f.deletionVector?.storageType === 'u') keepFile(path.join(root, relativeDvPath(f.deletionVector.pathOrInlineDv)));
   }
   for (const r of snapshot.tombstones) {
     if ((r.deletionTimestamp ?? 0) >= cutoff) {
-      keep.add(canonicalPath(root, r.path));
-      if (r.deletionVector?.storageType === 'u') keep.add(path.join(root, relativeDvPath(r.deletionVector.pathOrInlineDv)));
+      keepFile(canonicalPath(root, r.path));
+      if (r.deletionVector?.storageType === 'u') keepFile(path.join(root, relativeDvPath(r.deletionVector.pathOrInlineDv)));
     }
   }
-  const doomed: { file: string; size: number }[] = [];
-  await walk(root, root, async (file, st) => {
-    if (keep.has(file) || st.mtimeMs >= cutoff) return;
-    doomed.push({ file, size: st.size });
-  });
-  if (!options.dryRun) for (const d of doomed) await fs.rm(d.file, { force: true });
-  return { files: doomed.map((d) => path.relative(root, d.file)).sort(), bytes: doomed.reduce((s, d) => s + d.size, 0), dryRun: Boolean(options.dryRun) };
+  const doomed = (await store.list('')).filter((f) => !hidden(f.key) && !keep.has(f.key) && f.modified < cutoff);
+  if (!options.dryRun) for (const d of doomed) await store.delete(d.key);
+  return { files: doomed.map((d) => d.key).sort(), bytes: doomed.reduce((s, d) => s + d.size, 0), dryRun: Boolean(options.dryRun) };
 }
 
-/** Data files under the table folder; _delta_log and hidden ('.', '_') entries are left alone. */
-async function walk(root: string, dir: string, visit: (file: string, st: import('node:fs').Stats) => Promise<void>): Promise<void> {
-  for (const entry of await fs.readdir(dir, { withFileTypes: true })) {
-    if (entry.name.startsWith('.') || (entry.name.startsWith('_') && !entry.name.includes('='))) continue;
-    const p = path.join(dir, entry.name);
-    if (entry.isDirectory()) await walk(root, p, visit);
-    else if (entry.isFile()) await visit(p, await fs.stat(p));
-  }
+/** Whether a key lies in _delta_log or another hidden entry ('.', or '_' without '=', at any level): VACUUM leaves those alone. */
+function hidden(key: string): boolean {
+  return key.split('/').some((name) => name.startsWith('.') || (name.startsWith('_') && !name.includes('=')));
 }

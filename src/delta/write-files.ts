@@ -2,7 +2,8 @@
 // (partition folders included) under unique names, and returns per-file stats,
 // from which the add actions are built. Files are invisible until a commit
 // names them; a crash leaves only unreferenced files, which VACUUM removes.
-import { promises as fs } from 'node:fs';
+// DuckDB writes by path, so this needs a LocalPathStore: a remote store will need
+// a staging step here (COPY into a local folder, then put each file).
 import * as path from 'node:path';
 import { StrataError } from '../core/index.js';
 import { quoteIdent, quoteLiteral, type Session } from '../engine/index.js';
@@ -40,8 +41,7 @@ export interface WrittenFiles {
 export async function writeDataFiles(session: Session, select: string, options: WriteFilesOptions): Promise<WrittenFiles> {
   const { store, schema, partitionColumns, configuration } = options;
   const root = store.localPath('');
-  const target = options.subdir ? store.localPath(options.subdir) : root;
-  await fs.mkdir(target, { recursive: true });
+  const target = await store.localFolder(options.subdir ?? '');
   const targetSize = parseSize(configuration['delta.targetFileSize'], DEFAULT_TARGET_FILE_SIZE, options.table);
   const copyOptions = [
     'FORMAT parquet',
@@ -67,13 +67,13 @@ export async function writeDataFiles(session: Session, select: string, options: 
     const row = files[i];
     const count = Number(row.count);
     if (count === 0) {
-      await fs.rm(row.filename, { force: true }); // DuckDB writes an empty file for an empty result
+      await store.delete(localKey(root, row.filename)); // DuckDB writes an empty file for an empty result
       continue;
     }
     const size = Number(row.file_size_bytes);
     if (partitionColumns.length > 0 && size > targetSize * 1.5 && !row.split) {
       // DuckDB cannot split partitioned output by size: split this one partition's file.
-      files.push(...(await splitFile(session, row, targetSize, copyOptions.slice(0, 4))));
+      files.push(...(await splitFile(session, store, row, targetSize, copyOptions.slice(0, 4))));
       continue;
     }
     const stats = buildStats(schema, count, toColumnStats(row.column_statistics), skip, indexed);
@@ -105,21 +105,26 @@ interface FileRow {
  * Rewrites an oversized file of one partition into files of about the target
  * size, in the same folder; the new files keep the old one's partition values.
  */
-async function splitFile(session: Session, row: FileRow, targetSize: number, baseOptions: string[]): Promise<FileRow[]> {
+async function splitFile(session: Session, store: LocalPathStore, row: FileRow, targetSize: number, baseOptions: string[]): Promise<FileRow[]> {
   const folder = path.dirname(row.filename);
   const options = [...baseOptions, 'APPEND', `FILE_SIZE_BYTES ${targetSize}`, `ROW_GROUP_SIZE ${Math.min(122_880, Math.max(2_048, Math.round(targetSize / 64)))}`];
   const parts = await session.rows<FileRow>(`COPY (SELECT * FROM read_parquet(${quoteLiteral(row.filename)})) TO ${quoteLiteral(folder)} (${options.join(', ')})`);
-  await fs.rm(row.filename, { force: true });
+  await store.delete(localKey(store.localPath(''), row.filename));
   return parts.map((p) => ({ ...p, partition_keys: row.partition_keys, split: true }));
+}
+
+/** The store key of a file DuckDB wrote under the table folder: its path relative to the root, '/'-separated. */
+function localKey(root: string, file: string): string {
+  const rel = path.relative(root, file);
+  if (rel === '' || rel.startsWith('..') || path.isAbsolute(rel)) {
+    throw new StrataError('INTERNAL', `data file ${file} was written outside the table folder ${root}`);
+  }
+  return rel.split(path.sep).join('/');
 }
 
 /** The log's form of a file path: relative to the root, each segment URL-encoded. */
 export function relativeLogPath(root: string, file: string): string {
-  const rel = path.relative(root, file);
-  if (rel.startsWith('..') || path.isAbsolute(rel)) {
-    throw new StrataError('INTERNAL', `data file ${file} was written outside the table folder ${root}`);
-  }
-  return rel.split(path.sep).map((seg) => encodeURIComponent(seg).replace(/%3D/g, '=')).join('/');
+  return localKey(root, file).split('/').map((seg) => encodeURIComponent(seg).replace(/%3D/g, '=')).join('/');
 }
 
 /** Serializes partition values as the protocol wants them (timestamps in UTC, ISO-8601). */

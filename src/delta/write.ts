@@ -3,7 +3,6 @@
 // enforce the schema, write data files, check constraints on what was written,
 // then one atomic commit (commit.ts); a checkpoint follows every N commits.
 import { randomUUID } from 'node:crypto';
-import { promises as fs } from 'node:fs';
 import { DuckDBTypeId } from '@duckdb/node-api';
 import { StrataError } from '../core/index.js';
 import { quoteIdent, type Session } from '../engine/index.js';
@@ -13,8 +12,9 @@ import { writeCheckpoint } from './checkpoint-writer.js';
 import { blindAppend, commit, type CommitResult } from './commit.js';
 import type { TransactionFootprint } from './conflicts.js';
 import { cleanUpExpiredLogs } from './log-cleanup.js';
+import { localPathStore } from './local-paths.js';
 import { LOG_DIR } from './log-segment.js';
-import { canonicalPath } from './replay.js';
+import { canonicalPath, fileObject } from './replay.js';
 import type { StructType } from './schema.js';
 import { enforceSchema, type Incoming } from './schema-enforcement.js';
 import { deltaTypeOf, schemaToJson } from './schema-from-engine.js';
@@ -179,7 +179,7 @@ export async function writeTable(session: Session, options: WriteTableOptions): 
   const enforced = await enforceAllowingNulls(session, name, snapshot.schema, incoming, evolve, options.select, options.storeAssignment);
   const schema = enforced.schema;
   const now = options.now ?? Date.now;
-  const store = snapshot.store as LocalPathStore;
+  const store = localPathStore(snapshot.store, snapshot.table);
 
   let removed: AddAction[] = [];
   if (options.mode === 'overwrite') {
@@ -349,7 +349,12 @@ export async function commitOrClean(store: LocalPathStore, table: string, readVe
  * concurrent writer may be about to write into one (Spark leaves them too).
  */
 export async function deleteFiles(store: LocalPathStore, adds: Pick<AddAction, 'path'>[]): Promise<void> {
-  await Promise.all(adds.map((a) => fs.rm(canonicalPath(store.root, a.path), { force: true })));
+  await Promise.all(
+    adds.map((a) => {
+      const at = fileObject(store, a.path);
+      return at.store.delete(at.key);
+    }),
+  );
 }
 
 /** Checkpoint every `delta.checkpointInterval` commits (default 10), then clean up old logs. */

@@ -7,16 +7,13 @@ export {
   readLedger,
   lastIngestSource,
   listSourceFiles,
-  quarantineLocation,
   appendQuarantine,
   deleteQuarantineRows,
-  type BatchTransform,
-  ledgerLocation,
   INGEST_APP_ID,
   LEDGER_RESET,
-  type IngestRequest,
-  type IngestOutcome,
   type IngestPlan,
   type LedgerFile,
 } from './ingest.js';
+export type { BatchTransform, IngestRequest, IngestOutcome, IngestProgress } from './request.js';
+export { fileSources } from './file-sources.js';
 export { watchIngest, type IngestWatch, type WatchOptions } from './watch.js';

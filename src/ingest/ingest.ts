@@ -11,107 +11,25 @@
 // commits: that table first drops what an interrupted attempt at the same
 // batch left, then takes the batch's rows, so a retry never duplicates them.
 import { createHash, randomUUID } from 'node:crypto';
-import { createReadStream, existsSync, promises as fs } from 'node:fs';
+import { createReadStream, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
+import { tableExists } from '../catalog/index.js';
 import { StrataError } from '../core/index.js';
 import { blindAppendFootprint, commit, loadSnapshot, writeTable, type StructField } from '../delta/index.js';
 import { quoteIdent, quoteLiteral, type Session } from '../engine/index.js';
-import type { ReadOptions } from './options.js';
 import { appendLedger, INGEST_APP_ID, readLedger, type LedgerFile } from './ledger.js';
 import { appendQuarantine, writeQuarantine } from './quarantine.js';
 import { readBatch, type FileOutcome, type SourceFile } from './read.js';
 import { streamBytes, streamCsv, StreamFallback } from './stream-csv.js';
 
-export { appendQuarantine, deleteQuarantineRows, quarantineLocation } from './quarantine.js';
-export { INGEST_APP_ID, LEDGER_RESET, lastIngestSource, ledgerLocation, readLedger, type LedgerFile } from './ledger.js';
+export { appendQuarantine, deleteQuarantineRows } from './quarantine.js';
+export { INGEST_APP_ID, LEDGER_RESET, lastIngestSource, readLedger, type LedgerFile } from './ledger.js';
 
 export const AUDIT_COLUMNS = ['_source_file', '_file_row', '_ingested_at', '_batch_id'] as const;
 
-export interface IngestRequest {
-  /** The target Delta table (it must exist; it may have no columns yet). */
-  location: string;
-  name: string;
-  /** A folder (every file below it) or a glob. */
-  source: string;
-  /** The lake root: the ledger is `<lakeRoot>/_system/ingest_files`. */
-  lakeRoot: string;
-  options: ReadOptions;
-  /** The options as given (recorded with each batch, so a later run can reuse them). */
-  rawOptions?: Record<string, string>;
-  /** New columns in the files become table columns (else they go to the rescued data column). */
-  mergeSchema: boolean;
-  /** Load files again even when already loaded. */
-  force?: boolean;
-  /** Stop after this many batches (triggered runs: all). */
-  maxBatches?: number;
-  /** Called after each batch with the progress of the run. */
-  onProgress?: (p: IngestProgress) => void;
-  /**
-   * Leave files modified less than this many milliseconds ago for a later pass
-   * (they may still be being written). Continuous mode sets it; default 0.
-   */
-  settleMs?: number;
-  now?: () => number;
-  /**
-   * A pipeline's streaming table: the batch's rows (`rows`, a SELECT of the file columns,
-   * the rescued data column and the audit columns) become what the returned `select`
-   * makes of them (the flow's query and expectations). The read schema is then each
-   * batch's own (the table's columns are the query's), new columns always evolve the table.
-   * Throwing abandons the batch: nothing is committed.
-   */
-  transform?: (batch: { rows: string; batchId: number; files: LedgerFile[]; ingestedAt: string }) => Promise<BatchTransform>;
-  /**
-   * The transform's output has one row per row it is given, with `_source_file` and the
-   * rescued data column: CSV batches then stream from the files to the table in one pass
-   * (the files' counts are read from what was written). The files' counts are not known
-   * to the transform then.
-   */
-  transformKeepsRows?: boolean;
-  /**
-   * Runs `fn` on a second session (another connection of the same database): a big CSV
-   * batch is then written in two halves at the same time, one on each. The transform
-   * must then make SQL without temporary objects.
-   */
-  helper?: <T>(fn: (session: Session) => Promise<T>) => Promise<T>;
-}
-
-export interface BatchTransform {
-  select: string;
-  /** Rows for `<table>_quarantine` (columns as the quarantine's, extra ones added), written before the commit. */
-  quarantine?: string;
-  /** Extra txn actions and commitInfo fields for the batch's commit. */
-  txns?: { appId: string; version: number }[];
-  info?: Record<string, unknown>;
-  /** Statements to run once the batch is done. */
-  cleanup?: string[];
-}
-
-export interface IngestProgress {
-  filesDone: number;
-  filesTotal: number;
-  bytesDone: number;
-  bytesTotal: number;
-  rows: number;
-}
-
-
-export interface IngestOutcome {
-  /** Last version written. */
-  version?: number;
-  batches: number;
-  filesLoaded: number;
-  filesFailed: { path: string; error: string }[];
-  /** Files already loaded and unchanged. */
-  filesSkipped: number;
-  /** Files loaded before that have changed since (loaded again only with force). */
-  filesChanged: string[];
-  rows: number;
-  /** Rows written to the table (differs from `rows` with a transform). */
-  rowsWritten: number;
-  rescued: number;
-  quarantined: number;
-}
+export type { BatchTransform, IngestOutcome, IngestProgress, IngestRequest } from './request.js';
+import type { BatchTransform, IngestOutcome, IngestRequest } from './request.js';
 
 /** Loads the files of `source` not loaded before into the target, in batches. */
 export async function ingestFiles(session: Session, req: IngestRequest): Promise<IngestOutcome> {
@@ -226,7 +144,7 @@ export async function planIngest(session: Session, req: IngestRequest): Promise<
   const ledger = await readLedger(session, req, listed.map((f) => f.path), { repair: false });
   const plan: IngestPlan = { ...classify(listed, ledger, req.force), newColumns: [], tableHasColumns: false, rows: 0, rescued: 0, quarantined: 0, failed: [] };
   if (plan.waiting.length === 0) return plan;
-  const exists = existsSync(path.join(req.location, '_delta_log'));
+  const exists = tableExists(req.location);
   const snapshot = exists ? await loadSnapshot(req.location, { session, name: req.name }) : undefined;
   const special = new Set([o.rescuedDataColumn.toLowerCase(), ...AUDIT_COLUMNS]);
   const known = (snapshot?.schema.fields ?? []).filter((f) => !special.has(f.name.toLowerCase()));

@@ -3,8 +3,9 @@
 // lake/_system/ingest_files (SQL system.ingest_files), appended after each
 // batch and caught up from the target's log when it lags.
 import { randomUUID } from 'node:crypto';
-import { existsSync, promises as fs, readdirSync } from 'node:fs';
+import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { tableExists, tableHasCommits, type Catalog } from '../catalog/index.js';
 import { StrataError } from '../core/index.js';
 import { createTable, loadSnapshot, planScan, readCommitInfos, writeTable } from '../delta/index.js';
 import { quoteIdent, quoteLiteral, type Session } from '../engine/index.js';
@@ -19,7 +20,8 @@ export const LEDGER_RESET = 'strataLedgerReset';
 export interface LedgerTable {
   location: string;
   name: string;
-  lakeRoot: string;
+  /** Where the ledger index is (`system.ingest_files`). */
+  catalog: Catalog;
 }
 
 export interface LedgerFile {
@@ -35,23 +37,14 @@ export interface LedgerFile {
   error?: string;
 }
 
-/** The ledger index table. */
-export function ledgerLocation(lakeRoot: string): string {
-  return path.join(lakeRoot, '_system', 'ingest_files');
-}
 
 const LEDGER_COLUMNS = `table_path VARCHAR, table_id VARCHAR, table_version BIGINT, batch_id BIGINT, file_path VARCHAR, size BIGINT, modification_time TIMESTAMPTZ,
   content_hash VARCHAR, status VARCHAR, rows_loaded BIGINT, rows_rescued BIGINT, rows_quarantined BIGINT, error VARCHAR, ingested_at TIMESTAMPTZ`;
 
-/** Whether the table has a commit (a parallel flow may be creating it: its log folder is there, empty). */
-function hasCommits(location: string): boolean {
-  const log = path.join(location, '_delta_log');
-  return existsSync(log) && readdirSync(log).some((f) => /^\d{20}\.(json|checkpoint)/.test(f));
-}
 
-export async function appendLedger(session: Session, req: Pick<LedgerTable, 'location' | 'lakeRoot'>, tableId: string, version: number, batchId: number, entries: LedgerFile[], at: number): Promise<void> {
-  const location = ledgerLocation(req.lakeRoot);
-  if (!hasCommits(location)) {
+export async function appendLedger(session: Session, req: Pick<LedgerTable, 'location' | 'catalog'>, tableId: string, version: number, batchId: number, entries: LedgerFile[], at: number): Promise<void> {
+  const location = req.catalog.system('ingest_files');
+  if (!tableHasCommits(location)) {
     await fs.mkdir(location, { recursive: true });
     await session.exec(`CREATE OR REPLACE TEMP TABLE __strata_ledger_shape (${LEDGER_COLUMNS})`);
     await createTable(session, { location, name: 'system.ingest_files', ifNotExists: true, select: 'SELECT * FROM temp.__strata_ledger_shape' }).catch((err: unknown) => {
@@ -90,13 +83,13 @@ export async function readLedger(
 ): Promise<Map<string, LedgerFile & { version: number }>> {
   const out = new Map<string, LedgerFile & { version: number }>();
   const wanted = paths === 'all' ? undefined : new Set(paths);
-  const location = ledgerLocation(req.lakeRoot);
-  if (!existsSync(path.join(req.location, '_delta_log'))) return out;
+  const location = req.catalog.system('ingest_files');
+  if (!tableExists(req.location)) return out;
   const target = await loadSnapshot(req.location, { session, name: req.name });
   // Entries of this table, not of an earlier table at the same path (deleted and created again).
   const ofTable = `table_path = ${quoteLiteral(path.resolve(req.location))} AND table_id = ${quoteLiteral(target.metadata.id)}`;
   let indexed = -1;
-  if (hasCommits(location)) {
+  if (tableHasCommits(location)) {
     const snap = await loadSnapshot(location, { session, name: 'system.ingest_files' });
     if (snap.files.length > 0) {
       const id = randomUUID().replace(/-/g, '').slice(0, 12);
@@ -145,7 +138,7 @@ export async function readLedger(
 
 /** The source and options of a table's last load (from its log), if it was ever loaded. */
 export async function lastIngestSource(session: Session, location: string, name: string): Promise<{ source: string; options: Record<string, string> } | undefined> {
-  if (!existsSync(path.join(location, '_delta_log'))) return undefined;
+  if (!tableExists(location)) return undefined;
   const snapshot = await loadSnapshot(location, { session, name });
   if (!snapshot.txns.has(INGEST_APP_ID)) return undefined;
   for (let v = snapshot.version; v >= 0; v -= 20) {

@@ -2,8 +2,7 @@
 // Loader's and Spark's (case-insensitive, values as strings as SQL gives them).
 import { StrataError } from '../core/index.js';
 import type { DeltaType } from '../delta/index.js';
-import { parseSparkType, TokenCursor } from '../sql/spark-types.js';
-import { tokenize } from '../sql/tokenizer.js';
+import { parseSparkType, TokenCursor, tokenize } from '../dialect/index.js';
 
 export type FileFormat = 'csv' | 'json' | 'parquet';
 export type SchemaEvolutionMode = 'addNewColumns' | 'rescue' | 'failOnNewColumns' | 'none';

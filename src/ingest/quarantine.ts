@@ -2,8 +2,7 @@
 // set aside — lines that did not parse (ingestion), rows that failed a QUARANTINE
 // rule (pipelines, with more columns). Writes are keyed by batch or flow and
 // deleted before being written again, so a retry never quarantines a row twice.
-import { existsSync } from 'node:fs';
-import * as path from 'node:path';
+import { quarantineLocation, tableExists } from '../catalog/index.js';
 import { createTable, deleteRows, loadSnapshot, writeTable, type Predicate } from '../delta/index.js';
 import type { Session } from '../engine/index.js';
 
@@ -13,10 +12,6 @@ export interface QuarantinedTable {
   name: string;
 }
 
-/** The quarantine of a table: `<table>_quarantine` beside it. */
-export function quarantineLocation(location: string): string {
-  return `${location.replace(/[\\/]+$/, '')}_quarantine`;
-}
 
 /**
  * The quarantine of an ingest batch: what an interrupted attempt at the same batch left
@@ -36,7 +31,7 @@ export async function writeQuarantine(session: Session, table: QuarantinedTable,
 /** Deletes rows of the table's quarantine matching `where` (a retried batch, a recomputed view). */
 export async function deleteQuarantineRows(session: Session, table: QuarantinedTable, where: string, prune?: Predicate): Promise<void> {
   const quarantine = quarantineLocation(table.location);
-  if (!existsSync(path.join(quarantine, '_delta_log'))) return;
+  if (!tableExists(quarantine)) return;
   const name = `${table.name}_quarantine`;
   if (/^_flow\b/.test(where)) {
     // Only pipelines' quarantines have the column.
@@ -52,7 +47,7 @@ export async function appendQuarantine(session: Session, table: QuarantinedTable
   const name = `${table.name}_quarantine`;
   const [{ n }] = await session.rows<{ n: bigint }>(`SELECT count(*) AS n FROM (${rows})`);
   if (Number(n) === 0) return 0;
-  if (!existsSync(path.join(quarantine, '_delta_log'))) await createTable(session, { location: quarantine, name, ifNotExists: true, schema: QUARANTINE_SCHEMA });
+  if (!tableExists(quarantine)) await createTable(session, { location: quarantine, name, ifNotExists: true, schema: QUARANTINE_SCHEMA });
   await writeTable(session, { location: quarantine, name, mode: 'append', select: rows, mergeSchema: true, operation });
   return Number(n);
 }

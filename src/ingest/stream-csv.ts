@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { StrataError } from '../core/index.js';
 import { writeTable, type StructField } from '../delta/index.js';
 import { quoteIdent, quoteLiteral, quoteStringList, type Session } from '../engine/index.js';
-import type { BatchTransform, IngestRequest } from './ingest.js';
+import type { BatchTransform, IngestRequest } from './request.js';
 import { appendLedger, INGEST_APP_ID, type LedgerFile } from './ledger.js';
 import type { ReadOptions } from './options.js';
 import { appendQuarantine, writeQuarantine } from './quarantine.js';

@@ -17,15 +17,14 @@
 // `pipelines.cdc.tombstoneGCThresholdInSeconds` (default two days), then go.
 import * as path from 'node:path';
 import { StrataError } from '../core/index.js';
-import { alterTable, createTable, deleteRows, filesForKeys, loadSnapshot, mergeInto, planScan, pruneFiles, replaceKeys, writeTable, type Snapshot, type StructField } from '../delta/index.js';
-import { deltaTypeOf } from '../delta/schema-from-engine.js';
+import { alterTable, createTable, deleteRows, filesForKeys, loadSnapshot, mergeInto, planScan, pruneFiles, replaceKeys, writeTable, type Snapshot, type StructField, deltaTypeOf } from '../delta/index.js';
 import { quoteIdent, quoteLiteral, type Session } from '../engine/index.js';
-import { tokenize } from '../sql/tokenizer.js';
+import { tokenize } from '../dialect/index.js';
 import type { CdcSpec } from './cdc-parse.js';
 import { scdSql, type ScdShape } from './cdc.js';
-import { pipelineInfo, tableExists, type FlowResult, type RunContext } from './context.js';
+import { pipelineInfo, tableExists, type FlowResult, type RunContext, readContext } from './context.js';
 import type { DatasetDefinition, FlowDefinition } from './parse.js';
-import { withReads } from '../sql/execute.js';
+import { withReads } from '../sql/index.js';
 import { readStreams, STREAM_APP } from './streaming.js';
 
 /** The state table's folder, inside the target's. */
@@ -109,7 +108,7 @@ async function appendEvents(ctx: RunContext, def: DatasetDefinition, t: CdcTable
     const keys = spec.keys.map((k) => resolveColumn(flow, 'KEYS', k, columns));
     let fresh: FreshEvents | undefined;
     if (read.pending) {
-      await withReads(session, read.sql, { baseDir: ctx.options.project, lakeRoot: ctx.options.lakeRoot }, {}, (rows) => session.exec(`CREATE TEMP TABLE ${events} AS ${eventsSql(spec, columns, rows)}`));
+      await withReads(session, read.sql, readContext(ctx), (rows) => session.exec(`CREATE TEMP TABLE ${events} AS ${eventsSql(spec, columns, rows)}`));
       await checkEvents(session, flow, spec, keys, events, spec.source.trim());
       const [{ n, lo }] = await session.rows<{ n: bigint; lo: string | null }>(`SELECT count(*) AS n, min(__seq)::VARCHAR AS lo FROM ${events}`);
       result.rowsRead += Number(n);

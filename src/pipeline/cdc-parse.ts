@@ -6,7 +6,7 @@
 //
 // Expressions are kept as SQL text (DuckDB evaluates them); a problem names the
 // clause and its offset in the flow's text.
-import { tokenize, type Token } from '../sql/tokenizer.js';
+import { tokenize, type Token } from '../dialect/index.js';
 
 export interface ColumnSelection {
   /** The columns named (`COLUMNS a, b`), or undefined for `*`. */

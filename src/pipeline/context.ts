@@ -1,15 +1,14 @@
 // What the parts of a pipeline update share: the run's context, what a flow
 // reports, and how a query's table names become table folders.
-import { existsSync } from 'node:fs';
-import * as path from 'node:path';
+import { tableExists, type Catalog } from '../catalog/index.js';
 import { StrataError } from '../core/index.js';
-import type { Session } from '../engine/index.js';
-import { resolveTableName } from '../sql/table-refs.js';
+import type { Engine, Session } from '../engine/index.js';
+import { fileSources } from '../ingest/index.js';
+import type { ReadContext } from '../sql/index.js';
 import type { EventLog } from './event-log.js';
 import type { ReferenceSpan } from './graph.js';
 import type { DatasetDefinition } from './parse.js';
 import type { Pipeline } from './project.js';
-import type { RunOptions } from './run.js';
 
 export type FlowStatus = 'QUEUED' | 'RUNNING' | 'COMPLETED' | 'SKIPPED' | 'FAILED' | 'EXCLUDED';
 
@@ -41,6 +40,22 @@ export interface FlowResult {
   message?: string;
 }
 
+export interface RunOptions {
+  /** Where the project's tables are. */
+  catalog: Catalog;
+  /** Datasets to update (with the datasets they read); default all. */
+  select?: string[];
+  /** Datasets to rebuild from scratch, or 'all'. */
+  fullRefresh?: string[] | 'all';
+  /** Allow a full refresh of tables that read files. */
+  force?: boolean;
+  /** Run independent flows at the same time, each on its own connection of `engine`, at most `max`. */
+  parallel?: { engine: Engine; max: number };
+  /** Told whenever a flow changes state. */
+  onFlow?: (flow: FlowResult) => void;
+  now?: () => number;
+}
+
 export interface RunContext {
   session: Session;
   pipeline: Pipeline;
@@ -55,10 +70,15 @@ export interface RunContext {
 }
 
 export function locationOf(ctx: RunContext, name: string): string {
-  return resolveTableName({ kind: 'name', parts: name.split('.') }, { baseDir: ctx.options.project, lakeRoot: ctx.options.lakeRoot }).location;
+  return ctx.options.catalog.locationOf(name);
 }
 
-export const tableExists = (location: string) => existsSync(path.join(location, '_delta_log'));
+/** What a flow's queries need to read tables and files. */
+export function readContext(ctx: RunContext): ReadContext {
+  return { catalog: ctx.options.catalog, files: fileSources };
+}
+
+export { tableExists };
 
 /**
  * The folder of a table a query reads: a dataset of the pipeline (which must exist by now,

@@ -3,8 +3,8 @@
 // timestamp, message, level, error, details, event_type — so that monitoring SQL
 // written for Databricks reads it. `details` and `error` are JSON text, as there.
 import { randomUUID } from 'node:crypto';
-import { existsSync, promises as fs } from 'node:fs';
-import * as path from 'node:path';
+import { promises as fs } from 'node:fs';
+import { tableExists } from '../catalog/index.js';
 import { createTable, writeTable } from '../delta/index.js';
 import { quoteLiteral, type Session } from '../engine/index.js';
 
@@ -33,9 +33,6 @@ export interface PipelineEvent {
   event_type: EventType;
 }
 
-export function eventLogLocation(lakeRoot: string): string {
-  return path.join(lakeRoot, '_system', 'event_log');
-}
 
 const COLUMNS = `id VARCHAR, "sequence" VARCHAR,
   origin STRUCT(pipeline_id VARCHAR, pipeline_name VARCHAR, update_id VARCHAR, flow_id VARCHAR, flow_name VARCHAR, dataset_name VARCHAR, batch_id BIGINT),
@@ -48,7 +45,8 @@ export class EventLog {
   readonly all: PipelineEvent[] = [];
 
   constructor(
-    private readonly lakeRoot: string,
+    /** The event log table's folder (the catalog's `system.event_log`). */
+    private readonly location: string,
     private readonly origin: Pick<EventOrigin, 'pipeline_id' | 'pipeline_name' | 'update_id'>,
     private readonly now: () => number = Date.now,
   ) {}
@@ -75,8 +73,8 @@ export class EventLog {
     if (this.pending.length === 0) return;
     const events = this.pending;
     this.pending = [];
-    const location = eventLogLocation(this.lakeRoot);
-    if (!existsSync(path.join(location, '_delta_log'))) {
+    const location = this.location;
+    if (!tableExists(location)) {
       await fs.mkdir(location, { recursive: true });
       await session.exec(`CREATE OR REPLACE TEMP TABLE __strata_event_shape (${COLUMNS})`);
       await createTable(session, { location, name: 'system.event_log', ifNotExists: true, select: 'SELECT * FROM temp.__strata_event_shape', description: 'Strata pipeline event log (columns as the Databricks event log)' });

@@ -1,8 +1,8 @@
 // The dependency graph of a pipeline: which datasets each query reads (and
 // how: streaming or batch), checks on it (unknown tables, cycles, streaming
 // reads of materialized views, duplicate names), and the order to update in.
-import { aliasFollows } from '../sql/delta-scan-calls.js';
-import { isKeyword, lineColumn, tokenize, type Token } from '../sql/tokenizer.js';
+import { aliasFollows } from '../sql/index.js';
+import { isKeyword, lineColumn, tokenize, type Token } from '../dialect/index.js';
 import { kindName, type DatasetDefinition, type FlowDefinition, type Problem, type Where } from './parse.js';
 
 export interface Reference {

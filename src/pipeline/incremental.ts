@@ -11,9 +11,7 @@
 // reading the changed source, a source with deletes or updates, a schema change,
 // expectations on the view — is recomputed in full, as before.
 import { randomUUID } from 'node:crypto';
-import { duckdbType, loadSnapshot, planScan, type AddAction, type MergeClause, type Snapshot } from '../delta/index.js';
-import { readCommit } from '../delta/log-reader.js';
-import { commitKey } from '../delta/log-segment.js';
+import { duckdbType, loadSnapshot, planScan, type AddAction, type MergeClause, type Snapshot, readCommit, commitKey } from '../delta/index.js';
 import { quoteIdent, quoteLiteral, type Session } from '../engine/index.js';
 import { NONDETERMINISTIC } from './context.js';
 import type { DatasetDefinition } from './parse.js';

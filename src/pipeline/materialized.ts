@@ -4,8 +4,8 @@ import { createHash } from 'node:crypto';
 import { createTable, loadSnapshot, mergeInto, type Snapshot } from '../delta/index.js';
 import { quoteIdent, quoteLiteral } from '../engine/index.js';
 import { appendQuarantine, deleteQuarantineRows, INGEST_APP_ID } from '../ingest/index.js';
-import { withReads } from '../sql/execute.js';
-import { aliasOf, pipelineInfo, recordWrite, tableExists, tableOf, type FlowResult, type RunContext } from './context.js';
+import { withReads } from '../sql/index.js';
+import { aliasOf, pipelineInfo, recordWrite, tableExists, tableOf, type FlowResult, type RunContext, readContext } from './context.js';
 import { applyExpectations } from './expectations.js';
 import { rewriteReferences } from './graph.js';
 import { deltaQuery, planIncremental, upsertPlan } from './incremental.js';
@@ -44,7 +44,7 @@ export async function runMaterializedView(ctx: RunContext, def: DatasetDefinitio
     const done = await refreshIncrementally(ctx, def, location, query, previous, { definition: definitionHash(def, query), sources }, locations, state, result);
     if (done) return;
   }
-  await withReads(session, resolved, { baseDir: ctx.options.project, lakeRoot: ctx.options.lakeRoot }, {}, async (sql) => {
+  await withReads(session, resolved, readContext(ctx), async (sql) => {
     const checked = await applyExpectations(ctx, def, sql, result, (previous?.txns.get(INGEST_APP_ID)?.version ?? 0) + 1);
     try {
       if (checked.quarantine !== undefined) {
@@ -100,7 +100,7 @@ async function refreshIncrementally(
   const delta = await deltaQuery(session, plan);
   try {
     const upsert = upsertPlan(plan, previous);
-    await withReads(session, delta.sql, { baseDir: ctx.options.project, lakeRoot: ctx.options.lakeRoot }, {}, async (sql) => {
+    await withReads(session, delta.sql, readContext(ctx), async (sql) => {
       const merged = await mergeInto(session, {
         location,
         name: def.name,

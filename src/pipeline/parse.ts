@@ -2,11 +2,9 @@
 // dataset and flow definitions. Every problem is collected with its file, line
 // and column and a stable code, so that a user sees all of them at once.
 import type { StructField } from '../delta/index.js';
-import { TokenCursor } from '../sql/spark-types.js';
-import { sparkToDuckdb, SparkSqlError } from '../sql/spark.js';
+import { TokenCursor, lineColumn, tokenize, type Token } from '../dialect/index.js';
+import { sparkToDuckdb, SparkSqlError, parseColumnDef, parseProperties } from '../sql/index.js';
 import { CdcSyntaxError, parseCdc, type CdcSpec } from './cdc-parse.js';
-import { parseColumnDef, parseProperties } from '../sql/statements.js';
-import { lineColumn, tokenize, type Token } from '../sql/tokenizer.js';
 
 export type DatasetKind = 'streaming-table' | 'materialized-view' | 'temporary-view';
 export type ViolationAction = 'warn' | 'drop' | 'fail' | 'quarantine';

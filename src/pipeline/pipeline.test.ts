@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { buildGraph, queryReferences, referenceSpans } from './graph.js';
 import { keepsRows } from './streaming.js';
 import { parsePipelineSql } from './parse.js';
+import { createCatalog } from '../catalog/index.js';
 
 const RETAIL = `-- bronze
 CREATE OR REFRESH STREAMING TABLE bronze.orders
@@ -149,11 +150,11 @@ describe('a project pipeline', () => {
       writeFileSync(path.join(project, 'pipelines/retail/1_bronze.sql'), `CREATE OR REFRESH STREAMING TABLE bronze.orders AS SELECT * FROM STREAM read_files('landing/orders');`);
       writeFileSync(path.join(project, 'pipelines/retail/2_silver.sql'), `CREATE OR REFRESH MATERIALIZED VIEW silver.orders AS SELECT o.*, c.region FROM bronze.orders o JOIN ref.cities c USING (city);\nCREATE OR REFRESH MATERIALIZED VIEW silver.bad AS SELECT * FROM missing.table;`);
       expect(await listPipelines(project)).toEqual(['retail']);
-      const p = await loadPipeline(project, 'retail');
+      const p = await loadPipeline(createCatalog({ projectDir: project }), 'retail');
       expect(p.files).toEqual(['pipelines/retail/1_bronze.sql', 'pipelines/retail/2_silver.sql']);
       expect(p.order.map((n) => n.id)).toEqual(['bronze.orders', 'silver.bad', 'silver.orders']);
       expect(formatProblems(p.problems)).toBe('pipelines/retail/2_silver.sql:2:65: UNKNOWN_TABLE missing.table is not defined in the pipeline and no such table exists');
-      await expect(loadPipeline(project, 'nope')).rejects.toThrow(/no pipeline nope .*\(pipelines: retail\)/);
+      await expect(loadPipeline(createCatalog({ projectDir: project }), 'nope')).rejects.toThrow(/no pipeline nope .*\(pipelines: retail\)/);
     } finally {
       rmSync(project, { recursive: true, force: true });
     }

@@ -1,8 +1,10 @@
 // A pipeline of a project: the .sql files of pipelines/<name>/, parsed and
-// checked as one graph. Tables outside the pipeline may be read if they exist
-// under the project's lake.
+// checked as one graph. Tables outside the pipeline may be read if the catalog
+// has them. The pipeline's configuration (strata.yaml `pipelines.<name>.configuration`)
+// fills `${key}` in its SQL, as Databricks pipeline configuration does.
 import { existsSync, promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import type { Catalog } from '../catalog/index.js';
 import { StrataError } from '../core/index.js';
 import { buildGraph, type PipelineGraph } from './graph.js';
 import { parsePipelineSql, type DatasetDefinition, type FlowDefinition, type Problem } from './parse.js';
@@ -24,8 +26,18 @@ export async function listPipelines(project: string): Promise<string[]> {
   return out;
 }
 
+/** Configuration values for `${key}` in a pipeline's SQL. */
+export type PipelineConfiguration = Record<string, string | number | boolean>;
+
+/** `${key}` replaced by the configuration's value; other text (and unknown keys) left as written. */
+export function applyConfiguration(text: string, configuration: PipelineConfiguration): string {
+  if (Object.keys(configuration).length === 0) return text;
+  return text.replace(/\$\{([A-Za-z_][\w.-]*)\}/g, (whole, key: string) => (Object.hasOwn(configuration, key) ? String(configuration[key]) : whole));
+}
+
 /** Loads and checks one pipeline; problems are in `problems` (all of them, not just the first). */
-export async function loadPipeline(project: string, name: string): Promise<Pipeline> {
+export async function loadPipeline(catalog: Catalog, name: string, configuration: PipelineConfiguration = {}): Promise<Pipeline> {
+  const project = catalog.projectDir;
   const folder = path.join(project, 'pipelines', name);
   if (!existsSync(folder)) {
     const known = await listPipelines(project);
@@ -41,20 +53,14 @@ export async function loadPipeline(project: string, name: string): Promise<Pipel
   const texts = new Map<string, string>();
   for (const f of files) {
     const rel = path.join('pipelines', name, f);
-    const text = await fs.readFile(path.join(folder, f), 'utf8');
+    const text = applyConfiguration(await fs.readFile(path.join(folder, f), 'utf8'), configuration);
     texts.set(rel, text);
     const parsed = parsePipelineSql(text, rel);
     datasets.push(...parsed.datasets);
     flows.push(...parsed.flows);
     problems.push(...parsed.problems);
   }
-  const lake = path.join(project, 'lake');
-  const exists = (table: string) => {
-    const [schema, t] = table.split('.');
-    const folderName = schema === 'system' ? '_system' : schema;
-    return existsSync(path.join(lake, folderName, t, '_delta_log'));
-  };
-  const graph = buildGraph(datasets, flows, texts, exists);
+  const graph = buildGraph(datasets, flows, texts, (table) => catalog.find({ kind: 'name', parts: table.split('.') }) !== undefined);
   return { name, folder, files: files.map((f) => path.join('pipelines', name, f)), ...graph, problems: [...problems, ...graph.problems] };
 }
 

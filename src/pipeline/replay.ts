@@ -6,13 +6,10 @@
 // carries a txn naming the quarantine version it replayed, so a replay
 // interrupted between them only finishes the second.
 import { randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import * as path from 'node:path';
+import { quarantineLocation, tableExists, type Catalog } from '../catalog/index.js';
 import { StrataError } from '../core/index.js';
 import { duckdbType, loadSnapshot, planScan, writeTable } from '../delta/index.js';
 import { quoteIdent, quoteLiteral, type Session } from '../engine/index.js';
-import { quarantineLocation } from '../ingest/index.js';
-import { resolveTableName } from '../sql/table-refs.js';
 import { normalizeName } from './graph.js';
 import type { Pipeline } from './project.js';
 import { EventLog } from './event-log.js';
@@ -34,14 +31,14 @@ export interface ReplayOutcome {
 
 const REPLAY_APP = 'strata-replay:';
 
-export async function replayQuarantine(session: Session, pipeline: Pipeline, table: string, opts: { project: string; lakeRoot: string }): Promise<ReplayOutcome> {
+export async function replayQuarantine(session: Session, pipeline: Pipeline, table: string, opts: { catalog: Catalog }): Promise<ReplayOutcome> {
   const def = pipeline.datasets.get(normalizeName(table));
   if (!def) throw new StrataError('USAGE', `${table} is not a dataset of pipeline ${pipeline.name}`);
   if (def.kind !== 'streaming-table') throw new StrataError('USAGE', `${def.name} is a materialized view: its quarantine is recomputed at every update (run the pipeline after the fix)`);
-  const { location } = resolveTableName({ kind: 'name', parts: def.name.split('.') }, { baseDir: opts.project, lakeRoot: opts.lakeRoot });
+  const location = opts.catalog.locationOf(def.name);
   const q = quarantineLocation(location);
   const out: ReplayOutcome = { replayed: 0, restored: 0, dropped: 0, kept: 0, unparsed: 0 };
-  if (!existsSync(path.join(q, '_delta_log'))) return out;
+  if (!tableExists(q)) return out;
   const qsnap = await loadSnapshot(q, { session, name: `${def.name}_quarantine` });
   const target = await loadSnapshot(location, { session, name: def.name });
   const hasFlow = qsnap.schema.fields.some((f) => f.name === '_flow');
@@ -107,7 +104,7 @@ export async function replayQuarantine(session: Session, pipeline: Pipeline, tab
       operation: 'WRITE',
       operationParameters: { replayed: out.restored + out.dropped },
     });
-    const log = new EventLog(opts.lakeRoot, { pipeline_id: pipelineId(opts.project, pipeline.name), pipeline_name: pipeline.name, update_id: randomUUID() });
+    const log = new EventLog(opts.catalog.system('event_log'), { pipeline_id: pipelineId(opts.catalog.projectDir, pipeline.name), pipeline_name: pipeline.name, update_id: randomUUID() });
     log.add('user_action', `Quarantine of ${def.name} replayed: ${out.restored} restored, ${out.dropped} dropped, ${out.kept} kept.`, { action: 'QUARANTINE_REPLAY', dataset: def.name, ...out }, { origin: { dataset_name: def.name } });
     await log.flush(session);
     return out;

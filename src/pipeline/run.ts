@@ -9,35 +9,21 @@ import { createHash, randomUUID } from 'node:crypto';
 import * as path from 'node:path';
 import { StrataError } from '../core/index.js';
 import { createTable, deltaTypeText, loadSnapshot } from '../delta/index.js';
-import { quoteIdent, type Engine, type Session } from '../engine/index.js';
-import { INGEST_APP_ID, LEDGER_RESET, quarantineLocation } from '../ingest/index.js';
-import { aliasOf, locationOf, tableExists, type FlowResult, type RunContext } from './context.js';
+import { quarantineLocation } from '../catalog/index.js';
+import { quoteIdent, type Session } from '../engine/index.js';
+import { INGEST_APP_ID, LEDGER_RESET } from '../ingest/index.js';
+import { aliasOf, locationOf, tableExists, type FlowResult, type RunContext, type RunOptions } from './context.js';
+export type { RunOptions } from './context.js';
 import { EventLog, type EventOrigin } from './event-log.js';
 import { normalizeName, referenceSpans, type Node } from './graph.js';
 import { CDC_BATCH_APP, runAutoCdc } from './auto-cdc.js';
 import { runMaterializedView } from './materialized.js';
-import { withDialectHint } from '../sql/spark.js';
+import { withDialectHint } from '../sql/index.js';
 import { kindName, type DatasetDefinition } from './parse.js';
 import type { Pipeline } from './project.js';
 import { runStreaming, STREAM_APP } from './streaming.js';
 
 export type { ExpectationResult, FlowResult, FlowStatus } from './context.js';
-
-export interface RunOptions {
-  project: string;
-  lakeRoot: string;
-  /** Datasets to update (with the datasets they read); default all. */
-  select?: string[];
-  /** Datasets to rebuild from scratch, or 'all'. */
-  fullRefresh?: string[] | 'all';
-  /** Allow a full refresh of tables that read files. */
-  force?: boolean;
-  /** Run independent flows at the same time, each on its own connection of `engine`, at most `max`. */
-  parallel?: { engine: Engine; max: number };
-  /** Told whenever a flow changes state. */
-  onFlow?: (flow: FlowResult) => void;
-  now?: () => number;
-}
 
 export interface RunOutcome {
   updateId: string;
@@ -59,7 +45,7 @@ export async function runPipeline(session: Session, pipeline: Pipeline, options:
   const started = performance.now();
   const updateId = randomUUID();
   const now = options.now ?? Date.now;
-  const log = new EventLog(options.lakeRoot, { pipeline_id: pipelineId(options.project, pipeline.name), pipeline_name: pipeline.name, update_id: updateId }, now);
+  const log = new EventLog(options.catalog.system('event_log'), { pipeline_id: pipelineId(options.catalog.projectDir, pipeline.name), pipeline_name: pipeline.name, update_id: updateId }, now);
   const selected = selection(pipeline, options.select);
   const refresh = fullRefreshSet(pipeline, options.fullRefresh);
   checkFullRefresh(pipeline, refresh, Boolean(options.force));

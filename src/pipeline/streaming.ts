@@ -4,15 +4,12 @@
 import { randomUUID } from 'node:crypto';
 import * as path from 'node:path';
 import { StrataError } from '../core/index.js';
-import { changeDataFeedEnabled, createTable, loadSnapshot, planScan, planTableChanges, writeTable, type AddAction, type Snapshot } from '../delta/index.js';
-import { readCommit } from '../delta/log-reader.js';
-import { commitKey } from '../delta/log-segment.js';
+import { changeDataFeedEnabled, createTable, loadSnapshot, planScan, planTableChanges, writeTable, type AddAction, type Snapshot, readCommit, commitKey } from '../delta/index.js';
 import { quoteIdent, quoteLiteral, type Session } from '../engine/index.js';
 import { appendQuarantine, deleteQuarantineRows, ingestFiles, INGEST_APP_ID, parseReadOptions, type LedgerFile } from '../ingest/index.js';
-import { findReadFilesCalls } from '../sql/delta-scan-calls.js';
-import { tokenize } from '../sql/tokenizer.js';
-import { withReads } from '../sql/execute.js';
-import { aliasOf, pipelineInfo, recordWrite, tableExists, tableOf, type FlowResult, type RunContext } from './context.js';
+import { findReadFilesCalls, withReads } from '../sql/index.js';
+import { tokenize } from '../dialect/index.js';
+import { aliasOf, pipelineInfo, recordWrite, tableExists, tableOf, type FlowResult, type RunContext, readContext } from './context.js';
 import { applyExpectations } from './expectations.js';
 import { referenceSpans, rewriteReferences, type ReferenceSpan } from './graph.js';
 import type { DatasetDefinition } from './parse.js';
@@ -51,14 +48,14 @@ async function streamFiles(ctx: RunContext, def: DatasetDefinition, location: st
   const { session } = ctx;
   const call = findCall(span.call!);
   const options = parseReadOptions(call.options, `${def.name}: read_files`);
-  const source = path.resolve(ctx.options.project, call.source);
+  const source = path.resolve(ctx.options.catalog.projectDir, call.source);
   const mentionsMetadata = /\b_metadata\b/i.test(query);
   let expectationQuarantined = 0;
   const outcome = await ingestFiles(session, {
     location,
     name: def.name,
     source,
-    lakeRoot: ctx.options.lakeRoot,
+    catalog: ctx.options.catalog,
     options,
     rawOptions: call.options,
     mergeSchema: true,
@@ -79,7 +76,7 @@ async function streamFiles(ctx: RunContext, def: DatasetDefinition, location: st
       if (resolved !== sql || findReadFilesCalls(sql).length > 0) {
         // Tables are read too: the output is materialized, since the scans' temporary
         // objects go when withReads returns and the ingest commit writes after this.
-        await withReads(session, resolved, { baseDir: ctx.options.project, lakeRoot: ctx.options.lakeRoot }, {}, (s) => session.exec(`CREATE TEMP TABLE ${quoteIdent(table)} AS ${s}`));
+        await withReads(session, resolved, readContext(ctx), (s) => session.exec(`CREATE TEMP TABLE ${quoteIdent(table)} AS ${s}`));
         output = `SELECT * FROM temp.${quoteIdent(table)}`;
       }
       const checked = await applyExpectations(ctx, def, output, result, batchId);
@@ -218,7 +215,7 @@ async function streamTables(ctx: RunContext, def: DatasetDefinition, location: s
       result.version = target.version;
       return;
     }
-    await withReads(session, read.sql, { baseDir: ctx.options.project, lakeRoot: ctx.options.lakeRoot }, {}, async (resolved) => {
+    await withReads(session, read.sql, readContext(ctx), async (resolved) => {
       const checked = await applyExpectations(ctx, def, resolved, result, batchId);
       try {
         await deleteQuarantineRows(session, { location, name: def.name }, `_batch_id = ${batchId}`);

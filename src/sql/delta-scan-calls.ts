@@ -1,7 +1,7 @@
 // Finding delta_scan('<path>'[, version => N | timestamp => '...']) in SQL text,
 // the name DuckDB's own delta extension uses, so queries carry over.
 import { UserSqlError } from '../core/index.js';
-import { isKeyword, lineColumn, tokenize, type Token } from './tokenizer.js';
+import { isKeyword, lineColumn, tokenize, type Token } from '../dialect/index.js';
 
 export interface DeltaScanCall {
   path: string;

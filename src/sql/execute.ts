@@ -4,10 +4,9 @@
 // (delta/scan), and temporary tables a scan needs are dropped after the statement.
 import * as path from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { createCatalog, type Catalog } from '../catalog/index.js';
 import { StrataError, UserSqlError } from '../core/index.js';
 import { translateQuery, withDialectHint } from './spark.js';
-import { ingestFiles, listSourceFiles, parseReadOptions, readBatch } from '../ingest/index.js';
 import { quoteIdent, quoteLiteral, type QueryResult, type Session } from '../engine/index.js';
 import {
   alterTable,
@@ -32,40 +31,46 @@ import {
 import { findDeltaScanCalls, findReadFilesCalls, findTableChangesCalls } from './delta-scan-calls.js';
 import { extractScanPredicates, mergeKeyPairs } from './predicates.js';
 import { parseStatement, splitStatements, type Statement, type TableName } from './statements.js';
-import { resolveTableName, rewriteTableRefs, type TableContext } from './table-refs.js';
+import { rewriteTableRefs } from './table-refs.js';
+import type { FileSources } from './file-sources.js';
+import type { ReadContext, ScanInfo } from './read-context.js';
+export type { ReadContext, ScanInfo } from './read-context.js';
+import { copyInto } from './copy-into.js';
 
 export interface ExecuteOptions {
-  /** Folder that relative table paths resolve against (default: the working folder). */
+  /** Where tables are (default: a catalog over `baseDir` and `lakeRoot`). */
+  catalog?: Catalog;
+  /** Folder that relative table paths resolve against (default: the working folder); used without `catalog`. */
   baseDir?: string;
-  /** Folder of named tables (default: `<baseDir>/lake`). */
+  /** Folder of named tables (default: `<baseDir>/lake`); used without `catalog`. */
   lakeRoot?: string;
+  /** How read_files(...) and COPY INTO read files (the project wires ingestion in); without it they are refused. */
+  files?: FileSources;
   /** Session settings changed by SET (kept by the caller across statements). */
   settings?: Map<string, string>;
   /** Told, for each delta_scan, how many files it reads out of how many. */
   onScan?: (info: ScanInfo) => void;
 }
 
-export interface ScanInfo {
-  table: string;
-  version: number;
-  filesTotal: number;
-  filesScanned: number;
-}
+
 
 /** Setting names that turn on schema evolution for writes. */
 const AUTO_MERGE_KEYS = ['strata.schema.automerge', 'spark.databricks.delta.schema.automerge.enabled'];
 
 /** Runs SQL (one or more statements) and returns the last statement's result. */
 export async function executeQuery(session: Session, sql: string, options: ExecuteOptions = {}): Promise<QueryResult> {
-  const baseDir = options.baseDir ?? process.cwd();
-  const ctx: TableContext = { baseDir, lakeRoot: options.lakeRoot ?? path.join(baseDir, 'lake') };
+  const ctx: ReadContext = {
+    catalog: options.catalog ?? createCatalog({ projectDir: options.baseDir ?? process.cwd(), lakeRoot: options.lakeRoot }),
+    files: options.files,
+    onScan: options.onScan,
+  };
   const settings = options.settings ?? new Map<string, string>();
   const statements = splitStatements(translateQuery(sql));
   if (statements.length === 0) throw new UserSqlError('no SQL statement given');
   let result: QueryResult = { columns: [], rows: [] };
   for (const text of statements) {
     try {
-      result = await runStatement(session, parseStatement(text), ctx, settings, options);
+      result = await runStatement(session, parseStatement(text), ctx, settings);
     } catch (err) {
       throw withDialectHint(err, text);
     }
@@ -73,16 +78,16 @@ export async function executeQuery(session: Session, sql: string, options: Execu
   return result;
 }
 
-async function runStatement(session: Session, stmt: Statement, ctx: TableContext, settings: Map<string, string>, options: ExecuteOptions): Promise<QueryResult> {
+async function runStatement(session: Session, stmt: Statement, ctx: ReadContext, settings: Map<string, string>): Promise<QueryResult> {
   switch (stmt.kind) {
     case 'query':
-      return withReads(session, stmt.sql, ctx, options, (sql) => session.query(sql));
+      return withReads(session, stmt.sql, ctx, (sql) => session.query(sql));
     case 'set':
       settings.set(stmt.key, stmt.value);
       return { columns: [], rows: [] };
     case 'create': {
-      const { location, display } = resolveTableName(stmt.table, ctx);
-      const outcome = await withReads(session, stmt.select ?? '', ctx, options, (select) =>
+      const { location, display } = ctx.catalog.resolve(stmt.table);
+      const outcome = await withReads(session, stmt.select ?? '', ctx, (select) =>
         createTable(session, {
           location,
           name: display,
@@ -98,9 +103,9 @@ async function runStatement(session: Session, stmt: Statement, ctx: TableContext
       return outcomeResult(outcome);
     }
     case 'insert': {
-      const { location, display } = resolveTableName(stmt.table, ctx);
+      const { location, display } = ctx.catalog.resolve(stmt.table);
       const snapshot = await loadSnapshot(location, { session, name: display });
-      const outcome = await withReads(session, stmt.select, ctx, options, async (select) => {
+      const outcome = await withReads(session, stmt.select, ctx, async (select) => {
         let query = select;
         let replaceWhere = stmt.replaceWhere;
         const partition = stmt.partition ?? [];
@@ -144,14 +149,14 @@ async function runStatement(session: Session, stmt: Statement, ctx: TableContext
     }
     case 'delete':
     case 'update': {
-      const { location, display } = resolveTableName(stmt.table, ctx);
+      const { location, display } = ctx.catalog.resolve(stmt.table);
       let prune: Predicate | undefined;
       if (stmt.where !== undefined) {
         // File skipping understands the predicate as it would in a query.
         const probe = `SELECT * FROM delta_scan('t') WHERE ${stmt.where}`;
         prune = (await extractScanPredicates(session, probe)).get(probe.indexOf('delta_scan'));
       }
-      const outcome = await withReads(session, stmt.where ?? '', ctx, options, async (resolvedWhere) => {
+      const outcome = await withReads(session, stmt.where ?? '', ctx, async (resolvedWhere) => {
         // Subqueries in the predicate may read other tables: they are resolved like any query.
         const base = { location, name: display, where: stmt.where === undefined ? undefined : resolvedWhere, prune };
         return stmt.kind === 'delete' ? deleteRows(session, base) : updateRows(session, { ...base, set: stmt.set });
@@ -165,11 +170,11 @@ async function runStatement(session: Session, stmt: Statement, ctx: TableContext
       };
     }
     case 'merge': {
-      const { location, display } = resolveTableName(stmt.table, ctx);
+      const { location, display } = ctx.catalog.resolve(stmt.table);
       const targetAlias = stmt.targetAlias ?? (stmt.table.kind === 'name' ? stmt.table.parts[stmt.table.parts.length - 1] : 'target');
       const sourceAlias = stmt.sourceAlias ?? 'source';
       const keyPairs = await mergeKeyPairs(session, stmt.on, targetAlias, sourceAlias);
-      const r = await withReads(session, stmt.source, ctx, options, (source) =>
+      const r = await withReads(session, stmt.source, ctx, (source) =>
         mergeInto(session, { location, name: display, targetAlias, source, sourceAlias, on: stmt.on, clauses: stmt.clauses, keyPairs }),
       );
       return {
@@ -178,7 +183,7 @@ async function runStatement(session: Session, stmt: Statement, ctx: TableContext
       };
     }
     case 'restore': {
-      const { location, display } = resolveTableName(stmt.table, ctx);
+      const { location, display } = ctx.catalog.resolve(stmt.table);
       const r = await restoreTable(session, { location, name: display }, { version: stmt.version, timestamp: stmt.timestamp });
       return {
         columns: ['num_removed_files', 'num_restored_files', 'version', 'restored_version'].map((name) => ({ name, type: 'BIGINT' })),
@@ -186,7 +191,7 @@ async function runStatement(session: Session, stmt: Statement, ctx: TableContext
       };
     }
     case 'vacuum': {
-      const { location, display } = resolveTableName(stmt.table, ctx);
+      const { location, display } = ctx.catalog.resolve(stmt.table);
       const check = ['strata.vacuum.retentiondurationcheck.enabled', 'spark.databricks.delta.retentiondurationcheck.enabled'];
       const r = await vacuumTable(session, {
         location,
@@ -198,7 +203,7 @@ async function runStatement(session: Session, stmt: Statement, ctx: TableContext
       return { columns: [{ name: 'path', type: 'VARCHAR' }], rows: r.files.map((f) => [f]) };
     }
     case 'optimize': {
-      const { location, display } = resolveTableName(stmt.table, ctx);
+      const { location, display } = ctx.catalog.resolve(stmt.table);
       let prune: Predicate | undefined;
       if (stmt.where !== undefined) {
         const probe = `SELECT * FROM delta_scan('t') WHERE ${stmt.where}`;
@@ -212,7 +217,7 @@ async function runStatement(session: Session, stmt: Statement, ctx: TableContext
       };
     }
     case 'describe-history': {
-      const { location, display } = resolveTableName(stmt.table, ctx);
+      const { location, display } = ctx.catalog.resolve(stmt.table);
       const entries = await tableHistory(location, stmt.limit, display);
       return {
         columns: [
@@ -230,7 +235,7 @@ async function runStatement(session: Session, stmt: Statement, ctx: TableContext
       };
     }
     case 'describe-detail': {
-      const { location, display } = resolveTableName(stmt.table, ctx);
+      const { location, display } = ctx.catalog.resolve(stmt.table);
       const d = describeSnapshot(await loadSnapshot(location, { session, name: display }));
       const features = [...new Set([...d.protocol.readerFeatures, ...d.protocol.writerFeatures])];
       return {
@@ -243,49 +248,10 @@ async function runStatement(session: Session, stmt: Statement, ctx: TableContext
         rows: [['delta', d.id, display, d.description, d.location, d.createdAt, d.lastModified, d.partitionColumns, d.numFiles, d.sizeInBytes, d.properties, d.protocol.minReaderVersion, d.protocol.minWriterVersion, features, d.version]],
       };
     }
-    case 'copy-into': {
-      const { location, display } = resolveTableName(stmt.table, ctx);
-      if (!existsSync(path.join(location, '_delta_log'))) {
-        throw new StrataError('TABLE_NOT_FOUND', `COPY INTO ${display}: the table does not exist; create it first (CREATE TABLE IF NOT EXISTS ${display} creates one without columns that takes the files' schema)`, {
-          context: { table: display },
-        });
-      }
-      const copy = new Map(Object.entries(stmt.copyOptions).map(([k, v]) => [k.toLowerCase(), v.toLowerCase()]));
-      for (const k of copy.keys()) if (k !== 'mergeschema' && k !== 'force') throw new UserSqlError(`COPY INTO ${display}: unknown COPY_OPTIONS '${k}' (mergeSchema, force)`);
-      const outcome = await ingestFiles(session, {
-        location,
-        name: display,
-        source: path.resolve(ctx.baseDir, stmt.source),
-        lakeRoot: ctx.lakeRoot,
-        options: parseReadOptions({ ...stmt.formatOptions, format: stmt.format }, `COPY INTO ${display}`),
-        rawOptions: { ...stmt.formatOptions, format: stmt.format },
-        mergeSchema: copy.get('mergeschema') === 'true',
-        force: copy.get('force') === 'true',
-      });
-      // Databricks' result columns, and what a bronze load needs to know.
-      return {
-        columns: [
-          { name: 'num_affected_rows', type: 'BIGINT' },
-          { name: 'num_inserted_rows', type: 'BIGINT' },
-          { name: 'num_skipped_corrupt_files', type: 'BIGINT' },
-          { name: 'num_files_loaded', type: 'BIGINT' },
-          { name: 'num_files_skipped', type: 'BIGINT' },
-          { name: 'num_rows_rescued', type: 'BIGINT' },
-          { name: 'num_rows_quarantined', type: 'BIGINT' },
-        ],
-        rows: [[outcome.rows, outcome.rows, outcome.filesFailed.length, outcome.filesLoaded, outcome.filesSkipped, outcome.rescued, outcome.quarantined]],
-        ...(outcome.filesFailed.length || outcome.filesChanged.length
-          ? {
-              notices: [
-                ...outcome.filesFailed.map((f) => `not loaded: ${f.path}: ${f.error}`),
-                ...outcome.filesChanged.map((f) => `changed since it was loaded (not loaded again; COPY_OPTIONS ('force' = 'true') reloads): ${f}`),
-              ],
-            }
-          : {}),
-      };
-    }
+    case 'copy-into':
+      return copyInto(session, stmt, ctx);
     default: {
-      const { location, display } = resolveTableName(stmt.table, ctx);
+      const { location, display } = ctx.catalog.resolve(stmt.table);
       const ref = { location, name: display };
       const change =
         stmt.kind === 'alter-add-columns' ? { kind: 'add-columns' as const, columns: stmt.columns }
@@ -315,28 +281,10 @@ function outcomeResult(o: WriteOutcome): QueryResult {
 }
 
 /**
- * Rewrites the Delta reads of a query (names, time travel, delta_scan) into
- * subqueries, runs `fn` on the result, and drops what the scans created.
- */
-/** A one-off read_files: every file the source matches, all columns, `_rescued_data`, `_source_file`, `_file_row`. */
-async function readFilesOnce(session: Session, source: string, raw: Record<string, string>, ctx: TableContext) {
-  const options = parseReadOptions(raw, 'read_files');
-  const files = await listSourceFiles(session, path.resolve(ctx.baseDir, source), options.pathGlobFilter);
-  if (files.length === 0) throw new StrataError('STORAGE', `read_files: no files match ${source}`, { context: { file: source } });
-  const read = await readBatch(session, files, options, { known: [], addNewColumns: options.schemaEvolutionMode !== 'rescue' }, randomUUID().replace(/-/g, '').slice(0, 12));
-  const failed = [...read.files].filter(([, f]) => f.error);
-  if (failed.length === files.length) {
-    for (const statement of read.cleanup) await session.exec(statement).catch(() => undefined);
-    throw new StrataError('STORAGE', `read_files: no file could be read (${failed[0][0]}: ${failed[0][1].error})`, { context: { file: failed[0][0] } });
-  }
-  return read;
-}
-
-/**
  * Runs `fn` with `sql` made readable by DuckDB: table_changes(...), read_files(...),
  * project table names and delta_scan(...) calls replaced by the scans that read them.
  */
-export async function withReads<T>(session: Session, sql: string, ctx: TableContext, options: ExecuteOptions, fn: (sql: string) => Promise<T>): Promise<T> {
+export async function withReads<T>(session: Session, sql: string, ctx: ReadContext, fn: (sql: string) => Promise<T>): Promise<T> {
   if (sql === '') return fn(sql);
   const cleanup: string[] = [];
   try {
@@ -345,7 +293,7 @@ export async function withReads<T>(session: Session, sql: string, ctx: TableCont
     let at = 0;
     for (const call of findTableChangesCalls(sql)) {
       const ref: TableName = /[/\\]/.test(call.table) ? { kind: 'path', path: call.table } : { kind: 'name', parts: call.table.split('.') };
-      const { location, display } = resolveTableName(ref, ctx);
+      const { location, display } = ctx.catalog.resolve(ref);
       const plan = await planTableChanges(session, location, display, call.from, call.to);
       cleanup.push(...plan.cleanup);
       withChanges += sql.slice(at, call.start) + `(${plan.sql})${call.hasAlias ? '' : ' AS table_changes'}`;
@@ -357,13 +305,14 @@ export async function withReads<T>(session: Session, sql: string, ctx: TableCont
     let withFiles = '';
     at = 0;
     for (const call of findReadFilesCalls(withChanges)) {
-      const read = await readFilesOnce(session, call.source, call.options, ctx);
+      if (!ctx.files) throw new StrataError('INTERNAL', 'read_files(...) cannot be used here: no file reader was wired into this SQL session');
+      const read = await ctx.files.read(session, path.resolve(ctx.catalog.projectDir, call.source), call.source, call.options);
       cleanup.push(...read.cleanup);
-      withFiles += withChanges.slice(at, call.start) + `(SELECT * FROM temp.${quoteIdent(read.rows)})${call.hasAlias ? '' : ' AS read_files'}`;
+      withFiles += withChanges.slice(at, call.start) + `(SELECT * FROM temp.${quoteIdent(read.table)})${call.hasAlias ? '' : ' AS read_files'}`;
       at = call.end;
     }
     withFiles += withChanges.slice(at);
-    const named = rewriteTableRefs(withFiles, ctx);
+    const named = rewriteTableRefs(withFiles, ctx.catalog);
     const calls = findDeltaScanCalls(named);
     if (calls.length === 0) return await fn(named);
     const id = randomUUID().replace(/-/g, '').slice(0, 12);
@@ -371,12 +320,12 @@ export async function withReads<T>(session: Session, sql: string, ctx: TableCont
     let rewritten = '';
     let cursor = 0;
     for (const [n, call] of calls.entries()) {
-      const location = path.resolve(ctx.baseDir, call.path);
-      const name = path.isAbsolute(call.path) && location.startsWith(ctx.lakeRoot + path.sep) ? path.relative(ctx.lakeRoot, location).split(path.sep).join('.') : call.path;
+      const location = path.resolve(ctx.catalog.projectDir, call.path);
+      const name = (path.isAbsolute(call.path) && ctx.catalog.nameOf(location)) || call.path;
       const snapshot = await loadSnapshot(location, { version: call.version, timestamp: call.timestamp, session, name });
       const files = pruneFiles(snapshot, predicates.get(call.start));
       const scan = await planScan(snapshot, session, { id: `${id}_${n}`, files });
-      options.onScan?.({ table: name, version: snapshot.version, filesTotal: scan.filesTotal, filesScanned: scan.filesScanned });
+      ctx.onScan?.({ table: name, version: snapshot.version, filesTotal: scan.filesTotal, filesScanned: scan.filesScanned });
       cleanup.push(...scan.cleanup);
       rewritten += named.slice(cursor, call.start) + `(${scan.sql})${call.hasAlias ? '' : ' AS delta_scan'}`;
       cursor = call.end;

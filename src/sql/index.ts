@@ -1,4 +1,8 @@
-// sql: the statement front-end — delta_scan, and later Delta DDL/DML.
-export * from './execute.js';
-export { tokenize, type Token } from './tokenizer.js';
-export { findDeltaScanCalls, type DeltaScanCall } from './delta-scan-calls.js';
+// sql: the statement front-end — Spark SQL's Delta statements, table names and
+// time travel, delta_scan, read_files and COPY INTO (through wired-in file sources).
+export { executeQuery, withReads, type ExecuteOptions } from './execute.js';
+export type { ReadContext, ScanInfo } from './read-context.js';
+export type { FileSources, FilesRead, CopyIntoOutcome, CopyIntoRequest } from './file-sources.js';
+export { findDeltaScanCalls, findReadFilesCalls, aliasFollows, type DeltaScanCall, type ReadFilesCall } from './delta-scan-calls.js';
+export { parseStatement, splitStatements, parseColumnDef, parseProperties, type Statement, type TableName } from './statements.js';
+export { sparkToDuckdb, translateQuery, withDialectHint, SparkSqlError } from './spark.js';

@@ -1,9 +1,8 @@
 // Shared pieces of the statement parsers: table names, statement ends, and
 // slices of expressions that DuckDB parses later.
-import type { TokenCursor } from './spark-types.js';
+import type { TokenCursor } from '../dialect/index.js';
 
-/** A table as a statement names it. */
-export type TableName = { kind: 'name'; parts: string[] } | { kind: 'path'; path: string };
+import type { TableName } from './statement.js';
 
 export function end(c: TokenCursor): void {
   if (!c.atEnd()) c.fail('unexpected text after the statement');

@@ -2,8 +2,8 @@
 // expressions inside stay text for DuckDB.
 import type { MergeClause } from '../delta/index.js';
 import { end, expressionList, optionalAlias, parseTableName, until } from './parse-common.js';
-import type { TokenCursor } from './spark-types.js';
-import type { Statement } from './statements.js';
+import type { TokenCursor } from '../dialect/index.js';
+import type { Statement } from './statement.js';
 
 export function parseInsert(c: TokenCursor): Statement {
   c.expect('insert');

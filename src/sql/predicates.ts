@@ -2,9 +2,8 @@
 // (json_serialize_sql): the WHERE conjuncts of the SELECT that reads a
 // delta_scan, kept only where they are simple comparisons of one of its columns
 // with constants. Anything else is left out, which only means more files read.
-import type { Literal, Predicate } from '../delta/prune.js';
-import type { Session } from '../engine/index.js';
-import { quoteLiteral } from '../engine/index.js';
+import type { Literal, Predicate } from '../delta/index.js';
+import { type Session, quoteLiteral } from '../engine/index.js';
 
 type Node = Record<string, any>;
 

@@ -2,9 +2,9 @@
 // off: an invalid value gives NULL; session time zone UTC). Each handler gets
 // a call whose arguments are already rewritten and returns its replacement;
 // what we do not support is a SparkSqlError naming it (spark.ts places it).
-import { quoteIdent, quoteLiteral } from '../engine/quote.js';
+import { quoteIdent, quoteLiteral } from '../engine/index.js';
 import { sparkPattern } from './spark-datetime.js';
-import type { Token } from './tokenizer.js';
+import type { Token } from '../dialect/index.js';
 
 export class SparkSqlError extends Error {
   constructor(message: string, readonly offset: number) {

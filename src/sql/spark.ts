@@ -14,10 +14,10 @@
 // with its offset), never a silent difference. The functions are in
 // spark-functions.ts, the datetime patterns in spark-datetime.ts.
 import { StrataError, UserSqlError } from '../core/index.js';
-import { quoteIdent, quoteLiteral } from '../engine/quote.js';
+import { quoteIdent, quoteLiteral } from '../engine/index.js';
 import { sparkPattern } from './spark-datetime.js';
 import { AGGREGATES, HANDLERS, isWord, SparkSqlError, type Arg, type Call } from './spark-functions.js';
-import { lineColumn, tokenize, type Token } from './tokenizer.js';
+import { lineColumn, tokenize, type Token } from '../dialect/index.js';
 
 export { sparkPattern, SparkSqlError };
 

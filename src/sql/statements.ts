@@ -1,44 +1,15 @@
 // Parsing the Delta statements Strata adds to DuckDB SQL, in Spark SQL's
 // syntax. Only the statement's frame is parsed here; queries inside (AS SELECT,
 // INSERT ... SELECT, predicates) stay text, for DuckDB to parse.
-import type { MergeClause, StructField } from '../delta/index.js';
-import { end, parseTableName, type TableName } from './parse-common.js';
+import type { StructField } from '../delta/index.js';
+import { end, parseTableName } from './parse-common.js';
+import type { Statement } from './statement.js';
 import { parseInsert, parseMerge, parseUpdate } from './parse-dml.js';
-import { parseSparkType, TokenCursor } from './spark-types.js';
-import { tokenize } from './tokenizer.js';
+import { parseSparkType, TokenCursor, tokenize } from '../dialect/index.js';
 
-export type { TableName } from './parse-common.js';
+export type { Statement, TableName } from './statement.js';
 export { parseTableName } from './parse-common.js';
 
-export type Statement =
-  | {
-      kind: 'create';
-      table: TableName;
-      ifNotExists: boolean;
-      replace: boolean;
-      columns?: StructField[];
-      partitionedBy: string[];
-      properties: Record<string, string>;
-      comment?: string;
-      select?: string;
-    }
-  | { kind: 'insert'; table: TableName; overwrite: boolean; columns?: string[]; byName: boolean; partition?: [string, string | null][]; replaceWhere?: string; select: string }
-  | { kind: 'describe-history'; table: TableName; limit?: number }
-  | { kind: 'describe-detail'; table: TableName }
-  | { kind: 'alter-add-columns'; table: TableName; columns: StructField[] }
-  | { kind: 'alter-set-properties'; table: TableName; properties: Record<string, string> }
-  | { kind: 'alter-unset-properties'; table: TableName; keys: string[]; ifExists: boolean }
-  | { kind: 'alter-add-constraint'; table: TableName; name: string; expr: string }
-  | { kind: 'alter-drop-constraint'; table: TableName; name: string; ifExists: boolean }
-  | { kind: 'delete'; table: TableName; where?: string }
-  | { kind: 'update'; table: TableName; set: [string, string][]; where?: string }
-  | { kind: 'restore'; table: TableName; version?: number; timestamp?: string }
-  | { kind: 'vacuum'; table: TableName; retainHours?: number; dryRun: boolean }
-  | { kind: 'optimize'; table: TableName; where?: string; whereColumns: string[]; zOrderBy: string[] }
-  | { kind: 'merge'; table: TableName; targetAlias?: string; source: string; sourceAlias?: string; on: string; clauses: MergeClause[] }
-  | { kind: 'set'; key: string; value: string }
-  | { kind: 'copy-into'; table: TableName; source: string; format: string; formatOptions: Record<string, string>; copyOptions: Record<string, string> }
-  | { kind: 'query'; sql: string };
 
 /** Splits SQL text into statements at top-level semicolons. */
 export function splitStatements(sql: string): string[] {

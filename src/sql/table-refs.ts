@@ -2,42 +2,18 @@
 // lake/silver/orders), `delta.\`path\``, with Spark's time travel
 // `t VERSION AS OF n` and `t TIMESTAMP AS OF '...'`. Each reference in a FROM
 // clause is rewritten to the delta_scan call that reads it.
-import { existsSync } from 'node:fs';
 import * as path from 'node:path';
+import type { Catalog } from '../catalog/index.js';
 import { UserSqlError } from '../core/index.js';
 import { quoteIdent, quoteLiteral } from '../engine/index.js';
-import type { TableName } from './statements.js';
-import { isKeyword, lineColumn, tokenize, type Token } from './tokenizer.js';
-
-export interface TableContext {
-  /** Folder that relative paths resolve against (the project). */
-  baseDir: string;
-  /** Folder of named tables: `schema.table` is `<lakeRoot>/<schema>/<table>`. */
-  lakeRoot: string;
-}
-
-/** The folder and display name of a table a statement names. */
-export function resolveTableName(name: TableName, ctx: TableContext): { location: string; display: string } {
-  if (name.kind === 'path') return { location: path.resolve(ctx.baseDir, name.path), display: name.path };
-  const parts = name.parts.length === 1 ? ['default', name.parts[0]] : name.parts;
-  if (parts.length !== 2) {
-    throw new UserSqlError(`table name ${name.parts.join('.')} has too many parts: use schema.table (a folder lake/schema/table) or delta.\`path\``);
-  }
-  for (const part of parts) {
-    if (part === '' || part === '.' || part === '..' || /[/\\]/.test(part)) {
-      throw new UserSqlError(`table name ${name.parts.join('.')} is not valid: names cannot contain '/' or be '.' or '..'`);
-    }
-  }
-  // system.<table>: Strata's own tables (ingest ledger, event log, runs) in lake/_system.
-  const folder = parts[0].toLowerCase() === 'system' ? '_system' : parts[0];
-  return { location: path.join(ctx.lakeRoot, folder, parts[1]), display: name.parts.join('.') };
-}
+import type { TableName } from './statement.js';
+import { isKeyword, lineColumn, tokenize, type Token } from '../dialect/index.js';
 
 const FROM_START = new Set(['from', 'join', 'describe', 'summarize']);
 const FROM_END = new Set(['where', 'group', 'having', 'order', 'limit', 'qualify', 'window', 'union', 'except', 'intersect', 'on', 'using', 'select', 'set', 'values', 'returning', 'offset']);
 
 /** Rewrites project-table references in a FROM clause to delta_scan calls. */
-export function rewriteTableRefs(sql: string, ctx: TableContext): string {
+export function rewriteTableRefs(sql: string, catalog: Catalog): string {
   const tokens = tokenize(sql);
   // The clause each parenthesis depth is in: 'from' where table references stand.
   const clause: string[] = ['other'];
@@ -70,7 +46,7 @@ export function rewriteTableRefs(sql: string, ctx: TableContext): string {
     if (!(prev && (prev.text === ',' || FROM_START.has(prev.value.toLowerCase()) || prev.text === '('))) continue;
     const ref = readRef(tokens, i);
     if (!ref) continue;
-    const resolved = refLocation(ref.name, ctx);
+    const resolved = catalog.find(ref.name);
     if (!resolved) continue;
     const travel = readTimeTravel(sql, tokens, ref.next);
     const args = [quoteLiteral(resolved)];
@@ -106,18 +82,6 @@ function readRef(tokens: Token[], i: number): Ref | undefined {
   if (tokens[j]?.text === '(' || tokens[j]?.text === '.') return undefined; // a function call, or more parts
   if (parts.length > 2) return undefined;
   return { name: { kind: 'name', parts }, alias: parts[parts.length - 1], next: j };
-}
-
-/** The table folder a reference names, if it is a Delta table. */
-function refLocation(name: TableName, ctx: TableContext): string | undefined {
-  if (name.kind === 'path') return path.resolve(ctx.baseDir, name.path);
-  if (name.parts.length === 1 && !existsSync(path.join(ctx.lakeRoot, 'default', name.parts[0], '_delta_log'))) return undefined;
-  try {
-    const { location } = resolveTableName(name, ctx);
-    return existsSync(path.join(location, '_delta_log')) ? location : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 function readTimeTravel(sql: string, tokens: Token[], i: number): { version?: number; timestamp?: string; next: number } | undefined {

@@ -18,16 +18,28 @@ export class LocalStore implements LocalPathStore {
     return key === '' ? this.root : path.join(this.root, ...key.split('/'));
   }
 
-  async list(prefix: string, options: { startAfter?: string } = {}): Promise<ObjectMeta[]> {
+  async localFolder(prefix: string): Promise<string> {
+    const dir = this.localPath(prefix.replace(/\/+$/, ''));
+    try {
+      await fs.mkdir(dir, { recursive: true });
+    } catch (err) {
+      throw storageError(`cannot create folder ${dir}`, err);
+    }
+    return dir;
+  }
+
+  async list(prefix: string, options: { startAfter?: string; limit?: number } = {}): Promise<ObjectMeta[]> {
     // List the deepest folder the prefix names, then filter by the rest.
     const slash = prefix.lastIndexOf('/');
     const folder = slash >= 0 ? prefix.slice(0, slash) : '';
     const out: ObjectMeta[] = [];
-    await this.walk(folder, prefix, out, options.startAfter ?? '');
+    const limit = options.limit ?? Infinity;
+    if (limit <= 0) return out;
+    await this.walk(folder, prefix, out, options.startAfter ?? '', limit);
     return out;
   }
 
-  private async walk(folder: string, prefix: string, out: ObjectMeta[], startAfter: string): Promise<void> {
+  private async walk(folder: string, prefix: string, out: ObjectMeta[], startAfter: string, limit: number): Promise<void> {
     let entries: import('node:fs').Dirent[];
     try {
       entries = await fs.readdir(this.localPath(folder), { withFileTypes: true });
@@ -36,9 +48,10 @@ export class LocalStore implements LocalPathStore {
       throw storageError(`cannot list ${this.localPath(folder)}`, err);
     }
     for (const entry of entries) {
+      if (out.length >= limit) return;
       const key = folder === '' ? entry.name : `${folder}/${entry.name}`;
       if (entry.isDirectory()) {
-        if (prefix.startsWith(`${key}/`) || key.startsWith(prefix)) await this.walk(key, prefix, out, startAfter);
+        if (prefix.startsWith(`${key}/`) || key.startsWith(prefix)) await this.walk(key, prefix, out, startAfter, limit);
       } else if (entry.isFile() && key.startsWith(prefix) && key > startAfter && !entry.name.startsWith('.strata-tmp-')) {
         try {
           const st = await fs.stat(this.localPath(key));

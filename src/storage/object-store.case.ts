@@ -26,6 +26,22 @@ export function objectStoreSuite(name: string, makeStore: () => Promise<ObjectSt
       expect((await store.list('log/', { startAfter: 'log/1.json' })).map((m) => m.key).sort()).toEqual(['log/2.json', 'log/sub/3.json']);
     });
 
+    it('lists at most `limit` objects, and none under an empty prefix', async () => {
+      const store = await makeStore();
+      for (let i = 0; i < 5; i++) await store.put(`many/${i}.json`, String(i));
+      await store.put('many/sub/x.json', 'x');
+      const all = (await store.list('many/')).map((m) => m.key);
+      expect(all).toHaveLength(6);
+      const one = await store.list('many/', { limit: 1 });
+      expect(one).toHaveLength(1);
+      expect(all).toContain(one[0].key);
+      expect(await store.list('many/', { limit: 3 })).toHaveLength(3);
+      expect(await store.list('many/', { limit: 100 })).toHaveLength(6);
+      expect(await store.list('many/', { startAfter: 'many/4.json', limit: 5 })).toHaveLength(1);
+      expect(await store.list('none/', { limit: 1 })).toEqual([]);
+      expect((await store.list('', { limit: 1 })).length).toBe(1);
+    });
+
     it('put-if-absent writes once and refuses the second writer', async () => {
       const store = await makeStore();
       expect(await store.putIfAbsent('log/0.json', 'first')).toBe(true);

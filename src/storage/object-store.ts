@@ -16,9 +16,10 @@ export interface ObjectStore {
   /**
    * Objects whose key starts with `prefix` (a folder prefix ends with '/'), and,
    * with `startAfter`, whose key sorts after it (as S3's ListObjectsV2 does);
-   * no order promised.
+   * no order promised. With `limit`, at most that many of them, any ones (S3's
+   * MaxKeys): `limit: 1` asks cheaply whether anything lies under a prefix.
    */
-  list(prefix: string, options?: { startAfter?: string }): Promise<ObjectMeta[]>;
+  list(prefix: string, options?: { startAfter?: string; limit?: number }): Promise<ObjectMeta[]>;
   /** The whole object; throws StrataError STORAGE (code NOT_FOUND in context) when absent. */
   get(key: string): Promise<Uint8Array>;
   /** Bytes [offset, offset + length) of an object. */
@@ -35,10 +36,21 @@ export interface ObjectStore {
   delete(key: string): Promise<void>;
 }
 
-/** A store whose objects are files DuckDB can open by path. */
+/**
+ * A store whose objects are files DuckDB can open by path. Code that has DuckDB
+ * read or write files by path (read_parquet, COPY ... TO) needs this capability;
+ * a remote store will need a staging step there instead (download to, or write
+ * into, a local folder, then get/put through the ObjectStore).
+ */
 export interface LocalPathStore extends ObjectStore {
   /** The absolute filesystem path of a key. */
   localPath(key: string): string;
+  /**
+   * The absolute path of the folder of a key prefix ('' = the root), created
+   * with its parents if missing, for DuckDB to write files into (COPY ... TO a
+   * folder). Keys are flat, so only path-based writers need folders made.
+   */
+  localFolder(prefix: string): Promise<string>;
 }
 
 /** Capability check: can DuckDB read this store's objects directly by path? */

@@ -7,8 +7,7 @@ import { expect } from 'vitest';
 import { canonicalPath, loadSnapshot } from '../../src/delta/index.js';
 import { readDeletionVector } from '../../src/delta/deletion-vector.js';
 import { executeQuery } from '../../src/sql/index.js';
-import type { Session } from '../../src/engine/index.js';
-import { quoteIdent, quoteLiteral, quoteStringList } from '../../src/engine/index.js';
+import { type Session, quoteIdent, quoteLiteral, quoteStringList } from '../../src/engine/index.js';
 
 export function readLog(table: string): { version: number; actions: Record<string, any>[] }[] {
   const dir = path.join(table, '_delta_log');

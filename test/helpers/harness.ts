@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
 import { Engine, type Session } from '../../src/engine/index.js';
+import { openProject, type Project } from '../../src/project/index.js';
 
 export interface TestBed {
   readonly engine: Engine;
@@ -52,4 +53,9 @@ export function useSession(threads = 1): { readonly session: Session } {
     held.engine?.close();
   });
   return held;
+}
+
+/** The project in `dir`, opened through the composition root on the test bed's engine (not closed by the project). */
+export function projectAt(bed: TestBed, dir: string): Promise<Project> {
+  return openProject(dir, { engine: bed.engine });
 }

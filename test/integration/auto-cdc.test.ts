@@ -5,10 +5,9 @@
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadPipeline } from '../../src/pipeline/project.js';
-import { runPipeline, type RunOptions, type RunOutcome } from '../../src/pipeline/run.js';
+import type { RunOutcome, UpdateOptions } from '../../src/project/index.js';
 import { executeQuery } from '../../src/sql/index.js';
-import { useTestBed } from '../helpers/harness.js';
+import { projectAt, useTestBed } from '../helpers/harness.js';
 import { cmp, model, rng, streams, type Ev, type Row } from '../helpers/scd-model.js';
 
 const bed = useTestBed('auto-cdc');
@@ -23,10 +22,11 @@ function land(dir: string, file: string, text: string): void {
   mkdirSync(path.join(dir, 'landing'), { recursive: true });
   writeFileSync(path.join(dir, 'landing', file), text);
 }
-async function run(dir: string, options: Partial<RunOptions> = {}): Promise<RunOutcome> {
-  const pipeline = await loadPipeline(dir, 'main');
+async function run(dir: string, options: UpdateOptions = {}): Promise<RunOutcome> {
+  const project = await projectAt(bed, dir);
+  const pipeline = await project.loadPipeline('main');
   expect(pipeline.problems).toEqual([]);
-  return bed.engine.withSession((s) => runPipeline(s, pipeline, { project: dir, lakeRoot: path.join(dir, 'lake'), ...options }));
+  return project.runPipeline(pipeline, options);
 }
 const rows = async (dir: string, q: string) => (await bed.engine.withSession((s) => executeQuery(s, q, { baseDir: dir }))).rows;
 

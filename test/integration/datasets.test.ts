@@ -7,10 +7,9 @@
 import { cpSync, mkdirSync, realpathSync, symlinkSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadPipeline } from '../../src/pipeline/project.js';
-import { runPipeline, type RunOutcome } from '../../src/pipeline/run.js';
+import type { RunOutcome } from '../../src/project/index.js';
 import { executeQuery } from '../../src/sql/index.js';
-import { useTestBed } from '../helpers/harness.js';
+import { projectAt, useTestBed } from '../helpers/harness.js';
 
 const bed = useTestBed('datasets');
 const DATASETS = path.resolve('../shared/datasets');
@@ -34,9 +33,10 @@ function project(name: string, pipelineName: string): Project {
   return {
     rows,
     async run() {
-      const pipeline = await loadPipeline(dir, pipelineName);
+      const project = await projectAt(bed, dir);
+      const pipeline = await project.loadPipeline(pipelineName);
       expect(pipeline.problems).toEqual([]);
-      const outcome = await bed.engine.withSession((s) => runPipeline(s, pipeline, { project: dir, lakeRoot: path.join(dir, 'lake'), parallel: { engine: bed.engine, max: 2 } }));
+      const outcome = await project.runPipeline(pipeline, { maxParallel: 2 });
       expect(outcome.status, outcome.error).toBe('COMPLETED');
       return outcome;
     },

@@ -6,10 +6,9 @@
 import { cpSync, mkdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadPipeline } from '../../src/pipeline/project.js';
-import { runPipeline, type RunOutcome } from '../../src/pipeline/run.js';
+import type { RunOutcome } from '../../src/project/index.js';
 import { executeQuery } from '../../src/sql/index.js';
-import { useTestBed } from '../helpers/harness.js';
+import { projectAt, useTestBed } from '../helpers/harness.js';
 
 const bed = useTestBed('example-cdc');
 const EXAMPLE = path.resolve('examples/databricks-cdc');
@@ -19,9 +18,10 @@ describe('examples/databricks-cdc', () => {
     const dir = path.join(bed.dir, 'project');
     cpSync(EXAMPLE, dir, { recursive: true, filter: (src) => !src.includes(`${path.sep}lake`) && !src.includes(`${path.sep}later`) });
     const run = async (): Promise<RunOutcome> => {
-      const pipeline = await loadPipeline(dir, 'main');
+      const project = await projectAt(bed, dir);
+      const pipeline = await project.loadPipeline('main');
       expect(pipeline.problems).toEqual([]);
-      const outcome = await bed.engine.withSession((s) => runPipeline(s, pipeline, { project: dir, lakeRoot: path.join(dir, 'lake'), parallel: { engine: bed.engine, max: 2 } }));
+      const outcome = await project.runPipeline(pipeline, { maxParallel: 2 });
       expect(outcome.status, outcome.error).toBe('COMPLETED');
       return outcome;
     };

@@ -5,14 +5,15 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { createCatalog } from '../../src/catalog/index.js';
 import { createTable } from '../../src/delta/index.js';
-import { ingestFiles, parseReadOptions } from '../../src/ingest/index.js';
+import { ingestFiles, parseReadOptions, fileSources } from '../../src/ingest/index.js';
 import { executeQuery } from '../../src/sql/index.js';
 import { useTestBed } from '../helpers/harness.js';
 import { expectValidLog } from '../helpers/delta-log.js';
 
 const bed = useTestBed('ingest-stream');
-const sql = (q: string) => bed.engine.withSession((s) => executeQuery(s, q, { baseDir: bed.dir }));
+const sql = (q: string) => bed.engine.withSession((s) => executeQuery(s, q, { baseDir: bed.dir, files: fileSources }));
 beforeAll(() => {
   process.env.STRATA_INGEST_STREAM_BYTES = '1';
 });
@@ -59,7 +60,7 @@ describe('streamed loads', () => {
       const outcome = await bed.engine.withSession(async (s) => {
         await createTable(s, { location, name: 'bronze.halves', ifNotExists: true });
         return ingestFiles(s, {
-          location, name: 'bronze.halves', source: dir, lakeRoot: path.join(bed.dir, 'lake'), options: parseReadOptions({ format: 'csv' }, 'test'), mergeSchema: true,
+          location, name: 'bronze.halves', source: dir, catalog: createCatalog({ projectDir: bed.dir }), options: parseReadOptions({ format: 'csv' }, 'test'), mergeSchema: true,
           helper: (fn) => { helpers++; return bed.engine.withSession(fn); },
         });
       });

@@ -3,6 +3,7 @@
 import { appendFileSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { createCatalog } from '../../src/catalog/index.js';
 import { createTable } from '../../src/delta/index.js';
 import { ingestFiles } from '../../src/ingest/ingest.js';
 import { parseReadOptions } from '../../src/ingest/options.js';
@@ -29,7 +30,7 @@ describe('watch mode', () => {
     mkdirSync(landing, { recursive: true });
     const location = path.join(bed.dir, 'lake/bronze/live');
     await bed.engine.withSession((s) => createTable(s, { location, name: 'bronze.live', ifNotExists: true }));
-    const req = { location, name: 'bronze.live', source: landing, lakeRoot: path.join(bed.dir, 'lake'), options: parseReadOptions({}, 'test'), mergeSchema: false };
+    const req = { location, name: 'bronze.live', source: landing, catalog: createCatalog({ projectDir: bed.dir }), options: parseReadOptions({}, 'test'), mergeSchema: false };
     const errors: unknown[] = [];
     const w = watchIngest(bed.engine, req, { pollMs: 100, onError: (e) => errors.push(e) });
     try {

@@ -8,12 +8,13 @@ import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { Engine } from '../../src/engine/index.js';
 import { executeQuery } from '../../src/sql/index.js';
+import { fileSources } from '../../src/ingest/index.js';
 import { useTestBed } from '../helpers/harness.js';
 import { expectValidLog, readLog } from '../helpers/delta-log.js';
 
 const bed = useTestBed('ingest');
 const DATASETS = path.resolve(process.env.STRATA_DATASETS_DIR ?? '../shared/datasets');
-const sql = (q: string) => bed.engine.withSession((s) => executeQuery(s, q, { baseDir: bed.dir }));
+const sql = (q: string) => bed.engine.withSession((s) => executeQuery(s, q, { baseDir: bed.dir, files: fileSources }));
 const rows = async (q: string) => (await sql(q)).rows;
 const landing = (name: string) => {
   const dir = path.join(bed.dir, 'landing', name);
@@ -160,7 +161,7 @@ describe('COPY INTO', () => {
     await sql(`CREATE TABLE IF NOT EXISTS bronze.race`);
     const other = await Engine.create({ threads: 1 });
     try {
-      const run = (engine: Engine) => engine.withSession((s) => executeQuery(s, `COPY INTO bronze.race FROM 'landing/race' FILEFORMAT = CSV FORMAT_OPTIONS ('maxFilesPerTrigger' = '3')`, { baseDir: bed.dir }));
+      const run = (engine: Engine) => engine.withSession((s) => executeQuery(s, `COPY INTO bronze.race FROM 'landing/race' FILEFORMAT = CSV FORMAT_OPTIONS ('maxFilesPerTrigger' = '3')`, { baseDir: bed.dir, files: fileSources }));
       await Promise.all([run(bed.engine), run(other)]);
     } finally {
       other.close();

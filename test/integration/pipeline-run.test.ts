@@ -6,12 +6,9 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadPipeline } from '../../src/pipeline/project.js';
-import { replayQuarantine } from '../../src/pipeline/replay.js';
-import { runPipeline, type RunOptions, type RunOutcome } from '../../src/pipeline/run.js';
-import { executeQuery } from '../../src/sql/index.js';
+import type { RunOutcome, UpdateOptions } from '../../src/project/index.js';
 import { expectValidLog, readLog } from '../helpers/delta-log.js';
-import { useTestBed } from '../helpers/harness.js';
+import { projectAt, useTestBed } from '../helpers/harness.js';
 
 const bed = useTestBed('pipeline-run');
 const DATASETS = path.resolve(process.env.STRATA_DATASETS_DIR ?? '../shared/datasets');
@@ -28,13 +25,14 @@ function land(dir: string, file: string, text: string): void {
   mkdirSync(path.dirname(path.join(dir, 'landing', file)), { recursive: true });
   writeFileSync(path.join(dir, 'landing', file), text);
 }
-async function run(dir: string, options: Partial<RunOptions> = {}): Promise<RunOutcome> {
-  const pipeline = await loadPipeline(dir, 'main');
+async function run(dir: string, options: UpdateOptions = {}): Promise<RunOutcome> {
+  const project = await projectAt(bed, dir);
+  const pipeline = await project.loadPipeline('main');
   expect(pipeline.problems).toEqual([]);
   // Independent flows in parallel, as strata run does (the first test runs them one by one).
-  return bed.engine.withSession((s) => runPipeline(s, pipeline, { project: dir, lakeRoot: path.join(dir, 'lake'), parallel: { engine: bed.engine, max: 2 }, ...options }));
+  return project.runPipeline(pipeline, { maxParallel: 2, ...options });
 }
-const query = (dir: string, q: string) => bed.engine.withSession((s) => executeQuery(s, q, { baseDir: dir }));
+const query = async (dir: string, q: string) => (await projectAt(bed, dir)).query(q);
 const rows = async (dir: string, q: string) => (await query(dir, q)).rows;
 const flow = (o: RunOutcome, name: string) => o.flows.find((f) => f.flow === name)!;
 
@@ -63,7 +61,7 @@ const DAY2 = 'order_id,customer,city,price,qty,order_date\n5,erin,Paris,12,1,202
 describe('strata run', () => {
   it('bronze → silver → gold: rows, expectations, quarantine, event log; a second run takes only new files', async () => {
     const dir = project('medallion', ORDERS, { 'orders/day1.csv': DAY1, 'orders/day2.csv': DAY2 });
-    const first = await run(dir, { parallel: undefined });
+    const first = await run(dir, { maxParallel: 1 });
     expect(first.status).toBe('COMPLETED');
     expect(first.flows.map((f) => [f.flow, f.status, f.rowsRead, f.rowsWritten, f.dropped, f.quarantined])).toEqual([
       ['bronze.orders', 'COMPLETED', 6, 6, 0, 0],
@@ -163,13 +161,14 @@ describe('strata run', () => {
 
     // Replay after fixing the rule: hank's price 0 now passes, bob's -3 stays.
     writeFileSync(path.join(dir, 'pipelines/main/main.sql'), ORDERS.replace('EXPECT (price > 0)', 'EXPECT (price >= 0)'));
-    const pipeline = await loadPipeline(dir, 'main');
-    const replay = await bed.engine.withSession((s) => replayQuarantine(s, pipeline, 'silver.orders', { project: dir, lakeRoot: path.join(dir, 'lake') }));
+    const opened = await projectAt(bed, dir);
+    const pipeline = await opened.loadPipeline('main');
+    const replay = await opened.replayQuarantine(pipeline, 'silver.orders');
     expect(replay).toMatchObject({ replayed: 2, restored: 1, dropped: 0, kept: 1, unparsed: 0 });
     expect(await rows(dir, `SELECT order_id, price::VARCHAR, _source_file IS NOT NULL FROM silver.orders WHERE order_id = 8`)).toEqual([[8, '0.00', true]]);
     expect(await rows(dir, `SELECT _raw::JSON->>'customer' FROM silver.orders_quarantine`)).toEqual([['bob']]);
     // Twice is once.
-    expect(await bed.engine.withSession((s) => replayQuarantine(s, pipeline, 'silver.orders', { project: dir, lakeRoot: path.join(dir, 'lake') }))).toMatchObject({ replayed: 1, restored: 0, kept: 1 });
+    expect(await opened.replayQuarantine(pipeline, 'silver.orders')).toMatchObject({ replayed: 1, restored: 0, kept: 1 });
     expect(await rows(dir, `SELECT count(*) FROM silver.orders`)).toEqual([[6]]);
   });
 

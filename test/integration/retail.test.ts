@@ -8,12 +8,11 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadPipeline } from '../../src/pipeline/project.js';
-import { runPipeline, type RunOutcome } from '../../src/pipeline/run.js';
+import type { RunOutcome } from '../../src/project/index.js';
 import { generateRetail, generateRetailDay, retailTruth, type RetailTruth } from '../../src/retail/generate.js';
 import { copyRetailTemplate, landRetailDay, landRetailHistory } from '../../src/retail/project.js';
 import { executeQuery } from '../../src/sql/index.js';
-import { useTestBed } from '../helpers/harness.js';
+import { projectAt, useTestBed } from '../helpers/harness.js';
 
 const bed = useTestBed('retail');
 // 62 days from 2024-11-01: a missing startup month (December), price updates on days 30 and
@@ -68,10 +67,11 @@ describe('examples/retail', () => {
     const dir = path.join(bed.dir, 'shop');
     copyRetailTemplate(dir);
     const truth = landRetailHistory(dir, SETTINGS);
-    const pipeline = await loadPipeline(dir, 'retail');
+    const project = await projectAt(bed, dir);
+    const pipeline = await project.loadPipeline('retail');
     expect(pipeline.problems).toEqual([]);
     const run = async (): Promise<RunOutcome> => {
-      const outcome = await bed.engine.withSession((s) => runPipeline(s, pipeline, { project: dir, lakeRoot: path.join(dir, 'lake'), parallel: { engine: bed.engine, max: 2 } }));
+      const outcome = await project.runPipeline(pipeline, { maxParallel: 2 });
       expect(outcome.status, outcome.error).toBe('COMPLETED');
       return outcome;
     };

@@ -1,0 +1,154 @@
+// The catalog: the one place that knows where a project's tables live. A name
+// `schema.table` is the folder <lake>/<schema>/<table>; `system.<table>` is one
+// of Strata's own tables in <lake>/_system; `delta.`path`` is a folder relative to
+// the project. Everything else (queries, pipelines, ingestion, the CLI) asks here.
+import { existsSync, promises as fs, readdirSync } from 'node:fs';
+import * as path from 'node:path';
+import { UserSqlError } from '../core/index.js';
+
+/** A table as a statement or a command names it: `schema.table` (parts) or a path. */
+export type TableRef = { kind: 'name'; parts: string[] } | { kind: 'path'; path: string };
+
+/** Where a table is, and the name to show for it. */
+export interface ResolvedTable {
+  location: string;
+  display: string;
+}
+
+/** A table of the project, as listed. */
+export interface TableEntry {
+  /** The SQL name: `schema.table`, `system.event_log`. */
+  name: string;
+  schema: string;
+  table: string;
+  location: string;
+  /** One of Strata's own tables (`system.*`). */
+  system: boolean;
+}
+
+/** Strata's own tables, in `<lake>/_system`, read as `system.<name>`. */
+export const SYSTEM_TABLES = {
+  event_log: 'the pipeline event log: every update, flow progress and expectation count',
+  ingest_files: 'the ingest ledger index: every file loaded, with its table, version, counts and hash',
+} as const;
+
+export type SystemTable = keyof typeof SYSTEM_TABLES;
+
+/** The schema name Strata's own tables are read under, and its folder. */
+export const SYSTEM_SCHEMA = 'system';
+const SYSTEM_FOLDER = '_system';
+/** Unqualified names are in this schema, as in Spark. */
+export const DEFAULT_SCHEMA = 'default';
+const QUARANTINE_SUFFIX = '_quarantine';
+
+export interface Catalog {
+  /** The project folder: `delta.`path`` and relative paths resolve against it. */
+  readonly projectDir: string;
+  /** The lake folder: `<lakeRoot>/<schema>/<table>`. */
+  readonly lakeRoot: string;
+  /** The folder and display name of a table a statement names; throws on an invalid name. */
+  resolve(ref: TableRef): ResolvedTable;
+  /** The folder of `schema.table` (or `table`, in the default schema). */
+  locationOf(name: string): string;
+  /** The folder of a table reference if it is an existing table, else undefined (CTEs, DuckDB's own tables). */
+  find(ref: TableRef): string | undefined;
+  /** The SQL name of a table folder under the lake, if it is one. */
+  nameOf(location: string): string | undefined;
+  /** The folder of one of Strata's own tables. */
+  system(table: SystemTable): string;
+  /** The tables of the project: every folder under the lake that holds a Delta log. */
+  listTables(): Promise<TableEntry[]>;
+  /** Whether a table exists (by name or folder). */
+  exists(nameOrLocation: string): boolean;
+}
+
+/** Whether the folder holds a Delta table (it has a `_delta_log`). */
+export function tableExists(location: string): boolean {
+  return existsSync(path.join(location, '_delta_log'));
+}
+
+/** Whether the table has a commit (a parallel writer may be creating it: its log folder is there, empty). */
+export function tableHasCommits(location: string): boolean {
+  const log = path.join(location, '_delta_log');
+  return existsSync(log) && readdirSync(log).some((f) => /^\d{20}\.(json|checkpoint)/.test(f));
+}
+
+/** The quarantine of a table: `<table>_quarantine` beside it. */
+export function quarantineLocation(location: string): string {
+  return `${location.replace(/[\\/]+$/, '')}${QUARANTINE_SUFFIX}`;
+}
+
+/** Whether a listed table is a quarantine table, and whose. */
+export function quarantinedTableOf(name: string): string | undefined {
+  return name.endsWith(QUARANTINE_SUFFIX) ? name.slice(0, -QUARANTINE_SUFFIX.length) : undefined;
+}
+
+/** A catalog over a project folder and its lake (`lakeRoot`, default `<projectDir>/lake`). */
+export function createCatalog(options: { projectDir: string; lakeRoot?: string }): Catalog {
+  const projectDir = path.resolve(options.projectDir);
+  const lakeRoot = path.resolve(projectDir, options.lakeRoot ?? 'lake');
+  const folderOf = (schema: string) => (schema.toLowerCase() === SYSTEM_SCHEMA ? SYSTEM_FOLDER : schema);
+
+  const resolve = (ref: TableRef): ResolvedTable => {
+    if (ref.kind === 'path') return { location: path.resolve(projectDir, ref.path), display: ref.path };
+    const parts = ref.parts.length === 1 ? [DEFAULT_SCHEMA, ref.parts[0]] : ref.parts;
+    if (parts.length !== 2) {
+      throw new UserSqlError(`table name ${ref.parts.join('.')} has too many parts: use schema.table (a folder ${path.join(path.relative(projectDir, lakeRoot) || '.', 'schema', 'table')}) or delta.\`path\``);
+    }
+    for (const part of parts) {
+      if (part === '' || part === '.' || part === '..' || /[/\\]/.test(part)) {
+        throw new UserSqlError(`table name ${ref.parts.join('.')} is not valid: names cannot contain '/' or be '.' or '..'`);
+      }
+    }
+    return { location: path.join(lakeRoot, folderOf(parts[0]), parts[1]), display: ref.parts.join('.') };
+  };
+
+  const find = (ref: TableRef): string | undefined => {
+    if (ref.kind === 'path') return path.resolve(projectDir, ref.path);
+    try {
+      const { location } = resolve(ref);
+      return tableExists(location) ? location : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+
+  const nameOf = (location: string): string | undefined => {
+    const rel = path.relative(lakeRoot, path.resolve(projectDir, location));
+    const parts = rel.split(path.sep);
+    if (parts.length !== 2 || parts[0] === '..' || path.isAbsolute(rel)) return undefined;
+    const schema = parts[0] === SYSTEM_FOLDER ? SYSTEM_SCHEMA : parts[0];
+    return `${schema}.${parts[1]}`;
+  };
+
+  const listTables = async (): Promise<TableEntry[]> => {
+    const out: TableEntry[] = [];
+    const dirs = async (dir: string) =>
+      (await fs.readdir(dir, { withFileTypes: true }).catch(() => []))
+        .filter((d) => d.isDirectory())
+        .map((d) => d.name)
+        .sort();
+    for (const folder of await dirs(lakeRoot)) {
+      const schema = folder === SYSTEM_FOLDER ? SYSTEM_SCHEMA : folder;
+      for (const table of await dirs(path.join(lakeRoot, folder))) {
+        const location = path.join(lakeRoot, folder, table);
+        if (!tableExists(location)) continue;
+        out.push({ name: `${schema}.${table}`, schema, table, location, system: schema === SYSTEM_SCHEMA });
+      }
+    }
+    return out;
+  };
+
+  return {
+    projectDir,
+    lakeRoot,
+    resolve,
+    locationOf: (name) => resolve({ kind: 'name', parts: name.split('.') }).location,
+    find,
+    nameOf,
+    system: (table) => path.join(lakeRoot, SYSTEM_FOLDER, table),
+    listTables,
+    exists: (nameOrLocation) =>
+      tableExists(/[/\\]/.test(nameOrLocation) ? path.resolve(projectDir, nameOrLocation) : resolve({ kind: 'name', parts: nameOrLocation.split('.') }).location),
+  };
+}

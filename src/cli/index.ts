@@ -1,0 +1,2 @@
+// cli: the strata command line.
+export { buildProgram, main } from './main.js';

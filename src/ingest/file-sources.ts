@@ -1,0 +1,40 @@
+// Ingestion as the SQL front-end's file sources: `read_files(...)` in a query
+// reads every matching file once into a temporary table; `COPY INTO` loads the
+// files not loaded before. The project wires this into every SQL session.
+import { randomUUID } from 'node:crypto';
+import { StrataError } from '../core/index.js';
+import type { Session } from '../engine/index.js';
+import type { CopyIntoRequest, FileSources, FilesRead } from '../sql/index.js';
+import { ingestFiles, listSourceFiles } from './ingest.js';
+import { parseReadOptions } from './options.js';
+import { readBatch } from './read.js';
+
+/** A one-off read_files: every file the source matches, all columns, `_rescued_data`, `_source_file`, `_file_row`. */
+async function readFilesOnce(session: Session, source: string, written: string, raw: Record<string, string>): Promise<FilesRead> {
+  const options = parseReadOptions(raw, 'read_files');
+  const files = await listSourceFiles(session, source, options.pathGlobFilter);
+  if (files.length === 0) throw new StrataError('STORAGE', `read_files: no files match ${written}`, { context: { file: written } });
+  const read = await readBatch(session, files, options, { known: [], addNewColumns: options.schemaEvolutionMode !== 'rescue' }, randomUUID().replace(/-/g, '').slice(0, 12));
+  const failed = [...read.files].filter(([, f]) => f.error);
+  if (failed.length === files.length) {
+    for (const statement of read.cleanup) await session.exec(statement).catch(() => undefined);
+    throw new StrataError('STORAGE', `read_files: no file could be read (${failed[0][0]}: ${failed[0][1].error})`, { context: { file: failed[0][0] } });
+  }
+  return { table: read.rows, cleanup: read.cleanup };
+}
+
+async function copyInto(session: Session, req: CopyIntoRequest) {
+  return ingestFiles(session, {
+    location: req.location,
+    name: req.name,
+    source: req.source,
+    catalog: req.catalog,
+    options: parseReadOptions(req.options, `COPY INTO ${req.name}`),
+    rawOptions: req.options,
+    mergeSchema: req.mergeSchema,
+    force: req.force,
+  });
+}
+
+/** read_files and COPY INTO for SQL sessions. */
+export const fileSources: FileSources = { read: readFilesOnce, copyInto };

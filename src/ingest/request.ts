@@ -1,0 +1,91 @@
+// What a load is asked to do and what it reports: the shapes shared by the batch
+// loader (ingest.ts) and the streaming CSV path (stream-csv.ts).
+import type { Catalog } from '../catalog/index.js';
+import type { Session } from '../engine/index.js';
+import type { LedgerFile } from './ledger.js';
+import type { ReadOptions } from './options.js';
+
+export interface IngestRequest {
+  /** The target Delta table (it must exist; it may have no columns yet). */
+  location: string;
+  name: string;
+  /** A folder (every file below it) or a glob. */
+  source: string;
+  /** Where the ledger index is (`system.ingest_files`). */
+  catalog: Catalog;
+  options: ReadOptions;
+  /** The options as given (recorded with each batch, so a later run can reuse them). */
+  rawOptions?: Record<string, string>;
+  /** New columns in the files become table columns (else they go to the rescued data column). */
+  mergeSchema: boolean;
+  /** Load files again even when already loaded. */
+  force?: boolean;
+  /** Stop after this many batches (triggered runs: all). */
+  maxBatches?: number;
+  /** Called after each batch with the progress of the run. */
+  onProgress?: (p: IngestProgress) => void;
+  /**
+   * Leave files modified less than this many milliseconds ago for a later pass
+   * (they may still be being written). Continuous mode sets it; default 0.
+   */
+  settleMs?: number;
+  now?: () => number;
+  /**
+   * A pipeline's streaming table: the batch's rows (`rows`, a SELECT of the file columns,
+   * the rescued data column and the audit columns) become what the returned `select`
+   * makes of them (the flow's query and expectations). The read schema is then each
+   * batch's own (the table's columns are the query's), new columns always evolve the table.
+   * Throwing abandons the batch: nothing is committed.
+   */
+  transform?: (batch: { rows: string; batchId: number; files: LedgerFile[]; ingestedAt: string }) => Promise<BatchTransform>;
+  /**
+   * The transform's output has one row per row it is given, with `_source_file` and the
+   * rescued data column: CSV batches then stream from the files to the table in one pass
+   * (the files' counts are read from what was written). The files' counts are not known
+   * to the transform then.
+   */
+  transformKeepsRows?: boolean;
+  /**
+   * Runs `fn` on a second session (another connection of the same database): a big CSV
+   * batch is then written in two halves at the same time, one on each. The transform
+   * must then make SQL without temporary objects.
+   */
+  helper?: <T>(fn: (session: Session) => Promise<T>) => Promise<T>;
+}
+
+export interface BatchTransform {
+  select: string;
+  /** Rows for `<table>_quarantine` (columns as the quarantine's, extra ones added), written before the commit. */
+  quarantine?: string;
+  /** Extra txn actions and commitInfo fields for the batch's commit. */
+  txns?: { appId: string; version: number }[];
+  info?: Record<string, unknown>;
+  /** Statements to run once the batch is done. */
+  cleanup?: string[];
+}
+
+export interface IngestProgress {
+  filesDone: number;
+  filesTotal: number;
+  bytesDone: number;
+  bytesTotal: number;
+  rows: number;
+}
+
+
+export interface IngestOutcome {
+  /** Last version written. */
+  version?: number;
+  batches: number;
+  filesLoaded: number;
+  filesFailed: { path: string; error: string }[];
+  /** Files already loaded and unchanged. */
+  filesSkipped: number;
+  /** Files loaded before that have changed since (loaded again only with force). */
+  filesChanged: string[];
+  rows: number;
+  /** Rows written to the table (differs from `rows` with a transform). */
+  rowsWritten: number;
+  rescued: number;
+  quarantined: number;
+}

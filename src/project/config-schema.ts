@@ -1,0 +1,156 @@
+// strata.yaml: one zod schema, the single source of the TypeScript types, of validation and of
+// the JSON Schema published as schema/strata.schema.json (for editors). Keys are snake_case, as
+// in Databricks bundles. Every object is strict (an unknown key is an error) except the reserved
+// sections, which later versions fill in.
+import { z } from 'zod';
+
+/** Where the JSON Schema says it lives; editors only need it as an identifier. */
+export const STRATA_SCHEMA_ID = 'urn:strata:schema:strata.yaml';
+
+/** Names of the sections accepted now but not used by this version of Strata. */
+export const RESERVED_SECTIONS = ['jobs', 'serve', 'storage'] as const;
+export type ReservedSection = (typeof RESERVED_SECTIONS)[number];
+
+/**
+ * An integer in [min, max], written as a number or as a string of digits (e.g. from `${env:PORT}`);
+ * a number once parsed. The description and default go on the input side, where the JSON Schema is.
+ */
+function intLike(min: number, max: number, what: string, description: string) {
+  const message = `expected ${what}: an integer from ${min} to ${max}`;
+  const written = z
+    .union(
+      [
+        z.number({ error: message }).int({ error: message }).min(min, { error: message }).max(max, { error: message }),
+        z.string({ error: message }).regex(/^\s*[0-9]+\s*$/, { error: message }),
+      ],
+      { error: message },
+    )
+    .describe(description);
+  const inRange = z.number().min(min, { error: message }).max(max, { error: message });
+  return { written, inRange, toNumber: (v: number | string) => (typeof v === 'string' ? Number(v.trim()) : v) };
+}
+
+function optionalInt(min: number, max: number, what: string, description: string) {
+  const { written, inRange, toNumber } = intLike(min, max, what, description);
+  return written.transform(toNumber).pipe(inRange).optional();
+}
+
+function intWithDefault(min: number, max: number, what: string, description: string, defaultValue: number) {
+  const { written, inRange, toNumber } = intLike(min, max, what, description);
+  return written.default(defaultValue).transform(toNumber).pipe(inRange);
+}
+
+const configValue = z
+  .union([z.string(), z.number(), z.boolean()], { error: 'expected a string, a number or a boolean' })
+  .describe('A configuration value, readable in the pipeline\'s SQL as ${key}.');
+
+export const pipelineSchema = z
+  .strictObject({
+    configuration: z
+      .record(z.string(), configValue)
+      .describe(
+        'Key/value settings passed to the pipeline, as in a Databricks pipeline\'s configuration; ' +
+          'each is readable in the pipeline\'s SQL as ${key}.',
+      )
+      .optional(),
+  })
+  .describe('Settings of one pipeline (the folder pipelines/<name>/ of .sql files).');
+
+export const engineSchema = z
+  .strictObject({
+    threads: optionalInt(1, 1024, 'a thread count', 'Worker threads DuckDB uses. Default: one per core.'),
+    memory_limit: z
+      .string()
+      .regex(/^\s*[0-9]+(\.[0-9]+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*$/i, {
+        error: "expected a size such as '4GB' or '512MB'",
+      })
+      .describe("Memory DuckDB may use, e.g. '4GB' or '512MB'. Default: 80% of RAM.")
+      .optional(),
+    temp_directory: z
+      .string()
+      .min(1, { error: 'must not be empty' })
+      .describe('Where DuckDB spills data that does not fit in memory, relative to the project folder. Default: DuckDB\'s.')
+      .optional(),
+    timezone: z
+      .string()
+      .min(1, { error: 'must not be empty' })
+      .describe("Session time zone (an IANA name such as 'Europe/Paris'); timestamps are shown in it. Default: UTC.")
+      .optional(),
+  })
+  .describe('Settings of the embedded DuckDB engine.');
+
+export const emailSchema = z
+  .strictObject({
+    host: z.string().min(1, { error: 'must not be empty' }).describe('SMTP server host name.'),
+    port: intWithDefault(1, 65535, 'a port number', 'SMTP server port. Default: 587.', 587),
+    tls: z
+      .enum(['starttls', 'tls', 'none'])
+      .describe("'starttls' (upgrade a plain connection, usually port 587), 'tls' (TLS from the start, usually port 465) or 'none'. Default: starttls.")
+      .default('starttls'),
+    from: z.string().min(1, { error: 'must not be empty' }).describe('Sender address of the notification emails.'),
+    user: z.string().describe('SMTP user name, if the server requires a login.').optional(),
+    password: z
+      .string()
+      .describe('SMTP password. Must be an environment reference such as ${env:SMTP_PASSWORD}, never the password itself.')
+      .optional(),
+  })
+  .describe('Send notifications by email through an SMTP server.');
+
+export const notificationsSchema = z
+  .strictObject({
+    email: emailSchema.optional(),
+  })
+  .describe('Where Strata sends notifications (failed runs, failed expectations).');
+
+const reservedNote = 'Reserved: accepted, but not used by this version of Strata.';
+
+export const strataConfigSchema = z
+  .strictObject({
+    name: z
+      .string()
+      .min(1, { error: 'must not be empty' })
+      .describe("The project's name. Default: the project folder's name.")
+      .optional(),
+    lake: z
+      .string()
+      .min(1, { error: 'must not be empty' })
+      .describe('The folder of the Delta tables (lake/<schema>/<table>), relative to the project folder. Default: lake.')
+      .default('lake'),
+    landing: z
+      .string()
+      .min(1, { error: 'must not be empty' })
+      .describe('The folder where source files land, relative to the project folder. Default: landing.')
+      .default('landing'),
+    pipelines: z
+      .record(z.string(), pipelineSchema)
+      .describe(
+        'Settings per pipeline, by pipeline name (the folder name under pipelines/). ' +
+          'A pipeline needs no entry here to run.',
+      )
+      .optional(),
+    engine: engineSchema.optional(),
+    notifications: notificationsSchema.optional(),
+    jobs: z
+      .record(z.string(), z.looseObject({}).describe('One job.'))
+      .describe(`Jobs by job key. ${reservedNote}`)
+      .optional(),
+    serve: z.looseObject({}).describe(`Serving gold tables to dashboards and BI tools. ${reservedNote}`).optional(),
+    storage: z.looseObject({}).describe(`Where the lake is stored. ${reservedNote}`).optional(),
+  })
+  .describe('A Strata project: strata.yaml at the root of the project folder.');
+
+/** strata.yaml as written (before defaults). */
+export type StrataYamlInput = z.input<typeof strataConfigSchema>;
+/** strata.yaml after validation, with defaults applied (port may still be a digit string: see config.ts). */
+export type StrataYamlParsed = z.output<typeof strataConfigSchema>;
+export type PipelineSettings = z.output<typeof pipelineSchema>;
+export type EngineSection = z.output<typeof engineSchema>;
+export type EmailSection = z.output<typeof emailSchema>;
+export type NotificationsSection = z.output<typeof notificationsSchema>;
+
+/** The JSON Schema of strata.yaml (input side: what may be written), for editors. */
+export function strataJsonSchema(): Record<string, unknown> {
+  const generated = z.toJSONSchema(strataConfigSchema, { io: 'input', target: 'draft-2020-12' }) as Record<string, unknown>;
+  const { $schema, ...rest } = generated;
+  return { $schema, $id: STRATA_SCHEMA_ID, title: 'strata.yaml', ...rest };
+}

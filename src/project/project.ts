@@ -1,0 +1,165 @@
+// The composition root: `openProject(dir)` reads and validates strata.yaml, opens
+// the engine with its settings, and hands out what commands and servers need —
+// the catalog, the pipelines (with their configuration), ingestion and SQL
+// execution, all wired to the same lake. Nothing above this layer opens an
+// engine or computes a table's folder itself.
+import * as path from 'node:path';
+import { createCatalog, type Catalog, type ResolvedTable } from '../catalog/index.js';
+import { StrataError } from '../core/index.js';
+import { Engine, settingsFromEnv, type QueryResult, type Session } from '../engine/index.js';
+import { fileSources, ingestFiles, planIngest, watchIngest, type IngestOutcome, type IngestPlan, type IngestRequest, type IngestWatch, type WatchOptions } from '../ingest/index.js';
+import { listPipelines, loadPipeline, replayQuarantine, runPipeline, type Pipeline, type ReplayOutcome, type RunOptions, type RunOutcome } from '../pipeline/index.js';
+import { executeQuery, type ExecuteOptions, type ScanInfo } from '../sql/index.js';
+import { loadConfig, type ProjectConfig } from './config.js';
+
+export interface OpenProjectOptions {
+  /** Use this engine instead of opening one (tests, servers sharing one); the project does not close it. */
+  engine?: Engine;
+  /** The environment `${env:...}` and the STRATA_* settings come from (default: process.env). */
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface QueryOptions {
+  /** Run on this session (default: a session of the project's engine). */
+  session?: Session;
+  /** Settings changed by SET, kept across calls. */
+  settings?: Map<string, string>;
+  onScan?: (info: ScanInfo) => void;
+}
+
+/** What a pipeline update takes beyond the pipeline: the run's choices, not the wiring. */
+export type UpdateOptions = Omit<RunOptions, 'catalog' | 'parallel'> & {
+  /** Independent flows that may run at the same time, each on its own connection (default 1). */
+  maxParallel?: number;
+};
+
+/** A request to load files: the target and the read, without the wiring. */
+export type LoadRequest = Omit<IngestRequest, 'catalog' | 'helper'>;
+
+/** A project opened: its validated settings, catalog and engine, and what runs on them. */
+export interface Project {
+  readonly dir: string;
+  readonly config: ProjectConfig;
+  readonly catalog: Catalog;
+  readonly engine: Engine;
+  /** Things the user should know about the configuration (sections not used by this version). */
+  readonly warnings: string[];
+  withSession<T>(fn: (session: Session) => Promise<T>): Promise<T>;
+  /** Options for executeQuery on a session of one's own: the catalog and the file sources. */
+  sqlOptions(extra?: Omit<ExecuteOptions, 'catalog' | 'files' | 'baseDir' | 'lakeRoot'>): ExecuteOptions;
+  /** Runs SQL (Spark SQL and DuckDB SQL, tables by name, read_files, COPY INTO). */
+  query(sql: string, options?: QueryOptions): Promise<QueryResult>;
+  /** A table argument: `schema.table`, delta.`path`, or a table folder (a path with '/'). */
+  resolveTable(arg: string): ResolvedTable;
+  listPipelines(): Promise<string[]>;
+  /** Loads a pipeline (the only one when no name is given) with its configuration. */
+  loadPipeline(name?: string): Promise<Pipeline>;
+  runPipeline(pipeline: Pipeline, options?: UpdateOptions): Promise<RunOutcome>;
+  replayQuarantine(pipeline: Pipeline, table: string): Promise<ReplayOutcome>;
+  ingest(req: LoadRequest): Promise<IngestOutcome>;
+  planIngest(req: LoadRequest): Promise<IngestPlan>;
+  watchIngest(req: LoadRequest, options: WatchOptions): IngestWatch;
+  /** Closes the engine (unless it was given). */
+  close(): void;
+}
+
+/** Opens the project in `dir`: strata.yaml validated (every problem reported at once), engine opened. */
+export async function openProject(dir: string, options: OpenProjectOptions = {}): Promise<Project> {
+  const env = options.env ?? process.env;
+  const config = await loadConfig(dir, env);
+  const catalog = createCatalog({ projectDir: config.dir, lakeRoot: config.lakeRoot });
+  // The environment's STRATA_* settings win over strata.yaml's (a one-off override).
+  const engine = options.engine ?? (await Engine.create({ ...config.engineSettings, ...settingsFromEnv(env) }));
+  return new OpenedProject(config, catalog, engine, options.engine === undefined);
+}
+
+/** Runs `fn` with the project open, and closes it afterwards. */
+export async function withProject<T>(dir: string, fn: (project: Project) => Promise<T>, options: OpenProjectOptions = {}): Promise<T> {
+  const project = await openProject(dir, options);
+  try {
+    return await fn(project);
+  } finally {
+    project.close();
+  }
+}
+
+class OpenedProject implements Project {
+  readonly warnings: string[];
+
+  constructor(
+    readonly config: ProjectConfig,
+    readonly catalog: Catalog,
+    readonly engine: Engine,
+    private readonly ownsEngine: boolean,
+  ) {
+    this.warnings = config.reserved.map((s) => `strata.yaml: '${s}' is defined but not used by this version of Strata`);
+  }
+
+  get dir(): string {
+    return this.config.dir;
+  }
+
+  withSession<T>(fn: (session: Session) => Promise<T>): Promise<T> {
+    return this.engine.withSession(fn);
+  }
+
+  sqlOptions(extra: Omit<ExecuteOptions, 'catalog' | 'files' | 'baseDir' | 'lakeRoot'> = {}): ExecuteOptions {
+    return { ...extra, catalog: this.catalog, files: fileSources };
+  }
+
+  query(sql: string, options: QueryOptions = {}): Promise<QueryResult> {
+    const run = (session: Session) => executeQuery(session, sql, this.sqlOptions({ settings: options.settings, onScan: options.onScan }));
+    return options.session ? run(options.session) : this.withSession(run);
+  }
+
+  resolveTable(arg: string): ResolvedTable {
+    const quoted = /^delta\.`(.+)`$/.exec(arg);
+    if (quoted) return this.catalog.resolve({ kind: 'path', path: quoted[1] });
+    if (/[/\\]/.test(arg) || this.catalog.exists(path.resolve(this.dir, arg))) return { location: path.resolve(this.dir, arg), display: arg };
+    return this.catalog.resolve({ kind: 'name', parts: arg.split('.') });
+  }
+
+  listPipelines(): Promise<string[]> {
+    return listPipelines(this.dir);
+  }
+
+  async loadPipeline(name?: string): Promise<Pipeline> {
+    if (name === undefined) {
+      const names = await this.listPipelines();
+      if (names.length !== 1) {
+        throw new StrataError(
+          'USAGE',
+          names.length === 0 ? `no pipelines in ${path.join(this.dir, 'pipelines')} (strata init makes one)` : `name the pipeline: ${names.join(', ')}`,
+        );
+      }
+      name = names[0];
+    }
+    return loadPipeline(this.catalog, name, this.config.pipelines[name]?.configuration ?? {});
+  }
+
+  runPipeline(pipeline: Pipeline, options: UpdateOptions = {}): Promise<RunOutcome> {
+    const { maxParallel = 1, ...rest } = options;
+    const parallel = maxParallel > 1 ? { engine: this.engine, max: maxParallel } : undefined;
+    return this.withSession((session) => runPipeline(session, pipeline, { ...rest, catalog: this.catalog, parallel }));
+  }
+
+  replayQuarantine(pipeline: Pipeline, table: string): Promise<ReplayOutcome> {
+    return this.withSession((session) => replayQuarantine(session, pipeline, table, { catalog: this.catalog }));
+  }
+
+  ingest(req: LoadRequest): Promise<IngestOutcome> {
+    return this.withSession((session) => ingestFiles(session, { ...req, catalog: this.catalog, helper: (fn) => this.withSession(fn) }));
+  }
+
+  planIngest(req: LoadRequest): Promise<IngestPlan> {
+    return this.withSession((session) => planIngest(session, { ...req, catalog: this.catalog }));
+  }
+
+  watchIngest(req: LoadRequest, options: WatchOptions): IngestWatch {
+    return watchIngest(this.engine, { ...req, catalog: this.catalog }, options);
+  }
+
+  close(): void {
+    if (this.ownsEngine) this.engine.close();
+  }
+}

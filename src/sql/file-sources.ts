@@ -1,0 +1,42 @@
+// Reading files from SQL: `read_files(...)` in a query and `COPY INTO`. The SQL
+// front-end parses them; reading files is ingestion's work, wired in from above
+// (the project hands `ingest`'s implementation to every session), so this folder
+// does not depend on ingestion.
+import type { Catalog } from '../catalog/index.js';
+import type { Session } from '../engine/index.js';
+
+/** What a read_files(...) call became: a temporary table, and what to drop afterwards. */
+export interface FilesRead {
+  table: string;
+  cleanup: string[];
+}
+
+/** What COPY INTO did, in the terms of Databricks' result columns. */
+export interface CopyIntoOutcome {
+  rows: number;
+  filesLoaded: number;
+  filesSkipped: number;
+  filesFailed: { path: string; error: string }[];
+  filesChanged: string[];
+  rescued: number;
+  quarantined: number;
+}
+
+export interface CopyIntoRequest {
+  location: string;
+  name: string;
+  /** The source folder or glob, absolute. */
+  source: string;
+  /** FORMAT_OPTIONS plus `format`, as written. */
+  options: Record<string, string>;
+  mergeSchema: boolean;
+  force: boolean;
+  catalog: Catalog;
+}
+
+export interface FileSources {
+  /** A one-off read of every file `source` (absolute) matches; `written` is the source as the user wrote it. */
+  read(session: Session, source: string, written: string, options: Record<string, string>): Promise<FilesRead>;
+  /** Loads the files not loaded before into the table, once each. */
+  copyInto(session: Session, req: CopyIntoRequest): Promise<CopyIntoOutcome>;
+}

@@ -1,0 +1,18 @@
+// What the statements of a session share to read tables and files: the catalog,
+// the wired-in file sources, and who is told about each scan.
+import type { Catalog } from '../catalog/index.js';
+import type { FileSources } from './file-sources.js';
+
+/** What reading tables and files in a statement needs: where tables are, how files are read. */
+export interface ReadContext {
+  catalog: Catalog;
+  files?: FileSources;
+  onScan?: (info: ScanInfo) => void;
+}
+
+export interface ScanInfo {
+  table: string;
+  version: number;
+  filesTotal: number;
+  filesScanned: number;
+}
