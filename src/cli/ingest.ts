@@ -20,7 +20,7 @@ export function registerIngest(program: Command, globals: () => GlobalOptions): 
   program
     .command('ingest')
     .description('load new files into a bronze table exactly once (rows, audit columns, quarantine, ledger)')
-    .argument('<table>', "the target: schema.table (under lake/) or delta.`path`; created if missing ('plan <table>' = --plan)")
+    .argument('<table>', "the target: schema.table (in the project's lake) or delta.`path`; created if missing ('plan <table>' = --plan)")
     .argument('[table]', 'with plan: the table')
     .option('--from <source>', 'a folder (every file below it) or a glob, relative to the project (default: the source of the last load)')
     .option('--format <format>', 'csv, json or parquet (default: csv, or the last load\'s)')

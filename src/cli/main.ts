@@ -19,7 +19,7 @@ export function buildProgram(): Command {
     .option('--project <dir>', 'the project folder (default: the current folder)')
     .option('--verbose', 'show stack traces and details on errors')
     .showHelpAfterError('(run with --help for usage)')
-    .addHelpText('after', `\nExample:\n  $ strata query "SELECT * FROM delta_scan('lake/gold/monthly_sales') LIMIT 10"`);
+    .addHelpText('after', `\nExamples:\n  $ strata init my-lakehouse && cd my-lakehouse\n  $ strata run\n  $ strata query "SELECT * FROM gold.monthly_sales LIMIT 10"`);
   const globals = () => program.opts<GlobalOptions>();
   registerInit(program, globals);
   registerQuery(program, globals);

@@ -1,7 +1,6 @@
 // strata query "<sql>": DuckDB SQL with delta_scan, printed or written to a file.
 import { promises as fs } from 'node:fs';
 import type { Command } from 'commander';
-import { quoteLiteral } from '../project/index.js';
 import { CliUsageError, withProject, type GlobalOptions } from './context.js';
 import { render, type OutputFormat } from './output.js';
 
@@ -16,7 +15,7 @@ const FORMATS = ['table', 'csv', 'json', 'parquet'];
 export function registerQuery(program: Command, globals: () => GlobalOptions): void {
   program
     .command('query')
-    .description('run SQL (DuckDB SQL; delta_scan(path) reads a Delta table)')
+    .description('run SQL: tables by name (schema.table), Spark SQL statements and functions, DuckDB SQL; delta_scan(path) reads any Delta table')
     .argument('<sql>', 'the SQL to run')
     .option('-f, --format <format>', `output format: ${FORMATS.join(', ')}`, 'table')
     .option('-o, --output <file>', 'write the result to a file (required for parquet)')
@@ -25,9 +24,10 @@ export function registerQuery(program: Command, globals: () => GlobalOptions): v
       'after',
       `
 Examples:
-  $ strata query "SELECT count(*) FROM delta_scan('lake/silver/orders')"
-  $ strata query "SELECT * FROM delta_scan('lake/gold/sales', version => 3)" --format csv
-  $ strata query "SELECT * FROM delta_scan('lake/gold/sales')" --format parquet --output sales.parquet
+  $ strata query "SELECT count(*) FROM silver.orders"
+  $ strata query "SELECT * FROM gold.sales VERSION AS OF 3" --format csv
+  $ strata query "DESCRIBE HISTORY gold.sales" --format parquet --output history.parquet
+  $ strata query "SELECT * FROM delta_scan('path/to/table')"
   $ strata query "CREATE TABLE IF NOT EXISTS bronze.orders; COPY INTO bronze.orders FROM 'landing/orders/' FILEFORMAT = CSV"
   $ strata query "SELECT * FROM read_files('landing/orders/*.csv', format => 'csv') LIMIT 10"`,
     )
@@ -40,9 +40,8 @@ Examples:
       await withProject(globals(), (project) =>
         project.withSession(async (session) => {
           if (format === 'parquet') {
-            const statement = sql.trim().replace(/;\s*$/, '');
-            await project.query(`COPY (${statement}) TO ${quoteLiteral(options.output!)} (FORMAT parquet)`, { session });
-            process.stderr.write(`wrote ${options.output}\n`);
+            const n = await project.queryToParquet(sql, options.output!, { session });
+            process.stderr.write(n === undefined ? `wrote ${options.output}\n` : `wrote ${n} row${n === 1 ? "" : "s"} to ${options.output}\n`);
             return;
           }
           const result = await project.query(sql, { session });

@@ -34,7 +34,7 @@ export function registerTable(program: Command, globals: () => GlobalOptions): v
   table
     .command('describe')
     .description('schema, partitioning, protocol and features, properties, files, size and version of a table')
-    .argument('<table>', 'a table name (schema.table, under lake/) or a table folder')
+    .argument('<table>', "a table name (schema.table, in the project's lake) or a table folder")
     .option('--version <n>', 'describe this version instead of the latest')
     .option('--json', 'print as JSON')
     .addHelpText('after', '\nExamples:\n  $ strata table describe silver.orders\n  $ strata table describe path/to/table --json')
@@ -59,7 +59,7 @@ export function registerTable(program: Command, globals: () => GlobalOptions): v
   table
     .command('history')
     .description('the commits of a table: version, time, operation, parameters, metrics')
-    .argument('<table>', 'a table name (schema.table, under lake/) or a table folder')
+    .argument('<table>', "a table name (schema.table, in the project's lake) or a table folder")
     .option('--limit <n>', 'newest N commits only')
     .option('--json', 'print as JSON, one commit per line')
     .addHelpText('after', '\nExample:\n  $ strata table history silver.orders --limit 10')

@@ -1,2 +1,3 @@
 // core: errors and small shared helpers. Imports nothing of ours.
 export * from './errors.js';
+export * from './text-position.js';

@@ -1,7 +1,11 @@
 // A small SQL tokenizer: enough to find and rewrite our extensions (delta_scan,
 // Spark statements) in text that DuckDB then parses for real. It knows strings,
 // quoted identifiers, comments and numbers, so a keyword inside a string or a
-// comment is never mistaken for one.
+// comment is never mistaken for one. What it cannot read (an unterminated
+// string, quoted identifier or comment) is a LocatedError (SQL_SYNTAX) at its offset.
+import { LocatedError, lineColumn } from '../core/index.js';
+
+export { lineColumn };
 
 export type TokenKind = 'ident' | 'quoted' | 'string' | 'number' | 'op' | 'punct';
 
@@ -13,12 +17,6 @@ export interface Token {
   value: string;
   start: number;
   end: number;
-}
-
-export class SqlSyntaxError extends Error {
-  constructor(message: string, readonly offset: number) {
-    super(message);
-  }
 }
 
 /** Tokens of `sql`, comments and whitespace left out. */
@@ -34,7 +32,7 @@ export function tokenize(sql: string): Token[] {
       while (i < n && sql[i] !== '\n') i++;
     } else if (ch === '/' && sql[i + 1] === '*') {
       const close = sql.indexOf('*/', i + 2);
-      if (close < 0) throw new SqlSyntaxError('unterminated comment', i);
+      if (close < 0) throw new LocatedError('SQL_SYNTAX', 'unterminated comment', { offset: i });
       i = close + 2;
     } else if (ch === "'" || ((ch === 'E' || ch === 'e') && sql[i + 1] === "'")) {
       const start = i;
@@ -72,7 +70,7 @@ function readQuoted(sql: string, start: number, quote: string): { value: string;
   let i = start + 1;
   let value = '';
   for (;;) {
-    if (i >= sql.length) throw new SqlSyntaxError(`unterminated ${quote === "'" ? 'string' : 'quoted identifier'}`, start);
+    if (i >= sql.length) throw new LocatedError('SQL_SYNTAX', `unterminated ${quote === "'" ? 'string' : 'quoted identifier'}`, { offset: start });
     const ch = sql[i];
     if (ch === quote) {
       if (sql[i + 1] === quote) {
@@ -90,12 +88,4 @@ function readQuoted(sql: string, start: number, quote: string): { value: string;
 /** Case-insensitive keyword test on an identifier token. */
 export function isKeyword(token: Token | undefined, word: string): boolean {
   return token !== undefined && token.kind === 'ident' && token.value.toLowerCase() === word.toLowerCase();
-}
-
-/** Line and column (1-based) of an offset, for messages. */
-export function lineColumn(sql: string, offset: number): { line: number; column: number } {
-  const before = sql.slice(0, offset);
-  const line = before.split('\n').length;
-  const column = offset - before.lastIndexOf('\n');
-  return { line, column };
 }

@@ -1,7 +1,9 @@
 // The DuckDB adapter: one instance per process, connections closed in finally,
-// results as plain rows, engine failures wrapped in typed errors.
+// results as plain rows, engine failures wrapped in one typed error (EngineError,
+// with the statement and where DuckDB pointed in it; whose SQL it was, the user's
+// or Strata's, is for the caller to say: core/errors.ts).
 import { DuckDBConnection, DuckDBInstance, type DuckDBType } from '@duckdb/node-api';
-import { StrataError, UserSqlError } from '../core/index.js';
+import { EngineError, StrataError } from '../core/index.js';
 import { quoteLiteral } from './quote.js';
 
 export interface EngineSettings {
@@ -102,7 +104,7 @@ class DuckSession implements Session {
     try {
       await traced(sql, () => this.connection.run(sql));
     } catch (err) {
-      throw wrapEngineError(err);
+      throw wrapEngineError(err, sql);
     }
   }
 
@@ -125,7 +127,7 @@ class DuckSession implements Session {
       }
       return { columns, rows };
     } catch (err) {
-      throw wrapEngineError(err);
+      throw wrapEngineError(err, sql);
     }
   }
 
@@ -138,7 +140,7 @@ class DuckSession implements Session {
         prepared.destroySync();
       }
     } catch (err) {
-      throw wrapEngineError(err);
+      throw wrapEngineError(err, sql);
     }
   }
 
@@ -147,19 +149,44 @@ class DuckSession implements Session {
       const reader = await traced(sql, () => this.connection.runAndReadAll(sql));
       return reader.getRowObjectsJS() as T[];
     } catch (err) {
-      throw wrapEngineError(err);
+      throw wrapEngineError(err, sql);
     }
   }
 }
 
-/** DuckDB's messages are already clear ("Binder Error: ..."); keep them, typed. */
-export function wrapEngineError(err: unknown): StrataError {
+/**
+ * A DuckDB failure of `sql` as an EngineError: DuckDB's message kept (it is already
+ * clear: "Binder Error: ..."), its error type and the place its `LINE n:` excerpt
+ * points at read out. Not classified as the user's or Strata's: the caller knows.
+ */
+export function wrapEngineError(err: unknown, sql = ''): StrataError {
   if (err instanceof StrataError) return err;
   const message = err instanceof Error ? err.message : String(err);
-  if (/^(Parser|Binder|Catalog|Conversion|Invalid Input|Constraint|Not implemented|Out of Range) Error/i.test(message)) {
-    return new UserSqlError(message, { cause: err });
+  return new EngineError(message, { sql, ...readEngineMessage(message, sql) }, { cause: err });
+}
+
+/** DuckDB's error type, its message without the excerpt, and the offset in `sql` the excerpt's caret is under. */
+export function readEngineMessage(message: string, sql: string): { kind: string; engineMessage: string; position?: number } {
+  const kind = /^([A-Za-z][A-Za-z ]*?) Error: /.exec(message)?.[1] ?? '';
+  const m = /\n*LINE (\d+): ([^\n]*)\n([ \t]*)\^[ \t]*\s*$/.exec(message);
+  if (!m) return { kind, engineMessage: message };
+  const engineMessage = message.slice(0, m.index).replace(/\s+$/, '');
+  const lineNo = Number(m[1]);
+  const lines = sql.split('\n');
+  if (lineNo < 1 || lineNo > lines.length) return { kind, engineMessage };
+  // The caret's column in the excerpt; the excerpt is the line, or a window of it between '...'.
+  let caret = m[3].length - `LINE ${m[1]}: `.length;
+  let snippet = m[2];
+  if (snippet.startsWith('...')) {
+    snippet = snippet.slice(3);
+    caret -= 3;
   }
-  return new StrataError('SQL_ERROR', message, { cause: err });
+  const line = lines[lineNo - 1];
+  if (snippet.endsWith('...') && !line.includes(snippet)) snippet = snippet.slice(0, -3);
+  const at = line.indexOf(snippet);
+  if (at < 0 || caret < 0 || at + caret > line.length) return { kind, engineMessage };
+  const lineStart = lines.slice(0, lineNo - 1).reduce((n, l) => n + l.length + 1, 0);
+  return { kind, engineMessage, position: lineStart + at + caret };
 }
 
 /** Engine settings from the environment: STRATA_THREADS, STRATA_MEMORY_LIMIT, STRATA_TEMP_DIR, STRATA_TIMEZONE. */

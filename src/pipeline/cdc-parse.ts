@@ -4,8 +4,9 @@
 //   [APPLY AS TRUNCATE WHEN expr] SEQUENCE BY expr [COLUMNS list | * EXCEPT (list)]
 //   [STORED AS SCD TYPE 1 | SCD TYPE 2] [TRACK HISTORY ON list | * EXCEPT (list)]
 //
-// Expressions are kept as SQL text (DuckDB evaluates them); a problem names the
-// clause and its offset in the flow's text.
+// Expressions are kept as SQL text (DuckDB evaluates them); a problem is a
+// LocatedError (SQL_SYNTAX) naming the clause, at its offset in the flow's text.
+import { LocatedError } from '../core/index.js';
 import { tokenize, type Token } from '../dialect/index.js';
 
 export interface ColumnSelection {
@@ -29,12 +30,6 @@ export interface CdcSpec {
   trackHistory?: ColumnSelection;
 }
 
-export class CdcSyntaxError extends Error {
-  constructor(message: string, readonly offset: number) {
-    super(message);
-  }
-}
-
 const CLAUSES = new Set(['keys', 'ignore', 'apply', 'sequence', 'columns', 'stored', 'track']);
 
 /** Parses the text after `AUTO CDC INTO target` (or `APPLY CHANGES INTO target`). */
@@ -43,7 +38,7 @@ export function parseCdc(text: string): CdcSpec {
   let i = 0;
   const word = (t: Token | undefined, w: string) => t !== undefined && t.kind === 'ident' && t.value.toLowerCase() === w;
   const fail = (message: string, t?: Token): never => {
-    throw new CdcSyntaxError(message, t?.start ?? (tokens.at(-1)?.end ?? 0));
+    throw new LocatedError('SQL_SYNTAX', message, { offset: t?.start ?? (tokens.at(-1)?.end ?? 0) });
   };
   const expectWord = (w: string, what = w.toUpperCase()) => {
     if (!word(tokens[i], w)) fail(`expected ${what}${tokens[i] ? `, found '${tokens[i].text}'` : ''}`, tokens[i]);

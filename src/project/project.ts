@@ -11,6 +11,7 @@ import { fileSources, ingestFiles, planIngest, watchIngest, type IngestOutcome, 
 import { listPipelines, loadPipeline, replayQuarantine, runPipeline, type Pipeline, type ReplayOutcome, type RunOptions, type RunOutcome } from '../pipeline/index.js';
 import { executeQuery, type ExecuteOptions, type ScanInfo } from '../sql/index.js';
 import { loadConfig, type ProjectConfig } from './config.js';
+import { writeParquet } from './export.js';
 
 export interface OpenProjectOptions {
   /** Use this engine instead of opening one (tests, servers sharing one); the project does not close it. */
@@ -49,6 +50,8 @@ export interface Project {
   sqlOptions(extra?: Omit<ExecuteOptions, 'catalog' | 'files' | 'baseDir' | 'lakeRoot'>): ExecuteOptions;
   /** Runs SQL (Spark SQL and DuckDB SQL, tables by name, read_files, COPY INTO). */
   query(sql: string, options?: QueryOptions): Promise<QueryResult>;
+  /** Runs SQL and writes the last statement's rows to a Parquet file (any statement that returns rows). */
+  queryToParquet(sql: string, file: string, options?: QueryOptions): Promise<number | undefined>;
   /** A table argument: `schema.table`, delta.`path`, or a table folder (a path with '/'). */
   resolveTable(arg: string): ResolvedTable;
   listPipelines(): Promise<string[]>;
@@ -109,6 +112,11 @@ class OpenedProject implements Project {
 
   query(sql: string, options: QueryOptions = {}): Promise<QueryResult> {
     const run = (session: Session) => executeQuery(session, sql, this.sqlOptions({ settings: options.settings, onScan: options.onScan }));
+    return options.session ? run(options.session) : this.withSession(run);
+  }
+
+  queryToParquet(sql: string, file: string, options: QueryOptions = {}): Promise<number | undefined> {
+    const run = (session: Session) => writeParquet(session, sql, file, this.sqlOptions({ settings: options.settings, onScan: options.onScan }));
     return options.session ? run(options.session) : this.withSession(run);
   }
 

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { createCatalog, type Catalog } from '../catalog/index.js';
 import { StrataError, UserSqlError } from '../core/index.js';
-import { translateQuery, withDialectHint } from './spark.js';
+import { translateQuery, userSqlFailure } from './spark.js';
 import { quoteIdent, quoteLiteral, type QueryResult, type Session } from '../engine/index.js';
 import {
   alterTable,
@@ -67,12 +67,15 @@ export async function executeQuery(session: Session, sql: string, options: Execu
   const settings = options.settings ?? new Map<string, string>();
   const statements = splitStatements(translateQuery(sql));
   if (statements.length === 0) throw new UserSqlError('no SQL statement given');
+  // The statements as written, for messages (the rewrite adds or drops no semicolon).
+  const written = splitStatements(sql);
   let result: QueryResult = { columns: [], rows: [] };
-  for (const text of statements) {
+  for (const [i, text] of statements.entries()) {
     try {
       result = await runStatement(session, parseStatement(text), ctx, settings);
     } catch (err) {
-      throw withDialectHint(err, text);
+      // The user wrote this statement: an engine failure in it is theirs, told in their text.
+      throw userSqlFailure(err, written.length === statements.length ? written[i] : text);
     }
   }
   return result;

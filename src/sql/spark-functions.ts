@@ -1,16 +1,12 @@
 // Spark SQL functions as DuckDB expressions with Spark's semantics (ANSI mode
 // off: an invalid value gives NULL; session time zone UTC). Each handler gets
 // a call whose arguments are already rewritten and returns its replacement;
-// what we do not support is a SparkSqlError naming it (spark.ts places it).
+// what we do not support is a LocatedError (SQL_UNSUPPORTED) naming it, at the
+// offset of the call in the text being rewritten (spark.ts places it).
+import { LocatedError } from '../core/index.js';
 import { quoteIdent, quoteLiteral } from '../engine/index.js';
 import { sparkPattern } from './spark-datetime.js';
 import type { Token } from '../dialect/index.js';
-
-export class SparkSqlError extends Error {
-  constructor(message: string, readonly offset: number) {
-    super(message);
-  }
-}
 
 export interface Arg {
   /** The argument's text, already rewritten. */
@@ -43,7 +39,7 @@ export function isWord(t: Token | undefined, w: string): boolean {
 
 
 const fail = (c: Call, message: string): never => {
-  throw new SparkSqlError(`${c.name}: ${message}`, c.offset);
+  throw new LocatedError('SQL_UNSUPPORTED', `${c.name}: ${message}`, { offset: c.offset });
 };
 
 function arity(c: Call, min: number, max = min): void {
@@ -416,6 +412,6 @@ function pattern(c: Call, a: Arg, use: 'parse' | 'format'): string {
   try {
     return sparkPattern(p!, use);
   } catch (err) {
-    throw new SparkSqlError(`${c.name}: ${(err as Error).message}`, a.start);
+    throw new LocatedError('SQL_UNSUPPORTED', `${c.name}: ${(err as Error).message}`, { offset: a.start });
   }
 }

@@ -10,26 +10,42 @@
 //     datetime patterns such as `dd/MM/yyyy`, ...);
 //   - `a RLIKE b` / `a REGEXP b` become a regular-expression search.
 // Datetime patterns must be string literals, translated once here; a pattern
-// letter, unit or form we do not support is an error naming it (SparkSqlError,
-// with its offset), never a silent difference. The functions are in
+// letter, unit or form we do not support is an error naming it (a LocatedError,
+// SQL_UNSUPPORTED, at its offset), never a silent difference. The functions are in
 // spark-functions.ts, the datetime patterns in spark-datetime.ts.
-import { StrataError, UserSqlError } from '../core/index.js';
+//
+// When DuckDB refuses the rewritten text, the user must read about their own:
+// `userSqlFailure` words an engine failure in the user's terms (the functions
+// they called, not what they became; their line, not the rewritten one).
+import { engineFailure, LocatedError, StrataError, stripExcerpt, UserSqlError, type Where } from '../core/index.js';
 import { quoteIdent, quoteLiteral } from '../engine/index.js';
 import { sparkPattern } from './spark-datetime.js';
-import { AGGREGATES, HANDLERS, isWord, SparkSqlError, type Arg, type Call } from './spark-functions.js';
-import { lineColumn, tokenize, type Token } from '../dialect/index.js';
+import { AGGREGATES, HANDLERS, isWord, type Arg, type Call } from './spark-functions.js';
+import { tokenize, type Token } from '../dialect/index.js';
 
-export { sparkPattern, SparkSqlError };
+export { sparkPattern };
+
+/** A call the rewrite replaced: the function as written, the call's text, and its replacement. */
+interface Rewritten {
+  name: string;
+  written: string;
+  replacement: string;
+}
 
 /** Rewrites the Spark SQL of `sql` into DuckDB SQL (see the file's comment). */
 export function sparkToDuckdb(sql: string): string {
+  return translate(sql);
+}
+
+/** sparkToDuckdb, telling `notes` each call it replaced. */
+function translate(sql: string, notes?: Rewritten[]): string {
   const tokens = tokenize(sql);
   if (!tokens.some((t) => t.text.startsWith('`') || (t.kind === 'ident' && TRIGGERS.has(t.value.toLowerCase())))) return sql;
-  return rewrite(sql, tokens, 0, tokens.length);
+  return rewrite(sql, tokens, 0, tokens.length, notes);
 }
 
 /** The text of tokens [from, to) with every Spark form in it rewritten. */
-function rewrite(sql: string, tokens: Token[], from: number, to: number): string {
+function rewrite(sql: string, tokens: Token[], from: number, to: number, notes?: Rewritten[]): string {
   let out = '';
   let at = from < to ? tokens[from].start : 0;
   const emit = (i: number, text: string, end: number) => {
@@ -50,7 +66,7 @@ function rewrite(sql: string, tokens: Token[], from: number, to: number): string
     // a RLIKE b, a NOT RLIKE b, a REGEXP b: a search anywhere in a (Java's find()).
     if ((lower === 'rlike' || lower === 'regexp') && next?.text !== '(' && i > from) {
       const end = operandEnd(tokens, i + 1, to);
-      const pattern = rewrite(sql, tokens, i + 1, end);
+      const pattern = rewrite(sql, tokens, i + 1, end, notes);
       const p = tokens[i + 1].kind === 'string' && end === i + 2 ? quoteLiteral(`(?s).*(?:${tokens[i + 1].value.replace(/\\\\/g, '\\')}).*`) : `('(?s).*(?:' || (${pattern}) || ').*')`;
       emit(i, `SIMILAR TO ${p}`, tokens[end - 1].end);
       i = end - 1;
@@ -64,7 +80,7 @@ function rewrite(sql: string, tokens: Token[], from: number, to: number): string
     if (!handler || next?.text !== '(' || prev?.text === '.') continue;
     const close = matching(tokens, i + 1, to);
     if (close < 0) continue; // DuckDB will say what is wrong
-    const call: Call = { name: lower, args: splitArgs(sql, tokens, i + 2, close), offset: t.start };
+    const call: Call = { name: lower, args: splitArgs(sql, tokens, i + 2, close, notes), offset: t.start };
     let end = close + 1;
     // What may follow an aggregate: IGNORE NULLS, FILTER (WHERE ...), OVER (...).
     if (AGGREGATES.has(lower)) {
@@ -75,7 +91,7 @@ function rewrite(sql: string, tokens: Token[], from: number, to: number): string
       if (isWord(tokens[end], 'filter') && tokens[end + 1]?.text === '(') {
         const fclose = matching(tokens, end + 1, to);
         if (fclose > 0 && isWord(tokens[end + 2], 'where')) {
-          call.filter = rewrite(sql, tokens, end + 3, fclose);
+          call.filter = rewrite(sql, tokens, end + 3, fclose, notes);
           end = fclose + 1;
         }
       }
@@ -83,7 +99,7 @@ function rewrite(sql: string, tokens: Token[], from: number, to: number): string
         if (tokens[end + 1]?.text === '(') {
           const wclose = matching(tokens, end + 1, to);
           if (wclose > 0) {
-            call.over = `OVER ${rewrite(sql, tokens, end + 1, wclose + 1)}`;
+            call.over = `OVER ${rewrite(sql, tokens, end + 1, wclose + 1, notes)}`;
             end = wclose + 1;
           }
         } else if (tokens[end + 1]?.kind === 'ident' || tokens[end + 1]?.kind === 'quoted') {
@@ -92,7 +108,9 @@ function rewrite(sql: string, tokens: Token[], from: number, to: number): string
         }
       }
     }
-    emit(i, handler(call), tokens[end - 1].end);
+    const replacement = handler(call);
+    notes?.push({ name: t.value, written: sql.slice(t.start, tokens[end - 1].end), replacement });
+    emit(i, replacement, tokens[end - 1].end);
     i = end - 1;
   }
   return out + (from < to ? sql.slice(at, tokens[to - 1].end) : '');
@@ -122,7 +140,7 @@ function operandEnd(tokens: Token[], i: number, to: number): number {
   return j;
 }
 
-function splitArgs(sql: string, tokens: Token[], from: number, to: number): Arg[] {
+function splitArgs(sql: string, tokens: Token[], from: number, to: number, notes?: Rewritten[]): Arg[] {
   const args: Arg[] = [];
   let start = from;
   let depth = 0;
@@ -132,7 +150,7 @@ function splitArgs(sql: string, tokens: Token[], from: number, to: number): Arg[
     else if (x === ')' || x === ']' || x === '}') depth--;
     else if (x === ',' && depth === 0) {
       const base = start;
-      if (j > start) args.push({ sql: rewrite(sql, tokens, start, j), tokens: tokens.slice(start, j), start: tokens[start].start, part: (a, b) => rewrite(sql, tokens, base + a, base + b) });
+      if (j > start) args.push({ sql: rewrite(sql, tokens, start, j, notes), tokens: tokens.slice(start, j), start: tokens[start].start, part: (a, b) => rewrite(sql, tokens, base + a, base + b) });
       start = j + 1;
     }
   }
@@ -142,15 +160,153 @@ function splitArgs(sql: string, tokens: Token[], from: number, to: number): Arg[
 /** Words that may start something to rewrite (a quick test before the full pass). */
 const TRIGGERS = new Set([...Object.keys(HANDLERS), 'rlike', 'regexp']);
 
-/** sparkToDuckdb for a user's query: an unsupported form becomes a UserSqlError naming its line and column. */
+/** sparkToDuckdb for a user's query: an unsupported form (or a text that does not tokenize) is a LocatedError placed in `sql`. */
 export function translateQuery(sql: string): string {
   try {
     return sparkToDuckdb(sql);
   } catch (err) {
-    if (!(err instanceof SparkSqlError)) throw err;
-    const { line, column } = lineColumn(sql, err.offset);
-    throw new UserSqlError(`${err.message} (line ${line}, column ${column})`);
+    if (err instanceof LocatedError && err.text === undefined) throw err.withText(sql);
+    throw err;
   }
+}
+
+/** A piece of SQL as the user wrote it — a statement, a pipeline query or expectation — and where it starts in its file, if it is in one. */
+export interface WrittenSql {
+  sql: string;
+  where?: Where;
+}
+
+/**
+ * An error from running the user's SQL, in the user's terms. An engine failure that no
+ * other code classified (see core's `engineFailure`) is the user's: it becomes a
+ * LocatedError (SQL_ERROR, or SQL_SYNTAX for a parser error) whose message
+ *   - names the functions the user called, not what the Spark rewrite made of them
+ *     (`split`, not `regexp_split_to_array`; their DuckDB signatures left out);
+ *   - shows the user's line with a caret where DuckDB pointed, when that place can be
+ *     found in the user's text (in a file: file:line:column), never the rewritten line;
+ *   - carries the dialect hint for `"text"` in double quotes.
+ * `written` is the statement, or the pieces the failing work ran (a flow's query, its
+ * expectations). Other errors are returned as they are (with the dialect hint).
+ */
+export function userSqlFailure(err: unknown, written: string | WrittenSql[]): unknown {
+  const pieces = (typeof written === 'string' ? [{ sql: written }] : written).filter((p) => p.sql.trim() !== '');
+  const engine = engineFailure(err);
+  if (!engine || err instanceof LocatedError || err instanceof UserSqlError || !(err instanceof StrataError)) {
+    return pieces.length > 0 ? withDialectHint(err, pieces.map((p) => p.sql)) : err;
+  }
+  const notes: Rewritten[] = [];
+  for (const p of pieces) {
+    try {
+      translate(p.sql, notes);
+    } catch {
+      // (It ran, so it translated; nothing to learn if not.)
+    }
+  }
+  const renames = renamesOf(pieces.map((p) => p.sql), notes);
+  const detail = dialectHint(inUserTerms(stripExcerpt(err.message), renames, notes), pieces.map((p) => p.sql));
+  const code = engine.kind.toLowerCase() === 'parser' ? 'SQL_SYNTAX' : 'SQL_ERROR';
+  const options = { cause: err, context: err.context };
+  const at = engine.position === undefined ? undefined : locate(engine.sql, engine.position, pieces, renames);
+  if (at) {
+    const located = new LocatedError(code, detail, { offset: at.offset, text: at.piece.sql }, { ...options, excerpt: true });
+    return at.piece.where ? located.within(at.piece.where) : located;
+  }
+  // No place to point at: a piece in a file is still named by where it starts.
+  if (pieces.length === 1 && pieces[0].where) return new LocatedError(code, detail, { where: pieces[0].where }, options);
+  return new UserSqlError(detail, { ...options, code });
+}
+
+/** Lower-case names of the functions called in `sql`. */
+function callNames(sql: string): string[] {
+  try {
+    const tokens = tokenize(sql);
+    return tokens.filter((t, i) => t.kind === 'ident' && tokens[i + 1]?.text === '(').map((t) => t.value.toLowerCase());
+  } catch {
+    return [];
+  }
+}
+
+/** Each function the rewrite brought in (and the user did not call) → the function(s) the user called instead. */
+function renamesOf(written: string[], notes: Rewritten[]): Map<string, string> {
+  const called = new Set(written.flatMap(callNames));
+  const out = new Map<string, Set<string>>();
+  for (const n of notes) {
+    for (const name of callNames(n.replacement)) {
+      if (called.has(name)) continue;
+      if (!out.has(name)) out.set(name, new Set());
+      out.get(name)!.add(n.name);
+    }
+  }
+  return new Map([...out].map(([name, users]) => [name, [...users].join('/')]));
+}
+
+const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** DuckDB's message with the rewrite undone: replaced calls shown as written, brought-in functions named as the user's. */
+function inUserTerms(message: string, renames: Map<string, string>, notes: Rewritten[]): string {
+  if (renames.size === 0 && notes.length === 0) return message;
+  let out = message;
+  // The DuckDB signatures of a function the user did not call say nothing to them.
+  out = out.replace(/\n\tCandidate functions:\n(?:\t[^\n]*(?:\n|$))+/g, (block) => {
+    const names = [...block.matchAll(/^\t([A-Za-z_][\w$]*)\(/gm)].map((m) => m[1].toLowerCase());
+    return names.length > 0 && names.every((n) => renames.has(n)) ? '\n' : block;
+  });
+  for (const n of [...notes].sort((a, b) => b.replacement.length - a.replacement.length)) {
+    if (n.replacement !== n.written && out.includes(n.replacement)) out = out.split(n.replacement).join(n.written);
+  }
+  for (const [name, user] of renames) {
+    out = out.replace(new RegExp(`(?<![\\w$])${escape(name)}(?=\\()`, 'gi'), user);
+  }
+  return out.replace(/\n{3,}/g, '\n\n').replace(/\s+$/, '');
+}
+
+/**
+ * The place in the user's text of the token DuckDB pointed at in the SQL it ran (which
+ * may be rewritten, or embedded in Strata's SQL): the same token (for a function the
+ * rewrite brought in, the user's call it came from), picked among several by its
+ * order when both texts have as many, else by the tokens around it. Undefined when
+ * there is no such token or no telling which.
+ */
+function locate(sql: string, position: number, pieces: WrittenSql[], renames: Map<string, string>): { piece: WrittenSql; offset: number } | undefined {
+  let tokens: Token[];
+  try {
+    tokens = tokenize(sql);
+  } catch {
+    return undefined;
+  }
+  const k = tokens.findIndex((t) => t.start <= position && position < t.end);
+  if (k < 0) return undefined;
+  const anchor = tokens[k];
+  const isCall = (ts: Token[], i: number) => ts[i + 1]?.text === '(';
+  const same = (a: Token, b: Token) => a.kind === b.kind && (a.kind === 'ident' ? a.value.toLowerCase() === b.value.toLowerCase() : a.text === b.text);
+  const user = anchor.kind === 'ident' && isCall(tokens, k) ? renames.get(anchor.value.toLowerCase())?.split('/') : undefined;
+  const inRan = (ts: Token[], i: number) => same(ts[i], anchor) && (!user || isCall(ts, i));
+  const inWritten = (ts: Token[], i: number) => (user ? ts[i].kind === 'ident' && user.includes(ts[i].value.toLowerCase()) && isCall(ts, i) : same(ts[i], anchor));
+  const candidates: { piece: WrittenSql; tokens: Token[]; i: number }[] = [];
+  for (const piece of pieces) {
+    let ts: Token[];
+    try {
+      ts = tokenize(piece.sql);
+    } catch {
+      continue;
+    }
+    ts.forEach((_, i) => inWritten(ts, i) && candidates.push({ piece, tokens: ts, i }));
+  }
+  const found = (c: { piece: WrittenSql; tokens: Token[]; i: number }) => ({ piece: c.piece, offset: c.tokens[c.i].start });
+  if (candidates.length === 0) return undefined;
+  if (candidates.length === 1) return found(candidates[0]);
+  // The n-th of its kind, when the text DuckDB ran has as many as the user's.
+  const ran = tokens.map((_, i) => i).filter((i) => inRan(tokens, i));
+  if (ran.length === candidates.length && candidates.every((c) => c.piece === candidates[0].piece)) return found(candidates[ran.indexOf(k)]);
+  // Else the one whose neighbours match best (a rewritten call's neighbours differ: only its left side counts).
+  const score = (c: { tokens: Token[]; i: number }) => {
+    let n = 0;
+    for (let d = 1; d <= 6 && c.i - d >= 0 && k - d >= 0 && same(c.tokens[c.i - d], tokens[k - d]); d++) n++;
+    if (!user) for (let d = 1; d <= 6 && c.i + d < c.tokens.length && k + d < tokens.length && same(c.tokens[c.i + d], tokens[k + d]); d++) n++;
+    return n;
+  };
+  const scored = candidates.map((c) => ({ c, n: score(c) })).sort((a, b) => b.n - a.n);
+  return scored[0].n > 0 && scored[0].n > scored[1].n ? found(scored[0].c) : undefined;
 }
 
 /**
@@ -158,21 +314,28 @@ export function translateQuery(sql: string): string {
  * name here. When DuckDB finds no column of that name and the SQL wrote it in double quotes,
  * the message says so.
  */
-export function withDialectHint(err: unknown, sql: string): unknown {
+export function withDialectHint(err: unknown, sql: string | string[]): unknown {
   if (!(err instanceof Error)) return err;
-  const m = /Referenced column "([^"]+)" not found/.exec(err.message);
-  if (!m) return err;
-  let quoted = false;
-  try {
-    quoted = tokenize(sql).some((t) => t.kind === 'quoted' && t.text.startsWith('"') && t.value === m[1]);
-  } catch {
-    return err;
-  }
-  if (!quoted) return err;
-  const hint = ` ("${m[1]}" in double quotes is a column name, as in DuckDB and standard SQL; for the text, write '${m[1].replace(/'/g, "''")}')`;
-  // After the message's first line (DuckDB's next lines point at the place).
-  const nl = err.message.indexOf('\n');
-  const message = nl < 0 ? err.message + hint : err.message.slice(0, nl) + hint + err.message.slice(nl);
+  const message = dialectHint(err.message, typeof sql === 'string' ? [sql] : sql);
+  if (message === err.message) return err;
   if (err instanceof StrataError) return new StrataError(err.code, message, { cause: err, context: err.context });
   return new Error(message, { cause: err });
+}
+
+/** `message` with the hint added after its first line, when it applies to one of `sqls`. */
+function dialectHint(message: string, sqls: string[]): string {
+  const m = /Referenced column "([^"]+)" not found/.exec(message);
+  if (!m) return message;
+  const quoted = sqls.some((sql) => {
+    try {
+      return tokenize(sql).some((t) => t.kind === 'quoted' && t.text.startsWith('"') && t.value === m[1]);
+    } catch {
+      return false;
+    }
+  });
+  if (!quoted) return message;
+  const hint = ` ("${m[1]}" in double quotes is a column name, as in DuckDB and standard SQL; for the text, write '${m[1].replace(/'/g, "''")}')`;
+  // After the message's first line (the next lines list candidates or point at the place).
+  const nl = message.indexOf('\n');
+  return nl < 0 ? message + hint : message.slice(0, nl) + hint + message.slice(nl);
 }
