@@ -2,7 +2,7 @@
 // composition root), and one place that turns failures into one clear line
 // (a stack only with --verbose) and an exit code.
 import * as path from 'node:path';
-import { StrataError } from '../core/index.js';
+import { classifyUnclaimed, engineFailure, InternalSqlError, StrataError } from '../core/index.js';
 import { withProject as openAndRun, type Project } from '../project/index.js';
 
 export interface GlobalOptions {
@@ -35,15 +35,31 @@ export class CliUsageError extends StrataError {
   }
 }
 
-/** Prints an error the way every command does, and returns the exit code. */
+/**
+ * Prints an error the way every command does, and returns the exit code. An engine
+ * failure that no boundary claimed ran SQL Strata generated (the user's statements
+ * and flows are claimed where they run): `classifyUnclaimed` makes it INTERNAL_SQL
+ * when DuckDB refused the SQL's text, and leaves data and machine failures DuckDB's.
+ * The SQL DuckDB ran (rewritten, or Strata's own) is shown only with --verbose.
+ */
 export function reportError(err: unknown, verbose: boolean): number {
-  const message = err instanceof Error ? err.message : String(err);
+  const shown = classifyUnclaimed(err);
+  const message = shown instanceof Error ? shown.message : String(shown);
   process.stderr.write(`error: ${message.trim()}\n`);
-  if (verbose && err instanceof Error && err.stack) {
-    process.stderr.write(`${err.stack}\n`);
-    if (err.cause instanceof Error && err.cause.stack) process.stderr.write(`caused by: ${err.cause.stack}\n`);
-  } else if (!(err instanceof StrataError)) {
+  if (verbose && shown instanceof Error && shown.stack) {
+    process.stderr.write(`${shown.stack}\n`);
+    for (let cause = shown.cause, depth = 0; cause instanceof Error && depth < 4; cause = cause.cause, depth++) {
+      if (cause.stack) process.stderr.write(`caused by: ${cause.stack}\n`);
+    }
+    const sql = failedSql(shown);
+    if (sql) process.stderr.write(`the SQL DuckDB ran:\n${sql}\n`);
+  } else if (!(shown instanceof StrataError)) {
     process.stderr.write('(run with --verbose for details)\n');
   }
   return err instanceof CliUsageError ? EXIT_USAGE : EXIT_FAILURE;
+}
+
+/** The statement DuckDB refused, as it ran (rewritten, or Strata's own): for --verbose only. */
+function failedSql(err: Error): string | undefined {
+  return (err instanceof InternalSqlError ? err.sql : engineFailure(err)?.sql) || undefined;
 }

@@ -1,5 +1,6 @@
 // strata events: the pipeline event log (system.event_log), newest update last.
 import type { Command } from 'commander';
+import { internal } from '../core/index.js';
 import { quoteLiteral, tableExists } from '../project/index.js';
 import { CliUsageError, withProject, type GlobalOptions } from './context.js';
 import { render, type OutputFormat } from './output.js';
@@ -58,7 +59,7 @@ Examples:
           ? `strftime("timestamp", '%Y-%m-%d %H:%M:%S') AS time, left(origin.update_id, 8) AS "update", event_type, origin.flow_name AS flow, level, message`
           : '*';
       const sql = `WITH e AS (SELECT * FROM delta_scan(${quoteLiteral(location)})) SELECT ${columns} FROM e WHERE ${where.join(' AND ')} AND ${updates} ORDER BY "timestamp", json_extract("sequence", '$.data_plane_id.seq_no')::BIGINT`;
-      const result = await project.query(sql);
+      const result = await internal(project.query(sql), 'reading the event log');
       process.stdout.write(render(result, format, Infinity, false));
       });
     });

@@ -1,6 +1,7 @@
 // strata quarantine list | show <table>: the rows a table set aside (bronze: lines that did not
 // parse; pipelines: rows that failed an expectation), kept in the Delta table <table>_quarantine.
 import type { Command } from 'commander';
+import { internal } from '../core/index.js';
 import { describeSnapshot, loadSnapshot, normalizeName, quarantinedTableOf, quarantineLocation, quoteLiteral, tableExists, type Pipeline } from '../project/index.js';
 import { CliUsageError, withProject, type GlobalOptions } from './context.js';
 import { render } from './output.js';
@@ -49,7 +50,7 @@ export function registerQuarantine(program: Command, globals: () => GlobalOption
           process.stdout.write(`${display} has no quarantined rows\n`);
           return;
         }
-        const result = await project.query(`SELECT * FROM delta_scan(${quoteLiteral(q)}) ORDER BY _batch_id DESC, _source_file, _file_line LIMIT ${limit}`);
+        const result = await internal(project.query(`SELECT * FROM delta_scan(${quoteLiteral(q)}) ORDER BY _batch_id DESC, _source_file, _file_line LIMIT ${limit}`), 'reading the quarantine');
         process.stdout.write(render(result, 'table', Infinity));
       });
     });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { StrataError, UserSqlError } from '../core/index.js';
-import { Engine, settingsFromEnv } from './engine.js';
+import { EngineError, StrataError, UserSqlError } from '../core/index.js';
+import { Engine, readEngineMessage, settingsFromEnv } from './engine.js';
 import { quoteIdent, quoteLiteral, quoteStringList } from './quote.js';
 
 describe('engine', () => {
@@ -30,15 +30,35 @@ describe('engine', () => {
     }
   });
 
-  it('types user SQL mistakes as UserSqlError with the engine message', async () => {
+  it('wraps engine failures in one EngineError, not yet the user\'s or Strata\'s: the message, the statement, its kind and place', async () => {
     const engine = await Engine.create();
     try {
-      const err = await engine.withSession((s) => s.query('SELECT nope FROM range(1)')).catch((e) => e);
-      expect(err).toBeInstanceOf(UserSqlError);
+      const sql = 'SELECT 1 AS a,\n  nope FROM range(1)';
+      const err = await engine.withSession((s) => s.query(sql)).catch((e) => e);
+      expect(err).toBeInstanceOf(EngineError);
+      expect(err).not.toBeInstanceOf(UserSqlError);
+      expect(err.code).toBe('SQL_ERROR');
       expect(err.message).toMatch(/Binder Error: Referenced column "nope" not found/);
+      expect(err.sql).toBe(sql);
+      expect(err.kind).toBe('Binder');
+      expect(err.aboutText).toBe(true);
+      expect(err.engineMessage).not.toMatch(/LINE/);
+      expect(sql.slice(err.position)).toMatch(/^nope/);
+      const data = await engine.withSession((s) => s.exec(`SELECT CAST('x' AS INT)`)).catch((e) => e);
+      expect([data.kind, data.aboutData]).toEqual(['Conversion', true]);
     } finally {
       engine.close();
     }
+  });
+
+  it('finds the place DuckDB points at in a long line it shows cut', () => {
+    const sql = `SELECT ${Array.from({ length: 40 }, (_, i) => `c${i}`).join(', ')}, nope FROM t`;
+    const shown = 'LINE 1: ...c35, c36, c37, c38, c39, nope FROM t';
+    const message = `Binder Error: Referenced column "nope" not found\n\n${shown}\n${' '.repeat(shown.indexOf('nope'))}^`;
+    const read = readEngineMessage(message, sql);
+    expect(read.kind).toBe('Binder');
+    expect(read.engineMessage).toBe('Binder Error: Referenced column "nope" not found');
+    expect(sql.slice(read.position)).toBe('nope FROM t');
   });
 
   it('returns exact integers as numbers and wide ones as strings', async () => {

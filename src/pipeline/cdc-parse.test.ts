@@ -51,3 +51,19 @@ describe('AUTO CDC clauses', () => {
     expect(offsetOf('FROM STREAM(x) KEYS (id) ORDER BY a SEQUENCE BY ts')?.[0]).toMatch(/^unexpected 'ORDER': expected KEYS/);
   });
 });
+
+describe('AUTO CDC clause errors', () => {
+  it('are LocatedErrors (SQL_SYNTAX) at an offset in the clauses', async () => {
+    const { LocatedError } = await import('../core/index.js');
+    const err = (() => {
+      try {
+        parseCdc('FROM STREAM(x)\n  KEYS (id) SEQUENCE BY ts STORED AS SCD TYPE 3');
+      } catch (e) {
+        return e as InstanceType<typeof LocatedError>;
+      }
+    })()!;
+    expect(err).toBeInstanceOf(LocatedError);
+    expect(err.code).toBe('SQL_SYNTAX');
+    expect(err.withText('FROM STREAM(x)\n  KEYS (id) SEQUENCE BY ts STORED AS SCD TYPE 3').message).toBe('expected SCD TYPE 1 or SCD TYPE 2 (line 2, column 47)');
+  });
+});

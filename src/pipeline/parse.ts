@@ -1,10 +1,14 @@
 // Parsing Lakeflow Declarative Pipelines SQL (PRODUCT.md, "Pipeline SQL") into
 // dataset and flow definitions. Every problem is collected with its file, line
-// and column and a stable code, so that a user sees all of them at once.
+// and column and a stable code, so that a user sees all of them at once. A
+// problem is thrown inside as a LocatedError placed in the file, and collected.
+import { LocatedError, type Where } from '../core/index.js';
 import type { StructField } from '../delta/index.js';
 import { TokenCursor, lineColumn, tokenize, type Token } from '../dialect/index.js';
-import { sparkToDuckdb, SparkSqlError, parseColumnDef, parseProperties } from '../sql/index.js';
-import { CdcSyntaxError, parseCdc, type CdcSpec } from './cdc-parse.js';
+import { sparkToDuckdb, parseColumnDef, parseProperties, type WrittenSql } from '../sql/index.js';
+import { parseCdc, type CdcSpec } from './cdc-parse.js';
+
+export type { Where };
 
 export type DatasetKind = 'streaming-table' | 'materialized-view' | 'temporary-view';
 export type ViolationAction = 'warn' | 'drop' | 'fail' | 'quarantine';
@@ -14,12 +18,6 @@ export interface Expectation {
   /** The SQL predicate a row must satisfy. */
   expr: string;
   action: ViolationAction;
-}
-
-export interface Where {
-  file: string;
-  line: number;
-  column: number;
 }
 
 export interface DatasetDefinition {
@@ -36,6 +34,8 @@ export interface DatasetDefinition {
   query?: string;
   /** Offset of the query in its file (for positions of problems inside it). */
   queryOffset?: number;
+  /** The query (first, if there is one) and the expectations as written (before the Spark rewrite), each with where it starts: for messages. */
+  written: WrittenSql[];
 }
 
 export interface FlowDefinition {
@@ -48,6 +48,8 @@ export interface FlowDefinition {
   queryOffset: number;
   /** AUTO CDC / APPLY CHANGES: the clauses after INTO target. */
   cdc?: CdcSpec;
+  /** The query (for auto-cdc, the clauses) as written, with where it starts: for messages. */
+  written: WrittenSql[];
 }
 
 export interface Problem {
@@ -69,8 +71,8 @@ export function parsePipelineSql(text: string, file: string): ParsedFile {
   try {
     tokens = tokenize(text);
   } catch (err) {
-    const offset = (err as { offset?: number }).offset ?? 0;
-    out.problems.push({ code: 'SYNTAX', message: (err as Error).message, where: at(text, file, offset) });
+    if (!(err instanceof LocatedError)) throw err;
+    out.problems.push(problemOf(err.inFile(file, text)));
     return out;
   }
   // Statements end at top-level semicolons.
@@ -91,17 +93,16 @@ export function parsePipelineSql(text: string, file: string): ParsedFile {
     try {
       parseStatement(text, file, st, out);
     } catch (err) {
-      if (err instanceof ParseProblem) out.problems.push(err.problem);
+      if (err instanceof LocatedError && err.where) out.problems.push(problemOf(err));
       else out.problems.push({ code: 'SYNTAX', message: (err as Error).message.replace(/^syntax error at line \d+, column \d+/, 'syntax error'), where: at(text, file, st[0].start) });
     }
   }
   return out;
 }
 
-class ParseProblem extends Error {
-  constructor(readonly problem: Problem) {
-    super(problem.message);
-  }
+/** A LocatedError placed in a file as a problem: SYNTAX, or UNSUPPORTED for Spark SQL we do not support. */
+function problemOf(err: LocatedError): Problem {
+  return { code: err.code === 'SQL_UNSUPPORTED' ? 'UNSUPPORTED' : 'SYNTAX', message: err.detail, where: err.where! };
 }
 
 /** Spark SQL in a piece of the file (at `offset`) as DuckDB SQL; what cannot be is a problem placed in the file. */
@@ -109,9 +110,14 @@ function spark(text: string, file: string, piece: string, offset: number): strin
   try {
     return sparkToDuckdb(piece);
   } catch (err) {
-    if (!(err instanceof SparkSqlError)) throw err;
-    throw new ParseProblem({ code: 'UNSUPPORTED', message: err.message, where: at(text, file, offset + err.offset) });
+    if (!(err instanceof LocatedError)) throw err;
+    throw err.inFile(file, text, offset);
   }
+}
+
+/** A piece of the file as written, with where it starts. */
+function written(text: string, file: string, piece: string, offset: number): WrittenSql {
+  return { sql: piece, where: at(text, file, offset) };
 }
 
 function at(text: string, file: string, offset: number): Where {
@@ -122,7 +128,7 @@ function at(text: string, file: string, offset: number): Where {
 function parseStatement(text: string, file: string, tokens: Token[], out: ParsedFile): void {
   const c = new TokenCursor(text, tokens);
   const fail = (message: string, token = c.peek()): never => {
-    throw new ParseProblem({ code: 'SYNTAX', message, where: at(text, file, token?.start ?? tokens[tokens.length - 1].end) });
+    throw new LocatedError('SQL_SYNTAX', message, { where: at(text, file, token?.start ?? tokens[tokens.length - 1].end) });
   };
   const where = at(text, file, tokens[0].start);
   // APPLY CHANGES INTO LIVE.t ... (the older form): a flow named after its target.
@@ -145,7 +151,8 @@ function parseStatement(text: string, file: string, tokens: Token[], out: Parsed
       c.accept('by') && c.expect('name', 'NAME');
       const queryStart = c.peek();
       if (!queryStart) fail('expected the SELECT that feeds the flow');
-      out.flows.push({ name, kind: 'append', target, where, query: spark(text, file, text.slice(queryStart!.start, tokens[tokens.length - 1].end), queryStart!.start), queryOffset: queryStart!.start });
+      const query = text.slice(queryStart!.start, tokens[tokens.length - 1].end);
+      out.flows.push({ name, kind: 'append', target, where, query: spark(text, file, query, queryStart!.start), queryOffset: queryStart!.start, written: [written(text, file, query, queryStart!.start)] });
       return;
     }
     if ((c.accept('auto') && c.accept('cdc')) || (c.accept('apply') && c.accept('changes'))) {
@@ -175,7 +182,7 @@ function parseStatement(text: string, file: string, tokens: Token[], out: Parsed
   if (c.is('if') && c.is('not', 1) && c.is('exists', 2)) c.i += 3;
   const nameToken = c.peek();
   const name = qualifiedName(c);
-  const def: DatasetDefinition = { kind: kind!, name, where: at(text, file, nameToken!.start), columns: [], expectations: [], partitionedBy: [], properties: {} };
+  const def: DatasetDefinition = { kind: kind!, name, where: at(text, file, nameToken!.start), columns: [], expectations: [], partitionedBy: [], properties: {}, written: [] };
   if (c.accept('(')) {
     if (!c.accept(')')) {
       do {
@@ -191,7 +198,9 @@ function parseStatement(text: string, file: string, tokens: Token[], out: Parsed
             else if (t.text === ')') d--;
           }
           if (d > 0) fail(`the EXPECT of constraint ${cname} is not closed`, open);
-          const expr = spark(text, file, c.textFrom(from, c.i - 1), tokens[from]?.start ?? 0);
+          const exprText = c.textFrom(from, c.i - 1);
+          const expr = spark(text, file, exprText, tokens[from]?.start ?? 0);
+          def.written.push(written(text, file, exprText, tokens[from]?.start ?? 0));
           let action: ViolationAction = 'warn';
           if (c.accept('on')) {
             c.expect('violation', 'VIOLATION');
@@ -229,8 +238,10 @@ function parseStatement(text: string, file: string, tokens: Token[], out: Parsed
   if (c.accept('as')) {
     const q = c.peek();
     if (!q) fail('expected a query after AS');
-    def.query = spark(text, file, text.slice(q!.start, tokens[tokens.length - 1].end), q!.start);
+    const query = text.slice(q!.start, tokens[tokens.length - 1].end);
+    def.query = spark(text, file, query, q!.start);
     def.queryOffset = q!.start;
+    def.written.unshift(written(text, file, query, q!.start));
   } else if (!c.atEnd()) fail(`unexpected '${c.peek()!.text}' (expected COMMENT, PARTITIONED BY, TBLPROPERTIES or AS)`);
   if (!def.query && def.kind !== 'streaming-table') fail(`${kindName(def.kind)} ${name} needs a query (AS SELECT ...)`, nameToken);
   out.datasets.push(def);
@@ -246,13 +257,13 @@ function cdcFlow(text: string, file: string, c: TokenCursor, tokens: Token[], na
   try {
     cdc = parseCdc(clauses);
   } catch (err) {
-    if (!(err instanceof CdcSyntaxError)) throw err;
-    throw new ParseProblem({ code: 'SYNTAX', message: `${name ?? target}: ${err.message}`, where: at(text, file, (rest?.start ?? 0) + err.offset) });
+    if (!(err instanceof LocatedError)) throw err;
+    throw new LocatedError(err.code, `${name ?? target}: ${err.detail}`, { offset: err.offset ?? 0 }).inFile(file, text, rest?.start ?? 0);
   }
   const offset = rest?.start ?? 0;
   const exprs = { sequenceBy: cdc.sequenceBy, deleteWhen: cdc.deleteWhen, truncateWhen: cdc.truncateWhen };
   for (const [k, v] of Object.entries(exprs)) if (v !== undefined) (cdc as unknown as Record<string, string>)[k] = spark(text, file, v, offset + Math.max(0, clauses.indexOf(v)));
-  return { name: name ?? target, kind: 'auto-cdc', target, where, query: `SELECT * FROM ${cdc.source}`, queryOffset: offset, cdc };
+  return { name: name ?? target, kind: 'auto-cdc', target, where, query: `SELECT * FROM ${cdc.source}`, queryOffset: offset, cdc, written: [written(text, file, clauses, offset)] };
 }
 
 /** `LIVE.`-prefixed or plain, one or two parts; returned without `LIVE.`. */

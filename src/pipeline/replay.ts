@@ -10,6 +10,7 @@ import { quarantineLocation, tableExists, type Catalog } from '../catalog/index.
 import { StrataError } from '../core/index.js';
 import { duckdbType, loadSnapshot, planScan, writeTable } from '../delta/index.js';
 import { quoteIdent, quoteLiteral, type Session } from '../engine/index.js';
+import { userSqlFailure } from '../sql/index.js';
 import { normalizeName } from './graph.js';
 import type { Pipeline } from './project.js';
 import { EventLog } from './event-log.js';
@@ -68,14 +69,21 @@ export async function replayQuarantine(session: Session, pipeline: Pipeline, tab
     const rules = def.expectations;
     const fail = rules.find((e) => e.action === 'fail');
     if (fail) {
-      const [bad] = await session.rows<{ c: bigint }>(`SELECT count(*) AS c FROM temp.${quoteIdent(rows)} WHERE NOT ${ok(fail.expr)}`);
+      const [bad] = await session.rows<{ c: bigint }>(`SELECT count(*) AS c FROM temp.${quoteIdent(rows)} WHERE NOT ${ok(fail.expr)}`).catch((err: unknown) => {
+        throw userSqlFailure(err, fail.expr);
+      });
       if (Number(bad.c) > 0) throw new StrataError('EXPECTATION_FAILED', `replay of ${def.name}: ${bad.c} row(s) fail expectation ${fail.name} (ON VIOLATION FAIL UPDATE); nothing was replayed`);
     }
     const quarantineOk = rules.filter((e) => e.action === 'quarantine').map((e) => ok(e.expr)).join(' AND ') || 'true';
     const dropOk = rules.filter((e) => e.action === 'drop').map((e) => ok(e.expr)).join(' AND ') || 'true';
-    const [counts] = await session.rows<{ restored: bigint; dropped: bigint; kept: bigint }>(
-      `SELECT count(*) FILTER (WHERE (${quarantineOk}) AND (${dropOk})) AS restored, count(*) FILTER (WHERE (${quarantineOk}) AND NOT (${dropOk})) AS dropped, count(*) FILTER (WHERE NOT (${quarantineOk})) AS kept FROM temp.${quoteIdent(rows)}`,
-    );
+    // The rules are the user's SQL: a failure evaluating them is theirs, shown in their words.
+    const [counts] = await session
+      .rows<{ restored: bigint; dropped: bigint; kept: bigint }>(
+        `SELECT count(*) FILTER (WHERE (${quarantineOk}) AND (${dropOk})) AS restored, count(*) FILTER (WHERE (${quarantineOk}) AND NOT (${dropOk})) AS dropped, count(*) FILTER (WHERE NOT (${quarantineOk})) AS kept FROM temp.${quoteIdent(rows)}`,
+      )
+      .catch((err: unknown) => {
+        throw userSqlFailure(err, rules.map((e) => e.expr).join('\n'));
+      });
     out.restored = Number(counts.restored);
     out.dropped = Number(counts.dropped);
     out.kept = Number(counts.kept);

@@ -18,7 +18,7 @@ import { EventLog, type EventOrigin } from './event-log.js';
 import { normalizeName, referenceSpans, type Node } from './graph.js';
 import { CDC_BATCH_APP, runAutoCdc } from './auto-cdc.js';
 import { runMaterializedView } from './materialized.js';
-import { withDialectHint } from '../sql/index.js';
+import { userSqlFailure } from '../sql/index.js';
 import { kindName, type DatasetDefinition } from './parse.js';
 import type { Pipeline } from './project.js';
 import { runStreaming, STREAM_APP } from './streaming.js';
@@ -107,7 +107,8 @@ export async function runPipeline(session: Session, pipeline: Pipeline, options:
       await runNode({ ...ctx, session }, node, def, result);
       if (result.status === 'RUNNING') result.status = 'COMPLETED';
     } catch (caught) {
-      const err = withDialectHint(caught, node.flow?.query ?? def.query ?? '');
+      // The user wrote the flow's query and expectations: an engine failure in them is theirs, told in their text.
+      const err = userSqlFailure(caught, node.flow ? [...node.flow.written, ...(def.query === undefined ? def.written : def.written.slice(1))] : def.written);
       result.status = 'FAILED';
       result.message = err instanceof Error ? err.message : String(err);
       errorCode = StrataError.is(err) ? err.code : 'INTERNAL';

@@ -4,7 +4,8 @@
 // leap days, invalid dates giving NULL.
 import { describe, expect, it } from 'vitest';
 import { useSession } from '../../test/helpers/harness.js';
-import { sparkPattern, sparkToDuckdb, SparkSqlError } from './spark.js';
+import { LocatedError } from '../core/index.js';
+import { sparkPattern, sparkToDuckdb, translateQuery } from './spark.js';
 
 const held = useSession(1);
 
@@ -261,7 +262,7 @@ describe('Spark SQL: identifiers, patterns and what is refused', () => {
       try {
         sparkToDuckdb(sql);
       } catch (err) {
-        return [(err as SparkSqlError).message, (err as SparkSqlError).offset];
+        return [(err as LocatedError).message, (err as LocatedError).offset];
       }
       return undefined;
     };
@@ -283,3 +284,61 @@ describe('Spark SQL: identifiers, patterns and what is refused', () => {
   });
 });
 
+
+describe('Spark SQL: errors in the user’s own words', () => {
+  const failure = async (sql: string) => {
+    const { executeQuery } = await import('./execute.js');
+    return (await executeQuery(held.session, sql).catch((e) => e)) as LocatedError;
+  };
+
+  it('an unsupported form is a LocatedError (SQL_UNSUPPORTED) placed in the query', () => {
+    const sql = "SELECT 1,\n  date_format(d, 'yyyy G') FROM t";
+    const err = (() => {
+      try {
+        translateQuery(sql);
+      } catch (e) {
+        return e as LocatedError;
+      }
+    })()!;
+    expect(err).toBeInstanceOf(LocatedError);
+    expect(err.code).toBe('SQL_UNSUPPORTED');
+    expect(err.message).toBe("date_format: pattern letters 'G' in 'yyyy G' are not supported (line 2, column 18)");
+  });
+
+  it('DuckDB refusing a rewritten function: the user’s function and line, not the rewrite', async () => {
+    const err = await failure("SELECT element_at(split(1, ','), 1)");
+    expect(err).toBeInstanceOf(LocatedError);
+    expect(err.code).toBe('SQL_ERROR');
+    expect(err.message).toContain("'split(INTEGER_LITERAL, STRING_LITERAL)'");
+    expect(err.message).not.toMatch(/regexp_split_to_array/);
+    expect(err.message).toContain("LINE 1: SELECT element_at(split(1, ','), 1)\n                          ^");
+    // The rewritten text DuckDB ran is still there for --verbose.
+    expect((err.cause as { sql: string }).sql).toContain('regexp_split_to_array');
+  });
+
+  it('the issue’s element_at(split(...)): the message quotes element_at over the user’s text', async () => {
+    const err = await failure("SELECT element_at(split('a,b', ','), 'x')");
+    expect(err.message).toMatch(/^Binder Error: No function matches the given name and argument types 'element_at\(VARCHAR\[\], STRING_LITERAL\)'/);
+    expect(err.message).toContain("LINE 1: SELECT element_at(split('a,b', ','), 'x')\n               ^");
+    expect(err.message).not.toMatch(/regexp_split_to_array/);
+  });
+
+  it('places the caret in the user’s line on any line of the statement, next to rewritten calls', async () => {
+    const err = await failure("SELECT nvl(1, 2) AS a,\n  to_date('2020-01-01', 'yyyy-MM-dd') + 'x' AS b");
+    expect(err.message).toMatch(/\+\(DATE, STRING_LITERAL\)/);
+    expect(err.message).toContain("LINE 2:   to_date('2020-01-01', 'yyyy-MM-dd') + 'x' AS b\n                                              ^");
+    expect(err.message).not.toMatch(/strptime|TRY_CAST|coalesce/);
+    expect(err.position).toEqual({ line: 2, column: 39 });
+  });
+
+  it('a statement that does not parse is SQL_SYNTAX, in DuckDB’s words', async () => {
+    const err = await failure('SELEC 1');
+    expect(err.code).toBe('SQL_SYNTAX');
+    expect(err.message).toBe('Parser Error: syntax error at or near "SELEC"\n\nLINE 1: SELEC 1\n        ^');
+  });
+
+  it('a statement among several is shown as written, with its own lines', async () => {
+    const err = await failure("SELECT 1;\nSELECT `a b` FROM (SELECT 1 AS x)");
+    expect(err.message).toContain('LINE 1: SELECT `a b` FROM (SELECT 1 AS x)\n               ^');
+  });
+});

@@ -274,11 +274,13 @@ function locate(sql: string, position: number, pieces: WrittenSql[], renames: Ma
   } catch {
     return undefined;
   }
-  const k = tokens.findIndex((t) => t.start <= position && position < t.end);
+  // The token at the place (or the next one, when DuckDB points at the space before it).
+  const k = tokens.findIndex((t) => position < t.end);
   if (k < 0) return undefined;
   const anchor = tokens[k];
   const isCall = (ts: Token[], i: number) => ts[i + 1]?.text === '(';
-  const same = (a: Token, b: Token) => a.kind === b.kind && (a.kind === 'ident' ? a.value.toLowerCase() === b.value.toLowerCase() : a.text === b.text);
+  const same = (a: Token, b: Token) =>
+    a.kind === b.kind && (a.kind === 'ident' ? a.value.toLowerCase() === b.value.toLowerCase() : a.kind === 'quoted' ? a.value === b.value : a.text === b.text);
   const user = anchor.kind === 'ident' && isCall(tokens, k) ? renames.get(anchor.value.toLowerCase())?.split('/') : undefined;
   const inRan = (ts: Token[], i: number) => same(ts[i], anchor) && (!user || isCall(ts, i));
   const inWritten = (ts: Token[], i: number) => (user ? ts[i].kind === 'ident' && user.includes(ts[i].value.toLowerCase()) && isCall(ts, i) : same(ts[i], anchor));
