@@ -43,12 +43,18 @@ await engine.withSession(async (s) => {
     if (outcome.status !== 'COMPLETED') throw new Error(outcome.error);
     return outcome;
   };
-  console.log(`# AUTO CDC: SCD type 2 over ${N.toLocaleString('en-US')} keys, ${K.toLocaleString('en-US')} changed per round\n`);
+  console.log(
+    `# AUTO CDC: SCD type 2 over ${N.toLocaleString('en-US')} keys, ${K.toLocaleString('en-US')} changed per round\n`,
+  );
   console.log(`Machine: ${await machineLine(s)}\n`);
 
   // The change feed (a Delta table), and the plain table the reference MERGE updates.
-  await q(`CREATE TABLE changes AS SELECT i AS id, 'v' || (i % 7) AS v, CAST(i % 100 AS INT) AS w, CAST(1 AS BIGINT) AS seq FROM range(1, ${N + 1}) t(i)`);
-  await q(`CREATE TABLE plain TBLPROPERTIES ('delta.targetFileSize' = '${args.fileSize}') AS SELECT id, v, w FROM changes ORDER BY id`);
+  await q(
+    `CREATE TABLE changes AS SELECT i AS id, 'v' || (i % 7) AS v, CAST(i % 100 AS INT) AS w, CAST(1 AS BIGINT) AS seq FROM range(1, ${N + 1}) t(i)`,
+  );
+  await q(
+    `CREATE TABLE plain TBLPROPERTIES ('delta.targetFileSize' = '${args.fileSize}') AS SELECT id, v, w FROM changes ORDER BY id`,
+  );
   const initial = await timeIt(run);
   log(`initial load: ${fmtMs(initial.ms)} ms`);
 
@@ -86,19 +92,50 @@ await engine.withSession(async (s) => {
     }
     const merge = { ms: median(merges) };
     log(`round ${r}: AUTO CDC ${fmtMs(cdc.ms)} ms, MERGE ${fmtMs(merge.ms)} ms`);
-    rows.push({ r, cdc: cdc.ms, merge: merge.ms, removed, holding: Number(holding.n), total: before.files.length, upserted: flow.metrics.num_upserted_rows, deleted: flow.metrics.num_deleted_rows });
+    rows.push({
+      r,
+      cdc: cdc.ms,
+      merge: merge.ms,
+      removed,
+      holding: Number(holding.n),
+      total: before.files.length,
+      upserted: flow.metrics.num_upserted_rows,
+      deleted: flow.metrics.num_deleted_rows,
+    });
   }
   const [[versions, current]] = (await q('SELECT count(*), count(*) FILTER (WHERE __END_AT IS NULL) FROM dim')).rows;
 
   console.log(`Initial load of ${N.toLocaleString('en-US')} keys through the flow: ${fmtMs(initial.ms)} ms.\n`);
   console.log(
     markdownTable(
-      ['round', 'AUTO CDC update (ms)', 'plain MERGE (ms)', 'ratio', 'dim files rewritten', 'files holding a changed key', 'dim files', 'upserted rows', 'deleted rows'],
-      rows.map((x) => [x.r, fmtMs(x.cdc), fmtMs(x.merge), `${(x.cdc / x.merge).toFixed(2)}×`, x.removed, x.holding, x.total, x.upserted.toLocaleString('en-US'), x.deleted.toLocaleString('en-US')]),
+      [
+        'round',
+        'AUTO CDC update (ms)',
+        'plain MERGE (ms)',
+        'ratio',
+        'dim files rewritten',
+        'files holding a changed key',
+        'dim files',
+        'upserted rows',
+        'deleted rows',
+      ],
+      rows.map((x) => [
+        x.r,
+        fmtMs(x.cdc),
+        fmtMs(x.merge),
+        `${(x.cdc / x.merge).toFixed(2)}×`,
+        x.removed,
+        x.holding,
+        x.total,
+        x.upserted.toLocaleString('en-US'),
+        x.deleted.toLocaleString('en-US'),
+      ]),
       'rrrrrrrrr',
     ),
   );
-  console.log(`\nMedian ratio: **${median(rows.map((x) => x.cdc / x.merge)).toFixed(2)}×** (target ≤ 3×). The dimension ends with ${Number(versions).toLocaleString('en-US')} versions, ${Number(current).toLocaleString('en-US')} current.`);
+  console.log(
+    `\nMedian ratio: **${median(rows.map((x) => x.cdc / x.merge)).toFixed(2)}×** (target ≤ 3×). The dimension ends with ${Number(versions).toLocaleString('en-US')} versions, ${Number(current).toLocaleString('en-US')} current.`,
+  );
   const exact = rows.every((x) => x.removed === x.holding);
   console.log(`Files rewritten = files holding a changed key in every round: ${exact ? 'yes' : 'NO'}.`);
   if (!exact || Number(current) !== N) process.exitCode = 1;

@@ -18,14 +18,21 @@ import { parseReadOptions } from '../dist/ingest/options.js';
 import { fmtMs, machineLine, markdownTable, median, parseArgsOrExit, timeIt } from './lib/util.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const args = parseArgsOrExit(process.argv.slice(2), { rows: 10_000_000, smallFiles: 10_000, ledgerFiles: 1_000_000, rounds: 2 });
+const args = parseArgsOrExit(process.argv.slice(2), {
+  rows: 10_000_000,
+  smallFiles: 10_000,
+  ledgerFiles: 1_000_000,
+  rounds: 2,
+});
 const dir = path.join(here, 'data', 'ingest');
 const log = (m) => process.stderr.write(`${m}\n`);
 const engine = await Engine.create({});
 
 await engine.withSession(async (s) => {
   const q = (sql, baseDir = dir) => executeQuery(s, sql, { baseDir });
-  console.log(`# ingest: COPY INTO (${args.rows.toLocaleString('en-US')}-row CSV, ${args.smallFiles.toLocaleString('en-US')} small files, ${args.ledgerFiles.toLocaleString('en-US')}-file ledger)\n`);
+  console.log(
+    `# ingest: COPY INTO (${args.rows.toLocaleString('en-US')}-row CSV, ${args.smallFiles.toLocaleString('en-US')} small files, ${args.ledgerFiles.toLocaleString('en-US')}-file ledger)\n`,
+  );
   console.log(`Machine: ${await machineLine(s)}\n`);
 
   // 1. One big CSV.
@@ -42,7 +49,13 @@ await engine.withSession(async (s) => {
   const theirs = [];
   for (let round = 0; round < args.rounds; round++) {
     const out = path.join(dir, `ref-${round}.parquet`);
-    theirs.push((await timeIt(() => s.exec(`COPY (SELECT * FROM read_csv(${quoteLiteral(big)})) TO ${quoteLiteral(out)} (FORMAT parquet)`))).ms);
+    theirs.push(
+      (
+        await timeIt(() =>
+          s.exec(`COPY (SELECT * FROM read_csv(${quoteLiteral(big)})) TO ${quoteLiteral(out)} (FORMAT parquet)`),
+        )
+      ).ms,
+    );
     rmSync(out, { force: true });
     rmSync(path.join(dir, 'lake'), { recursive: true, force: true });
     await q(`CREATE TABLE IF NOT EXISTS bronze.big`);
@@ -55,7 +68,17 @@ await engine.withSession(async (s) => {
   console.log(
     markdownTable(
       ['rows', 'MB', 'COPY INTO ms', 'MB/s', 'DuckDB COPY ms', 'ratio', '≤ 1.2×'],
-      [[Number(loaded).toLocaleString('en-US'), mb.toFixed(0), fmtMs(median(ours)), (mb / (median(ours) / 1000)).toFixed(0), fmtMs(median(theirs)), `${ratio.toFixed(2)}×`, ratio <= 1.2 ? 'yes' : 'no']],
+      [
+        [
+          Number(loaded).toLocaleString('en-US'),
+          mb.toFixed(0),
+          fmtMs(median(ours)),
+          (mb / (median(ours) / 1000)).toFixed(0),
+          fmtMs(median(theirs)),
+          `${ratio.toFixed(2)}×`,
+          ratio <= 1.2 ? 'yes' : 'no',
+        ],
+      ],
     ),
   );
   console.log(`\nRuns (ms): COPY INTO ${ours.map(fmtMs).join(' ')}; DuckDB ${theirs.map(fmtMs).join(' ')}.\n`);
@@ -72,16 +95,31 @@ await engine.withSession(async (s) => {
     }
   }
   rmSync(path.join(dir, 'lake'), { recursive: true, force: true });
-  const ref2 = await timeIt(() => s.exec(`COPY (SELECT * FROM read_csv(${quoteLiteral(path.join(small, '*.csv'))})) TO ${quoteLiteral(path.join(dir, 'small.parquet'))} (FORMAT parquet)`));
+  const ref2 = await timeIt(() =>
+    s.exec(
+      `COPY (SELECT * FROM read_csv(${quoteLiteral(path.join(small, '*.csv'))})) TO ${quoteLiteral(path.join(dir, 'small.parquet'))} (FORMAT parquet)`,
+    ),
+  );
   await q(`CREATE TABLE IF NOT EXISTS bronze.small`);
   const ours2 = await timeIt(() => q(`COPY INTO bronze.small FROM ${quoteLiteral(small)} FILEFORMAT = CSV`));
-  const commits = (await q(`SELECT count(*) FROM (DESCRIBE HISTORY bronze.small)`).catch(() => ({ rows: [[null]] }))).rows[0][0];
+  const commits = (await q(`SELECT count(*) FROM (DESCRIBE HISTORY bronze.small)`).catch(() => ({ rows: [[null]] })))
+    .rows[0][0];
   const perFile = (ours2.ms - ref2.ms) / args.smallFiles;
   console.log('## 2. Many small files\n');
   console.log(
     markdownTable(
       ['files', 'rows', 'COPY INTO ms', 'DuckDB read to Parquet ms', 'overhead per file', '≤ 5 ms', 'batches'],
-      [[args.smallFiles.toLocaleString('en-US'), (args.smallFiles * 100).toLocaleString('en-US'), fmtMs(ours2.ms), fmtMs(ref2.ms), `${perFile.toFixed(2)} ms`, perFile <= 5 ? 'yes' : 'no', Math.ceil(args.smallFiles / 1000)]],
+      [
+        [
+          args.smallFiles.toLocaleString('en-US'),
+          (args.smallFiles * 100).toLocaleString('en-US'),
+          fmtMs(ours2.ms),
+          fmtMs(ref2.ms),
+          `${perFile.toFixed(2)} ms`,
+          perFile <= 5 ? 'yes' : 'no',
+          Math.ceil(args.smallFiles / 1000),
+        ],
+      ],
     ),
   );
   void commits;
@@ -117,7 +155,16 @@ await engine.withSession(async (s) => {
   console.log(
     markdownTable(
       ['ledger files', 'new files', 'pass ms', 'same pass, empty ledger ms', 'difference', '≤ 1 s'],
-      [[args.ledgerFiles.toLocaleString('en-US'), 100, fmtMs(full), fmtMs(empty), `${fmtMs(full - empty)} ms`, full - empty <= 1000 ? 'yes' : 'no']],
+      [
+        [
+          args.ledgerFiles.toLocaleString('en-US'),
+          100,
+          fmtMs(full),
+          fmtMs(empty),
+          `${fmtMs(full - empty)} ms`,
+          full - empty <= 1000 ? 'yes' : 'no',
+        ],
+      ],
     ),
   );
 
@@ -127,7 +174,14 @@ await engine.withSession(async (s) => {
   mkdirSync(path.join(live, 'landing'), { recursive: true });
   await q(`CREATE TABLE IF NOT EXISTS bronze.live`, live);
   const location = path.join(live, 'lake/bronze/live');
-  const watcher = watchIngest(engine, { location, name: 'bronze.live', source: path.join(live, 'landing'), lakeRoot: path.join(live, 'lake'), options: parseReadOptions({}, 'bench'), mergeSchema: false });
+  const watcher = watchIngest(engine, {
+    location,
+    name: 'bronze.live',
+    source: path.join(live, 'landing'),
+    lakeRoot: path.join(live, 'lake'),
+    options: parseReadOptions({}, 'bench'),
+    mergeSchema: false,
+  });
   const latencies = [];
   for (let k = 0; k < 10; k++) {
     const tmp = path.join(live, `f${k}.tmp`);
@@ -148,7 +202,14 @@ await engine.withSession(async (s) => {
   console.log(
     markdownTable(
       ['files', 'median', 'max', '≤ 1 s'],
-      [[latencies.length, `${fmtMs(median(latencies))} ms`, `${fmtMs(latencies.at(-1))} ms`, latencies.at(-1) <= 1000 ? 'yes' : 'no']],
+      [
+        [
+          latencies.length,
+          `${fmtMs(median(latencies))} ms`,
+          `${fmtMs(latencies.at(-1))} ms`,
+          latencies.at(-1) <= 1000 ? 'yes' : 'no',
+        ],
+      ],
     ),
   );
 });

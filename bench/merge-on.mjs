@@ -15,13 +15,24 @@ const args = parseArgsOrExit(process.argv.slice(2), { rows: 300_000, rounds: 3 }
 const N = args.rows;
 const engine = await Engine.create({ threads: 2 });
 const STATEMENTS = [
-  ['key only (reference)', `ON t.id = s.id WHEN MATCHED THEN UPDATE SET v = s.v WHEN NOT MATCHED THEN INSERT (id, v, cur) VALUES (s.id, s.v, true)`],
-  ['ON … AND s.op <> \'D\' (source alone)', `ON t.id = s.id AND s.op <> 'D' WHEN MATCHED THEN UPDATE SET v = s.v WHEN NOT MATCHED THEN INSERT (id, v, cur) VALUES (s.id, s.v, true)`],
-  ['ON … AND t.cur, NOT MATCHED BY SOURCE (target alone)', `ON t.id = s.id AND t.cur WHEN MATCHED THEN UPDATE SET v = s.v WHEN NOT MATCHED BY SOURCE AND t.id < 10 THEN UPDATE SET cur = false`],
+  [
+    'key only (reference)',
+    `ON t.id = s.id WHEN MATCHED THEN UPDATE SET v = s.v WHEN NOT MATCHED THEN INSERT (id, v, cur) VALUES (s.id, s.v, true)`,
+  ],
+  [
+    "ON … AND s.op <> 'D' (source alone)",
+    `ON t.id = s.id AND s.op <> 'D' WHEN MATCHED THEN UPDATE SET v = s.v WHEN NOT MATCHED THEN INSERT (id, v, cur) VALUES (s.id, s.v, true)`,
+  ],
+  [
+    'ON … AND t.cur, NOT MATCHED BY SOURCE (target alone)',
+    `ON t.id = s.id AND t.cur WHEN MATCHED THEN UPDATE SET v = s.v WHEN NOT MATCHED BY SOURCE AND t.id < 10 THEN UPDATE SET cur = false`,
+  ],
 ];
 try {
   await engine.withSession(async (session) => {
-    console.log(`# MERGE with an ON condition that tests one side alone (${N.toLocaleString('en-US')} target rows, ${(N / 2).toLocaleString('en-US')} source rows)\n`);
+    console.log(
+      `# MERGE with an ON condition that tests one side alone (${N.toLocaleString('en-US')} target rows, ${(N / 2).toLocaleString('en-US')} source rows)\n`,
+    );
     console.log(`${await machineLine(session)}\n`);
     const times = STATEMENTS.map(() => []);
     for (let round = 1; round <= args.rounds; round++) {
@@ -30,7 +41,9 @@ try {
         const dir = mkdtempSync(path.join(tmpdir(), 'strata-merge-on-'));
         const q = (sql) => executeQuery(session, sql, { baseDir: dir });
         await q(`CREATE TABLE t AS SELECT i AS id, 'v' || i AS v, true AS cur FROM range(${N}) r(i)`);
-        await session.exec(`CREATE OR REPLACE TEMP TABLE merge_src AS SELECT i * 3 AS id, 'n' || i AS v, CASE WHEN i % 5 = 0 THEN 'D' ELSE 'U' END AS op FROM range(${N / 2}) r(i)`);
+        await session.exec(
+          `CREATE OR REPLACE TEMP TABLE merge_src AS SELECT i * 3 AS id, 'n' || i AS v, CASE WHEN i % 5 = 0 THEN 'D' ELSE 'U' END AS op FROM range(${N / 2}) r(i)`,
+        );
         const m = await timeIt(() => q(`MERGE INTO t USING merge_src AS s ${clause}`));
         times[i].push(m.ms);
         rmSync(dir, { recursive: true, force: true });
@@ -38,7 +51,13 @@ try {
       process.stderr.write(`round ${round}: ${times.map((t) => `${fmtMs(t.at(-1))} ms`).join(', ')}\n`);
     }
     const ref = median(times[0]);
-    console.log(markdownTable(['statement', 'median (ms)', 'vs key only'], STATEMENTS.map(([name], i) => [name, fmtMs(median(times[i])), `${(median(times[i]) / ref).toFixed(2)}×`]), 'lrr'));
+    console.log(
+      markdownTable(
+        ['statement', 'median (ms)', 'vs key only'],
+        STATEMENTS.map(([name], i) => [name, fmtMs(median(times[i])), `${(median(times[i]) / ref).toFixed(2)}×`]),
+        'lrr',
+      ),
+    );
   });
 } finally {
   engine.close();

@@ -82,7 +82,9 @@ async function generate(s, first, count) {
 }
 
 await engine.withSession(async (s) => {
-  console.log(`# pipeline: bronze → silver → gold (${args.rows.toLocaleString('en-US')} order lines in ${args.files} files)\n`);
+  console.log(
+    `# pipeline: bronze → silver → gold (${args.rows.toLocaleString('en-US')} order lines in ${args.files} files)\n`,
+  );
   console.log(`Machine: ${await machineLine(s)}\n`);
   const marker = path.join(root, `READY-${args.rows}-${args.files}.json`);
   if (!existsSync(marker) || args.fresh) {
@@ -91,17 +93,30 @@ await engine.withSession(async (s) => {
     await generate(s, 0, args.files);
     mkdirSync(path.join(landing, 'customers'), { recursive: true });
     mkdirSync(path.join(landing, 'products'), { recursive: true });
-    await s.exec(`COPY (SELECT 'C' || range AS customer_id, ['fr', 'de', 'es', 'it'][1 + range % 4] AS country FROM range(100000)) TO ${quoteLiteral(path.join(landing, 'customers/customers.csv'))} (HEADER)`);
-    await s.exec(`COPY (SELECT 'P' || range AS product_id, ['toys', 'books', 'garden'][1 + range % 3] AS category FROM range(2000)) TO ${quoteLiteral(path.join(landing, 'products/products.csv'))} (HEADER)`);
+    await s.exec(
+      `COPY (SELECT 'C' || range AS customer_id, ['fr', 'de', 'es', 'it'][1 + range % 4] AS country FROM range(100000)) TO ${quoteLiteral(path.join(landing, 'customers/customers.csv'))} (HEADER)`,
+    );
+    await s.exec(
+      `COPY (SELECT 'P' || range AS product_id, ['toys', 'books', 'garden'][1 + range % 3] AS category FROM range(2000)) TO ${quoteLiteral(path.join(landing, 'products/products.csv'))} (HEADER)`,
+    );
     writeFileSync(marker, JSON.stringify(args));
   }
   rmSync(path.join(landing, 'orders-new'), { recursive: true, force: true });
-  for (const f of (await import('node:fs')).readdirSync(path.join(landing, 'orders')).filter((f) => f.startsWith('new-'))) rmSync(path.join(landing, 'orders', f));
+  for (const f of (await import('node:fs'))
+    .readdirSync(path.join(landing, 'orders'))
+    .filter((f) => f.startsWith('new-')))
+    rmSync(path.join(landing, 'orders', f));
   mkdirSync(path.join(root, 'pipelines/main'), { recursive: true });
   writeFileSync(path.join(root, 'pipelines/main/pipeline.sql'), PIPELINE);
   const pipeline = await loadPipeline(root, 'main');
   if (pipeline.problems.length) throw new Error(JSON.stringify(pipeline.problems));
-  const run = (opts = {}) => runPipeline(s, pipeline, { project: root, lakeRoot: path.join(root, 'lake'), parallel: { engine, max: 2 }, ...opts });
+  const run = (opts = {}) =>
+    runPipeline(s, pipeline, {
+      project: root,
+      lakeRoot: path.join(root, 'lake'),
+      parallel: { engine, max: 2 },
+      ...opts,
+    });
 
   // 1. A fresh project against the script.
   const ours = [];
@@ -119,7 +134,13 @@ await engine.withSession(async (s) => {
     if (outcome.status !== 'COMPLETED') throw new Error(outcome.error);
     log(`round ${round}: strata run ${fmtMs(ours.at(-1))} ms, DuckDB script ${fmtMs(theirs.at(-1))} ms`);
     // Same gold as the script.
-    const diff = (await executeQuery(s, `SELECT count(*) FROM ((SELECT * FROM gold.monthly_sales EXCEPT ALL SELECT * FROM '${out}/gold_monthly_sales.parquet') UNION ALL (SELECT * FROM '${out}/gold_monthly_sales.parquet' EXCEPT ALL SELECT * FROM gold.monthly_sales))`, { baseDir: root })).rows[0][0];
+    const diff = (
+      await executeQuery(
+        s,
+        `SELECT count(*) FROM ((SELECT * FROM gold.monthly_sales EXCEPT ALL SELECT * FROM '${out}/gold_monthly_sales.parquet') UNION ALL (SELECT * FROM '${out}/gold_monthly_sales.parquet' EXCEPT ALL SELECT * FROM gold.monthly_sales))`,
+        { baseDir: root },
+      )
+    ).rows[0][0];
     if (Number(diff) !== 0) throw new Error(`gold differs from the script's: ${diff} rows`);
   }
   const ratio = median(ours) / median(theirs);
@@ -127,11 +148,30 @@ await engine.withSession(async (s) => {
   console.log(
     markdownTable(
       ['order lines', 'strata run ms', 'DuckDB script ms', 'ratio', '≤ 1.5×'],
-      [[args.rows.toLocaleString('en-US'), fmtMs(median(ours)), fmtMs(median(theirs)), `${ratio.toFixed(2)}×`, ratio <= 1.5 ? 'yes' : 'no']],
+      [
+        [
+          args.rows.toLocaleString('en-US'),
+          fmtMs(median(ours)),
+          fmtMs(median(theirs)),
+          `${ratio.toFixed(2)}×`,
+          ratio <= 1.5 ? 'yes' : 'no',
+        ],
+      ],
     ),
   );
   console.log('\nPer flow (first run):\n');
-  console.log(markdownTable(['flow', 'read', 'written', 'dropped', 'ms'], outcome.flows.map((f) => [f.flow, f.rowsRead.toLocaleString('en-US'), f.rowsWritten.toLocaleString('en-US'), f.dropped.toLocaleString('en-US'), fmtMs(f.durationMs)])));
+  console.log(
+    markdownTable(
+      ['flow', 'read', 'written', 'dropped', 'ms'],
+      outcome.flows.map((f) => [
+        f.flow,
+        f.rowsRead.toLocaleString('en-US'),
+        f.rowsWritten.toLocaleString('en-US'),
+        f.dropped.toLocaleString('en-US'),
+        fmtMs(f.durationMs),
+      ]),
+    ),
+  );
 
   // 2. 1% new files: an update against a full refresh.
   const extra = Math.max(1, Math.round(args.files / 100));
@@ -144,16 +184,38 @@ await engine.withSession(async (s) => {
   }
   const inc = await timeIt(() => run());
   if (inc.result.status !== 'COMPLETED') throw new Error(inc.result.error);
-  const goldRows = async () => JSON.stringify((await executeQuery(s, `SELECT * FROM gold.monthly_sales ORDER BY ALL`, { baseDir: root })).rows, (_, v) => (typeof v === 'bigint' ? String(v) : v));
+  const goldRows = async () =>
+    JSON.stringify(
+      (await executeQuery(s, `SELECT * FROM gold.monthly_sales ORDER BY ALL`, { baseDir: root })).rows,
+      (_, v) => (typeof v === 'bigint' ? String(v) : v),
+    );
   const incremental = await goldRows();
   const full = await timeIt(() => run({ fullRefresh: 'all', force: true }));
   if (full.result.status !== 'COMPLETED') throw new Error(full.result.error);
   // The update's gold (merged incrementally) is the full refresh's.
-  if (incremental !== (await goldRows())) throw new Error('gold after the update differs from gold after a full refresh');
+  if (incremental !== (await goldRows()))
+    throw new Error('gold after the update differs from gold after a full refresh');
   const share = inc.ms / full.ms;
-  console.log(`\n## 2. An update after ${extra} new file(s) (${(extra * perFile).toLocaleString('en-US')} lines, ${(100 * extra / args.files).toFixed(1)}%)\n`);
-  console.log(markdownTable(['update ms', 'full refresh ms', 'update / full refresh', '≤ 10%'], [[fmtMs(inc.ms), fmtMs(full.ms), `${(share * 100).toFixed(1)}%`, share <= 0.1 ? 'yes' : 'no']]));
+  console.log(
+    `\n## 2. An update after ${extra} new file(s) (${(extra * perFile).toLocaleString('en-US')} lines, ${((100 * extra) / args.files).toFixed(1)}%)\n`,
+  );
+  console.log(
+    markdownTable(
+      ['update ms', 'full refresh ms', 'update / full refresh', '≤ 10%'],
+      [[fmtMs(inc.ms), fmtMs(full.ms), `${(share * 100).toFixed(1)}%`, share <= 0.1 ? 'yes' : 'no']],
+    ),
+  );
   console.log('\nPer flow (update):\n');
-  console.log(markdownTable(['flow', 'status', 'written', 'ms'], inc.result.flows.map((f) => [f.flow, f.status.toLowerCase(), f.rowsWritten.toLocaleString('en-US'), fmtMs(f.durationMs)])));
+  console.log(
+    markdownTable(
+      ['flow', 'status', 'written', 'ms'],
+      inc.result.flows.map((f) => [
+        f.flow,
+        f.status.toLowerCase(),
+        f.rowsWritten.toLocaleString('en-US'),
+        fmtMs(f.durationMs),
+      ]),
+    ),
+  );
 });
 engine.close();

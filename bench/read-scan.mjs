@@ -70,7 +70,9 @@ try {
       const p0 = await runParquet();
       const same = JSON.stringify(d0.result.rows) === JSON.stringify(p0.result.rows);
       if (!same) {
-        log(`RESULTS DIFFER for ${source.name} WHERE ${where || 'true'}:\n  delta_scan   ${JSON.stringify(d0.result.rows)}\n  read_parquet ${JSON.stringify(p0.result.rows)}`);
+        log(
+          `RESULTS DIFFER for ${source.name} WHERE ${where || 'true'}:\n  delta_scan   ${JSON.stringify(d0.result.rows)}\n  read_parquet ${JSON.stringify(p0.result.rows)}`,
+        );
       }
       const delta = [];
       const parquet = [];
@@ -107,7 +109,9 @@ try {
     const full = [];
     for (const key of ['flat', 'part']) {
       full.push(await compare(sources[key], '', args.runs));
-      log(`  ${sources[key].name}: delta_scan ${fmtMs(full.at(-1).deltaMs)} ms, read_parquet ${fmtMs(full.at(-1).parquetMs)} ms`);
+      log(
+        `  ${sources[key].name}: delta_scan ${fmtMs(full.at(-1).deltaMs)} ms, read_parquet ${fmtMs(full.at(-1).parquetMs)} ms`,
+      );
     }
 
     // Fixed cost of a delta_scan query (log replay, file skipping, planning), with no rows read.
@@ -121,7 +125,9 @@ try {
     const breakdown = [];
     for (const key of ['flat', 'part']) {
       try {
-        breakdown.push(await measureSteps(session, sources[key], key === 'flat' ? tables.flat : tables.part, args.runs));
+        breakdown.push(
+          await measureSteps(session, sources[key], key === 'flat' ? tables.flat : tables.part, args.runs),
+        );
       } catch (err) {
         log(`step breakdown skipped for ${sources[key].name}: ${err instanceof Error ? err.message : err}`);
       }
@@ -135,8 +141,16 @@ try {
       ['flat', "city = 'Paris'", 'not prunable (city is not sorted)'],
       ['part', "channel = 'phone'", 'partition equality'],
       ['part', "channel IN ('phone', 'marketplace')", 'partition IN'],
-      ['part', "channel = 'online' AND order_date BETWEEN DATE '2024-03-01' AND DATE '2024-03-31'", 'partition + date range'],
-      ['part', "order_date BETWEEN DATE '2024-03-01' AND DATE '2024-03-31'", 'date range, 1 month (sorted within partitions)'],
+      [
+        'part',
+        "channel = 'online' AND order_date BETWEEN DATE '2024-03-01' AND DATE '2024-03-31'",
+        'partition + date range',
+      ],
+      [
+        'part',
+        "order_date BETWEEN DATE '2024-03-01' AND DATE '2024-03-31'",
+        'date range, 1 month (sorted within partitions)',
+      ],
       ['part', "channel = 'fax'", 'matches nothing (no such partition)'],
     ];
     log(`filters: warm-up + ${args.filterRuns} alternating runs each`);
@@ -159,35 +173,70 @@ try {
       `Data: orders_flat ${full[0].filesTotal} files, ${mb(sizes.flat)}; orders_part ${full[1].filesTotal} files, ${mb(sizes.part)}` +
         `${tables.reused ? ' (reused)' : ' (generated this run)'}`,
     );
-    out.push(`Times are medians of ${args.runs} runs (full scans) / ${args.filterRuns} runs (filters) after one warm-up, the two readers alternated; speed ratio = read_parquet time / delta_scan time.`);
+    out.push(
+      `Times are medians of ${args.runs} runs (full scans) / ${args.filterRuns} runs (filters) after one warm-up, the two readers alternated; speed ratio = read_parquet time / delta_scan time.`,
+    );
     out.push('');
     out.push('## 1. Full scan (aggregate over every column)');
     out.push('');
     out.push(
       markdownTable(
-        ['table', 'rows', 'files', 'delta_scan ms', 'read_parquet ms', 'speed ratio', `≥ ${TARGET}×`, 'paired ratio', 'same result'],
+        [
+          'table',
+          'rows',
+          'files',
+          'delta_scan ms',
+          'read_parquet ms',
+          'speed ratio',
+          `≥ ${TARGET}×`,
+          'paired ratio',
+          'same result',
+        ],
         full.map((r) => [
-          r.table, r.rowsMatched.toLocaleString('en-US'), r.filesTotal, fmtMs(r.deltaMs), fmtMs(r.parquetMs),
-          r.ratio.toFixed(3) + '×', r.ratio >= TARGET ? 'yes' : 'NO', r.pairedRatio.toFixed(3) + '×', r.sameResult ? 'yes' : 'NO',
+          r.table,
+          r.rowsMatched.toLocaleString('en-US'),
+          r.filesTotal,
+          fmtMs(r.deltaMs),
+          fmtMs(r.parquetMs),
+          r.ratio.toFixed(3) + '×',
+          r.ratio >= TARGET ? 'yes' : 'NO',
+          r.pairedRatio.toFixed(3) + '×',
+          r.sameResult ? 'yes' : 'NO',
         ]),
         'llrrrrlrl',
       ),
     );
     out.push('');
     for (const r of full) {
-      out.push(`Runs (ms), ${r.table}: delta_scan ${r.deltaRuns.map((v) => v.toFixed(0)).join(' ')}; read_parquet ${r.parquetRuns.map((v) => v.toFixed(0)).join(' ')}.`);
+      out.push(
+        `Runs (ms), ${r.table}: delta_scan ${r.deltaRuns.map((v) => v.toFixed(0)).join(' ')}; read_parquet ${r.parquetRuns.map((v) => v.toFixed(0)).join(' ')}.`,
+      );
     }
     out.push('');
-    out.push('Fixed cost per query, no rows read (`WHERE FALSE`): ' +
-      overhead.map((r) => `${r.table} delta_scan ${fmtMs(r.deltaMs)} ms vs read_parquet ${fmtMs(r.parquetMs)} ms`).join('; ') + '.');
+    out.push(
+      'Fixed cost per query, no rows read (`WHERE FALSE`): ' +
+        overhead
+          .map((r) => `${r.table} delta_scan ${fmtMs(r.deltaMs)} ms vs read_parquet ${fmtMs(r.parquetMs)} ms`)
+          .join('; ') +
+        '.',
+    );
     out.push('');
     if (breakdown.length > 0) {
-      out.push("Where delta_scan's extra time goes (medians; the scan SQL is the query `delta_scan` plans, run directly):");
+      out.push(
+        "Where delta_scan's extra time goes (medians; the scan SQL is the query `delta_scan` plans, run directly):",
+      );
       out.push('');
       out.push(
         markdownTable(
           ['table', 'log replay ms', 'planScan ms', 'scan SQL alone ms', 'read_parquet ms', 'scan SQL / read_parquet'],
-          breakdown.map((b) => [b.table, fmtMs(b.snapshotMs), fmtMs(b.planMs), fmtMs(b.scanSqlMs), fmtMs(b.parquetMs), (b.scanSqlMs / b.parquetMs).toFixed(3)]),
+          breakdown.map((b) => [
+            b.table,
+            fmtMs(b.snapshotMs),
+            fmtMs(b.planMs),
+            fmtMs(b.scanSqlMs),
+            fmtMs(b.parquetMs),
+            (b.scanSqlMs / b.parquetMs).toFixed(3),
+          ]),
           'lrrrrr',
         ),
       );
@@ -197,16 +246,35 @@ try {
     out.push('');
     out.push(
       markdownTable(
-        ['table', 'filter', 'what', 'rows', 'files opened', 'delta_scan ms', 'read_parquet ms', 'speed ratio', 'same result'],
+        [
+          'table',
+          'filter',
+          'what',
+          'rows',
+          'files opened',
+          'delta_scan ms',
+          'read_parquet ms',
+          'speed ratio',
+          'same result',
+        ],
         filtered.map((r) => [
-          r.table, `\`${r.where}\``, r.label, r.rowsMatched.toLocaleString('en-US'), `${r.filesScanned} / ${r.filesTotal}`,
-          fmtMs(r.deltaMs), fmtMs(r.parquetMs), r.ratio.toFixed(2) + '×', r.sameResult ? 'yes' : 'NO',
+          r.table,
+          `\`${r.where}\``,
+          r.label,
+          r.rowsMatched.toLocaleString('en-US'),
+          `${r.filesScanned} / ${r.filesTotal}`,
+          fmtMs(r.deltaMs),
+          fmtMs(r.parquetMs),
+          r.ratio.toFixed(2) + '×',
+          r.sameResult ? 'yes' : 'NO',
         ]),
         'lllrrrrrl',
       ),
     );
     out.push('');
-    out.push('read_parquet opens every file of the glob (hive partitions excepted) and skips row groups by their min/max stats; delta_scan opens only the files above.');
+    out.push(
+      'read_parquet opens every file of the glob (hive partitions excepted) and skips row groups by their min/max stats; delta_scan opens only the files above.',
+    );
     out.push('');
     const primary = full[0];
     out.push(
@@ -216,7 +284,17 @@ try {
     console.log(out.join('\n'));
 
     if (args.json) {
-      const report = { benchmark: 'read-scan', date: new Date().toISOString(), args, machine, sizes, full, overhead, breakdown, filters: filtered };
+      const report = {
+        benchmark: 'read-scan',
+        date: new Date().toISOString(),
+        args,
+        machine,
+        sizes,
+        full,
+        overhead,
+        breakdown,
+        filters: filtered,
+      };
       await fs.writeFile(args.json, JSON.stringify(report, null, 2) + '\n');
       log(`wrote ${args.json}`);
     }

@@ -28,7 +28,8 @@ args.rowsPerDay = Math.ceil(args.lines / weight);
 while (retailLines(args.rowsPerDay) < args.lines) args.rowsPerDay++;
 function retailLines(perDay) {
   let n = 0;
-  for (let d = 0; d < args.days; d++) n += startupMissesMonth(start, start + d * 86_400_000) ? perDay - Math.round(perDay * 0.4) : perDay;
+  for (let d = 0; d < args.days; d++)
+    n += startupMissesMonth(start, start + d * 86_400_000) ? perDay - Math.round(perDay * 0.4) : perDay;
   return n;
 }
 const dir = path.join(here, 'data', 'retail');
@@ -36,7 +37,9 @@ const log = (m) => process.stderr.write(`${m}\n`);
 
 rmSync(dir, { recursive: true, force: true });
 copyRetailTemplate(dir);
-const gen = await timeIt(async () => landRetailHistory(dir, { seed: args.seed, days: args.days, rowsPerDay: args.rowsPerDay }));
+const gen = await timeIt(async () =>
+  landRetailHistory(dir, { seed: args.seed, days: args.days, rowsPerDay: args.rowsPerDay }),
+);
 const truth = gen.result;
 log(`generated ${truth.orderLines.toLocaleString('en-US')} order lines in ${fmtMs(gen.ms)} ms`);
 
@@ -45,7 +48,11 @@ const pipeline = await loadPipeline(dir, 'retail');
 if (pipeline.problems.length) throw new Error(JSON.stringify(pipeline.problems));
 const run = () =>
   engine.withSession(async (s) => {
-    const outcome = await runPipeline(s, pipeline, { project: dir, lakeRoot: path.join(dir, 'lake'), parallel: { engine, max: 2 } });
+    const outcome = await runPipeline(s, pipeline, {
+      project: dir,
+      lakeRoot: path.join(dir, 'lake'),
+      parallel: { engine, max: 2 },
+    });
     if (outcome.status !== 'COMPLETED') throw new Error(outcome.error);
     return outcome;
   });
@@ -63,18 +70,32 @@ const slowest = (o) =>
     .slice(0, 5)
     .map((f) => `${f.flow} ${fmtMs(f.durationMs)} ms`)
     .join(', ');
-console.log(`# The retail demo: ${truth.orderLines.toLocaleString('en-US')} order lines (${args.days} days × ${args.rowsPerDay.toLocaleString('en-US')}), then one new day\n`);
+console.log(
+  `# The retail demo: ${truth.orderLines.toLocaleString('en-US')} order lines (${args.days} days × ${args.rowsPerDay.toLocaleString('en-US')}), then one new day\n`,
+);
 console.log(`Machine: ${machine}\n`);
 console.log(
   markdownTable(
     ['run', 'order lines processed', 'time (ms)', 'share of the full run'],
     [
-      ['full first run', full.result.flows.find((f) => f.flow === 'gold.fact_sales').rowsWritten.toLocaleString('en-US'), fmtMs(full.ms), '100%'],
-      ['one new day', next.result.flows.find((f) => f.flow === 'gold.fact_sales').rowsWritten.toLocaleString('en-US'), fmtMs(next.ms), `${((100 * next.ms) / full.ms).toFixed(1)}%`],
+      [
+        'full first run',
+        full.result.flows.find((f) => f.flow === 'gold.fact_sales').rowsWritten.toLocaleString('en-US'),
+        fmtMs(full.ms),
+        '100%',
+      ],
+      [
+        'one new day',
+        next.result.flows.find((f) => f.flow === 'gold.fact_sales').rowsWritten.toLocaleString('en-US'),
+        fmtMs(next.ms),
+        `${((100 * next.ms) / full.ms).toFixed(1)}%`,
+      ],
     ],
     'lrrr',
   ),
 );
-console.log(`\nIncremental / full: **${((100 * next.ms) / full.ms).toFixed(1)}%** (target ≤ 5%). Generating the files took ${fmtMs(gen.ms)} ms.`);
+console.log(
+  `\nIncremental / full: **${((100 * next.ms) / full.ms).toFixed(1)}%** (target ≤ 5%). Generating the files took ${fmtMs(gen.ms)} ms.`,
+);
 console.log(`\nSlowest flows, full run: ${slowest(full.result)}.`);
 console.log(`Slowest flows, new day: ${slowest(next.result)}.`);

@@ -23,11 +23,56 @@ const DAYS = 730; // order dates span 2023-01-01 .. 2024-12-30
 export const CHANNELS = ['online', 'store', 'phone', 'marketplace'];
 
 const CITIES = [
-  'Amsterdam', 'Athens', 'Barcelona', 'Berlin', 'Bologna', 'Bordeaux', 'Bratislava', 'Bristol', 'Brussels', 'Bucharest',
-  'Budapest', 'Cologne', 'Copenhagen', 'Cork', 'Dresden', 'Dublin', 'Edinburgh', 'Florence', 'Frankfurt', 'Geneva',
-  'Genoa', 'Gothenburg', 'Graz', 'Hamburg', 'Helsinki', 'Krakow', 'Leeds', 'Leipzig', 'Lille', 'Lisbon',
-  'Ljubljana', 'London', 'Lyon', 'Madrid', 'Malmo', 'Marseille', 'Milan', 'Munich', 'Nantes', 'Naples',
-  'Oslo', 'Paris', 'Porto', 'Prague', 'Riga', 'Rome', 'Rotterdam', 'Seville', 'Stockholm', 'Vienna',
+  'Amsterdam',
+  'Athens',
+  'Barcelona',
+  'Berlin',
+  'Bologna',
+  'Bordeaux',
+  'Bratislava',
+  'Bristol',
+  'Brussels',
+  'Bucharest',
+  'Budapest',
+  'Cologne',
+  'Copenhagen',
+  'Cork',
+  'Dresden',
+  'Dublin',
+  'Edinburgh',
+  'Florence',
+  'Frankfurt',
+  'Geneva',
+  'Genoa',
+  'Gothenburg',
+  'Graz',
+  'Hamburg',
+  'Helsinki',
+  'Krakow',
+  'Leeds',
+  'Leipzig',
+  'Lille',
+  'Lisbon',
+  'Ljubljana',
+  'London',
+  'Lyon',
+  'Madrid',
+  'Malmo',
+  'Marseille',
+  'Milan',
+  'Munich',
+  'Nantes',
+  'Naples',
+  'Oslo',
+  'Paris',
+  'Porto',
+  'Prague',
+  'Riga',
+  'Rome',
+  'Rotterdam',
+  'Seville',
+  'Stockholm',
+  'Vienna',
 ];
 
 /** Delta schema of both tables, in column order. */
@@ -117,7 +162,10 @@ async function writePartitioned(session, table, rows) {
   const dataColumns = COLUMNS.filter((c) => c.name !== 'channel');
   const cols = dataColumns.map((c) => quoteIdent(c.name)).join(', ');
   const counts = new Map(
-    (await session.rows('SELECT channel, count(*)::BIGINT AS n FROM temp.__bench_gen GROUP BY channel')).map((r) => [r.channel, Number(r.n)]),
+    (await session.rows('SELECT channel, count(*)::BIGINT AS n FROM temp.__bench_gen GROUP BY channel')).map((r) => [
+      r.channel,
+      Number(r.n),
+    ]),
   );
   const perFile = rows / TARGET_FILES;
   const adds = [];
@@ -156,7 +204,12 @@ async function addAction(session, table, rel, partitionValues, dataColumns) {
   for (const c of dataColumns) {
     const col = quoteIdent(c.name);
     // Dates as 'YYYY-MM-DD', decimals as numbers, as Spark writes them.
-    const conv = c.duck === 'DATE' ? (e) => `strftime(${e}, '%Y-%m-%d')` : c.duck.startsWith('DECIMAL') ? (e) => `CAST(${e} AS DOUBLE)` : (e) => e;
+    const conv =
+      c.duck === 'DATE'
+        ? (e) => `strftime(${e}, '%Y-%m-%d')`
+        : c.duck.startsWith('DECIMAL')
+          ? (e) => `CAST(${e} AS DOUBLE)`
+          : (e) => e;
     parts.push(`${conv(`min(${col})`)} AS ${quoteIdent(`min:${c.name}`)}`);
     parts.push(`${conv(`max(${col})`)} AS ${quoteIdent(`max:${c.name}`)}`);
     parts.push(`(count(*) - count(${col}))::BIGINT AS ${quoteIdent(`null:${c.name}`)}`);

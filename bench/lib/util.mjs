@@ -14,7 +14,12 @@ export function parseArgs(argv, defaults) {
     if (!arg.startsWith('--')) throw new Error(`unexpected argument '${arg}'`);
     const [rawKey, inline] = arg.slice(2).split('=', 2);
     const key = rawKey.replace(/-([a-z])/g, (_, c) => c.toUpperCase());
-    if (!(key in defaults)) throw new Error(`unknown option --${rawKey} (known: ${Object.keys(defaults).map((k) => '--' + k.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())).join(', ')})`);
+    if (!(key in defaults))
+      throw new Error(
+        `unknown option --${rawKey} (known: ${Object.keys(defaults)
+          .map((k) => '--' + k.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase()))
+          .join(', ')})`,
+      );
     if (typeof defaults[key] === 'boolean') {
       out[key] = inline === undefined ? true : inline !== 'false';
       continue;

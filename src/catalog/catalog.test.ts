@@ -16,11 +16,21 @@ describe('the catalog', () => {
 
   it('maps schema.table, one-part names, system.* and delta.`path` to folders', () => {
     expect(catalog.lakeRoot).toBe(path.join(dir, 'data/tables'));
-    expect(catalog.resolve({ kind: 'name', parts: ['silver', 'orders'] })).toEqual({ location: path.join(dir, 'data/tables/silver/orders'), display: 'silver.orders' });
-    expect(catalog.resolve({ kind: 'name', parts: ['orders'] }).location).toBe(path.join(dir, 'data/tables/default/orders'));
-    expect(catalog.resolve({ kind: 'name', parts: ['SYSTEM', 'event_log'] }).location).toBe(path.join(dir, 'data/tables/_system/event_log'));
+    expect(catalog.resolve({ kind: 'name', parts: ['silver', 'orders'] })).toEqual({
+      location: path.join(dir, 'data/tables/silver/orders'),
+      display: 'silver.orders',
+    });
+    expect(catalog.resolve({ kind: 'name', parts: ['orders'] }).location).toBe(
+      path.join(dir, 'data/tables/default/orders'),
+    );
+    expect(catalog.resolve({ kind: 'name', parts: ['SYSTEM', 'event_log'] }).location).toBe(
+      path.join(dir, 'data/tables/_system/event_log'),
+    );
     expect(catalog.system('ingest_files')).toBe(path.join(dir, 'data/tables/_system/ingest_files'));
-    expect(catalog.resolve({ kind: 'path', path: 'elsewhere/t' })).toEqual({ location: path.join(dir, 'elsewhere/t'), display: 'elsewhere/t' });
+    expect(catalog.resolve({ kind: 'path', path: 'elsewhere/t' })).toEqual({
+      location: path.join(dir, 'elsewhere/t'),
+      display: 'elsewhere/t',
+    });
     expect(catalog.locationOf('gold.sales')).toBe(path.join(dir, 'data/tables/gold/sales'));
   });
 
@@ -36,7 +46,9 @@ describe('the catalog', () => {
     table('data/tables/_system/event_log');
     table('data/tables/default/scratch');
     mkdirSync(path.join(dir, 'data/tables/bronze/not_a_table'), { recursive: true });
-    expect(catalog.find({ kind: 'name', parts: ['bronze', 'orders'] })).toBe(path.join(dir, 'data/tables/bronze/orders'));
+    expect(catalog.find({ kind: 'name', parts: ['bronze', 'orders'] })).toBe(
+      path.join(dir, 'data/tables/bronze/orders'),
+    );
     expect(catalog.find({ kind: 'name', parts: ['bronze', 'not_a_table'] })).toBeUndefined();
     expect(catalog.find({ kind: 'name', parts: ['scratch'] })).toBe(path.join(dir, 'data/tables/default/scratch'));
     expect(catalog.find({ kind: 'name', parts: ['cte_name'] })).toBeUndefined();

@@ -93,11 +93,15 @@ export function createCatalog(options: { projectDir: string; lakeRoot?: string }
     if (ref.kind === 'path') return { location: path.resolve(projectDir, ref.path), display: ref.path };
     const parts = ref.parts.length === 1 ? [DEFAULT_SCHEMA, ref.parts[0]] : ref.parts;
     if (parts.length !== 2) {
-      throw new UserSqlError(`table name ${ref.parts.join('.')} has too many parts: use schema.table (a folder ${path.join(path.relative(projectDir, lakeRoot) || '.', 'schema', 'table')}) or delta.\`path\``);
+      throw new UserSqlError(
+        `table name ${ref.parts.join('.')} has too many parts: use schema.table (a folder ${path.join(path.relative(projectDir, lakeRoot) || '.', 'schema', 'table')}) or delta.\`path\``,
+      );
     }
     for (const part of parts) {
       if (part === '' || part === '.' || part === '..' || /[/\\]/.test(part)) {
-        throw new UserSqlError(`table name ${ref.parts.join('.')} is not valid: names cannot contain '/' or be '.' or '..'`);
+        throw new UserSqlError(
+          `table name ${ref.parts.join('.')} is not valid: names cannot contain '/' or be '.' or '..'`,
+        );
       }
     }
     return { location: path.join(lakeRoot, folderOf(parts[0]), parts[1]), display: ref.parts.join('.') };
@@ -149,6 +153,10 @@ export function createCatalog(options: { projectDir: string; lakeRoot?: string }
     system: (table) => path.join(lakeRoot, SYSTEM_FOLDER, table),
     listTables,
     exists: (nameOrLocation) =>
-      tableExists(/[/\\]/.test(nameOrLocation) ? path.resolve(projectDir, nameOrLocation) : resolve({ kind: 'name', parts: nameOrLocation.split('.') }).location),
+      tableExists(
+        /[/\\]/.test(nameOrLocation)
+          ? path.resolve(projectDir, nameOrLocation)
+          : resolve({ kind: 'name', parts: nameOrLocation.split('.') }).location,
+      ),
   };
 }

@@ -19,7 +19,10 @@ export function projectDir(options: GlobalOptions): string {
 }
 
 /** Runs `fn` with the project of `--project` (or the current folder) open, closing it afterwards. */
-export async function withProject<T>(options: GlobalOptions | string, fn: (project: Project) => Promise<T>): Promise<T> {
+export async function withProject<T>(
+  options: GlobalOptions | string,
+  fn: (project: Project) => Promise<T>,
+): Promise<T> {
   const dir = typeof options === 'string' ? options : projectDir(options);
   return openAndRun(dir, async (project) => {
     for (const warning of project.warnings) process.stderr.write(`warning: ${warning}\n`);

@@ -8,7 +8,18 @@ import { existsSync, readdirSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Command } from 'commander';
 import { StrataError } from '../core/index.js';
-import { addSchemaLine, copyRetailTemplate, landRetailDay, landRetailHistory, readRetailSettings, RETAIL_DEFAULTS, type Pipeline, type Project, type RunOutcome, type ViolationAction } from '../project/index.js';
+import {
+  addSchemaLine,
+  copyRetailTemplate,
+  landRetailDay,
+  landRetailHistory,
+  readRetailSettings,
+  RETAIL_DEFAULTS,
+  type Pipeline,
+  type Project,
+  type RunOutcome,
+  type ViolationAction,
+} from '../project/index.js';
 import { CliUsageError, EXIT_FAILURE, projectDir, withProject, type GlobalOptions } from './context.js';
 import { FlowDisplay } from './flows.js';
 
@@ -29,11 +40,11 @@ const num = (n: number | bigint | string, digits = 0) =>
 export function registerDemo(program: Command, globals: () => GlobalOptions): void {
   program
     .command('demo')
-    .description('the retail demo: two companies\' sales files, the pipeline, its KPIs, then a live store')
+    .description("the retail demo: two companies' sales files, the pipeline, its KPIs, then a live store")
     .option('--dir <dir>', 'the demo project folder', 'strata-demo')
     .option('--once', 'stop after the first full run (no live store)')
     .option('--reset', 'delete the demo project first and start again')
-    .option('--seed <n>', 'the generator\'s seed (the same seed gives the same files)', String(RETAIL_DEFAULTS.seed))
+    .option('--seed <n>', "the generator's seed (the same seed gives the same files)", String(RETAIL_DEFAULTS.seed))
     .option('--days <n>', 'days of history to generate', String(RETAIL_DEFAULTS.days))
     .option('--rows-per-day <n>', 'order lines per day, both companies together', String(RETAIL_DEFAULTS.rowsPerDay))
     .option('--interval <seconds>', 'seconds between two days of the live store', '5')
@@ -44,7 +55,8 @@ export function registerDemo(program: Command, globals: () => GlobalOptions): vo
     .action(async (flags: DemoFlags) => {
       const whole = (name: string, v: string, min: number) => {
         const n = Number(v);
-        if (!Number.isInteger(n) || n < min) throw new CliUsageError(`--${name} must be a whole number of at least ${min}, not '${v}'`);
+        if (!Number.isInteger(n) || n < min)
+          throw new CliUsageError(`--${name} must be a whole number of at least ${min}, not '${v}'`);
         return n;
       };
       const seed = whole('seed', flags.seed, 0);
@@ -58,7 +70,11 @@ export function registerDemo(program: Command, globals: () => GlobalOptions): vo
       const continued = prepare(dir, { seed, days, rowsPerDay, reset: Boolean(flags.reset) }, out);
       await withProject(dir, async (project) => {
         const pipeline = await project.loadPipeline(PIPELINE);
-        if (pipeline.problems.length) throw new StrataError('PIPELINE', `the demo pipeline in ${dir} has problems: ${pipeline.problems.map((p) => p.message).join('; ')}`);
+        if (pipeline.problems.length)
+          throw new StrataError(
+            'PIPELINE',
+            `the demo pipeline in ${dir} has problems: ${pipeline.problems.map((p) => p.message).join('; ')}`,
+          );
         out.write(`\nRunning pipeline ${PIPELINE} (bronze → silver → gold)…\n`);
         const first = await update(project, pipeline);
         out.write(`${summary(first)}\n`);
@@ -67,7 +83,9 @@ export function registerDemo(program: Command, globals: () => GlobalOptions): vo
         const dq = quality(pipeline, [first]);
         out.write(`\n${await kpis(project)}\n${continued && !dq.caught ? '' : `\n${dq.text}\n`}`);
         if (flags.once) {
-          out.write(`\nThe project is in ${dir}. Try:\n  strata query "SELECT * FROM gold.kpi_monthly_revenue" --project ${flags.dir}\n  strata events --project ${flags.dir}\n  strata run --project ${flags.dir}\n`);
+          out.write(
+            `\nThe project is in ${dir}. Try:\n  strata query "SELECT * FROM gold.kpi_monthly_revenue" --project ${flags.dir}\n  strata events --project ${flags.dir}\n  strata run --project ${flags.dir}\n`,
+          );
           return;
         }
         await liveStore(project, pipeline, interval, out);
@@ -76,11 +94,20 @@ export function registerDemo(program: Command, globals: () => GlobalOptions): vo
 }
 
 /** A new demo project, or the one a previous demo left (continued). */
-function prepare(dir: string, o: { seed: number; days: number; rowsPerDay: number; reset: boolean }, out: NodeJS.WritableStream): boolean {
+function prepare(
+  dir: string,
+  o: { seed: number; days: number; rowsPerDay: number; reset: boolean },
+  out: NodeJS.WritableStream,
+): boolean {
   const isProject = existsSync(path.join(dir, 'strata.yaml'));
   const settings = isProject ? readRetailSettings(dir) : undefined;
-  if (isProject && !settings) throw new StrataError('ALREADY_EXISTS', `${dir} is a Strata project that strata demo did not make; choose another folder with --dir`);
-  if (!isProject && existsSync(dir) && readdirSync(dir).length > 0) throw new StrataError('ALREADY_EXISTS', `${dir} is not empty; choose another folder with --dir`);
+  if (isProject && !settings)
+    throw new StrataError(
+      'ALREADY_EXISTS',
+      `${dir} is a Strata project that strata demo did not make; choose another folder with --dir`,
+    );
+  if (!isProject && existsSync(dir) && readdirSync(dir).length > 0)
+    throw new StrataError('ALREADY_EXISTS', `${dir} is not empty; choose another folder with --dir`);
   if (settings && o.reset) {
     rmSync(dir, { recursive: true, force: true });
   } else if (settings) {
@@ -101,7 +128,9 @@ function prepare(dir: string, o: { seed: number; days: number; rowsPerDay: numbe
 
 async function update(project: Project, pipeline: Pipeline): Promise<RunOutcome> {
   const display = new FlowDisplay(process.stderr);
-  return project.runPipeline(pipeline, { maxParallel: 2, onFlow: (f) => display.update(f) }).finally(() => display.stop());
+  return project
+    .runPipeline(pipeline, { maxParallel: 2, onFlow: (f) => display.update(f) })
+    .finally(() => display.stop());
 }
 
 function summary(o: RunOutcome): string {
@@ -119,11 +148,23 @@ async function rows(project: Project, sql: string): Promise<unknown[][]> {
 
 /** The KPIs, from the gold views. */
 async function kpis(project: Project): Promise<string> {
-  const [[revenue, quantity, customers, asp, lines]] = await rows(project, 'SELECT total_revenue, total_quantity, unique_customers, average_selling_price, order_lines FROM gold.kpi_overview');
-  const months = await rows(project, `SELECT strftime(month, '%Y-%m'), revenue, change_pct FROM gold.kpi_monthly_revenue ORDER BY month`);
+  const [[revenue, quantity, customers, asp, lines]] = await rows(
+    project,
+    'SELECT total_revenue, total_quantity, unique_customers, average_selling_price, order_lines FROM gold.kpi_overview',
+  );
+  const months = await rows(
+    project,
+    `SELECT strftime(month, '%Y-%m'), revenue, change_pct FROM gold.kpi_monthly_revenue ORDER BY month`,
+  );
   const channels = await rows(project, 'SELECT channel, share_pct FROM gold.kpi_channel_share ORDER BY revenue DESC');
-  const products = await rows(project, 'SELECT product_name, revenue FROM gold.kpi_top_products ORDER BY rank, product_name LIMIT 5');
-  const customersTop = await rows(project, 'SELECT customer_name, revenue FROM gold.kpi_top_customers ORDER BY rank, customer_name LIMIT 5');
+  const products = await rows(
+    project,
+    'SELECT product_name, revenue FROM gold.kpi_top_products ORDER BY rank, product_name LIMIT 5',
+  );
+  const customersTop = await rows(
+    project,
+    'SELECT customer_name, revenue FROM gold.kpi_top_customers ORDER BY rank, customer_name LIMIT 5',
+  );
   return [
     'KPIs (gold)',
     `  total revenue         ${num(String(revenue), 2)}`,
@@ -131,7 +172,10 @@ async function kpis(project: Project): Promise<string> {
     `  unique customers      ${num(String(customers))}`,
     `  average selling price ${num(String(asp), 2)}`,
     `  order lines           ${num(String(lines))}`,
-    '  revenue by month      ' + months.map(([m, r, c]) => `${m} ${num(String(r), 0)}${c === null ? '' : ` (${Number(c) >= 0 ? '+' : ''}${c}%)`}`).join(' · '),
+    '  revenue by month      ' +
+      months
+        .map(([m, r, c]) => `${m} ${num(String(r), 0)}${c === null ? '' : ` (${Number(c) >= 0 ? '+' : ''}${c}%)`}`)
+        .join(' · '),
     '  share by channel      ' + channels.map(([c, p]) => `${c} ${p}%`).join(' · '),
     '  top products          ' + products.map(([n, r]) => `${n} ${num(String(r), 0)}`).join(' · '),
     '  top customers         ' + customersTop.map(([n, r]) => `${n} ${num(String(r), 0)}`).join(' · '),
@@ -141,7 +185,8 @@ async function kpis(project: Project): Promise<string> {
 /** Each expectation that caught rows in these updates, with what it did to them. */
 function quality(pipeline: Pipeline, outcomes: RunOutcome[]): { text: string; caught: boolean } {
   const actions = new Map<string, ViolationAction>();
-  for (const d of pipeline.datasets.values()) for (const e of d.expectations) actions.set(`${d.name}\0${e.name}`, e.action);
+  for (const d of pipeline.datasets.values())
+    for (const e of d.expectations) actions.set(`${d.name}\0${e.name}`, e.action);
   const caught = new Map<string, { dataset: string; name: string; failed: number; checked: number }>();
   for (const o of outcomes) {
     for (const f of o.flows) {
@@ -154,20 +199,33 @@ function quality(pipeline: Pipeline, outcomes: RunOutcome[]): { text: string; ca
       }
     }
   }
-  const did: Record<ViolationAction, string> = { warn: 'kept, counted', drop: 'dropped', quarantine: 'quarantined', fail: 'failed the update' };
+  const did: Record<ViolationAction, string> = {
+    warn: 'kept, counted',
+    drop: 'dropped',
+    quarantine: 'quarantined',
+    fail: 'failed the update',
+  };
   const list = [...caught.values()].filter((c) => c.failed > 0);
   if (list.length === 0) return { text: 'Data quality: every row passed every expectation.', caught: false };
   const w = Math.max(...list.map((c) => `${c.dataset} ${c.name}`.length));
   const text = [
     'Data quality (expectations that caught rows)',
-    ...list.map((c) => `  ${`${c.dataset} ${c.name}`.padEnd(w)}  ${num(c.failed).padStart(7)} of ${num(c.checked).padStart(9)}  ${did[actions.get(`${c.dataset}\0${c.name}`) ?? 'warn']}`),
+    ...list.map(
+      (c) =>
+        `  ${`${c.dataset} ${c.name}`.padEnd(w)}  ${num(c.failed).padStart(7)} of ${num(c.checked).padStart(9)}  ${did[actions.get(`${c.dataset}\0${c.name}`) ?? 'warn']}`,
+    ),
     '  (quarantined rows: strata quarantine list; every count is in the event log: strata events)',
   ].join('\n');
   return { text, caught: true };
 }
 
 /** A new day of orders every `interval` seconds, each processed as it lands, until Ctrl-C. */
-async function liveStore(project: Project, pipeline: Pipeline, interval: number, out: NodeJS.WritableStream): Promise<void> {
+async function liveStore(
+  project: Project,
+  pipeline: Pipeline,
+  interval: number,
+  out: NodeJS.WritableStream,
+): Promise<void> {
   const dir = project.dir;
   let stop = false;
   let wake: (() => void) | undefined;
@@ -189,8 +247,13 @@ async function liveStore(project: Project, pipeline: Pipeline, interval: number,
       const outcome = await update(project, pipeline);
       out.write(`\n[${date}] ${summary(outcome)}\n`);
       if (outcome.status === 'FAILED') break;
-      const [[revenue, quantity, lines]] = await rows(project, 'SELECT total_revenue, total_quantity, order_lines FROM gold.kpi_overview');
-      out.write(`  total revenue ${num(String(revenue), 2)} · quantity ${num(String(quantity))} · order lines ${num(String(lines))}\n`);
+      const [[revenue, quantity, lines]] = await rows(
+        project,
+        'SELECT total_revenue, total_quantity, order_lines FROM gold.kpi_overview',
+      );
+      out.write(
+        `  total revenue ${num(String(revenue), 2)} · quantity ${num(String(quantity))} · order lines ${num(String(lines))}\n`,
+      );
     }
   } finally {
     process.off('SIGINT', onSignal);

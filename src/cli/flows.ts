@@ -9,7 +9,10 @@ const num = (n: number) => n.toLocaleString('en-US');
 export function refuseProblems(pipeline: Pipeline, done: string): void {
   if (pipeline.problems.length === 0) return;
   process.stderr.write(`${formatProblems(pipeline.problems)}\n`);
-  throw new StrataError('USAGE', `pipeline ${pipeline.name}: ${pipeline.problems.length} problem(s) in its definitions (listed above); nothing was ${done}`);
+  throw new StrataError(
+    'USAGE',
+    `pipeline ${pipeline.name}: ${pipeline.problems.length} problem(s) in its definitions (listed above); nothing was ${done}`,
+  );
 }
 
 /** A live view of the flows on a terminal (nothing when output is not a terminal). */
@@ -30,10 +33,25 @@ export class FlowDisplay {
   }
 
   private draw(): void {
-    const mark: Record<string, string> = { QUEUED: '·', RUNNING: '▸', COMPLETED: '✓', SKIPPED: '–', FAILED: '✗', EXCLUDED: ' ' };
+    const mark: Record<string, string> = {
+      QUEUED: '·',
+      RUNNING: '▸',
+      COMPLETED: '✓',
+      SKIPPED: '–',
+      FAILED: '✗',
+      EXCLUDED: ' ',
+    };
     const lines = [...this.flows.values()].map((f) => {
-      const t = f.status === 'RUNNING' ? `${((Date.now() - (this.started.get(f.flow) ?? Date.now())) / 1000).toFixed(1)} s` : f.status === 'COMPLETED' ? `${num(f.rowsWritten)} rows` : f.message ?? '';
-      return `${mark[f.status]} ${f.flow.padEnd(32)} ${f.status.toLowerCase().padEnd(10)} ${t}`.slice(0, (this.out.columns ?? 100) - 1);
+      const t =
+        f.status === 'RUNNING'
+          ? `${((Date.now() - (this.started.get(f.flow) ?? Date.now())) / 1000).toFixed(1)} s`
+          : f.status === 'COMPLETED'
+            ? `${num(f.rowsWritten)} rows`
+            : (f.message ?? '');
+      return `${mark[f.status]} ${f.flow.padEnd(32)} ${f.status.toLowerCase().padEnd(10)} ${t}`.slice(
+        0,
+        (this.out.columns ?? 100) - 1,
+      );
     });
     this.out.write(`${this.drawn ? `\x1b[${this.drawn}A` : ''}${lines.map((l) => `\x1b[2K${l}`).join('\n')}\n`);
     this.drawn = lines.length;

@@ -14,12 +14,17 @@ export function buildProgram(): Command {
   const program = new Command();
   program
     .name('strata')
-    .description('A lakehouse for sales analytics on one machine: Delta Lake tables, Lakeflow SQL pipelines, DuckDB compute.')
+    .description(
+      'A lakehouse for sales analytics on one machine: Delta Lake tables, Lakeflow SQL pipelines, DuckDB compute.',
+    )
     .version('0.1.0')
     .option('--project <dir>', 'the project folder (default: the current folder)')
     .option('--verbose', 'show stack traces and details on errors')
     .showHelpAfterError('(run with --help for usage)')
-    .addHelpText('after', `\nExamples:\n  $ strata init my-lakehouse && cd my-lakehouse\n  $ strata run\n  $ strata query "SELECT * FROM gold.monthly_sales LIMIT 10"`);
+    .addHelpText(
+      'after',
+      `\nExamples:\n  $ strata init my-lakehouse && cd my-lakehouse\n  $ strata run\n  $ strata query "SELECT * FROM gold.monthly_sales LIMIT 10"`,
+    );
   const globals = () => program.opts<GlobalOptions>();
   registerInit(program, globals);
   registerQuery(program, globals);
@@ -54,7 +59,10 @@ export async function main(argv: string[]): Promise<void> {
     await program.parseAsync(argv);
   } catch (err) {
     if (err instanceof CommanderError) {
-      code = err.exitCode === 0 || err.code === 'commander.helpDisplayed' || err.code === 'commander.version' ? EXIT_OK : EXIT_USAGE;
+      code =
+        err.exitCode === 0 || err.code === 'commander.helpDisplayed' || err.code === 'commander.version'
+          ? EXIT_OK
+          : EXIT_USAGE;
     } else {
       code = reportError(err, Boolean(program.opts<GlobalOptions>().verbose) || process.argv.includes('--verbose'));
     }

@@ -26,7 +26,9 @@ export function renderTable(result: QueryResult, maxRows = Infinity, showTypes =
   if (columns.length === 0) return '';
   const shown = result.rows.slice(0, maxRows);
   const cells = shown.map((row) => row.map((v) => clip(cellText(v), 60)));
-  const widths = columns.map((c, i) => Math.max(c.name.length, showTypes ? c.type.length : 0, ...cells.map((r) => r[i].length)));
+  const widths = columns.map((c, i) =>
+    Math.max(c.name.length, showTypes ? c.type.length : 0, ...cells.map((r) => r[i].length)),
+  );
   const line = (parts: string[]) => `│ ${parts.map((p, i) => p.padEnd(widths[i])).join(' │ ')} │`;
   const rule = (l: string, m: string, r: string) => `${l}${widths.map((w) => '─'.repeat(w + 2)).join(m)}${r}`;
   const out = [
@@ -39,12 +41,16 @@ export function renderTable(result: QueryResult, maxRows = Infinity, showTypes =
   ];
   const total = result.rows.length;
   const hidden = total - shown.length;
-  out.push(`${total} row${total === 1 ? '' : 's'}${hidden > 0 ? ` (${shown.length} shown; use --format csv or json for all)` : ''}`);
+  out.push(
+    `${total} row${total === 1 ? '' : 's'}${hidden > 0 ? ` (${shown.length} shown; use --format csv or json for all)` : ''}`,
+  );
   return `${out.join('\n')}\n`;
 }
 
 function isNumericType(type: string): boolean {
-  return /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|FLOAT|DOUBLE|DECIMAL)/.test(type);
+  return /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|FLOAT|DOUBLE|DECIMAL)/.test(
+    type,
+  );
 }
 
 function clip(text: string, width: number): string {

@@ -2,16 +2,29 @@
 // parse; pipelines: rows that failed an expectation), kept in the Delta table <table>_quarantine.
 import type { Command } from 'commander';
 import { internal } from '../core/index.js';
-import { describeSnapshot, loadSnapshot, normalizeName, quarantinedTableOf, quarantineLocation, quoteLiteral, tableExists, type Pipeline } from '../project/index.js';
+import {
+  describeSnapshot,
+  loadSnapshot,
+  normalizeName,
+  quarantinedTableOf,
+  quarantineLocation,
+  quoteLiteral,
+  tableExists,
+  type Pipeline,
+} from '../project/index.js';
 import { CliUsageError, withProject, type GlobalOptions } from './context.js';
 import { render } from './output.js';
 import { refuseProblems } from './flows.js';
 
 export function registerQuarantine(program: Command, globals: () => GlobalOptions): void {
-  const quarantine = program.command('quarantine').description("rows tables set aside: lines that did not parse, rows that failed a rule");
+  const quarantine = program
+    .command('quarantine')
+    .description('rows tables set aside: lines that did not parse, rows that failed a rule');
   quarantine
     .command('list')
-    .description('the quarantine tables of the project (<schema>.<table>_quarantine in its lake), with their row counts')
+    .description(
+      'the quarantine tables of the project (<schema>.<table>_quarantine in its lake), with their row counts',
+    )
     .addHelpText('after', '\nExample:\n  $ strata quarantine list')
     .action(async () => {
       const rows: unknown[][] = [];
@@ -32,7 +45,9 @@ export function registerQuarantine(program: Command, globals: () => GlobalOption
         { name: 'rows', type: 'BIGINT' },
         { name: 'last_modified', type: 'VARCHAR' },
       ];
-      process.stdout.write(rows.length ? render({ columns, rows }, 'table', Infinity, false) : `no quarantine tables under ${lake}\n`);
+      process.stdout.write(
+        rows.length ? render({ columns, rows }, 'table', Infinity, false) : `no quarantine tables under ${lake}\n`,
+      );
     });
   quarantine
     .command('show')
@@ -42,7 +57,8 @@ export function registerQuarantine(program: Command, globals: () => GlobalOption
     .addHelpText('after', '\nExample:\n  $ strata quarantine show bronze.orders --limit 20')
     .action(async (name: string, options: { limit: string }) => {
       const limit = Number(options.limit);
-      if (!Number.isInteger(limit) || limit <= 0) throw new CliUsageError(`--limit must be a positive whole number, not '${options.limit}'`);
+      if (!Number.isInteger(limit) || limit <= 0)
+        throw new CliUsageError(`--limit must be a positive whole number, not '${options.limit}'`);
       await withProject(globals(), async (project) => {
         const { location, display } = project.catalog.resolve({ kind: 'name', parts: name.split('.') });
         const q = quarantineLocation(location);
@@ -50,7 +66,12 @@ export function registerQuarantine(program: Command, globals: () => GlobalOption
           process.stdout.write(`${display} has no quarantined rows\n`);
           return;
         }
-        const result = await internal(project.query(`SELECT * FROM delta_scan(${quoteLiteral(q)}) ORDER BY _batch_id DESC, _source_file, _file_line LIMIT ${limit}`), 'reading the quarantine');
+        const result = await internal(
+          project.query(
+            `SELECT * FROM delta_scan(${quoteLiteral(q)}) ORDER BY _batch_id DESC, _source_file, _file_line LIMIT ${limit}`,
+          ),
+          'reading the quarantine',
+        );
         process.stdout.write(render(result, 'table', Infinity));
       });
     });
@@ -80,7 +101,10 @@ Example:
             break;
           }
         }
-        if (!pipeline) throw new CliUsageError(`no pipeline of ${project.dir} defines ${name}${options.pipeline ? ` (looked in ${options.pipeline})` : ''}`);
+        if (!pipeline)
+          throw new CliUsageError(
+            `no pipeline of ${project.dir} defines ${name}${options.pipeline ? ` (looked in ${options.pipeline})` : ''}`,
+          );
         refuseProblems(pipeline, 'replayed');
         return project.replayQuarantine(pipeline, name);
       });

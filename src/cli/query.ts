@@ -15,7 +15,9 @@ const FORMATS = ['table', 'csv', 'json', 'parquet'];
 export function registerQuery(program: Command, globals: () => GlobalOptions): void {
   program
     .command('query')
-    .description('run SQL: tables by name (schema.table), Spark SQL statements and functions, DuckDB SQL; delta_scan(path) reads any Delta table')
+    .description(
+      'run SQL: tables by name (schema.table), Spark SQL statements and functions, DuckDB SQL; delta_scan(path) reads any Delta table',
+    )
     .argument('<sql>', 'the SQL to run')
     .option('-f, --format <format>', `output format: ${FORMATS.join(', ')}`, 'table')
     .option('-o, --output <file>', 'write the result to a file (required for parquet)')
@@ -33,15 +35,21 @@ Examples:
     )
     .action(async (sql: string, options: QueryOptions) => {
       const format = options.format.toLowerCase();
-      if (!FORMATS.includes(format)) throw new CliUsageError(`unknown --format '${options.format}' (use ${FORMATS.join(', ')})`);
+      if (!FORMATS.includes(format))
+        throw new CliUsageError(`unknown --format '${options.format}' (use ${FORMATS.join(', ')})`);
       if (format === 'parquet' && !options.output) throw new CliUsageError('--format parquet needs --output FILE');
       const maxRows = Number(options.maxRows);
-      if (!Number.isInteger(maxRows) || maxRows < 0) throw new CliUsageError(`--max-rows must be a whole number, not '${options.maxRows}'`);
+      if (!Number.isInteger(maxRows) || maxRows < 0)
+        throw new CliUsageError(`--max-rows must be a whole number, not '${options.maxRows}'`);
       await withProject(globals(), (project) =>
         project.withSession(async (session) => {
           if (format === 'parquet') {
             const n = await project.queryToParquet(sql, options.output!, { session });
-            process.stderr.write(n === undefined ? `wrote ${options.output}\n` : `wrote ${n} row${n === 1 ? "" : "s"} to ${options.output}\n`);
+            process.stderr.write(
+              n === undefined
+                ? `wrote ${options.output}\n`
+                : `wrote ${n} row${n === 1 ? '' : 's'} to ${options.output}\n`,
+            );
             return;
           }
           const result = await project.query(sql, { session });

@@ -27,34 +27,41 @@ export function registerRun(program: Command, globals: () => GlobalOptions): voi
     .option('--dry-run', 'check the definitions and print the plan; write nothing')
     .addHelpText(
       'after',
-      '\nExamples:\n  $ strata run                       # the project\'s only pipeline\n  $ strata run retail --dry-run\n  $ strata run retail --select gold.monthly_sales\n  $ strata run retail --full-refresh silver.orders',
+      "\nExamples:\n  $ strata run                       # the project's only pipeline\n  $ strata run retail --dry-run\n  $ strata run retail --select gold.monthly_sales\n  $ strata run retail --full-refresh silver.orders",
     )
     .action(async (name: string | undefined, flags: RunFlags) => {
       await withProject(globals(), async (project) => {
-      const pipeline = await openPipeline(project, name);
-      if (flags.dryRun) {
-        process.stdout.write(formatPlan(pipeline));
-        return;
-      }
-      const list = (s?: string) => s?.split(',').map((x) => x.trim()).filter(Boolean);
-      if (flags.fullRefresh && flags.fullRefreshAll) throw new CliUsageError('use either --full-refresh <tables> or --full-refresh-all');
-      const max = Number(flags.maxParallel);
-      if (!Number.isInteger(max) || max < 1) throw new CliUsageError(`--max-parallel must be a whole number of at least 1, not '${flags.maxParallel}'`);
-      const display = new FlowDisplay(process.stderr);
-      const outcome = await project
-        .runPipeline(pipeline, {
-          select: list(flags.select),
-          fullRefresh: flags.fullRefreshAll ? 'all' : list(flags.fullRefresh),
-          force: flags.force,
-          maxParallel: max,
-          onFlow: (f) => display.update(f),
-        })
-        .finally(() => display.stop());
-      process.stdout.write(formatOutcome(pipeline.name, outcome));
-      if (outcome.status === 'FAILED') {
-        for (const f of outcome.flows.filter((x) => x.status === 'FAILED')) process.stderr.write(`error: ${f.flow}: ${f.message}\n`);
-        process.exitCode = EXIT_FAILURE;
-      }
+        const pipeline = await openPipeline(project, name);
+        if (flags.dryRun) {
+          process.stdout.write(formatPlan(pipeline));
+          return;
+        }
+        const list = (s?: string) =>
+          s
+            ?.split(',')
+            .map((x) => x.trim())
+            .filter(Boolean);
+        if (flags.fullRefresh && flags.fullRefreshAll)
+          throw new CliUsageError('use either --full-refresh <tables> or --full-refresh-all');
+        const max = Number(flags.maxParallel);
+        if (!Number.isInteger(max) || max < 1)
+          throw new CliUsageError(`--max-parallel must be a whole number of at least 1, not '${flags.maxParallel}'`);
+        const display = new FlowDisplay(process.stderr);
+        const outcome = await project
+          .runPipeline(pipeline, {
+            select: list(flags.select),
+            fullRefresh: flags.fullRefreshAll ? 'all' : list(flags.fullRefresh),
+            force: flags.force,
+            maxParallel: max,
+            onFlow: (f) => display.update(f),
+          })
+          .finally(() => display.stop());
+        process.stdout.write(formatOutcome(pipeline.name, outcome));
+        if (outcome.status === 'FAILED') {
+          for (const f of outcome.flows.filter((x) => x.status === 'FAILED'))
+            process.stderr.write(`error: ${f.flow}: ${f.message}\n`);
+          process.exitCode = EXIT_FAILURE;
+        }
       });
     });
 }
@@ -64,7 +71,11 @@ async function openPipeline(project: Project, name: string | undefined): Promise
   if (!name) {
     const pipelines = await project.listPipelines();
     if (pipelines.length !== 1) {
-      throw new CliUsageError(pipelines.length === 0 ? `no pipelines in ${project.dir}/pipelines (strata init makes one)` : `name the pipeline to run: ${pipelines.join(', ')}`);
+      throw new CliUsageError(
+        pipelines.length === 0
+          ? `no pipelines in ${project.dir}/pipelines (strata init makes one)`
+          : `name the pipeline to run: ${pipelines.join(', ')}`,
+      );
     }
     name = pipelines[0];
   }
@@ -74,10 +85,16 @@ async function openPipeline(project: Project, name: string | undefined): Promise
 }
 
 function formatPlan(p: Pipeline): string {
-  const lines = [`pipeline ${p.name}: ${p.datasets.size} dataset(s), ${p.nodes.filter((n) => n.kind === 'flow').length} flow(s) in ${p.files.length} file(s); update order:`];
+  const lines = [
+    `pipeline ${p.name}: ${p.datasets.size} dataset(s), ${p.nodes.filter((n) => n.kind === 'flow').length} flow(s) in ${p.files.length} file(s); update order:`,
+  ];
   p.order.forEach((n, i) => {
-    const what = n.kind === 'flow' ? `flow ${n.flow!.name} → ${n.target}` : `${n.target} (${kindName(n.dataset!.kind)})`;
-    const reads = [...n.reads.map((r) => `${r.streaming ? 'STREAM ' : ''}${r.name}`), ...n.files.map((f) => `${f.streaming ? 'STREAM ' : ''}${f.call}`)];
+    const what =
+      n.kind === 'flow' ? `flow ${n.flow!.name} → ${n.target}` : `${n.target} (${kindName(n.dataset!.kind)})`;
+    const reads = [
+      ...n.reads.map((r) => `${r.streaming ? 'STREAM ' : ''}${r.name}`),
+      ...n.files.map((f) => `${f.streaming ? 'STREAM ' : ''}${f.call}`),
+    ];
     const rules = n.dataset?.expectations.length ? `; ${n.dataset.expectations.length} expectation(s)` : '';
     lines.push(`  ${String(i + 1).padStart(2)}. ${what}${reads.length ? ` ← ${reads.join(', ')}` : ''}${rules}`);
   });
@@ -101,14 +118,32 @@ export function formatOutcome(name: string, outcome: RunOutcome): string {
   ]);
   const table = renderTable(
     {
-      columns: ['dataset', 'flow', 'status', 'read', 'written', 'dropped', 'quarantined', 'time', 'version'].map((n) => ({ name: n, type: n === 'dataset' || n === 'flow' || n === 'status' ? 'VARCHAR' : 'BIGINT' })),
+      columns: ['dataset', 'flow', 'status', 'read', 'written', 'dropped', 'quarantined', 'time', 'version'].map(
+        (n) => ({ name: n, type: n === 'dataset' || n === 'flow' || n === 'status' ? 'VARCHAR' : 'BIGINT' }),
+      ),
       rows,
     },
     Infinity,
     false,
   ).replace(/\n\d+ rows?\n$/, '\n');
-  const failedRules = outcome.flows.flatMap((f) => f.expectations.filter((e) => e.failed_records > 0).map((e) => `  ${e.dataset}: ${e.name} failed for ${num(e.failed_records)} of ${num(e.passed_records + e.failed_records)} row(s)`));
-  const notes = outcome.flows.filter((f) => f.message && f.status !== 'FAILED' && f.status !== 'SKIPPED' && f.message !== 'no new data' && f.message !== 'sources unchanged').map((f) => `  ${f.flow}: ${f.message}`);
+  const failedRules = outcome.flows.flatMap((f) =>
+    f.expectations
+      .filter((e) => e.failed_records > 0)
+      .map(
+        (e) =>
+          `  ${e.dataset}: ${e.name} failed for ${num(e.failed_records)} of ${num(e.passed_records + e.failed_records)} row(s)`,
+      ),
+  );
+  const notes = outcome.flows
+    .filter(
+      (f) =>
+        f.message &&
+        f.status !== 'FAILED' &&
+        f.status !== 'SKIPPED' &&
+        f.message !== 'no new data' &&
+        f.message !== 'sources unchanged',
+    )
+    .map((f) => `  ${f.flow}: ${f.message}`);
   return [
     `update ${outcome.updateId} of pipeline ${name}: ${outcome.status} in ${(outcome.durationMs / 1000).toFixed(1)} s`,
     table.trimEnd(),

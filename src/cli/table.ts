@@ -1,6 +1,15 @@
 // strata table describe|history <path>: what a Delta table is, and how it got there.
 import type { Command } from 'commander';
-import { describeSnapshot, INGEST_APP_ID, loadSnapshot, readLedger, tableHistory, type Catalog, type Session, type TableDetail } from '../project/index.js';
+import {
+  describeSnapshot,
+  INGEST_APP_ID,
+  loadSnapshot,
+  readLedger,
+  tableHistory,
+  type Catalog,
+  type Session,
+  type TableDetail,
+} from '../project/index.js';
 import { CliUsageError, withProject, type GlobalOptions } from './context.js';
 import { render } from './output.js';
 
@@ -8,7 +17,9 @@ export function registerTable(program: Command, globals: () => GlobalOptions): v
   const table = program.command('table').description('inspect Delta tables');
   table
     .command('list')
-    .description("the tables of the project (in its lake folder, Strata's own as system.*) with version, files and size")
+    .description(
+      "the tables of the project (in its lake folder, Strata's own as system.*) with version, files and size",
+    )
     .option('--json', 'print as JSON, one table per line')
     .addHelpText('after', '\nExample:\n  $ strata table list --project my-lakehouse')
     .action(async (options: { json?: boolean }) => {
@@ -21,15 +32,32 @@ export function registerTable(program: Command, globals: () => GlobalOptions): v
               const d = describeSnapshot(await loadSnapshot(t.location, { session, name }));
               rows.push([name, d.version, d.numFiles, d.sizeInBytes, d.numRecords, d.lastModified]);
             } catch (err) {
-              rows.push([name, null, null, null, null, `unreadable: ${err instanceof Error ? err.message : String(err)}`]);
+              rows.push([
+                name,
+                null,
+                null,
+                null,
+                null,
+                `unreadable: ${err instanceof Error ? err.message : String(err)}`,
+              ]);
             }
           }
           return project.catalog.lakeRoot;
         }),
       );
-      const columns = ['table', 'version', 'files', 'bytes', 'rows', 'last_modified'].map((n) => ({ name: n, type: n === 'table' || n === 'last_modified' ? 'VARCHAR' : 'BIGINT' }));
-      if (options.json) process.stdout.write(rows.map((r) => JSON.stringify(Object.fromEntries(columns.map((c, i) => [c.name, r[i]])))).join('\n') + (rows.length ? '\n' : ''));
-      else process.stdout.write(rows.length ? render({ columns, rows }, 'table', Infinity, false) : `no tables under ${lake}\n`);
+      const columns = ['table', 'version', 'files', 'bytes', 'rows', 'last_modified'].map((n) => ({
+        name: n,
+        type: n === 'table' || n === 'last_modified' ? 'VARCHAR' : 'BIGINT',
+      }));
+      if (options.json)
+        process.stdout.write(
+          rows.map((r) => JSON.stringify(Object.fromEntries(columns.map((c, i) => [c.name, r[i]])))).join('\n') +
+            (rows.length ? '\n' : ''),
+        );
+      else
+        process.stdout.write(
+          rows.length ? render({ columns, rows }, 'table', Infinity, false) : `no tables under ${lake}\n`,
+        );
     });
   table
     .command('describe')
@@ -37,7 +65,10 @@ export function registerTable(program: Command, globals: () => GlobalOptions): v
     .argument('<table>', "a table name (schema.table, in the project's lake) or a table folder")
     .option('--version <n>', 'describe this version instead of the latest')
     .option('--json', 'print as JSON')
-    .addHelpText('after', '\nExamples:\n  $ strata table describe silver.orders\n  $ strata table describe path/to/table --json')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ strata table describe silver.orders\n  $ strata table describe path/to/table --json',
+    )
     .action(async (name: string, options: { version?: string; json?: boolean }) => {
       const version = parseVersion(options.version);
       const { detail, ingest } = await withProject(globals(), (project) =>
@@ -54,7 +85,11 @@ export function registerTable(program: Command, globals: () => GlobalOptions): v
           return { detail: describeSnapshot(snapshot), ingest };
         }),
       );
-      process.stdout.write(options.json ? `${JSON.stringify(ingest ? { ...detail, ingest } : detail, null, 2)}\n` : formatDetail(detail) + (ingest ? formatIngest(ingest) : ''));
+      process.stdout.write(
+        options.json
+          ? `${JSON.stringify(ingest ? { ...detail, ingest } : detail, null, 2)}\n`
+          : formatDetail(detail) + (ingest ? formatIngest(ingest) : ''),
+      );
     });
   table
     .command('history')
@@ -76,8 +111,17 @@ export function registerTable(program: Command, globals: () => GlobalOptions): v
       process.stdout.write(
         render(
           {
-            columns: ['version', 'timestamp', 'operation', 'parameters', 'metrics'].map((n) => ({ name: n, type: n === 'version' ? 'BIGINT' : 'VARCHAR' })),
-            rows: entries.map((e) => [e.version, e.timestamp, e.operation, compact(e.operationParameters), compact(e.operationMetrics)]),
+            columns: ['version', 'timestamp', 'operation', 'parameters', 'metrics'].map((n) => ({
+              name: n,
+              type: n === 'version' ? 'BIGINT' : 'VARCHAR',
+            })),
+            rows: entries.map((e) => [
+              e.version,
+              e.timestamp,
+              e.operation,
+              compact(e.operationParameters),
+              compact(e.operationMetrics),
+            ]),
           },
           'table',
           Infinity,
@@ -117,13 +161,21 @@ function formatDetail(d: TableDetail): string {
     `partitions ${d.partitionColumns.length ? d.partitionColumns.join(', ') : '(none)'}`,
     `protocol   reader ${d.protocol.minReaderVersion}, writer ${d.protocol.minWriterVersion}`,
   );
-  if (d.protocol.readerFeatures.length) lines.push(`           reader features: ${d.protocol.readerFeatures.join(', ')}`);
-  if (d.protocol.writerFeatures.length) lines.push(`           writer features: ${d.protocol.writerFeatures.join(', ')}`);
+  if (d.protocol.readerFeatures.length)
+    lines.push(`           reader features: ${d.protocol.readerFeatures.join(', ')}`);
+  if (d.protocol.writerFeatures.length)
+    lines.push(`           writer features: ${d.protocol.writerFeatures.join(', ')}`);
   const props = Object.entries(d.properties);
-  lines.push(`properties ${props.length ? props.map(([k, v]) => `${k}=${v}`).join('\n           ') : '(none)'}`, '', 'columns');
+  lines.push(
+    `properties ${props.length ? props.map(([k, v]) => `${k}=${v}`).join('\n           ') : '(none)'}`,
+    '',
+    'columns',
+  );
   const w = Math.max(4, ...d.columns.map((c) => c.name.length));
   for (const c of d.columns) {
-    const notes = [c.nullable ? '' : 'NOT NULL', c.partition ? 'partition' : '', c.comment ? `-- ${c.comment}` : ''].filter(Boolean).join('  ');
+    const notes = [c.nullable ? '' : 'NOT NULL', c.partition ? 'partition' : '', c.comment ? `-- ${c.comment}` : '']
+      .filter(Boolean)
+      .join('  ');
     lines.push(`  ${c.name.padEnd(w)}  ${c.type}${notes ? `  ${notes}` : ''}`);
   }
   return `${lines.join('\n')}\n`;
@@ -139,7 +191,12 @@ interface IngestSummary {
   failures: { path: string; error: string }[];
 }
 
-async function readLedgerSummary(session: Session, location: string, name: string, catalog: Catalog): Promise<Omit<IngestSummary, 'batches'>> {
+async function readLedgerSummary(
+  session: Session,
+  location: string,
+  name: string,
+  catalog: Catalog,
+): Promise<Omit<IngestSummary, 'batches'>> {
   const ledger = await readLedger(session, { location, name, catalog }, 'all', { repair: false });
   const files = [...ledger.values()];
   const loaded = files.filter((f) => f.status === 'loaded');

@@ -141,17 +141,28 @@ export class LocatedError extends StrataError {
   /** The same error placed in a file, its text starting at `start` there. */
   within(start: Where): LocatedError {
     const at = this.position ?? { line: 1, column: 1 };
-    const where = { file: start.file, line: start.line + at.line - 1, column: at.line === 1 ? start.column + at.column - 1 : at.column };
+    const where = {
+      file: start.file,
+      line: start.line + at.line - 1,
+      column: at.line === 1 ? start.column + at.column - 1 : at.column,
+    };
     return this.copy({ where, offset: this.offset, text: this.text });
   }
 
   private copy(at: Location): LocatedError {
-    return new LocatedError(this.code, this.detail, at, { cause: this.cause, context: this.context, excerpt: this.excerpt });
+    return new LocatedError(this.code, this.detail, at, {
+      cause: this.cause,
+      context: this.context,
+      excerpt: this.excerpt,
+    });
   }
 }
 
 function formatLocated(detail: string, at: Location, excerpt: boolean): string {
-  const shown = excerpt && at.text !== undefined && at.offset !== undefined ? `${detail}\n\n${pointer(at.text, at.offset, 'where' in at ? '  ' : undefined)}` : detail;
+  const shown =
+    excerpt && at.text !== undefined && at.offset !== undefined
+      ? `${detail}\n\n${pointer(at.text, at.offset, 'where' in at ? '  ' : undefined)}`
+      : detail;
   if ('where' in at) return `${at.where.file}:${at.where.line}:${at.where.column}: ${shown}`;
   if (at.text !== undefined && !excerpt) {
     const { line, column } = lineColumn(at.text, at.offset);
@@ -183,7 +194,11 @@ export class EngineError extends StrataError {
   /** The offset in `sql` that DuckDB pointed at, if it did. */
   readonly position?: number;
 
-  constructor(message: string, details: { sql: string; kind: string; engineMessage: string; position?: number }, options: StrataErrorOptions = {}) {
+  constructor(
+    message: string,
+    details: { sql: string; kind: string; engineMessage: string; position?: number },
+    options: StrataErrorOptions = {},
+  ) {
     super('SQL_ERROR', message, options);
     this.name = 'EngineError';
     this.sql = details.sql;
@@ -213,7 +228,11 @@ export class InternalSqlError extends StrataError {
   readonly sql?: string;
   constructor(what: string | undefined, engine: EngineError, options: StrataErrorOptions = {}) {
     const first = engine.engineMessage.split('\n')[0].trim();
-    super('INTERNAL_SQL', `Strata's own SQL failed${what ? ` while ${what}` : ''}: ${first} — ${BUG_SENTENCE}`, options);
+    super(
+      'INTERNAL_SQL',
+      `Strata's own SQL failed${what ? ` while ${what}` : ''}: ${first} — ${BUG_SENTENCE}`,
+      options,
+    );
     this.name = 'InternalSqlError';
     this.sql = engine.sql;
   }
@@ -279,7 +298,9 @@ export function classifyUnclaimed(err: unknown): unknown {
   if (!engine) return err;
   if (engine.aboutText) return new InternalSqlError(undefined, engine, { cause: err });
   const message = stripExcerpt((err as Error).message);
-  return message === (err as Error).message ? err : new StrataError((err as StrataError).code, message, { cause: err, context: (err as StrataError).context });
+  return message === (err as Error).message
+    ? err
+    : new StrataError((err as StrataError).code, message, { cause: err, context: (err as StrataError).context });
 }
 
 /** A message without DuckDB's trailing `LINE n: <statement>` / caret excerpt. */

@@ -41,10 +41,16 @@ export async function alterTable(session: Session, ref: TableRef, change: AlterC
       const existing = new Set(schema.fields.map((f) => f.name.toLowerCase()));
       for (const col of change.columns) {
         if (existing.has(col.name.toLowerCase())) {
-          throw new StrataError('SCHEMA_MISMATCH', `table ${table} already has a column ${col.name}`, { context: { table, column: col.name } });
+          throw new StrataError('SCHEMA_MISMATCH', `table ${table} already has a column ${col.name}`, {
+            context: { table, column: col.name },
+          });
         }
         if (!col.nullable) {
-          throw new StrataError('SCHEMA_MISMATCH', `table ${table}: a column added to an existing table must be nullable (${col.name} is NOT NULL)`, { context: { table, column: col.name } });
+          throw new StrataError(
+            'SCHEMA_MISMATCH',
+            `table ${table}: a column added to an existing table must be nullable (${col.name} is NOT NULL)`,
+            { context: { table, column: col.name } },
+          );
         }
       }
       schema = { kind: 'struct', fields: [...schema.fields, ...change.columns] };
@@ -53,7 +59,11 @@ export async function alterTable(session: Session, ref: TableRef, change: AlterC
     }
     case 'set-properties':
       for (const key of Object.keys(change.properties)) {
-        if (key.startsWith('delta.constraints.')) throw new StrataError('USAGE', `table ${table}: use ALTER TABLE ... ADD CONSTRAINT instead of setting ${key}`);
+        if (key.startsWith('delta.constraints.'))
+          throw new StrataError(
+            'USAGE',
+            `table ${table}: use ALTER TABLE ... ADD CONSTRAINT instead of setting ${key}`,
+          );
       }
       Object.assign(configuration, change.properties);
       parameters = { properties: JSON.stringify(change.properties) };
@@ -61,7 +71,11 @@ export async function alterTable(session: Session, ref: TableRef, change: AlterC
     case 'unset-properties':
       for (const key of change.keys) {
         if (!(key in configuration) && !change.ifExists) {
-          throw new StrataError('USAGE', `table ${table} has no property ${key} (use UNSET TBLPROPERTIES IF EXISTS to ignore)`, { context: { table } });
+          throw new StrataError(
+            'USAGE',
+            `table ${table} has no property ${key} (use UNSET TBLPROPERTIES IF EXISTS to ignore)`,
+            { context: { table } },
+          );
         }
         delete configuration[key];
       }
@@ -69,7 +83,10 @@ export async function alterTable(session: Session, ref: TableRef, change: AlterC
       break;
     case 'add-constraint': {
       const key = `delta.constraints.${change.name.toLowerCase()}`;
-      if (key in configuration) throw new StrataError('ALREADY_EXISTS', `table ${table} already has a constraint ${change.name}`, { context: { table } });
+      if (key in configuration)
+        throw new StrataError('ALREADY_EXISTS', `table ${table} already has a constraint ${change.name}`, {
+          context: { table },
+        });
       await checkExistingRows(session, snapshot, change.name, change.expr);
       configuration[key] = change.expr;
       parameters = { name: change.name, expr: change.expr };
@@ -106,11 +123,17 @@ async function checkExistingRows(session: Session, snapshot: Snapshot, name: str
   if (snapshot.files.length === 0) return;
   const scan = await planScan(snapshot, session, { id: randomUUID().replace(/-/g, '').slice(0, 12) });
   try {
-    const [row] = await session.rows<{ n: bigint }>(`SELECT count(*) AS n FROM (${scan.sql}) AS t WHERE NOT coalesce((${expr}), false)`);
+    const [row] = await session.rows<{ n: bigint }>(
+      `SELECT count(*) AS n FROM (${scan.sql}) AS t WHERE NOT coalesce((${expr}), false)`,
+    );
     if (Number(row.n) > 0) {
-      throw new StrataError('CONSTRAINT_VIOLATED', `cannot add constraint ${name} to table ${snapshot.table}: ${Number(row.n)} existing row(s) violate CHECK (${expr})`, {
-        context: { table: snapshot.table, constraint: name },
-      });
+      throw new StrataError(
+        'CONSTRAINT_VIOLATED',
+        `cannot add constraint ${name} to table ${snapshot.table}: ${Number(row.n)} existing row(s) violate CHECK (${expr})`,
+        {
+          context: { table: snapshot.table, constraint: name },
+        },
+      );
     }
   } finally {
     for (const statement of scan.cleanup) await session.exec(statement).catch(() => undefined);

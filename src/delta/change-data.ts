@@ -17,7 +17,13 @@ export function changeDataFeedEnabled(configuration: Record<string, string>): bo
 
 /** The table's schema with the _change_type column that change data files add. */
 export function changeDataSchema(schema: StructType): StructType {
-  return { kind: 'struct', fields: [...schema.fields, { name: CHANGE_TYPE, type: { kind: 'primitive', name: 'string' }, nullable: true, metadata: {} }] };
+  return {
+    kind: 'struct',
+    fields: [
+      ...schema.fields,
+      { name: CHANGE_TYPE, type: { kind: 'primitive', name: 'string' }, nullable: true, metadata: {} },
+    ],
+  };
 }
 
 /**
@@ -45,7 +51,9 @@ export async function writeChangeData(
     prefix: 'cdc',
   });
   return {
-    actions: written.adds.map((a) => ({ cdc: { path: a.path, partitionValues: a.partitionValues, size: a.size, dataChange: false } })),
+    actions: written.adds.map((a) => ({
+      cdc: { path: a.path, partitionValues: a.partitionValues, size: a.size, dataChange: false },
+    })),
     paths: written.adds.map((a) => a.path),
   };
 }

@@ -77,10 +77,16 @@ export async function commit(
       return { version, retries, commitInfo };
     }
     if (version === 0) {
-      throw new StrataError('ALREADY_EXISTS', `table ${table} already exists (another writer created it first)`, { context: { table } });
+      throw new StrataError('ALREADY_EXISTS', `table ${table} already exists (another writer created it first)`, {
+        context: { table },
+      });
     }
     if (retries >= maxRetries) {
-      throw new StrataError('CONFLICT', `table ${table}: gave up after ${maxRetries} lost races for version ${version}`, { context: { table, version } });
+      throw new StrataError(
+        'CONFLICT',
+        `table ${table}: gave up after ${maxRetries} lost races for version ${version}`,
+        { context: { table, version } },
+      );
     }
     const winning = await readCommit(store, commitKey(version), table);
     checkConflicts(table, store.root, request.footprint, winning, version);
@@ -90,7 +96,9 @@ export async function commit(
 
 function isBlindAppend(request: CommitRequest): boolean {
   const f = request.footprint;
-  return !f.readWholeTable && f.readFiles.size === 0 && f.removedFiles.size === 0 && !request.actions.some((a) => a.remove);
+  return (
+    !f.readWholeTable && f.readFiles.size === 0 && f.removedFiles.size === 0 && !request.actions.some((a) => a.remove)
+  );
 }
 
 /** Spark records operation parameters and metrics as strings. */
@@ -105,5 +113,11 @@ function stringValues(obj: Record<string, unknown>): Record<string, string> {
 
 /** A footprint for a blind append. */
 export function blindAppend(appIds: string[] = []): TransactionFootprint {
-  return { readWholeTable: false, readFiles: new Set(), removedFiles: new Set(), changesMetadata: false, appIds: new Set(appIds) };
+  return {
+    readWholeTable: false,
+    readFiles: new Set(),
+    removedFiles: new Set(),
+    changesMetadata: false,
+    appIds: new Set(appIds),
+  };
 }

@@ -31,16 +31,24 @@ export class ConcurrentModificationError extends StrataError {
 }
 
 /** Throws ConcurrentModificationError if the winning commit conflicts with ours. */
-export function checkConflicts(table: string, root: string, ours: TransactionFootprint, winning: Action[], winningVersion: number): void {
+export function checkConflicts(
+  table: string,
+  root: string,
+  ours: TransactionFootprint,
+  winning: Action[],
+  winningVersion: number,
+): void {
   const fail = (reason: string) => {
     throw new ConcurrentModificationError(table, winningVersion, reason);
   };
   for (const action of winning) {
     if (action.protocol) fail('it changed the table protocol');
     if (action.metaData) fail('it changed the table metadata (schema, partitioning or properties)');
-    if (action.txn && ours.appIds.has(action.txn.appId)) fail(`it committed for the same application id '${action.txn.appId}'`);
+    if (action.txn && ours.appIds.has(action.txn.appId))
+      fail(`it committed for the same application id '${action.txn.appId}'`);
   }
-  const readsAnything = ours.readWholeTable || ours.readFiles.size > 0 || ours.removedFiles.size > 0 || ours.changesMetadata;
+  const readsAnything =
+    ours.readWholeTable || ours.readFiles.size > 0 || ours.removedFiles.size > 0 || ours.changesMetadata;
   if (!readsAnything) return; // a blind append
   for (const action of winning) {
     if (action.remove) {

@@ -22,7 +22,13 @@ import {
 const CORPUS = path.resolve(process.env.STRATA_CONFORMANCE_DIR ?? '../shared/conformance/delta');
 const SMALL = path.join(CORPUS, 'kernel-rs-data/table-with-dv-small/delta');
 // From that table's log: DELETE value IN (0, 9) on a 10-row file.
-const SMALL_DV: DeletionVectorDescriptor = { storageType: 'u', pathOrInlineDv: 'vBn[lx{q8@P<9BNH/isA', offset: 1, sizeInBytes: 36, cardinality: 2 };
+const SMALL_DV: DeletionVectorDescriptor = {
+  storageType: 'u',
+  pathOrInlineDv: 'vBn[lx{q8@P<9BNH/isA',
+  offset: 1,
+  sizeInBytes: 36,
+  cardinality: 2,
+};
 
 async function failure(p: Promise<unknown>): Promise<StrataError> {
   const err = (await p.catch((e: unknown) => e)) as StrataError;
@@ -34,14 +40,31 @@ async function failure(p: Promise<unknown>): Promise<StrataError> {
 describe('deletion vectors', () => {
   it('derives the file of a UUID descriptor as Spark named it', () => {
     expect(relativeDvPath(SMALL_DV.pathOrInlineDv)).toBe('deletion_vector_61d16c75-6994-46b7-a15b-8b538852e50e.bin');
-    expect(relativeDvPath(`ab${SMALL_DV.pathOrInlineDv}`)).toBe('ab/deletion_vector_61d16c75-6994-46b7-a15b-8b538852e50e.bin');
+    expect(relativeDvPath(`ab${SMALL_DV.pathOrInlineDv}`)).toBe(
+      'ab/deletion_vector_61d16c75-6994-46b7-a15b-8b538852e50e.bin',
+    );
   });
 
   it('writes the same bytes Spark wrote for the same rows, and merges an old vector', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'dv-write-'));
     const store = new LocalStore(dir);
-    const file = { path: 'part-0.parquet', partitionValues: {}, size: 635, modificationTime: 1, dataChange: true, stats: '{"numRecords":10,"minValues":{"value":0},"maxValues":{"value":9},"nullCount":{"value":0}}' };
-    const written = await writeDeletionVectors(store, 't', [{ file, runs: [[0, 0], [9, 9]] }]);
+    const file = {
+      path: 'part-0.parquet',
+      partitionValues: {},
+      size: 635,
+      modificationTime: 1,
+      dataChange: true,
+      stats: '{"numRecords":10,"minValues":{"value":0},"maxValues":{"value":9},"nullCount":{"value":0}}',
+    };
+    const written = await writeDeletionVectors(store, 't', [
+      {
+        file,
+        runs: [
+          [0, 0],
+          [9, 9],
+        ],
+      },
+    ]);
     expect(written.emptied).toEqual([]);
     const dv = written.adds[0].deletionVector!;
     expect(dv).toMatchObject({ storageType: 'u', offset: 1, sizeInBytes: 36, cardinality: 2 });
@@ -52,12 +75,20 @@ describe('deletion vectors', () => {
     // A second delete on the file keeps the first one's rows; deleting the rest empties it.
     const again = await writeDeletionVectors(store, 't', [{ file: written.adds[0], runs: [[4, 4]] }]);
     expect([...(await readDeletionVector(store, again.adds[0].deletionVector!, 't'))]).toEqual([0, 4, 9]);
-    const rest = await writeDeletionVectors(store, 't', [{ file: again.adds[0], runs: [[1, 3], [5, 8]] }]);
+    const rest = await writeDeletionVectors(store, 't', [
+      {
+        file: again.adds[0],
+        runs: [
+          [1, 3],
+          [5, 8],
+        ],
+      },
+    ]);
     expect(rest.adds).toEqual([]);
     expect(rest.emptied).toEqual([again.adds[0]]);
   });
 
-  it("reads a Spark-written DV file: rows 0 and 9 are deleted", async () => {
+  it('reads a Spark-written DV file: rows 0 and 9 are deleted', async () => {
     const rows = await readDeletionVector(new LocalStore(SMALL), SMALL_DV, 't');
     expect([...rows]).toEqual([0, 9]);
   });
@@ -66,7 +97,12 @@ describe('deletion vectors', () => {
     const data = encodeRoaringBitmapArray([3n, 5n, 70000n]);
     const padded = new Uint8Array(Math.ceil(data.length / 4) * 4);
     padded.set(data);
-    const dv: DeletionVectorDescriptor = { storageType: 'i', pathOrInlineDv: z85Encode(padded), sizeInBytes: data.length, cardinality: 3 };
+    const dv: DeletionVectorDescriptor = {
+      storageType: 'i',
+      pathOrInlineDv: z85Encode(padded),
+      sizeInBytes: data.length,
+      cardinality: 3,
+    };
     expect([...(await readDeletionVector(new LocalStore('/tmp'), dv, 't'))]).toEqual([3, 5, 70000]);
   });
 
@@ -78,12 +114,37 @@ describe('deletion vectors', () => {
   });
 
   it('joins runs of rows', () => {
-    expect(toRuns([1, 2, 3, 7, 9, 10])).toEqual([[1, 3], [7, 7], [9, 10]]);
-    expect(unionRuns([[0, 0], [9, 9]], [[1, 3], [8, 8], [20, 30]], [[25, 40]])).toEqual([[0, 3], [8, 9], [20, 40]]);
+    expect(toRuns([1, 2, 3, 7, 9, 10])).toEqual([
+      [1, 3],
+      [7, 7],
+      [9, 10],
+    ]);
+    expect(
+      unionRuns(
+        [
+          [0, 0],
+          [9, 9],
+        ],
+        [
+          [1, 3],
+          [8, 8],
+          [20, 30],
+        ],
+        [[25, 40]],
+      ),
+    ).toEqual([
+      [0, 3],
+      [8, 9],
+      [20, 40],
+    ]);
   });
 
   it('encodes runs across container and 2^32 boundaries', () => {
-    const runs: [number, number][] = [[65530, 65545], [70000, 80000], [2 ** 32 - 3, 2 ** 32 + 2]];
+    const runs: [number, number][] = [
+      [65530, 65545],
+      [70000, 80000],
+      [2 ** 32 - 3, 2 ** 32 + 2],
+    ];
     const rows = runs.flatMap(([lo, hi]) => Array.from({ length: hi - lo + 1 }, (_, i) => lo + i));
     expect([...decodeRoaringBitmapArray(encodeRoaringRuns(runs))]).toEqual(rows);
   });
@@ -123,7 +184,9 @@ describe('deletion vectors', () => {
       bad[10] ^= 0xff;
       writeFileSync(file, bad);
       const err = await failure(readDeletionVector(store, SMALL_DV, 'lake/t'));
-      expect(err.message).toMatch(/deletion vector deletion_vector_61d16c75.*\.bin of table lake\/t: checksum mismatch/);
+      expect(err.message).toMatch(
+        /deletion vector deletion_vector_61d16c75.*\.bin of table lake\/t: checksum mismatch/,
+      );
     });
 
     it('a truncated file', async () => {
@@ -147,7 +210,9 @@ describe('deletion vectors', () => {
       const data = Buffer.from(encodeRoaringBitmapArray([1n]));
       data.writeUInt32LE(42, 0);
       writeFileSync(file, frameDeletionVectorFile(data));
-      const err = await failure(readDeletionVector(store, { ...SMALL_DV, sizeInBytes: data.length, cardinality: 1 }, 'lake/t'));
+      const err = await failure(
+        readDeletionVector(store, { ...SMALL_DV, sizeInBytes: data.length, cardinality: 1 }, 'lake/t'),
+      );
       expect(err.message).toMatch(/bad magic number 42/);
     });
 

@@ -58,15 +58,26 @@ export function z85Encode(bytes: Uint8Array): string {
 }
 
 /** The deleted row indexes of a data file, ascending (as numbers: exact below 2^53). */
-export async function readDeletionVector(store: ObjectStore, dv: DeletionVectorDescriptor, table: string): Promise<Float64Array> {
+export async function readDeletionVector(
+  store: ObjectStore,
+  dv: DeletionVectorDescriptor,
+  table: string,
+): Promise<Float64Array> {
   return expandRuns(await readDeletionVectorRuns(store, dv, table));
 }
 
 /** The deleted rows of a data file as ascending runs [first, last] of consecutive row indexes. */
-export async function readDeletionVectorRuns(store: ObjectStore, dv: DeletionVectorDescriptor, table: string): Promise<[number, number][]> {
+export async function readDeletionVectorRuns(
+  store: ObjectStore,
+  dv: DeletionVectorDescriptor,
+  table: string,
+): Promise<[number, number][]> {
   const where = describe(dv);
   const fail = (what: string, cause?: unknown): never => {
-    throw new StrataError('DELETION_VECTOR_INVALID', `deletion vector ${where} of table ${table}: ${what}`, { cause, context: { table, file: where } });
+    throw new StrataError('DELETION_VECTOR_INVALID', `deletion vector ${where} of table ${table}: ${what}`, {
+      cause,
+      context: { table, file: where },
+    });
   };
   let data: Uint8Array;
   if (dv.storageType === 'i') {
@@ -121,7 +132,11 @@ export function relativeDvPath(pathOrInlineDv: string): string {
 }
 
 /** Reads `size | data | crc` at the descriptor's offset, checking size and checksum. */
-async function readFramed(store: ObjectStore, dv: DeletionVectorDescriptor, fail: (what: string, cause?: unknown) => never): Promise<Uint8Array> {
+async function readFramed(
+  store: ObjectStore,
+  dv: DeletionVectorDescriptor,
+  fail: (what: string, cause?: unknown) => never,
+): Promise<Uint8Array> {
   const offset = dv.offset ?? 1; // after the format version byte
   let framed: Uint8Array;
   try {
@@ -142,7 +157,8 @@ async function readFramed(store: ObjectStore, dv: DeletionVectorDescriptor, fail
   const data = framed.subarray(4, 4 + size);
   const stored = view.getUint32(4 + size, false);
   const computed = crc32(data);
-  if (stored !== computed) fail(`checksum mismatch (stored 0x${stored.toString(16)}, computed 0x${computed.toString(16)})`);
+  if (stored !== computed)
+    fail(`checksum mismatch (stored 0x${stored.toString(16)}, computed 0x${computed.toString(16)})`);
   return data;
 }
 
@@ -189,7 +205,8 @@ export function decodeRoaringRuns(data: Uint8Array): [number, number][] {
 /** One portable 32-bit Roaring bitmap at `at.pos`, emitted as runs; advances `at.pos`. */
 function decodeRoaring32(view: DataView, at: { pos: number }, emit: (lo: number, hi: number) => void): void {
   const need = (n: number) => {
-    if (at.pos + n > view.byteLength) throw new Error(`bitmap data is truncated (needs ${at.pos + n} bytes, has ${view.byteLength})`);
+    if (at.pos + n > view.byteLength)
+      throw new Error(`bitmap data is truncated (needs ${at.pos + n} bytes, has ${view.byteLength})`);
   };
   const u16 = () => {
     need(2);
@@ -308,7 +325,7 @@ export function encodeRoaringRuns(runs: readonly (readonly [number, number])[]):
   // Split the runs at 2^16 boundaries: each piece lies in one container (high 48 bits).
   const containers: { key: number; pieces: [number, number][]; cardinality: number }[] = [];
   for (const [first, last] of runs) {
-    for (let lo = first; lo <= last; ) {
+    for (let lo = first; lo <= last;) {
       const key = Math.floor(lo / 65536);
       const hi = Math.min(last, key * 65536 + 65535);
       const c = containers[containers.length - 1];
@@ -325,7 +342,7 @@ export function encodeRoaringRuns(runs: readonly (readonly [number, number])[]):
   head.writeUInt32LE(MAGIC, 0);
   parts.push(head);
   let buckets = 0;
-  for (let i = 0; i < containers.length; ) {
+  for (let i = 0; i < containers.length;) {
     // One 32-bit bitmap per distinct high 32 bits (2^16 containers).
     const high = Math.floor(containers[i].key / 65536);
     let j = i;
@@ -395,7 +412,7 @@ export interface RowsToDelete {
 /** Sorted row indexes as runs [first, last] of consecutive rows. */
 export function toRuns(rows: ArrayLike<number>): [number, number][] {
   const runs: [number, number][] = [];
-  for (let i = 0; i < rows.length; ) {
+  for (let i = 0; i < rows.length;) {
     let j = i;
     while (j + 1 < rows.length && rows[j + 1] === rows[j] + 1) j++;
     runs.push([rows[i], rows[j]]);
@@ -406,7 +423,10 @@ export function toRuns(rows: ArrayLike<number>): [number, number][] {
 
 /** The union of runs, sorted, overlapping and adjacent runs joined. */
 export function unionRuns(...lists: (readonly (readonly [number, number])[])[]): [number, number][] {
-  const all = lists.flat().slice().sort((a, b) => a[0] - b[0]);
+  const all = lists
+    .flat()
+    .slice()
+    .sort((a, b) => a[0] - b[0]);
   const out: [number, number][] = [];
   for (const [lo, hi] of all) {
     const last = out[out.length - 1];
@@ -433,7 +453,11 @@ export interface DeletionVectorWrite {
  * its new descriptor; their stats become wide (`tightBounds: false`) since they
  * still count the deleted rows.
  */
-export async function writeDeletionVectors(store: ObjectStore, table: string, entries: RowsToDelete[]): Promise<DeletionVectorWrite> {
+export async function writeDeletionVectors(
+  store: ObjectStore,
+  table: string,
+  entries: RowsToDelete[],
+): Promise<DeletionVectorWrite> {
   const adds: AddAction[] = [];
   const emptied: AddAction[] = [];
   const frames: Buffer[] = [Buffer.from([1])];
@@ -456,7 +480,13 @@ export async function writeDeletionVectors(store: ObjectStore, table: string, en
     Buffer.from(data).copy(frame, 4);
     frame.writeUInt32BE(crc32(data), 4 + data.length);
     frames.push(frame);
-    const deletionVector: DeletionVectorDescriptor = { storageType: 'u', pathOrInlineDv, offset, sizeInBytes: data.length, cardinality };
+    const deletionVector: DeletionVectorDescriptor = {
+      storageType: 'u',
+      pathOrInlineDv,
+      offset,
+      sizeInBytes: data.length,
+      cardinality,
+    };
     offset += frame.length;
     adds.push({
       ...file,

@@ -90,7 +90,9 @@ export async function tableHistory(location: string, limit?: number, name = loca
   const listing = await listLog(store, name);
   const commits = [...listing.commits].reverse().slice(0, limit ?? Infinity);
   if (commits.length === 0) {
-    throw new StrataError('LOG_CORRUPT', `table ${name}: the log holds only checkpoints, no commits to show`, { context: { table: name } });
+    throw new StrataError('LOG_CORRUPT', `table ${name}: the log holds only checkpoints, no commits to show`, {
+      context: { table: name },
+    });
   }
   const out: HistoryEntry[] = [];
   for (const commit of commits) {

@@ -17,7 +17,15 @@ import { partitionLiteral } from './partition-values.js';
 import { duckdbType } from './schema.js';
 import type { Snapshot } from './snapshot.js';
 import { deletionVectorsEnabled } from './table-features.js';
-import { afterCommit, commitOrClean, deleteFiles, loadForRewrite, removeOf, writeChecked, type TableRef } from './write.js';
+import {
+  afterCommit,
+  commitOrClean,
+  deleteFiles,
+  loadForRewrite,
+  removeOf,
+  writeChecked,
+  type TableRef,
+} from './write.js';
 import { sortedRows, toRuns, writeDeletionVectors, type DeletionVectorWrite } from './deletion-vector.js';
 
 export interface DmlOptions extends TableRef {
@@ -47,14 +55,26 @@ export async function deleteRows(session: Session, options: DmlOptions): Promise
 }
 
 /** UPDATE t SET col = expr, ... [WHERE ...]. Expressions are SQL over the row's columns. */
-export async function updateRows(session: Session, options: DmlOptions & { set: [string, string][] }): Promise<DmlOutcome> {
+export async function updateRows(
+  session: Session,
+  options: DmlOptions & { set: [string, string][] },
+): Promise<DmlOutcome> {
   return rewrite(session, options, 'UPDATE', options.set);
 }
 
-async function rewrite(session: Session, options: DmlOptions, operation: 'DELETE' | 'UPDATE', set: [string, string][] = []): Promise<DmlOutcome> {
+async function rewrite(
+  session: Session,
+  options: DmlOptions,
+  operation: 'DELETE' | 'UPDATE',
+  set: [string, string][] = [],
+): Promise<DmlOutcome> {
   const { table, snapshot } = await loadForRewrite(session, options);
   if (snapshot.metadata.configuration['delta.appendOnly']?.toLowerCase() === 'true') {
-    throw new StrataError('CONSTRAINT_VIOLATED', `table ${table} is append-only (delta.appendOnly = true): ${operation} is not allowed`, { context: { table } });
+    throw new StrataError(
+      'CONSTRAINT_VIOLATED',
+      `table ${table} is append-only (delta.appendOnly = true): ${operation} is not allowed`,
+      { context: { table } },
+    );
   }
   const assignments = resolveAssignments(snapshot, table, set);
   const matches = options.where === undefined ? 'TRUE' : `coalesce((${options.where}), false)`;
@@ -102,7 +122,9 @@ async function rewrite(session: Session, options: DmlOptions, operation: 'DELETE
       const columns = fields.map((f) => {
         const q = quoteIdent(f.name);
         const expr = assignments.get(f.name);
-        return expr === undefined ? `t.${q} AS ${q}` : `CASE WHEN ${matches} THEN CAST((${expr}) AS ${duckdbType(f.type)}) ELSE t.${q} END AS ${q}`;
+        return expr === undefined
+          ? `t.${q} AS ${q}`
+          : `CASE WHEN ${matches} THEN CAST((${expr}) AS ${duckdbType(f.type)}) ELSE t.${q} END AS ${q}`;
       });
       return planScan(snapshot, session, { id: `${id}r`, files }).then((rewriteScan) => {
         scan.cleanup.push(...rewriteScan.cleanup);
@@ -115,17 +137,41 @@ async function rewrite(session: Session, options: DmlOptions, operation: 'DELETE
       // versions to new files. No untouched row is copied.
       const marked = operation === 'DELETE' ? partial : [...whole, ...partial];
       if (operation === 'UPDATE') {
-        written = await writeChecked(session, store, table, await updated(marked, ` WHERE ${matches}`), projection, snapshot.schema, snapshot.partitionColumns, snapshot.metadata.configuration, now);
+        written = await writeChecked(
+          session,
+          store,
+          table,
+          await updated(marked, ` WHERE ${matches}`),
+          projection,
+          snapshot.schema,
+          snapshot.partitionColumns,
+          snapshot.metadata.configuration,
+          now,
+        );
       }
       try {
-        deletionVectors = await writeDeletionVectors(store, table, marked.map((file) => ({ file, runs: toRuns(sortedRows(matchedRows.get(file) ?? [])) })));
+        deletionVectors = await writeDeletionVectors(
+          store,
+          table,
+          marked.map((file) => ({ file, runs: toRuns(sortedRows(matchedRows.get(file) ?? [])) })),
+        );
       } catch (err) {
         await deleteFiles(store, written.adds);
         throw err;
       }
     } else if (partial.length > 0) {
       const select = await updated(partial, operation === 'DELETE' ? ` WHERE NOT ${matches}` : '');
-      written = await writeChecked(session, store, table, select, projection, snapshot.schema, snapshot.partitionColumns, snapshot.metadata.configuration, now);
+      written = await writeChecked(
+        session,
+        store,
+        table,
+        select,
+        projection,
+        snapshot.schema,
+        snapshot.partitionColumns,
+        snapshot.metadata.configuration,
+        now,
+      );
       copied = operation === 'DELETE' ? written.numRows : written.numRows - affected;
     }
     const removed = [...whole, ...partial];
@@ -151,7 +197,15 @@ async function rewrite(session: Session, options: DmlOptions, operation: 'DELETE
         operation === 'DELETE'
           ? `SELECT ${before}, 'delete' ${from}`
           : `SELECT ${before}, 'update_preimage' ${from} UNION ALL SELECT ${after}, 'update_postimage' ${from}`;
-      const cdc = await writeChangeData(session, store, table, snapshot.schema, snapshot.partitionColumns, snapshot.metadata.configuration, select);
+      const cdc = await writeChangeData(
+        session,
+        store,
+        table,
+        snapshot.schema,
+        snapshot.partitionColumns,
+        snapshot.metadata.configuration,
+        select,
+      );
       actions.push(...cdc.actions);
       changeFiles = cdc.paths.map((p) => ({ path: p }) as AddAction);
     }
@@ -159,7 +213,8 @@ async function rewrite(session: Session, options: DmlOptions, operation: 'DELETE
     const footprint: TransactionFootprint = {
       // Serializable: rows appended concurrently that match the predicate would be missed.
       readWholeTable: true,
-      readsFile: options.where === undefined ? undefined : options.prune ? fileMatcher(snapshot, options.prune) : undefined,
+      readsFile:
+        options.where === undefined ? undefined : options.prune ? fileMatcher(snapshot, options.prune) : undefined,
       readFiles: paths(candidates),
       removedFiles: paths(removed),
       changesMetadata: false,
@@ -167,22 +222,43 @@ async function rewrite(session: Session, options: DmlOptions, operation: 'DELETE
     };
     // As Spark counts them: a file kept with a (new) deletion vector is not a removed file.
     const removedFiles = removed.length - deletionVectors.adds.length;
-    const files = { numRemovedFiles: removedFiles, numAddedFiles: written.adds.length, numAddedBytes: written.numBytes };
-    const dvMetrics = dv ? { numDeletionVectorsAdded: deletionVectors.adds.length, numDeletionVectorsRemoved: removed.filter((f) => f.deletionVector).length } : {};
+    const files = {
+      numRemovedFiles: removedFiles,
+      numAddedFiles: written.adds.length,
+      numAddedBytes: written.numBytes,
+    };
+    const dvMetrics = dv
+      ? {
+          numDeletionVectorsAdded: deletionVectors.adds.length,
+          numDeletionVectorsRemoved: removed.filter((f) => f.deletionVector).length,
+        }
+      : {};
     const metrics =
       operation === 'DELETE'
         ? { numDeletedRows: affected, numCopiedRows: copied, ...files, ...dvMetrics }
         : { numUpdatedRows: affected, numCopiedRows: copied, ...files, ...dvMetrics };
     await options.beforeCommit?.();
-    const result = await commitOrClean(store, table, snapshot.version, {
-      operation,
-      operationParameters: { predicate: JSON.stringify(options.where === undefined ? [] : [options.where]) },
-      operationMetrics: metrics,
-      actions,
-      footprint,
-    }, [...written.adds, ...changeFiles, ...(deletionVectors.path ? [{ path: deletionVectors.path }] : [])]);
+    const result = await commitOrClean(
+      store,
+      table,
+      snapshot.version,
+      {
+        operation,
+        operationParameters: { predicate: JSON.stringify(options.where === undefined ? [] : [options.where]) },
+        operationMetrics: metrics,
+        actions,
+        footprint,
+      },
+      [...written.adds, ...changeFiles, ...(deletionVectors.path ? [{ path: deletionVectors.path }] : [])],
+    );
     await afterCommit(session, store, table, result.version, snapshot.metadata.configuration);
-    return { version: result.version, numAffectedRows: affected, numCopiedRows: copied, numRemovedFiles: removedFiles, numAddedFiles: written.adds.length };
+    return {
+      version: result.version,
+      numAffectedRows: affected,
+      numCopiedRows: copied,
+      numRemovedFiles: removedFiles,
+      numAddedFiles: written.adds.length,
+    };
   } finally {
     for (const statement of scan.cleanup) await session.exec(statement).catch(() => undefined);
   }
@@ -194,7 +270,12 @@ async function rewrite(session: Session, options: DmlOptions, operation: 'DELETE
  * row counts taken from their stats — a metadata-only commit that reads no
  * data. Undefined when the condition needs the rows (or a count is missing).
  */
-async function deleteByPartition(session: Session, snapshot: Snapshot, files: AddAction[], where: string | undefined): Promise<{ file: AddAction; rows: number }[] | undefined> {
+async function deleteByPartition(
+  session: Session,
+  snapshot: Snapshot,
+  files: AddAction[],
+  where: string | undefined,
+): Promise<{ file: AddAction; rows: number }[] | undefined> {
   const live = (f: AddAction) => {
     const stats = f.stats ? (JSON.parse(f.stats) as { numRecords?: number }) : undefined;
     return stats?.numRecords === undefined ? undefined : stats.numRecords - (f.deletionVector?.cardinality ?? 0);
@@ -205,7 +286,10 @@ async function deleteByPartition(session: Session, snapshot: Snapshot, files: Ad
   else {
     const parts = snapshot.schema.fields.filter((f) => snapshot.partitionColumns.includes(f.name));
     if (parts.length === 0 || /\b(random|uuid|gen_random_uuid|setseed|nextval)\s*\(/i.test(where)) return undefined;
-    const rows = files.map((file, i) => `(${i}, ${parts.map((f) => partitionLiteral(file.partitionValues?.[f.name] ?? null, f.type, snapshot.table, f.name)).join(', ')})`);
+    const rows = files.map(
+      (file, i) =>
+        `(${i}, ${parts.map((f) => partitionLiteral(file.partitionValues?.[f.name] ?? null, f.type, snapshot.table, f.name)).join(', ')})`,
+    );
     let decided: { i: number; m: boolean }[];
     try {
       decided = await session.rows<{ i: number; m: boolean }>(
@@ -220,7 +304,14 @@ async function deleteByPartition(session: Session, snapshot: Snapshot, files: Ad
 }
 
 /** Commits a DELETE of whole files (decided from partition values). */
-async function commitDelete(session: Session, snapshot: Snapshot, table: string, options: DmlOptions, candidates: AddAction[], whole: { file: AddAction; rows: number }[]): Promise<DmlOutcome> {
+async function commitDelete(
+  session: Session,
+  snapshot: Snapshot,
+  table: string,
+  options: DmlOptions,
+  candidates: AddAction[],
+  whole: { file: AddAction; rows: number }[],
+): Promise<DmlOutcome> {
   if (whole.length === 0) return NOTHING;
   const store = localPathStore(snapshot.store, snapshot.table);
   const now = options.now ?? Date.now;
@@ -231,8 +322,15 @@ async function commitDelete(session: Session, snapshot: Snapshot, table: string,
     const id = randomUUID().replace(/-/g, '').slice(0, 12);
     const changed = await planScan(snapshot, session, { id: `${id}c`, files: whole.map((w) => w.file) });
     try {
-      const cdc = await writeChangeData(session, store, table, snapshot.schema, snapshot.partitionColumns, snapshot.metadata.configuration,
-        `SELECT ${snapshot.schema.fields.map((f) => `t.${quoteIdent(f.name)}`).join(', ')}, 'delete' FROM (${changed.sql}) AS t`);
+      const cdc = await writeChangeData(
+        session,
+        store,
+        table,
+        snapshot.schema,
+        snapshot.partitionColumns,
+        snapshot.metadata.configuration,
+        `SELECT ${snapshot.schema.fields.map((f) => `t.${quoteIdent(f.name)}`).join(', ')}, 'delete' FROM (${changed.sql}) AS t`,
+      );
       actions.push(...cdc.actions);
       changeFiles = cdc.paths.map((p) => ({ path: p }) as AddAction);
     } finally {
@@ -241,30 +339,53 @@ async function commitDelete(session: Session, snapshot: Snapshot, table: string,
   }
   const paths = (files: AddAction[]) => new Set(files.map((f) => canonicalPath(store.root, f.path)));
   await options.beforeCommit?.();
-  const result = await commitOrClean(store, table, snapshot.version, {
-    operation: 'DELETE',
-    operationParameters: { predicate: JSON.stringify(options.where === undefined ? [] : [options.where]) },
-    operationMetrics: { numDeletedRows: affected, numCopiedRows: 0, numRemovedFiles: whole.length, numAddedFiles: 0, numAddedBytes: 0 },
-    actions,
-    footprint: {
-      readWholeTable: true,
-      readsFile: options.where === undefined ? undefined : options.prune ? fileMatcher(snapshot, options.prune) : undefined,
-      readFiles: paths(candidates),
-      removedFiles: paths(whole.map((w) => w.file)),
-      changesMetadata: false,
-      appIds: new Set(),
+  const result = await commitOrClean(
+    store,
+    table,
+    snapshot.version,
+    {
+      operation: 'DELETE',
+      operationParameters: { predicate: JSON.stringify(options.where === undefined ? [] : [options.where]) },
+      operationMetrics: {
+        numDeletedRows: affected,
+        numCopiedRows: 0,
+        numRemovedFiles: whole.length,
+        numAddedFiles: 0,
+        numAddedBytes: 0,
+      },
+      actions,
+      footprint: {
+        readWholeTable: true,
+        readsFile:
+          options.where === undefined ? undefined : options.prune ? fileMatcher(snapshot, options.prune) : undefined,
+        readFiles: paths(candidates),
+        removedFiles: paths(whole.map((w) => w.file)),
+        changesMetadata: false,
+        appIds: new Set(),
+      },
     },
-  }, changeFiles);
+    changeFiles,
+  );
   await afterCommit(session, store, table, result.version, snapshot.metadata.configuration);
-  return { version: result.version, numAffectedRows: affected, numCopiedRows: 0, numRemovedFiles: whole.length, numAddedFiles: 0 };
+  return {
+    version: result.version,
+    numAffectedRows: affected,
+    numCopiedRows: 0,
+    numRemovedFiles: whole.length,
+    numAddedFiles: 0,
+  };
 }
 
 function resolveAssignments(snapshot: Snapshot, table: string, set: [string, string][]): Map<string, string> {
   const out = new Map<string, string>();
   for (const [column, expr] of set) {
     const field = snapshot.schema.fields.find((f) => f.name.toLowerCase() === column.toLowerCase());
-    if (!field) throw new StrataError('SCHEMA_MISMATCH', `UPDATE ${table}: the table has no column ${column}`, { context: { table, column } });
-    if (out.has(field.name)) throw new StrataError('USAGE', `UPDATE ${table}: column ${field.name} is set twice`, { context: { table } });
+    if (!field)
+      throw new StrataError('SCHEMA_MISMATCH', `UPDATE ${table}: the table has no column ${column}`, {
+        context: { table, column },
+      });
+    if (out.has(field.name))
+      throw new StrataError('USAGE', `UPDATE ${table}: column ${field.name} is set twice`, { context: { table } });
     out.set(field.name, expr);
   }
   return out;

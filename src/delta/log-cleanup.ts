@@ -8,7 +8,11 @@ import { LOG_DIR } from './log-segment.js';
 
 const VERSIONED = /^(\d{20})\.(json|crc|checkpoint\..*)$/;
 
-export async function cleanUpExpiredLogs(store: ObjectStore, configuration: Record<string, string>, now = Date.now()): Promise<number> {
+export async function cleanUpExpiredLogs(
+  store: ObjectStore,
+  configuration: Record<string, string>,
+  now = Date.now(),
+): Promise<number> {
   if (configuration['delta.enableExpiredLogCleanup']?.toLowerCase() === 'false') return 0;
   const retention = parseInterval(configuration['delta.logRetentionDuration']) ?? 30 * 24 * 3600 * 1000;
   const cutoff = now - retention;

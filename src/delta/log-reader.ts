@@ -26,8 +26,12 @@ export function duckdbRowReader(session: Session): ParquetRowReader {
       const columns = (await session.rows<{ column_name: string }>(`DESCRIBE SELECT * FROM ${source}`))
         .map((c) => c.column_name)
         .filter((c) => c !== 'file_row_number');
-      const lists = columns.map((c, i) => `to_json(list(${quoteIdent(c)}) FILTER (WHERE ${quoteIdent(c)} IS NOT NULL))::VARCHAR AS c${i}`);
-      const chunks = await session.rows<Record<string, string | null>>(`SELECT ${lists.join(', ')} FROM ${source} GROUP BY file_row_number // 50000`);
+      const lists = columns.map(
+        (c, i) => `to_json(list(${quoteIdent(c)}) FILTER (WHERE ${quoteIdent(c)} IS NOT NULL))::VARCHAR AS c${i}`,
+      );
+      const chunks = await session.rows<Record<string, string | null>>(
+        `SELECT ${lists.join(', ')} FROM ${source} GROUP BY file_row_number // 50000`,
+      );
       const out: Record<string, unknown>[] = [];
       for (const chunk of chunks) {
         columns.forEach((c, i) => {
@@ -51,12 +55,18 @@ export function parseJsonActions(text: string, file: string, table: string): Act
     try {
       parsed = JSON.parse(line);
     } catch {
-      throw new StrataError('LOG_CORRUPT', `table ${table}: ${file} line ${i + 1} is not valid JSON: ${truncate(line)}`, {
-        context: { table, file, line: i + 1 },
-      });
+      throw new StrataError(
+        'LOG_CORRUPT',
+        `table ${table}: ${file} line ${i + 1} is not valid JSON: ${truncate(line)}`,
+        {
+          context: { table, file, line: i + 1 },
+        },
+      );
     }
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-      throw new StrataError('LOG_CORRUPT', `table ${table}: ${file} line ${i + 1} is not an action object`, { context: { table, file, line: i + 1 } });
+      throw new StrataError('LOG_CORRUPT', `table ${table}: ${file} line ${i + 1} is not an action object`, {
+        context: { table, file, line: i + 1 },
+      });
     }
     actions.push(parsed as Action);
   }
@@ -70,7 +80,12 @@ export async function readCommit(store: ObjectStore, key: string, table: string)
 }
 
 /** Reads checkpoint files (any kind), following sidecar references. */
-export async function readCheckpoint(store: ObjectStore, keys: string[], reader: ParquetRowReader, table: string): Promise<Action[]> {
+export async function readCheckpoint(
+  store: ObjectStore,
+  keys: string[],
+  reader: ParquetRowReader,
+  table: string,
+): Promise<Action[]> {
   const actions: Action[] = [];
   const parquetKeys: string[] = [];
   for (const key of keys) {
@@ -86,13 +101,22 @@ export async function readCheckpoint(store: ObjectStore, keys: string[], reader:
   return actions;
 }
 
-async function readParquetActions(store: ObjectStore, keys: string[], reader: ParquetRowReader, table: string): Promise<Action[]> {
+async function readParquetActions(
+  store: ObjectStore,
+  keys: string[],
+  reader: ParquetRowReader,
+  table: string,
+): Promise<Action[]> {
   if (!hasLocalPaths(store)) {
-    throw new StrataError('STORAGE', `table ${table}: Parquet checkpoints need a store DuckDB can read by path`, { context: { table } });
+    throw new StrataError('STORAGE', `table ${table}: Parquet checkpoints need a store DuckDB can read by path`, {
+      context: { table },
+    });
   }
   for (const key of keys) {
     if (!(await store.head(key))) {
-      throw new StrataError('CHECKPOINT_INVALID', `table ${table}: checkpoint file ${key} is missing`, { context: { table, file: key } });
+      throw new StrataError('CHECKPOINT_INVALID', `table ${table}: checkpoint file ${key} is missing`, {
+        context: { table, file: key },
+      });
     }
   }
   let rows: Record<string, unknown>[];
@@ -100,16 +124,21 @@ async function readParquetActions(store: ObjectStore, keys: string[], reader: Pa
     rows = await reader.readRows(keys.map((k) => store.localPath(k)));
   } catch (err) {
     const reason = err instanceof Error ? err.message.split('\n')[0] : String(err);
-    throw new StrataError('CHECKPOINT_INVALID', `table ${table}: cannot read checkpoint ${keys.join(', ')}: ${reason}`, {
-      cause: err,
-      context: { table, file: keys[0] },
-    });
+    throw new StrataError(
+      'CHECKPOINT_INVALID',
+      `table ${table}: cannot read checkpoint ${keys.join(', ')}: ${reason}`,
+      {
+        cause: err,
+        context: { table, file: keys[0] },
+      },
+    );
   }
   const actions: Action[] = [];
   for (const row of rows) {
     const action: Record<string, unknown> = {};
     for (const [name, value] of Object.entries(row)) {
-      if (value !== null && value !== undefined && !name.endsWith('_parsed') && !name.startsWith('__')) action[name] = value;
+      if (value !== null && value !== undefined && !name.endsWith('_parsed') && !name.startsWith('__'))
+        action[name] = value;
     }
     if (Object.keys(action).length > 0) actions.push(action as Action);
   }
@@ -121,7 +150,12 @@ function truncate(text: string): string {
 }
 
 /** The commitInfo of each commit in [from, to] still in the log (missing commits are skipped). */
-export async function readCommitInfos(store: ObjectStore, table: string, from: number, to: number): Promise<{ version: number; info: CommitInfo }[]> {
+export async function readCommitInfos(
+  store: ObjectStore,
+  table: string,
+  from: number,
+  to: number,
+): Promise<{ version: number; info: CommitInfo }[]> {
   const out: { version: number; info: CommitInfo }[] = [];
   for (let v = Math.max(0, from); v <= to; v++) {
     const key = `_delta_log/${String(v).padStart(20, '0')}.json`;

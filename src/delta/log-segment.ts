@@ -60,8 +60,12 @@ export async function listLog(store: ObjectStore, table: string, fromVersion = 0
 export async function lastCheckpointHint(store: ObjectStore): Promise<number | undefined> {
   try {
     if (!(await store.head(`${LOG_DIR}/_last_checkpoint`))) return undefined;
-    const hint = JSON.parse(new TextDecoder().decode(await store.get(`${LOG_DIR}/_last_checkpoint`))) as { version?: unknown };
-    return typeof hint.version === 'number' && Number.isInteger(hint.version) && hint.version >= 0 ? hint.version : undefined;
+    const hint = JSON.parse(new TextDecoder().decode(await store.get(`${LOG_DIR}/_last_checkpoint`))) as {
+      version?: unknown;
+    };
+    return typeof hint.version === 'number' && Number.isInteger(hint.version) && hint.version >= 0
+      ? hint.version
+      : undefined;
   } catch {
     return undefined;
   }
@@ -107,7 +111,9 @@ export function parseListing(entries: ObjectMeta[], table: string): LogListing {
   const rank = { v2: 0, classic: 1, 'multi-part': 2 } as const;
   checkpoints.sort((a, b) => b.version - a.version || rank[a.kind] - rank[b.kind]);
   if (commits.length === 0 && checkpoints.length === 0) {
-    throw new StrataError('NOT_A_TABLE', `${table} is not a Delta table: ${LOG_DIR} holds no commits`, { context: { table } });
+    throw new StrataError('NOT_A_TABLE', `${table} is not a Delta table: ${LOG_DIR} holds no commits`, {
+      context: { table },
+    });
   }
   return { commits, checkpoints };
 }
@@ -123,21 +129,37 @@ export function latestVersion(listing: LogListing): number {
  * The segment for `version` (default: latest), skipping the checkpoints in
  * `exclude` (keys of the first part), used to fall back past a bad one.
  */
-export function buildSegment(listing: LogListing, table: string, version?: number, exclude: ReadonlySet<string> = new Set()): LogSegment {
+export function buildSegment(
+  listing: LogListing,
+  table: string,
+  version?: number,
+  exclude: ReadonlySet<string> = new Set(),
+): LogSegment {
   const latest = latestVersion(listing);
   const target = version ?? latest;
   if (!Number.isInteger(target) || target < 0) {
-    throw new StrataError('VERSION_NOT_FOUND', `table ${table}: version ${target} is not a valid version`, { context: { table, version: target } });
-  }
-  if (target > latest) {
-    throw new StrataError('VERSION_NOT_FOUND', `table ${table}: version ${target} does not exist; the latest version is ${latest}`, {
+    throw new StrataError('VERSION_NOT_FOUND', `table ${table}: version ${target} is not a valid version`, {
       context: { table, version: target },
     });
+  }
+  if (target > latest) {
+    throw new StrataError(
+      'VERSION_NOT_FOUND',
+      `table ${table}: version ${target} does not exist; the latest version is ${latest}`,
+      {
+        context: { table, version: target },
+      },
+    );
   }
   const checkpoint = listing.checkpoints.find((c) => c.version <= target && !exclude.has(c.keys[0]));
   const from = checkpoint ? checkpoint.version + 1 : 0;
   const commits = listing.commits.filter((c) => c.version >= from && c.version <= target);
-  if (!checkpoint && (commits.length === 0 || commits[0].version > 0) && listing.commits.length > 0 && listing.commits[0].version > 0) {
+  if (
+    !checkpoint &&
+    (commits.length === 0 || commits[0].version > 0) &&
+    listing.commits.length > 0 &&
+    listing.commits[0].version > 0
+  ) {
     throw new StrataError(
       'VERSION_NOT_FOUND',
       `table ${table}: version ${target} can no longer be reconstructed: the log starts at version ${listing.commits[0].version} (older log files were cleaned up) and no checkpoint covers it`,
@@ -156,7 +178,10 @@ export function buildSegment(listing: LogListing, table: string, version?: numbe
     expected++;
   }
   if (expected !== target + 1) {
-    const what = !checkpoint && from === 0 && commits.length === 0 ? `commit ${versionStem(0)}.json is missing and no checkpoint covers version ${target}` : `commit ${versionStem(expected)}.json is missing`;
+    const what =
+      !checkpoint && from === 0 && commits.length === 0
+        ? `commit ${versionStem(0)}.json is missing and no checkpoint covers version ${target}`
+        : `commit ${versionStem(expected)}.json is missing`;
     throw new StrataError('LOG_CORRUPT', `table ${table}: cannot reconstruct version ${target}: ${what}`, {
       context: { table, version: target },
     });

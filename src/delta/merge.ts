@@ -19,7 +19,15 @@ import { FILE_COLUMN, planScan, ROW_COLUMN } from './scan.js';
 import { duckdbType, type StructField } from './schema.js';
 import type { Snapshot } from './snapshot.js';
 import { deletionVectorsEnabled } from './table-features.js';
-import { afterCommit, commitOrClean, deleteFiles, loadForRewrite, removeOf, writeChecked, type TableRef } from './write.js';
+import {
+  afterCommit,
+  commitOrClean,
+  deleteFiles,
+  loadForRewrite,
+  removeOf,
+  writeChecked,
+  type TableRef,
+} from './write.js';
 import { writeDeletionVectors, type DeletionVectorWrite } from './deletion-vector.js';
 
 /** The clause acting on a target row (a plan column, and a lateral column alias of the rewrite). */
@@ -73,7 +81,11 @@ export async function mergeInto(session: Session, o: MergeOptions): Promise<Merg
   const { table, snapshot } = await loadForRewrite(session, o);
   const changesRows = o.clauses.some((c) => c.action !== 'insert');
   if (changesRows && snapshot.metadata.configuration['delta.appendOnly']?.toLowerCase() === 'true') {
-    throw new StrataError('CONSTRAINT_VIOLATED', `table ${table} is append-only (delta.appendOnly = true): MERGE may only insert`, { context: { table } });
+    throw new StrataError(
+      'CONSTRAINT_VIOLATED',
+      `table ${table} is append-only (delta.appendOnly = true): MERGE may only insert`,
+      { context: { table } },
+    );
   }
   const id = randomUUID().replace(/-/g, '').slice(0, 12);
   const src = `__strata_merge_src_${id}`;
@@ -84,11 +96,19 @@ export async function mergeInto(session: Session, o: MergeOptions): Promise<Merg
   const fields = snapshot.schema.fields;
   try {
     // The statement's result is the source's row count.
-    const created = await session.rows<{ Count: bigint }>(`CREATE TEMP TABLE ${quoteIdent(src)} AS SELECT *, row_number() OVER () AS __src_row FROM (${o.source}) AS __q`);
+    const created = await session.rows<{ Count: bigint }>(
+      `CREATE TEMP TABLE ${quoteIdent(src)} AS SELECT *, row_number() OVER () AS __src_row FROM (${o.source}) AS __q`,
+    );
     const sourceRows = created[0]?.Count ?? 0n;
     // Source column names are needed only to expand SET * and INSERT *.
-    const star = o.clauses.some((c) => (c.action === 'update' && c.set === '*') || (c.action === 'insert' && !c.columns));
-    const sourceColumns = star ? (await session.describe(`SELECT * FROM temp.${quoteIdent(src)}`)).map((c) => c.name).filter((n) => n !== '__src_row') : [];
+    const star = o.clauses.some(
+      (c) => (c.action === 'update' && c.set === '*') || (c.action === 'insert' && !c.columns),
+    );
+    const sourceColumns = star
+      ? (await session.describe(`SELECT * FROM temp.${quoteIdent(src)}`))
+          .map((c) => c.name)
+          .filter((n) => n !== '__src_row')
+      : [];
     const clauses = o.clauses.map((c) => resolveClause(c, fields, sourceColumns, o.sourceAlias, table));
 
     const candidates = candidateFiles(snapshot, o, await sourceKeyRanges(session, snapshot, o, src));
@@ -134,14 +154,17 @@ export async function mergeInto(session: Session, o: MergeOptions): Promise<Merg
       );
     }
 
-    const is = (pred: (c: ResolvedClause) => boolean) => clauses.map((c, i) => (pred(c) ? i + 1 : -1)).filter((i) => i > 0);
+    const is = (pred: (c: ResolvedClause) => boolean) =>
+      clauses.map((c, i) => (pred(c) ? i + 1 : -1)).filter((i) => i > 0);
     const updateIdx = is((c) => c.action === 'update');
     const deleteIdx = is((c) => c.action === 'delete');
     const insertIdx = is((c) => c.action === 'insert');
     const inList = (xs: number[]) => (xs.length ? `(${xs.join(', ')})` : '(-1)');
     // One pass over the plan: the counts, the files to rewrite, and the ambiguity check —
     // several source rows for one target row, unless all that can happen is a delete.
-    const onlyUnconditionalDelete = clauses.filter((c) => c.when === 'matched').every((c) => c.action === 'delete' && !c.condition);
+    const onlyUnconditionalDelete = clauses
+      .filter((c) => c.when === 'matched')
+      .every((c) => c.action === 'delete' && !c.condition);
     // With deletion vectors, also each touched file's span of acting rows: when the span is
     // full (a key range over clustered data) it is the file's one run of rows to mark.
     const acting = `${CLAUSE} IN ${inList([...updateIdx, ...deleteIdx])}`;
@@ -222,7 +245,8 @@ export async function mergeInto(session: Session, o: MergeOptions): Promise<Merg
       // Copy-on-write keeps every row but the deleted; with deletion vectors only the updated
       // rows are written (their old versions, and the deleted rows, are marked in the vectors).
       if (!dv) parts.push(`SELECT ${names} FROM ${after} WHERE ${CLAUSE} NOT IN ${inList(deleteIdx)}`);
-      else if (updateIdx.length > 0) parts.push(`SELECT ${names} FROM ${after} WHERE ${CLAUSE} IN ${inList(updateIdx)}`);
+      else if (updateIdx.length > 0)
+        parts.push(`SELECT ${names} FROM ${after} WHERE ${CLAUSE} IN ${inList(updateIdx)}`);
       if (cdf) {
         changes.push(
           `SELECT ${names}, 'update_preimage' FROM ${before} WHERE ${CLAUSE} IN ${inList(updateIdx)}`,
@@ -234,7 +258,9 @@ export async function mergeInto(session: Session, o: MergeOptions): Promise<Merg
     if (inserted > 0) {
       const insertClauses = clauses.map((c, i) => ({ c, i: i + 1 })).filter(({ c }) => c.action === 'insert');
       const cols = fields.map((f) => {
-        const whens = insertClauses.map(({ c, i }) => `WHEN ${i} THEN ${castTo(f, (c as ResolvedInsert).values.get(f.name) ?? 'NULL')}`);
+        const whens = insertClauses.map(
+          ({ c, i }) => `WHEN ${i} THEN ${castTo(f, (c as ResolvedInsert).values.get(f.name) ?? 'NULL')}`,
+        );
         return `CASE __p.${CLAUSE} ${whens.join(' ')} END AS ${quoteIdent(f.name)}`;
       });
       const insert = `SELECT ${cols.join(', ')} FROM temp.${quoteIdent(src)} AS ${s} JOIN (SELECT DISTINCT ${P_SROW}, ${CLAUSE} FROM temp.${quoteIdent(plan)} WHERE ${CLAUSE} IN ${inList(insertIdx)}) AS __p ON __p.${P_SROW} = ${s}.__src_row`;
@@ -245,7 +271,17 @@ export async function mergeInto(session: Session, o: MergeOptions): Promise<Merg
     const now = o.now ?? Date.now;
     const projection = fields.map((f) => `src.${quoteIdent(f.name)} AS ${quoteIdent(f.name)}`).join(', ');
     const written = parts.length
-      ? await writeChecked(session, store, table, parts.join('\nUNION ALL\n'), projection, snapshot.schema, snapshot.partitionColumns, snapshot.metadata.configuration, now)
+      ? await writeChecked(
+          session,
+          store,
+          table,
+          parts.join('\nUNION ALL\n'),
+          projection,
+          snapshot.schema,
+          snapshot.partitionColumns,
+          snapshot.metadata.configuration,
+          now,
+        )
       : { adds: [], numRows: 0, numBytes: 0 };
     let deletionVectors: DeletionVectorWrite = { adds: [], emptied: [] };
     if (dv && touched.length > 0) {
@@ -265,7 +301,11 @@ export async function mergeInto(session: Session, o: MergeOptions): Promise<Merg
                    SELECT DISTINCT ${P_FILE} AS file, ${P_ROW} AS row FROM ${p} WHERE ${acting} AND ${P_FILE} IN (${gappy.join(', ')})))
                GROUP BY file, island) GROUP BY file`,
           );
-          for (const m of islands) runs.set(m.file, m.runs.map((r) => [Number(r.lo), Number(r.hi)]));
+          for (const m of islands)
+            runs.set(
+              m.file,
+              m.runs.map((r) => [Number(r.lo), Number(r.hi)]),
+            );
         }
         const byPath = new Map(touched.map((f) => [canonicalPath(store.root, f.path), f]));
         deletionVectors = await writeDeletionVectors(
@@ -290,12 +330,23 @@ export async function mergeInto(session: Session, o: MergeOptions): Promise<Merg
       ...deletionVectors.adds.map((add) => ({ add })),
       ...written.adds.map((add) => ({ add })),
     ];
-    if (o.configuration) actions.push({ metaData: { ...snapshot.metadata, configuration: { ...snapshot.metadata.configuration, ...o.configuration } } });
+    if (o.configuration)
+      actions.push({
+        metaData: { ...snapshot.metadata, configuration: { ...snapshot.metadata.configuration, ...o.configuration } },
+      });
     actions.push(...(o.txns ?? []).map((x) => ({ txn: { appId: x.appId, version: x.version, lastUpdated: now() } })));
     let changeFiles: AddAction[] = [];
     if (cdf && touched.length > 0) {
       // A commit with change files must hold all its changes there, inserts included.
-      const cdc = await writeChangeData(session, store, table, snapshot.schema, snapshot.partitionColumns, snapshot.metadata.configuration, changes.join('\nUNION ALL\n'));
+      const cdc = await writeChangeData(
+        session,
+        store,
+        table,
+        snapshot.schema,
+        snapshot.partitionColumns,
+        snapshot.metadata.configuration,
+        changes.join('\nUNION ALL\n'),
+      );
       actions.push(...cdc.actions);
       changeFiles = cdc.paths.map((p) => ({ path: p }) as AddAction);
     }
@@ -307,19 +358,37 @@ export async function mergeInto(session: Session, o: MergeOptions): Promise<Merg
       changesMetadata: o.configuration !== undefined,
       appIds: new Set((o.txns ?? []).map((x) => x.appId)),
     };
-    const result = await commitOrClean(store, table, snapshot.version, {
-      operation: 'MERGE',
-      info: o.info,
-      operationParameters: {
-        predicate: JSON.stringify([o.on]),
-        matchedPredicates: JSON.stringify(o.clauses.filter((c) => c.when === 'matched').map((c) => ({ ...(c.condition ? { predicate: c.condition } : {}), actionType: c.action }))),
-        notMatchedPredicates: JSON.stringify(o.clauses.filter((c) => c.when === 'not-matched').map((c) => ({ ...(c.condition ? { predicate: c.condition } : {}), actionType: c.action }))),
-        notMatchedBySourcePredicates: JSON.stringify(o.clauses.filter((c) => c.when === 'not-matched-by-source').map((c) => ({ ...(c.condition ? { predicate: c.condition } : {}), actionType: c.action }))),
+    const result = await commitOrClean(
+      store,
+      table,
+      snapshot.version,
+      {
+        operation: 'MERGE',
+        info: o.info,
+        operationParameters: {
+          predicate: JSON.stringify([o.on]),
+          matchedPredicates: JSON.stringify(
+            o.clauses
+              .filter((c) => c.when === 'matched')
+              .map((c) => ({ ...(c.condition ? { predicate: c.condition } : {}), actionType: c.action })),
+          ),
+          notMatchedPredicates: JSON.stringify(
+            o.clauses
+              .filter((c) => c.when === 'not-matched')
+              .map((c) => ({ ...(c.condition ? { predicate: c.condition } : {}), actionType: c.action })),
+          ),
+          notMatchedBySourcePredicates: JSON.stringify(
+            o.clauses
+              .filter((c) => c.when === 'not-matched-by-source')
+              .map((c) => ({ ...(c.condition ? { predicate: c.condition } : {}), actionType: c.action })),
+          ),
+        },
+        operationMetrics: { ...outcome },
+        actions,
+        footprint,
       },
-      operationMetrics: { ...outcome },
-      actions,
-      footprint,
-    }, [...written.adds, ...changeFiles, ...(deletionVectors.path ? [{ path: deletionVectors.path }] : [])]);
+      [...written.adds, ...changeFiles, ...(deletionVectors.path ? [{ path: deletionVectors.path }] : [])],
+    );
     await afterCommit(session, store, table, result.version, snapshot.metadata.configuration);
     return { ...outcome, version: result.version };
   } finally {
@@ -335,7 +404,12 @@ type KeyRange = { kind: 'empty' } | { kind: 'range'; lo: string; hi: string } | 
  * the target column's type, in one pass. A key that does not convert to the
  * target's type leaves the range unknown (no file skipping on it).
  */
-async function sourceKeyRanges(session: Session, snapshot: Snapshot, o: MergeOptions, src: string): Promise<KeyRange[]> {
+async function sourceKeyRanges(
+  session: Session,
+  snapshot: Snapshot,
+  o: MergeOptions,
+  src: string,
+): Promise<KeyRange[]> {
   const pairs = o.keyPairs ?? [];
   if (pairs.length === 0) return [];
   const typeOf = (col: string) => snapshot.schema.fields.find((f) => f.name.toLowerCase() === col.toLowerCase())?.type;
@@ -345,7 +419,9 @@ async function sourceKeyRanges(session: Session, snapshot: Snapshot, o: MergeOpt
     const key = type ? `TRY_CAST(${raw} AS ${duckdbType(type)})` : raw;
     return `min(${key})::VARCHAR AS lo${i}, max(${key})::VARCHAR AS hi${i}, count(${raw}) - count(${key}) AS bad${i}`;
   });
-  const [r] = await session.rows<Record<string, string | bigint | null>>(`SELECT ${select.join(', ')} FROM temp.${quoteIdent(src)}`);
+  const [r] = await session.rows<Record<string, string | bigint | null>>(
+    `SELECT ${select.join(', ')} FROM temp.${quoteIdent(src)}`,
+  );
   return pairs.map((_, i): KeyRange => {
     if (BigInt(r[`bad${i}`] ?? 0) > 0n) return { kind: 'unknown' };
     const lo = r[`lo${i}`];
@@ -365,7 +441,11 @@ function candidateFiles(snapshot: Snapshot, o: MergeOptions, ranges: KeyRange[])
   for (const [i, [targetCol]] of o.keyPairs.entries()) {
     const range = ranges[i];
     if (range.kind === 'empty') return []; // no source key: nothing can match
-    if (range.kind === 'range') items.push({ kind: 'cmp', column: targetCol, op: '>=', value: range.lo }, { kind: 'cmp', column: targetCol, op: '<=', value: range.hi });
+    if (range.kind === 'range')
+      items.push(
+        { kind: 'cmp', column: targetCol, op: '>=', value: range.lo },
+        { kind: 'cmp', column: targetCol, op: '<=', value: range.hi },
+      );
   }
   return pruneFiles(snapshot, { kind: 'and', items });
 }
@@ -382,19 +462,34 @@ interface ResolvedInsert {
   action: 'insert';
   values: Map<string, string>;
 }
-type ResolvedClause = ResolvedUpdate | ResolvedInsert | { when: MergeClause['when']; condition?: string; action: 'delete' };
+type ResolvedClause =
+  ResolvedUpdate | ResolvedInsert | { when: MergeClause['when']; condition?: string; action: 'delete' };
 
 /** Expands `*`, maps SET targets and INSERT columns to the table's fields. */
-function resolveClause(c: MergeClause, fields: StructField[], sourceColumns: string[], sourceAlias: string, table: string): ResolvedClause {
+function resolveClause(
+  c: MergeClause,
+  fields: StructField[],
+  sourceColumns: string[],
+  sourceAlias: string,
+  table: string,
+): ResolvedClause {
   const field = (name: string) => {
     const bare = name.includes('.') ? name.slice(name.lastIndexOf('.') + 1) : name;
     const f = fields.find((x) => x.name.toLowerCase() === bare.toLowerCase());
-    if (!f) throw new StrataError('SCHEMA_MISMATCH', `MERGE into ${table}: the table has no column ${bare}`, { context: { table, column: bare } });
+    if (!f)
+      throw new StrataError('SCHEMA_MISMATCH', `MERGE into ${table}: the table has no column ${bare}`, {
+        context: { table, column: bare },
+      });
     return f.name;
   };
   const fromSource = (name: string) => {
     const col = sourceColumns.find((x) => x.toLowerCase() === name.toLowerCase());
-    if (!col) throw new StrataError('SCHEMA_MISMATCH', `MERGE into ${table}: * needs a source column ${name}, which the source does not have`, { context: { table, column: name } });
+    if (!col)
+      throw new StrataError(
+        'SCHEMA_MISMATCH',
+        `MERGE into ${table}: * needs a source column ${name}, which the source does not have`,
+        { context: { table, column: name } },
+      );
     return `${quoteIdent(sourceAlias)}.${quoteIdent(col)}`;
   };
   if (c.action === 'delete') return c;
@@ -409,7 +504,11 @@ function resolveClause(c: MergeClause, fields: StructField[], sourceColumns: str
     for (const f of fields) values.set(f.name, fromSource(f.name));
   } else {
     if (!c.values || c.values.length !== c.columns.length) {
-      throw new StrataError('USAGE', `MERGE into ${table}: INSERT lists ${c.columns.length} columns but ${c.values?.length ?? 0} values`, { context: { table } });
+      throw new StrataError(
+        'USAGE',
+        `MERGE into ${table}: INSERT lists ${c.columns.length} columns but ${c.values?.length ?? 0} values`,
+        { context: { table } },
+      );
     }
     c.columns.forEach((col, i) => values.set(field(col), c.values![i]));
   }

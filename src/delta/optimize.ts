@@ -41,13 +41,23 @@ export async function optimizeTable(session: Session, options: OptimizeOptions):
   const partitions = new Set(snapshot.partitionColumns.map((c) => c.toLowerCase()));
   for (const c of options.whereColumns ?? []) {
     if (!partitions.has(c.toLowerCase())) {
-      throw new StrataError('USAGE', `OPTIMIZE ${table}: the WHERE clause may only use partition columns (${snapshot.partitionColumns.join(', ') || 'none'}), not ${c}`, { context: { table } });
+      throw new StrataError(
+        'USAGE',
+        `OPTIMIZE ${table}: the WHERE clause may only use partition columns (${snapshot.partitionColumns.join(', ') || 'none'}), not ${c}`,
+        { context: { table } },
+      );
     }
   }
   const zorder = (options.zOrderBy ?? []).map((c) => {
     const f = snapshot.schema.fields.find((x) => x.name.toLowerCase() === c.toLowerCase());
-    if (!f) throw new StrataError('SCHEMA_MISMATCH', `OPTIMIZE ${table}: ZORDER BY column ${c} does not exist`, { context: { table, column: c } });
-    if (partitions.has(f.name.toLowerCase())) throw new StrataError('USAGE', `OPTIMIZE ${table}: ${f.name} is a partition column; Z-order by data columns`, { context: { table } });
+    if (!f)
+      throw new StrataError('SCHEMA_MISMATCH', `OPTIMIZE ${table}: ZORDER BY column ${c} does not exist`, {
+        context: { table, column: c },
+      });
+    if (partitions.has(f.name.toLowerCase()))
+      throw new StrataError('USAGE', `OPTIMIZE ${table}: ${f.name} is a partition column; Z-order by data columns`, {
+        context: { table },
+      });
     return f.name;
   });
   const target = parseSize(snapshot.metadata.configuration['delta.targetFileSize'], DEFAULT_TARGET_FILE_SIZE, table);
@@ -57,7 +67,8 @@ export async function optimizeTable(session: Session, options: OptimizeOptions):
   // them (as Databricks purges them, delta.optimize.maxDeletedRowsRatio, default 5%).
   const maxDeleted = Number(snapshot.metadata.configuration['delta.optimize.maxDeletedRowsRatio'] ?? 0.05);
   const purge = (f: AddAction) => {
-    const records = f.deletionVector && f.stats ? (JSON.parse(f.stats) as { numRecords?: number }).numRecords : undefined;
+    const records =
+      f.deletionVector && f.stats ? (JSON.parse(f.stats) as { numRecords?: number }).numRecords : undefined;
     return records !== undefined && records > 0 && f.deletionVector!.cardinality / records > maxDeleted;
   };
   const groups = new Map<string, AddAction[]>();
@@ -66,7 +77,9 @@ export async function optimizeTable(session: Session, options: OptimizeOptions):
     const key = JSON.stringify(snapshot.partitionColumns.map((c) => f.partitionValues[c] ?? null));
     groups.set(key, [...(groups.get(key) ?? []), f]);
   }
-  const chosen = [...groups.values()].filter((g) => g.length > 1 || (g.length > 0 && (zorder.length > 0 || purge(g[0])))).flat();
+  const chosen = [...groups.values()]
+    .filter((g) => g.length > 1 || (g.length > 0 && (zorder.length > 0 || purge(g[0]))))
+    .flat();
   const nothing: OptimizeOutcome = { numRemovedFiles: 0, numAddedFiles: 0, numRemovedBytes: 0, numAddedBytes: 0 };
   if (chosen.length === 0) return nothing;
 
@@ -79,21 +92,56 @@ export async function optimizeTable(session: Session, options: OptimizeOptions):
       zorder.length > 0
         ? `SELECT ${cols} FROM (SELECT t.*, ${zorder.map((c, i) => `${zRank(c, zBits(zorder.length))} AS __z${i}`).join(', ')} FROM (${scan.sql}) AS t) AS t ORDER BY ${zInterleave(zorder.length)}`
         : `SELECT ${cols} FROM (${scan.sql}) AS t`;
-    const projection = snapshot.schema.fields.map((f) => `src.${quoteIdent(f.name)} AS ${quoteIdent(f.name)}`).join(', ');
-    const written = await writeChecked(session, store, table, select, projection, snapshot.schema, snapshot.partitionColumns, snapshot.metadata.configuration, now);
+    const projection = snapshot.schema.fields
+      .map((f) => `src.${quoteIdent(f.name)} AS ${quoteIdent(f.name)}`)
+      .join(', ');
+    const written = await writeChecked(
+      session,
+      store,
+      table,
+      select,
+      projection,
+      snapshot.schema,
+      snapshot.partitionColumns,
+      snapshot.metadata.configuration,
+      now,
+    );
     const adds = written.adds.map((a) => ({ ...a, dataChange: false }));
-    const actions: Action[] = [...chosen.map((f) => ({ remove: { ...removeOf(f, now()), dataChange: false } })), ...adds.map((add) => ({ add }))];
+    const actions: Action[] = [
+      ...chosen.map((f) => ({ remove: { ...removeOf(f, now()), dataChange: false } })),
+      ...adds.map((add) => ({ add })),
+    ];
     const paths = new Set(chosen.map((f) => canonicalPath(store.root, f.path)));
     const removedBytes = chosen.reduce((s, f) => s + (Number(f.size) || 0), 0);
-    const result = await commitOrClean(store, table, snapshot.version, {
-      operation: 'OPTIMIZE',
-      operationParameters: { predicate: JSON.stringify(options.where ? [options.where] : []), zOrderBy: JSON.stringify(zorder) },
-      operationMetrics: { numRemovedFiles: chosen.length, numAddedFiles: adds.length, numRemovedBytes: removedBytes, numAddedBytes: written.numBytes },
-      actions,
-      footprint: { ...blindAppend(), readFiles: paths, removedFiles: paths },
-    }, adds);
+    const result = await commitOrClean(
+      store,
+      table,
+      snapshot.version,
+      {
+        operation: 'OPTIMIZE',
+        operationParameters: {
+          predicate: JSON.stringify(options.where ? [options.where] : []),
+          zOrderBy: JSON.stringify(zorder),
+        },
+        operationMetrics: {
+          numRemovedFiles: chosen.length,
+          numAddedFiles: adds.length,
+          numRemovedBytes: removedBytes,
+          numAddedBytes: written.numBytes,
+        },
+        actions,
+        footprint: { ...blindAppend(), readFiles: paths, removedFiles: paths },
+      },
+      adds,
+    );
     await afterCommit(session, store, table, result.version, snapshot.metadata.configuration);
-    return { version: result.version, numRemovedFiles: chosen.length, numAddedFiles: adds.length, numRemovedBytes: removedBytes, numAddedBytes: written.numBytes };
+    return {
+      version: result.version,
+      numRemovedFiles: chosen.length,
+      numAddedFiles: adds.length,
+      numRemovedBytes: removedBytes,
+      numAddedBytes: written.numBytes,
+    };
   } finally {
     for (const statement of scan.cleanup) await session.exec(statement).catch(() => undefined);
   }
@@ -115,6 +163,7 @@ function zRank(column: string, bits: number): string {
  */
 function zInterleave(n: number): string {
   const terms: string[] = [];
-  for (let b = 0; b < zBits(n); b++) for (let i = 0; i < n; i++) terms.push(`(((t.__z${i} >> ${b}) & 1) << ${b * n + i})`);
+  for (let b = 0; b < zBits(n); b++)
+    for (let i = 0; i < n; i++) terms.push(`(((t.__z${i} >> ${b}) & 1) << ${b * n + i})`);
   return terms.join(' | ');
 }

@@ -6,7 +6,12 @@ import { quoteLiteral } from '../engine/index.js';
 import { duckdbType, type DeltaType } from './schema.js';
 
 /** The SQL literal for a serialized partition value of a given type. */
-export function partitionLiteral(raw: string | null | undefined, type: DeltaType, table: string, column: string): string {
+export function partitionLiteral(
+  raw: string | null | undefined,
+  type: DeltaType,
+  table: string,
+  column: string,
+): string {
   const target = duckdbType(type);
   if (raw === null || raw === undefined || raw === '') return `CAST(NULL AS ${target})`;
   if (type.kind === 'primitive') {
@@ -22,10 +27,14 @@ export function partitionLiteral(raw: string | null | undefined, type: DeltaType
       case 'boolean':
         if (raw !== 'true' && raw !== 'false') throw bad(table, column, raw, type);
         return raw.toUpperCase();
-      case 'long': case 'integer': case 'short': case 'byte':
+      case 'long':
+      case 'integer':
+      case 'short':
+      case 'byte':
         if (!/^-?\d+$/.test(raw)) throw bad(table, column, raw, type);
         return `CAST(${raw} AS ${target})`;
-      case 'float': case 'double':
+      case 'float':
+      case 'double':
         return `CAST(${quoteLiteral(raw)} AS ${target})`;
       case 'date':
         if (!/^-?\d{4,}-\d{2}-\d{2}$/.test(raw)) throw bad(table, column, raw, type);
@@ -47,9 +56,13 @@ export function partitionValue(raw: string | null | undefined, type: DeltaType):
   if (type.kind === 'decimal') return Number(raw);
   if (type.kind !== 'primitive') return raw;
   switch (type.name) {
-    case 'long': case 'integer': case 'short': case 'byte':
+    case 'long':
+    case 'integer':
+    case 'short':
+    case 'byte':
       return BigInt(raw);
-    case 'float': case 'double':
+    case 'float':
+    case 'double':
       return Number(raw);
     case 'boolean':
       return raw === 'true';
@@ -79,7 +92,11 @@ function binaryHex(raw: string): string {
 }
 
 function bad(table: string, column: string, raw: string, type: DeltaType): StrataError {
-  return new StrataError('LOG_CORRUPT', `table ${table}: partition value '${raw}' of column ${column} is not a valid ${duckdbType(type)}`, {
-    context: { table, column },
-  });
+  return new StrataError(
+    'LOG_CORRUPT',
+    `table ${table}: partition value '${raw}' of column ${column} is not a valid ${duckdbType(type)}`,
+    {
+      context: { table, column },
+    },
+  );
 }

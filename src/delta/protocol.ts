@@ -30,12 +30,20 @@ export function checkReadable(table: string, protocol: ProtocolAction, metadata?
   if (reader === 3) {
     for (const feature of protocol.readerFeatures ?? []) {
       if (!SUPPORTED_READER_FEATURES.has(feature)) {
-        throw new ProtocolUnsupportedError(table, feature, `uses the reader feature '${feature}', which Strata does not support yet`);
+        throw new ProtocolUnsupportedError(
+          table,
+          feature,
+          `uses the reader feature '${feature}', which Strata does not support yet`,
+        );
       }
     }
   }
   if (metadata && metadata.format?.provider && metadata.format.provider.toLowerCase() !== 'parquet') {
-    throw new ProtocolUnsupportedError(table, `format ${metadata.format.provider}`, `stores data as '${metadata.format.provider}'; Delta tables store Parquet`);
+    throw new ProtocolUnsupportedError(
+      table,
+      `format ${metadata.format.provider}`,
+      `stores data as '${metadata.format.provider}'; Delta tables store Parquet`,
+    );
   }
 }
 

@@ -17,12 +17,29 @@ const schema = {
 };
 
 function file(path: string, channel: string | null, stats?: object): AddAction {
-  return { path, partitionValues: { channel }, size: 1, modificationTime: 0, dataChange: true, stats: stats ? JSON.stringify(stats) : undefined };
+  return {
+    path,
+    partitionValues: { channel },
+    size: 1,
+    modificationTime: 0,
+    dataChange: true,
+    stats: stats ? JSON.stringify(stats) : undefined,
+  };
 }
 
 const files = [
-  file('a', 'online', { numRecords: 10, minValues: { id: 1, city: 'Berlin', day: '2024-01-01', ts: '2024-01-01T00:00:00.000Z' }, maxValues: { id: 10, city: 'Paris', day: '2024-01-31', ts: '2024-01-31T23:59:59.999Z' }, nullCount: { id: 0, city: 0, day: 0, ts: 0 } }),
-  file('b', 'retail', { numRecords: 10, minValues: { id: 11, city: 'Rome', day: '2024-02-01' }, maxValues: { id: 20, city: 'Zurich', day: '2024-02-29' }, nullCount: { id: 0, city: 10, day: 0 } }),
+  file('a', 'online', {
+    numRecords: 10,
+    minValues: { id: 1, city: 'Berlin', day: '2024-01-01', ts: '2024-01-01T00:00:00.000Z' },
+    maxValues: { id: 10, city: 'Paris', day: '2024-01-31', ts: '2024-01-31T23:59:59.999Z' },
+    nullCount: { id: 0, city: 0, day: 0, ts: 0 },
+  }),
+  file('b', 'retail', {
+    numRecords: 10,
+    minValues: { id: 11, city: 'Rome', day: '2024-02-01' },
+    maxValues: { id: 20, city: 'Zurich', day: '2024-02-29' },
+    nullCount: { id: 0, city: 10, day: 0 },
+  }),
   file('c', null, { numRecords: 5, minValues: {}, maxValues: {}, nullCount: { id: 5 } }),
   file('d', 'online'), // no stats: always read
 ];
@@ -33,7 +50,13 @@ const snapshot = {
   version: 0,
   timestamp: 0,
   protocol: { minReaderVersion: 1, minWriterVersion: 2 },
-  metadata: { id: 'x', format: { provider: 'parquet' }, schemaString: JSON.stringify(schema), partitionColumns: ['channel'], configuration: {} },
+  metadata: {
+    id: 'x',
+    format: { provider: 'parquet' },
+    schemaString: JSON.stringify(schema),
+    partitionColumns: ['channel'],
+    configuration: {},
+  },
   schema: parseSchema(JSON.stringify(schema), 't'),
   partitionColumns: ['channel'],
   columnMapping: 'none',

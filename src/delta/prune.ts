@@ -30,7 +30,10 @@ export function pruneFiles(snapshot: Snapshot, predicate: Predicate | undefined)
 }
 
 /** A test of whether a file (of this table's schema) may hold rows matching the predicate. */
-export function fileMatcher(snapshot: Pick<Snapshot, 'schema' | 'partitionColumns' | 'columnMapping'>, predicate: Predicate): (file: AddAction) => boolean {
+export function fileMatcher(
+  snapshot: Pick<Snapshot, 'schema' | 'partitionColumns' | 'columnMapping'>,
+  predicate: Predicate,
+): (file: AddAction) => boolean {
   const fields = new Map(snapshot.schema.fields.map((f) => [f.name.toLowerCase(), f]));
   const partitions = new Set(snapshot.partitionColumns.map((c) => c.toLowerCase()));
   return (file) => {
@@ -105,12 +108,18 @@ function exactMatch(p: Exclude<Predicate, { kind: 'and' | 'or' }>, type: DeltaTy
   if (p.kind === 'in') return cmps.includes(0);
   const c = cmps[0]!;
   switch (p.op) {
-    case '=': return c === 0;
-    case '<>': return c !== 0;
-    case '<': return c < 0;
-    case '<=': return c <= 0;
-    case '>': return c > 0;
-    case '>=': return c >= 0;
+    case '=':
+      return c === 0;
+    case '<>':
+      return c !== 0;
+    case '<':
+      return c < 0;
+    case '<=':
+      return c <= 0;
+    case '>':
+      return c > 0;
+    case '>=':
+      return c >= 0;
   }
 }
 
@@ -132,22 +141,39 @@ function statsMatch(p: Exclude<Predicate, { kind: 'and' | 'or' }>, f: ColumnFact
   };
   if (p.kind === 'in') return p.values.some(within);
   switch (p.op) {
-    case '=': return within(p.value);
+    case '=':
+      return within(p.value);
     case '<>': {
       const a = lo(p.value);
       const b = hi(p.value);
       return !(a === 0 && b === 0);
     }
-    case '<': { const a = lo(p.value); return a === undefined || a < 0; }
-    case '<=': { const a = lo(p.value); return a === undefined || a <= 0; }
-    case '>': { const b = hi(p.value); return b === undefined || b > 0; }
-    case '>=': { const b = hi(p.value); return b === undefined || b >= 0; }
+    case '<': {
+      const a = lo(p.value);
+      return a === undefined || a < 0;
+    }
+    case '<=': {
+      const a = lo(p.value);
+      return a === undefined || a <= 0;
+    }
+    case '>': {
+      const b = hi(p.value);
+      return b === undefined || b > 0;
+    }
+    case '>=': {
+      const b = hi(p.value);
+      return b === undefined || b >= 0;
+    }
   }
 }
 
 /** Spark truncates timestamp stats to milliseconds; the true max can be up to 1 ms later. */
 function widenMax(type: DeltaType, max: unknown): unknown {
-  if (type.kind === 'primitive' && (type.name === 'timestamp' || type.name === 'timestamp_ntz') && typeof max === 'string') {
+  if (
+    type.kind === 'primitive' &&
+    (type.name === 'timestamp' || type.name === 'timestamp_ntz') &&
+    typeof max === 'string'
+  ) {
     const ms = toEpochMs(max, type.name === 'timestamp');
     return ms === undefined ? undefined : ms + 1;
   }
@@ -169,7 +195,10 @@ export function compare(type: DeltaType, value: unknown, literal: Literal): numb
   }
   if (type.kind !== 'primitive') return undefined;
   switch (type.name) {
-    case 'long': case 'integer': case 'short': case 'byte': {
+    case 'long':
+    case 'integer':
+    case 'short':
+    case 'byte': {
       const a = toBigInt(value);
       const b = toBigInt(literal);
       if (a === undefined || b === undefined) return undefined;
@@ -185,8 +214,14 @@ export function compare(type: DeltaType, value: unknown, literal: Literal): numb
       if (!a || !b) return undefined;
       return a < b ? -1 : a > b ? 1 : 0;
     }
-    case 'timestamp': case 'timestamp_ntz': {
-      const a = typeof value === 'number' ? value : typeof value === 'string' ? toEpochMs(value, type.name === 'timestamp') : undefined;
+    case 'timestamp':
+    case 'timestamp_ntz': {
+      const a =
+        typeof value === 'number'
+          ? value
+          : typeof value === 'string'
+            ? toEpochMs(value, type.name === 'timestamp')
+            : undefined;
       const b = typeof literal === 'string' ? toEpochMs(literal, type.name === 'timestamp') : undefined;
       if (a === undefined || b === undefined) return undefined;
       // Literals may carry microseconds that ms stats do not: compare at ms, conservatively.
@@ -210,7 +245,10 @@ function toBigInt(v: unknown): bigint | undefined {
 
 /** Milliseconds (with a fraction for microseconds) of a timestamp text; no zone = UTC. */
 function toEpochMs(text: string, _withZone: boolean): number | undefined {
-  const m = /^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?$/.exec(text.trim());
+  const m =
+    /^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?$/.exec(
+      text.trim(),
+    );
   if (!m) return undefined;
   const [, date, hh = '00', mi = '00', ss = '00', frac = '', zone] = m;
   const base = Date.parse(`${date}T${hh}:${mi}:${ss}${zone ? (zone === 'Z' ? 'Z' : normalizeZone(zone)) : 'Z'}`);

@@ -57,13 +57,18 @@ export async function replaceKeys(session: Session, o: ReplaceKeysOptions): Prom
   const fields = snapshot.schema.fields;
   const names = fields.map((f) => quoteIdent(f.name)).join(', ');
   try {
-    await session.exec(`CREATE TEMP TABLE ${newT} AS SELECT ${fields.map((f) => `CAST(${quoteIdent(f.name)} AS ${duckdbType(f.type)}) AS ${quoteIdent(f.name)}`).join(', ')} FROM (${o.rows}) AS __r`);
+    await session.exec(
+      `CREATE TEMP TABLE ${newT} AS SELECT ${fields.map((f) => `CAST(${quoteIdent(f.name)} AS ${duckdbType(f.type)}) AS ${quoteIdent(f.name)}`).join(', ')} FROM (${o.rows}) AS __r`,
+    );
     let candidates = snapshot.files;
     // With a key set: the table of its keys, and their range (files, row groups, join condition).
     let keyed: { table: string; range: KeyRange } | undefined;
     if (o.keySet !== undefined) {
       const table = o.keySetDistinct ? o.keySet : ownKeysT;
-      if (!o.keySetDistinct) await session.exec(`CREATE TEMP TABLE ${table} AS SELECT DISTINCT ${o.keys.map(quoteIdent).join(', ')} FROM (${o.keySet}) AS __k`);
+      if (!o.keySetDistinct)
+        await session.exec(
+          `CREATE TEMP TABLE ${table} AS SELECT DISTINCT ${o.keys.map(quoteIdent).join(', ')} FROM (${o.keySet}) AS __k`,
+        );
       keyed = { table, range: await filesForKeys(session, snapshot, o.keys, table) };
       candidates = keyed.range.files;
     }
@@ -73,10 +78,18 @@ export async function replaceKeys(session: Session, o: ReplaceKeysOptions): Prom
       ? `(SELECT * FROM (${scan.sql}) AS __t SEMI JOIN ${keyed.table} AS __k ON ${keyed.range.match('__t', '__k')} WHERE ${keyed.range.filter(`__t.${quoteIdent(o.keys[0])}`)})`
       : `(${scan.sql})`;
     // The old rows of the keys: their file, and a hash of their values (for the metrics).
-    await session.exec(`CREATE TEMP TABLE ${oldT} AS SELECT ${FILE_COLUMN}, hash(${names}) AS __h FROM ${holding} AS __h`);
+    await session.exec(
+      `CREATE TEMP TABLE ${oldT} AS SELECT ${FILE_COLUMN}, hash(${names}) AS __h FROM ${holding} AS __h`,
+    );
     // One grouping of old and new rows by their values' hash (these are metrics): rows only in
     // the new set changed (or are new), rows only in the old set are gone.
-    const [c] = await session.rows<{ before: bigint; after: bigint; changed: bigint; gone: bigint; files: number[] | null }>(
+    const [c] = await session.rows<{
+      before: bigint;
+      after: bigint;
+      changed: bigint;
+      gone: bigint;
+      files: number[] | null;
+    }>(
       `SELECT sum(o) AS before, sum(n) AS after, sum(greatest(n - o, 0)) AS changed, sum(greatest(o - n, 0)) AS gone, (SELECT list(DISTINCT ${FILE_COLUMN}) FROM ${oldT}) AS files
        FROM (SELECT count(*) FILTER (WHERE __side = 0) AS o, count(*) FILTER (WHERE __side = 1) AS n
              FROM (SELECT __h, 0 AS __side FROM ${oldT} UNION ALL SELECT hash(${names}) AS __h, 1 AS __side FROM ${newT}) AS __b GROUP BY __h)`,
@@ -96,7 +109,9 @@ export async function replaceKeys(session: Session, o: ReplaceKeysOptions): Prom
       // The other rows of the touched files, kept exactly.
       const rewrite = await planScan(snapshot, session, { id: `${id}r`, files: touched });
       cleanup.push(...rewrite.cleanup);
-      const kept = keyed ? `SELECT ${names} FROM (${rewrite.sql}) AS __t ANTI JOIN ${keyed.table} AS __k ON ${keyed.range.match('__t', '__k')}` : undefined;
+      const kept = keyed
+        ? `SELECT ${names} FROM (${rewrite.sql}) AS __t ANTI JOIN ${keyed.table} AS __k ON ${keyed.range.match('__t', '__k')}`
+        : undefined;
       if (kept) parts.unshift(kept);
     }
     const store = localPathStore(snapshot.store, snapshot.table);
@@ -104,7 +119,17 @@ export async function replaceKeys(session: Session, o: ReplaceKeysOptions): Prom
     const projection = fields.map((f) => `src.${quoteIdent(f.name)} AS ${quoteIdent(f.name)}`).join(', ');
     // Sorted by key: a key's rows stay together, and files keep narrow key ranges (so later batches rewrite few).
     const sorted = `SELECT * FROM (${parts.join('\nUNION ALL\n')}) AS __all ORDER BY ${o.keys.map(quoteIdent).join(', ')}`;
-    const written = await writeChecked(session, store, table, sorted, projection, snapshot.schema, snapshot.partitionColumns, snapshot.metadata.configuration, now);
+    const written = await writeChecked(
+      session,
+      store,
+      table,
+      sorted,
+      projection,
+      snapshot.schema,
+      snapshot.partitionColumns,
+      snapshot.metadata.configuration,
+      now,
+    );
     outcome.numFilesAdded = written.adds.length;
     const actions: Action[] = [
       ...(o.txns ?? []).map((t) => ({ txn: { appId: t.appId, version: t.version, lastUpdated: now() } })),
@@ -116,7 +141,15 @@ export async function replaceKeys(session: Session, o: ReplaceKeysOptions): Prom
       const old = `SELECT ${names} FROM ${holding} AS __h`;
       const changes = `SELECT ${names}, 'delete' FROM (${old} EXCEPT ALL SELECT ${names} FROM ${newT})
         UNION ALL SELECT ${names}, 'insert' FROM (SELECT ${names} FROM ${newT} EXCEPT ALL ${old})`;
-      const cdc = await writeChangeData(session, store, table, snapshot.schema, snapshot.partitionColumns, snapshot.metadata.configuration, changes);
+      const cdc = await writeChangeData(
+        session,
+        store,
+        table,
+        snapshot.schema,
+        snapshot.partitionColumns,
+        snapshot.metadata.configuration,
+        changes,
+      );
       actions.push(...cdc.actions);
       extra.push(...cdc.paths.map((p) => ({ path: p })));
     }
@@ -128,20 +161,26 @@ export async function replaceKeys(session: Session, o: ReplaceKeysOptions): Prom
       changesMetadata: false,
       appIds: new Set((o.txns ?? []).map((t) => t.appId)),
     };
-    const result = await commitOrClean(store, table, snapshot.version, {
-      operation: o.operation ?? 'MERGE',
-      operationParameters: o.operationParameters,
-      operationMetrics: {
-        numTargetRowsInserted: outcome.numRowsChanged,
-        numTargetRowsDeleted: outcome.numRowsGone,
-        numTargetFilesRemoved: outcome.numFilesRemoved,
-        numTargetFilesAdded: outcome.numFilesAdded,
-        numOutputRows: written.numRows,
+    const result = await commitOrClean(
+      store,
+      table,
+      snapshot.version,
+      {
+        operation: o.operation ?? 'MERGE',
+        operationParameters: o.operationParameters,
+        operationMetrics: {
+          numTargetRowsInserted: outcome.numRowsChanged,
+          numTargetRowsDeleted: outcome.numRowsGone,
+          numTargetFilesRemoved: outcome.numFilesRemoved,
+          numTargetFilesAdded: outcome.numFilesAdded,
+          numOutputRows: written.numRows,
+        },
+        actions,
+        footprint,
+        info: o.info,
       },
-      actions,
-      footprint,
-      info: o.info,
-    }, [...written.adds, ...extra]);
+      [...written.adds, ...extra],
+    );
     await afterCommit(session, store, table, result.version, snapshot.metadata.configuration);
     return { ...outcome, version: result.version };
   } finally {
@@ -166,22 +205,45 @@ export interface KeyRange {
  * The files of `snapshot` whose stats allow a key of `keySet` (a relation with the `keys` columns):
  * those overlapping the range of the first key; none when there is no key; all when it has a NULL.
  */
-export async function filesForKeys(session: Session, snapshot: Snapshot, keys: string[], keySet: string): Promise<KeyRange> {
+export async function filesForKeys(
+  session: Session,
+  snapshot: Snapshot,
+  keys: string[],
+  keySet: string,
+): Promise<KeyRange> {
   const k = quoteIdent(keys[0]);
   const anyNull = keys.map((c) => `${quoteIdent(c)} IS NULL`).join(' OR ');
-  const [r] = await session.rows<{ lo: string | null; hi: string | null; n: bigint; nulls: bigint; anyNulls: bigint; type: string | null }>(
+  const [r] = await session.rows<{
+    lo: string | null;
+    hi: string | null;
+    n: bigint;
+    nulls: bigint;
+    anyNulls: bigint;
+    type: string | null;
+  }>(
     `SELECT min(${k})::VARCHAR AS lo, max(${k})::VARCHAR AS hi, count(*) AS n, count(*) - count(${k}) AS nulls, count(*) FILTER (WHERE ${anyNull}) AS anyNulls, any_value(typeof(${k})) AS type FROM ${keySet}`,
   );
   const nullKeys = Number(r.anyNulls) > 0;
   const count = Number(r.n);
-  const match = (a: string, b: string) => keys.map((c) => `${a}.${quoteIdent(c)} ${nullKeys ? 'IS NOT DISTINCT FROM' : '='} ${b}.${quoteIdent(c)}`).join(' AND ');
+  const match = (a: string, b: string) =>
+    keys
+      .map((c) => `${a}.${quoteIdent(c)} ${nullKeys ? 'IS NOT DISTINCT FROM' : '='} ${b}.${quoteIdent(c)}`)
+      .join(' AND ');
   if (count === 0) return { files: [], filter: () => 'FALSE', match, nullKeys, count };
-  if (Number(r.nulls) > 0 || r.lo === null || r.hi === null || r.type === null) return { files: snapshot.files, filter: () => 'TRUE', match, nullKeys, count };
-  const predicate: Predicate = { kind: 'and', items: [{ kind: 'cmp', column: keys[0], op: '>=', value: r.lo }, { kind: 'cmp', column: keys[0], op: '<=', value: r.hi }] };
+  if (Number(r.nulls) > 0 || r.lo === null || r.hi === null || r.type === null)
+    return { files: snapshot.files, filter: () => 'TRUE', match, nullKeys, count };
+  const predicate: Predicate = {
+    kind: 'and',
+    items: [
+      { kind: 'cmp', column: keys[0], op: '>=', value: r.lo },
+      { kind: 'cmp', column: keys[0], op: '<=', value: r.hi },
+    ],
+  };
   const { lo, hi, type } = r;
   return {
     files: pruneFiles(snapshot, predicate),
-    filter: (column) => `${column} BETWEEN CAST(${quoteLiteral(lo)} AS ${type}) AND CAST(${quoteLiteral(hi)} AS ${type})`,
+    filter: (column) =>
+      `${column} BETWEEN CAST(${quoteLiteral(lo)} AS ${type}) AND CAST(${quoteLiteral(hi)} AS ${type})`,
     match,
     nullKeys,
     count,

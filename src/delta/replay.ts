@@ -5,7 +5,16 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { StrataError } from '../core/index.js';
 import { objectAt, type ObjectStore } from '../storage/index.js';
-import type { Action, AddAction, CommitInfo, DomainMetadataAction, MetadataAction, ProtocolAction, RemoveAction, TxnAction } from './actions.js';
+import type {
+  Action,
+  AddAction,
+  CommitInfo,
+  DomainMetadataAction,
+  MetadataAction,
+  ProtocolAction,
+  RemoveAction,
+  TxnAction,
+} from './actions.js';
 import { dvUniqueId } from './deletion-vector.js';
 
 export interface ReplayState {

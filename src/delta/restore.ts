@@ -20,15 +20,26 @@ export interface RestoreOutcome {
   numRestoredFiles: number;
 }
 
-export async function restoreTable(session: Session, ref: TableRef, to: { version?: number; timestamp?: string }, now: () => number = Date.now): Promise<RestoreOutcome> {
+export async function restoreTable(
+  session: Session,
+  ref: TableRef,
+  to: { version?: number; timestamp?: string },
+  now: () => number = Date.now,
+): Promise<RestoreOutcome> {
   const table = ref.name ?? ref.location;
   const current = await loadSnapshot(ref.location, { session, name: table });
   checkWritable(table, current.protocol, current.schema);
-  const target = await loadSnapshot(ref.location, { session, name: table, version: to.version, timestamp: to.timestamp });
+  const target = await loadSnapshot(ref.location, {
+    session,
+    name: table,
+    version: to.version,
+    timestamp: to.timestamp,
+  });
   if (target.version === current.version) {
     throw new StrataError('USAGE', `table ${table} is already at version ${target.version}`, { context: { table } });
   }
-  const key = (f: AddAction) => `${canonicalPath(current.store.root, f.path)}\u0000${f.deletionVector ? dvUniqueId(f.deletionVector) : ''}`;
+  const key = (f: AddAction) =>
+    `${canonicalPath(current.store.root, f.path)}\u0000${f.deletionVector ? dvUniqueId(f.deletionVector) : ''}`;
   const now0 = now();
   const inTarget = new Map(target.files.map((f) => [key(f), f]));
   const inCurrent = new Map(current.files.map((f) => [key(f), f]));
@@ -49,7 +60,8 @@ export async function restoreTable(session: Session, ref: TableRef, to: { versio
     JSON.stringify(target.metadata.partitionColumns) !== JSON.stringify(current.metadata.partitionColumns) ||
     JSON.stringify(target.metadata.configuration) !== JSON.stringify(current.metadata.configuration);
   // The protocol never goes down: a reader of the newer version must still be able to read.
-  if (!protocolCovers(current.protocol, target.protocol)) actions.push({ protocol: mergeProtocol(current.protocol, target.protocol) });
+  if (!protocolCovers(current.protocol, target.protocol))
+    actions.push({ protocol: mergeProtocol(current.protocol, target.protocol) });
   if (metadataChanged) actions.push({ metaData: target.metadata });
   for (const f of toRemove) actions.push({ remove: removeOf(f, now0) });
   for (const f of toAdd) actions.push({ add: { ...f, dataChange: true, modificationTime: now0 } });
@@ -68,8 +80,19 @@ export async function restoreTable(session: Session, ref: TableRef, to: { versio
     actions,
     footprint: { ...blindAppend(), readWholeTable: true, changesMetadata: metadataChanged },
   });
-  await afterCommit(session, localPathStore(current.store, table), table, result.version, target.metadata.configuration);
-  return { version: result.version, restoredVersion: target.version, numRemovedFiles: toRemove.length, numRestoredFiles: toAdd.length };
+  await afterCommit(
+    session,
+    localPathStore(current.store, table),
+    table,
+    result.version,
+    target.metadata.configuration,
+  );
+  return {
+    version: result.version,
+    restoredVersion: target.version,
+    numRemovedFiles: toRemove.length,
+    numRestoredFiles: toAdd.length,
+  };
 }
 
 /** Whether the file a log path names is there (in the table folder or wherever an absolute path points). */

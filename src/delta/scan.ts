@@ -19,7 +19,15 @@ import type { AddAction } from './actions.js';
 import { readDeletionVectorRuns } from './deletion-vector.js';
 import { partitionLiteral } from './partition-values.js';
 import { canonicalPath, fileObject } from './replay.js';
-import { duckdbType, fieldId, isVoid, physicalName, type ColumnMappingMode, type DeltaType, type StructField } from './schema.js';
+import {
+  duckdbType,
+  fieldId,
+  isVoid,
+  physicalName,
+  type ColumnMappingMode,
+  type DeltaType,
+  type StructField,
+} from './schema.js';
 import type { Snapshot } from './snapshot.js';
 
 /** Above this many partition groups, read in one call and join partition values. */
@@ -72,7 +80,13 @@ export async function planScan(snapshot: Snapshot, session: Session, options: Sc
   const partitionSet = new Set(snapshot.partitionColumns);
   const cleanup: string[] = [];
   const fileIds: string[] = [];
-  const plan = (sql: string): ScanPlan => ({ sql, cleanup, filesTotal: snapshot.files.length, filesScanned: files.length, fileIds });
+  const plan = (sql: string): ScanPlan => ({
+    sql,
+    cleanup,
+    filesTotal: snapshot.files.length,
+    filesScanned: files.length,
+    fileIds,
+  });
   // The file columns of one read_parquet over `paths`: DuckDB's file_index counts from 0 in the list.
   const fileCols = (paths: string[]) => {
     if (!options.withFile) return '';
@@ -101,21 +115,38 @@ export async function planScan(snapshot: Snapshot, session: Session, options: Sc
   // its own with the runs as a filter; the others are anti-joined to a table of their rows.
   const dvFiles = files.filter((f) => f.deletionVector);
   const runsOf = new Map<AddAction, [number, number][]>();
-  await Promise.all(dvFiles.map(async (f) => runsOf.set(f, await readDeletionVectorRuns(snapshot.store, f.deletionVector!, snapshot.table))));
+  await Promise.all(
+    dvFiles.map(async (f) =>
+      runsOf.set(f, await readDeletionVectorRuns(snapshot.store, f.deletionVector!, snapshot.table)),
+    ),
+  );
   const groups = new Set(files.map(groupKey)).size;
   let inlineBudget = groups <= MAX_UNION_GROUPS || partFields.length === 0 ? MAX_UNION_GROUPS - groups : 0;
   const inline = new Map<AddAction, string>();
   for (const f of dvFiles) {
     const runs = runsOf.get(f)!;
     if (inlineBudget <= 0 || runs.length > MAX_INLINE_RUNS) continue;
-    inline.set(f, runs.map(([lo, hi]) => (lo === hi ? `__f.file_row_number <> ${lo}` : `__f.file_row_number NOT BETWEEN ${lo} AND ${hi}`)).join(' AND '));
+    inline.set(
+      f,
+      runs
+        .map(([lo, hi]) =>
+          lo === hi ? `__f.file_row_number <> ${lo}` : `__f.file_row_number NOT BETWEEN ${lo} AND ${hi}`,
+        )
+        .join(' AND '),
+    );
     inlineBudget--;
   }
   const units = new Map<string, ReadUnit>();
   for (const add of files) {
     const filter = inline.get(add);
     const key = filter === undefined ? groupKey(add) : `${groupKey(add)}\u0000${add.path}`;
-    const unit = units.get(key) ?? { files: [], paths: [], partition: partitionOf(add), withDv: Boolean(add.deletionVector) && filter === undefined, inlineFilter: filter };
+    const unit = units.get(key) ?? {
+      files: [],
+      paths: [],
+      partition: partitionOf(add),
+      withDv: Boolean(add.deletionVector) && filter === undefined,
+      inlineFilter: filter,
+    };
     unit.files.push(add);
     unit.paths.push(localPath(add));
     units.set(key, unit);
@@ -125,12 +156,20 @@ export async function planScan(snapshot: Snapshot, session: Session, options: Sc
   const joined = dvFiles.filter((f) => !inline.has(f));
   if (joined.length > 0) {
     dvTable = `__strata_dv_${options.id}`;
-    await loadDeletionVectors(session, dvTable, joined.map((f) => ({ path: localPath(f), runs: runsOf.get(f)! })));
+    await loadDeletionVectors(
+      session,
+      dvTable,
+      joined.map((f) => ({ path: localPath(f), runs: runsOf.get(f)! })),
+    );
     cleanup.push(`DROP TABLE IF EXISTS temp.${quoteIdent(dvTable)}`);
   }
 
   // One look at every file's footer (cached by DuckDB for the scan itself).
-  const shapes = await inspectFiles(session, files.map((f) => ({ path: localPath(f), key: `${localPath(f)}\u0000${f.size}\u0000${f.modificationTime}` })), snapshot.table);
+  const shapes = await inspectFiles(
+    session,
+    files.map((f) => ({ path: localPath(f), key: `${localPath(f)}\u0000${f.size}\u0000${f.modificationTime}` })),
+    snapshot.table,
+  );
   if (units.size <= MAX_UNION_GROUPS || partFields.length === 0) {
     const branches: string[] = [];
     for (const unit of units.values()) {
@@ -141,7 +180,9 @@ export async function planScan(snapshot: Snapshot, session: Session, options: Sc
           : dataColumn(f, names, physical);
         return `${expr} AS ${quoteIdent(f.name)}`;
       });
-      branches.push(`SELECT ${cols.join(', ')}${fileCols(unit.paths)} FROM ${readParquet(unit.paths, unit.withDv, unit.withDv || unit.inlineFilter !== undefined || Boolean(options.withFile))} AS __f${unit.inlineFilter ? ` WHERE ${unit.inlineFilter}` : dvFilter(unit.withDv, dvTable)}`);
+      branches.push(
+        `SELECT ${cols.join(', ')}${fileCols(unit.paths)} FROM ${readParquet(unit.paths, unit.withDv, unit.withDv || unit.inlineFilter !== undefined || Boolean(options.withFile))} AS __f${unit.inlineFilter ? ` WHERE ${unit.inlineFilter}` : dvFilter(unit.withDv, dvTable)}`,
+      );
     }
     return plan(branches.join('\nUNION ALL\n'));
   }
@@ -156,8 +197,9 @@ export async function planScan(snapshot: Snapshot, session: Session, options: Sc
     if (parts.length === 0) continue;
     const paths = parts.flatMap((u) => u.paths);
     const { physical, names } = unitShape(shapes, paths, mode);
-    const cols = fields.map((f) =>
-      `${partitionSet.has(f.name) ? `__pv.${quoteIdent(f.name)}` : dataColumn(f, names, physical)} AS ${quoteIdent(f.name)}`,
+    const cols = fields.map(
+      (f) =>
+        `${partitionSet.has(f.name) ? `__pv.${quoteIdent(f.name)}` : dataColumn(f, names, physical)} AS ${quoteIdent(f.name)}`,
     );
     branches.push(
       `SELECT ${cols.join(', ')}${fileCols(paths)} FROM ${readParquet(paths, true, true)} AS __f JOIN temp.${quoteIdent(pvTable)} AS __pv ON __pv.__file = __f.filename${dvFilter(withDv, dvTable)}`,
@@ -192,7 +234,11 @@ interface FileShape {
 const shapeCache = new Map<string, FileShape>();
 const SHAPE_CACHE_LIMIT = 20_000;
 
-async function inspectFiles(session: Session, files: { path: string; key: string }[], table: string): Promise<Map<string, FileShape>> {
+async function inspectFiles(
+  session: Session,
+  files: { path: string; key: string }[],
+  table: string,
+): Promise<Map<string, FileShape>> {
   const out = new Map<string, FileShape>();
   const missing = files.filter((f) => {
     const hit = shapeCache.get(f.key);
@@ -200,7 +246,11 @@ async function inspectFiles(session: Session, files: { path: string; key: string
     return !hit;
   });
   if (missing.length === 0) return out;
-  const read = await readShapes(session, missing.map((f) => f.path), table);
+  const read = await readShapes(
+    session,
+    missing.map((f) => f.path),
+    table,
+  );
   for (const f of missing) {
     const shape = read.get(f.path);
     if (!shape) continue;
@@ -212,14 +262,24 @@ async function inspectFiles(session: Session, files: { path: string; key: string
 }
 
 async function readShapes(session: Session, paths: string[], table: string): Promise<Map<string, FileShape>> {
-  let rows: { file_name: string; name: string; type: string | null; logical_type: string | null; num_children: bigint | null; field_id: bigint | null }[];
+  let rows: {
+    file_name: string;
+    name: string;
+    type: string | null;
+    logical_type: string | null;
+    num_children: bigint | null;
+    field_id: bigint | null;
+  }[];
   try {
     rows = await session.rows(
       `SELECT file_name, name, type, logical_type, num_children, field_id FROM parquet_schema(${quoteStringList([...new Set(paths)])})`,
     );
   } catch (err) {
     const reason = err instanceof Error ? err.message.split('\n')[0] : String(err);
-    throw new StrataError('STORAGE', `table ${table}: cannot read data files: ${reason}`, { cause: err, context: { table } });
+    throw new StrataError('STORAGE', `table ${table}: cannot read data files: ${reason}`, {
+      cause: err,
+      context: { table },
+    });
   }
   const out = new Map<string, FileShape>();
   let i = 0;
@@ -255,7 +315,11 @@ async function readShapes(session: Session, paths: string[], table: string): Pro
 type NameResolver = (field: StructField, parentPath: string) => string;
 
 /** Columns present in a group of files (name → zone-less timestamp?) and how to name fields. */
-function unitShape(shapes: Map<string, FileShape>, paths: string[], mode: ColumnMappingMode): { physical: Map<string, boolean>; names: NameResolver } {
+function unitShape(
+  shapes: Map<string, FileShape>,
+  paths: string[],
+  mode: ColumnMappingMode,
+): { physical: Map<string, boolean>; names: NameResolver } {
   const physical = new Map<string, boolean>();
   const ids = new Map<string, string>();
   for (const p of paths) {
@@ -300,7 +364,9 @@ function dataColumn(field: StructField, names: NameResolver, physical: Map<strin
 function needsRename(type: DeltaType, names: NameResolver, path: string): boolean {
   switch (type.kind) {
     case 'struct':
-      return type.fields.some((f) => names(f, path) !== f.name || needsRename(f.type, names, `${path}/${fieldId(f) ?? '?'}`));
+      return type.fields.some(
+        (f) => names(f, path) !== f.name || needsRename(f.type, names, `${path}/${fieldId(f) ?? '?'}`),
+      );
     case 'array':
       return needsRename(type.elementType, names, `${path}/?`);
     case 'map':
@@ -358,11 +424,18 @@ async function checkFilesExist(snapshot: Snapshot, files: AddAction[]): Promise<
 }
 
 /** The deleted rows of files, as (path, row index), sent as runs in one string ('lo-hi,...') that DuckDB expands. */
-async function loadDeletionVectors(session: Session, table: string, files: { path: string; runs: [number, number][] }[]): Promise<void> {
+async function loadDeletionVectors(
+  session: Session,
+  table: string,
+  files: { path: string; runs: [number, number][] }[],
+): Promise<void> {
   await session.exec(`CREATE OR REPLACE TEMP TABLE ${quoteIdent(table)} (path VARCHAR, row_index BIGINT)`);
   for (const { path, runs } of files) {
     for (let i = 0; i < runs.length; i += 100_000) {
-      const text = runs.slice(i, i + 100_000).map(([lo, hi]) => `${lo}-${hi}`).join(',');
+      const text = runs
+        .slice(i, i + 100_000)
+        .map(([lo, hi]) => `${lo}-${hi}`)
+        .join(',');
       await session.exec(
         `INSERT INTO temp.${quoteIdent(table)} SELECT ${quoteLiteral(path)}, unnest(range(r[1]::BIGINT, r[2]::BIGINT + 1))
          FROM (SELECT string_split(unnest(string_split(${quoteLiteral(text)}, ',')), '-') AS r)`,
@@ -371,7 +444,13 @@ async function loadDeletionVectors(session: Session, table: string, files: { pat
   }
 }
 
-async function loadPartitionValues(session: Session, table: string, fields: StructField[], units: ReadUnit[], tableName: string): Promise<void> {
+async function loadPartitionValues(
+  session: Session,
+  table: string,
+  fields: StructField[],
+  units: ReadUnit[],
+  tableName: string,
+): Promise<void> {
   const cols = fields.map((f) => `${quoteIdent(f.name)} ${duckdbType(f.type)}`);
   await session.exec(`CREATE OR REPLACE TEMP TABLE ${quoteIdent(table)} (__file VARCHAR, ${cols.join(', ')})`);
   const rows: string[] = [];

@@ -44,7 +44,8 @@ export function canStore(from: DeltaType, to: DeltaType): boolean {
     return to.scale >= from.scale && to.precision - to.scale >= from.precision - from.scale;
   }
   if (from.kind === 'array' && to.kind === 'array') return canStore(from.elementType, to.elementType);
-  if (from.kind === 'map' && to.kind === 'map') return sameType(from.keyType, to.keyType) && canStore(from.valueType, to.valueType);
+  if (from.kind === 'map' && to.kind === 'map')
+    return sameType(from.keyType, to.keyType) && canStore(from.valueType, to.valueType);
   if (from.kind === 'struct' && to.kind === 'struct') {
     const target = new Map(to.fields.map((f) => [f.name.toLowerCase(), f]));
     return from.fields.every((f) => {
@@ -99,7 +100,13 @@ export function sameType(a: DeltaType, b: DeltaType): boolean {
  * Matches incoming columns to the table. `evolve` adds new columns (at the
  * end) and widens types where the protocol's type widening allows.
  */
-export function enforceSchema(table: string, schema: StructType, incoming: Incoming[], evolve: boolean, storeAssignment = false): EnforcedWrite {
+export function enforceSchema(
+  table: string,
+  schema: StructType,
+  incoming: Incoming[],
+  evolve: boolean,
+  storeAssignment = false,
+): EnforcedWrite {
   const byName = new Map(incoming.map((c) => [c.name.toLowerCase(), c]));
   const fields: StructField[] = [];
   let changed = false;
@@ -113,8 +120,13 @@ export function enforceSchema(table: string, schema: StructType, incoming: Incom
       fields.push(field);
     } else if (evolve && canWiden(field.type, src.type)) {
       // Type widening (a table feature): the change is recorded on the field.
-      const changes = Array.isArray(field.metadata['delta.typeChanges']) ? (field.metadata['delta.typeChanges'] as unknown[]) : [];
-      const metadata = { ...field.metadata, 'delta.typeChanges': [...changes, { fromType: deltaTypeText(field.type), toType: deltaTypeText(src.type) }] };
+      const changes = Array.isArray(field.metadata['delta.typeChanges'])
+        ? (field.metadata['delta.typeChanges'] as unknown[])
+        : [];
+      const metadata = {
+        ...field.metadata,
+        'delta.typeChanges': [...changes, { fromType: deltaTypeText(field.type), toType: deltaTypeText(src.type) }],
+      };
       fields.push({ ...field, type: src.type, metadata });
       changed = true;
     } else if (storeAssignment && canAssign(src.type, field.type)) {

@@ -8,8 +8,20 @@ import { StrataError } from '../core/index.js';
 import { quoteIdent } from '../engine/index.js';
 
 export type PrimitiveTypeName =
-  | 'string' | 'long' | 'integer' | 'short' | 'byte' | 'float' | 'double'
-  | 'boolean' | 'binary' | 'date' | 'timestamp' | 'timestamp_ntz' | 'variant' | 'void';
+  | 'string'
+  | 'long'
+  | 'integer'
+  | 'short'
+  | 'byte'
+  | 'float'
+  | 'double'
+  | 'boolean'
+  | 'binary'
+  | 'date'
+  | 'timestamp'
+  | 'timestamp_ntz'
+  | 'variant'
+  | 'void';
 
 export type DeltaType =
   | { kind: 'primitive'; name: PrimitiveTypeName }
@@ -28,8 +40,20 @@ export interface StructField {
 export type StructType = Extract<DeltaType, { kind: 'struct' }>;
 
 const PRIMITIVES = new Set<string>([
-  'string', 'long', 'integer', 'short', 'byte', 'float', 'double',
-  'boolean', 'binary', 'date', 'timestamp', 'timestamp_ntz', 'variant', 'void',
+  'string',
+  'long',
+  'integer',
+  'short',
+  'byte',
+  'float',
+  'double',
+  'boolean',
+  'binary',
+  'date',
+  'timestamp',
+  'timestamp_ntz',
+  'variant',
+  'void',
 ]);
 
 /** Parses `metaData.schemaString`. */
@@ -41,10 +65,14 @@ export function parseSchema(schemaString: string, table: string): StructType {
   try {
     json = JSON.parse(schemaString);
   } catch (err) {
-    throw new StrataError('LOG_CORRUPT', `table ${table}: the schema in metaData is not valid JSON`, { cause: err, context: { table } });
+    throw new StrataError('LOG_CORRUPT', `table ${table}: the schema in metaData is not valid JSON`, {
+      cause: err,
+      context: { table },
+    });
   }
   const type = parseType(json, table);
-  if (type.kind !== 'struct') throw new StrataError('LOG_CORRUPT', `table ${table}: the table schema is not a struct`, { context: { table } });
+  if (type.kind !== 'struct')
+    throw new StrataError('LOG_CORRUPT', `table ${table}: the table schema is not a struct`, { context: { table } });
   return type;
 }
 
@@ -54,7 +82,9 @@ function parseType(json: unknown, table: string): DeltaType {
     const dec = /^decimal\(\s*(\d+)\s*,\s*(\d+)\s*\)$/.exec(json);
     if (dec) return { kind: 'decimal', precision: Number(dec[1]), scale: Number(dec[2]) };
     if (json === 'decimal') return { kind: 'decimal', precision: 10, scale: 0 };
-    throw new StrataError('PROTOCOL_UNSUPPORTED', `table ${table}: unknown column type '${json}'`, { context: { table } });
+    throw new StrataError('PROTOCOL_UNSUPPORTED', `table ${table}: unknown column type '${json}'`, {
+      context: { table },
+    });
   }
   const obj = json as Record<string, unknown>;
   switch (obj?.type) {
@@ -72,7 +102,11 @@ function parseType(json: unknown, table: string): DeltaType {
         }),
       };
     case 'array':
-      return { kind: 'array', elementType: parseType(obj.elementType, table), containsNull: obj.containsNull !== false };
+      return {
+        kind: 'array',
+        elementType: parseType(obj.elementType, table),
+        containsNull: obj.containsNull !== false,
+      };
     case 'map':
       return {
         kind: 'map',
@@ -81,7 +115,9 @@ function parseType(json: unknown, table: string): DeltaType {
         valueContainsNull: obj.valueContainsNull !== false,
       };
     default:
-      throw new StrataError('PROTOCOL_UNSUPPORTED', `table ${table}: unknown column type ${JSON.stringify(json)}`, { context: { table } });
+      throw new StrataError('PROTOCOL_UNSUPPORTED', `table ${table}: unknown column type ${JSON.stringify(json)}`, {
+        context: { table },
+      });
   }
 }
 

@@ -4,8 +4,24 @@ import * as path from 'node:path';
 import { StrataError } from '../core/index.js';
 import { sharedEngine, type Session } from '../engine/index.js';
 import { LocalStore, type ObjectStore } from '../storage/index.js';
-import type { AddAction, CommitInfo, DomainMetadataAction, MetadataAction, ProtocolAction, RemoveAction, TxnAction } from './actions.js';
-import { buildSegment, lastCheckpointHint, listLog, LOG_DIR, type CommitFile, type LogListing, versionStem } from './log-segment.js';
+import type {
+  AddAction,
+  CommitInfo,
+  DomainMetadataAction,
+  MetadataAction,
+  ProtocolAction,
+  RemoveAction,
+  TxnAction,
+} from './actions.js';
+import {
+  buildSegment,
+  lastCheckpointHint,
+  listLog,
+  LOG_DIR,
+  type CommitFile,
+  type LogListing,
+  versionStem,
+} from './log-segment.js';
 import { duckdbRowReader, readCheckpoint, readCommit, type ParquetRowReader } from './log-reader.js';
 import { checkReadable } from './protocol.js';
 import { applyActions, emptyState, findCommitInfo, type ReplayState } from './replay.js';
@@ -56,12 +72,18 @@ export async function openTableStore(location: string, name = location): Promise
   if ((await store.list(`${LOG_DIR}/`, { limit: 1 })).length > 0) return store;
   // Not a table: say why.
   if (await new LocalStore(path.dirname(abs)).head(path.basename(abs))) {
-    throw new StrataError('NOT_A_TABLE', `${name} is not a Delta table: it is a file, not a folder`, { context: { table: name } });
+    throw new StrataError('NOT_A_TABLE', `${name} is not a Delta table: it is a file, not a folder`, {
+      context: { table: name },
+    });
   }
   if ((await store.list('', { limit: 1 })).length === 0) {
-    throw new StrataError('TABLE_NOT_FOUND', `no table at ${name}: the folder does not exist`, { context: { table: name } });
+    throw new StrataError('TABLE_NOT_FOUND', `no table at ${name}: the folder does not exist`, {
+      context: { table: name },
+    });
   }
-  throw new StrataError('NOT_A_TABLE', `${name} is not a Delta table: it has no ${LOG_DIR} folder`, { context: { table: name } });
+  throw new StrataError('NOT_A_TABLE', `${name} is not a Delta table: it has no ${LOG_DIR} folder`, {
+    context: { table: name },
+  });
 }
 
 /** Loads the snapshot of a table at the latest version, a version, or a timestamp. */
@@ -76,7 +98,8 @@ export async function loadSnapshot(location: string, options: SnapshotOptions = 
   }
   let listing: LogListing | undefined;
   if (options.timestamp !== undefined) {
-    if (version !== undefined) throw new StrataError('USAGE', `table ${table}: give a version or a timestamp, not both`);
+    if (version !== undefined)
+      throw new StrataError('USAGE', `table ${table}: give a version or a timestamp, not both`);
     listing = await listLog(store, table);
     version = await versionAtTimestamp(store, listing, table, options.timestamp);
   } else {
@@ -98,7 +121,11 @@ export async function loadSnapshot(location: string, options: SnapshotOptions = 
  * version 0. The hint is checked against the listing; if it is stale or wrong,
  * the caller lists everything.
  */
-async function listFromHint(store: ObjectStore, table: string, version: number | undefined): Promise<LogListing | undefined> {
+async function listFromHint(
+  store: ObjectStore,
+  table: string,
+  version: number | undefined,
+): Promise<LogListing | undefined> {
   const hint = await lastCheckpointHint(store);
   if (hint === undefined || hint === 0 || (version !== undefined && version < hint)) return undefined;
   try {
@@ -131,8 +158,14 @@ async function replaySegment(
     const actions = await readCheckpoint(store, segment.checkpoint.keys, reader, table);
     applyActions(state, actions, store.root, segment.checkpoint.keys[0], table);
     const name = `checkpoint ${versionStem(segment.checkpoint.version)}`;
-    if (!state.protocol) throw new StrataError('CHECKPOINT_INVALID', `table ${table}: ${name} has no protocol action`, { context: { table, version: segment.checkpoint.version } });
-    if (!state.metadata) throw new StrataError('CHECKPOINT_INVALID', `table ${table}: ${name} has no metaData action`, { context: { table, version: segment.checkpoint.version } });
+    if (!state.protocol)
+      throw new StrataError('CHECKPOINT_INVALID', `table ${table}: ${name} has no protocol action`, {
+        context: { table, version: segment.checkpoint.version },
+      });
+    if (!state.metadata)
+      throw new StrataError('CHECKPOINT_INVALID', `table ${table}: ${name} has no metaData action`, {
+        context: { table, version: segment.checkpoint.version },
+      });
   }
   const replayed: Replayed = { version: segment.version, state, lastInfo: undefined, lastModified: undefined };
   await applyCommits(store, table, replayed, segment.commits);
@@ -151,7 +184,12 @@ async function replaySegment(
  * Applies commits in version order. They are read ahead in parallel (a long
  * log without a checkpoint is many small files) and applied strictly in order.
  */
-async function applyCommits(store: ObjectStore, table: string, replayed: Replayed, commits: CommitFile[]): Promise<void> {
+async function applyCommits(
+  store: ObjectStore,
+  table: string,
+  replayed: Replayed,
+  commits: CommitFile[],
+): Promise<void> {
   const READ_AHEAD = 32;
   for (let i = 0; i < commits.length; i += READ_AHEAD) {
     const batch = commits.slice(i, i + READ_AHEAD);
@@ -166,10 +204,20 @@ async function applyCommits(store: ObjectStore, table: string, replayed: Replaye
 }
 
 function toSnapshot(store: ObjectStore, table: string, { version, state, lastInfo, lastModified }: Replayed): Snapshot {
-  if (!state.protocol) throw new StrataError('LOG_CORRUPT', `table ${table}: no protocol action found up to version ${version}`, { context: { table, version } });
-  if (!state.metadata) throw new StrataError('LOG_CORRUPT', `table ${table}: no metaData action found up to version ${version}`, { context: { table, version } });
+  if (!state.protocol)
+    throw new StrataError('LOG_CORRUPT', `table ${table}: no protocol action found up to version ${version}`, {
+      context: { table, version },
+    });
+  if (!state.metadata)
+    throw new StrataError('LOG_CORRUPT', `table ${table}: no metaData action found up to version ${version}`, {
+      context: { table, version },
+    });
   checkReadable(table, state.protocol, state.metadata);
-  const metadata = { ...state.metadata, configuration: state.metadata.configuration ?? {}, partitionColumns: state.metadata.partitionColumns ?? [] };
+  const metadata = {
+    ...state.metadata,
+    configuration: state.metadata.configuration ?? {},
+    partitionColumns: state.metadata.partitionColumns ?? [],
+  };
   let schema: StructType | undefined;
   return {
     table,
@@ -207,7 +255,13 @@ const snapshotCache = new Map<string, CacheEntry>();
 const SNAPSHOT_CACHE_LIMIT = 64;
 
 function cloneState(state: ReplayState): ReplayState {
-  return { ...state, files: new Map(state.files), tombstones: new Map(state.tombstones), txns: new Map(state.txns), domains: new Map(state.domains) };
+  return {
+    ...state,
+    files: new Map(state.files),
+    tombstones: new Map(state.tombstones),
+    txns: new Map(state.txns),
+    domains: new Map(state.domains),
+  };
 }
 
 function remember(store: ObjectStore, listing: LogListing, replayed: Replayed): void {
@@ -215,7 +269,10 @@ function remember(store: ObjectStore, listing: LogListing, replayed: Replayed): 
   if (!commit || commit.modified === undefined || !store.root) return;
   snapshotCache.delete(store.root);
   if (snapshotCache.size >= SNAPSHOT_CACHE_LIMIT) snapshotCache.delete(snapshotCache.keys().next().value!);
-  snapshotCache.set(store.root, { replayed: { ...replayed, state: cloneState(replayed.state) }, modified: commit.modified });
+  snapshotCache.set(store.root, {
+    replayed: { ...replayed, state: cloneState(replayed.state) },
+    modified: commit.modified,
+  });
 }
 
 async function fromCache(store: ObjectStore, table: string): Promise<Snapshot | undefined> {
@@ -229,7 +286,10 @@ async function fromCache(store: ObjectStore, table: string): Promise<Snapshot | 
   }
   const newer = listing.commits.filter((c) => c.version > entry.replayed.version).sort((a, b) => a.version - b.version);
   if (newer.some((c, i) => c.version !== entry.replayed.version + 1 + i)) return undefined; // a gap: let the full path report it
-  const replayed: Replayed = { ...entry.replayed, state: newer.length > 0 ? cloneState(entry.replayed.state) : entry.replayed.state };
+  const replayed: Replayed = {
+    ...entry.replayed,
+    state: newer.length > 0 ? cloneState(entry.replayed.state) : entry.replayed.state,
+  };
   await applyCommits(store, table, replayed, newer);
   if (newer.length > 0) remember(store, listing, replayed);
   return toSnapshot(store, table, replayed);
@@ -248,14 +308,24 @@ export function parseTimestamp(value: string | number | Date, table: string): nu
   if (value instanceof Date) return value.getTime();
   if (typeof value === 'number') return value;
   const text = value.trim();
-  const iso = /^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?$/.test(text) ? `${text.replace(' ', 'T')}${text.length <= 10 ? 'T00:00:00' : ''}Z` : text;
+  const iso = /^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?$/.test(text)
+    ? `${text.replace(' ', 'T')}${text.length <= 10 ? 'T00:00:00' : ''}Z`
+    : text;
   const ms = Date.parse(iso);
-  if (Number.isNaN(ms)) throw new StrataError('USAGE', `table ${table}: '${value}' is not a timestamp (use 'YYYY-MM-DD HH:MM:SS', UTC)`, { context: { table } });
+  if (Number.isNaN(ms))
+    throw new StrataError('USAGE', `table ${table}: '${value}' is not a timestamp (use 'YYYY-MM-DD HH:MM:SS', UTC)`, {
+      context: { table },
+    });
   return ms;
 }
 
 /** The version current at a point in time: the last commit at or before it. */
-async function versionAtTimestamp(store: ObjectStore, listing: LogListing, table: string, at: string | number | Date): Promise<number> {
+async function versionAtTimestamp(
+  store: ObjectStore,
+  listing: LogListing,
+  table: string,
+  at: string | number | Date,
+): Promise<number> {
   const ms = parseTimestamp(at, table);
   const history = await commitTimestamps(store, listing, table);
   let found: number | undefined;
@@ -272,7 +342,11 @@ async function versionAtTimestamp(store: ObjectStore, listing: LogListing, table
 }
 
 /** Commit timestamps of every commit still in the log, ascending by version. */
-export async function commitTimestamps(store: ObjectStore, listing: LogListing, table: string): Promise<{ version: number; timestamp: number }[]> {
+export async function commitTimestamps(
+  store: ObjectStore,
+  listing: LogListing,
+  table: string,
+): Promise<{ version: number; timestamp: number }[]> {
   const out: { version: number; timestamp: number }[] = [];
   let previous = -Infinity;
   for (const commit of listing.commits) {

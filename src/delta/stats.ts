@@ -19,10 +19,22 @@ export interface FileStats {
 }
 
 /** The stats JSON for one file. Columns in `skip` (partition columns) are left out. */
-export function buildStats(schema: StructType, numRecords: number, stats: ColumnStats, skip: Set<string>, indexedColumns = DEFAULT_INDEXED_COLUMNS): FileStats {
+export function buildStats(
+  schema: StructType,
+  numRecords: number,
+  stats: ColumnStats,
+  skip: Set<string>,
+  indexedColumns = DEFAULT_INDEXED_COLUMNS,
+): FileStats {
   const out: FileStats = { numRecords, minValues: {}, maxValues: {}, nullCount: {} };
   let budget = indexedColumns < 0 ? Infinity : indexedColumns;
-  const visit = (fields: StructField[], path: string[], min: Record<string, unknown>, max: Record<string, unknown>, nulls: Record<string, unknown>) => {
+  const visit = (
+    fields: StructField[],
+    path: string[],
+    min: Record<string, unknown>,
+    max: Record<string, unknown>,
+    nulls: Record<string, unknown>,
+  ) => {
     for (const field of fields) {
       if (budget <= 0) return;
       if (path.length === 0 && skip.has(field.name)) continue;
@@ -62,11 +74,15 @@ function statValue(type: DeltaType, text: string | null | undefined, bound: 'min
   }
   if (type.kind !== 'primitive') return undefined;
   switch (type.name) {
-    case 'byte': case 'short': case 'integer': case 'long': {
+    case 'byte':
+    case 'short':
+    case 'integer':
+    case 'long': {
       const n = Number(text);
       return Number.isSafeInteger(n) ? n : undefined;
     }
-    case 'float': case 'double': {
+    case 'float':
+    case 'double': {
       const n = Number(text);
       if (!Number.isFinite(n)) return undefined;
       if (type.name === 'float') {

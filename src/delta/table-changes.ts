@@ -19,11 +19,21 @@ export interface ChangesPlan {
   cleanup: string[];
 }
 
-export async function planTableChanges(session: Session, location: string, name: string, from: number, to?: number): Promise<ChangesPlan> {
+export async function planTableChanges(
+  session: Session,
+  location: string,
+  name: string,
+  from: number,
+  to?: number,
+): Promise<ChangesPlan> {
   const latest = await loadSnapshot(location, { session, name, version: to });
   const last = latest.version;
   if (!Number.isInteger(from) || from < 0 || from > last) {
-    throw new StrataError('VERSION_NOT_FOUND', `table_changes(${name}): start version ${from} is not between 0 and ${last}`, { context: { table: name } });
+    throw new StrataError(
+      'VERSION_NOT_FOUND',
+      `table_changes(${name}): start version ${from} is not between 0 and ${last}`,
+      { context: { table: name } },
+    );
   }
   const first = await loadSnapshot(location, { session, name, version: from });
   for (const snap of [first, latest]) {
@@ -58,13 +68,31 @@ export async function planTableChanges(session: Session, location: string, name:
     const adds = actions.filter((a) => a.add && a.add.dataChange !== false).map((a) => a.add!);
     const removes = actions
       .filter((a) => a.remove && a.remove.dataChange !== false)
-      .map((a) => ({ path: a.remove!.path, partitionValues: a.remove!.partitionValues ?? {}, size: a.remove!.size ?? 0, modificationTime: 0, dataChange: true, deletionVector: a.remove!.deletionVector }) as AddAction);
-    if (adds.length > 0) branches.push(`SELECT ${cols}, 'insert' AS ${CHANGE_TYPE}, ${meta} FROM (${await scanOf(latest, adds, 'a')}) AS t`);
-    if (removes.length > 0) branches.push(`SELECT ${cols}, 'delete' AS ${CHANGE_TYPE}, ${meta} FROM (${await scanOf(latest, removes, 'r')}) AS t`);
+      .map(
+        (a) =>
+          ({
+            path: a.remove!.path,
+            partitionValues: a.remove!.partitionValues ?? {},
+            size: a.remove!.size ?? 0,
+            modificationTime: 0,
+            dataChange: true,
+            deletionVector: a.remove!.deletionVector,
+          }) as AddAction,
+      );
+    if (adds.length > 0)
+      branches.push(
+        `SELECT ${cols}, 'insert' AS ${CHANGE_TYPE}, ${meta} FROM (${await scanOf(latest, adds, 'a')}) AS t`,
+      );
+    if (removes.length > 0)
+      branches.push(
+        `SELECT ${cols}, 'delete' AS ${CHANGE_TYPE}, ${meta} FROM (${await scanOf(latest, removes, 'r')}) AS t`,
+      );
   }
   if (branches.length === 0) {
     const empty = fields.map((f) => `NULL AS ${quoteIdent(f.name)}`).join(', ');
-    branches.push(`SELECT ${empty}${empty ? ', ' : ''}NULL::VARCHAR AS ${CHANGE_TYPE}, NULL::BIGINT AS _commit_version, NULL::TIMESTAMPTZ AS _commit_timestamp WHERE FALSE`);
+    branches.push(
+      `SELECT ${empty}${empty ? ', ' : ''}NULL::VARCHAR AS ${CHANGE_TYPE}, NULL::BIGINT AS _commit_version, NULL::TIMESTAMPTZ AS _commit_timestamp WHERE FALSE`,
+    );
   }
   return { sql: branches.join('\nUNION ALL\n'), cleanup };
 }

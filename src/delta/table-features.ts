@@ -93,10 +93,13 @@ export function mergeProtocol(current: ProtocolAction, needed: ProtocolAction): 
 
 /** Whether a protocol covers another (versions and features). */
 export function protocolCovers(current: ProtocolAction, needed: ProtocolAction): boolean {
-  if (current.minReaderVersion < needed.minReaderVersion || current.minWriterVersion < needed.minWriterVersion) return false;
+  if (current.minReaderVersion < needed.minReaderVersion || current.minWriterVersion < needed.minWriterVersion)
+    return false;
   const has = (list: string[] | undefined, f: string) => (list ?? []).includes(f);
-  if (current.minWriterVersion >= 7 && (needed.writerFeatures ?? []).some((f) => !has(current.writerFeatures, f))) return false;
-  if (current.minReaderVersion >= 3 && (needed.readerFeatures ?? []).some((f) => !has(current.readerFeatures, f))) return false;
+  if (current.minWriterVersion >= 7 && (needed.writerFeatures ?? []).some((f) => !has(current.writerFeatures, f)))
+    return false;
+  if (current.minReaderVersion >= 3 && (needed.readerFeatures ?? []).some((f) => !has(current.readerFeatures, f)))
+    return false;
   return true;
 }
 
@@ -104,24 +107,44 @@ export function protocolCovers(current: ProtocolAction, needed: ProtocolAction):
 export function checkWritable(table: string, protocol: ProtocolAction, schema?: StructType): void {
   const generated = schema?.fields.find((f) => f.metadata['delta.generationExpression'] !== undefined);
   if (generated) {
-    throw new ProtocolUnsupportedError(table, 'generatedColumns', `column ${generated.name} is a generated column, which Strata cannot write yet`);
+    throw new ProtocolUnsupportedError(
+      table,
+      'generatedColumns',
+      `column ${generated.name} is a generated column, which Strata cannot write yet`,
+    );
   }
   const voidColumn = schema?.fields.find((f) => usesType(f.type, 'void'));
   if (voidColumn) {
     // Spark leaves void columns out of the Parquet files; Strata's writers would write them.
-    throw new ProtocolUnsupportedError(table, 'void columns', `column ${voidColumn.name} has type void, which Strata reads (as NULLs) but cannot write yet`);
+    throw new ProtocolUnsupportedError(
+      table,
+      'void columns',
+      `column ${voidColumn.name} has type void, which Strata reads (as NULLs) but cannot write yet`,
+    );
   }
   const identity = schema?.fields.find((f) => f.metadata['delta.identity.start'] !== undefined);
   if (identity) {
-    throw new ProtocolUnsupportedError(table, 'identityColumns', `column ${identity.name} is an identity column, which Strata cannot write yet`);
+    throw new ProtocolUnsupportedError(
+      table,
+      'identityColumns',
+      `column ${identity.name} is an identity column, which Strata cannot write yet`,
+    );
   }
   if (protocol.minWriterVersion > 7) {
-    throw new ProtocolUnsupportedError(table, `writerVersion ${protocol.minWriterVersion}`, `requires Delta writer version ${protocol.minWriterVersion}; Strata writes versions up to 7`);
+    throw new ProtocolUnsupportedError(
+      table,
+      `writerVersion ${protocol.minWriterVersion}`,
+      `requires Delta writer version ${protocol.minWriterVersion}; Strata writes versions up to 7`,
+    );
   }
   if (protocol.minWriterVersion === 7) {
     for (const feature of protocol.writerFeatures ?? []) {
       if (!SUPPORTED_WRITER_FEATURES.has(feature)) {
-        throw new ProtocolUnsupportedError(table, feature, `uses the writer feature '${feature}', which Strata cannot write yet`);
+        throw new ProtocolUnsupportedError(
+          table,
+          feature,
+          `uses the writer feature '${feature}', which Strata cannot write yet`,
+        );
       }
     }
   } else if (protocol.minWriterVersion >= 5) {

@@ -34,7 +34,9 @@ export async function vacuumTable(session: Session, options: VacuumOptions): Pro
   const table = options.name ?? options.location;
   const snapshot = await loadSnapshot(options.location, { session, name: table });
   const now = (options.now ?? Date.now)();
-  const configured = parseInterval(snapshot.metadata.configuration['delta.deletedFileRetentionDuration']) ?? DEFAULT_RETENTION_HOURS * 3.6e6;
+  const configured =
+    parseInterval(snapshot.metadata.configuration['delta.deletedFileRetentionDuration']) ??
+    DEFAULT_RETENTION_HOURS * 3.6e6;
   const retentionMs = options.retentionHours === undefined ? configured : options.retentionHours * 3.6e6;
   if (!(retentionMs >= 0)) throw new StrataError('USAGE', `VACUUM ${table}: RETAIN takes a number of hours ≥ 0`);
   if (retentionMs < configured && !options.allowShortRetention) {
@@ -56,17 +58,23 @@ export async function vacuumTable(session: Session, options: VacuumOptions): Pro
   };
   for (const f of snapshot.files) {
     keepFile(canonicalPath(root, f.path));
-    if (f.deletionVector?.storageType === 'u') keepFile(path.join(root, relativeDvPath(f.deletionVector.pathOrInlineDv)));
+    if (f.deletionVector?.storageType === 'u')
+      keepFile(path.join(root, relativeDvPath(f.deletionVector.pathOrInlineDv)));
   }
   for (const r of snapshot.tombstones) {
     if ((r.deletionTimestamp ?? 0) >= cutoff) {
       keepFile(canonicalPath(root, r.path));
-      if (r.deletionVector?.storageType === 'u') keepFile(path.join(root, relativeDvPath(r.deletionVector.pathOrInlineDv)));
+      if (r.deletionVector?.storageType === 'u')
+        keepFile(path.join(root, relativeDvPath(r.deletionVector.pathOrInlineDv)));
     }
   }
   const doomed = (await store.list('')).filter((f) => !hidden(f.key) && !keep.has(f.key) && f.modified < cutoff);
   if (!options.dryRun) for (const d of doomed) await store.delete(d.key);
-  return { files: doomed.map((d) => d.key).sort(), bytes: doomed.reduce((s, d) => s + d.size, 0), dryRun: Boolean(options.dryRun) };
+  return {
+    files: doomed.map((d) => d.key).sort(),
+    bytes: doomed.reduce((s, d) => s + d.size, 0),
+    dryRun: Boolean(options.dryRun),
+  };
 }
 
 /** Whether a key lies in _delta_log or another hidden entry ('.', or '_' without '=', at any level): VACUUM leaves those alone. */

@@ -30,13 +30,19 @@ export async function checkConstraints(
 ): Promise<void> {
   const rules: Rule[] = [];
   for (const f of schema.fields) {
-    if (!f.nullable) rules.push({ name: `NOT NULL ${f.name}`, expr: `${quoteIdent(f.name)} IS NOT NULL`, describe: `column ${f.name} is NOT NULL` });
+    if (!f.nullable)
+      rules.push({
+        name: `NOT NULL ${f.name}`,
+        expr: `${quoteIdent(f.name)} IS NOT NULL`,
+        describe: `column ${f.name} is NOT NULL`,
+      });
   }
   for (const [key, expr] of Object.entries(configuration)) {
     const m = /^delta\.constraints\.(.+)$/.exec(key);
     if (m) rules.push({ name: m[1], expr, describe: `CHECK constraint ${m[1]} (${expr})` });
   }
-  if (replaceWhere !== undefined) rules.push({ name: 'replaceWhere', expr: replaceWhere, describe: `the REPLACE WHERE predicate (${replaceWhere})` });
+  if (replaceWhere !== undefined)
+    rules.push({ name: 'replaceWhere', expr: replaceWhere, describe: `the REPLACE WHERE predicate (${replaceWhere})` });
   if (rules.length === 0 || adds.length === 0) return;
   const fake = {
     table,
@@ -60,11 +66,22 @@ export async function checkConstraints(
     const broken = rules.findIndex((_, i) => Number(row[`v${i}`]) > 0);
     if (broken < 0) return;
     const rule = rules[broken];
-    const sample = await session.query(`SELECT * FROM (${scan.sql}) AS t WHERE NOT coalesce((${rule.expr}), false) LIMIT 3`);
-    const shown = sample.rows.map((r) => `(${r.map((v, i) => `${sample.columns[i].name}=${v === null ? 'NULL' : typeof v === 'object' ? JSON.stringify(v) : String(v)}`).join(', ')})`).join('; ');
-    throw new StrataError('CONSTRAINT_VIOLATED', `cannot write to table ${table}: ${Number(row[`v${broken}`])} row(s) violate ${rule.describe}, e.g. ${shown}`, {
-      context: { table, constraint: rule.name },
-    });
+    const sample = await session.query(
+      `SELECT * FROM (${scan.sql}) AS t WHERE NOT coalesce((${rule.expr}), false) LIMIT 3`,
+    );
+    const shown = sample.rows
+      .map(
+        (r) =>
+          `(${r.map((v, i) => `${sample.columns[i].name}=${v === null ? 'NULL' : typeof v === 'object' ? JSON.stringify(v) : String(v)}`).join(', ')})`,
+      )
+      .join('; ');
+    throw new StrataError(
+      'CONSTRAINT_VIOLATED',
+      `cannot write to table ${table}: ${Number(row[`v${broken}`])} row(s) violate ${rule.describe}, e.g. ${shown}`,
+      {
+        context: { table, constraint: rule.name },
+      },
+    );
   } finally {
     for (const statement of scan.cleanup) await session.exec(statement).catch(() => undefined);
   }
@@ -79,7 +96,9 @@ export async function filesMatching(session: Session, snapshot: Snapshot, predic
     for (const add of snapshot.files) {
       const one = await planScan(snapshot, session, { id: `${id}f`, files: [add] });
       try {
-        const [row] = await session.rows<{ n: bigint }>(`SELECT count(*) AS n FROM (${one.sql}) AS t WHERE coalesce((${predicate}), false)`);
+        const [row] = await session.rows<{ n: bigint }>(
+          `SELECT count(*) AS n FROM (${one.sql}) AS t WHERE coalesce((${predicate}), false)`,
+        );
         const [all] = await session.rows<{ n: bigint }>(`SELECT count(*) AS n FROM (${one.sql}) AS t`);
         if (Number(row.n) > 0) {
           if (Number(row.n) !== Number(all.n)) {
@@ -98,4 +117,3 @@ export async function filesMatching(session: Session, snapshot: Snapshot, predic
   }
   return matching;
 }
-

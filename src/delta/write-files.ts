@@ -38,7 +38,11 @@ export interface WrittenFiles {
  * Writes the rows of `select` (columns named and typed as the table's, in
  * schema order) as data files, and returns their add actions.
  */
-export async function writeDataFiles(session: Session, select: string, options: WriteFilesOptions): Promise<WrittenFiles> {
+export async function writeDataFiles(
+  session: Session,
+  select: string,
+  options: WriteFilesOptions,
+): Promise<WrittenFiles> {
   const { store, schema, partitionColumns, configuration } = options;
   const root = store.localPath('');
   const target = await store.localFolder(options.subdir ?? '');
@@ -105,10 +109,23 @@ interface FileRow {
  * Rewrites an oversized file of one partition into files of about the target
  * size, in the same folder; the new files keep the old one's partition values.
  */
-async function splitFile(session: Session, store: LocalPathStore, row: FileRow, targetSize: number, baseOptions: string[]): Promise<FileRow[]> {
+async function splitFile(
+  session: Session,
+  store: LocalPathStore,
+  row: FileRow,
+  targetSize: number,
+  baseOptions: string[],
+): Promise<FileRow[]> {
   const folder = path.dirname(row.filename);
-  const options = [...baseOptions, 'APPEND', `FILE_SIZE_BYTES ${targetSize}`, `ROW_GROUP_SIZE ${Math.min(122_880, Math.max(2_048, Math.round(targetSize / 64)))}`];
-  const parts = await session.rows<FileRow>(`COPY (SELECT * FROM read_parquet(${quoteLiteral(row.filename)})) TO ${quoteLiteral(folder)} (${options.join(', ')})`);
+  const options = [
+    ...baseOptions,
+    'APPEND',
+    `FILE_SIZE_BYTES ${targetSize}`,
+    `ROW_GROUP_SIZE ${Math.min(122_880, Math.max(2_048, Math.round(targetSize / 64)))}`,
+  ];
+  const parts = await session.rows<FileRow>(
+    `COPY (SELECT * FROM read_parquet(${quoteLiteral(row.filename)})) TO ${quoteLiteral(folder)} (${options.join(', ')})`,
+  );
   await store.delete(localKey(store.localPath(''), row.filename));
   return parts.map((p) => ({ ...p, partition_keys: row.partition_keys, split: true }));
 }
@@ -124,11 +141,18 @@ function localKey(root: string, file: string): string {
 
 /** The log's form of a file path: relative to the root, each segment URL-encoded. */
 export function relativeLogPath(root: string, file: string): string {
-  return localKey(root, file).split('/').map((seg) => encodeURIComponent(seg).replace(/%3D/g, '=')).join('/');
+  return localKey(root, file)
+    .split('/')
+    .map((seg) => encodeURIComponent(seg).replace(/%3D/g, '='))
+    .join('/');
 }
 
 /** Serializes partition values as the protocol wants them (timestamps in UTC, ISO-8601). */
-function partitionValues(schema: StructType, columns: string[], pairs: [string, string | null][]): Record<string, string | null> {
+function partitionValues(
+  schema: StructType,
+  columns: string[],
+  pairs: [string, string | null][],
+): Record<string, string | null> {
   const byName = new Map(pairs.map(([k, v]) => [k.toLowerCase(), v]));
   const out: Record<string, string | null> = {};
   for (const column of columns) {

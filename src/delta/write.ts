@@ -35,7 +35,10 @@ export async function loadForRewrite(session: Session, ref: TableRef): Promise<{
   const table = ref.name ?? ref.location;
   const snapshot = await loadSnapshot(ref.location, { session, name: table });
   checkWritable(table, snapshot.protocol, snapshot.schema);
-  if (snapshot.columnMapping !== 'none') throw new StrataError('PROTOCOL_UNSUPPORTED', `table ${table} uses column mapping, which Strata cannot write yet`, { context: { table } });
+  if (snapshot.columnMapping !== 'none')
+    throw new StrataError('PROTOCOL_UNSUPPORTED', `table ${table} uses column mapping, which Strata cannot write yet`, {
+      context: { table },
+    });
   return { table, snapshot };
 }
 
@@ -106,7 +109,11 @@ export async function createTable(session: Session, options: CreateTableOptions)
   const exists = (await store.list(`${LOG_DIR}/`)).some((m) => /\d{20}\.(json|checkpoint)/.test(m.key));
   if (exists && !options.replace) {
     if (options.ifNotExists) return { numRows: 0, numFiles: 0, numRemovedFiles: 0 };
-    throw new StrataError('ALREADY_EXISTS', `table ${name} already exists (use CREATE TABLE IF NOT EXISTS, or CREATE OR REPLACE TABLE)`, { context: { table: name } });
+    throw new StrataError(
+      'ALREADY_EXISTS',
+      `table ${name} already exists (use CREATE TABLE IF NOT EXISTS, or CREATE OR REPLACE TABLE)`,
+      { context: { table: name } },
+    );
   }
   const previous = exists ? await loadSnapshot(options.location, { session, name }) : undefined;
   if (previous) checkWritable(name, previous.protocol, previous.schema);
@@ -115,7 +122,10 @@ export async function createTable(session: Session, options: CreateTableOptions)
   let incoming: Incoming[] | undefined;
   if (options.select !== undefined) {
     incoming = await incomingColumns(session, options.select);
-    schema ??= { kind: 'struct', fields: incoming.map((c) => ({ name: c.name, type: c.type, nullable: true, metadata: {} })) };
+    schema ??= {
+      kind: 'struct',
+      fields: incoming.map((c) => ({ name: c.name, type: c.type, nullable: true, metadata: {} })),
+    };
   }
   schema ??= { kind: 'struct', fields: [] };
   const partitionColumns = resolvePartitionColumns(name, schema, options.partitionColumns ?? []);
@@ -133,28 +143,67 @@ export async function createTable(session: Session, options: CreateTableOptions)
     createdTime: now(),
   };
   const written = incoming
-    ? await writeChecked(session, store, name, options.select!, (await enforceAllowingNulls(session, name, schema, incoming, false, options.select!)).projection, schema, partitionColumns, configuration, now)
+    ? await writeChecked(
+        session,
+        store,
+        name,
+        options.select!,
+        (await enforceAllowingNulls(session, name, schema, incoming, false, options.select!)).projection,
+        schema,
+        partitionColumns,
+        configuration,
+        now,
+      )
     : { adds: [], numRows: 0, numBytes: 0 };
   const removes = previous ? previous.files.map((f) => removeOf(f, now())) : [];
   const txns = (options.txns ?? []).map((t) => ({ txn: { appId: t.appId, version: t.version, lastUpdated: now() } }));
-  const actions: Action[] = [{ protocol }, { metaData: metadata }, ...txns, ...removes.map((remove) => ({ remove })), ...written.adds.map((add) => ({ add }))];
-  const operation = options.replace ? (options.select ? 'CREATE OR REPLACE TABLE AS SELECT' : 'CREATE OR REPLACE TABLE') : options.select ? 'CREATE TABLE AS SELECT' : 'CREATE TABLE';
-  const footprint: TransactionFootprint = { ...blindAppend((options.txns ?? []).map((t) => t.appId)), changesMetadata: true, readWholeTable: Boolean(previous) };
-  const result = await commitOrClean(store, name, previous?.version ?? -1, {
-    operation,
-    operationParameters: {
-      isManaged: 'false',
-      description: options.description,
-      partitionBy: JSON.stringify(partitionColumns),
-      properties: JSON.stringify(configuration),
+  const actions: Action[] = [
+    { protocol },
+    { metaData: metadata },
+    ...txns,
+    ...removes.map((remove) => ({ remove })),
+    ...written.adds.map((add) => ({ add })),
+  ];
+  const operation = options.replace
+    ? options.select
+      ? 'CREATE OR REPLACE TABLE AS SELECT'
+      : 'CREATE OR REPLACE TABLE'
+    : options.select
+      ? 'CREATE TABLE AS SELECT'
+      : 'CREATE TABLE';
+  const footprint: TransactionFootprint = {
+    ...blindAppend((options.txns ?? []).map((t) => t.appId)),
+    changesMetadata: true,
+    readWholeTable: Boolean(previous),
+  };
+  const result = await commitOrClean(
+    store,
+    name,
+    previous?.version ?? -1,
+    {
+      operation,
+      operationParameters: {
+        isManaged: 'false',
+        description: options.description,
+        partitionBy: JSON.stringify(partitionColumns),
+        properties: JSON.stringify(configuration),
+      },
+      operationMetrics: written.adds.length
+        ? { numFiles: written.adds.length, numOutputRows: written.numRows, numOutputBytes: written.numBytes }
+        : undefined,
+      actions,
+      footprint,
+      info: options.info,
     },
-    operationMetrics: written.adds.length ? { numFiles: written.adds.length, numOutputRows: written.numRows, numOutputBytes: written.numBytes } : undefined,
-    actions,
-    footprint,
-    info: options.info,
-  }, written.adds);
+    written.adds,
+  );
   await afterCommit(session, store, name, result.version, configuration);
-  return { version: result.version, numRows: written.numRows, numFiles: written.adds.length, numRemovedFiles: removes.length };
+  return {
+    version: result.version,
+    numRows: written.numRows,
+    numFiles: written.adds.length,
+    numRemovedFiles: removes.length,
+  };
 }
 
 /** INSERT INTO / INSERT OVERWRITE / append and overwrite writes. */
@@ -168,32 +217,68 @@ export async function writeTable(session: Session, options: WriteTableOptions): 
     if (done && done.version >= options.txn.version) return { numRows: 0, numFiles: 0, numRemovedFiles: 0 };
   }
   if (options.mode === 'overwrite' && config['delta.appendOnly']?.toLowerCase() === 'true') {
-    throw new StrataError('CONSTRAINT_VIOLATED', `table ${name} is append-only (delta.appendOnly = true): overwriting it is not allowed`, { context: { table: name } });
+    throw new StrataError(
+      'CONSTRAINT_VIOLATED',
+      `table ${name} is append-only (delta.appendOnly = true): overwriting it is not allowed`,
+      { context: { table: name } },
+    );
   }
   if (snapshot.columnMapping !== 'none') {
-    throw new StrataError('PROTOCOL_UNSUPPORTED', `table ${name} uses column mapping, which Strata cannot write yet`, { context: { table: name } });
+    throw new StrataError('PROTOCOL_UNSUPPORTED', `table ${name} uses column mapping, which Strata cannot write yet`, {
+      context: { table: name },
+    });
   }
   const incoming = await incomingColumns(session, options.select);
   // A table created without columns (for COPY INTO) takes its schema from the first write.
   const evolve = Boolean(options.mergeSchema) || snapshot.schema.fields.length === 0;
-  const enforced = await enforceAllowingNulls(session, name, snapshot.schema, incoming, evolve, options.select, options.storeAssignment);
+  const enforced = await enforceAllowingNulls(
+    session,
+    name,
+    snapshot.schema,
+    incoming,
+    evolve,
+    options.select,
+    options.storeAssignment,
+  );
   const schema = enforced.schema;
   const now = options.now ?? Date.now;
   const store = localPathStore(snapshot.store, snapshot.table);
 
   let removed: AddAction[] = [];
   if (options.mode === 'overwrite') {
-    removed = options.replaceWhere === undefined ? snapshot.files : await filesMatching(session, snapshot, options.replaceWhere);
+    removed =
+      options.replaceWhere === undefined
+        ? snapshot.files
+        : await filesMatching(session, snapshot, options.replaceWhere);
   }
-  const write = (s: Session, select: string) => writeChecked(s, store, name, select, enforced.projection, schema, snapshot.partitionColumns, config, now, options.replaceWhere);
-  const settled = await Promise.allSettled([write(session, options.select), ...(options.parts ?? []).map((p) => write(p.session, p.select))]);
+  const write = (s: Session, select: string) =>
+    writeChecked(
+      s,
+      store,
+      name,
+      select,
+      enforced.projection,
+      schema,
+      snapshot.partitionColumns,
+      config,
+      now,
+      options.replaceWhere,
+    );
+  const settled = await Promise.allSettled([
+    write(session, options.select),
+    ...(options.parts ?? []).map((p) => write(p.session, p.select)),
+  ]);
   const failure = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failure) {
     for (const r of settled) if (r.status === 'fulfilled') await deleteFiles(store, r.value.adds);
     throw failure.reason;
   }
   const parts = settled.map((r) => (r as PromiseFulfilledResult<WrittenFiles>).value);
-  const written: WrittenFiles = { adds: parts.flatMap((p) => p.adds), numRows: parts.reduce((n, p) => n + p.numRows, 0), numBytes: parts.reduce((n, p) => n + p.numBytes, 0) };
+  const written: WrittenFiles = {
+    adds: parts.flatMap((p) => p.adds),
+    numRows: parts.reduce((n, p) => n + p.numRows, 0),
+    numBytes: parts.reduce((n, p) => n + p.numBytes, 0),
+  };
   let info = options.info;
   if (options.beforeCommit) {
     try {
@@ -207,10 +292,12 @@ export async function writeTable(session: Session, options: WriteTableOptions): 
   const actions: Action[] = [];
   if (enforced.schemaChanged) {
     const needed = minimalProtocol(schema, config);
-    if (!protocolCovers(snapshot.protocol, needed)) actions.push({ protocol: mergeProtocol(snapshot.protocol, needed) });
+    if (!protocolCovers(snapshot.protocol, needed))
+      actions.push({ protocol: mergeProtocol(snapshot.protocol, needed) });
     actions.push({ metaData: { ...snapshot.metadata, schemaString: schemaToJson(schema) } });
   }
-  if (options.txn) actions.push({ txn: { appId: options.txn.appId, version: options.txn.version, lastUpdated: now() } });
+  if (options.txn)
+    actions.push({ txn: { appId: options.txn.appId, version: options.txn.version, lastUpdated: now() } });
   for (const t of options.txns ?? []) actions.push({ txn: { appId: t.appId, version: t.version, lastUpdated: now() } });
   for (const f of removed) actions.push({ remove: removeOf(f, now()) });
   for (const add of written.adds) actions.push({ add });
@@ -222,26 +309,37 @@ export async function writeTable(session: Session, options: WriteTableOptions): 
     changesMetadata: enforced.schemaChanged,
   };
   const mode = options.mode === 'append' ? 'Append' : 'Overwrite';
-  const result = await commitOrClean(store, name, snapshot.version, {
-    operation: options.operation ?? 'WRITE',
-    operationParameters: {
-      mode,
-      partitionBy: JSON.stringify(snapshot.partitionColumns),
-      ...(options.replaceWhere !== undefined ? { predicate: JSON.stringify([options.replaceWhere]) } : {}),
-      ...(options.operationParameters ?? {}),
+  const result = await commitOrClean(
+    store,
+    name,
+    snapshot.version,
+    {
+      operation: options.operation ?? 'WRITE',
+      operationParameters: {
+        mode,
+        partitionBy: JSON.stringify(snapshot.partitionColumns),
+        ...(options.replaceWhere !== undefined ? { predicate: JSON.stringify([options.replaceWhere]) } : {}),
+        ...(options.operationParameters ?? {}),
+      },
+      operationMetrics: {
+        numFiles: written.adds.length,
+        numOutputRows: written.numRows,
+        numOutputBytes: written.numBytes,
+        ...(removed.length ? { numRemovedFiles: removed.length } : {}),
+      },
+      actions,
+      footprint,
+      info,
     },
-    operationMetrics: {
-      numFiles: written.adds.length,
-      numOutputRows: written.numRows,
-      numOutputBytes: written.numBytes,
-      ...(removed.length ? { numRemovedFiles: removed.length } : {}),
-    },
-    actions,
-    footprint,
-    info,
-  }, written.adds);
+    written.adds,
+  );
   await afterCommit(session, store, name, result.version, config);
-  return { version: result.version, numRows: written.numRows, numFiles: written.adds.length, numRemovedFiles: removed.length };
+  return {
+    version: result.version,
+    numRows: written.numRows,
+    numFiles: written.adds.length,
+    numRemovedFiles: removed.length,
+  };
 }
 
 /**
@@ -249,7 +347,15 @@ export async function writeTable(session: Session, options: WriteTableOptions): 
  * (DuckDB types a bare NULL as INTEGER) is accepted: it is checked by running
  * the query for that column, only when its type does not fit.
  */
-async function enforceAllowingNulls(session: Session, table: string, schema: StructType, incoming: Incoming[], evolve: boolean, select: string, storeAssignment = false) {
+async function enforceAllowingNulls(
+  session: Session,
+  table: string,
+  schema: StructType,
+  incoming: Incoming[],
+  evolve: boolean,
+  select: string,
+  storeAssignment = false,
+) {
   for (;;) {
     try {
       return enforceSchema(table, schema, incoming, evolve, storeAssignment);
@@ -257,7 +363,9 @@ async function enforceAllowingNulls(session: Session, table: string, schema: Str
       const column = err instanceof StrataError && err.code === 'SCHEMA_MISMATCH' ? err.context.column : undefined;
       const src = incoming.find((c) => c.name.toLowerCase() === String(column).toLowerCase());
       if (!src || src.isNull || !schema.fields.some((f) => f.name.toLowerCase() === src.name.toLowerCase())) throw err;
-      const rows = await session.rows(`SELECT 1 FROM (${select}) AS src WHERE src.${quoteIdent(src.name)} IS NOT NULL LIMIT 1`);
+      const rows = await session.rows(
+        `SELECT 1 FROM (${select}) AS src WHERE src.${quoteIdent(src.name)} IS NOT NULL LIMIT 1`,
+      );
       if (rows.length > 0) throw err;
       src.isNull = true;
     }
@@ -270,18 +378,33 @@ async function incomingColumns(session: Session, select: string): Promise<Incomi
   const seen = new Set<string>();
   return columns.map((c) => {
     const key = c.name.toLowerCase();
-    if (seen.has(key)) throw new StrataError('SCHEMA_MISMATCH', `the query returns column '${c.name}' twice; give the columns distinct names`);
+    if (seen.has(key))
+      throw new StrataError(
+        'SCHEMA_MISMATCH',
+        `the query returns column '${c.name}' twice; give the columns distinct names`,
+      );
     seen.add(key);
-    return { name: c.name, type: deltaTypeOf(c.type, c.name), isNull: c.type.typeId === DuckDBTypeId.SQLNULL ? true : undefined };
+    return {
+      name: c.name,
+      type: deltaTypeOf(c.type, c.name),
+      isNull: c.type.typeId === DuckDBTypeId.SQLNULL ? true : undefined,
+    };
   });
 }
 
 function resolvePartitionColumns(table: string, schema: StructType, columns: string[]): string[] {
   return columns.map((c) => {
     const field = schema.fields.find((f) => f.name.toLowerCase() === c.toLowerCase());
-    if (!field) throw new StrataError('SCHEMA_MISMATCH', `table ${table}: partition column ${c} is not a column of the table`, { context: { table, column: c } });
+    if (!field)
+      throw new StrataError('SCHEMA_MISMATCH', `table ${table}: partition column ${c} is not a column of the table`, {
+        context: { table, column: c },
+      });
     if (field.type.kind !== 'primitive' && field.type.kind !== 'decimal') {
-      throw new StrataError('SCHEMA_MISMATCH', `table ${table}: partition column ${c} must have a simple type, not ${field.type.kind}`, { context: { table, column: c } });
+      throw new StrataError(
+        'SCHEMA_MISMATCH',
+        `table ${table}: partition column ${c} must have a simple type, not ${field.type.kind}`,
+        { context: { table, column: c } },
+      );
     }
     return field.name;
   });
@@ -318,11 +441,21 @@ export async function writeChecked(
 ): Promise<WrittenFiles> {
   let written: WrittenFiles;
   try {
-    written = await writeDataFiles(session, `SELECT ${projection} FROM (${select}) AS src`, { table, store, schema, partitionColumns, configuration, now });
+    written = await writeDataFiles(session, `SELECT ${projection} FROM (${select}) AS src`, {
+      table,
+      store,
+      schema,
+      partitionColumns,
+      configuration,
+      now,
+    });
   } catch (err) {
     // e.g. a value that does not fit its column: say which table the write was for.
     if (err instanceof StrataError && err.code === 'SQL_ERROR') {
-      throw new StrataError('SQL_ERROR', `cannot write to table ${table}: ${err.message}`, { cause: err, context: { table } });
+      throw new StrataError('SQL_ERROR', `cannot write to table ${table}: ${err.message}`, {
+        cause: err,
+        context: { table },
+      });
     }
     throw err;
   }
@@ -335,7 +468,13 @@ export async function writeChecked(
   return written;
 }
 
-export async function commitOrClean(store: LocalPathStore, table: string, readVersion: number, request: Parameters<typeof commit>[3], adds: Pick<AddAction, 'path'>[]): Promise<CommitResult> {
+export async function commitOrClean(
+  store: LocalPathStore,
+  table: string,
+  readVersion: number,
+  request: Parameters<typeof commit>[3],
+  adds: Pick<AddAction, 'path'>[],
+): Promise<CommitResult> {
   try {
     return await commit(store, table, readVersion, request);
   } catch (err) {
@@ -358,7 +497,13 @@ export async function deleteFiles(store: LocalPathStore, adds: Pick<AddAction, '
 }
 
 /** Checkpoint every `delta.checkpointInterval` commits (default 10), then clean up old logs. */
-export async function afterCommit(session: Session, store: LocalPathStore, table: string, version: number, configuration: Record<string, string>): Promise<void> {
+export async function afterCommit(
+  session: Session,
+  store: LocalPathStore,
+  table: string,
+  version: number,
+  configuration: Record<string, string>,
+): Promise<void> {
   const interval = Number(configuration['delta.checkpointInterval'] ?? 10);
   if (!Number.isInteger(interval) || interval <= 0 || version === 0 || version % interval !== 0) return;
   try {
@@ -369,4 +514,3 @@ export async function afterCommit(session: Session, store: LocalPathStore, table
     // A checkpoint only speeds reads up; the commit stands without it.
   }
 }
-

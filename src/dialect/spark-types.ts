@@ -37,7 +37,14 @@ export function parseSparkType(c: TokenCursor): DeltaType {
     let scale = 0;
     if (c.accept(',')) scale = Number(c.next()?.text);
     c.expect(')');
-    if (!Number.isInteger(precision) || precision < 1 || precision > 38 || !Number.isInteger(scale) || scale < 0 || scale > precision) {
+    if (
+      !Number.isInteger(precision) ||
+      precision < 1 ||
+      precision > 38 ||
+      !Number.isInteger(scale) ||
+      scale < 0 ||
+      scale > precision
+    ) {
       c.fail(`DECIMAL(${precision}, ${scale}) is not a valid decimal type (precision 1-38, scale 0-precision)`);
     }
     return { kind: 'decimal', precision, scale };
@@ -73,7 +80,9 @@ export function parseSparkType(c: TokenCursor): DeltaType {
   const simple = SIMPLE[name];
   if (!simple) {
     c.i--;
-    c.fail(`unknown type '${name}' (use STRING, INT, BIGINT, DOUBLE, DECIMAL(p,s), DATE, TIMESTAMP, TIMESTAMP_NTZ, BOOLEAN, BINARY, ARRAY<...>, MAP<...>, STRUCT<...>)`);
+    c.fail(
+      `unknown type '${name}' (use STRING, INT, BIGINT, DOUBLE, DECIMAL(p,s), DATE, TIMESTAMP, TIMESTAMP_NTZ, BOOLEAN, BINARY, ARRAY<...>, MAP<...>, STRUCT<...>)`,
+    );
   }
   if ((name === 'varchar' || name === 'char') && c.accept('(')) {
     c.next();

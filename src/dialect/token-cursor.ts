@@ -6,7 +6,11 @@ import { isKeyword, lineColumn, type Token } from './tokenizer.js';
 /** A cursor over tokens with the checks a small parser needs. */
 export class TokenCursor {
   i = 0;
-  constructor(readonly sql: string, readonly tokens: Token[], start = 0) {
+  constructor(
+    readonly sql: string,
+    readonly tokens: Token[],
+    start = 0,
+  ) {
     this.i = start;
   }
   peek(offset = 0): Token | undefined {

@@ -70,7 +70,10 @@ function readQuoted(sql: string, start: number, quote: string): { value: string;
   let i = start + 1;
   let value = '';
   for (;;) {
-    if (i >= sql.length) throw new LocatedError('SQL_SYNTAX', `unterminated ${quote === "'" ? 'string' : 'quoted identifier'}`, { offset: start });
+    if (i >= sql.length)
+      throw new LocatedError('SQL_SYNTAX', `unterminated ${quote === "'" ? 'string' : 'quoted identifier'}`, {
+        offset: start,
+      });
     const ch = sql[i];
     if (ch === quote) {
       if (sql[i + 1] === quote) {

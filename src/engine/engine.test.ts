@@ -30,7 +30,7 @@ describe('engine', () => {
     }
   });
 
-  it('wraps engine failures in one EngineError, not yet the user\'s or Strata\'s: the message, the statement, its kind and place', async () => {
+  it("wraps engine failures in one EngineError, not yet the user's or Strata's: the message, the statement, its kind and place", async () => {
     const engine = await Engine.create();
     try {
       const sql = 'SELECT 1 AS a,\n  nope FROM range(1)';
@@ -64,7 +64,9 @@ describe('engine', () => {
   it('returns exact integers as numbers and wide ones as strings', async () => {
     const engine = await Engine.create();
     try {
-      const r = await engine.withSession((s) => s.query('SELECT 42::BIGINT AS a, 9007199254740993::BIGINT AS b, 1.50::DECIMAL(4,2) AS c'));
+      const r = await engine.withSession((s) =>
+        s.query('SELECT 42::BIGINT AS a, 9007199254740993::BIGINT AS b, 1.50::DECIMAL(4,2) AS c'),
+      );
       expect(r.columns.map((c) => c.type)).toEqual(['BIGINT', 'BIGINT', 'DECIMAL(4,2)']);
       expect(r.rows[0]).toEqual([42, '9007199254740993', '1.50']);
     } finally {
@@ -73,7 +75,10 @@ describe('engine', () => {
   });
 
   it('reads settings from the environment and rejects bad ones', () => {
-    expect(settingsFromEnv({ STRATA_THREADS: '3', STRATA_MEMORY_LIMIT: '2GB' })).toEqual({ threads: 3, memoryLimit: '2GB' });
+    expect(settingsFromEnv({ STRATA_THREADS: '3', STRATA_MEMORY_LIMIT: '2GB' })).toEqual({
+      threads: 3,
+      memoryLimit: '2GB',
+    });
     expect(() => settingsFromEnv({ STRATA_THREADS: 'many' })).toThrow(/STRATA_THREADS must be a whole number/);
   });
 });

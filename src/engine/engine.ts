@@ -93,7 +93,9 @@ async function traced<T>(sql: string, run: () => Promise<T>): Promise<T> {
   try {
     return await run();
   } finally {
-    process.stderr.write(`[sql ${(performance.now() - start).toFixed(1)} ms] ${sql.replace(/\s+/g, ' ').slice(0, Number(process.env.STRATA_TRACE_WIDTH ?? 160))}\n`);
+    process.stderr.write(
+      `[sql ${(performance.now() - start).toFixed(1)} ms] ${sql.replace(/\s+/g, ' ').slice(0, Number(process.env.STRATA_TRACE_WIDTH ?? 160))}\n`,
+    );
   }
 }
 
@@ -116,7 +118,9 @@ class DuckSession implements Session {
       const columns = names.map((name, i) => ({ name, type: types[i].toString() }));
       const rows = reader.getRowsJson() as unknown[][];
       // Big integers come as strings; give numbers where they are exact.
-      const wide = columns.map((c, i) => (/^(BIGINT|HUGEINT|UBIGINT|UHUGEINT)$/.test(c.type) ? i : -1)).filter((i) => i >= 0);
+      const wide = columns
+        .map((c, i) => (/^(BIGINT|HUGEINT|UBIGINT|UHUGEINT)$/.test(c.type) ? i : -1))
+        .filter((i) => i >= 0);
       if (wide.length > 0) {
         for (const row of rows) {
           for (const i of wide) {
@@ -135,7 +139,10 @@ class DuckSession implements Session {
     try {
       const prepared = await this.connection.prepare(sql);
       try {
-        return Array.from({ length: prepared.columnCount }, (_, i) => ({ name: prepared.columnName(i), type: prepared.columnType(i) }));
+        return Array.from({ length: prepared.columnCount }, (_, i) => ({
+          name: prepared.columnName(i),
+          type: prepared.columnType(i),
+        }));
       } finally {
         prepared.destroySync();
       }
@@ -166,7 +173,10 @@ export function wrapEngineError(err: unknown, sql = ''): StrataError {
 }
 
 /** DuckDB's error type, its message without the excerpt, and the offset in `sql` the excerpt's caret is under. */
-export function readEngineMessage(message: string, sql: string): { kind: string; engineMessage: string; position?: number } {
+export function readEngineMessage(
+  message: string,
+  sql: string,
+): { kind: string; engineMessage: string; position?: number } {
   const kind = /^([A-Za-z][A-Za-z ]*?) Error: /.exec(message)?.[1] ?? '';
   const m = /\n*LINE (\d+): ([^\n]*)\n([ \t]*)\^[ \t]*\s*$/.exec(message);
   if (!m) return { kind, engineMessage: message };
@@ -194,7 +204,8 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): EngineSet
   const settings: EngineSettings = {};
   if (env.STRATA_THREADS) {
     const n = Number(env.STRATA_THREADS);
-    if (!Number.isInteger(n) || n < 1) throw new StrataError('USAGE', `STRATA_THREADS must be a whole number ≥ 1, not '${env.STRATA_THREADS}'`);
+    if (!Number.isInteger(n) || n < 1)
+      throw new StrataError('USAGE', `STRATA_THREADS must be a whole number ≥ 1, not '${env.STRATA_THREADS}'`);
     settings.threads = n;
   }
   if (env.STRATA_MEMORY_LIMIT) settings.memoryLimit = env.STRATA_MEMORY_LIMIT;

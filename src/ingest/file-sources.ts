@@ -10,15 +10,29 @@ import { parseReadOptions } from './options.js';
 import { readBatch } from './read.js';
 
 /** A one-off read_files: every file the source matches, all columns, `_rescued_data`, `_source_file`, `_file_row`. */
-async function readFilesOnce(session: Session, source: string, written: string, raw: Record<string, string>): Promise<FilesRead> {
+async function readFilesOnce(
+  session: Session,
+  source: string,
+  written: string,
+  raw: Record<string, string>,
+): Promise<FilesRead> {
   const options = parseReadOptions(raw, 'read_files');
   const files = await listSourceFiles(session, source, options.pathGlobFilter);
-  if (files.length === 0) throw new StrataError('STORAGE', `read_files: no files match ${written}`, { context: { file: written } });
-  const read = await readBatch(session, files, options, { known: [], addNewColumns: options.schemaEvolutionMode !== 'rescue' }, randomUUID().replace(/-/g, '').slice(0, 12));
+  if (files.length === 0)
+    throw new StrataError('STORAGE', `read_files: no files match ${written}`, { context: { file: written } });
+  const read = await readBatch(
+    session,
+    files,
+    options,
+    { known: [], addNewColumns: options.schemaEvolutionMode !== 'rescue' },
+    randomUUID().replace(/-/g, '').slice(0, 12),
+  );
   const failed = [...read.files].filter(([, f]) => f.error);
   if (failed.length === files.length) {
     for (const statement of read.cleanup) await session.exec(statement).catch(() => undefined);
-    throw new StrataError('STORAGE', `read_files: no file could be read (${failed[0][0]}: ${failed[0][1].error})`, { context: { file: failed[0][0] } });
+    throw new StrataError('STORAGE', `read_files: no file could be read (${failed[0][0]}: ${failed[0][1].error})`, {
+      context: { file: failed[0][0] },
+    });
   }
   return { table: read.rows, cleanup: read.cleanup };
 }

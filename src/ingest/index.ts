@@ -1,5 +1,11 @@
 // ingest: loading files exactly once — COPY INTO, read_files, continuous mode.
-export { parseReadOptions, parseSchemaHints, type ReadOptions, type FileFormat, type SchemaEvolutionMode } from './options.js';
+export {
+  parseReadOptions,
+  parseSchemaHints,
+  type ReadOptions,
+  type FileFormat,
+  type SchemaEvolutionMode,
+} from './options.js';
 export { readBatch, type SourceFile, type BatchRead } from './read.js';
 export {
   ingestFiles,

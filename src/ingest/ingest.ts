@@ -33,24 +33,52 @@ import type { BatchTransform, IngestOutcome, IngestRequest } from './request.js'
 
 /** Loads the files of `source` not loaded before into the target, in batches. */
 export async function ingestFiles(session: Session, req: IngestRequest): Promise<IngestOutcome> {
-  const out: IngestOutcome = { batches: 0, filesLoaded: 0, filesFailed: [], filesSkipped: 0, filesChanged: [], rows: 0, rowsWritten: 0, rescued: 0, quarantined: 0 };
+  const out: IngestOutcome = {
+    batches: 0,
+    filesLoaded: 0,
+    filesFailed: [],
+    filesSkipped: 0,
+    filesChanged: [],
+    rows: 0,
+    rowsWritten: 0,
+    rescued: 0,
+    quarantined: 0,
+  };
   const o = req.options;
   const settled = Date.now() - (req.settleMs ?? 0);
-  const listed = (await listSourceFiles(session, req.source, o.pathGlobFilter)).filter((f) => !req.settleMs || f.modified <= settled);
+  const listed = (await listSourceFiles(session, req.source, o.pathGlobFilter)).filter(
+    (f) => !req.settleMs || f.modified <= settled,
+  );
   if (!o.includeExistingFiles) await skipExistingFiles(session, req, listed);
   for (let conflicts = 0; ; conflicts++) {
-    const { waiting: todo, skipped, changed } = classify(listed, await readLedger(session, req, listed.map((f) => f.path)), req.force);
+    const {
+      waiting: todo,
+      skipped,
+      changed,
+    } = classify(
+      listed,
+      await readLedger(
+        session,
+        req,
+        listed.map((f) => f.path),
+      ),
+      req.force,
+    );
     out.filesSkipped = skipped;
     out.filesChanged = changed;
     const bytesTotal = todo.reduce((n, f) => n + f.size, 0);
     let bytesDone = 0;
     try {
-      for (let i = 0; i < todo.length && (req.maxBatches === undefined || out.batches < req.maxBatches); ) {
+      for (let i = 0; i < todo.length && (req.maxBatches === undefined || out.batches < req.maxBatches);) {
         const batch: SourceFile[] = [];
         let bytes = 0;
         // CSV streams from the files to the table (no copy in memory): its batches may be bigger.
         const big = streamBytes() * (o.format === 'csv' && !o.inferColumnTypes ? 8 : 1);
-        while (i < todo.length && batch.length < o.maxFilesPerTrigger && (batch.length === 0 || o.maxBytesPerTrigger === undefined || bytes + todo[i].size <= o.maxBytesPerTrigger)) {
+        while (
+          i < todo.length &&
+          batch.length < o.maxFilesPerTrigger &&
+          (batch.length === 0 || o.maxBytesPerTrigger === undefined || bytes + todo[i].size <= o.maxBytesPerTrigger)
+        ) {
           // A big file is a batch of its own (it streams).
           if (batch.length > 0 && todo[i].size >= big) break;
           bytes += todo[i].size;
@@ -84,7 +112,11 @@ export async function ingestFiles(session: Session, req: IngestRequest): Promise
  * Files against the ledger: waiting (new, forced, or failed and changed since),
  * skipped (already there, unchanged), changed (loaded, then changed: reported).
  */
-function classify(listed: SourceFile[], ledger: Map<string, LedgerFile>, force = false): { waiting: SourceFile[]; skipped: number; changed: string[] } {
+function classify(
+  listed: SourceFile[],
+  ledger: Map<string, LedgerFile>,
+  force = false,
+): { waiting: SourceFile[]; skipped: number; changed: string[] } {
   const out = { waiting: [] as SourceFile[], skipped: 0, changed: [] as string[] };
   for (const f of listed) {
     const seen = ledger.get(f.path);
@@ -105,14 +137,30 @@ async function skipExistingFiles(session: Session, req: IngestRequest, listed: S
   const snapshot = await loadSnapshot(req.location, { session, name: req.name });
   if (snapshot.txns.has(INGEST_APP_ID) || listed.length === 0) return;
   const now = req.now ?? Date.now;
-  const entries: LedgerFile[] = listed.map((f) => ({ path: f.path, size: f.size, modified: f.modified, hash: '', status: 'skipped', rows: 0, rescued: 0, quarantined: 0 }));
+  const entries: LedgerFile[] = listed.map((f) => ({
+    path: f.path,
+    size: f.size,
+    modified: f.modified,
+    hash: '',
+    status: 'skipped',
+    rows: 0,
+    rescued: 0,
+    quarantined: 0,
+  }));
   const batchId = 1;
   const result = await commit(snapshot.store, req.name, snapshot.version, {
     operation: 'COPY INTO',
     operationParameters: { source: req.source, batchId, includeExistingFiles: false },
     actions: [{ txn: { appId: INGEST_APP_ID, version: batchId, lastUpdated: now() } }],
     footprint: { ...blindAppendFootprint([INGEST_APP_ID]) },
-    info: { strataIngest: { batchId, source: req.source, ...(req.rawOptions ? { options: req.rawOptions } : {}), files: entries } },
+    info: {
+      strataIngest: {
+        batchId,
+        source: req.source,
+        ...(req.rawOptions ? { options: req.rawOptions } : {}),
+        files: entries,
+      },
+    },
   }).catch((err: unknown) => {
     if (err instanceof StrataError && err.code === 'CONFLICT') return undefined; // another loader did it
     throw err;
@@ -141,16 +189,36 @@ export interface IngestPlan {
 export async function planIngest(session: Session, req: IngestRequest): Promise<IngestPlan> {
   const o = req.options;
   const listed = await listSourceFiles(session, req.source, o.pathGlobFilter);
-  const ledger = await readLedger(session, req, listed.map((f) => f.path), { repair: false });
-  const plan: IngestPlan = { ...classify(listed, ledger, req.force), newColumns: [], tableHasColumns: false, rows: 0, rescued: 0, quarantined: 0, failed: [] };
+  const ledger = await readLedger(
+    session,
+    req,
+    listed.map((f) => f.path),
+    { repair: false },
+  );
+  const plan: IngestPlan = {
+    ...classify(listed, ledger, req.force),
+    newColumns: [],
+    tableHasColumns: false,
+    rows: 0,
+    rescued: 0,
+    quarantined: 0,
+    failed: [],
+  };
   if (plan.waiting.length === 0) return plan;
   const exists = tableExists(req.location);
   const snapshot = exists ? await loadSnapshot(req.location, { session, name: req.name }) : undefined;
   const special = new Set([o.rescuedDataColumn.toLowerCase(), ...AUDIT_COLUMNS]);
   const known = (snapshot?.schema.fields ?? []).filter((f) => !special.has(f.name.toLowerCase()));
   plan.tableHasColumns = known.length > 0;
-  const addNewColumns = (req.mergeSchema || known.length === 0) && o.schemaEvolutionMode !== 'rescue' && o.schemaEvolutionMode !== 'none';
-  const read = await readBatch(session, plan.waiting.slice(0, o.maxFilesPerTrigger), o, { known, addNewColumns }, randomUUID().replace(/-/g, '').slice(0, 12));
+  const addNewColumns =
+    (req.mergeSchema || known.length === 0) && o.schemaEvolutionMode !== 'rescue' && o.schemaEvolutionMode !== 'none';
+  const read = await readBatch(
+    session,
+    plan.waiting.slice(0, o.maxFilesPerTrigger),
+    o,
+    { known, addNewColumns },
+    randomUUID().replace(/-/g, '').slice(0, 12),
+  );
   try {
     plan.newColumns = read.newColumns;
     for (const [file, r] of read.files) {
@@ -166,41 +234,80 @@ export async function planIngest(session: Session, req: IngestRequest): Promise<
 }
 
 /** One batch: read, quarantine, commit the rows with their ledger entries, index them. */
-async function ingestBatch(session: Session, req: IngestRequest, planned: SourceFile[]): Promise<{ version?: number; files: LedgerFile[]; written?: number }> {
+async function ingestBatch(
+  session: Session,
+  req: IngestRequest,
+  planned: SourceFile[],
+): Promise<{ version?: number; files: LedgerFile[]; written?: number }> {
   const o = req.options;
   const now = req.now ?? Date.now;
   const snapshot = await loadSnapshot(req.location, { session, name: req.name });
   const batchId = (snapshot.txns.get(INGEST_APP_ID)?.version ?? 0) + 1;
   // Another loader may have taken some of these files since the plan: look again, as of this
   // snapshot. (Two loaders at the same snapshot both write batch `batchId`: one commit loses.)
-  const seen = await readLedger(session, req, planned.map((f) => f.path));
-  const files = req.force ? planned : planned.filter((f) => {
-    const s = seen.get(f.path);
-    return !s || (s.status === 'failed' && (s.size !== f.size || s.modified !== f.modified));
-  });
+  const seen = await readLedger(
+    session,
+    req,
+    planned.map((f) => f.path),
+  );
+  const files = req.force
+    ? planned
+    : planned.filter((f) => {
+        const s = seen.get(f.path);
+        return !s || (s.status === 'failed' && (s.size !== f.size || s.modified !== f.modified));
+      });
   if (files.length === 0) return { files: [] };
   const special = new Set([o.rescuedDataColumn.toLowerCase(), ...AUDIT_COLUMNS]);
-  const known: StructField[] = req.transform ? [] : snapshot.schema.fields.filter((f) => !special.has(f.name.toLowerCase()));
+  const known: StructField[] = req.transform
+    ? []
+    : snapshot.schema.fields.filter((f) => !special.has(f.name.toLowerCase()));
   const addNewColumns = req.mergeSchema || snapshot.schema.fields.length === 0 || Boolean(req.transform);
   const id = randomUUID().replace(/-/g, '').slice(0, 12);
   const hashes = new Map(files.map((f) => [f.path, hashFile(f.path)]));
-  if (o.format === 'csv' && !o.inferColumnTypes && o.schemaEvolutionMode !== 'failOnNewColumns' && (!req.transform || req.transformKeepsRows)) {
-    const streamed = await streamCsv(session, req, files, hashes, batchId, snapshot.metadata.id, known, addNewColumns, id).catch((err: unknown) => {
+  if (
+    o.format === 'csv' &&
+    !o.inferColumnTypes &&
+    o.schemaEvolutionMode !== 'failOnNewColumns' &&
+    (!req.transform || req.transformKeepsRows)
+  ) {
+    const streamed = await streamCsv(
+      session,
+      req,
+      files,
+      hashes,
+      batchId,
+      snapshot.metadata.id,
+      known,
+      addNewColumns,
+      id,
+    ).catch((err: unknown) => {
       if (err instanceof StreamFallback) return undefined;
       throw err;
     });
     if (streamed) return streamed;
   }
-  const read = await readBatch(session, files, o, { known, addNewColumns: addNewColumns && o.schemaEvolutionMode !== 'rescue' && o.schemaEvolutionMode !== 'none' }, id);
+  const read = await readBatch(
+    session,
+    files,
+    o,
+    { known, addNewColumns: addNewColumns && o.schemaEvolutionMode !== 'rescue' && o.schemaEvolutionMode !== 'none' },
+    id,
+  );
   const cleanup = [...read.cleanup];
   try {
     if (o.schemaEvolutionMode === 'failOnNewColumns' && read.newColumns.length > 0 && known.length > 0) {
       const [column] = read.newColumns;
       // The column is in the rescued data (it was not added): its first file is the one to name.
       const file = await session
-        .rows<{ f: string }>(`SELECT _source_file AS f FROM temp.${quoteIdent(read.rows)} WHERE json_extract(${quoteIdent(o.rescuedDataColumn)}, ${quoteLiteral(`$."${column.replace(/"/g, '\\"')}"`)}) IS NOT NULL LIMIT 1`)
+        .rows<{ f: string }>(
+          `SELECT _source_file AS f FROM temp.${quoteIdent(read.rows)} WHERE json_extract(${quoteIdent(o.rescuedDataColumn)}, ${quoteLiteral(`$."${column.replace(/"/g, '\\"')}"`)}) IS NOT NULL LIMIT 1`,
+        )
         .catch(() => []);
-      throw new StrataError('SCHEMA_MISMATCH', `${req.name}: ${file[0]?.f ?? 'a file'} has a new column ${column} (schemaEvolutionMode = failOnNewColumns)`, { context: { table: req.name, column } });
+      throw new StrataError(
+        'SCHEMA_MISMATCH',
+        `${req.name}: ${file[0]?.f ?? 'a file'} has a new column ${column} (schemaEvolutionMode = failOnNewColumns)`,
+        { context: { table: req.name, column } },
+      );
     }
     // A file still being written (its size or time moved while we read it) waits for the next pass.
     const entries: LedgerFile[] = [];
@@ -217,7 +324,9 @@ async function ingestBatch(session: Session, req: IngestRequest, planned: Source
         // Damaged: none of its rows is kept.
         Object.assign(r, { error, rows: 0, rescued: 0, quarantined: 0 });
         await session.exec(`DELETE FROM temp.${quoteIdent(read.raw)} WHERE __file = ${quoteLiteral(f.path)}`);
-        await session.exec(`DELETE FROM temp.${quoteIdent(read.rejected)} WHERE _source_file = ${quoteLiteral(f.path)}`);
+        await session.exec(
+          `DELETE FROM temp.${quoteIdent(read.rejected)} WHERE _source_file = ${quoteLiteral(f.path)}`,
+        );
       }
       entries.push({
         path: f.path,
@@ -262,9 +371,20 @@ async function ingestBatch(session: Session, req: IngestRequest, planned: Source
       txns: transformed?.txns,
       operation: transformed ? 'STREAMING UPDATE' : 'COPY INTO',
       operationParameters: { source: req.source, batchId },
-      info: { strataIngest: { batchId, source: req.source, ...(req.rawOptions ? { options: req.rawOptions } : {}), files: entries }, ...(transformed?.info ?? {}) },
+      info: {
+        strataIngest: {
+          batchId,
+          source: req.source,
+          ...(req.rawOptions ? { options: req.rawOptions } : {}),
+          files: entries,
+        },
+        ...(transformed?.info ?? {}),
+      },
     });
-    if (written.version === undefined) throw new StrataError('CONFLICT', `${req.name}: batch ${batchId} was committed by another loader`, { context: { table: req.name } });
+    if (written.version === undefined)
+      throw new StrataError('CONFLICT', `${req.name}: batch ${batchId} was committed by another loader`, {
+        context: { table: req.name },
+      });
 
     // 3. The index (a lag is repaired from the log by the next look-up).
     await appendLedger(session, req, snapshot.metadata.id, written.version, batchId, entries, now());
@@ -278,7 +398,8 @@ async function ingestBatch(session: Session, req: IngestRequest, planned: Source
 export async function listSourceFiles(session: Session, source: string, nameGlob?: string): Promise<SourceFile[]> {
   const isGlob = /[*?[{]/.test(source);
   const st = isGlob ? undefined : await fs.stat(source).catch(() => undefined);
-  if (!isGlob && !st) throw new StrataError('STORAGE', `source ${source} does not exist`, { context: { file: source } });
+  if (!isGlob && !st)
+    throw new StrataError('STORAGE', `source ${source} does not exist`, { context: { file: source } });
   const pattern = isGlob ? source : st!.isDirectory() ? path.join(source, '**', '*') : source;
   let found: { file: string }[];
   try {
@@ -303,7 +424,10 @@ export async function listSourceFiles(session: Session, source: string, nameGlob
 }
 
 function globToRegExp(glob: string): RegExp {
-  const re = glob.replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  const re = glob
+    .replace(/[.+^${}()|\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
   return new RegExp(`^${re}$`);
 }
 

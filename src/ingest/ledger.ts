@@ -37,17 +37,28 @@ export interface LedgerFile {
   error?: string;
 }
 
-
 const LEDGER_COLUMNS = `table_path VARCHAR, table_id VARCHAR, table_version BIGINT, batch_id BIGINT, file_path VARCHAR, size BIGINT, modification_time TIMESTAMPTZ,
   content_hash VARCHAR, status VARCHAR, rows_loaded BIGINT, rows_rescued BIGINT, rows_quarantined BIGINT, error VARCHAR, ingested_at TIMESTAMPTZ`;
 
-
-export async function appendLedger(session: Session, req: Pick<LedgerTable, 'location' | 'catalog'>, tableId: string, version: number, batchId: number, entries: LedgerFile[], at: number): Promise<void> {
+export async function appendLedger(
+  session: Session,
+  req: Pick<LedgerTable, 'location' | 'catalog'>,
+  tableId: string,
+  version: number,
+  batchId: number,
+  entries: LedgerFile[],
+  at: number,
+): Promise<void> {
   const location = req.catalog.system('ingest_files');
   if (!tableHasCommits(location)) {
     await fs.mkdir(location, { recursive: true });
     await session.exec(`CREATE OR REPLACE TEMP TABLE __strata_ledger_shape (${LEDGER_COLUMNS})`);
-    await createTable(session, { location, name: 'system.ingest_files', ifNotExists: true, select: 'SELECT * FROM temp.__strata_ledger_shape' }).catch((err: unknown) => {
+    await createTable(session, {
+      location,
+      name: 'system.ingest_files',
+      ifNotExists: true,
+      select: 'SELECT * FROM temp.__strata_ledger_shape',
+    }).catch((err: unknown) => {
       // Another loader (a parallel flow) created it first: append to theirs.
       if (!(err instanceof StrataError && err.code === 'ALREADY_EXISTS')) throw err;
     });
@@ -63,7 +74,9 @@ export async function appendLedger(session: Session, req: Pick<LedgerTable, 'loc
     location,
     name: 'system.ingest_files',
     mode: 'append',
-    select: `SELECT * FROM (VALUES ${values}) AS v(${LEDGER_COLUMNS.split(',').map((c) => c.trim().split(/\s+/)[0]).join(', ')})`,
+    select: `SELECT * FROM (VALUES ${values}) AS v(${LEDGER_COLUMNS.split(',')
+      .map((c) => c.trim().split(/\s+/)[0])
+      .join(', ')})`,
     storeAssignment: true,
   });
 }
@@ -96,23 +109,47 @@ export async function readLedger(
       const scan = await planScan(snap, session, { id });
       const candidates = `__strata_ledger_paths_${id}`;
       try {
-        const [top] = await session.rows<{ v: bigint | null }>(`SELECT max(table_version) AS v FROM (${scan.sql}) AS l WHERE ${ofTable}`);
+        const [top] = await session.rows<{ v: bigint | null }>(
+          `SELECT max(table_version) AS v FROM (${scan.sql}) AS l WHERE ${ofTable}`,
+        );
         indexed = top?.v === null || top?.v === undefined ? -1 : Number(top.v);
         let only = '';
         if (wanted) {
-          await session.exec(`CREATE OR REPLACE TEMP TABLE ${quoteIdent(candidates)} AS SELECT unnest(from_json(${quoteLiteral(JSON.stringify(paths))}, '["VARCHAR"]')) AS p`);
+          await session.exec(
+            `CREATE OR REPLACE TEMP TABLE ${quoteIdent(candidates)} AS SELECT unnest(from_json(${quoteLiteral(JSON.stringify(paths))}, '["VARCHAR"]')) AS p`,
+          );
           only = `SEMI JOIN temp.${quoteIdent(candidates)} AS c ON c.p = l.file_path`;
         }
-        const rows = wanted?.size === 0 ? [] : await session.rows<{
-          file_path: string; size: bigint; modified: bigint; content_hash: string; status: string; rows_loaded: bigint; rows_rescued: bigint; rows_quarantined: bigint; error: string | null; table_version: bigint;
-        }>(
-          `SELECT file_path, size, epoch_ms(modification_time) AS modified, content_hash, status, rows_loaded, rows_rescued, rows_quarantined, error, table_version
+        const rows =
+          wanted?.size === 0
+            ? []
+            : await session.rows<{
+                file_path: string;
+                size: bigint;
+                modified: bigint;
+                content_hash: string;
+                status: string;
+                rows_loaded: bigint;
+                rows_rescued: bigint;
+                rows_quarantined: bigint;
+                error: string | null;
+                table_version: bigint;
+              }>(
+                `SELECT file_path, size, epoch_ms(modification_time) AS modified, content_hash, status, rows_loaded, rows_rescued, rows_quarantined, error, table_version
            FROM (${scan.sql}) AS l ${only} WHERE ${ofTable} ORDER BY table_version`,
-        );
+              );
         for (const r of rows) {
           out.set(r.file_path, {
-            path: r.file_path, size: Number(r.size), modified: Number(r.modified), hash: r.content_hash, status: r.status as LedgerFile['status'],
-            rows: Number(r.rows_loaded), rescued: Number(r.rows_rescued), quarantined: Number(r.rows_quarantined), ...(r.error ? { error: r.error } : {}), version: Number(r.table_version),
+            path: r.file_path,
+            size: Number(r.size),
+            modified: Number(r.modified),
+            hash: r.content_hash,
+            status: r.status as LedgerFile['status'],
+            rows: Number(r.rows_loaded),
+            rescued: Number(r.rows_rescued),
+            quarantined: Number(r.rows_quarantined),
+            ...(r.error ? { error: r.error } : {}),
+            version: Number(r.table_version),
           });
         }
       } finally {
@@ -130,14 +167,19 @@ export async function readLedger(
       const ingest = info.strataIngest as { batchId: number; files: LedgerFile[] } | undefined;
       if (!ingest) continue;
       for (const f of ingest.files) if (!wanted || wanted.has(f.path)) out.set(f.path, { ...f, version });
-      if (repair) await appendLedger(session, req, target.metadata.id, version, ingest.batchId, ingest.files, Date.now());
+      if (repair)
+        await appendLedger(session, req, target.metadata.id, version, ingest.batchId, ingest.files, Date.now());
     }
   }
   return out;
 }
 
 /** The source and options of a table's last load (from its log), if it was ever loaded. */
-export async function lastIngestSource(session: Session, location: string, name: string): Promise<{ source: string; options: Record<string, string> } | undefined> {
+export async function lastIngestSource(
+  session: Session,
+  location: string,
+  name: string,
+): Promise<{ source: string; options: Record<string, string> } | undefined> {
   if (!tableExists(location)) return undefined;
   const snapshot = await loadSnapshot(location, { session, name });
   if (!snapshot.txns.has(INGEST_APP_ID)) return undefined;

@@ -62,7 +62,8 @@ export function parseReadOptions(raw: Record<string, string>, where: string): Re
   const o = new Map<string, string>();
   for (const [k, v] of Object.entries(raw)) {
     const key = k.toLowerCase().replace(/^cloudfiles\./, '');
-    if (!KNOWN.includes(key)) throw new StrataError('USAGE', `${where}: unknown option '${k}' (known: ${KNOWN.join(', ')})`);
+    if (!KNOWN.includes(key))
+      throw new StrataError('USAGE', `${where}: unknown option '${k}' (known: ${KNOWN.join(', ')})`);
     o.set(key, v);
   }
   const bool = (key: string, fallback: boolean): boolean => {
@@ -75,7 +76,8 @@ export function parseReadOptions(raw: Record<string, string>, where: string): Re
     const v = o.get(key);
     if (v === undefined) return undefined;
     const n = Number(v);
-    if (!Number.isInteger(n) || n <= 0) throw new StrataError('USAGE', `${where}: option '${key}' must be a positive whole number, not '${v}'`);
+    if (!Number.isInteger(n) || n <= 0)
+      throw new StrataError('USAGE', `${where}: option '${key}' must be a positive whole number, not '${v}'`);
     return n;
   };
   const char = (key: string, fallback: string): string => {
@@ -91,9 +93,14 @@ export function parseReadOptions(raw: Record<string, string>, where: string): Re
   const mode = o.get('schemaevolutionmode') ?? 'addNewColumns';
   const modes: SchemaEvolutionMode[] = ['addNewColumns', 'rescue', 'failOnNewColumns', 'none'];
   const evolution = modes.find((m) => m.toLowerCase() === mode.toLowerCase());
-  if (!evolution) throw new StrataError('USAGE', `${where}: schemaEvolutionMode must be one of ${modes.join(', ')}, not '${mode}'`);
-  const encoding = (o.get('encoding') ?? o.get('charset') ?? 'utf-8').toLowerCase().replace(/^utf8$/, 'utf-8').replace(/^(iso-8859-1|latin1)$/, 'latin-1');
-  if (!['utf-8', 'utf-16', 'latin-1'].includes(encoding)) throw new StrataError('USAGE', `${where}: encoding must be utf-8, utf-16 or latin-1, not '${encoding}'`);
+  if (!evolution)
+    throw new StrataError('USAGE', `${where}: schemaEvolutionMode must be one of ${modes.join(', ')}, not '${mode}'`);
+  const encoding = (o.get('encoding') ?? o.get('charset') ?? 'utf-8')
+    .toLowerCase()
+    .replace(/^utf8$/, 'utf-8')
+    .replace(/^(iso-8859-1|latin1)$/, 'latin-1');
+  if (!['utf-8', 'utf-16', 'latin-1'].includes(encoding))
+    throw new StrataError('USAGE', `${where}: encoding must be utf-8, utf-16 or latin-1, not '${encoding}'`);
   const maxBytes = o.get('maxbytespertrigger');
   return {
     format,
@@ -136,7 +143,8 @@ export function parseSchemaHints(text: string, where: string): Map<string, Delta
 
 function parseBytes(text: string, where: string): number {
   const m = /^\s*(\d+(?:\.\d+)?)\s*(b|k|kb|m|mb|g|gb)?\s*$/i.exec(text);
-  if (!m) throw new StrataError('USAGE', `${where}: maxBytesPerTrigger must be a size like 10g or 512mb, not '${text}'`);
+  if (!m)
+    throw new StrataError('USAGE', `${where}: maxBytesPerTrigger must be a size like 10g or 512mb, not '${text}'`);
   const unit = (m[2] ?? 'b').toLowerCase()[0];
   return Math.round(Number(m[1]) * ({ b: 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 } as Record<string, number>)[unit]);
 }

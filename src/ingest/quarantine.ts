@@ -12,14 +12,24 @@ export interface QuarantinedTable {
   name: string;
 }
 
-
 /**
  * The quarantine of an ingest batch: what an interrupted attempt at the same batch left
  * goes, then the batch's rejected rows (a query with _source_file, _file_line,
  * _error, _raw) come. Returns how many.
  */
-export async function writeQuarantine(session: Session, table: QuarantinedTable, batchId: number, rejected: string, ingestedAt: string): Promise<number> {
-  await deleteQuarantineRows(session, table, `_batch_id = ${batchId}`, { kind: 'cmp', column: '_batch_id', op: '=', value: String(batchId) });
+export async function writeQuarantine(
+  session: Session,
+  table: QuarantinedTable,
+  batchId: number,
+  rejected: string,
+  ingestedAt: string,
+): Promise<number> {
+  await deleteQuarantineRows(session, table, `_batch_id = ${batchId}`, {
+    kind: 'cmp',
+    column: '_batch_id',
+    op: '=',
+    value: String(batchId),
+  });
   return appendQuarantine(
     session,
     table,
@@ -29,7 +39,12 @@ export async function writeQuarantine(session: Session, table: QuarantinedTable,
 }
 
 /** Deletes rows of the table's quarantine matching `where` (a retried batch, a recomputed view). */
-export async function deleteQuarantineRows(session: Session, table: QuarantinedTable, where: string, prune?: Predicate): Promise<void> {
+export async function deleteQuarantineRows(
+  session: Session,
+  table: QuarantinedTable,
+  where: string,
+  prune?: Predicate,
+): Promise<void> {
   const quarantine = quarantineLocation(table.location);
   if (!tableExists(quarantine)) return;
   const name = `${table.name}_quarantine`;
@@ -42,12 +57,18 @@ export async function deleteQuarantineRows(session: Session, table: QuarantinedT
 }
 
 /** Appends rows (quarantine columns, maybe more: they are added) to the table's quarantine; returns how many. */
-export async function appendQuarantine(session: Session, table: QuarantinedTable, rows: string, operation = 'WRITE'): Promise<number> {
+export async function appendQuarantine(
+  session: Session,
+  table: QuarantinedTable,
+  rows: string,
+  operation = 'WRITE',
+): Promise<number> {
   const quarantine = quarantineLocation(table.location);
   const name = `${table.name}_quarantine`;
   const [{ n }] = await session.rows<{ n: bigint }>(`SELECT count(*) AS n FROM (${rows})`);
   if (Number(n) === 0) return 0;
-  if (!tableExists(quarantine)) await createTable(session, { location: quarantine, name, ifNotExists: true, schema: QUARANTINE_SCHEMA });
+  if (!tableExists(quarantine))
+    await createTable(session, { location: quarantine, name, ifNotExists: true, schema: QUARANTINE_SCHEMA });
   await writeTable(session, { location: quarantine, name, mode: 'append', select: rows, mergeSchema: true, operation });
   return Number(n);
 }
@@ -62,6 +83,11 @@ const QUARANTINE_SCHEMA = {
     { name: '_reason', type: string, nullable: true, metadata: {} },
     { name: '_raw', type: string, nullable: true, metadata: {} },
     { name: '_batch_id', type: long, nullable: true, metadata: {} },
-    { name: '_ingested_at', type: { kind: 'primitive' as const, name: 'timestamp' as const }, nullable: true, metadata: {} },
+    {
+      name: '_ingested_at',
+      type: { kind: 'primitive' as const, name: 'timestamp' as const },
+      nullable: true,
+      metadata: {},
+    },
   ],
 };

@@ -55,14 +55,25 @@ export interface ReadPlan {
 const LINE = `auto_detect = false, header = false, columns = {'l': 'VARCHAR'}, delim = E'\\x01', quote = '', escape = '', filename = true, strict_mode = false`;
 
 /** Reads files into temporary tables (see BatchRead). `id` makes the temporary names unique. */
-export async function readBatch(session: Session, files: SourceFile[], o: ReadOptions, plan: ReadPlan, id: string): Promise<BatchRead> {
+export async function readBatch(
+  session: Session,
+  files: SourceFile[],
+  o: ReadOptions,
+  plan: ReadPlan,
+  id: string,
+): Promise<BatchRead> {
   const raw = `__strata_ingest_raw_${id}`;
   const rejected = `__strata_ingest_rej_${id}`;
   const rows = `__strata_ingest_rows_${id}`;
-  const cleanup = [`DROP VIEW IF EXISTS temp.${quoteIdent(rows)}`, ...[raw, rejected].map((t) => `DROP TABLE IF EXISTS temp.${quoteIdent(t)}`)];
+  const cleanup = [
+    `DROP VIEW IF EXISTS temp.${quoteIdent(rows)}`,
+    ...[raw, rejected].map((t) => `DROP TABLE IF EXISTS temp.${quoteIdent(t)}`),
+  ];
   const outcome = new Map<string, FileOutcome>(files.map((f) => [f.path, { rows: 0, rescued: 0, quarantined: 0 }]));
   const fail = (path: string, error: string) => (outcome.get(path)!.error = error);
-  await session.exec(`CREATE OR REPLACE TEMP TABLE ${quoteIdent(rejected)} (_source_file VARCHAR, _file_line BIGINT, _error VARCHAR, _raw VARCHAR)`);
+  await session.exec(
+    `CREATE OR REPLACE TEMP TABLE ${quoteIdent(rejected)} (_source_file VARCHAR, _file_line BIGINT, _error VARCHAR, _raw VARCHAR)`,
+  );
 
   // 1. The raw rows, every column as the file gives it (text for CSV and JSON), with each
   //    row's file and position.
@@ -75,7 +86,9 @@ export async function readBatch(session: Session, files: SourceFile[], o: ReadOp
   const typed = typedProjection(fileColumns, o, plan);
   const { columns, newColumns } = typed;
   // A view, not a copy: the rows are read twice (counts, then the write), cheaper than copied once.
-  await session.exec(`CREATE OR REPLACE TEMP VIEW ${quoteIdent(rows)} AS SELECT ${typed.selectList} FROM temp.${quoteIdent(raw)} AS r`);
+  await session.exec(
+    `CREATE OR REPLACE TEMP VIEW ${quoteIdent(rows)} AS SELECT ${typed.selectList} FROM temp.${quoteIdent(raw)} AS r`,
+  );
 
   // 3. The count of every file: rows kept, rescued, set aside.
   const kept = await session.rows<{ f: string; n: bigint; r: bigint }>(
@@ -85,7 +98,9 @@ export async function readBatch(session: Session, files: SourceFile[], o: ReadOp
     const f = outcome.get(k.f);
     if (f) Object.assign(f, { rows: Number(k.n), rescued: Number(k.r) });
   }
-  const aside = await session.rows<{ f: string; n: bigint }>(`SELECT _source_file AS f, count(*) AS n FROM temp.${quoteIdent(rejected)} GROUP BY 1`);
+  const aside = await session.rows<{ f: string; n: bigint }>(
+    `SELECT _source_file AS f, count(*) AS n FROM temp.${quoteIdent(rejected)} GROUP BY 1`,
+  );
   for (const a of aside) {
     const f = outcome.get(a.f);
     if (f) f.quarantined = Number(a.n);
@@ -99,13 +114,20 @@ export async function readBatch(session: Session, files: SourceFile[], o: ReadOp
  * (as strings, or hinted or inferred types) or rescued, the rescued data
  * column, `_source_file` and `_file_row`.
  */
-export function typedProjection(fileColumns: { name: string; type: DeltaType; inferred?: DeltaType }[], o: ReadOptions, plan: ReadPlan): { selectList: string; columns: StructField[]; newColumns: string[] } {
+export function typedProjection(
+  fileColumns: { name: string; type: DeltaType; inferred?: DeltaType }[],
+  o: ReadOptions,
+  plan: ReadPlan,
+): { selectList: string; columns: StructField[]; newColumns: string[] } {
   const knownByName = new Map(plan.known.map((f) => [f.name.toLowerCase(), f]));
-  const newColumns = fileColumns.filter((c) => !knownByName.has(c.name.toLowerCase()) && c.name.toLowerCase() !== o.rescuedDataColumn.toLowerCase());
+  const newColumns = fileColumns.filter(
+    (c) => !knownByName.has(c.name.toLowerCase()) && c.name.toLowerCase() !== o.rescuedDataColumn.toLowerCase(),
+  );
   const hinted = (name: string) => [...o.schemaHints].find(([k]) => k.toLowerCase() === name.toLowerCase())?.[1];
   const columns: StructField[] = [...plan.known];
   if (plan.addNewColumns) {
-    for (const c of newColumns) columns.push({ name: c.name, type: hinted(c.name) ?? c.inferred ?? c.type, nullable: true, metadata: {} });
+    for (const c of newColumns)
+      columns.push({ name: c.name, type: hinted(c.name) ?? c.inferred ?? c.type, nullable: true, metadata: {} });
   }
   const rawName = new Map(fileColumns.map((c) => [c.name.toLowerCase(), c.name]));
   const rescues: string[] = []; // struct entries {'k': name, 'v': text} for the rescued JSON
@@ -117,11 +139,16 @@ export function typedProjection(fileColumns: { name: string; type: DeltaType; in
     const converted = convert(value, fileType, f.type, o);
     if (converted === value) return `${value} AS ${quoteIdent(f.name)}`;
     // A value that does not fit the column's type is kept, as text, in the rescued data.
-    rescues.push(`CASE WHEN ${value} IS NOT NULL AND (${converted}) IS NULL THEN {'k': ${quoteLiteral(source)}, 'v': ${textOf(value, fileType)}} END`);
+    rescues.push(
+      `CASE WHEN ${value} IS NOT NULL AND (${converted}) IS NULL THEN {'k': ${quoteLiteral(source)}, 'v': ${textOf(value, fileType)}} END`,
+    );
     return `${converted} AS ${quoteIdent(f.name)}`;
   });
   if (!plan.addNewColumns) {
-    for (const c of newColumns) rescues.push(`CASE WHEN r.${quoteIdent(c.name)} IS NOT NULL THEN {'k': ${quoteLiteral(c.name)}, 'v': ${textOf(`r.${quoteIdent(c.name)}`, c.type)}} END`);
+    for (const c of newColumns)
+      rescues.push(
+        `CASE WHEN r.${quoteIdent(c.name)} IS NOT NULL THEN {'k': ${quoteLiteral(c.name)}, 'v': ${textOf(`r.${quoteIdent(c.name)}`, c.type)}} END`,
+      );
   }
   // A rescued data column in the files themselves (re-ingesting bronze) is kept as it is.
   const own = rawName.get(o.rescuedDataColumn.toLowerCase());
@@ -131,7 +158,12 @@ export function typedProjection(fileColumns: { name: string; type: DeltaType; in
       ? `r.${quoteIdent(own)}`
       : 'CAST(NULL AS VARCHAR)';
   return {
-    selectList: [...select, `${rescued} AS ${quoteIdent(o.rescuedDataColumn)}`, 'r.__file AS _source_file', 'r.__row::BIGINT AS _file_row'].join(', '),
+    selectList: [
+      ...select,
+      `${rescued} AS ${quoteIdent(o.rescuedDataColumn)}`,
+      'r.__file AS _source_file',
+      'r.__row::BIGINT AS _file_row',
+    ].join(', '),
     columns,
     newColumns: newColumns.map((c) => c.name),
   };
@@ -157,7 +189,8 @@ function convert(value: string, from: DeltaType, to: DeltaType, o: ReadOptions):
   if (sameType(from, to)) return value;
   const target = duckdbType(to);
   if (from.kind === 'primitive' && from.name === 'string' && to.kind === 'primitive') {
-    if (to.name === 'date' && o.dateFormat) return `TRY_CAST(try_strptime(${value}, ${quoteLiteral(strptimeFormat(o.dateFormat))}) AS DATE)`;
+    if (to.name === 'date' && o.dateFormat)
+      return `TRY_CAST(try_strptime(${value}, ${quoteLiteral(strptimeFormat(o.dateFormat))}) AS DATE)`;
     if ((to.name === 'timestamp' || to.name === 'timestamp_ntz') && o.timestampFormat) {
       const parsed = `try_strptime(${value}, ${quoteLiteral(strptimeFormat(o.timestampFormat))})`;
       return to.name === 'timestamp' ? `TRY_CAST(${parsed} AS TIMESTAMPTZ)` : parsed;
@@ -232,23 +265,33 @@ async function readCsv(
     groups.set(key, g);
   }
   const all: string[] = [];
-  for (const g of groups.values()) for (const n of g.names) if (!all.some((a) => a.toLowerCase() === n.toLowerCase())) all.push(n);
+  for (const g of groups.values())
+    for (const n of g.names) if (!all.some((a) => a.toLowerCase() === n.toLowerCase())) all.push(n);
   // Types: strings, unless inferred (DuckDB's sniffer on the group's first file).
-  const types = new Map<string, DeltaType>(all.map((n) => [n.toLowerCase(), { kind: 'primitive', name: 'string' } as DeltaType]));
+  const types = new Map<string, DeltaType>(
+    all.map((n) => [n.toLowerCase(), { kind: 'primitive', name: 'string' } as DeltaType]),
+  );
   await session.exec(
     `CREATE OR REPLACE TEMP TABLE ${quoteIdent(raw)} (${[...all.map((n) => `${quoteIdent(n)} VARCHAR`), '__file VARCHAR', '__row BIGINT'].join(', ')})`,
   );
   let scan = 0;
   for (const g of groups.values()) {
     if (o.inferColumnTypes) {
-      for (const [name, type] of await inferCsvTypes(session, g.files[0], g.names, o)) types.set(name.toLowerCase(), type);
+      for (const [name, type] of await inferCsvTypes(session, g.files[0], g.names, o))
+        types.set(name.toLowerCase(), type);
     }
     // Try the whole group in one read; if a file is unreadable, read them one by one.
     const attempt = async (part: SourceFile[]): Promise<void> => {
       const tag = `${id}_${scan++}`;
       const rejTable = `__strata_rej_${tag}`;
       const rejScan = `__strata_rejscan_${tag}`;
-      const source = csvSource(part.map((f) => f.path), g.names, o, rejTable, rejScan);
+      const source = csvSource(
+        part.map((f) => f.path),
+        g.names,
+        o,
+        rejTable,
+        rejScan,
+      );
       try {
         // A file's rows come in order (DuckDB keeps insertion order): the row's place in the
         // read, less the file's first, is its place in the file.
@@ -264,7 +307,9 @@ async function readCsv(
       } catch (err) {
         if (part.length === 1) {
           await session.exec(`DELETE FROM temp.${quoteIdent(raw)} WHERE __file = ${quoteLiteral(part[0].path)}`);
-          await session.exec(`DELETE FROM temp.${quoteIdent(rejected)} WHERE _source_file = ${quoteLiteral(part[0].path)}`);
+          await session.exec(
+            `DELETE FROM temp.${quoteIdent(rejected)} WHERE _source_file = ${quoteLiteral(part[0].path)}`,
+          );
           fail(part[0].path, `cannot read the file: ${firstLine(err)}`);
         } else {
           for (const f of part) await attempt([f]);
@@ -278,7 +323,11 @@ async function readCsv(
   }
   await fixRejectedText(session, rejected, o);
   // Read as text; an inferred type is what the column becomes (values that do not convert are rescued).
-  return all.map((name) => ({ name, type: { kind: 'primitive', name: 'string' } as DeltaType, inferred: types.get(name.toLowerCase()) }));
+  return all.map((name) => ({
+    name,
+    type: { kind: 'primitive', name: 'string' } as DeltaType,
+    inferred: types.get(name.toLowerCase()),
+  }));
 }
 
 /**
@@ -287,7 +336,9 @@ async function readCsv(
  * _file_line, _raw) is taken from the file itself.
  */
 export async function fixRejectedText(session: Session, rejected: string, o: ReadOptions): Promise<void> {
-  const withRejects = await session.rows<{ f: string }>(`SELECT DISTINCT _source_file AS f FROM temp.${quoteIdent(rejected)}`);
+  const withRejects = await session.rows<{ f: string }>(
+    `SELECT DISTINCT _source_file AS f FROM temp.${quoteIdent(rejected)}`,
+  );
   for (const { f } of withRejects) {
     await session
       .exec(
@@ -304,12 +355,15 @@ export async function csvHeader(session: Session, f: SourceFile, o: ReadOptions)
   let line: string | undefined;
   if (o.encoding === 'utf-8' && !/\.(zst|zstd|bz2|xz)$/i.test(f.path)) line = await firstTextLine(f.path);
   else {
-    const r = await session.rows<{ l: string | null }>(`SELECT l FROM read_csv(${quoteLiteral(f.path)}, ${LINE}, encoding = ${quoteLiteral(o.encoding)}) LIMIT 1`);
+    const r = await session.rows<{ l: string | null }>(
+      `SELECT l FROM read_csv(${quoteLiteral(f.path)}, ${LINE}, encoding = ${quoteLiteral(o.encoding)}) LIMIT 1`,
+    );
     line = r[0]?.l ?? undefined;
   }
   if (line === undefined || line.trim() === '') return undefined;
   // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u0008\u000e-\u001f\ufffd]/.test(line)) throw new Error(`the first line is not text (binary data, or not ${o.encoding})`);
+  if (/[\u0000-\u0008\u000e-\u001f\ufffd]/.test(line))
+    throw new Error(`the first line is not text (binary data, or not ${o.encoding})`);
   const fields = splitCsvLine(line, o);
   if (!o.header) return fields.map((_, i) => `_c${i}`);
   return fields.map((name, i) => (name.trim() === '' ? `_c${i}` : name.trim()));
@@ -358,7 +412,12 @@ export function splitCsvLine(line: string, o: Pick<ReadOptions, 'delimiter' | 'q
   return out;
 }
 
-async function inferCsvTypes(session: Session, f: SourceFile, names: string[], o: ReadOptions): Promise<[string, DeltaType][]> {
+async function inferCsvTypes(
+  session: Session,
+  f: SourceFile,
+  names: string[],
+  o: ReadOptions,
+): Promise<[string, DeltaType][]> {
   const formats = [
     o.dateFormat ? `dateformat = ${quoteLiteral(strptimeFormat(o.dateFormat))}` : '',
     o.timestampFormat ? `timestampformat = ${quoteLiteral(strptimeFormat(o.timestampFormat))}` : '',
@@ -416,7 +475,9 @@ async function readJson(
     `SELECT k FROM (SELECT unnest(CASE WHEN ${isObject} THEN json_keys(l) END) AS k, __file, __row FROM temp.${quoteIdent(lines)}) GROUP BY k ORDER BY min(__file), min(__row)`,
   );
   const names = keys.map((k) => k.k);
-  const values = names.length ? `CASE WHEN ${isObject} THEN json_extract_string(l, ${quoteStringList(names)}) END` : '[]::VARCHAR[]';
+  const values = names.length
+    ? `CASE WHEN ${isObject} THEN json_extract_string(l, ${quoteStringList(names)}) END`
+    : '[]::VARCHAR[]';
   await session.exec(
     `CREATE OR REPLACE TEMP TABLE ${quoteIdent(raw)} AS SELECT ${[...names.map((n, i) => `v[${i + 1}] AS ${quoteIdent(n)}`), '__file', '__row'].join(', ')}
      FROM (SELECT ${values} AS v, __file, __row FROM temp.${quoteIdent(lines)} WHERE ${isObject})`,
@@ -427,7 +488,12 @@ async function readJson(
 
 // --- Parquet -----------------------------------------------------------------
 
-async function readParquet(session: Session, files: SourceFile[], raw: string, fail: (path: string, error: string) => void): Promise<{ name: string; type: DeltaType }[]> {
+async function readParquet(
+  session: Session,
+  files: SourceFile[],
+  raw: string,
+  fail: (path: string, error: string) => void,
+): Promise<{ name: string; type: DeltaType }[]> {
   // The union of the files' columns, with their types (one look at the footers).
   const readable: SourceFile[] = [];
   const described = new Map<string, DeltaType>();
@@ -459,5 +525,10 @@ async function readParquet(session: Session, files: SourceFile[], raw: string, f
 
 function firstLine(err: unknown): string {
   const text = err instanceof Error ? err.message : String(err);
-  return text.split('\n').find((l) => l.trim() !== '')?.replace(/^(Invalid Input|IO|Conversion) Error: /, '') ?? text;
+  return (
+    text
+      .split('\n')
+      .find((l) => l.trim() !== '')
+      ?.replace(/^(Invalid Input|IO|Conversion) Error: /, '') ?? text
+  );
 }

@@ -37,7 +37,12 @@ export interface IngestRequest {
    * batch's own (the table's columns are the query's), new columns always evolve the table.
    * Throwing abandons the batch: nothing is committed.
    */
-  transform?: (batch: { rows: string; batchId: number; files: LedgerFile[]; ingestedAt: string }) => Promise<BatchTransform>;
+  transform?: (batch: {
+    rows: string;
+    batchId: number;
+    files: LedgerFile[];
+    ingestedAt: string;
+  }) => Promise<BatchTransform>;
   /**
    * The transform's output has one row per row it is given, with `_source_file` and the
    * rescued data column: CSV batches then stream from the files to the table in one pass
@@ -71,7 +76,6 @@ export interface IngestProgress {
   bytesTotal: number;
   rows: number;
 }
-
 
 export interface IngestOutcome {
   /** Last version written. */

@@ -59,21 +59,38 @@ export async function streamCsv(
     names = header;
   }
   const evolve = addNewColumns && o.schemaEvolutionMode !== 'rescue' && o.schemaEvolutionMode !== 'none';
-  const typed = typedProjection(names!.map((name) => ({ name, type: { kind: 'primitive', name: 'string' } })), o, { known, addNewColumns: evolve });
+  const typed = typedProjection(
+    names!.map((name) => ({ name, type: { kind: 'primitive', name: 'string' } })),
+    o,
+    { known, addNewColumns: evolve },
+  );
   const rejected = `__strata_ingest_rej_${id}`;
   const ingestedAt = `make_timestamptz(${now() * 1000}::BIGINT)`;
   const columns = [...typed.columns.map((f) => quoteIdent(f.name)), quoteIdent(o.rescuedDataColumn)];
-  const entries: LedgerFile[] = files.map((f) => ({ path: f.path, size: f.size, modified: f.modified, hash: '', status: 'loaded', rows: 0, rescued: 0, quarantined: 0 }));
+  const entries: LedgerFile[] = files.map((f) => ({
+    path: f.path,
+    size: f.size,
+    modified: f.modified,
+    hash: '',
+    status: 'loaded',
+    rows: 0,
+    rescued: 0,
+    quarantined: 0,
+  }));
   // A big batch is written in two halves at once when a second connection is at hand: each
   // file's scan numbers its rows in order, which keeps a scan to one thread.
   const bytes = files.reduce((n, f) => n + f.size, 0);
   const halves = req.helper && files.length >= 2 && bytes >= parallelBytes() ? splitBySize(files) : [files];
   const write = async (sessions: Session[]) => {
-    const cleanup: { session: Session; sql: string }[] = [{ session, sql: `DROP TABLE IF EXISTS temp.${quoteIdent(rejected)}` }];
+    const cleanup: { session: Session; sql: string }[] = [
+      { session, sql: `DROP TABLE IF EXISTS temp.${quoteIdent(rejected)}` },
+    ];
     const parts = halves.map((part, k) => {
       const rejTable = `__strata_rej_${id}_${k}`;
       const rejScan = `__strata_rejscan_${id}_${k}`;
-      cleanup.push(...[rejTable, rejScan].map((t) => ({ session: sessions[k], sql: `DROP TABLE IF EXISTS ${quoteIdent(t)}` })));
+      cleanup.push(
+        ...[rejTable, rejScan].map((t) => ({ session: sessions[k], sql: `DROP TABLE IF EXISTS ${quoteIdent(t)}` })),
+      );
       const raw = `${numberedRows(part, names!, o, rejTable, rejScan)} AS r`;
       const select = `SELECT ${columns.join(', ')}, _source_file, _file_row, ${ingestedAt} AS _ingested_at, ${batchId}::BIGINT AS _batch_id FROM (SELECT ${typed.selectList} FROM ${raw})`;
       return { session: sessions[k], select, rejects: rejectedRows(rejTable, rejScan) };
@@ -117,13 +134,17 @@ export async function streamCsv(
             const file = path.join(os.tmpdir(), `strata-rejects-${id}-${randomUUID()}.parquet`);
             try {
               await part.session.exec(`COPY (${part.rejects}) TO ${quoteLiteral(file)} (FORMAT parquet)`);
-              await session.exec(`INSERT INTO temp.${quoteIdent(rejected)} SELECT * FROM read_parquet(${quoteLiteral(file)})`);
+              await session.exec(
+                `INSERT INTO temp.${quoteIdent(rejected)} SELECT * FROM read_parquet(${quoteLiteral(file)})`,
+              );
             } finally {
               await fs.rm(file, { force: true });
             }
           }
           await fixRejectedText(session, rejected, o);
-          const aside = await session.rows<{ f: string; n: bigint }>(`SELECT _source_file AS f, count(*) AS n FROM temp.${quoteIdent(rejected)} GROUP BY 1`);
+          const aside = await session.rows<{ f: string; n: bigint }>(
+            `SELECT _source_file AS f, count(*) AS n FROM temp.${quoteIdent(rejected)} GROUP BY 1`,
+          );
           const kept = new Map(counts.map((c) => [c.f, c]));
           const setAside = new Map(aside.map((a) => [a.f, a.n]));
           for (const e of entries) {
@@ -133,10 +154,21 @@ export async function streamCsv(
           }
           await writeQuarantine(session, req, batchId, `SELECT * FROM temp.${quoteIdent(rejected)}`, ingestedAt);
           if (transformed?.quarantine) await appendQuarantine(session, req, transformed.quarantine);
-          return { strataIngest: { batchId, source: req.source, ...(req.rawOptions ? { options: req.rawOptions } : {}), files: entries }, ...(transformed?.info ?? {}) };
+          return {
+            strataIngest: {
+              batchId,
+              source: req.source,
+              ...(req.rawOptions ? { options: req.rawOptions } : {}),
+              files: entries,
+            },
+            ...(transformed?.info ?? {}),
+          };
         },
       });
-      if (written.version === undefined) throw new StrataError('CONFLICT', `${req.name}: batch ${batchId} was committed by another loader`, { context: { table: req.name } });
+      if (written.version === undefined)
+        throw new StrataError('CONFLICT', `${req.name}: batch ${batchId} was committed by another loader`, {
+          context: { table: req.name },
+        });
       await appendLedger(session, req, tableId, written.version, batchId, entries, now());
       return { version: written.version, files: entries, written: written.numRows };
     } catch (err) {
@@ -159,7 +191,13 @@ function numberedRows(files: SourceFile[], names: string[], o: ReadOptions, rejT
   const cols = names.map((n) => quoteIdent(n)).join(', ');
   if (files.length > 32 && files.reduce((n, f) => n + f.size, 0) / files.length < 1024 * 1024) {
     return `(SELECT * EXCLUDE (__g), __g - min(__g) OVER (PARTITION BY __file) + 1 AS __row FROM (
-      SELECT ${cols}, filename AS __file, row_number() OVER () AS __g FROM ${csvSource(files.map((f) => f.path), names, o, rejTable, rejScan)}))`;
+      SELECT ${cols}, filename AS __file, row_number() OVER () AS __g FROM ${csvSource(
+        files.map((f) => f.path),
+        names,
+        o,
+        rejTable,
+        rejScan,
+      )}))`;
   }
   return `(${files.map((f) => `SELECT ${cols}, filename AS __file, row_number() OVER () AS __row FROM ${csvSource([f.path], names, o, rejTable, rejScan)}`).join(' UNION ALL ')})`;
 }

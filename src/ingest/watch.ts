@@ -42,11 +42,14 @@ export function watchIngest(engine: Engine, req: IngestRequest, options: WatchOp
   let waiters: (() => void)[] = [];
   const pass = async (): Promise<void> => {
     try {
-      const outcome = await engine.withSession((session) => ingestFiles(session, { helper: (fn) => engine.withSession(fn), ...req, settleMs: options.settleMs ?? 300 }));
+      const outcome = await engine.withSession((session) =>
+        ingestFiles(session, { helper: (fn) => engine.withSession(fn), ...req, settleMs: options.settleMs ?? 300 }),
+      );
       if (outcome.batches > 0 || outcome.filesChanged.length > 0) options.onRun?.(outcome);
     } catch (err) {
       // The folder may be gone for a while (emptied, recreated): that is not an error.
-      if (!(err instanceof StrataError && err.code === 'STORAGE' && /does not exist/.test(err.message))) options.onError?.(err);
+      if (!(err instanceof StrataError && err.code === 'STORAGE' && /does not exist/.test(err.message)))
+        options.onError?.(err);
     }
     const done = waiters;
     waiters = [];
@@ -66,7 +69,11 @@ export function watchIngest(engine: Engine, req: IngestRequest, options: WatchOp
       }
     });
   };
-  const watcher: FSWatcher = watch(watchRoot(req.source), { ignoreInitial: true, persistent: true, awaitWriteFinish: false });
+  const watcher: FSWatcher = watch(watchRoot(req.source), {
+    ignoreInitial: true,
+    persistent: true,
+    awaitWriteFinish: false,
+  });
   watcher.on('all', schedule);
   watcher.on('error', () => undefined); // the folder vanished: the poll takes over
   const timer = setInterval(schedule, options.pollMs ?? 250);

@@ -17,7 +17,21 @@
 // `pipelines.cdc.tombstoneGCThresholdInSeconds` (default two days), then go.
 import * as path from 'node:path';
 import { StrataError } from '../core/index.js';
-import { alterTable, createTable, deleteRows, filesForKeys, loadSnapshot, mergeInto, planScan, pruneFiles, replaceKeys, writeTable, type Snapshot, type StructField, deltaTypeOf } from '../delta/index.js';
+import {
+  alterTable,
+  createTable,
+  deleteRows,
+  filesForKeys,
+  loadSnapshot,
+  mergeInto,
+  planScan,
+  pruneFiles,
+  replaceKeys,
+  writeTable,
+  type Snapshot,
+  type StructField,
+  deltaTypeOf,
+} from '../delta/index.js';
 import { quoteIdent, quoteLiteral, type Session } from '../engine/index.js';
 import { tokenize } from '../dialect/index.js';
 import type { CdcSpec } from './cdc-parse.js';
@@ -54,20 +68,49 @@ interface CdcTables {
   stateName: string;
 }
 
-export async function runAutoCdc(ctx: RunContext, def: DatasetDefinition, location: string, query: string, flow: FlowDefinition, result: FlowResult): Promise<void> {
+export async function runAutoCdc(
+  ctx: RunContext,
+  def: DatasetDefinition,
+  location: string,
+  query: string,
+  flow: FlowDefinition,
+  result: FlowResult,
+): Promise<void> {
   const { session } = ctx;
-  const t: CdcTables = { location, name: def.name, stateLocation: path.join(location, CDC_STATE_DIR), stateName: `${def.name} (AUTO CDC state)` };
+  const t: CdcTables = {
+    location,
+    name: def.name,
+    stateLocation: path.join(location, CDC_STATE_DIR),
+    stateName: `${def.name} (AUTO CDC state)`,
+  };
 
   // The target, and its state (reset when the target was replaced by a full refresh).
   if (!tableExists(location)) {
-    await createTable(session, { location, name: def.name, ifNotExists: true, schema: { kind: 'struct', fields: def.columns }, properties: def.properties, description: def.comment });
+    await createTable(session, {
+      location,
+      name: def.name,
+      ifNotExists: true,
+      schema: { kind: 'struct', fields: def.columns },
+      properties: def.properties,
+      description: def.comment,
+    });
   }
   let target = await loadSnapshot(location, { session, name: def.name });
-  let state = tableExists(t.stateLocation) ? await loadSnapshot(t.stateLocation, { session, name: t.stateName }) : undefined;
+  let state = tableExists(t.stateLocation)
+    ? await loadSnapshot(t.stateLocation, { session, name: t.stateName })
+    : undefined;
   if (state && state.metadata.configuration[TARGET_ID] !== target.metadata.id) {
     // (A replaced table keeps its txn versions: they are reset.)
     const resets = [...state.txns.keys()].map((appId) => ({ appId, version: appId === CDC_BATCH_APP ? 0 : -1 }));
-    await createTable(session, { location: t.stateLocation, name: t.stateName, replace: true, newId: true, schema: { kind: 'struct', fields: [] }, properties: stateProperties(target.metadata.id), txns: resets });
+    await createTable(session, {
+      location: t.stateLocation,
+      name: t.stateName,
+      replace: true,
+      newId: true,
+      schema: { kind: 'struct', fields: [] },
+      properties: stateProperties(target.metadata.id),
+      txns: resets,
+    });
     state = await loadSnapshot(t.stateLocation, { session, name: t.stateName });
   }
 
@@ -94,13 +137,27 @@ export async function runAutoCdc(ctx: RunContext, def: DatasetDefinition, locati
 }
 
 /** 1. What the source gained since the state's progress, as events (kept in the temp table `events`) appended to the state (batch n). */
-async function appendEvents(ctx: RunContext, def: DatasetDefinition, t: CdcTables, query: string, flow: FlowDefinition, target: Snapshot, state: Snapshot | undefined, events: string, result: FlowResult) {
+async function appendEvents(
+  ctx: RunContext,
+  def: DatasetDefinition,
+  t: CdcTables,
+  query: string,
+  flow: FlowDefinition,
+  target: Snapshot,
+  state: Snapshot | undefined,
+  events: string,
+  result: FlowResult,
+) {
   const { session } = ctx;
   const read = await readStreams(ctx, def, query, flow.name, state?.txns ?? new Map());
   let batch = state?.txns.get(CDC_BATCH_APP)?.version ?? 0;
   try {
     if (read.progress.length === 0) {
-      throw new StrataError('PIPELINE', `${flow.name}: AUTO CDC reads its source as a stream; write FROM STREAM(${flow.cdc!.source.replace(/^\s*stream\s*\(?|\)\s*$/gi, '')})`, { context: { table: def.name } });
+      throw new StrataError(
+        'PIPELINE',
+        `${flow.name}: AUTO CDC reads its source as a stream; write FROM STREAM(${flow.cdc!.source.replace(/^\s*stream\s*\(?|\)\s*$/gi, '')})`,
+        { context: { table: def.name } },
+      );
     }
     const sourceColumns = (await session.describe(`SELECT * FROM (${read.sql}) AS __q LIMIT 0`)).map((c) => c.name);
     const columns = selectColumns(flow, flow.cdc!, sourceColumns);
@@ -108,14 +165,24 @@ async function appendEvents(ctx: RunContext, def: DatasetDefinition, t: CdcTable
     const keys = spec.keys.map((k) => resolveColumn(flow, 'KEYS', k, columns));
     let fresh: FreshEvents | undefined;
     if (read.pending) {
-      await withReads(session, read.sql, readContext(ctx), (rows) => session.exec(`CREATE TEMP TABLE ${events} AS ${eventsSql(spec, columns, rows)}`));
+      await withReads(session, read.sql, readContext(ctx), (rows) =>
+        session.exec(`CREATE TEMP TABLE ${events} AS ${eventsSql(spec, columns, rows)}`),
+      );
       await checkEvents(session, flow, spec, keys, events, spec.source.trim());
-      const [{ n, lo }] = await session.rows<{ n: bigint; lo: string | null }>(`SELECT count(*) AS n, min(__seq)::VARCHAR AS lo FROM ${events}`);
+      const [{ n, lo }] = await session.rows<{ n: bigint; lo: string | null }>(
+        `SELECT count(*) AS n, min(__seq)::VARCHAR AS lo FROM ${events}`,
+      );
       result.rowsRead += Number(n);
       fresh = { table: events, rows: Number(n), minSeq: lo };
       batch++;
       if (!state) {
-        await createTable(session, { location: t.stateLocation, name: t.stateName, ifNotExists: true, schema: { kind: 'struct', fields: [] }, properties: stateProperties(target.metadata.id) });
+        await createTable(session, {
+          location: t.stateLocation,
+          name: t.stateName,
+          ifNotExists: true,
+          schema: { kind: 'struct', fields: [] },
+          properties: stateProperties(target.metadata.id),
+        });
       }
       await writeTable(session, {
         location: t.stateLocation,
@@ -155,18 +222,29 @@ async function applyBatches(
 ): Promise<Snapshot> {
   const { session } = ctx;
   const nonKeys = columns.filter((c) => !keys.includes(c));
-  const shape: ScdShape = { type: spec.scdType, keys, columns: nonKeys, tracked: spec.scdType === 2 ? trackedColumns(flow, spec, nonKeys) : [], ignoreNullUpdates: spec.ignoreNullUpdates };
+  const shape: ScdShape = {
+    type: spec.scdType,
+    keys,
+    columns: nonKeys,
+    tracked: spec.scdType === 2 ? trackedColumns(flow, spec, nonKeys) : [],
+    ignoreNullUpdates: spec.ignoreNullUpdates,
+  };
   const id = Math.random().toString(36).slice(2, 10);
   const cleanup: string[] = [];
   try {
     // The events to apply: those just read when they are the only batch, else the state's.
     let pending = fresh?.table;
     if (!pending) {
-      const scan = await planScan(state, session, { id: `${id}p`, files: pruneFiles(state, { kind: 'cmp', column: '__batch', op: '>', value: applied }) });
+      const scan = await planScan(state, session, {
+        id: `${id}p`,
+        files: pruneFiles(state, { kind: 'cmp', column: '__batch', op: '>', value: applied }),
+      });
       cleanup.push(...scan.cleanup);
       pending = `(SELECT * FROM (${scan.sql}) AS __p WHERE __batch > ${applied})`;
     }
-    const [{ truncates }] = await session.rows<{ truncates: bigint }>(`SELECT count(*) FILTER (WHERE __op = 'truncate') AS truncates FROM ${pending} AS __p`);
+    const [{ truncates }] = await session.rows<{ truncates: bigint }>(
+      `SELECT count(*) FILTER (WHERE __op = 'truncate') AS truncates FROM ${pending} AS __p`,
+    );
     const truncated = Number(truncates) > 0;
     // The keys to recompute (all on a truncate), once; the state's files are those of their range.
     const keysT = `temp.${quoteIdent(`__strata_cdc_keys_${id}`)}`;
@@ -176,17 +254,40 @@ async function applyBatches(
     const where = [`__op <> 'truncate'`];
     if (!truncated) {
       cleanup.push(`DROP TABLE IF EXISTS ${keysT}`);
-      await session.exec(`CREATE TEMP TABLE ${keysT} AS SELECT DISTINCT ${keys.map(quoteIdent).join(', ')} FROM ${pending} AS __p WHERE __op <> 'truncate'`);
+      await session.exec(
+        `CREATE TEMP TABLE ${keysT} AS SELECT DISTINCT ${keys.map(quoteIdent).join(', ')} FROM ${pending} AS __p WHERE __op <> 'truncate'`,
+      );
       const range = await filesForKeys(session, state, keys, keysT);
       stateFiles = range.files;
       join = `SEMI JOIN ${keysT} AS __k ON ${range.match('__e', '__k')}`;
       where.push(range.filter(`__e.${quoteIdent(keys[0])}`));
     }
     const keySet = truncated ? undefined : keysT;
-    const txns = [{ appId: CDC_BATCH_APP, version: batch }, ...[...state.txns.entries()].filter(([a]) => a.startsWith(STREAM_APP)).map(([appId, x]) => ({ appId, version: x.version }))];
-    const info = (inOrder: boolean) => ({ ...pipelineInfo(ctx, flow.name), strataCdc: { batches: [applied + 1, batch], truncated, ...(inOrder ? { inOrder } : {}) } });
+    const txns = [
+      { appId: CDC_BATCH_APP, version: batch },
+      ...[...state.txns.entries()]
+        .filter(([a]) => a.startsWith(STREAM_APP))
+        .map(([appId, x]) => ({ appId, version: x.version })),
+    ];
+    const info = (inOrder: boolean) => ({
+      ...pipelineInfo(ctx, flow.name),
+      strataCdc: { batches: [applied + 1, batch], truncated, ...(inOrder ? { inOrder } : {}) },
+    });
     if (fresh && !truncated) {
-      const continued = await applyInOrder(ctx, t, shape, columns, target, state, applied, fresh, keysT, txns, info(true), result);
+      const continued = await applyInOrder(
+        ctx,
+        t,
+        shape,
+        columns,
+        target,
+        state,
+        applied,
+        fresh,
+        keysT,
+        txns,
+        info(true),
+        result,
+      );
       if (continued) return continued;
     }
     const all = await planScan(state, session, { id: `${id}a`, files: stateFiles });
@@ -250,7 +351,12 @@ async function applyInOrder(
   const { session } = ctx;
   const seq = state.schema.fields.find((f) => f.name === '__seq');
   const targetColumns = new Set(target.schema.fields.map((f) => f.name));
-  if (shape.type !== 2 || seq?.type.kind !== 'primitive' || ![...columns, START, END].every((c) => targetColumns.has(c))) return undefined;
+  if (
+    shape.type !== 2 ||
+    seq?.type.kind !== 'primitive' ||
+    ![...columns, START, END].every((c) => targetColumns.has(c))
+  )
+    return undefined;
   const lo = fresh.minSeq;
   if (lo === null) return undefined;
   const earlier = pruneFiles(state, {
@@ -270,9 +376,10 @@ async function applyInOrder(
     const cols = columns.map(q).join(', ');
     const current = `SELECT ${cols}, ${START} AS __seq, 'upsert' AS __op FROM (${scan.sql}) AS __c
       SEMI JOIN ${keysT} AS __k ON ${range.match('__c', '__k')} WHERE ${range.filter(`__c.${q(shape.keys[0])}`)} AND ${END} IS NULL`;
-    const rows = fresh.rows === range.count
-      ? oneChangePerKey(shape, fresh.table, current, range.match('__e', '__c'))
-      : `SELECT ${[...columns.map(q), START, END].join(', ')} FROM (${scdSql(shape, `SELECT ${cols}, __seq, __op FROM ${fresh.table} UNION ALL ${current}`)}) AS __r`;
+    const rows =
+      fresh.rows === range.count
+        ? oneChangePerKey(shape, fresh.table, current, range.match('__e', '__c'))
+        : `SELECT ${[...columns.map(q), START, END].join(', ')} FROM (${scdSql(shape, `SELECT ${cols}, __seq, __op FROM ${fresh.table} UNION ALL ${current}`)}) AS __r`;
     const same = [...columns, START, END].map((c) => `__t.${q(c)} IS NOT DISTINCT FROM __s.${q(c)}`).join(' AND ');
     const outcome = await mergeInto(session, {
       location: t.location,
@@ -338,7 +445,10 @@ function selectColumns(flow: FlowDefinition, spec: CdcSpec, names: string[]): st
   const out = picked.filter((c) => !except.has(c));
   for (const reserved of [START, END]) {
     if (spec.scdType === 2 && out.some((c) => c.toLowerCase() === reserved.toLowerCase())) {
-      throw new StrataError('PIPELINE', `${flow.name}: the source has a column ${reserved}, which SCD TYPE 2 adds itself; leave it out with COLUMNS * EXCEPT (${reserved})`);
+      throw new StrataError(
+        'PIPELINE',
+        `${flow.name}: the source has a column ${reserved}, which SCD TYPE 2 adds itself; leave it out with COLUMNS * EXCEPT (${reserved})`,
+      );
     }
   }
   return out;
@@ -346,7 +456,12 @@ function selectColumns(flow: FlowDefinition, spec: CdcSpec, names: string[]): st
 
 function resolveColumn(flow: FlowDefinition, clause: string, name: string, columns: string[]): string {
   const found = columns.find((c) => c.toLowerCase() === name.toLowerCase());
-  if (!found) throw new StrataError('PIPELINE', `${flow.name}: ${clause} names ${name}, which is not a column of the ${clause === 'KEYS' || clause.startsWith('TRACK') ? 'selected columns' : 'source'} (${columns.join(', ')})`, { context: { column: name } });
+  if (!found)
+    throw new StrataError(
+      'PIPELINE',
+      `${flow.name}: ${clause} names ${name}, which is not a column of the ${clause === 'KEYS' || clause.startsWith('TRACK') ? 'selected columns' : 'source'} (${columns.join(', ')})`,
+      { context: { column: name } },
+    );
   return found;
 }
 
@@ -377,7 +492,12 @@ function sparkStrings(spec: CdcSpec, columns: string[]): CdcSpec {
     }
     return out + expr.slice(at);
   };
-  return { ...spec, deleteWhen: fix(spec.deleteWhen), truncateWhen: fix(spec.truncateWhen), sequenceBy: fix(spec.sequenceBy)! };
+  return {
+    ...spec,
+    deleteWhen: fix(spec.deleteWhen),
+    truncateWhen: fix(spec.truncateWhen),
+    sequenceBy: fix(spec.sequenceBy)!,
+  };
 }
 
 /** Each source row as an event: its selected columns, `__seq`, `__op`. */
@@ -391,7 +511,14 @@ function eventsSql(spec: CdcSpec, columns: string[], rows: string): string {
 }
 
 /** A NULL sequence value is an error naming the row. */
-async function checkEvents(session: Session, flow: FlowDefinition, spec: CdcSpec, keys: string[], events: string, source: string): Promise<void> {
+async function checkEvents(
+  session: Session,
+  flow: FlowDefinition,
+  spec: CdcSpec,
+  keys: string[],
+  events: string,
+  source: string,
+): Promise<void> {
   const [bad] = await session.rows<{ row: string; n: bigint }>(
     `SELECT to_json(struct_pack(${keys.map((k) => `${quoteIdent(k)} := ${quoteIdent(k)}`).join(', ')}))::VARCHAR AS row, count(*) OVER () AS n FROM ${events} WHERE __seq IS NULL LIMIT 1`,
   );
@@ -405,9 +532,20 @@ async function checkEvents(session: Session, flow: FlowDefinition, spec: CdcSpec
 }
 
 /** The target's columns: from the events when it was declared without them; columns the source gained are added. */
-async function ensureSchema(session: Session, def: DatasetDefinition, location: string, target: Snapshot, rows: string): Promise<Snapshot> {
+async function ensureSchema(
+  session: Session,
+  def: DatasetDefinition,
+  location: string,
+  target: Snapshot,
+  rows: string,
+): Promise<Snapshot> {
   const described = await session.describe(`SELECT * FROM (${rows}) AS __r LIMIT 0`);
-  const fields: StructField[] = described.map((c) => ({ name: c.name, type: deltaTypeOf(c.type, `${def.name}.${c.name}`), nullable: true, metadata: {} }));
+  const fields: StructField[] = described.map((c) => ({
+    name: c.name,
+    type: deltaTypeOf(c.type, `${def.name}.${c.name}`),
+    nullable: true,
+    metadata: {},
+  }));
   if (target.schema.fields.length > 0) {
     const known = new Set(target.schema.fields.map((f) => f.name.toLowerCase()));
     const added = fields.filter((f) => !known.has(f.name.toLowerCase()));
@@ -429,7 +567,15 @@ async function ensureSchema(session: Session, def: DatasetDefinition, location: 
 }
 
 /** SCD1: keys deleted longer ago than the tombstone threshold lose their events (a late, older upsert then comes back, as in Databricks). */
-async function collectTombstones(session: Session, ctx: RunContext, target: Snapshot, state: Snapshot, stateLocation: string, stateName: string, keys: string[]): Promise<void> {
+async function collectTombstones(
+  session: Session,
+  ctx: RunContext,
+  target: Snapshot,
+  state: Snapshot,
+  stateLocation: string,
+  stateName: string,
+  keys: string[],
+): Promise<void> {
   const setting = target.metadata.configuration[TOMBSTONE_SETTING];
   const seconds = setting !== undefined && /^\d+$/.test(setting.trim()) ? Number(setting) : DEFAULT_TOMBSTONE_SECONDS;
   const cutoffMs = ctx.now() - seconds * 1000;
@@ -458,8 +604,15 @@ async function collectTombstones(session: Session, ctx: RunContext, target: Snap
        HAVING arg_max(__op, __seq) = 'delete' AND arg_max(__recorded_at, __seq) < ${cutoff}`,
     );
     const [{ n }] = await session.rows<{ n: bigint }>(`SELECT count(*) AS n FROM ${expired}`);
-    if (Number(n) > 0) await deleteRows(session, { location: stateLocation, name: stateName, where: `(${keyList}) IN (SELECT (${keyList}) FROM ${expired})`, now: ctx.now });
+    if (Number(n) > 0)
+      await deleteRows(session, {
+        location: stateLocation,
+        name: stateName,
+        where: `(${keyList}) IN (SELECT (${keyList}) FROM ${expired})`,
+        now: ctx.now,
+      });
   } finally {
-    for (const s of [`DROP TABLE IF EXISTS ${expired}`, ...oldScan.cleanup, ...scan.cleanup]) await session.exec(s).catch(() => undefined);
+    for (const s of [`DROP TABLE IF EXISTS ${expired}`, ...oldScan.cleanup, ...scan.cleanup])
+      await session.exec(s).catch(() => undefined);
   }
 }

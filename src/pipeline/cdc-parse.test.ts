@@ -23,7 +23,11 @@ describe('AUTO CDC clauses', () => {
   });
 
   it('defaults: SCD type 1, every column; a column list; truncate', () => {
-    expect(parseCdc(`FROM STREAM(cdc) KEYS (id) APPLY AS TRUNCATE WHEN op = 'TRUNCATE' SEQUENCE BY ts COLUMNS id, name, \`city\``)).toEqual({
+    expect(
+      parseCdc(
+        `FROM STREAM(cdc) KEYS (id) APPLY AS TRUNCATE WHEN op = 'TRUNCATE' SEQUENCE BY ts COLUMNS id, name, \`city\``,
+      ),
+    ).toEqual({
       source: 'STREAM(cdc)',
       keys: ['id'],
       ignoreNullUpdates: false,
@@ -45,10 +49,17 @@ describe('AUTO CDC clauses', () => {
     };
     expect(offsetOf('FROM STREAM(x) SEQUENCE BY ts')).toEqual(['KEYS (...) is required', 29]);
     expect(offsetOf('FROM STREAM(x) KEYS (id)')).toEqual(['SEQUENCE BY is required', 24]);
-    expect(offsetOf('FROM STREAM(x) KEYS (id) SEQUENCE BY ts STORED AS SCD TYPE 3')).toEqual(['expected SCD TYPE 1 or SCD TYPE 2', 59]);
-    expect(offsetOf('FROM STREAM(x) KEYS (id) SEQUENCE BY ts TRACK HISTORY ON a')?.[0]).toBe('TRACK HISTORY ON needs STORED AS SCD TYPE 2');
+    expect(offsetOf('FROM STREAM(x) KEYS (id) SEQUENCE BY ts STORED AS SCD TYPE 3')).toEqual([
+      'expected SCD TYPE 1 or SCD TYPE 2',
+      59,
+    ]);
+    expect(offsetOf('FROM STREAM(x) KEYS (id) SEQUENCE BY ts TRACK HISTORY ON a')?.[0]).toBe(
+      'TRACK HISTORY ON needs STORED AS SCD TYPE 2',
+    );
     expect(offsetOf('FROM STREAM(x) KEYS (id) SEQUENCE BY ts KEYS (b)')?.[0]).toBe('KEYS is given twice');
-    expect(offsetOf('FROM STREAM(x) KEYS (id) ORDER BY a SEQUENCE BY ts')?.[0]).toMatch(/^unexpected 'ORDER': expected KEYS/);
+    expect(offsetOf('FROM STREAM(x) KEYS (id) ORDER BY a SEQUENCE BY ts')?.[0]).toMatch(
+      /^unexpected 'ORDER': expected KEYS/,
+    );
   });
 });
 
@@ -64,6 +75,8 @@ describe('AUTO CDC clause errors', () => {
     })()!;
     expect(err).toBeInstanceOf(LocatedError);
     expect(err.code).toBe('SQL_SYNTAX');
-    expect(err.withText('FROM STREAM(x)\n  KEYS (id) SEQUENCE BY ts STORED AS SCD TYPE 3').message).toBe('expected SCD TYPE 1 or SCD TYPE 2 (line 2, column 47)');
+    expect(err.withText('FROM STREAM(x)\n  KEYS (id) SEQUENCE BY ts STORED AS SCD TYPE 3').message).toBe(
+      'expected SCD TYPE 1 or SCD TYPE 2 (line 2, column 47)',
+    );
   });
 });

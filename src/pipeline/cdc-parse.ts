@@ -36,9 +36,10 @@ const CLAUSES = new Set(['keys', 'ignore', 'apply', 'sequence', 'columns', 'stor
 export function parseCdc(text: string): CdcSpec {
   const tokens = tokenize(text).filter((t) => t.text !== ';');
   let i = 0;
-  const word = (t: Token | undefined, w: string) => t !== undefined && t.kind === 'ident' && t.value.toLowerCase() === w;
+  const word = (t: Token | undefined, w: string) =>
+    t !== undefined && t.kind === 'ident' && t.value.toLowerCase() === w;
   const fail = (message: string, t?: Token): never => {
-    throw new LocatedError('SQL_SYNTAX', message, { offset: t?.start ?? (tokens.at(-1)?.end ?? 0) });
+    throw new LocatedError('SQL_SYNTAX', message, { offset: t?.start ?? tokens.at(-1)?.end ?? 0 });
   };
   const expectWord = (w: string, what = w.toUpperCase()) => {
     if (!word(tokens[i], w)) fail(`expected ${what}${tokens[i] ? `, found '${tokens[i].text}'` : ''}`, tokens[i]);
@@ -90,7 +91,12 @@ export function parseCdc(text: string): CdcSpec {
 
   expectWord('from', 'FROM and the source');
   const source = until('the source after FROM');
-  const spec: Partial<CdcSpec> & { ignoreNullUpdates: boolean; columns: ColumnSelection; scdType: 1 | 2 } = { source, ignoreNullUpdates: false, columns: { except: [] }, scdType: 1 };
+  const spec: Partial<CdcSpec> & { ignoreNullUpdates: boolean; columns: ColumnSelection; scdType: 1 | 2 } = {
+    source,
+    ignoreNullUpdates: false,
+    columns: { except: [] },
+    scdType: 1,
+  };
   const seen = new Set<string>();
   while (i < tokens.length) {
     const t = tokens[i];
@@ -142,7 +148,11 @@ export function parseCdc(text: string): CdcSpec {
       expectWord('history');
       expectWord('on');
       spec.trackHistory = selection();
-    } else fail(`unexpected '${t.text}': expected KEYS, IGNORE NULL UPDATES, APPLY AS DELETE WHEN, APPLY AS TRUNCATE WHEN, SEQUENCE BY, COLUMNS, STORED AS or TRACK HISTORY ON`, t);
+    } else
+      fail(
+        `unexpected '${t.text}': expected KEYS, IGNORE NULL UPDATES, APPLY AS DELETE WHEN, APPLY AS TRUNCATE WHEN, SEQUENCE BY, COLUMNS, STORED AS or TRACK HISTORY ON`,
+        t,
+      );
   }
   if (!spec.keys) fail('KEYS (...) is required');
   if (!spec.sequenceBy) fail('SEQUENCE BY is required');

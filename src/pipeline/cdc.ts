@@ -28,8 +28,12 @@ export function scdSql(shape: ScdShape, events: string): string {
   const cols = shape.columns.map(q);
   // One order for every window: sequence, upserts before deletes, then the row's values (a
   // deterministic tie-break that needs no hashing).
-  const order = ['__seq', `CASE __op WHEN 'delete' THEN 1 ELSE 0 END`, ...cols.map((c) => `${c} NULLS FIRST`)].join(', ');
-  const tracked = shape.tracked.length ? `struct_pack(${shape.tracked.map((c) => `${q(c)} := ${q(c)}`).join(', ')})` : 'NULL';
+  const order = ['__seq', `CASE __op WHEN 'delete' THEN 1 ELSE 0 END`, ...cols.map((c) => `${c} NULLS FIRST`)].join(
+    ', ',
+  );
+  const tracked = shape.tracked.length
+    ? `struct_pack(${shape.tracked.map((c) => `${q(c)} := ${q(c)}`).join(', ')})`
+    : 'NULL';
   // Without IGNORE NULL UPDATES, where SCD2 versions start is known in the first pass: at an
   // upsert whose previous event is not an upsert (none, or a delete) or had other tracked values.
   const startsNow = shape.type === 2 && !shape.ignoreNullUpdates;
@@ -42,16 +46,26 @@ export function scdSql(shape: ScdShape, events: string): string {
   // the next event's sequence (SCD2).
   const needSeg = shape.ignoreNullUpdates || (shape.type === 2 && !startsNow);
   const extra = [
-    needSeg ? `coalesce(count(*) FILTER (WHERE __op = 'delete') OVER (__w ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS __seg` : '',
+    needSeg
+      ? `coalesce(count(*) FILTER (WHERE __op = 'delete') OVER (__w ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS __seg`
+      : '',
     shape.type === 1 ? `count(*) OVER (PARTITION BY ${keys}) AS __last` : `lead(__seq) OVER __w AS __next`,
   ].filter(Boolean);
   const numbered = `SELECT *, row_number() OVER __w AS __n, ${extra.join(', ')}${startCol}
     FROM (${events}) AS __ev WINDOW __w AS (PARTITION BY ${keys} ORDER BY ${order})`;
   // Upserts, with NULLs filled from the earlier upserts of the segment when IGNORE NULL UPDATES.
   const filled = shape.columns.map((c) =>
-    shape.ignoreNullUpdates ? `last_value(${q(c)} IGNORE NULLS) OVER (PARTITION BY ${keys}, __seg ORDER BY __n ROWS UNBOUNDED PRECEDING) AS ${q(c)}` : q(c),
+    shape.ignoreNullUpdates
+      ? `last_value(${q(c)} IGNORE NULLS) OVER (PARTITION BY ${keys}, __seg ORDER BY __n ROWS UNBOUNDED PRECEDING) AS ${q(c)}`
+      : q(c),
   );
-  const carried = ['__seq', '__n', needSeg ? '__seg' : '', shape.type === 1 ? '__last' : '__next', startsNow ? '__start' : ''].filter(Boolean);
+  const carried = [
+    '__seq',
+    '__n',
+    needSeg ? '__seg' : '',
+    shape.type === 1 ? '__last' : '__next',
+    startsNow ? '__start' : '',
+  ].filter(Boolean);
   const upserts = `SELECT ${keys}, ${carried.join(', ')}${filled.length ? `, ${filled.join(', ')}` : ''} FROM (${numbered}) AS __s WHERE __op = 'upsert'`;
   if (shape.type === 1) {
     // The latest event of each key, when it is an upsert.

@@ -94,7 +94,11 @@ export function tableOf(ctx: RunContext, def: DatasetDefinition, span: Reference
   }
   if (tableExists(loc)) return loc;
   if (ctx.pipeline.datasets.has(span.name)) {
-    throw new StrataError('TABLE_NOT_FOUND', `${def.name} reads ${span.name}, which has no data yet (its update did not run or failed)`, { context: { table: span.name } });
+    throw new StrataError(
+      'TABLE_NOT_FOUND',
+      `${def.name} reads ${span.name}, which has no data yet (its update did not run or failed)`,
+      { context: { table: span.name } },
+    );
   }
   return undefined;
 }
@@ -105,7 +109,11 @@ export function aliasOf(span: ReferenceSpan): string {
 }
 
 /** What a flow's write did: rows in (before expectations), rows written, the version. */
-export function recordWrite(result: FlowResult, written: { numRows: number; version?: number }, total: number | undefined): void {
+export function recordWrite(
+  result: FlowResult,
+  written: { numRows: number; version?: number },
+  total: number | undefined,
+): void {
   result.rowsWritten = written.numRows;
   result.rowsRead = total ?? written.numRows;
   result.version = written.version;

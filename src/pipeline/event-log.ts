@@ -33,7 +33,6 @@ export interface PipelineEvent {
   event_type: EventType;
 }
 
-
 const COLUMNS = `id VARCHAR, "sequence" VARCHAR,
   origin STRUCT(pipeline_id VARCHAR, pipeline_name VARCHAR, update_id VARCHAR, flow_id VARCHAR, flow_name VARCHAR, dataset_name VARCHAR, batch_id BIGINT),
   "timestamp" TIMESTAMPTZ, message VARCHAR, level VARCHAR, error VARCHAR, details VARCHAR, event_type VARCHAR, maturity_level VARCHAR`;
@@ -51,7 +50,12 @@ export class EventLog {
     private readonly now: () => number = Date.now,
   ) {}
 
-  add(event_type: EventType, message: string, details: Record<string, unknown>, extra: { level?: EventLevel; origin?: Partial<EventOrigin>; error?: PipelineEvent['error'] } = {}): PipelineEvent {
+  add(
+    event_type: EventType,
+    message: string,
+    details: Record<string, unknown>,
+    extra: { level?: EventLevel; origin?: Partial<EventOrigin>; error?: PipelineEvent['error'] } = {},
+  ): PipelineEvent {
     const event: PipelineEvent = {
       id: randomUUID(),
       sequence: ++this.seq,
@@ -77,16 +81,42 @@ export class EventLog {
     if (!tableExists(location)) {
       await fs.mkdir(location, { recursive: true });
       await session.exec(`CREATE OR REPLACE TEMP TABLE __strata_event_shape (${COLUMNS})`);
-      await createTable(session, { location, name: 'system.event_log', ifNotExists: true, select: 'SELECT * FROM temp.__strata_event_shape', description: 'Strata pipeline event log (columns as the Databricks event log)' });
+      await createTable(session, {
+        location,
+        name: 'system.event_log',
+        ifNotExists: true,
+        select: 'SELECT * FROM temp.__strata_event_shape',
+        description: 'Strata pipeline event log (columns as the Databricks event log)',
+      });
     }
     const str = (v: string | undefined) => (v === undefined ? 'NULL::VARCHAR' : quoteLiteral(v));
     const values = events.map((e) => {
       const o = e.origin;
       const origin = `struct_pack(pipeline_id := ${str(o.pipeline_id)}, pipeline_name := ${str(o.pipeline_name)}, update_id := ${str(o.update_id)}, flow_id := ${str(o.flow_id)}, flow_name := ${str(o.flow_name)}, dataset_name := ${str(o.dataset_name)}, batch_id := ${o.batch_id === undefined ? 'NULL' : o.batch_id}::BIGINT)`;
-      const sequence = JSON.stringify({ data_plane_id: { instance: o.update_id, seq_no: e.sequence }, control_plane_seq_no: e.timestamp * 1000 + e.sequence });
+      const sequence = JSON.stringify({
+        data_plane_id: { instance: o.update_id, seq_no: e.sequence },
+        control_plane_seq_no: e.timestamp * 1000 + e.sequence,
+      });
       return `(${str(e.id)}, ${str(sequence)}, ${origin}, make_timestamptz(${e.timestamp * 1000}::BIGINT), ${str(e.message)}, ${str(e.level)}, ${str(e.error ? JSON.stringify({ fatal: true, exceptions: [{ message: e.error.message, class_name: e.error.code ?? 'StrataError' }] }) : undefined)}, ${str(JSON.stringify(e.details))}, ${str(e.event_type)}, 'STABLE')`;
     });
-    const names = ['id', '"sequence"', 'origin', '"timestamp"', 'message', 'level', 'error', 'details', 'event_type', 'maturity_level'];
-    await writeTable(session, { location, name: 'system.event_log', mode: 'append', select: `SELECT * FROM (VALUES ${values.join(',\n')}) AS v(${names.join(', ')})`, operation: 'WRITE' });
+    const names = [
+      'id',
+      '"sequence"',
+      'origin',
+      '"timestamp"',
+      'message',
+      'level',
+      'error',
+      'details',
+      'event_type',
+      'maturity_level',
+    ];
+    await writeTable(session, {
+      location,
+      name: 'system.event_log',
+      mode: 'append',
+      select: `SELECT * FROM (VALUES ${values.join(',\n')}) AS v(${names.join(', ')})`,
+      operation: 'WRITE',
+    });
   }
 }

@@ -23,7 +23,13 @@ export interface Checked {
  * rule with a sample row, leaves out DROP ROW failures and sends QUARANTINE
  * failures to the quarantine with the names of every rule they failed.
  */
-export async function applyExpectations(ctx: RunContext, def: DatasetDefinition, sql: string, result: FlowResult, batchId: number): Promise<Checked> {
+export async function applyExpectations(
+  ctx: RunContext,
+  def: DatasetDefinition,
+  sql: string,
+  result: FlowResult,
+  batchId: number,
+): Promise<Checked> {
   const { session } = ctx;
   const rules = def.expectations;
   if (rules.length === 0) return { select: sql, quarantined: 0, cleanup: [] };
@@ -53,7 +59,11 @@ export async function applyExpectations(ctx: RunContext, def: DatasetDefinition,
         await session.rows(`SELECT ${ok(e)} FROM ${rel} LIMIT 0`);
       } catch (err) {
         await session.exec(cleanup[0]).catch(() => undefined);
-        throw new StrataError('PIPELINE', `${def.where.file}:${def.where.line}: expectation ${e.name} of ${def.name} cannot be evaluated: ${(err as Error).message.split('\n')[0]}`, { context: { table: def.name } });
+        throw new StrataError(
+          'PIPELINE',
+          `${def.where.file}:${def.where.line}: expectation ${e.name} of ${def.name} cannot be evaluated: ${(err as Error).message.split('\n')[0]}`,
+          { context: { table: def.name } },
+        );
       }
     }
     throw new StrataError('PIPELINE', `expectations of ${def.name} cannot be evaluated`);
@@ -65,12 +75,20 @@ export async function applyExpectations(ctx: RunContext, def: DatasetDefinition,
     if (prev) {
       prev.passed_records += total - failed[i];
       prev.failed_records += failed[i];
-    } else result.expectations.push({ name: e.name, dataset: def.name, passed_records: total - failed[i], failed_records: failed[i] });
+    } else
+      result.expectations.push({
+        name: e.name,
+        dataset: def.name,
+        passed_records: total - failed[i],
+        failed_records: failed[i],
+      });
   }
   const failing = rules.findIndex((e, i) => e.action === 'fail' && failed[i] > 0);
   if (failing >= 0) {
     const e = rules[failing];
-    const [sample] = await session.rows<{ j: string }>(`SELECT to_json(__r)::VARCHAR AS j FROM ${rel} AS __r WHERE NOT ${ok(e)} LIMIT 1`);
+    const [sample] = await session.rows<{ j: string }>(
+      `SELECT to_json(__r)::VARCHAR AS j FROM ${rel} AS __r WHERE NOT ${ok(e)} LIMIT 1`,
+    );
     await session.exec(cleanup[0]).catch(() => undefined);
     throw new StrataError(
       'EXPECTATION_FAILED',
@@ -88,6 +106,11 @@ export async function applyExpectations(ctx: RunContext, def: DatasetDefinition,
     quarantines.length > 0 && Number(quarantined) > 0
       ? `SELECT ${fileCol} AS _source_file, ${lineCol} AS _file_line, 'failed expectation(s): ' || array_to_string(${failedRules}, ', ') AS _reason, to_json(__r)::VARCHAR AS _raw, ${batchId}::BIGINT AS _batch_id, make_timestamptz(${ctx.now() * 1000}::BIGINT) AS _ingested_at, ${failedRules} AS _rules, ${quoteLiteral(ctx.updateId)} AS _run_id, ${quoteLiteral(result.flow)} AS _flow FROM ${rel} AS __r WHERE NOT (${quarantineOk})`
       : undefined;
-  return { select: `SELECT * FROM ${rel} WHERE ${keep}`, quarantine, total, quarantined: quarantine ? Number(quarantined) : 0, cleanup };
+  return {
+    select: `SELECT * FROM ${rel} WHERE ${keep}`,
+    quarantine,
+    total,
+    quarantined: quarantine ? Number(quarantined) : 0,
+    cleanup,
+  };
 }
-

@@ -72,7 +72,12 @@ export function referenceSpans(sql: string): ReferenceSpan[] {
   const ctes = new Set<string>();
   for (let i = 0; i + 2 < tokens.length; i++) {
     // WITH name AS ( / , name AS (
-    if ((isKeyword(tokens[i], 'with') || tokens[i].text === ',') && (tokens[i + 1].kind === 'ident' || tokens[i + 1].kind === 'quoted') && isKeyword(tokens[i + 2], 'as') && tokens[i + 3]?.text === '(') {
+    if (
+      (isKeyword(tokens[i], 'with') || tokens[i].text === ',') &&
+      (tokens[i + 1].kind === 'ident' || tokens[i + 1].kind === 'quoted') &&
+      isKeyword(tokens[i + 2], 'as') &&
+      tokens[i + 3]?.text === '('
+    ) {
       ctes.add(tokens[i + 1].value.toLowerCase());
     }
   }
@@ -100,7 +105,10 @@ export function referenceSpans(sql: string): ReferenceSpan[] {
   for (let i = 0; i < tokens.length; i++) {
     const t = tokens[i];
     // STREAM(x), STREAM x, STREAM read_files(...), STREAM(read_files(...))
-    if (isKeyword(t, 'stream') && (isKeyword(tokens[i - 1], 'from') || isKeyword(tokens[i - 1], 'join') || tokens[i - 1]?.text === ',')) {
+    if (
+      isKeyword(t, 'stream') &&
+      (isKeyword(tokens[i - 1], 'from') || isKeyword(tokens[i - 1], 'join') || tokens[i - 1]?.text === ',')
+    ) {
       let j = i + 1;
       const paren = tokens[j]?.text === '(';
       if (paren) j++;
@@ -108,7 +116,14 @@ export function referenceSpans(sql: string): ReferenceSpan[] {
         let end = callEnd(j + 1);
         const call = sql.slice(tokens[j].start, tokens[end].end);
         if (paren && tokens[end + 1]?.text === ')') end++;
-        spans.push({ start: t.start, end: tokens[end].end, streaming: true, call, offset: tokens[j].start, hasAlias: aliasFollows(tokens[end + 1]) });
+        spans.push({
+          start: t.start,
+          end: tokens[end].end,
+          streaming: true,
+          call,
+          offset: tokens[j].start,
+          hasAlias: aliasFollows(tokens[end + 1]),
+        });
         i = end;
         continue;
       }
@@ -116,21 +131,44 @@ export function referenceSpans(sql: string): ReferenceSpan[] {
       if (n) {
         let last = n.next - 1;
         if (paren && tokens[n.next]?.text === ')') last = n.next;
-        spans.push({ start: t.start, end: tokens[last].end, streaming: true, name: normalizeName(n.name), written: n.name, offset: tokens[j].start, hasAlias: aliasFollows(tokens[last + 1]) });
+        spans.push({
+          start: t.start,
+          end: tokens[last].end,
+          streaming: true,
+          name: normalizeName(n.name),
+          written: n.name,
+          offset: tokens[j].start,
+          hasAlias: aliasFollows(tokens[last + 1]),
+        });
         i = last;
       }
       continue;
     }
     if (isKeyword(t, 'read_files') && tokens[i + 1]?.text === '(' && tokens[i - 1]?.text !== '.') {
       const end = callEnd(i + 1);
-      spans.push({ start: t.start, end: tokens[end].end, streaming: false, call: sql.slice(t.start, tokens[end].end), offset: t.start, hasAlias: aliasFollows(tokens[end + 1]) });
+      spans.push({
+        start: t.start,
+        end: tokens[end].end,
+        streaming: false,
+        call: sql.slice(t.start, tokens[end].end),
+        offset: t.start,
+        hasAlias: aliasFollows(tokens[end + 1]),
+      });
       i = end;
       continue;
     }
     if (isKeyword(t, 'from') || isKeyword(t, 'join') || (t.text === ',' && inFromList(tokens, i))) {
       const n = readName(i + 1);
       if (n && !ctes.has(n.name.toLowerCase()) && !isKeyword(tokens[i + 1], 'stream')) {
-        spans.push({ start: tokens[i + 1].start, end: tokens[n.next - 1].end, streaming: false, name: normalizeName(n.name), written: n.name, offset: tokens[i + 1].start, hasAlias: aliasFollows(tokens[n.next]) });
+        spans.push({
+          start: tokens[i + 1].start,
+          end: tokens[n.next - 1].end,
+          streaming: false,
+          name: normalizeName(n.name),
+          written: n.name,
+          offset: tokens[i + 1].start,
+          hasAlias: aliasFollows(tokens[n.next]),
+        });
       }
     }
   }
@@ -147,7 +185,10 @@ export function queryReferences(sql: string): { tables: Reference[]; files: File
 }
 
 /** Replaces references: `replace` returns the new text of a span, or undefined to keep it. */
-export async function rewriteReferences(sql: string, replace: (span: ReferenceSpan) => Promise<string | undefined>): Promise<string> {
+export async function rewriteReferences(
+  sql: string,
+  replace: (span: ReferenceSpan) => Promise<string | undefined>,
+): Promise<string> {
   let out = '';
   let at = 0;
   for (const span of referenceSpans(sql)) {
@@ -170,7 +211,8 @@ function inFromList(tokens: Token[], i: number): boolean {
       depth--;
     } else if (depth === 0) {
       if (isKeyword(t, 'from')) return true;
-      if (['select', 'where', 'group', 'order', 'having', 'set', 'values', 'by'].some((w) => isKeyword(t, w))) return false;
+      if (['select', 'where', 'group', 'order', 'having', 'set', 'values', 'by'].some((w) => isKeyword(t, w)))
+        return false;
     }
   }
   return false;
@@ -180,21 +222,31 @@ function inFromList(tokens: Token[], i: number): boolean {
  * Builds and checks the graph. `exists(name)` says whether a table outside the
  * pipeline exists (`schema.table`), so reads of tables other pipelines write are allowed.
  */
-export function buildGraph(datasets: DatasetDefinition[], flows: FlowDefinition[], texts: Map<string, string>, exists: (name: string) => boolean): PipelineGraph {
+export function buildGraph(
+  datasets: DatasetDefinition[],
+  flows: FlowDefinition[],
+  texts: Map<string, string>,
+  exists: (name: string) => boolean,
+): PipelineGraph {
   const problems: Problem[] = [];
   const byName = new Map<string, DatasetDefinition>();
   for (const d of datasets) {
     const key = normalizeName(d.name);
     const seen = byName.get(key);
     if (seen) {
-      problems.push({ code: 'DUPLICATE_NAME', message: `${d.name} is defined twice (also at ${seen.where.file}:${seen.where.line})`, where: d.where });
+      problems.push({
+        code: 'DUPLICATE_NAME',
+        message: `${d.name} is defined twice (also at ${seen.where.file}:${seen.where.line})`,
+        where: d.where,
+      });
       continue;
     }
     byName.set(key, d);
   }
   const flowNames = new Set<string>();
   for (const f of flows) {
-    if (flowNames.has(f.name.toLowerCase())) problems.push({ code: 'DUPLICATE_NAME', message: `flow ${f.name} is defined twice`, where: f.where });
+    if (flowNames.has(f.name.toLowerCase()))
+      problems.push({ code: 'DUPLICATE_NAME', message: `flow ${f.name} is defined twice`, where: f.where });
     flowNames.add(f.name.toLowerCase());
   }
   const where = (file: string, offset: number): Where => {
@@ -205,26 +257,55 @@ export function buildGraph(datasets: DatasetDefinition[], flows: FlowDefinition[
   for (const d of byName.values()) {
     if (!d.query) continue;
     const refs = queryReferences(d.query);
-    nodes.push({ id: normalizeName(d.name), target: normalizeName(d.name), kind: 'dataset', dataset: d, reads: refs.tables.map((r) => ({ ...r, offset: r.offset + (d.queryOffset ?? 0) })), files: refs.files });
+    nodes.push({
+      id: normalizeName(d.name),
+      target: normalizeName(d.name),
+      kind: 'dataset',
+      dataset: d,
+      reads: refs.tables.map((r) => ({ ...r, offset: r.offset + (d.queryOffset ?? 0) })),
+      files: refs.files,
+    });
   }
   for (const f of flows) {
     const target = byName.get(normalizeName(f.target));
     if (!target) {
-      problems.push({ code: 'UNKNOWN_TABLE', message: `flow ${f.name} writes ${f.target}, which the pipeline does not define (declare it with CREATE OR REFRESH STREAMING TABLE ${f.target})`, where: f.where });
+      problems.push({
+        code: 'UNKNOWN_TABLE',
+        message: `flow ${f.name} writes ${f.target}, which the pipeline does not define (declare it with CREATE OR REFRESH STREAMING TABLE ${f.target})`,
+        where: f.where,
+      });
       continue;
     }
     if (target.kind !== 'streaming-table') {
-      problems.push({ code: 'FLOW_TARGET', message: `flow ${f.name} writes ${f.target}, a ${kindName(target.kind)}; flows write streaming tables`, where: f.where });
+      problems.push({
+        code: 'FLOW_TARGET',
+        message: `flow ${f.name} writes ${f.target}, a ${kindName(target.kind)}; flows write streaming tables`,
+        where: f.where,
+      });
       continue;
     }
     // (An AUTO CDC flow's query is `SELECT * FROM <source>`, its offset that of FROM.)
     const refs = queryReferences(f.query);
-    nodes.push({ id: `flow:${f.name.toLowerCase()}`, target: normalizeName(f.target), kind: 'flow', flow: f, reads: refs.tables.map((r) => ({ ...r, offset: r.offset + f.queryOffset - (f.kind === 'append' ? 0 : 'SELECT * '.length) })), files: refs.files });
+    nodes.push({
+      id: `flow:${f.name.toLowerCase()}`,
+      target: normalizeName(f.target),
+      kind: 'flow',
+      flow: f,
+      reads: refs.tables.map((r) => ({
+        ...r,
+        offset: r.offset + f.queryOffset - (f.kind === 'append' ? 0 : 'SELECT * '.length),
+      })),
+      files: refs.files,
+    });
   }
   // A streaming table needs a query or a flow.
   for (const d of byName.values()) {
     if (!d.query && !nodes.some((n) => n.target === normalizeName(d.name))) {
-      problems.push({ code: 'NO_SOURCE', message: `streaming table ${d.name} has no query and no flow writes it`, where: d.where });
+      problems.push({
+        code: 'NO_SOURCE',
+        message: `streaming table ${d.name} has no query and no flow writes it`,
+        where: d.where,
+      });
     }
   }
   // References: known, and streamed only from streaming sources.
@@ -234,12 +315,20 @@ export function buildGraph(datasets: DatasetDefinition[], flows: FlowDefinition[
       const source = byName.get(r.name);
       if (!source) {
         if (!exists(r.name)) {
-          problems.push({ code: 'UNKNOWN_TABLE', message: `${r.name} is not defined in the pipeline and no such table exists`, where: where(file, r.offset) });
+          problems.push({
+            code: 'UNKNOWN_TABLE',
+            message: `${r.name} is not defined in the pipeline and no such table exists`,
+            where: where(file, r.offset),
+          });
         }
         continue;
       }
       if (r.streaming && source.kind === 'materialized-view') {
-        problems.push({ code: 'STREAM_OF_MATERIALIZED_VIEW', message: `STREAM(${r.name}) reads a materialized view as a stream; read it without STREAM, or make it a streaming table`, where: where(file, r.offset) });
+        problems.push({
+          code: 'STREAM_OF_MATERIALIZED_VIEW',
+          message: `STREAM(${r.name}) reads a materialized view as a stream; read it without STREAM, or make it a streaming table`,
+          where: where(file, r.offset),
+        });
       }
     }
   }
@@ -262,7 +351,8 @@ export function buildGraph(datasets: DatasetDefinition[], flows: FlowDefinition[
       return false;
     }
     state.set(n, 'visiting');
-    for (const d of [...deps.get(n)!].sort((a, b) => a.id.localeCompare(b.id))) if (!visit(d, [...path, n])) return false;
+    for (const d of [...deps.get(n)!].sort((a, b) => a.id.localeCompare(b.id)))
+      if (!visit(d, [...path, n])) return false;
     state.set(n, 'done');
     order.push(n);
     return true;

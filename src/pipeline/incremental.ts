@@ -11,7 +11,16 @@
 // reading the changed source, a source with deletes or updates, a schema change,
 // expectations on the view — is recomputed in full, as before.
 import { randomUUID } from 'node:crypto';
-import { duckdbType, loadSnapshot, planScan, type AddAction, type MergeClause, type Snapshot, readCommit, commitKey } from '../delta/index.js';
+import {
+  duckdbType,
+  loadSnapshot,
+  planScan,
+  type AddAction,
+  type MergeClause,
+  type Snapshot,
+  readCommit,
+  commitKey,
+} from '../delta/index.js';
 import { quoteIdent, quoteLiteral, type Session } from '../engine/index.js';
 import { NONDETERMINISTIC } from './context.js';
 import type { DatasetDefinition } from './parse.js';
@@ -27,12 +36,20 @@ export interface IncrementalPlan {
 }
 
 const PLACEHOLDER = '__strata_incremental_source';
-const COMBINABLE: Record<string, 'sum' | 'min' | 'max'> = { sum: 'sum', count: 'sum', count_star: 'sum', min: 'min', max: 'max' };
+const COMBINABLE: Record<string, 'sum' | 'min' | 'max'> = {
+  sum: 'sum',
+  count: 'sum',
+  count_star: 'sum',
+  min: 'min',
+  max: 'max',
+};
 
 let aggregateNames: Promise<Set<string>> | undefined;
 async function aggregates(session: Session): Promise<Set<string>> {
   aggregateNames ??= session
-    .rows<{ n: string }>(`SELECT DISTINCT lower(function_name) AS n FROM duckdb_functions() WHERE function_type = 'aggregate'`)
+    .rows<{ n: string }>(
+      `SELECT DISTINCT lower(function_name) AS n FROM duckdb_functions() WHERE function_type = 'aggregate'`,
+    )
     .then((rows) => new Set([...rows.map((r) => r.n), 'count_star']));
   return aggregateNames;
 }
@@ -80,7 +97,8 @@ export async function planIncremental(
   for (let v = oldVersion + 1; v <= snapshot.version; v++) {
     const actions = await readCommit(snapshot.store, commitKey(v), name).catch(() => undefined);
     if (!actions) return undefined; // cleaned up: recompute
-    if (actions.some((a) => (a.remove && a.remove.dataChange !== false) || a.metaData || a.protocol || a.cdc)) return undefined;
+    if (actions.some((a) => (a.remove && a.remove.dataChange !== false) || a.metaData || a.protocol || a.cdc))
+      return undefined;
     for (const a of actions) if (a.add && a.add.dataChange !== false) adds.push(a.add);
   }
   return { source: { name, snapshot, adds }, combine, sql };
@@ -91,7 +109,10 @@ export async function planIncremental(
  * source; a group already in the view gets its sums added and its minimums and maximums
  * kept, a new group is inserted. Only the view's files holding a touched group are rewritten.
  */
-export function upsertPlan(plan: IncrementalPlan, previous: Snapshot): { on: string; clauses: MergeClause[]; keyPairs: [string, string][] } {
+export function upsertPlan(
+  plan: IncrementalPlan,
+  previous: Snapshot,
+): { on: string; clauses: MergeClause[]; keyPairs: [string, string][] } {
   const fields = previous.schema.fields;
   const keys = fields.filter((_, i) => plan.combine[i] === 'key').map((f) => f.name);
   const combined: [string, string][] = fields.flatMap((f, i) => {
@@ -100,11 +121,18 @@ export function upsertPlan(plan: IncrementalPlan, previous: Snapshot): { on: str
     const s = `__s.${quoteIdent(f.name)}`;
     if (c === 'key') return [];
     // sum: NULL (no value) on one side leaves the other; least/greatest skip NULLs.
-    const expr = c === 'sum' ? `CASE WHEN ${t} IS NULL THEN ${s} WHEN ${s} IS NULL THEN ${t} ELSE ${t} + ${s} END` : c === 'min' ? `least(${t}, ${s})` : `greatest(${t}, ${s})`;
+    const expr =
+      c === 'sum'
+        ? `CASE WHEN ${t} IS NULL THEN ${s} WHEN ${s} IS NULL THEN ${t} ELSE ${t} + ${s} END`
+        : c === 'min'
+          ? `least(${t}, ${s})`
+          : `greatest(${t}, ${s})`;
     return [[f.name, `CAST(${expr} AS ${duckdbType(f.type)})`]];
   });
   return {
-    on: keys.length ? keys.map((k) => `__t.${quoteIdent(k)} IS NOT DISTINCT FROM __s.${quoteIdent(k)}`).join(' AND ') : 'TRUE',
+    on: keys.length
+      ? keys.map((k) => `__t.${quoteIdent(k)} IS NOT DISTINCT FROM __s.${quoteIdent(k)}`).join(' AND ')
+      : 'TRUE',
     clauses: [
       ...(combined.length ? [{ when: 'matched' as const, action: 'update' as const, set: combined }] : []),
       { when: 'not-matched', action: 'insert' },
@@ -115,7 +143,10 @@ export function upsertPlan(plan: IncrementalPlan, previous: Snapshot): { on: str
 
 /** The view's query over the rows of the added files only; the SQL and its cleanup. */
 export async function deltaQuery(session: Session, plan: IncrementalPlan): Promise<{ sql: string; cleanup: string[] }> {
-  const scan = await planScan(plan.source.snapshot, session, { id: randomUUID().replace(/-/g, '').slice(0, 10), files: plan.source.adds });
+  const scan = await planScan(plan.source.snapshot, session, {
+    id: randomUUID().replace(/-/g, '').slice(0, 10),
+    files: plan.source.adds,
+  });
   return { sql: plan.sql.replace(new RegExp(`\\b${PLACEHOLDER}\\b`), `(${scan.sql})`), cleanup: scan.cleanup };
 }
 
@@ -160,7 +191,8 @@ async function shape(session: Session, sql: string): Promise<('key' | 'sum' | 'm
     }
     const fn = String(item.function_name ?? '').toLowerCase();
     const combine = item.class === 'FUNCTION' ? COMBINABLE[fn] : undefined;
-    if (!combine || item.distinct || ((item.order_bys as { orders?: unknown[] } | undefined)?.orders ?? []).length > 0) return undefined;
+    if (!combine || item.distinct || ((item.order_bys as { orders?: unknown[] } | undefined)?.orders ?? []).length > 0)
+      return undefined;
     if ((item.children as unknown[]).some(hasAggregate)) return undefined;
     out.push(combine);
   }

@@ -5,7 +5,16 @@ import { createTable, loadSnapshot, mergeInto, type Snapshot } from '../delta/in
 import { quoteIdent, quoteLiteral } from '../engine/index.js';
 import { appendQuarantine, deleteQuarantineRows, INGEST_APP_ID } from '../ingest/index.js';
 import { withReads } from '../sql/index.js';
-import { aliasOf, pipelineInfo, recordWrite, tableExists, tableOf, type FlowResult, type RunContext, readContext } from './context.js';
+import {
+  aliasOf,
+  pipelineInfo,
+  recordWrite,
+  tableExists,
+  tableOf,
+  type FlowResult,
+  type RunContext,
+  readContext,
+} from './context.js';
 import { applyExpectations } from './expectations.js';
 import { rewriteReferences } from './graph.js';
 import { deltaQuery, planIncremental, upsertPlan } from './incremental.js';
@@ -14,7 +23,13 @@ import type { DatasetDefinition } from './parse.js';
 /** Table property of a materialized view: its definition and the source versions it was computed from. */
 export const MV_STATE = 'strata.pipeline.state';
 
-export async function runMaterializedView(ctx: RunContext, def: DatasetDefinition, location: string, query: string, result: FlowResult): Promise<void> {
+export async function runMaterializedView(
+  ctx: RunContext,
+  def: DatasetDefinition,
+  location: string,
+  query: string,
+  result: FlowResult,
+): Promise<void> {
   const { session } = ctx;
   // What the view is computed from: its definition and each source table's id and version.
   const sources: Record<string, string> = {};
@@ -41,11 +56,27 @@ export async function runMaterializedView(ctx: RunContext, def: DatasetDefinitio
     return;
   }
   if (!volatile && previous) {
-    const done = await refreshIncrementally(ctx, def, location, query, previous, { definition: definitionHash(def, query), sources }, locations, state, result);
+    const done = await refreshIncrementally(
+      ctx,
+      def,
+      location,
+      query,
+      previous,
+      { definition: definitionHash(def, query), sources },
+      locations,
+      state,
+      result,
+    );
     if (done) return;
   }
   await withReads(session, resolved, readContext(ctx), async (sql) => {
-    const checked = await applyExpectations(ctx, def, sql, result, (previous?.txns.get(INGEST_APP_ID)?.version ?? 0) + 1);
+    const checked = await applyExpectations(
+      ctx,
+      def,
+      sql,
+      result,
+      (previous?.txns.get(INGEST_APP_ID)?.version ?? 0) + 1,
+    );
     try {
       if (checked.quarantine !== undefined) {
         await deleteQuarantineRows(session, { location, name: def.name }, `_flow = ${quoteLiteral(result.flow)}`);
@@ -95,7 +126,15 @@ async function refreshIncrementally(
       if (span.name === changed) return `${placeholder}${alias}`;
       return `delta_scan(${quoteLiteral(loc)}, version => ${version})${alias}`;
     });
-  const plan = await planIncremental(session, def, previous, previous.metadata.configuration[MV_STATE], now, locations, queryWith);
+  const plan = await planIncremental(
+    session,
+    def,
+    previous,
+    previous.metadata.configuration[MV_STATE],
+    now,
+    locations,
+    queryWith,
+  );
   if (!plan) return false;
   const delta = await deltaQuery(session, plan);
   try {
@@ -111,7 +150,10 @@ async function refreshIncrementally(
         clauses: upsert.clauses,
         keyPairs: upsert.keyPairs,
         configuration: { [MV_STATE]: state },
-        info: { ...pipelineInfo(ctx, result.flow), strataIncremental: { source: plan.source.name, files: plan.source.adds.length } },
+        info: {
+          ...pipelineInfo(ctx, result.flow),
+          strataIncremental: { source: plan.source.name, files: plan.source.adds.length },
+        },
         now: ctx.now,
       });
       result.rowsRead = merged.numSourceRows;
@@ -127,8 +169,9 @@ async function refreshIncrementally(
 
 function definitionHash(def: DatasetDefinition, query: string): string {
   return createHash('sha256')
-    .update(JSON.stringify([query, def.columns, def.expectations, def.partitionedBy, def.properties, def.comment ?? null]))
+    .update(
+      JSON.stringify([query, def.columns, def.expectations, def.partitionedBy, def.properties, def.comment ?? null]),
+    )
     .digest('hex')
     .slice(0, 16);
 }
-

@@ -94,7 +94,12 @@ export function parsePipelineSql(text: string, file: string): ParsedFile {
       parseStatement(text, file, st, out);
     } catch (err) {
       if (err instanceof LocatedError && err.where) out.problems.push(problemOf(err));
-      else out.problems.push({ code: 'SYNTAX', message: (err as Error).message.replace(/^syntax error at line \d+, column \d+/, 'syntax error'), where: at(text, file, st[0].start) });
+      else
+        out.problems.push({
+          code: 'SYNTAX',
+          message: (err as Error).message.replace(/^syntax error at line \d+, column \d+/, 'syntax error'),
+          where: at(text, file, st[0].start),
+        });
     }
   }
   return out;
@@ -128,7 +133,9 @@ function at(text: string, file: string, offset: number): Where {
 function parseStatement(text: string, file: string, tokens: Token[], out: ParsedFile): void {
   const c = new TokenCursor(text, tokens);
   const fail = (message: string, token = c.peek()): never => {
-    throw new LocatedError('SQL_SYNTAX', message, { where: at(text, file, token?.start ?? tokens[tokens.length - 1].end) });
+    throw new LocatedError('SQL_SYNTAX', message, {
+      where: at(text, file, token?.start ?? tokens[tokens.length - 1].end),
+    });
   };
   const where = at(text, file, tokens[0].start);
   // APPLY CHANGES INTO LIVE.t ... (the older form): a flow named after its target.
@@ -137,7 +144,8 @@ function parseStatement(text: string, file: string, tokens: Token[], out: Parsed
     out.flows.push(cdcFlow(text, file, c, tokens, undefined, where));
     return;
   }
-  if (!c.accept('create')) fail(`expected CREATE (a pipeline file holds CREATE ... statements), found '${c.peek()?.text}'`);
+  if (!c.accept('create'))
+    fail(`expected CREATE (a pipeline file holds CREATE ... statements), found '${c.peek()?.text}'`);
   if (c.accept('or')) {
     if (!c.accept('refresh') && !c.accept('replace')) fail('expected REFRESH after CREATE OR');
   }
@@ -152,7 +160,15 @@ function parseStatement(text: string, file: string, tokens: Token[], out: Parsed
       const queryStart = c.peek();
       if (!queryStart) fail('expected the SELECT that feeds the flow');
       const query = text.slice(queryStart!.start, tokens[tokens.length - 1].end);
-      out.flows.push({ name, kind: 'append', target, where, query: spark(text, file, query, queryStart!.start), queryOffset: queryStart!.start, written: [written(text, file, query, queryStart!.start)] });
+      out.flows.push({
+        name,
+        kind: 'append',
+        target,
+        where,
+        query: spark(text, file, query, queryStart!.start),
+        queryOffset: queryStart!.start,
+        written: [written(text, file, query, queryStart!.start)],
+      });
       return;
     }
     if ((c.accept('auto') && c.accept('cdc')) || (c.accept('apply') && c.accept('changes'))) {
@@ -182,7 +198,16 @@ function parseStatement(text: string, file: string, tokens: Token[], out: Parsed
   if (c.is('if') && c.is('not', 1) && c.is('exists', 2)) c.i += 3;
   const nameToken = c.peek();
   const name = qualifiedName(c);
-  const def: DatasetDefinition = { kind: kind!, name, where: at(text, file, nameToken!.start), columns: [], expectations: [], partitionedBy: [], properties: {}, written: [] };
+  const def: DatasetDefinition = {
+    kind: kind!,
+    name,
+    where: at(text, file, nameToken!.start),
+    columns: [],
+    expectations: [],
+    partitionedBy: [],
+    properties: {},
+    written: [],
+  };
   if (c.accept('(')) {
     if (!c.accept(')')) {
       do {
@@ -213,7 +238,8 @@ function parseStatement(text: string, file: string, tokens: Token[], out: Parsed
             } else if (c.accept('quarantine')) action = 'quarantine';
             else fail('expected DROP ROW, FAIL UPDATE or QUARANTINE after ON VIOLATION');
           }
-          if (def.expectations.some((e) => e.name.toLowerCase() === cname.toLowerCase())) fail(`constraint ${cname} is declared twice`);
+          if (def.expectations.some((e) => e.name.toLowerCase() === cname.toLowerCase()))
+            fail(`constraint ${cname} is declared twice`);
           def.expectations.push({ name: cname, expr, action });
         } else def.columns.push(parseColumnDef(c));
       } while (c.accept(','));
@@ -243,12 +269,20 @@ function parseStatement(text: string, file: string, tokens: Token[], out: Parsed
     def.queryOffset = q!.start;
     def.written.unshift(written(text, file, query, q!.start));
   } else if (!c.atEnd()) fail(`unexpected '${c.peek()!.text}' (expected COMMENT, PARTITIONED BY, TBLPROPERTIES or AS)`);
-  if (!def.query && def.kind !== 'streaming-table') fail(`${kindName(def.kind)} ${name} needs a query (AS SELECT ...)`, nameToken);
+  if (!def.query && def.kind !== 'streaming-table')
+    fail(`${kindName(def.kind)} ${name} needs a query (AS SELECT ...)`, nameToken);
   out.datasets.push(def);
 }
 
 /** The clauses of an AUTO CDC / APPLY CHANGES flow, from INTO on. */
-function cdcFlow(text: string, file: string, c: TokenCursor, tokens: Token[], name: string | undefined, where: Where): FlowDefinition {
+function cdcFlow(
+  text: string,
+  file: string,
+  c: TokenCursor,
+  tokens: Token[],
+  name: string | undefined,
+  where: Where,
+): FlowDefinition {
   c.expect('into', 'INTO');
   const target = qualifiedName(c);
   const rest = c.peek();
@@ -258,12 +292,27 @@ function cdcFlow(text: string, file: string, c: TokenCursor, tokens: Token[], na
     cdc = parseCdc(clauses);
   } catch (err) {
     if (!(err instanceof LocatedError)) throw err;
-    throw new LocatedError(err.code, `${name ?? target}: ${err.detail}`, { offset: err.offset ?? 0 }).inFile(file, text, rest?.start ?? 0);
+    throw new LocatedError(err.code, `${name ?? target}: ${err.detail}`, { offset: err.offset ?? 0 }).inFile(
+      file,
+      text,
+      rest?.start ?? 0,
+    );
   }
   const offset = rest?.start ?? 0;
   const exprs = { sequenceBy: cdc.sequenceBy, deleteWhen: cdc.deleteWhen, truncateWhen: cdc.truncateWhen };
-  for (const [k, v] of Object.entries(exprs)) if (v !== undefined) (cdc as unknown as Record<string, string>)[k] = spark(text, file, v, offset + Math.max(0, clauses.indexOf(v)));
-  return { name: name ?? target, kind: 'auto-cdc', target, where, query: `SELECT * FROM ${cdc.source}`, queryOffset: offset, cdc, written: [written(text, file, clauses, offset)] };
+  for (const [k, v] of Object.entries(exprs))
+    if (v !== undefined)
+      (cdc as unknown as Record<string, string>)[k] = spark(text, file, v, offset + Math.max(0, clauses.indexOf(v)));
+  return {
+    name: name ?? target,
+    kind: 'auto-cdc',
+    target,
+    where,
+    query: `SELECT * FROM ${cdc.source}`,
+    queryOffset: offset,
+    cdc,
+    written: [written(text, file, clauses, offset)],
+  };
 }
 
 /** `LIVE.`-prefixed or plain, one or two parts; returned without `LIVE.`. */
@@ -275,6 +324,9 @@ function qualifiedName(c: TokenCursor): string {
 }
 
 export function kindName(kind: DatasetKind): string {
-  return kind === 'streaming-table' ? 'streaming table' : kind === 'materialized-view' ? 'materialized view' : 'temporary view';
+  return kind === 'streaming-table'
+    ? 'streaming table'
+    : kind === 'materialized-view'
+      ? 'materialized view'
+      : 'temporary view';
 }
-

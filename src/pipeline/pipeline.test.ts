@@ -58,7 +58,9 @@ describe('pipeline SQL', () => {
   });
 
   it('finds what a query reads: streams, tables, files; not CTEs or table functions', () => {
-    const r = queryReferences(`WITH x AS (SELECT * FROM a.b) SELECT * FROM x JOIN STREAM(live.c.d) USING (k), e, range(3) r, STREAM read_files('f/*.csv')`);
+    const r = queryReferences(
+      `WITH x AS (SELECT * FROM a.b) SELECT * FROM x JOIN STREAM(live.c.d) USING (k), e, range(3) r, STREAM read_files('f/*.csv')`,
+    );
     expect(r.tables).toEqual([
       { name: 'a.b', streaming: false, offset: 25 },
       { name: 'c.d', streaming: true, offset: 58 },
@@ -68,7 +70,11 @@ describe('pipeline SQL', () => {
   });
 
   it('knows which file flows keep every row (they stream from the files in one pass)', () => {
-    const keeps = (q: string) => keepsRows(q, referenceSpans(q).find((s) => s.call)!);
+    const keeps = (q: string) =>
+      keepsRows(
+        q,
+        referenceSpans(q).find((s) => s.call)!,
+      );
     const src = `STREAM read_files('landing/x/*.csv', format => 'csv')`;
     expect(keeps(`SELECT * FROM ${src}`)).toBe(true);
     expect(keeps(`SELECT *, _metadata.file_name AS f, current_timestamp() AS t FROM ${src} AS r`)).toBe(true);
@@ -104,7 +110,9 @@ CREATE OR REFRESH MATERIALIZED VIEW broken AS;
 CREATE FLOW f AS INSERT INTO m BY NAME SELECT 1;`;
     const q = parsePipelineSql(bad, 'bad.sql');
     const h = buildGraph(q.datasets, q.flows, new Map([['bad.sql', bad]]), () => false);
-    const problems = [...q.problems, ...h.problems].map((x) => `${x.code} ${x.where.file}:${x.where.line}:${x.where.column}`);
+    const problems = [...q.problems, ...h.problems].map(
+      (x) => `${x.code} ${x.where.file}:${x.where.line}:${x.where.column}`,
+    );
     expect(problems.sort()).toEqual(
       [
         'SYNTAX bad.sql:7:46',
@@ -116,7 +124,9 @@ CREATE FLOW f AS INSERT INTO m BY NAME SELECT 1;`;
         'CYCLE bad.sql:1:35',
       ].sort(),
     );
-    expect(h.problems.find((x) => x.code === 'CYCLE')!.message).toMatch(/default\.a → default\.b → default\.a|default\.b → default\.a → default\.b/);
+    expect(h.problems.find((x) => x.code === 'CYCLE')!.message).toMatch(
+      /default\.a → default\.b → default\.a|default\.b → default\.a → default\.b/,
+    );
   });
 
   it('reads AUTO CDC flows and the older APPLY CHANGES INTO; a bad clause is placed in its file', () => {
@@ -131,9 +141,14 @@ CREATE FLOW broken AS AUTO CDC INTO dim FROM STREAM(raw.changes)
       ['dim_flow', 'auto-cdc', 'dim', 'SELECT * FROM STREAM(raw.changes)', ['id'], 1],
       ['hist', 'auto-cdc', 'hist', 'SELECT * FROM STREAM(LIVE.dim_src)', ['id', 'region'], 2],
     ]);
-    expect(p.problems.map((x) => `${x.where.line}:${x.where.column} ${x.message}`)).toEqual(['6:17 broken: KEYS (...) is required']);
+    expect(p.problems.map((x) => `${x.where.line}:${x.where.column} ${x.message}`)).toEqual([
+      '6:17 broken: KEYS (...) is required',
+    ]);
     const g = buildGraph(p.datasets, p.flows, new Map([['cdc.sql', sql]]), () => true);
-    expect(g.nodes.filter((n) => n.flow).map((n) => n.reads.map((r) => `${r.name} ${r.streaming}`))).toEqual([['raw.changes true'], ['default.dim_src true']]);
+    expect(g.nodes.filter((n) => n.flow).map((n) => n.reads.map((r) => `${r.name} ${r.streaming}`))).toEqual([
+      ['raw.changes true'],
+      ['default.dim_src true'],
+    ]);
   });
 });
 
@@ -147,14 +162,24 @@ describe('a project pipeline', () => {
     try {
       mkdirSync(path.join(project, 'pipelines/retail'), { recursive: true });
       mkdirSync(path.join(project, 'lake/ref/cities/_delta_log'), { recursive: true });
-      writeFileSync(path.join(project, 'pipelines/retail/1_bronze.sql'), `CREATE OR REFRESH STREAMING TABLE bronze.orders AS SELECT * FROM STREAM read_files('landing/orders');`);
-      writeFileSync(path.join(project, 'pipelines/retail/2_silver.sql'), `CREATE OR REFRESH MATERIALIZED VIEW silver.orders AS SELECT o.*, c.region FROM bronze.orders o JOIN ref.cities c USING (city);\nCREATE OR REFRESH MATERIALIZED VIEW silver.bad AS SELECT * FROM missing.table;`);
+      writeFileSync(
+        path.join(project, 'pipelines/retail/1_bronze.sql'),
+        `CREATE OR REFRESH STREAMING TABLE bronze.orders AS SELECT * FROM STREAM read_files('landing/orders');`,
+      );
+      writeFileSync(
+        path.join(project, 'pipelines/retail/2_silver.sql'),
+        `CREATE OR REFRESH MATERIALIZED VIEW silver.orders AS SELECT o.*, c.region FROM bronze.orders o JOIN ref.cities c USING (city);\nCREATE OR REFRESH MATERIALIZED VIEW silver.bad AS SELECT * FROM missing.table;`,
+      );
       expect(await listPipelines(project)).toEqual(['retail']);
       const p = await loadPipeline(createCatalog({ projectDir: project }), 'retail');
       expect(p.files).toEqual(['pipelines/retail/1_bronze.sql', 'pipelines/retail/2_silver.sql']);
       expect(p.order.map((n) => n.id)).toEqual(['bronze.orders', 'silver.bad', 'silver.orders']);
-      expect(formatProblems(p.problems)).toBe('pipelines/retail/2_silver.sql:2:65: UNKNOWN_TABLE missing.table is not defined in the pipeline and no such table exists');
-      await expect(loadPipeline(createCatalog({ projectDir: project }), 'nope')).rejects.toThrow(/no pipeline nope .*\(pipelines: retail\)/);
+      expect(formatProblems(p.problems)).toBe(
+        'pipelines/retail/2_silver.sql:2:65: UNKNOWN_TABLE missing.table is not defined in the pipeline and no such table exists',
+      );
+      await expect(loadPipeline(createCatalog({ projectDir: project }), 'nope')).rejects.toThrow(
+        /no pipeline nope .*\(pipelines: retail\)/,
+      );
     } finally {
       rmSync(project, { recursive: true, force: true });
     }

@@ -19,7 +19,9 @@ export interface Pipeline extends PipelineGraph {
 export async function listPipelines(project: string): Promise<string[]> {
   const root = path.join(project, 'pipelines');
   const out: string[] = [];
-  for (const d of (await fs.readdir(root, { withFileTypes: true }).catch(() => [])).filter((e) => e.isDirectory()).sort((a, b) => a.name.localeCompare(b.name))) {
+  for (const d of (await fs.readdir(root, { withFileTypes: true }).catch(() => []))
+    .filter((e) => e.isDirectory())
+    .sort((a, b) => a.name.localeCompare(b.name))) {
     const files = await fs.readdir(path.join(root, d.name)).catch(() => []);
     if (files.some((f) => f.endsWith('.sql'))) out.push(d.name);
   }
@@ -32,16 +34,25 @@ export type PipelineConfiguration = Record<string, string | number | boolean>;
 /** `${key}` replaced by the configuration's value; other text (and unknown keys) left as written. */
 export function applyConfiguration(text: string, configuration: PipelineConfiguration): string {
   if (Object.keys(configuration).length === 0) return text;
-  return text.replace(/\$\{([A-Za-z_][\w.-]*)\}/g, (whole, key: string) => (Object.hasOwn(configuration, key) ? String(configuration[key]) : whole));
+  return text.replace(/\$\{([A-Za-z_][\w.-]*)\}/g, (whole, key: string) =>
+    Object.hasOwn(configuration, key) ? String(configuration[key]) : whole,
+  );
 }
 
 /** Loads and checks one pipeline; problems are in `problems` (all of them, not just the first). */
-export async function loadPipeline(catalog: Catalog, name: string, configuration: PipelineConfiguration = {}): Promise<Pipeline> {
+export async function loadPipeline(
+  catalog: Catalog,
+  name: string,
+  configuration: PipelineConfiguration = {},
+): Promise<Pipeline> {
   const project = catalog.projectDir;
   const folder = path.join(project, 'pipelines', name);
   if (!existsSync(folder)) {
     const known = await listPipelines(project);
-    throw new StrataError('USAGE', `no pipeline ${name} in ${path.join(project, 'pipelines')}${known.length ? ` (pipelines: ${known.join(', ')})` : ''}`);
+    throw new StrataError(
+      'USAGE',
+      `no pipeline ${name} in ${path.join(project, 'pipelines')}${known.length ? ` (pipelines: ${known.join(', ')})` : ''}`,
+    );
   }
   const files = (await fs.readdir(folder, { recursive: true }))
     .map(String)
@@ -60,14 +71,28 @@ export async function loadPipeline(catalog: Catalog, name: string, configuration
     flows.push(...parsed.flows);
     problems.push(...parsed.problems);
   }
-  const graph = buildGraph(datasets, flows, texts, (table) => catalog.find({ kind: 'name', parts: table.split('.') }) !== undefined);
-  return { name, folder, files: files.map((f) => path.join('pipelines', name, f)), ...graph, problems: [...problems, ...graph.problems] };
+  const graph = buildGraph(
+    datasets,
+    flows,
+    texts,
+    (table) => catalog.find({ kind: 'name', parts: table.split('.') }) !== undefined,
+  );
+  return {
+    name,
+    folder,
+    files: files.map((f) => path.join('pipelines', name, f)),
+    ...graph,
+    problems: [...problems, ...graph.problems],
+  };
 }
 
 /** Problems as lines `file:line:column: CODE message`, in file order. */
 export function formatProblems(problems: Problem[]): string {
   return [...problems]
-    .sort((a, b) => a.where.file.localeCompare(b.where.file) || a.where.line - b.where.line || a.where.column - b.where.column)
+    .sort(
+      (a, b) =>
+        a.where.file.localeCompare(b.where.file) || a.where.line - b.where.line || a.where.column - b.where.column,
+    )
     .map((p) => `${p.where.file}:${p.where.line}:${p.where.column}: ${p.code} ${p.message}`)
     .join('\n');
 }

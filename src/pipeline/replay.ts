@@ -32,10 +32,19 @@ export interface ReplayOutcome {
 
 const REPLAY_APP = 'strata-replay:';
 
-export async function replayQuarantine(session: Session, pipeline: Pipeline, table: string, opts: { catalog: Catalog }): Promise<ReplayOutcome> {
+export async function replayQuarantine(
+  session: Session,
+  pipeline: Pipeline,
+  table: string,
+  opts: { catalog: Catalog },
+): Promise<ReplayOutcome> {
   const def = pipeline.datasets.get(normalizeName(table));
   if (!def) throw new StrataError('USAGE', `${table} is not a dataset of pipeline ${pipeline.name}`);
-  if (def.kind !== 'streaming-table') throw new StrataError('USAGE', `${def.name} is a materialized view: its quarantine is recomputed at every update (run the pipeline after the fix)`);
+  if (def.kind !== 'streaming-table')
+    throw new StrataError(
+      'USAGE',
+      `${def.name} is a materialized view: its quarantine is recomputed at every update (run the pipeline after the fix)`,
+    );
   const location = opts.catalog.locationOf(def.name);
   const q = quarantineLocation(location);
   const out: ReplayOutcome = { replayed: 0, restored: 0, dropped: 0, kept: 0, unparsed: 0 };
@@ -49,11 +58,15 @@ export async function replayQuarantine(session: Session, pipeline: Pipeline, tab
   try {
     const scan = await planScan(qsnap, session, { id });
     try {
-      await session.exec(`CREATE TEMP TABLE ${quoteIdent(all)} AS SELECT *, row_number() OVER () AS __n FROM (${scan.sql}) AS __q`);
+      await session.exec(
+        `CREATE TEMP TABLE ${quoteIdent(all)} AS SELECT *, row_number() OVER () AS __n FROM (${scan.sql}) AS __q`,
+      );
     } finally {
       for (const c of scan.cleanup) await session.exec(c).catch(() => undefined);
     }
-    const [{ n: unparsed }] = await session.rows<{ n: bigint }>(`SELECT count(*) AS n FROM temp.${quoteIdent(all)}${hasFlow ? ' WHERE _flow IS NULL' : ''}`);
+    const [{ n: unparsed }] = await session.rows<{ n: bigint }>(
+      `SELECT count(*) AS n FROM temp.${quoteIdent(all)}${hasFlow ? ' WHERE _flow IS NULL' : ''}`,
+    );
     out.unparsed = Number(unparsed);
     if (!hasFlow) return out;
     // The rows as the table's columns, parsed back from their JSON.
@@ -69,13 +82,27 @@ export async function replayQuarantine(session: Session, pipeline: Pipeline, tab
     const rules = def.expectations;
     const fail = rules.find((e) => e.action === 'fail');
     if (fail) {
-      const [bad] = await session.rows<{ c: bigint }>(`SELECT count(*) AS c FROM temp.${quoteIdent(rows)} WHERE NOT ${ok(fail.expr)}`).catch((err: unknown) => {
-        throw userSqlFailure(err, fail.expr);
-      });
-      if (Number(bad.c) > 0) throw new StrataError('EXPECTATION_FAILED', `replay of ${def.name}: ${bad.c} row(s) fail expectation ${fail.name} (ON VIOLATION FAIL UPDATE); nothing was replayed`);
+      const [bad] = await session
+        .rows<{ c: bigint }>(`SELECT count(*) AS c FROM temp.${quoteIdent(rows)} WHERE NOT ${ok(fail.expr)}`)
+        .catch((err: unknown) => {
+          throw userSqlFailure(err, fail.expr);
+        });
+      if (Number(bad.c) > 0)
+        throw new StrataError(
+          'EXPECTATION_FAILED',
+          `replay of ${def.name}: ${bad.c} row(s) fail expectation ${fail.name} (ON VIOLATION FAIL UPDATE); nothing was replayed`,
+        );
     }
-    const quarantineOk = rules.filter((e) => e.action === 'quarantine').map((e) => ok(e.expr)).join(' AND ') || 'true';
-    const dropOk = rules.filter((e) => e.action === 'drop').map((e) => ok(e.expr)).join(' AND ') || 'true';
+    const quarantineOk =
+      rules
+        .filter((e) => e.action === 'quarantine')
+        .map((e) => ok(e.expr))
+        .join(' AND ') || 'true';
+    const dropOk =
+      rules
+        .filter((e) => e.action === 'drop')
+        .map((e) => ok(e.expr))
+        .join(' AND ') || 'true';
     // The rules are the user's SQL: a failure evaluating them is theirs, shown in their words.
     const [counts] = await session
       .rows<{ restored: bigint; dropped: bigint; kept: bigint }>(
@@ -112,8 +139,17 @@ export async function replayQuarantine(session: Session, pipeline: Pipeline, tab
       operation: 'WRITE',
       operationParameters: { replayed: out.restored + out.dropped },
     });
-    const log = new EventLog(opts.catalog.system('event_log'), { pipeline_id: pipelineId(opts.catalog.projectDir, pipeline.name), pipeline_name: pipeline.name, update_id: randomUUID() });
-    log.add('user_action', `Quarantine of ${def.name} replayed: ${out.restored} restored, ${out.dropped} dropped, ${out.kept} kept.`, { action: 'QUARANTINE_REPLAY', dataset: def.name, ...out }, { origin: { dataset_name: def.name } });
+    const log = new EventLog(opts.catalog.system('event_log'), {
+      pipeline_id: pipelineId(opts.catalog.projectDir, pipeline.name),
+      pipeline_name: pipeline.name,
+      update_id: randomUUID(),
+    });
+    log.add(
+      'user_action',
+      `Quarantine of ${def.name} replayed: ${out.restored} restored, ${out.dropped} dropped, ${out.kept} kept.`,
+      { action: 'QUARANTINE_REPLAY', dataset: def.name, ...out },
+      { origin: { dataset_name: def.name } },
+    );
     await log.flush(session);
     return out;
   } finally {

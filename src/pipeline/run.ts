@@ -36,7 +36,9 @@ export interface RunOutcome {
 
 /** A stable id for a pipeline (the same for every update of it in a project). */
 export function pipelineId(project: string, name: string): string {
-  const h = createHash('sha256').update(`${path.resolve(project)}\0${name}`).digest('hex');
+  const h = createHash('sha256')
+    .update(`${path.resolve(project)}\0${name}`)
+    .digest('hex');
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
 }
 
@@ -45,7 +47,15 @@ export async function runPipeline(session: Session, pipeline: Pipeline, options:
   const started = performance.now();
   const updateId = randomUUID();
   const now = options.now ?? Date.now;
-  const log = new EventLog(options.catalog.system('event_log'), { pipeline_id: pipelineId(options.catalog.projectDir, pipeline.name), pipeline_name: pipeline.name, update_id: updateId }, now);
+  const log = new EventLog(
+    options.catalog.system('event_log'),
+    {
+      pipeline_id: pipelineId(options.catalog.projectDir, pipeline.name),
+      pipeline_name: pipeline.name,
+      update_id: updateId,
+    },
+    now,
+  );
   const selected = selection(pipeline, options.select);
   const refresh = fullRefreshSet(pipeline, options.fullRefresh);
   checkFullRefresh(pipeline, refresh, Boolean(options.force));
@@ -84,7 +94,8 @@ export async function runPipeline(session: Session, pipeline: Pipeline, options:
   const execute = async (node: Node, session: Session): Promise<void> => {
     const result = results.get(node)!;
     const def = pipeline.datasets.get(node.target)!;
-    if (def.kind === 'temporary-view' && node.reads.some((r) => failedTargets.has(r.name))) failedTargets.add(node.target);
+    if (def.kind === 'temporary-view' && node.reads.some((r) => failedTargets.has(r.name)))
+      failedTargets.add(node.target);
     if (def.kind === 'temporary-view' || result.status === 'EXCLUDED') {
       if (def.kind !== 'temporary-view') options.onFlow?.(result);
       return;
@@ -94,13 +105,23 @@ export async function runPipeline(session: Session, pipeline: Pipeline, options:
       result.status = 'SKIPPED';
       result.message = `not run: ${blocked.name} failed`;
       failedTargets.add(node.target);
-      log.add('flow_progress', `Flow '${result.flow}' has been skipped: ${blocked.name} failed.`, { status: 'SKIPPED' }, { origin: flowOrigin(node, def) });
+      log.add(
+        'flow_progress',
+        `Flow '${result.flow}' has been skipped: ${blocked.name} failed.`,
+        { status: 'SKIPPED' },
+        { origin: flowOrigin(node, def) },
+      );
       options.onFlow?.(result);
       return;
     }
     result.status = 'RUNNING';
     options.onFlow?.(result);
-    log.add('flow_progress', `Flow '${result.flow}' is RUNNING.`, { status: 'RUNNING' }, { origin: flowOrigin(node, def) });
+    log.add(
+      'flow_progress',
+      `Flow '${result.flow}' is RUNNING.`,
+      { status: 'RUNNING' },
+      { origin: flowOrigin(node, def) },
+    );
     const t0 = performance.now();
     let errorCode: string | undefined;
     try {
@@ -108,7 +129,12 @@ export async function runPipeline(session: Session, pipeline: Pipeline, options:
       if (result.status === 'RUNNING') result.status = 'COMPLETED';
     } catch (caught) {
       // The user wrote the flow's query and expectations: an engine failure in them is theirs, told in their text.
-      const err = userSqlFailure(caught, node.flow ? [...node.flow.written, ...(def.query === undefined ? def.written : def.written.slice(1))] : def.written);
+      const err = userSqlFailure(
+        caught,
+        node.flow
+          ? [...node.flow.written, ...(def.query === undefined ? def.written : def.written.slice(1))]
+          : def.written,
+      );
       result.status = 'FAILED';
       result.message = err instanceof Error ? err.message : String(err);
       errorCode = StrataError.is(err) ? err.code : 'INTERNAL';
@@ -118,17 +144,39 @@ export async function runPipeline(session: Session, pipeline: Pipeline, options:
     result.durationMs = performance.now() - t0;
     await defineFlow(session, log, node, def, result, locationOf(ctx, node.target));
     const quality = def.expectations.length
-      ? { data_quality: { dropped_records: result.dropped, quarantined_records: result.quarantined, expectations: result.expectations } }
+      ? {
+          data_quality: {
+            dropped_records: result.dropped,
+            quarantined_records: result.quarantined,
+            expectations: result.expectations,
+          },
+        }
       : {};
     log.add(
       'flow_progress',
-      result.status === 'FAILED' ? `Flow '${result.flow}' has FAILED: ${result.message}` : `Flow '${result.flow}' is ${result.status}${result.message ? ` (${result.message})` : ''}.`,
+      result.status === 'FAILED'
+        ? `Flow '${result.flow}' has FAILED: ${result.message}`
+        : `Flow '${result.flow}' is ${result.status}${result.message ? ` (${result.message})` : ''}.`,
       {
         status: result.status,
-        metrics: { num_output_rows: result.rowsWritten, num_input_rows: result.rowsRead, ...result.metrics, ...(result.version !== undefined ? { delta_version: result.version } : {}) },
+        metrics: {
+          num_output_rows: result.rowsWritten,
+          num_input_rows: result.rowsRead,
+          ...result.metrics,
+          ...(result.version !== undefined ? { delta_version: result.version } : {}),
+        },
         ...quality,
       },
-      { origin: flowOrigin(node, def), level: result.status === 'FAILED' ? 'ERROR' : result.expectations.some((e) => e.failed_records > 0) ? 'WARN' : 'INFO', error: result.status === 'FAILED' ? { message: result.message!, code: errorCode } : undefined },
+      {
+        origin: flowOrigin(node, def),
+        level:
+          result.status === 'FAILED'
+            ? 'ERROR'
+            : result.expectations.some((e) => e.failed_records > 0)
+              ? 'WARN'
+              : 'INFO',
+        error: result.status === 'FAILED' ? { message: result.message!, code: errorCode } : undefined,
+      },
     );
     await log.flush(session).catch(() => undefined);
     options.onFlow?.(result);
@@ -142,13 +190,16 @@ export async function runPipeline(session: Session, pipeline: Pipeline, options:
     const deps = new Map<Node, Node[]>();
     pipeline.order.forEach((node, i) => {
       const reads = new Set(node.reads.map((r) => r.name));
-      deps.set(node, pipeline.order.slice(0, i).filter((n) => reads.has(n.target) || n.target === node.target));
+      deps.set(
+        node,
+        pipeline.order.slice(0, i).filter((n) => reads.has(n.target) || n.target === node.target),
+      );
     });
     const done = new Set<Node>();
     const running = new Map<Node, Promise<void>>();
     const waiting = [...pipeline.order];
     while (waiting.length > 0 || running.size > 0) {
-      for (let i = 0; i < waiting.length && running.size < parallel.max; ) {
+      for (let i = 0; i < waiting.length && running.size < parallel.max;) {
         const node = waiting[i];
         if (!deps.get(node)!.every((d) => done.has(d))) {
           i++;
@@ -157,33 +208,67 @@ export async function runPipeline(session: Session, pipeline: Pipeline, options:
         waiting.splice(i, 1);
         running.set(
           node,
-          parallel.engine.withSession((s) => execute(node, s)).finally(() => {
-            running.delete(node);
-            done.add(node);
-          }),
+          parallel.engine
+            .withSession((s) => execute(node, s))
+            .finally(() => {
+              running.delete(node);
+              done.add(node);
+            }),
         );
       }
       if (running.size > 0) await Promise.race(running.values());
     }
   }
   const status = firstError === undefined ? 'COMPLETED' : 'FAILED';
-  log.add('update_progress', `Update ${updateId.slice(0, 6)} is ${status}.`, { state: status }, status === 'FAILED' ? { level: 'ERROR', error: { message: firstError! } } : {});
+  log.add(
+    'update_progress',
+    `Update ${updateId.slice(0, 6)} is ${status}.`,
+    { state: status },
+    status === 'FAILED' ? { level: 'ERROR', error: { message: firstError! } } : {},
+  );
   await log.flush(session);
-  return { updateId, status, flows: pipeline.order.filter((n) => pipeline.datasets.get(n.target)!.kind !== 'temporary-view').map((n) => results.get(n)!), durationMs: performance.now() - started, error: firstError };
+  return {
+    updateId,
+    status,
+    flows: pipeline.order
+      .filter((n) => pipeline.datasets.get(n.target)!.kind !== 'temporary-view')
+      .map((n) => results.get(n)!),
+    durationMs: performance.now() - started,
+    error: firstError,
+  };
 }
 
 /** The flow_definition event: inputs, output and the output's schema (the lineage). */
-async function defineFlow(session: Session, log: EventLog, node: Node, def: DatasetDefinition, result: FlowResult, location: string): Promise<void> {
-  const snap = tableExists(location) ? await loadSnapshot(location, { session, name: def.name }).catch(() => undefined) : undefined;
-  const type = node.flow?.kind === 'auto-cdc' ? 'CHANGE' : node.kind === 'flow' || def.kind === 'streaming-table' ? 'APPEND' : 'COMPLETE';
-  log.add('flow_definition', `Flow '${result.flow}' is defined as ${type}.`, {
-    output_dataset: def.name,
-    input_datasets: [...node.reads.map((r) => r.name), ...node.files.map((f) => f.call)],
-    flow_type: type,
-    schema: (snap?.schema.fields ?? def.columns).map((f) => ({ name: f.name, data_type: deltaTypeText(f.type) })),
-    explain_text: node.flow?.query ?? def.query,
-    expectations: def.expectations.map((e) => ({ name: e.name, expression: e.expr, action: e.action.toUpperCase() })),
-  }, { origin: flowOrigin(node, def) });
+async function defineFlow(
+  session: Session,
+  log: EventLog,
+  node: Node,
+  def: DatasetDefinition,
+  result: FlowResult,
+  location: string,
+): Promise<void> {
+  const snap = tableExists(location)
+    ? await loadSnapshot(location, { session, name: def.name }).catch(() => undefined)
+    : undefined;
+  const type =
+    node.flow?.kind === 'auto-cdc'
+      ? 'CHANGE'
+      : node.kind === 'flow' || def.kind === 'streaming-table'
+        ? 'APPEND'
+        : 'COMPLETE';
+  log.add(
+    'flow_definition',
+    `Flow '${result.flow}' is defined as ${type}.`,
+    {
+      output_dataset: def.name,
+      input_datasets: [...node.reads.map((r) => r.name), ...node.files.map((f) => f.call)],
+      flow_type: type,
+      schema: (snap?.schema.fields ?? def.columns).map((f) => ({ name: f.name, data_type: deltaTypeText(f.type) })),
+      explain_text: node.flow?.query ?? def.query,
+      expectations: def.expectations.map((e) => ({ name: e.name, expression: e.expr, action: e.action.toUpperCase() })),
+    },
+    { origin: flowOrigin(node, def) },
+  );
 }
 
 function flowName(node: Node): string {
@@ -191,7 +276,11 @@ function flowName(node: Node): string {
 }
 
 function flowOrigin(node: Node, def: DatasetDefinition): Partial<EventOrigin> {
-  return { flow_name: flowName(node), flow_id: createHash('sha256').update(node.id).digest('hex').slice(0, 32), dataset_name: def.name };
+  return {
+    flow_name: flowName(node),
+    flow_id: createHash('sha256').update(node.id).digest('hex').slice(0, 32),
+    dataset_name: def.name,
+  };
 }
 
 /** The selected datasets and, transitively, the pipeline datasets they read. */
@@ -201,11 +290,16 @@ function selection(pipeline: Pipeline, select?: string[]): Set<string> {
   const visit = (name: string) => {
     if (out.has(name)) return;
     out.add(name);
-    for (const n of pipeline.nodes.filter((x) => x.target === name)) for (const r of n.reads) if (pipeline.datasets.has(r.name)) visit(r.name);
+    for (const n of pipeline.nodes.filter((x) => x.target === name))
+      for (const r of n.reads) if (pipeline.datasets.has(r.name)) visit(r.name);
   };
   for (const s of select) {
     const name = normalizeName(s);
-    if (!pipeline.datasets.has(name)) throw new StrataError('USAGE', `--select: ${s} is not a dataset of pipeline ${pipeline.name} (datasets: ${[...pipeline.datasets.values()].map((d) => d.name).join(', ')})`);
+    if (!pipeline.datasets.has(name))
+      throw new StrataError(
+        'USAGE',
+        `--select: ${s} is not a dataset of pipeline ${pipeline.name} (datasets: ${[...pipeline.datasets.values()].map((d) => d.name).join(', ')})`,
+      );
     visit(name);
   }
   return out;
@@ -213,11 +307,15 @@ function selection(pipeline: Pipeline, select?: string[]): Set<string> {
 
 function fullRefreshSet(pipeline: Pipeline, full?: string[] | 'all'): Set<string> {
   if (!full) return new Set();
-  if (full === 'all') return new Set([...pipeline.datasets.values()].filter((d) => d.kind !== 'temporary-view').map((d) => normalizeName(d.name)));
+  if (full === 'all')
+    return new Set(
+      [...pipeline.datasets.values()].filter((d) => d.kind !== 'temporary-view').map((d) => normalizeName(d.name)),
+    );
   const out = new Set<string>();
   for (const s of full) {
     const name = normalizeName(s);
-    if (!pipeline.datasets.has(name)) throw new StrataError('USAGE', `--full-refresh: ${s} is not a dataset of pipeline ${pipeline.name}`);
+    if (!pipeline.datasets.has(name))
+      throw new StrataError('USAGE', `--full-refresh: ${s} is not a dataset of pipeline ${pipeline.name}`);
     out.add(name);
   }
   return out;
@@ -276,7 +374,9 @@ async function emptyForRefresh(ctx: RunContext, location: string, def: DatasetDe
   for (const loc of [location, quarantineLocation(location)]) {
     if (!tableExists(loc)) continue;
     const snap = await loadSnapshot(loc, { session: ctx.session, name: def.name });
-    const resets = [...snap.txns.keys()].filter((a) => a.startsWith(STREAM_APP) || a === INGEST_APP_ID || a === CDC_BATCH_APP).map((appId) => ({ appId, version: appId.startsWith(STREAM_APP) ? -1 : 0 }));
+    const resets = [...snap.txns.keys()]
+      .filter((a) => a.startsWith(STREAM_APP) || a === INGEST_APP_ID || a === CDC_BATCH_APP)
+      .map((appId) => ({ appId, version: appId.startsWith(STREAM_APP) ? -1 : 0 }));
     await createTable(ctx.session, {
       location: loc,
       name: loc === location ? def.name : `${def.name}_quarantine`,
@@ -291,4 +391,3 @@ async function emptyForRefresh(ctx: RunContext, location: string, def: DatasetDe
     });
   }
 }
-

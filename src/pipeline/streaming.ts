@@ -4,30 +4,72 @@
 import { randomUUID } from 'node:crypto';
 import * as path from 'node:path';
 import { StrataError } from '../core/index.js';
-import { changeDataFeedEnabled, createTable, loadSnapshot, planScan, planTableChanges, writeTable, type AddAction, type Snapshot, readCommit, commitKey } from '../delta/index.js';
+import {
+  changeDataFeedEnabled,
+  createTable,
+  loadSnapshot,
+  planScan,
+  planTableChanges,
+  writeTable,
+  type AddAction,
+  type Snapshot,
+  readCommit,
+  commitKey,
+} from '../delta/index.js';
 import { quoteIdent, quoteLiteral, type Session } from '../engine/index.js';
-import { appendQuarantine, deleteQuarantineRows, ingestFiles, INGEST_APP_ID, parseReadOptions, type LedgerFile } from '../ingest/index.js';
+import {
+  appendQuarantine,
+  deleteQuarantineRows,
+  ingestFiles,
+  INGEST_APP_ID,
+  parseReadOptions,
+  type LedgerFile,
+} from '../ingest/index.js';
 import { findReadFilesCalls, withReads } from '../sql/index.js';
 import { tokenize } from '../dialect/index.js';
-import { aliasOf, pipelineInfo, recordWrite, tableExists, tableOf, type FlowResult, type RunContext, readContext } from './context.js';
+import {
+  aliasOf,
+  pipelineInfo,
+  recordWrite,
+  tableExists,
+  tableOf,
+  type FlowResult,
+  type RunContext,
+  readContext,
+} from './context.js';
 import { applyExpectations } from './expectations.js';
 import { referenceSpans, rewriteReferences, type ReferenceSpan } from './graph.js';
 import type { DatasetDefinition } from './parse.js';
 
 /** The app id of a streaming read's progress: `<prefix><flow>:<source table id>`, version = source version read. */
 export const STREAM_APP = 'strata-stream:';
-export async function runStreaming(ctx: RunContext, def: DatasetDefinition, location: string, query: string, result: FlowResult): Promise<void> {
+export async function runStreaming(
+  ctx: RunContext,
+  def: DatasetDefinition,
+  location: string,
+  query: string,
+  result: FlowResult,
+): Promise<void> {
   const spans = referenceSpans(query);
   const fileStreams = spans.filter((s) => s.call && s.streaming);
   const tableStreams = spans.filter((s) => s.name && s.streaming);
   if (fileStreams.length + tableStreams.length === 0) {
-    throw new StrataError('PIPELINE', `${result.flow} writes the streaming table ${def.name} but reads no stream: read its source with STREAM(table) or STREAM read_files(...), or make ${def.name} a materialized view`, { context: { table: def.name } });
+    throw new StrataError(
+      'PIPELINE',
+      `${result.flow} writes the streaming table ${def.name} but reads no stream: read its source with STREAM(table) or STREAM read_files(...), or make ${def.name} a materialized view`,
+      { context: { table: def.name } },
+    );
   }
   if (fileStreams.length > 1 || (fileStreams.length === 1 && tableStreams.length > 0)) {
-    throw new StrataError('PIPELINE', `${result.flow} reads ${fileStreams.length > 1 ? 'several file streams' : 'files and tables as streams'} in one query; give each source its own flow (CREATE FLOW ... AS INSERT INTO ${def.name} BY NAME SELECT ...)`, { context: { table: def.name } });
+    throw new StrataError(
+      'PIPELINE',
+      `${result.flow} reads ${fileStreams.length > 1 ? 'several file streams' : 'files and tables as streams'} in one query; give each source its own flow (CREATE FLOW ... AS INSERT INTO ${def.name} BY NAME SELECT ...)`,
+      { context: { table: def.name } },
+    );
   }
   if (!tableExists(location)) await createEmptyTarget(ctx, location, def);
-  if (fileStreams.length === 1) return streamFiles(ctx, def, location, query, fileStreams[0], spans.length === 1, result);
+  if (fileStreams.length === 1)
+    return streamFiles(ctx, def, location, query, fileStreams[0], spans.length === 1, result);
   return streamTables(ctx, def, location, query, result);
 }
 
@@ -44,7 +86,15 @@ async function createEmptyTarget(ctx: RunContext, location: string, def: Dataset
 }
 
 /** A streaming table fed by files: each batch of new files goes through the flow's query and expectations, in the ingest ledger's commits. */
-async function streamFiles(ctx: RunContext, def: DatasetDefinition, location: string, query: string, span: ReferenceSpan, readsFilesOnly: boolean, result: FlowResult): Promise<void> {
+async function streamFiles(
+  ctx: RunContext,
+  def: DatasetDefinition,
+  location: string,
+  query: string,
+  span: ReferenceSpan,
+  readsFilesOnly: boolean,
+  result: FlowResult,
+): Promise<void> {
   const { session } = ctx;
   const call = findCall(span.call!);
   const options = parseReadOptions(call.options, `${def.name}: read_files`);
@@ -66,9 +116,13 @@ async function streamFiles(ctx: RunContext, def: DatasetDefinition, location: st
     helper: ctx.options.parallel && readsFilesOnly ? (fn) => ctx.options.parallel!.engine.withSession(fn) : undefined,
     transform: async ({ rows, batchId, files }) => {
       const relation = mentionsMetadata ? withMetadata(rows, files) : rows;
-      let sql = query.slice(0, span.start) + `(${relation})${span.hasAlias ? '' : ` AS ${quoteIdent('read_files')}`}` + query.slice(span.end);
+      let sql =
+        query.slice(0, span.start) +
+        `(${relation})${span.hasAlias ? '' : ` AS ${quoteIdent('read_files')}`}` +
+        query.slice(span.end);
       // _metadata is a hidden column, as in Databricks: not part of SELECT * unless named.
-      if (mentionsMetadata && !/\b_metadata\b(?!\s*\.)/i.test(query)) sql = `SELECT * EXCLUDE (_metadata) FROM (${sql}) AS __q`;
+      if (mentionsMetadata && !/\b_metadata\b(?!\s*\.)/i.test(query))
+        sql = `SELECT * EXCLUDE (_metadata) FROM (${sql}) AS __q`;
       const id = randomUUID().replace(/-/g, '').slice(0, 12);
       const table = `__strata_flow_${id}`;
       const resolved = await resolveBatchReads(ctx, def, sql);
@@ -76,7 +130,9 @@ async function streamFiles(ctx: RunContext, def: DatasetDefinition, location: st
       if (resolved !== sql || findReadFilesCalls(sql).length > 0) {
         // Tables are read too: the output is materialized, since the scans' temporary
         // objects go when withReads returns and the ingest commit writes after this.
-        await withReads(session, resolved, readContext(ctx), (s) => session.exec(`CREATE TEMP TABLE ${quoteIdent(table)} AS ${s}`));
+        await withReads(session, resolved, readContext(ctx), (s) =>
+          session.exec(`CREATE TEMP TABLE ${quoteIdent(table)} AS ${s}`),
+        );
         output = `SELECT * FROM temp.${quoteIdent(table)}`;
       }
       const checked = await applyExpectations(ctx, def, output, result, batchId);
@@ -110,9 +166,14 @@ async function streamFiles(ctx: RunContext, def: DatasetDefinition, location: st
 export function keepsRows(query: string, span: ReferenceSpan): boolean {
   const head = tokenize(query.slice(0, span.start));
   const tail = tokenize(query.slice(span.end)).filter((t) => t.text !== ';');
-  const word = (t: { kind: string; value: string } | undefined, w: string) => t?.kind === 'ident' && t.value.toLowerCase() === w;
+  const word = (t: { kind: string; value: string } | undefined, w: string) =>
+    t?.kind === 'ident' && t.value.toLowerCase() === w;
   if (!word(head[0], 'select') || !word(head.at(-1), 'from')) return false;
-  const tailOk = tail.length === 0 || (tail.length <= 2 && tail.every((t) => t.kind === 'ident' || t.kind === 'quoted') && (tail.length === 1 || word(tail[0], 'as')));
+  const tailOk =
+    tail.length === 0 ||
+    (tail.length <= 2 &&
+      tail.every((t) => t.kind === 'ident' || t.kind === 'quoted') &&
+      (tail.length === 1 || word(tail[0], 'as')));
   if (!tailOk) return false;
   const list = head.slice(1, -1);
   let depth = 0;
@@ -121,15 +182,49 @@ export function keepsRows(query: string, span: ReferenceSpan): boolean {
     if (t.text === '(') depth++;
     else if (t.text === ')') depth--;
     if (depth > 0) continue;
-    if (t.kind === 'ident' && ['distinct', 'from', 'where', 'group', 'having', 'qualify', 'union', 'except', 'exclude', 'replace', 'intersect', 'limit'].includes(t.value.toLowerCase())) return false;
+    if (
+      t.kind === 'ident' &&
+      [
+        'distinct',
+        'from',
+        'where',
+        'group',
+        'having',
+        'qualify',
+        'union',
+        'except',
+        'exclude',
+        'replace',
+        'intersect',
+        'limit',
+      ].includes(t.value.toLowerCase())
+    )
+      return false;
     if (t.kind === 'ident' && ROW_GENERATORS.has(t.value.toLowerCase()) && list[i + 1]?.text === '(') return false;
     // `*` or `alias.*` standing alone between commas.
-    if (t.text === '*' && (i === 0 || list[i - 1].text === ',' || list[i - 1].text === '.') && (i === list.length - 1 || list[i + 1].text === ',')) star = true;
+    if (
+      t.text === '*' &&
+      (i === 0 || list[i - 1].text === ',' || list[i - 1].text === '.') &&
+      (i === list.length - 1 || list[i + 1].text === ',')
+    )
+      star = true;
   }
   return star && !list.some((t) => t.kind === 'ident' && ROW_GENERATORS.has(t.value.toLowerCase()));
 }
 
-const ROW_GENERATORS = new Set(['unnest', 'explode', 'explode_outer', 'posexplode', 'posexplode_outer', 'inline', 'inline_outer', 'stack', 'generate_series', 'range', 'json_each']);
+const ROW_GENERATORS = new Set([
+  'unnest',
+  'explode',
+  'explode_outer',
+  'posexplode',
+  'posexplode_outer',
+  'inline',
+  'inline_outer',
+  'stack',
+  'generate_series',
+  'range',
+  'json_each',
+]);
 
 /** read_files(...)'s source and options. */
 function findCall(call: string): { source: string; options: Record<string, string> } {
@@ -140,7 +235,10 @@ function findCall(call: string): { source: string; options: Record<string, strin
 /** Databricks' `_metadata` column of file sources: file_path, file_name, file_size, file_modification_time. */
 function withMetadata(rows: string, files: LedgerFile[]): string {
   const values = files
-    .map((f) => `(${quoteLiteral(f.path)}, ${quoteLiteral(path.basename(f.path))}, ${f.size}::BIGINT, make_timestamptz(${f.modified * 1000}::BIGINT))`)
+    .map(
+      (f) =>
+        `(${quoteLiteral(f.path)}, ${quoteLiteral(path.basename(f.path))}, ${f.size}::BIGINT, make_timestamptz(${f.modified * 1000}::BIGINT))`,
+    )
     .join(', ');
   return `SELECT __r.*, struct_pack(file_path := __m.p, file_name := __m.n, file_size := __m.s, file_modification_time := __m.t) AS _metadata FROM (${rows}) AS __r JOIN (VALUES ${values}) AS __m(p, n, s, t) ON __r._source_file = __m.p`;
 }
@@ -168,7 +266,13 @@ export interface StreamRead {
  * Rewrites `query` for one update of `flow` into `target`: STREAM(x) reads the versions x gained since the
  * progress in `txns` (app id `<STREAM_APP><flow>:<x's table id>`), other references x's current version.
  */
-export async function readStreams(ctx: RunContext, def: DatasetDefinition, query: string, flow: string, txns: ReadonlyMap<string, { version: number }>): Promise<StreamRead> {
+export async function readStreams(
+  ctx: RunContext,
+  def: DatasetDefinition,
+  query: string,
+  flow: string,
+  txns: ReadonlyMap<string, { version: number }>,
+): Promise<StreamRead> {
   const { session } = ctx;
   const out: StreamRead = { sql: '', progress: [], pending: false, cleanup: [] };
   try {
@@ -203,7 +307,13 @@ export async function readStreams(ctx: RunContext, def: DatasetDefinition, query
 }
 
 /** A streaming table fed by Delta tables: the versions each source gained since the last update. */
-async function streamTables(ctx: RunContext, def: DatasetDefinition, location: string, query: string, result: FlowResult): Promise<void> {
+async function streamTables(
+  ctx: RunContext,
+  def: DatasetDefinition,
+  location: string,
+  query: string,
+  result: FlowResult,
+): Promise<void> {
   const { session } = ctx;
   const target = await loadSnapshot(location, { session, name: def.name });
   const batchId = (target.txns.get(INGEST_APP_ID)?.version ?? 0) + 1;
@@ -219,7 +329,8 @@ async function streamTables(ctx: RunContext, def: DatasetDefinition, location: s
       const checked = await applyExpectations(ctx, def, resolved, result, batchId);
       try {
         await deleteQuarantineRows(session, { location, name: def.name }, `_batch_id = ${batchId}`);
-        if (checked.quarantine !== undefined) await appendQuarantine(session, { location, name: def.name }, checked.quarantine);
+        if (checked.quarantine !== undefined)
+          await appendQuarantine(session, { location, name: def.name }, checked.quarantine);
         result.quarantined = checked.quarantined;
         const written = await writeTable(session, {
           location,
@@ -247,7 +358,14 @@ async function streamTables(ctx: RunContext, def: DatasetDefinition, location: s
  * Commits that changed or deleted rows stop the stream, unless the source has
  * the change data feed: then their inserted and updated rows (post-images) are read.
  */
-async function increment(session: Session, source: Snapshot, name: string, from: number, flow: string, target: string): Promise<{ sql: string; cleanup: string[] }> {
+async function increment(
+  session: Session,
+  source: Snapshot,
+  name: string,
+  from: number,
+  flow: string,
+  target: string,
+): Promise<{ sql: string; cleanup: string[] }> {
   const id = randomUUID().replace(/-/g, '').slice(0, 10);
   if (from < 0) {
     const scan = await planScan(source, session, { id });
@@ -272,9 +390,11 @@ async function increment(session: Session, source: Snapshot, name: string, from:
     }
     const plan = await planTableChanges(session, source.store.root, name, from + 1, source.version);
     const cols = source.schema.fields.map((f) => quoteIdent(f.name)).join(', ');
-    return { sql: `SELECT ${cols} FROM (${plan.sql}) AS __c WHERE _change_type IN ('insert', 'update_postimage')`, cleanup: plan.cleanup };
+    return {
+      sql: `SELECT ${cols} FROM (${plan.sql}) AS __c WHERE _change_type IN ('insert', 'update_postimage')`,
+      cleanup: plan.cleanup,
+    };
   }
   const scan = await planScan(source, session, { id, files: adds });
   return { sql: scan.sql, cleanup: scan.cleanup };
 }
-

@@ -42,15 +42,15 @@ function intWithDefault(min: number, max: number, what: string, description: str
 
 const configValue = z
   .union([z.string(), z.number(), z.boolean()], { error: 'expected a string, a number or a boolean' })
-  .describe('A configuration value, readable in the pipeline\'s SQL as ${key}.');
+  .describe("A configuration value, readable in the pipeline's SQL as ${key}.");
 
 export const pipelineSchema = z
   .strictObject({
     configuration: z
       .record(z.string(), configValue)
       .describe(
-        'Key/value settings passed to the pipeline, as in a Databricks pipeline\'s configuration; ' +
-          'each is readable in the pipeline\'s SQL as ${key}.',
+        "Key/value settings passed to the pipeline, as in a Databricks pipeline's configuration; " +
+          "each is readable in the pipeline's SQL as ${key}.",
       )
       .optional(),
   })
@@ -69,7 +69,9 @@ export const engineSchema = z
     temp_directory: z
       .string()
       .min(1, { error: 'must not be empty' })
-      .describe('Where DuckDB spills data that does not fit in memory, relative to the project folder. Default: DuckDB\'s.')
+      .describe(
+        "Where DuckDB spills data that does not fit in memory, relative to the project folder. Default: DuckDB's.",
+      )
       .optional(),
     timezone: z
       .string()
@@ -85,13 +87,17 @@ export const emailSchema = z
     port: intWithDefault(1, 65535, 'a port number', 'SMTP server port. Default: 587.', 587),
     tls: z
       .enum(['starttls', 'tls', 'none'])
-      .describe("'starttls' (upgrade a plain connection, usually port 587), 'tls' (TLS from the start, usually port 465) or 'none'. Default: starttls.")
+      .describe(
+        "'starttls' (upgrade a plain connection, usually port 587), 'tls' (TLS from the start, usually port 465) or 'none'. Default: starttls.",
+      )
       .default('starttls'),
     from: z.string().min(1, { error: 'must not be empty' }).describe('Sender address of the notification emails.'),
     user: z.string().describe('SMTP user name, if the server requires a login.').optional(),
     password: z
       .string()
-      .describe('SMTP password. Must be an environment reference such as ${env:SMTP_PASSWORD}, never the password itself.')
+      .describe(
+        'SMTP password. Must be an environment reference such as ${env:SMTP_PASSWORD}, never the password itself.',
+      )
       .optional(),
   })
   .describe('Send notifications by email through an SMTP server.');
@@ -114,7 +120,9 @@ export const strataConfigSchema = z
     lake: z
       .string()
       .min(1, { error: 'must not be empty' })
-      .describe('The folder of the Delta tables (lake/<schema>/<table>), relative to the project folder. Default: lake.')
+      .describe(
+        'The folder of the Delta tables (lake/<schema>/<table>), relative to the project folder. Default: lake.',
+      )
       .default('lake'),
     landing: z
       .string()
@@ -150,7 +158,10 @@ export type NotificationsSection = z.output<typeof notificationsSchema>;
 
 /** The JSON Schema of strata.yaml (input side: what may be written), for editors. */
 export function strataJsonSchema(): Record<string, unknown> {
-  const generated = z.toJSONSchema(strataConfigSchema, { io: 'input', target: 'draft-2020-12' }) as Record<string, unknown>;
+  const generated = z.toJSONSchema(strataConfigSchema, { io: 'input', target: 'draft-2020-12' }) as Record<
+    string,
+    unknown
+  >;
   const { $schema, ...rest } = generated;
   return { $schema, $id: STRATA_SCHEMA_ID, title: 'strata.yaml', ...rest };
 }

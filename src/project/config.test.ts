@@ -104,14 +104,24 @@ describe('a valid file', () => {
       {},
     );
     expect(config.pipelines).toEqual({ sales: { configuration: { region: 'EU', days: 30, full_refresh: false } } });
-    expect(config.engine).toEqual({ threads: 4, memory_limit: '4GB', temp_directory: 'tmp/spill', timezone: 'Europe/Paris' });
+    expect(config.engine).toEqual({
+      threads: 4,
+      memory_limit: '4GB',
+      temp_directory: 'tmp/spill',
+      timezone: 'Europe/Paris',
+    });
     expect(config.engineSettings).toEqual({
       threads: 4,
       memoryLimit: '4GB',
       tempDirectory: '/projects/shop/tmp/spill',
       timeZone: 'Europe/Paris',
     });
-    expect(config.notifications.email).toEqual({ host: 'smtp.example.com', port: 587, tls: 'starttls', from: 'strata@example.com' });
+    expect(config.notifications.email).toEqual({
+      host: 'smtp.example.com',
+      port: 587,
+      tls: 'starttls',
+      from: 'strata@example.com',
+    });
     expect(config.reserved).toEqual([]);
   });
 });
@@ -138,7 +148,7 @@ describe('problems, with their line and column', () => {
   it('a wrong type points at the value', () => {
     const { problems } = problemsOf(yaml('name: shop', 'engine:', '  memory_limit: 4', '  timezone: [UTC]'));
     expect(brief(problems)).toEqual([
-      "3:17 engine.memory_limit: expected a string, got an integer",
+      '3:17 engine.memory_limit: expected a string, got an integer',
       '4:13 engine.timezone: expected a string, got an array',
     ]);
   });
@@ -256,7 +266,9 @@ describe('${env:NAME}', () => {
   it('an unset variable is reported once, without a type error for the same value', () => {
     const { problems } = problemsOf(yaml('engine:', '  threads: ${env:THREADS}'));
     expect(brief(problems)).toEqual(['2:12 engine.threads: environment variable THREADS is not set']);
-    expect(parseConfig(yaml('engine:', '  threads: ${env:THREADS}'), FILE, DIR, { THREADS: '8' }).engineSettings).toEqual({ threads: 8 });
+    expect(
+      parseConfig(yaml('engine:', '  threads: ${env:THREADS}'), FILE, DIR, { THREADS: '8' }).engineSettings,
+    ).toEqual({ threads: 8 });
   });
 
   it('a malformed reference is a problem', () => {
@@ -308,7 +320,12 @@ describe('secrets', () => {
   });
 
   it('keys that merely contain the words are not secrets', () => {
-    const config = parseConfig(yaml('pipelines:', '  p:', '    configuration:', '      key_column: id', '      tokens_per_batch: 5'), FILE, DIR, {});
+    const config = parseConfig(
+      yaml('pipelines:', '  p:', '    configuration:', '      key_column: id', '      tokens_per_batch: 5'),
+      FILE,
+      DIR,
+      {},
+    );
     expect(config.pipelines.p.configuration).toEqual({ key_column: 'id', tokens_per_batch: 5 });
   });
 });
@@ -347,7 +364,15 @@ describe('the JSON Schema', () => {
     expect(schema.title).toBe('strata.yaml');
     expect(schema.additionalProperties).toBe(false);
     expect(Object.keys(schema.properties ?? {})).toEqual([
-      'name', 'lake', 'landing', 'pipelines', 'engine', 'notifications', 'jobs', 'serve', 'storage',
+      'name',
+      'lake',
+      'landing',
+      'pipelines',
+      'engine',
+      'notifications',
+      'jobs',
+      'serve',
+      'storage',
     ]);
     const email = schema.properties!.notifications.properties!.email;
     expect(email.required).toEqual(['host', 'from']);
@@ -358,7 +383,8 @@ describe('the JSON Schema', () => {
     const walk = (s: JsonSchema, at: string) => {
       if (at !== '' && s.description === undefined) undescribed.push(at);
       for (const [k, v] of Object.entries(s.properties ?? {})) walk(v, at === '' ? k : `${at}.${k}`);
-      if (typeof s.additionalProperties === 'object' && Object.keys(s.additionalProperties).length > 0) walk(s.additionalProperties, `${at}.*`);
+      if (typeof s.additionalProperties === 'object' && Object.keys(s.additionalProperties).length > 0)
+        walk(s.additionalProperties, `${at}.*`);
     };
     walk(schema, '');
     expect(undescribed).toEqual([]);
@@ -419,7 +445,7 @@ describe('the strata.yaml of strata init', () => {
     }
   });
 
-  it('points at this install\'s schema', () => {
+  it("points at this install's schema", () => {
     expect(existsSync(STRATA_SCHEMA_FILE)).toBe(true);
     expect(schemaRefFor(REPO)).toBe('./schema/strata.schema.json');
     expect(schemaRefFor(path.join(REPO, 'examples', 'retail'))).toBe('../../schema/strata.schema.json');
@@ -427,7 +453,9 @@ describe('the strata.yaml of strata init', () => {
 });
 
 describe('the examples', () => {
-  const examples = readdirSync(path.join(REPO, 'examples')).filter((d) => existsSync(path.join(REPO, 'examples', d, 'strata.yaml')));
+  const examples = readdirSync(path.join(REPO, 'examples')).filter((d) =>
+    existsSync(path.join(REPO, 'examples', d, 'strata.yaml')),
+  );
 
   it.each(examples)('examples/%s/strata.yaml is valid', async (example) => {
     const config = await loadConfig(path.join(REPO, 'examples', example), {});
@@ -465,11 +493,13 @@ function validate(schema: JsonSchema, value: unknown, at = ''): string[] {
   if (schema.type !== undefined) {
     const types = Array.isArray(schema.type) ? schema.type : [schema.type];
     const t = typeOf(value);
-    if (!types.includes(t) && !(t === 'integer' && types.includes('number'))) return [...errors, `${at}: expected ${types.join('|')}`];
+    if (!types.includes(t) && !(t === 'integer' && types.includes('number')))
+      return [...errors, `${at}: expected ${types.join('|')}`];
   }
   if (schema.enum !== undefined && !schema.enum.includes(value)) errors.push(`${at}: not one of the allowed values`);
   if (typeof value === 'string') {
-    if (schema.pattern !== undefined && !new RegExp(schema.pattern).test(value)) errors.push(`${at}: does not match ${schema.pattern}`);
+    if (schema.pattern !== undefined && !new RegExp(schema.pattern).test(value))
+      errors.push(`${at}: does not match ${schema.pattern}`);
     if (schema.minLength !== undefined && value.length < schema.minLength) errors.push(`${at}: too short`);
   }
   if (typeof value === 'number') {
@@ -484,7 +514,8 @@ function validate(schema: JsonSchema, value: unknown, at = ''): string[] {
       const child = schema.properties?.[key];
       if (child !== undefined) errors.push(...validate(child, v, `${at}/${key}`));
       else if (schema.additionalProperties === false) errors.push(`${at}/${key}: unknown key`);
-      else if (typeof schema.additionalProperties === 'object') errors.push(...validate(schema.additionalProperties, v, `${at}/${key}`));
+      else if (typeof schema.additionalProperties === 'object')
+        errors.push(...validate(schema.additionalProperties, v, `${at}/${key}`));
     }
   }
   return errors;

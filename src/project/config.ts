@@ -99,7 +99,10 @@ export async function loadConfig(projectDir: string, env: NodeJS.ProcessEnv = pr
     text = await fs.readFile(file, 'utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return defaultConfig(projectDir);
-    throw new StrataError('CONFIG', `cannot read ${file}: ${(err as Error).message}`, { cause: err, context: { file } });
+    throw new StrataError('CONFIG', `cannot read ${file}: ${(err as Error).message}`, {
+      cause: err,
+      context: { file },
+    });
   }
   return parseConfig(text, file, projectDir, env);
 }
@@ -125,7 +128,12 @@ export function parseConfig(
 
   if (doc.errors.length > 0) {
     // A broken document is not validated further: its shape would only produce misleading errors.
-    const problems = doc.errors.map((err) => ({ file, ...at(err.pos[0]), path: '', message: `invalid YAML: ${yamlMessage(err.message)}` }));
+    const problems = doc.errors.map((err) => ({
+      file,
+      ...at(err.pos[0]),
+      path: '',
+      message: `invalid YAML: ${yamlMessage(err.message)}`,
+    }));
     throw new ConfigError(sortProblems(problems), projectDir);
   }
 
@@ -142,7 +150,12 @@ export function parseConfig(
       if (issue.code === 'unrecognized_keys') {
         for (const key of issue.keys) {
           const keyPath = [...issuePath, key];
-          problems.push({ file, ...walker.locate(keyPath, 'key'), path: formatPath(keyPath), message: unknownKeyMessage(key, issuePath) });
+          problems.push({
+            file,
+            ...walker.locate(keyPath, 'key'),
+            path: formatPath(keyPath),
+            message: unknownKeyMessage(key, issuePath),
+          });
         }
         continue;
       }
@@ -163,7 +176,12 @@ export function parseConfig(
   return finish(result.data, file, projectDir, reserved);
 }
 
-function finish(parsed: StrataYamlParsed, file: string | undefined, projectDir: string, reserved: ReservedSection[]): ProjectConfig {
+function finish(
+  parsed: StrataYamlParsed,
+  file: string | undefined,
+  projectDir: string,
+  reserved: ReservedSection[],
+): ProjectConfig {
   const dir = path.resolve(projectDir);
   const engine = parsed.engine ?? {};
   const engineSettings: ProjectEngineSettings = {};
@@ -286,7 +304,11 @@ class Walker {
     const resolved = value.replace(ENV_REF, (ref, name: string) => {
       if (!ENV_NAME.test(name)) {
         failed = true;
-        this.problem(p, node, `"${ref}" is not a valid environment reference; write \${env:NAME} with NAME made of letters, digits and _`);
+        this.problem(
+          p,
+          node,
+          `"${ref}" is not a valid environment reference; write \${env:NAME} with NAME made of letters, digits and _`,
+        );
         return ref;
       }
       const v = this.env[name];
@@ -385,7 +407,10 @@ const plainMessage: z.core.$ZodErrorMap = (issue) => {
       return `expected ${expected}, got ${describeValue(issue.input)}`;
     }
     case 'invalid_value':
-      return `expected ${issue.values.map((v) => JSON.stringify(v)).join(', ').replace(/, ([^,]*)$/, ' or $1')}, got ${
+      return `expected ${issue.values
+        .map((v) => JSON.stringify(v))
+        .join(', ')
+        .replace(/, ([^,]*)$/, ' or $1')}, got ${
         typeof issue.input === 'string' ? JSON.stringify(issue.input) : describeValue(issue.input)
       }`;
     case 'too_small':
@@ -431,18 +456,22 @@ function allowedKeys(p: PathSegment[]): string[] {
 
 function unwrap(schema: z.core.$ZodType): z.core.$ZodType {
   let s = schema;
-  while (s instanceof z.ZodOptional || s instanceof z.ZodDefault || s instanceof z.ZodNullable) s = s.unwrap() as z.core.$ZodType;
+  while (s instanceof z.ZodOptional || s instanceof z.ZodDefault || s instanceof z.ZodNullable)
+    s = s.unwrap() as z.core.$ZodType;
   return s;
 }
 
 /** Edits (insert, delete, substitute, swap two neighbours) that turn a into b. */
 function editDistance(a: string, b: string): number {
-  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) =>
+    Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
+  );
   for (let i = 1; i <= a.length; i++) {
     for (let j = 1; j <= b.length; j++) {
       const cost = a[i - 1] === b[j - 1] ? 0 : 1;
       d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
     }
   }
   return d[a.length][b.length];

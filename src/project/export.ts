@@ -10,7 +10,12 @@ import { quoteIdent, quoteLiteral, type QueryResult, type Session } from '../eng
 import { executeQuery, parseStatement, splitStatements, type ExecuteOptions } from '../sql/index.js';
 
 /** Runs `sql` and writes the last statement's rows to `file` as Parquet; returns the row count when known. */
-export async function writeParquet(session: Session, sql: string, file: string, options: ExecuteOptions): Promise<number | undefined> {
+export async function writeParquet(
+  session: Session,
+  sql: string,
+  file: string,
+  options: ExecuteOptions,
+): Promise<number | undefined> {
   const statements = splitStatements(sql);
   const last = statements.pop();
   if (last === undefined) return (await executeQuery(session, sql, options)).rows.length;
@@ -28,7 +33,9 @@ export async function writeParquet(session: Session, sql: string, file: string, 
 async function writeRows(session: Session, result: QueryResult, file: string): Promise<void> {
   const tmp = path.join(tmpdir(), `strata-export-${randomUUID()}.jsonl`);
   try {
-    const lines = result.rows.map((row) => JSON.stringify(Object.fromEntries(result.columns.map((c, i) => [c.name, row[i]]))));
+    const lines = result.rows.map((row) =>
+      JSON.stringify(Object.fromEntries(result.columns.map((c, i) => [c.name, row[i]]))),
+    );
     await fs.writeFile(tmp, lines.length ? `${lines.join('\n')}\n` : '');
     const columns = result.columns.map((c) => `${quoteLiteral(c.name)}: ${quoteLiteral(c.type)}`).join(', ');
     const select = result.columns.map((c) => quoteIdent(c.name)).join(', ') || '*';

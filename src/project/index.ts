@@ -1,15 +1,64 @@
 // project: a Strata project opened — strata.yaml validated, one catalog, one engine,
 // and what commands and servers use, wired together (the composition root). The CLI
 // and the servers import this folder and `core` only.
-export { openProject, withProject, type Project, type OpenProjectOptions, type QueryOptions, type UpdateOptions, type LoadRequest } from './project.js';
+export {
+  openProject,
+  withProject,
+  type Project,
+  type OpenProjectOptions,
+  type QueryOptions,
+  type UpdateOptions,
+  type LoadRequest,
+} from './project.js';
 export { loadConfig, parseConfig, ConfigError, CONFIG_FILE, type ProjectConfig, type ConfigProblem } from './config.js';
 export { strataJsonSchema } from './config-schema.js';
 export { strataYaml, schemaRefFor, addSchemaLine, STRATA_SCHEMA_FILE } from './templates.js';
 
 // What applications use of the layers below, handed out here so that they depend on one surface.
-export { createCatalog, quarantineLocation, quarantinedTableOf, tableExists, SYSTEM_TABLES, type Catalog, type ResolvedTable, type TableEntry } from '../catalog/index.js';
-export { createTable, describeSnapshot, loadSnapshot, tableHistory, type TableDetail, type HistoryEntry, type Snapshot } from '../delta/index.js';
+export {
+  createCatalog,
+  quarantineLocation,
+  quarantinedTableOf,
+  tableExists,
+  SYSTEM_TABLES,
+  type Catalog,
+  type ResolvedTable,
+  type TableEntry,
+} from '../catalog/index.js';
+export {
+  createTable,
+  describeSnapshot,
+  loadSnapshot,
+  tableHistory,
+  type TableDetail,
+  type HistoryEntry,
+  type Snapshot,
+} from '../delta/index.js';
 export { quoteIdent, quoteLiteral, type Engine, type QueryResult, type Session } from '../engine/index.js';
-export { INGEST_APP_ID, lastIngestSource, parseReadOptions, readLedger, type IngestOutcome, type IngestPlan, type IngestRequest } from '../ingest/index.js';
-export { formatProblems, kindName, normalizeName, type FlowResult, type Pipeline, type ReplayOutcome, type RunOutcome, type ViolationAction } from '../pipeline/index.js';
-export { copyRetailTemplate, landRetailDay, landRetailHistory, readRetailSettings, RETAIL_DEFAULTS, type RetailTruth } from '../retail/index.js';
+export {
+  INGEST_APP_ID,
+  lastIngestSource,
+  parseReadOptions,
+  readLedger,
+  type IngestOutcome,
+  type IngestPlan,
+  type IngestRequest,
+} from '../ingest/index.js';
+export {
+  formatProblems,
+  kindName,
+  normalizeName,
+  type FlowResult,
+  type Pipeline,
+  type ReplayOutcome,
+  type RunOutcome,
+  type ViolationAction,
+} from '../pipeline/index.js';
+export {
+  copyRetailTemplate,
+  landRetailDay,
+  landRetailHistory,
+  readRetailSettings,
+  RETAIL_DEFAULTS,
+  type RetailTruth,
+} from '../retail/index.js';

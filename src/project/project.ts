@@ -7,8 +7,27 @@ import * as path from 'node:path';
 import { createCatalog, type Catalog, type ResolvedTable } from '../catalog/index.js';
 import { StrataError } from '../core/index.js';
 import { Engine, settingsFromEnv, type QueryResult, type Session } from '../engine/index.js';
-import { fileSources, ingestFiles, planIngest, watchIngest, type IngestOutcome, type IngestPlan, type IngestRequest, type IngestWatch, type WatchOptions } from '../ingest/index.js';
-import { listPipelines, loadPipeline, replayQuarantine, runPipeline, type Pipeline, type ReplayOutcome, type RunOptions, type RunOutcome } from '../pipeline/index.js';
+import {
+  fileSources,
+  ingestFiles,
+  planIngest,
+  watchIngest,
+  type IngestOutcome,
+  type IngestPlan,
+  type IngestRequest,
+  type IngestWatch,
+  type WatchOptions,
+} from '../ingest/index.js';
+import {
+  listPipelines,
+  loadPipeline,
+  replayQuarantine,
+  runPipeline,
+  type Pipeline,
+  type ReplayOutcome,
+  type RunOptions,
+  type RunOutcome,
+} from '../pipeline/index.js';
 import { executeQuery, type ExecuteOptions, type ScanInfo } from '../sql/index.js';
 import { loadConfig, type ProjectConfig } from './config.js';
 import { writeParquet } from './export.js';
@@ -77,7 +96,11 @@ export async function openProject(dir: string, options: OpenProjectOptions = {})
 }
 
 /** Runs `fn` with the project open, and closes it afterwards. */
-export async function withProject<T>(dir: string, fn: (project: Project) => Promise<T>, options: OpenProjectOptions = {}): Promise<T> {
+export async function withProject<T>(
+  dir: string,
+  fn: (project: Project) => Promise<T>,
+  options: OpenProjectOptions = {},
+): Promise<T> {
   const project = await openProject(dir, options);
   try {
     return await fn(project);
@@ -111,19 +134,22 @@ class OpenedProject implements Project {
   }
 
   query(sql: string, options: QueryOptions = {}): Promise<QueryResult> {
-    const run = (session: Session) => executeQuery(session, sql, this.sqlOptions({ settings: options.settings, onScan: options.onScan }));
+    const run = (session: Session) =>
+      executeQuery(session, sql, this.sqlOptions({ settings: options.settings, onScan: options.onScan }));
     return options.session ? run(options.session) : this.withSession(run);
   }
 
   queryToParquet(sql: string, file: string, options: QueryOptions = {}): Promise<number | undefined> {
-    const run = (session: Session) => writeParquet(session, sql, file, this.sqlOptions({ settings: options.settings, onScan: options.onScan }));
+    const run = (session: Session) =>
+      writeParquet(session, sql, file, this.sqlOptions({ settings: options.settings, onScan: options.onScan }));
     return options.session ? run(options.session) : this.withSession(run);
   }
 
   resolveTable(arg: string): ResolvedTable {
     const quoted = /^delta\.`(.+)`$/.exec(arg);
     if (quoted) return this.catalog.resolve({ kind: 'path', path: quoted[1] });
-    if (/[/\\]/.test(arg) || this.catalog.exists(path.resolve(this.dir, arg))) return { location: path.resolve(this.dir, arg), display: arg };
+    if (/[/\\]/.test(arg) || this.catalog.exists(path.resolve(this.dir, arg)))
+      return { location: path.resolve(this.dir, arg), display: arg };
     return this.catalog.resolve({ kind: 'name', parts: arg.split('.') });
   }
 
@@ -137,7 +163,9 @@ class OpenedProject implements Project {
       if (names.length !== 1) {
         throw new StrataError(
           'USAGE',
-          names.length === 0 ? `no pipelines in ${path.join(this.dir, 'pipelines')} (strata init makes one)` : `name the pipeline: ${names.join(', ')}`,
+          names.length === 0
+            ? `no pipelines in ${path.join(this.dir, 'pipelines')} (strata init makes one)`
+            : `name the pipeline: ${names.join(', ')}`,
         );
       }
       name = names[0];
@@ -156,7 +184,9 @@ class OpenedProject implements Project {
   }
 
   ingest(req: LoadRequest): Promise<IngestOutcome> {
-    return this.withSession((session) => ingestFiles(session, { ...req, catalog: this.catalog, helper: (fn) => this.withSession(fn) }));
+    return this.withSession((session) =>
+      ingestFiles(session, { ...req, catalog: this.catalog, helper: (fn) => this.withSession(fn) }),
+    );
   }
 
   planIngest(req: LoadRequest): Promise<IngestPlan> {

@@ -16,7 +16,21 @@
 // in the same call or earlier: the live store appends days one at a time.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { CATEGORIES, DAY_MS, grossPrice, int, iso, makeWorld, misspell, monthOf, pick, rng, startupMissesMonth, type Product, type World } from './world.js';
+import {
+  CATEGORIES,
+  DAY_MS,
+  grossPrice,
+  int,
+  iso,
+  makeWorld,
+  misspell,
+  monthOf,
+  pick,
+  rng,
+  startupMissesMonth,
+  type Product,
+  type World,
+} from './world.js';
 
 export interface RetailOptions {
   /** The project folder: files go to `landing/` under it. */
@@ -123,7 +137,18 @@ function emptyTruth(o: { days: number; start: string }): RetailTruth {
     byCustomer: new Map(),
     productVersions: 0,
     customersWithoutCity: 0,
-    defects: { messyNames: 0, misspeltCities: 0, missingCities: 0, duplicateCustomers: 0, misspeltCategories: 0, negativePrices: 0, nonNumericPrices: 0, nonIsoDates: 0, duplicateOrderLines: 0, missingMonths: [] },
+    defects: {
+      messyNames: 0,
+      misspeltCities: 0,
+      missingCities: 0,
+      duplicateCustomers: 0,
+      misspeltCategories: 0,
+      negativePrices: 0,
+      nonNumericPrices: 0,
+      nonIsoDates: 0,
+      duplicateOrderLines: 0,
+      missingMonths: [],
+    },
   };
 }
 
@@ -133,7 +158,8 @@ function finish(t: RetailTruth): RetailTruth {
 }
 
 const csvField = (v: string) => (/[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
-const csv = (header: string[], rows: string[][]) => `${header.join(',')}\n${rows.map((r) => r.map(csvField).join(',')).join('\n')}\n`;
+const csv = (header: string[], rows: string[][]) =>
+  `${header.join(',')}\n${rows.map((r) => r.map(csvField).join(',')).join('\n')}\n`;
 
 function write(dir: string | undefined, rel: string, text: string): void {
   if (dir === undefined) return;
@@ -145,7 +171,14 @@ function write(dir: string | undefined, rel: string, text: string): void {
 /** Customers, products, the gross prices of every year the days touch, the startup's first product list. */
 function writeMasterData(dir: string | undefined, w: World, t: RetailTruth): void {
   const start = iso(w.start);
-  write(dir, 'parent/customers/customers.csv', csv(['customer_id', 'customer_name', 'city', 'channel', 'last_modified'], w.parentCustomers.map((c) => [c.id, c.name, c.city!, c.channel, start])));
+  write(
+    dir,
+    'parent/customers/customers.csv',
+    csv(
+      ['customer_id', 'customer_name', 'city', 'channel', 'last_modified'],
+      w.parentCustomers.map((c) => [c.id, c.name, c.city!, c.channel, start]),
+    ),
+  );
   const rows: string[][] = [];
   for (const c of w.startupCustomers) {
     const line = [String(c.number), c.written!.name, c.written!.city, start];
@@ -156,19 +189,27 @@ function writeMasterData(dir: string | undefined, w: World, t: RetailTruth): voi
     if (c.written!.city === '') {
       t.defects.missingCities += copies;
       t.customersWithoutCity++;
-    }
-    else if (c.written!.city !== c.city) t.defects.misspeltCities += copies;
+    } else if (c.written!.city !== c.city) t.defects.misspeltCities += copies;
     if (c.written!.duplicate) t.defects.duplicateCustomers++;
   }
   write(dir, 'startup/customers/customers.csv', csv(['cust_id', 'full_name', 'city', 'created'], rows));
-  write(dir, 'parent/products/products.csv', csv(['product_code', 'product_name', 'category'], w.products.filter((p) => p.company === 'parent').map((p) => [p.id, p.name, p.category])));
+  write(
+    dir,
+    'parent/products/products.csv',
+    csv(
+      ['product_code', 'product_name', 'category'],
+      w.products.filter((p) => p.company === 'parent').map((p) => [p.id, p.name, p.category]),
+    ),
+  );
   // The startup's first product list: some categories misspelt.
   const r = rng(w.seed, 'startup-products');
-  const list = w.products.filter((p) => p.company === 'startup').map((p) => {
-    const category = r() < 0.35 ? misspell(r, p.category, CATEGORIES) : p.category;
-    if (category !== p.category) t.defects.misspeltCategories++;
-    return [p.id, p.name, category, (p.basePrice / 100).toFixed(2), start];
-  });
+  const list = w.products
+    .filter((p) => p.company === 'startup')
+    .map((p) => {
+      const category = r() < 0.35 ? misspell(r, p.category, CATEGORIES) : p.category;
+      if (category !== p.category) t.defects.misspeltCategories++;
+      return [p.id, p.name, category, (p.basePrice / 100).toFixed(2), start];
+    });
   write(dir, `startup/products/products_${start}.csv`, csv(['sku', 'title', 'category', 'price', 'updated'], list));
   t.productVersions += list.length;
   // The gross prices of the first day's fiscal year (the next years' land on their first day).
@@ -177,7 +218,14 @@ function writeMasterData(dir: string | undefined, w: World, t: RetailTruth): voi
 
 function writeGrossPrices(dir: string | undefined, w: World, year: number): number {
   const parent = w.products.filter((p) => p.company === 'parent');
-  write(dir, `parent/gross_prices/gross_prices_${year}.csv`, csv(['product_code', 'fiscal_year', 'gross_price'], parent.map((p) => [p.id, String(year), (grossPrice(p, year) / 100).toFixed(2)])));
+  write(
+    dir,
+    `parent/gross_prices/gross_prices_${year}.csv`,
+    csv(
+      ['product_code', 'fiscal_year', 'gross_price'],
+      parent.map((p) => [p.id, String(year), (grossPrice(p, year) / 100).toFixed(2)]),
+    ),
+  );
   return parent.length;
 }
 
@@ -212,7 +260,14 @@ function writeDay(dir: string | undefined, w: World, day: number, rowsPerDay: nu
   // The startup's price updates of the day.
   const updates = w.updatesOn.get(day);
   if (updates?.length) {
-    write(dir, `startup/products/products_${date}.csv`, csv(['sku', 'title', 'category', 'price', 'updated'], updates.map((u) => [u.sku, w.products.find((p) => p.id === u.sku)!.name, u.writtenCategory, u.written, date])));
+    write(
+      dir,
+      `startup/products/products_${date}.csv`,
+      csv(
+        ['sku', 'title', 'category', 'price', 'updated'],
+        updates.map((u) => [u.sku, w.products.find((p) => p.id === u.sku)!.name, u.writtenCategory, u.written, date]),
+      ),
+    );
     for (const u of updates) {
       if (u.kind === 'negative') t.defects.negativePrices++;
       else if (u.kind === 'nan') t.defects.nonNumericPrices++;
@@ -254,11 +309,18 @@ function writeDay(dir: string | undefined, w: World, day: number, rowsPerDay: nu
     while (chosen.size < n) chosen.add(pick(r, parentProducts));
     for (const p of chosen) {
       const qty = int(r, 1, 20);
-      parentRows.push(`PO-${date.replace(/-/g, '')}-${String(order).padStart(5, '0')},${date},${c.id},${p.id},${qty},${c.channel}`);
+      parentRows.push(
+        `PO-${date.replace(/-/g, '')}-${String(order).padStart(5, '0')},${date},${c.id},${p.id},${qty},${c.channel}`,
+      );
       count(c.id, c.channel, p.id, qty, grossPrice(p, year));
     }
   }
-  if (dir !== undefined) write(dir, `parent/orders/orders_${date}.csv`, `order_id,order_date,customer_id,product_code,quantity,channel\n${parentRows.join('\n')}\n`);
+  if (dir !== undefined)
+    write(
+      dir,
+      `parent/orders/orders_${date}.csv`,
+      `order_id,order_date,customer_id,product_code,quantity,channel\n${parentRows.join('\n')}\n`,
+    );
 
   // The startup: its own schema and notations; some lines sent twice.
   if (startupLines > 0) {
@@ -287,6 +349,7 @@ function writeDay(dir: string | undefined, w: World, day: number, rowsPerDay: nu
         count(c.id, 'online', p.id, qty, w.startupPriceAt(p.id, day));
       }
     }
-    if (dir !== undefined) write(dir, `startup/orders/${date}.csv`, `OrderID,Date,CustomerID,SKU,Qty\n${rows.join('\n')}\n`);
+    if (dir !== undefined)
+      write(dir, `startup/orders/${date}.csv`, `OrderID,Date,CustomerID,SKU,Qty\n${rows.join('\n')}\n`);
   }
 }

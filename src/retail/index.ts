@@ -1,3 +1,18 @@
 // retail: the demo's world — two companies' sales files with planted defects, and the truth to check them against.
-export { RETAIL_DEFAULTS, generateRetail, generateRetailDay, retailTruth, type RetailOptions, type RetailTruth, type Defects } from './generate.js';
-export { RETAIL_TEMPLATE, copyRetailTemplate, readRetailSettings, landRetailHistory, landRetailDay, type RetailSettings } from './project.js';
+export {
+  RETAIL_DEFAULTS,
+  generateRetail,
+  generateRetailDay,
+  retailTruth,
+  type RetailOptions,
+  type RetailTruth,
+  type Defects,
+} from './generate.js';
+export {
+  RETAIL_TEMPLATE,
+  copyRetailTemplate,
+  readRetailSettings,
+  landRetailHistory,
+  landRetailDay,
+  type RetailSettings,
+} from './project.js';

@@ -25,10 +25,16 @@ const SETTINGS = path.join('landing', '.retail.json');
 /** Copies the reference pipeline into `dir` (which must not be a project yet). */
 export function copyRetailTemplate(dir: string): void {
   if (existsSync(path.join(dir, 'strata.yaml'))) {
-    throw new StrataError('ALREADY_EXISTS', `${dir} is already a Strata project (it has a strata.yaml); nothing was changed`);
+    throw new StrataError(
+      'ALREADY_EXISTS',
+      `${dir} is already a Strata project (it has a strata.yaml); nothing was changed`,
+    );
   }
   if (!existsSync(path.join(RETAIL_TEMPLATE, 'strata.yaml'))) {
-    throw new StrataError('INTERNAL', `the retail template is missing from this installation (looked in ${RETAIL_TEMPLATE})`);
+    throw new StrataError(
+      'INTERNAL',
+      `the retail template is missing from this installation (looked in ${RETAIL_TEMPLATE})`,
+    );
   }
   const skip = new Set(['lake', 'landing'].map((d) => path.join(RETAIL_TEMPLATE, d)));
   cpSync(RETAIL_TEMPLATE, dir, { recursive: true, filter: (src) => !skip.has(src) });
@@ -43,7 +49,10 @@ export function readRetailSettings(dir: string): RetailSettings | undefined {
 }
 
 /** Writes `days` days of landing files into the project, and the settings to continue from. */
-export function landRetailHistory(dir: string, o: { seed?: number; days?: number; rowsPerDay?: number; start?: string }): RetailTruth {
+export function landRetailHistory(
+  dir: string,
+  o: { seed?: number; days?: number; rowsPerDay?: number; start?: string },
+): RetailTruth {
   const settings: RetailSettings = { ...RETAIL_DEFAULTS, ...o, nextDay: o.days ?? RETAIL_DEFAULTS.days };
   const truth = generateRetail({ dir, ...settings });
   writeFileSync(path.join(dir, SETTINGS), `${JSON.stringify(settings, null, 2)}\n`);
@@ -55,6 +64,9 @@ export function landRetailDay(dir: string): { date: string; truth: RetailTruth }
   const settings = readRetailSettings(dir);
   if (!settings) throw new StrataError('USAGE', `${dir} has no generated landing files (${SETTINGS} is missing)`);
   const truth = generateRetailDay({ dir, ...settings, day: settings.nextDay });
-  writeFileSync(path.join(dir, SETTINGS), `${JSON.stringify({ ...settings, nextDay: settings.nextDay + 1 }, null, 2)}\n`);
+  writeFileSync(
+    path.join(dir, SETTINGS),
+    `${JSON.stringify({ ...settings, nextDay: settings.nextDay + 1 }, null, 2)}\n`,
+  );
   return { date: truth.last, truth };
 }

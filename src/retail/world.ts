@@ -3,7 +3,18 @@
 // startup's price history and the parent's yearly gross prices, all drawn from
 // a seed. generate.ts writes the landing files of this world, day by day.
 
-export const CITIES = ['Ahmedabad', 'Bengaluru', 'Chennai', 'Delhi', 'Hyderabad', 'Jaipur', 'Kolkata', 'Lucknow', 'Mumbai', 'Pune'];
+export const CITIES = [
+  'Ahmedabad',
+  'Bengaluru',
+  'Chennai',
+  'Delhi',
+  'Hyderabad',
+  'Jaipur',
+  'Kolkata',
+  'Lucknow',
+  'Mumbai',
+  'Pune',
+];
 /** Old or alternative names, in the pipeline's mapping table. */
 export const CITY_ALIASES: [string, string][] = [
   ['Bangalore', 'Bengaluru'],
@@ -15,9 +26,39 @@ export const CITY_ALIASES: [string, string][] = [
 ];
 export const CATEGORIES = ['Accessories', 'Audio', 'Laptops', 'Networking', 'Storage'];
 
-const FIRST = ['Aarav', 'Diya', 'Ishaan', 'Kavya', 'Rohan', 'Ananya', 'Vikram', 'Meera', 'Arjun', 'Sara', 'Kabir', 'Nisha', 'Dev', 'Tara', 'Rahul', 'Priya'];
+const FIRST = [
+  'Aarav',
+  'Diya',
+  'Ishaan',
+  'Kavya',
+  'Rohan',
+  'Ananya',
+  'Vikram',
+  'Meera',
+  'Arjun',
+  'Sara',
+  'Kabir',
+  'Nisha',
+  'Dev',
+  'Tara',
+  'Rahul',
+  'Priya',
+];
 const LAST = ['Sharma', 'Iyer', 'Patel', 'Reddy', 'Khan', 'Das', 'Mehta', 'Nair', 'Gupta', 'Singh', 'Rao', 'Bose'];
-const SHOPS = ['Croma', 'Reliance Digital', 'Vijay Sales', 'Poorvika', 'Sangeetha', 'Girias', 'Ezone', 'Bajaj Electronics', 'Lotus', 'Pai International', 'Sathya', 'Viveks'];
+const SHOPS = [
+  'Croma',
+  'Reliance Digital',
+  'Vijay Sales',
+  'Poorvika',
+  'Sangeetha',
+  'Girias',
+  'Ezone',
+  'Bajaj Electronics',
+  'Lotus',
+  'Pai International',
+  'Sathya',
+  'Viveks',
+];
 const PARENT_PRODUCTS: [string, string, number][] = [
   ['AQ Master wired mouse', 'Accessories', 1_250],
   ['AQ Gamers keyboard', 'Accessories', 3_400],
@@ -141,7 +182,11 @@ export function misspell(r: () => number, word: string, among: string[]): string
 /** A name as a careless form writes it: stray spaces, mixed case. */
 function messUp(r: () => number, name: string): string {
   const [first, last] = name.split(' ');
-  const cases = [(s: string) => s.toLowerCase(), (s: string) => s.toUpperCase(), (s: string) => [...s].map((c, i) => (i % 2 ? c.toUpperCase() : c.toLowerCase())).join('')];
+  const cases = [
+    (s: string) => s.toLowerCase(),
+    (s: string) => s.toUpperCase(),
+    (s: string) => [...s].map((c, i) => (i % 2 ? c.toUpperCase() : c.toLowerCase())).join(''),
+  ];
   const f = pick(r, cases)(first);
   const l = r() < 0.5 ? pick(r, cases)(last) : last;
   const pad = () => ' '.repeat(int(r, 0, 2));
@@ -169,7 +214,8 @@ export function makeWorld(seed: number, start: string): World {
     const roll = r();
     // 70% written right, 8% an old name, 12% misspelt, 10% missing.
     const alias = CITY_ALIASES.filter(([, c]) => c === city);
-    const writtenCity = roll < 0.7 ? city : roll < 0.78 && alias.length ? alias[0][0] : roll < 0.9 ? misspell(r, city, CITIES) : '';
+    const writtenCity =
+      roll < 0.7 ? city : roll < 0.78 && alias.length ? alias[0][0] : roll < 0.9 ? misspell(r, city, CITIES) : '';
     const writtenName = r() < 0.5 ? messUp(r, name) : name;
     startupCustomers.push({
       id: `S-${String(i + 1).padStart(4, '0')}`,
@@ -181,12 +227,28 @@ export function makeWorld(seed: number, start: string): World {
     });
   }
   const products: Product[] = [
-    ...PARENT_PRODUCTS.map(([name, category, price], i) => ({ id: `P${String(i + 1).padStart(3, '0')}`, name, category, company: 'parent' as const, basePrice: price * 100 })),
-    ...STARTUP_PRODUCTS.map(([name, category, price], i) => ({ id: `SKU-${101 + i}`, name, category, company: 'startup' as const, basePrice: price * 100 })),
+    ...PARENT_PRODUCTS.map(([name, category, price], i) => ({
+      id: `P${String(i + 1).padStart(3, '0')}`,
+      name,
+      category,
+      company: 'parent' as const,
+      basePrice: price * 100,
+    })),
+    ...STARTUP_PRODUCTS.map(([name, category, price], i) => ({
+      id: `SKU-${101 + i}`,
+      name,
+      category,
+      company: 'startup' as const,
+      basePrice: price * 100,
+    })),
   ];
   // Startup price updates: every 30th day, a few SKUs; some updates are bad (rejected).
   const updatesOn = new Map<number, PriceUpdate[]>();
-  const price = new Map(products.filter((p) => p.company === 'startup').map((p) => [p.id, [{ day: 0, cents: p.basePrice, category: p.category }]]));
+  const price = new Map(
+    products
+      .filter((p) => p.company === 'startup')
+      .map((p) => [p.id, [{ day: 0, cents: p.basePrice, category: p.category }]]),
+  );
   const ur = rng(seed, 'price-updates');
   for (let day = 30; day < 3660; day += 30) {
     const list: PriceUpdate[] = [];
@@ -196,11 +258,21 @@ export function makeWorld(seed: number, start: string): World {
       const cur = history[history.length - 1];
       const cents = Math.round((cur.cents * (0.85 + ur() * 0.3)) / 100) * 100 - 1;
       const recategorize = ur() < 0.15;
-      const category = recategorize ? pick(ur, CATEGORIES.filter((c) => c !== cur.category)) : cur.category;
+      const category = recategorize
+        ? pick(
+            ur,
+            CATEGORIES.filter((c) => c !== cur.category),
+          )
+        : cur.category;
       const roll = ur();
       const kind: PriceUpdate['kind'] = roll < 0.12 ? 'negative' : roll < 0.22 ? 'nan' : 'ok';
       const newVersion = kind === 'ok' && (cents !== cur.cents || category !== cur.category);
-      const written = kind === 'negative' ? `-${(cents / 100).toFixed(2)}` : kind === 'nan' ? pick(ur, ['N/A', 'TBD', 'call us']) : (cents / 100).toFixed(2);
+      const written =
+        kind === 'negative'
+          ? `-${(cents / 100).toFixed(2)}`
+          : kind === 'nan'
+            ? pick(ur, ['N/A', 'TBD', 'call us'])
+            : (cents / 100).toFixed(2);
       const writtenCategory = ur() < 0.3 ? misspell(ur, category, CATEGORIES) : category;
       list.push({ sku: p.id, written, category, writtenCategory, kind, newVersion });
       if (kind === 'ok') history.push({ day, cents, category });

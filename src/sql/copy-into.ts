@@ -9,16 +9,27 @@ import type { Statement } from './statement.js';
 
 const COPY_OPTIONS = new Set(['mergeschema', 'force']);
 
-export async function copyInto(session: Session, stmt: Extract<Statement, { kind: 'copy-into' }>, ctx: ReadContext): Promise<QueryResult> {
+export async function copyInto(
+  session: Session,
+  stmt: Extract<Statement, { kind: 'copy-into' }>,
+  ctx: ReadContext,
+): Promise<QueryResult> {
   const { location, display } = ctx.catalog.resolve(stmt.table);
   if (!tableExists(location)) {
-    throw new StrataError('TABLE_NOT_FOUND', `COPY INTO ${display}: the table does not exist; create it first (CREATE TABLE IF NOT EXISTS ${display} creates one without columns that takes the files' schema)`, {
-      context: { table: display },
-    });
+    throw new StrataError(
+      'TABLE_NOT_FOUND',
+      `COPY INTO ${display}: the table does not exist; create it first (CREATE TABLE IF NOT EXISTS ${display} creates one without columns that takes the files' schema)`,
+      {
+        context: { table: display },
+      },
+    );
   }
   const copy = new Map(Object.entries(stmt.copyOptions).map(([k, v]) => [k.toLowerCase(), v.toLowerCase()]));
-  for (const k of copy.keys()) if (!COPY_OPTIONS.has(k)) throw new UserSqlError(`COPY INTO ${display}: unknown COPY_OPTIONS '${k}' (mergeSchema, force)`);
-  if (!ctx.files) throw new StrataError('INTERNAL', 'COPY INTO cannot be used here: no file reader was wired into this SQL session');
+  for (const k of copy.keys())
+    if (!COPY_OPTIONS.has(k))
+      throw new UserSqlError(`COPY INTO ${display}: unknown COPY_OPTIONS '${k}' (mergeSchema, force)`);
+  if (!ctx.files)
+    throw new StrataError('INTERNAL', 'COPY INTO cannot be used here: no file reader was wired into this SQL session');
   const outcome = await ctx.files.copyInto(session, {
     location,
     name: display,
@@ -31,14 +42,34 @@ export async function copyInto(session: Session, stmt: Extract<Statement, { kind
   // Databricks' result columns, and what a bronze load needs to know.
   const notices = [
     ...outcome.filesFailed.map((f) => `not loaded: ${f.path}: ${f.error}`),
-    ...outcome.filesChanged.map((f) => `changed since it was loaded (not loaded again; COPY_OPTIONS ('force' = 'true') reloads): ${f}`),
+    ...outcome.filesChanged.map(
+      (f) => `changed since it was loaded (not loaded again; COPY_OPTIONS ('force' = 'true') reloads): ${f}`,
+    ),
   ];
   return {
-    columns: ['num_affected_rows', 'num_inserted_rows', 'num_skipped_corrupt_files', 'num_files_loaded', 'num_files_skipped', 'num_rows_rescued', 'num_rows_quarantined'].map((name) => ({
+    columns: [
+      'num_affected_rows',
+      'num_inserted_rows',
+      'num_skipped_corrupt_files',
+      'num_files_loaded',
+      'num_files_skipped',
+      'num_rows_rescued',
+      'num_rows_quarantined',
+    ].map((name) => ({
       name,
       type: 'BIGINT',
     })),
-    rows: [[outcome.rows, outcome.rows, outcome.filesFailed.length, outcome.filesLoaded, outcome.filesSkipped, outcome.rescued, outcome.quarantined]],
+    rows: [
+      [
+        outcome.rows,
+        outcome.rows,
+        outcome.filesFailed.length,
+        outcome.filesLoaded,
+        outcome.filesSkipped,
+        outcome.rescued,
+        outcome.quarantined,
+      ],
+    ],
     ...(notices.length ? { notices } : {}),
   };
 }

@@ -18,10 +18,14 @@ describe('finding delta_scan calls', () => {
   });
 
   it('rejects a non-literal path with line and column', () => {
-    expect(() => findDeltaScanCalls('SELECT 1\nFROM delta_scan(some_column)')).toThrowError(/line 2, column 17: the first argument must be the table path/);
+    expect(() => findDeltaScanCalls('SELECT 1\nFROM delta_scan(some_column)')).toThrowError(
+      /line 2, column 17: the first argument must be the table path/,
+    );
   });
 
   it('rejects unknown named arguments', () => {
-    expect(() => findDeltaScanCalls(`SELECT * FROM delta_scan('x', versoin => 1)`)).toThrowError(/unknown argument 'versoin'/);
+    expect(() => findDeltaScanCalls(`SELECT * FROM delta_scan('x', versoin => 1)`)).toThrowError(
+      /unknown argument 'versoin'/,
+    );
   });
 });

@@ -16,14 +16,54 @@ export interface DeltaScanCall {
 
 /** Words that can follow a table reference and are not an alias. */
 const NOT_ALIAS = new Set([
-  'where', 'join', 'inner', 'left', 'right', 'full', 'outer', 'cross', 'natural', 'positional', 'asof', 'anti', 'semi',
-  'on', 'using', 'group', 'order', 'limit', 'offset', 'union', 'except', 'intersect', 'having', 'window', 'qualify',
-  'tablesample', 'using', 'returning', 'lateral', 'pivot', 'unpivot', 'with', 'fetch', 'for', 'then', 'when', 'else', 'end',
+  'where',
+  'join',
+  'inner',
+  'left',
+  'right',
+  'full',
+  'outer',
+  'cross',
+  'natural',
+  'positional',
+  'asof',
+  'anti',
+  'semi',
+  'on',
+  'using',
+  'group',
+  'order',
+  'limit',
+  'offset',
+  'union',
+  'except',
+  'intersect',
+  'having',
+  'window',
+  'qualify',
+  'tablesample',
+  'using',
+  'returning',
+  'lateral',
+  'pivot',
+  'unpivot',
+  'with',
+  'fetch',
+  'for',
+  'then',
+  'when',
+  'else',
+  'end',
 ]);
 
 /** Whether the token after a call starts an alias (`AS x`, `x`, `"x"`). */
 export function aliasFollows(after: Token | undefined): boolean {
-  return after !== undefined && (isKeyword(after, 'as') || after.kind === 'quoted' || (after.kind === 'ident' && !NOT_ALIAS.has(after.value.toLowerCase())));
+  return (
+    after !== undefined &&
+    (isKeyword(after, 'as') ||
+      after.kind === 'quoted' ||
+      (after.kind === 'ident' && !NOT_ALIAS.has(after.value.toLowerCase())))
+  );
 }
 
 /** A thrower of errors about a call of `fn`, naming the line and column of a token. */
@@ -51,20 +91,26 @@ function parseCall(sql: string, tokens: Token[], at: number): { call: DeltaScanC
   const fail = callError(sql, 'delta_scan');
   let i = at + 2;
   const pathToken = tokens[i];
-  if (pathToken?.kind !== 'string') fail(pathToken, "the first argument must be the table path as a string literal, e.g. delta_scan('lake/silver/orders')");
+  if (pathToken?.kind !== 'string')
+    fail(
+      pathToken,
+      "the first argument must be the table path as a string literal, e.g. delta_scan('lake/silver/orders')",
+    );
   const call: DeltaScanCall = { path: pathToken.value, start: tokens[at].start, end: 0, hasAlias: false };
   i++;
   while (tokens[i]?.text === ',') {
     const name = tokens[i + 1];
     const arrow = tokens[i + 2];
     const value = tokens[i + 3];
-    if (!name || name.kind !== 'ident' || (arrow?.text !== '=>' && arrow?.text !== ':=')) fail(name, 'expected a named argument such as version => 3');
+    if (!name || name.kind !== 'ident' || (arrow?.text !== '=>' && arrow?.text !== ':='))
+      fail(name, 'expected a named argument such as version => 3');
     const key = name.value.toLowerCase();
     if (key === 'version') {
       if (value?.kind !== 'number' || !/^\d+$/.test(value.text)) fail(value, 'version must be a whole number');
       call.version = Number(value.text);
     } else if (key === 'timestamp') {
-      if (value?.kind !== 'string') fail(value, "timestamp must be a string literal, e.g. timestamp => '2026-01-31 12:00:00'");
+      if (value?.kind !== 'string')
+        fail(value, "timestamp must be a string literal, e.g. timestamp => '2026-01-31 12:00:00'");
       call.timestamp = value.value;
     } else {
       fail(name, `unknown argument '${name.value}' (delta_scan takes version => N or timestamp => '...')`);
@@ -94,12 +140,24 @@ export function findTableChangesCalls(sql: string): TableChangesCall[] {
     if (!isKeyword(tokens[i], 'table_changes') || tokens[i + 1]?.text !== '(' || tokens[i - 1]?.text === '.') continue;
     const fail = callError(sql, 'table_changes');
     const name = tokens[i + 2];
-    if (name?.kind !== 'string') fail(name, "the first argument must be the table name or path as a string, e.g. table_changes('silver.orders', 3)");
-    if (tokens[i + 3]?.text !== ',' || tokens[i + 4]?.kind !== 'number') fail(tokens[i + 4], 'the second argument must be the first version, a whole number');
-    const call: TableChangesCall = { table: name.value, from: Number(tokens[i + 4].text), start: tokens[i].start, end: 0, hasAlias: false };
+    if (name?.kind !== 'string')
+      fail(
+        name,
+        "the first argument must be the table name or path as a string, e.g. table_changes('silver.orders', 3)",
+      );
+    if (tokens[i + 3]?.text !== ',' || tokens[i + 4]?.kind !== 'number')
+      fail(tokens[i + 4], 'the second argument must be the first version, a whole number');
+    const call: TableChangesCall = {
+      table: name.value,
+      from: Number(tokens[i + 4].text),
+      start: tokens[i].start,
+      end: 0,
+      hasAlias: false,
+    };
     let j = i + 5;
     if (tokens[j]?.text === ',') {
-      if (tokens[j + 1]?.kind !== 'number') fail(tokens[j + 1], 'the third argument must be the last version, a whole number');
+      if (tokens[j + 1]?.kind !== 'number')
+        fail(tokens[j + 1], 'the third argument must be the last version, a whole number');
       call.to = Number(tokens[j + 1].text);
       j += 2;
     }
@@ -129,15 +187,21 @@ export function findReadFilesCalls(sql: string): ReadFilesCall[] {
     if (!isKeyword(tokens[i], 'read_files') || tokens[i + 1]?.text !== '(' || tokens[i - 1]?.text === '.') continue;
     const fail = callError(sql, 'read_files');
     const source = tokens[i + 2];
-    if (source?.kind !== 'string') fail(source, "the first argument must be a folder or glob as a string, e.g. read_files('landing/orders/*.csv', format => 'csv')");
+    if (source?.kind !== 'string')
+      fail(
+        source,
+        "the first argument must be a folder or glob as a string, e.g. read_files('landing/orders/*.csv', format => 'csv')",
+      );
     const call: ReadFilesCall = { source: source.value, options: {}, start: tokens[i].start, end: 0, hasAlias: false };
     let j = i + 3;
     while (tokens[j]?.text === ',') {
       const name = tokens[j + 1];
       const arrow = tokens[j + 2];
       const value = tokens[j + 3];
-      if (!name || (name.kind !== 'ident' && name.kind !== 'quoted') || (arrow?.text !== '=>' && arrow?.text !== ':=')) fail(name, "expected a named argument such as format => 'csv'");
-      if (!value || (value.kind !== 'string' && value.kind !== 'number' && value.kind !== 'ident')) fail(value, `the value of ${name.value} must be a literal`);
+      if (!name || (name.kind !== 'ident' && name.kind !== 'quoted') || (arrow?.text !== '=>' && arrow?.text !== ':='))
+        fail(name, "expected a named argument such as format => 'csv'");
+      if (!value || (value.kind !== 'string' && value.kind !== 'number' && value.kind !== 'ident'))
+        fail(value, `the value of ${name.value} must be a literal`);
       call.options[name.value] = value.value;
       j += 4;
     }

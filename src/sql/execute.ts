@@ -52,15 +52,14 @@ export interface ExecuteOptions {
   onScan?: (info: ScanInfo) => void;
 }
 
-
-
 /** Setting names that turn on schema evolution for writes. */
 const AUTO_MERGE_KEYS = ['strata.schema.automerge', 'spark.databricks.delta.schema.automerge.enabled'];
 
 /** Runs SQL (one or more statements) and returns the last statement's result. */
 export async function executeQuery(session: Session, sql: string, options: ExecuteOptions = {}): Promise<QueryResult> {
   const ctx: ReadContext = {
-    catalog: options.catalog ?? createCatalog({ projectDir: options.baseDir ?? process.cwd(), lakeRoot: options.lakeRoot }),
+    catalog:
+      options.catalog ?? createCatalog({ projectDir: options.baseDir ?? process.cwd(), lakeRoot: options.lakeRoot }),
     files: options.files,
     onScan: options.onScan,
   };
@@ -81,7 +80,12 @@ export async function executeQuery(session: Session, sql: string, options: Execu
   return result;
 }
 
-async function runStatement(session: Session, stmt: Statement, ctx: ReadContext, settings: Map<string, string>): Promise<QueryResult> {
+async function runStatement(
+  session: Session,
+  stmt: Statement,
+  ctx: ReadContext,
+  settings: Map<string, string>,
+): Promise<QueryResult> {
   switch (stmt.kind) {
     case 'query':
       return withReads(session, stmt.sql, ctx, (sql) => session.query(sql));
@@ -116,7 +120,8 @@ async function runStatement(session: Session, stmt: Statement, ctx: ReadContext,
         const staticCols = new Set(partition.map(([c]) => c.toLowerCase()));
         if (!stmt.byName) {
           // Spark matches INSERT columns by position.
-          const targets = stmt.columns ?? fields.filter((f) => !staticCols.has(f.name.toLowerCase())).map((f) => f.name);
+          const targets =
+            stmt.columns ?? fields.filter((f) => !staticCols.has(f.name.toLowerCase())).map((f) => f.name);
           const source = await session.describe(select);
           if (source.length !== targets.length) {
             throw new UserSqlError(
@@ -128,13 +133,18 @@ async function runStatement(session: Session, stmt: Statement, ctx: ReadContext,
         if (partition.length > 0) {
           const values = partition.map(([col, value]) => {
             const field = fields.find((f) => f.name.toLowerCase() === col.toLowerCase());
-            if (!field || !snapshot.partitionColumns.includes(field.name)) throw new UserSqlError(`INSERT into ${display}: ${col} is not a partition column`);
+            if (!field || !snapshot.partitionColumns.includes(field.name))
+              throw new UserSqlError(`INSERT into ${display}: ${col} is not a partition column`);
             const literal = value === null ? 'NULL' : `CAST(${quoteLiteral(value)} AS ${duckdbType(field.type)})`;
             return { name: field.name, literal };
           });
           query = `SELECT *, ${values.map((v) => `${v.literal} AS ${quoteIdent(v.name)}`).join(', ')} FROM (${query}) AS __p`;
           if (stmt.overwrite) {
-            const pred = values.map((v) => (v.literal === 'NULL' ? `${quoteIdent(v.name)} IS NULL` : `${quoteIdent(v.name)} = ${v.literal}`)).join(' AND ');
+            const pred = values
+              .map((v) =>
+                v.literal === 'NULL' ? `${quoteIdent(v.name)} IS NULL` : `${quoteIdent(v.name)} = ${v.literal}`,
+              )
+              .join(' AND ');
             replaceWhere = replaceWhere ? `(${replaceWhere}) AND ${pred}` : pred;
           }
         }
@@ -174,28 +184,58 @@ async function runStatement(session: Session, stmt: Statement, ctx: ReadContext,
     }
     case 'merge': {
       const { location, display } = ctx.catalog.resolve(stmt.table);
-      const targetAlias = stmt.targetAlias ?? (stmt.table.kind === 'name' ? stmt.table.parts[stmt.table.parts.length - 1] : 'target');
+      const targetAlias =
+        stmt.targetAlias ?? (stmt.table.kind === 'name' ? stmt.table.parts[stmt.table.parts.length - 1] : 'target');
       const sourceAlias = stmt.sourceAlias ?? 'source';
       const keyPairs = await mergeKeyPairs(session, stmt.on, targetAlias, sourceAlias);
       const r = await withReads(session, stmt.source, ctx, (source) =>
-        mergeInto(session, { location, name: display, targetAlias, source, sourceAlias, on: stmt.on, clauses: stmt.clauses, keyPairs }),
+        mergeInto(session, {
+          location,
+          name: display,
+          targetAlias,
+          source,
+          sourceAlias,
+          on: stmt.on,
+          clauses: stmt.clauses,
+          keyPairs,
+        }),
       );
       return {
-        columns: ['version', 'num_affected_rows', 'num_updated_rows', 'num_deleted_rows', 'num_inserted_rows'].map((name) => ({ name, type: 'BIGINT' })),
-        rows: [[r.version ?? null, r.numTargetRowsUpdated + r.numTargetRowsDeleted + r.numTargetRowsInserted, r.numTargetRowsUpdated, r.numTargetRowsDeleted, r.numTargetRowsInserted]],
+        columns: ['version', 'num_affected_rows', 'num_updated_rows', 'num_deleted_rows', 'num_inserted_rows'].map(
+          (name) => ({ name, type: 'BIGINT' }),
+        ),
+        rows: [
+          [
+            r.version ?? null,
+            r.numTargetRowsUpdated + r.numTargetRowsDeleted + r.numTargetRowsInserted,
+            r.numTargetRowsUpdated,
+            r.numTargetRowsDeleted,
+            r.numTargetRowsInserted,
+          ],
+        ],
       };
     }
     case 'restore': {
       const { location, display } = ctx.catalog.resolve(stmt.table);
-      const r = await restoreTable(session, { location, name: display }, { version: stmt.version, timestamp: stmt.timestamp });
+      const r = await restoreTable(
+        session,
+        { location, name: display },
+        { version: stmt.version, timestamp: stmt.timestamp },
+      );
       return {
-        columns: ['num_removed_files', 'num_restored_files', 'version', 'restored_version'].map((name) => ({ name, type: 'BIGINT' })),
+        columns: ['num_removed_files', 'num_restored_files', 'version', 'restored_version'].map((name) => ({
+          name,
+          type: 'BIGINT',
+        })),
         rows: [[r.numRemovedFiles, r.numRestoredFiles, r.version, r.restoredVersion]],
       };
     }
     case 'vacuum': {
       const { location, display } = ctx.catalog.resolve(stmt.table);
-      const check = ['strata.vacuum.retentiondurationcheck.enabled', 'spark.databricks.delta.retentiondurationcheck.enabled'];
+      const check = [
+        'strata.vacuum.retentiondurationcheck.enabled',
+        'spark.databricks.delta.retentiondurationcheck.enabled',
+      ];
       const r = await vacuumTable(session, {
         location,
         name: display,
@@ -211,11 +251,23 @@ async function runStatement(session: Session, stmt: Statement, ctx: ReadContext,
       if (stmt.where !== undefined) {
         const probe = `SELECT * FROM delta_scan('t') WHERE ${stmt.where}`;
         prune = (await extractScanPredicates(session, probe)).get(probe.indexOf('delta_scan'));
-        if (!prune) throw new UserSqlError(`OPTIMIZE ${display}: the WHERE clause must be simple comparisons of partition columns with constants`);
+        if (!prune)
+          throw new UserSqlError(
+            `OPTIMIZE ${display}: the WHERE clause must be simple comparisons of partition columns with constants`,
+          );
       }
-      const r = await optimizeTable(session, { location, name: display, where: stmt.where, prune, whereColumns: stmt.whereColumns, zOrderBy: stmt.zOrderBy });
+      const r = await optimizeTable(session, {
+        location,
+        name: display,
+        where: stmt.where,
+        prune,
+        whereColumns: stmt.whereColumns,
+        zOrderBy: stmt.zOrderBy,
+      });
       return {
-        columns: ['version', 'num_removed_files', 'num_added_files', 'num_removed_bytes', 'num_added_bytes'].map((name) => ({ name, type: 'BIGINT' })),
+        columns: ['version', 'num_removed_files', 'num_added_files', 'num_removed_bytes', 'num_added_bytes'].map(
+          (name) => ({ name, type: 'BIGINT' }),
+        ),
         rows: [[r.version ?? null, r.numRemovedFiles, r.numAddedFiles, r.numRemovedBytes, r.numAddedBytes]],
       };
     }
@@ -234,7 +286,17 @@ async function runStatement(session: Session, stmt: Statement, ctx: ReadContext,
           { name: 'operationMetrics', type: 'MAP(VARCHAR, VARCHAR)' },
           { name: 'engineInfo', type: 'VARCHAR' },
         ],
-        rows: entries.map((e) => [e.version, e.timestamp, e.operation, e.operationParameters, e.readVersion, e.isolationLevel, e.isBlindAppend, e.operationMetrics, e.engineInfo]),
+        rows: entries.map((e) => [
+          e.version,
+          e.timestamp,
+          e.operation,
+          e.operationParameters,
+          e.readVersion,
+          e.isolationLevel,
+          e.isBlindAppend,
+          e.operationMetrics,
+          e.engineInfo,
+        ]),
       };
     }
     case 'describe-detail': {
@@ -243,12 +305,41 @@ async function runStatement(session: Session, stmt: Statement, ctx: ReadContext,
       const features = [...new Set([...d.protocol.readerFeatures, ...d.protocol.writerFeatures])];
       return {
         columns: [
-          ['format', 'VARCHAR'], ['id', 'VARCHAR'], ['name', 'VARCHAR'], ['description', 'VARCHAR'], ['location', 'VARCHAR'],
-          ['createdAt', 'TIMESTAMP WITH TIME ZONE'], ['lastModified', 'TIMESTAMP WITH TIME ZONE'], ['partitionColumns', 'VARCHAR[]'],
-          ['numFiles', 'BIGINT'], ['sizeInBytes', 'BIGINT'], ['properties', 'MAP(VARCHAR, VARCHAR)'],
-          ['minReaderVersion', 'INTEGER'], ['minWriterVersion', 'INTEGER'], ['tableFeatures', 'VARCHAR[]'], ['version', 'BIGINT'],
+          ['format', 'VARCHAR'],
+          ['id', 'VARCHAR'],
+          ['name', 'VARCHAR'],
+          ['description', 'VARCHAR'],
+          ['location', 'VARCHAR'],
+          ['createdAt', 'TIMESTAMP WITH TIME ZONE'],
+          ['lastModified', 'TIMESTAMP WITH TIME ZONE'],
+          ['partitionColumns', 'VARCHAR[]'],
+          ['numFiles', 'BIGINT'],
+          ['sizeInBytes', 'BIGINT'],
+          ['properties', 'MAP(VARCHAR, VARCHAR)'],
+          ['minReaderVersion', 'INTEGER'],
+          ['minWriterVersion', 'INTEGER'],
+          ['tableFeatures', 'VARCHAR[]'],
+          ['version', 'BIGINT'],
         ].map(([name, type]) => ({ name, type })),
-        rows: [['delta', d.id, display, d.description, d.location, d.createdAt, d.lastModified, d.partitionColumns, d.numFiles, d.sizeInBytes, d.properties, d.protocol.minReaderVersion, d.protocol.minWriterVersion, features, d.version]],
+        rows: [
+          [
+            'delta',
+            d.id,
+            display,
+            d.description,
+            d.location,
+            d.createdAt,
+            d.lastModified,
+            d.partitionColumns,
+            d.numFiles,
+            d.sizeInBytes,
+            d.properties,
+            d.protocol.minReaderVersion,
+            d.protocol.minWriterVersion,
+            features,
+            d.version,
+          ],
+        ],
       };
     }
     case 'copy-into':
@@ -257,11 +348,15 @@ async function runStatement(session: Session, stmt: Statement, ctx: ReadContext,
       const { location, display } = ctx.catalog.resolve(stmt.table);
       const ref = { location, name: display };
       const change =
-        stmt.kind === 'alter-add-columns' ? { kind: 'add-columns' as const, columns: stmt.columns }
-        : stmt.kind === 'alter-set-properties' ? { kind: 'set-properties' as const, properties: stmt.properties }
-        : stmt.kind === 'alter-unset-properties' ? { kind: 'unset-properties' as const, keys: stmt.keys, ifExists: stmt.ifExists }
-        : stmt.kind === 'alter-add-constraint' ? { kind: 'add-constraint' as const, name: stmt.name, expr: stmt.expr }
-        : { kind: 'drop-constraint' as const, name: stmt.name, ifExists: stmt.ifExists };
+        stmt.kind === 'alter-add-columns'
+          ? { kind: 'add-columns' as const, columns: stmt.columns }
+          : stmt.kind === 'alter-set-properties'
+            ? { kind: 'set-properties' as const, properties: stmt.properties }
+            : stmt.kind === 'alter-unset-properties'
+              ? { kind: 'unset-properties' as const, keys: stmt.keys, ifExists: stmt.ifExists }
+              : stmt.kind === 'alter-add-constraint'
+                ? { kind: 'add-constraint' as const, name: stmt.name, expr: stmt.expr }
+                : { kind: 'drop-constraint' as const, name: stmt.name, ifExists: stmt.ifExists };
       const version = await alterTable(session, ref, change);
       return { columns: [{ name: 'version', type: 'BIGINT' }], rows: version === undefined ? [] : [[version]] };
     }
@@ -287,7 +382,12 @@ function outcomeResult(o: WriteOutcome): QueryResult {
  * Runs `fn` with `sql` made readable by DuckDB: table_changes(...), read_files(...),
  * project table names and delta_scan(...) calls replaced by the scans that read them.
  */
-export async function withReads<T>(session: Session, sql: string, ctx: ReadContext, fn: (sql: string) => Promise<T>): Promise<T> {
+export async function withReads<T>(
+  session: Session,
+  sql: string,
+  ctx: ReadContext,
+  fn: (sql: string) => Promise<T>,
+): Promise<T> {
   if (sql === '') return fn(sql);
   const cleanup: string[] = [];
   try {
@@ -295,7 +395,9 @@ export async function withReads<T>(session: Session, sql: string, ctx: ReadConte
     let withChanges = '';
     let at = 0;
     for (const call of findTableChangesCalls(sql)) {
-      const ref: TableName = /[/\\]/.test(call.table) ? { kind: 'path', path: call.table } : { kind: 'name', parts: call.table.split('.') };
+      const ref: TableName = /[/\\]/.test(call.table)
+        ? { kind: 'path', path: call.table }
+        : { kind: 'name', parts: call.table.split('.') };
       const { location, display } = ctx.catalog.resolve(ref);
       const plan = await planTableChanges(session, location, display, call.from, call.to);
       cleanup.push(...plan.cleanup);
@@ -308,10 +410,21 @@ export async function withReads<T>(session: Session, sql: string, ctx: ReadConte
     let withFiles = '';
     at = 0;
     for (const call of findReadFilesCalls(withChanges)) {
-      if (!ctx.files) throw new StrataError('INTERNAL', 'read_files(...) cannot be used here: no file reader was wired into this SQL session');
-      const read = await ctx.files.read(session, path.resolve(ctx.catalog.projectDir, call.source), call.source, call.options);
+      if (!ctx.files)
+        throw new StrataError(
+          'INTERNAL',
+          'read_files(...) cannot be used here: no file reader was wired into this SQL session',
+        );
+      const read = await ctx.files.read(
+        session,
+        path.resolve(ctx.catalog.projectDir, call.source),
+        call.source,
+        call.options,
+      );
       cleanup.push(...read.cleanup);
-      withFiles += withChanges.slice(at, call.start) + `(SELECT * FROM temp.${quoteIdent(read.table)})${call.hasAlias ? '' : ' AS read_files'}`;
+      withFiles +=
+        withChanges.slice(at, call.start) +
+        `(SELECT * FROM temp.${quoteIdent(read.table)})${call.hasAlias ? '' : ' AS read_files'}`;
       at = call.end;
     }
     withFiles += withChanges.slice(at);
@@ -325,10 +438,20 @@ export async function withReads<T>(session: Session, sql: string, ctx: ReadConte
     for (const [n, call] of calls.entries()) {
       const location = path.resolve(ctx.catalog.projectDir, call.path);
       const name = (path.isAbsolute(call.path) && ctx.catalog.nameOf(location)) || call.path;
-      const snapshot = await loadSnapshot(location, { version: call.version, timestamp: call.timestamp, session, name });
+      const snapshot = await loadSnapshot(location, {
+        version: call.version,
+        timestamp: call.timestamp,
+        session,
+        name,
+      });
       const files = pruneFiles(snapshot, predicates.get(call.start));
       const scan = await planScan(snapshot, session, { id: `${id}_${n}`, files });
-      ctx.onScan?.({ table: name, version: snapshot.version, filesTotal: scan.filesTotal, filesScanned: scan.filesScanned });
+      ctx.onScan?.({
+        table: name,
+        version: snapshot.version,
+        filesTotal: scan.filesTotal,
+        filesScanned: scan.filesScanned,
+      });
       cleanup.push(...scan.cleanup);
       rewritten += named.slice(cursor, call.start) + `(${scan.sql})${call.hasAlias ? '' : ' AS delta_scan'}`;
       cursor = call.end;
@@ -339,4 +462,3 @@ export async function withReads<T>(session: Session, sql: string, ctx: ReadConte
     for (const statement of cleanup) await session.exec(statement).catch(() => undefined);
   }
 }
-

@@ -3,6 +3,19 @@
 export { executeQuery, withReads, type ExecuteOptions } from './execute.js';
 export type { ReadContext, ScanInfo } from './read-context.js';
 export type { FileSources, FilesRead, CopyIntoOutcome, CopyIntoRequest } from './file-sources.js';
-export { findDeltaScanCalls, findReadFilesCalls, aliasFollows, type DeltaScanCall, type ReadFilesCall } from './delta-scan-calls.js';
-export { parseStatement, splitStatements, parseColumnDef, parseProperties, type Statement, type TableName } from './statements.js';
+export {
+  findDeltaScanCalls,
+  findReadFilesCalls,
+  aliasFollows,
+  type DeltaScanCall,
+  type ReadFilesCall,
+} from './delta-scan-calls.js';
+export {
+  parseStatement,
+  splitStatements,
+  parseColumnDef,
+  parseProperties,
+  type Statement,
+  type TableName,
+} from './statements.js';
 export { sparkToDuckdb, translateQuery, userSqlFailure, withDialectHint, type WrittenSql } from './spark.js';

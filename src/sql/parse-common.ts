@@ -55,4 +55,3 @@ export function optionalAlias(c: TokenCursor, stop: string): string | undefined 
   if (t && (t.kind === 'quoted' || t.kind === 'ident') && !c.is(stop)) return c.ident();
   return undefined;
 }
-

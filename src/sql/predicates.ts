@@ -114,7 +114,13 @@ function toPredicate(e: Node, column: (ref: Node) => string | undefined): Predic
       const lo = literal(e.lower);
       const hi = literal(e.upper);
       if (col === undefined || lo === undefined || hi === undefined) return undefined;
-      return { kind: 'and', items: [{ kind: 'cmp', column: col, op: '>=', value: lo }, { kind: 'cmp', column: col, op: '<=', value: hi }] };
+      return {
+        kind: 'and',
+        items: [
+          { kind: 'cmp', column: col, op: '>=', value: lo },
+          { kind: 'cmp', column: col, op: '<=', value: hi },
+        ],
+      };
     }
     case 'OPERATOR': {
       if (e.type === 'COMPARE_IN') {
@@ -126,7 +132,9 @@ function toPredicate(e: Node, column: (ref: Node) => string | undefined): Predic
       }
       if (e.type === 'OPERATOR_IS_NULL' || e.type === 'OPERATOR_IS_NOT_NULL') {
         const col = column(e.children[0]);
-        return col === undefined ? undefined : { kind: 'null', column: col, negated: e.type === 'OPERATOR_IS_NOT_NULL' };
+        return col === undefined
+          ? undefined
+          : { kind: 'null', column: col, negated: e.type === 'OPERATOR_IS_NOT_NULL' };
       }
       return undefined;
     }
@@ -153,7 +161,12 @@ function literal(e: Node): Literal | undefined {
  * Equalities `target.col = source.col` among the AND-ed conjuncts of a MERGE
  * ON condition, as [target column, source column] pairs.
  */
-export async function mergeKeyPairs(session: Session, on: string, targetAlias: string, sourceAlias: string): Promise<[string, string][]> {
+export async function mergeKeyPairs(
+  session: Session,
+  on: string,
+  targetAlias: string,
+  sourceAlias: string,
+): Promise<[string, string][]> {
   const probe = `SELECT 1 FROM a AS ${quoteIdentLoose(targetAlias)} JOIN b AS ${quoteIdentLoose(sourceAlias)} ON ${on}`;
   let parsed: Node;
   try {
@@ -165,14 +178,18 @@ export async function mergeKeyPairs(session: Session, on: string, targetAlias: s
   const condition = parsed.statements?.[0]?.node?.from_table?.condition;
   if (!condition) return [];
   const conjuncts: Node[] = [];
-  const collect = (e: Node) => (e.class === 'CONJUNCTION' && e.type === 'CONJUNCTION_AND' ? e.children.forEach(collect) : conjuncts.push(e));
+  const collect = (e: Node) =>
+    e.class === 'CONJUNCTION' && e.type === 'CONJUNCTION_AND' ? e.children.forEach(collect) : conjuncts.push(e);
   collect(condition);
   const t = targetAlias.toLowerCase();
   const sa = sourceAlias.toLowerCase();
   const pairs: [string, string][] = [];
   for (const e of conjuncts) {
     if (e.class !== 'COMPARISON' || e.type !== 'COMPARE_EQUAL') continue;
-    const side = (x: Node) => (x.class === 'COLUMN_REF' && x.column_names.length === 2 ? { alias: String(x.column_names[0]).toLowerCase(), col: String(x.column_names[1]) } : undefined);
+    const side = (x: Node) =>
+      x.class === 'COLUMN_REF' && x.column_names.length === 2
+        ? { alias: String(x.column_names[0]).toLowerCase(), col: String(x.column_names[1]) }
+        : undefined;
     const l = side(e.left);
     const r = side(e.right);
     if (!l || !r) continue;

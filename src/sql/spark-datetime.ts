@@ -4,7 +4,7 @@
 /** Translates a Spark datetime pattern into DuckDB's strftime/strptime format; throws for what is not supported. */
 export function sparkPattern(p: string, use: 'parse' | 'format' = 'format'): string {
   let out = '';
-  for (let i = 0; i < p.length; ) {
+  for (let i = 0; i < p.length;) {
     const ch = p[i];
     if (ch === "'") {
       // Quoted text; '' is a quote.

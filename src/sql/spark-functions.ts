@@ -37,7 +37,6 @@ export function isWord(t: Token | undefined, w: string): boolean {
   return t !== undefined && t.kind === 'ident' && t.value.toLowerCase() === w;
 }
 
-
 const fail = (c: Call, message: string): never => {
   throw new LocatedError('SQL_UNSUPPORTED', `${c.name}: ${message}`, { offset: c.offset });
 };
@@ -68,9 +67,19 @@ function regex(a: Arg): string {
 const date = (x: string) => `TRY_CAST(${x} AS DATE)`;
 const timestamp = (x: string) => `TRY_CAST(${x} AS TIMESTAMP)`;
 /** A string parsed with a (translated) pattern; dates and timestamps taken as they are, as Spark does. */
-const parsed = (x: string, format: string) => `CAST(CASE WHEN typeof(${x}) = 'VARCHAR' THEN try_strptime(CAST(${x} AS VARCHAR), ${quoteLiteral(format)}) ELSE ${timestamp(x)} END AS TIMESTAMP)`;
+const parsed = (x: string, format: string) =>
+  `CAST(CASE WHEN typeof(${x}) = 'VARCHAR' THEN try_strptime(CAST(${x} AS VARCHAR), ${quoteLiteral(format)}) ELSE ${timestamp(x)} END AS TIMESTAMP)`;
 
-const INTEGRAL: Record<string, string> = { tinyint: 'TINYINT', byte: 'TINYINT', smallint: 'SMALLINT', short: 'SMALLINT', int: 'INTEGER', integer: 'INTEGER', bigint: 'BIGINT', long: 'BIGINT' };
+const INTEGRAL: Record<string, string> = {
+  tinyint: 'TINYINT',
+  byte: 'TINYINT',
+  smallint: 'SMALLINT',
+  short: 'SMALLINT',
+  int: 'INTEGER',
+  integer: 'INTEGER',
+  bigint: 'BIGINT',
+  long: 'BIGINT',
+};
 const TYPE_NAMES: Record<string, string> = { string: 'VARCHAR', binary: 'BLOB', real: 'FLOAT' };
 
 /** CAST / TRY_CAST with Spark's non-ANSI rules: invalid values give NULL, numbers are truncated to integers. */
@@ -105,13 +114,26 @@ function cast(c: Call): string {
 
 /** `date_trunc` / `trunc` units, as Spark spells them. */
 const UNITS: Record<string, string> = {
-  year: 'year', yyyy: 'year', yy: 'year', quarter: 'quarter', month: 'month', mon: 'month', mm: 'month',
-  week: 'week', day: 'day', dd: 'day', hour: 'hour', minute: 'minute', second: 'second', millisecond: 'millisecond', microsecond: 'microsecond',
+  year: 'year',
+  yyyy: 'year',
+  yy: 'year',
+  quarter: 'quarter',
+  month: 'month',
+  mon: 'month',
+  mm: 'month',
+  week: 'week',
+  day: 'day',
+  dd: 'day',
+  hour: 'hour',
+  minute: 'minute',
+  second: 'second',
+  millisecond: 'millisecond',
+  microsecond: 'microsecond',
 };
 
 function unitOf(c: Call, a: Arg, allowed: (u: string) => boolean): string | undefined {
   const value = literal(a);
-  if (value === undefined) fail(c, 'the unit must be a string literal (such as \'MONTH\')');
+  if (value === undefined) fail(c, "the unit must be a string literal (such as 'MONTH')");
   const unit = UNITS[value!.toLowerCase()];
   return unit && allowed(unit) ? unit : undefined;
 }
@@ -136,7 +158,15 @@ export const HANDLERS: Record<string, Handler> = {
     arity(c, 3);
     const rep = literal(c.args[2]);
     // Java's $1 group references are RE2's \1.
-    const replacement = rep !== undefined ? quoteLiteral(rep.replace(/\\\$/g, '\u0000').replace(/\$(\d)/g, '\\$1').replace(/\u0000/g, '$')) : `regexp_replace(${c.args[2].sql}, '\\$(\\d)', '\\\\\\1', 'g')`;
+    const replacement =
+      rep !== undefined
+        ? quoteLiteral(
+            rep
+              .replace(/\\\$/g, '\u0000')
+              .replace(/\$(\d)/g, '\\$1')
+              .replace(/\u0000/g, '$'),
+          )
+        : `regexp_replace(${c.args[2].sql}, '\\$(\\d)', '\\\\\\1', 'g')`;
     return `regexp_replace(${c.args[0].sql}, ${regex(c.args[1])}, ${replacement}, 'g')`;
   },
   regexp_extract: (c) => {
@@ -145,7 +175,11 @@ export const HANDLERS: Record<string, Handler> = {
     const idx = c.args[2] ? intLiteral(c.args[2]) : 1;
     if (re !== undefined && idx !== undefined && idx > 0) {
       const groups = (re.replace(/\\./g, '').match(/\((?!\?)/g) ?? []).length;
-      if (groups < idx) fail(c, `the pattern '${re}' has no group ${idx}${c.args[2] ? '' : " (Spark's default index is 1)"}; pass 0 for the whole match`);
+      if (groups < idx)
+        fail(
+          c,
+          `the pattern '${re}' has no group ${idx}${c.args[2] ? '' : " (Spark's default index is 1)"}; pass 0 for the whole match`,
+        );
     }
     return `regexp_extract(${c.args[0].sql}, ${regex(c.args[1])}, ${c.args[2]?.sql ?? '1'})`;
   },
@@ -196,7 +230,8 @@ export const HANDLERS: Record<string, Handler> = {
     return unit ? `date_trunc('${unit}', ${timestamp(c.args[1].sql)})` : 'CAST(NULL AS TIMESTAMP)';
   },
   trunc: (c) => {
-    if (c.args.length === 1 || (c.args.length === 2 && literal(c.args[1]) === undefined)) return `trunc(${c.args.map((a) => a.sql).join(', ')})`; // DuckDB's numeric trunc
+    if (c.args.length === 1 || (c.args.length === 2 && literal(c.args[1]) === undefined))
+      return `trunc(${c.args.map((a) => a.sql).join(', ')})`; // DuckDB's numeric trunc
     arity(c, 2);
     const unit = unitOf(c, c.args[1], (u) => ['year', 'quarter', 'month', 'week'].includes(u));
     return unit ? `CAST(date_trunc('${unit}', ${date(c.args[0].sql)}) AS DATE)` : 'CAST(NULL AS DATE)';
@@ -317,13 +352,27 @@ export const HANDLERS: Record<string, Handler> = {
     const first = c.args[0];
     if (c.args.length > 1 && isWord(first?.tokens[0], 'distinct')) {
       const exprs = [first.sql.replace(/^\s*distinct\s+/i, ''), ...c.args.slice(1).map((a) => a.sql)];
-      return aggregate(c, `count(DISTINCT CASE WHEN ${exprs.map((e) => `(${e}) IS NOT NULL`).join(' AND ')} THEN row(${exprs.join(', ')}) END)`);
+      return aggregate(
+        c,
+        `count(DISTINCT CASE WHEN ${exprs.map((e) => `(${e}) IS NOT NULL`).join(' AND ')} THEN row(${exprs.join(', ')}) END)`,
+      );
     }
     return aggregate(c, `count(${c.args.map((a) => a.sql).join(', ')})`);
   },
 };
 
-export const AGGREGATES = new Set(['collect_list', 'collect_set', 'first', 'last', 'first_value', 'last_value', 'approx_count_distinct', 'percentile_approx', 'approx_percentile', 'count']);
+export const AGGREGATES = new Set([
+  'collect_list',
+  'collect_set',
+  'first',
+  'last',
+  'first_value',
+  'last_value',
+  'approx_count_distinct',
+  'percentile_approx',
+  'approx_percentile',
+  'count',
+]);
 
 function substr(c: Call): string {
   // substring(s FROM p FOR n) is DuckDB's own syntax.
@@ -389,7 +438,8 @@ function collect(c: Call, distinct: boolean): string {
 function firstLast(c: Call, which: 'first' | 'last'): string {
   arity(c, 1, 2);
   const flag = c.args[1] ? c.args[1].sql.trim().toLowerCase() : undefined;
-  if (flag !== undefined && flag !== 'true' && flag !== 'false') fail(c, 'the second argument (ignoreNulls) must be true or false');
+  if (flag !== undefined && flag !== 'true' && flag !== 'false')
+    fail(c, 'the second argument (ignoreNulls) must be true or false');
   const ignore = c.ignoreNulls ?? flag === 'true';
   const x = c.args[0].sql;
   if (c.over) {

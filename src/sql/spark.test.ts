@@ -11,7 +11,9 @@ const held = useSession(1);
 
 /** The value of a Spark SQL expression, as text (NULL as null). */
 async function value(expr: string, from = ''): Promise<string | null> {
-  const rows = await held.session.rows<{ v: string | null }>(sparkToDuckdb(`SELECT CAST((${expr}) AS VARCHAR) AS v ${from}`));
+  const rows = await held.session.rows<{ v: string | null }>(
+    sparkToDuckdb(`SELECT CAST((${expr}) AS VARCHAR) AS v ${from}`),
+  );
   return rows[0]?.v ?? null;
 }
 /** Each case: [Spark expression, the value Spark gives]. */
@@ -123,7 +125,7 @@ describe('Spark SQL: dates and times (session time zone UTC)', () => {
       ["date_format(DATE '2024-01-05', 'E d/M/yy')", 'Fri 5/1/24'],
       ["date_format(TIMESTAMP '2024-01-05 13:04:05', 'yyyy-MM-dd''T''HH:mm:ss')", '2024-01-05T13:04:05'],
       ["date_format(TIMESTAMP '2024-01-05 13:04:05', 'hh:mm a')", '01:04 PM'],
-      ['date_format(NULL, \'yyyy\')', null],
+      ["date_format(NULL, 'yyyy')", null],
     ]));
 
   it('date_trunc, trunc, date_add, date_sub, datediff, months_between, add_months, last_day', () =>
@@ -173,7 +175,7 @@ describe('Spark SQL: dates and times (session time zone UTC)', () => {
       ["from_unixtime(0, 'yyyy-MM-dd HH:mm:ss')", '1970-01-01 00:00:00'],
       ['from_unixtime(1460073600)', '2016-04-08 00:00:00'],
       ['current_date() = current_date', 'true'],
-      ["typeof(current_timestamp())", 'TIMESTAMP'],
+      ['typeof(current_timestamp())', 'TIMESTAMP'],
     ]));
 });
 
@@ -213,7 +215,10 @@ describe('Spark SQL: numbers and casts', () => {
 
 describe('Spark SQL: collections and aggregates', () => {
   it('explode, collect_list, collect_set, array_contains, size, struct, named_struct, get_json_object', async () => {
-    expect(await held.session.rows(sparkToDuckdb('SELECT explode(array(10, 20)) AS v'))).toEqual([{ v: 10 }, { v: 20 }]);
+    expect(await held.session.rows(sparkToDuckdb('SELECT explode(array(10, 20)) AS v'))).toEqual([
+      { v: 10 },
+      { v: 20 },
+    ]);
     await check([
       ['array_contains(array(1, 2, 3), 2)', 'true'],
       ['array_contains(array(1, 2, 3), 4)', 'false'],
@@ -221,33 +226,71 @@ describe('Spark SQL: collections and aggregates', () => {
       ['array_contains(NULL, 3)', null],
       ["size(array('b', 'd', 'c', 'a'))", '4'],
       ['size(NULL)', '-1'],
-      ["named_struct('a', 1, 'b', 2)", '{\'a\': 1, \'b\': 2}'],
-      ['struct(1 AS x, 2 AS y)', '{\'x\': 1, \'y\': 2}'],
-      ['struct(1, 2)', '{\'col1\': 1, \'col2\': 2}'],
+      ["named_struct('a', 1, 'b', 2)", "{'a': 1, 'b': 2}"],
+      ['struct(1 AS x, 2 AS y)', "{'x': 1, 'y': 2}"],
+      ['struct(1, 2)', "{'col1': 1, 'col2': 2}"],
       ['get_json_object(\'{"a":"b"}\', \'$.a\')', 'b'],
       ['get_json_object(\'{"a":{"b":1}}\', \'$.a\')', '{"b":1}'],
       ["get_json_object('not json', '$.a')", null],
-      ['get_json_object(\'{"a":1}\', \'$.zz\')', null],
+      ["get_json_object('{\"a\":1}', '$.zz')", null],
     ]);
     const agg = async (sql: string) => (await held.session.rows<Record<string, unknown>>(sparkToDuckdb(sql)))[0];
-    expect(await agg('SELECT CAST(collect_list(c) AS VARCHAR) AS l, CAST(list_sort(collect_set(c)) AS VARCHAR) AS s FROM (VALUES (1), (2), (NULL), (1)) AS t(c)')).toEqual({ l: '[1, 2, 1]', s: '[1, 2]' });
-    expect(await agg('SELECT CAST(collect_list(c) AS VARCHAR) AS l FROM (VALUES (NULL::INT)) AS t(c)')).toEqual({ l: '[]' });
-    expect(await agg('SELECT first(c) AS f, last(c) AS l FROM (VALUES (10), (5), (20)) AS t(c)')).toEqual({ f: 10, l: 20 });
-    expect(await agg('SELECT first(c, true) AS f, last(c, true) AS l FROM (VALUES (NULL), (5), (20), (NULL)) AS t(c)')).toEqual({ f: 5, l: 20 });
+    expect(
+      await agg(
+        'SELECT CAST(collect_list(c) AS VARCHAR) AS l, CAST(list_sort(collect_set(c)) AS VARCHAR) AS s FROM (VALUES (1), (2), (NULL), (1)) AS t(c)',
+      ),
+    ).toEqual({ l: '[1, 2, 1]', s: '[1, 2]' });
+    expect(await agg('SELECT CAST(collect_list(c) AS VARCHAR) AS l FROM (VALUES (NULL::INT)) AS t(c)')).toEqual({
+      l: '[]',
+    });
+    expect(await agg('SELECT first(c) AS f, last(c) AS l FROM (VALUES (10), (5), (20)) AS t(c)')).toEqual({
+      f: 10,
+      l: 20,
+    });
+    expect(
+      await agg('SELECT first(c, true) AS f, last(c, true) AS l FROM (VALUES (NULL), (5), (20), (NULL)) AS t(c)'),
+    ).toEqual({ f: 5, l: 20 });
     expect(await agg('SELECT first(c) IGNORE NULLS AS f FROM (VALUES (NULL), (5)) AS t(c)')).toEqual({ f: 5 });
-    expect(await agg('SELECT approx_count_distinct(c) AS n FROM (VALUES (1), (1), (2), (2), (3)) AS t(c)')).toEqual({ n: 3n });
-    expect(await agg('SELECT percentile_approx(c, 0.5, 100) AS p FROM (VALUES (0), (6), (7), (9), (10)) AS t(c)')).toEqual({ p: 7 });
-    expect(await agg('SELECT CAST(percentile_approx(c, array(0.5, 0.4, 0.1), 100) AS VARCHAR) AS p FROM (VALUES (0), (1), (2), (10)) AS t(c)')).toEqual({ p: '[1, 1, 0]' });
-    expect(await agg('SELECT count(DISTINCT a, b) AS n, count(DISTINCT a) AS m FROM (VALUES (1, 2), (1, 2), (1, NULL), (2, 3)) AS t(a, b)')).toEqual({ n: 2n, m: 2n });
-    expect(await agg('SELECT CAST(list_sort(collect_set(c) FILTER (WHERE c > 1)) AS VARCHAR) AS s FROM (VALUES (1), (2), (3)) AS t(c)')).toEqual({ s: '[2, 3]' });
-    const w = await held.session.rows(sparkToDuckdb('SELECT i, first(c, true) OVER (ORDER BY i ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS f FROM (VALUES (1, NULL), (2, 7)) AS t(i, c) ORDER BY i'));
-    expect(w).toEqual([{ i: 1, f: 7 }, { i: 2, f: 7 }]);
+    expect(await agg('SELECT approx_count_distinct(c) AS n FROM (VALUES (1), (1), (2), (2), (3)) AS t(c)')).toEqual({
+      n: 3n,
+    });
+    expect(
+      await agg('SELECT percentile_approx(c, 0.5, 100) AS p FROM (VALUES (0), (6), (7), (9), (10)) AS t(c)'),
+    ).toEqual({ p: 7 });
+    expect(
+      await agg(
+        'SELECT CAST(percentile_approx(c, array(0.5, 0.4, 0.1), 100) AS VARCHAR) AS p FROM (VALUES (0), (1), (2), (10)) AS t(c)',
+      ),
+    ).toEqual({ p: '[1, 1, 0]' });
+    expect(
+      await agg(
+        'SELECT count(DISTINCT a, b) AS n, count(DISTINCT a) AS m FROM (VALUES (1, 2), (1, 2), (1, NULL), (2, 3)) AS t(a, b)',
+      ),
+    ).toEqual({ n: 2n, m: 2n });
+    expect(
+      await agg(
+        'SELECT CAST(list_sort(collect_set(c) FILTER (WHERE c > 1)) AS VARCHAR) AS s FROM (VALUES (1), (2), (3)) AS t(c)',
+      ),
+    ).toEqual({ s: '[2, 3]' });
+    const w = await held.session.rows(
+      sparkToDuckdb(
+        'SELECT i, first(c, true) OVER (ORDER BY i ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS f FROM (VALUES (1, NULL), (2, 7)) AS t(i, c) ORDER BY i',
+      ),
+    );
+    expect(w).toEqual([
+      { i: 1, f: 7 },
+      { i: 2, f: 7 },
+    ]);
   });
 });
 
 describe('Spark SQL: identifiers, patterns and what is refused', () => {
   it('backtick-quoted identifiers; nothing inside strings or comments is touched', async () => {
-    expect(await held.session.rows(sparkToDuckdb('SELECT `order id` + 1 AS `next id` FROM (SELECT 1 AS "order id") -- concat(x)'))).toEqual([{ 'next id': 2 }]);
+    expect(
+      await held.session.rows(
+        sparkToDuckdb('SELECT `order id` + 1 AS `next id` FROM (SELECT 1 AS "order id") -- concat(x)'),
+      ),
+    ).toEqual([{ 'next id': 2 }]);
     expect(sparkToDuckdb("SELECT 'concat(a, b)', x FROM t")).toBe("SELECT 'concat(a, b)', x FROM t");
     expect(sparkToDuckdb('SELECT a.first(x) FROM t')).toBe('SELECT a.first(x) FROM t');
   });
@@ -266,24 +309,37 @@ describe('Spark SQL: identifiers, patterns and what is refused', () => {
       }
       return undefined;
     };
-    expect(refused("SELECT date_format(d, 'yyyy G') FROM t")).toEqual(["date_format: pattern letters 'G' in 'yyyy G' are not supported", 22]);
-    expect(refused('SELECT to_date(s, fmt) FROM t')).toEqual(['to_date: the datetime pattern must be a string literal', 7]);
-    expect(refused("SELECT sha2(s, 512) FROM t")).toEqual(['sha2: SHA-512 is not supported (only sha2(x, 256))', 7]);
+    expect(refused("SELECT date_format(d, 'yyyy G') FROM t")).toEqual([
+      "date_format: pattern letters 'G' in 'yyyy G' are not supported",
+      22,
+    ]);
+    expect(refused('SELECT to_date(s, fmt) FROM t')).toEqual([
+      'to_date: the datetime pattern must be a string literal',
+      7,
+    ]);
+    expect(refused('SELECT sha2(s, 512) FROM t')).toEqual(['sha2: SHA-512 is not supported (only sha2(x, 256))', 7]);
     expect(refused("SELECT split(s, ',', 2) FROM t")).toEqual(['split: a positive limit is not supported', 7]);
-    expect(refused("SELECT regexp_extract(s, 'f[0-9]') FROM t")).toEqual(["regexp_extract: the pattern 'f[0-9]' has no group 1 (Spark's default index is 1); pass 0 for the whole match", 7]);
-    expect(refused("SELECT date_trunc(u, d) FROM t")).toEqual(["date_trunc: the unit must be a string literal (such as 'MONTH')", 7]);
+    expect(refused("SELECT regexp_extract(s, 'f[0-9]') FROM t")).toEqual([
+      "regexp_extract: the pattern 'f[0-9]' has no group 1 (Spark's default index is 1); pass 0 for the whole match",
+      7,
+    ]);
+    expect(refused('SELECT date_trunc(u, d) FROM t')).toEqual([
+      "date_trunc: the unit must be a string literal (such as 'MONTH')",
+      7,
+    ]);
   });
 
   it('says that a double-quoted "text" is a column name when no column has that name', async () => {
     const { executeQuery } = await import('./execute.js');
-    await expect(executeQuery(held.session, `SELECT * FROM (SELECT 'DELETE' AS op) WHERE op = "DELETE"`)).rejects.toThrow(
+    await expect(
+      executeQuery(held.session, `SELECT * FROM (SELECT 'DELETE' AS op) WHERE op = "DELETE"`),
+    ).rejects.toThrow(
       `Binder Error: Referenced column "DELETE" not found in FROM clause! ("DELETE" in double quotes is a column name, as in DuckDB and standard SQL; for the text, write 'DELETE')`,
     );
     // A real column in double quotes is fine.
     expect((await executeQuery(held.session, `SELECT "op" FROM (SELECT 'x' AS op)`)).rows).toEqual([['x']]);
   });
 });
-
 
 describe('Spark SQL: errors in the user’s own words', () => {
   const failure = async (sql: string) => {
@@ -318,7 +374,9 @@ describe('Spark SQL: errors in the user’s own words', () => {
 
   it('the issue’s element_at(split(...)): the message quotes element_at over the user’s text', async () => {
     const err = await failure("SELECT element_at(split('a,b', ','), 'x')");
-    expect(err.message).toMatch(/^Binder Error: No function matches the given name and argument types 'element_at\(VARCHAR\[\], STRING_LITERAL\)'/);
+    expect(err.message).toMatch(
+      /^Binder Error: No function matches the given name and argument types 'element_at\(VARCHAR\[\], STRING_LITERAL\)'/,
+    );
     expect(err.message).toContain("LINE 1: SELECT element_at(split('a,b', ','), 'x')\n               ^");
     expect(err.message).not.toMatch(/regexp_split_to_array/);
   });
@@ -326,7 +384,9 @@ describe('Spark SQL: errors in the user’s own words', () => {
   it('places the caret in the user’s line on any line of the statement, next to rewritten calls', async () => {
     const err = await failure("SELECT nvl(1, 2) AS a,\n  to_date('2020-01-01', 'yyyy-MM-dd') + 'x' AS b");
     expect(err.message).toMatch(/\+\(DATE, STRING_LITERAL\)/);
-    expect(err.message).toContain("LINE 2:   to_date('2020-01-01', 'yyyy-MM-dd') + 'x' AS b\n                                              ^");
+    expect(err.message).toContain(
+      "LINE 2:   to_date('2020-01-01', 'yyyy-MM-dd') + 'x' AS b\n                                              ^",
+    );
     expect(err.message).not.toMatch(/strptime|TRY_CAST|coalesce/);
     expect(err.position).toEqual({ line: 2, column: 39 });
   });
@@ -338,7 +398,7 @@ describe('Spark SQL: errors in the user’s own words', () => {
   });
 
   it('a statement among several is shown as written, with its own lines', async () => {
-    const err = await failure("SELECT 1;\nSELECT `a b` FROM (SELECT 1 AS x)");
+    const err = await failure('SELECT 1;\nSELECT `a b` FROM (SELECT 1 AS x)');
     expect(err.message).toContain('LINE 1: SELECT `a b` FROM (SELECT 1 AS x)\n               ^');
   });
 });

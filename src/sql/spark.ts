@@ -40,7 +40,8 @@ export function sparkToDuckdb(sql: string): string {
 /** sparkToDuckdb, telling `notes` each call it replaced. */
 function translate(sql: string, notes?: Rewritten[]): string {
   const tokens = tokenize(sql);
-  if (!tokens.some((t) => t.text.startsWith('`') || (t.kind === 'ident' && TRIGGERS.has(t.value.toLowerCase())))) return sql;
+  if (!tokens.some((t) => t.text.startsWith('`') || (t.kind === 'ident' && TRIGGERS.has(t.value.toLowerCase()))))
+    return sql;
   return rewrite(sql, tokens, 0, tokens.length, notes);
 }
 
@@ -55,7 +56,11 @@ function rewrite(sql: string, tokens: Token[], from: number, to: number, notes?:
   for (let i = from; i < to; i++) {
     const t = tokens[i];
     // (delta.`path` stays: it names a table by its folder.)
-    if (t.kind === 'quoted' && t.text.startsWith('`') && !(tokens[i - 1]?.text === '.' && isWord(tokens[i - 2], 'delta'))) {
+    if (
+      t.kind === 'quoted' &&
+      t.text.startsWith('`') &&
+      !(tokens[i - 1]?.text === '.' && isWord(tokens[i - 2], 'delta'))
+    ) {
       emit(i, quoteIdent(t.value), t.end);
       continue;
     }
@@ -67,7 +72,10 @@ function rewrite(sql: string, tokens: Token[], from: number, to: number, notes?:
     if ((lower === 'rlike' || lower === 'regexp') && next?.text !== '(' && i > from) {
       const end = operandEnd(tokens, i + 1, to);
       const pattern = rewrite(sql, tokens, i + 1, end, notes);
-      const p = tokens[i + 1].kind === 'string' && end === i + 2 ? quoteLiteral(`(?s).*(?:${tokens[i + 1].value.replace(/\\\\/g, '\\')}).*`) : `('(?s).*(?:' || (${pattern}) || ').*')`;
+      const p =
+        tokens[i + 1].kind === 'string' && end === i + 2
+          ? quoteLiteral(`(?s).*(?:${tokens[i + 1].value.replace(/\\\\/g, '\\')}).*`)
+          : `('(?s).*(?:' || (${pattern}) || ').*')`;
       emit(i, `SIMILAR TO ${p}`, tokens[end - 1].end);
       i = end - 1;
       continue;
@@ -150,7 +158,13 @@ function splitArgs(sql: string, tokens: Token[], from: number, to: number, notes
     else if (x === ')' || x === ']' || x === '}') depth--;
     else if (x === ',' && depth === 0) {
       const base = start;
-      if (j > start) args.push({ sql: rewrite(sql, tokens, start, j, notes), tokens: tokens.slice(start, j), start: tokens[start].start, part: (a, b) => rewrite(sql, tokens, base + a, base + b) });
+      if (j > start)
+        args.push({
+          sql: rewrite(sql, tokens, start, j, notes),
+          tokens: tokens.slice(start, j),
+          start: tokens[start].start,
+          part: (a, b) => rewrite(sql, tokens, base + a, base + b),
+        });
       start = j + 1;
     }
   }
@@ -192,7 +206,12 @@ export function userSqlFailure(err: unknown, written: string | WrittenSql[]): un
   const pieces = (typeof written === 'string' ? [{ sql: written }] : written).filter((p) => p.sql.trim() !== '');
   const engine = engineFailure(err);
   if (!engine || err instanceof LocatedError || err instanceof UserSqlError || !(err instanceof StrataError)) {
-    return pieces.length > 0 ? withDialectHint(err, pieces.map((p) => p.sql)) : err;
+    return pieces.length > 0
+      ? withDialectHint(
+          err,
+          pieces.map((p) => p.sql),
+        )
+      : err;
   }
   const notes: Rewritten[] = [];
   for (const p of pieces) {
@@ -202,17 +221,29 @@ export function userSqlFailure(err: unknown, written: string | WrittenSql[]): un
       // (It ran, so it translated; nothing to learn if not.)
     }
   }
-  const renames = renamesOf(pieces.map((p) => p.sql), notes);
-  const detail = dialectHint(inUserTerms(stripExcerpt(err.message), renames, notes), pieces.map((p) => p.sql));
+  const renames = renamesOf(
+    pieces.map((p) => p.sql),
+    notes,
+  );
+  const detail = dialectHint(
+    inUserTerms(stripExcerpt(err.message), renames, notes),
+    pieces.map((p) => p.sql),
+  );
   const code = engine.kind.toLowerCase() === 'parser' ? 'SQL_SYNTAX' : 'SQL_ERROR';
   const options = { cause: err, context: err.context };
   const at = engine.position === undefined ? undefined : locate(engine.sql, engine.position, pieces, renames);
   if (at) {
-    const located = new LocatedError(code, detail, { offset: at.offset, text: at.piece.sql }, { ...options, excerpt: true });
+    const located = new LocatedError(
+      code,
+      detail,
+      { offset: at.offset, text: at.piece.sql },
+      { ...options, excerpt: true },
+    );
     return at.piece.where ? located.within(at.piece.where) : located;
   }
   // No place to point at: a piece in a file is still named by where it starts.
-  if (pieces.length === 1 && pieces[0].where) return new LocatedError(code, detail, { where: pieces[0].where }, options);
+  if (pieces.length === 1 && pieces[0].where)
+    return new LocatedError(code, detail, { where: pieces[0].where }, options);
   return new UserSqlError(detail, { ...options, code });
 }
 
@@ -267,7 +298,12 @@ function inUserTerms(message: string, renames: Map<string, string>, notes: Rewri
  * order when both texts have as many, else by the tokens around it. Undefined when
  * there is no such token or no telling which.
  */
-function locate(sql: string, position: number, pieces: WrittenSql[], renames: Map<string, string>): { piece: WrittenSql; offset: number } | undefined {
+function locate(
+  sql: string,
+  position: number,
+  pieces: WrittenSql[],
+  renames: Map<string, string>,
+): { piece: WrittenSql; offset: number } | undefined {
   let tokens: Token[];
   try {
     tokens = tokenize(sql);
@@ -280,10 +316,17 @@ function locate(sql: string, position: number, pieces: WrittenSql[], renames: Ma
   const anchor = tokens[k];
   const isCall = (ts: Token[], i: number) => ts[i + 1]?.text === '(';
   const same = (a: Token, b: Token) =>
-    a.kind === b.kind && (a.kind === 'ident' ? a.value.toLowerCase() === b.value.toLowerCase() : a.kind === 'quoted' ? a.value === b.value : a.text === b.text);
-  const user = anchor.kind === 'ident' && isCall(tokens, k) ? renames.get(anchor.value.toLowerCase())?.split('/') : undefined;
+    a.kind === b.kind &&
+    (a.kind === 'ident'
+      ? a.value.toLowerCase() === b.value.toLowerCase()
+      : a.kind === 'quoted'
+        ? a.value === b.value
+        : a.text === b.text);
+  const user =
+    anchor.kind === 'ident' && isCall(tokens, k) ? renames.get(anchor.value.toLowerCase())?.split('/') : undefined;
   const inRan = (ts: Token[], i: number) => same(ts[i], anchor) && (!user || isCall(ts, i));
-  const inWritten = (ts: Token[], i: number) => (user ? ts[i].kind === 'ident' && user.includes(ts[i].value.toLowerCase()) && isCall(ts, i) : same(ts[i], anchor));
+  const inWritten = (ts: Token[], i: number) =>
+    user ? ts[i].kind === 'ident' && user.includes(ts[i].value.toLowerCase()) && isCall(ts, i) : same(ts[i], anchor);
   const candidates: { piece: WrittenSql; tokens: Token[]; i: number }[] = [];
   for (const piece of pieces) {
     let ts: Token[];
@@ -294,17 +337,27 @@ function locate(sql: string, position: number, pieces: WrittenSql[], renames: Ma
     }
     ts.forEach((_, i) => inWritten(ts, i) && candidates.push({ piece, tokens: ts, i }));
   }
-  const found = (c: { piece: WrittenSql; tokens: Token[]; i: number }) => ({ piece: c.piece, offset: c.tokens[c.i].start });
+  const found = (c: { piece: WrittenSql; tokens: Token[]; i: number }) => ({
+    piece: c.piece,
+    offset: c.tokens[c.i].start,
+  });
   if (candidates.length === 0) return undefined;
   if (candidates.length === 1) return found(candidates[0]);
   // The n-th of its kind, when the text DuckDB ran has as many as the user's.
   const ran = tokens.map((_, i) => i).filter((i) => inRan(tokens, i));
-  if (ran.length === candidates.length && candidates.every((c) => c.piece === candidates[0].piece)) return found(candidates[ran.indexOf(k)]);
+  if (ran.length === candidates.length && candidates.every((c) => c.piece === candidates[0].piece))
+    return found(candidates[ran.indexOf(k)]);
   // Else the one whose neighbours match best (a rewritten call's neighbours differ: only its left side counts).
   const score = (c: { tokens: Token[]; i: number }) => {
     let n = 0;
     for (let d = 1; d <= 6 && c.i - d >= 0 && k - d >= 0 && same(c.tokens[c.i - d], tokens[k - d]); d++) n++;
-    if (!user) for (let d = 1; d <= 6 && c.i + d < c.tokens.length && k + d < tokens.length && same(c.tokens[c.i + d], tokens[k + d]); d++) n++;
+    if (!user)
+      for (
+        let d = 1;
+        d <= 6 && c.i + d < c.tokens.length && k + d < tokens.length && same(c.tokens[c.i + d], tokens[k + d]);
+        d++
+      )
+        n++;
     return n;
   };
   const scored = candidates.map((c) => ({ c, n: score(c) })).sort((a, b) => b.n - a.n);

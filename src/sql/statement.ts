@@ -19,7 +19,16 @@ export type Statement =
       comment?: string;
       select?: string;
     }
-  | { kind: 'insert'; table: TableName; overwrite: boolean; columns?: string[]; byName: boolean; partition?: [string, string | null][]; replaceWhere?: string; select: string }
+  | {
+      kind: 'insert';
+      table: TableName;
+      overwrite: boolean;
+      columns?: string[];
+      byName: boolean;
+      partition?: [string, string | null][];
+      replaceWhere?: string;
+      select: string;
+    }
   | { kind: 'describe-history'; table: TableName; limit?: number }
   | { kind: 'describe-detail'; table: TableName }
   | { kind: 'alter-add-columns'; table: TableName; columns: StructField[] }
@@ -32,7 +41,22 @@ export type Statement =
   | { kind: 'restore'; table: TableName; version?: number; timestamp?: string }
   | { kind: 'vacuum'; table: TableName; retainHours?: number; dryRun: boolean }
   | { kind: 'optimize'; table: TableName; where?: string; whereColumns: string[]; zOrderBy: string[] }
-  | { kind: 'merge'; table: TableName; targetAlias?: string; source: string; sourceAlias?: string; on: string; clauses: MergeClause[] }
+  | {
+      kind: 'merge';
+      table: TableName;
+      targetAlias?: string;
+      source: string;
+      sourceAlias?: string;
+      on: string;
+      clauses: MergeClause[];
+    }
   | { kind: 'set'; key: string; value: string }
-  | { kind: 'copy-into'; table: TableName; source: string; format: string; formatOptions: Record<string, string>; copyOptions: Record<string, string> }
+  | {
+      kind: 'copy-into';
+      table: TableName;
+      source: string;
+      format: string;
+      formatOptions: Record<string, string>;
+      copyOptions: Record<string, string>;
+    }
   | { kind: 'query'; sql: string };

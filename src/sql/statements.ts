@@ -10,7 +10,6 @@ import { parseSparkType, TokenCursor, tokenize } from '../dialect/index.js';
 export type { Statement, TableName } from './statement.js';
 export { parseTableName } from './parse-common.js';
 
-
 /** Splits SQL text into statements at top-level semicolons. */
 export function splitStatements(sql: string): string[] {
   const tokens = tokenize(sql);
@@ -32,7 +31,8 @@ export function splitStatements(sql: string): string[] {
 export function parseStatement(sql: string): Statement {
   const tokens = tokenize(sql);
   const c = new TokenCursor(sql, tokens);
-  if (c.is('create') && (c.is('table', 1) || (c.is('or', 1) && c.is('replace', 2) && c.is('table', 3)))) return parseCreate(c);
+  if (c.is('create') && (c.is('table', 1) || (c.is('or', 1) && c.is('replace', 2) && c.is('table', 3))))
+    return parseCreate(c);
   if (c.is('insert')) return parseInsert(c);
   if (c.is('copy') && c.is('into', 1)) return parseCopyInto(c);
   if (c.is('delete') && c.is('from', 1)) {
@@ -48,7 +48,13 @@ export function parseStatement(sql: string): Statement {
   if (c.is('update') && !c.is('(', 1)) return parseUpdate(c);
   if (c.is('restore')) return parseRestore(c);
   if (c.is('merge') && c.is('into', 1)) return parseMerge(c);
-  if (c.is('vacuum') && (c.peek(1)?.kind === 'ident' || c.peek(1)?.kind === 'quoted') && !c.is('analyze', 1) && !c.is('full', 1)) return parseVacuum(c);
+  if (
+    c.is('vacuum') &&
+    (c.peek(1)?.kind === 'ident' || c.peek(1)?.kind === 'quoted') &&
+    !c.is('analyze', 1) &&
+    !c.is('full', 1)
+  )
+    return parseVacuum(c);
   if (c.is('optimize')) return parseOptimize(c);
   if ((c.is('describe') || c.is('desc')) && (c.is('history', 1) || c.is('detail', 1))) {
     c.next();
@@ -65,18 +71,19 @@ export function parseStatement(sql: string): Statement {
   }
   if (c.is('alter') && c.is('table', 1)) return parseAlter(c);
   if (c.is('set') && tokens.length >= 2) {
-    const key = sql.slice(tokens[1].start, (tokens.find((t) => t.text === '=')?.start ?? sql.length)).trim();
+    const key = sql.slice(tokens[1].start, tokens.find((t) => t.text === '=')?.start ?? sql.length).trim();
     if (/^(strata|spark)\./i.test(key)) {
       const eq = tokens.findIndex((t) => t.text === '=');
       if (eq < 0) c.fail('expected = value');
-      const value = tokens.slice(eq + 1).map((t) => t.value).join(' ');
+      const value = tokens
+        .slice(eq + 1)
+        .map((t) => t.value)
+        .join(' ');
       return { kind: 'set', key: key.toLowerCase(), value };
     }
   }
   return { kind: 'query', sql };
 }
-
-
 
 function parseCreate(c: TokenCursor): Statement {
   c.expect('create');
@@ -91,7 +98,15 @@ function parseCreate(c: TokenCursor): Statement {
   const table = parseTableName(c);
   let columns: StructField[] | undefined;
   if (c.is('(')) columns = parseColumnList(c);
-  const stmt: Extract<Statement, { kind: 'create' }> = { kind: 'create', table, ifNotExists, replace, columns, partitionedBy: [], properties: {} };
+  const stmt: Extract<Statement, { kind: 'create' }> = {
+    kind: 'create',
+    table,
+    ifNotExists,
+    replace,
+    columns,
+    partitionedBy: [],
+    properties: {},
+  };
   for (;;) {
     if (c.accept('using')) {
       const format = c.ident('a format').toLowerCase();
@@ -204,9 +219,6 @@ export function parseProperties(c: TokenCursor): Record<string, string> {
   return props;
 }
 
-
-
-
 function parseRestore(c: TokenCursor): Statement {
   c.expect('restore');
   c.accept('table');
@@ -220,7 +232,7 @@ function parseRestore(c: TokenCursor): Statement {
     end(c);
     return { kind: 'restore', table, version: Number(v!.text) };
   }
-  c.expect('timestamp', 'VERSION AS OF n or TIMESTAMP AS OF \'...\'');
+  c.expect('timestamp', "VERSION AS OF n or TIMESTAMP AS OF '...'");
   c.expect('as');
   c.expect('of');
   const timestamp = c.string("a timestamp such as '2026-01-31 12:00:00'");
@@ -249,7 +261,24 @@ function parseVacuum(c: TokenCursor): Statement {
   return { kind: 'vacuum', table, retainHours, dryRun };
 }
 
-const PREDICATE_WORDS = new Set(['and', 'or', 'not', 'in', 'is', 'null', 'between', 'like', 'ilike', 'true', 'false', 'date', 'timestamp', 'cast', 'as', 'interval']);
+const PREDICATE_WORDS = new Set([
+  'and',
+  'or',
+  'not',
+  'in',
+  'is',
+  'null',
+  'between',
+  'like',
+  'ilike',
+  'true',
+  'false',
+  'date',
+  'timestamp',
+  'cast',
+  'as',
+  'interval',
+]);
 
 function parseOptimize(c: TokenCursor): Statement {
   c.expect('optimize');

@@ -10,7 +10,25 @@ import type { TableName } from './statement.js';
 import { isKeyword, lineColumn, tokenize, type Token } from '../dialect/index.js';
 
 const FROM_START = new Set(['from', 'join', 'describe', 'summarize']);
-const FROM_END = new Set(['where', 'group', 'having', 'order', 'limit', 'qualify', 'window', 'union', 'except', 'intersect', 'on', 'using', 'select', 'set', 'values', 'returning', 'offset']);
+const FROM_END = new Set([
+  'where',
+  'group',
+  'having',
+  'order',
+  'limit',
+  'qualify',
+  'window',
+  'union',
+  'except',
+  'intersect',
+  'on',
+  'using',
+  'select',
+  'set',
+  'values',
+  'returning',
+  'offset',
+]);
 
 /** Rewrites project-table references in a FROM clause to delta_scan calls. */
 export function rewriteTableRefs(sql: string, catalog: Catalog): string {
@@ -69,7 +87,12 @@ interface Ref {
 
 function readRef(tokens: Token[], i: number): Ref | undefined {
   const t = tokens[i];
-  if (isKeyword(t, 'delta') && tokens[i + 1]?.text === '.' && tokens[i + 2]?.kind === 'quoted' && tokens[i + 2].text.startsWith('`')) {
+  if (
+    isKeyword(t, 'delta') &&
+    tokens[i + 1]?.text === '.' &&
+    tokens[i + 2]?.kind === 'quoted' &&
+    tokens[i + 2].text.startsWith('`')
+  ) {
     const p = tokens[i + 2].value;
     return { name: { kind: 'path', path: p }, alias: path.basename(p), next: i + 3 };
   }
@@ -84,9 +107,17 @@ function readRef(tokens: Token[], i: number): Ref | undefined {
   return { name: { kind: 'name', parts }, alias: parts[parts.length - 1], next: j };
 }
 
-function readTimeTravel(sql: string, tokens: Token[], i: number): { version?: number; timestamp?: string; next: number } | undefined {
+function readTimeTravel(
+  sql: string,
+  tokens: Token[],
+  i: number,
+): { version?: number; timestamp?: string; next: number } | undefined {
   const kind = tokens[i];
-  if (!(isKeyword(kind, 'version') || isKeyword(kind, 'timestamp')) || !isKeyword(tokens[i + 1], 'as') || !isKeyword(tokens[i + 2], 'of')) {
+  if (
+    !(isKeyword(kind, 'version') || isKeyword(kind, 'timestamp')) ||
+    !isKeyword(tokens[i + 1], 'as') ||
+    !isKeyword(tokens[i + 2], 'of')
+  ) {
     return undefined;
   }
   const value = tokens[i + 3];
@@ -102,7 +133,41 @@ function readTimeTravel(sql: string, tokens: Token[], i: number): { version?: nu
   return { timestamp: value.value, next: i + 4 };
 }
 
-const NOT_ALIAS = new Set(['where', 'join', 'inner', 'left', 'right', 'full', 'outer', 'cross', 'natural', 'positional', 'asof', 'anti', 'semi', 'on', 'using', 'group', 'order', 'limit', 'offset', 'union', 'except', 'intersect', 'having', 'window', 'qualify', 'tablesample', 'returning', 'lateral', 'pivot', 'unpivot', 'select', 'values', 'set']);
+const NOT_ALIAS = new Set([
+  'where',
+  'join',
+  'inner',
+  'left',
+  'right',
+  'full',
+  'outer',
+  'cross',
+  'natural',
+  'positional',
+  'asof',
+  'anti',
+  'semi',
+  'on',
+  'using',
+  'group',
+  'order',
+  'limit',
+  'offset',
+  'union',
+  'except',
+  'intersect',
+  'having',
+  'window',
+  'qualify',
+  'tablesample',
+  'returning',
+  'lateral',
+  'pivot',
+  'unpivot',
+  'select',
+  'values',
+  'set',
+]);
 
 function hasAlias(t: Token | undefined): boolean {
   if (!t) return false;

@@ -31,7 +31,11 @@ it('LocalStore makes the folder of a prefix, parents included, for path-based wr
 it('objectAt opens the store of an absolute path or file: URL', async () => {
   const root = mkdtempSync(path.join(tmpdir(), 'strata-store-'));
   await new LocalStore(root).put('a b/x.bin', 'data');
-  for (const location of [path.join(root, 'a b', 'x.bin'), `file://${path.join(root, 'a%20b', 'x.bin')}`, `file:${path.join(root, 'a%20b', 'x.bin')}`]) {
+  for (const location of [
+    path.join(root, 'a b', 'x.bin'),
+    `file://${path.join(root, 'a%20b', 'x.bin')}`,
+    `file:${path.join(root, 'a%20b', 'x.bin')}`,
+  ]) {
     const { store, key } = objectAt(location);
     expect(key).toBe('x.bin');
     expect(new TextDecoder().decode(await store.get(key))).toBe('data');

@@ -39,7 +39,13 @@ export class LocalStore implements LocalPathStore {
     return out;
   }
 
-  private async walk(folder: string, prefix: string, out: ObjectMeta[], startAfter: string, limit: number): Promise<void> {
+  private async walk(
+    folder: string,
+    prefix: string,
+    out: ObjectMeta[],
+    startAfter: string,
+    limit: number,
+  ): Promise<void> {
     let entries: import('node:fs').Dirent[];
     try {
       entries = await fs.readdir(this.localPath(folder), { withFileTypes: true });
@@ -51,8 +57,14 @@ export class LocalStore implements LocalPathStore {
       if (out.length >= limit) return;
       const key = folder === '' ? entry.name : `${folder}/${entry.name}`;
       if (entry.isDirectory()) {
-        if (prefix.startsWith(`${key}/`) || key.startsWith(prefix)) await this.walk(key, prefix, out, startAfter, limit);
-      } else if (entry.isFile() && key.startsWith(prefix) && key > startAfter && !entry.name.startsWith('.strata-tmp-')) {
+        if (prefix.startsWith(`${key}/`) || key.startsWith(prefix))
+          await this.walk(key, prefix, out, startAfter, limit);
+      } else if (
+        entry.isFile() &&
+        key.startsWith(prefix) &&
+        key > startAfter &&
+        !entry.name.startsWith('.strata-tmp-')
+      ) {
         try {
           const st = await fs.stat(this.localPath(key));
           out.push({ key, size: st.size, modified: st.mtimeMs });
@@ -78,7 +90,10 @@ export class LocalStore implements LocalPathStore {
       const buf = Buffer.alloc(length);
       const { bytesRead } = await handle.read(buf, 0, length, offset);
       if (bytesRead < length) {
-        throw new StrataError('STORAGE', `${this.localPath(key)}: expected ${length} bytes at offset ${offset}, file holds ${bytesRead}`);
+        throw new StrataError(
+          'STORAGE',
+          `${this.localPath(key)}: expected ${length} bytes at offset ${offset}, file holds ${bytesRead}`,
+        );
       }
       return buf;
     } catch (err) {

@@ -14,7 +14,9 @@ export function objectAt(location: string): { store: ObjectStore; key: string } 
   if (location.startsWith('file:')) {
     file = fileURLToPath(location.replace(/^file:\/*/, 'file:///'));
   } else if (/^[a-zA-Z][a-zA-Z0-9+.-]+:/.test(location)) {
-    throw new StrataError('STORAGE', `cannot open ${location}: Strata reads local paths and file: URLs only`, { context: { file: location } });
+    throw new StrataError('STORAGE', `cannot open ${location}: Strata reads local paths and file: URLs only`, {
+      context: { file: location },
+    });
   } else {
     file = path.resolve(location);
   }

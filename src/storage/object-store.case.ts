@@ -23,7 +23,10 @@ export function objectStoreSuite(name: string, makeStore: () => Promise<ObjectSt
       expect(keys).toEqual(['log/1.json', 'log/2.json', 'log/sub/3.json']);
       expect((await store.list('log/1')).map((m) => m.key)).toEqual(['log/1.json']);
       expect(await store.list('nothing/')).toEqual([]);
-      expect((await store.list('log/', { startAfter: 'log/1.json' })).map((m) => m.key).sort()).toEqual(['log/2.json', 'log/sub/3.json']);
+      expect((await store.list('log/', { startAfter: 'log/1.json' })).map((m) => m.key).sort()).toEqual([
+        'log/2.json',
+        'log/sub/3.json',
+      ]);
     });
 
     it('lists at most `limit` objects, and none under an empty prefix', async () => {

@@ -38,7 +38,7 @@ describe('the import graph of src/', () => {
     expect(bad).toEqual([]);
   });
 
-  it("imports only the folders its CONTEXT.md allows", () => {
+  it('imports only the folders its CONTEXT.md allows', () => {
     const bad = across
       .filter((e) => !(allowedImports(SRC, folderOf(e.from)) ?? []).includes(folderOf(e.to)))
       .map((e) => `${e.from}:${e.line} imports ${folderOf(e.to)}, which ${folderOf(e.from)}/CONTEXT.md does not allow`);
@@ -46,7 +46,9 @@ describe('the import graph of src/', () => {
   });
 
   it('the allowed imports between folders form no cycle (the layers have an order)', () => {
-    const allowed = folders.flatMap((f) => (allowedImports(SRC, f) ?? []).map((to) => ({ from: f, to, line: 0, typeOnly: false })));
+    const allowed = folders.flatMap((f) =>
+      (allowedImports(SRC, f) ?? []).map((to) => ({ from: f, to, line: 0, typeOnly: false })),
+    );
     expect(fileCycles(allowed).map((c) => c.join(' ↔ '))).toEqual([]);
   });
 
@@ -54,9 +56,16 @@ describe('the import graph of src/', () => {
     const may = (from: string, to: string) => (allowedImports(SRC, from) ?? []).includes(to);
     const order = ['core', 'delta', 'sql', 'ingest', 'pipeline', 'project', 'cli'];
     for (let i = 0; i < order.length; i++) {
-      for (let j = i + 1; j < order.length; j++) expect(may(order[i], order[j]), `${order[i]} may not import ${order[j]}`).toBe(false);
+      for (let j = i + 1; j < order.length; j++)
+        expect(may(order[i], order[j]), `${order[i]} may not import ${order[j]}`).toBe(false);
     }
-    expect(may('cli', 'project') && may('project', 'pipeline') && may('pipeline', 'ingest') && may('ingest', 'sql') && may('sql', 'delta')).toBe(true);
+    expect(
+      may('cli', 'project') &&
+        may('project', 'pipeline') &&
+        may('pipeline', 'ingest') &&
+        may('ingest', 'sql') &&
+        may('sql', 'delta'),
+    ).toBe(true);
     // The CLI stands on the project layer alone (and core).
     expect(allowedImports(SRC, 'cli')).toEqual(['core', 'project']);
   });

@@ -28,11 +28,15 @@ beforeAll(async () => {
 });
 afterAll(() => engine.close());
 
-const scanOf = (table: string, version?: number) => `delta_scan(${quoteLiteral(table)}${version === undefined ? '' : `, version => ${version}`})`;
+const scanOf = (table: string, version?: number) =>
+  `delta_scan(${quoteLiteral(table)}${version === undefined ? '' : `, version => ${version}`})`;
 const norm = (type: string) => type.replace(/"/g, '').replace(/\s+/g, ' ').toUpperCase();
 
 function label(check: Check): string {
-  const at = 'version' in check && check.kind !== 'snapshot_version' && check.kind !== 'txn' && check.version !== undefined ? ` v${check.version}` : ' latest';
+  const at =
+    'version' in check && check.kind !== 'snapshot_version' && check.kind !== 'txn' && check.version !== undefined
+      ? ` v${check.version}`
+      : ' latest';
   switch (check.kind) {
     case 'rows-parquet':
       return `${at.trim()}: rows and types match the expected Parquet multiset`;
@@ -57,9 +61,12 @@ describe.each(cases.map((c) => [c.id, c] as const))('%s', (_id, c: CorpusCase) =
           const ourTypes = new Map(ours.rows.map((r) => [r[0] as string, r[1] as string]));
           // Types are the Delta schema's, mapped as documented.
           expect([...ourTypes.keys()]).toEqual(snapshot.schema.fields.map((f) => f.name));
-          for (const f of snapshot.schema.fields) expect(norm(ourTypes.get(f.name)!), f.name).toBe(norm(duckdbType(f.type)));
+          for (const f of snapshot.schema.fields)
+            expect(norm(ourTypes.get(f.name)!), f.name).toBe(norm(duckdbType(f.type)));
           const files = parquetFiles(check.dir);
-          const expected = await s.rows<{ column_name: string; column_type: string }>(`DESCRIBE SELECT * FROM read_parquet(${quoteStringList(files)})`);
+          const expected = await s.rows<{ column_name: string; column_type: string }>(
+            `DESCRIBE SELECT * FROM read_parquet(${quoteStringList(files)})`,
+          );
           expect(expected.map((r) => r.column_name).sort()).toEqual([...ourTypes.keys()].sort());
           // Spark's expected files keep timestamps as naive INT96: the same instants in UTC.
           for (const r of expected) {
@@ -106,7 +113,13 @@ describe.each(cases.map((c) => [c.id, c] as const))('%s', (_id, c: CorpusCase) =
           );
           expect(err).toBeInstanceOf(StrataError);
           const e = err as StrataError;
-          expect(['PROTOCOL_UNSUPPORTED', 'NOT_A_TABLE', 'TABLE_NOT_FOUND', 'LOG_CORRUPT', 'CHECKPOINT_INVALID']).toContain(e.code);
+          expect([
+            'PROTOCOL_UNSUPPORTED',
+            'NOT_A_TABLE',
+            'TABLE_NOT_FOUND',
+            'LOG_CORRUPT',
+            'CHECKPOINT_INVALID',
+          ]).toContain(e.code);
           expect(e.message).toContain(c.table);
           expect(e.message).not.toMatch(/\n\s+at /);
           break;
@@ -119,7 +132,9 @@ describe.each(cases.map((c) => [c.id, c] as const))('%s', (_id, c: CorpusCase) =
           if (check.namesOnly) {
             expect(snap.files.map((f) => path.basename(f.path)).sort()).toEqual([...check.files].sort());
           } else {
-            expect(snap.files.map((f) => canonicalPath(c.table, f.path)).sort()).toEqual(check.files.map((f) => canonicalPath(c.table, f)).sort());
+            expect(snap.files.map((f) => canonicalPath(c.table, f.path)).sort()).toEqual(
+              check.files.map((f) => canonicalPath(c.table, f)).sort(),
+            );
           }
           break;
         }
@@ -169,6 +184,7 @@ function canonical(v: unknown): unknown {
     return v;
   }
   if (Array.isArray(v)) return v.map(canonical);
-  if (typeof v === 'object') return Object.fromEntries(Object.entries(v as Record<string, unknown>).map(([k, x]) => [k, canonical(x)]));
+  if (typeof v === 'object')
+    return Object.fromEntries(Object.entries(v as Record<string, unknown>).map(([k, x]) => [k, canonical(x)]));
   return v;
 }

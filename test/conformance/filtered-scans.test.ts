@@ -8,11 +8,20 @@ import { executeQuery } from '../../src/sql/index.js';
 import { CORPUS_DIR } from '../helpers/corpus.js';
 
 const CASES: [string, string[]][] = [
-  ['kernel-rs-golden/dv-partitioned-with-checkpoint', ['part = 0', 'part IN (1, 2)', 'col1 > 5', 'col1 < 3 OR part = 1', 'col2 IS NULL']],
-  ['kernel-rs-golden/data-skipping-partition-and-data-column', ['part = 1', 'id > 2', 'id = 1 OR part = 0', 'id BETWEEN 1 AND 2']],
+  [
+    'kernel-rs-golden/dv-partitioned-with-checkpoint',
+    ['part = 0', 'part IN (1, 2)', 'col1 > 5', 'col1 < 3 OR part = 1', 'col2 IS NULL'],
+  ],
+  [
+    'kernel-rs-golden/data-skipping-partition-and-data-column',
+    ['part = 1', 'id > 2', 'id = 1 OR part = 0', 'id BETWEEN 1 AND 2'],
+  ],
   ['dat/basic_partitioned', ["letter = 'a'", 'letter IS NULL', 'letter IS NOT NULL AND number > 2', "letter <> 'a'"]],
   ['kernel-rs-golden/basic-decimal-table', ['part > 0', 'col1 < 0']],
-  ['kernel-rs-golden/kernel-timestamp-timestamp_micros', ["time > TIMESTAMPTZ '2020-01-01 00:00:00+00'", 'part IS NULL']],
+  [
+    'kernel-rs-golden/kernel-timestamp-timestamp_micros',
+    ["time > TIMESTAMPTZ '2020-01-01 00:00:00+00'", 'part IS NULL'],
+  ],
 ];
 
 let engine: Engine;
@@ -25,7 +34,12 @@ describe.each(CASES)('%s', (id, filters) => {
   it.each(filters)('WHERE %s: same rows as the expected data', async (where) => {
     const table = path.join(CORPUS_DIR, id, 'delta');
     // DAT cases keep the expected rows under expected/latest/table_content.
-    const expected = path.join(CORPUS_DIR, id, ...(id.startsWith('dat/') ? ['expected', 'latest', 'table_content'] : ['expected']), '*.parquet');
+    const expected = path.join(
+      CORPUS_DIR,
+      id,
+      ...(id.startsWith('dat/') ? ['expected', 'latest', 'table_content'] : ['expected']),
+      '*.parquet',
+    );
     await engine.withSession(async (s) => {
       const columns = (await executeQuery(s, `SELECT * FROM delta_scan(${quoteLiteral(table)}) LIMIT 0`)).columns;
       const cols = columns.map((c) => `"${c.name}"`).join(', ');

@@ -32,7 +32,9 @@ async function makeTable(
   name: string,
   schema: Json,
   opts: { configuration?: Record<string, string>; protocol?: Json; partitionColumns?: string[] },
-  commits: { files: { name: string; select: string; rows: number; partitionValues?: Record<string, string | null> }[] }[],
+  commits: {
+    files: { name: string; select: string; rows: number; partitionValues?: Record<string, string | null> }[];
+  }[],
 ): Promise<string> {
   const root = path.join(tmp, name);
   mkdirSync(path.join(root, '_delta_log'), { recursive: true });
@@ -66,14 +68,20 @@ async function makeTable(
         },
       });
     }
-    writeFileSync(path.join(root, '_delta_log', `${String(version).padStart(20, '0')}.json`), actions.map((a) => JSON.stringify(a)).join('\n') + '\n');
+    writeFileSync(
+      path.join(root, '_delta_log', `${String(version).padStart(20, '0')}.json`),
+      actions.map((a) => JSON.stringify(a)).join('\n') + '\n',
+    );
   }
   return root;
 }
 
 const field = (name: string, type: unknown, metadata: Json = {}) => ({ name, type, nullable: true, metadata });
 
-async function query(s: Session, sql: string): Promise<{ columns: { name: string; type: string }[]; rows: unknown[][] }> {
+async function query(
+  s: Session,
+  sql: string,
+): Promise<{ columns: { name: string; type: string }[]; rows: unknown[][] }> {
   const r = await executeQuery(s, sql);
   return { columns: r.columns.map((c) => ({ name: c.name, type: String(c.type) })), rows: r.rows };
 }
@@ -83,13 +91,33 @@ describe('void columns', () => {
     await engine.withSession(async (s) => {
       const schema = {
         type: 'struct',
-        fields: [field('id', 'long'), field('v', 'void'), field('s', { type: 'struct', fields: [field('a', 'integer'), field('n', 'void')] })],
+        fields: [
+          field('id', 'long'),
+          field('v', 'void'),
+          field('s', { type: 'struct', fields: [field('a', 'integer'), field('n', 'void')] }),
+        ],
       };
       const table = await makeTable(s, 'plain', schema, {}, [
         // As Spark writes it: no v, and s without n.
-        { files: [{ name: 'part-0.parquet', select: `SELECT i::BIGINT AS id, {'a': i::INTEGER} AS s FROM range(3) t(i)`, rows: 3 }] },
+        {
+          files: [
+            {
+              name: 'part-0.parquet',
+              select: `SELECT i::BIGINT AS id, {'a': i::INTEGER} AS s FROM range(3) t(i)`,
+              rows: 3,
+            },
+          ],
+        },
         // Another writer kept the column, all NULL.
-        { files: [{ name: 'part-1.parquet', select: `SELECT 10::BIGINT AS id, NULL::INTEGER AS v, {'a': 10, 'n': NULL::INTEGER} AS s`, rows: 1 }] },
+        {
+          files: [
+            {
+              name: 'part-1.parquet',
+              select: `SELECT 10::BIGINT AS id, NULL::INTEGER AS v, {'a': 10, 'n': NULL::INTEGER} AS s`,
+              rows: 1,
+            },
+          ],
+        },
       ]);
       const snap = await loadSnapshot(table, { session: s });
       expect(snap.schema.fields.map((f) => f.type)).toContainEqual({ kind: 'primitive', name: 'void' });
@@ -108,22 +136,35 @@ describe('void columns', () => {
         [10, null, 10, null],
       ]);
       // Filters on the void column (pruning must not skip on it).
-      expect((await query(s, `SELECT count(*) FROM delta_scan(${quoteLiteral(table)}) WHERE v IS NULL`)).rows).toEqual([[4]]);
-      expect((await query(s, `SELECT count(*) FROM delta_scan(${quoteLiteral(table)}) WHERE v = 1 OR s.n IS NOT NULL`)).rows).toEqual([[0]]);
+      expect((await query(s, `SELECT count(*) FROM delta_scan(${quoteLiteral(table)}) WHERE v IS NULL`)).rows).toEqual([
+        [4],
+      ]);
+      expect(
+        (await query(s, `SELECT count(*) FROM delta_scan(${quoteLiteral(table)}) WHERE v = 1 OR s.n IS NOT NULL`)).rows,
+      ).toEqual([[0]]);
       // Time travel to the version with only Spark's file.
-      expect((await query(s, `SELECT count(*), count(v) FROM delta_scan(${quoteLiteral(table)}, version => 0)`)).rows).toEqual([[3, 0]]);
+      expect(
+        (await query(s, `SELECT count(*), count(v) FROM delta_scan(${quoteLiteral(table)}, version => 0)`)).rows,
+      ).toEqual([[3, 0]]);
     });
   });
 
   it('read under column mapping (name mode), and as the only data column of a partitioned table', async () => {
     await engine.withSession(async (s) => {
-      const cm = (id: number, physical: string) => ({ 'delta.columnMapping.id': id, 'delta.columnMapping.physicalName': physical });
+      const cm = (id: number, physical: string) => ({
+        'delta.columnMapping.id': id,
+        'delta.columnMapping.physicalName': physical,
+      });
       const schema = {
         type: 'struct',
         fields: [
           field('id', 'long', cm(1, 'col-1')),
           field('v', 'void', cm(2, 'col-2')),
-          field('s', { type: 'struct', fields: [field('a', 'integer', cm(4, 'col-4')), field('n', 'void', cm(5, 'col-5'))] }, cm(3, 'col-3')),
+          field(
+            's',
+            { type: 'struct', fields: [field('a', 'integer', cm(4, 'col-4')), field('n', 'void', cm(5, 'col-5'))] },
+            cm(3, 'col-3'),
+          ),
           field('p', 'string', cm(6, 'col-6')),
         ],
       };
@@ -139,8 +180,18 @@ describe('void columns', () => {
         [
           {
             files: [
-              { name: 'col-6=x/part-0.parquet', select: `SELECT 1::BIGINT AS "col-1", {'col-4': 7} AS "col-3"`, rows: 1, partitionValues: { 'col-6': 'x' } },
-              { name: 'col-6=y/part-1.parquet', select: `SELECT 2::BIGINT AS "col-1", NULL::STRUCT("col-4" INTEGER) AS "col-3"`, rows: 1, partitionValues: { 'col-6': 'y' } },
+              {
+                name: 'col-6=x/part-0.parquet',
+                select: `SELECT 1::BIGINT AS "col-1", {'col-4': 7} AS "col-3"`,
+                rows: 1,
+                partitionValues: { 'col-6': 'x' },
+              },
+              {
+                name: 'col-6=y/part-1.parquet',
+                select: `SELECT 2::BIGINT AS "col-1", NULL::STRUCT("col-4" INTEGER) AS "col-3"`,
+                rows: 1,
+                partitionValues: { 'col-6': 'y' },
+              },
             ],
           },
         ],
@@ -157,7 +208,18 @@ describe('void columns', () => {
         { type: 'struct', fields: [field('v', 'void'), field('p', 'integer')] },
         { partitionColumns: ['p'] },
         // With every data column void, Spark's files hold no columns at all; DuckDB needs one, so one unrelated column stands in.
-        [{ files: [{ name: 'p=1/part-0.parquet', select: `SELECT 0 AS unrelated FROM range(2)`, rows: 2, partitionValues: { p: '1' } }] }],
+        [
+          {
+            files: [
+              {
+                name: 'p=1/part-0.parquet',
+                select: `SELECT 0 AS unrelated FROM range(2)`,
+                rows: 2,
+                partitionValues: { p: '1' },
+              },
+            ],
+          },
+        ],
       );
       expect((await query(s, `SELECT v, p FROM delta_scan(${quoteLiteral(onlyVoid)})`)).rows).toEqual([
         [null, 1],
@@ -168,16 +230,27 @@ describe('void columns', () => {
 
   it('a table with a void column is refused for writing, naming the column', async () => {
     await engine.withSession(async (s) => {
-      const table = await makeTable(s, 'write', { type: 'struct', fields: [field('id', 'long'), field('v', 'void')] }, {}, [
-        { files: [{ name: 'part-0.parquet', select: 'SELECT 1::BIGINT AS id', rows: 1 }] },
-      ]);
-      const err = await writeTable(s, { location: table, name: 'lake/void', select: 'SELECT 2::BIGINT AS id, NULL AS v', mode: 'append' }).then(
+      const table = await makeTable(
+        s,
+        'write',
+        { type: 'struct', fields: [field('id', 'long'), field('v', 'void')] },
+        {},
+        [{ files: [{ name: 'part-0.parquet', select: 'SELECT 1::BIGINT AS id', rows: 1 }] }],
+      );
+      const err = await writeTable(s, {
+        location: table,
+        name: 'lake/void',
+        select: 'SELECT 2::BIGINT AS id, NULL AS v',
+        mode: 'append',
+      }).then(
         () => undefined,
         (e: unknown) => e,
       );
       expect(err).toBeInstanceOf(StrataError);
       expect((err as StrataError).code).toBe('PROTOCOL_UNSUPPORTED');
-      expect((err as StrataError).message).toMatch(/lake\/void: column v has type void, which Strata reads \(as NULLs\) but cannot write yet/);
+      expect((err as StrataError).message).toMatch(
+        /lake\/void: column v has type void, which Strata reads \(as NULLs\) but cannot write yet/,
+      );
       expect((await query(s, `SELECT count(*) FROM delta_scan(${quoteLiteral(table)})`)).rows).toEqual([[1]]);
     });
   });

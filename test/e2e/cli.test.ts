@@ -26,7 +26,10 @@ async function strata(...args: string[]): Promise<{ code: number; stdout: string
 
 describe('strata query', () => {
   it('prints a table of a Spark-written partitioned table, NULL partition included', async () => {
-    const r = await strata('query', `SELECT letter, number FROM delta_scan('${table('dat/basic_partitioned')}') ORDER BY number`);
+    const r = await strata(
+      'query',
+      `SELECT letter, number FROM delta_scan('${table('dat/basic_partitioned')}') ORDER BY number`,
+    );
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/│ letter\s+│ number │/);
     expect(r.stdout).toMatch(/│ NULL\s+│\s+6 │/);
@@ -34,19 +37,36 @@ describe('strata query', () => {
   });
 
   it('reads an older version with version => N', async () => {
-    const r = await strata('query', `SELECT count(*) AS n FROM delta_scan('${table('dat/basic_append')}', version => 0)`, '--format', 'json');
+    const r = await strata(
+      'query',
+      `SELECT count(*) AS n FROM delta_scan('${table('dat/basic_append')}', version => 0)`,
+      '--format',
+      'json',
+    );
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout)).toEqual({ n: 3 });
   });
 
   it('writes CSV with a header, one line per row', async () => {
-    const r = await strata('query', `SELECT letter, number FROM delta_scan('${table('dat/basic_partitioned')}') WHERE letter = 'a' ORDER BY number`, '--format', 'csv');
+    const r = await strata(
+      'query',
+      `SELECT letter, number FROM delta_scan('${table('dat/basic_partitioned')}') WHERE letter = 'a' ORDER BY number`,
+      '--format',
+      'csv',
+    );
     expect(r.stdout).toBe('letter,number\na,1\na,4\n');
   });
 
   it('writes JSON lines and Parquet files', async () => {
     const out = path.join(tmp, 'out.parquet');
-    const r = await strata('query', `SELECT * FROM delta_scan('${table('dat/basic_append')}')`, '--format', 'parquet', '--output', out);
+    const r = await strata(
+      'query',
+      `SELECT * FROM delta_scan('${table('dat/basic_append')}')`,
+      '--format',
+      'parquet',
+      '--output',
+      out,
+    );
     expect(r.code).toBe(0);
     const back = await strata('query', `SELECT count(*) AS n FROM read_parquet('${out}')`, '--format', 'json');
     expect(JSON.parse(back.stdout)).toEqual({ n: 5 });
@@ -54,13 +74,23 @@ describe('strata query', () => {
 
   it('runs plain DuckDB statements such as COPY ... TO', async () => {
     const out = path.join(tmp, 'copy.csv');
-    const r = await strata('query', `COPY (SELECT number FROM delta_scan('${table('dat/basic_append')}') ORDER BY number) TO '${out}' (HEADER false)`);
+    const r = await strata(
+      'query',
+      `COPY (SELECT number FROM delta_scan('${table('dat/basic_append')}') ORDER BY number) TO '${out}' (HEADER false)`,
+    );
     expect(r.code).toBe(0);
     expect(readFileSync(out, 'utf8').trim().split('\n')).toEqual(['1', '2', '3', '4', '5']);
   });
 
   it('resolves relative table paths against --project', async () => {
-    const r = await strata('--project', CORPUS, 'query', `SELECT count(*) AS n FROM delta_scan('dat/basic_append/delta')`, '--format', 'json');
+    const r = await strata(
+      '--project',
+      CORPUS,
+      'query',
+      `SELECT count(*) AS n FROM delta_scan('dat/basic_append/delta')`,
+      '--format',
+      'json',
+    );
     expect(JSON.parse(r.stdout)).toEqual({ n: 5 });
   });
 
@@ -71,7 +101,10 @@ describe('strata query', () => {
   });
 
   it('names the refused feature for a protocol newer than supported', async () => {
-    const r = await strata('query', `SELECT * FROM delta_scan('${table('kernel-rs-golden/deltalog-invalid-protocol-version')}')`);
+    const r = await strata(
+      'query',
+      `SELECT * FROM delta_scan('${table('kernel-rs-golden/deltalog-invalid-protocol-version')}')`,
+    );
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/requires Delta reader version 99/);
     expect(r.stderr).not.toMatch(/\n\s+at /);
@@ -96,7 +129,9 @@ describe('strata query', () => {
   });
 
   it('stops quietly, exit 0, when the reader closes the pipe early (strata query ... | head)', async () => {
-    const child = spawn(process.execPath, [BIN, 'query', 'SELECT range AS n FROM range(2000000)', '--format', 'csv'], { cwd: tmp });
+    const child = spawn(process.execPath, [BIN, 'query', 'SELECT range AS n FROM range(2000000)', '--format', 'csv'], {
+      cwd: tmp,
+    });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     child.stdout.once('data', () => child.stdout.destroy());
@@ -125,7 +160,12 @@ describe('strata table', () => {
   });
 
   it('describes as JSON, with reader features', async () => {
-    const r = await strata('table', 'describe', table('kernel-rs-golden/basic-with-vacuum-protocol-check-feature'), '--json');
+    const r = await strata(
+      'table',
+      'describe',
+      table('kernel-rs-golden/basic-with-vacuum-protocol-check-feature'),
+      '--json',
+    );
     const detail = JSON.parse(r.stdout);
     expect(detail.protocol).toMatchObject({ minReaderVersion: 3, minWriterVersion: 7 });
     expect(detail.protocol.readerFeatures).toContain('vacuumProtocolCheck');
@@ -135,7 +175,10 @@ describe('strata table', () => {
   it('lists history newest first with operations and metrics', async () => {
     const r = await strata('table', 'history', table('dat/basic_append'), '--json');
     expect(r.code).toBe(0);
-    const entries = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const entries = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(entries.map((e) => e.version)).toEqual([1, 0]);
     expect(entries[0].operation).toBe('WRITE');
     expect(entries[0].operationParameters.mode).toBe('Append');
@@ -144,16 +187,47 @@ describe('strata table', () => {
 
   it('creates, fills and lists project tables by name, and describes them by name', async () => {
     const project = path.join(tmp, 'proj');
-    expect((await strata('--project', project, 'query', 'CREATE TABLE sales.orders AS SELECT range AS id, range % 7 AS store FROM range(100)')).code).toBe(0);
-    const insert = await strata('--project', project, 'query', 'INSERT INTO sales.orders VALUES (100, 1)', '--format', 'json');
+    expect(
+      (
+        await strata(
+          '--project',
+          project,
+          'query',
+          'CREATE TABLE sales.orders AS SELECT range AS id, range % 7 AS store FROM range(100)',
+        )
+      ).code,
+    ).toBe(0);
+    const insert = await strata(
+      '--project',
+      project,
+      'query',
+      'INSERT INTO sales.orders VALUES (100, 1)',
+      '--format',
+      'json',
+    );
     expect(JSON.parse(insert.stdout)).toEqual({ version: 1, num_affected_rows: 1, num_inserted_rows: 1 });
     const list = await strata('--project', project, 'table', 'list', '--json');
     expect(JSON.parse(list.stdout)).toMatchObject({ table: 'sales.orders', version: 1, rows: 101 });
     const d = await strata('--project', project, 'table', 'describe', 'sales.orders', '--json');
-    expect(JSON.parse(d.stdout).columns.map((c: { name: string; type: string }) => `${c.name} ${c.type}`)).toEqual(['id long', 'store long']);
+    expect(JSON.parse(d.stdout).columns.map((c: { name: string; type: string }) => `${c.name} ${c.type}`)).toEqual([
+      'id long',
+      'store long',
+    ]);
     const h = await strata('--project', project, 'table', 'history', 'sales.orders', '--json');
-    expect(h.stdout.trim().split('\n').map((l) => JSON.parse(l).operation)).toEqual(['WRITE', 'CREATE TABLE AS SELECT']);
-    const q = await strata('--project', project, 'query', 'SELECT count(*) AS n FROM sales.orders VERSION AS OF 0', '--format', 'json');
+    expect(
+      h.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l).operation),
+    ).toEqual(['WRITE', 'CREATE TABLE AS SELECT']);
+    const q = await strata(
+      '--project',
+      project,
+      'query',
+      'SELECT count(*) AS n FROM sales.orders VERSION AS OF 0',
+      '--format',
+      'json',
+    );
     expect(JSON.parse(q.stdout)).toEqual({ n: 100 });
   });
 
@@ -177,7 +251,16 @@ describe('strata ingest', () => {
     expect(plan.stdout).toContain('1 file(s) waiting');
     expect(plan.stdout).toContain('columns: id, price (the table takes them)');
     expect(existsSync(path.join(project, 'lake/bronze/orders'))).toBe(false); // nothing written
-    const load = await strata('--project', project, 'ingest', 'bronze.orders', '--from', 'landing/orders', '--option', 'schemaHints=price DOUBLE');
+    const load = await strata(
+      '--project',
+      project,
+      'ingest',
+      'bronze.orders',
+      '--from',
+      'landing/orders',
+      '--option',
+      'schemaHints=price DOUBLE',
+    );
     expect(load.code).toBe(0);
     expect(load.stdout).toMatch(/loaded 1 file\(s\): 2 row\(s\), 1 with rescued data, 0 quarantined; 0 failed/);
     expect(load.stderr).toBe(''); // no progress bar when stderr is not a terminal
@@ -192,7 +275,9 @@ describe('strata ingest', () => {
     expect(again.stdout).toMatch(/loaded 0 file\(s\).*1 failed, 1 already loaded/);
     expect(again.stdout).toMatch(/failed: landing\/orders\/b.csv: the file is empty/);
     const described = await strata('--project', project, 'table', 'describe', 'bronze.orders');
-    expect(described.stdout).toMatch(/ingestion \(system.ingest_files\)\n\s+2 batch\(es\); 1 file\(s\) loaded \(2 rows, 0 quarantined\), 1 failed/);
+    expect(described.stdout).toMatch(
+      /ingestion \(system.ingest_files\)\n\s+2 batch\(es\); 1 file\(s\) loaded \(2 rows, 0 quarantined\), 1 failed/,
+    );
     expect(described.stdout).toMatch(/failed: .*b.csv: the file is empty/);
     writeFileSync(path.join(landingDir, 'c.csv'), 'id,price\n3,1\n4,1,extra\n');
     await strata('--project', project, 'ingest', 'bronze.orders');
@@ -203,7 +288,16 @@ describe('strata ingest', () => {
     expect(shown.stdout).toContain('Expected Number of Columns: 2 Found: 3');
     const help = await strata('ingest', '--help');
     expect(help.stdout).toMatch(/Examples:\n\s+\$ strata ingest/);
-    const usage = await strata('--project', project, 'ingest', 'bronze.orders', '--from', 'landing/orders', '--option', 'nonsense');
+    const usage = await strata(
+      '--project',
+      project,
+      'ingest',
+      'bronze.orders',
+      '--from',
+      'landing/orders',
+      '--option',
+      'nonsense',
+    );
     expect(usage.code).toBe(2);
     const never = await strata('--project', project, 'ingest', 'plan', 'bronze.other');
     expect(never.code).toBe(2);
@@ -216,7 +310,8 @@ describe('strata init', () => {
     const r = await strata('init', 'fresh-project');
     expect(r.code).toBe(0);
     const root = path.join(tmp, 'fresh-project');
-    for (const p of ['strata.yaml', 'pipelines/main/bronze.sql', 'landing', 'lake']) expect(existsSync(path.join(root, p)), p).toBe(true);
+    for (const p of ['strata.yaml', 'pipelines/main/bronze.sql', 'landing', 'lake'])
+      expect(existsSync(path.join(root, p)), p).toBe(true);
     expect(readFileSync(path.join(root, 'strata.yaml'), 'utf8')).toContain('name: fresh-project');
     mkdirSync(path.join(root, 'landing/orders'));
     writeFileSync(path.join(root, 'landing/orders/a.csv'), 'id\n1\n');
@@ -228,11 +323,18 @@ describe('strata init', () => {
     const plan = await strata('--project', root, 'run', '--dry-run');
     expect(plan.code).toBe(0);
     expect(plan.stdout).toMatch(/pipeline main: 1 dataset\(s\), 0 flow\(s\) in 1 file\(s\)/);
-    expect(plan.stdout).toMatch(/1\. bronze\.orders \(streaming table\) ← STREAM read_files\('landing\/orders\/\*\.csv', format => 'csv'\)/);
-    writeFileSync(path.join(root, 'pipelines/main/silver.sql'), 'CREATE OR REFRESH MATERIALIZED VIEW silver.x AS SELECT * FROM STREAM(gold.y);\nCREATE OR REFRESH MATERIALIZED VIEW bronze.orders AS SELECT 1;\n');
+    expect(plan.stdout).toMatch(
+      /1\. bronze\.orders \(streaming table\) ← STREAM read_files\('landing\/orders\/\*\.csv', format => 'csv'\)/,
+    );
+    writeFileSync(
+      path.join(root, 'pipelines/main/silver.sql'),
+      'CREATE OR REFRESH MATERIALIZED VIEW silver.x AS SELECT * FROM STREAM(gold.y);\nCREATE OR REFRESH MATERIALIZED VIEW bronze.orders AS SELECT 1;\n',
+    );
     const broken = await strata('--project', root, 'run', 'main', '--dry-run');
     expect(broken.code).toBe(1);
-    expect(broken.stderr).toContain('pipelines/main/silver.sql:1:70: UNKNOWN_TABLE gold.y is not defined in the pipeline');
+    expect(broken.stderr).toContain(
+      'pipelines/main/silver.sql:1:70: UNKNOWN_TABLE gold.y is not defined in the pipeline',
+    );
     expect(broken.stderr).toContain('pipelines/main/silver.sql:2:37: DUPLICATE_NAME bronze.orders is defined twice');
     expect(broken.stderr).toMatch(/2 problem\(s\) in its definitions/);
   });
@@ -269,16 +371,32 @@ describe('strata run', () => {
     const failed = await strata('--project', root, 'run');
     expect(failed.code).toBe(1);
     expect(failed.stdout).toMatch(/FAILED/);
-    expect(failed.stderr).toMatch(/silver\.orders: expectation price_small \(ON VIOLATION FAIL UPDATE\) of silver\.orders failed for 1 row\(s\), e\.g\. \{"order_id":4,"price":5000/);
+    expect(failed.stderr).toMatch(
+      /silver\.orders: expectation price_small \(ON VIOLATION FAIL UPDATE\) of silver\.orders failed for 1 row\(s\), e\.g\. \{"order_id":4,"price":5000/,
+    );
     expect((await strata('--project', root, 'events', '--level', 'ERROR')).stdout).toMatch(/price_small/);
     // Fix the rule, replay the quarantine, run again.
-    writeFileSync(path.join(root, 'pipelines/main/silver.sql'), readFileSync(path.join(root, 'pipelines/main/silver.sql'), 'utf8').replace('price > 0', 'price <> 0').replace('price < 1000', 'price < 10000'));
+    writeFileSync(
+      path.join(root, 'pipelines/main/silver.sql'),
+      readFileSync(path.join(root, 'pipelines/main/silver.sql'), 'utf8')
+        .replace('price > 0', 'price <> 0')
+        .replace('price < 1000', 'price < 10000'),
+    );
     const replay = await strata('--project', root, 'quarantine', 'replay', 'silver.orders');
     expect(replay.code, replay.stderr).toBe(0);
-    expect(replay.stdout).toMatch(/1 quarantined row\(s\) replayed: 1 restored to the table \(version \d+\), 0 dropped, 0 still failing/);
+    expect(replay.stdout).toMatch(
+      /1 quarantined row\(s\) replayed: 1 restored to the table \(version \d+\), 0 dropped, 0 still failing/,
+    );
     const again = await strata('--project', root, 'run');
     expect(again.code, again.stderr).toBe(0);
-    const n = await strata('--project', root, 'query', 'SELECT count(*) AS n, sum(price) AS s FROM silver.orders', '--format', 'csv');
+    const n = await strata(
+      '--project',
+      root,
+      'query',
+      'SELECT count(*) AS n, sum(price) AS s FROM silver.orders',
+      '--format',
+      'csv',
+    );
     expect(n.stdout).toBe('n,s\n4,5012\n');
     // Full refresh of a table that loads files needs --force.
     const refused = await strata('--project', root, 'run', '--full-refresh', 'bronze.orders');
@@ -300,7 +418,14 @@ describe('strata demo', () => {
     expect(r.stdout).toMatch(/silver\.products price_\w+\s+\d+ of\s+\d+\s+quarantined/);
     expect(r.stdout).toMatch(/gold\.dq_monthly_coverage company_reported\s+1 of\s+4\s+kept, counted/);
     // The KPIs are in the project for any tool to read.
-    const kpi = await strata('--project', path.join(tmp, 'demo-once'), 'query', 'SELECT unique_customers FROM gold.kpi_overview', '--format', 'csv');
+    const kpi = await strata(
+      '--project',
+      path.join(tmp, 'demo-once'),
+      'query',
+      'SELECT unique_customers FROM gold.kpi_overview',
+      '--format',
+      'csv',
+    );
     expect(kpi.stdout).toBe('unique_customers\n64\n');
     const again = await strata('demo', '--once', '--dir', 'demo-once');
     expect(again.code, again.stderr).toBe(0);
@@ -311,13 +436,21 @@ describe('strata demo', () => {
     writeFileSync(path.join(tmp, 'other', 'strata.yaml'), 'name: other\n');
     const refused = await strata('demo', '--once', '--dir', 'other');
     expect(refused.code).toBe(1);
-    expect(refused.stderr).toMatch(/is a Strata project that strata demo did not make; choose another folder with --dir/);
-    expect((await strata('demo', '--days', 'x')).stderr).toMatch(/--days must be a whole number of at least 1, not 'x'/);
+    expect(refused.stderr).toMatch(
+      /is a Strata project that strata demo did not make; choose another folder with --dir/,
+    );
+    expect((await strata('demo', '--days', 'x')).stderr).toMatch(
+      /--days must be a whole number of at least 1, not 'x'/,
+    );
     expect((await strata('demo', '--help')).stdout).toMatch(/--once[\s\S]*Examples:/);
   }, 60_000);
 
   it('plays a live store: a new day lands and is processed until Ctrl-C', async () => {
-    const child = spawn(process.execPath, [BIN, 'demo', '--dir', 'demo-live', '--days', '10', '--rows-per-day', '30', '--interval', '0.2'], { cwd: tmp });
+    const child = spawn(
+      process.execPath,
+      [BIN, 'demo', '--dir', 'demo-live', '--days', '10', '--rows-per-day', '30', '--interval', '0.2'],
+      { cwd: tmp },
+    );
     let stdout = '';
     let interrupted = false;
     child.stdout.on('data', (d: Buffer) => {
@@ -333,7 +466,14 @@ describe('strata demo', () => {
     expect(stdout).toMatch(/^\[2024-11-11\] Update \S+ completed in [\d.]+ s: 30 new order line\(s\)/m);
     expect(stdout).toMatch(/^\[2024-11-12\] Update \S+ completed/m);
     expect(stdout).toMatch(/Stopped\. The project is in/);
-    const lines = await strata('--project', path.join(tmp, 'demo-live'), 'query', "SELECT count(*) AS n FROM gold.fact_sales WHERE order_date >= DATE '2024-11-11'", '--format', 'csv');
+    const lines = await strata(
+      '--project',
+      path.join(tmp, 'demo-live'),
+      'query',
+      "SELECT count(*) AS n FROM gold.fact_sales WHERE order_date >= DATE '2024-11-11'",
+      '--format',
+      'csv',
+    );
     expect(Number(lines.stdout.split('\n')[1])).toBeGreaterThanOrEqual(60);
   }, 60_000);
 });
@@ -347,6 +487,8 @@ describe('strata init --template retail', () => {
     const dry = await strata('--project', path.join(tmp, 'shop'), 'run', '--dry-run');
     expect(dry.code, dry.stderr).toBe(0);
     expect(dry.stdout).toMatch(/gold\.agg_monthly_sales/);
-    expect((await strata('init', 'x', '--template', 'nope')).stderr).toMatch(/unknown template 'nope'; the templates are: retail/);
+    expect((await strata('init', 'x', '--template', 'nope')).stderr).toMatch(
+      /unknown template 'nope'; the templates are: retail/,
+    );
   });
 });

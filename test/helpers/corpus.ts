@@ -16,7 +16,14 @@ export interface CorpusCase {
 export type Check =
   | { kind: 'rows-parquet'; version?: number; dir: string; count?: number }
   | { kind: 'rows'; version?: number; columns: string[]; rows: unknown[][]; projection: boolean }
-  | { kind: 'dat-metadata'; version: number; properties: Record<string, string>; minReader: number; minWriter: number; at?: number }
+  | {
+      kind: 'dat-metadata';
+      version: number;
+      properties: Record<string, string>;
+      minReader: number;
+      minWriter: number;
+      at?: number;
+    }
   | { kind: 'error'; reason: string }
   | { kind: 'snapshot_version'; version: number }
   | { kind: 'active_files'; files: string[]; namesOnly: boolean }
@@ -68,21 +75,46 @@ export function loadCorpus(): CorpusCase[] {
       for (const [label, rel] of Object.entries(e.dirs ?? {})) {
         const dir = path.join(CORPUS_DIR, rel);
         const version = versionOf(label);
-        checks.push({ kind: 'rows-parquet', version, dir: path.join(dir, 'table_content'), count: e.row_counts?.[label] });
+        checks.push({
+          kind: 'rows-parquet',
+          version,
+          dir: path.join(dir, 'table_content'),
+          count: e.row_counts?.[label],
+        });
         const meta = JSON.parse(readFileSync(path.join(dir, 'table_version_metadata.json'), 'utf8'));
-        checks.push({ kind: 'dat-metadata', version: meta.version, properties: meta.properties, minReader: meta.min_reader_version, minWriter: meta.min_writer_version, at: version });
+        checks.push({
+          kind: 'dat-metadata',
+          version: meta.version,
+          properties: meta.properties,
+          minReader: meta.min_reader_version,
+          minWriter: meta.min_writer_version,
+          at: version,
+        });
       }
     } else if (e.format === 'parquet-dir') {
       checks.push({ kind: 'rows-parquet', dir: path.join(CORPUS_DIR, e.latest!), count: e.row_counts?.latest });
       for (const [v, rel] of Object.entries(e.versions ?? {})) {
-        checks.push({ kind: 'rows-parquet', version: Number(v), dir: path.join(CORPUS_DIR, rel), count: e.row_counts?.[`v${v}`] });
+        checks.push({
+          kind: 'rows-parquet',
+          version: Number(v),
+          dir: path.join(CORPUS_DIR, rel),
+          count: e.row_counts?.[`v${v}`],
+        });
       }
     } else if (e.format === 'expected.json') {
-      const file = JSON.parse(readFileSync(path.join(CORPUS_DIR, e.file!), 'utf8')) as { checks: Record<string, any>[] };
+      const file = JSON.parse(readFileSync(path.join(CORPUS_DIR, e.file!), 'utf8')) as {
+        checks: Record<string, any>[];
+      };
       for (const k of file.checks) {
         switch (k.kind) {
           case 'rows':
-            checks.push({ kind: 'rows', version: k.version, columns: k.columns, rows: k.rows, projection: Boolean(k.projection) });
+            checks.push({
+              kind: 'rows',
+              version: k.version,
+              columns: k.columns,
+              rows: k.rows,
+              projection: Boolean(k.projection),
+            });
             break;
           case 'active_files':
             checks.push({ kind: 'active_files', files: k.files, namesOnly: /file names only/.test(k.note ?? '') });

@@ -16,7 +16,10 @@ export function readLog(table: string): { version: number; actions: Record<strin
     .sort()
     .map((f) => ({
       version: Number(f.slice(0, 20)),
-      actions: readFileSync(path.join(dir, f), 'utf8').trim().split('\n').map((l) => JSON.parse(l)),
+      actions: readFileSync(path.join(dir, f), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l)),
     }));
 }
 
@@ -78,12 +81,19 @@ export function expectValidLog(table: string): void {
 }
 
 /** Asserts each add's stats are the true numRecords, min, max and null count of its file. */
-export async function expectTrueStats(session: Session, table: string, adds: { path: string; stats?: string | null }[], columns: string[]): Promise<void> {
+export async function expectTrueStats(
+  session: Session,
+  table: string,
+  adds: { path: string; stats?: string | null }[],
+  columns: string[],
+): Promise<void> {
   for (const add of adds) {
     if (!add.stats) continue;
     const stats = JSON.parse(add.stats);
     const file = quoteLiteral(canonicalPath(table, add.path));
-    const [row] = await session.rows<Record<string, unknown>>(`SELECT count(*)::BIGINT AS n FROM read_parquet(${file})`);
+    const [row] = await session.rows<Record<string, unknown>>(
+      `SELECT count(*)::BIGINT AS n FROM read_parquet(${file})`,
+    );
     expect(Number(row.n)).toBe(stats.numRecords);
     for (const c of columns) {
       if (!(c in (stats.nullCount ?? {}))) continue;
@@ -92,8 +102,15 @@ export async function expectTrueStats(session: Session, table: string, adds: { p
         `SELECT count(*) FILTER (WHERE ${q} IS NULL)::BIGINT AS nulls, min(${q})::VARCHAR AS lo, max(${q})::VARCHAR AS hi FROM read_parquet(${file})`,
       );
       expect(Number(r.nulls), `${add.path} nullCount.${c}`).toBe(stats.nullCount[c]);
-      if (c in stats.minValues) expect(order(stats.minValues[c], r.lo as string), `${add.path} minValues.${c} ≤ true min`).toBeLessThanOrEqual(0);
-      if (c in stats.maxValues) expect(order(stats.maxValues[c], r.hi as string), `${add.path} maxValues.${c} ≥ true max`).toBeGreaterThanOrEqual(0);
+      if (c in stats.minValues)
+        expect(order(stats.minValues[c], r.lo as string), `${add.path} minValues.${c} ≤ true min`).toBeLessThanOrEqual(
+          0,
+        );
+      if (c in stats.maxValues)
+        expect(
+          order(stats.maxValues[c], r.hi as string),
+          `${add.path} maxValues.${c} ≥ true max`,
+        ).toBeGreaterThanOrEqual(0);
     }
   }
 }
@@ -103,7 +120,10 @@ function order(stat: unknown, printed: string): number {
   if (typeof stat === 'number') return Math.sign(stat - Number(printed));
   const text = String(stat);
   if (/^\d{4}-\d{2}-\d{2}/.test(text)) {
-    const t = (s: string) => Date.parse(/[zZ]|[+-]\d{2}(:?\d{2})?$/.test(s) ? s.replace(' ', 'T').replace(/\+00$/, 'Z') : `${s.replace(' ', 'T')}Z`);
+    const t = (s: string) =>
+      Date.parse(
+        /[zZ]|[+-]\d{2}(:?\d{2})?$/.test(s) ? s.replace(' ', 'T').replace(/\+00$/, 'Z') : `${s.replace(' ', 'T')}Z`,
+      );
     // Stats keep milliseconds; the printed value may have microseconds.
     return Math.sign(t(text) - t(printed.replace(/(\.\d{3})\d+/, '$1')));
   }
@@ -115,7 +135,13 @@ export async function expectReaderAgrees(s: Session, name: string, table: string
   const snap = await loadSnapshot(table, { session: s });
   const files = snap.files.map((f) => canonicalPath(table, f.path));
   if (files.length === 0) return;
-  const inFiles = new Set((await s.rows<{ column_name: string }>(`DESCRIBE SELECT * FROM read_parquet(${quoteStringList(files)}, union_by_name = true)`)).map((r) => r.column_name));
+  const inFiles = new Set(
+    (
+      await s.rows<{ column_name: string }>(
+        `DESCRIBE SELECT * FROM read_parquet(${quoteStringList(files)}, union_by_name = true)`,
+      )
+    ).map((r) => r.column_name),
+  );
   const dataFields = snap.schema.fields.filter((f) => !snap.partitionColumns.includes(f.name));
   // Columns added after every file was written must read as NULL.
   for (const f of dataFields.filter((f) => !inFiles.has(f.name))) {
@@ -126,22 +152,33 @@ export async function expectReaderAgrees(s: Session, name: string, table: string
   await s.exec('CREATE OR REPLACE TEMP TABLE __agree_deleted (file VARCHAR, row BIGINT)');
   for (const f of snap.files.filter((x) => x.deletionVector)) {
     const rows = await readDeletionVector(snap.store, f.deletionVector!, table);
-    await s.exec(`INSERT INTO __agree_deleted SELECT ${quoteLiteral(canonicalPath(table, f.path))}, unnest([${[...rows].join(', ')}]::BIGINT[])`);
+    await s.exec(
+      `INSERT INTO __agree_deleted SELECT ${quoteLiteral(canonicalPath(table, f.path))}, unnest([${[...rows].join(', ')}]::BIGINT[])`,
+    );
   }
   const live = `(SELECT * FROM read_parquet(${quoteStringList(files)}, union_by_name = true, filename = true, file_row_number = true) AS f
                  WHERE NOT EXISTS (SELECT 1 FROM __agree_deleted d WHERE d.file = f.filename AND d.row = f.file_row_number))`;
-  const cols = dataFields.filter((f) => inFiles.has(f.name)).map((f) => `"${f.name}"`).join(', ');
-  const ours = await executeQuery(s, `SELECT ${cols} FROM ${name} EXCEPT ALL SELECT ${cols} FROM ${live}`, { baseDir: dir });
-  const theirs = await executeQuery(s, `SELECT ${cols} FROM ${live} EXCEPT ALL SELECT ${cols} FROM ${name}`, { baseDir: dir });
+  const cols = dataFields
+    .filter((f) => inFiles.has(f.name))
+    .map((f) => `"${f.name}"`)
+    .join(', ');
+  const ours = await executeQuery(s, `SELECT ${cols} FROM ${name} EXCEPT ALL SELECT ${cols} FROM ${live}`, {
+    baseDir: dir,
+  });
+  const theirs = await executeQuery(s, `SELECT ${cols} FROM ${live} EXCEPT ALL SELECT ${cols} FROM ${name}`, {
+    baseDir: dir,
+  });
   expect(ours.rows).toEqual([]);
   expect(theirs.rows).toEqual([]);
 }
 
-
 /** Tables with deletion vectors enabled: the statements marked rows in vectors (no row copied), under the table feature. */
 export function expectDeletionVectorsUsed(table: string): void {
   const log = readLog(table);
-  const protocol = log.flatMap((c) => c.actions).filter((a) => a.protocol).at(-1)!.protocol;
+  const protocol = log
+    .flatMap((c) => c.actions)
+    .filter((a) => a.protocol)
+    .at(-1)!.protocol;
   expect(protocol.readerFeatures).toContain('deletionVectors');
   expect(protocol.writerFeatures).toContain('deletionVectors');
   const withDv = log.flatMap((c) => c.actions).filter((a) => a.add?.deletionVector);

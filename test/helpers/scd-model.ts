@@ -1,6 +1,13 @@
 // A plain model of AUTO CDC's semantics (Databricks'), and random event streams
 // for property tests: each stream is one key's events, in sequence order replayed.
-export interface Ev { s: number; k: number | null; seq: number; op: 'upsert' | 'delete'; a: string | null; b: number | null }
+export interface Ev {
+  s: number;
+  k: number | null;
+  seq: number;
+  op: 'upsert' | 'delete';
+  a: string | null;
+  b: number | null;
+}
 export type Row = (string | number | null)[];
 
 /** A small deterministic PRNG (mulberry32). */
@@ -22,7 +29,14 @@ export function streams(count: number, seed: number): Ev[] {
     const seqs = Array.from({ length: n }, (_, i) => i + 1).sort(() => r() - 0.5);
     for (let i = 0; i < n; i++) {
       // A key part is sometimes NULL (a key of its own, as IS NOT DISTINCT FROM matches it).
-      out.push({ s, k: r() < 0.1 ? null : 1 + Math.floor(r() * 3), seq: seqs[i] * 10, op: r() < 0.2 ? 'delete' : 'upsert', a: pick([null, 'x', 'y']), b: pick([null, 1, 2, 3]) });
+      out.push({
+        s,
+        k: r() < 0.1 ? null : 1 + Math.floor(r() * 3),
+        seq: seqs[i] * 10,
+        op: r() < 0.2 ? 'delete' : 'upsert',
+        a: pick([null, 'x', 'y']),
+        b: pick([null, 1, 2, 3]),
+      });
     }
   }
   return out;
@@ -38,7 +52,13 @@ export function model(events: Ev[], type: 1 | 2, ignoreNull: boolean): Row[] {
     const { s, k } = evs[0];
     let filled: { a: string | null; b: number | null } | undefined;
     if (type === 1) {
-      for (const e of evs) filled = e.op === 'delete' ? undefined : ignoreNull ? { a: e.a ?? filled?.a ?? null, b: e.b ?? filled?.b ?? null } : { a: e.a, b: e.b };
+      for (const e of evs)
+        filled =
+          e.op === 'delete'
+            ? undefined
+            : ignoreNull
+              ? { a: e.a ?? filled?.a ?? null, b: e.b ?? filled?.b ?? null }
+              : { a: e.a, b: e.b };
       if (filled) out.push([s, k, filled.a, filled.b]);
       continue;
     }
@@ -53,7 +73,8 @@ export function model(events: Ev[], type: 1 | 2, ignoreNull: boolean): Row[] {
       }
       const v = ignoreNull ? { a: e.a ?? filled?.a ?? null, b: e.b ?? filled?.b ?? null } : { a: e.a, b: e.b };
       filled = v;
-      if (cur && cur.a === v.a) cur.b = v.b; // untracked: in place
+      if (cur && cur.a === v.a)
+        cur.b = v.b; // untracked: in place
       else {
         if (cur) cur.end = e.seq;
         cur = { ...v, start: e.seq, end: null };
@@ -74,4 +95,3 @@ export function cmp(x: Row, y: Row): number {
   }
   return 0;
 }
-

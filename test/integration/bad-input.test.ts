@@ -38,7 +38,10 @@ async function failure(fn: (s: Session) => Promise<unknown>): Promise<StrataErro
   throw new Error('expected a failure');
 }
 
-const scan = (table: string, extra = '') => (s: Session) => executeQuery(s, `SELECT * FROM delta_scan('${table}'${extra})`);
+const scan =
+  (table: string, extra = '') =>
+  (s: Session) =>
+    executeQuery(s, `SELECT * FROM delta_scan('${table}'${extra})`);
 
 describe('bad input', () => {
   it('a table path that does not exist', async () => {
@@ -55,7 +58,10 @@ describe('bad input', () => {
 
   it('a corrupt commit names the file and line', async () => {
     const t = copyOf('dat/basic_append', 'corrupt-commit');
-    writeFileSync(path.join(t, '_delta_log/00000000000000000001.json'), '{"commitInfo":{}}\n{"add": {"path": "x.parquet", \n');
+    writeFileSync(
+      path.join(t, '_delta_log/00000000000000000001.json'),
+      '{"commitInfo":{}}\n{"add": {"path": "x.parquet", \n',
+    );
     const err = await failure(scan(t));
     expect(err.code).toBe('LOG_CORRUPT');
     expect(err.message).toMatch(/corrupt-commit: _delta_log\/00000000000000000001\.json line 2 is not valid JSON/);
@@ -85,7 +91,9 @@ describe('bad input', () => {
   });
 
   it('a checkpoint without metaData is refused', async () => {
-    const err = await failure(scan(path.join(CORPUS, 'kernel-rs-golden/deltalog-state-reconstruction-from-checkpoint-missing-metadata/delta')));
+    const err = await failure(
+      scan(path.join(CORPUS, 'kernel-rs-golden/deltalog-state-reconstruction-from-checkpoint-missing-metadata/delta')),
+    );
     expect(err.code).toBe('CHECKPOINT_INVALID');
     expect(err.message).toMatch(/checkpoint \d{20} has no metaData action/);
   });
@@ -106,7 +114,9 @@ describe('bad input', () => {
     expect(err.code).toBe('PROTOCOL_UNSUPPORTED');
     expect(err.message).toMatch(/unknown-feature: uses the reader feature 'futureFeature'/);
     // Older versions, before the upgrade, still read.
-    const rows = await engine.withSession((s) => executeQuery(s, `SELECT count(*) FROM delta_scan('${t}', version => 1)`));
+    const rows = await engine.withSession((s) =>
+      executeQuery(s, `SELECT count(*) FROM delta_scan('${t}', version => 1)`),
+    );
     expect(rows.rows[0][0]).toBe(5);
   });
 

@@ -53,10 +53,22 @@ it('reads columns and nested fields by field id in id mode', async () => {
         configuration: { 'delta.columnMapping.mode': 'id', 'delta.columnMapping.maxColumnId': '3' },
       },
     },
-    { add: { path: 'part-0.parquet', partitionValues: {}, size: statSync(file).size, modificationTime: 0, dataChange: true } },
+    {
+      add: {
+        path: 'part-0.parquet',
+        partitionValues: {},
+        size: statSync(file).size,
+        modificationTime: 0,
+        dataChange: true,
+      },
+    },
   ];
   writeFileSync(path.join(table, '_delta_log/00000000000000000000.json'), log.map((a) => JSON.stringify(a)).join('\n'));
   const r = await engine.withSession((s) => executeQuery(s, `SELECT a, s, s.x AS x FROM delta_scan('${table}')`));
-  expect(r.columns.map((c) => `${c.name} ${c.type.replace(/"/g, '')}`)).toEqual(['a INTEGER', 's STRUCT(x VARCHAR)', 'x VARCHAR']);
+  expect(r.columns.map((c) => `${c.name} ${c.type.replace(/"/g, '')}`)).toEqual([
+    'a INTEGER',
+    's STRUCT(x VARCHAR)',
+    'x VARCHAR',
+  ]);
   expect(r.rows).toEqual([[7, { x: 'hello' }, 'hello']]);
 });

@@ -29,7 +29,8 @@ function project(name: string, pipelineName: string): Project {
   cpSync(path.join(example, 'strata.yaml'), path.join(dir, 'strata.yaml'));
   cpSync(path.join(example, 'pipelines'), path.join(dir, 'pipelines'), { recursive: true });
   symlinkSync(path.join(DATASETS, name), path.join(dir, 'landing'));
-  const rows = async (sql: string) => (await bed.engine.withSession((s) => executeQuery(s, sql, { baseDir: dir }))).rows;
+  const rows = async (sql: string) =>
+    (await bed.engine.withSession((s) => executeQuery(s, sql, { baseDir: dir }))).rows;
   return {
     rows,
     async run() {
@@ -54,7 +55,15 @@ function project(name: string, pipelineName: string): Project {
 const flow = (o: RunOutcome, dataset: string) => {
   const f = o.flows.filter((x) => x.dataset === dataset);
   expect(f.length, dataset).toBeGreaterThan(0);
-  return f.reduce((a, x) => ({ read: a.read + x.rowsRead, written: a.written + x.rowsWritten, dropped: a.dropped + x.dropped, quarantined: a.quarantined + x.quarantined }), { read: 0, written: 0, dropped: 0, quarantined: 0 });
+  return f.reduce(
+    (a, x) => ({
+      read: a.read + x.rowsRead,
+      written: a.written + x.rowsWritten,
+      dropped: a.dropped + x.dropped,
+      quarantined: a.quarantined + x.quarantined,
+    }),
+    { read: 0, written: 0, dropped: 0, quarantined: 0 },
+  );
 };
 
 /** Each dataset's rows in bronze are all in silver, dropped or quarantined — and none is read again. */
@@ -74,9 +83,12 @@ async function expectReconciled(p: Project, first: RunOutcome, pairs: [string, s
 }
 
 describe('the examples read the shared datasets in place', () => {
-  it.each(['sql_dwh_crm_erp', 'amazon_sales_synthetic', 'olist_sample'])('examples/%s/landing is a link to ../shared/datasets', (name) => {
-    expect(realpathSync(path.resolve('examples', name, 'landing'))).toBe(realpathSync(path.join(DATASETS, name)));
-  });
+  it.each(['sql_dwh_crm_erp', 'amazon_sales_synthetic', 'olist_sample'])(
+    'examples/%s/landing is a link to ../shared/datasets',
+    (name) => {
+      expect(realpathSync(path.resolve('examples', name, 'landing'))).toBe(realpathSync(path.join(DATASETS, name)));
+    },
+  );
 });
 
 describe('examples/sql_dwh_crm_erp (CRM + ERP bike shop)', () => {
@@ -85,34 +97,63 @@ describe('examples/sql_dwh_crm_erp (CRM + ERP bike shop)', () => {
     const first = await p.run();
 
     // README "Figures computed from this data".
-    expect(await p.rows('SELECT total_sales::BIGINT, total_quantity::BIGINT, total_orders, total_customers, total_products FROM gold.kpi_overview')).toEqual([[29_356_250, 60_423, 27_659, 18_484, 295]]);
+    expect(
+      await p.rows(
+        'SELECT total_sales::BIGINT, total_quantity::BIGINT, total_orders, total_customers, total_products FROM gold.kpi_overview',
+      ),
+    ).toEqual([[29_356_250, 60_423, 27_659, 18_484, 295]]);
     expect(await p.rows('SELECT country, customers FROM gold.customers_by_country ORDER BY customers DESC')).toEqual([
-      ['United States', 7_482], ['Australia', 3_591], ['United Kingdom', 1_913], ['France', 1_810], ['Germany', 1_780], ['Canada', 1_571], ['n/a', 337],
+      ['United States', 7_482],
+      ['Australia', 3_591],
+      ['United Kingdom', 1_913],
+      ['France', 1_810],
+      ['Germany', 1_780],
+      ['Canada', 1_571],
+      ['n/a', 337],
     ]);
     // The raw column sums to 29,355,502; the cleaning rules add the difference.
-    expect(await p.rows('SELECT sum(try_cast(sls_sales AS INT))::BIGINT FROM bronze.crm_sales_details')).toEqual([[29_355_502]]);
+    expect(await p.rows('SELECT sum(try_cast(sls_sales AS INT))::BIGINT FROM bronze.crm_sales_details')).toEqual([
+      [29_355_502],
+    ]);
     // The fact table keeps every sales line, each with its current product and its customer.
-    expect(await p.rows('SELECT count(*), count(product_key), count(customer_key), sum(sales_amount)::BIGINT FROM gold.fact_sales')).toEqual([[60_398, 60_398, 60_398, 29_356_250]]);
+    expect(
+      await p.rows(
+        'SELECT count(*), count(product_key), count(customer_key), sum(sales_amount)::BIGINT FROM gold.fact_sales',
+      ),
+    ).toEqual([[60_398, 60_398, 60_398, 29_356_250]]);
     expect(await p.rows('SELECT sum(sales)::BIGINT FROM gold.sales_by_category')).toEqual([[29_356_250]]);
 
     // SCD2 from the versioned product rows: 397 versions of 295 products, 77 of them with
     // history; each closed version ends where the next begins.
-    expect(await p.rows(`SELECT count(*), count(*) FILTER (WHERE __END_AT IS NULL), count(DISTINCT prd_key) FILTER (WHERE __END_AT IS NOT NULL) FROM silver.product_history`)).toEqual([[397, 295, 77]]);
-    expect(await p.rows(`
+    expect(
+      await p.rows(
+        `SELECT count(*), count(*) FILTER (WHERE __END_AT IS NULL), count(DISTINCT prd_key) FILTER (WHERE __END_AT IS NOT NULL) FROM silver.product_history`,
+      ),
+    ).toEqual([[397, 295, 77]]);
+    expect(
+      await p.rows(`
       SELECT count(*) FROM (
         SELECT __END_AT, lead(__START_AT) OVER (PARTITION BY prd_key ORDER BY __START_AT) AS next_start FROM silver.product_history)
-      WHERE __END_AT IS DISTINCT FROM next_start`)).toEqual([[0]]);
+      WHERE __END_AT IS DISTINCT FROM next_start`),
+    ).toEqual([[0]]);
     // Duplicated customer ids keep the latest record (id 29466 has three; the newest is complete).
-    expect(await p.rows(`SELECT customer_id, first_name, create_date::VARCHAR FROM gold.dim_customers WHERE customer_id IN (29433, 29466) ORDER BY 1`)).toEqual([
-      [29433, 'Thomas', '2026-01-27'], [29466, 'Lance', '2026-01-27'],
+    expect(
+      await p.rows(
+        `SELECT customer_id, first_name, create_date::VARCHAR FROM gold.dim_customers WHERE customer_id IN (29433, 29466) ORDER BY 1`,
+      ),
+    ).toEqual([
+      [29433, 'Thomas', '2026-01-27'],
+      [29466, 'Lance', '2026-01-27'],
     ]);
 
     // Seed 002's dashboard figure, 43,521,921 revenue and 18,462,050 profit, comes from joining
     // sales to every version of a product instead of the current one: reproduced here to show
     // it is the join, not the data.
-    expect(await p.rows(`
+    expect(
+      await p.rows(`
       SELECT count(*), sum(s.sls_sales)::BIGINT, sum(s.sls_sales - s.sls_quantity * h.prd_cost)::BIGINT
-      FROM silver.crm_sales s JOIN silver.product_history h ON s.sls_prd_key = h.prd_key`)).toEqual([[89_818, 43_521_921, 18_462_050]]);
+      FROM silver.crm_sales s JOIN silver.product_history h ON s.sls_prd_key = h.prd_key`),
+    ).toEqual([[89_818, 43_521_921, 18_462_050]]);
 
     // README "Known data-quality problems", each counted by an expectation.
     expect(await p.logged(first.updateId)).toEqual({
@@ -137,7 +178,11 @@ describe('examples/sql_dwh_crm_erp (CRM + ERP bike shop)', () => {
       'silver.erp_locations.country_present': 337, // 332 empty + 5 only spaces
       'silver.erp_locations.country_spelt_out': 4_657,
     });
-    expect(await p.rows(`SELECT count(*) FILTER (WHERE raw_gen IS NULL), count(*) FILTER (WHERE trim(raw_gen) = '') FROM silver.erp_customers`)).toEqual([[1_472, 4]]);
+    expect(
+      await p.rows(
+        `SELECT count(*) FILTER (WHERE raw_gen IS NULL), count(*) FILTER (WHERE trim(raw_gen) = '') FROM silver.erp_customers`,
+      ),
+    ).toEqual([[1_472, 4]]);
     // Every customer record is in silver or was dropped for its missing id; the 6 surplus
     // records of 5 duplicated ids are merged by AUTO CDC.
     expect(flow(first, 'silver.crm_customers')).toEqual({ read: 18_490, written: 18_484, dropped: 0, quarantined: 0 });
@@ -158,25 +203,43 @@ describe('examples/amazon_sales_synthetic (seed 000 order lines)', () => {
     const p = project('amazon_sales_synthetic', 'sales');
     const first = await p.run();
 
-    expect(await p.rows('SELECT total_revenue::VARCHAR, revenue_exact::VARCHAR, total_orders, avg_order_value::VARCHAR, unique_customers FROM gold.kpi_overview')).toEqual([
-      ['642129105.54', '642129105.5516', 10_000, '64212.91', 6_016],
-    ]);
+    expect(
+      await p.rows(
+        'SELECT total_revenue::VARCHAR, revenue_exact::VARCHAR, total_orders, avg_order_value::VARCHAR, unique_customers FROM gold.kpi_overview',
+      ),
+    ).toEqual([['642129105.54', '642129105.5516', 10_000, '64212.91', 6_016]]);
     // README "Our own reference numbers".
     expect(await p.rows('SELECT category, revenue::VARCHAR FROM gold.revenue_by_category ORDER BY 1')).toEqual([
-      ['Electronics', '219356274.74'], ['Fashion', '208009064.75'], ['Home', '214763766.06'],
+      ['Electronics', '219356274.74'],
+      ['Fashion', '208009064.75'],
+      ['Home', '214763766.06'],
     ]);
     expect(await p.rows('SELECT year_month, revenue::VARCHAR FROM gold.revenue_by_month ORDER BY 1')).toEqual([
-      ['2026-01', '489990113.95'], ['2026-02', '152138991.60'],
+      ['2026-01', '489990113.95'],
+      ['2026-02', '152138991.60'],
     ]);
-    expect(await p.rows('SELECT payment_method, orders FROM gold.orders_by_payment_method ORDER BY orders DESC')).toEqual([
-      ['COD', 2_541], ['Card', 2_525], ['NetBanking', 2_490], ['UPI', 2_444],
+    expect(
+      await p.rows('SELECT payment_method, orders FROM gold.orders_by_payment_method ORDER BY orders DESC'),
+    ).toEqual([
+      ['COD', 2_541],
+      ['Card', 2_525],
+      ['NetBanking', 2_490],
+      ['UPI', 2_444],
     ]);
     // Seed 000's dashboard: AOV 64,418.98 is the average of the 8 month × payment averages,
     // and "unique customers" 10,000 counts the rows of a SELECT DISTINCT dimension.
-    expect(await p.rows('SELECT count(*), round(avg(avg_order_value), 2)::VARCHAR FROM gold.sales_by_month_payment')).toEqual([[8, '64418.98']]);
-    expect(await p.rows('SELECT count(*) FROM (SELECT DISTINCT customer_id, customer_name, state, city FROM silver.order_lines)')).toEqual([[10_000]]);
+    expect(
+      await p.rows('SELECT count(*), round(avg(avg_order_value), 2)::VARCHAR FROM gold.sales_by_month_payment'),
+    ).toEqual([[8, '64418.98']]);
+    expect(
+      await p.rows(
+        'SELECT count(*) FROM (SELECT DISTINCT customer_id, customer_name, state, city FROM silver.order_lines)',
+      ),
+    ).toEqual([[10_000]]);
     // Keyed dimensions instead: one row per id.
-    expect(await p.rows('SELECT (SELECT count(*) FROM gold.dim_customer), (SELECT count(*) FROM gold.dim_product)')).toEqual([[6_016, 900]]);
+    expect(
+      await p.rows('SELECT (SELECT count(*) FROM gold.dim_customer), (SELECT count(*) FROM gold.dim_product)'),
+    ).toEqual([[6_016, 900]]);
 
     // README "Known data-quality problems": the incoherent dates; every total adds up.
     expect(await p.logged(first.updateId)).toEqual({
@@ -195,25 +258,59 @@ describe('examples/olist_sample (Olist, 8,135 orders)', () => {
     const first = await p.run();
 
     // README "Figures".
-    expect(await p.rows('SELECT revenue::VARCHAR, price_total::VARCHAR, freight_total::VARCHAR, orders_with_items, avg_order_value::VARCHAR, orders, customers, canceled_pct::VARCHAR, payment_total::VARCHAR FROM gold.kpi_overview')).toEqual([
-      ['1265552.74', '1093264.35', '172288.39', 7_360, '171.95', 8_135, 8_016, '7.68', '1428602.81'],
-    ]);
+    expect(
+      await p.rows(
+        'SELECT revenue::VARCHAR, price_total::VARCHAR, freight_total::VARCHAR, orders_with_items, avg_order_value::VARCHAR, orders, customers, canceled_pct::VARCHAR, payment_total::VARCHAR FROM gold.kpi_overview',
+      ),
+    ).toEqual([['1265552.74', '1093264.35', '172288.39', 7_360, '171.95', 8_135, 8_016, '7.68', '1428602.81']]);
     // The canceled share counted on the order × item join, as seed 003's dashboard does.
-    expect(await p.rows(`SELECT round(100.0 * count(*) FILTER (WHERE order_status = 'canceled') / count(*), 2)::VARCHAR FROM gold.fact_order_items`)).toEqual([['6.48']]);
-    expect(await p.rows('SELECT payment_method, orders FROM gold.orders_by_payment_method ORDER BY orders DESC')).toEqual([
-      ['credit_card', 6_224], ['cash', 1_580], ['voucher', 409], ['debit_card', 122], ['not_defined', 3],
+    expect(
+      await p.rows(
+        `SELECT round(100.0 * count(*) FILTER (WHERE order_status = 'canceled') / count(*), 2)::VARCHAR FROM gold.fact_order_items`,
+      ),
+    ).toEqual([['6.48']]);
+    expect(
+      await p.rows('SELECT payment_method, orders FROM gold.orders_by_payment_method ORDER BY orders DESC'),
+    ).toEqual([
+      ['credit_card', 6_224],
+      ['cash', 1_580],
+      ['voucher', 409],
+      ['debit_card', 122],
+      ['not_defined', 3],
     ]);
-    expect(await p.rows('SELECT plan, orders FROM gold.orders_by_installments ORDER BY 1')).toEqual([['instalments', 4_243], ['one-time', 3_970]]);
-    expect(await p.rows('SELECT customer_state, revenue::VARCHAR FROM gold.revenue_by_state ORDER BY revenue DESC LIMIT 3')).toEqual([
-      ['SP', '474586.36'], ['RJ', '186119.72'], ['MG', '151624.68'],
+    expect(await p.rows('SELECT plan, orders FROM gold.orders_by_installments ORDER BY 1')).toEqual([
+      ['instalments', 4_243],
+      ['one-time', 3_970],
+    ]);
+    expect(
+      await p.rows('SELECT customer_state, revenue::VARCHAR FROM gold.revenue_by_state ORDER BY revenue DESC LIMIT 3'),
+    ).toEqual([
+      ['SP', '474586.36'],
+      ['RJ', '186119.72'],
+      ['MG', '151624.68'],
     ]);
     // The order-level fact agrees with the item-level one; 775 orders have no items.
-    expect(await p.rows('SELECT sum(order_total)::VARCHAR, count(*) FILTER (WHERE items = 0), sum(payment_total)::VARCHAR FROM gold.fact_orders')).toEqual([['1265552.74', 775, '1428602.81']]);
+    expect(
+      await p.rows(
+        'SELECT sum(order_total)::VARCHAR, count(*) FILTER (WHERE items = 0), sum(payment_total)::VARCHAR FROM gold.fact_orders',
+      ),
+    ).toEqual([['1265552.74', 775, '1428602.81']]);
     expect(await p.rows(`SELECT order_status, count(*) FROM gold.fact_orders GROUP BY 1 ORDER BY 2 DESC, 1`)).toEqual([
-      ['delivered', 5_172], ['shipped', 1_107], ['canceled', 625], ['unavailable', 609], ['invoiced', 314], ['processing', 301], ['created', 5], ['approved', 2],
+      ['delivered', 5_172],
+      ['shipped', 1_107],
+      ['canceled', 625],
+      ['unavailable', 609],
+      ['invoiced', 314],
+      ['processing', 301],
+      ['created', 5],
+      ['approved', 2],
     ]);
     // Geolocation: 5,816 zip prefixes; 23 customer prefixes have none.
-    expect(await p.rows(`SELECT (SELECT count(*) FROM silver.geolocation), (SELECT count(DISTINCT customer_zip_code_prefix) FROM gold.dim_customers WHERE customer_lat IS NULL)`)).toEqual([[5_816, 23]]);
+    expect(
+      await p.rows(
+        `SELECT (SELECT count(*) FROM silver.geolocation), (SELECT count(DISTINCT customer_zip_code_prefix) FROM gold.dim_customers WHERE customer_lat IS NULL)`,
+      ),
+    ).toEqual([[5_816, 23]]);
 
     // README "Known data-quality problems".
     expect(await p.logged(first.updateId)).toEqual({
@@ -230,12 +327,16 @@ describe('examples/olist_sample (Olist, 8,135 orders)', () => {
       'silver.geolocation_points.inside_brazil': 2,
     });
     // Reviews: 34 surplus rows of duplicated review ids; 87 orders with more than one review.
-    expect(await p.rows(`SELECT (SELECT sum(n - 1)::INT FROM (SELECT count(*) AS n FROM silver.order_reviews GROUP BY review_id)),
-                                (SELECT count(*) FROM (SELECT order_id FROM silver.order_reviews GROUP BY 1 HAVING count(*) > 1))`)).toEqual([[34, 87]]);
+    expect(
+      await p.rows(`SELECT (SELECT sum(n - 1)::INT FROM (SELECT count(*) AS n FROM silver.order_reviews GROUP BY review_id)),
+                                (SELECT count(*) FROM (SELECT order_id FROM silver.order_reviews GROUP BY 1 HAVING count(*) > 1))`),
+    ).toEqual([[34, 87]]);
     // The 5 untranslated products are in the README's two categories.
-    expect(await p.rows(`SELECT DISTINCT product_category_name FROM gold.dim_products WHERE product_category_name IS NOT NULL AND t_english IS NULL ORDER BY 1`)).toEqual([
-      ['pc_gamer'], ['portateis_cozinha_e_preparadores_de_alimentos'],
-    ]);
+    expect(
+      await p.rows(
+        `SELECT DISTINCT product_category_name FROM gold.dim_products WHERE product_category_name IS NOT NULL AND t_english IS NULL ORDER BY 1`,
+      ),
+    ).toEqual([['pc_gamer'], ['portateis_cozinha_e_preparadores_de_alimentos']]);
     await expectReconciled(p, first, [
       ['bronze.orders', 'silver.orders'],
       ['bronze.order_items', 'silver.order_items'],

@@ -22,7 +22,12 @@ describe('DML under concurrent writers', () => {
   it('a DELETE is retried past an append to another partition', async () => {
     const location = await freshTable('a');
     const r = await bed.engine.withSession((s) =>
-      deleteRows(s, { location, where: `day = DATE '2024-01-01'`, prune: day1, beforeCommit: () => sql(`INSERT INTO c.a VALUES (DATE '2024-01-02', 100)`).then(() => undefined) }),
+      deleteRows(s, {
+        location,
+        where: `day = DATE '2024-01-01'`,
+        prune: day1,
+        beforeCommit: () => sql(`INSERT INTO c.a VALUES (DATE '2024-01-02', 100)`).then(() => undefined),
+      }),
     );
     expect(r.version).toBe(3);
     expect((await sql(`SELECT count(*) FROM c.a`)).rows).toEqual([[6]]);
@@ -32,12 +37,19 @@ describe('DML under concurrent writers', () => {
     const location = await freshTable('b');
     const err = await bed.engine
       .withSession((s) =>
-        deleteRows(s, { location, where: `day = DATE '2024-01-01'`, prune: day1, beforeCommit: () => sql(`INSERT INTO c.b VALUES (DATE '2024-01-01', 100)`).then(() => undefined) }),
+        deleteRows(s, {
+          location,
+          where: `day = DATE '2024-01-01'`,
+          prune: day1,
+          beforeCommit: () => sql(`INSERT INTO c.b VALUES (DATE '2024-01-01', 100)`).then(() => undefined),
+        }),
       )
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(StrataError);
     expect((err as StrataError).code).toBe('CONFLICT');
-    expect((err as Error).message).toMatch(/a concurrent commit \(version 2\) conflicts with this one: it added .* to data this commit read/);
+    expect((err as Error).message).toMatch(
+      /a concurrent commit \(version 2\) conflicts with this one: it added .* to data this commit read/,
+    );
     expect((await sql(`SELECT count(*) FROM c.b`)).rows).toEqual([[11]]); // ours left no trace
   });
 
@@ -45,7 +57,12 @@ describe('DML under concurrent writers', () => {
     const location = await freshTable('c');
     const err = await bed.engine
       .withSession((s) =>
-        updateRows(s, { location, where: 'id = 2', set: [['id', '200']], beforeCommit: () => sql(`DELETE FROM c.c WHERE id = 4`).then(() => undefined) }),
+        updateRows(s, {
+          location,
+          where: 'id = 2',
+          set: [['id', '200']],
+          beforeCommit: () => sql(`DELETE FROM c.c WHERE id = 4`).then(() => undefined),
+        }),
       )
       .catch((e: unknown) => e);
     expect((err as StrataError).code).toBe('CONFLICT');
@@ -57,7 +74,9 @@ describe('DML under concurrent writers', () => {
     const location = await freshTable('d');
     await sql(`INSERT INTO c.d SELECT DATE '2024-01-01', 50`);
     const err = await bed.engine
-      .withSession((s) => deleteRows(s, { location, where: 'id = 50', beforeCommit: () => sql(`OPTIMIZE c.d`).then(() => undefined) }))
+      .withSession((s) =>
+        deleteRows(s, { location, where: 'id = 50', beforeCommit: () => sql(`OPTIMIZE c.d`).then(() => undefined) }),
+      )
       .catch((e: unknown) => e);
     expect((err as StrataError).code).toBe('CONFLICT');
   });

@@ -16,7 +16,10 @@ const EXAMPLE = path.resolve('examples/databricks-cdc');
 describe('examples/databricks-cdc', () => {
   it('gives the rows worked out by hand, and places a late change in the history', async () => {
     const dir = path.join(bed.dir, 'project');
-    cpSync(EXAMPLE, dir, { recursive: true, filter: (src) => !src.includes(`${path.sep}lake`) && !src.includes(`${path.sep}later`) });
+    cpSync(EXAMPLE, dir, {
+      recursive: true,
+      filter: (src) => !src.includes(`${path.sep}lake`) && !src.includes(`${path.sep}later`),
+    });
     const run = async (): Promise<RunOutcome> => {
       const project = await projectAt(bed, dir);
       const pipeline = await project.loadPipeline('main');
@@ -30,10 +33,26 @@ describe('examples/databricks-cdc', () => {
 
     const first = await run();
     // Silver: ghost (no id) and ivan (operation MERGE) dropped; -5.00 and 31/02/2024 dropped; 'refunded' warned.
-    expect([flow(first, 'silver_customers_cdc').rowsRead, flow(first, 'silver_customers_cdc').rowsWritten, flow(first, 'silver_customers_cdc').dropped]).toEqual([8, 6, 2]);
-    expect([flow(first, 'silver_orders').rowsRead, flow(first, 'silver_orders').rowsWritten, flow(first, 'silver_orders').dropped]).toEqual([8, 6, 2]);
-    expect(flow(first, 'silver_orders').expectations.map((e) => [e.name, e.failed_records])).toEqual([['positive_amount', 1], ['valid_date', 1], ['known_status', 1]]);
-    expect(await rows('SELECT customer_id, name, email, city, operation, updated_at::VARCHAR FROM silver_customers_cdc ORDER BY updated_at, customer_id')).toEqual([
+    expect([
+      flow(first, 'silver_customers_cdc').rowsRead,
+      flow(first, 'silver_customers_cdc').rowsWritten,
+      flow(first, 'silver_customers_cdc').dropped,
+    ]).toEqual([8, 6, 2]);
+    expect([
+      flow(first, 'silver_orders').rowsRead,
+      flow(first, 'silver_orders').rowsWritten,
+      flow(first, 'silver_orders').dropped,
+    ]).toEqual([8, 6, 2]);
+    expect(flow(first, 'silver_orders').expectations.map((e) => [e.name, e.failed_records])).toEqual([
+      ['positive_amount', 1],
+      ['valid_date', 1],
+      ['known_status', 1],
+    ]);
+    expect(
+      await rows(
+        'SELECT customer_id, name, email, city, operation, updated_at::VARCHAR FROM silver_customers_cdc ORDER BY updated_at, customer_id',
+      ),
+    ).toEqual([
       [1, 'Alice Smith', 'alice@x.com', 'Paris', 'APPEND', '2024-01-01 09:00:00+00'],
       [2, 'Bob Jones', 'bob@x.com', 'Lyon', 'APPEND', '2024-01-01 09:00:00+00'],
       [3, 'Carol', 'carol@x.com', 'Unknown', 'APPEND', '2024-01-01 09:00:00+00'],
@@ -41,16 +60,34 @@ describe('examples/databricks-cdc', () => {
       [2, 'Bob Jones', 'bob@x.com', 'Marseille', 'UPDATE', '2024-02-10 08:00:00+00'],
       [3, 'Carol', 'carol@x.com', 'Unknown', 'DELETE', '2024-03-01 00:00:00+00'],
     ]);
-    const dim = 'SELECT customer_id, name, email, city, updated_at::VARCHAR, __START_AT::VARCHAR, __END_AT::VARCHAR FROM dim_customers ORDER BY customer_id, __START_AT';
+    const dim =
+      'SELECT customer_id, name, email, city, updated_at::VARCHAR, __START_AT::VARCHAR, __END_AT::VARCHAR FROM dim_customers ORDER BY customer_id, __START_AT';
     // The email is not tracked: Alice's new address updates her one version in place.
     expect(await rows(dim)).toEqual([
       [1, 'Alice Smith', 'alice@new.com', 'Paris', '2024-01-20 10:00:00+00', '2024-01-01 09:00:00+00', null],
-      [2, 'Bob Jones', 'bob@x.com', 'Lyon', '2024-01-01 09:00:00+00', '2024-01-01 09:00:00+00', '2024-02-10 08:00:00+00'],
+      [
+        2,
+        'Bob Jones',
+        'bob@x.com',
+        'Lyon',
+        '2024-01-01 09:00:00+00',
+        '2024-01-01 09:00:00+00',
+        '2024-02-10 08:00:00+00',
+      ],
       [2, 'Bob Jones', 'bob@x.com', 'Marseille', '2024-02-10 08:00:00+00', '2024-02-10 08:00:00+00', null],
-      [3, 'Carol', 'carol@x.com', 'Unknown', '2024-01-01 09:00:00+00', '2024-01-01 09:00:00+00', '2024-03-01 00:00:00+00'],
+      [
+        3,
+        'Carol',
+        'carol@x.com',
+        'Unknown',
+        '2024-01-01 09:00:00+00',
+        '2024-01-01 09:00:00+00',
+        '2024-03-01 00:00:00+00',
+      ],
     ]);
     expect(flow(first, 'dim_customers').metrics).toEqual({ num_upserted_rows: 4, num_deleted_rows: 0 });
-    const fact = 'SELECT order_id, order_date::VARCHAR, customer_id, city, amount::VARCHAR, status FROM fact_sales ORDER BY order_id';
+    const fact =
+      'SELECT order_id, order_date::VARCHAR, customer_id, city, amount::VARCHAR, status FROM fact_sales ORDER BY order_id';
     expect(await rows(fact)).toEqual([
       [100, '2024-01-05', 1, 'Paris', '20.00', 'paid'],
       [101, '2024-01-16', 1, 'Paris', '30.50', 'paid'],
@@ -59,7 +96,8 @@ describe('examples/databricks-cdc', () => {
       [105, '2024-02-20', 3, 'Unknown', '12.00', 'refunded'],
       [107, '2024-03-01', 4, null, '8.00', 'paid'],
     ]);
-    const monthly = 'SELECT month, city, revenue::VARCHAR, orders, customers FROM sales_by_month_city ORDER BY month, city';
+    const monthly =
+      'SELECT month, city, revenue::VARCHAR, orders, customers FROM sales_by_month_city ORDER BY month, city';
     expect(await rows(monthly)).toEqual([
       ['2024-01', 'Lyon', '15.25', 1, 1],
       ['2024-01', 'Paris', '50.50', 2, 1],
@@ -70,15 +108,50 @@ describe('examples/databricks-cdc', () => {
 
     // A late change: Alice lived in Nice from 15 January, before the address change of the 20th.
     mkdirSync(path.join(dir, 'landing', 'customers'), { recursive: true });
-    cpSync(path.join(EXAMPLE, 'later', 'customers', 'customers_2.csv'), path.join(dir, 'landing', 'customers', 'customers_2.csv'));
+    cpSync(
+      path.join(EXAMPLE, 'later', 'customers', 'customers_2.csv'),
+      path.join(dir, 'landing', 'customers', 'customers_2.csv'),
+    );
     const second = await run();
     expect(await rows(dim)).toEqual([
-      [1, 'Alice Smith', 'alice@x.com', 'Paris', '2024-01-01 09:00:00+00', '2024-01-01 09:00:00+00', '2024-01-15 12:00:00+00'],
-      [1, 'Alice Smith', 'alice@new.com', 'Nice', '2024-01-15 12:00:00+00', '2024-01-15 12:00:00+00', '2024-01-20 10:00:00+00'],
+      [
+        1,
+        'Alice Smith',
+        'alice@x.com',
+        'Paris',
+        '2024-01-01 09:00:00+00',
+        '2024-01-01 09:00:00+00',
+        '2024-01-15 12:00:00+00',
+      ],
+      [
+        1,
+        'Alice Smith',
+        'alice@new.com',
+        'Nice',
+        '2024-01-15 12:00:00+00',
+        '2024-01-15 12:00:00+00',
+        '2024-01-20 10:00:00+00',
+      ],
       [1, 'Alice Smith', 'alice@new.com', 'Paris', '2024-01-20 10:00:00+00', '2024-01-20 10:00:00+00', null],
-      [2, 'Bob Jones', 'bob@x.com', 'Lyon', '2024-01-01 09:00:00+00', '2024-01-01 09:00:00+00', '2024-02-10 08:00:00+00'],
+      [
+        2,
+        'Bob Jones',
+        'bob@x.com',
+        'Lyon',
+        '2024-01-01 09:00:00+00',
+        '2024-01-01 09:00:00+00',
+        '2024-02-10 08:00:00+00',
+      ],
       [2, 'Bob Jones', 'bob@x.com', 'Marseille', '2024-02-10 08:00:00+00', '2024-02-10 08:00:00+00', null],
-      [3, 'Carol', 'carol@x.com', 'Unknown', '2024-01-01 09:00:00+00', '2024-01-01 09:00:00+00', '2024-03-01 00:00:00+00'],
+      [
+        3,
+        'Carol',
+        'carol@x.com',
+        'Unknown',
+        '2024-01-01 09:00:00+00',
+        '2024-01-01 09:00:00+00',
+        '2024-03-01 00:00:00+00',
+      ],
     ]);
     expect(flow(second, 'dim_customers').metrics).toEqual({ num_upserted_rows: 3, num_deleted_rows: 1 });
     expect((await rows(fact))[1]).toEqual([101, '2024-01-16', 1, 'Nice', '30.50', 'paid']);

@@ -16,11 +16,15 @@ const bed = useTestBed('ingest-watch');
 /** Waits (without a time assertion) until the table holds `n` rows. */
 async function untilRows(n: number): Promise<number> {
   for (let i = 0; i < 200; i++) {
-    const r = await bed.engine.withSession((s) => executeQuery(s, `SELECT count(*) FROM bronze.live`, { baseDir: bed.dir }).catch(() => ({ rows: [[0]] })));
+    const r = await bed.engine.withSession((s) =>
+      executeQuery(s, `SELECT count(*) FROM bronze.live`, { baseDir: bed.dir }).catch(() => ({ rows: [[0]] })),
+    );
     if (r.rows[0][0] === n) return n;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  const r = await bed.engine.withSession((s) => executeQuery(s, `SELECT count(*) FROM bronze.live`, { baseDir: bed.dir }));
+  const r = await bed.engine.withSession((s) =>
+    executeQuery(s, `SELECT count(*) FROM bronze.live`, { baseDir: bed.dir }),
+  );
   return Number(r.rows[0][0]);
 }
 
@@ -30,7 +34,14 @@ describe('watch mode', () => {
     mkdirSync(landing, { recursive: true });
     const location = path.join(bed.dir, 'lake/bronze/live');
     await bed.engine.withSession((s) => createTable(s, { location, name: 'bronze.live', ifNotExists: true }));
-    const req = { location, name: 'bronze.live', source: landing, catalog: createCatalog({ projectDir: bed.dir }), options: parseReadOptions({}, 'test'), mergeSchema: false };
+    const req = {
+      location,
+      name: 'bronze.live',
+      source: landing,
+      catalog: createCatalog({ projectDir: bed.dir }),
+      options: parseReadOptions({}, 'test'),
+      mergeSchema: false,
+    };
     const errors: unknown[] = [];
     const w = watchIngest(bed.engine, req, { pollMs: 100, onError: (e) => errors.push(e) });
     try {
@@ -65,7 +76,9 @@ describe('watch mode', () => {
     // A last triggered pass finds nothing new; no row is there twice.
     const last = await bed.engine.withSession((s) => ingestFiles(s, req));
     expect(last.filesLoaded).toBe(0);
-    const r = await bed.engine.withSession((s) => executeQuery(s, `SELECT count(*), count(DISTINCT id) FROM bronze.live`, { baseDir: bed.dir }));
+    const r = await bed.engine.withSession((s) =>
+      executeQuery(s, `SELECT count(*), count(DISTINCT id) FROM bronze.live`, { baseDir: bed.dir }),
+    );
     expect(r.rows[0]).toEqual([16, 16]);
   });
 });

@@ -33,12 +33,25 @@ describe('COPY INTO', () => {
     writeFileSync(path.join(dir, 'day1.csv'), 'order_id,amount\n1,10.5\n2,20\n');
     writeFileSync(path.join(dir, 'day2.csv.gz'), gzipSync('order_id,amount\n3,30\n'));
     await sql(`CREATE TABLE IF NOT EXISTS bronze.once`);
-    expect(await copy(`COPY INTO bronze.once FROM 'landing/once' FILEFORMAT = CSV`)).toMatchObject({ num_inserted_rows: 3, num_files_loaded: 2 });
-    expect(await copy(`COPY INTO bronze.once FROM 'landing/once' FILEFORMAT = CSV`)).toMatchObject({ num_inserted_rows: 0, num_files_loaded: 0, num_files_skipped: 2 });
+    expect(await copy(`COPY INTO bronze.once FROM 'landing/once' FILEFORMAT = CSV`)).toMatchObject({
+      num_inserted_rows: 3,
+      num_files_loaded: 2,
+    });
+    expect(await copy(`COPY INTO bronze.once FROM 'landing/once' FILEFORMAT = CSV`)).toMatchObject({
+      num_inserted_rows: 0,
+      num_files_loaded: 0,
+      num_files_skipped: 2,
+    });
     writeFileSync(path.join(dir, 'day3.csv'), 'order_id,amount\n4,40\n');
-    expect(await copy(`COPY INTO bronze.once FROM 'landing/once' FILEFORMAT = CSV`)).toMatchObject({ num_inserted_rows: 1, num_files_loaded: 1, num_files_skipped: 2 });
+    expect(await copy(`COPY INTO bronze.once FROM 'landing/once' FILEFORMAT = CSV`)).toMatchObject({
+      num_inserted_rows: 1,
+      num_files_loaded: 1,
+      num_files_skipped: 2,
+    });
     // Strings, as Auto Loader reads CSV; audit columns on every row.
-    const r = await sql(`SELECT order_id, amount, _source_file, _file_row, _batch_id, _ingested_at IS NOT NULL FROM bronze.once ORDER BY order_id`);
+    const r = await sql(
+      `SELECT order_id, amount, _source_file, _file_row, _batch_id, _ingested_at IS NOT NULL FROM bronze.once ORDER BY order_id`,
+    );
     expect(r.columns.map((c) => c.type).slice(0, 5)).toEqual(['VARCHAR', 'VARCHAR', 'VARCHAR', 'BIGINT', 'BIGINT']);
     expect(r.rows.map((x) => [x[0], x[1], path.basename(String(x[2])), x[3], x[4], x[5]])).toEqual([
       ['1', '10.5', 'day1.csv', 1, 1, true],
@@ -51,8 +64,14 @@ describe('COPY INTO', () => {
     const commits = readLog(table).filter((c) => c.actions.some((a) => a.commitInfo?.strataIngest));
     expect(commits).toHaveLength(2);
     expect(commits[1].actions.find((a) => a.txn)!.txn).toMatchObject({ appId: 'strata-ingest', version: 2 });
-    expect(commits[1].actions.find((a) => a.commitInfo)!.commitInfo.strataIngest.files.map((f: { path: string }) => path.basename(f.path))).toEqual(['day3.csv']);
-    const ledger = await rows(`SELECT file_path, status, rows_loaded, length(content_hash) FROM system.ingest_files WHERE table_path = '${table}' ORDER BY file_path`);
+    expect(
+      commits[1].actions
+        .find((a) => a.commitInfo)!
+        .commitInfo.strataIngest.files.map((f: { path: string }) => path.basename(f.path)),
+    ).toEqual(['day3.csv']);
+    const ledger = await rows(
+      `SELECT file_path, status, rows_loaded, length(content_hash) FROM system.ingest_files WHERE table_path = '${table}' ORDER BY file_path`,
+    );
     expect(ledger.map((l) => [path.basename(String(l[0])), l[1], l[2], l[3]])).toEqual([
       ['day1.csv', 'loaded', 2, 64],
       ['day2.csv.gz', 'loaded', 1, 64],
@@ -71,25 +90,40 @@ describe('COPY INTO', () => {
     writeFileSync(path.join(dir, 'quote.csv'), 'id,name,price\n5,ok,1\n6,"broken,2\n');
     await sql(`CREATE TABLE IF NOT EXISTS bronze.bad`);
     const r = await copy(`COPY INTO bronze.bad FROM 'landing/bad' FILEFORMAT = CSV`);
-    expect(r).toMatchObject({ num_inserted_rows: 4, num_skipped_corrupt_files: 3, num_files_loaded: 3, num_rows_quarantined: 2 });
+    expect(r).toMatchObject({
+      num_inserted_rows: 4,
+      num_skipped_corrupt_files: 3,
+      num_files_loaded: 3,
+      num_rows_quarantined: 2,
+    });
     expect(await rows(`SELECT id, name, price FROM bronze.bad ORDER BY id`)).toEqual([
       ['1', 'x, y', '3.5'],
       ['3', 'c', '5'],
       ['4', 'multi\nline', '6'],
       ['5', 'ok', '1'],
     ]);
-    const q = await rows(`SELECT _source_file, _file_line, _reason, _raw FROM delta_scan('lake/bronze/bad_quarantine') ORDER BY _source_file`);
+    const q = await rows(
+      `SELECT _source_file, _file_line, _reason, _raw FROM delta_scan('lake/bronze/bad_quarantine') ORDER BY _source_file`,
+    );
     expect(q.map((x) => [path.basename(String(x[0])), x[1], x[3]])).toEqual([
       ['a.csv', 3, '2,b,4,extra'],
       ['quote.csv', 3, '6,"broken,2'],
     ]);
     expect(String(q[0][2])).toMatch(/Expected Number of Columns: 3 Found: 4/);
     expect(String(q[1][2])).toMatch(/unterminated quote/);
-    const failed = await rows(`SELECT file_path, error FROM system.ingest_files WHERE status = 'failed' AND table_path LIKE '%/bronze/bad' ORDER BY file_path`);
+    const failed = await rows(
+      `SELECT file_path, error FROM system.ingest_files WHERE status = 'failed' AND table_path LIKE '%/bronze/bad' ORDER BY file_path`,
+    );
     expect(failed.map((f) => path.basename(String(f[0])))).toEqual(['empty.csv', 'garbage.csv', 'truncated.csv.gz']);
-    expect(failed.map((f) => String(f[1]))).toEqual([expect.stringMatching(/empty/), expect.stringMatching(/cannot read/), expect.stringMatching(/gzip data is damaged/)]);
+    expect(failed.map((f) => String(f[1]))).toEqual([
+      expect.stringMatching(/empty/),
+      expect.stringMatching(/cannot read/),
+      expect.stringMatching(/gzip data is damaged/),
+    ]);
     // For every file: rows in the file = rows in bronze + rows quarantined.
-    const perFile = await rows(`SELECT file_path, rows_loaded, rows_quarantined FROM system.ingest_files WHERE status = 'loaded' AND table_path LIKE '%/bronze/bad' ORDER BY file_path`);
+    const perFile = await rows(
+      `SELECT file_path, rows_loaded, rows_quarantined FROM system.ingest_files WHERE status = 'loaded' AND table_path LIKE '%/bronze/bad' ORDER BY file_path`,
+    );
     const inTable = await rows(`SELECT _source_file, count(*) FROM bronze.bad GROUP BY 1 ORDER BY 1`);
     expect(perFile.map((p) => [p[0], p[1]])).toEqual(inTable);
     expect(perFile.map((p) => [path.basename(String(p[0])), Number(p[1]) + Number(p[2])])).toEqual([
@@ -98,7 +132,10 @@ describe('COPY INTO', () => {
       ['quote.csv', 2],
     ]);
     // A failed file is not tried again until it changes.
-    expect(await copy(`COPY INTO bronze.bad FROM 'landing/bad' FILEFORMAT = CSV`)).toMatchObject({ num_files_loaded: 0, num_files_skipped: 6 });
+    expect(await copy(`COPY INTO bronze.bad FROM 'landing/bad' FILEFORMAT = CSV`)).toMatchObject({
+      num_files_loaded: 0,
+      num_files_skipped: 6,
+    });
   });
 
   it('new columns go to _rescued_data, or become columns with mergeSchema; values that do not fit a hinted type are rescued', async () => {
@@ -106,7 +143,9 @@ describe('COPY INTO', () => {
     writeFileSync(path.join(dir, '1.csv'), 'id,price\n1,2.50\n2,oops\n');
     utimesSync(path.join(dir, '1.csv'), new Date(Date.now() - 60_000), new Date(Date.now() - 60_000));
     await sql(`CREATE TABLE IF NOT EXISTS bronze.evolve`);
-    await sql(`COPY INTO bronze.evolve FROM 'landing/evolve' FILEFORMAT = CSV FORMAT_OPTIONS ('schemaHints' = 'id INT, price DECIMAL(10,2)')`);
+    await sql(
+      `COPY INTO bronze.evolve FROM 'landing/evolve' FILEFORMAT = CSV FORMAT_OPTIONS ('schemaHints' = 'id INT, price DECIMAL(10,2)')`,
+    );
     expect(await rows(`SELECT id, price, _rescued_data FROM bronze.evolve ORDER BY id`)).toEqual([
       [1, '2.50', null],
       [2, null, expect.stringContaining('"price":"oops"')],
@@ -117,7 +156,9 @@ describe('COPY INTO', () => {
     expect(JSON.parse(String(rescued[0][0]))).toMatchObject({ channel: 'web', _file_path: path.join(dir, '2.csv') });
     writeFileSync(path.join(dir, '3.csv'), 'id,price,channel\n4,2.00,shop\n');
     await sql(`COPY INTO bronze.evolve FROM 'landing/evolve' FILEFORMAT = CSV COPY_OPTIONS ('mergeSchema' = 'true')`);
-    expect(await rows(`SELECT id, channel, _rescued_data FROM bronze.evolve WHERE id = 4`)).toEqual([[4, 'shop', null]]);
+    expect(await rows(`SELECT id, channel, _rescued_data FROM bronze.evolve WHERE id = 4`)).toEqual([
+      [4, 'shop', null],
+    ]);
   });
 
   it('a file changed after loading is reported, and loaded again only with force', async () => {
@@ -130,7 +171,10 @@ describe('COPY INTO', () => {
     const again = await sql(`COPY INTO bronze.changed FROM 'landing/changed' FILEFORMAT = CSV`);
     expect(again.rows[0][1]).toBe(0);
     expect(again.notices).toEqual([expect.stringMatching(/changed since it was loaded/)]);
-    expect((await sql(`COPY INTO bronze.changed FROM 'landing/changed' FILEFORMAT = CSV COPY_OPTIONS ('force' = 'true')`)).rows[0][1]).toBe(2);
+    expect(
+      (await sql(`COPY INTO bronze.changed FROM 'landing/changed' FILEFORMAT = CSV COPY_OPTIONS ('force' = 'true')`))
+        .rows[0][1],
+    ).toBe(2);
     expect(await rows(`SELECT count(*) FROM bronze.changed`)).toEqual([[3]]);
   });
 
@@ -140,9 +184,14 @@ describe('COPY INTO', () => {
     await sql(`CREATE TABLE IF NOT EXISTS bronze.repair`);
     await sql(`COPY INTO bronze.repair FROM 'landing/repair' FILEFORMAT = CSV`);
     rmSync(path.join(bed.dir, 'lake/_system/ingest_files'), { recursive: true }); // as if the index write never happened
-    expect(await copy(`COPY INTO bronze.repair FROM 'landing/repair' FILEFORMAT = CSV`)).toMatchObject({ num_inserted_rows: 0, num_files_skipped: 1 });
+    expect(await copy(`COPY INTO bronze.repair FROM 'landing/repair' FILEFORMAT = CSV`)).toMatchObject({
+      num_inserted_rows: 0,
+      num_files_skipped: 1,
+    });
     const table = path.join(bed.dir, 'lake/bronze/repair');
-    expect(await rows(`SELECT status, rows_loaded FROM system.ingest_files WHERE table_path = '${table}'`)).toEqual([['loaded', 1]]);
+    expect(await rows(`SELECT status, rows_loaded FROM system.ingest_files WHERE table_path = '${table}'`)).toEqual([
+      ['loaded', 1],
+    ]);
   });
 
   it('a table deleted and created again loads the files again (the ledger is per table, not per path)', async () => {
@@ -152,7 +201,10 @@ describe('COPY INTO', () => {
     await sql(`COPY INTO bronze.recreated FROM 'landing/recreated' FILEFORMAT = CSV`);
     rmSync(path.join(bed.dir, 'lake/bronze/recreated'), { recursive: true });
     await sql(`CREATE TABLE IF NOT EXISTS bronze.recreated`);
-    expect(await copy(`COPY INTO bronze.recreated FROM 'landing/recreated' FILEFORMAT = CSV`)).toMatchObject({ num_inserted_rows: 1, num_files_loaded: 1 });
+    expect(await copy(`COPY INTO bronze.recreated FROM 'landing/recreated' FILEFORMAT = CSV`)).toMatchObject({
+      num_inserted_rows: 1,
+      num_files_loaded: 1,
+    });
   });
 
   it('two loads at once on the same folder load no file twice', async () => {
@@ -161,7 +213,14 @@ describe('COPY INTO', () => {
     await sql(`CREATE TABLE IF NOT EXISTS bronze.race`);
     const other = await Engine.create({ threads: 1 });
     try {
-      const run = (engine: Engine) => engine.withSession((s) => executeQuery(s, `COPY INTO bronze.race FROM 'landing/race' FILEFORMAT = CSV FORMAT_OPTIONS ('maxFilesPerTrigger' = '3')`, { baseDir: bed.dir, files: fileSources }));
+      const run = (engine: Engine) =>
+        engine.withSession((s) =>
+          executeQuery(
+            s,
+            `COPY INTO bronze.race FROM 'landing/race' FILEFORMAT = CSV FORMAT_OPTIONS ('maxFilesPerTrigger' = '3')`,
+            { baseDir: bed.dir, files: fileSources },
+          ),
+        );
       await Promise.all([run(bed.engine), run(other)]);
     } finally {
       other.close();
@@ -172,29 +231,57 @@ describe('COPY INTO', () => {
 
   it('loads JSON lines and Parquet; a line that is not JSON goes to the quarantine', async () => {
     const dir = landing('json');
-    writeFileSync(path.join(dir, 'a.json'), '{"id": 1, "tags": ["x"], "who": {"n": "a"}}\n{"id": 2, "extra": true}\nnot json\n\n');
+    writeFileSync(
+      path.join(dir, 'a.json'),
+      '{"id": 1, "tags": ["x"], "who": {"n": "a"}}\n{"id": 2, "extra": true}\nnot json\n\n',
+    );
     await sql(`CREATE TABLE IF NOT EXISTS bronze.events`);
-    expect(await copy(`COPY INTO bronze.events FROM 'landing/json' FILEFORMAT = JSON`)).toMatchObject({ num_inserted_rows: 2, num_rows_quarantined: 1 });
+    expect(await copy(`COPY INTO bronze.events FROM 'landing/json' FILEFORMAT = JSON`)).toMatchObject({
+      num_inserted_rows: 2,
+      num_rows_quarantined: 1,
+    });
     expect(await rows(`SELECT id, tags, who, extra, _file_row FROM bronze.events ORDER BY id`)).toEqual([
       ['1', '["x"]', '{"n":"a"}', null, 1],
       ['2', null, null, 'true', 2],
     ]);
-    expect(await rows(`SELECT _file_line, _raw FROM delta_scan('lake/bronze/events_quarantine')`)).toEqual([[3, 'not json']]);
+    expect(await rows(`SELECT _file_line, _raw FROM delta_scan('lake/bronze/events_quarantine')`)).toEqual([
+      [3, 'not json'],
+    ]);
     const pq = landing('parquet');
-    await bed.engine.withSession((s) => s.exec(`COPY (SELECT range::INT AS id, range * 1.5 AS amount FROM range(5)) TO '${path.join(pq, 'p.parquet')}' (FORMAT parquet)`));
+    await bed.engine.withSession((s) =>
+      s.exec(
+        `COPY (SELECT range::INT AS id, range * 1.5 AS amount FROM range(5)) TO '${path.join(pq, 'p.parquet')}' (FORMAT parquet)`,
+      ),
+    );
     await sql(`CREATE TABLE IF NOT EXISTS bronze.pq`);
     await sql(`COPY INTO bronze.pq FROM 'landing/parquet' FILEFORMAT = PARQUET`);
     const r = await sql(`SELECT id, amount, _file_row FROM bronze.pq ORDER BY id`);
-    expect(r.columns.map((c) => c.type).slice(0, 2)).toEqual(['INTEGER', 'DECIMAL(19,1)'].slice(0, 1).concat([r.columns[1].type]));
-    expect(r.rows.map((x) => [x[0], x[2]])).toEqual([[0, 1], [1, 2], [2, 3], [3, 4], [4, 5]]);
+    expect(r.columns.map((c) => c.type).slice(0, 2)).toEqual(
+      ['INTEGER', 'DECIMAL(19,1)'].slice(0, 1).concat([r.columns[1].type]),
+    );
+    expect(r.rows.map((x) => [x[0], x[2]])).toEqual([
+      [0, 1],
+      [1, 2],
+      [2, 3],
+      [3, 4],
+      [4, 5],
+    ]);
   });
 
   it('refuses clearly: a missing table, an unknown option, a bad hint', async () => {
-    await expect(sql(`COPY INTO bronze.nothing FROM 'landing' FILEFORMAT = CSV`)).rejects.toThrow(/table does not exist; create it first/);
+    await expect(sql(`COPY INTO bronze.nothing FROM 'landing' FILEFORMAT = CSV`)).rejects.toThrow(
+      /table does not exist; create it first/,
+    );
     await sql(`CREATE TABLE IF NOT EXISTS bronze.opts`);
-    await expect(sql(`COPY INTO bronze.opts FROM 'landing/once' FILEFORMAT = CSV FORMAT_OPTIONS ('hedaer' = 'true')`)).rejects.toThrow(/unknown option 'hedaer'/);
-    await expect(sql(`COPY INTO bronze.opts FROM 'landing/once' FILEFORMAT = CSV FORMAT_OPTIONS ('schemaHints' = 'id BANANA')`)).rejects.toThrow(/schemaHints/);
-    await expect(sql(`COPY INTO bronze.opts FROM 'landing/once' FILEFORMAT = XML`)).rejects.toThrow(/FILEFORMAT must be CSV, JSON or PARQUET/);
+    await expect(
+      sql(`COPY INTO bronze.opts FROM 'landing/once' FILEFORMAT = CSV FORMAT_OPTIONS ('hedaer' = 'true')`),
+    ).rejects.toThrow(/unknown option 'hedaer'/);
+    await expect(
+      sql(`COPY INTO bronze.opts FROM 'landing/once' FILEFORMAT = CSV FORMAT_OPTIONS ('schemaHints' = 'id BANANA')`),
+    ).rejects.toThrow(/schemaHints/);
+    await expect(sql(`COPY INTO bronze.opts FROM 'landing/once' FILEFORMAT = XML`)).rejects.toThrow(
+      /FILEFORMAT must be CSV, JSON or PARQUET/,
+    );
   });
 });
 
@@ -212,10 +299,16 @@ describe('read options', () => {
       [1, '2024-01-31', 2.5, 'ok'],
       [2, '2024-02-01', 3, 'ok'],
     ]);
-    expect(await rows(`SELECT note FROM read_files('landing/opts/latin.csv', delimiter => ';', encoding => 'latin-1')`)).toEqual([['café']]);
+    expect(
+      await rows(`SELECT note FROM read_files('landing/opts/latin.csv', delimiter => ';', encoding => 'latin-1')`),
+    ).toEqual([['café']]);
     // Hints with a Spark date pattern; a day that does not parse is rescued.
     writeFileSync(path.join(dir, 'b.csv'), 'id;day\n5;2024-13-45\n6;05/03/2024\n');
-    expect(await rows(`SELECT id, day, _rescued_data IS NOT NULL FROM read_files('landing/opts/b.csv', delimiter => ';', schemaHints => 'id INT, day DATE', dateFormat => 'dd/MM/yyyy') ORDER BY id`)).toEqual([
+    expect(
+      await rows(
+        `SELECT id, day, _rescued_data IS NOT NULL FROM read_files('landing/opts/b.csv', delimiter => ';', schemaHints => 'id INT, day DATE', dateFormat => 'dd/MM/yyyy') ORDER BY id`,
+      ),
+    ).toEqual([
       [5, null, true],
       [6, '2024-03-05', false],
     ]);
@@ -225,9 +318,11 @@ describe('read options', () => {
     await sql(`CREATE TABLE IF NOT EXISTS bronze.strict`);
     await sql(`COPY INTO bronze.strict FROM 'landing/fail' FILEFORMAT = CSV`);
     writeFileSync(path.join(fail, '2.csv'), 'id,surprise\n2,x\n');
-    await expect(sql(`COPY INTO bronze.strict FROM 'landing/fail' FILEFORMAT = CSV FORMAT_OPTIONS ('schemaEvolutionMode' = 'failOnNewColumns')`)).rejects.toThrow(
-      /2\.csv has a new column surprise \(schemaEvolutionMode = failOnNewColumns\)/,
-    );
+    await expect(
+      sql(
+        `COPY INTO bronze.strict FROM 'landing/fail' FILEFORMAT = CSV FORMAT_OPTIONS ('schemaEvolutionMode' = 'failOnNewColumns')`,
+      ),
+    ).rejects.toThrow(/2\.csv has a new column surprise \(schemaEvolutionMode = failOnNewColumns\)/);
     expect(await rows(`SELECT count(*) FROM bronze.strict`)).toEqual([[1]]);
   });
 
@@ -235,27 +330,43 @@ describe('read options', () => {
     const dir = landing('existing');
     writeFileSync(path.join(dir, 'old.csv'), 'id\n1\n');
     await sql(`CREATE TABLE IF NOT EXISTS bronze.fresh`);
-    const first = await copy(`COPY INTO bronze.fresh FROM 'landing/existing' FILEFORMAT = CSV FORMAT_OPTIONS ('includeExistingFiles' = 'false')`);
+    const first = await copy(
+      `COPY INTO bronze.fresh FROM 'landing/existing' FILEFORMAT = CSV FORMAT_OPTIONS ('includeExistingFiles' = 'false')`,
+    );
     expect(first).toMatchObject({ num_inserted_rows: 0, num_files_loaded: 0, num_files_skipped: 1 });
     writeFileSync(path.join(dir, 'new.csv'), 'id\n2\n');
-    const second = await copy(`COPY INTO bronze.fresh FROM 'landing/existing' FILEFORMAT = CSV FORMAT_OPTIONS ('includeExistingFiles' = 'false')`);
+    const second = await copy(
+      `COPY INTO bronze.fresh FROM 'landing/existing' FILEFORMAT = CSV FORMAT_OPTIONS ('includeExistingFiles' = 'false')`,
+    );
     expect(second).toMatchObject({ num_inserted_rows: 1, num_files_loaded: 1, num_files_skipped: 1 });
     expect(await rows(`SELECT id FROM bronze.fresh`)).toEqual([['2']]);
     const table = path.join(bed.dir, 'lake/bronze/fresh');
-    expect(await rows(`SELECT status FROM system.ingest_files WHERE table_path = '${table}' ORDER BY file_path`)).toEqual([['loaded'], ['skipped']]);
+    expect(
+      await rows(`SELECT status FROM system.ingest_files WHERE table_path = '${table}' ORDER BY file_path`),
+    ).toEqual([['loaded'], ['skipped']]);
   });
 
   it('headerless CSV (_c0, _c1, ...), tabs, zstd; a JSON array with multiLine', async () => {
     const dir = landing('shapes');
     writeFileSync(path.join(dir, 'a.tsv'), '1\tx\n2\ty\n');
-    expect(await rows(`SELECT _c0, _c1 FROM read_files('landing/shapes/a.tsv', header => false, delimiter => '\\t') ORDER BY 1`)).toEqual([
+    expect(
+      await rows(
+        `SELECT _c0, _c1 FROM read_files('landing/shapes/a.tsv', header => false, delimiter => '\\t') ORDER BY 1`,
+      ),
+    ).toEqual([
       ['1', 'x'],
       ['2', 'y'],
     ]);
-    await bed.engine.withSession((s) => s.exec(`COPY (SELECT 7 AS id, 'z' AS name) TO '${path.join(dir, 'b.csv.zst')}' (HEADER, COMPRESSION zstd)`));
+    await bed.engine.withSession((s) =>
+      s.exec(`COPY (SELECT 7 AS id, 'z' AS name) TO '${path.join(dir, 'b.csv.zst')}' (HEADER, COMPRESSION zstd)`),
+    );
     expect(await rows(`SELECT id, name FROM read_files('landing/shapes/b.csv.zst')`)).toEqual([['7', 'z']]);
     writeFileSync(path.join(dir, 'c.json'), '[\n  {"id": 1, "tags": ["a"]},\n  {"id": 2}\n]\n');
-    expect(await rows(`SELECT id, tags FROM read_files('landing/shapes/c.json', format => 'json', multiLine => true) ORDER BY id`)).toEqual([
+    expect(
+      await rows(
+        `SELECT id, tags FROM read_files('landing/shapes/c.json', format => 'json', multiLine => true) ORDER BY id`,
+      ),
+    ).toEqual([
       ['1', '["a"]'],
       ['2', null],
     ]);
@@ -265,10 +376,16 @@ describe('read options', () => {
     const dir = landing('batches');
     for (let i = 0; i < 7; i++) writeFileSync(path.join(dir, `${i}.csv`), `id\n${i}\n`);
     await sql(`CREATE TABLE IF NOT EXISTS bronze.batches`);
-    await sql(`COPY INTO bronze.batches FROM 'landing/batches' FILEFORMAT = CSV FORMAT_OPTIONS ('maxFilesPerTrigger' = '3')`);
-    expect(await rows(`SELECT count(DISTINCT _batch_id), max(_batch_id), count(*) FROM bronze.batches`)).toEqual([[3, 3, 7]]);
+    await sql(
+      `COPY INTO bronze.batches FROM 'landing/batches' FILEFORMAT = CSV FORMAT_OPTIONS ('maxFilesPerTrigger' = '3')`,
+    );
+    expect(await rows(`SELECT count(DISTINCT _batch_id), max(_batch_id), count(*) FROM bronze.batches`)).toEqual([
+      [3, 3, 7],
+    ]);
     for (let i = 7; i < 10; i++) writeFileSync(path.join(dir, `${i}.csv`), `id\n${i}\n`);
-    await sql(`COPY INTO bronze.batches FROM 'landing/batches' FILEFORMAT = CSV FORMAT_OPTIONS ('maxBytesPerTrigger' = '10b')`);
+    await sql(
+      `COPY INTO bronze.batches FROM 'landing/batches' FILEFORMAT = CSV FORMAT_OPTIONS ('maxBytesPerTrigger' = '10b')`,
+    );
     expect(await rows(`SELECT count(DISTINCT _batch_id), count(*) FROM bronze.batches`)).toEqual([[5, 10]]); // 5-byte files: two per batch
   });
 });
@@ -294,9 +411,15 @@ describe('the real datasets load whole', () => {
     cpSync(path.join(DATASETS, 'olist_sample'), dir, { recursive: true });
     rmSync(path.join(dir, 'README.md'));
     await sql(`CREATE TABLE IF NOT EXISTS bronze.olist_items`);
-    await sql(`COPY INTO bronze.olist_items FROM 'landing/olist/olist_order_items_dataset.csv' FILEFORMAT = CSV FORMAT_OPTIONS ('schemaHints' = 'price DECIMAL(12,2), freight_value DECIMAL(12,2)')`);
-    expect(await rows(`SELECT count(*), sum(price + freight_value)::VARCHAR, count(_rescued_data) FROM bronze.olist_items`)).toEqual([[8365, '1265552.74', 0]]);
-    expect(await rows(`SELECT count(*) FROM read_files('landing/olist/olist_order_reviews_dataset.csv', format => 'csv')`)).toEqual([[8225]]);
+    await sql(
+      `COPY INTO bronze.olist_items FROM 'landing/olist/olist_order_items_dataset.csv' FILEFORMAT = CSV FORMAT_OPTIONS ('schemaHints' = 'price DECIMAL(12,2), freight_value DECIMAL(12,2)')`,
+    );
+    expect(
+      await rows(`SELECT count(*), sum(price + freight_value)::VARCHAR, count(_rescued_data) FROM bronze.olist_items`),
+    ).toEqual([[8365, '1265552.74', 0]]);
+    expect(
+      await rows(`SELECT count(*) FROM read_files('landing/olist/olist_order_reviews_dataset.csv', format => 'csv')`),
+    ).toEqual([[8225]]);
   });
 
   it('amazon synthetic: 10,000 orders and the published revenue', async () => {

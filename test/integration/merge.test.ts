@@ -11,7 +11,6 @@ import { expectDeletionVectorsUsed, expectReaderAgrees, expectValidLog, readLog 
 
 const bed = useTestBed('merge');
 
-
 const MERGES = [
   `MERGE INTO {t} AS t USING src AS s ON t.k = s.k WHEN MATCHED THEN UPDATE SET v = s.v WHEN NOT MATCHED THEN INSERT (k, g, v) VALUES (s.k, s.g, s.v)`,
   `MERGE INTO {t} AS t USING src AS s ON t.k = s.k WHEN MATCHED AND s.v > 50 THEN UPDATE SET v = t.v + s.v WHEN MATCHED THEN DELETE`,
@@ -31,7 +30,9 @@ const MERGES = [
  */
 async function runBoth(s: Session, table: string, statement: string): Promise<'compared' | 'refused'> {
   const on = /\bON (.*?) WHEN/.exec(statement)![1];
-  const [{ n }] = await s.rows<{ n: bigint }>(`SELECT count(*) AS n FROM (SELECT t.rowid FROM ref t JOIN src s ON ${on} GROUP BY t.rowid HAVING count(*) > 1)`);
+  const [{ n }] = await s.rows<{ n: bigint }>(
+    `SELECT count(*) AS n FROM (SELECT t.rowid FROM ref t JOIN src s ON ${on} GROUP BY t.rowid HAVING count(*) > 1)`,
+  );
   const onlyDelete = !/WHEN MATCHED (AND [^W]*)?THEN UPDATE/.test(statement) && !/WHEN MATCHED AND/.test(statement);
   const ours = await executeQuery(s, statement.replace('{t}', table), { baseDir: bed.dir }).then(
     () => undefined,
@@ -58,44 +59,58 @@ describe('MERGE INTO', () => {
     ['partitioned', 'PARTITIONED BY (g)'],
     ['dv', "TBLPROPERTIES ('delta.enableDeletionVectors' = 'true')"],
     ['dvpartitioned', "PARTITIONED BY (g) TBLPROPERTIES ('delta.enableDeletionVectors' = 'true')"],
-  ])('matches DuckDB MERGE over 30 random statements (%s)', async (kind, partitioning) => {
-    const table = `mg.${kind}`;
-    const next = rng(kind.length * 104729);
-    await bed.engine.withSession(async (s) => {
-      await executeQuery(s, `CREATE TABLE ${table} (k INT, g STRING, v INT) ${partitioning}`, { baseDir: bed.dir });
-      const initial = `SELECT CASE WHEN range % 13 = 0 THEN NULL ELSE range END::INT AS k, ['a', 'b', 'c'][1 + range % 3] AS g, (range * 7 % 100)::INT AS v FROM range(120)`;
-      await executeQuery(s, `INSERT INTO ${table} ${initial}`, { baseDir: bed.dir });
-      await s.exec(`CREATE OR REPLACE TEMP TABLE ref AS ${initial}`);
-      const outcomes: string[] = [];
-      for (let i = 0; i < 30; i++) {
-        const size = Math.floor(next() * 40); // sometimes empty
-        const offset = Math.floor(next() * 150);
-        const dupes = next() < 0.2; // sometimes duplicate keys in the source
-        await s.exec(
-          `CREATE OR REPLACE TEMP TABLE src AS SELECT CASE WHEN range % 11 = 5 THEN NULL ELSE (range${dupes ? ' % 10' : ''} + ${offset})::INT END AS k,
+  ])(
+    'matches DuckDB MERGE over 30 random statements (%s)',
+    async (kind, partitioning) => {
+      const table = `mg.${kind}`;
+      const next = rng(kind.length * 104729);
+      await bed.engine.withSession(async (s) => {
+        await executeQuery(s, `CREATE TABLE ${table} (k INT, g STRING, v INT) ${partitioning}`, { baseDir: bed.dir });
+        const initial = `SELECT CASE WHEN range % 13 = 0 THEN NULL ELSE range END::INT AS k, ['a', 'b', 'c'][1 + range % 3] AS g, (range * 7 % 100)::INT AS v FROM range(120)`;
+        await executeQuery(s, `INSERT INTO ${table} ${initial}`, { baseDir: bed.dir });
+        await s.exec(`CREATE OR REPLACE TEMP TABLE ref AS ${initial}`);
+        const outcomes: string[] = [];
+        for (let i = 0; i < 30; i++) {
+          const size = Math.floor(next() * 40); // sometimes empty
+          const offset = Math.floor(next() * 150);
+          const dupes = next() < 0.2; // sometimes duplicate keys in the source
+          await s.exec(
+            `CREATE OR REPLACE TEMP TABLE src AS SELECT CASE WHEN range % 11 = 5 THEN NULL ELSE (range${dupes ? ' % 10' : ''} + ${offset})::INT END AS k,
              ['a', 'b', 'c', 'd'][1 + (range + ${i}) % 4] AS g, ((range * 31 + ${i}) % 100)::INT AS v FROM range(${size})`,
-        );
-        outcomes.push(await runBoth(s, table, MERGES[Math.floor(next() * MERGES.length)]));
-      }
-      await expectReaderAgrees(s, table, path.join(bed.dir, 'lake/mg', kind), bed.dir);
-      // Most statements are compared with DuckDB; some hit the ambiguity rule.
-      expect(outcomes.filter((x) => x === 'compared').length).toBeGreaterThanOrEqual(20);
-    });
-    expectValidLog(path.join(bed.dir, 'lake/mg', kind));
-    if (kind.startsWith('dv')) expectDeletionVectorsUsed(path.join(bed.dir, 'lake/mg', kind));
-  }, 180_000);
+          );
+          outcomes.push(await runBoth(s, table, MERGES[Math.floor(next() * MERGES.length)]));
+        }
+        await expectReaderAgrees(s, table, path.join(bed.dir, 'lake/mg', kind), bed.dir);
+        // Most statements are compared with DuckDB; some hit the ambiguity rule.
+        expect(outcomes.filter((x) => x === 'compared').length).toBeGreaterThanOrEqual(20);
+      });
+      expectValidLog(path.join(bed.dir, 'lake/mg', kind));
+      if (kind.startsWith('dv')) expectDeletionVectorsUsed(path.join(bed.dir, 'lake/mg', kind));
+    },
+    180_000,
+  );
 
   it('rewrites only the files holding matched rows and reports Spark metrics', async () => {
     await bed.engine.withSession(async (s) => {
       await executeQuery(s, `CREATE TABLE mg.days (day DATE, k INT, v INT) PARTITIONED BY (day)`, { baseDir: bed.dir });
-      await executeQuery(s, `INSERT INTO mg.days SELECT DATE '2024-01-01' + (range % 4)::INT, range::INT, 0 FROM range(40)`, { baseDir: bed.dir });
+      await executeQuery(
+        s,
+        `INSERT INTO mg.days SELECT DATE '2024-01-01' + (range % 4)::INT, range::INT, 0 FROM range(40)`,
+        { baseDir: bed.dir },
+      );
       const r = await executeQuery(
         s,
         `MERGE INTO mg.days t USING (SELECT 1 AS k, 5 AS v UNION ALL SELECT 1000, 9) s ON t.k = s.k
          WHEN MATCHED THEN UPDATE SET v = s.v WHEN NOT MATCHED THEN INSERT (day, k, v) VALUES (DATE '2024-01-02', s.k, s.v)`,
         { baseDir: bed.dir },
       );
-      expect(r.columns.map((c) => c.name)).toEqual(['version', 'num_affected_rows', 'num_updated_rows', 'num_deleted_rows', 'num_inserted_rows']);
+      expect(r.columns.map((c) => c.name)).toEqual([
+        'version',
+        'num_affected_rows',
+        'num_updated_rows',
+        'num_deleted_rows',
+        'num_inserted_rows',
+      ]);
       expect(r.rows[0]).toEqual([2, 2, 1, 0, 1]);
     });
     const last = readLog(path.join(bed.dir, 'lake/mg/days')).at(-1)!.actions;
@@ -115,12 +130,16 @@ describe('MERGE INTO', () => {
       await executeQuery(s, `CREATE TABLE mg.amb (k INT, v INT)`, { baseDir: bed.dir });
       await executeQuery(s, `INSERT INTO mg.amb VALUES (1, 0), (2, 0)`, { baseDir: bed.dir });
       const src = `(SELECT 1 AS k, 10 AS v UNION ALL SELECT 1, 20)`;
-      await expect(executeQuery(s, `MERGE INTO mg.amb t USING ${src} s ON t.k = s.k WHEN MATCHED THEN UPDATE SET v = s.v`, { baseDir: bed.dir })).rejects.toThrow(
-        /MERGE into mg\.amb: 2 source rows match the same target row .*deduplicate the source/,
-      );
+      await expect(
+        executeQuery(s, `MERGE INTO mg.amb t USING ${src} s ON t.k = s.k WHEN MATCHED THEN UPDATE SET v = s.v`, {
+          baseDir: bed.dir,
+        }),
+      ).rejects.toThrow(/MERGE into mg\.amb: 2 source rows match the same target row .*deduplicate the source/);
       expect((await executeQuery(s, `DESCRIBE HISTORY mg.amb`, { baseDir: bed.dir })).rows).toHaveLength(2);
       // An unconditional DELETE is not ambiguous.
-      await executeQuery(s, `MERGE INTO mg.amb t USING ${src} s ON t.k = s.k WHEN MATCHED THEN DELETE`, { baseDir: bed.dir });
+      await executeQuery(s, `MERGE INTO mg.amb t USING ${src} s ON t.k = s.k WHEN MATCHED THEN DELETE`, {
+        baseDir: bed.dir,
+      });
       expect((await executeQuery(s, `SELECT k FROM mg.amb`, { baseDir: bed.dir })).rows).toEqual([[2]]);
     });
   });
@@ -129,10 +148,22 @@ describe('MERGE INTO', () => {
     await bed.engine.withSession(async (s) => {
       await executeQuery(s, `CREATE TABLE mg.dim (id INT, name STRING)`, { baseDir: bed.dir });
       await executeQuery(s, `INSERT INTO mg.dim VALUES (1, 'old'), (2, 'keep')`, { baseDir: bed.dir });
-      await executeQuery(s, `CREATE TABLE mg.changes AS SELECT * FROM (VALUES ('new', 1), ('added', 3)) AS v(name, id)`, { baseDir: bed.dir });
-      await executeQuery(s, `MERGE INTO mg.dim USING mg.changes ON dim.id = changes.id WHEN MATCHED THEN UPDATE SET * WHEN NOT MATCHED THEN INSERT *`, { baseDir: bed.dir });
+      await executeQuery(
+        s,
+        `CREATE TABLE mg.changes AS SELECT * FROM (VALUES ('new', 1), ('added', 3)) AS v(name, id)`,
+        { baseDir: bed.dir },
+      );
+      await executeQuery(
+        s,
+        `MERGE INTO mg.dim USING mg.changes ON dim.id = changes.id WHEN MATCHED THEN UPDATE SET * WHEN NOT MATCHED THEN INSERT *`,
+        { baseDir: bed.dir },
+      );
       const r = await executeQuery(s, `SELECT id, name FROM mg.dim ORDER BY id`, { baseDir: bed.dir });
-      expect(r.rows).toEqual([[1, 'new'], [2, 'keep'], [3, 'added']]);
+      expect(r.rows).toEqual([
+        [1, 'new'],
+        [2, 'keep'],
+        [3, 'added'],
+      ]);
     });
   });
 });

@@ -55,7 +55,8 @@ CREATE OR REFRESH MATERIALIZED VIEW gold.monthly AS
 SELECT strftime(order_date, '%Y-%m') AS month, sum(price * qty) AS revenue, count(*) AS lines
 FROM sold GROUP BY 1;
 `;
-const DAY1 = 'order_id,customer,city,price,qty,order_date\n1,alice,Paris,10.5,2,2024-01-03\n2,bob,Lyon,-3,1,2024-01-04\n3,carol,,7.25,4,2024-02-01\n,dave,Nice,5,1,2024-02-02\n';
+const DAY1 =
+  'order_id,customer,city,price,qty,order_date\n1,alice,Paris,10.5,2,2024-01-03\n2,bob,Lyon,-3,1,2024-01-04\n3,carol,,7.25,4,2024-02-01\n,dave,Nice,5,1,2024-02-02\n';
 const DAY2 = 'order_id,customer,city,price,qty,order_date\n5,erin,Paris,12,1,2024-02-10\n6,frank,Lyon,3,3,2024-03-01\n';
 
 describe('strata run', () => {
@@ -75,7 +76,12 @@ describe('strata run', () => {
       { name: 'city_known', dataset: 'silver.orders', passed_records: 5, failed_records: 1 },
     ]);
     // Bronze: every line as text with the audit columns; _metadata is hidden but readable.
-    expect(await rows(dir, `SELECT order_id, price, file_name, _file_row, _batch_id FROM bronze.orders ORDER BY _source_file, _file_row`)).toEqual([
+    expect(
+      await rows(
+        dir,
+        `SELECT order_id, price, file_name, _file_row, _batch_id FROM bronze.orders ORDER BY _source_file, _file_row`,
+      ),
+    ).toEqual([
       ['1', '10.5', 'day1.csv', 1, 1],
       ['2', '-3', 'day1.csv', 2, 1],
       ['3', '7.25', 'day1.csv', 3, 1],
@@ -83,8 +89,12 @@ describe('strata run', () => {
       ['5', '12', 'day2.csv', 1, 1],
       ['6', '3', 'day2.csv', 2, 1],
     ]);
-    expect((await query(dir, 'SELECT * FROM bronze.orders LIMIT 0')).columns.map((c) => c.name)).not.toContain('_metadata');
-    expect(await rows(dir, `SELECT order_id, customer, city, price::VARCHAR, qty FROM silver.orders ORDER BY order_id`)).toEqual([
+    expect((await query(dir, 'SELECT * FROM bronze.orders LIMIT 0')).columns.map((c) => c.name)).not.toContain(
+      '_metadata',
+    );
+    expect(
+      await rows(dir, `SELECT order_id, customer, city, price::VARCHAR, qty FROM silver.orders ORDER BY order_id`),
+    ).toEqual([
       [1, 'alice', 'Paris', '10.50', 2],
       [3, 'carol', null, '7.25', 4],
       [5, 'erin', 'Paris', '12.00', 1],
@@ -96,8 +106,21 @@ describe('strata run', () => {
       ['2024-03', '9.00', 1],
     ]);
     // The quarantine: the row, the rules it failed, its source file and line, the run.
-    const q = await rows(dir, `SELECT _source_file, _file_line, _rules, _reason, _raw::JSON->>'customer', _run_id, _flow FROM silver.orders_quarantine`);
-    expect(q).toEqual([[path.join(dir, 'landing/orders/day1.csv'), 2, ['price_positive'], 'failed expectation(s): price_positive', 'bob', first.updateId, 'silver.orders']]);
+    const q = await rows(
+      dir,
+      `SELECT _source_file, _file_line, _rules, _reason, _raw::JSON->>'customer', _run_id, _flow FROM silver.orders_quarantine`,
+    );
+    expect(q).toEqual([
+      [
+        path.join(dir, 'landing/orders/day1.csv'),
+        2,
+        ['price_positive'],
+        'failed expectation(s): price_positive',
+        'bob',
+        first.updateId,
+        'silver.orders',
+      ],
+    ]);
     // The event log, as monitoring SQL written for Databricks reads it.
     const progress = await rows(
       dir,
@@ -120,13 +143,19 @@ describe('strata run', () => {
       ['order_id_present', 'silver.orders', 5, 1],
       ['price_positive', 'silver.orders', 5, 1],
     ]);
-    const lineage = await rows(dir, `SELECT origin.flow_name, json_extract(details, '$.flow_definition.input_datasets')::VARCHAR[], json_extract(details, '$.flow_definition.schema[0].name')::VARCHAR FROM system.event_log WHERE event_type = 'flow_definition' AND origin.update_id = '${first.updateId}' ORDER BY 1`);
+    const lineage = await rows(
+      dir,
+      `SELECT origin.flow_name, json_extract(details, '$.flow_definition.input_datasets')::VARCHAR[], json_extract(details, '$.flow_definition.schema[0].name')::VARCHAR FROM system.event_log WHERE event_type = 'flow_definition' AND origin.update_id = '${first.updateId}' ORDER BY 1`,
+    );
     expect(lineage).toEqual([
       ['bronze.orders', ["read_files('landing/orders/*.csv', format => 'csv')"], '"order_id"'],
       ['gold.monthly', ['default.sold'], '"month"'],
       ['silver.orders', ['bronze.orders'], '"order_id"'],
     ]);
-    const updates = await rows(dir, `SELECT event_type, json_extract_string(details, '$.update_progress.state') FROM system.event_log WHERE origin.update_id = '${first.updateId}' AND event_type IN ('create_update', 'update_progress') ORDER BY timestamp, json_extract("sequence", '$.data_plane_id.seq_no')::INT`);
+    const updates = await rows(
+      dir,
+      `SELECT event_type, json_extract_string(details, '$.update_progress.state') FROM system.event_log WHERE origin.update_id = '${first.updateId}' AND event_type IN ('create_update', 'update_progress') ORDER BY timestamp, json_extract("sequence", '$.data_plane_id.seq_no')::INT`,
+    );
     expect(updates).toEqual([
       ['create_update', null],
       ['update_progress', 'INITIALIZING'],
@@ -142,33 +171,59 @@ describe('strata run', () => {
       ['gold.monthly', 'SKIPPED', 0],
     ]);
     // A new file: only its rows go through bronze and silver.
-    land(dir, 'orders/day3.csv', 'order_id,customer,city,price,qty,order_date\n7,gina,Paris,4,2,2024-03-05\n8,hank,Lyon,0,1,2024-03-06\n');
+    land(
+      dir,
+      'orders/day3.csv',
+      'order_id,customer,city,price,qty,order_date\n7,gina,Paris,4,2,2024-03-05\n8,hank,Lyon,0,1,2024-03-06\n',
+    );
     const second = await run(dir);
     expect(second.flows.map((f) => [f.flow, f.status, f.rowsRead, f.rowsWritten, f.dropped, f.quarantined])).toEqual([
       ['bronze.orders', 'COMPLETED', 2, 2, 0, 0],
       ['silver.orders', 'COMPLETED', 2, 1, 0, 1],
       ['gold.monthly', 'COMPLETED', 3, 3, 0, 0],
     ]);
-    expect(await rows(dir, `SELECT _batch_id, count(*) FROM bronze.orders GROUP BY 1 ORDER BY 1`)).toEqual([[1, 6], [2, 2]]);
+    expect(await rows(dir, `SELECT _batch_id, count(*) FROM bronze.orders GROUP BY 1 ORDER BY 1`)).toEqual([
+      [1, 6],
+      [2, 2],
+    ]);
     expect(await rows(dir, `SELECT count(*), count(DISTINCT order_id) FROM silver.orders`)).toEqual([[5, 5]]);
     expect(await rows(dir, `SELECT revenue::VARCHAR FROM gold.monthly WHERE month = '2024-03'`)).toEqual([['17.00']]);
     // Silver's commits: one per update that had rows, with the stream progress in txn actions.
     const silver = readLog(path.join(dir, 'lake/silver/orders'));
     const appends = silver.filter((c) => c.actions.some((a) => a.commitInfo?.operation === 'STREAMING UPDATE'));
-    expect(appends.map((c) => c.actions.find((a) => a.commitInfo)!.commitInfo.operationMetrics.numOutputRows)).toEqual(['4', '1']);
-    expect(appends[1].actions.filter((a) => a.txn).map((a) => a.txn.appId.split(':')[0])).toEqual(['strata-ingest', 'strata-stream']);
-    for (const t of ['bronze/orders', 'silver/orders', 'silver/orders_quarantine', 'gold/monthly', '_system/event_log']) expectValidLog(path.join(dir, 'lake', t));
+    expect(appends.map((c) => c.actions.find((a) => a.commitInfo)!.commitInfo.operationMetrics.numOutputRows)).toEqual([
+      '4',
+      '1',
+    ]);
+    expect(appends[1].actions.filter((a) => a.txn).map((a) => a.txn.appId.split(':')[0])).toEqual([
+      'strata-ingest',
+      'strata-stream',
+    ]);
+    for (const t of ['bronze/orders', 'silver/orders', 'silver/orders_quarantine', 'gold/monthly', '_system/event_log'])
+      expectValidLog(path.join(dir, 'lake', t));
 
     // Replay after fixing the rule: hank's price 0 now passes, bob's -3 stays.
-    writeFileSync(path.join(dir, 'pipelines/main/main.sql'), ORDERS.replace('EXPECT (price > 0)', 'EXPECT (price >= 0)'));
+    writeFileSync(
+      path.join(dir, 'pipelines/main/main.sql'),
+      ORDERS.replace('EXPECT (price > 0)', 'EXPECT (price >= 0)'),
+    );
     const opened = await projectAt(bed, dir);
     const pipeline = await opened.loadPipeline('main');
     const replay = await opened.replayQuarantine(pipeline, 'silver.orders');
     expect(replay).toMatchObject({ replayed: 2, restored: 1, dropped: 0, kept: 1, unparsed: 0 });
-    expect(await rows(dir, `SELECT order_id, price::VARCHAR, _source_file IS NOT NULL FROM silver.orders WHERE order_id = 8`)).toEqual([[8, '0.00', true]]);
+    expect(
+      await rows(
+        dir,
+        `SELECT order_id, price::VARCHAR, _source_file IS NOT NULL FROM silver.orders WHERE order_id = 8`,
+      ),
+    ).toEqual([[8, '0.00', true]]);
     expect(await rows(dir, `SELECT _raw::JSON->>'customer' FROM silver.orders_quarantine`)).toEqual([['bob']]);
     // Twice is once.
-    expect(await opened.replayQuarantine(pipeline, 'silver.orders')).toMatchObject({ replayed: 1, restored: 0, kept: 1 });
+    expect(await opened.replayQuarantine(pipeline, 'silver.orders')).toMatchObject({
+      replayed: 1,
+      restored: 0,
+      kept: 1,
+    });
     expect(await rows(dir, `SELECT count(*) FROM silver.orders`)).toEqual([[6]]);
   });
 
@@ -191,26 +246,46 @@ describe('strata run', () => {
     );
     const expected = `SELECT p.category, s.region, sum(s.qty * s.price) AS revenue, count(*) AS lines, min(s.price) AS low, max(s.price) AS high, sum(s.qty) FILTER (WHERE s.qty > 1) AS multi
                       FROM silver.sales s JOIN silver.products p USING (product) GROUP BY ALL`;
-    const same = async () => rows(dir, `SELECT count(*) FROM ((SELECT * FROM gold.by_category EXCEPT ALL ${expected}) UNION ALL (${expected} EXCEPT ALL SELECT * FROM gold.by_category))`);
+    const same = async () =>
+      rows(
+        dir,
+        `SELECT count(*) FROM ((SELECT * FROM gold.by_category EXCEPT ALL ${expected}) UNION ALL (${expected} EXCEPT ALL SELECT * FROM gold.by_category))`,
+      );
     const first = await run(dir);
     expect(first.status, first.error).toBe('COMPLETED');
     // New rows: a new group, and rows in old groups (the NULL region's too).
-    land(dir, 'sales/d2.csv', 'product,region,qty,price\nP1,north,3,12.00\nP2,east,1,2.25\nP1,,1,0.50\nP3,south,2,1.00\n');
+    land(
+      dir,
+      'sales/d2.csv',
+      'product,region,qty,price\nP1,north,3,12.00\nP2,east,1,2.25\nP1,,1,0.50\nP3,south,2,1.00\n',
+    );
     const second = await run(dir);
     expect(second.status, second.error).toBe('COMPLETED');
-    expect(flow(second, 'gold.by_category').message).toMatch(/^incremental: the aggregate of 1 new file\(s\) of silver\.sales merged in/);
+    expect(flow(second, 'gold.by_category').message).toMatch(
+      /^incremental: the aggregate of 1 new file\(s\) of silver\.sales merged in/,
+    );
     expect(flow(second, 'gold.avg_price').message ?? '').not.toMatch(/incremental/); // avg does not combine: recomputed
     expect(await same()).toEqual([[0]]);
-    expect(await rows(dir, `SELECT category, region, revenue::VARCHAR, lines, low::VARCHAR, high::VARCHAR, multi::INT FROM gold.by_category ORDER BY ALL`)).toEqual([
+    expect(
+      await rows(
+        dir,
+        `SELECT category, region, revenue::VARCHAR, lines, low::VARCHAR, high::VARCHAR, multi::INT FROM gold.by_category ORDER BY ALL`,
+      ),
+    ).toEqual([
       ['books', 'east', '2.25', 1, '2.25', '2.25', null],
       ['books', 'north', '5.50', 1, '5.50', '5.50', null],
       ['toys', 'north', '56.00', 2, '10.00', '12.00', 5],
       ['toys', 'south', '5.00', 2, '1.00', '3.00', 2],
       ['toys', null, '4.50', 2, '0.50', '1.00', 4],
     ]);
-    expect(await rows(dir, `SELECT region, avg_price::DOUBLE FROM gold.avg_price WHERE region = 'north'`)).toEqual([['north', 9.166666666666666]]);
+    expect(await rows(dir, `SELECT region, avg_price::DOUBLE FROM gold.avg_price WHERE region = 'north'`)).toEqual([
+      ['north', 9.166666666666666],
+    ]);
     const log = readLog(path.join(dir, 'lake/gold/by_category'));
-    expect(log.at(-1)!.actions.find((a) => a.commitInfo)!.commitInfo.strataIncremental).toEqual({ source: 'silver.sales', files: 1 });
+    expect(log.at(-1)!.actions.find((a) => a.commitInfo)!.commitInfo.strataIncremental).toEqual({
+      source: 'silver.sales',
+      files: 1,
+    });
     // A deletion in the source: the view is recomputed (and still right).
     await query(dir, `DELETE FROM silver.sales WHERE region = 'east'`);
     const third = await run(dir, { select: ['gold.by_category'] });
@@ -223,7 +298,9 @@ describe('strata run', () => {
     const fourth = await run(dir);
     expect(flow(fourth, 'gold.by_category').message ?? '').not.toMatch(/incremental/);
     expect(await same()).toEqual([[0]]);
-    expect(await rows(dir, `SELECT revenue::VARCHAR FROM gold.by_category WHERE category = 'garden'`)).toEqual([['8.00']]);
+    expect(await rows(dir, `SELECT revenue::VARCHAR FROM gold.by_category WHERE category = 'garden'`)).toEqual([
+      ['8.00'],
+    ]);
     expectValidLog(path.join(dir, 'lake/gold/by_category'));
   });
 
@@ -292,10 +369,15 @@ CREATE OR REFRESH MATERIALIZED VIEW gold.t AS SELECT sum(qty) AS qty FROM silver
     expect(o.status).toBe('FAILED');
     expect(flow(o, 'bronze.t').status).toBe('COMPLETED');
     expect(flow(o, 'silver.t')).toMatchObject({ status: 'FAILED' });
-    expect(flow(o, 'silver.t').message).toMatch(/expectation qty_small .*silver\.t failed for 1 row\(s\), e\.g\. \{"id":"3","qty":500\}/);
+    expect(flow(o, 'silver.t').message).toMatch(
+      /expectation qty_small .*silver\.t failed for 1 row\(s\), e\.g\. \{"id":"3","qty":500\}/,
+    );
     expect(flow(o, 'gold.t').status).toBe('SKIPPED');
     expect(await rows(dir, `SELECT count(*) FROM silver.t`)).toEqual([[2]]);
-    const failed = await rows(dir, `SELECT level, error IS NOT NULL FROM system.event_log WHERE origin.update_id = '${o.updateId}' AND event_type = 'update_progress' AND json_extract_string(details, '$.update_progress.state') = 'FAILED'`);
+    const failed = await rows(
+      dir,
+      `SELECT level, error IS NOT NULL FROM system.event_log WHERE origin.update_id = '${o.updateId}' AND event_type = 'update_progress' AND json_extract_string(details, '$.update_progress.state') = 'FAILED'`,
+    );
     expect(failed).toEqual([['ERROR', true]]);
     // Fixed at the source (the bad file replaced by a corrected one): the next run goes through.
   });
@@ -309,7 +391,10 @@ CREATE OR REFRESH STREAMING TABLE silver.cdf_copy AS SELECT id, v FROM STREAM(ex
 `,
     );
     await query(dir, `CREATE TABLE ext.src AS SELECT * FROM (VALUES (1, 'a'), (2, 'b')) AS t(id, v)`);
-    await query(dir, `CREATE TABLE ext.cdf TBLPROPERTIES ('delta.enableChangeDataFeed' = 'true') AS SELECT * FROM (VALUES (1, 'a'), (2, 'b')) AS t(id, v)`);
+    await query(
+      dir,
+      `CREATE TABLE ext.cdf TBLPROPERTIES ('delta.enableChangeDataFeed' = 'true') AS SELECT * FROM (VALUES (1, 'a'), (2, 'b')) AS t(id, v)`,
+    );
     expect((await run(dir)).status).toBe('COMPLETED');
     await query(dir, `INSERT INTO ext.src VALUES (3, 'c')`);
     await query(dir, `UPDATE ext.cdf SET v = 'B' WHERE id = 2`);
@@ -319,11 +404,18 @@ CREATE OR REFRESH STREAMING TABLE silver.cdf_copy AS SELECT id, v FROM STREAM(ex
       ['silver.cdf_copy', 'COMPLETED', 2],
       ['silver.copy', 'COMPLETED', 1],
     ]);
-    expect(await rows(dir, `SELECT id, v FROM silver.cdf_copy ORDER BY id, v`)).toEqual([[1, 'a'], [2, 'B'], [2, 'b'], [3, 'c']]);
+    expect(await rows(dir, `SELECT id, v FROM silver.cdf_copy ORDER BY id, v`)).toEqual([
+      [1, 'a'],
+      [2, 'B'],
+      [2, 'b'],
+      [3, 'c'],
+    ]);
     await query(dir, `DELETE FROM ext.src WHERE id = 1`);
     const o = await run(dir);
     expect(o.status).toBe('FAILED');
-    expect(flow(o, 'silver.copy').message).toMatch(/cannot read version 2 of ext\.src as a stream: that DELETE changed or deleted rows.*delta\.enableChangeDataFeed.*--full-refresh silver\.copy/);
+    expect(flow(o, 'silver.copy').message).toMatch(
+      /cannot read version 2 of ext\.src as a stream: that DELETE changed or deleted rows.*delta\.enableChangeDataFeed.*--full-refresh silver\.copy/,
+    );
     // A full refresh reads the table as it is now.
     const refreshed = await run(dir, { fullRefresh: ['silver.copy'] });
     expect(flow(refreshed, 'silver.copy')).toMatchObject({ status: 'COMPLETED', rowsWritten: 2 });
@@ -333,11 +425,20 @@ CREATE OR REFRESH STREAMING TABLE silver.cdf_copy AS SELECT id, v FROM STREAM(ex
   it('full refresh rebuilds a table (files only with force); --select runs a subset with what it reads', async () => {
     const dir = project('refresh', ORDERS, { 'orders/day1.csv': DAY1 });
     await run(dir);
-    await expect(run(dir, { fullRefresh: ['bronze.orders'] })).rejects.toThrow(/bronze\.orders loads files .* Add --force/);
+    await expect(run(dir, { fullRefresh: ['bronze.orders'] })).rejects.toThrow(
+      /bronze\.orders loads files .* Add --force/,
+    );
     const silverBefore = await rows(dir, `SELECT * EXCLUDE (_source_file) FROM silver.orders ORDER BY order_id`);
     const r = await run(dir, { fullRefresh: ['silver.orders'] });
-    expect(flow(r, 'silver.orders')).toMatchObject({ status: 'COMPLETED', rowsRead: 4, rowsWritten: 2, quarantined: 1 });
-    expect(await rows(dir, `SELECT * EXCLUDE (_source_file) FROM silver.orders ORDER BY order_id`)).toEqual(silverBefore);
+    expect(flow(r, 'silver.orders')).toMatchObject({
+      status: 'COMPLETED',
+      rowsRead: 4,
+      rowsWritten: 2,
+      quarantined: 1,
+    });
+    expect(await rows(dir, `SELECT * EXCLUDE (_source_file) FROM silver.orders ORDER BY order_id`)).toEqual(
+      silverBefore,
+    );
     expect(await rows(dir, `SELECT count(*) FROM silver.orders_quarantine`)).toEqual([[1]]);
     // The whole pipeline, files included, with force: the same rows again, loaded once.
     const all = await run(dir, { fullRefresh: 'all', force: true });
@@ -355,7 +456,9 @@ CREATE OR REFRESH STREAMING TABLE silver.cdf_copy AS SELECT id, v FROM STREAM(ex
       ['silver.orders', 'COMPLETED'],
       ['gold.monthly', 'EXCLUDED'],
     ]);
-    await expect(run(dir, { select: ['gold.nope'] })).rejects.toThrow(/--select: gold\.nope is not a dataset of pipeline main/);
+    await expect(run(dir, { select: ['gold.nope'] })).rejects.toThrow(
+      /--select: gold\.nope is not a dataset of pipeline main/,
+    );
   });
 
   it('a real dataset: the pipeline gives what the same SQL gives as a plain DuckDB script', async () => {
@@ -380,7 +483,9 @@ FROM silver.sales GROUP BY ALL;
     expect(o.status).toBe('COMPLETED');
     expect(flow(o, 'bronze.sales').rowsWritten).toBe(10000);
     // The published figures: 10,000 orders, revenue 642,129,105.55 (as a DOUBLE sum).
-    expect(await rows(dir, `SELECT count(*), round(sum(total_sales), 2)::VARCHAR FROM silver.sales`)).toEqual([[10000, '642129105.55']]);
+    expect(await rows(dir, `SELECT count(*), round(sum(total_sales), 2)::VARCHAR FROM silver.sales`)).toEqual([
+      [10000, '642129105.55'],
+    ]);
     // The same work as a plain DuckDB script.
     const script = await rows(
       dir,
@@ -389,7 +494,13 @@ FROM silver.sales GROUP BY ALL;
        SELECT category, strftime(order_date, '%Y-%m') AS month, round(sum(total_sales), 2) AS revenue, count(DISTINCT customer_id) AS customers FROM s GROUP BY ALL ORDER BY 1, 2`,
     );
     expect(await rows(dir, `SELECT * FROM gold.category_month ORDER BY 1, 2`)).toEqual(script);
-    const [[late]] = await rows(dir, `SELECT count(*) FILTER (WHERE NOT coalesce(delivery_date::DATE >= ship_date::DATE, false)) FROM read_csv('${csv}', all_varchar = true)`);
-    expect(flow(o, 'silver.sales').expectations.find((e) => e.name === 'delivered_after_ship')).toMatchObject({ failed_records: late, passed_records: 10000 - Number(late) });
+    const [[late]] = await rows(
+      dir,
+      `SELECT count(*) FILTER (WHERE NOT coalesce(delivery_date::DATE >= ship_date::DATE, false)) FROM read_csv('${csv}', all_varchar = true)`,
+    );
+    expect(flow(o, 'silver.sales').expectations.find((e) => e.name === 'delivered_after_ship')).toMatchObject({
+      failed_records: late,
+      passed_records: 10000 - Number(late),
+    });
   });
 });

@@ -53,7 +53,9 @@ describe('the retail generator', () => {
     expect(digest(c)).not.toBe(digest(a));
     // The truth does not depend on writing either.
     const t = retailTruth({ seed: 3, days: 35, rowsPerDay: 40 });
-    expect(t.revenueCents).toBe(generateRetail({ dir: path.join(bed.dir, 'gen-d'), seed: 3, days: 35, rowsPerDay: 40 }).revenueCents);
+    expect(t.revenueCents).toBe(
+      generateRetail({ dir: path.join(bed.dir, 'gen-d'), seed: 3, days: 35, rowsPerDay: 40 }).revenueCents,
+    );
   });
 
   it('plants every kind of defect in the default history', () => {
@@ -63,7 +65,7 @@ describe('the retail generator', () => {
 });
 
 describe('examples/retail', () => {
-  it('catches every planted defect, accounts for every row, and gives the generator\'s figures; new days are added incrementally', async () => {
+  it("catches every planted defect, accounts for every row, and gives the generator's figures; new days are added incrementally", async () => {
     const dir = path.join(bed.dir, 'shop');
     copyRetailTemplate(dir);
     const truth = landRetailHistory(dir, SETTINGS);
@@ -77,7 +79,10 @@ describe('examples/retail', () => {
     };
     const rows = async (q: string) => (await bed.engine.withSession((s) => executeQuery(s, q, { baseDir: dir }))).rows;
     const failed = (o: RunOutcome, dataset: string, name: string) =>
-      o.flows.flatMap((f) => f.expectations).filter((e) => e.dataset === dataset && e.name === name).reduce((n, e) => n + e.failed_records, 0);
+      o.flows
+        .flatMap((f) => f.expectations)
+        .filter((e) => e.dataset === dataset && e.name === name)
+        .reduce((n, e) => n + e.failed_records, 0);
 
     const first = await run();
     const d = truth.defects;
@@ -102,18 +107,20 @@ describe('examples/retail', () => {
       FROM (SELECT unnest(from_json(json_extract(details, '$.flow_progress.data_quality.expectations'), '[{"name":"VARCHAR","dataset":"VARCHAR","passed_records":"BIGINT","failed_records":"BIGINT"}]')) AS e
             FROM system.event_log WHERE event_type = 'flow_progress' AND origin.update_id = '${first.updateId}')
       WHERE e.failed_records > 0 GROUP BY ALL ORDER BY 1, 2`);
-    expect(logged).toEqual([
-      ['gold.dq_monthly_coverage', 'company_reported', 1],
-      ['silver.customers', 'city_present', d.missingCities],
-      ['silver.customers', 'city_spelled_right', d.misspeltCities],
-      ['silver.customers', 'name_well_formed', d.messyNames],
-      ['silver.customers', 'one_row_per_customer', d.duplicateCustomers],
-      ['silver.orders', 'one_row_per_order_line', d.duplicateOrderLines],
-      ['silver.orders', 'order_date_iso', d.nonIsoDates],
-      ['silver.products', 'category_spelled_right', d.misspeltCategories],
-      ['silver.products', 'price_is_number', d.nonNumericPrices],
-      ['silver.products', 'price_positive', d.negativePrices],
-    ].filter((r) => r[2] !== 0));
+    expect(logged).toEqual(
+      [
+        ['gold.dq_monthly_coverage', 'company_reported', 1],
+        ['silver.customers', 'city_present', d.missingCities],
+        ['silver.customers', 'city_spelled_right', d.misspeltCities],
+        ['silver.customers', 'name_well_formed', d.messyNames],
+        ['silver.customers', 'one_row_per_customer', d.duplicateCustomers],
+        ['silver.orders', 'one_row_per_order_line', d.duplicateOrderLines],
+        ['silver.orders', 'order_date_iso', d.nonIsoDates],
+        ['silver.products', 'category_spelled_right', d.misspeltCategories],
+        ['silver.products', 'price_is_number', d.nonNumericPrices],
+        ['silver.products', 'price_positive', d.negativePrices],
+      ].filter((r) => r[2] !== 0),
+    );
 
     // Nothing lost: bronze rows = silver rows + dropped + quarantined, per entity.
     for (const [bronze, silver] of [
@@ -126,13 +133,27 @@ describe('examples/retail', () => {
       const gone = first.flows.filter((f) => f.dataset === silver).reduce((n, f) => n + f.dropped + f.quarantined, 0);
       expect(Number(inRows), silver).toBe(Number(outRows) + gone);
     }
-    expect(await rows('SELECT count(*) FROM silver.products_quarantine')).toEqual([[d.negativePrices + d.nonNumericPrices]]);
+    expect(await rows('SELECT count(*) FROM silver.products_quarantine')).toEqual([
+      [d.negativePrices + d.nonNumericPrices],
+    ]);
 
     // Cleaned dimensions: every startup name tidy, every city from the reference list or Unknown.
-    expect(await rows(`SELECT count(*) FROM gold.dim_customer WHERE company = 'startup' AND NOT regexp_full_match(customer_name, '[A-Z][a-z]+ [A-Z][a-z]+')`)).toEqual([[0]]);
-    expect(await rows(`SELECT count(*) FROM gold.dim_customer WHERE city NOT IN (SELECT city FROM silver.ref_cities) AND city <> 'Unknown'`)).toEqual([[0]]);
-    expect(await rows(`SELECT count(*), count(*) FILTER (WHERE city = 'Unknown') FROM gold.dim_customer`)).toEqual([[64, truth.customersWithoutCity]]);
-    expect(await rows('SELECT count(*), count(DISTINCT product_id) FROM gold.dim_product')).toEqual([[truth.productVersions, 16]]);
+    expect(
+      await rows(
+        `SELECT count(*) FROM gold.dim_customer WHERE company = 'startup' AND NOT regexp_full_match(customer_name, '[A-Z][a-z]+ [A-Z][a-z]+')`,
+      ),
+    ).toEqual([[0]]);
+    expect(
+      await rows(
+        `SELECT count(*) FROM gold.dim_customer WHERE city NOT IN (SELECT city FROM silver.ref_cities) AND city <> 'Unknown'`,
+      ),
+    ).toEqual([[0]]);
+    expect(await rows(`SELECT count(*), count(*) FILTER (WHERE city = 'Unknown') FROM gold.dim_customer`)).toEqual([
+      [64, truth.customersWithoutCity],
+    ]);
+    expect(await rows('SELECT count(*), count(DISTINCT product_id) FROM gold.dim_product')).toEqual([
+      [truth.productVersions, 16],
+    ]);
 
     await expectFigures(rows, truth);
 
@@ -143,7 +164,9 @@ describe('examples/retail', () => {
     expect(next.flows.find((f) => f.flow === 'gold.fact_sales')!.rowsWritten).toBe(later.orderLines - truth.orderLines);
     await expectFigures(rows, later);
     // The monthly aggregate was merged, not recomputed.
-    const history = await bed.engine.withSession((s) => executeQuery(s, 'DESCRIBE HISTORY gold.agg_monthly_sales', { baseDir: dir }));
+    const history = await bed.engine.withSession((s) =>
+      executeQuery(s, 'DESCRIBE HISTORY gold.agg_monthly_sales', { baseDir: dir }),
+    );
     const at = (name: string) => history.columns.findIndex((c) => c.name === name);
     const latest = history.rows.reduce((a, b) => (Number(b[at('version')]) > Number(a[at('version')]) ? b : a));
     expect(latest[at('operation')]).toBe('MERGE');
@@ -151,10 +174,21 @@ describe('examples/retail', () => {
 });
 
 async function expectFigures(rows: (q: string) => Promise<unknown[][]>, t: RetailTruth): Promise<void> {
-  const [[revenue, quantity, customers, lines]] = await rows('SELECT total_revenue, total_quantity, unique_customers, order_lines FROM gold.kpi_overview');
-  expect([cents(revenue), Number(quantity), Number(customers), Number(lines)]).toEqual([t.revenueCents, t.quantity, t.customers, t.orderLines]);
-  const months = await rows(`SELECT strftime(month, '%Y-%m'), revenue, quantity, order_lines FROM gold.kpi_monthly_revenue ORDER BY month`);
-  expect(months.map(([m, r, q, n]) => [m, cents(r), Number(q), Number(n)])).toEqual([...t.byMonth].sort().map(([m, x]) => [m, x.revenueCents, x.quantity, x.lines]));
+  const [[revenue, quantity, customers, lines]] = await rows(
+    'SELECT total_revenue, total_quantity, unique_customers, order_lines FROM gold.kpi_overview',
+  );
+  expect([cents(revenue), Number(quantity), Number(customers), Number(lines)]).toEqual([
+    t.revenueCents,
+    t.quantity,
+    t.customers,
+    t.orderLines,
+  ]);
+  const months = await rows(
+    `SELECT strftime(month, '%Y-%m'), revenue, quantity, order_lines FROM gold.kpi_monthly_revenue ORDER BY month`,
+  );
+  expect(months.map(([m, r, q, n]) => [m, cents(r), Number(q), Number(n)])).toEqual(
+    [...t.byMonth].sort().map(([m, x]) => [m, x.revenueCents, x.quantity, x.lines]),
+  );
   const channels = await rows('SELECT channel, revenue FROM gold.kpi_channel_share ORDER BY channel');
   expect(channels.map(([c, r]) => [c, cents(r)])).toEqual([...t.byChannel].sort());
   const top = [...t.byProduct].sort((a, b) => (b[1] > a[1] ? 1 : b[1] < a[1] ? -1 : 0));

@@ -26,7 +26,9 @@ describe('snapshot cache', () => {
       }
       // Another writer's commit (here: a DELETE of every file, written by hand).
       const live = await loadSnapshot(table, { session: s });
-      const removes = live.files.map((f) => JSON.stringify({ remove: { path: f.path, deletionTimestamp: Date.now(), dataChange: true } }));
+      const removes = live.files.map((f) =>
+        JSON.stringify({ remove: { path: f.path, deletionTimestamp: Date.now(), dataChange: true } }),
+      );
       appendFileSync(path.join(table, '_delta_log/00000000000000000008.json'), `${removes.join('\n')}\n`);
       expect((await q(`SELECT count(*) FROM c.t`)).rows[0][0]).toBe(0);
       // Time travel is not served from the cache.

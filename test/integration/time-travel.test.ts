@@ -14,7 +14,9 @@ beforeAll(async () => {
 afterAll(() => engine.close());
 
 const count = (args: string) =>
-  engine.withSession(async (s) => (await executeQuery(s, `SELECT count(*) FROM delta_scan('${TABLE}'${args})`)).rows[0][0]);
+  engine.withSession(
+    async (s) => (await executeQuery(s, `SELECT count(*) FROM delta_scan('${TABLE}'${args})`)).rows[0][0],
+  );
 
 describe('time travel', () => {
   it('by version', async () => {

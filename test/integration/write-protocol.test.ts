@@ -5,7 +5,14 @@
 import { cpSync, readdirSync, utimesSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { blindAppendFootprint, cleanUpExpiredLogs, commit, createTable, loadSnapshot, writeTable } from '../../src/delta/index.js';
+import {
+  blindAppendFootprint,
+  cleanUpExpiredLogs,
+  commit,
+  createTable,
+  loadSnapshot,
+  writeTable,
+} from '../../src/delta/index.js';
 import { quoteLiteral } from '../../src/engine/index.js';
 import { LocalStore } from '../../src/storage/index.js';
 import { executeQuery } from '../../src/sql/index.js';
@@ -14,14 +21,17 @@ import { expectValidLog, readLog } from '../helpers/delta-log.js';
 
 const CORPUS = path.resolve(process.env.STRATA_CONFORMANCE_DIR ?? '../shared/conformance/delta');
 const bed = useTestBed('wproto');
-const sql = (q: string, settings?: Map<string, string>) => bed.engine.withSession((s) => executeQuery(s, q, { baseDir: bed.dir, settings }));
+const sql = (q: string, settings?: Map<string, string>) =>
+  bed.engine.withSession((s) => executeQuery(s, q, { baseDir: bed.dir, settings }));
 
 describe('writer protocol duties', () => {
   it('refuses to write a table with a writer feature it does not implement, naming it', async () => {
     const t = path.join(bed.dir, 'v2cp');
     cpSync(path.join(CORPUS, 'kernel-rs-data/v2-checkpoints-parquet-without-sidecars/delta'), t, { recursive: true });
     const before = readLog(t).at(-1)!.version;
-    await expect(sql(`INSERT INTO delta.\`${t}\` VALUES (1)`)).rejects.toThrow(/uses the writer feature 'v2Checkpoint', which Strata cannot write yet/);
+    await expect(sql(`INSERT INTO delta.\`${t}\` VALUES (1)`)).rejects.toThrow(
+      /uses the writer feature 'v2Checkpoint', which Strata cannot write yet/,
+    );
     expect(readLog(t).at(-1)!.version).toBe(before);
   });
 
@@ -36,7 +46,13 @@ describe('writer protocol duties', () => {
     const add = last.find((a) => a.add)!.add;
     expect(add.deletionVector).toMatchObject({ storageType: 'u', cardinality: 4 });
     expect(last.find((a) => a.remove)!.remove.deletionVector.pathOrInlineDv).toBe('vBn[lx{q8@P<9BNH/isA');
-    expect(last.find((a) => a.commitInfo)!.commitInfo.operationMetrics).toMatchObject({ numDeletedRows: '2', numCopiedRows: '0', numRemovedFiles: '0', numDeletionVectorsAdded: '1', numDeletionVectorsRemoved: '1' });
+    expect(last.find((a) => a.commitInfo)!.commitInfo.operationMetrics).toMatchObject({
+      numDeletedRows: '2',
+      numCopiedRows: '0',
+      numRemovedFiles: '0',
+      numDeletionVectorsAdded: '1',
+      numDeletionVectorsRemoved: '1',
+    });
     // The earlier version still reads Databricks' own vector.
     expect((await sql(`SELECT count(*) FROM delta_scan('${t}', version => 1)`)).rows[0][0]).toBe(8);
   });
@@ -55,7 +71,11 @@ describe('writer protocol duties', () => {
       writerFeatures: ['appendOnly', 'invariants', 'typeWidening'],
     });
     const field = JSON.parse(last.find((a) => a.metaData)!.metaData.schemaString).fields[0];
-    expect(field).toMatchObject({ name: 'n', type: 'long', metadata: { 'delta.typeChanges': [{ fromType: 'integer', toType: 'long' }] } });
+    expect(field).toMatchObject({
+      name: 'n',
+      type: 'long',
+      metadata: { 'delta.typeChanges': [{ fromType: 'integer', toType: 'long' }] },
+    });
     expect((await sql(`SELECT n FROM w.t ORDER BY n`)).rows).toEqual([[1], [5000000000]]);
     // Without evolution, INSERT casts as Spark's ANSI store assignment does: a value that does not fit fails.
     await sql(`CREATE TABLE w.u (n INT)`);
@@ -69,11 +89,26 @@ describe('writer protocol duties', () => {
     const t = path.join(bed.dir, 'idem');
     await bed.engine.withSession(async (s) => {
       await createTable(s, { location: t, select: 'SELECT 1 AS n WHERE false' });
-      const first = await writeTable(s, { location: t, mode: 'append', select: 'SELECT 1 AS n', txn: { appId: 'loader', version: 7 } });
+      const first = await writeTable(s, {
+        location: t,
+        mode: 'append',
+        select: 'SELECT 1 AS n',
+        txn: { appId: 'loader', version: 7 },
+      });
       expect(first.version).toBe(1);
-      const again = await writeTable(s, { location: t, mode: 'append', select: 'SELECT 1 AS n', txn: { appId: 'loader', version: 7 } });
+      const again = await writeTable(s, {
+        location: t,
+        mode: 'append',
+        select: 'SELECT 1 AS n',
+        txn: { appId: 'loader', version: 7 },
+      });
       expect(again.version).toBeUndefined();
-      const older = await writeTable(s, { location: t, mode: 'append', select: 'SELECT 1 AS n', txn: { appId: 'loader', version: 6 } });
+      const older = await writeTable(s, {
+        location: t,
+        mode: 'append',
+        select: 'SELECT 1 AS n',
+        txn: { appId: 'loader', version: 6 },
+      });
       expect(older.version).toBeUndefined();
       const snap = await loadSnapshot(t, { session: s });
       expect(snap.txns.get('loader')?.version).toBe(7);
@@ -92,7 +127,10 @@ describe('writer protocol duties', () => {
       footprint: blindAppendFootprint(),
     });
     // Both read version 0; one wins version 1, the other lands on 2.
-    const [a, b] = await Promise.all([commit(store, 'race', 0, request('a.parquet')), commit(store, 'race', 0, request('b.parquet'))]);
+    const [a, b] = await Promise.all([
+      commit(store, 'race', 0, request('a.parquet')),
+      commit(store, 'race', 0, request('b.parquet')),
+    ]);
     expect([a.version, b.version].sort()).toEqual([1, 2]);
     expect(a.retries + b.retries).toBe(1);
   });
@@ -100,7 +138,11 @@ describe('writer protocol duties', () => {
   it('expires old log files only behind a checkpoint older than the retention', async () => {
     const t = path.join(bed.dir, 'expire');
     await bed.engine.withSession(async (s) => {
-      await createTable(s, { location: t, select: 'SELECT 1 AS n', properties: { 'delta.checkpointInterval': '2', 'delta.logRetentionDuration': 'interval 1 days' } });
+      await createTable(s, {
+        location: t,
+        select: 'SELECT 1 AS n',
+        properties: { 'delta.checkpointInterval': '2', 'delta.logRetentionDuration': 'interval 1 days' },
+      });
       for (let i = 0; i < 4; i++) await writeTable(s, { location: t, mode: 'append', select: `SELECT ${i} AS n` });
     });
     const log = path.join(t, '_delta_log');
@@ -109,14 +151,16 @@ describe('writer protocol duties', () => {
     for (const f of readdirSync(log)) if (/^0{19}[0-2]\./.test(f)) utimesSync(path.join(log, f), old, old);
     const deleted = await cleanUpExpiredLogs(new LocalStore(t), { 'delta.logRetentionDuration': 'interval 1 days' });
     expect(deleted).toBe(2); // commits 0 and 1; checkpoint 2 is kept as the start of the log
-    expect(readdirSync(log).filter((f) => f.endsWith('.json')).sort()).toEqual([
-      '00000000000000000002.json',
-      '00000000000000000003.json',
-      '00000000000000000004.json',
-    ]);
+    expect(
+      readdirSync(log)
+        .filter((f) => f.endsWith('.json'))
+        .sort(),
+    ).toEqual(['00000000000000000002.json', '00000000000000000003.json', '00000000000000000004.json']);
     expect((await sql(`SELECT count(*) FROM delta_scan('${t}')`)).rows).toEqual([[5]]);
     expect((await sql(`SELECT count(*) FROM delta_scan('${t}', version => 2)`)).rows).toEqual([[3]]);
-    await expect(sql(`SELECT count(*) FROM delta_scan('${t}', version => 1)`)).rejects.toThrow(/version 1 can no longer be reconstructed/);
+    await expect(sql(`SELECT count(*) FROM delta_scan('${t}', version => 1)`)).rejects.toThrow(
+      /version 1 can no longer be reconstructed/,
+    );
   });
 });
 

@@ -12,12 +12,15 @@ import { expectReaderAgrees, expectTrueStats, expectValidLog, readLog } from '..
 
 const bed = useTestBed('write');
 
-const sql = (q: string, settings?: Map<string, string>) => bed.engine.withSession((s) => executeQuery(s, q, { baseDir: bed.dir, settings }));
+const sql = (q: string, settings?: Map<string, string>) =>
+  bed.engine.withSession((s) => executeQuery(s, q, { baseDir: bed.dir, settings }));
 const rows = async (q: string) => (await sql(q)).rows;
 
 describe('CREATE TABLE and INSERT', () => {
   it('creates a plain table at reader 1 / writer 2 with the declared schema', async () => {
-    await sql(`CREATE TABLE sales.orders (id BIGINT NOT NULL, city STRING COMMENT 'shipping city', price DECIMAL(12,2), day DATE, ts TIMESTAMP) PARTITIONED BY (day) TBLPROPERTIES ('delta.checkpointInterval' = '5', 'owner' = 'team')`);
+    await sql(
+      `CREATE TABLE sales.orders (id BIGINT NOT NULL, city STRING COMMENT 'shipping city', price DECIMAL(12,2), day DATE, ts TIMESTAMP) PARTITIONED BY (day) TBLPROPERTIES ('delta.checkpointInterval' = '5', 'owner' = 'team')`,
+    );
     const table = path.join(bed.dir, 'lake/sales/orders');
     const [v0] = readLog(table);
     const protocol = v0.actions.find((a) => a.protocol)!.protocol;
@@ -38,7 +41,9 @@ describe('CREATE TABLE and INSERT', () => {
   });
 
   it('appends by position, NULLs and numeric literals included, and reads back', async () => {
-    await sql(`INSERT INTO sales.orders VALUES (1, 'Paris', 10.5, DATE '2024-01-01', TIMESTAMP '2024-01-01 10:00:00.123456'), (2, 'Rome', 3, DATE '2024-01-02', NULL)`);
+    await sql(
+      `INSERT INTO sales.orders VALUES (1, 'Paris', 10.5, DATE '2024-01-01', TIMESTAMP '2024-01-01 10:00:00.123456'), (2, 'Rome', 3, DATE '2024-01-02', NULL)`,
+    );
     await sql(`INSERT INTO sales.orders (day, id) VALUES (DATE '2024-01-01', 3)`);
     expect(await rows(`SELECT id, city, price, day, ts FROM sales.orders ORDER BY id`)).toEqual([
       [1, 'Paris', '10.50', '2024-01-01', '2024-01-01 10:00:00.123456+00'],
@@ -75,9 +80,15 @@ describe('CREATE TABLE and INSERT', () => {
     await sql(`ALTER TABLE sales.prices ADD CONSTRAINT positive CHECK (price > 0)`);
     const log = readLog(path.join(bed.dir, 'lake/sales/prices'));
     expect(log.at(-1)!.actions.find((a) => a.protocol)!.protocol).toEqual({ minReaderVersion: 1, minWriterVersion: 3 });
-    await expect(sql(`INSERT INTO sales.prices VALUES ('b', -2.0)`)).rejects.toThrow(/violate CHECK constraint positive \(price > 0\), e\.g\. \(sku=b, price=-2\)/);
-    await expect(sql(`INSERT INTO sales.prices VALUES ('c', NULL)`)).rejects.toThrow(/violate CHECK constraint positive/);
-    await expect(sql(`ALTER TABLE sales.prices ADD CONSTRAINT small CHECK (price < 0)`)).rejects.toThrow(/1 existing row\(s\) violate CHECK \(price < 0\)/);
+    await expect(sql(`INSERT INTO sales.prices VALUES ('b', -2.0)`)).rejects.toThrow(
+      /violate CHECK constraint positive \(price > 0\), e\.g\. \(sku=b, price=-2\)/,
+    );
+    await expect(sql(`INSERT INTO sales.prices VALUES ('c', NULL)`)).rejects.toThrow(
+      /violate CHECK constraint positive/,
+    );
+    await expect(sql(`ALTER TABLE sales.prices ADD CONSTRAINT small CHECK (price < 0)`)).rejects.toThrow(
+      /1 existing row\(s\) violate CHECK \(price < 0\)/,
+    );
     await sql(`ALTER TABLE sales.prices DROP CONSTRAINT positive`);
     await sql(`INSERT INTO sales.prices VALUES ('b', -2.0)`);
     expect(await rows(`SELECT count(*) FROM sales.prices`)).toEqual([[2]]);
@@ -85,9 +96,15 @@ describe('CREATE TABLE and INSERT', () => {
 
   it('fails a write whose types do not fit, naming column, table type and given type', async () => {
     await sql(`CREATE TABLE sales.typed (n INT, s STRING)`);
-    await expect(sql(`INSERT INTO sales.typed SELECT 'x', 'y'`)).rejects.toThrow(/column n is integer in the table but string in the data/);
-    await expect(sql(`INSERT INTO sales.typed SELECT 1, 2, 3`)).rejects.toThrow(/the query returns 3 columns but 2 are expected \(n, s\)/);
-    await expect(sql(`INSERT INTO sales.typed BY NAME SELECT 1 AS n, 'a' AS s, 5 AS extra`)).rejects.toThrow(/has a column extra \(integer\) that the table does not have/);
+    await expect(sql(`INSERT INTO sales.typed SELECT 'x', 'y'`)).rejects.toThrow(
+      /column n is integer in the table but string in the data/,
+    );
+    await expect(sql(`INSERT INTO sales.typed SELECT 1, 2, 3`)).rejects.toThrow(
+      /the query returns 3 columns but 2 are expected \(n, s\)/,
+    );
+    await expect(sql(`INSERT INTO sales.typed BY NAME SELECT 1 AS n, 'a' AS s, 5 AS extra`)).rejects.toThrow(
+      /has a column extra \(integer\) that the table does not have/,
+    );
   });
 
   it('evolves the schema on request: new columns added, old rows read NULL', async () => {
@@ -95,13 +112,23 @@ describe('CREATE TABLE and INSERT', () => {
     await sql(`SET strata.schema.autoMerge = true`, settings);
     await sql(`INSERT INTO sales.typed BY NAME SELECT 1 AS n, 'a' AS s, 5 AS extra`, settings);
     await sql(`INSERT INTO sales.typed BY NAME SELECT 2 AS n, 'b' AS s`, settings);
-    expect(await rows(`SELECT n, s, extra FROM sales.typed ORDER BY n`)).toEqual([[1, 'a', 5], [2, 'b', null]]);
+    expect(await rows(`SELECT n, s, extra FROM sales.typed ORDER BY n`)).toEqual([
+      [1, 'a', 5],
+      [2, 'b', null],
+    ]);
     await sql(`ALTER TABLE sales.typed ADD COLUMNS (note STRING COMMENT 'free text')`);
-    expect((await sql(`SELECT * FROM sales.typed LIMIT 0`)).columns.map((c) => c.name)).toEqual(['n', 's', 'extra', 'note']);
+    expect((await sql(`SELECT * FROM sales.typed LIMIT 0`)).columns.map((c) => c.name)).toEqual([
+      'n',
+      's',
+      'extra',
+      'note',
+    ]);
   });
 
   it('CREATE TABLE AS SELECT takes the query schema; IF NOT EXISTS leaves an existing table alone', async () => {
-    await sql(`CREATE TABLE sales.ctas AS SELECT range AS id, 'x' || range AS label, range * 1.5 AS amount FROM range(1000)`);
+    await sql(
+      `CREATE TABLE sales.ctas AS SELECT range AS id, 'x' || range AS label, range * 1.5 AS amount FROM range(1000)`,
+    );
     expect(await rows(`SELECT count(*), sum(id), min(label) FROM sales.ctas`)).toEqual([[1000, 499500, 'x0']]);
     const r = await sql(`CREATE TABLE IF NOT EXISTS sales.ctas AS SELECT 1 AS id`);
     expect(r.rows).toEqual([]);
@@ -113,22 +140,33 @@ describe('CREATE TABLE and INSERT', () => {
     await sql(`CREATE TABLE sales.daily (day DATE, n INT) PARTITIONED BY (day)`);
     await sql(`INSERT INTO sales.daily VALUES (DATE '2024-01-01', 1), (DATE '2024-01-02', 2), (DATE '2024-01-03', 3)`);
     await sql(`INSERT OVERWRITE sales.daily PARTITION (day = '2024-01-02') SELECT 20`);
-    expect(await rows(`SELECT day, n FROM sales.daily ORDER BY day`)).toEqual([['2024-01-01', 1], ['2024-01-02', 20], ['2024-01-03', 3]]);
+    expect(await rows(`SELECT day, n FROM sales.daily ORDER BY day`)).toEqual([
+      ['2024-01-01', 1],
+      ['2024-01-02', 20],
+      ['2024-01-03', 3],
+    ]);
     await sql(`INSERT INTO sales.daily REPLACE WHERE day >= DATE '2024-01-02' SELECT DATE '2024-01-03', 30`);
-    expect(await rows(`SELECT day, n FROM sales.daily ORDER BY day`)).toEqual([['2024-01-01', 1], ['2024-01-03', 30]]);
-    await expect(sql(`INSERT INTO sales.daily REPLACE WHERE day = DATE '2024-01-01' SELECT DATE '2024-01-05', 5`)).rejects.toThrow(/violate the REPLACE WHERE predicate/);
+    expect(await rows(`SELECT day, n FROM sales.daily ORDER BY day`)).toEqual([
+      ['2024-01-01', 1],
+      ['2024-01-03', 30],
+    ]);
+    await expect(
+      sql(`INSERT INTO sales.daily REPLACE WHERE day = DATE '2024-01-01' SELECT DATE '2024-01-05', 5`),
+    ).rejects.toThrow(/violate the REPLACE WHERE predicate/);
     await sql(`INSERT OVERWRITE sales.daily SELECT DATE '2025-01-01', 100`);
     expect(await rows(`SELECT day, n FROM sales.daily`)).toEqual([['2025-01-01', 100]]);
     expectValidLog(path.join(bed.dir, 'lake/sales/daily'));
   });
 
   it('tables by path with delta.`path`, and time travel by version and timestamp', async () => {
-    await sql("CREATE TABLE delta.`by-path/t` AS SELECT 1 AS v");
-    await sql("INSERT INTO delta.`by-path/t` VALUES (2)");
-    expect(await rows("SELECT sum(v) FROM delta.`by-path/t`")).toEqual([[3]]);
-    expect(await rows("SELECT sum(v) FROM delta.`by-path/t` VERSION AS OF 0")).toEqual([[1]]);
-    const [[ts0]] = await rows("SELECT timestamp::VARCHAR FROM (DESCRIBE HISTORY delta.`by-path/t`) WHERE version = 0").catch(() => [[null]]);
-    const history = await sql("DESCRIBE HISTORY delta.`by-path/t`");
+    await sql('CREATE TABLE delta.`by-path/t` AS SELECT 1 AS v');
+    await sql('INSERT INTO delta.`by-path/t` VALUES (2)');
+    expect(await rows('SELECT sum(v) FROM delta.`by-path/t`')).toEqual([[3]]);
+    expect(await rows('SELECT sum(v) FROM delta.`by-path/t` VERSION AS OF 0')).toEqual([[1]]);
+    const [[ts0]] = await rows(
+      'SELECT timestamp::VARCHAR FROM (DESCRIBE HISTORY delta.`by-path/t`) WHERE version = 0',
+    ).catch(() => [[null]]);
+    const history = await sql('DESCRIBE HISTORY delta.`by-path/t`');
     const t0 = history.rows.find((r) => r[0] === 0)![1] as string;
     expect(ts0 === null || typeof ts0 === 'string').toBe(true);
     expect(await rows(`SELECT sum(v) FROM delta.\`by-path/t\` TIMESTAMP AS OF '${t0}'`)).toEqual([[1]]);
@@ -160,14 +198,24 @@ describe('CREATE TABLE and INSERT', () => {
   it('DESCRIBE DETAIL reports format, location, files, properties and protocol', async () => {
     const r = await sql(`DESCRIBE DETAIL sales.orders`);
     const detail = Object.fromEntries(r.columns.map((c, i) => [c.name, r.rows[0][i]]));
-    expect(detail).toMatchObject({ format: 'delta', name: 'sales.orders', partitionColumns: ['day'], minReaderVersion: 1, minWriterVersion: 2 });
+    expect(detail).toMatchObject({
+      format: 'delta',
+      name: 'sales.orders',
+      partitionColumns: ['day'],
+      minReaderVersion: 1,
+      minWriterVersion: 2,
+    });
     expect(detail.location).toBe(path.join(bed.dir, 'lake/sales/orders'));
     expect(detail.numFiles).toBeGreaterThan(0);
   });
 
   it('splits a partition written in one go into files near delta.targetFileSize', async () => {
-    await sql(`CREATE TABLE sales.big (day DATE, id BIGINT, pad STRING) PARTITIONED BY (day) TBLPROPERTIES ('delta.targetFileSize' = '256kb')`);
-    await sql(`INSERT INTO sales.big SELECT DATE '2024-01-01' + (range % 2)::INT, range, md5(range::VARCHAR) FROM range(200000)`);
+    await sql(
+      `CREATE TABLE sales.big (day DATE, id BIGINT, pad STRING) PARTITIONED BY (day) TBLPROPERTIES ('delta.targetFileSize' = '256kb')`,
+    );
+    await sql(
+      `INSERT INTO sales.big SELECT DATE '2024-01-01' + (range % 2)::INT, range, md5(range::VARCHAR) FROM range(200000)`,
+    );
     const table = path.join(bed.dir, 'lake/sales/big');
     const snap = await bed.engine.withSession((s) => loadSnapshot(table, { session: s }));
     expect(snap.files.length).toBeGreaterThan(4);
@@ -181,13 +229,23 @@ describe('CREATE TABLE and INSERT', () => {
 
   it('reads tables with many partitions (partition values joined by file) the same as few', async () => {
     await sql(`CREATE TABLE sales.many (day DATE, store INT, n BIGINT) PARTITIONED BY (day, store)`);
-    await sql(`INSERT INTO sales.many SELECT DATE '2024-01-01' + (range % 20)::INT, (range % 3)::INT, range FROM range(6000)`);
+    await sql(
+      `INSERT INTO sales.many SELECT DATE '2024-01-01' + (range % 20)::INT, (range % 3)::INT, range FROM range(6000)`,
+    );
     const scans: { filesScanned: number; filesTotal: number }[] = [];
-    const all = await bed.engine.withSession((s) => executeQuery(s, `SELECT count(*), sum(n), count(DISTINCT day), count(DISTINCT store) FROM sales.many`, { baseDir: bed.dir, onScan: (i) => scans.push(i) }));
+    const all = await bed.engine.withSession((s) =>
+      executeQuery(s, `SELECT count(*), sum(n), count(DISTINCT day), count(DISTINCT store) FROM sales.many`, {
+        baseDir: bed.dir,
+        onScan: (i) => scans.push(i),
+      }),
+    );
     expect(all.rows).toEqual([[6000, 17997000, 20, 3]]);
     expect(scans[0].filesTotal).toBe(60);
     const one = await bed.engine.withSession((s) =>
-      executeQuery(s, `SELECT count(*), min(n) FROM sales.many WHERE day = DATE '2024-01-05' AND store = 1`, { baseDir: bed.dir, onScan: (i) => scans.push(i) }),
+      executeQuery(s, `SELECT count(*), min(n) FROM sales.many WHERE day = DATE '2024-01-05' AND store = 1`, {
+        baseDir: bed.dir,
+        onScan: (i) => scans.push(i),
+      }),
     );
     // range % 20 = 4 and range % 3 = 1: n = 4, 64, 124, ... (every 60th from 4) → 100 rows.
     expect(one.rows).toEqual([[100, 4]]);
@@ -198,13 +256,20 @@ describe('CREATE TABLE and INSERT', () => {
 
   it('every table these tests wrote has a valid log, true stats, and reads the same as its live files', async () => {
     const lake = path.join(bed.dir, 'lake');
-    const tables = readdirSync(lake).flatMap((schema) => readdirSync(path.join(lake, schema)).map((t) => [`${schema}.${t}`, path.join(lake, schema, t)] as const));
+    const tables = readdirSync(lake).flatMap((schema) =>
+      readdirSync(path.join(lake, schema)).map((t) => [`${schema}.${t}`, path.join(lake, schema, t)] as const),
+    );
     expect(tables.length).toBeGreaterThanOrEqual(6);
     for (const [name, table] of tables) {
       expectValidLog(table);
       await bed.engine.withSession(async (s) => {
         const snap = await loadSnapshot(table, { session: s });
-        await expectTrueStats(s, table, snap.files, snap.schema.fields.map((f) => f.name));
+        await expectTrueStats(
+          s,
+          table,
+          snap.files,
+          snap.schema.fields.map((f) => f.name),
+        );
         await expectReaderAgrees(s, name, table, bed.dir);
       });
     }

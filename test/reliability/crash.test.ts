@@ -14,8 +14,12 @@ import { expectDeletionVectorsUsed, expectValidLog } from '../helpers/delta-log.
 const WORKER = path.resolve('test/fixtures/append-worker.mjs');
 const bed = useTestBed('crash');
 
-
-function runWorker(table: string, tag: string, count: string, killAfterMs?: number): Promise<{ completed: number; killed: boolean }> {
+function runWorker(
+  table: string,
+  tag: string,
+  count: string,
+  killAfterMs?: number,
+): Promise<{ completed: number; killed: boolean }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [WORKER, table, tag, count, '50'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
@@ -35,7 +39,9 @@ function runWorker(table: string, tag: string, count: string, killAfterMs?: numb
 
 /** The batches in the table, with their row counts. */
 async function batches(table: string): Promise<Map<string, number>> {
-  const r = await bed.engine.withSession((s) => executeQuery(s, `SELECT batch, count(*) FROM delta_scan('${table}') GROUP BY batch`));
+  const r = await bed.engine.withSession((s) =>
+    executeQuery(s, `SELECT batch, count(*) FROM delta_scan('${table}') GROUP BY batch`),
+  );
   return new Map(r.rows.map((row) => [row[0] as string, row[1] as number]));
 }
 
@@ -71,47 +77,53 @@ describe('crash safety of MERGE and OPTIMIZE', () => {
   it.each([
     ['copy-on-write', 'cow', 25],
     ['deletion vectors', 'dv', 15],
-  ])('after SIGKILLs during upserts and compactions (%s), the table always shows one whole round', async (_mode, kind, kills) => {
-    const table = path.join(bed.dir, `merged-${kind}`);
-    const worker = path.resolve('test/fixtures/merge-worker.mjs');
-    const next = rng(7);
-    let round = 1;
-    let lastSeen = 0;
-    for (let iteration = 0; iteration < kills; iteration++) {
-      const completed = await new Promise<number>((resolve, reject) => {
-        const child = spawn(process.execPath, [worker, table, String(round), kind], { stdio: ['ignore', 'pipe', 'pipe'] });
-        let out = '';
-        let err = '';
-        child.stdout.on('data', (d) => (out += d));
-        child.stderr.on('data', (d) => (err += d));
-        const timer = setTimeout(() => child.kill('SIGKILL'), 300 + Math.floor(next() * 900));
-        child.on('exit', (_code, signal) => {
-          clearTimeout(timer);
-          if (signal !== 'SIGKILL') reject(new Error(`worker stopped by itself: ${err}`));
-          else resolve(out.split('\n').filter(Boolean).length);
+  ])(
+    'after SIGKILLs during upserts and compactions (%s), the table always shows one whole round',
+    async (_mode, kind, kills) => {
+      const table = path.join(bed.dir, `merged-${kind}`);
+      const worker = path.resolve('test/fixtures/merge-worker.mjs');
+      const next = rng(7);
+      let round = 1;
+      let lastSeen = 0;
+      for (let iteration = 0; iteration < kills; iteration++) {
+        const completed = await new Promise<number>((resolve, reject) => {
+          const child = spawn(process.execPath, [worker, table, String(round), kind], {
+            stdio: ['ignore', 'pipe', 'pipe'],
+          });
+          let out = '';
+          let err = '';
+          child.stdout.on('data', (d) => (out += d));
+          child.stderr.on('data', (d) => (err += d));
+          const timer = setTimeout(() => child.kill('SIGKILL'), 300 + Math.floor(next() * 900));
+          child.on('exit', (_code, signal) => {
+            clearTimeout(timer);
+            if (signal !== 'SIGKILL') reject(new Error(`worker stopped by itself: ${err}`));
+            else resolve(out.split('\n').filter(Boolean).length);
+          });
         });
-      });
-      round += completed + 1; // rounds of a killed run may have committed: never reuse them
-      if (!existsSync(path.join(table, '_delta_log/00000000000000000000.json'))) continue; // killed before creating it
-      const r = await bed.engine.withSession((s) =>
-        executeQuery(
-          s,
-          `SELECT sum(n), sum(ids), max(rounds), max(top), count(DISTINCT top) FROM (
+        round += completed + 1; // rounds of a killed run may have committed: never reuse them
+        if (!existsSync(path.join(table, '_delta_log/00000000000000000000.json'))) continue; // killed before creating it
+        const r = await bed.engine.withSession((s) =>
+          executeQuery(
+            s,
+            `SELECT sum(n), sum(ids), max(rounds), max(top), count(DISTINCT top) FROM (
              SELECT id % 5 AS cls, count(*) AS n, count(DISTINCT id) AS ids, count(DISTINCT round) AS rounds, max(round) AS top FROM delta_scan('${table}') GROUP BY cls)`,
-        ),
-      );
-      const [n, ids, roundsPerClass, max, distinctTops] = r.rows[0] as number[];
-      if (n === null || n === 0) continue;
-      // Every key once, each class of keys updated by one whole round (copy-on-write: all keys).
-      expect({ n, ids, roundsPerClass }).toEqual({ n: 200, ids: 200, roundsPerClass: 1 });
-      if (kind === 'cow') expect(distinctTops).toBe(1);
-      expect(max).toBeGreaterThanOrEqual(lastSeen);
-      lastSeen = max;
-    }
-    expect(lastSeen).toBeGreaterThan(0);
-    expectValidLog(table);
-    if (kind === 'dv') expectDeletionVectorsUsed(table);
-  }, 240_000);
+          ),
+        );
+        const [n, ids, roundsPerClass, max, distinctTops] = r.rows[0] as number[];
+        if (n === null || n === 0) continue;
+        // Every key once, each class of keys updated by one whole round (copy-on-write: all keys).
+        expect({ n, ids, roundsPerClass }).toEqual({ n: 200, ids: 200, roundsPerClass: 1 });
+        if (kind === 'cow') expect(distinctTops).toBe(1);
+        expect(max).toBeGreaterThanOrEqual(lastSeen);
+        lastSeen = max;
+      }
+      expect(lastSeen).toBeGreaterThan(0);
+      expectValidLog(table);
+      if (kind === 'dv') expectDeletionVectorsUsed(table);
+    },
+    240_000,
+  );
 });
 
 describe('concurrency', () => {

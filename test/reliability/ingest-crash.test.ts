@@ -18,77 +18,90 @@ describe('crash safety of ingestion', () => {
   it.each([
     ['triggered', 'ingest-worker.mjs', 50],
     ['continuous', 'ingest-watch-worker.mjs', 30],
-  ])('after SIGKILLs while loading (%s), every row is in bronze exactly once', async (mode, fixture, kills) => {
-    const worker = path.resolve('test/fixtures', fixture);
-    const base = path.join(bed.dir, mode);
-    const landing = path.join(base, 'landing');
-    mkdirSync(landing, { recursive: true });
-    const next = rng(11);
-    let files = 0;
-    let goodRows = 0;
-    let badRows = 0;
-    const land = (count: number) => {
-      for (let k = 0; k < count; k++, files++) {
-        // 30 good rows, and every third file one row with a column too many.
-        const lines = ['id,file,amount', ...Array.from({ length: 30 }, (_, r) => `${files * 100 + r},${files},${r * 1.5}`)];
-        goodRows += 30;
-        if (files % 3 === 0) {
-          lines.push(`${files * 100 + 99},${files},1,extra`);
-          badRows++;
+  ])(
+    'after SIGKILLs while loading (%s), every row is in bronze exactly once',
+    async (mode, fixture, kills) => {
+      const worker = path.resolve('test/fixtures', fixture);
+      const base = path.join(bed.dir, mode);
+      const landing = path.join(base, 'landing');
+      mkdirSync(landing, { recursive: true });
+      const next = rng(11);
+      let files = 0;
+      let goodRows = 0;
+      let badRows = 0;
+      const land = (count: number) => {
+        for (let k = 0; k < count; k++, files++) {
+          // 30 good rows, and every third file one row with a column too many.
+          const lines = [
+            'id,file,amount',
+            ...Array.from({ length: 30 }, (_, r) => `${files * 100 + r},${files},${r * 1.5}`),
+          ];
+          goodRows += 30;
+          if (files % 3 === 0) {
+            lines.push(`${files * 100 + 99},${files},1,extra`);
+            badRows++;
+          }
+          writeFileSync(path.join(landing, `f${String(files).padStart(4, '0')}.csv`), `${lines.join('\n')}\n`);
         }
-        writeFileSync(path.join(landing, `f${String(files).padStart(4, '0')}.csv`), `${lines.join('\n')}\n`);
-      }
-    };
-    land(10);
-    const run = (killAfter?: number) =>
-      new Promise<string>((resolve, reject) => {
-        const child = spawn(process.execPath, [worker, base], { stdio: ['ignore', 'pipe', 'pipe'] });
-        let out = '';
-        let err = '';
-        child.stdout.on('data', (d) => (out += d));
-        child.stderr.on('data', (d) => (err += d));
-        const timer = killAfter === undefined ? undefined : setTimeout(() => child.kill('SIGKILL'), killAfter);
-        child.on('exit', (code, signal) => {
-          clearTimeout(timer);
-          if (signal === 'SIGKILL' || code === 0) resolve(out);
-          else reject(new Error(`worker failed (${code}): ${err}`));
-        });
-      });
-    const table = path.join(base, 'lake/bronze/orders');
-    for (let i = 0; i < kills; i++) {
-      await run(150 + Math.floor(next() * 700));
-      if (i % 5 === 0) land(2);
-      // Not created yet: no log, or a log folder whose first commit a kill stopped.
-      if (!tableHasCommits(table)) continue;
-      if ((await loadSnapshot(table)).schema.fields.length === 0) continue; // created, nothing loaded yet
-      // Readable, and never a row twice, whatever moment the kill hit.
-      const r = await bed.engine.withSession((s) => executeQuery(s, `SELECT count(*), count(DISTINCT id) FROM delta_scan('${table}')`));
-      const [n, ids] = r.rows[0] as number[];
-      expect(n).toBe(ids);
-    }
-    // A last triggered run to the end (the continuous worker never ends by itself).
-    const finisher = path.resolve('test/fixtures/ingest-worker.mjs');
-    const last = await new Promise<string>((resolve, reject) => {
-      const child = spawn(process.execPath, [finisher, base], { stdio: ['ignore', 'pipe', 'pipe'] });
-      let out = '';
-      child.stdout.on('data', (d) => (out += d));
-      child.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`finisher failed (${code})`))));
-    });
-    expect(last).toMatch(/done/);
-    const check = await bed.engine.withSession(async (s) => {
-      const q = async (sql: string) => (await executeQuery(s, sql, { baseDir: base })).rows;
-      return {
-        rows: await q(`SELECT count(*), count(DISTINCT id), count(DISTINCT _source_file) FROM bronze.orders`),
-        perFile: await q(`SELECT min(n), max(n) FROM (SELECT _source_file, count(*) AS n FROM bronze.orders GROUP BY 1)`),
-        quarantine: await q(`SELECT count(*), count(DISTINCT _raw) FROM delta_scan('lake/bronze/orders_quarantine')`),
-        ledger: await q(`SELECT count(*), count(DISTINCT file_path), sum(rows_loaded), sum(rows_quarantined) FROM (SELECT DISTINCT ON (file_path) * FROM system.ingest_files ORDER BY file_path, table_version DESC)`),
       };
-    });
-    expect(check.rows).toEqual([[goodRows, goodRows, files]]);
-    expect(check.perFile).toEqual([[30, 30]]);
-    expect(check.quarantine).toEqual([[badRows, badRows]]);
-    expect(check.ledger).toEqual([[files, files, goodRows, badRows]]);
-    expectValidLog(table);
-    void mode;
-  }, 240_000);
+      land(10);
+      const run = (killAfter?: number) =>
+        new Promise<string>((resolve, reject) => {
+          const child = spawn(process.execPath, [worker, base], { stdio: ['ignore', 'pipe', 'pipe'] });
+          let out = '';
+          let err = '';
+          child.stdout.on('data', (d) => (out += d));
+          child.stderr.on('data', (d) => (err += d));
+          const timer = killAfter === undefined ? undefined : setTimeout(() => child.kill('SIGKILL'), killAfter);
+          child.on('exit', (code, signal) => {
+            clearTimeout(timer);
+            if (signal === 'SIGKILL' || code === 0) resolve(out);
+            else reject(new Error(`worker failed (${code}): ${err}`));
+          });
+        });
+      const table = path.join(base, 'lake/bronze/orders');
+      for (let i = 0; i < kills; i++) {
+        await run(150 + Math.floor(next() * 700));
+        if (i % 5 === 0) land(2);
+        // Not created yet: no log, or a log folder whose first commit a kill stopped.
+        if (!tableHasCommits(table)) continue;
+        if ((await loadSnapshot(table)).schema.fields.length === 0) continue; // created, nothing loaded yet
+        // Readable, and never a row twice, whatever moment the kill hit.
+        const r = await bed.engine.withSession((s) =>
+          executeQuery(s, `SELECT count(*), count(DISTINCT id) FROM delta_scan('${table}')`),
+        );
+        const [n, ids] = r.rows[0] as number[];
+        expect(n).toBe(ids);
+      }
+      // A last triggered run to the end (the continuous worker never ends by itself).
+      const finisher = path.resolve('test/fixtures/ingest-worker.mjs');
+      const last = await new Promise<string>((resolve, reject) => {
+        const child = spawn(process.execPath, [finisher, base], { stdio: ['ignore', 'pipe', 'pipe'] });
+        let out = '';
+        child.stdout.on('data', (d) => (out += d));
+        child.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`finisher failed (${code})`))));
+      });
+      expect(last).toMatch(/done/);
+      const check = await bed.engine.withSession(async (s) => {
+        const q = async (sql: string) => (await executeQuery(s, sql, { baseDir: base })).rows;
+        return {
+          rows: await q(`SELECT count(*), count(DISTINCT id), count(DISTINCT _source_file) FROM bronze.orders`),
+          perFile: await q(
+            `SELECT min(n), max(n) FROM (SELECT _source_file, count(*) AS n FROM bronze.orders GROUP BY 1)`,
+          ),
+          quarantine: await q(`SELECT count(*), count(DISTINCT _raw) FROM delta_scan('lake/bronze/orders_quarantine')`),
+          ledger: await q(
+            `SELECT count(*), count(DISTINCT file_path), sum(rows_loaded), sum(rows_quarantined) FROM (SELECT DISTINCT ON (file_path) * FROM system.ingest_files ORDER BY file_path, table_version DESC)`,
+          ),
+        };
+      });
+      expect(check.rows).toEqual([[goodRows, goodRows, files]]);
+      expect(check.perFile).toEqual([[30, 30]]);
+      expect(check.quarantine).toEqual([[badRows, badRows]]);
+      expect(check.ledger).toEqual([[files, files, goodRows, badRows]]);
+      expectValidLog(table);
+      void mode;
+    },
+    240_000,
+  );
 });

@@ -41,14 +41,23 @@ describe('crash safety of pipeline updates', () => {
     const land = (count: number) => {
       for (let k = 0; k < count; k++, files++) {
         // 40 rows; one without id (dropped), one with a negative amount (quarantined).
-        const lines = ['id,file,amount', ...Array.from({ length: 40 }, (_, r) => `${r === 7 ? '' : files * 100 + r},${files},${r === 13 ? -1 : r + 0.25}`)];
+        const lines = [
+          'id,file,amount',
+          ...Array.from(
+            { length: 40 },
+            (_, r) => `${r === 7 ? '' : files * 100 + r},${files},${r === 13 ? -1 : r + 0.25}`,
+          ),
+        ];
         writeFileSync(path.join(landing, `f${String(files).padStart(4, '0')}.csv`), `${lines.join('\n')}\n`);
       }
     };
     land(12);
     const run = (killAfter?: number) =>
       new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
-        const child = spawn(process.execPath, [BIN, '--project', base, 'run'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, STRATA_THREADS: '1' } });
+        const child = spawn(process.execPath, [BIN, '--project', base, 'run'], {
+          stdio: ['ignore', 'pipe', 'pipe'],
+          env: { ...process.env, STRATA_THREADS: '1' },
+        });
         let out = '';
         let err = '';
         child.stdout.on('data', (d) => (out += d));
@@ -59,7 +68,8 @@ describe('crash safety of pipeline updates', () => {
           resolve({ code, out, err });
         });
       });
-    const q = (sql: string) => bed.engine.withSession(async (s) => (await executeQuery(s, sql, { baseDir: base })).rows);
+    const q = (sql: string) =>
+      bed.engine.withSession(async (s) => (await executeQuery(s, sql, { baseDir: base })).rows);
     let killed = 0;
     for (let i = 0; i < 24; i++) {
       const r = await run(300 + Math.floor(next() * 1500));
@@ -68,7 +78,9 @@ describe('crash safety of pipeline updates', () => {
       if (i % 6 === 0) land(3);
       // Readable after every kill, never a row twice (a table whose first commit a kill stopped is not there yet).
       if (tableHasCommits(path.join(base, 'lake/bronze/orders'))) {
-        const [[n, distinct]] = await q(`SELECT count(*), count(DISTINCT (_source_file, _file_row)) FROM bronze.orders`);
+        const [[n, distinct]] = await q(
+          `SELECT count(*), count(DISTINCT (_source_file, _file_row)) FROM bronze.orders`,
+        );
         expect(n).toBe(distinct);
       }
       if (tableHasCommits(path.join(base, 'lake/silver/orders'))) {
@@ -76,7 +88,9 @@ describe('crash safety of pipeline updates', () => {
         expect(n).toBe(distinct);
       }
       if (tableHasCommits(path.join(base, 'lake/silver/orders_quarantine'))) {
-        const [[n, distinct]] = await q(`SELECT count(*), count(DISTINCT (_source_file, _file_line)) FROM silver.orders_quarantine`);
+        const [[n, distinct]] = await q(
+          `SELECT count(*), count(DISTINCT (_source_file, _file_line)) FROM silver.orders_quarantine`,
+        );
         expect(n).toBe(distinct);
       }
     }
@@ -85,11 +99,14 @@ describe('crash safety of pipeline updates', () => {
     expect(last.code, last.err).toBe(0);
     expect(await q(`SELECT count(*), count(DISTINCT _source_file) FROM bronze.orders`)).toEqual([[files * 40, files]]);
     expect(await q(`SELECT count(*), count(DISTINCT id) FROM silver.orders`)).toEqual([[files * 38, files * 38]]);
-    expect(await q(`SELECT count(*), count(DISTINCT _source_file) FROM silver.orders_quarantine`)).toEqual([[files, files]]);
+    expect(await q(`SELECT count(*), count(DISTINCT _source_file) FROM silver.orders_quarantine`)).toEqual([
+      [files, files],
+    ]);
     const expected = await q(
       `SELECT file::INT % 3 AS bucket, count(*) AS n, sum(amount::DECIMAL(10,2)) AS amount FROM read_csv('${landing}/*.csv', all_varchar = true) WHERE id IS NOT NULL AND amount::DECIMAL(10,2) > 0 GROUP BY 1 ORDER BY 1`,
     );
     expect(await q(`SELECT bucket, n, amount FROM gold.totals ORDER BY 1`)).toEqual(expected);
-    for (const t of ['bronze/orders', 'silver/orders', 'silver/orders_quarantine', 'gold/totals', '_system/event_log']) expectValidLog(path.join(base, 'lake', t));
+    for (const t of ['bronze/orders', 'silver/orders', 'silver/orders_quarantine', 'gold/totals', '_system/event_log'])
+      expectValidLog(path.join(base, 'lake', t));
   }, 300_000);
 });
