@@ -62,16 +62,18 @@ export interface Catalog {
   exists(nameOrLocation: string): boolean;
 }
 
-/** Whether the folder holds a Delta table (it has a `_delta_log`). */
+/**
+ * Whether the folder holds a Delta table: its `_delta_log` has a commit or a checkpoint. A log
+ * folder with nothing committed (a first commit killed, or a parallel writer still creating the
+ * table) is no table yet: the next write creates it.
+ */
 export function tableExists(location: string): boolean {
-  return existsSync(path.join(location, '_delta_log'));
-}
-
-/** Whether the table has a commit (a parallel writer may be creating it: its log folder is there, empty). */
-export function tableHasCommits(location: string): boolean {
   const log = path.join(location, '_delta_log');
   return existsSync(log) && readdirSync(log).some((f) => /^\d{20}\.(json|checkpoint)/.test(f));
 }
+
+/** The same as tableExists: the table's first commit has landed. */
+export const tableHasCommits = tableExists;
 
 /** The quarantine of a table: `<table>_quarantine` beside it. */
 export function quarantineLocation(location: string): string {
