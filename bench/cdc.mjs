@@ -12,8 +12,9 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadSnapshot } from '../dist/delta/index.js';
 import { Engine, quoteLiteral } from '../dist/engine/index.js';
-import { loadPipeline } from '../dist/pipeline/project.js';
-import { runPipeline } from '../dist/pipeline/run.js';
+import { loadPipeline, runPipeline } from '../dist/pipeline/index.js';
+import { createCatalog } from '../dist/catalog/index.js';
+import { fileSources } from '../dist/ingest/index.js';
 import { executeQuery } from '../dist/sql/index.js';
 import { fmtMs, machineLine, markdownTable, median, parseArgsOrExit, timeIt } from './lib/util.mjs';
 
@@ -35,11 +36,11 @@ COLUMNS * EXCEPT (seq) STORED AS SCD TYPE 2 TRACK HISTORY ON * EXCEPT (w);`,
 
 const engine = await Engine.create({});
 await engine.withSession(async (s) => {
-  const q = (sql) => executeQuery(s, sql, { baseDir: root });
+  const q = (sql) => executeQuery(s, sql, { baseDir: root, files: fileSources });
   const run = async () => {
-    const pipeline = await loadPipeline(root, 'main');
+    const pipeline = await loadPipeline(createCatalog({ projectDir: root }), 'main');
     if (pipeline.problems.length) throw new Error(JSON.stringify(pipeline.problems));
-    const outcome = await runPipeline(s, pipeline, { project: root, lakeRoot: path.join(root, 'lake') });
+    const outcome = await runPipeline(s, pipeline, { catalog: createCatalog({ projectDir: root }) });
     if (outcome.status !== 'COMPLETED') throw new Error(outcome.error);
     return outcome;
   };

@@ -13,8 +13,8 @@ import { fileURLToPath } from 'node:url';
 import { Engine, quoteLiteral } from '../dist/engine/index.js';
 import { executeQuery } from '../dist/sql/index.js';
 import { loadSnapshot } from '../dist/delta/index.js';
-import { watchIngest } from '../dist/ingest/watch.js';
-import { parseReadOptions } from '../dist/ingest/options.js';
+import { fileSources, parseReadOptions, watchIngest } from '../dist/ingest/index.js';
+import { createCatalog } from '../dist/catalog/index.js';
 import { fmtMs, machineLine, markdownTable, median, parseArgsOrExit, timeIt } from './lib/util.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -29,7 +29,7 @@ const log = (m) => process.stderr.write(`${m}\n`);
 const engine = await Engine.create({});
 
 await engine.withSession(async (s) => {
-  const q = (sql, baseDir = dir) => executeQuery(s, sql, { baseDir });
+  const q = (sql, baseDir = dir) => executeQuery(s, sql, { baseDir, files: fileSources });
   console.log(
     `# ingest: COPY INTO (${args.rows.toLocaleString('en-US')}-row CSV, ${args.smallFiles.toLocaleString('en-US')} small files, ${args.ledgerFiles.toLocaleString('en-US')}-file ledger)\n`,
   );
@@ -178,7 +178,7 @@ await engine.withSession(async (s) => {
     location,
     name: 'bronze.live',
     source: path.join(live, 'landing'),
-    lakeRoot: path.join(live, 'lake'),
+    catalog: createCatalog({ projectDir: live }),
     options: parseReadOptions({}, 'bench'),
     mergeSchema: false,
   });

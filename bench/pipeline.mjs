@@ -11,8 +11,9 @@ import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Engine, quoteLiteral } from '../dist/engine/index.js';
-import { loadPipeline } from '../dist/pipeline/project.js';
-import { runPipeline } from '../dist/pipeline/run.js';
+import { loadPipeline, runPipeline } from '../dist/pipeline/index.js';
+import { createCatalog } from '../dist/catalog/index.js';
+import { fileSources } from '../dist/ingest/index.js';
 import { executeQuery } from '../dist/sql/index.js';
 import { fmtMs, machineLine, markdownTable, median, parseArgsOrExit, timeIt } from './lib/util.mjs';
 
@@ -108,12 +109,12 @@ await engine.withSession(async (s) => {
     rmSync(path.join(landing, 'orders', f));
   mkdirSync(path.join(root, 'pipelines/main'), { recursive: true });
   writeFileSync(path.join(root, 'pipelines/main/pipeline.sql'), PIPELINE);
-  const pipeline = await loadPipeline(root, 'main');
+  const catalog = createCatalog({ projectDir: root });
+  const pipeline = await loadPipeline(catalog, 'main');
   if (pipeline.problems.length) throw new Error(JSON.stringify(pipeline.problems));
   const run = (opts = {}) =>
     runPipeline(s, pipeline, {
-      project: root,
-      lakeRoot: path.join(root, 'lake'),
+      catalog,
       parallel: { engine, max: 2 },
       ...opts,
     });
@@ -138,7 +139,7 @@ await engine.withSession(async (s) => {
       await executeQuery(
         s,
         `SELECT count(*) FROM ((SELECT * FROM gold.monthly_sales EXCEPT ALL SELECT * FROM '${out}/gold_monthly_sales.parquet') UNION ALL (SELECT * FROM '${out}/gold_monthly_sales.parquet' EXCEPT ALL SELECT * FROM gold.monthly_sales))`,
-        { baseDir: root },
+        { baseDir: root, files: fileSources },
       )
     ).rows[0][0];
     if (Number(diff) !== 0) throw new Error(`gold differs from the script's: ${diff} rows`);
@@ -186,7 +187,8 @@ await engine.withSession(async (s) => {
   if (inc.result.status !== 'COMPLETED') throw new Error(inc.result.error);
   const goldRows = async () =>
     JSON.stringify(
-      (await executeQuery(s, `SELECT * FROM gold.monthly_sales ORDER BY ALL`, { baseDir: root })).rows,
+      (await executeQuery(s, `SELECT * FROM gold.monthly_sales ORDER BY ALL`, { baseDir: root, files: fileSources }))
+        .rows,
       (_, v) => (typeof v === 'bigint' ? String(v) : v),
     );
   const incremental = await goldRows();

@@ -11,8 +11,8 @@ import { rmSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Engine } from '../dist/engine/index.js';
-import { loadPipeline } from '../dist/pipeline/project.js';
-import { runPipeline } from '../dist/pipeline/run.js';
+import { loadPipeline, runPipeline } from '../dist/pipeline/index.js';
+import { createCatalog } from '../dist/catalog/index.js';
 import { RETAIL_DEFAULTS } from '../dist/retail/generate.js';
 import { startupMissesMonth } from '../dist/retail/world.js';
 import { copyRetailTemplate, landRetailDay, landRetailHistory } from '../dist/retail/project.js';
@@ -44,13 +44,13 @@ const truth = gen.result;
 log(`generated ${truth.orderLines.toLocaleString('en-US')} order lines in ${fmtMs(gen.ms)} ms`);
 
 const engine = await Engine.create({});
-const pipeline = await loadPipeline(dir, 'retail');
+const catalog = createCatalog({ projectDir: dir });
+const pipeline = await loadPipeline(catalog, 'retail');
 if (pipeline.problems.length) throw new Error(JSON.stringify(pipeline.problems));
 const run = () =>
   engine.withSession(async (s) => {
     const outcome = await runPipeline(s, pipeline, {
-      project: dir,
-      lakeRoot: path.join(dir, 'lake'),
+      catalog,
       parallel: { engine, max: 2 },
     });
     if (outcome.status !== 'COMPLETED') throw new Error(outcome.error);

@@ -46,14 +46,18 @@ export class LocalStore implements LocalPathStore {
     startAfter: string,
     limit: number,
   ): Promise<void> {
-    let entries: import('node:fs').Dirent[];
+    let entries: Iterable<import('node:fs').Dirent> | AsyncIterable<import('node:fs').Dirent>;
     try {
-      entries = await fs.readdir(this.localPath(folder), { withFileTypes: true });
+      // With a limit (a probe such as "has this table a log?"), read the folder only as far as
+      // needed: a log of 10,000 commits is not read whole to find one entry.
+      entries = Number.isFinite(limit)
+        ? await fs.opendir(this.localPath(folder), { bufferSize: 64 })
+        : await fs.readdir(this.localPath(folder), { withFileTypes: true });
     } catch (err) {
       if (isCode(err, 'ENOENT') || isCode(err, 'ENOTDIR')) return;
       throw storageError(`cannot list ${this.localPath(folder)}`, err);
     }
-    for (const entry of entries) {
+    for await (const entry of entries) {
       if (out.length >= limit) return;
       const key = folder === '' ? entry.name : `${folder}/${entry.name}`;
       if (entry.isDirectory()) {
