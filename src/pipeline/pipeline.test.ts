@@ -162,6 +162,8 @@ describe('a project pipeline', () => {
     try {
       mkdirSync(path.join(project, 'pipelines/retail'), { recursive: true });
       mkdirSync(path.join(project, 'lake/ref/cities/_delta_log'), { recursive: true });
+      // A table exists once its first commit has landed.
+      writeFileSync(path.join(project, 'lake/ref/cities/_delta_log/00000000000000000000.json'), '{}\n');
       writeFileSync(
         path.join(project, 'pipelines/retail/1_bronze.sql'),
         `CREATE OR REFRESH STREAMING TABLE bronze.orders AS SELECT * FROM STREAM read_files('landing/orders');`,

@@ -82,6 +82,18 @@ const INTEGRAL: Record<string, string> = {
 };
 const TYPE_NAMES: Record<string, string> = { string: 'VARCHAR', binary: 'BLOB', real: 'FLOAT' };
 
+/**
+ * CAST(x AS <integral>) as Spark (non-ANSI) does it: a number is truncated toward zero, a
+ * string holding a number is too ('12.5' → 12), anything else is NULL. The general path goes
+ * through DECIMAL(38, 9), which DuckDB parses from text slowly (~10 s per million strings), so a
+ * value whose text is a plain integer — most of what bronze tables hold — takes a plain TRY_CAST
+ * (the same result: no fraction to truncate, overflow NULL either way).
+ */
+function integralCast(expr: string, type: string): string {
+  const slow = `TRY_CAST(trunc(TRY_CAST(${expr} AS DECIMAL(38, 9))) AS ${type})`;
+  return `(CASE WHEN regexp_full_match(CAST(${expr} AS VARCHAR), '[+-]?[0-9]{1,18}') THEN TRY_CAST(${expr} AS ${type}) ELSE ${slow} END)`;
+}
+
 /** CAST / TRY_CAST with Spark's non-ANSI rules: invalid values give NULL, numbers are truncated to integers. */
 function cast(c: Call): string {
   arity(c, 1);
@@ -105,7 +117,7 @@ function cast(c: Call): string {
     .join(' ')
     .replace(/\s*([(),])\s*/g, '$1');
   const base = typeText.toLowerCase().replace(/\(.*$/, '');
-  if (INTEGRAL[base]) return `TRY_CAST(trunc(TRY_CAST(${expr} AS DECIMAL(38, 9))) AS ${INTEGRAL[base]})`;
+  if (INTEGRAL[base]) return integralCast(expr, INTEGRAL[base]);
   if (base === 'string' || base === 'varchar') return `CAST(${expr} AS VARCHAR)`;
   if (base === 'date') return date(expr);
   if (base === 'timestamp' || base === 'timestamp_ntz') return timestamp(expr);

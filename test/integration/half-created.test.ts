@@ -20,7 +20,8 @@ describe('a table whose first commit never landed', () => {
     writeFileSync(path.join(dir, 'pipelines/main/main.sql'), BRONZE);
     mkdirSync(path.join(dir, 'landing/orders'), { recursive: true });
     writeFileSync(path.join(dir, 'landing/orders/a.csv'), 'id,price\n1,2\n2,5\n');
-    for (const t of ['bronze/orders', 'gold/total', '_system/event_log']) mkdirSync(path.join(dir, 'lake', t, '_delta_log'), { recursive: true });
+    for (const t of ['bronze/orders', 'gold/total', '_system/event_log'])
+      mkdirSync(path.join(dir, 'lake', t, '_delta_log'), { recursive: true });
 
     const project = await projectAt(bed, dir);
     const pipeline = await project.loadPipeline();
@@ -30,7 +31,9 @@ describe('a table whose first commit never landed', () => {
 
     mkdirSync(path.join(dir, 'lake/silver/other/_delta_log'), { recursive: true });
     await expect(project.query('SELECT * FROM silver.other')).rejects.toThrow(/silver\.other/);
-    await expect(project.query(`COPY INTO silver.other FROM 'landing/orders' FILEFORMAT = CSV`)).rejects.toThrow(/the table does not exist/);
+    await expect(project.query(`COPY INTO silver.other FROM 'landing/orders' FILEFORMAT = CSV`)).rejects.toThrow(
+      /the table does not exist/,
+    );
 
     // A full refresh rebuilds from there.
     const refreshed = await project.runPipeline(pipeline, { fullRefresh: 'all', force: true });

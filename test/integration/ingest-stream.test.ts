@@ -101,7 +101,7 @@ describe('streamed loads', () => {
     }
     expect(helpers).toBe(1);
     const perFile = await sql(
-      `SELECT regexp_extract(_source_file, 'f[0-9]', 0) AS f, count(*), min(_file_row), max(_file_row), bool_and(split_part(id, '-', 2)::INT + 1 = _file_row OR _source_file LIKE '%f3.csv') FROM delta_scan('lake/bronze/halves') GROUP BY 1 ORDER BY 1`,
+      `SELECT regexp_extract(_source_file, '(f[0-9])[.]csv$', 1) AS f, count(*), min(_file_row), max(_file_row), bool_and(split_part(id, '-', 2)::INT + 1 = _file_row OR _source_file LIKE '%f3.csv') FROM delta_scan('lake/bronze/halves') GROUP BY 1 ORDER BY 1`,
     );
     expect(perFile.rows).toEqual([
       ['f0', 1000, 1, 1000, true],
