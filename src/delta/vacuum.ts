@@ -10,6 +10,7 @@ import { parseInterval } from './checkpoint-writer.js';
 import { relativeDvPath } from './deletion-vector.js';
 import { canonicalPath, keyUnder } from './replay.js';
 import { loadSnapshot } from './snapshot.js';
+import { looksLikeData } from './data-files.js';
 import type { TableRef } from './write.js';
 
 export const DEFAULT_RETENTION_HOURS = 7 * 24;
@@ -68,13 +69,34 @@ export async function vacuumTable(session: Session, options: VacuumOptions): Pro
         keepFile(path.join(root, relativeDvPath(r.deletionVector.pathOrInlineDv)));
     }
   }
-  const doomed = (await store.list('')).filter((f) => !hidden(f.key) && !keep.has(f.key) && f.modified < cutoff);
+  const listed = await store.list('');
+  const nested = nestedTables(listed.map((f) => f.key));
+  // Only files the writer could have made: never a project's files, landing files or another
+  // table's, whatever folder the table was (wrongly) created in.
+  const doomed = listed.filter(
+    (f) =>
+      !hidden(f.key) && looksLikeData(f.key) && !insideAny(f.key, nested) && !keep.has(f.key) && f.modified < cutoff,
+  );
   if (!options.dryRun) for (const d of doomed) await store.delete(d.key);
   return {
     files: doomed.map((d) => d.key).sort(),
     bytes: doomed.reduce((s, d) => s + d.size, 0),
     dryRun: Boolean(options.dryRun),
   };
+}
+
+/** Folders below the table root that are tables of their own (they hold a `_delta_log/`). */
+function nestedTables(keys: string[]): string[] {
+  const out = new Set<string>();
+  for (const key of keys) {
+    const at = key.indexOf('/_delta_log/');
+    if (at > 0) out.add(key.slice(0, at));
+  }
+  return [...out];
+}
+
+function insideAny(key: string, folders: string[]): boolean {
+  return folders.some((d) => key.startsWith(`${d}/`));
 }
 
 /** Whether a key lies in _delta_log or another hidden entry ('.', or '_' without '=', at any level): VACUUM leaves those alone. */

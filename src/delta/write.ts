@@ -4,6 +4,7 @@
 // then one atomic commit (commit.ts); a checkpoint follows every N commits.
 import { randomUUID } from 'node:crypto';
 import { DuckDBTypeId } from '@duckdb/node-api';
+import { looksLikeData } from './data-files.js';
 import { StrataError } from '../core/index.js';
 import { quoteIdent, type Session } from '../engine/index.js';
 import { LocalStore, type LocalPathStore } from '../storage/index.js';
@@ -102,6 +103,26 @@ export interface WriteTableOptions extends TableRef {
   now?: () => number;
 }
 
+/**
+ * A table is created only in an empty folder (Delta's DELTA_CREATE_TABLE_WITH_NON_EMPTY_LOCATION):
+ * files that are not Delta's — a project's strata.yaml, landing files — would otherwise become
+ * a table's stray files, and VACUUM's to delete. What an interrupted first write leaves (a log
+ * folder with no commit, data files) is not in the way: the retry creates the table.
+ */
+async function refuseNonEmptyLocation(store: LocalStore, name: string): Promise<void> {
+  const foreign = (await store.list('')).filter((m) => !m.key.startsWith(`${LOG_DIR}/`) && !looksLikeData(m.key));
+  if (foreign.length === 0) return;
+  const shown = foreign
+    .slice(0, 3)
+    .map((m) => m.key)
+    .join(', ');
+  throw new StrataError(
+    'ALREADY_EXISTS',
+    `cannot create table ${name}: its folder ${store.root} is not empty and is not a Delta table (${shown}${foreign.length > 3 ? ', …' : ''}); choose an empty or new folder (Delta: DELTA_CREATE_TABLE_WITH_NON_EMPTY_LOCATION)`,
+    { context: { table: name } },
+  );
+}
+
 /** CREATE TABLE [IF NOT EXISTS | OR REPLACE] ... [AS SELECT ...]. */
 export async function createTable(session: Session, options: CreateTableOptions): Promise<WriteOutcome> {
   const name = options.name ?? options.location;
@@ -115,6 +136,7 @@ export async function createTable(session: Session, options: CreateTableOptions)
       { context: { table: name } },
     );
   }
+  if (!exists) await refuseNonEmptyLocation(store, name);
   const previous = exists ? await loadSnapshot(options.location, { session, name }) : undefined;
   if (previous) checkWritable(name, previous.protocol, previous.schema);
 
