@@ -40,7 +40,6 @@ describe('a table folder holding other files', () => {
     writeFileSync(path.join(dir, 'outer/strata.yaml'), 'name: x\n');
     mkdirSync(path.join(dir, 'outer/landing'), { recursive: true });
     writeFileSync(path.join(dir, 'outer/landing/orders.csv'), 'id\n1\n');
-    await project.query('SET spark.databricks.delta.retentionDurationCheck.enabled = false');
     const settings = new Map([['spark.databricks.delta.retentiondurationcheck.enabled', 'false']]);
     const vacuumed = await project.query('VACUUM delta.`outer` RETAIN 0 HOURS', { settings });
     const deleted = vacuumed.rows.map((r) => String(r[0]));
