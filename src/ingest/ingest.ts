@@ -31,8 +31,24 @@ export const AUDIT_COLUMNS = ['_source_file', '_file_row', '_ingested_at', '_bat
 export type { BatchTransform, IngestOutcome, IngestProgress, IngestRequest } from './request.js';
 import type { BatchTransform, IngestOutcome, IngestRequest } from './request.js';
 
+/** Files are loaded from where they land, never from the lake: that would load tables' own files as rows. */
+function refuseSourceInLake(req: IngestRequest): void {
+  const lake = req.catalog.lakeRoot;
+  const source = path.resolve(req.source.replace(/[*?[{].*$/, '') || '.');
+  if (source === lake || source.startsWith(`${lake}${path.sep}`) || lake.startsWith(`${source}${path.sep}`)) {
+    throw new StrataError(
+      'USAGE',
+      `${req.name}: the source ${req.source} is ${source === lake || source.startsWith(lake + path.sep) ? 'inside' : 'around'} the lake (${lake}); load files from where they land, e.g. landing/`,
+      {
+        context: { table: req.name, file: req.source },
+      },
+    );
+  }
+}
+
 /** Loads the files of `source` not loaded before into the target, in batches. */
 export async function ingestFiles(session: Session, req: IngestRequest): Promise<IngestOutcome> {
+  refuseSourceInLake(req);
   const out: IngestOutcome = {
     batches: 0,
     filesLoaded: 0,
@@ -187,6 +203,7 @@ export interface IngestPlan {
 
 /** What COPY INTO would do now, without writing anything. */
 export async function planIngest(session: Session, req: IngestRequest): Promise<IngestPlan> {
+  refuseSourceInLake(req);
   const o = req.options;
   const listed = await listSourceFiles(session, req.source, o.pathGlobFilter);
   const ledger = await readLedger(

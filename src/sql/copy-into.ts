@@ -28,6 +28,11 @@ export async function copyInto(
   for (const k of copy.keys())
     if (!COPY_OPTIONS.has(k))
       throw new UserSqlError(`COPY INTO ${display}: unknown COPY_OPTIONS '${k}' (mergeSchema, force)`);
+  if (stmt.source.trim() === '') {
+    throw new UserSqlError(
+      `COPY INTO ${display}: FROM '' names no files; give the folder or glob the files land in, e.g. FROM 'landing/orders/'`,
+    );
+  }
   if (!ctx.files)
     throw new StrataError('INTERNAL', 'COPY INTO cannot be used here: no file reader was wired into this SQL session');
   const outcome = await ctx.files.copyInto(session, {

@@ -50,4 +50,22 @@ describe('a table folder holding other files', () => {
     expect(readdirSync(path.join(dir, 'outer/inner')).some((f) => f.endsWith('.parquet'))).toBe(true);
     expect((await project.query('SELECT count(*) FROM delta.`outer/inner`')).rows).toEqual([[2]]);
   });
+
+  it("COPY INTO refuses FROM '' and sources inside the lake (or the project folder that holds it)", async () => {
+    const dir = path.join(bed.dir, 'p3');
+    mkdirSync(dir, { recursive: true });
+    const project = await projectAt(bed, dir);
+    await project.query('CREATE TABLE bronze.orders (id INT)');
+    await project.query('INSERT INTO bronze.orders VALUES (1)');
+    await expect(project.query("COPY INTO bronze.orders FROM '' FILEFORMAT = CSV")).rejects.toThrow(
+      /FROM '' names no files/,
+    );
+    await expect(project.query("COPY INTO bronze.orders FROM 'lake/bronze' FILEFORMAT = PARQUET")).rejects.toThrow(
+      /the source .* is inside the lake/,
+    );
+    await expect(project.query("COPY INTO bronze.orders FROM '.' FILEFORMAT = CSV")).rejects.toThrow(
+      /is around the lake/,
+    );
+    expect((await project.query('SELECT count(*) FROM bronze.orders')).rows).toEqual([[1]]);
+  });
 });
