@@ -76,27 +76,27 @@ async function runStatement(
       settings.set(stmt.key, stmt.value);
       return { columns: [], rows: [] };
     case 'create':
-      return runCreate(session, stmt, ctx, settings);
+      return runCreate(session, stmt, ctx);
     case 'insert':
       return runInsert(session, stmt, ctx, settings);
     case 'delete':
     case 'update':
-      return runDeleteUpdate(session, stmt, ctx, settings);
+      return runDeleteUpdate(session, stmt, ctx);
     case 'merge':
-      return runMerge(session, stmt, ctx, settings);
+      return runMerge(session, stmt, ctx);
     case 'restore':
-      return runRestore(session, stmt, ctx, settings);
+      return runRestore(session, stmt, ctx);
     case 'vacuum':
       return runVacuum(session, stmt, ctx, settings);
     case 'optimize':
-      return runOptimize(session, stmt, ctx, settings);
+      return runOptimize(session, stmt, ctx);
     case 'describe-history':
-      return runDescribeHistory(session, stmt, ctx, settings);
+      return runDescribeHistory(session, stmt, ctx);
     case 'describe-detail':
-      return runDescribeDetail(session, stmt, ctx, settings);
+      return runDescribeDetail(session, stmt, ctx);
     case 'copy-into':
       return copyInto(session, stmt, ctx);
     default:
-      return runAlter(session, stmt, ctx, settings);
+      return runAlter(session, stmt, ctx);
   }
 }

@@ -202,3 +202,10 @@ export async function mergeKeyPairs(
 function quoteIdentLoose(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
 }
+
+/** The file-skipping predicate of a statement's WHERE clause (DELETE, UPDATE, OPTIMIZE), read as a query's would be. */
+export async function wherePrune(session: Session, where: string | undefined): Promise<Predicate | undefined> {
+  if (where === undefined) return undefined;
+  const probe = `SELECT * FROM delta_scan('t') WHERE ${where}`;
+  return (await extractScanPredicates(session, probe)).get(probe.indexOf('delta_scan'));
+}

@@ -10,9 +10,8 @@ import {
   restoreTable,
   tableHistory,
   vacuumTable,
-  type Predicate,
 } from '../delta/index.js';
-import { extractScanPredicates } from './predicates.js';
+import { wherePrune } from './predicates.js';
 import type { Statement } from './statement.js';
 import type { ReadContext } from './read-context.js';
 
@@ -20,7 +19,6 @@ export async function runRestore(
   session: Session,
   stmt: Extract<Statement, { kind: 'restore' }>,
   ctx: ReadContext,
-  settings: Map<string, string>,
 ): Promise<QueryResult> {
   const { location, display } = ctx.catalog.resolve(stmt.table);
   const r = await restoreTable(
@@ -62,17 +60,13 @@ export async function runOptimize(
   session: Session,
   stmt: Extract<Statement, { kind: 'optimize' }>,
   ctx: ReadContext,
-  settings: Map<string, string>,
 ): Promise<QueryResult> {
   const { location, display } = ctx.catalog.resolve(stmt.table);
-  let prune: Predicate | undefined;
-  if (stmt.where !== undefined) {
-    const probe = `SELECT * FROM delta_scan('t') WHERE ${stmt.where}`;
-    prune = (await extractScanPredicates(session, probe)).get(probe.indexOf('delta_scan'));
-    if (!prune)
-      throw new UserSqlError(
-        `OPTIMIZE ${display}: the WHERE clause must be simple comparisons of partition columns with constants`,
-      );
+  const prune = await wherePrune(session, stmt.where);
+  if (stmt.where !== undefined && !prune) {
+    throw new UserSqlError(
+      `OPTIMIZE ${display}: the WHERE clause must be simple comparisons of partition columns with constants`,
+    );
   }
   const r = await optimizeTable(session, {
     location,
@@ -94,7 +88,6 @@ export async function runDescribeHistory(
   session: Session,
   stmt: Extract<Statement, { kind: 'describe-history' }>,
   ctx: ReadContext,
-  settings: Map<string, string>,
 ): Promise<QueryResult> {
   const { location, display } = ctx.catalog.resolve(stmt.table);
   const entries = await tableHistory(location, stmt.limit, display);
@@ -128,7 +121,6 @@ export async function runDescribeDetail(
   session: Session,
   stmt: Extract<Statement, { kind: 'describe-detail' }>,
   ctx: ReadContext,
-  settings: Map<string, string>,
 ): Promise<QueryResult> {
   const { location, display } = ctx.catalog.resolve(stmt.table);
   const d = describeSnapshot(await loadSnapshot(location, { session, name: display }));
@@ -177,7 +169,6 @@ export async function runAlter(
   session: Session,
   stmt: Extract<Statement, { kind: `alter-${string}` }>,
   ctx: ReadContext,
-  settings: Map<string, string>,
 ): Promise<QueryResult> {
   const { location, display } = ctx.catalog.resolve(stmt.table);
   const ref = { location, name: display };

@@ -11,10 +11,9 @@ import {
   mergeInto,
   updateRows,
   writeTable,
-  type Predicate,
   type WriteOutcome,
 } from '../delta/index.js';
-import { extractScanPredicates, mergeKeyPairs } from './predicates.js';
+import { wherePrune, mergeKeyPairs } from './predicates.js';
 import type { Statement } from './statement.js';
 import type { ReadContext } from './read-context.js';
 import { withReads } from './reads.js';
@@ -26,7 +25,6 @@ export async function runCreate(
   session: Session,
   stmt: Extract<Statement, { kind: 'create' }>,
   ctx: ReadContext,
-  settings: Map<string, string>,
 ): Promise<QueryResult> {
   const { location, display } = ctx.catalog.resolve(stmt.table);
   const outcome = await withReads(session, stmt.select ?? '', ctx, (select) =>
@@ -103,15 +101,10 @@ export async function runDeleteUpdate(
   session: Session,
   stmt: Extract<Statement, { kind: 'delete' | 'update' }>,
   ctx: ReadContext,
-  settings: Map<string, string>,
 ): Promise<QueryResult> {
   const { location, display } = ctx.catalog.resolve(stmt.table);
-  let prune: Predicate | undefined;
-  if (stmt.where !== undefined) {
-    // File skipping understands the predicate as it would in a query.
-    const probe = `SELECT * FROM delta_scan('t') WHERE ${stmt.where}`;
-    prune = (await extractScanPredicates(session, probe)).get(probe.indexOf('delta_scan'));
-  }
+  // File skipping understands the predicate as it would in a query.
+  const prune = await wherePrune(session, stmt.where);
   const outcome = await withReads(session, stmt.where ?? '', ctx, async (resolvedWhere) => {
     // Subqueries in the predicate may read other tables: they are resolved like any query.
     const base = { location, name: display, where: stmt.where === undefined ? undefined : resolvedWhere, prune };
@@ -130,7 +123,6 @@ export async function runMerge(
   session: Session,
   stmt: Extract<Statement, { kind: 'merge' }>,
   ctx: ReadContext,
-  settings: Map<string, string>,
 ): Promise<QueryResult> {
   const { location, display } = ctx.catalog.resolve(stmt.table);
   const targetAlias =
