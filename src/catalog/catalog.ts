@@ -56,6 +56,8 @@ export interface Catalog {
   nameOf(location: string): string | undefined;
   /** The folder of one of Strata's own tables. */
   system(table: SystemTable): string;
+  /** The file of one of the lake's locks (`update`: held by whatever writes the pipelines' tables). */
+  lockFile(name: 'update'): string;
   /** The tables of the project: every folder under the lake that holds a Delta log. */
   listTables(): Promise<TableEntry[]>;
   /** Whether a table exists (by name or folder). */
@@ -127,6 +129,8 @@ export function createCatalog(options: { projectDir: string; lakeRoot?: string }
     return `${schema}.${parts[1]}`;
   };
 
+  const lockFile = (name: 'update') => path.join(lakeRoot, SYSTEM_FOLDER, `${name}.lock`);
+
   const listTables = async (): Promise<TableEntry[]> => {
     const out: TableEntry[] = [];
     const dirs = async (dir: string) =>
@@ -153,6 +157,7 @@ export function createCatalog(options: { projectDir: string; lakeRoot?: string }
     find,
     nameOf,
     system: (table) => path.join(lakeRoot, SYSTEM_FOLDER, table),
+    lockFile,
     listTables,
     exists: (nameOrLocation) =>
       tableExists(

@@ -3,6 +3,7 @@
 import type { Command } from 'commander';
 import { internal } from '../core/index.js';
 import {
+  describeHolder,
   describeSnapshot,
   loadSnapshot,
   normalizeName,
@@ -106,7 +107,10 @@ Example:
             `no pipeline of ${project.dir} defines ${name}${options.pipeline ? ` (looked in ${options.pipeline})` : ''}`,
           );
         refuseProblems(pipeline, 'replayed');
-        return project.replayQuarantine(pipeline, name);
+        return project.replayQuarantine(pipeline, name, {
+          onWait: (holder) =>
+            process.stderr.write(`waiting for ${holder.purpose} to finish (${describeHolder(holder)})…\n`),
+        });
       });
       process.stdout.write(
         `${name}: ${out.replayed} quarantined row(s) replayed: ${out.restored} restored to the table${out.version !== undefined ? ` (version ${out.version})` : ''}, ${out.dropped} dropped, ${out.kept} still failing (kept)` +

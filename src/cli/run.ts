@@ -1,6 +1,6 @@
 // strata run [pipeline]: one update of a pipeline — or, with --dry-run, its checks and plan.
 import type { Command } from 'commander';
-import { kindName, type Pipeline, type Project, type RunOutcome } from '../project/index.js';
+import { describeHolder, kindName, type Pipeline, type Project, type RunOutcome } from '../project/index.js';
 import { CliUsageError, EXIT_FAILURE, withProject, type GlobalOptions } from './context.js';
 import { FlowDisplay, refuseProblems } from './flows.js';
 import { renderTable } from './output.js';
@@ -12,6 +12,7 @@ interface RunFlags {
   fullRefreshAll?: boolean;
   force?: boolean;
   maxParallel: string;
+  wait: boolean;
 }
 
 export function registerRun(program: Command, globals: () => GlobalOptions): void {
@@ -25,6 +26,7 @@ export function registerRun(program: Command, globals: () => GlobalOptions): voi
     .option('--force', 'allow a full refresh of tables that load files (the landing files may be gone)')
     .option('--max-parallel <n>', 'flows that may run at the same time when independent', '2')
     .option('--dry-run', 'check the definitions and print the plan; write nothing')
+    .option('--no-wait', 'fail at once when another update of the project is running, instead of waiting for it')
     .addHelpText(
       'after',
       "\nExamples:\n  $ strata run                       # the project's only pipeline\n  $ strata run retail --dry-run\n  $ strata run retail --select gold.monthly_sales\n  $ strata run retail --full-refresh silver.orders",
@@ -53,6 +55,9 @@ export function registerRun(program: Command, globals: () => GlobalOptions): voi
             fullRefresh: flags.fullRefreshAll ? 'all' : list(flags.fullRefresh),
             force: flags.force,
             maxParallel: max,
+            wait: flags.wait,
+            onWait: (holder) =>
+              process.stderr.write(`waiting for ${holder.purpose} to finish (${describeHolder(holder)})…\n`),
             onFlow: (f) => display.update(f),
           })
           .finally(() => display.stop());

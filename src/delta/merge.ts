@@ -60,6 +60,8 @@ export interface MergeOptions extends TableRef {
   info?: Record<string, unknown>;
   /** Application transaction versions recorded in the same commit (a pipeline's progress). */
   txns?: { appId: string; version: number }[];
+  /** The version the progress in `txns` was read at: commits since are conflict-checked (see writeTable). */
+  readVersion?: number;
   now?: () => number;
 }
 
@@ -388,6 +390,7 @@ export async function mergeInto(session: Session, o: MergeOptions): Promise<Merg
         footprint,
       },
       [...written.adds, ...changeFiles, ...(deletionVectors.path ? [{ path: deletionVectors.path }] : [])],
+      o.readVersion,
     );
     await afterCommit(session, store, table, result.version, snapshot.metadata.configuration);
     return { ...outcome, version: result.version };

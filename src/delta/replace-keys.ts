@@ -27,6 +27,8 @@ export interface ReplaceKeysOptions extends TableRef {
   /** The new rows of those keys (the table's columns, matched by name). */
   rows: string;
   txns?: { appId: string; version: number }[];
+  /** The version the progress in `txns` was read at: commits since are conflict-checked (see writeTable). */
+  readVersion?: number;
   operation?: string;
   operationParameters?: Record<string, unknown>;
   info?: Record<string, unknown>;
@@ -180,6 +182,7 @@ export async function replaceKeys(session: Session, o: ReplaceKeysOptions): Prom
         info: o.info,
       },
       [...written.adds, ...extra],
+      o.readVersion,
     );
     await afterCommit(session, store, table, result.version, snapshot.metadata.configuration);
     return { ...outcome, version: result.version };

@@ -90,6 +90,11 @@ export interface WriteTableOptions extends TableRef {
   txn?: { appId: string; version: number };
   /** More `txn` actions in the same commit, without the idempotency check (a pipeline's stream progress). */
   txns?: { appId: string; version: number }[];
+  /**
+   * The version at which the caller read what it writes on (the progress in `txns`): commits
+   * since then are conflict-checked too, so two writers of the same progress cannot both commit.
+   */
+  readVersion?: number;
   /** Spark's operation name in the history (default WRITE). */
   operation?: string;
   operationParameters?: Record<string, unknown>;
@@ -218,7 +223,13 @@ export async function createTable(session: Session, options: CreateTableOptions)
       info: options.info,
     },
     written.adds,
-  );
+  ).catch((err: unknown) => {
+    // CREATE TABLE IF NOT EXISTS racing another creator: the loser uses the winner's table.
+    if (options.ifNotExists && !previous && err instanceof StrataError && err.code === 'ALREADY_EXISTS')
+      return undefined;
+    throw err;
+  });
+  if (!result) return { numRows: 0, numFiles: 0, numRemovedFiles: 0 };
   await afterCommit(session, store, name, result.version, configuration);
   return {
     version: result.version,
@@ -354,6 +365,7 @@ export async function writeTable(session: Session, options: WriteTableOptions): 
       info,
     },
     written.adds,
+    options.readVersion,
   );
   await afterCommit(session, store, name, result.version, config);
   return {
@@ -496,9 +508,14 @@ export async function commitOrClean(
   readVersion: number,
   request: Parameters<typeof commit>[3],
   adds: Pick<AddAction, 'path'>[],
+  since?: number,
 ): Promise<CommitResult> {
+  // Progress read at an earlier version (`since`): every commit after it is checked for
+  // conflicts, as if it had been a lost race — another writer that carried the same txn
+  // app ids since then (a concurrent run of the same flow) fails this commit.
+  const from = since !== undefined && since < readVersion ? since : readVersion;
   try {
-    return await commit(store, table, readVersion, request);
+    return await commit(store, table, from, request, { maxRetries: 20 + (readVersion - from) });
   } catch (err) {
     await deleteFiles(store, adds);
     throw err;

@@ -192,6 +192,7 @@ async function appendEvents(
         // Sorted by key, in files of a few MB: an update reads only the files whose key range it touches.
         select: `SELECT *, ${batch}::BIGINT AS __batch, make_timestamp(${Math.round(ctx.now() * 1000)}::BIGINT) AS __recorded_at FROM ${events} ORDER BY ${keys.map(quoteIdent).join(', ')}`,
         txns: [...read.progress, { appId: CDC_BATCH_APP, version: batch }],
+        readVersion: state?.version,
         operation: 'STREAMING UPDATE',
         operationParameters: { outputMode: 'Append', queryId: flow.name, epochId: batch },
         info: pipelineInfo(ctx, flow.name),
@@ -310,6 +311,7 @@ async function applyBatches(
       keySetDistinct: true,
       rows,
       txns,
+      readVersion: target.version,
       operation: 'MERGE',
       operationParameters: { predicate: JSON.stringify([`AUTO CDC ${flow.name} KEYS (${keys.join(', ')})`]) },
       info: info(false),
@@ -394,6 +396,7 @@ async function applyInOrder(
         { when: 'not-matched', action: 'insert' },
       ],
       txns,
+      readVersion: target.version,
       info,
       now: ctx.now,
     });

@@ -53,6 +53,8 @@ export interface RunOptions {
   parallel?: { engine: Engine; max: number };
   /** Told whenever a flow changes state. */
   onFlow?: (flow: FlowResult) => void;
+  /** The update's id (default: a new one). */
+  updateId?: string;
   now?: () => number;
 }
 

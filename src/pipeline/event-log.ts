@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { tableExists } from '../catalog/index.js';
-import { createTable, writeTable } from '../delta/index.js';
+import { createTable, loadSnapshot, planScan, writeTable } from '../delta/index.js';
 import { quoteLiteral, type Session } from '../engine/index.js';
 
 export type EventType = 'create_update' | 'flow_definition' | 'flow_progress' | 'update_progress' | 'user_action';
@@ -119,4 +119,42 @@ export class EventLog {
       operation: 'WRITE',
     });
   }
+}
+
+/** The final states of an update (Databricks' terminal update states). */
+const FINAL_STATES = ['COMPLETED', 'FAILED', 'CANCELED'];
+
+/**
+ * Records that an update ended without saying so (its process was killed): an
+ * `update_progress` FAILED event, unless the log already has its final state.
+ */
+export async function closeAbandonedUpdate(
+  session: Session,
+  location: string,
+  origin: Pick<EventOrigin, 'pipeline_id' | 'pipeline_name' | 'update_id'>,
+  reason: string,
+  now: () => number = Date.now,
+): Promise<boolean> {
+  if (!tableExists(location)) return false;
+  const snap = await loadSnapshot(location, { session, name: 'system.event_log' });
+  const scan = await planScan(snap, session, { id: randomUUID().replace(/-/g, '').slice(0, 12) });
+  try {
+    const [row] = await session.rows<{ started: bigint; ended: bigint }>(
+      `SELECT count(*) FILTER (WHERE event_type = 'create_update') AS started,
+        count(*) FILTER (WHERE event_type = 'update_progress' AND json_extract_string(details, '$.update_progress.state') IN (${FINAL_STATES.map(quoteLiteral).join(', ')})) AS ended
+       FROM (${scan.sql}) AS e WHERE e.origin.update_id = ${quoteLiteral(origin.update_id)}`,
+    );
+    if (Number(row.started) === 0 || Number(row.ended) > 0) return false;
+  } finally {
+    for (const c of scan.cleanup) await session.exec(c).catch(() => undefined);
+  }
+  const log = new EventLog(location, origin, now);
+  log.add(
+    'update_progress',
+    `Update ${origin.update_id.slice(0, 6)} is FAILED.`,
+    { state: 'FAILED' },
+    { level: 'ERROR', error: { message: reason, code: 'ABANDONED' } },
+  );
+  await log.flush(session);
+  return true;
 }

@@ -12,6 +12,7 @@ export {
 export { runPipeline, pipelineId, type RunOptions, type RunOutcome } from './run.js';
 export type { FlowResult, FlowStatus, ExpectationResult } from './context.js';
 export { replayQuarantine, type ReplayOutcome } from './replay.js';
+export { closeAbandonedUpdate } from './event-log.js';
 export {
   kindName,
   parsePipelineSql,

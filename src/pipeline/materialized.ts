@@ -150,6 +150,8 @@ async function refreshIncrementally(
         clauses: upsert.clauses,
         keyPairs: upsert.keyPairs,
         configuration: { [MV_STATE]: state },
+        // Merged on the aggregate of `previous`: another update's merge since then conflicts.
+        readVersion: previous.version,
         info: {
           ...pipelineInfo(ctx, result.flow),
           strataIncremental: { source: plan.source.name, files: plan.source.adds.length },

@@ -140,7 +140,7 @@ export async function replayQuarantine(
       operationParameters: { replayed: out.restored + out.dropped },
     });
     const log = new EventLog(opts.catalog.system('event_log'), {
-      pipeline_id: pipelineId(opts.catalog.projectDir, pipeline.name),
+      pipeline_id: pipelineId(pipeline.name),
       pipeline_name: pipeline.name,
       update_id: randomUUID(),
     });

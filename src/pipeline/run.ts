@@ -6,7 +6,6 @@
 // when neither their definition nor their sources changed. Expectations are
 // applied to every flow's output; the run is recorded in the event log.
 import { createHash, randomUUID } from 'node:crypto';
-import * as path from 'node:path';
 import { StrataError } from '../core/index.js';
 import { createTable, deltaTypeText, loadSnapshot } from '../delta/index.js';
 import { quarantineLocation } from '../catalog/index.js';
@@ -34,23 +33,24 @@ export interface RunOutcome {
   error?: string;
 }
 
-/** A stable id for a pipeline (the same for every update of it in a project). */
-export function pipelineId(project: string, name: string): string {
-  const h = createHash('sha256')
-    .update(`${path.resolve(project)}\0${name}`)
-    .digest('hex');
+/**
+ * A stable id for a pipeline: the same for every update of it in a lake, wherever the project
+ * is (moved, restored, mounted elsewhere) — pipeline names are unique in a project.
+ */
+export function pipelineId(name: string): string {
+  const h = createHash('sha256').update(`strata-pipeline\0${name}`).digest('hex');
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
 }
 
 /** Runs one update of `pipeline`. Never throws for a failing flow: the outcome says FAILED. */
 export async function runPipeline(session: Session, pipeline: Pipeline, options: RunOptions): Promise<RunOutcome> {
   const started = performance.now();
-  const updateId = randomUUID();
+  const updateId = options.updateId ?? randomUUID();
   const now = options.now ?? Date.now;
   const log = new EventLog(
     options.catalog.system('event_log'),
     {
-      pipeline_id: pipelineId(options.catalog.projectDir, pipeline.name),
+      pipeline_id: pipelineId(pipeline.name),
       pipeline_name: pipeline.name,
       update_id: updateId,
     },

@@ -339,6 +339,7 @@ async function streamTables(
           select: checked.select,
           mergeSchema: true,
           txns: [{ appId: INGEST_APP_ID, version: batchId }, ...read.progress],
+          readVersion: target.version,
           operation: 'STREAMING UPDATE',
           operationParameters: { outputMode: 'Append', queryId: result.flow, epochId: batchId },
           info: pipelineInfo(ctx, result.flow),

@@ -8,6 +8,7 @@ export {
   type OpenProjectOptions,
   type QueryOptions,
   type UpdateOptions,
+  type LockWait,
   type LoadRequest,
 } from './project.js';
 export { loadConfig, parseConfig, ConfigError, CONFIG_FILE, type ProjectConfig, type ConfigProblem } from './config.js';
@@ -35,6 +36,7 @@ export {
   type Snapshot,
 } from '../delta/index.js';
 export { quoteIdent, quoteLiteral, type Engine, type QueryResult, type Session } from '../engine/index.js';
+export { describeHolder, type LockHolder } from '../storage/index.js';
 export {
   INGEST_APP_ID,
   lastIngestSource,

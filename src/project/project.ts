@@ -3,6 +3,7 @@
 // the catalog, the pipelines (with their configuration), ingestion and SQL
 // execution, all wired to the same lake. Nothing above this layer opens an
 // engine or computes a table's folder itself.
+import { randomUUID } from 'node:crypto';
 import * as path from 'node:path';
 import { createCatalog, type Catalog, type ResolvedTable } from '../catalog/index.js';
 import { StrataError } from '../core/index.js';
@@ -19,8 +20,10 @@ import {
   type WatchOptions,
 } from '../ingest/index.js';
 import {
+  closeAbandonedUpdate,
   listPipelines,
   loadPipeline,
+  pipelineId,
   replayQuarantine,
   runPipeline,
   type Pipeline,
@@ -29,6 +32,7 @@ import {
   type RunOutcome,
 } from '../pipeline/index.js';
 import { executeQuery, type ExecuteOptions, type ScanInfo } from '../sql/index.js';
+import { describeHolder, FileLock, type LockHolder } from '../storage/index.js';
 import { loadConfig, type ProjectConfig } from './config.js';
 import { writeParquet } from './export.js';
 
@@ -48,10 +52,19 @@ export interface QueryOptions {
 }
 
 /** What a pipeline update takes beyond the pipeline: the run's choices, not the wiring. */
-export type UpdateOptions = Omit<RunOptions, 'catalog' | 'parallel'> & {
-  /** Independent flows that may run at the same time, each on its own connection (default 1). */
-  maxParallel?: number;
-};
+export type UpdateOptions = Omit<RunOptions, 'catalog' | 'parallel'> &
+  LockWait & {
+    /** Independent flows that may run at the same time, each on its own connection (default 1). */
+    maxParallel?: number;
+  };
+
+/** Whether to wait while another process updates the lake's tables (see `Project.runPipeline`). */
+export interface LockWait {
+  /** true: as long as it takes (default); false: fail at once, naming the holder; or milliseconds. */
+  wait?: boolean | number;
+  /** Told once, when the update has to wait, who holds the lake. */
+  onWait?: (holder: LockHolder) => void;
+}
 
 /** A request to load files: the target and the read, without the wiring. */
 export type LoadRequest = Omit<IngestRequest, 'catalog' | 'helper'>;
@@ -76,8 +89,13 @@ export interface Project {
   listPipelines(): Promise<string[]>;
   /** Loads a pipeline (the only one when no name is given) with its configuration. */
   loadPipeline(name?: string): Promise<Pipeline>;
+  /**
+   * One update of a pipeline. Updates of a lake take turns (its update lock, with a heartbeat):
+   * a second one waits for the first, or fails naming it; a lock left by a killed process is
+   * taken over, and the update it was running is recorded as FAILED in the event log.
+   */
   runPipeline(pipeline: Pipeline, options?: UpdateOptions): Promise<RunOutcome>;
-  replayQuarantine(pipeline: Pipeline, table: string): Promise<ReplayOutcome>;
+  replayQuarantine(pipeline: Pipeline, table: string, options?: LockWait): Promise<ReplayOutcome>;
   ingest(req: LoadRequest): Promise<IngestOutcome>;
   planIngest(req: LoadRequest): Promise<IngestPlan>;
   watchIngest(req: LoadRequest, options: WatchOptions): IngestWatch;
@@ -173,14 +191,59 @@ class OpenedProject implements Project {
     return loadPipeline(this.catalog, name, this.config.pipelines[name]?.configuration ?? {});
   }
 
-  runPipeline(pipeline: Pipeline, options: UpdateOptions = {}): Promise<RunOutcome> {
-    const { maxParallel = 1, ...rest } = options;
+  async runPipeline(pipeline: Pipeline, options: UpdateOptions = {}): Promise<RunOutcome> {
+    const { maxParallel = 1, wait, onWait, ...rest } = options;
     const parallel = maxParallel > 1 ? { engine: this.engine, max: maxParallel } : undefined;
-    return this.withSession((session) => runPipeline(session, pipeline, { ...rest, catalog: this.catalog, parallel }));
+    const updateId = rest.updateId ?? randomUUID();
+    return this.holdingLake(
+      `strata run ${pipeline.name}`,
+      { pipeline: pipeline.name, updateId },
+      { wait, onWait },
+      () =>
+        this.withSession((session) =>
+          runPipeline(session, pipeline, { ...rest, updateId, catalog: this.catalog, parallel }),
+        ),
+    );
   }
 
-  replayQuarantine(pipeline: Pipeline, table: string): Promise<ReplayOutcome> {
-    return this.withSession((session) => replayQuarantine(session, pipeline, table, { catalog: this.catalog }));
+  replayQuarantine(pipeline: Pipeline, table: string, options: LockWait = {}): Promise<ReplayOutcome> {
+    return this.holdingLake(`strata replay ${table}`, {}, options, () =>
+      this.withSession((session) => replayQuarantine(session, pipeline, table, { catalog: this.catalog })),
+    );
+  }
+
+  /** Runs `fn` holding the lake's update lock; a killed holder's update is closed in the event log. */
+  private async holdingLake<T>(
+    purpose: string,
+    info: Record<string, unknown>,
+    options: LockWait,
+    fn: () => Promise<T>,
+  ): Promise<T> {
+    const lock = await FileLock.acquire(this.catalog.lockFile('update'), {
+      purpose,
+      info,
+      wait: options.wait,
+      onWait: options.onWait,
+      onTakeover: (stale) => this.closeAbandoned(stale),
+    });
+    try {
+      return await fn();
+    } finally {
+      await lock.release();
+    }
+  }
+
+  private async closeAbandoned(stale: LockHolder): Promise<void> {
+    const { pipeline, updateId } = (stale.info ?? {}) as { pipeline?: string; updateId?: string };
+    if (!pipeline || !updateId) return;
+    await this.withSession((session) =>
+      closeAbandonedUpdate(
+        session,
+        this.catalog.system('event_log'),
+        { pipeline_id: pipelineId(pipeline), pipeline_name: pipeline, update_id: updateId },
+        `the update did not finish: ${stale.purpose} (${describeHolder(stale)}) ended before it did (killed or crashed); the next update continues where its last commit left off`,
+      ),
+    );
   }
 
   ingest(req: LoadRequest): Promise<IngestOutcome> {

@@ -2,3 +2,4 @@
 export * from './object-store.js';
 export * from './local-store.js';
 export * from './locate.js';
+export * from './file-lock.js';

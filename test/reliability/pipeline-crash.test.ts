@@ -106,6 +106,16 @@ describe('crash safety of pipeline updates', () => {
       `SELECT file::INT % 3 AS bucket, count(*) AS n, sum(amount::DECIMAL(10,2)) AS amount FROM read_csv('${landing}/*.csv', all_varchar = true) WHERE id IS NOT NULL AND amount::DECIMAL(10,2) > 0 GROUP BY 1 ORDER BY 1`,
     );
     expect(await q(`SELECT bucket, n, amount FROM gold.totals ORDER BY 1`)).toEqual(expected);
+    // Every update has a final state in the event log: a killed one is closed as FAILED by the
+    // next update, which takes over its lock (issue 18 item 10).
+    const open = await q(
+      `SELECT origin.update_id FROM system.event_log GROUP BY 1 HAVING count(*) FILTER (WHERE event_type = 'update_progress' AND json_extract_string(details, '$.update_progress.state') IN ('COMPLETED', 'FAILED', 'CANCELED')) = 0`,
+    );
+    expect(open).toEqual([]);
+    const [[abandoned]] = await q(
+      `SELECT count(*) FROM system.event_log WHERE event_type = 'update_progress' AND message LIKE 'Update % is FAILED.' AND error LIKE '%ended before it did (killed or crashed)%'`,
+    );
+    expect(Number(abandoned)).toBeGreaterThan(0);
     for (const t of ['bronze/orders', 'silver/orders', 'silver/orders_quarantine', 'gold/totals', '_system/event_log'])
       expectValidLog(path.join(base, 'lake', t));
   }, 300_000);

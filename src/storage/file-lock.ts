@@ -1,0 +1,194 @@
+// A lock held by one process at a time, on a local file, with a heartbeat.
+//
+// Taken by creating the file exclusively (O_EXCL); it holds who took it (token, pid,
+// host, purpose, start). While held, the holder touches it every `heartbeatMs`. It is
+// stale, and taken over, when its holder is a process of this machine that no longer
+// exists (killed: taken over at once) or its heartbeat stopped for `staleMs` (another
+// machine's holder, a hung process). Taking over renames the stale file away and checks
+// it was the one judged stale; a fresh lock moved by mistake (two takers at once) is put
+// back with link(), which fails if a third process took the lock meanwhile — then the
+// rare double holder is still caught by the commits' own conflict checks.
+import { randomUUID } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { StrataError } from '../core/index.js';
+
+export interface LockHolder {
+  token: string;
+  pid: number;
+  host: string;
+  /** What holds it, for people: `strata run retail`. */
+  purpose: string;
+  /** Milliseconds since the epoch. */
+  since: number;
+  /** Anything the holder wants the next one to know (the update id, to close it after a crash). */
+  info?: Record<string, unknown>;
+}
+
+export interface LockOptions {
+  purpose: string;
+  info?: Record<string, unknown>;
+  /** Wait for the lock: true (as long as it takes, the default), false (fail at once), or milliseconds. */
+  wait?: boolean | number;
+  /** Called once when the lock is busy and we wait, with who holds it. */
+  onWait?: (holder: LockHolder) => void;
+  /** Called when a stale lock is taken over, with its holder (to close what it left open). */
+  onTakeover?: (stale: LockHolder) => void | Promise<void>;
+  staleMs?: number;
+  heartbeatMs?: number;
+  pollMs?: number;
+}
+
+export class LockBusyError extends StrataError {
+  constructor(
+    readonly file: string,
+    readonly holder: LockHolder,
+  ) {
+    super('CONFLICT', `${holder.purpose} is running (${describeHolder(holder)}); wait for it, or try again later`, {
+      context: { file },
+    });
+    this.name = 'LockBusyError';
+  }
+}
+
+export function describeHolder(h: LockHolder): string {
+  return `process ${h.pid} on ${h.host}, since ${new Date(h.since).toISOString()}`;
+}
+
+/** A held lock. `release()` gives it up; `lost` turns true if another process took it over. */
+export class FileLock {
+  lost = false;
+  private timer: NodeJS.Timeout | undefined;
+
+  private constructor(
+    readonly file: string,
+    readonly holder: LockHolder,
+    heartbeatMs: number,
+  ) {
+    this.timer = setInterval(() => void this.beat(), heartbeatMs);
+    this.timer.unref();
+  }
+
+  /** Takes the lock at `file`, waiting (by default) while another live process holds it. */
+  static async acquire(file: string, options: LockOptions): Promise<FileLock> {
+    const staleMs = options.staleMs ?? 30_000;
+    const pollMs = options.pollMs ?? 200;
+    const holder: LockHolder = {
+      token: randomUUID(),
+      pid: process.pid,
+      host: os.hostname(),
+      purpose: options.purpose,
+      since: Date.now(),
+      ...(options.info ? { info: options.info } : {}),
+    };
+    await fs.mkdir(path.dirname(file), { recursive: true });
+    const deadline =
+      options.wait === false ? 0 : typeof options.wait === 'number' ? Date.now() + options.wait : Infinity;
+    let told = false;
+    for (;;) {
+      if (await create(file, holder)) return new FileLock(file, holder, options.heartbeatMs ?? 5_000);
+      const current = await read(file);
+      if (!current) continue; // released meanwhile (or half-written by a crash: see read)
+      if (await isStale(file, current.holder, current.mtimeMs, staleMs)) {
+        if (await takeOver(file, current.holder)) await options.onTakeover?.(current.holder);
+        continue;
+      }
+      if (Date.now() >= deadline) throw new LockBusyError(file, current.holder);
+      if (!told) options.onWait?.(current.holder);
+      told = true;
+      await new Promise((r) => setTimeout(r, pollMs));
+    }
+  }
+
+  /** Who holds the lock at `file` now, if anyone live does. */
+  static async holder(file: string, staleMs = 30_000): Promise<LockHolder | undefined> {
+    const current = await read(file);
+    if (!current || (await isStale(file, current.holder, current.mtimeMs, staleMs))) return undefined;
+    return current.holder;
+  }
+
+  async release(): Promise<void> {
+    clearInterval(this.timer);
+    this.timer = undefined;
+    const current = await read(this.file);
+    if (current?.holder.token === this.holder.token) await fs.rm(this.file, { force: true });
+  }
+
+  private async beat(): Promise<void> {
+    const current = await read(this.file);
+    if (current?.holder.token !== this.holder.token) {
+      this.lost = true;
+      clearInterval(this.timer);
+      return;
+    }
+    const now = new Date();
+    await fs.utimes(this.file, now, now).catch(() => undefined);
+  }
+}
+
+async function create(file: string, holder: LockHolder): Promise<boolean> {
+  // Written to a private file first, then linked into place: the lock appears whole or not at all.
+  const temp = `${file}.${holder.token}.tmp`;
+  await fs.writeFile(temp, JSON.stringify(holder));
+  try {
+    await fs.link(temp, file);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw err;
+  } finally {
+    await fs.rm(temp, { force: true });
+  }
+}
+
+async function read(file: string): Promise<{ holder: LockHolder; mtimeMs: number } | undefined> {
+  try {
+    const [text, st] = await Promise.all([fs.readFile(file, 'utf8'), fs.stat(file)]);
+    return { holder: JSON.parse(text) as LockHolder, mtimeMs: st.mtimeMs };
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    if (err instanceof SyntaxError) {
+      // Not a lock we wrote (locks appear whole): treat it as a dead holder's.
+      const st = await fs.stat(file).catch(() => undefined);
+      if (!st) return undefined;
+      return { holder: { token: '', pid: 0, host: '', purpose: 'an unknown process', since: 0 }, mtimeMs: 0 };
+    }
+    throw err;
+  }
+}
+
+async function isStale(file: string, holder: LockHolder, mtimeMs: number, staleMs: number): Promise<boolean> {
+  if (holder.host === os.hostname() && !alive(holder.pid)) return true;
+  return Date.now() - mtimeMs > staleMs && (await fs.stat(file).catch(() => undefined)) !== undefined;
+}
+
+function alive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Moves a stale lock away; true when it was the one judged stale. */
+async function takeOver(file: string, stale: LockHolder): Promise<boolean> {
+  const aside = `${file}.stale-${randomUUID()}`;
+  try {
+    await fs.rename(file, aside);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw err;
+  }
+  const moved = await read(aside);
+  if (moved && moved.holder.token !== stale.token) {
+    // Someone else took it over first and this is their fresh lock: put it back.
+    await fs.link(aside, file).catch(() => undefined);
+    await fs.rm(aside, { force: true });
+    return false;
+  }
+  await fs.rm(aside, { force: true });
+  return true;
+}
