@@ -73,10 +73,22 @@ export function parseJsonActions(text: string, file: string, table: string): Act
   return actions;
 }
 
-/** Reads one commit file. */
+/**
+ * Reads one commit file. A commit with no action (a zero-byte or blank file: written by a tool
+ * that cut it off, never by a Delta writer, which always records at least commitInfo or the
+ * change) is damaged, like one that is not JSON: reading past it would silently drop a version.
+ */
 export async function readCommit(store: ObjectStore, key: string, table: string): Promise<Action[]> {
   const bytes = await store.get(key);
-  return parseJsonActions(new TextDecoder().decode(bytes), key, table);
+  const actions = parseJsonActions(new TextDecoder().decode(bytes), key, table);
+  if (actions.length === 0) {
+    throw new StrataError(
+      'LOG_CORRUPT',
+      `table ${table}: ${key} is ${bytes.length === 0 ? 'empty (0 bytes)' : 'blank'}: the commit was cut off or damaged after it was written. Restore it from a backup, or delete it to take the table back to the version before it (tables that read it then need --full-refresh)`,
+      { context: { table, file: key } },
+    );
+  }
+  return actions;
 }
 
 /** Reads checkpoint files (any kind), following sidecar references. */

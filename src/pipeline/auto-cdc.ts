@@ -39,6 +39,7 @@ import { scdSql, type ScdShape } from './cdc.js';
 import { pipelineInfo, tableExists, type FlowResult, type RunContext, readContext } from './context.js';
 import type { DatasetDefinition, FlowDefinition } from './parse.js';
 import { withReads } from '../sql/index.js';
+import { STREAM_SOURCES_INFO } from './stream-progress.js';
 import { readStreams, STREAM_APP } from './streaming.js';
 
 /** The state table's folder, inside the target's. */
@@ -149,7 +150,7 @@ async function appendEvents(
   result: FlowResult,
 ) {
   const { session } = ctx;
-  const read = await readStreams(ctx, def, query, flow.name, state?.txns ?? new Map());
+  const read = await readStreams(ctx, def, query, flow.name, state?.txns ?? new Map(), state);
   let batch = state?.txns.get(CDC_BATCH_APP)?.version ?? 0;
   try {
     if (read.progress.length === 0) {
@@ -195,7 +196,7 @@ async function appendEvents(
         readVersion: state?.version,
         operation: 'STREAMING UPDATE',
         operationParameters: { outputMode: 'Append', queryId: flow.name, epochId: batch },
-        info: pipelineInfo(ctx, flow.name),
+        info: { ...pipelineInfo(ctx, flow.name), [STREAM_SOURCES_INFO]: read.stamps },
       });
       state = await loadSnapshot(t.stateLocation, { session, name: t.stateName });
     }

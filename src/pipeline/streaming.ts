@@ -38,6 +38,7 @@ import {
   readContext,
 } from './context.js';
 import { applyExpectations } from './expectations.js';
+import { checkSourceProgress, commitStamp, STREAM_SOURCES_INFO, type SourceStamp } from './stream-progress.js';
 import { referenceSpans, rewriteReferences, type ReferenceSpan } from './graph.js';
 import type { DatasetDefinition } from './parse.js';
 
@@ -259,6 +260,8 @@ export interface StreamRead {
   progress: { appId: string; version: number }[];
   /** Whether some source has versions not read yet. */
   pending: boolean;
+  /** Per progress app id, the stamp of the source version read up to (commitInfo STREAM_SOURCES_INFO). */
+  stamps: Record<string, SourceStamp>;
   cleanup: string[];
 }
 
@@ -272,9 +275,11 @@ export async function readStreams(
   query: string,
   flow: string,
   txns: ReadonlyMap<string, { version: number }>,
+  /** The table whose commits carry `txns` (the target, or AUTO CDC's state), when it exists. */
+  holder?: Snapshot,
 ): Promise<StreamRead> {
   const { session } = ctx;
-  const out: StreamRead = { sql: '', progress: [], pending: false, cleanup: [] };
+  const out: StreamRead = { sql: '', progress: [], pending: false, stamps: {}, cleanup: [] };
   try {
     out.sql = await rewriteReferences(query, async (span) => {
       const loc = tableOf(ctx, def, span);
@@ -293,7 +298,10 @@ export async function readStreams(
         );
       }
       const from = txns.get(appId)?.version ?? -1;
+      await checkSourceProgress(holder, appId, from, source, { flow, source: span.name!, target: def.name });
       out.progress.push({ appId, version: source.version });
+      const stamp = await commitStamp(source, span.name!, source.version);
+      if (stamp) out.stamps[appId] = stamp;
       if (from < source.version) out.pending = true;
       const inc = await increment(session, source, span.name!, from, flow, def.name);
       out.cleanup.push(...inc.cleanup);
@@ -317,7 +325,7 @@ async function streamTables(
   const { session } = ctx;
   const target = await loadSnapshot(location, { session, name: def.name });
   const batchId = (target.txns.get(INGEST_APP_ID)?.version ?? 0) + 1;
-  const read = await readStreams(ctx, def, query, result.flow, target.txns);
+  const read = await readStreams(ctx, def, query, result.flow, target.txns, target);
   try {
     if (!read.pending) {
       result.status = 'COMPLETED';
@@ -342,7 +350,7 @@ async function streamTables(
           readVersion: target.version,
           operation: 'STREAMING UPDATE',
           operationParameters: { outputMode: 'Append', queryId: result.flow, epochId: batchId },
-          info: pipelineInfo(ctx, result.flow),
+          info: { ...pipelineInfo(ctx, result.flow), [STREAM_SOURCES_INFO]: read.stamps },
         });
         recordWrite(result, written, checked.total);
       } finally {
