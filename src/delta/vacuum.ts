@@ -6,6 +6,7 @@
 import * as path from 'node:path';
 import { StrataError } from '../core/index.js';
 import type { Session } from '../engine/index.js';
+import { hasLocalPaths, sweepTempFiles } from '../storage/index.js';
 import { parseInterval } from './checkpoint-writer.js';
 import { relativeDvPath } from './deletion-vector.js';
 import { canonicalPath, keyUnder } from './replay.js';
@@ -77,7 +78,12 @@ export async function vacuumTable(session: Session, options: VacuumOptions): Pro
     (f) =>
       !hidden(f.key) && looksLikeData(f.key) && !insideAny(f.key, nested) && !keep.has(f.key) && f.modified < cutoff,
   );
-  if (!options.dryRun) for (const d of doomed) await store.delete(d.key);
+  if (!options.dryRun) {
+    for (const d of doomed) await store.delete(d.key);
+    // What writers killed mid-write left (commits, checkpoints, deletion vectors).
+    if (hasLocalPaths(store))
+      for (const dir of [store.localPath(''), store.localPath('_delta_log')]) await sweepTempFiles(dir);
+  }
   return {
     files: doomed.map((d) => d.key).sort(),
     bytes: doomed.reduce((s, d) => s + d.size, 0),

@@ -7,7 +7,7 @@ import { DuckDBTypeId } from '@duckdb/node-api';
 import { looksLikeData } from './data-files.js';
 import { StrataError } from '../core/index.js';
 import { quoteIdent, type Session } from '../engine/index.js';
-import { LocalStore, type LocalPathStore } from '../storage/index.js';
+import { LocalStore, sweepTempFiles, type LocalPathStore } from '../storage/index.js';
 import type { Action, AddAction, MetadataAction, RemoveAction } from './actions.js';
 import { writeCheckpoint } from './checkpoint-writer.js';
 import { blindAppend, commit, type CommitResult } from './commit.js';
@@ -141,7 +141,10 @@ export async function createTable(session: Session, options: CreateTableOptions)
       { context: { table: name } },
     );
   }
-  if (!exists) await refuseNonEmptyLocation(store, name);
+  if (!exists) {
+    await refuseNonEmptyLocation(store, name);
+    await sweepTempFiles(store.localPath(LOG_DIR)); // an interrupted first commit's
+  }
   const previous = exists ? await loadSnapshot(options.location, { session, name }) : undefined;
   if (previous) checkWritable(name, previous.protocol, previous.schema);
 
@@ -549,6 +552,7 @@ export async function afterCommit(
     const snapshot = await loadSnapshot(store.root, { session, version, name: table, store });
     await writeCheckpoint(session, store, snapshot);
     await cleanUpExpiredLogs(store, snapshot.metadata.configuration);
+    await sweepTempFiles(store.localPath(LOG_DIR)); // interrupted commits'
   } catch {
     // A checkpoint only speeds reads up; the commit stands without it.
   }

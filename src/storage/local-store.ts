@@ -178,3 +178,23 @@ function storageError(message: string, cause: unknown): StrataError {
     context: { errno: (cause as { code?: string })?.code },
   });
 }
+
+/** How old a temporary file must be before it counts as left by a killed writer (writes take milliseconds). */
+export const TEMP_FILE_GRACE_MS = 60_000;
+
+/**
+ * Deletes the temporary files (`.strata-tmp-*`) in `dir` (not below it) that a writer killed
+ * mid-write left: those older than `olderThanMs`. Returns the names deleted.
+ */
+export async function sweepTempFiles(dir: string, olderThanMs = TEMP_FILE_GRACE_MS): Promise<string[]> {
+  const names = await fs.readdir(dir).catch(() => [] as string[]);
+  const deleted: string[] = [];
+  for (const name of names.filter((n) => n.startsWith('.strata-tmp-'))) {
+    const file = path.join(dir, name);
+    const st = await fs.stat(file).catch(() => undefined);
+    if (!st?.isFile() || Date.now() - st.mtimeMs < olderThanMs) continue;
+    await fs.rm(file, { force: true });
+    deleted.push(name);
+  }
+  return deleted;
+}
