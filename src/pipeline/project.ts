@@ -71,6 +71,7 @@ export async function loadPipeline(
     flows.push(...parsed.flows);
     problems.push(...parsed.problems);
   }
+  problems.push(...invalidNames(catalog, datasets));
   const graph = buildGraph(
     datasets,
     flows,
@@ -84,6 +85,20 @@ export async function loadPipeline(
     ...graph,
     problems: [...problems, ...graph.problems],
   };
+}
+
+/** Datasets whose name the catalog cannot place (too many parts, '/', '..'): found before anything runs. */
+function invalidNames(catalog: Catalog, datasets: DatasetDefinition[]): Problem[] {
+  const out: Problem[] = [];
+  for (const d of datasets) {
+    if (d.kind === 'temporary-view') continue;
+    try {
+      catalog.resolve({ kind: 'name', parts: d.name.split('.') });
+    } catch (err) {
+      out.push({ code: 'INVALID_NAME', message: (err as Error).message, where: d.where });
+    }
+  }
+  return out;
 }
 
 /** Problems as lines `file:line:column: CODE message`, in file order. */

@@ -62,6 +62,17 @@ describe('FileLock', () => {
     await lock.release();
   });
 
+  it('tells the next holder of a stale lock a killed taker had set aside', async () => {
+    const file = path.join(dir, 'g.lock');
+    const dead: LockHolder = { token: 'z', pid: 1, host: 'elsewhere', purpose: 'strata run main', since: 0 };
+    writeFileSync(`${file}.stale-left`, JSON.stringify({ ...dead, info: { updateId: 'u-9' } }));
+    const told: unknown[] = [];
+    const lock = await FileLock.acquire(file, { purpose: 'x', onTakeover: (h) => void told.push(h.info) });
+    expect(told).toEqual([{ updateId: 'u-9' }]);
+    expect(readdirSync(dir).filter((f) => f.startsWith('g.lock'))).toEqual(['g.lock']);
+    await lock.release();
+  });
+
   it("takes over another machine's lock only when its heartbeat stopped for the stale time", async () => {
     const file = path.join(dir, 'd.lock');
     const other: LockHolder = { token: 't', pid: 1, host: 'elsewhere', purpose: 'strata run far', since: 0 };

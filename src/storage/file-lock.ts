@@ -4,10 +4,12 @@
 // host, purpose, start). While held, the holder touches it every `heartbeatMs`. It is
 // stale, and taken over, when its holder is a process of this machine that no longer
 // exists (killed: taken over at once) or its heartbeat stopped for `staleMs` (another
-// machine's holder, a hung process). Taking over renames the stale file away and checks
+// machine's holder, a hung process). Taking over renames the stale file aside and checks
 // it was the one judged stale; a fresh lock moved by mistake (two takers at once) is put
 // back with link(), which fails if a third process took the lock meanwhile — then the
-// rare double holder is still caught by the commits' own conflict checks.
+// rare double holder is still caught by the commits' own conflict checks. The next holder
+// tells `onTakeover` of each lock set aside (to close what its holder left open) and only
+// then deletes it, so a taker killed in between loses nothing.
 import { randomUUID } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
@@ -87,11 +89,15 @@ export class FileLock {
       options.wait === false ? 0 : typeof options.wait === 'number' ? Date.now() + options.wait : Infinity;
     let told = false;
     for (;;) {
-      if (await create(file, holder)) return new FileLock(file, holder, options.heartbeatMs ?? 5_000);
+      if (await create(file, holder)) {
+        const lock = new FileLock(file, holder, options.heartbeatMs ?? 5_000);
+        await closeStale(file, options.onTakeover);
+        return lock;
+      }
       const current = await read(file);
       if (!current) continue; // released meanwhile (or half-written by a crash: see read)
       if (await isStale(file, current.holder, current.mtimeMs, staleMs)) {
-        if (await takeOver(file, current.holder)) await options.onTakeover?.(current.holder);
+        await takeOver(file, current.holder);
         continue;
       }
       if (Date.now() >= deadline) throw new LockBusyError(file, current.holder);
@@ -173,22 +179,41 @@ function alive(pid: number): boolean {
   }
 }
 
-/** Moves a stale lock away; true when it was the one judged stale. */
-async function takeOver(file: string, stale: LockHolder): Promise<boolean> {
-  const aside = `${file}.stale-${randomUUID()}`;
+const STALE = '.stale-';
+
+/**
+ * Moves a stale lock aside (`<file>.stale-<uuid>`), where the next holder finds it and closes
+ * what its holder left open (closeStale): kept until that is done, so a taker killed meanwhile
+ * loses nothing. A fresh lock moved by mistake (another taker was first) is put back.
+ */
+async function takeOver(file: string, stale: LockHolder): Promise<void> {
+  const aside = `${file}${STALE}${randomUUID()}`;
   try {
     await fs.rename(file, aside);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
     throw err;
   }
   const moved = await read(aside);
   if (moved && moved.holder.token !== stale.token) {
-    // Someone else took it over first and this is their fresh lock: put it back.
     await fs.link(aside, file).catch(() => undefined);
     await fs.rm(aside, { force: true });
-    return false;
   }
-  await fs.rm(aside, { force: true });
-  return true;
+}
+
+/** As the new holder: tells `onTakeover` of each stale lock moved aside, then deletes it. */
+async function closeStale(file: string, onTakeover: LockOptions['onTakeover']): Promise<void> {
+  const dir = path.dirname(file);
+  const prefix = `${path.basename(file)}${STALE}`;
+  const names = (await fs.readdir(dir).catch(() => [] as string[])).filter((n) => n.startsWith(prefix)).sort();
+  for (const name of names) {
+    const aside = path.join(dir, name);
+    try {
+      const stale = await read(aside);
+      if (stale) await onTakeover?.(stale.holder);
+      await fs.rm(aside, { force: true });
+    } catch {
+      // Kept for the next holder to try again.
+    }
+  }
 }

@@ -71,6 +71,28 @@ describe('the user’s SQL, in the user’s words', () => {
   });
 });
 
+describe('dataset names the lake cannot hold', () => {
+  it('are problems at --dry-run, with file:line:column, before anything runs (issue 18 item 10)', async () => {
+    const dir = path.join(tmp, 'names');
+    mkdirSync(path.join(dir, 'pipelines', 'main'), { recursive: true });
+    writeFileSync(
+      path.join(dir, 'pipelines', 'main', 'main.sql'),
+      'CREATE OR REFRESH MATERIALIZED VIEW a.b.c AS SELECT 1 AS one;\n' +
+        'CREATE OR REFRESH MATERIALIZED VIEW `x/y`.z AS SELECT 1 AS one;\n' +
+        'CREATE TEMPORARY VIEW fine AS SELECT 1 AS one;\n',
+    );
+    const r = await strata('--project', dir, 'run', '--dry-run');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(
+      'pipelines/main/main.sql:1:37: INVALID_NAME table name a.b.c has too many parts: use schema.table (a folder lake/schema/table) or delta.`path`',
+    );
+    expect(r.stderr).toContain(
+      "pipelines/main/main.sql:2:37: INVALID_NAME table name x/y.z is not valid: names cannot contain '/' or be '.' or '..'",
+    );
+    expect(r.stdout).toBe('');
+  });
+});
+
 describe('Strata’s own SQL failing: a bug to report', () => {
   // No command can be made to generate wrong SQL on purpose: this runs a wrong generated
   // statement on the built engine and prints it the way every command does (reportError).
