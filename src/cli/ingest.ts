@@ -76,14 +76,17 @@ Examples:
         const last = o.from ? undefined : await p.withSession((s) => lastIngestSource(s, location, display));
         if (!o.from && !last)
           throw new CliUsageError(`ingest ${display}: give --from <folder or glob> (the table has never been loaded)`);
-        const raw: Record<string, string> = { ...(last?.options ?? {}), ...(o.format ? { format: o.format } : {}) };
+        // loadRenamedFiles is a one-off choice, like --force: not carried over from the last load.
+        const kept = Object.entries(last?.options ?? {}).filter(([k]) => !/^(cloudfiles\.)?loadrenamedfiles$/i.test(k));
+        const raw: Record<string, string> = { ...Object.fromEntries(kept), ...(o.format ? { format: o.format } : {}) };
         raw.format ??= 'csv';
         for (const kv of o.option) {
           const eq = kv.indexOf('=');
           if (eq <= 0) throw new CliUsageError(`--option must be key=value, not '${kv}'`);
           raw[kv.slice(0, eq).trim()] = kv.slice(eq + 1).trim();
         }
-        const from = o.from ? path.resolve(project, o.from) : last!.source;
+        // The last load's source is recorded relative to the project (wherever it is now).
+        const from = path.resolve(project, o.from ?? last!.source);
         const options = parseReadOptions(raw, `ingest ${display}`);
         const req: LoadRequest = {
           location,
@@ -102,15 +105,16 @@ Examples:
           if (o.plan) {
             const plan = await p.planIngest(req);
             const lines = [
-              `${plan.waiting.length} file(s) waiting (${formatBytes(plan.waiting.reduce((n, f) => n + f.size, 0))}), ${plan.skipped} already loaded, ${plan.changed.length} changed since loaded`,
+              `${plan.waiting.length} file(s) waiting (${formatBytes(plan.waiting.reduce((n, f) => n + f.size, 0))}), ${plan.skipped} already loaded, ${plan.changed.length} changed since loaded${plan.renamed.length ? `, ${plan.renamed.length} renamed` : ''}`,
               ...plan.waiting.slice(0, 20).map((f) => `  + ${path.relative(project, f.path)}`),
               ...(plan.waiting.length > 20 ? [`  ... and ${plan.waiting.length - 20} more`] : []),
-              ...plan.changed.map((f) => `  ~ ${path.relative(project, f)} (changed; --force loads it again)`),
+              ...plan.changed.map((f) => `  ~ ${f} (changed; --force loads it again)`),
+              ...plan.renamed.map((f) => `  = ${f.path} (${RENAMED(f.earlier)})`),
               plan.newColumns.length
                 ? `${plan.tableHasColumns ? 'new columns' : 'columns'}: ${plan.newColumns.join(', ')} (${!plan.tableHasColumns ? 'the table takes them' : req.mergeSchema ? 'would be added to the table' : 'would go to _rescued_data; --merge-schema adds them'})`
                 : 'no new columns',
               `a load would write ${plan.rows} row(s) (${plan.rescued} with rescued data), quarantine ${plan.quarantined}, and find ${plan.failed.length} unreadable file(s)`,
-              ...plan.failed.map((f) => `  ! ${path.relative(project, f.path)}: ${f.error}`),
+              ...plan.failed.map((f) => `  ! ${f.path}: ${f.error}`),
             ];
             process.stdout.write(`${lines.join('\n')}\n`);
             return;
@@ -118,7 +122,7 @@ Examples:
           if (o.watch) {
             process.stderr.write(`watching ${path.relative(project, req.source) || '.'} → ${display} (Ctrl-C stops)\n`);
             const w = p.watchIngest(req, {
-              onRun: (outcome) => process.stdout.write(`${new Date().toISOString()} ${summary(outcome, project)}\n`),
+              onRun: (outcome) => process.stdout.write(`${new Date().toISOString()} ${summary(outcome)}\n`),
               onError: (err) => process.stderr.write(`error: ${err instanceof Error ? err.message : String(err)}\n`),
             });
             await new Promise<void>((resolve) => {
@@ -158,19 +162,26 @@ Examples:
               },
             })
             .finally(() => barStarted && bar?.stop());
-          process.stdout.write(`${summary(outcome, project)}\n`);
+          process.stdout.write(`${summary(outcome)}\n`);
           if (outcome.filesFailed.length > 0) process.exitCode = 1;
         }
       });
     });
 }
 
-function summary(o: IngestOutcome, project: string): string {
+/** What a file renamed after loading gets: a notice naming its earlier path. */
+const RENAMED = (earlier: string) =>
+  `the content of ${earlier}, loaded before: not loaded again; -O loadRenamedFiles=true loads it`;
+
+/** The summary of a load (paths as the ledger records them: relative to the project). */
+function summary(o: IngestOutcome): string {
   const lines = [
     `loaded ${o.filesLoaded} file(s): ${o.rows} row(s), ${o.rescued} with rescued data, ${o.quarantined} quarantined; ${o.filesFailed.length} failed, ${o.filesSkipped} already loaded` +
       (o.filesChanged.length ? `, ${o.filesChanged.length} changed since loaded (not loaded again; --force)` : '') +
+      (o.filesRenamed.length ? `, ${o.filesRenamed.length} renamed (not loaded again)` : '') +
       (o.version !== undefined ? ` (table version ${o.version})` : ''),
-    ...o.filesFailed.map((f) => `  failed: ${path.relative(project, f.path)}: ${f.error}`),
+    ...o.filesFailed.map((f) => `  failed: ${f.path}: ${f.error}`),
+    ...o.filesRenamed.map((f) => `  renamed: ${f.path}: ${RENAMED(f.earlier)}`),
   ];
   return lines.join('\n');
 }

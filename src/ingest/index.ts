@@ -22,4 +22,5 @@ export {
 } from './ingest.js';
 export type { BatchTransform, IngestRequest, IngestOutcome, IngestProgress } from './request.js';
 export { fileSources } from './file-sources.js';
+export { recordedFile, recordedTable } from './paths.js';
 export { watchIngest, type IngestWatch, type WatchOptions } from './watch.js';

@@ -10,20 +10,22 @@
 // Rows that cannot be parsed go to `<table>_quarantine` before the batch
 // commits: that table first drops what an interrupted attempt at the same
 // batch left, then takes the batch's rows, so a retry never duplicates them.
-import { createHash, randomUUID } from 'node:crypto';
-import { createReadStream, promises as fs } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import * as zlib from 'node:zlib';
 import { tableExists } from '../catalog/index.js';
 import { StrataError } from '../core/index.js';
 import { blindAppendFootprint, commit, loadSnapshot, writeTable, type StructField } from '../delta/index.js';
 import { quoteIdent, quoteLiteral, type Session } from '../engine/index.js';
-import { appendLedger, INGEST_APP_ID, readLedger, type LedgerFile } from './ledger.js';
+import { classifyFiles, hashFile, listSourceFiles } from './classify.js';
+import { appendLedger, INGEST_APP_ID, readLedger, recordedEntries, type LedgerFile } from './ledger.js';
+import { recordedColumns, recordedFile, recordedRejects } from './paths.js';
 import { appendQuarantine, writeQuarantine } from './quarantine.js';
 import { readBatch, type FileOutcome, type SourceFile } from './read.js';
 import { streamBytes, streamCsv, StreamFallback } from './stream-csv.js';
 
 export { appendQuarantine, deleteQuarantineRows } from './quarantine.js';
+export { listSourceFiles } from './classify.js';
 export { INGEST_APP_ID, LEDGER_RESET, lastIngestSource, readLedger, type LedgerFile } from './ledger.js';
 
 export const AUDIT_COLUMNS = ['_source_file', '_file_row', '_ingested_at', '_batch_id'] as const;
@@ -55,6 +57,7 @@ export async function ingestFiles(session: Session, req: IngestRequest): Promise
     filesFailed: [],
     filesSkipped: 0,
     filesChanged: [],
+    filesRenamed: [],
     rows: 0,
     rowsWritten: 0,
     rescued: 0,
@@ -67,21 +70,10 @@ export async function ingestFiles(session: Session, req: IngestRequest): Promise
   );
   if (!o.includeExistingFiles) await skipExistingFiles(session, req, listed);
   for (let conflicts = 0; ; conflicts++) {
-    const {
-      waiting: todo,
-      skipped,
-      changed,
-    } = classify(
-      listed,
-      await readLedger(
-        session,
-        req,
-        listed.map((f) => f.path),
-      ),
-      req.force,
-    );
+    const { waiting: todo, skipped, changed, renamed } = await classifyFiles(session, req, listed);
     out.filesSkipped = skipped;
     out.filesChanged = changed;
+    out.filesRenamed = renamed;
     const bytesTotal = todo.reduce((n, f) => n + f.size, 0);
     let bytesDone = 0;
     try {
@@ -106,7 +98,8 @@ export async function ingestFiles(session: Session, req: IngestRequest): Promise
         out.version = done.version ?? out.version;
         out.rowsWritten += done.written ?? done.files.reduce((n, f) => n + f.rows, 0);
         for (const f of done.files) {
-          if (f.status === 'failed') out.filesFailed.push({ path: f.path, error: f.error ?? 'unreadable' });
+          if (f.status === 'failed')
+            out.filesFailed.push({ path: recordedFile(req.catalog, f.path), error: f.error ?? 'unreadable' });
           else out.filesLoaded++;
           out.rows += f.rows;
           out.rescued += f.rescued;
@@ -125,26 +118,6 @@ export async function ingestFiles(session: Session, req: IngestRequest): Promise
 }
 
 /**
- * Files against the ledger: waiting (new, forced, or failed and changed since),
- * skipped (already there, unchanged), changed (loaded, then changed: reported).
- */
-function classify(
-  listed: SourceFile[],
-  ledger: Map<string, LedgerFile>,
-  force = false,
-): { waiting: SourceFile[]; skipped: number; changed: string[] } {
-  const out = { waiting: [] as SourceFile[], skipped: 0, changed: [] as string[] };
-  for (const f of listed) {
-    const seen = ledger.get(f.path);
-    if (!seen || force) out.waiting.push(f);
-    else if (seen.size === f.size && seen.modified === f.modified) out.skipped++;
-    else if (seen.status === 'failed') out.waiting.push(f);
-    else out.changed.push(f.path);
-  }
-  return out;
-}
-
-/**
  * includeExistingFiles = false: the first time a table is loaded from a source,
  * the files already there are recorded as skipped (one commit without rows), so
  * that only files landing afterwards are loaded.
@@ -154,7 +127,7 @@ async function skipExistingFiles(session: Session, req: IngestRequest, listed: S
   if (snapshot.txns.has(INGEST_APP_ID) || listed.length === 0) return;
   const now = req.now ?? Date.now;
   const entries: LedgerFile[] = listed.map((f) => ({
-    path: f.path,
+    path: recordedFile(req.catalog, f.path),
     size: f.size,
     modified: f.modified,
     hash: '',
@@ -166,13 +139,13 @@ async function skipExistingFiles(session: Session, req: IngestRequest, listed: S
   const batchId = 1;
   const result = await commit(snapshot.store, req.name, snapshot.version, {
     operation: 'COPY INTO',
-    operationParameters: { source: req.source, batchId, includeExistingFiles: false },
+    operationParameters: { source: recordedFile(req.catalog, req.source), batchId, includeExistingFiles: false },
     actions: [{ txn: { appId: INGEST_APP_ID, version: batchId, lastUpdated: now() } }],
     footprint: { ...blindAppendFootprint([INGEST_APP_ID]) },
     info: {
       strataIngest: {
         batchId,
-        source: req.source,
+        source: recordedFile(req.catalog, req.source),
         ...(req.rawOptions ? { options: req.rawOptions } : {}),
         files: entries,
       },
@@ -187,9 +160,11 @@ async function skipExistingFiles(session: Session, req: IngestRequest, listed: S
 export interface IngestPlan {
   /** Files not loaded before (or failed and changed since). */
   waiting: SourceFile[];
-  /** Files loaded before that have changed since. */
+  /** Files loaded before that have changed since (paths as recorded). */
   changed: string[];
   skipped: number;
+  /** New paths whose content was loaded before (renamed): not loaded unless loadRenamedFiles. */
+  renamed: { path: string; earlier: string }[];
   /** Columns the waiting files would add (with mergeSchema) or send to the rescued data column. */
   newColumns: string[];
   /** False when the table has no columns yet (it takes the files' columns). */
@@ -206,14 +181,8 @@ export async function planIngest(session: Session, req: IngestRequest): Promise<
   refuseSourceInLake(req);
   const o = req.options;
   const listed = await listSourceFiles(session, req.source, o.pathGlobFilter);
-  const ledger = await readLedger(
-    session,
-    req,
-    listed.map((f) => f.path),
-    { repair: false },
-  );
   const plan: IngestPlan = {
-    ...classify(listed, ledger, req.force),
+    ...(await classifyFiles(session, req, listed, { repair: false })),
     newColumns: [],
     tableHasColumns: false,
     rows: 0,
@@ -239,7 +208,7 @@ export async function planIngest(session: Session, req: IngestRequest): Promise<
   try {
     plan.newColumns = read.newColumns;
     for (const [file, r] of read.files) {
-      if (r.error) plan.failed.push({ path: file, error: r.error });
+      if (r.error) plan.failed.push({ path: recordedFile(req.catalog, file), error: r.error });
       plan.rows += r.rows;
       plan.rescued += r.rescued;
       plan.quarantined += r.quarantined;
@@ -265,12 +234,12 @@ async function ingestBatch(
   const seen = await readLedger(
     session,
     req,
-    planned.map((f) => f.path),
+    planned.map((f) => recordedFile(req.catalog, f.path)),
   );
   const files = req.force
     ? planned
     : planned.filter((f) => {
-        const s = seen.get(f.path);
+        const s = seen.get(recordedFile(req.catalog, f.path));
         return !s || (s.status === 'failed' && (s.size !== f.size || s.modified !== f.modified));
       });
   if (files.length === 0) return { files: [] };
@@ -366,11 +335,11 @@ async function ingestBatch(
     const ingestedAt = `make_timestamptz(${now() * 1000}::BIGINT)`;
 
     // 1. The quarantine: rows of this batch from an interrupted attempt go, this attempt's come.
-    await writeQuarantine(session, req, batchId, `SELECT * FROM temp.${quoteIdent(read.rejected)}`, ingestedAt);
+    await writeQuarantine(session, req, batchId, recordedRejects(req.catalog, read.rejected), ingestedAt);
 
     // 2. The rows and the ledger entries, in one commit (skipped if the batch is already in).
     const columns = [...read.columns.map((f) => quoteIdent(f.name)), quoteIdent(o.rescuedDataColumn)];
-    let select = `SELECT ${columns.join(', ')}, _source_file, _file_row, ${ingestedAt} AS _ingested_at, ${batchId}::BIGINT AS _batch_id FROM temp.${quoteIdent(read.rows)}`;
+    let select = `SELECT ${recordedColumns(req.catalog, columns, o.rescuedDataColumn)}, _file_row, ${ingestedAt} AS _ingested_at, ${batchId}::BIGINT AS _batch_id FROM temp.${quoteIdent(read.rows)}`;
     let transformed: BatchTransform | undefined;
     if (req.transform) {
       transformed = await req.transform({ rows: select, batchId, files: entries, ingestedAt });
@@ -387,13 +356,13 @@ async function ingestBatch(
       txn: { appId: INGEST_APP_ID, version: batchId },
       txns: transformed?.txns,
       operation: transformed ? 'STREAMING UPDATE' : 'COPY INTO',
-      operationParameters: { source: req.source, batchId },
+      operationParameters: { source: recordedFile(req.catalog, req.source), batchId },
       info: {
         strataIngest: {
           batchId,
-          source: req.source,
+          source: recordedFile(req.catalog, req.source),
           ...(req.rawOptions ? { options: req.rawOptions } : {}),
-          files: entries,
+          files: recordedEntries(req.catalog, entries),
         },
         ...(transformed?.info ?? {}),
       },
@@ -409,69 +378,4 @@ async function ingestBatch(
   } finally {
     for (const statement of cleanup) await session.exec(statement).catch(() => undefined);
   }
-}
-
-/** The files of a folder (everything below it) or a glob, skipping hidden ones (`.x`, `_x`), oldest first. */
-export async function listSourceFiles(session: Session, source: string, nameGlob?: string): Promise<SourceFile[]> {
-  const isGlob = /[*?[{]/.test(source);
-  const st = isGlob ? undefined : await fs.stat(source).catch(() => undefined);
-  if (!isGlob && !st)
-    throw new StrataError('STORAGE', `source ${source} does not exist`, { context: { file: source } });
-  const pattern = isGlob ? source : st!.isDirectory() ? path.join(source, '**', '*') : source;
-  let found: { file: string }[];
-  try {
-    found = await session.rows<{ file: string }>(`SELECT file FROM glob(${quoteLiteral(pattern)})`);
-  } catch {
-    found = [];
-  }
-  const nameRe = nameGlob ? globToRegExp(nameGlob) : undefined;
-  const files: SourceFile[] = [];
-  for (const { file } of found) {
-    const abs = path.resolve(file);
-    const base = path.basename(abs);
-    const rel = isGlob ? abs : path.relative(path.resolve(source), abs);
-    if (rel.split(path.sep).some((part) => part.startsWith('.') || part.startsWith('_')) && !isGlob) continue;
-    if (base.startsWith('.') || base.startsWith('_')) continue;
-    if (nameRe && !nameRe.test(base)) continue;
-    const s = await fs.stat(abs).catch(() => undefined);
-    if (!s?.isFile()) continue;
-    files.push({ path: abs, size: s.size, modified: Math.floor(s.mtimeMs) });
-  }
-  return files.sort((a, b) => a.modified - b.modified || a.path.localeCompare(b.path));
-}
-
-function globToRegExp(glob: string): RegExp {
-  const re = glob
-    .replace(/[.+^${}()|\\]/g, '\\$&')
-    .replace(/\*/g, '.*')
-    .replace(/\?/g, '.');
-  return new RegExp(`^${re}$`);
-}
-
-/** The file's SHA-256; for a gzip file, also whether it decompresses to the end (DuckDB reads a truncated one silently). */
-async function hashFile(file: string): Promise<{ hash: string; error?: string }> {
-  const hash = createHash('sha256');
-  const gunzip = /\.gz$/i.test(file) ? zlib.createGunzip() : undefined;
-  let error: string | undefined;
-  const drained = gunzip
-    ? new Promise<void>((resolve) => {
-        gunzip.on('data', () => undefined);
-        gunzip.on('error', (err) => {
-          error = `the gzip data is damaged (${err.message})`;
-          resolve();
-        });
-        gunzip.on('end', () => resolve());
-      })
-    : Promise.resolve();
-  try {
-    for await (const chunk of createReadStream(file)) {
-      hash.update(chunk as Buffer);
-      if (gunzip && !error) gunzip.write(chunk);
-    }
-    gunzip?.end();
-  } catch (err) {
-    return { hash: '', error: `cannot read the file: ${(err as Error).message}` };
-  }
-  await drained;
-  return { hash: hash.digest('hex'), ...(error ? { error } : {}) };
 }

@@ -4,11 +4,11 @@
 // batch and caught up from the target's log when it lags.
 import { randomUUID } from 'node:crypto';
 import { promises as fs } from 'node:fs';
-import * as path from 'node:path';
 import { tableExists, tableHasCommits, type Catalog } from '../catalog/index.js';
 import { StrataError } from '../core/index.js';
 import { createTable, loadSnapshot, planScan, readCommitInfos, writeTable } from '../delta/index.js';
 import { quoteIdent, quoteLiteral, type Session } from '../engine/index.js';
+import { legacyFiles, legacyTables, recordedFile, recordedTable } from './paths.js';
 
 /** The app id of ingest commits' txn actions (version = batch id). */
 export const INGEST_APP_ID = 'strata-ingest';
@@ -25,6 +25,10 @@ export interface LedgerTable {
 }
 
 export interface LedgerFile {
+  /**
+   * As the ledger records it: relative to the project (absolute only for a file outside it).
+   * While a batch is loaded (and in what a transform is given), the absolute path.
+   */
   path: string;
   size: number;
   modified: number;
@@ -35,6 +39,11 @@ export interface LedgerFile {
   rescued: number;
   quarantined: number;
   error?: string;
+}
+
+/** Entries with their paths as the ledger records them (commitInfo, the index). */
+export function recordedEntries(catalog: Catalog, entries: LedgerFile[]): LedgerFile[] {
+  return entries.map((e) => ({ ...e, path: recordedFile(catalog, e.path) }));
 }
 
 const LEDGER_COLUMNS = `table_path VARCHAR, table_id VARCHAR, table_version BIGINT, batch_id BIGINT, file_path VARCHAR, size BIGINT, modification_time TIMESTAMPTZ,
@@ -63,11 +72,11 @@ export async function appendLedger(
       if (!(err instanceof StrataError && err.code === 'ALREADY_EXISTS')) throw err;
     });
   }
-  const table = path.resolve(req.location);
+  const table = recordedTable(req.catalog, req.location);
   const values = entries
     .map(
       (e) =>
-        `(${quoteLiteral(table)}, ${quoteLiteral(tableId)}, ${version}, ${batchId}, ${quoteLiteral(e.path)}, ${e.size}, make_timestamptz(${e.modified * 1000}::BIGINT), ${quoteLiteral(e.hash)}, ${quoteLiteral(e.status)}, ${e.rows}, ${e.rescued}, ${e.quarantined}, ${e.error === undefined ? 'NULL' : quoteLiteral(e.error)}, make_timestamptz(${at * 1000}::BIGINT))`,
+        `(${quoteLiteral(table)}, ${quoteLiteral(tableId)}, ${version}, ${batchId}, ${quoteLiteral(recordedFile(req.catalog, e.path))}, ${e.size}, make_timestamptz(${e.modified * 1000}::BIGINT), ${quoteLiteral(e.hash)}, ${quoteLiteral(e.status)}, ${e.rows}, ${e.rescued}, ${e.quarantined}, ${e.error === undefined ? 'NULL' : quoteLiteral(e.error)}, make_timestamptz(${at * 1000}::BIGINT))`,
     )
     .join(',\n');
   await writeTable(session, {
@@ -81,97 +90,153 @@ export async function appendLedger(
   });
 }
 
+type LedgerEntry = LedgerFile & { version: number };
+
+/** Which entries a look-up wants: files by recorded path, or files loaded with one of these sizes. */
+type LedgerQuery = { paths: string[] } | { sizes: number[] } | 'all';
+
 /**
- * What the ledger says of files of a table (latest entry per path): the
- * index, plus any target commits it lags behind (read from the target's log,
- * and indexed unless `repair` is false). Only the given paths are looked up, so
- * a pass costs the same whatever the number of files loaded before; 'all'
- * gives every file (to describe a table).
+ * What the ledger says of files of a table (latest entry per path, paths as
+ * recorded): the index, plus any target commits it lags behind (read from the
+ * target's log, and indexed unless `repair` is false). Only the given paths
+ * (as recorded) are looked up, so a pass costs the same whatever the number of
+ * files loaded before; 'all' gives every file (to describe a table). Entries
+ * that earlier versions recorded with absolute paths in the project match too.
  */
 export async function readLedger(
   session: Session,
   req: LedgerTable,
   paths: string[] | 'all',
   { repair = true }: { repair?: boolean } = {},
-): Promise<Map<string, LedgerFile & { version: number }>> {
-  const out = new Map<string, LedgerFile & { version: number }>();
-  const wanted = paths === 'all' ? undefined : new Set(paths);
-  const location = req.catalog.system('ingest_files');
-  if (!tableExists(req.location)) return out;
+): Promise<Map<string, LedgerEntry>> {
+  const out = new Map<string, LedgerEntry>();
+  const entries = await scanLedger(session, req, paths === 'all' ? 'all' : { paths }, repair);
+  for (const e of entries) out.set(e.path, e);
+  return out;
+}
+
+/**
+ * The files of a table loaded with one of these sizes, by content hash: the entry
+ * (path as recorded) that first loaded each content. A new path with a loaded content
+ * is a file renamed (or copied) after loading.
+ */
+export async function readLoadedContent(
+  session: Session,
+  req: LedgerTable,
+  sizes: number[],
+): Promise<Map<string, LedgerEntry>> {
+  const out = new Map<string, LedgerEntry>();
+  if (sizes.length === 0) return out;
+  for (const e of await scanLedger(session, req, { sizes }, false))
+    if (e.status === 'loaded' && e.hash && !out.has(e.hash)) out.set(e.hash, e);
+  return out;
+}
+
+/** The ledger entries of a table matching the query, oldest first, paths as recorded. */
+async function scanLedger(
+  session: Session,
+  req: LedgerTable,
+  query: LedgerQuery,
+  repair: boolean,
+): Promise<LedgerEntry[]> {
+  if (!tableExists(req.location)) return [];
   const target = await loadSnapshot(req.location, { session, name: req.name });
-  // Entries of this table, not of an earlier table at the same path (deleted and created again).
-  const ofTable = `table_path = ${quoteLiteral(path.resolve(req.location))} AND table_id = ${quoteLiteral(target.metadata.id)}`;
-  let indexed = -1;
-  if (tableHasCommits(location)) {
-    const snap = await loadSnapshot(location, { session, name: 'system.ingest_files' });
-    if (snap.files.length > 0) {
-      const id = randomUUID().replace(/-/g, '').slice(0, 12);
-      const scan = await planScan(snap, session, { id });
-      const candidates = `__strata_ledger_paths_${id}`;
-      try {
-        const [top] = await session.rows<{ v: bigint | null }>(
-          `SELECT max(table_version) AS v FROM (${scan.sql}) AS l WHERE ${ofTable}`,
-        );
-        indexed = top?.v === null || top?.v === undefined ? -1 : Number(top.v);
-        let only = '';
-        if (wanted) {
-          await session.exec(
-            `CREATE OR REPLACE TEMP TABLE ${quoteIdent(candidates)} AS SELECT unnest(from_json(${quoteLiteral(JSON.stringify(paths))}, '["VARCHAR"]')) AS p`,
-          );
-          only = `SEMI JOIN temp.${quoteIdent(candidates)} AS c ON c.p = l.file_path`;
-        }
-        const rows =
-          wanted?.size === 0
-            ? []
-            : await session.rows<{
-                file_path: string;
-                size: bigint;
-                modified: bigint;
-                content_hash: string;
-                status: string;
-                rows_loaded: bigint;
-                rows_rescued: bigint;
-                rows_quarantined: bigint;
-                error: string | null;
-                table_version: bigint;
-              }>(
-                `SELECT file_path, size, epoch_ms(modification_time) AS modified, content_hash, status, rows_loaded, rows_rescued, rows_quarantined, error, table_version
-           FROM (${scan.sql}) AS l ${only} WHERE ${ofTable} ORDER BY table_version`,
-              );
-        for (const r of rows) {
-          out.set(r.file_path, {
-            path: r.file_path,
-            size: Number(r.size),
-            modified: Number(r.modified),
-            hash: r.content_hash,
-            status: r.status as LedgerFile['status'],
-            rows: Number(r.rows_loaded),
-            rescued: Number(r.rows_rescued),
-            quarantined: Number(r.rows_quarantined),
-            ...(r.error ? { error: r.error } : {}),
-            version: Number(r.table_version),
-          });
-        }
-      } finally {
-        await session.exec(`DROP TABLE IF EXISTS temp.${quoteIdent(candidates)}`).catch(() => undefined);
-        for (const c of scan.cleanup) await session.exec(c).catch(() => undefined);
-      }
-    }
-  }
+  const { entries, indexed } = await scanIndex(session, req, target.metadata.id, query);
   // Commits of the target the index has not seen.
   if (target.version > indexed) {
     const infos = await readCommitInfos(target.store, req.name, indexed + 1, target.version);
     // A pipeline's full refresh starts the table's ledger over (the commit says so): what came before is not this table's.
     const reset = infos.map((c) => Boolean(c.info[LEDGER_RESET])).lastIndexOf(true);
+    const wanted = typeof query === 'object' && 'paths' in query ? new Set(query.paths) : undefined;
+    const sizes = typeof query === 'object' && 'sizes' in query ? new Set(query.sizes) : undefined;
     for (const { version, info } of infos.slice(reset + 1)) {
       const ingest = info.strataIngest as { batchId: number; files: LedgerFile[] } | undefined;
       if (!ingest) continue;
-      for (const f of ingest.files) if (!wanted || wanted.has(f.path)) out.set(f.path, { ...f, version });
+      for (const f of ingest.files) {
+        const file = { ...f, path: recordedFile(req.catalog, f.path), version };
+        if ((!wanted || wanted.has(file.path)) && (!sizes || sizes.has(file.size))) entries.push(file);
+      }
       if (repair)
         await appendLedger(session, req, target.metadata.id, version, ingest.batchId, ingest.files, Date.now());
     }
   }
-  return out;
+  return entries;
+}
+
+/** The index's entries of the table matching the query (oldest first), and the last table version it has. */
+async function scanIndex(
+  session: Session,
+  req: LedgerTable,
+  tableId: string,
+  query: LedgerQuery,
+): Promise<{ entries: LedgerEntry[]; indexed: number }> {
+  const location = req.catalog.system('ingest_files');
+  const entries: LedgerEntry[] = [];
+  if (!tableHasCommits(location)) return { entries, indexed: -1 };
+  const snap = await loadSnapshot(location, { session, name: 'system.ingest_files' });
+  if (snap.files.length === 0) return { entries, indexed: -1 };
+  // Entries of this table, not of an earlier table at the same path (deleted and created again).
+  const tables = [recordedTable(req.catalog, req.location), ...legacyTables(req.catalog, req.location)];
+  const ofTable = `table_path IN (${tables.map(quoteLiteral).join(', ')}) AND table_id = ${quoteLiteral(tableId)}`;
+  const id = randomUUID().replace(/-/g, '').slice(0, 12);
+  const scan = await planScan(snap, session, { id });
+  const candidates = `__strata_ledger_paths_${id}`;
+  try {
+    const [top] = await session.rows<{ v: bigint | null }>(
+      `SELECT max(table_version) AS v FROM (${scan.sql}) AS l WHERE ${ofTable}`,
+    );
+    const indexed = top?.v === null || top?.v === undefined ? -1 : Number(top.v);
+    let only = '';
+    if (query !== 'all' && 'paths' in query) {
+      if (query.paths.length === 0) return { entries, indexed };
+      const all = query.paths.flatMap((p) => [p, ...legacyFiles(req.catalog, p)]);
+      await session.exec(
+        `CREATE OR REPLACE TEMP TABLE ${quoteIdent(candidates)} AS SELECT unnest(from_json(${quoteLiteral(JSON.stringify(all))}, '["VARCHAR"]')) AS p`,
+      );
+      only = `SEMI JOIN temp.${quoteIdent(candidates)} AS c ON c.p = l.file_path`;
+    }
+    const bySize =
+      query !== 'all' && 'sizes' in query ? ` AND status = 'loaded' AND size IN (${query.sizes.join(', ')})` : '';
+    const rows = await session.rows<IndexRow>(
+      `SELECT file_path, size, epoch_ms(modification_time) AS modified, content_hash, status, rows_loaded, rows_rescued, rows_quarantined, error, table_version
+       FROM (${scan.sql}) AS l ${only} WHERE ${ofTable}${bySize} ORDER BY table_version`,
+    );
+    for (const r of rows) entries.push(entryOf(req.catalog, r));
+    return { entries, indexed };
+  } finally {
+    await session.exec(`DROP TABLE IF EXISTS temp.${quoteIdent(candidates)}`).catch(() => undefined);
+    for (const c of scan.cleanup) await session.exec(c).catch(() => undefined);
+  }
+}
+
+/** A row of the index, as scanIndex reads it. */
+interface IndexRow {
+  file_path: string;
+  size: bigint;
+  modified: bigint;
+  content_hash: string;
+  status: string;
+  rows_loaded: bigint;
+  rows_rescued: bigint;
+  rows_quarantined: bigint;
+  error: string | null;
+  table_version: bigint;
+}
+
+/** An index row as a ledger entry, its path as recorded (an earlier version's absolute path made relative). */
+function entryOf(catalog: Catalog, r: IndexRow): LedgerEntry {
+  return {
+    path: recordedFile(catalog, r.file_path),
+    size: Number(r.size),
+    modified: Number(r.modified),
+    hash: r.content_hash,
+    status: r.status as LedgerFile['status'],
+    rows: Number(r.rows_loaded),
+    rescued: Number(r.rows_rescued),
+    quarantined: Number(r.rows_quarantined),
+    ...(r.error ? { error: r.error } : {}),
+    version: Number(r.table_version),
+  };
 }
 
 /** The source and options of a table's last load (from its log), if it was ever loaded. */

@@ -28,6 +28,8 @@ export interface ReadOptions {
   maxFilesPerTrigger: number;
   maxBytesPerTrigger?: number;
   includeExistingFiles: boolean;
+  /** Load a new file whose content was loaded before under another path (renamed, copied); default: skipped with a notice. */
+  loadRenamedFiles: boolean;
   /** A glob on file names (not folders) that files must also match, e.g. '*.csv'. */
   pathGlobFilter?: string;
 }
@@ -52,6 +54,7 @@ const KNOWN = [
   'maxfilespertrigger',
   'maxbytespertrigger',
   'includeexistingfiles',
+  'loadrenamedfiles',
   'pathglobfilter',
   'mergeschema',
   'force',
@@ -119,6 +122,7 @@ export function parseReadOptions(raw: Record<string, string>, where: string): Re
     maxFilesPerTrigger: int('maxfilespertrigger') ?? 1000,
     maxBytesPerTrigger: maxBytes === undefined ? undefined : parseBytes(maxBytes, where),
     includeExistingFiles: bool('includeexistingfiles', true),
+    loadRenamedFiles: bool('loadrenamedfiles', false),
     pathGlobFilter: o.get('pathglobfilter'),
   };
 }

@@ -9,6 +9,16 @@ import * as zlib from 'node:zlib';
 import { deltaTypeOf, duckdbType, type DeltaType, type StructField } from '../delta/index.js';
 import { quoteIdent, quoteLiteral, quoteStringList, type Session } from '../engine/index.js';
 import type { ReadOptions } from './options.js';
+import {
+  csvSource,
+  extraLinesSql,
+  LINE,
+  recoverSpanning,
+  rejectedRows,
+  spanningRejects,
+  unreconciled,
+  type Spanning,
+} from './csv-reconcile.js';
 
 export interface SourceFile {
   /** Absolute path. */
@@ -50,9 +60,6 @@ export interface ReadPlan {
   /** New columns: become columns (true) or go to the rescued data column (false). */
   addNewColumns: boolean;
 }
-
-/** read_csv options that return each physical line as one text column (mixed line ends allowed). */
-const LINE = `auto_detect = false, header = false, columns = {'l': 'VARCHAR'}, delim = E'\\x01', quote = '', escape = '', filename = true, strict_mode = false`;
 
 /** Reads files into temporary tables (see BatchRead). `id` makes the temporary names unique. */
 export async function readBatch(
@@ -105,7 +112,38 @@ export async function readBatch(
     const f = outcome.get(a.f);
     if (f) f.quarantined = Number(a.n);
   }
+  if (o.format === 'csv') await reconcileCsv(session, outcome, o, raw, rejected, fileColumns);
   return { rows, raw, rejected, columns, newColumns, files: outcome, cleanup };
+}
+
+/**
+ * Every CSV file's lines accounted for by its rows and quarantined records (see
+ * csv-reconcile.ts); a file that does not reconcile is failed, none of its rows kept.
+ */
+async function reconcileCsv(
+  session: Session,
+  outcome: Map<string, FileOutcome>,
+  o: ReadOptions,
+  raw: string,
+  rejected: string,
+  fileColumns: { name: string }[],
+): Promise<void> {
+  const counts = new Map([...outcome].filter(([, f]) => !f.error));
+  const bad = await unreconciled(session, counts, o, rejected, async (paths) => {
+    if (fileColumns.length === 0) return new Map();
+    const where = `WHERE __file IN (${paths.map(quoteLiteral).join(', ')})`;
+    const sql = extraLinesSql(
+      `temp.${quoteIdent(raw)}`,
+      fileColumns.map((c) => c.name),
+      where,
+    );
+    return new Map((await session.rows<{ f: string; n: bigint }>(sql)).map((r) => [r.f, Number(r.n ?? 0)]));
+  });
+  for (const [file, reason] of bad) {
+    await session.exec(`DELETE FROM temp.${quoteIdent(raw)} WHERE __file = ${quoteLiteral(file)}`);
+    await session.exec(`DELETE FROM temp.${quoteIdent(rejected)} WHERE _source_file = ${quoteLiteral(file)}`);
+    Object.assign(outcome.get(file)!, { rows: 0, rescued: 0, quarantined: 0, error: reason });
+  }
 }
 
 /**
@@ -167,21 +205,6 @@ export function typedProjection(
     columns,
     newColumns: newColumns.map((c) => c.name),
   };
-}
-
-/** read_csv over files with one column list (all text), parse errors kept in the given rejects tables. */
-export function csvSource(paths: string[], names: string[], o: ReadOptions, rejTable: string, rejScan: string): string {
-  const columns = `{${names.map((n) => `${quoteLiteral(n)}: 'VARCHAR'`).join(', ')}}`;
-  return `read_csv(${quoteStringList(paths)}, auto_detect = false, header = ${o.header}, delim = ${quoteLiteral(o.delimiter)},
-    quote = ${quoteLiteral(o.quote)}, escape = ${quoteLiteral(o.escape)}, encoding = ${quoteLiteral(o.encoding)}, columns = ${columns},
-    filename = true, store_rejects = true, rejects_table = ${quoteLiteral(rejTable)}, rejects_scan = ${quoteLiteral(rejScan)}, max_line_size = 10000000)`;
-}
-
-/** Rows of a rejects table pair as quarantine rows (one per bad line; DuckDB may report a line twice). */
-export function rejectedRows(rejTable: string, rejScan: string): string {
-  return `SELECT s.file_path AS _source_file, e.line::BIGINT AS _file_line, string_agg(DISTINCT e.error_message, '; ') AS _error, trim(any_value(e.csv_line), chr(13) || chr(10)) AS _raw
-    FROM ${quoteIdent(rejTable)} AS e JOIN ${quoteIdent(rejScan)} AS s ON s.scan_id = e.scan_id AND s.file_id = e.file_id
-    GROUP BY s.file_path, e.line::BIGINT`;
 }
 
 /** SQL turning a raw value into the column's type (TRY_: NULL when it does not fit). */
@@ -275,6 +298,13 @@ async function readCsv(
     `CREATE OR REPLACE TEMP TABLE ${quoteIdent(raw)} (${[...all.map((n) => `${quoteIdent(n)} VARCHAR`), '__file VARCHAR', '__row BIGINT'].join(', ')})`,
   );
   let scan = 0;
+  const spanning = new Map<string, { names: string[]; found: Spanning[] }>();
+  const readPart = (paths: string[], names: string[], as?: string) =>
+    readCsvPart(session, { paths, names, as }, o, { raw, rejected }, `${id}_${scan++}`);
+  const forget = async (file: string) => {
+    await session.exec(`DELETE FROM temp.${quoteIdent(raw)} WHERE __file = ${quoteLiteral(file)}`);
+    await session.exec(`DELETE FROM temp.${quoteIdent(rejected)} WHERE _source_file = ${quoteLiteral(file)}`);
+  };
   for (const g of groups.values()) {
     if (o.inferColumnTypes) {
       for (const [name, type] of await inferCsvTypes(session, g.files[0], g.names, o))
@@ -282,44 +312,35 @@ async function readCsv(
     }
     // Try the whole group in one read; if a file is unreadable, read them one by one.
     const attempt = async (part: SourceFile[]): Promise<void> => {
-      const tag = `${id}_${scan++}`;
-      const rejTable = `__strata_rej_${tag}`;
-      const rejScan = `__strata_rejscan_${tag}`;
-      const source = csvSource(
-        part.map((f) => f.path),
-        g.names,
-        o,
-        rejTable,
-        rejScan,
-      );
       try {
-        // A file's rows come in order (DuckDB keeps insertion order): the row's place in the
-        // read, less the file's first, is its place in the file.
-        const cols = `${g.names.map((n) => quoteIdent(n)).join(', ')}, filename AS __file`;
-        await session.exec(
-          part.length === 1
-            ? `INSERT INTO temp.${quoteIdent(raw)} BY NAME SELECT ${cols}, row_number() OVER () AS __row FROM ${source}`
-            : `INSERT INTO temp.${quoteIdent(raw)} BY NAME SELECT * EXCLUDE (__g), __g - min(__g) OVER (PARTITION BY __file) + 1 AS __row FROM (
-                 SELECT ${cols}, row_number() OVER () AS __g FROM ${source})`,
+        const found = await readPart(
+          part.map((f) => f.path),
+          g.names,
         );
-        // Rows DuckDB could not parse: one entry per bad line (it may report a line twice).
-        await session.exec(`INSERT INTO temp.${quoteIdent(rejected)} ${rejectedRows(rejTable, rejScan)}`);
+        for (const s of found) {
+          const entry = spanning.get(s.file) ?? { names: g.names, found: [] };
+          entry.found.push(s);
+          spanning.set(s.file, entry);
+        }
       } catch (err) {
         if (part.length === 1) {
-          await session.exec(`DELETE FROM temp.${quoteIdent(raw)} WHERE __file = ${quoteLiteral(part[0].path)}`);
-          await session.exec(
-            `DELETE FROM temp.${quoteIdent(rejected)} WHERE _source_file = ${quoteLiteral(part[0].path)}`,
-          );
+          await forget(part[0].path);
           fail(part[0].path, `cannot read the file: ${firstLine(err)}`);
         } else {
           for (const f of part) await attempt([f]);
         }
-      } finally {
-        await session.exec(`DROP TABLE IF EXISTS ${quoteIdent(rejTable)}`).catch(() => undefined);
-        await session.exec(`DROP TABLE IF EXISTS ${quoteIdent(rejScan)}`).catch(() => undefined);
       }
     };
     await attempt(g.files);
+  }
+  // A record that swallowed lines (a stray quote): its first line aside, the rest read again.
+  for (const [file, { names, found }] of spanning) {
+    try {
+      await recoverSpanning(session, file, found, o, { raw, rejected }, (copy) => readPart([copy], names, file));
+    } catch (err) {
+      await forget(file);
+      fail(file, `cannot read the file: ${firstLine(err)}`);
+    }
   }
   await fixRejectedText(session, rejected, o);
   // Read as text; an inferred type is what the column becomes (values that do not convert are rescued).
@@ -328,6 +349,39 @@ async function readCsv(
     type: { kind: 'primitive', name: 'string' } as DeltaType,
     inferred: types.get(name.toLowerCase()),
   }));
+}
+
+/**
+ * Reads CSV files (or a copy of one, `as` naming the file) into the raw and rejected tables;
+ * returns the rejected records that span several lines (a stray quote's).
+ */
+async function readCsvPart(
+  session: Session,
+  part: { paths: string[]; names: string[]; as?: string },
+  o: ReadOptions,
+  tables: { raw: string; rejected: string },
+  tag: string,
+): Promise<Spanning[]> {
+  const { paths, names, as } = part;
+  const [rejTable, rejScan] = [`__strata_rej_${tag}`, `__strata_rejscan_${tag}`];
+  const source = csvSource(paths, names, o, rejTable, rejScan);
+  try {
+    // A file's rows come in order (DuckDB keeps insertion order): the row's place in the
+    // read, less the file's first, is its place in the file.
+    const cols = `${names.map((n) => quoteIdent(n)).join(', ')}, ${as ? quoteLiteral(as) : 'filename'} AS __file`;
+    await session.exec(
+      paths.length === 1
+        ? `INSERT INTO temp.${quoteIdent(tables.raw)} BY NAME SELECT ${cols}, row_number() OVER () AS __row FROM ${source}`
+        : `INSERT INTO temp.${quoteIdent(tables.raw)} BY NAME SELECT * EXCLUDE (__g), __g - min(__g) OVER (PARTITION BY __file) + 1 AS __row FROM (
+             SELECT ${cols}, row_number() OVER () AS __g FROM ${source})`,
+    );
+    // Rows DuckDB could not parse: one entry per bad line (it may report a line twice).
+    await session.exec(`INSERT INTO temp.${quoteIdent(tables.rejected)} ${rejectedRows(rejTable, rejScan, as)}`);
+    return (await spanningRejects(session, rejTable, rejScan)).map((r) => ({ ...r, file: as ?? r.file }));
+  } finally {
+    await session.exec(`DROP TABLE IF EXISTS ${quoteIdent(rejTable)}`).catch(() => undefined);
+    await session.exec(`DROP TABLE IF EXISTS ${quoteIdent(rejScan)}`).catch(() => undefined);
+  }
 }
 
 /**

@@ -82,11 +82,14 @@ export interface IngestOutcome {
   version?: number;
   batches: number;
   filesLoaded: number;
+  /** Paths here are as the ledger records them: relative to the project (absolute only outside it). */
   filesFailed: { path: string; error: string }[];
-  /** Files already loaded and unchanged. */
+  /** Files already loaded and unchanged (a modification time alone moved: the content is compared). */
   filesSkipped: number;
   /** Files loaded before that have changed since (loaded again only with force). */
   filesChanged: string[];
+  /** New paths whose content was loaded before under `earlier` (renamed): not loaded unless loadRenamedFiles. */
+  filesRenamed: { path: string; earlier: string }[];
   rows: number;
   /** Rows written to the table (differs from `rows` with a transform). */
   rowsWritten: number;

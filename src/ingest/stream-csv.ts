@@ -11,10 +11,12 @@ import { StrataError } from '../core/index.js';
 import { writeTable, type StructField } from '../delta/index.js';
 import { quoteIdent, quoteLiteral, quoteStringList, type Session } from '../engine/index.js';
 import type { BatchTransform, IngestRequest } from './request.js';
-import { appendLedger, INGEST_APP_ID, type LedgerFile } from './ledger.js';
+import { appendLedger, INGEST_APP_ID, recordedEntries, type LedgerFile } from './ledger.js';
 import type { ReadOptions } from './options.js';
+import { recordedColumns, recordedFile, recordedRejects } from './paths.js';
 import { appendQuarantine, writeQuarantine } from './quarantine.js';
-import { csvHeader, csvSource, fixRejectedText, rejectedRows, typedProjection, type SourceFile } from './read.js';
+import { csvHeader, fixRejectedText, typedProjection, type SourceFile } from './read.js';
+import { csvSource, extraLinesSql, rejectedRows, unreconciled } from './csv-reconcile.js';
 
 /**
  * A batch closes when its files reach this size (a bigger file is a batch of its
@@ -92,7 +94,7 @@ export async function streamCsv(
         ...[rejTable, rejScan].map((t) => ({ session: sessions[k], sql: `DROP TABLE IF EXISTS ${quoteIdent(t)}` })),
       );
       const raw = `${numberedRows(part, names!, o, rejTable, rejScan)} AS r`;
-      const select = `SELECT ${columns.join(', ')}, _source_file, _file_row, ${ingestedAt} AS _ingested_at, ${batchId}::BIGINT AS _batch_id FROM (SELECT ${typed.selectList} FROM ${raw})`;
+      const select = `SELECT ${recordedColumns(req.catalog, columns, o.rescuedDataColumn)}, _file_row, ${ingestedAt} AS _ingested_at, ${batchId}::BIGINT AS _batch_id FROM (SELECT ${typed.selectList} FROM ${raw})`;
       return { session: sessions[k], select, rejects: rejectedRows(rejTable, rejScan) };
     });
     try {
@@ -115,7 +117,7 @@ export async function streamCsv(
         txn: { appId: INGEST_APP_ID, version: batchId },
         txns: transformed?.txns,
         operation: transformed ? 'STREAMING UPDATE' : 'COPY INTO',
-        operationParameters: { source: req.source, batchId },
+        operationParameters: { source: recordedFile(req.catalog, req.source), batchId },
         beforeCommit: async (out) => {
           for (const [i, f] of files.entries()) {
             const { hash, error } = await hashes.get(f.path)!;
@@ -141,6 +143,12 @@ export async function streamCsv(
               await fs.rm(file, { force: true });
             }
           }
+          // A rejected record over several lines (a stray quote) swallowed the lines after it:
+          // the careful path reads them again.
+          const [spans] = await session.rows<{ n: bigint }>(
+            `SELECT count(*) AS n FROM temp.${quoteIdent(rejected)} WHERE regexp_matches(_raw, '[\\r\\n]')`,
+          );
+          if (Number(spans.n) > 0) throw new StreamFallback();
           await fixRejectedText(session, rejected, o);
           const aside = await session.rows<{ f: string; n: bigint }>(
             `SELECT _source_file AS f, count(*) AS n FROM temp.${quoteIdent(rejected)} GROUP BY 1`,
@@ -148,18 +156,20 @@ export async function streamCsv(
           const kept = new Map(counts.map((c) => [c.f, c]));
           const setAside = new Map(aside.map((a) => [a.f, a.n]));
           for (const e of entries) {
-            e.rows = Number(kept.get(e.path)?.n ?? 0);
-            e.rescued = Number(kept.get(e.path)?.r ?? 0);
+            e.rows = Number(kept.get(recordedFile(req.catalog, e.path))?.n ?? 0);
+            e.rescued = Number(kept.get(recordedFile(req.catalog, e.path))?.r ?? 0);
             e.quarantined = Number(setAside.get(e.path) ?? 0);
           }
-          await writeQuarantine(session, req, batchId, `SELECT * FROM temp.${quoteIdent(rejected)}`, ingestedAt);
+          // Lines the records do not account for: the careful path finds why, and fails the file.
+          if ((await linesUnaccounted(session, entries, o, rejected, names!, id)).size > 0) throw new StreamFallback();
+          await writeQuarantine(session, req, batchId, recordedRejects(req.catalog, rejected), ingestedAt);
           if (transformed?.quarantine) await appendQuarantine(session, req, transformed.quarantine);
           return {
             strataIngest: {
               batchId,
-              source: req.source,
+              source: recordedFile(req.catalog, req.source),
               ...(req.rawOptions ? { options: req.rawOptions } : {}),
-              files: entries,
+              files: recordedEntries(req.catalog, entries),
             },
             ...(transformed?.info ?? {}),
           };
@@ -200,6 +210,29 @@ function numberedRows(files: SourceFile[], names: string[], o: ReadOptions, rejT
       )}))`;
   }
   return `(${files.map((f) => `SELECT ${cols}, filename AS __file, row_number() OVER () AS __row FROM ${csvSource([f.path], names, o, rejTable, rejScan)}`).join(' UNION ALL ')})`;
+}
+
+/** The files whose lines their counts do not account for (csv-reconcile.ts), a multi-line record's lines read again. */
+function linesUnaccounted(
+  session: Session,
+  entries: LedgerFile[],
+  o: ReadOptions,
+  rejected: string,
+  names: string[],
+  id: string,
+): Promise<Map<string, string>> {
+  return unreconciled(session, new Map(entries.map((e) => [e.path, e])), o, rejected, async (paths) => {
+    const [rejTable, rejScan] = [`__strata_rej_${id}_lines`, `__strata_rejscan_${id}_lines`];
+    try {
+      const cols = names.map((n) => quoteIdent(n)).join(', ');
+      const relation = `(SELECT ${cols}, filename AS __file FROM ${csvSource(paths, names, o, rejTable, rejScan)})`;
+      const found = await session.rows<{ f: string; n: bigint }>(extraLinesSql(relation, names));
+      return new Map(found.map((r) => [r.f, Number(r.n ?? 0)]));
+    } finally {
+      for (const t of [rejTable, rejScan])
+        await session.exec(`DROP TABLE IF EXISTS ${quoteIdent(t)}`).catch(() => undefined);
+    }
+  });
 }
 
 /** A batch this big is written in two halves at once (when it can be); STRATA_INGEST_PARALLEL_BYTES overrides (tests). */

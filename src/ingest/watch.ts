@@ -38,6 +38,8 @@ export function watchRoot(source: string): string {
 export function watchIngest(engine: Engine, req: IngestRequest, options: WatchOptions = {}): IngestWatch {
   let running: Promise<void> | undefined;
   let again = false;
+  // Files changed or renamed are reported when the list of them changes, not at every poll.
+  let reported = '[[],[]]';
   let closed = false;
   let waiters: (() => void)[] = [];
   const pass = async (): Promise<void> => {
@@ -45,7 +47,9 @@ export function watchIngest(engine: Engine, req: IngestRequest, options: WatchOp
       const outcome = await engine.withSession((session) =>
         ingestFiles(session, { helper: (fn) => engine.withSession(fn), ...req, settleMs: options.settleMs ?? 300 }),
       );
-      if (outcome.batches > 0 || outcome.filesChanged.length > 0) options.onRun?.(outcome);
+      const notices = JSON.stringify([outcome.filesChanged, outcome.filesRenamed]);
+      if (outcome.batches > 0 || notices !== reported) options.onRun?.(outcome);
+      reported = notices;
     } catch (err) {
       // The folder may be gone for a while (emptied, recreated): that is not an error.
       if (!(err instanceof StrataError && err.code === 'STORAGE' && /does not exist/.test(err.message)))

@@ -23,8 +23,10 @@ import {
   ingestFiles,
   INGEST_APP_ID,
   parseReadOptions,
+  recordedFile,
   type LedgerFile,
 } from '../ingest/index.js';
+import type { Catalog } from '../catalog/index.js';
 import { findReadFilesCalls, withReads } from '../sql/index.js';
 import { tokenize } from '../dialect/index.js';
 import {
@@ -116,7 +118,7 @@ async function streamFiles(
     // (A query reading tables too is materialized on this connection: not for a second one.)
     helper: ctx.options.parallel && readsFilesOnly ? (fn) => ctx.options.parallel!.engine.withSession(fn) : undefined,
     transform: async ({ rows, batchId, files }) => {
-      const relation = mentionsMetadata ? withMetadata(rows, files) : rows;
+      const relation = mentionsMetadata ? withMetadata(ctx.options.catalog, rows, files) : rows;
       let sql =
         query.slice(0, span.start) +
         `(${relation})${span.hasAlias ? '' : ` AS ${quoteIdent('read_files')}`}` +
@@ -154,6 +156,10 @@ async function streamFiles(
   }
   if (outcome.filesChanged.length > 0) {
     result.message = `${result.message ? `${result.message}; ` : ''}${outcome.filesChanged.length} file(s) changed since they were loaded (not loaded again): ${outcome.filesChanged[0]}`;
+  }
+  if (outcome.filesRenamed.length > 0) {
+    const [f] = outcome.filesRenamed;
+    result.message = `${result.message ? `${result.message}; ` : ''}${outcome.filesRenamed.length} file(s) with the content of files loaded before (not loaded again; read_files option loadRenamedFiles => true loads them): ${f.path} (loaded as ${f.earlier})`;
   }
   result.quarantined += outcome.quarantined + expectationQuarantined;
 }
@@ -233,12 +239,15 @@ function findCall(call: string): { source: string; options: Record<string, strin
   return { source: c.source, options: c.options };
 }
 
-/** Databricks' `_metadata` column of file sources: file_path, file_name, file_size, file_modification_time. */
-function withMetadata(rows: string, files: LedgerFile[]): string {
+/**
+ * Databricks' `_metadata` column of file sources: file_path (as `_source_file` records it:
+ * relative to the project), file_name, file_size, file_modification_time.
+ */
+function withMetadata(catalog: Catalog, rows: string, files: LedgerFile[]): string {
   const values = files
     .map(
       (f) =>
-        `(${quoteLiteral(f.path)}, ${quoteLiteral(path.basename(f.path))}, ${f.size}::BIGINT, make_timestamptz(${f.modified * 1000}::BIGINT))`,
+        `(${quoteLiteral(recordedFile(catalog, f.path))}, ${quoteLiteral(path.basename(f.path))}, ${f.size}::BIGINT, make_timestamptz(${f.modified * 1000}::BIGINT))`,
     )
     .join(', ');
   return `SELECT __r.*, struct_pack(file_path := __m.p, file_name := __m.n, file_size := __m.s, file_modification_time := __m.t) AS _metadata FROM (${rows}) AS __r JOIN (VALUES ${values}) AS __m(p, n, s, t) ON __r._source_file = __m.p`;

@@ -18,6 +18,8 @@ export interface CopyIntoOutcome {
   filesSkipped: number;
   filesFailed: { path: string; error: string }[];
   filesChanged: string[];
+  /** New paths whose content was loaded before under `earlier` (renamed): not loaded. */
+  filesRenamed: { path: string; earlier: string }[];
   rescued: number;
   quarantined: number;
 }

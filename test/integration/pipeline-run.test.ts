@@ -112,7 +112,7 @@ describe('strata run', () => {
     );
     expect(q).toEqual([
       [
-        path.join(dir, 'landing/orders/day1.csv'),
+        'landing/orders/day1.csv',
         2,
         ['price_positive'],
         'failed expectation(s): price_positive',
