@@ -6,7 +6,15 @@ import { randomUUID } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { tableExists, tableHasCommits, type Catalog } from '../catalog/index.js';
 import { StrataError } from '../core/index.js';
-import { createTable, loadSnapshot, planScan, readCommitInfos, writeTable } from '../delta/index.js';
+import {
+  createTable,
+  deleteRows,
+  loadSnapshot,
+  planScan,
+  readCommitInfos,
+  writeTable,
+  type Snapshot,
+} from '../delta/index.js';
 import { quoteIdent, quoteLiteral, type Session } from '../engine/index.js';
 import { legacyFiles, legacyTables, recordedFile, recordedTable } from './paths.js';
 
@@ -141,7 +149,7 @@ async function scanLedger(
 ): Promise<LedgerEntry[]> {
   if (!tableExists(req.location)) return [];
   const target = await loadSnapshot(req.location, { session, name: req.name });
-  const { entries, indexed } = await scanIndex(session, req, target.metadata.id, query);
+  const { entries, indexed } = await scanIndex(session, req, target, query, repair);
   // Commits of the target the index has not seen.
   if (target.version > indexed) {
     const infos = await readCommitInfos(target.store, req.name, indexed + 1, target.version);
@@ -167,9 +175,11 @@ async function scanLedger(
 async function scanIndex(
   session: Session,
   req: LedgerTable,
-  tableId: string,
+  target: Snapshot,
   query: LedgerQuery,
+  repair: boolean,
 ): Promise<{ entries: LedgerEntry[]; indexed: number }> {
+  const tableId = target.metadata.id;
   const location = req.catalog.system('ingest_files');
   const entries: LedgerEntry[] = [];
   if (!tableHasCommits(location)) return { entries, indexed: -1 };
@@ -185,7 +195,14 @@ async function scanIndex(
     const [top] = await session.rows<{ v: bigint | null }>(
       `SELECT max(table_version) AS v FROM (${scan.sql}) AS l WHERE ${ofTable}`,
     );
-    const indexed = top?.v === null || top?.v === undefined ? -1 : Number(top.v);
+    let indexed = top?.v === null || top?.v === undefined ? -1 : Number(top.v);
+    if (indexed > target.version) {
+      // The table lost its newest commits (deleted, damaged): their files' rows are gone, so
+      // their entries are not true any more — the files load again.
+      if (repair) await forgetLostVersions(session, location, ofTable, target.version);
+      indexed = target.version;
+    }
+    const known = `${ofTable} AND table_version <= ${target.version}`;
     let only = '';
     if (query !== 'all' && 'paths' in query) {
       if (query.paths.length === 0) return { entries, indexed };
@@ -199,7 +216,7 @@ async function scanIndex(
       query !== 'all' && 'sizes' in query ? ` AND status = 'loaded' AND size IN (${query.sizes.join(', ')})` : '';
     const rows = await session.rows<IndexRow>(
       `SELECT file_path, size, epoch_ms(modification_time) AS modified, content_hash, status, rows_loaded, rows_rescued, rows_quarantined, error, table_version
-       FROM (${scan.sql}) AS l ${only} WHERE ${ofTable}${bySize} ORDER BY table_version`,
+       FROM (${scan.sql}) AS l ${only} WHERE ${known}${bySize} ORDER BY table_version`,
     );
     for (const r of rows) entries.push(entryOf(req.catalog, r));
     return { entries, indexed };
@@ -207,6 +224,18 @@ async function scanIndex(
     await session.exec(`DROP TABLE IF EXISTS temp.${quoteIdent(candidates)}`).catch(() => undefined);
     for (const c of scan.cleanup) await session.exec(c).catch(() => undefined);
   }
+}
+
+/** Deletes the index entries of versions a table no longer has (after `version`). */
+async function forgetLostVersions(session: Session, location: string, ofTable: string, version: number) {
+  await deleteRows(session, {
+    location,
+    name: 'system.ingest_files',
+    where: `${ofTable} AND table_version > ${version}`,
+  }).catch((err: unknown) => {
+    // Another loader repaired it at the same moment: the look-up above already ignores them.
+    if (!(err instanceof StrataError && err.code === 'CONFLICT')) throw err;
+  });
 }
 
 /** A row of the index, as scanIndex reads it. */

@@ -60,6 +60,7 @@ describe('a damaged upstream log stops the flows that read it', () => {
     const dir = setup('deleted');
     expect((await run(dir)).status).toBe('COMPLETED'); // bronze v1 (a.csv), v2 (b.csv); silver read up to v2
     rmSync(commit(dir, 2));
+    rmSync(path.join(dir, 'landing/b.csv')); // (else bronze loads it again, as version 2: the next test)
     const out = await run(dir);
     const silver = out.flows.find((f) => f.flow === 'silver.orders')!;
     expect(silver.status).toBe('FAILED');
@@ -88,5 +89,33 @@ describe('a damaged upstream log stops the flows that read it', () => {
     expect((await project.query('SELECT id FROM silver.orders ORDER BY id')).rows).toEqual(
       (await project.query('SELECT CAST(id AS INT) FROM bronze.orders ORDER BY 1')).rows,
     );
+  });
+
+  it('files whose rows were in a lost commit load again: the ledger forgets versions the table lost', async () => {
+    const dir = setup('reload');
+    expect((await run(dir)).status).toBe('COMPLETED'); // bronze v1 = a.csv, v2 = b.csv
+    rmSync(commit(dir, 2));
+    const project = await projectAt(bed, dir);
+    const out = await run(dir);
+    expect(out.flows.find((f) => f.flow === 'bronze.orders')).toMatchObject({ status: 'COMPLETED', rowsWritten: 2 });
+    expect((await project.query('SELECT id, count(*) FROM bronze.orders GROUP BY id ORDER BY id')).rows).toEqual([
+      ['1', 1],
+      ['2', 1],
+      ['3', 1],
+      ['4', 1],
+    ]);
+    expect(
+      (
+        await project.query(
+          "SELECT file_path, table_version FROM system.ingest_files WHERE table_path = 'bronze/orders' ORDER BY ALL",
+        )
+      ).rows,
+    ).toEqual([
+      ['landing/a.csv', 1],
+      ['landing/b.csv', 2],
+    ]);
+    const refreshed = await project.runPipeline(await project.loadPipeline('main'), { fullRefresh: ['silver.orders'] });
+    expect(refreshed.status).toBe('COMPLETED');
+    expect((await project.query('SELECT sum(amount) FROM silver.orders')).rows).toEqual([[100]]);
   });
 });
