@@ -7,5 +7,8 @@ export default defineConfig({
     hookTimeout: 120_000,
     pool: 'forks',
     globalSetup: ['test/global-setup.ts'],
+    // Files written by a test are loaded at once; a settling time of 0.1 s (not 0.5) keeps the
+    // suite fast. test/integration/settling.test.ts tests the rule itself.
+    env: { STRATA_SETTLE_MS: '100' },
   },
 });

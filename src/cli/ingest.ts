@@ -179,9 +179,11 @@ function summary(o: IngestOutcome): string {
     `loaded ${o.filesLoaded} file(s): ${o.rows} row(s), ${o.rescued} with rescued data, ${o.quarantined} quarantined; ${o.filesFailed.length} failed, ${o.filesSkipped} already loaded` +
       (o.filesChanged.length ? `, ${o.filesChanged.length} changed since loaded (not loaded again; --force)` : '') +
       (o.filesRenamed.length ? `, ${o.filesRenamed.length} renamed (not loaded again)` : '') +
+      (o.filesPutOff.length ? `, ${o.filesPutOff.length} still being written (put off to the next run)` : '') +
       (o.version !== undefined ? ` (table version ${o.version})` : ''),
     ...o.filesFailed.map((f) => `  failed: ${f.path}: ${f.error}`),
     ...o.filesRenamed.map((f) => `  renamed: ${f.path}: ${RENAMED(f.earlier)}`),
+    ...o.filesPutOff.map((f) => `  put off: ${f}: still being written (changed within the settling time)`),
   ];
   return lines.join('\n');
 }

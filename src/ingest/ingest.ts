@@ -23,6 +23,7 @@ import { recordedColumns, recordedFile, recordedRejects } from './paths.js';
 import { appendQuarantine, writeQuarantine } from './quarantine.js';
 import { readBatch, type FileOutcome, type SourceFile } from './read.js';
 import { streamBytes, streamCsv, StreamFallback } from './stream-csv.js';
+import { settleFiles, settleMsFromEnv } from './settle.js';
 
 export { appendQuarantine, deleteQuarantineRows } from './quarantine.js';
 export { listSourceFiles } from './classify.js';
@@ -58,16 +59,19 @@ export async function ingestFiles(session: Session, req: IngestRequest): Promise
     filesSkipped: 0,
     filesChanged: [],
     filesRenamed: [],
+    filesPutOff: [],
     rows: 0,
     rowsWritten: 0,
     rescued: 0,
     quarantined: 0,
   };
   const o = req.options;
-  const settled = Date.now() - (req.settleMs ?? 0);
-  const listed = (await listSourceFiles(session, req.source, o.pathGlobFilter)).filter(
-    (f) => !req.settleMs || f.modified <= settled,
+  const { ready: listed, putOff } = await settleFiles(
+    await listSourceFiles(session, req.source, o.pathGlobFilter),
+    req.settleMs ?? settleMsFromEnv(),
+    req.settle !== 'later',
   );
+  if (req.settle !== 'later') out.filesPutOff = putOff.map((f) => recordedFile(req.catalog, f.path));
   if (!o.includeExistingFiles) await skipExistingFiles(session, req, listed);
   for (let conflicts = 0; ; conflicts++) {
     const { waiting: todo, skipped, changed, renamed } = await classifyFiles(session, req, listed);

@@ -25,10 +25,12 @@ export interface IngestRequest {
   /** Called after each batch with the progress of the run. */
   onProgress?: (p: IngestProgress) => void;
   /**
-   * Leave files modified less than this many milliseconds ago for a later pass
-   * (they may still be being written). Continuous mode sets it; default 0.
+   * Files modified less than this many milliseconds ago may still be being written
+   * (default STRATA_SETTLE_MS, 500 ms): a one-off load waits for them to settle and puts
+   * off those still changing; a watch (`settle: 'later'`) leaves them for a later pass.
    */
   settleMs?: number;
+  settle?: 'wait' | 'later';
   now?: () => number;
   /**
    * A pipeline's streaming table: the batch's rows (`rows`, a SELECT of the file columns,
@@ -88,6 +90,8 @@ export interface IngestOutcome {
   filesSkipped: number;
   /** Files loaded before that have changed since (loaded again only with force). */
   filesChanged: string[];
+  /** Files still being written (changed within the settling time): left for the next run. */
+  filesPutOff: string[];
   /** New paths whose content was loaded before under `earlier` (renamed): not loaded unless loadRenamedFiles. */
   filesRenamed: { path: string; earlier: string }[];
   rows: number;

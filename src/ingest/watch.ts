@@ -45,7 +45,12 @@ export function watchIngest(engine: Engine, req: IngestRequest, options: WatchOp
   const pass = async (): Promise<void> => {
     try {
       const outcome = await engine.withSession((session) =>
-        ingestFiles(session, { helper: (fn) => engine.withSession(fn), ...req, settleMs: options.settleMs ?? 300 }),
+        ingestFiles(session, {
+          helper: (fn) => engine.withSession(fn),
+          ...req,
+          settleMs: options.settleMs ?? 300,
+          settle: 'later',
+        }),
       );
       const notices = JSON.stringify([outcome.filesChanged, outcome.filesRenamed]);
       if (outcome.batches > 0 || notices !== reported) options.onRun?.(outcome);

@@ -157,6 +157,9 @@ async function streamFiles(
   if (outcome.filesChanged.length > 0) {
     result.message = `${result.message ? `${result.message}; ` : ''}${outcome.filesChanged.length} file(s) changed since they were loaded (not loaded again): ${outcome.filesChanged[0]}`;
   }
+  if (outcome.filesPutOff.length > 0) {
+    result.message = `${result.message ? `${result.message}; ` : ''}${outcome.filesPutOff.length} file(s) still being written, put off to the next update: ${outcome.filesPutOff[0]}`;
+  }
   if (outcome.filesRenamed.length > 0) {
     const [f] = outcome.filesRenamed;
     result.message = `${result.message ? `${result.message}; ` : ''}${outcome.filesRenamed.length} file(s) with the content of files loaded before (not loaded again; read_files option loadRenamedFiles => true loads them): ${f.path} (loaded as ${f.earlier})`;

@@ -50,6 +50,7 @@ export async function copyInto(
     ...outcome.filesChanged.map(
       (f) => `changed since it was loaded (not loaded again; COPY_OPTIONS ('force' = 'true') reloads): ${f}`,
     ),
+    ...outcome.filesPutOff.map((f) => `still being written (changed within the settling time): put off: ${f}`),
     ...outcome.filesRenamed.map(
       (f) =>
         `${f.path} has the content of ${f.earlier}, loaded before: not loaded again (FORMAT_OPTIONS ('loadRenamedFiles' = 'true') loads it)`,

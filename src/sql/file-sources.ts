@@ -18,6 +18,8 @@ export interface CopyIntoOutcome {
   filesSkipped: number;
   filesFailed: { path: string; error: string }[];
   filesChanged: string[];
+  /** Files still being written: left for the next load. */
+  filesPutOff: string[];
   /** New paths whose content was loaded before under `earlier` (renamed): not loaded. */
   filesRenamed: { path: string; earlier: string }[];
   rescued: number;
