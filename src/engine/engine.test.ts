@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { EngineError, StrataError, UserSqlError } from '../core/index.js';
-import { Engine, readEngineMessage, settingsFromEnv } from './engine.js';
+import * as os from 'node:os';
+import { defaultMemoryLimit, Engine, readEngineMessage, settingsFromEnv } from './engine.js';
 import { quoteIdent, quoteLiteral, quoteStringList } from './quote.js';
 
 describe('engine', () => {
@@ -15,6 +16,21 @@ describe('engine', () => {
       expect(rows[0].t).toBe('1');
       expect(rows[0].m).toMatch(/^48\d(\.\d)? MiB$|^512\.0 MB$/);
       expect(rows[0].tz).toBe('America/New_York');
+    } finally {
+      engine.close();
+    }
+  });
+
+  it('uses half of the machine’s memory unless told otherwise (DuckDB alone would take 80%)', async () => {
+    expect(defaultMemoryLimit(24 * 2 ** 30)).toBe('12288MiB');
+    expect(defaultMemoryLimit(256 * 2 ** 20)).toBe('256MiB');
+    const engine = await Engine.create();
+    try {
+      const [row] = await engine.withSession((s) =>
+        s.rows<{ m: bigint }>(`SELECT value::VARCHAR AS m FROM duckdb_settings() WHERE name = 'memory_limit'`),
+      );
+      const gib = Number(/^([\d.]+) GiB$/.exec(String(row.m))?.[1]);
+      expect(Math.abs(gib - os.totalmem() / 2 / 2 ** 30)).toBeLessThan(0.1);
     } finally {
       engine.close();
     }

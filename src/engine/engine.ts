@@ -2,6 +2,7 @@
 // results as plain rows, engine failures wrapped in one typed error (EngineError,
 // with the statement and where DuckDB pointed in it; whose SQL it was, the user's
 // or Strata's, is for the caller to say: core/errors.ts).
+import * as os from 'node:os';
 import { DuckDBConnection, DuckDBInstance, type DuckDBType } from '@duckdb/node-api';
 import { EngineError, StrataError } from '../core/index.js';
 import { quoteLiteral } from './quote.js';
@@ -59,7 +60,7 @@ export class Engine {
       autoload_known_extensions: 'false',
     };
     if (settings.threads !== undefined) options.threads = String(settings.threads);
-    if (settings.memoryLimit !== undefined) options.memory_limit = settings.memoryLimit;
+    options.memory_limit = settings.memoryLimit ?? defaultMemoryLimit();
     if (settings.tempDirectory !== undefined) options.temp_directory = settings.tempDirectory;
     const instance = await DuckDBInstance.create(':memory:', options);
     return new Engine(instance, settings);
@@ -197,6 +198,15 @@ export function readEngineMessage(
   if (at < 0 || caret < 0 || at + caret > line.length) return { kind, engineMessage };
   const lineStart = lines.slice(0, lineNo - 1).reduce((n, l) => n + l.length + 1, 0);
   return { kind, engineMessage, position: lineStart + at + caret };
+}
+
+/**
+ * The memory DuckDB may use unless told (STRATA_MEMORY_LIMIT, `engine.memory_limit`): half of the
+ * machine's memory — DuckDB's own default, 80%, leaves too little for Node and everything else
+ * running (a dashboard, a second run waiting). Past it DuckDB spills or fails the statement.
+ */
+export function defaultMemoryLimit(total = os.totalmem()): string {
+  return `${Math.max(256, Math.floor(total / 2 / 2 ** 20))}MiB`;
 }
 
 /** Engine settings from the environment: STRATA_THREADS, STRATA_MEMORY_LIMIT, STRATA_TEMP_DIR, STRATA_TIMEZONE. */
