@@ -134,6 +134,7 @@ export async function closeAbandonedUpdate(
   origin: Pick<EventOrigin, 'pipeline_id' | 'pipeline_name' | 'update_id'>,
   reason: string,
   now: () => number = Date.now,
+  code = 'ABANDONED',
 ): Promise<boolean> {
   if (!tableExists(location)) return false;
   const snap = await loadSnapshot(location, { session, name: 'system.event_log' });
@@ -153,7 +154,7 @@ export async function closeAbandonedUpdate(
     'update_progress',
     `Update ${origin.update_id.slice(0, 6)} is FAILED.`,
     { state: 'FAILED' },
-    { level: 'ERROR', error: { message: reason, code: 'ABANDONED' } },
+    { level: 'ERROR', error: { message: reason, code } },
   );
   await log.flush(session);
   return true;

@@ -353,6 +353,25 @@ CREATE OR REFRESH MATERIALIZED VIEW gold.by_company AS SELECT company, sum(amoun
     ]);
   });
 
+  it('an update that fails outside its flows is recorded FAILED in the event log, never left RUNNING', async () => {
+    const dir = project('update-failed', 'CREATE OR REFRESH MATERIALIZED VIEW gold.one AS SELECT 1 AS one;\n');
+    const err = await run(dir, {
+      onFlow: (f) => {
+        if (f.status === 'RUNNING') throw new Error('the display broke');
+      },
+    }).catch((e: unknown) => e);
+    expect((err as Error).message).toBe('the display broke');
+    const states = await rows(
+      dir,
+      `SELECT json_extract_string(details, '$.update_progress.state') AS state, message, json_extract_string(error, '$.exceptions[0].message') FROM system.event_log WHERE event_type = 'update_progress' ORDER BY state`,
+    );
+    expect(states).toEqual([
+      ['FAILED', expect.stringMatching(/^Update \w{6} is FAILED\.$/), 'the update failed: the display broke'],
+      ['INITIALIZING', expect.any(String), null],
+      ['RUNNING', expect.any(String), null],
+    ]);
+  });
+
   it('FAIL UPDATE stops the update of that table: nothing written, the rule and a row named, downstream skipped', async () => {
     const dir = project(
       'fail',
