@@ -2,7 +2,7 @@
 // composition root), and one place that turns failures into one clear line
 // (a stack only with --verbose) and an exit code.
 import * as path from 'node:path';
-import { classifyUnclaimed, engineFailure, InternalSqlError, StrataError } from '../core/index.js';
+import { classifyUnclaimed, engineFailure, InternalSqlError, isDiskFull, StrataError } from '../core/index.js';
 import { withProject as openAndRun, type Project } from '../project/index.js';
 
 export interface GlobalOptions {
@@ -47,8 +47,13 @@ export class CliUsageError extends StrataError {
  */
 export function reportError(err: unknown, verbose: boolean): number {
   const shown = classifyUnclaimed(err);
-  const message = shown instanceof Error ? shown.message : String(shown);
-  process.stderr.write(`error: ${message.trim()}\n`);
+  let message = (shown instanceof Error ? shown.message : String(shown)).trim();
+  // A full disk is said in words, with what to do (every commit is whole: what was committed stays).
+  if (isDiskFull(err)) {
+    if (!/the disk is full/i.test(message)) message = `${message} (the disk is full)`;
+    message = `${message}; free some space and try again`;
+  }
+  process.stderr.write(`error: ${message}\n`);
   if (verbose && shown instanceof Error && shown.stack) {
     process.stderr.write(`${shown.stack}\n`);
     for (let cause = shown.cause, depth = 0; cause instanceof Error && depth < 4; cause = cause.cause, depth++) {

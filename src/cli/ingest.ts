@@ -72,6 +72,7 @@ Examples:
         const { location, display } = p.catalog.resolve(
           ref ? { kind: 'path', path: ref[1] } : { kind: 'name', parts: target.split('.') },
         );
+        if (!o.plan) p.assertCanLoad(location, display); // before the target is created
         // Without --from: the source and options of the table's last load.
         const last = o.from ? undefined : await p.withSession((s) => lastIngestSource(s, location, display));
         if (!o.from && !last)

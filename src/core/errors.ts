@@ -199,7 +199,8 @@ export class EngineError extends StrataError {
     details: { sql: string; kind: string; engineMessage: string; position?: number },
     options: StrataErrorOptions = {},
   ) {
-    super('SQL_ERROR', message, options);
+    // A write DuckDB could not finish on a full disk says so in words (the flow's failure, the event log, the CLI).
+    super('SQL_ERROR', sayDiskFull(message), options);
     this.name = 'EngineError';
     this.sql = details.sql;
     this.kind = details.kind;
@@ -306,6 +307,28 @@ export function classifyUnclaimed(err: unknown): unknown {
 /** A message without DuckDB's trailing `LINE n: <statement>` / caret excerpt. */
 export function stripExcerpt(message: string): string {
   return message.replace(/\s*\n\s*LINE \d+:[^\n]*\n[ \t]*\^[ \t]*\s*$/, '');
+}
+
+/** How Strata words a failure for want of space: the OS's ENOSPC, DuckDB's "No space left on device". */
+export const DISK_FULL = 'no space left on device (the disk is full)';
+
+const DISK_FULL_TEXT = /no space left on device|\bENOSPC\b|disk quota exceeded/i;
+
+/** Whether `err`, or an error that caused it, is a write that failed for want of disk space. */
+export function isDiskFull(err: unknown): boolean {
+  let e: unknown = err;
+  for (let depth = 0; depth < 8 && typeof e === 'object' && e !== null; depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (code === 'ENOSPC' || code === 'EDQUOT') return true;
+    if (e instanceof Error && DISK_FULL_TEXT.test(e.message)) return true;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
+/** `message` with DuckDB's "No space left on device" followed by what it means to people. */
+export function sayDiskFull(message: string): string {
+  return message.replace(/No space left on device(?! \(the disk is full\))/gi, '$& (the disk is full)');
 }
 
 /** Short text for any thrown value: our message, or the engine's, never a stack. */

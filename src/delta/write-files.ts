@@ -4,6 +4,7 @@
 // names them; a crash leaves only unreferenced files, which VACUUM removes.
 // DuckDB writes by path, so this needs a LocalPathStore: a remote store will need
 // a staging step here (COPY into a local folder, then put each file).
+import { randomUUID } from 'node:crypto';
 import * as path from 'node:path';
 import { StrataError } from '../core/index.js';
 import { quoteIdent, quoteLiteral, type Session } from '../engine/index.js';
@@ -47,10 +48,13 @@ export async function writeDataFiles(
   const root = store.localPath('');
   const target = await store.localFolder(options.subdir ?? '');
   const targetSize = parseSize(configuration['delta.targetFileSize'], DEFAULT_TARGET_FILE_SIZE, options.table);
+  // The files of this write share a name prefix: if DuckDB fails midway (a full disk), what it
+  // wrote is found and deleted, not left to hold the space until a VACUUM.
+  const prefix = `${options.prefix ?? 'part'}-${randomUUID().slice(0, 8)}`;
   const copyOptions = [
     'FORMAT parquet',
     "COMPRESSION 'snappy'",
-    `FILENAME_PATTERN '${options.prefix ?? 'part'}-{uuid}'`,
+    `FILENAME_PATTERN '${prefix}-{uuid}'`,
     'RETURN_STATS',
     'APPEND',
     partitionColumns.length > 0
@@ -59,7 +63,13 @@ export async function writeDataFiles(
     // DuckDB rotates files between row groups: small targets need small row groups.
     `ROW_GROUP_SIZE ${Math.min(122_880, Math.max(2_048, Math.round(targetSize / 64)))}`,
   ];
-  const rows = await session.rows<FileRow>(`COPY (${select}) TO ${quoteLiteral(target)} (${copyOptions.join(', ')})`);
+  let rows: FileRow[];
+  try {
+    rows = await session.rows<FileRow>(`COPY (${select}) TO ${quoteLiteral(target)} (${copyOptions.join(', ')})`);
+  } catch (err) {
+    await deletePartialFiles(store, options.subdir ?? '', `${prefix}-`);
+    throw err;
+  }
   const indexed = Number(configuration['delta.dataSkippingNumIndexedCols'] ?? DEFAULT_INDEXED_COLUMNS);
   const skip = new Set(partitionColumns);
   const now = options.now ?? Date.now;
@@ -93,6 +103,13 @@ export async function writeDataFiles(
     numBytes += size;
   }
   return { adds, numRows, numBytes };
+}
+
+/** Deletes the files under `subdir` (partition folders included) whose names start with `prefix`. */
+async function deletePartialFiles(store: LocalPathStore, subdir: string, prefix: string): Promise<void> {
+  const listed = await store.list(subdir === '' ? '' : `${subdir}/`).catch(() => []);
+  for (const f of listed.filter((m) => path.posix.basename(m.key).startsWith(prefix)))
+    await store.delete(f.key).catch(() => undefined);
 }
 
 interface FileRow {

@@ -30,10 +30,12 @@ export function csvSource(paths: string[], names: string[], o: ReadOptions, rejT
 
 /**
  * Rows of a rejects table pair as quarantine rows (one per bad line; DuckDB may report a line
- * twice); `fileAs` names the file when the scan read a copy of it.
+ * twice); `fileAs` names the file when the scan read a copy of it (its positions, `_pos`, are
+ * then the copy's: left out).
  */
 export function rejectedRows(rejTable: string, rejScan: string, fileAs?: string): string {
-  return `SELECT ${fileAs ? quoteLiteral(fileAs) : 's.file_path'} AS _source_file, e.line::BIGINT AS _file_line, string_agg(DISTINCT e.error_message, '; ') AS _error, trim(any_value(e.csv_line), chr(13) || chr(10)) AS _raw
+  return `SELECT ${fileAs ? quoteLiteral(fileAs) : 's.file_path'} AS _source_file, e.line::BIGINT AS _file_line, string_agg(DISTINCT e.error_message, '; ') AS _error, trim(any_value(e.csv_line), chr(13) || chr(10)) AS _raw,
+    ${fileAs ? 'NULL' : 'min(e.line_byte_position)'}::BIGINT AS _pos
     FROM ${quoteIdent(rejTable)} AS e JOIN ${quoteIdent(rejScan)} AS s ON s.scan_id = e.scan_id AND s.file_id = e.file_id
     GROUP BY s.file_path, e.line::BIGINT`;
 }
@@ -98,7 +100,7 @@ export async function recoverSpanning(
     for (const c of cut) {
       const reason = `${c.error} (the record ran on past this line: the line is set aside, the lines after it are read again)`;
       await session.exec(
-        `INSERT INTO temp.${quoteIdent(tables.rejected)} VALUES (${quoteLiteral(file)}, ${c.line}, ${quoteLiteral(reason)}, ${quoteLiteral(c.text)})`,
+        `INSERT INTO temp.${quoteIdent(tables.rejected)} VALUES (${quoteLiteral(file)}, ${c.line}, ${quoteLiteral(reason)}, ${quoteLiteral(c.text)}, NULL)`,
       );
     }
   } finally {

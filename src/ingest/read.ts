@@ -4,11 +4,15 @@
 // in `_rescued_data`, rows that cannot be parsed kept aside with file, line and
 // reason (they go to the table's quarantine), unreadable files reported — and
 // for every file, rows read = rows kept + rows set aside.
-import { open } from 'node:fs/promises';
-import * as zlib from 'node:zlib';
 import { deltaTypeOf, duckdbType, type DeltaType, type StructField } from '../delta/index.js';
 import { quoteIdent, quoteLiteral, quoteStringList, type Session } from '../engine/index.js';
+import { StrataError } from '../core/index.js';
 import type { ReadOptions } from './options.js';
+
+export type { ReadPlan } from './typed.js';
+import { csvHeader } from './csv-header.js';
+import { strptimeFormat, typedProjection, type ReadPlan } from './typed.js';
+import { fixRejectedText } from './reject-text.js';
 import {
   csvSource,
   extraLinesSql,
@@ -44,7 +48,7 @@ export interface BatchRead {
   rows: string;
   /** The temporary table under it: the files' columns as read, `__file`, `__row` (delete a file's rows here). */
   raw: string;
-  /** Temporary table of rows that could not be parsed: `_source_file`, `_file_line`, `_error`, `_raw`. */
+  /** Temporary table of rows that could not be parsed: `_source_file`, `_file_line`, `_error`, `_raw`, `_pos` (where the line starts, per DuckDB). */
   rejected: string;
   /** The data columns, typed, in order. */
   columns: StructField[];
@@ -52,13 +56,6 @@ export interface BatchRead {
   newColumns: string[];
   files: Map<string, FileOutcome>;
   cleanup: string[];
-}
-
-export interface ReadPlan {
-  /** Columns already known (the target table's data columns), with their types. */
-  known: StructField[];
-  /** New columns: become columns (true) or go to the rescued data column (false). */
-  addNewColumns: boolean;
 }
 
 /** Reads files into temporary tables (see BatchRead). `id` makes the temporary names unique. */
@@ -79,7 +76,7 @@ export async function readBatch(
   const outcome = new Map<string, FileOutcome>(files.map((f) => [f.path, { rows: 0, rescued: 0, quarantined: 0 }]));
   const fail = (path: string, error: string) => (outcome.get(path)!.error = error);
   await session.exec(
-    `CREATE OR REPLACE TEMP TABLE ${quoteIdent(rejected)} (_source_file VARCHAR, _file_line BIGINT, _error VARCHAR, _raw VARCHAR)`,
+    `CREATE OR REPLACE TEMP TABLE ${quoteIdent(rejected)} (_source_file VARCHAR, _file_line BIGINT, _error VARCHAR, _raw VARCHAR, _pos BIGINT)`,
   );
 
   // 1. The raw rows, every column as the file gives it (text for CSV and JSON), with each
@@ -146,117 +143,6 @@ async function reconcileCsv(
   }
 }
 
-/**
- * The select list turning raw rows (relation `r`: the files' columns, `__file`,
- * `__row`) into the table's: known columns with their types, new ones added
- * (as strings, or hinted or inferred types) or rescued, the rescued data
- * column, `_source_file` and `_file_row`.
- */
-export function typedProjection(
-  fileColumns: { name: string; type: DeltaType; inferred?: DeltaType }[],
-  o: ReadOptions,
-  plan: ReadPlan,
-): { selectList: string; columns: StructField[]; newColumns: string[] } {
-  const knownByName = new Map(plan.known.map((f) => [f.name.toLowerCase(), f]));
-  const newColumns = fileColumns.filter(
-    (c) => !knownByName.has(c.name.toLowerCase()) && c.name.toLowerCase() !== o.rescuedDataColumn.toLowerCase(),
-  );
-  const hinted = (name: string) => [...o.schemaHints].find(([k]) => k.toLowerCase() === name.toLowerCase())?.[1];
-  const columns: StructField[] = [...plan.known];
-  if (plan.addNewColumns) {
-    for (const c of newColumns)
-      columns.push({ name: c.name, type: hinted(c.name) ?? c.inferred ?? c.type, nullable: true, metadata: {} });
-  }
-  const rawName = new Map(fileColumns.map((c) => [c.name.toLowerCase(), c.name]));
-  const rescues: string[] = []; // struct entries {'k': name, 'v': text} for the rescued JSON
-  const select = columns.map((f) => {
-    const source = rawName.get(f.name.toLowerCase());
-    if (!source) return `CAST(NULL AS ${duckdbType(f.type)}) AS ${quoteIdent(f.name)}`;
-    const value = `r.${quoteIdent(source)}`;
-    const fileType = fileColumns.find((c) => c.name === source)!.type;
-    const converted = convert(value, fileType, f.type, o);
-    if (converted === value) return `${value} AS ${quoteIdent(f.name)}`;
-    // A value that does not fit the column's type is kept, as text, in the rescued data.
-    rescues.push(
-      `CASE WHEN ${value} IS NOT NULL AND (${converted}) IS NULL THEN {'k': ${quoteLiteral(source)}, 'v': ${textOf(value, fileType)}} END`,
-    );
-    return `${converted} AS ${quoteIdent(f.name)}`;
-  });
-  if (!plan.addNewColumns) {
-    for (const c of newColumns)
-      rescues.push(
-        `CASE WHEN r.${quoteIdent(c.name)} IS NOT NULL THEN {'k': ${quoteLiteral(c.name)}, 'v': ${textOf(`r.${quoteIdent(c.name)}`, c.type)}} END`,
-      );
-  }
-  // A rescued data column in the files themselves (re-ingesting bronze) is kept as it is.
-  const own = rawName.get(o.rescuedDataColumn.toLowerCase());
-  const rescued = rescues.length
-    ? `CASE WHEN ${rescues.map((r) => `(${r}) IS NOT NULL`).join(' OR ')} THEN to_json(map_from_entries(list_filter([${rescues.join(', ')}], e -> e IS NOT NULL) || [{'k': '_file_path', 'v': r.__file}])) ${own ? `ELSE r.${quoteIdent(own)} ` : ''}END`
-    : own
-      ? `r.${quoteIdent(own)}`
-      : 'CAST(NULL AS VARCHAR)';
-  return {
-    selectList: [
-      ...select,
-      `${rescued} AS ${quoteIdent(o.rescuedDataColumn)}`,
-      'r.__file AS _source_file',
-      'r.__row::BIGINT AS _file_row',
-    ].join(', '),
-    columns,
-    newColumns: newColumns.map((c) => c.name),
-  };
-}
-
-/** SQL turning a raw value into the column's type (TRY_: NULL when it does not fit). */
-function convert(value: string, from: DeltaType, to: DeltaType, o: ReadOptions): string {
-  if (sameType(from, to)) return value;
-  const target = duckdbType(to);
-  if (from.kind === 'primitive' && from.name === 'string' && to.kind === 'primitive') {
-    if (to.name === 'date' && o.dateFormat)
-      return `TRY_CAST(try_strptime(${value}, ${quoteLiteral(strptimeFormat(o.dateFormat))}) AS DATE)`;
-    if ((to.name === 'timestamp' || to.name === 'timestamp_ntz') && o.timestampFormat) {
-      const parsed = `try_strptime(${value}, ${quoteLiteral(strptimeFormat(o.timestampFormat))})`;
-      return to.name === 'timestamp' ? `TRY_CAST(${parsed} AS TIMESTAMPTZ)` : parsed;
-    }
-    if (to.name === 'boolean') return `CASE lower(trim(${value})) WHEN 'true' THEN true WHEN 'false' THEN false END`;
-    return `TRY_CAST(trim(${value}) AS ${target})`;
-  }
-  return `TRY_CAST(${value} AS ${target})`;
-}
-
-function sameType(a: DeltaType, b: DeltaType): boolean {
-  return JSON.stringify(a) === JSON.stringify(b);
-}
-
-function textOf(value: string, type: DeltaType): string {
-  return type.kind === 'primitive' && type.name === 'string' ? value : `CAST(${value} AS VARCHAR)`;
-}
-
-/** Spark datetime patterns (yyyy-MM-dd HH:mm:ss.SSS) to strptime's (%Y-%m-%d %H:%M:%S.%g). */
-export function strptimeFormat(pattern: string): string {
-  const map: [RegExp, string][] = [
-    [/yyyy/g, '%Y'],
-    [/yy/g, '%y'],
-    [/MMMM/g, '%B'],
-    [/MMM/g, '%b'],
-    [/MM/g, '%m'],
-    [/(?<![%\w])M(?!\w)/g, '%-m'],
-    [/dd/g, '%d'],
-    [/(?<![%\w])d(?!\w)/g, '%-d'],
-    [/HH/g, '%H'],
-    [/hh/g, '%I'],
-    [/mm/g, '%M'],
-    [/ss/g, '%S'],
-    [/SSSSSS/g, '%f'],
-    [/SSS/g, '%g'],
-    [/a/g, '%p'],
-    [/XXX|Z/g, '%z'],
-  ];
-  let out = pattern.replace(/'T'/g, 'T');
-  for (const [re, to] of map) out = out.replace(re, to);
-  return out;
-}
-
 // --- CSV ---------------------------------------------------------------------
 
 async function readCsv(
@@ -275,7 +161,7 @@ async function readCsv(
     try {
       names = await csvHeader(session, f, o);
     } catch (err) {
-      fail(f.path, `cannot read the file: ${firstLine(err)}`);
+      fail(f.path, err instanceof StrataError ? err.message : `cannot read the file: ${firstLine(err)}`);
       continue;
     }
     if (!names) {
@@ -384,88 +270,6 @@ async function readCsvPart(
   }
 }
 
-/**
- * DuckDB's reject report can quote the wrong text after a broken quote (its line
- * number is right): each rejected line's text (table `rejected`: _source_file,
- * _file_line, _raw) is taken from the file itself.
- */
-export async function fixRejectedText(session: Session, rejected: string, o: ReadOptions): Promise<void> {
-  const withRejects = await session.rows<{ f: string }>(
-    `SELECT DISTINCT _source_file AS f FROM temp.${quoteIdent(rejected)}`,
-  );
-  for (const { f } of withRejects) {
-    await session
-      .exec(
-        `UPDATE temp.${quoteIdent(rejected)} AS q SET _raw = x.l FROM (
-           SELECT l, row_number() OVER () AS n FROM read_csv(${quoteLiteral(f)}, ${LINE}, encoding = ${quoteLiteral(o.encoding)})) AS x
-         WHERE q._source_file = ${quoteLiteral(f)} AND x.n = q._file_line`,
-      )
-      .catch(() => undefined); // keep DuckDB's text
-  }
-}
-
-/** The column names of a CSV file (its header, or _c0, _c1, ... without one); undefined when empty. */
-export async function csvHeader(session: Session, f: SourceFile, o: ReadOptions): Promise<string[] | undefined> {
-  let line: string | undefined;
-  if (o.encoding === 'utf-8' && !/\.(zst|zstd|bz2|xz)$/i.test(f.path)) line = await firstTextLine(f.path);
-  else {
-    const r = await session.rows<{ l: string | null }>(
-      `SELECT l FROM read_csv(${quoteLiteral(f.path)}, ${LINE}, encoding = ${quoteLiteral(o.encoding)}) LIMIT 1`,
-    );
-    line = r[0]?.l ?? undefined;
-  }
-  if (line === undefined || line.trim() === '') return undefined;
-  // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u0008\u000e-\u001f\ufffd]/.test(line))
-    throw new Error(`the first line is not text (binary data, or not ${o.encoding})`);
-  const fields = splitCsvLine(line, o);
-  if (!o.header) return fields.map((_, i) => `_c${i}`);
-  return fields.map((name, i) => (name.trim() === '' ? `_c${i}` : name.trim()));
-}
-
-/** The first line of a (possibly gzipped) UTF-8 file, without BOM and line end. */
-async function firstTextLine(path: string): Promise<string | undefined> {
-  const handle = await open(path, 'r');
-  try {
-    const buf = Buffer.alloc(65536);
-    const { bytesRead } = await handle.read(buf, 0, buf.length, 0);
-    let data = buf.subarray(0, bytesRead);
-    if (data.length >= 2 && data[0] === 0x1f && data[1] === 0x8b) {
-      data = zlib.gunzipSync(data, { finishFlush: zlib.constants.Z_SYNC_FLUSH });
-    }
-    if (data.length === 0) return undefined;
-    let text = data.toString('utf8');
-    if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-    const end = text.search(/\r?\n/);
-    return end < 0 ? text : text.slice(0, end);
-  } finally {
-    await handle.close();
-  }
-}
-
-/** Splits one CSV line into fields (quotes and escapes as configured). */
-export function splitCsvLine(line: string, o: Pick<ReadOptions, 'delimiter' | 'quote' | 'escape'>): string[] {
-  const out: string[] = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < line.length; i++) {
-    const ch = line[i];
-    if (quoted) {
-      if (ch === o.escape && line[i + 1] === o.quote && o.escape !== '') {
-        field += o.quote;
-        i++;
-      } else if (ch === o.quote) quoted = false;
-      else field += ch;
-    } else if (ch === o.quote && o.quote !== '') quoted = true;
-    else if (ch === o.delimiter) {
-      out.push(field);
-      field = '';
-    } else field += ch;
-  }
-  out.push(field);
-  return out;
-}
-
 async function inferCsvTypes(
   session: Session,
   f: SourceFile,
@@ -522,7 +326,7 @@ async function readJson(
   const isObject = `CASE WHEN json_valid(l) THEN json_type(l) = 'OBJECT' ELSE false END`;
   // Lines that are not a JSON object go aside, with their line number; blank lines are skipped.
   await session.exec(
-    `INSERT INTO temp.${quoteIdent(rejected)} SELECT __file, __row, 'not a JSON object', l FROM temp.${quoteIdent(lines)}
+    `INSERT INTO temp.${quoteIdent(rejected)} SELECT __file, __row, 'not a JSON object', l, NULL FROM temp.${quoteIdent(lines)}
      WHERE trim(coalesce(l, '')) <> '' AND NOT ${isObject}`,
   );
   const keys = await session.rows<{ k: string }>(

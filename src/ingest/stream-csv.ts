@@ -15,7 +15,10 @@ import { appendLedger, INGEST_APP_ID, recordedEntries, type LedgerFile } from '.
 import type { ReadOptions } from './options.js';
 import { recordedColumns, recordedFile, recordedRejects } from './paths.js';
 import { appendQuarantine, writeQuarantine } from './quarantine.js';
-import { csvHeader, fixRejectedText, typedProjection, type SourceFile } from './read.js';
+import { csvHeader } from './csv-header.js';
+import type { SourceFile } from './read.js';
+import { typedProjection } from './typed.js';
+import { fixRejectedText } from './reject-text.js';
 import { csvSource, extraLinesSql, rejectedRows, unreconciled } from './csv-reconcile.js';
 
 /**
@@ -182,8 +185,10 @@ export async function streamCsv(
       await appendLedger(session, req, tableId, written.version, batchId, entries, now());
       return { version: written.version, files: entries, written: written.numRows };
     } catch (err) {
-      if (err instanceof StrataError || err instanceof StreamFallback) throw err;
-      throw new StreamFallback(); // the reader failed on a file: the careful path finds which, and why
+      // The reader failed on a file (its SQL_ERROR wrapped by the write, nothing committed): the
+      // careful path finds which, and why.
+      if (err instanceof StreamFallback || (err instanceof StrataError && err.code !== 'SQL_ERROR')) throw err;
+      throw new StreamFallback();
     } finally {
       for (const c of cleanup) await c.session.exec(c.sql).catch(() => undefined);
     }

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import * as path from 'node:path';
 import { createCatalog, type Catalog, type ResolvedTable } from '../catalog/index.js';
-import { StrataError } from '../core/index.js';
+import { describeError, StrataError } from '../core/index.js';
 import { Engine, settingsFromEnv, type QueryResult, type Session } from '../engine/index.js';
 import {
   fileSources,
@@ -31,7 +31,7 @@ import {
   type RunOptions,
   type RunOutcome,
 } from '../pipeline/index.js';
-import { executeQuery, type ExecuteOptions, type ScanInfo } from '../sql/index.js';
+import { executeQuery, type ExecuteOptions, type FileSources, type ScanInfo } from '../sql/index.js';
 import { describeHolder, FileLock, type LockHolder } from '../storage/index.js';
 import { loadConfig, type ProjectConfig } from './config.js';
 import { writeParquet } from './export.js';
@@ -96,6 +96,12 @@ export interface Project {
    */
   runPipeline(pipeline: Pipeline, options?: UpdateOptions): Promise<RunOutcome>;
   replayQuarantine(pipeline: Pipeline, table: string, options?: LockWait): Promise<ReplayOutcome>;
+  /**
+   * Refuses a load (COPY INTO, ingest, watch) that would make a lake in a folder that is not a
+   * project: without strata.yaml, a target outside the folder's lake (a table given by path)
+   * would have its files recorded in `<folder>/lake/_system/ingest_files`.
+   */
+  assertCanLoad(location: string, name: string): void;
   ingest(req: LoadRequest): Promise<IngestOutcome>;
   planIngest(req: LoadRequest): Promise<IngestPlan>;
   watchIngest(req: LoadRequest, options: WatchOptions): IngestWatch;
@@ -148,7 +154,14 @@ class OpenedProject implements Project {
   }
 
   sqlOptions(extra: Omit<ExecuteOptions, 'catalog' | 'files' | 'baseDir' | 'lakeRoot'> = {}): ExecuteOptions {
-    return { ...extra, catalog: this.catalog, files: fileSources };
+    const files: FileSources = {
+      ...fileSources,
+      copyInto: (session, req) => {
+        this.assertCanLoad(req.location, req.name);
+        return fileSources.copyInto(session, req);
+      },
+    };
+    return { ...extra, catalog: this.catalog, files };
   }
 
   query(sql: string, options: QueryOptions = {}): Promise<QueryResult> {
@@ -226,14 +239,26 @@ class OpenedProject implements Project {
       onWait: options.onWait,
       onTakeover: (stale) => this.closeAbandoned(stale),
     });
+    let keep = false;
     try {
       return await fn();
+    } catch (err) {
+      // An update that threw may lack its final state in the event log (the log could not be
+      // written: a full disk). Close it now; if that fails too, leave the lock to the next
+      // holder, which takes it over and closes the update (onTakeover).
+      try {
+        await this.closeAbandoned(lock.holder, `the update failed: ${describeError(err)}`);
+      } catch {
+        keep = true;
+        lock.abandon();
+      }
+      throw err;
     } finally {
-      await lock.release();
+      if (!keep) await lock.release();
     }
   }
 
-  private async closeAbandoned(stale: LockHolder): Promise<void> {
+  private async closeAbandoned(stale: LockHolder, reason?: string): Promise<void> {
     const { pipeline, updateId } = (stale.info ?? {}) as { pipeline?: string; updateId?: string };
     if (!pipeline || !updateId) return;
     await this.withSession((session) =>
@@ -241,12 +266,25 @@ class OpenedProject implements Project {
         session,
         this.catalog.system('event_log'),
         { pipeline_id: pipelineId(pipeline), pipeline_name: pipeline, update_id: updateId },
-        `the update did not finish: ${stale.purpose} (${describeHolder(stale)}) ended before it did (killed or crashed); the next update continues where its last commit left off`,
+        reason ??
+          `the update did not finish: ${stale.purpose} (${describeHolder(stale)}) ended before it did (killed or crashed); the next update continues where its last commit left off`,
       ),
     );
   }
 
+  assertCanLoad(location: string, name: string): void {
+    if (this.config.file !== undefined) return;
+    const rel = path.relative(this.catalog.lakeRoot, path.resolve(this.dir, location));
+    if (rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel)) return;
+    throw new StrataError(
+      'USAGE',
+      `${name}: ${this.dir} is not a Strata project (no strata.yaml). A load records each file in the project's ledger (${path.join(this.catalog.lakeRoot, '_system', 'ingest_files')}), and Strata makes no lake in a folder that is not a project: run it from a project folder (strata init <dir>, or --project <dir>)`,
+      { context: { table: name, file: this.dir } },
+    );
+  }
+
   ingest(req: LoadRequest): Promise<IngestOutcome> {
+    this.assertCanLoad(req.location, req.name);
     return this.withSession((session) =>
       ingestFiles(session, { ...req, catalog: this.catalog, helper: (fn) => this.withSession(fn) }),
     );
@@ -257,6 +295,7 @@ class OpenedProject implements Project {
   }
 
   watchIngest(req: LoadRequest, options: WatchOptions): IngestWatch {
+    this.assertCanLoad(req.location, req.name);
     return watchIngest(this.engine, { ...req, catalog: this.catalog }, options);
   }
 

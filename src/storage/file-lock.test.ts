@@ -66,9 +66,13 @@ describe('FileLock', () => {
     const file = path.join(dir, 'g.lock');
     const dead: LockHolder = { token: 'z', pid: 1, host: 'elsewhere', purpose: 'strata run main', since: 0 };
     writeFileSync(`${file}.stale-left`, JSON.stringify({ ...dead, info: { updateId: 'u-9' } }));
+    writeFileSync(`${file}.killed-taker.tmp`, JSON.stringify(dead));
+    const old = new Date(Date.now() - 120_000);
+    utimesSync(`${file}.killed-taker.tmp`, old, old);
     const told: unknown[] = [];
     const lock = await FileLock.acquire(file, { purpose: 'x', onTakeover: (h) => void told.push(h.info) });
     expect(told).toEqual([{ updateId: 'u-9' }]);
+    // (and the private file of a taker killed before it linked its lock, once a minute old)
     expect(readdirSync(dir).filter((f) => f.startsWith('g.lock'))).toEqual(['g.lock']);
     await lock.release();
   });

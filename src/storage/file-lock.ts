@@ -15,6 +15,7 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { StrataError } from '../core/index.js';
+import { storageError, TEMP_FILE_GRACE_MS } from './local-store.js';
 
 export interface LockHolder {
   token: string;
@@ -121,6 +122,15 @@ export class FileLock {
     if (current?.holder.token === this.holder.token) await fs.rm(this.file, { force: true });
   }
 
+  /**
+   * Stops holding the lock without deleting it: the next holder takes it over (at once when
+   * this process has ended) and is told of it (`onTakeover`), to close what this one could not.
+   */
+  abandon(): void {
+    clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
   private async beat(): Promise<void> {
     const current = await read(this.file);
     if (current?.holder.token !== this.holder.token) {
@@ -136,7 +146,12 @@ export class FileLock {
 async function create(file: string, holder: LockHolder): Promise<boolean> {
   // Written to a private file first, then linked into place: the lock appears whole or not at all.
   const temp = `${file}.${holder.token}.tmp`;
-  await fs.writeFile(temp, JSON.stringify(holder));
+  try {
+    await fs.writeFile(temp, JSON.stringify(holder));
+  } catch (err) {
+    await fs.rm(temp, { force: true }).catch(() => undefined);
+    throw storageError(`cannot take the lock ${file}`, err);
+  }
   try {
     await fs.link(temp, file);
     return true;
@@ -205,7 +220,13 @@ async function takeOver(file: string, stale: LockHolder): Promise<void> {
 async function closeStale(file: string, onTakeover: LockOptions['onTakeover']): Promise<void> {
   const dir = path.dirname(file);
   const prefix = `${path.basename(file)}${STALE}`;
-  const names = (await fs.readdir(dir).catch(() => [] as string[])).filter((n) => n.startsWith(prefix)).sort();
+  const all = await fs.readdir(dir).catch(() => [] as string[]);
+  // A taker killed between writing its lock's private file and linking it left that file.
+  for (const name of all.filter((n) => n.startsWith(`${path.basename(file)}.`) && n.endsWith('.tmp'))) {
+    const st = await fs.stat(path.join(dir, name)).catch(() => undefined);
+    if (st && Date.now() - st.mtimeMs > TEMP_FILE_GRACE_MS) await fs.rm(path.join(dir, name), { force: true });
+  }
+  const names = all.filter((n) => n.startsWith(prefix)).sort();
   for (const name of names) {
     const aside = path.join(dir, name);
     try {

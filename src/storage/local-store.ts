@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { StrataError } from '../core/index.js';
+import { DISK_FULL, StrataError } from '../core/index.js';
 import type { LocalPathStore, ObjectMeta } from './object-store.js';
 
 export class LocalStore implements LocalPathStore {
@@ -151,17 +151,25 @@ export class LocalStore implements LocalPathStore {
     }
   }
 
-  /** Writes and fsyncs a temporary file beside `target`; returns its path. */
+  /**
+   * Writes and fsyncs a temporary file beside `target`; returns its path. A write that fails
+   * (a full disk) deletes what it wrote: a partial file would hold the space the next try needs.
+   */
   private async writeTemp(target: string, data: Uint8Array | string): Promise<string> {
     const dir = path.dirname(target);
-    await fs.mkdir(dir, { recursive: true });
     const tmp = path.join(dir, `.strata-tmp-${randomUUID()}`);
-    const handle = await fs.open(tmp, 'wx');
     try {
-      await handle.writeFile(data);
-      await handle.sync();
-    } finally {
-      await handle.close();
+      await fs.mkdir(dir, { recursive: true });
+      const handle = await fs.open(tmp, 'wx');
+      try {
+        await handle.writeFile(data);
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+    } catch (err) {
+      await fs.rm(tmp, { force: true }).catch(() => undefined);
+      throw storageError(`cannot write ${target}`, err);
     }
     return tmp;
   }
@@ -171,8 +179,15 @@ function isCode(err: unknown, code: string): boolean {
   return typeof err === 'object' && err !== null && (err as { code?: string }).code === code;
 }
 
-function storageError(message: string, cause: unknown): StrataError {
-  const reason = isCode(cause, 'ENOENT') ? 'no such file' : cause instanceof Error ? cause.message : String(cause);
+/** A failed file operation as a STORAGE error: `message` and the reason, worded for people on a full disk. */
+export function storageError(message: string, cause: unknown): StrataError {
+  const reason = isCode(cause, 'ENOENT')
+    ? 'no such file'
+    : isCode(cause, 'ENOSPC') || isCode(cause, 'EDQUOT')
+      ? DISK_FULL
+      : cause instanceof Error
+        ? cause.message
+        : String(cause);
   return new StrataError('STORAGE', `${message}: ${reason}`, {
     cause,
     context: { errno: (cause as { code?: string })?.code },
