@@ -3,11 +3,12 @@
 // files not loaded before. The project wires this into every SQL session.
 import { randomUUID } from 'node:crypto';
 import { StrataError } from '../core/index.js';
-import type { Session } from '../engine/index.js';
+import { quoteIdent, type Session } from '../engine/index.js';
 import type { CopyIntoRequest, FileSources, FilesRead } from '../sql/index.js';
 import { ingestFiles, listSourceFiles } from './ingest.js';
 import { parseReadOptions } from './options.js';
 import { readBatch } from './read.js';
+import { streamedRelation } from './stream-csv.js';
 
 /** A one-off read_files: every file the source matches, all columns, `_rescued_data`, `_source_file`, `_file_row`. */
 async function readFilesOnce(
@@ -20,12 +21,20 @@ async function readFilesOnce(
   const files = await listSourceFiles(session, source, options.pathGlobFilter);
   if (files.length === 0)
     throw new StrataError('STORAGE', `read_files: no files match ${written}`, { context: { file: written } });
+  const id = randomUUID().replace(/-/g, '').slice(0, 12);
+  // CSV streams from the files as the query runs; the careful path reads them into memory first.
+  const streamed = await streamedRelation(session, files, options, id);
+  if (streamed) {
+    const view = `__strata_read_files_${id}`;
+    await session.exec(`CREATE OR REPLACE TEMP VIEW ${quoteIdent(view)} AS ${streamed.sql}`);
+    return { table: view, cleanup: [`DROP VIEW IF EXISTS temp.${quoteIdent(view)}`, ...streamed.cleanup] };
+  }
   const read = await readBatch(
     session,
     files,
     options,
     { known: [], addNewColumns: options.schemaEvolutionMode !== 'rescue' },
-    randomUUID().replace(/-/g, '').slice(0, 12),
+    id,
   );
   const failed = [...read.files].filter(([, f]) => f.error);
   if (failed.length === files.length) {

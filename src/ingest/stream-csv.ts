@@ -256,3 +256,35 @@ function splitBySize(files: SourceFile[]): SourceFile[][] {
   }
   return [files.slice(0, cut), files.slice(cut)];
 }
+
+/**
+ * CSV files as one streaming relation, for `read_files` in a query: the columns a load would
+ * give (every value text unless hinted, `_rescued_data`, `_source_file`, `_file_row`), read by
+ * DuckDB as the query runs — nothing held in memory. Rows that cannot be parsed are left out, as
+ * in a load (there, they go to the quarantine). Undefined when the files need the careful path
+ * (type inference, headers that differ or cannot be read).
+ */
+export async function streamedRelation(
+  session: Session,
+  files: SourceFile[],
+  o: ReadOptions,
+  id: string,
+): Promise<{ sql: string; cleanup: string[] } | undefined> {
+  if (o.format !== 'csv' || o.inferColumnTypes || files.length === 0) return undefined;
+  let names: string[] | undefined;
+  for (const f of files) {
+    const header = await csvHeader(session, f, o).catch(() => undefined);
+    if (!header || (names && JSON.stringify(header) !== JSON.stringify(names))) return undefined;
+    names = header;
+  }
+  const typed = typedProjection(
+    names!.map((name) => ({ name, type: { kind: 'primitive', name: 'string' } })),
+    o,
+    { known: [], addNewColumns: o.schemaEvolutionMode !== 'rescue' && o.schemaEvolutionMode !== 'none' },
+  );
+  const [rejTable, rejScan] = [`__strata_qrej_${id}`, `__strata_qrejscan_${id}`];
+  return {
+    sql: `SELECT ${typed.selectList} FROM ${numberedRows(files, names!, o, rejTable, rejScan)} AS r`,
+    cleanup: [rejTable, rejScan].map((t) => `DROP TABLE IF EXISTS ${quoteIdent(t)}`),
+  };
+}
