@@ -20,13 +20,16 @@ export interface Classified {
   waiting: SourceFile[];
   /** Files already loaded and unchanged. */
   skipped: number;
-  /** Files loaded, then changed (paths as recorded): reported, loaded again only with force. */
+  /** Files loaded, then changed (paths as recorded): reported once, loaded again only with force. */
   changed: string[];
+  /** The same files, as listed (their change is noted in the ledger, so that it is told once). */
+  changedFiles: SourceFile[];
   /** New paths whose content was loaded before under `earlier` (paths as recorded). */
   renamed: { path: string; earlier: string }[];
 }
 
 type Verdict = 'waiting' | 'skipped' | 'changed' | 'new' | 'touched';
+// ('skipped' also covers a change already reported: the ledger's latest entry notes it.)
 
 /** The listed files against the ledger. */
 export async function classifyFiles(
@@ -57,13 +60,15 @@ export async function classifyFiles(
       if (before !== undefined && before !== recorded[i]) earlier.set(i, before);
     }
   }
-  const out: Classified = { waiting: [], skipped: 0, changed: [], renamed: [] };
+  const out: Classified = { waiting: [], skipped: 0, changed: [], changedFiles: [], renamed: [] };
   for (const [i, f] of listed.entries()) {
     const v = verdicts[i];
     if (earlier.has(i)) out.renamed.push({ path: recorded[i], earlier: earlier.get(i)! });
     else if (v === 'skipped') out.skipped++;
-    else if (v === 'changed') out.changed.push(recorded[i]);
-    else out.waiting.push(f);
+    else if (v === 'changed') {
+      out.changed.push(recorded[i]);
+      out.changedFiles.push(f);
+    } else out.waiting.push(f);
   }
   return out;
 }
@@ -74,6 +79,7 @@ function verdict(f: SourceFile, seen: LedgerFile | undefined, force: boolean): V
   if (!seen) return 'new';
   if (seen.size === f.size && seen.modified === f.modified) return 'skipped';
   if (seen.status === 'failed') return 'waiting';
+  if (seen.status === 'changed') return 'changed'; // changed again since its change was reported
   return seen.status === 'loaded' && seen.size === f.size ? 'touched' : 'changed';
 }
 

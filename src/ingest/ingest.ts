@@ -74,9 +74,10 @@ export async function ingestFiles(session: Session, req: IngestRequest): Promise
   if (req.settle !== 'later') out.filesPutOff = putOff.map((f) => recordedFile(req.catalog, f.path));
   if (!o.includeExistingFiles) await skipExistingFiles(session, req, listed);
   for (let conflicts = 0; ; conflicts++) {
-    const { waiting: todo, skipped, changed, renamed } = await classifyFiles(session, req, listed);
+    const { waiting: todo, skipped, changed, changedFiles, renamed } = await classifyFiles(session, req, listed);
     out.filesSkipped = skipped;
     out.filesChanged = changed;
+    if (conflicts === 0) await noteChanged(session, req, changedFiles);
     out.filesRenamed = renamed;
     const bytesTotal = todo.reduce((n, f) => n + f.size, 0);
     let bytesDone = 0;
@@ -119,6 +120,25 @@ export async function ingestFiles(session: Session, req: IngestRequest): Promise
       throw err;
     }
   }
+}
+
+/** Notes in the ledger index that loaded files changed (as found now): the next pass does not report them again. */
+async function noteChanged(session: Session, req: IngestRequest, files: SourceFile[]): Promise<void> {
+  if (files.length === 0 || !tableExists(req.location)) return;
+  const snapshot = await loadSnapshot(req.location, { session, name: req.name });
+  const entries: LedgerFile[] = files.map((f) => ({
+    path: f.path,
+    size: f.size,
+    modified: f.modified,
+    hash: '',
+    status: 'changed',
+    rows: 0,
+    rescued: 0,
+    quarantined: 0,
+    error: 'changed since it was loaded; not loaded again',
+  }));
+  const batchId = snapshot.txns.get(INGEST_APP_ID)?.version ?? 0;
+  await appendLedger(session, req, snapshot.metadata.id, snapshot.version, batchId, entries, (req.now ?? Date.now)());
 }
 
 /**

@@ -41,8 +41,12 @@ export interface LedgerFile {
   size: number;
   modified: number;
   hash: string;
-  /** 'skipped': present when a stream started with includeExistingFiles = false (never loaded). */
-  status: 'loaded' | 'failed' | 'skipped';
+  /**
+   * 'skipped': present when a stream started with includeExistingFiles = false (never loaded).
+   * 'changed': a loaded file found changed (size and time as found), so that the change is
+   * reported once (an entry of the index only: not in the table's commits).
+   */
+  status: 'loaded' | 'failed' | 'skipped' | 'changed';
   rows: number;
   rescued: number;
   quarantined: number;
@@ -216,7 +220,7 @@ async function scanIndex(
       query !== 'all' && 'sizes' in query ? ` AND status = 'loaded' AND size IN (${query.sizes.join(', ')})` : '';
     const rows = await session.rows<IndexRow>(
       `SELECT file_path, size, epoch_ms(modification_time) AS modified, content_hash, status, rows_loaded, rows_rescued, rows_quarantined, error, table_version
-       FROM (${scan.sql}) AS l ${only} WHERE ${known}${bySize} ORDER BY table_version`,
+       FROM (${scan.sql}) AS l ${only} WHERE ${known}${bySize} ORDER BY table_version, ingested_at`,
     );
     for (const r of rows) entries.push(entryOf(req.catalog, r));
     return { entries, indexed };

@@ -62,4 +62,40 @@ describe('files still being written', () => {
         .rows,
     ).toEqual([[62, 62, 'a', 6]]);
   });
+
+  it('a loaded file that changed is reported once, not on every pass; changed again, once more', async () => {
+    const dir = path.join(bed.dir, 'changed');
+    mkdirSync(path.join(dir, 'landing'), { recursive: true });
+    const file = path.join(dir, 'landing/a.csv');
+    const write = (text: string, ageMs: number) => {
+      writeFileSync(file, text);
+      const at = new Date(Date.now() - ageMs);
+      utimesSync(file, at, at);
+    };
+    write('id\n1\n', 60_000);
+    const project = await projectAt(bed, dir);
+    await project.query('CREATE TABLE bronze.t');
+    const load = () =>
+      project.ingest({
+        location: path.join(dir, 'lake/bronze/t'),
+        name: 'bronze.t',
+        source: path.join(dir, 'landing'),
+        options: parseReadOptions({ format: 'csv' }, 'test'),
+        mergeSchema: true,
+      });
+    expect((await load()).filesLoaded).toBe(1);
+    write('id\n1\n2\n', 50_000);
+    expect(await load()).toMatchObject({ filesLoaded: 0, filesChanged: ['landing/a.csv'] });
+    expect(await load()).toMatchObject({ filesLoaded: 0, filesChanged: [], filesSkipped: 1 });
+    expect(await load()).toMatchObject({ filesLoaded: 0, filesChanged: [], filesSkipped: 1 });
+    write('id\n1\n2\n3\n', 40_000);
+    expect(await load()).toMatchObject({ filesLoaded: 0, filesChanged: ['landing/a.csv'] });
+    expect(await load()).toMatchObject({ filesChanged: [] });
+    expect((await project.query('SELECT count(*) FROM bronze.t')).rows).toEqual([[1]]);
+    expect((await project.query(`SELECT status, size FROM system.ingest_files ORDER BY ingested_at`)).rows).toEqual([
+      ['loaded', 5],
+      ['changed', 7],
+      ['changed', 9],
+    ]);
+  });
 });
