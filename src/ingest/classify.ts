@@ -134,14 +134,20 @@ function globToRegExp(glob: string): RegExp {
   return new RegExp(`^${re}$`);
 }
 
-/** The file's SHA-256; for a gzip file, also whether it decompresses to the end (DuckDB reads a truncated one silently). */
-export async function hashFile(file: string): Promise<{ hash: string; error?: string }> {
+/**
+ * The file's SHA-256 and its non-empty lines (of the decompressed text for gzip; a line ends at
+ * CR, LF or CRLF, as DuckDB's CSV reader sees them) — counted in the same pass, for a CSV
+ * file's reconciliation; for a gzip file, also whether it decompresses to the end (DuckDB reads
+ * a truncated one silently).
+ */
+export async function hashFile(file: string): Promise<{ hash: string; lines?: number; error?: string }> {
   const hash = createHash('sha256');
+  const lines = new LineCounter();
   const gunzip = /\.gz$/i.test(file) ? zlib.createGunzip() : undefined;
   let error: string | undefined;
   const drained = gunzip
     ? new Promise<void>((resolve) => {
-        gunzip.on('data', () => undefined);
+        gunzip.on('data', (chunk: Buffer) => lines.add(chunk));
         gunzip.on('error', (err) => {
           error = `the gzip data is damaged (${err.message})`;
           resolve();
@@ -150,14 +156,54 @@ export async function hashFile(file: string): Promise<{ hash: string; error?: st
       })
     : Promise.resolve();
   try {
-    for await (const chunk of createReadStream(file)) {
+    for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 })) {
       hash.update(chunk as Buffer);
-      if (gunzip && !error) gunzip.write(chunk);
+      if (gunzip) {
+        if (!error) gunzip.write(chunk);
+      } else lines.add(chunk as Buffer);
     }
     gunzip?.end();
   } catch (err) {
     return { hash: '', error: `cannot read the file: ${(err as Error).message}` };
   }
   await drained;
-  return { hash: hash.digest('hex'), ...(error ? { error } : {}) };
+  // (Lines of other compressed files are their compressed bytes': not counted here.)
+  const countable = !/\.(zst|zstd|bz2|xz|lz4|snappy|zip|br|deflate)$/i.test(file);
+  return { hash: hash.digest('hex'), ...(countable ? { lines: lines.total() } : {}), ...(error ? { error } : {}) };
+}
+
+/** Counts non-empty lines across chunks: runs of bytes other than CR and LF. */
+class LineCounter {
+  private count = 0;
+  private open = false;
+
+  add(chunk: Buffer): void {
+    let n = this.count;
+    let open = this.open;
+    if (chunk.indexOf(13) === -1) {
+      // LF only (the common case): between line ends found by memchr, a line has text if it is not empty.
+      let start = 0;
+      for (let lf = chunk.indexOf(10); lf !== -1; lf = chunk.indexOf(10, start)) {
+        if (open || lf > start) n++;
+        open = false;
+        start = lf + 1;
+      }
+      this.count = n;
+      this.open = open || start < chunk.length;
+      return;
+    }
+    for (let i = 0; i < chunk.length; i++) {
+      const b = chunk[i];
+      if (b === 10 || b === 13) {
+        if (open) n++;
+        open = false;
+      } else open = true;
+    }
+    this.count = n;
+    this.open = open;
+  }
+
+  total(): number {
+    return this.count + (this.open ? 1 : 0);
+  }
 }

@@ -189,11 +189,13 @@ export async function unreconciled(
   counts: Map<string, FileCounts>,
   o: ReadOptions,
   rejected: string,
+  /** Each file's non-empty lines, when counted already (hashFile, while the file was read). */
+  counted: Map<string, number>,
   extraLines: (paths: string[]) => Promise<Map<string, number>>,
 ): Promise<Map<string, string>> {
   const out = new Map<string, string>();
   if (counts.size === 0) return out;
-  const lines = await dataLines(session, [...counts.keys()], o);
+  const lines = await dataLines(session, [...counts.keys()], o, counted);
   const differ = [...counts].filter(([f, c]) => lines.has(f) && lines.get(f) !== c.rows + c.quarantined);
   if (differ.length === 0) return out;
   const extra = await extraLines(differ.map(([f]) => f));
@@ -217,8 +219,19 @@ export async function unreconciled(
   return out;
 }
 
-/** Each file's non-empty lines after the header (one cheap pass: DuckDB's reader, lines as text). */
-async function dataLines(session: Session, paths: string[], o: ReadOptions): Promise<Map<string, number>> {
+/**
+ * Each file's non-empty lines after the header: counted already (line ends are the same bytes in
+ * UTF-8 and latin-1), or in one cheap pass (DuckDB's reader, lines as text).
+ */
+async function dataLines(
+  session: Session,
+  paths: string[],
+  o: ReadOptions,
+  counted: Map<string, number>,
+): Promise<Map<string, number>> {
+  const header = o.header ? 1 : 0;
+  if (o.encoding !== 'utf-16' && paths.every((p) => counted.has(p)))
+    return new Map(paths.map((p) => [p, Math.max(0, counted.get(p)! - header)]));
   const found = await session
     .rows<{ f: string; n: bigint }>(
       `SELECT filename AS f, count(l) AS n FROM read_csv(${quoteStringList(paths)}, ${LINE}, encoding = ${quoteLiteral(o.encoding)}, max_line_size = 10000000) GROUP BY 1`,

@@ -126,7 +126,7 @@ async function reconcileCsv(
   fileColumns: { name: string }[],
 ): Promise<void> {
   const counts = new Map([...outcome].filter(([, f]) => !f.error));
-  const bad = await unreconciled(session, counts, o, rejected, async (paths) => {
+  const bad = await unreconciled(session, counts, o, rejected, new Map(), async (paths) => {
     if (fileColumns.length === 0) return new Map();
     const where = `WHERE __file IN (${paths.map(quoteLiteral).join(', ')})`;
     const sql = extraLinesSql(

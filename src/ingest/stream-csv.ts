@@ -43,7 +43,7 @@ export async function streamCsv(
   session: Session,
   req: IngestRequest,
   files: SourceFile[],
-  hashes: Map<string, Promise<{ hash: string; error?: string }>>,
+  hashes: Map<string, Promise<{ hash: string; lines?: number; error?: string }>>,
   batchId: number,
   tableId: string,
   known: StructField[],
@@ -122,11 +122,14 @@ export async function streamCsv(
         operation: transformed ? 'STREAMING UPDATE' : 'COPY INTO',
         operationParameters: { source: recordedFile(req.catalog, req.source), batchId },
         beforeCommit: async (out) => {
+          const lines = new Map<string, number>();
           for (const [i, f] of files.entries()) {
-            const { hash, error } = await hashes.get(f.path)!;
+            const read = await hashes.get(f.path)!;
             const st = await fs.stat(f.path).catch(() => undefined);
-            if (error || !st || st.size !== f.size || Math.floor(st.mtimeMs) !== f.modified) throw new StreamFallback();
-            entries[i].hash = hash;
+            if (read.error || !st || st.size !== f.size || Math.floor(st.mtimeMs) !== f.modified)
+              throw new StreamFallback();
+            entries[i].hash = read.hash;
+            if (read.lines !== undefined) lines.set(f.path, read.lines);
           }
           const counts = out.adds.length
             ? await session.rows<{ f: string; n: bigint; r: bigint }>(
@@ -164,7 +167,8 @@ export async function streamCsv(
             e.quarantined = Number(setAside.get(e.path) ?? 0);
           }
           // Lines the records do not account for: the careful path finds why, and fails the file.
-          if ((await linesUnaccounted(session, entries, o, rejected, names!, id)).size > 0) throw new StreamFallback();
+          if ((await linesUnaccounted(session, entries, o, rejected, names!, id, lines)).size > 0)
+            throw new StreamFallback();
           await writeQuarantine(session, req, batchId, recordedRejects(req.catalog, rejected), ingestedAt);
           if (transformed?.quarantine) await appendQuarantine(session, req, transformed.quarantine);
           return {
@@ -225,8 +229,10 @@ function linesUnaccounted(
   rejected: string,
   names: string[],
   id: string,
+  lines: Map<string, number>,
 ): Promise<Map<string, string>> {
-  return unreconciled(session, new Map(entries.map((e) => [e.path, e])), o, rejected, async (paths) => {
+  const counts = new Map(entries.map((e) => [e.path, e]));
+  return unreconciled(session, counts, o, rejected, lines, async (paths) => {
     const [rejTable, rejScan] = [`__strata_rej_${id}_lines`, `__strata_rejscan_${id}_lines`];
     try {
       const cols = names.map((n) => quoteIdent(n)).join(', ');
