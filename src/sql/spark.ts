@@ -17,7 +17,15 @@
 // When DuckDB refuses the rewritten text, the user must read about their own:
 // `userSqlFailure` words an engine failure in the user's terms (the functions
 // they called, not what they became; their line, not the rewritten one).
-import { engineFailure, LocatedError, StrataError, stripExcerpt, UserSqlError, type Where } from '../core/index.js';
+import {
+  engineFailure,
+  isDiskFull,
+  LocatedError,
+  StrataError,
+  stripExcerpt,
+  UserSqlError,
+  type Where,
+} from '../core/index.js';
 import { quoteIdent, quoteLiteral } from '../engine/index.js';
 import { sparkPattern } from './spark-datetime.js';
 import { AGGREGATES, HANDLERS, isWord, type Arg, type Call } from './spark-functions.js';
@@ -205,6 +213,9 @@ export interface WrittenSql {
 export function userSqlFailure(err: unknown, written: string | WrittenSql[]): unknown {
   const pieces = (typeof written === 'string' ? [{ sql: written }] : written).filter((p) => p.sql.trim() !== '');
   const engine = engineFailure(err);
+  // A full disk or memory is not the user's SQL: said as it is, not placed in their text. (Other
+  // I/O errors — a path that matches no file — stay the user's, at their file:line.)
+  if (engine && (isDiskFull(err) || engine.kind.toLowerCase() === 'out of memory')) return err;
   if (!engine || err instanceof LocatedError || err instanceof UserSqlError || !(err instanceof StrataError)) {
     return pieces.length > 0
       ? withDialectHint(

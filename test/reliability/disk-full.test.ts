@@ -97,6 +97,8 @@ function expectDiskFullError(r: Run): void {
   const lines = r.err.split('\n').filter((l) => l.trim() !== '');
   expect(lines, r.err).toHaveLength(1);
   expect(lines[0]).toMatch(/^error: .*no space left on device \(the disk is full\)/i);
+  // (Not placed in the pipeline's SQL as if the query were wrong.)
+  expect(lines[0]).not.toMatch(/\.sql:\d+:\d+/);
 }
 
 describe('a full disk', () => {
