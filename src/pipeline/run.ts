@@ -20,6 +20,7 @@ import { runMaterializedView } from './materialized.js';
 import { userSqlFailure } from '../sql/index.js';
 import { kindName, type DatasetDefinition } from './parse.js';
 import type { Pipeline } from './project.js';
+import { runInParallel } from './schedule.js';
 import { runStreaming, STREAM_APP } from './streaming.js';
 
 export type { ExpectationResult, FlowResult, FlowStatus } from './context.js';
@@ -209,41 +210,7 @@ async function runUpdate(
   const parallel = options.parallel && options.parallel.max > 1 ? options.parallel : undefined;
   if (!parallel) {
     for (const node of pipeline.order) await execute(node, session);
-  } else {
-    // Independent flows at the same time (each on its own connection), at most `max`;
-    // a flow waits for the flows writing what it reads, and for earlier flows into its table.
-    const deps = new Map<Node, Node[]>();
-    pipeline.order.forEach((node, i) => {
-      const reads = new Set(node.reads.map((r) => r.name));
-      deps.set(
-        node,
-        pipeline.order.slice(0, i).filter((n) => reads.has(n.target) || n.target === node.target),
-      );
-    });
-    const done = new Set<Node>();
-    const running = new Map<Node, Promise<void>>();
-    const waiting = [...pipeline.order];
-    while (waiting.length > 0 || running.size > 0) {
-      for (let i = 0; i < waiting.length && running.size < parallel.max;) {
-        const node = waiting[i];
-        if (!deps.get(node)!.every((d) => done.has(d))) {
-          i++;
-          continue;
-        }
-        waiting.splice(i, 1);
-        running.set(
-          node,
-          parallel.engine
-            .withSession((s) => execute(node, s))
-            .finally(() => {
-              running.delete(node);
-              done.add(node);
-            }),
-        );
-      }
-      if (running.size > 0) await Promise.race(running.values());
-    }
-  }
+  } else await runInParallel(pipeline.order, parallel, execute);
   const status = firstError === undefined ? 'COMPLETED' : 'FAILED';
   log.add(
     'update_progress',
