@@ -3,7 +3,8 @@
 //   1. one 10-million-row CSV (~450 MB) through COPY INTO, audit columns
 //      included, against DuckDB's own COPY (SELECT * FROM read_csv(...)) TO parquet (≤ 1.15×),
 //      and against nodejs-polars reading the same CSV (every column as text, as bronze keeps
-//      it) and writing Parquet, in a process of its own (to beat);
+//      it) and writing Parquet, in a process of its own (to beat; `npm install --no-save
+//      nodejs-polars@0.24.0` first, else n/a);
 //   2. 10,000 small files (100 rows each): overhead per file on top of the
 //      rows' cost (DuckDB reading the same files to Parquet) (≤ 5 ms per file);
 //   3. a pass over 100 new files when the ledger holds 1,000,000 files, against
