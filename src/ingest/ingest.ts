@@ -15,7 +15,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { tableExists } from '../catalog/index.js';
 import { StrataError } from '../core/index.js';
-import { blindAppendFootprint, commit, loadSnapshot, writeTable, type StructField } from '../delta/index.js';
+import { loadSnapshot, writeTable, type StructField } from '../delta/index.js';
 import { quoteIdent, quoteLiteral, type Session } from '../engine/index.js';
 import { classifyFiles, hashFile, listSourceFiles } from './classify.js';
 import { appendLedger, INGEST_APP_ID, readLedger, recordedEntries, type LedgerFile } from './ledger.js';
@@ -24,6 +24,7 @@ import { appendQuarantine, writeQuarantine } from './quarantine.js';
 import { readBatch, type FileOutcome, type SourceFile } from './read.js';
 import { streamBytes, streamCsv, StreamFallback } from './stream-csv.js';
 import { settleFiles, settleMsFromEnv } from './settle.js';
+import { noteChanged, skipExistingFiles } from './ledger-notes.js';
 
 export { appendQuarantine, deleteQuarantineRows } from './quarantine.js';
 export { listSourceFiles } from './classify.js';
@@ -120,65 +121,6 @@ export async function ingestFiles(session: Session, req: IngestRequest): Promise
       throw err;
     }
   }
-}
-
-/** Notes in the ledger index that loaded files changed (as found now): the next pass does not report them again. */
-async function noteChanged(session: Session, req: IngestRequest, files: SourceFile[]): Promise<void> {
-  if (files.length === 0 || !tableExists(req.location)) return;
-  const snapshot = await loadSnapshot(req.location, { session, name: req.name });
-  const entries: LedgerFile[] = files.map((f) => ({
-    path: f.path,
-    size: f.size,
-    modified: f.modified,
-    hash: '',
-    status: 'changed',
-    rows: 0,
-    rescued: 0,
-    quarantined: 0,
-    error: 'changed since it was loaded; not loaded again',
-  }));
-  const batchId = snapshot.txns.get(INGEST_APP_ID)?.version ?? 0;
-  await appendLedger(session, req, snapshot.metadata.id, snapshot.version, batchId, entries, (req.now ?? Date.now)());
-}
-
-/**
- * includeExistingFiles = false: the first time a table is loaded from a source,
- * the files already there are recorded as skipped (one commit without rows), so
- * that only files landing afterwards are loaded.
- */
-async function skipExistingFiles(session: Session, req: IngestRequest, listed: SourceFile[]): Promise<void> {
-  const snapshot = await loadSnapshot(req.location, { session, name: req.name });
-  if (snapshot.txns.has(INGEST_APP_ID) || listed.length === 0) return;
-  const now = req.now ?? Date.now;
-  const entries: LedgerFile[] = listed.map((f) => ({
-    path: recordedFile(req.catalog, f.path),
-    size: f.size,
-    modified: f.modified,
-    hash: '',
-    status: 'skipped',
-    rows: 0,
-    rescued: 0,
-    quarantined: 0,
-  }));
-  const batchId = 1;
-  const result = await commit(snapshot.store, req.name, snapshot.version, {
-    operation: 'COPY INTO',
-    operationParameters: { source: recordedFile(req.catalog, req.source), batchId, includeExistingFiles: false },
-    actions: [{ txn: { appId: INGEST_APP_ID, version: batchId, lastUpdated: now() } }],
-    footprint: { ...blindAppendFootprint([INGEST_APP_ID]) },
-    info: {
-      strataIngest: {
-        batchId,
-        source: recordedFile(req.catalog, req.source),
-        ...(req.rawOptions ? { options: req.rawOptions } : {}),
-        files: entries,
-      },
-    },
-  }).catch((err: unknown) => {
-    if (err instanceof StrataError && err.code === 'CONFLICT') return undefined; // another loader did it
-    throw err;
-  });
-  if (result) await appendLedger(session, req, snapshot.metadata.id, result.version, batchId, entries, now());
 }
 
 export interface IngestPlan {

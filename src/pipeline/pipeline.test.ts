@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildGraph, queryReferences, referenceSpans } from './graph.js';
-import { keepsRows } from './streaming.js';
+import { keepsRows } from './bronze-pattern.js';
 import { parsePipelineSql } from './parse.js';
 import { createCatalog } from '../catalog/index.js';
 

@@ -13,7 +13,7 @@ import { quoteIdent, type Session } from '../engine/index.js';
 import { INGEST_APP_ID, LEDGER_RESET } from '../ingest/index.js';
 import { aliasOf, locationOf, tableExists, type FlowResult, type RunContext, type RunOptions } from './context.js';
 export type { RunOptions } from './context.js';
-import { closeAbandonedUpdate, EventLog, type EventOrigin } from './event-log.js';
+import { EventLog, type EventOrigin } from './event-log.js';
 import { normalizeName, referenceSpans, type Node } from './graph.js';
 import { CDC_BATCH_APP, runAutoCdc } from './auto-cdc.js';
 import { runMaterializedView } from './materialized.js';
@@ -44,34 +44,13 @@ export function pipelineId(name: string): string {
 }
 
 /**
- * Runs one update of `pipeline`. Never throws for a failing flow: the outcome says FAILED. If the
- * update itself fails (the event log or a table cannot be written), it is recorded as FAILED in
- * the event log when that can still be written — no update is left RUNNING — and the error thrown.
+ * Runs one update of `pipeline`. Never throws for a failing flow: the outcome says FAILED. (An
+ * update that throws is closed in the event log by whoever holds the lake's update lock: the
+ * project, which keeps the lock for the next update when even that cannot be written.)
  */
 export async function runPipeline(session: Session, pipeline: Pipeline, options: RunOptions): Promise<RunOutcome> {
-  const updateId = options.updateId ?? randomUUID();
-  try {
-    return await runUpdate(session, pipeline, { ...options, updateId });
-  } catch (err) {
-    await closeAbandonedUpdate(
-      session,
-      options.catalog.system('event_log'),
-      { pipeline_id: pipelineId(pipeline.name), pipeline_name: pipeline.name, update_id: updateId },
-      `the update failed: ${err instanceof Error ? err.message : String(err)}`,
-      options.now,
-      'UPDATE_FAILED',
-    ).catch(() => undefined);
-    throw err;
-  }
-}
-
-async function runUpdate(
-  session: Session,
-  pipeline: Pipeline,
-  options: RunOptions & { updateId: string },
-): Promise<RunOutcome> {
   const started = performance.now();
-  const updateId = options.updateId;
+  const updateId = options.updateId ?? randomUUID();
   const now = options.now ?? Date.now;
   const log = new EventLog(
     options.catalog.system('event_log'),

@@ -258,6 +258,7 @@ class OpenedProject implements Project {
     }
   }
 
+  /** Records the update `stale` held as FAILED, unless the event log has its end: killed (ABANDONED) or thrown (UPDATE_FAILED, with `reason`). */
   private async closeAbandoned(stale: LockHolder, reason?: string): Promise<void> {
     const { pipeline, updateId } = (stale.info ?? {}) as { pipeline?: string; updateId?: string };
     if (!pipeline || !updateId) return;
@@ -268,6 +269,8 @@ class OpenedProject implements Project {
         { pipeline_id: pipelineId(pipeline), pipeline_name: pipeline, update_id: updateId },
         reason ??
           `the update did not finish: ${stale.purpose} (${describeHolder(stale)}) ended before it did (killed or crashed); the next update continues where its last commit left off`,
+        undefined,
+        reason === undefined ? 'ABANDONED' : 'UPDATE_FAILED',
       ),
     );
   }
