@@ -5,7 +5,7 @@
 // commit, holding whole files only (no partial commit), and every update gets a final state.
 // Then the disk grows and the next run completes: every row there exactly once, gold what a
 // plain DuckDB query over the files gives. Needs root (mount); the tmpfs is unmounted after.
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, statfsSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,32 +14,10 @@ import { loadSnapshot } from '../../src/delta/index.js';
 import { executeQuery } from '../../src/sql/index.js';
 import { expectValidLog } from '../helpers/delta-log.js';
 import { rng, useTestBed } from '../helpers/harness.js';
+import { CRASH_PIPELINE, CRASH_TABLES, strataRun, type StrataRun } from '../helpers/strata-run.js';
 
 const bed = useTestBed('disk-full');
-const BIN = path.resolve('bin/strata.js');
 
-const PIPELINE = `
-CREATE OR REFRESH STREAMING TABLE bronze.orders
-AS SELECT * FROM STREAM read_files('landing/*.csv', format => 'csv', maxFilesPerTrigger => 2);
-
-CREATE OR REFRESH STREAMING TABLE silver.orders (
-  CONSTRAINT has_id EXPECT (id IS NOT NULL) ON VIOLATION DROP ROW,
-  CONSTRAINT positive EXPECT (amount > 0) ON VIOLATION QUARANTINE
-) AS SELECT CAST(id AS BIGINT) AS id, CAST(file AS INT) AS file, CAST(amount AS DECIMAL(10,2)) AS amount, _source_file, _file_row
-FROM STREAM(bronze.orders);
-
-CREATE OR REFRESH MATERIALIZED VIEW gold.totals AS
-SELECT file % 3 AS bucket, count(*) AS n, sum(amount) AS amount FROM silver.orders GROUP BY 1;
-`;
-
-const TABLES = [
-  'bronze/orders',
-  'silver/orders',
-  'silver/orders_quarantine',
-  'gold/totals',
-  '_system/event_log',
-  '_system/ingest_files',
-];
 const FILES = 30;
 const ROWS = 5000;
 
@@ -60,38 +38,8 @@ afterAll(() => {
   if (mounted) execFileSync('umount', ['-l', disk]);
 });
 
-interface Run {
-  code: number | null;
-  killed: boolean;
-  err: string;
-}
-
-/** `strata run` in `dir`; killed `delay` ms after `trigger` holds (checked every 2 ms), if given. */
-function run(dir: string, kill?: { trigger: () => boolean; delay: number }): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, '--project', dir, 'run'], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-      env: { ...process.env, STRATA_THREADS: '1' },
-    });
-    let err = '';
-    child.stderr.on('data', (d) => (err += d));
-    let timer: NodeJS.Timeout | undefined;
-    const poll = kill
-      ? setInterval(() => {
-          if (timer || !kill.trigger()) return;
-          timer = setTimeout(() => child.kill('SIGKILL'), kill.delay);
-        }, 2)
-      : undefined;
-    child.on('exit', (code, signal) => {
-      clearInterval(poll);
-      clearTimeout(timer);
-      resolve({ code, killed: signal === 'SIGKILL', err });
-    });
-  });
-}
-
 /** The run failed with one line saying the disk is full: no stack trace, no other error. */
-function expectDiskFullError(r: Run): void {
+function expectDiskFullError(r: StrataRun): void {
   expect(r.killed).toBe(false);
   expect(r.code, r.err).toBe(1);
   const lines = r.err.split('\n').filter((l) => l.trim() !== '');
@@ -108,7 +56,7 @@ describe('a full disk', () => {
     const lake = path.join(dir, 'lake');
     mkdirSync(landing, { recursive: true });
     mkdirSync(path.join(dir, 'pipelines/main'), { recursive: true });
-    writeFileSync(path.join(dir, 'pipelines/main/orders.sql'), PIPELINE);
+    writeFileSync(path.join(dir, 'pipelines/main/orders.sql'), CRASH_PIPELINE);
     // 30 files of 5000 rows (about 7 MB; as much again once in bronze: the notes hardly compress).
     // In each, one row without id (dropped), one with a negative amount (quarantined).
     const next = rng(18);
@@ -133,7 +81,7 @@ describe('a full disk', () => {
     const q = (sql: string) => bed.engine.withSession(async (s) => (await executeQuery(s, sql, { baseDir: dir })).rows);
     /** Every table that exists reads, with valid commits; bronze holds whole files, each once. */
     const expectWhole = async (complete = false) => {
-      for (const t of TABLES) if (tableHasCommits(path.join(lake, t))) expectValidLog(path.join(lake, t));
+      for (const t of CRASH_TABLES) if (tableHasCommits(path.join(lake, t))) expectValidLog(path.join(lake, t));
       const bronze = path.join(lake, 'bronze/orders');
       if (tableHasCommits(bronze) && (await loadSnapshot(bronze)).schema.fields.length > 0) {
         const [[files, min, max, distinct]] = await q(
@@ -157,7 +105,7 @@ describe('a full disk', () => {
     let kills = 0;
     for (let attempt = 0; attempt < 4 && kills === 0; attempt++) {
       const lock = path.join(lake, '_system/update.lock');
-      const r = await run(dir, {
+      const r = await strataRun(dir, {
         trigger: () => existsSync(lock) && free() < 2 * 1024 * 1024,
         delay: Math.floor(next() * 200),
       });
@@ -169,16 +117,16 @@ describe('a full disk', () => {
 
     // Runs on the full disk fail, each with one line saying so; nothing is half-written.
     for (let i = 0; i < 2; i++) {
-      expectDiskFullError(await run(dir));
+      expectDiskFullError(await strataRun(dir));
       await expectWhole();
     }
     expect(free()).toBeLessThan(1024 * 1024);
 
     // More space: the next run completes, and every row is there once.
     execFileSync('mount', ['-o', 'remount,size=256m', disk]);
-    const last = await run(dir);
+    const last = await strataRun(dir);
     expect(last.code, last.err).toBe(0);
-    for (const t of TABLES) expectValidLog(path.join(lake, t));
+    for (const t of CRASH_TABLES) expectValidLog(path.join(lake, t));
     await expectWhole(true);
     expect(await q(`SELECT count(*), count(DISTINCT (_source_file, _file_row)) FROM bronze.orders`)).toEqual([
       [FILES * ROWS, FILES * ROWS],

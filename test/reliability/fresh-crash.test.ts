@@ -6,7 +6,6 @@
 // gives, every update in the event log has exactly one final state (a killed one closed as
 // FAILED by the next update), and what a kill left of an interrupted commit (.strata-tmp-*) is
 // swept once older than a minute. The test makes at least 25 kills.
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -15,65 +14,9 @@ import { loadSnapshot } from '../../src/delta/index.js';
 import { executeQuery } from '../../src/sql/index.js';
 import { expectValidLog } from '../helpers/delta-log.js';
 import { rng, useTestBed } from '../helpers/harness.js';
+import { CRASH_PIPELINE, CRASH_TABLES, strataRun } from '../helpers/strata-run.js';
 
 const bed = useTestBed('fresh-crash');
-const BIN = path.resolve('bin/strata.js');
-
-const PIPELINE = `
-CREATE OR REFRESH STREAMING TABLE bronze.orders
-AS SELECT * FROM STREAM read_files('landing/*.csv', format => 'csv', maxFilesPerTrigger => 2);
-
-CREATE OR REFRESH STREAMING TABLE silver.orders (
-  CONSTRAINT has_id EXPECT (id IS NOT NULL) ON VIOLATION DROP ROW,
-  CONSTRAINT positive EXPECT (amount > 0) ON VIOLATION QUARANTINE
-) AS SELECT CAST(id AS BIGINT) AS id, CAST(file AS INT) AS file, CAST(amount AS DECIMAL(10,2)) AS amount, _source_file, _file_row
-FROM STREAM(bronze.orders);
-
-CREATE OR REFRESH MATERIALIZED VIEW gold.totals AS
-SELECT file % 3 AS bucket, count(*) AS n, sum(amount) AS amount FROM silver.orders GROUP BY 1;
-`;
-
-const TABLES = [
-  'bronze/orders',
-  'silver/orders',
-  'silver/orders_quarantine',
-  'gold/totals',
-  '_system/event_log',
-  '_system/ingest_files',
-];
-
-interface Run {
-  code: number | null;
-  killed: boolean;
-  err: string;
-}
-
-/**
- * `strata run` in `dir`, killed `delay` ms after `trigger` holds (checked every 2 ms from the
- * spawn): the process started, or the update lock appeared (the run is past start-up).
- */
-function run(dir: string, kill?: { trigger: () => boolean; delay: number }): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, '--project', dir, 'run'], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-      env: { ...process.env, STRATA_THREADS: '1' },
-    });
-    let err = '';
-    child.stderr.on('data', (d) => (err += d));
-    let timer: NodeJS.Timeout | undefined;
-    const poll = kill
-      ? setInterval(() => {
-          if (timer || !kill.trigger()) return;
-          timer = setTimeout(() => child.kill('SIGKILL'), kill.delay);
-        }, 2)
-      : undefined;
-    child.on('exit', (code, signal) => {
-      clearInterval(poll);
-      clearTimeout(timer);
-      resolve({ code, killed: signal === 'SIGKILL', err });
-    });
-  });
-}
 
 /** The `.strata-tmp-*` files under `dir`, at any depth. */
 function tempFiles(dir: string): string[] {
@@ -104,7 +47,7 @@ describe('crash safety of the first run of a fresh project', () => {
       const lake = path.join(dir, 'lake');
       mkdirSync(landing, { recursive: true });
       mkdirSync(path.join(dir, 'pipelines/main'), { recursive: true });
-      writeFileSync(path.join(dir, 'pipelines/main/orders.sql'), PIPELINE);
+      writeFileSync(path.join(dir, 'pipelines/main/orders.sql'), CRASH_PIPELINE);
       // 3 to 6 files of 40 rows; in each, one without id (dropped), one with a negative amount (quarantined).
       const files = 3 + Math.floor(next() * 4);
       for (let f = 0; f < files; f++) {
@@ -121,7 +64,7 @@ describe('crash safety of the first run of a fresh project', () => {
       for (let k = 0; k < planned; k++) {
         const afterLock = next() < 0.75;
         const lock = path.join(lake, '_system/update.lock');
-        const r = await run(
+        const r = await strataRun(
           dir,
           afterLock
             ? { trigger: () => existsSync(lock), delay: Math.floor(next() * 500) }
@@ -132,7 +75,7 @@ describe('crash safety of the first run of a fresh project', () => {
           break;
         }
         kills++;
-        const stage = TABLES.filter((t) => tableHasCommits(path.join(lake, t))).length;
+        const stage = CRASH_TABLES.filter((t) => tableHasCommits(path.join(lake, t))).length;
         stages.set(stage, (stages.get(stage) ?? 0) + 1);
         // Readable after every kill, never a row twice (a table whose first commit a kill stopped is
         // not there yet; one created with no columns has had nothing loaded yet).
@@ -157,9 +100,9 @@ describe('crash safety of the first run of a fresh project', () => {
         }
       }
 
-      const last = await run(dir);
+      const last = await strataRun(dir);
       expect(last.code, last.err).toBe(0);
-      for (const t of TABLES) expectValidLog(path.join(lake, t));
+      for (const t of CRASH_TABLES) expectValidLog(path.join(lake, t));
       expect(await q(dir, `SELECT count(*), count(DISTINCT (_source_file, _file_row)) FROM bronze.orders`)).toEqual([
         [files * 40, files * 40],
       ]);

@@ -3,7 +3,6 @@
 // every good row once, the quarantine every bad row once, and the gold view the
 // totals a plain DuckDB query over the files gives. Every table stays readable
 // after every kill.
-import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -11,23 +10,9 @@ import { executeQuery } from '../../src/sql/index.js';
 import { tableHasCommits } from '../../src/catalog/index.js';
 import { expectValidLog } from '../helpers/delta-log.js';
 import { rng, useTestBed } from '../helpers/harness.js';
+import { CRASH_PIPELINE, strataRun } from '../helpers/strata-run.js';
 
 const bed = useTestBed('pipeline-crash');
-const BIN = path.resolve('bin/strata.js');
-
-const PIPELINE = `
-CREATE OR REFRESH STREAMING TABLE bronze.orders
-AS SELECT * FROM STREAM read_files('landing/*.csv', format => 'csv', maxFilesPerTrigger => 2);
-
-CREATE OR REFRESH STREAMING TABLE silver.orders (
-  CONSTRAINT has_id EXPECT (id IS NOT NULL) ON VIOLATION DROP ROW,
-  CONSTRAINT positive EXPECT (amount > 0) ON VIOLATION QUARANTINE
-) AS SELECT CAST(id AS BIGINT) AS id, CAST(file AS INT) AS file, CAST(amount AS DECIMAL(10,2)) AS amount, _source_file, _file_row
-FROM STREAM(bronze.orders);
-
-CREATE OR REFRESH MATERIALIZED VIEW gold.totals AS
-SELECT file % 3 AS bucket, count(*) AS n, sum(amount) AS amount FROM silver.orders GROUP BY 1;
-`;
 
 describe('crash safety of pipeline updates', () => {
   it('after SIGKILLs during strata run, every row is where it belongs exactly once', async () => {
@@ -35,7 +20,7 @@ describe('crash safety of pipeline updates', () => {
     const landing = path.join(base, 'landing');
     mkdirSync(landing, { recursive: true });
     mkdirSync(path.join(base, 'pipelines/main'), { recursive: true });
-    writeFileSync(path.join(base, 'pipelines/main/orders.sql'), PIPELINE);
+    writeFileSync(path.join(base, 'pipelines/main/orders.sql'), CRASH_PIPELINE);
     const next = rng(23);
     let files = 0;
     const land = (count: number) => {
@@ -53,27 +38,13 @@ describe('crash safety of pipeline updates', () => {
     };
     land(12);
     const run = (killAfter?: number) =>
-      new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
-        const child = spawn(process.execPath, [BIN, '--project', base, 'run'], {
-          stdio: ['ignore', 'pipe', 'pipe'],
-          env: { ...process.env, STRATA_THREADS: '1' },
-        });
-        let out = '';
-        let err = '';
-        child.stdout.on('data', (d) => (out += d));
-        child.stderr.on('data', (d) => (err += d));
-        const timer = killAfter === undefined ? undefined : setTimeout(() => child.kill('SIGKILL'), killAfter);
-        child.on('exit', (code) => {
-          clearTimeout(timer);
-          resolve({ code, out, err });
-        });
-      });
+      strataRun(base, killAfter === undefined ? undefined : { trigger: () => true, delay: killAfter });
     const q = (sql: string) =>
       bed.engine.withSession(async (s) => (await executeQuery(s, sql, { baseDir: base })).rows);
     let killed = 0;
     for (let i = 0; i < 24; i++) {
       const r = await run(300 + Math.floor(next() * 1500));
-      if (r.code === null) killed++;
+      if (r.killed) killed++;
       else expect(r.code, r.err).toBe(0);
       if (i % 6 === 0) land(3);
       // Readable after every kill, never a row twice (a table whose first commit a kill stopped is not there yet).
