@@ -55,6 +55,7 @@ async function recordedStamp(holder: Snapshot, appId: string): Promise<SourceSta
 /**
  * Fails when the source no longer has the version `from` the flow read up to, as it was read.
  * `holder` is the table whose commits carry the progress (the target, or AUTO CDC's state).
+ * Returns the stamp of version `from` when it read it (the next progress's, if nothing is new).
  */
 export async function checkSourceProgress(
   holder: Snapshot | undefined,
@@ -62,8 +63,8 @@ export async function checkSourceProgress(
   from: number,
   source: Snapshot,
   names: { flow: string; source: string; target: string },
-): Promise<void> {
-  if (from < 0) return;
+): Promise<SourceStamp | undefined> {
+  if (from < 0) return undefined;
   const fix = `run --full-refresh ${names.target} to rebuild ${names.target} from ${names.source}`;
   if (source.version < from) {
     throw new StrataError(
@@ -72,11 +73,11 @@ export async function checkSourceProgress(
       { context: { table: names.source, version: from } },
     );
   }
-  if (!holder) return;
+  if (!holder) return undefined;
   const recorded = await recordedStamp(holder, appId);
-  if (!recorded || recorded.version !== from) return;
+  if (!recorded || recorded.version !== from) return undefined;
   const now = await commitStamp(source, names.source, from);
-  if (!now) return;
+  if (!now) return undefined;
   const differs =
     (recorded.txnId !== undefined && now.txnId !== undefined && recorded.txnId !== now.txnId) ||
     (recorded.timestamp !== undefined && now.timestamp !== undefined && recorded.timestamp !== now.timestamp);
@@ -87,6 +88,7 @@ export async function checkSourceProgress(
       { context: { table: names.source, version: from } },
     );
   }
+  return now;
 }
 
 const iso = (ms: number | undefined) => (ms === undefined ? 'an unknown time' : new Date(ms).toISOString());

@@ -241,9 +241,14 @@ export async function readStreams(
         );
       }
       const from = txns.get(appId)?.version ?? -1;
-      await checkSourceProgress(holder, appId, from, source, { flow, source: span.name!, target: def.name });
+      const checked = await checkSourceProgress(holder, appId, from, source, {
+        flow,
+        source: span.name!,
+        target: def.name,
+      });
       out.progress.push({ appId, version: source.version });
-      const stamp = await commitStamp(source, span.name!, source.version);
+      const stamp =
+        checked?.version === source.version ? checked : await commitStamp(source, span.name!, source.version);
       if (stamp) out.stamps[appId] = stamp;
       if (from < source.version) out.pending = true;
       const inc = await increment(session, source, span.name!, from, flow, def.name);
