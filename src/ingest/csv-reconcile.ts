@@ -16,16 +16,27 @@ import { pipeline } from 'node:stream/promises';
 import * as zlib from 'node:zlib';
 import { quoteIdent, quoteLiteral, quoteStringList, type Session } from '../engine/index.js';
 import type { ReadOptions } from './options.js';
+import { FILE_COLUMN } from './typed.js';
 
 /** read_csv options that return each physical line as one text column (mixed line ends allowed). */
 export const LINE = `auto_detect = false, header = false, columns = {'l': 'VARCHAR'}, delim = E'\\x01', quote = '', escape = '', filename = true, strict_mode = false`;
 
-/** read_csv over files with one column list (all text), parse errors kept in the given rejects tables. */
-export function csvSource(paths: string[], names: string[], o: ReadOptions, rejTable: string, rejScan: string): string {
+/**
+ * read_csv over files with one column list (all text) and each row's file as FILE_COLUMN
+ * (`withFile`: false leaves it out), parse errors kept in the given rejects tables.
+ */
+export function csvSource(
+  paths: string[],
+  names: string[],
+  o: ReadOptions,
+  rejTable: string,
+  rejScan: string,
+  withFile = true,
+): string {
   const columns = `{${names.map((n) => `${quoteLiteral(n)}: 'VARCHAR'`).join(', ')}}`;
   return `read_csv(${quoteStringList(paths)}, auto_detect = false, header = ${o.header}, delim = ${quoteLiteral(o.delimiter)},
     quote = ${quoteLiteral(o.quote)}, escape = ${quoteLiteral(o.escape)}, encoding = ${quoteLiteral(o.encoding)}, columns = ${columns},
-    filename = true, store_rejects = true, rejects_table = ${quoteLiteral(rejTable)}, rejects_scan = ${quoteLiteral(rejScan)}, max_line_size = 10000000)`;
+    filename = ${withFile ? quoteLiteral(FILE_COLUMN) : 'false'}, store_rejects = true, rejects_table = ${quoteLiteral(rejTable)}, rejects_scan = ${quoteLiteral(rejScan)}, max_line_size = 10000000)`;
 }
 
 /**
@@ -92,7 +103,7 @@ export async function recoverSpanning(
       const errors = new Map(spanning.map((s) => [s.position - 1, s.error]));
       const lines = await cutLines(source, copy, [...errors.keys()]);
       cut.push(...lines.map((l) => ({ ...l, error: errors.get(l.start) ?? 'the record spans lines' })));
-      await session.exec(`DELETE FROM temp.${quoteIdent(tables.raw)} WHERE __file = ${quoteLiteral(file)}`);
+      await session.exec(`DELETE FROM temp.${quoteIdent(tables.raw)} WHERE ${FILE_COLUMN} = ${quoteLiteral(file)}`);
       await session.exec(`DELETE FROM temp.${quoteIdent(tables.rejected)} WHERE _source_file = ${quoteLiteral(file)}`);
       spanning = await reread(copy);
       source = copy;
@@ -240,8 +251,8 @@ async function dataLines(
   return new Map(found.map((r) => [r.f, Math.max(0, Number(r.n) - (o.header ? 1 : 0))]));
 }
 
-/** SQL: per `__file`, the extra lines of records whose values span lines (runs of line ends in them). */
+/** SQL: per FILE_COLUMN, the extra lines of records whose values span lines (runs of line ends in them). */
 export function extraLinesSql(relation: string, names: string[], where = ''): string {
   const text = names.length === 1 ? quoteIdent(names[0]) : `concat_ws(chr(1), ${names.map(quoteIdent).join(', ')})`;
-  return `SELECT __file AS f, sum(len(regexp_extract_all(${text}, '[\\r\\n]+')))::BIGINT AS n FROM ${relation} ${where} GROUP BY 1`;
+  return `SELECT ${FILE_COLUMN} AS f, sum(len(regexp_extract_all(${text}, '[\\r\\n]+')))::BIGINT AS n FROM ${relation} ${where} GROUP BY 1`;
 }

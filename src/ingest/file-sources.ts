@@ -7,15 +7,18 @@ import { quoteIdent, type Session } from '../engine/index.js';
 import type { CopyIntoRequest, FileSources, FilesRead } from '../sql/index.js';
 import { ingestFiles, listSourceFiles } from './ingest.js';
 import { parseReadOptions } from './options.js';
-import { readBatch } from './read.js';
+import { batchRows, readBatch } from './read.js';
+import { hasMetadataColumn } from './metadata.js';
+import type { Catalog } from '../catalog/index.js';
 import { streamedRelation } from './stream-csv.js';
 
-/** A one-off read_files: every file the source matches, all columns, `_rescued_data`, `_source_file`, `_file_row`. */
+/** A one-off read_files: every file the source matches, all columns, `_rescued_data`, and `_metadata` if asked. */
 async function readFilesOnce(
   session: Session,
   source: string,
   written: string,
   raw: Record<string, string>,
+  extra: { metadata: boolean; catalog: Catalog },
 ): Promise<FilesRead> {
   const options = parseReadOptions(raw, 'read_files');
   const files = await listSourceFiles(session, source, options.pathGlobFilter);
@@ -23,11 +26,15 @@ async function readFilesOnce(
     throw new StrataError('STORAGE', `read_files: no files match ${written}`, { context: { file: written } });
   const id = randomUUID().replace(/-/g, '').slice(0, 12);
   // CSV streams from the files as the query runs; the careful path reads them into memory first.
-  const streamed = await streamedRelation(session, files, options, id);
+  const streamed = await streamedRelation(session, files, options, id, extra);
   if (streamed) {
     const view = `__strata_read_files_${id}`;
     await session.exec(`CREATE OR REPLACE TEMP VIEW ${quoteIdent(view)} AS ${streamed.sql}`);
-    return { table: view, cleanup: [`DROP VIEW IF EXISTS temp.${quoteIdent(view)}`, ...streamed.cleanup] };
+    return {
+      table: view,
+      cleanup: [`DROP VIEW IF EXISTS temp.${quoteIdent(view)}`, ...streamed.cleanup],
+      metadata: streamed.metadata,
+    };
   }
   const read = await readBatch(
     session,
@@ -35,6 +42,7 @@ async function readFilesOnce(
     options,
     { known: [], addNewColumns: options.schemaEvolutionMode !== 'rescue' },
     id,
+    extra.catalog,
   );
   const failed = [...read.files].filter(([, f]) => f.error);
   if (failed.length === files.length) {
@@ -43,7 +51,12 @@ async function readFilesOnce(
       context: { file: failed[0][0] },
     });
   }
-  return { table: read.rows, cleanup: read.cleanup };
+  const metadata = extra.metadata && !hasMetadataColumn(read.columns);
+  const view = `__strata_read_files_${id}`;
+  await session.exec(
+    `CREATE OR REPLACE TEMP VIEW ${quoteIdent(view)} AS ${batchRows(read, options, files, metadata, extra.catalog)}`,
+  );
+  return { table: view, cleanup: [`DROP VIEW IF EXISTS temp.${quoteIdent(view)}`, ...read.cleanup], metadata };
 }
 
 async function copyInto(session: Session, req: CopyIntoRequest) {

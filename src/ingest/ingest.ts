@@ -19,9 +19,11 @@ import { loadSnapshot, writeTable, type StructField } from '../delta/index.js';
 import { quoteIdent, quoteLiteral, type Session } from '../engine/index.js';
 import { classifyFiles, hashFile, listSourceFiles } from './classify.js';
 import { appendLedger, INGEST_APP_ID, readLedger, recordedEntries, type LedgerFile } from './ledger.js';
-import { recordedColumns, recordedFile, recordedRejects } from './paths.js';
+import { recordedFile, recordedRejects } from './paths.js';
 import { appendQuarantine, writeQuarantine } from './quarantine.js';
-import { readBatch, type FileOutcome, type SourceFile } from './read.js';
+import { batchRows, readBatch, type FileOutcome, type SourceFile } from './read.js';
+import { FILE_COLUMN } from './typed.js';
+import { hasMetadataColumn } from './metadata.js';
 import { streamBytes, streamCsv, StreamFallback } from './stream-csv.js';
 import { settleFiles, settleMsFromEnv } from './settle.js';
 import { noteChanged, skipExistingFiles } from './ledger-notes.js';
@@ -29,8 +31,6 @@ import { noteChanged, skipExistingFiles } from './ledger-notes.js';
 export { appendQuarantine, deleteQuarantineRows } from './quarantine.js';
 export { listSourceFiles } from './classify.js';
 export { INGEST_APP_ID, LEDGER_RESET, lastIngestSource, readLedger, type LedgerFile } from './ledger.js';
-
-export const AUDIT_COLUMNS = ['_source_file', '_file_row', '_ingested_at', '_batch_id'] as const;
 
 export type { BatchTransform, IngestOutcome, IngestProgress, IngestRequest } from './request.js';
 import type { BatchTransform, IngestOutcome, IngestRequest } from './request.js';
@@ -159,8 +159,9 @@ export async function planIngest(session: Session, req: IngestRequest): Promise<
   if (plan.waiting.length === 0) return plan;
   const exists = tableExists(req.location);
   const snapshot = exists ? await loadSnapshot(req.location, { session, name: req.name }) : undefined;
-  const special = new Set([o.rescuedDataColumn.toLowerCase(), ...AUDIT_COLUMNS]);
-  const known = (snapshot?.schema.fields ?? []).filter((f) => !special.has(f.name.toLowerCase()));
+  const known = (snapshot?.schema.fields ?? []).filter(
+    (f) => f.name.toLowerCase() !== o.rescuedDataColumn.toLowerCase(),
+  );
   plan.tableHasColumns = known.length > 0;
   const addNewColumns =
     (req.mergeSchema || known.length === 0) && o.schemaEvolutionMode !== 'rescue' && o.schemaEvolutionMode !== 'none';
@@ -170,6 +171,7 @@ export async function planIngest(session: Session, req: IngestRequest): Promise<
     o,
     { known, addNewColumns },
     randomUUID().replace(/-/g, '').slice(0, 12),
+    req.catalog,
   );
   try {
     plan.newColumns = read.newColumns;
@@ -209,10 +211,9 @@ async function ingestBatch(
         return !s || (s.status === 'failed' && (s.size !== f.size || s.modified !== f.modified));
       });
   if (files.length === 0) return { files: [] };
-  const special = new Set([o.rescuedDataColumn.toLowerCase(), ...AUDIT_COLUMNS]);
   const known: StructField[] = req.transform
     ? []
-    : snapshot.schema.fields.filter((f) => !special.has(f.name.toLowerCase()));
+    : snapshot.schema.fields.filter((f) => f.name.toLowerCase() !== o.rescuedDataColumn.toLowerCase());
   const addNewColumns = req.mergeSchema || snapshot.schema.fields.length === 0 || Boolean(req.transform);
   const id = randomUUID().replace(/-/g, '').slice(0, 12);
   const hashes = new Map(files.map((f) => [f.path, hashFile(f.path)]));
@@ -244,6 +245,7 @@ async function ingestBatch(
     o,
     { known, addNewColumns: addNewColumns && o.schemaEvolutionMode !== 'rescue' && o.schemaEvolutionMode !== 'none' },
     id,
+    req.catalog,
   );
   const cleanup = [...read.cleanup];
   try {
@@ -252,7 +254,7 @@ async function ingestBatch(
       // The column is in the rescued data (it was not added): its first file is the one to name.
       const file = await session
         .rows<{ f: string }>(
-          `SELECT _source_file AS f FROM temp.${quoteIdent(read.rows)} WHERE json_extract(${quoteIdent(o.rescuedDataColumn)}, ${quoteLiteral(`$."${column.replace(/"/g, '\\"')}"`)}) IS NOT NULL LIMIT 1`,
+          `SELECT ${FILE_COLUMN} AS f FROM temp.${quoteIdent(read.rows)} WHERE json_extract(${quoteIdent(o.rescuedDataColumn)}, ${quoteLiteral(`$."${column.replace(/"/g, '\\"')}"`)}) IS NOT NULL LIMIT 1`,
         )
         .catch(() => []);
       throw new StrataError(
@@ -275,7 +277,7 @@ async function ingestBatch(
       if (error && !r.error) {
         // Damaged: none of its rows is kept.
         Object.assign(r, { error, rows: 0, rescued: 0, quarantined: 0 });
-        await session.exec(`DELETE FROM temp.${quoteIdent(read.raw)} WHERE __file = ${quoteLiteral(f.path)}`);
+        await session.exec(`DELETE FROM temp.${quoteIdent(read.raw)} WHERE ${FILE_COLUMN} = ${quoteLiteral(f.path)}`);
         await session.exec(
           `DELETE FROM temp.${quoteIdent(read.rejected)} WHERE _source_file = ${quoteLiteral(f.path)}`,
         );
@@ -294,7 +296,7 @@ async function ingestBatch(
     }
     if (moved.length > 0) {
       const list = moved.map(quoteLiteral).join(', ');
-      await session.exec(`DELETE FROM temp.${quoteIdent(read.raw)} WHERE __file IN (${list})`);
+      await session.exec(`DELETE FROM temp.${quoteIdent(read.raw)} WHERE ${FILE_COLUMN} IN (${list})`);
       await session.exec(`DELETE FROM temp.${quoteIdent(read.rejected)} WHERE _source_file IN (${list})`);
     }
     if (entries.length === 0) return { files: [] };
@@ -304,11 +306,12 @@ async function ingestBatch(
     await writeQuarantine(session, req, batchId, recordedRejects(req.catalog, read.rejected), ingestedAt);
 
     // 2. The rows and the ledger entries, in one commit (skipped if the batch is already in).
-    const columns = [...read.columns.map((f) => quoteIdent(f.name)), quoteIdent(o.rescuedDataColumn)];
-    let select = `SELECT ${recordedColumns(req.catalog, columns, o.rescuedDataColumn)}, _file_row, ${ingestedAt} AS _ingested_at, ${batchId}::BIGINT AS _batch_id FROM temp.${quoteIdent(read.rows)}`;
+    const loaded = files.filter((f) => !moved.includes(f.path));
+    const metadata = Boolean(req.transform && req.metadata) && !hasMetadataColumn(read.columns);
+    let select = batchRows(read, o, loaded, metadata, req.catalog);
     let transformed: BatchTransform | undefined;
     if (req.transform) {
-      transformed = await req.transform({ rows: select, batchId, files: entries, ingestedAt });
+      transformed = await req.transform({ rows: select, batchId, files: entries, ingestedAt, metadata });
       cleanup.push(...(transformed.cleanup ?? []));
       select = transformed.select;
       if (transformed.quarantine) await appendQuarantine(session, req, transformed.quarantine);

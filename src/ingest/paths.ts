@@ -71,18 +71,6 @@ export function recordedFileSql(roots: Roots, expr: string): string {
   return `CASE ${cases.join(' ')} ELSE ${expr} END`;
 }
 
-/**
- * The select list of rows going into a table, paths recorded: `columns` (quoted) as they are
- * but the rescued data column, whose `_file_path` is recorded, then `_source_file`, recorded.
- */
-export function recordedColumns(roots: Roots, columns: string[], rescuedColumn: string): string {
-  const rescued = quoteIdent(rescuedColumn);
-  const file = recordedFileSql(roots, '_source_file');
-  const key = quoteLiteral('"_file_path":');
-  const fixed = `replace(${rescued}, ${key} || to_json(_source_file)::VARCHAR, ${key} || to_json(${file})::VARCHAR) AS ${rescued}`;
-  return [...columns.map((c) => (c === rescued ? fixed : c)), `${file} AS _source_file`].join(', ');
-}
-
 /** The rejected rows of a batch (a temporary table with `_source_file`), paths recorded. */
 export function recordedRejects(roots: Roots, table: string): string {
   return `SELECT * REPLACE (${recordedFileSql(roots, '_source_file')} AS _source_file) FROM temp.${quoteIdent(table)}`;

@@ -11,7 +11,10 @@ import type { ReadOptions } from './options.js';
 
 export type { ReadPlan } from './typed.js';
 import { csvHeader } from './csv-header.js';
-import { strptimeFormat, typedProjection, type ReadPlan } from './typed.js';
+import { FILE_COLUMN, strptimeFormat, typedProjection, type ReadPlan } from './typed.js';
+import { recordedFileSql } from './paths.js';
+import { withMetadataJoin } from './metadata.js';
+import type { Catalog } from '../catalog/index.js';
 import { fixRejectedText } from './reject-text.js';
 import {
   csvSource,
@@ -44,9 +47,9 @@ export interface FileOutcome {
 }
 
 export interface BatchRead {
-  /** Temporary view: data columns, the rescued data column, `_source_file`, `_file_row`. */
+  /** Temporary view: data columns, the rescued data column, FILE_COLUMN (each row's absolute path). */
   rows: string;
-  /** The temporary table under it: the files' columns as read, `__file`, `__row` (delete a file's rows here). */
+  /** The temporary table under it: the files' columns as read, FILE_COLUMN (delete a file's rows here). */
   raw: string;
   /** Temporary table of rows that could not be parsed: `_source_file`, `_file_line`, `_error`, `_raw`, `_pos` (where the line starts, per DuckDB). */
   rejected: string;
@@ -58,13 +61,17 @@ export interface BatchRead {
   cleanup: string[];
 }
 
-/** Reads files into temporary tables (see BatchRead). `id` makes the temporary names unique. */
+/**
+ * Reads files into temporary tables (see BatchRead). `id` makes the temporary names unique;
+ * `roots` (the project) records paths relative to it (else they stay absolute).
+ */
 export async function readBatch(
   session: Session,
   files: SourceFile[],
   o: ReadOptions,
   plan: ReadPlan,
   id: string,
+  roots?: Pick<Catalog, 'projectDir' | 'lakeRoot'>,
 ): Promise<BatchRead> {
   const raw = `__strata_ingest_raw_${id}`;
   const rejected = `__strata_ingest_rej_${id}`;
@@ -86,17 +93,24 @@ export async function readBatch(
   else if (o.format === 'json') fileColumns = await readJson(session, files, o, raw, rejected, fail);
   else fileColumns = await readParquet(session, files, raw, fail);
 
+  const reserved = fileColumns.find((c) => c.name.toLowerCase() === FILE_COLUMN);
+  if (reserved)
+    throw new StrataError('USAGE', `the files have a column named ${reserved.name}, a name Strata keeps for itself`, {
+      context: { column: reserved.name },
+    });
+
   // 2. Typed columns: the known ones with their types, new ones added or rescued.
-  const typed = typedProjection(fileColumns, o, plan);
+  const file = `r.${FILE_COLUMN}`;
+  const typed = typedProjection(fileColumns, o, plan, roots ? recordedFileSql(roots, file) : file);
   const { columns, newColumns } = typed;
   // A view, not a copy: the rows are read twice (counts, then the write), cheaper than copied once.
   await session.exec(
-    `CREATE OR REPLACE TEMP VIEW ${quoteIdent(rows)} AS SELECT ${typed.selectList} FROM temp.${quoteIdent(raw)} AS r`,
+    `CREATE OR REPLACE TEMP VIEW ${quoteIdent(rows)} AS SELECT ${typed.selectList}, ${file} FROM temp.${quoteIdent(raw)} AS r`,
   );
 
   // 3. The count of every file: rows kept, rescued, set aside.
   const kept = await session.rows<{ f: string; n: bigint; r: bigint }>(
-    `SELECT _source_file AS f, count(*) AS n, count(${quoteIdent(o.rescuedDataColumn)}) AS r FROM temp.${quoteIdent(rows)} GROUP BY 1`,
+    `SELECT ${FILE_COLUMN} AS f, count(*) AS n, count(${quoteIdent(o.rescuedDataColumn)}) AS r FROM temp.${quoteIdent(rows)} GROUP BY 1`,
   );
   for (const k of kept) {
     const f = outcome.get(k.f);
@@ -114,6 +128,23 @@ export async function readBatch(
 }
 
 /**
+ * SQL: a batch's rows as they go into a table or a query — the data columns and the rescued
+ * data column, and with `metadata` each row's hidden `_metadata` struct (metadata.ts).
+ */
+export function batchRows(
+  read: Pick<BatchRead, 'rows' | 'columns'>,
+  o: ReadOptions,
+  files: SourceFile[],
+  metadata: boolean,
+  roots?: Pick<Catalog, 'projectDir' | 'lakeRoot'>,
+): string {
+  const names = [...read.columns.map((f) => f.name), o.rescuedDataColumn];
+  const rows = `SELECT * FROM temp.${quoteIdent(read.rows)}`;
+  if (metadata) return withMetadataJoin(roots, rows, names, FILE_COLUMN, files);
+  return `SELECT ${names.map((n) => quoteIdent(n)).join(', ')} FROM temp.${quoteIdent(read.rows)}`;
+}
+
+/**
  * Every CSV file's lines accounted for by its rows and quarantined records (see
  * csv-reconcile.ts); a file that does not reconcile is failed, none of its rows kept.
  */
@@ -128,7 +159,7 @@ async function reconcileCsv(
   const counts = new Map([...outcome].filter(([, f]) => !f.error));
   const bad = await unreconciled(session, counts, o, rejected, new Map(), async (paths) => {
     if (fileColumns.length === 0) return new Map();
-    const where = `WHERE __file IN (${paths.map(quoteLiteral).join(', ')})`;
+    const where = `WHERE ${FILE_COLUMN} IN (${paths.map(quoteLiteral).join(', ')})`;
     const sql = extraLinesSql(
       `temp.${quoteIdent(raw)}`,
       fileColumns.map((c) => c.name),
@@ -137,7 +168,7 @@ async function reconcileCsv(
     return new Map((await session.rows<{ f: string; n: bigint }>(sql)).map((r) => [r.f, Number(r.n ?? 0)]));
   });
   for (const [file, reason] of bad) {
-    await session.exec(`DELETE FROM temp.${quoteIdent(raw)} WHERE __file = ${quoteLiteral(file)}`);
+    await session.exec(`DELETE FROM temp.${quoteIdent(raw)} WHERE ${FILE_COLUMN} = ${quoteLiteral(file)}`);
     await session.exec(`DELETE FROM temp.${quoteIdent(rejected)} WHERE _source_file = ${quoteLiteral(file)}`);
     Object.assign(outcome.get(file)!, { rows: 0, rescued: 0, quarantined: 0, error: reason });
   }
@@ -181,14 +212,14 @@ async function readCsv(
     all.map((n) => [n.toLowerCase(), { kind: 'primitive', name: 'string' } as DeltaType]),
   );
   await session.exec(
-    `CREATE OR REPLACE TEMP TABLE ${quoteIdent(raw)} (${[...all.map((n) => `${quoteIdent(n)} VARCHAR`), '__file VARCHAR', '__row BIGINT'].join(', ')})`,
+    `CREATE OR REPLACE TEMP TABLE ${quoteIdent(raw)} (${[...all.map((n) => `${quoteIdent(n)} VARCHAR`), `${FILE_COLUMN} VARCHAR`].join(', ')})`,
   );
   let scan = 0;
   const spanning = new Map<string, { names: string[]; found: Spanning[] }>();
   const readPart = (paths: string[], names: string[], as?: string) =>
     readCsvPart(session, { paths, names, as }, o, { raw, rejected }, `${id}_${scan++}`);
   const forget = async (file: string) => {
-    await session.exec(`DELETE FROM temp.${quoteIdent(raw)} WHERE __file = ${quoteLiteral(file)}`);
+    await session.exec(`DELETE FROM temp.${quoteIdent(raw)} WHERE ${FILE_COLUMN} = ${quoteLiteral(file)}`);
     await session.exec(`DELETE FROM temp.${quoteIdent(rejected)} WHERE _source_file = ${quoteLiteral(file)}`);
   };
   for (const g of groups.values()) {
@@ -252,15 +283,8 @@ async function readCsvPart(
   const [rejTable, rejScan] = [`__strata_rej_${tag}`, `__strata_rejscan_${tag}`];
   const source = csvSource(paths, names, o, rejTable, rejScan);
   try {
-    // A file's rows come in order (DuckDB keeps insertion order): the row's place in the
-    // read, less the file's first, is its place in the file.
-    const cols = `${names.map((n) => quoteIdent(n)).join(', ')}, ${as ? quoteLiteral(as) : 'filename'} AS __file`;
-    await session.exec(
-      paths.length === 1
-        ? `INSERT INTO temp.${quoteIdent(tables.raw)} BY NAME SELECT ${cols}, row_number() OVER () AS __row FROM ${source}`
-        : `INSERT INTO temp.${quoteIdent(tables.raw)} BY NAME SELECT * EXCLUDE (__g), __g - min(__g) OVER (PARTITION BY __file) + 1 AS __row FROM (
-             SELECT ${cols}, row_number() OVER () AS __g FROM ${source})`,
-    );
+    const cols = `${names.map((n) => quoteIdent(n)).join(', ')}, ${as ? quoteLiteral(as) : FILE_COLUMN} AS ${FILE_COLUMN}`;
+    await session.exec(`INSERT INTO temp.${quoteIdent(tables.raw)} BY NAME SELECT ${cols} FROM ${source}`);
     // Rows DuckDB could not parse: one entry per bad line (it may report a line twice).
     await session.exec(`INSERT INTO temp.${quoteIdent(tables.rejected)} ${rejectedRows(rejTable, rejScan, as)}`);
     return (await spanningRejects(session, rejTable, rejScan)).map((r) => ({ ...r, file: as ?? r.file }));
@@ -337,8 +361,8 @@ async function readJson(
     ? `CASE WHEN ${isObject} THEN json_extract_string(l, ${quoteStringList(names)}) END`
     : '[]::VARCHAR[]';
   await session.exec(
-    `CREATE OR REPLACE TEMP TABLE ${quoteIdent(raw)} AS SELECT ${[...names.map((n, i) => `v[${i + 1}] AS ${quoteIdent(n)}`), '__file', '__row'].join(', ')}
-     FROM (SELECT ${values} AS v, __file, __row FROM temp.${quoteIdent(lines)} WHERE ${isObject})`,
+    `CREATE OR REPLACE TEMP TABLE ${quoteIdent(raw)} AS SELECT ${[...names.map((n, i) => `v[${i + 1}] AS ${quoteIdent(n)}`), `__file AS ${FILE_COLUMN}`].join(', ')}
+     FROM (SELECT ${values} AS v, __file FROM temp.${quoteIdent(lines)} WHERE ${isObject} ORDER BY __file, __row)`,
   );
   await session.exec(`DROP TABLE IF EXISTS temp.${quoteIdent(lines)}`);
   return names.map((name) => ({ name, type: { kind: 'primitive', name: 'string' } as DeltaType }));
@@ -370,12 +394,12 @@ async function readParquet(
   }
   const fields = order.map((name) => ({ name, type: described.get(name)! }));
   await session.exec(
-    `CREATE OR REPLACE TEMP TABLE ${quoteIdent(raw)} (${[...fields.map((f) => `${quoteIdent(f.name)} ${duckdbType(f.type)}`), '__file VARCHAR', '__row BIGINT'].join(', ')})`,
+    `CREATE OR REPLACE TEMP TABLE ${quoteIdent(raw)} (${[...fields.map((f) => `${quoteIdent(f.name)} ${duckdbType(f.type)}`), `${FILE_COLUMN} VARCHAR`].join(', ')})`,
   );
   if (readable.length > 0) {
     await session.exec(
-      `INSERT INTO temp.${quoteIdent(raw)} BY NAME SELECT * EXCLUDE (filename, file_row_number), filename AS __file, file_row_number + 1 AS __row
-       FROM read_parquet(${quoteStringList(readable.map((f) => f.path))}, union_by_name = true, filename = true, file_row_number = true)`,
+      `INSERT INTO temp.${quoteIdent(raw)} BY NAME SELECT * EXCLUDE (${FILE_COLUMN}), ${FILE_COLUMN}
+       FROM read_parquet(${quoteStringList(readable.map((f) => f.path))}, union_by_name = true, filename = ${quoteLiteral(FILE_COLUMN)})`,
     );
   }
   return fields;

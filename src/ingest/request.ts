@@ -34,7 +34,7 @@ export interface IngestRequest {
   now?: () => number;
   /**
    * A pipeline's streaming table: the batch's rows (`rows`, a SELECT of the file columns,
-   * the rescued data column and the audit columns) become what the returned `select`
+   * the rescued data column and, with `metadata`, `_metadata`) become what the returned `select`
    * makes of them (the flow's query and expectations). The read schema is then each
    * batch's own (the table's columns are the query's), new columns always evolve the table.
    * Throwing abandons the batch: nothing is committed.
@@ -44,11 +44,15 @@ export interface IngestRequest {
     batchId: number;
     files: LedgerFile[];
     ingestedAt: string;
+    /** Whether `rows` carry `_metadata` (asked for, and no file column has that name). */
+    metadata: boolean;
   }) => Promise<BatchTransform>;
+  /** The rows given to the transform carry Databricks' hidden `_metadata` struct (metadata.ts). */
+  metadata?: boolean;
   /**
-   * The transform's output has one row per row it is given, with `_source_file` and the
-   * rescued data column: CSV batches then stream from the files to the table in one pass
-   * (the files' counts are read from what was written). The files' counts are not known
+   * The transform's output has one row per row it is given, with the rescued data column
+   * as given: CSV batches then stream from the files to the table in one pass (the files'
+   * counts come from their lines and what was written). The files' counts are not known
    * to the transform then.
    */
   transformKeepsRows?: boolean;

@@ -8,16 +8,18 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { StrataError } from '../core/index.js';
-import { writeTable, type StructField } from '../delta/index.js';
+import { writeTable, type DeltaType, type StructField } from '../delta/index.js';
 import { quoteIdent, quoteLiteral, quoteStringList, type Session } from '../engine/index.js';
 import type { BatchTransform, IngestRequest } from './request.js';
 import { appendLedger, INGEST_APP_ID, recordedEntries, type LedgerFile } from './ledger.js';
 import type { ReadOptions } from './options.js';
-import { recordedColumns, recordedFile, recordedRejects } from './paths.js';
+import { recordedFile, recordedFileSql, recordedRejects } from './paths.js';
 import { appendQuarantine, writeQuarantine } from './quarantine.js';
 import { csvHeader } from './csv-header.js';
-import type { SourceFile } from './read.js';
-import { typedProjection } from './typed.js';
+import type { ReadPlan, SourceFile } from './read.js';
+import { FILE_COLUMN, typedProjection } from './typed.js';
+import { hasMetadataColumn, metadataLiteral, withMetadataJoin } from './metadata.js';
+import type { Catalog } from '../catalog/index.js';
 import { fixRejectedText } from './reject-text.js';
 import { csvSource, extraLinesSql, rejectedRows, unreconciled } from './csv-reconcile.js';
 
@@ -33,11 +35,13 @@ export class StreamFallback extends Error {}
 
 /**
  * A batch of CSV files with one header, read and written in one pass: DuckDB's
- * CSV reader (each file numbering its rows) into the table's Parquet files, with
- * no copy in memory; rows that cannot be parsed are collected by the reader
- * meanwhile and go to the quarantine before the commit. The files' counts are
- * read back from what was written (its `_source_file`, rescued data column),
- * which is why a transform must keep every row and those columns.
+ * CSV reader into the table's Parquet files, on all threads, with no copy in
+ * memory; rows that cannot be parsed are collected by the reader meanwhile and go
+ * to the quarantine before the commit. Rows carry no file column: each file's
+ * count is its data lines less its quarantined records, checked against the rows
+ * written (a file with blank or multi-line records is counted again), and its
+ * rescued rows are read from what was written (the rescued data's `_file_path`) —
+ * which is why a transform must keep every row and that column.
  */
 export async function streamCsv(
   session: Session,
@@ -64,14 +68,12 @@ export async function streamCsv(
     names = header;
   }
   const evolve = addNewColumns && o.schemaEvolutionMode !== 'rescue' && o.schemaEvolutionMode !== 'none';
-  const typed = typedProjection(
-    names!.map((name) => ({ name, type: { kind: 'primitive', name: 'string' } })),
-    o,
-    { known, addNewColumns: evolve },
-  );
+  const plan = { known, addNewColumns: evolve };
   const rejected = `__strata_ingest_rej_${id}`;
   const ingestedAt = `make_timestamptz(${now() * 1000}::BIGINT)`;
-  const columns = [...typed.columns.map((f) => quoteIdent(f.name)), quoteIdent(o.rescuedDataColumn)];
+  const metadata = Boolean(req.transform && req.metadata) && !hasMetadataColumn(textColumns(names!));
+  const scan = { names: names!, o, plan, catalog: req.catalog, metadata };
+  const typed = typedProjection(textColumns(names!), o, plan, 'NULL');
   const entries: LedgerFile[] = files.map((f) => ({
     path: f.path,
     size: f.size,
@@ -82,8 +84,7 @@ export async function streamCsv(
     rescued: 0,
     quarantined: 0,
   }));
-  // A big batch is written in two halves at once when a second connection is at hand: each
-  // file's scan numbers its rows in order, which keeps a scan to one thread.
+  // A big batch is written in two halves at once when a second connection is at hand.
   const bytes = files.reduce((n, f) => n + f.size, 0);
   const halves = req.helper && files.length >= 2 && bytes >= parallelBytes() ? splitBySize(files) : [files];
   const write = async (sessions: Session[]) => {
@@ -96,15 +97,14 @@ export async function streamCsv(
       cleanup.push(
         ...[rejTable, rejScan].map((t) => ({ session: sessions[k], sql: `DROP TABLE IF EXISTS ${quoteIdent(t)}` })),
       );
-      const raw = `${numberedRows(part, names!, o, rejTable, rejScan)} AS r`;
-      const select = `SELECT ${recordedColumns(req.catalog, columns, o.rescuedDataColumn)}, _file_row, ${ingestedAt} AS _ingested_at, ${batchId}::BIGINT AS _batch_id FROM (SELECT ${typed.selectList} FROM ${raw})`;
+      const select = scanRows(part, scan, rejTable, rejScan);
       return { session: sessions[k], select, rejects: rejectedRows(rejTable, rejScan) };
     });
     try {
       let transformed: BatchTransform | undefined;
       if (req.transform) {
         for (const part of parts) {
-          const t = await req.transform({ rows: part.select, batchId, files: entries, ingestedAt });
+          const t = await req.transform({ rows: part.select, batchId, files: entries, ingestedAt, metadata });
           cleanup.push(...(t.cleanup ?? []).map((sql) => ({ session, sql })));
           part.select = t.select;
           transformed ??= t;
@@ -131,11 +131,8 @@ export async function streamCsv(
             entries[i].hash = read.hash;
             if (read.lines !== undefined) lines.set(f.path, read.lines);
           }
-          const counts = out.adds.length
-            ? await session.rows<{ f: string; n: bigint; r: bigint }>(
-                `SELECT _source_file AS f, count(*) AS n, count(${quoteIdent(o.rescuedDataColumn)}) AS r FROM read_parquet(${quoteStringList(out.adds.map((a) => path.join(req.location, decodeURIComponent(a.path))))}) GROUP BY 1`,
-              )
-            : [];
+          const writtenFiles = out.adds.map((a) => path.join(req.location, decodeURIComponent(a.path)));
+          const rescued = typed.rescues ? await rescuedByFile(session, writtenFiles, o) : new Map<string, number>();
           // The rejected lines, gathered on this session (the other connection's go through a file).
           await session.exec(`CREATE OR REPLACE TEMP TABLE ${quoteIdent(rejected)} AS ${parts[0].rejects}`);
           for (const part of parts.slice(1)) {
@@ -159,13 +156,13 @@ export async function streamCsv(
           const aside = await session.rows<{ f: string; n: bigint }>(
             `SELECT _source_file AS f, count(*) AS n FROM temp.${quoteIdent(rejected)} GROUP BY 1`,
           );
-          const kept = new Map(counts.map((c) => [c.f, c]));
-          const setAside = new Map(aside.map((a) => [a.f, a.n]));
+          const setAside = new Map(aside.map((a) => [a.f, Number(a.n)]));
           for (const e of entries) {
-            e.rows = Number(kept.get(recordedFile(req.catalog, e.path))?.n ?? 0);
-            e.rescued = Number(kept.get(recordedFile(req.catalog, e.path))?.r ?? 0);
-            e.quarantined = Number(setAside.get(e.path) ?? 0);
+            e.quarantined = setAside.get(e.path) ?? 0;
+            e.rescued = rescued.get(recordedFile(req.catalog, e.path)) ?? 0;
           }
+          const rows = await rowsByFile(session, entries, out.numRows, lines, scan, id);
+          for (const e of entries) e.rows = rows.get(e.path) ?? 0;
           // Lines the records do not account for: the careful path finds why, and fails the file.
           if ((await linesUnaccounted(session, entries, o, rejected, names!, id, lines)).size > 0)
             throw new StreamFallback();
@@ -200,25 +197,112 @@ export async function streamCsv(
   return halves.length > 1 ? req.helper!((other) => write([session, other])) : write([session]);
 }
 
+/** How a batch's files are scanned: their header, options, read plan, the project, whether rows carry `_metadata`. */
+interface ScanPlan {
+  names: string[];
+  o: ReadOptions;
+  plan: ReadPlan;
+  catalog?: Pick<Catalog, 'projectDir' | 'lakeRoot'>;
+  metadata: boolean;
+}
+
+const textColumns = (names: string[]) =>
+  names.map((name) => ({ name, type: { kind: 'primitive', name: 'string' } as DeltaType }));
+
 /**
- * The rows of some CSV files with each one's file (`__file`) and place in it (`__row`).
- * One scan per file: row_number() over a file's scan is its rows' place in the file
- * (cheaper than numbering the whole read and subtracting each file's first row) — but
- * for many small files, one scan of them all (a scan per file costs more than that).
+ * SQL: the rows of some CSV files as the table's (typed, rescued, with `_metadata` if asked),
+ * in the files' order. No row is numbered and no file column is written, so DuckDB reads and
+ * writes on all threads. A row's file is needed only for its rescued data's `_file_path` and
+ * its `_metadata`: then each file is a scan of its own with its path as a constant — but many
+ * small files are one scan with a file column (a scan per file costs more than that).
  */
-function numberedRows(files: SourceFile[], names: string[], o: ReadOptions, rejTable: string, rejScan: string): string {
-  const cols = names.map((n) => quoteIdent(n)).join(', ');
-  if (files.length > 32 && files.reduce((n, f) => n + f.size, 0) / files.length < 1024 * 1024) {
-    return `(SELECT * EXCLUDE (__g), __g - min(__g) OVER (PARTITION BY __file) + 1 AS __row FROM (
-      SELECT ${cols}, filename AS __file, row_number() OVER () AS __g FROM ${csvSource(
-        files.map((f) => f.path),
-        names,
-        o,
-        rejTable,
-        rejScan,
-      )}))`;
+function scanRows(files: SourceFile[], scan: ScanPlan, rejTable: string, rejScan: string): string {
+  const { names, o, plan, catalog } = scan;
+  const record = (p: string) => (catalog ? recordedFile(catalog, p) : p);
+  const cols = textColumns(names);
+  const needsFile = scan.metadata || typedProjection(cols, o, plan, 'NULL').rescues;
+  const small = files.length > 32 && files.reduce((n, f) => n + f.size, 0) / files.length < 1024 * 1024;
+  if (!needsFile || small) {
+    const file = `r.${FILE_COLUMN}`;
+    const typed = typedProjection(cols, o, plan, catalog ? recordedFileSql(catalog, file) : file);
+    const source = csvSource(
+      files.map((f) => f.path),
+      names,
+      o,
+      rejTable,
+      rejScan,
+      needsFile,
+    );
+    if (!scan.metadata) return `SELECT ${typed.selectList} FROM ${source} AS r`;
+    const out = [...typed.columns.map((f) => f.name), o.rescuedDataColumn];
+    return withMetadataJoin(
+      catalog,
+      `SELECT ${typed.selectList}, ${file} FROM ${source} AS r`,
+      out,
+      FILE_COLUMN,
+      files,
+    );
   }
-  return `(${files.map((f) => `SELECT ${cols}, filename AS __file, row_number() OVER () AS __row FROM ${csvSource([f.path], names, o, rejTable, rejScan)}`).join(' UNION ALL ')})`;
+  return files
+    .map((f) => {
+      const typed = typedProjection(cols, o, plan, quoteLiteral(record(f.path)));
+      const meta = scan.metadata ? `, ${metadataLiteral(catalog, f)} AS _metadata` : '';
+      return `SELECT ${typed.selectList}${meta} FROM ${csvSource([f.path], names, o, rejTable, rejScan, false)} AS r`;
+    })
+    .join(' UNION ALL ');
+}
+
+/** Rows with rescued data per file (its `_file_path`, as recorded), read from the Parquet files written. */
+async function rescuedByFile(session: Session, written: string[], o: ReadOptions): Promise<Map<string, number>> {
+  if (written.length === 0) return new Map();
+  const col = quoteIdent(o.rescuedDataColumn);
+  const found = await session
+    .rows<{ f: string; n: bigint }>(
+      `SELECT json_extract_string(${col}, '$._file_path') AS f, count(*) AS n FROM read_parquet(${quoteStringList(written)}) WHERE ${col} IS NOT NULL GROUP BY 1`,
+    )
+    .catch(() => []); // the flow's output has no rescued data column: none counted
+  return new Map(found.map((r) => [r.f, Number(r.n)]));
+}
+
+/**
+ * Each file's rows: its data lines less its quarantined records, when those add up to the rows
+ * written (every file's lines are at least its records, so equal sums mean equal counts);
+ * otherwise (blank lines, values over several lines, lines not counted) the files are counted
+ * again by a scan.
+ */
+async function rowsByFile(
+  session: Session,
+  entries: LedgerFile[],
+  written: number,
+  lines: Map<string, number>,
+  scan: ScanPlan,
+  id: string,
+): Promise<Map<string, number>> {
+  const header = scan.o.header ? 1 : 0;
+  if (scan.o.encoding !== 'utf-16' && entries.every((e) => lines.has(e.path))) {
+    const guess = new Map(entries.map((e) => [e.path, Math.max(0, lines.get(e.path)! - header) - e.quarantined]));
+    if ([...guess.values()].reduce((n, v) => n + v, 0) === written && [...guess.values()].every((v) => v >= 0))
+      return guess;
+  }
+  const [rejTable, rejScan] = [`__strata_rej_${id}_count`, `__strata_rejscan_${id}_count`];
+  try {
+    const source = csvSource(
+      entries.map((e) => e.path),
+      scan.names,
+      scan.o,
+      rejTable,
+      rejScan,
+    );
+    const found = await session.rows<{ f: string; n: bigint }>(
+      `SELECT ${FILE_COLUMN} AS f, count(*) AS n FROM ${source} GROUP BY 1`,
+    );
+    const counted = new Map(found.map((r) => [r.f, Number(r.n)]));
+    if ([...counted.values()].reduce((n, v) => n + v, 0) !== written) throw new StreamFallback();
+    return counted;
+  } finally {
+    for (const t of [rejTable, rejScan])
+      await session.exec(`DROP TABLE IF EXISTS ${quoteIdent(t)}`).catch(() => undefined);
+  }
 }
 
 /** The files whose lines their counts do not account for (csv-reconcile.ts), a multi-line record's lines read again. */
@@ -236,7 +320,7 @@ function linesUnaccounted(
     const [rejTable, rejScan] = [`__strata_rej_${id}_lines`, `__strata_rejscan_${id}_lines`];
     try {
       const cols = names.map((n) => quoteIdent(n)).join(', ');
-      const relation = `(SELECT ${cols}, filename AS __file FROM ${csvSource(paths, names, o, rejTable, rejScan)})`;
+      const relation = `(SELECT ${cols}, ${FILE_COLUMN} FROM ${csvSource(paths, names, o, rejTable, rejScan)})`;
       const found = await session.rows<{ f: string; n: bigint }>(extraLinesSql(relation, names));
       return new Map(found.map((r) => [r.f, Number(r.n ?? 0)]));
     } finally {
@@ -265,7 +349,7 @@ function splitBySize(files: SourceFile[]): SourceFile[][] {
 
 /**
  * CSV files as one streaming relation, for `read_files` in a query: the columns a load would
- * give (every value text unless hinted, `_rescued_data`, `_source_file`, `_file_row`), read by
+ * give (every value text unless hinted, `_rescued_data`, and `_metadata` if asked), read by
  * DuckDB as the query runs — nothing held in memory. Rows that cannot be parsed are left out, as
  * in a load (there, they go to the quarantine). Undefined when the files need the careful path
  * (type inference, headers that differ or cannot be read).
@@ -275,7 +359,8 @@ export async function streamedRelation(
   files: SourceFile[],
   o: ReadOptions,
   id: string,
-): Promise<{ sql: string; cleanup: string[] } | undefined> {
+  read: { metadata: boolean; catalog?: Pick<Catalog, 'projectDir' | 'lakeRoot'> },
+): Promise<{ sql: string; cleanup: string[]; metadata: boolean } | undefined> {
   if (o.format !== 'csv' || o.inferColumnTypes || files.length === 0) return undefined;
   let names: string[] | undefined;
   for (const f of files) {
@@ -283,14 +368,12 @@ export async function streamedRelation(
     if (!header || (names && JSON.stringify(header) !== JSON.stringify(names))) return undefined;
     names = header;
   }
-  const typed = typedProjection(
-    names!.map((name) => ({ name, type: { kind: 'primitive', name: 'string' } })),
-    o,
-    { known: [], addNewColumns: o.schemaEvolutionMode !== 'rescue' && o.schemaEvolutionMode !== 'none' },
-  );
+  const plan = { known: [], addNewColumns: o.schemaEvolutionMode !== 'rescue' && o.schemaEvolutionMode !== 'none' };
   const [rejTable, rejScan] = [`__strata_qrej_${id}`, `__strata_qrejscan_${id}`];
+  const metadata = read.metadata && !hasMetadataColumn(textColumns(names!));
   return {
-    sql: `SELECT ${typed.selectList} FROM ${numberedRows(files, names!, o, rejTable, rejScan)} AS r`,
+    sql: scanRows(files, { names: names!, o, plan, catalog: read.catalog, metadata }, rejTable, rejScan),
     cleanup: [rejTable, rejScan].map((t) => `DROP TABLE IF EXISTS ${quoteIdent(t)}`),
+    metadata,
   };
 }

@@ -1,6 +1,7 @@
-// Raw rows (the files' columns as read, `__file`, `__row`) as a table's rows: known
-// columns with their types, new ones added or rescued, values that do not fit their
-// type kept as text in the rescued data column, Spark date patterns.
+// Raw rows (the files' columns as read) as a table's rows: known columns with their
+// types, new ones added or rescued, values that do not fit their type kept as text in
+// the rescued data column (with the row's file, as Databricks' `_file_path`), Spark
+// date patterns. File facts are not columns: they are the hidden `_metadata` struct.
 import { duckdbType, type DeltaType, type StructField } from '../delta/index.js';
 import { quoteIdent, quoteLiteral } from '../engine/index.js';
 import type { ReadOptions } from './options.js';
@@ -12,17 +13,21 @@ export interface ReadPlan {
   addNewColumns: boolean;
 }
 
+/** The raw rows' column holding each row's file (absolute path), where a read has one. */
+export const FILE_COLUMN = '__strata_file';
+
 /**
- * The select list turning raw rows (relation `r`: the files' columns, `__file`,
- * `__row`) into the table's: known columns with their types, new ones added
- * (as strings, or hinted or inferred types) or rescued, the rescued data
- * column, `_source_file` and `_file_row`.
+ * The select list turning raw rows (relation `r`: the files' columns) into the
+ * table's: known columns with their types, new ones added (as strings, or hinted
+ * or inferred types) or rescued, and the rescued data column, whose `_file_path`
+ * is `fileSql` (the row's file as recorded: a literal, or an expression over `r`).
  */
 export function typedProjection(
   fileColumns: { name: string; type: DeltaType; inferred?: DeltaType }[],
   o: ReadOptions,
   plan: ReadPlan,
-): { selectList: string; columns: StructField[]; newColumns: string[] } {
+  fileSql: string,
+): { selectList: string; columns: StructField[]; newColumns: string[]; rescues: boolean } {
   const knownByName = new Map(plan.known.map((f) => [f.name.toLowerCase(), f]));
   const newColumns = fileColumns.filter(
     (c) => !knownByName.has(c.name.toLowerCase()) && c.name.toLowerCase() !== o.rescuedDataColumn.toLowerCase(),
@@ -57,19 +62,15 @@ export function typedProjection(
   // A rescued data column in the files themselves (re-ingesting bronze) is kept as it is.
   const own = rawName.get(o.rescuedDataColumn.toLowerCase());
   const rescued = rescues.length
-    ? `CASE WHEN ${rescues.map((r) => `(${r}) IS NOT NULL`).join(' OR ')} THEN to_json(map_from_entries(list_filter([${rescues.join(', ')}], e -> e IS NOT NULL) || [{'k': '_file_path', 'v': r.__file}])) ${own ? `ELSE r.${quoteIdent(own)} ` : ''}END`
+    ? `CASE WHEN ${rescues.map((r) => `(${r}) IS NOT NULL`).join(' OR ')} THEN to_json(map_from_entries(list_filter([${rescues.join(', ')}], e -> e IS NOT NULL) || [{'k': '_file_path', 'v': ${fileSql}}])) ${own ? `ELSE r.${quoteIdent(own)} ` : ''}END`
     : own
       ? `r.${quoteIdent(own)}`
       : 'CAST(NULL AS VARCHAR)';
   return {
-    selectList: [
-      ...select,
-      `${rescued} AS ${quoteIdent(o.rescuedDataColumn)}`,
-      'r.__file AS _source_file',
-      'r.__row::BIGINT AS _file_row',
-    ].join(', '),
+    selectList: [...select, `${rescued} AS ${quoteIdent(o.rescuedDataColumn)}`].join(', '),
     columns,
     newColumns: newColumns.map((c) => c.name),
+    rescues: rescues.length > 0 || own !== undefined,
   };
 }
 

@@ -23,11 +23,8 @@ import {
   ingestFiles,
   INGEST_APP_ID,
   parseReadOptions,
-  recordedFile,
-  type LedgerFile,
 } from '../ingest/index.js';
-import type { Catalog } from '../catalog/index.js';
-import { findReadFilesCalls, withReads } from '../sql/index.js';
+import { findReadFilesCalls, hideMetadata, mentionsMetadata, withReads } from '../sql/index.js';
 import {
   aliasOf,
   pipelineInfo,
@@ -102,7 +99,6 @@ async function streamFiles(
   const call = findCall(span.call!);
   const options = parseReadOptions(call.options, `${def.name}: read_files`);
   const source = path.resolve(ctx.options.catalog.projectDir, call.source);
-  const mentionsMetadata = /\b_metadata\b/i.test(query);
   let expectationQuarantined = 0;
   const outcome = await ingestFiles(session, {
     location,
@@ -113,31 +109,30 @@ async function streamFiles(
     rawOptions: call.options,
     mergeSchema: true,
     now: ctx.now,
+    metadata: mentionsMetadata(query),
     // The bronze pattern streams from the files in one pass, in two halves at once when it can.
     transformKeepsRows: def.expectations.length === 0 && keepsRows(query, span),
     // (A query reading tables too is materialized on this connection: not for a second one.)
     helper: ctx.options.parallel && readsFilesOnly ? (fn) => ctx.options.parallel!.engine.withSession(fn) : undefined,
-    transform: async ({ rows, batchId, files }) => {
-      const relation = mentionsMetadata ? withMetadata(ctx.options.catalog, rows, files) : rows;
-      let sql =
+    transform: async ({ rows, batchId, metadata }) => {
+      const sql =
         query.slice(0, span.start) +
-        `(${relation})${span.hasAlias ? '' : ` AS ${quoteIdent('read_files')}`}` +
+        `(${rows})${span.hasAlias ? '' : ` AS ${quoteIdent('read_files')}`}` +
         query.slice(span.end);
       // _metadata is a hidden column, as in Databricks: not part of SELECT * unless named.
-      if (mentionsMetadata && !/\b_metadata\b(?!\s*\.)/i.test(query))
-        sql = `SELECT * EXCLUDE (_metadata) FROM (${sql}) AS __q`;
+      const hide = (resolved: string) => (metadata ? hideMetadata(session, resolved, query) : resolved);
       const id = randomUUID().replace(/-/g, '').slice(0, 12);
       const table = `__strata_flow_${id}`;
       const resolved = await resolveBatchReads(ctx, def, sql);
-      let output = resolved;
+      let output: string;
       if (resolved !== sql || findReadFilesCalls(sql).length > 0) {
         // Tables are read too: the output is materialized, since the scans' temporary
         // objects go when withReads returns and the ingest commit writes after this.
-        await withReads(session, resolved, readContext(ctx), (s) =>
-          session.exec(`CREATE TEMP TABLE ${quoteIdent(table)} AS ${s}`),
+        await withReads(session, resolved, readContext(ctx), async (s) =>
+          session.exec(`CREATE TEMP TABLE ${quoteIdent(table)} AS ${await hide(s)}`),
         );
         output = `SELECT * FROM temp.${quoteIdent(table)}`;
-      }
+      } else output = await hide(resolved);
       const checked = await applyExpectations(ctx, def, output, result, batchId);
       expectationQuarantined += checked.quarantined;
       return {
@@ -171,20 +166,6 @@ async function streamFiles(
 function findCall(call: string): { source: string; options: Record<string, string> } {
   const [c] = findReadFilesCalls(call);
   return { source: c.source, options: c.options };
-}
-
-/**
- * Databricks' `_metadata` column of file sources: file_path (as `_source_file` records it:
- * relative to the project), file_name, file_size, file_modification_time.
- */
-function withMetadata(catalog: Catalog, rows: string, files: LedgerFile[]): string {
-  const values = files
-    .map(
-      (f) =>
-        `(${quoteLiteral(recordedFile(catalog, f.path))}, ${quoteLiteral(path.basename(f.path))}, ${f.size}::BIGINT, make_timestamptz(${f.modified * 1000}::BIGINT))`,
-    )
-    .join(', ');
-  return `SELECT __r.*, struct_pack(file_path := __m.p, file_name := __m.n, file_size := __m.s, file_modification_time := __m.t) AS _metadata FROM (${rows}) AS __r JOIN (VALUES ${values}) AS __m(p, n, s, t) ON __r._source_file = __m.p`;
 }
 
 /** Non-streaming references of a flow's query: the sources' current versions. */

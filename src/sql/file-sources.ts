@@ -9,6 +9,8 @@ import type { Session } from '../engine/index.js';
 export interface FilesRead {
   table: string;
   cleanup: string[];
+  /** Whether its rows carry the hidden `_metadata` struct (asked for, and no file column has that name). */
+  metadata: boolean;
 }
 
 /** What COPY INTO did, in the terms of Databricks' result columns. */
@@ -39,8 +41,18 @@ export interface CopyIntoRequest {
 }
 
 export interface FileSources {
-  /** A one-off read of every file `source` (absolute) matches; `written` is the source as the user wrote it. */
-  read(session: Session, source: string, written: string, options: Record<string, string>): Promise<FilesRead>;
+  /**
+   * A one-off read of every file `source` (absolute) matches; `written` is the source as the user
+   * wrote it; `metadata`: the rows carry Databricks' hidden `_metadata` struct (paths as the
+   * catalog's project records them).
+   */
+  read(
+    session: Session,
+    source: string,
+    written: string,
+    options: Record<string, string>,
+    extra: { metadata: boolean; catalog: Catalog },
+  ): Promise<FilesRead>;
   /** Loads the files not loaded before into the table, once each. */
   copyInto(session: Session, req: CopyIntoRequest): Promise<CopyIntoOutcome>;
 }

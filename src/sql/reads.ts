@@ -11,6 +11,7 @@ import { extractScanPredicates } from './predicates.js';
 import type { TableName } from './statement.js';
 import { rewriteTableRefs } from './table-refs.js';
 import type { ReadContext } from './read-context.js';
+import { hideMetadata, isQuery, mentionsMetadata } from './hidden-columns.js';
 
 /**
  * Runs `fn` with `sql` made readable by DuckDB: table_changes(...), read_files(...),
@@ -43,7 +44,10 @@ export async function withReads<T>(
     // left out here; COPY INTO and streaming tables keep them in the quarantine).
     let withFiles = '';
     at = 0;
-    for (const call of findReadFilesCalls(withChanges)) {
+    const calls = findReadFilesCalls(withChanges);
+    const metadata = calls.length > 0 && mentionsMetadata(sql);
+    let carried = false;
+    for (const call of calls) {
       if (!ctx.files)
         throw new StrataError(
           'INTERNAL',
@@ -54,7 +58,9 @@ export async function withReads<T>(
         path.resolve(ctx.catalog.projectDir, call.source),
         call.source,
         call.options,
+        { metadata, catalog: ctx.catalog },
       );
+      carried ||= read.metadata;
       cleanup.push(...read.cleanup);
       withFiles +=
         withChanges.slice(at, call.start) +
@@ -63,13 +69,16 @@ export async function withReads<T>(
     }
     withFiles += withChanges.slice(at);
     const named = rewriteTableRefs(withFiles, ctx.catalog);
-    const calls = findDeltaScanCalls(named);
-    if (calls.length === 0) return await fn(named);
+    // `_metadata` is hidden: the copies `*` brought are left out of a query's output.
+    const hide = (resolved: string) =>
+      carried && isQuery(resolved) ? hideMetadata(session, resolved, sql) : Promise.resolve(resolved);
+    const scans = findDeltaScanCalls(named);
+    if (scans.length === 0) return await fn(await hide(named));
     const id = randomUUID().replace(/-/g, '').slice(0, 12);
     const predicates = await extractScanPredicates(session, named);
     let rewritten = '';
     let cursor = 0;
-    for (const [n, call] of calls.entries()) {
+    for (const [n, call] of scans.entries()) {
       const location = path.resolve(ctx.catalog.projectDir, call.path);
       const name = (path.isAbsolute(call.path) && ctx.catalog.nameOf(location)) || call.path;
       const snapshot = await loadSnapshot(location, {
@@ -91,7 +100,7 @@ export async function withReads<T>(
       cursor = call.end;
     }
     rewritten += named.slice(cursor);
-    return await fn(rewritten);
+    return await fn(await hide(rewritten));
   } finally {
     for (const statement of cleanup) await session.exec(statement).catch(() => undefined);
   }

@@ -37,7 +37,7 @@ SELECT
   channel,
   'parent' AS company,
   to_date(last_modified, 'yyyy-MM-dd') AS updated_at,
-  row_number() OVER (PARTITION BY customer_id ORDER BY _source_file, _file_row) AS occurrence
+  row_number() OVER (PARTITION BY customer_id ORDER BY source_file) AS occurrence
 FROM STREAM(bronze.parent_customers);
 
 -- A city is the reference city it names, or the one an alias means, or the closest
@@ -57,7 +57,7 @@ SELECT
   'online' AS channel,
   'startup' AS company,
   to_date(c.created, 'yyyy-MM-dd') AS updated_at,
-  row_number() OVER (PARTITION BY trim(c.cust_id) ORDER BY c._source_file, c._file_row) AS occurrence
+  row_number() OVER (PARTITION BY trim(c.cust_id) ORDER BY c.source_file) AS occurrence
 FROM (SELECT *, nullif(trim(city), '') AS written FROM STREAM(bronze.startup_customers)) AS c;
 
 -- Products: one row per price (or category) version ---------------------------------------
@@ -121,7 +121,7 @@ SELECT
   CAST(quantity AS INT) AS quantity,
   channel,
   'parent' AS company,
-  row_number() OVER (PARTITION BY order_id, product_code ORDER BY _source_file, _file_row) AS occurrence
+  row_number() OVER (PARTITION BY order_id, product_code ORDER BY source_file) AS occurrence
 FROM STREAM(bronze.parent_orders);
 
 -- The startup writes dates as 2024-11-05, 05/11/2024, Nov 5, 2024, Tuesday, 05/11/2024 or
@@ -136,7 +136,7 @@ SELECT
   CAST(o.Qty AS INT) AS quantity,
   'online' AS channel,
   'startup' AS company,
-  row_number() OVER (PARTITION BY o.OrderID, o.SKU, o._source_file ORDER BY o._file_row) AS occurrence
+  row_number() OVER (PARTITION BY o.OrderID, o.SKU, o.source_file ORDER BY o.source_file) AS occurrence
 FROM (
   SELECT *, regexp_replace(trim(Date), '^(Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*,? ', '') AS d
   FROM STREAM(bronze.startup_orders)
