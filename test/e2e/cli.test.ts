@@ -351,7 +351,7 @@ describe('strata run', () => {
       `CREATE OR REFRESH STREAMING TABLE silver.orders (
   CONSTRAINT price_positive EXPECT (price > 0) ON VIOLATION QUARANTINE,
   CONSTRAINT price_small EXPECT (price < 1000) ON VIOLATION FAIL UPDATE
-) AS SELECT CAST(order_id AS INT) AS order_id, CAST(price AS INT) AS price, _source_file, _file_row FROM STREAM(bronze.orders);
+) AS SELECT CAST(order_id AS INT) AS order_id, CAST(price AS INT) AS price FROM STREAM(bronze.orders);
 `,
     );
     const r = await strata('--project', root, 'run');
@@ -362,6 +362,17 @@ describe('strata run', () => {
     expect(r.stdout).toMatch(/silver\.orders: price_positive failed for 1 of 3 row\(s\)/);
     const shown = await strata('--project', root, 'quarantine', 'show', 'silver.orders');
     expect(shown.stdout).toMatch(/failed expectation\(s\): price_positive/);
+    expect(shown.stdout).toContain('{"order_id":2,"price":-5}');
+    // Bronze has the file's columns and _rescued_data only: no audit columns.
+    const bronze = await strata(
+      '--project',
+      root,
+      'query',
+      'SELECT * FROM bronze.orders ORDER BY order_id',
+      '--format',
+      'csv',
+    );
+    expect(bronze.stdout).toBe('order_id,price,_rescued_data\n1,10,\n2,-5,\n3,7,\n');
     const events = await strata('--project', root, 'events');
     expect(events.code).toBe(0);
     expect(events.stdout).toMatch(/update_progress .*Update \w+ is COMPLETED/);

@@ -1,6 +1,9 @@
-// What the crash suites share: the pipeline they kill (bronze from files, silver with a
-// dropped and a quarantined rule, a gold aggregate), its tables, and `strata run` as a
-// process of its own that can be killed with SIGKILL at a chosen moment.
+// What the crash suites share: the pipeline they kill (bronze from files, keeping each row's
+// file from the hidden `_metadata` column as `src`; silver with a dropped and a quarantined
+// rule; a gold aggregate), its tables, and `strata run` as a process of its own that can be
+// killed with SIGKILL at a chosen moment. Rows carry no audit columns: the suites tell a row
+// twice from a row once by its file (`src`) and its `id` (unique in the generated files but
+// for one row per file without id, which is dropped from silver).
 import { spawn } from 'node:child_process';
 import * as path from 'node:path';
 
@@ -8,12 +11,12 @@ const BIN = path.resolve('bin/strata.js');
 
 export const CRASH_PIPELINE = `
 CREATE OR REFRESH STREAMING TABLE bronze.orders
-AS SELECT * FROM STREAM read_files('landing/*.csv', format => 'csv', maxFilesPerTrigger => 2);
+AS SELECT *, _metadata.file_path AS src FROM STREAM read_files('landing/*.csv', format => 'csv', maxFilesPerTrigger => 2);
 
 CREATE OR REFRESH STREAMING TABLE silver.orders (
   CONSTRAINT has_id EXPECT (id IS NOT NULL) ON VIOLATION DROP ROW,
   CONSTRAINT positive EXPECT (amount > 0) ON VIOLATION QUARANTINE
-) AS SELECT CAST(id AS BIGINT) AS id, CAST(file AS INT) AS file, CAST(amount AS DECIMAL(10,2)) AS amount, _source_file, _file_row
+) AS SELECT CAST(id AS BIGINT) AS id, CAST(file AS INT) AS file, CAST(amount AS DECIMAL(10,2)) AS amount, src
 FROM STREAM(bronze.orders);
 
 CREATE OR REFRESH MATERIALIZED VIEW gold.totals AS

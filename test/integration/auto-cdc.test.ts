@@ -326,7 +326,7 @@ CREATE FLOW dim_flow AS AUTO CDC INTO dim FROM STREAM(changes) KEYS (id) APPLY A
       `
 CREATE OR REFRESH STREAMING TABLE changes AS SELECT * FROM STREAM read_files('landing/*.csv', format => 'csv');
 CREATE OR REFRESH STREAMING TABLE dim;
-CREATE FLOW dim_flow AS AUTO CDC INTO dim FROM STREAM(changes) KEYS (id) SEQUENCE BY seq COLUMNS * EXCEPT (seq, _source_file, _file_row, _ingested_at, _batch_id, _rescued_data) STORED AS SCD TYPE 2;`,
+CREATE FLOW dim_flow AS AUTO CDC INTO dim FROM STREAM(changes) KEYS (id) SEQUENCE BY seq COLUMNS * EXCEPT (seq, _rescued_data) STORED AS SCD TYPE 2;`,
     );
     land(dir, 'a.csv', 'id,v,seq\n1,a,1\n2,b,1\n');
     const first = await run(dir);
@@ -338,6 +338,14 @@ CREATE FLOW dim_flow AS AUTO CDC INTO dim FROM STREAM(changes) KEYS (id) SEQUENC
       ['1', 'a', null, '1', '2'],
       ['1', 'a2', 'gold', '2', null],
       ['2', 'b', null, '1', null],
+    ]);
+    // The target has the source's columns but those excepted (bronze has no audit columns).
+    expect(await rows(dir, `SELECT column_name FROM (DESCRIBE SELECT * FROM dim) ORDER BY column_name`)).toEqual([
+      ['__END_AT'],
+      ['__START_AT'],
+      ['id'],
+      ['tier'],
+      ['v'],
     ]);
   });
 

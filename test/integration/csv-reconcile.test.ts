@@ -63,22 +63,26 @@ async function loadAndCheck(name: string, formatOptions: string, closeAt?: numbe
     num_skipped_corrupt_files: 0,
     num_rows_quarantined: 2,
   });
-  // Every record but the broken one is in the table, the multi-line one whole.
-  const perFile = await rows(
-    `SELECT regexp_extract(_source_file, '([a-z]+)[.]csv$', 1), count(*), count(DISTINCT id), min(id::INT), max(id::INT), sum(id::INT), max(_file_row)
-     FROM bronze.${name} GROUP BY 1 ORDER BY 1`,
+  // Every record but the broken one is in the table, the multi-line one whole: the two files
+  // have the same records, so each id but 500 is there exactly twice (once per file; the
+  // per-file counts are the ledger's, below), each with its own price (no line shifted or merged).
+  const perId = await rows(
+    `SELECT count(*), count(DISTINCT id), min(id::INT), max(id::INT), sum(DISTINCT id::INT), min(n), max(n),
+            count(*) FILTER (WHERE id <> '100' AND price::DOUBLE <> id::DOUBLE)
+     FROM (SELECT id, price, count(*) OVER (PARTITION BY id) AS n FROM bronze.${name})`,
   );
   const sum = (2000 * 2001) / 2 - 500;
-  expect(perFile).toEqual([
-    ['crlf', 1999, 1999, 1, 2000, sum, 1999],
-    ['lf', 1999, 1999, 1, 2000, sum, 1999],
-  ]);
+  expect(perId).toEqual([[2 * 1999, 1999, 1, 2000, sum, 2, 2, 0]]);
   expect(await rows(`SELECT count(*) FROM bronze.${name} WHERE id = '500'`)).toEqual([[0]]);
-  expect(await rows(`SELECT DISTINCT replace(name, chr(13), '') FROM bronze.${name} WHERE id = '100'`)).toEqual([
-    ['two\nlines'],
+  expect(await rows(`SELECT replace(name, chr(13), ''), price::DOUBLE FROM bronze.${name} WHERE id = '100'`)).toEqual([
+    ['two\nlines', 1],
+    ['two\nlines', 1],
   ]);
   if (closeAt)
-    expect(await rows(`SELECT DISTINCT name FROM bronze.${name} WHERE id = '${closeAt}'`)).toEqual([['quoted, fine']]);
+    expect(await rows(`SELECT name FROM bronze.${name} WHERE id = '${closeAt}'`)).toEqual([
+      ['quoted, fine'],
+      ['quoted, fine'],
+    ]);
   // The broken record is in the quarantine: its file, its physical line (502: the header, 99
   // records, two lines for record 100, 400 more records), its text, a reason.
   const q = await rows(
@@ -157,11 +161,11 @@ describe('every file reconciles', () => {
       num_files_loaded: 1,
       num_rows_quarantined: 0,
     });
-    expect(await rows(`SELECT id, note, _file_row FROM bronze.multi ORDER BY id`)).toEqual([
-      ['1', 'first\nsecond\n\nfourth', 1],
-      ['2', 'plain', 2],
-      ['3', 'a\r\nb', 3],
-      ['4', null, 4],
+    expect(await rows(`SELECT id, note, price FROM bronze.multi ORDER BY id`)).toEqual([
+      ['1', 'first\nsecond\n\nfourth', '1'],
+      ['2', 'plain', '2'],
+      ['3', 'a\r\nb', '3'],
+      ['4', null, '4'],
     ]);
     expect(
       await rows(
@@ -194,7 +198,12 @@ describe('every file reconciles', () => {
     expect(String(ledger[0][3])).toMatch(
       /latin\.csv: 2000 lines of data, but 499 rows \+ 1 quarantined account for 500 \(1500 lines unaccounted for; the first rejected record is at line 501\); the file is not loaded$/,
     );
-    expect(await rows(`SELECT name, _file_row FROM bronze.unreconciled`)).toEqual([['Café', 1]]);
+    expect(await rows(`SELECT id, name, price FROM bronze.unreconciled`)).toEqual([['1', 'Café', '2.00']]);
+    expect(
+      await rows(
+        `SELECT status, rows_loaded, rows_quarantined FROM system.ingest_files WHERE file_path LIKE '%unreconciled/fine.csv'`,
+      ),
+    ).toEqual([['loaded', 1, 0]]);
     // Nothing quarantined: none of the failed file's records is kept anywhere, no quarantine table.
     expect(existsSync(path.join(bed.dir, 'lake/bronze/unreconciled_quarantine'))).toBe(false);
   });

@@ -19,7 +19,7 @@ beforeAll(() => {
 });
 
 describe('streamed loads', () => {
-  it('quarantine, rescue, audit columns, once; a damaged file falls back and is recorded as failed', async () => {
+  it('quarantine, rescue, no audit columns, once; a damaged file falls back and is recorded as failed', async () => {
     const dir = path.join(bed.dir, 'landing');
     mkdirSync(dir, { recursive: true });
     const lines = [
@@ -45,11 +45,21 @@ describe('streamed loads', () => {
       num_rows_rescued: 1,
       num_rows_quarantined: 1,
     });
+    // The table has the file's columns and _rescued_data only (no audit columns, as in Databricks).
+    expect((await sql(`SELECT * FROM bronze.s LIMIT 0`)).columns.map((c) => c.name)).toEqual([
+      'id',
+      'price',
+      '_rescued_data',
+    ]);
+    // Each row once, by its values: every id but the quarantined one, each with its price.
     const t = await sql(
-      `SELECT count(*), count(DISTINCT id), min(_file_row), max(_file_row), count(_rescued_data) FROM bronze.s`,
+      `SELECT count(*), count(DISTINCT id), min(id), max(id), count(*) FILTER (WHERE id = 1234), count(*) FILTER (WHERE id <> 4000 AND price <> id / 2), count(_rescued_data) FROM bronze.s`,
     );
-    expect(t.rows[0]).toEqual([4999, 4999, 1, 4999, 1]);
-    expect((await sql(`SELECT _rescued_data FROM bronze.s WHERE id = 4000`)).rows[0][0]).toContain('"price":"cheap"');
+    expect(t.rows[0]).toEqual([4999, 4999, 0, 4999, 0, 0, 1]);
+    const rescued = await sql(`SELECT price, _rescued_data FROM bronze.s WHERE id = 4000`);
+    expect(rescued.rows).toHaveLength(1);
+    expect(rescued.rows[0][0]).toBeNull();
+    expect(JSON.parse(rescued.rows[0][1] as string)).toEqual({ price: 'cheap', _file_path: 'landing/big.csv' });
     const q = await sql(`SELECT _file_line, _raw FROM delta_scan('lake/bronze/s_quarantine')`);
     expect(q.rows).toEqual([[1236, '1234,1,extra']]);
     const ledger = await sql(
@@ -64,7 +74,7 @@ describe('streamed loads', () => {
     expectValidLog(path.join(bed.dir, 'lake/bronze/s'));
   });
 
-  it('a batch of several files written in two halves at once (two connections): each row once, rows numbered per file, rejects of both halves quarantined', async () => {
+  it('a batch of several files written in two halves at once (two connections): each row once, per-file counts in the ledger, rejects of both halves quarantined', async () => {
     const dir = path.join(bed.dir, 'landing-halves');
     mkdirSync(dir, { recursive: true });
     for (let f = 0; f < 5; f++) {
@@ -100,19 +110,27 @@ describe('streamed loads', () => {
       delete process.env.STRATA_INGEST_PARALLEL_BYTES;
     }
     expect(helpers).toBe(1);
+    // No audit columns: the files' columns and _rescued_data.
+    expect((await sql(`SELECT * FROM delta_scan('lake/bronze/halves') LIMIT 0`)).columns.map((c) => c.name)).toEqual([
+      'id',
+      'name',
+      '_rescued_data',
+    ]);
+    // Each row once, by its values (an id names its file and line): every line of every file
+    // but the rejected one, each with its own name.
+    const t = await sql(
+      `SELECT count(*), count(DISTINCT id), count(*) FILTER (WHERE id = '3-10'), bool_and(name = 'n' || split_part(id, '-', 2)) FROM delta_scan('lake/bronze/halves')`,
+    );
+    expect(t.rows).toEqual([[4999, 4999, 0, true]]);
     const perFile = await sql(
-      `SELECT regexp_extract(_source_file, '(f[0-9])[.]csv$', 1) AS f, count(*), min(_file_row), max(_file_row), bool_and(split_part(id, '-', 2)::INT + 1 = _file_row OR _source_file LIKE '%f3.csv') FROM delta_scan('lake/bronze/halves') GROUP BY 1 ORDER BY 1`,
+      `SELECT split_part(id, '-', 1) AS f, count(*), min(split_part(id, '-', 2)::INT), max(split_part(id, '-', 2)::INT) FROM delta_scan('lake/bronze/halves') GROUP BY 1 ORDER BY 1`,
     );
     expect(perFile.rows).toEqual([
-      ['f0', 1000, 1, 1000, true],
-      ['f1', 1000, 1, 1000, true],
-      ['f2', 1000, 1, 1000, true],
-      ['f3', 999, 1, 999, true],
-      ['f4', 1000, 1, 1000, true],
-    ]);
-    // In f3, the rows after the rejected line move up one place (rows parsed, as in the careful path).
-    expect((await sql(`SELECT _file_row FROM delta_scan('lake/bronze/halves') WHERE id = '3-11'`)).rows).toEqual([
-      [11],
+      ['0', 1000, 0, 999],
+      ['1', 1000, 0, 999],
+      ['2', 1000, 0, 999],
+      ['3', 999, 0, 999],
+      ['4', 1000, 0, 999],
     ]);
     expect(
       (
@@ -122,19 +140,19 @@ describe('streamed loads', () => {
       ).rows,
     ).toEqual([[true, 12, '3-10,x,extra']]);
     const ledger = await sql(
-      `SELECT rows_loaded, rows_quarantined FROM system.ingest_files WHERE file_path LIKE '%landing-halves%' ORDER BY file_path`,
+      `SELECT file_path, rows_loaded, rows_quarantined FROM system.ingest_files WHERE file_path LIKE '%landing-halves%' ORDER BY file_path`,
     );
     expect(ledger.rows).toEqual([
-      [1000, 0],
-      [1000, 0],
-      [1000, 0],
-      [999, 1],
-      [1000, 0],
+      ['landing-halves/f0.csv', 1000, 0],
+      ['landing-halves/f1.csv', 1000, 0],
+      ['landing-halves/f2.csv', 1000, 0],
+      ['landing-halves/f3.csv', 999, 1],
+      ['landing-halves/f4.csv', 1000, 0],
     ]);
     expectValidLog(location);
   });
 
-  it('many small files in one batch: one scan of them all, rows still numbered per file', async () => {
+  it('many small files in one batch: one scan of them all, each row once, per-file counts in the ledger', async () => {
     const dir = path.join(bed.dir, 'landing-many');
     mkdirSync(dir, { recursive: true });
     for (let f = 0; f < 40; f++) {
@@ -152,17 +170,30 @@ describe('streamed loads', () => {
     } finally {
       process.env.STRATA_INGEST_STREAM_BYTES = '1';
     }
-    expect((await sql(`SELECT count(DISTINCT _batch_id) FROM bronze.many`)).rows).toEqual([[1]]);
-    const wrong = await sql(
-      `SELECT count(*) FROM bronze.many WHERE split_part(id, '-', 2)::INT + 1 <> _file_row AND _source_file NOT LIKE '%m17.csv'`,
-    );
-    expect(wrong.rows).toEqual([[0]]);
-    expect(
-      (await sql(`SELECT id, _file_row FROM bronze.many WHERE _source_file LIKE '%m17.csv' ORDER BY _file_row`)).rows,
-    ).toEqual([
-      ['17-0', 1],
-      ['17-2', 2],
+    // The table has no audit columns (no _batch_id): one batch is one entry of the ledger's batch_id.
+    expect((await sql(`SELECT * FROM bronze.many LIMIT 0`)).columns.map((c) => c.name)).toEqual([
+      'id',
+      'v',
+      '_rescued_data',
     ]);
+    const batches = await sql(
+      `SELECT count(DISTINCT batch_id), count(*), sum(rows_loaded)::INT, sum(rows_quarantined)::INT FROM system.ingest_files WHERE file_path LIKE 'landing-many/%'`,
+    );
+    expect(batches.rows).toEqual([[1, 40, 119, 1]]);
+    // Each row once, with its own value (an id names its file and line).
+    const rows = await sql(
+      `SELECT count(*), count(DISTINCT id), count(*) FILTER (WHERE split_part(id, '-', 2) <> v) FROM bronze.many`,
+    );
+    expect(rows.rows).toEqual([[119, 119, 0]]);
+    expect((await sql(`SELECT id, v FROM bronze.many WHERE id LIKE '17-%' ORDER BY id`)).rows).toEqual([
+      ['17-0', '0'],
+      ['17-2', '2'],
+    ]);
+    // Per-file counts, from the ledger: three rows each but m17's, whose rejected line is quarantined.
+    const perFile = await sql(
+      `SELECT file_path, rows_loaded, rows_quarantined FROM system.ingest_files WHERE file_path LIKE 'landing-many/%' AND (rows_loaded <> 3 OR rows_quarantined <> 0)`,
+    );
+    expect(perFile.rows).toEqual([['landing-many/m17.csv', 2, 1]]);
     expect((await sql(`SELECT _file_line, _raw FROM delta_scan('lake/bronze/many_quarantine')`)).rows).toEqual([
       [3, '17-1,1,2'],
     ]);

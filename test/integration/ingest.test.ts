@@ -48,16 +48,30 @@ describe('COPY INTO', () => {
       num_files_loaded: 1,
       num_files_skipped: 2,
     });
-    // Strings, as Auto Loader reads CSV; audit columns on every row.
-    const r = await sql(
-      `SELECT order_id, amount, _source_file, _file_row, _batch_id, _ingested_at IS NOT NULL FROM bronze.once ORDER BY order_id`,
-    );
-    expect(r.columns.map((c) => c.type).slice(0, 5)).toEqual(['VARCHAR', 'VARCHAR', 'VARCHAR', 'BIGINT', 'BIGINT']);
-    expect(r.rows.map((x) => [x[0], x[1], path.basename(String(x[2])), x[3], x[4], x[5]])).toEqual([
-      ['1', '10.5', 'day1.csv', 1, 1, true],
-      ['2', '20', 'day1.csv', 2, 1, true],
-      ['3', '30', 'day2.csv.gz', 1, 1, true],
-      ['4', '40', 'day3.csv', 1, 2, true],
+    // Strings, as Auto Loader reads CSV; the files' columns and _rescued_data only (no audit
+    // columns such as _source_file, _file_row, _ingested_at, _batch_id: as in Databricks).
+    const r = await sql(`SELECT * FROM bronze.once ORDER BY order_id`);
+    expect(r.columns.map((c) => [c.name, c.type])).toEqual([
+      ['order_id', 'VARCHAR'],
+      ['amount', 'VARCHAR'],
+      ['_rescued_data', 'VARCHAR'],
+    ]);
+    expect(r.rows).toEqual([
+      ['1', '10.5', null],
+      ['2', '20', null],
+      ['3', '30', null],
+      ['4', '40', null],
+    ]);
+    // Each row's file is in read_files' hidden _metadata, when named (SELECT * leaves it out).
+    expect(
+      await rows(
+        `SELECT order_id, _metadata.file_path, _metadata.file_name FROM read_files('landing/once', format => 'csv') ORDER BY order_id`,
+      ),
+    ).toEqual([
+      ['1', 'landing/once/day1.csv', 'day1.csv'],
+      ['2', 'landing/once/day1.csv', 'day1.csv'],
+      ['3', 'landing/once/day2.csv.gz', 'day2.csv.gz'],
+      ['4', 'landing/once/day3.csv', 'day3.csv'],
     ]);
     // The ledger: in the commit with the rows (commitInfo and a txn action), and in system.ingest_files.
     const table = path.join(bed.dir, 'lake/bronze/once');
@@ -69,13 +83,14 @@ describe('COPY INTO', () => {
         .find((a) => a.commitInfo)!
         .commitInfo.strataIngest.files.map((f: { path: string }) => path.basename(f.path)),
     ).toEqual(['day3.csv']);
+    // Each file's rows and batch: in the ledger (the table has no _batch_id).
     const ledger = await rows(
-      `SELECT file_path, status, rows_loaded, length(content_hash) FROM system.ingest_files WHERE table_path = 'bronze/once' ORDER BY file_path`,
+      `SELECT file_path, status, rows_loaded, batch_id, length(content_hash) FROM system.ingest_files WHERE table_path = 'bronze/once' ORDER BY file_path`,
     );
-    expect(ledger.map((l) => [path.basename(String(l[0])), l[1], l[2], l[3]])).toEqual([
-      ['day1.csv', 'loaded', 2, 64],
-      ['day2.csv.gz', 'loaded', 1, 64],
-      ['day3.csv', 'loaded', 1, 64],
+    expect(ledger).toEqual([
+      ['landing/once/day1.csv', 'loaded', 2, 1, 64],
+      ['landing/once/day2.csv.gz', 'loaded', 1, 1, 64],
+      ['landing/once/day3.csv', 'loaded', 1, 2, 64],
     ]);
     expectValidLog(table);
   });
@@ -120,12 +135,18 @@ describe('COPY INTO', () => {
       expect.stringMatching(/cannot read/),
       expect.stringMatching(/gzip data is damaged/),
     ]);
-    // For every file: rows in the file = rows in bronze + rows quarantined.
+    // For every file: rows in the file = rows in bronze + rows quarantined (per file, from the
+    // ledger: a.csv has ids 1 and 3 in bronze, bom.csv 4, quote.csv 5), and the ledger's rows
+    // are the table's.
     const perFile = await rows(
       `SELECT file_path, rows_loaded, rows_quarantined FROM system.ingest_files WHERE status = 'loaded' AND table_path = 'bronze/bad' ORDER BY file_path`,
     );
-    const inTable = await rows(`SELECT _source_file, count(*) FROM bronze.bad GROUP BY 1 ORDER BY 1`);
-    expect(perFile.map((p) => [p[0], p[1]])).toEqual(inTable);
+    expect(perFile).toEqual([
+      ['landing/bad/a.csv', 2, 1],
+      ['landing/bad/bom.csv', 1, 0],
+      ['landing/bad/quote.csv', 1, 1],
+    ]);
+    expect(await rows(`SELECT count(*) FROM bronze.bad`)).toEqual([[perFile.reduce((n, p) => n + Number(p[1]), 0)]]);
     expect(perFile.map((p) => [path.basename(String(p[0])), Number(p[1]) + Number(p[2])])).toEqual([
       ['a.csv', 3],
       ['bom.csv', 1],
@@ -239,13 +260,18 @@ describe('COPY INTO', () => {
       num_inserted_rows: 2,
       num_rows_quarantined: 1,
     });
-    expect(await rows(`SELECT id, tags, who, extra, _file_row FROM bronze.events ORDER BY id`)).toEqual([
-      ['1', '["x"]', '{"n":"a"}', null, 1],
-      ['2', null, null, 'true', 2],
+    expect(await rows(`SELECT id, tags, who, extra FROM bronze.events ORDER BY id`)).toEqual([
+      ['1', '["x"]', '{"n":"a"}', null],
+      ['2', null, null, 'true'],
     ]);
     expect(await rows(`SELECT _file_line, _raw FROM delta_scan('lake/bronze/events_quarantine')`)).toEqual([
       [3, 'not json'],
     ]);
+    expect(
+      await rows(
+        `SELECT file_path, rows_loaded, rows_quarantined FROM system.ingest_files WHERE table_path = 'bronze/events'`,
+      ),
+    ).toEqual([['landing/json/a.json', 2, 1]]);
     const pq = landing('parquet');
     await bed.engine.withSession((s) =>
       s.exec(
@@ -254,17 +280,20 @@ describe('COPY INTO', () => {
     );
     await sql(`CREATE TABLE IF NOT EXISTS bronze.pq`);
     await sql(`COPY INTO bronze.pq FROM 'landing/parquet' FILEFORMAT = PARQUET`);
-    const r = await sql(`SELECT id, amount, _file_row FROM bronze.pq ORDER BY id`);
-    expect(r.columns.map((c) => c.type).slice(0, 2)).toEqual(
-      ['INTEGER', 'DECIMAL(19,1)'].slice(0, 1).concat([r.columns[1].type]),
-    );
-    expect(r.rows.map((x) => [x[0], x[2]])).toEqual([
-      [0, 1],
-      [1, 2],
-      [2, 3],
-      [3, 4],
-      [4, 5],
+    // Parquet keeps its types; the table has the file's columns and _rescued_data only.
+    const r = await sql(`SELECT * FROM bronze.pq ORDER BY id`);
+    expect(r.columns.map((c) => c.name)).toEqual(['id', 'amount', '_rescued_data']);
+    expect(r.columns[0].type).toBe('INTEGER');
+    expect(r.rows.map((x) => [x[0], Number(x[1]), x[2]])).toEqual([
+      [0, 0, null],
+      [1, 1.5, null],
+      [2, 3, null],
+      [3, 4.5, null],
+      [4, 6, null],
     ]);
+    expect(await rows(`SELECT file_path, rows_loaded FROM system.ingest_files WHERE table_path = 'bronze/pq'`)).toEqual(
+      [['landing/parquet/p.parquet', 5]],
+    );
   });
 
   it('refuses clearly: a missing table, an unknown option, a bad hint', async () => {
@@ -377,14 +406,28 @@ describe('read options', () => {
     await sql(
       `COPY INTO bronze.batches FROM 'landing/batches' FILEFORMAT = CSV FORMAT_OPTIONS ('maxFilesPerTrigger' = '3')`,
     );
-    expect(await rows(`SELECT count(DISTINCT _batch_id), max(_batch_id), count(*) FROM bronze.batches`)).toEqual([
-      [3, 3, 7],
-    ]);
+    // The batches are the ledger's (the table has no _batch_id): 7 files, three at most per batch.
+    const ledger = `SELECT count(DISTINCT batch_id), max(batch_id), count(*), max(n) FROM (SELECT batch_id, count(*) OVER (PARTITION BY batch_id) AS n FROM system.ingest_files WHERE table_path = 'bronze/batches')`;
+    expect(await rows(ledger)).toEqual([[3, 3, 7, 3]]);
+    expect(await rows(`SELECT count(*), count(DISTINCT id) FROM bronze.batches`)).toEqual([[7, 7]]);
+    const commits = () =>
+      readLog(path.join(bed.dir, 'lake/bronze/batches')).filter((c) =>
+        c.actions.some((a) => a.commitInfo?.strataIngest),
+      );
+    expect(commits()).toHaveLength(3);
     for (let i = 7; i < 10; i++) writeFileSync(path.join(dir, `${i}.csv`), `id\n${i}\n`);
     await sql(
       `COPY INTO bronze.batches FROM 'landing/batches' FILEFORMAT = CSV FORMAT_OPTIONS ('maxBytesPerTrigger' = '10b')`,
     );
-    expect(await rows(`SELECT count(DISTINCT _batch_id), count(*) FROM bronze.batches`)).toEqual([[5, 10]]); // 5-byte files: two per batch
+    // 5-byte files: two per batch (7 to 9 take two batches).
+    expect(await rows(ledger)).toEqual([[5, 5, 10, 3]]);
+    expect(
+      await rows(
+        `SELECT count(*) FROM system.ingest_files WHERE table_path = 'bronze/batches' AND batch_id > 3 GROUP BY batch_id ORDER BY batch_id`,
+      ),
+    ).toEqual([[2], [1]]);
+    expect(await rows(`SELECT count(*), count(DISTINCT id) FROM bronze.batches`)).toEqual([[10, 10]]);
+    expect(commits()).toHaveLength(5);
   });
 });
 

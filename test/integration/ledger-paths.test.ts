@@ -116,19 +116,37 @@ describe('paths in the ledger and the tables', () => {
       ['bronze/orders', 'landing/orders/a.csv', 'loaded', 2],
       ['bronze/orders', 'landing/orders/b.csv', 'loaded', 2],
     ]);
-    expect(await rows(dir, 'SELECT id, _source_file, _rescued_data FROM bronze.orders ORDER BY id')).toEqual([
-      ['1', 'landing/orders/a.csv', null],
-      ['2', 'landing/orders/a.csv', null],
-      ['3', 'landing/orders/b.csv', null],
-      ['4', 'landing/orders/b.csv', '{"amount":"abc","_file_path":"landing/orders/b.csv"}'],
+    // The rows hold no path but the rescued data's _file_path (no _source_file column: the
+    // tables have the files' columns and _rescued_data only).
+    const orders = await (await projectAt(bed, dir)).query('SELECT * FROM bronze.orders ORDER BY id');
+    expect(orders.columns.map((c) => c.name)).toEqual(['id', 'amount', '_rescued_data']);
+    expect(orders.rows).toEqual([
+      ['1', 10, null],
+      ['2', 20, null],
+      ['3', 30, null],
+      ['4', null, '{"amount":"abc","_file_path":"landing/orders/b.csv"}'],
     ]);
     expect(await rows(dir, 'SELECT _source_file, _file_line FROM bronze.orders_quarantine')).toEqual([
       ['landing/orders/b.csv', 4],
     ]);
-    expect(await rows(dir, 'SELECT _source_file FROM bronze.events')).toEqual([['landing/events/e.json']]);
+    const events = await (await projectAt(bed, dir)).query('SELECT * FROM bronze.events');
+    expect(events.columns.map((c) => c.name)).toEqual(['id', '_rescued_data']);
+    expect(events.rows).toEqual([['1', null]]);
     expect(await rows(dir, 'SELECT _source_file, _file_line FROM bronze.events_quarantine')).toEqual([
       ['landing/events/e.json', 2],
     ]);
+    // The file facts of read_files (its hidden _metadata) are relative too, CSV and JSON.
+    expect(
+      await rows(dir, `SELECT id, _metadata.file_path FROM read_files('landing/orders', format => 'csv') ORDER BY id`),
+    ).toEqual([
+      ['1', 'landing/orders/a.csv'],
+      ['2', 'landing/orders/a.csv'],
+      ['3', 'landing/orders/b.csv'],
+      ['4', 'landing/orders/b.csv'],
+    ]);
+    expect(
+      await rows(dir, `SELECT id, _metadata.file_path FROM read_files('landing/events', format => 'json')`),
+    ).toEqual([['1', 'landing/events/e.json']]);
     // The commits, ledger of record: the source and the files.
     const log = path.join(dir, 'lake/bronze/orders/_delta_log');
     const infos = readdirSync(log)
@@ -186,10 +204,23 @@ describe('renamed and touched files', () => {
     expect(await rows(dir, 'SELECT count(*) FROM bronze.orders')).toEqual([[4]]);
     const forced = await ingest(p, { loadRenamedFiles: 'true' });
     expect([forced.filesLoaded, forced.rows, forced.filesRenamed]).toEqual([1, 2, []]);
-    expect(await rows(dir, 'SELECT _source_file, count(*) FROM bronze.orders GROUP BY 1 ORDER BY 1')).toEqual([
+    // Per file, from the ledger: the renamed file loaded as a file of its own.
+    expect(
+      await rows(
+        dir,
+        `SELECT file_path, rows_loaded FROM system.ingest_files WHERE status = 'loaded' ORDER BY file_path`,
+      ),
+    ).toEqual([
       ['landing/orders/a-2026-01-01.csv', 2],
       ['landing/orders/a.csv', 2],
       ['landing/orders/b.csv', 2],
+    ]);
+    // And by value: a's rows twice, b's once.
+    expect(await rows(dir, 'SELECT id, count(*) FROM bronze.orders GROUP BY 1 ORDER BY 1')).toEqual([
+      ['1', 2],
+      ['2', 2],
+      ['3', 1],
+      ['4', 1],
     ]);
   });
 

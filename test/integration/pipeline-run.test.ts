@@ -39,14 +39,14 @@ const flow = (o: RunOutcome, name: string) => o.flows.find((f) => f.flow === nam
 const ORDERS = `
 CREATE OR REFRESH STREAMING TABLE bronze.orders
 COMMENT 'raw order lines'
-AS SELECT *, _metadata.file_name AS file_name FROM STREAM read_files('landing/orders/*.csv', format => 'csv');
+AS SELECT *, _metadata.file_name AS file_name, _metadata.file_path AS src FROM STREAM read_files('landing/orders/*.csv', format => 'csv');
 
 CREATE OR REFRESH STREAMING TABLE silver.orders (
   CONSTRAINT order_id_present EXPECT (order_id IS NOT NULL) ON VIOLATION DROP ROW,
   CONSTRAINT price_positive   EXPECT (price > 0)            ON VIOLATION QUARANTINE,
   CONSTRAINT city_known       EXPECT (city IS NOT NULL)
 ) AS SELECT CAST(order_id AS INT) AS order_id, customer, city, CAST(price AS DECIMAL(10,2)) AS price,
-            CAST(qty AS INT) AS qty, CAST(order_date AS DATE) AS order_date, _source_file, _file_row
+            CAST(qty AS INT) AS qty, CAST(order_date AS DATE) AS order_date, src AS _source_file
 FROM STREAM(bronze.orders);
 
 CREATE TEMPORARY VIEW sold AS SELECT * FROM silver.orders WHERE qty > 0;
@@ -75,23 +75,29 @@ describe('strata run', () => {
       { name: 'price_positive', dataset: 'silver.orders', passed_records: 5, failed_records: 1 },
       { name: 'city_known', dataset: 'silver.orders', passed_records: 5, failed_records: 1 },
     ]);
-    // Bronze: every line as text with the audit columns; _metadata is hidden but readable.
+    // Bronze: every line as text, with the file facts the flow took from the hidden _metadata.
     expect(
-      await rows(
-        dir,
-        `SELECT order_id, price, file_name, _file_row, _batch_id FROM bronze.orders ORDER BY _source_file, _file_row`,
-      ),
+      await rows(dir, `SELECT order_id, price, file_name, src FROM bronze.orders ORDER BY src, order_id NULLS LAST`),
     ).toEqual([
-      ['1', '10.5', 'day1.csv', 1, 1],
-      ['2', '-3', 'day1.csv', 2, 1],
-      ['3', '7.25', 'day1.csv', 3, 1],
-      [null, '5', 'day1.csv', 4, 1],
-      ['5', '12', 'day2.csv', 1, 1],
-      ['6', '3', 'day2.csv', 2, 1],
+      ['1', '10.5', 'day1.csv', 'landing/orders/day1.csv'],
+      ['2', '-3', 'day1.csv', 'landing/orders/day1.csv'],
+      ['3', '7.25', 'day1.csv', 'landing/orders/day1.csv'],
+      [null, '5', 'day1.csv', 'landing/orders/day1.csv'],
+      ['5', '12', 'day2.csv', 'landing/orders/day2.csv'],
+      ['6', '3', 'day2.csv', 'landing/orders/day2.csv'],
     ]);
-    expect((await query(dir, 'SELECT * FROM bronze.orders LIMIT 0')).columns.map((c) => c.name)).not.toContain(
-      '_metadata',
-    );
+    // The files' columns, _rescued_data and what the flow selected: no audit columns, no _metadata.
+    expect((await query(dir, 'SELECT * FROM bronze.orders LIMIT 0')).columns.map((c) => c.name)).toEqual([
+      'order_id',
+      'customer',
+      'city',
+      'price',
+      'qty',
+      'order_date',
+      '_rescued_data',
+      'file_name',
+      'src',
+    ]);
     expect(
       await rows(dir, `SELECT order_id, customer, city, price::VARCHAR, qty FROM silver.orders ORDER BY order_id`),
     ).toEqual([
@@ -105,7 +111,8 @@ describe('strata run', () => {
       ['2024-02', '41.00', 2],
       ['2024-03', '9.00', 1],
     ]);
-    // The quarantine: the row, the rules it failed, its source file and line, the run.
+    // The quarantine: the row, the rules it failed, its source file (silver's _source_file, from
+    // bronze's _metadata.file_path), the run. No line: rows carry no line number any more.
     const q = await rows(
       dir,
       `SELECT _source_file, _file_line, _rules, _reason, _raw::JSON->>'customer', _run_id, _flow FROM silver.orders_quarantine`,
@@ -113,7 +120,7 @@ describe('strata run', () => {
     expect(q).toEqual([
       [
         'landing/orders/day1.csv',
-        2,
+        null,
         ['price_positive'],
         'failed expectation(s): price_positive',
         'bob',
@@ -182,10 +189,23 @@ describe('strata run', () => {
       ['silver.orders', 'COMPLETED', 2, 1, 0, 1],
       ['gold.monthly', 'COMPLETED', 3, 3, 0, 0],
     ]);
-    expect(await rows(dir, `SELECT _batch_id, count(*) FROM bronze.orders GROUP BY 1 ORDER BY 1`)).toEqual([
-      [1, 6],
-      [2, 2],
+    expect(await rows(dir, `SELECT file_name, count(*) FROM bronze.orders GROUP BY 1 ORDER BY 1`)).toEqual([
+      ['day1.csv', 4],
+      ['day2.csv', 2],
+      ['day3.csv', 2],
     ]);
+    // The ledger: day1 and day2 in the first batch, day3 alone in a later one.
+    const ledger = await rows(
+      dir,
+      `SELECT file_path, rows_loaded, table_version FROM system.ingest_files WHERE table_path = 'bronze/orders' ORDER BY file_path`,
+    );
+    expect(ledger.map(([f, n]) => [f, n])).toEqual([
+      ['landing/orders/day1.csv', 4],
+      ['landing/orders/day2.csv', 2],
+      ['landing/orders/day3.csv', 2],
+    ]);
+    expect(ledger[0][2]).toBe(ledger[1][2]);
+    expect(Number(ledger[2][2])).toBeGreaterThan(Number(ledger[0][2]));
     expect(await rows(dir, `SELECT count(*), count(DISTINCT order_id) FROM silver.orders`)).toEqual([[5, 5]]);
     expect(await rows(dir, `SELECT revenue::VARCHAR FROM gold.monthly WHERE month = '2024-03'`)).toEqual([['17.00']]);
     // Silver's commits: one per update that had rows, with the stream progress in txn actions.
@@ -212,11 +232,8 @@ describe('strata run', () => {
     const replay = await opened.replayQuarantine(pipeline, 'silver.orders');
     expect(replay).toMatchObject({ replayed: 2, restored: 1, dropped: 0, kept: 1, unparsed: 0 });
     expect(
-      await rows(
-        dir,
-        `SELECT order_id, price::VARCHAR, _source_file IS NOT NULL FROM silver.orders WHERE order_id = 8`,
-      ),
-    ).toEqual([[8, '0.00', true]]);
+      await rows(dir, `SELECT order_id, price::VARCHAR, _source_file FROM silver.orders WHERE order_id = 8`),
+    ).toEqual([[8, '0.00', 'landing/orders/day3.csv']]);
     expect(await rows(dir, `SELECT _raw::JSON->>'customer' FROM silver.orders_quarantine`)).toEqual([['bob']]);
     // Twice is once.
     expect(await opened.replayQuarantine(pipeline, 'silver.orders')).toMatchObject({
@@ -447,7 +464,7 @@ CREATE OR REFRESH STREAMING TABLE silver.cdf_copy AS SELECT id, v FROM STREAM(ex
     await expect(run(dir, { fullRefresh: ['bronze.orders'] })).rejects.toThrow(
       /bronze\.orders loads files .* Add --force/,
     );
-    const silverBefore = await rows(dir, `SELECT * EXCLUDE (_source_file) FROM silver.orders ORDER BY order_id`);
+    const silverBefore = await rows(dir, `SELECT * FROM silver.orders ORDER BY order_id`);
     const r = await run(dir, { fullRefresh: ['silver.orders'] });
     expect(flow(r, 'silver.orders')).toMatchObject({
       status: 'COMPLETED',
@@ -455,9 +472,8 @@ CREATE OR REFRESH STREAMING TABLE silver.cdf_copy AS SELECT id, v FROM STREAM(ex
       rowsWritten: 2,
       quarantined: 1,
     });
-    expect(await rows(dir, `SELECT * EXCLUDE (_source_file) FROM silver.orders ORDER BY order_id`)).toEqual(
-      silverBefore,
-    );
+    expect(silverBefore.map((r) => r.at(-1))).toEqual(['landing/orders/day1.csv', 'landing/orders/day1.csv']);
+    expect(await rows(dir, `SELECT * FROM silver.orders ORDER BY order_id`)).toEqual(silverBefore);
     expect(await rows(dir, `SELECT count(*) FROM silver.orders_quarantine`)).toEqual([[1]]);
     // The whole pipeline, files included, with force: the same rows again, loaded once.
     const all = await run(dir, { fullRefresh: 'all', force: true });

@@ -2,8 +2,9 @@
 // copy of the files in memory: issue 18's memory item — a count(*) over a 700 MB CSV went from
 // 1.9 GB to 0.43 GB resident), with the same columns a load gives: values as text unless hinted,
 // a value that does not fit its hinted type kept in _rescued_data with its file, a line that
-// cannot be parsed left out, each row's file and record number.
-import { mkdirSync, writeFileSync } from 'node:fs';
+// cannot be parsed left out. Each row's file is in the hidden `_metadata` struct, which a query
+// gets only by naming it (`SELECT *` leaves it out, as in Databricks).
+import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { projectAt, useTestBed } from '../helpers/harness.js';
@@ -18,16 +19,36 @@ describe('read_files in a query', () => {
     writeFileSync(path.join(dir, 'landing/b.csv'), 'id,amount\n5,50\n');
     const project = await projectAt(bed, dir);
     const result = await project.query(
-      `SELECT id, amount, _rescued_data, regexp_replace(_source_file, '^.*/', '') AS file, _file_row
+      `SELECT id, amount, _rescued_data, _metadata.file_path AS path, _metadata.file_name AS file
        FROM read_files('landing', format => 'csv', schemaHints => 'amount INT') ORDER BY id`,
     );
-    const a = path.join(dir, 'landing/a.csv');
     expect(result.rows).toEqual([
-      ['1', 10, null, 'a.csv', 1],
-      ['2', null, JSON.stringify({ amount: 'x', _file_path: a }), 'a.csv', 2],
-      ['4', 40, null, 'a.csv', 3],
-      ['5', 50, null, 'b.csv', 1],
+      ['1', 10, null, 'landing/a.csv', 'a.csv'],
+      ['2', null, JSON.stringify({ amount: 'x', _file_path: 'landing/a.csv' }), 'landing/a.csv', 'a.csv'],
+      ['4', 40, null, 'landing/a.csv', 'a.csv'],
+      ['5', 50, null, 'landing/b.csv', 'b.csv'],
     ]);
+    // `SELECT *` gives the files' columns and _rescued_data only: no audit columns, no _metadata.
+    const star = await project.query(`SELECT * FROM read_files('landing', format => 'csv')`);
+    expect(star.columns.map((c) => c.name)).toEqual(['id', 'amount', '_rescued_data']);
+    expect(star.rows).toHaveLength(4);
+    // The whole struct, when named, has the file's facts (read whole: one block of its size).
+    const b = statSync(path.join(dir, 'landing/b.csv'));
+    const meta = await project.query(
+      `SELECT *, _metadata.file_size, _metadata.file_block_start, _metadata.file_block_length,
+              epoch_ms(_metadata.file_modification_time) AS modified
+       FROM read_files('landing/b.csv', format => 'csv')`,
+    );
+    expect(meta.columns.map((c) => c.name)).toEqual([
+      'id',
+      'amount',
+      '_rescued_data',
+      'file_size',
+      'file_block_start',
+      'file_block_length',
+      'modified',
+    ]);
+    expect(meta.rows).toEqual([['5', '50', null, b.size, 0, b.size, Math.floor(b.mtimeMs)]]);
     // Each query reads the files again: a file changed since is read as it is now.
     writeFileSync(path.join(dir, 'landing/b.csv'), 'id,amount\n5,50\n6,60\n');
     expect((await project.query(`SELECT count(*) FROM read_files('landing/b.csv', format => 'csv')`)).rows).toEqual([

@@ -84,10 +84,13 @@ describe('a full disk', () => {
       for (const t of CRASH_TABLES) if (tableHasCommits(path.join(lake, t))) expectValidLog(path.join(lake, t));
       const bronze = path.join(lake, 'bronze/orders');
       if (tableHasCommits(bronze) && (await loadSnapshot(bronze)).schema.fields.length > 0) {
-        const [[files, min, max, distinct]] = await q(
-          `SELECT count(*), min(n), max(n), sum(d) FROM (SELECT _source_file, count(*) AS n, count(DISTINCT _file_row) AS d FROM bronze.orders GROUP BY 1)`,
+        // Rows of a file (`src`) told apart by their id (unique but for one row per file without
+        // id); each row's `file` column names the file it came from.
+        const [[files, min, max, distinct, misplaced]] = await q(
+          `SELECT count(*), min(n), max(n), sum(d), sum(m) FROM (SELECT src, count(*) AS n, count(DISTINCT (src, id)) AS d, count(*) FILTER (WHERE src IS DISTINCT FROM 'landing/f' || lpad(file, 2, '0') || '.csv') AS m FROM bronze.orders GROUP BY 1)`,
         );
-        if (Number(files) > 0) expect([min, max, Number(distinct)]).toEqual([ROWS, ROWS, Number(files) * ROWS]);
+        if (Number(files) > 0)
+          expect([min, max, Number(distinct), Number(misplaced)]).toEqual([ROWS, ROWS, Number(files) * ROWS, 0]);
         // The ledger records whole files of bronze (it is written after bronze's commit: a kill in
         // between leaves it a batch behind, caught up by the next run), and at the end all of them.
         const [[recorded, loaded]] = tableHasCommits(path.join(lake, '_system/ingest_files'))
@@ -128,15 +131,18 @@ describe('a full disk', () => {
     expect(last.code, last.err).toBe(0);
     for (const t of CRASH_TABLES) expectValidLog(path.join(lake, t));
     await expectWhole(true);
-    expect(await q(`SELECT count(*), count(DISTINCT (_source_file, _file_row)) FROM bronze.orders`)).toEqual([
-      [FILES * ROWS, FILES * ROWS],
+    expect(await q(`SELECT count(*), count(DISTINCT (src, id)), count(DISTINCT src) FROM bronze.orders`)).toEqual([
+      [FILES * ROWS, FILES * ROWS, FILES],
     ]);
     expect(await q(`SELECT count(*), count(DISTINCT id) FROM silver.orders`)).toEqual([
       [FILES * (ROWS - 2), FILES * (ROWS - 2)],
     ]);
-    expect(await q(`SELECT count(*), count(DISTINCT _source_file) FROM silver.orders_quarantine`)).toEqual([
-      [FILES, FILES],
-    ]);
+    // Each file's one bad row once (its row, with its id and file, is in _raw).
+    expect(
+      await q(
+        `SELECT count(*), count(DISTINCT _raw), count(DISTINCT json_extract_string(_raw, '$.src')) FROM silver.orders_quarantine`,
+      ),
+    ).toEqual([[FILES, FILES, FILES]]);
     const expected = await q(
       `SELECT file::INT % 3 AS bucket, count(*) AS n, sum(amount::DECIMAL(10,2)) AS amount FROM read_csv('${landing}/*.csv', all_varchar = true) WHERE id IS NOT NULL AND amount::DECIMAL(10,2) > 0 GROUP BY 1 ORDER BY 1`,
     );

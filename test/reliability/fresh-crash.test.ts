@@ -80,10 +80,7 @@ describe('crash safety of the first run of a fresh project', () => {
         // Readable after every kill, never a row twice (a table whose first commit a kill stopped is
         // not there yet; one created with no columns has had nothing loaded yet).
         if (await loaded(path.join(lake, 'bronze/orders'))) {
-          const [[n, distinct]] = await q(
-            dir,
-            `SELECT count(*), count(DISTINCT (_source_file, _file_row)) FROM bronze.orders`,
-          );
+          const [[n, distinct]] = await q(dir, `SELECT count(*), count(DISTINCT (src, id)) FROM bronze.orders`);
           expect(n).toBe(distinct);
         }
         if (await loaded(path.join(lake, 'silver/orders'))) {
@@ -103,15 +100,24 @@ describe('crash safety of the first run of a fresh project', () => {
       const last = await strataRun(dir);
       expect(last.code, last.err).toBe(0);
       for (const t of CRASH_TABLES) expectValidLog(path.join(lake, t));
-      expect(await q(dir, `SELECT count(*), count(DISTINCT (_source_file, _file_row)) FROM bronze.orders`)).toEqual([
-        [files * 40, files * 40],
-      ]);
+      // Every line once (a file's id is unique but for its one row without id), each row with the
+      // file it came from (its `file` column names it).
+      expect(
+        await q(
+          dir,
+          `SELECT count(*), count(DISTINCT (src, id)), count(DISTINCT src), count(*) FILTER (WHERE src IS DISTINCT FROM 'landing/f' || file || '.csv') FROM bronze.orders`,
+        ),
+      ).toEqual([[files * 40, files * 40, files, 0]]);
       expect(await q(dir, `SELECT count(*), count(DISTINCT id) FROM silver.orders`)).toEqual([
         [files * 38, files * 38],
       ]);
+      // Each file's one bad row once (its row, with its id and file, is in _raw).
       expect(
-        await q(dir, `SELECT count(*), count(DISTINCT _source_file) FROM delta_scan('lake/silver/orders_quarantine')`),
-      ).toEqual([[files, files]]);
+        await q(
+          dir,
+          `SELECT count(*), count(DISTINCT _raw), count(DISTINCT json_extract_string(_raw, '$.src')) FROM delta_scan('lake/silver/orders_quarantine')`,
+        ),
+      ).toEqual([[files, files, files]]);
       const expected = await q(
         dir,
         `SELECT file::INT % 3 AS bucket, count(*) AS n, sum(amount::DECIMAL(10,2)) AS amount FROM read_csv('${landing}/*.csv', all_varchar = true) WHERE id IS NOT NULL AND amount::DECIMAL(10,2) > 0 GROUP BY 1 ORDER BY 1`,

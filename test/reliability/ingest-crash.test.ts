@@ -85,20 +85,24 @@ describe('crash safety of ingestion', () => {
       const check = await bed.engine.withSession(async (s) => {
         const q = async (sql: string) => (await executeQuery(s, sql, { baseDir: base })).rows;
         return {
-          rows: await q(`SELECT count(*), count(DISTINCT id), count(DISTINCT _source_file) FROM bronze.orders`),
-          perFile: await q(
-            `SELECT min(n), max(n) FROM (SELECT _source_file, count(*) AS n FROM bronze.orders GROUP BY 1)`,
+          // Rows carry no file of their own: each is told by its id (unique in the files), and its
+          // file by its `file` column; every id is one a file holds (file * 100 + row, row < 30).
+          rows: await q(
+            `SELECT count(*), count(DISTINCT id), count(DISTINCT file), count(*) FILTER (WHERE id::BIGINT // 100 <> file::BIGINT OR id::BIGINT % 100 >= 30) FROM bronze.orders`,
           ),
-          quarantine: await q(`SELECT count(*), count(DISTINCT _raw) FROM delta_scan('lake/bronze/orders_quarantine')`),
+          perFile: await q(`SELECT min(n), max(n) FROM (SELECT file, count(*) AS n FROM bronze.orders GROUP BY 1)`),
+          quarantine: await q(
+            `SELECT count(*), count(DISTINCT _raw), count(DISTINCT _source_file) FROM delta_scan('lake/bronze/orders_quarantine')`,
+          ),
           ledger: await q(
-            `SELECT count(*), count(DISTINCT file_path), sum(rows_loaded), sum(rows_quarantined) FROM (SELECT DISTINCT ON (file_path) * FROM system.ingest_files ORDER BY file_path, table_version DESC)`,
+            `SELECT count(*), count(DISTINCT file_path), sum(rows_loaded), sum(rows_quarantined), min(rows_loaded), max(rows_loaded) FROM (SELECT DISTINCT ON (file_path) * FROM system.ingest_files ORDER BY file_path, table_version DESC)`,
           ),
         };
       });
-      expect(check.rows).toEqual([[goodRows, goodRows, files]]);
+      expect(check.rows).toEqual([[goodRows, goodRows, files, 0]]);
       expect(check.perFile).toEqual([[30, 30]]);
-      expect(check.quarantine).toEqual([[badRows, badRows]]);
-      expect(check.ledger).toEqual([[files, files, goodRows, badRows]]);
+      expect(check.quarantine).toEqual([[badRows, badRows, badRows]]);
+      expect(check.ledger).toEqual([[files, files, goodRows, badRows, 30, 30]]);
       expectValidLog(table);
       void mode;
     },
