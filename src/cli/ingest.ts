@@ -47,7 +47,10 @@ export function registerIngest(program: Command, globals: () => GlobalOptions): 
       '--merge-schema',
       'new columns in the files become table columns (the default, as Auto Loader; -O schemaEvolutionMode=rescue keeps them in _rescued_data)',
     )
-    .option('--force', 'load every file again, even those already loaded')
+    .option(
+      '--force',
+      'load every file again; a file loaded before replaces the rows it loaded (with the other files of its batch)',
+    )
     .option('--plan', 'show what the waiting files would change, and write nothing')
     .option('--watch', 'keep watching the source and load files as they land (Ctrl-C stops)')
     .addHelpText(
@@ -109,7 +112,10 @@ Examples:
               `${plan.waiting.length} file(s) waiting (${formatBytes(plan.waiting.reduce((n, f) => n + f.size, 0))}), ${plan.skipped} already loaded, ${plan.changed.length} changed since loaded${plan.renamed.length ? `, ${plan.renamed.length} renamed` : ''}`,
               ...plan.waiting.slice(0, 20).map((f) => `  + ${path.relative(project, f.path)}`),
               ...(plan.waiting.length > 20 ? [`  ... and ${plan.waiting.length - 20} more`] : []),
-              ...plan.changed.map((f) => `  ~ ${f} (changed; --force loads it again)`),
+              ...plan.changed.map((f) => `  ~ ${f} (changed; --force loads it again, replacing its rows)`),
+              ...plan.reloads
+                .slice(0, 20)
+                .map((f) => `  ↻ ${f.path} (loaded before in batch ${f.batch}: its rows are replaced)`),
               ...plan.renamed.map((f) => `  = ${f.path} (${RENAMED(f.earlier)})`),
               plan.newColumns.length
                 ? `${plan.tableHasColumns ? 'new columns' : 'columns'}: ${plan.newColumns.join(', ')} (${!plan.tableHasColumns ? 'the table takes them' : req.mergeSchema ? 'would be added to the table' : 'would go to _rescued_data; --merge-schema adds them'})`

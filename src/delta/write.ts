@@ -86,6 +86,13 @@ export interface WriteTableOptions extends TableRef {
   mergeSchema?: boolean;
   /** SQL INSERT rules (Spark's ANSI store assignment): numeric and datetime values are cast, overflow fails at run time. */
   storeAssignment?: boolean;
+  /**
+   * Live files removed in the same commit as the rows added (a reloaded file's earlier rows):
+   * conflict-checked like files a DELETE rewrites.
+   */
+  removeFiles?: AddAction[];
+  /** Tags on every file written (Delta's `add.tags`: what ingestion knows of the file's rows). */
+  tags?: Record<string, string>;
   /** Idempotent writes: skipped when the table already has this app's version. */
   txn?: { appId: string; version: number };
   /** More `txn` actions in the same commit, without the idempotency check (a pipeline's stream progress). */
@@ -280,7 +287,7 @@ export async function writeTable(session: Session, options: WriteTableOptions): 
   const now = options.now ?? Date.now;
   const store = localPathStore(snapshot.store, snapshot.table);
 
-  let removed: AddAction[] = [];
+  let removed: AddAction[] = options.removeFiles ?? [];
   if (options.mode === 'overwrite') {
     removed =
       options.replaceWhere === undefined
@@ -315,6 +322,7 @@ export async function writeTable(session: Session, options: WriteTableOptions): 
     numRows: parts.reduce((n, p) => n + p.numRows, 0),
     numBytes: parts.reduce((n, p) => n + p.numBytes, 0),
   };
+  if (options.tags) for (const add of written.adds) add.tags = { ...(add.tags ?? {}), ...options.tags };
   let info = options.info;
   if (options.beforeCommit) {
     try {

@@ -20,13 +20,21 @@ import { quoteIdent, quoteLiteral, type Session } from '../engine/index.js';
 import { classifyFiles, hashFile, listSourceFiles } from './classify.js';
 import { appendLedger, INGEST_APP_ID, readLedger, recordedEntries, type LedgerFile } from './ledger.js';
 import { recordedFile, recordedRejects } from './paths.js';
-import { appendQuarantine, writeQuarantine } from './quarantine.js';
+import { appendQuarantine, dropBatchesFromQuarantine, writeQuarantine } from './quarantine.js';
 import { batchRows, readBatch, type FileOutcome, type SourceFile } from './read.js';
 import { FILE_COLUMN } from './typed.js';
 import { hasMetadataColumn } from './metadata.js';
 import { streamBytes, streamCsv, StreamFallback } from './stream-csv.js';
 import { settleFiles, settleMsFromEnv } from './settle.js';
 import { noteChanged, skipExistingFiles } from './ledger-notes.js';
+import {
+  BATCH_TAG,
+  finishReplacement,
+  planReloads,
+  reloadRemovals,
+  type ReloadGroup,
+  type Replacing,
+} from './reload.js';
 
 export { appendQuarantine, deleteQuarantineRows } from './quarantine.js';
 export { listSourceFiles } from './classify.js';
@@ -74,45 +82,45 @@ export async function ingestFiles(session: Session, req: IngestRequest): Promise
   );
   if (req.settle !== 'later') out.filesPutOff = putOff.map((f) => recordedFile(req.catalog, f.path));
   if (!o.includeExistingFiles) await skipExistingFiles(session, req, listed);
+  if (!req.transform) await finishReplacement(session, req);
   for (let conflicts = 0; ; conflicts++) {
     const { waiting: todo, skipped, changed, changedFiles, renamed } = await classifyFiles(session, req, listed);
     out.filesSkipped = skipped;
     out.filesChanged = changed;
     if (conflicts === 0) await noteChanged(session, req, changedFiles);
     out.filesRenamed = renamed;
-    const bytesTotal = todo.reduce((n, f) => n + f.size, 0);
+    // A file loaded before replaces its earlier rows (with the rest of its batch); a pipeline's streams never reload.
+    const { groups, fresh } = req.transform
+      ? { groups: [], fresh: todo }
+      : await planReloads(session, req, listed, todo);
+    const all = [...groups.flatMap((g) => g.files), ...fresh];
+    const bytesTotal = bytesOf(all);
     let bytesDone = 0;
+    let filesDone = 0;
+    const more = () => req.maxBatches === undefined || out.batches < req.maxBatches;
+    const account = (done: BatchDone, files: SourceFile[]) => {
+      out.batches++;
+      out.version = done.version ?? out.version;
+      out.rowsWritten += done.written ?? done.files.reduce((n, f) => n + f.rows, 0);
+      out.filesPutOff.push(...(done.putOff ?? []));
+      for (const f of done.files) {
+        if (f.status === 'failed')
+          out.filesFailed.push({ path: recordedFile(req.catalog, f.path), error: f.error ?? 'unreadable' });
+        else out.filesLoaded++;
+        out.rows += f.rows;
+        out.rescued += f.rescued;
+        out.quarantined += f.quarantined;
+      }
+      bytesDone += bytesOf(files);
+      filesDone += files.length;
+      req.onProgress?.({ filesDone, filesTotal: all.length, bytesDone, bytesTotal, rows: out.rows });
+    };
     try {
-      for (let i = 0; i < todo.length && (req.maxBatches === undefined || out.batches < req.maxBatches);) {
-        const batch: SourceFile[] = [];
-        let bytes = 0;
-        // CSV streams from the files to the table (no copy in memory): its batches may be bigger.
-        const big = streamBytes() * (o.format === 'csv' && !o.inferColumnTypes ? 8 : 1);
-        while (
-          i < todo.length &&
-          batch.length < o.maxFilesPerTrigger &&
-          (batch.length === 0 || o.maxBytesPerTrigger === undefined || bytes + todo[i].size <= o.maxBytesPerTrigger)
-        ) {
-          // A big file is a batch of its own (it streams).
-          if (batch.length > 0 && todo[i].size >= big) break;
-          bytes += todo[i].size;
-          batch.push(todo[i++]);
-          if (bytes >= big) break;
-        }
-        const done = await ingestBatch(session, req, batch);
-        out.batches++;
-        out.version = done.version ?? out.version;
-        out.rowsWritten += done.written ?? done.files.reduce((n, f) => n + f.rows, 0);
-        for (const f of done.files) {
-          if (f.status === 'failed')
-            out.filesFailed.push({ path: recordedFile(req.catalog, f.path), error: f.error ?? 'unreadable' });
-          else out.filesLoaded++;
-          out.rows += f.rows;
-          out.rescued += f.rescued;
-          out.quarantined += f.quarantined;
-        }
-        bytesDone += bytes;
-        req.onProgress?.({ filesDone: i, filesTotal: todo.length, bytesDone, bytesTotal, rows: out.rows });
+      for (const group of groups) if (more()) account(await ingestBatch(session, req, group.files, group), group.files);
+      for (let i = 0; i < fresh.length && more();) {
+        const batch = nextBatch(fresh, i, o);
+        i += batch.length;
+        account(await ingestBatch(session, req, batch), batch);
       }
       return out;
     } catch (err) {
@@ -123,6 +131,66 @@ export async function ingestFiles(session: Session, req: IngestRequest): Promise
   }
 }
 
+/**
+ * The files no other loader has taken since the plan, as of the latest snapshot. (Two loaders at
+ * the same snapshot both write batch `batchId`: one commit loses.)
+ */
+async function notTakenSince(session: Session, req: IngestRequest, planned: SourceFile[]): Promise<SourceFile[]> {
+  const seen = await readLedger(
+    session,
+    req,
+    planned.map((f) => recordedFile(req.catalog, f.path)),
+  );
+  return req.force
+    ? planned
+    : planned.filter((f) => {
+        const s = seen.get(recordedFile(req.catalog, f.path));
+        return !s || (s.status === 'failed' && (s.size !== f.size || s.modified !== f.modified));
+      });
+}
+
+/**
+ * A reload whose files cannot all be read again now keeps the earlier rows: a file still being
+ * written puts the whole group off (reported); a file now unreadable is an error naming it.
+ */
+function reloadPutOff(req: IngestRequest, files: SourceFile[], moved: string[], entries: LedgerFile[]): string[] {
+  const failed = entries.find((e) => e.status === 'failed');
+  if (failed) {
+    const file = recordedFile(req.catalog, failed.path);
+    throw new StrataError(
+      'USAGE',
+      `${req.name}: ${file} cannot be loaded again (${failed.error ?? 'unreadable'}); the rows it loaded earlier are kept, nothing was replaced`,
+      { context: { table: req.name, file } },
+    );
+  }
+  if (moved.length === 0) return [];
+  return files.map((f) => recordedFile(req.catalog, f.path));
+}
+
+const bytesOf = (files: SourceFile[]) => files.reduce((n, f) => n + f.size, 0);
+
+/** The files of the next batch from `i`: up to maxFilesPerTrigger / maxBytesPerTrigger; a big file is a batch of its own (it streams). */
+function nextBatch(todo: SourceFile[], i: number, o: IngestRequest['options']): SourceFile[] {
+  const batch: SourceFile[] = [];
+  let bytes = 0;
+  // CSV streams from the files to the table (no copy in memory): its batches may be bigger.
+  const big = streamBytes() * (o.format === 'csv' && !o.inferColumnTypes ? 8 : 1);
+  while (
+    i < todo.length &&
+    batch.length < o.maxFilesPerTrigger &&
+    (batch.length === 0 || o.maxBytesPerTrigger === undefined || bytes + todo[i].size <= o.maxBytesPerTrigger)
+  ) {
+    if (batch.length > 0 && todo[i].size >= big) break;
+    bytes += todo[i].size;
+    batch.push(todo[i++]);
+    if (bytes >= big) break;
+  }
+  return batch;
+}
+
+/** What a batch did: its version, its files' entries, rows written; files of a reload put off (still being written). */
+type BatchDone = { version?: number; files: LedgerFile[]; written?: number; putOff?: string[] };
+
 export interface IngestPlan {
   /** Files not loaded before (or failed and changed since). */
   waiting: SourceFile[];
@@ -131,6 +199,8 @@ export interface IngestPlan {
   skipped: number;
   /** New paths whose content was loaded before (renamed): not loaded unless loadRenamedFiles. */
   renamed: { path: string; earlier: string }[];
+  /** Files loaded before that a load takes again (forced), with the batch whose rows they replace. */
+  reloads: { path: string; batch: number }[];
   /** Columns the waiting files would add (with mergeSchema) or send to the rescued data column. */
   newColumns: string[];
   /** False when the table has no columns yet (it takes the files' columns). */
@@ -147,8 +217,14 @@ export async function planIngest(session: Session, req: IngestRequest): Promise<
   refuseSourceInLake(req);
   const o = req.options;
   const listed = await listSourceFiles(session, req.source, o.pathGlobFilter);
+  const classified = await classifyFiles(session, req, listed, { repair: false });
+  // A reload that cannot be done (a file of its batch gone) is an error here, before any load.
+  const { groups } = await planReloads(session, req, listed, classified.waiting);
   const plan: IngestPlan = {
-    ...(await classifyFiles(session, req, listed, { repair: false })),
+    ...classified,
+    reloads: groups.flatMap((g) =>
+      g.files.map((f) => ({ path: recordedFile(req.catalog, f.path), batch: g.batches[0] })),
+    ),
     newColumns: [],
     tableHasColumns: false,
     rows: 0,
@@ -187,30 +263,25 @@ export async function planIngest(session: Session, req: IngestRequest): Promise<
   return plan;
 }
 
-/** One batch: read, quarantine, commit the rows with their ledger entries, index them. */
+/**
+ * One batch: read, quarantine, commit the rows with their ledger entries, index them. A reload
+ * group's commit also takes out the live files of the batches it replaces.
+ */
 async function ingestBatch(
   session: Session,
   req: IngestRequest,
   planned: SourceFile[],
-): Promise<{ version?: number; files: LedgerFile[]; written?: number }> {
+  reload?: ReloadGroup,
+): Promise<BatchDone> {
   const o = req.options;
   const now = req.now ?? Date.now;
   const snapshot = await loadSnapshot(req.location, { session, name: req.name });
   const batchId = (snapshot.txns.get(INGEST_APP_ID)?.version ?? 0) + 1;
-  // Another loader may have taken some of these files since the plan: look again, as of this
-  // snapshot. (Two loaders at the same snapshot both write batch `batchId`: one commit loses.)
-  const seen = await readLedger(
-    session,
-    req,
-    planned.map((f) => recordedFile(req.catalog, f.path)),
-  );
-  const files = req.force
-    ? planned
-    : planned.filter((f) => {
-        const s = seen.get(recordedFile(req.catalog, f.path));
-        return !s || (s.status === 'failed' && (s.size !== f.size || s.modified !== f.modified));
-      });
+  const files = reload ? planned : await notTakenSince(session, req, planned);
   if (files.length === 0) return { files: [] };
+  const replace: Replacing | undefined = reload
+    ? { batches: reload.batches, remove: await reloadRemovals(session, req, snapshot, reload) }
+    : undefined;
   const known: StructField[] = req.transform
     ? []
     : snapshot.schema.fields.filter((f) => f.name.toLowerCase() !== o.rescuedDataColumn.toLowerCase());
@@ -233,6 +304,7 @@ async function ingestBatch(
       known,
       addNewColumns,
       id,
+      replace,
     ).catch((err: unknown) => {
       if (err instanceof StreamFallback) return undefined;
       throw err;
@@ -299,10 +371,13 @@ async function ingestBatch(
       await session.exec(`DELETE FROM temp.${quoteIdent(read.raw)} WHERE ${FILE_COLUMN} IN (${list})`);
       await session.exec(`DELETE FROM temp.${quoteIdent(read.rejected)} WHERE _source_file IN (${list})`);
     }
+    if (replace && (moved.length > 0 || entries.some((e) => e.status === 'failed')))
+      return { files: [], putOff: reloadPutOff(req, files, moved, entries) };
     if (entries.length === 0) return { files: [] };
     const ingestedAt = `make_timestamptz(${now() * 1000}::BIGINT)`;
 
     // 1. The quarantine: rows of this batch from an interrupted attempt go, this attempt's come.
+    // (A reload's replaced batches leave it once the batch is committed.)
     await writeQuarantine(session, req, batchId, recordedRejects(req.catalog, read.rejected), ingestedAt);
 
     // 2. The rows and the ledger entries, in one commit (skipped if the batch is already in).
@@ -324,6 +399,8 @@ async function ingestBatch(
       mergeSchema: addNewColumns,
       txn: { appId: INGEST_APP_ID, version: batchId },
       txns: transformed?.txns,
+      tags: { [BATCH_TAG]: String(batchId) },
+      removeFiles: replace?.remove,
       operation: transformed ? 'STREAMING UPDATE' : 'COPY INTO',
       operationParameters: { source: recordedFile(req.catalog, req.source), batchId },
       info: {
@@ -332,6 +409,7 @@ async function ingestBatch(
           source: recordedFile(req.catalog, req.source),
           ...(req.rawOptions ? { options: req.rawOptions } : {}),
           files: recordedEntries(req.catalog, entries),
+          ...(replace ? { replaces: replace.batches } : {}),
         },
         ...(transformed?.info ?? {}),
       },
@@ -340,6 +418,7 @@ async function ingestBatch(
       throw new StrataError('CONFLICT', `${req.name}: batch ${batchId} was committed by another loader`, {
         context: { table: req.name },
       });
+    if (replace) await dropBatchesFromQuarantine(session, req, replace.batches);
 
     // 3. The index (a lag is repaired from the log by the next look-up).
     await appendLedger(session, req, snapshot.metadata.id, written.version, batchId, entries, now());

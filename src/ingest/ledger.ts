@@ -102,10 +102,11 @@ export async function appendLedger(
   });
 }
 
-type LedgerEntry = LedgerFile & { version: number };
+/** A ledger entry with the table version and the batch that wrote it. */
+export type LedgerEntry = LedgerFile & { version: number; batch: number };
 
-/** Which entries a look-up wants: files by recorded path, or files loaded with one of these sizes. */
-type LedgerQuery = { paths: string[] } | { sizes: number[] } | 'all';
+/** Which entries a look-up wants: files by recorded path, files loaded with one of these sizes, or files loaded by these batches. */
+type LedgerQuery = { paths: string[] } | { sizes: number[] } | { batches: number[] } | 'all';
 
 /**
  * What the ledger says of files of a table (latest entry per path, paths as
@@ -144,6 +145,26 @@ export async function readLoadedContent(
   return out;
 }
 
+/**
+ * The files of a table as last loaded (latest 'loaded' entry per recorded path, with its batch):
+ * what a reload replaces. Paths not loaded are absent.
+ */
+export async function readLoaded(
+  session: Session,
+  req: LedgerTable,
+  paths: string[],
+): Promise<Map<string, LedgerEntry>> {
+  const out = new Map<string, LedgerEntry>();
+  for (const e of await scanLedger(session, req, { paths }, false)) if (e.status === 'loaded') out.set(e.path, e);
+  return out;
+}
+
+/** The files these batches of the table loaded ('loaded' entries), paths as recorded. */
+export async function readBatchFiles(session: Session, req: LedgerTable, batches: number[]): Promise<LedgerEntry[]> {
+  if (batches.length === 0) return [];
+  return (await scanLedger(session, req, { batches }, false)).filter((e) => e.status === 'loaded');
+}
+
 /** The ledger entries of a table matching the query, oldest first, paths as recorded. */
 async function scanLedger(
   session: Session,
@@ -161,12 +182,18 @@ async function scanLedger(
     const reset = infos.map((c) => Boolean(c.info[LEDGER_RESET])).lastIndexOf(true);
     const wanted = typeof query === 'object' && 'paths' in query ? new Set(query.paths) : undefined;
     const sizes = typeof query === 'object' && 'sizes' in query ? new Set(query.sizes) : undefined;
+    const batches = typeof query === 'object' && 'batches' in query ? new Set(query.batches) : undefined;
     for (const { version, info } of infos.slice(reset + 1)) {
       const ingest = info.strataIngest as { batchId: number; files: LedgerFile[] } | undefined;
       if (!ingest) continue;
       for (const f of ingest.files) {
-        const file = { ...f, path: recordedFile(req.catalog, f.path), version };
-        if ((!wanted || wanted.has(file.path)) && (!sizes || sizes.has(file.size))) entries.push(file);
+        const file = { ...f, path: recordedFile(req.catalog, f.path), version, batch: ingest.batchId };
+        if (
+          (!wanted || wanted.has(file.path)) &&
+          (!sizes || sizes.has(file.size)) &&
+          (!batches || batches.has(file.batch))
+        )
+          entries.push(file);
       }
       if (repair)
         await appendLedger(session, req, target.metadata.id, version, ingest.batchId, ingest.files, Date.now());
@@ -218,9 +245,13 @@ async function scanIndex(
     }
     const bySize =
       query !== 'all' && 'sizes' in query ? ` AND status = 'loaded' AND size IN (${query.sizes.join(', ')})` : '';
+    const byBatch =
+      query !== 'all' && 'batches' in query
+        ? ` AND status = 'loaded' AND batch_id IN (${query.batches.map((b) => Number(b)).join(', ')})`
+        : '';
     const rows = await session.rows<IndexRow>(
-      `SELECT file_path, size, epoch_ms(modification_time) AS modified, content_hash, status, rows_loaded, rows_rescued, rows_quarantined, error, table_version
-       FROM (${scan.sql}) AS l ${only} WHERE ${known}${bySize} ORDER BY table_version, ingested_at`,
+      `SELECT file_path, size, epoch_ms(modification_time) AS modified, content_hash, status, rows_loaded, rows_rescued, rows_quarantined, error, table_version, batch_id
+       FROM (${scan.sql}) AS l ${only} WHERE ${known}${bySize}${byBatch} ORDER BY table_version, ingested_at`,
     );
     for (const r of rows) entries.push(entryOf(req.catalog, r));
     return { entries, indexed };
@@ -254,6 +285,7 @@ interface IndexRow {
   rows_quarantined: bigint;
   error: string | null;
   table_version: bigint;
+  batch_id: bigint;
 }
 
 /** An index row as a ledger entry, its path as recorded (an earlier version's absolute path made relative). */
@@ -269,6 +301,7 @@ function entryOf(catalog: Catalog, r: IndexRow): LedgerEntry {
     quarantined: Number(r.rows_quarantined),
     ...(r.error ? { error: r.error } : {}),
     version: Number(r.table_version),
+    batch: Number(r.batch_id),
   };
 }
 

@@ -38,6 +38,21 @@ export async function writeQuarantine(
   );
 }
 
+/** Deletes the quarantined rows of ingest batches (batches a reload replaced). */
+export async function dropBatchesFromQuarantine(
+  session: Session,
+  table: QuarantinedTable,
+  batches: number[],
+): Promise<void> {
+  if (batches.length === 0) return;
+  const ids = batches.map((b) => String(Number(b)));
+  await deleteQuarantineRows(session, table, `_batch_id IN (${ids.join(', ')})`, {
+    kind: 'in',
+    column: '_batch_id',
+    values: ids,
+  });
+}
+
 /** Deletes rows of the table's quarantine matching `where` (a retried batch, a recomputed view). */
 export async function deleteQuarantineRows(
   session: Session,

@@ -14,13 +14,14 @@ import type { BatchTransform, IngestRequest } from './request.js';
 import { appendLedger, INGEST_APP_ID, recordedEntries, type LedgerFile } from './ledger.js';
 import type { ReadOptions } from './options.js';
 import { recordedFile, recordedFileSql, recordedRejects } from './paths.js';
-import { appendQuarantine, writeQuarantine } from './quarantine.js';
+import { appendQuarantine, dropBatchesFromQuarantine, writeQuarantine } from './quarantine.js';
 import { csvHeader } from './csv-header.js';
 import type { ReadPlan, SourceFile } from './read.js';
 import { FILE_COLUMN, typedProjection } from './typed.js';
 import { hasMetadataColumn, metadataLiteral, withMetadataJoin } from './metadata.js';
 import type { Catalog } from '../catalog/index.js';
 import { fixRejectedText } from './reject-text.js';
+import { BATCH_TAG, type Replacing } from './reload.js';
 import { csvSource, extraLinesSql, rejectedRows, unreconciled } from './csv-reconcile.js';
 
 /**
@@ -53,6 +54,7 @@ export async function streamCsv(
   known: StructField[],
   addNewColumns: boolean,
   id: string,
+  replace?: Replacing,
 ): Promise<{ version?: number; files: LedgerFile[]; written?: number }> {
   const o = req.options;
   const now = req.now ?? Date.now;
@@ -119,6 +121,8 @@ export async function streamCsv(
         mergeSchema: addNewColumns,
         txn: { appId: INGEST_APP_ID, version: batchId },
         txns: transformed?.txns,
+        tags: { [BATCH_TAG]: String(batchId) },
+        removeFiles: replace?.remove,
         operation: transformed ? 'STREAMING UPDATE' : 'COPY INTO',
         operationParameters: { source: recordedFile(req.catalog, req.source), batchId },
         beforeCommit: async (out) => {
@@ -174,6 +178,7 @@ export async function streamCsv(
               source: recordedFile(req.catalog, req.source),
               ...(req.rawOptions ? { options: req.rawOptions } : {}),
               files: recordedEntries(req.catalog, entries),
+              ...(replace ? { replaces: replace.batches } : {}),
             },
             ...(transformed?.info ?? {}),
           };
@@ -183,6 +188,7 @@ export async function streamCsv(
         throw new StrataError('CONFLICT', `${req.name}: batch ${batchId} was committed by another loader`, {
           context: { table: req.name },
         });
+      if (replace) await dropBatchesFromQuarantine(session, req, replace.batches);
       await appendLedger(session, req, tableId, written.version, batchId, entries, now());
       return { version: written.version, files: entries, written: written.numRows };
     } catch (err) {

@@ -182,7 +182,7 @@ describe('COPY INTO', () => {
     ]);
   });
 
-  it('a file changed after loading is reported, and loaded again only with force', async () => {
+  it('a file changed after loading is reported, and loaded again only with force, replacing its rows', async () => {
     const dir = landing('changed');
     const file = path.join(dir, 'x.csv');
     writeFileSync(file, 'id\n1\n');
@@ -196,7 +196,7 @@ describe('COPY INTO', () => {
       (await sql(`COPY INTO bronze.changed FROM 'landing/changed' FILEFORMAT = CSV COPY_OPTIONS ('force' = 'true')`))
         .rows[0][1],
     ).toBe(2);
-    expect(await rows(`SELECT count(*) FROM bronze.changed`)).toEqual([[3]]);
+    expect(await rows(`SELECT id FROM bronze.changed ORDER BY id`)).toEqual([['1'], ['2']]);
   });
 
   it('the ledger index catches up from the table log after a crash between the two writes', async () => {

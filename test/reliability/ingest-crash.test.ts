@@ -1,4 +1,5 @@
-// Ingestion killed at random moments (SIGKILL), restarted, with new files
+// Ingestion killed at random moments (SIGKILL) — loading new files, or loading
+// every file again with force (each reload replacing its rows) — restarted, with new files
 // landing in between: after the last run every row of every file is in bronze
 // exactly once, every bad row in the quarantine exactly once, and the table is
 // readable after every kill.
@@ -18,6 +19,8 @@ describe('crash safety of ingestion', () => {
   it.each([
     ['triggered', 'ingest-worker.mjs', 50],
     ['continuous', 'ingest-watch-worker.mjs', 30],
+    // Every run loads every file again first (force): each reload replaces its batch's rows.
+    ['forced', 'ingest-worker.mjs', 20],
   ])(
     'after SIGKILLs while loading (%s), every row is in bronze exactly once',
     async (mode, fixture, kills) => {
@@ -47,7 +50,8 @@ describe('crash safety of ingestion', () => {
       land(10);
       const run = (killAfter?: number) =>
         new Promise<string>((resolve, reject) => {
-          const child = spawn(process.execPath, [worker, base], { stdio: ['ignore', 'pipe', 'pipe'] });
+          const args = mode === 'forced' ? [worker, base, 'force'] : [worker, base];
+          const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
           let out = '';
           let err = '';
           child.stdout.on('data', (d) => (out += d));
