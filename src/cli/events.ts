@@ -64,7 +64,7 @@ Examples:
             ? `strftime("timestamp", '%Y-%m-%d %H:%M:%S') AS time, left(origin.update_id, 8) AS "update", event_type, origin.flow_name AS flow, level, message`
             : '*';
         const sql = `WITH e AS (SELECT * FROM delta_scan(${quoteLiteral(location)})) SELECT ${columns} FROM e WHERE ${where.join(' AND ')} AND ${updates} ORDER BY "timestamp", json_extract("sequence", '$.data_plane_id.seq_no')::BIGINT`;
-        const result = await internal(project.query(sql), 'reading the event log');
+        const result = await internal(project.query(sql, { dialect: 'duckdb' }), 'reading the event log');
         process.stdout.write(render(result, format, Infinity, false));
       });
     });

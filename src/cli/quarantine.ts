@@ -70,6 +70,7 @@ export function registerQuarantine(program: Command, globals: () => GlobalOption
         const result = await internal(
           project.query(
             `SELECT * FROM delta_scan(${quoteLiteral(q)}) ORDER BY _batch_id DESC, _source_file, _file_line LIMIT ${limit}`,
+            { dialect: 'duckdb' },
           ),
           'reading the quarantine',
         );

@@ -6,6 +6,7 @@ import { render, type OutputFormat } from './output.js';
 
 interface QueryOptions {
   format: string;
+  dialect: string;
   output?: string;
   maxRows: string;
 }
@@ -22,6 +23,11 @@ export function registerQuery(program: Command, globals: () => GlobalOptions): v
     .option('-f, --format <format>', `output format: ${FORMATS.join(', ')}`, 'table')
     .option('-o, --output <file>', 'write the result to a file (required for parquet)')
     .option('--max-rows <n>', 'rows shown by the table format', '100')
+    .option(
+      '--dialect <dialect>',
+      'spark: Databricks SQL ("..." is a string, `...` a name); duckdb: plain DuckDB SQL ("..." is a name)',
+      'spark',
+    )
     .addHelpText(
       'after',
       `
@@ -31,20 +37,24 @@ Examples:
   $ strata query "DESCRIBE HISTORY gold.sales" --format parquet --output history.parquet
   $ strata query "SELECT * FROM delta_scan('path/to/table')"
   $ strata query "CREATE TABLE IF NOT EXISTS bronze.orders; COPY INTO bronze.orders FROM 'landing/orders/' FILEFORMAT = CSV"
-  $ strata query "SELECT * FROM read_files('landing/orders/*.csv', format => 'csv') LIMIT 10"`,
+  $ strata query "SELECT * FROM read_files('landing/orders/*.csv', format => 'csv') LIMIT 10"
+  $ strata query --dialect duckdb 'SELECT "order id" FROM silver.orders LIMIT 5'`,
     )
     .action(async (sql: string, options: QueryOptions) => {
       const format = options.format.toLowerCase();
       if (!FORMATS.includes(format))
         throw new CliUsageError(`unknown --format '${options.format}' (use ${FORMATS.join(', ')})`);
       if (format === 'parquet' && !options.output) throw new CliUsageError('--format parquet needs --output FILE');
+      const dialect = options.dialect.toLowerCase();
+      if (dialect !== 'spark' && dialect !== 'duckdb')
+        throw new CliUsageError(`unknown --dialect '${options.dialect}' (use spark or duckdb)`);
       const maxRows = Number(options.maxRows);
       if (!Number.isInteger(maxRows) || maxRows < 0)
         throw new CliUsageError(`--max-rows must be a whole number, not '${options.maxRows}'`);
       await withProject(globals(), (project) =>
         project.withSession(async (session) => {
           if (format === 'parquet') {
-            const n = await project.queryToParquet(sql, options.output!, { session });
+            const n = await project.queryToParquet(sql, options.output!, { session, dialect });
             process.stderr.write(
               n === undefined
                 ? `wrote ${options.output}\n`
@@ -52,7 +62,7 @@ Examples:
             );
             return;
           }
-          const result = await project.query(sql, { session });
+          const result = await project.query(sql, { session, dialect });
           for (const notice of result.notices ?? []) process.stderr.write(`notice: ${notice}\n`);
           const text = render(result, format as OutputFormat, format === 'table' ? maxRows : Infinity);
           if (options.output) {

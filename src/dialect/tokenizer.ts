@@ -19,15 +19,31 @@ export interface Token {
   end: number;
 }
 
+export interface TokenizeOptions {
+  /**
+   * Spark SQL's lexical rules (SqlBaseLexer.g4): `'...'` and `"..."` are both string literals,
+   * with backslash escapes (see sparkUnescape) and no doubled-quote escape (`'a''b'` is two
+   * literals, which Spark concatenates); `r'...'` / `R"..."` are raw strings; only backticks
+   * quote identifiers. Without it, DuckDB's: `"..."` is an identifier, `''` escapes a quote.
+   */
+  spark?: boolean;
+}
+
 /** Tokens of `sql`, comments and whitespace left out. */
-export function tokenize(sql: string): Token[] {
+export function tokenize(sql: string, options: TokenizeOptions = {}): Token[] {
   const tokens: Token[] = [];
   let i = 0;
   const n = sql.length;
+  const spark = Boolean(options.spark);
   while (i < n) {
     const ch = sql[i];
     if (/\s/.test(ch)) {
       i++;
+    } else if (spark && (ch === "'" || ch === '"' || ((ch === 'r' || ch === 'R') && /['"]/.test(sql[i + 1] ?? '')))) {
+      const raw = ch === 'r' || ch === 'R';
+      const { value, end } = readSparkString(sql, raw ? i + 1 : i, raw);
+      tokens.push({ kind: 'string', text: sql.slice(i, end), value, start: i, end });
+      i = end;
     } else if (ch === '-' && sql[i + 1] === '-') {
       while (i < n && sql[i] !== '\n') i++;
     } else if (ch === '/' && sql[i + 1] === '*') {
@@ -64,6 +80,66 @@ export function tokenize(sql: string): Token[] {
     }
   }
   return tokens;
+}
+
+/**
+ * A Spark string literal from its opening quote at `start`: up to the same quote not escaped
+ * by a backslash; its value unescaped as Spark does (raw strings are taken as they are).
+ */
+function readSparkString(sql: string, start: number, raw: boolean): { value: string; end: number } {
+  const quote = sql[start];
+  let i = start + 1;
+  for (;;) {
+    if (i >= sql.length) throw new LocatedError('SQL_SYNTAX', 'unterminated string', { offset: start });
+    const ch = sql[i];
+    if (ch === quote) break;
+    i += ch === '\\' && !raw ? 2 : 1;
+  }
+  const body = sql.slice(start + 1, i);
+  return { value: raw ? body : sparkUnescape(body), end: i + 1 };
+}
+
+const ESCAPED: Record<string, string> = {
+  '0': '\u0000',
+  b: '\b',
+  n: '\n',
+  r: '\r',
+  t: '\t',
+  Z: '\u001A',
+  '%': '\\%',
+  _: '\\_',
+};
+
+/**
+ * The value of a Spark string literal's body, as Spark's `unescapeSQLString` gives it
+ * (apache/spark, sql/api/src/main/scala/org/apache/spark/sql/catalyst/util/SparkParserUtils.scala):
+ * `\uXXXX`, `\UXXXXXXXX`, three-digit octal `\[01][0-7][0-7]`, `\0 \b \n \r \t \Z`, `\%` and
+ * `\_` kept with their backslash (for LIKE), and any other escaped character as itself.
+ */
+export function sparkUnescape(body: string): string {
+  if (!body.includes('\\')) return body;
+  let out = '';
+  for (let i = 0; i < body.length; i++) {
+    const c = body[i];
+    if (c !== '\\' || i + 1 === body.length) {
+      out += c;
+      continue;
+    }
+    const next = body[++i];
+    const hex = (len: number) => body.slice(i + 1, i + 1 + len);
+    if (next === 'u' && /^[0-9a-fA-F]{4}$/.test(hex(4))) {
+      out += String.fromCharCode(parseInt(hex(4), 16));
+      i += 4;
+    } else if (next === 'U' && /^[0-9a-fA-F]{8}$/.test(hex(8))) {
+      const code = parseInt(hex(8), 16);
+      out += code <= 0x10ffff ? String.fromCodePoint(code) : `U${hex(8)}`;
+      i += 8;
+    } else if (/^[01][0-7][0-7]$/.test(body.slice(i, i + 3))) {
+      out += String.fromCharCode(parseInt(body.slice(i, i + 3), 8));
+      i += 2;
+    } else out += ESCAPED[next] ?? next;
+  }
+  return out;
 }
 
 function readQuoted(sql: string, start: number, quote: string): { value: string; end: number } {

@@ -34,7 +34,7 @@ const CLAUSES = new Set(['keys', 'ignore', 'apply', 'sequence', 'columns', 'stor
 
 /** Parses the text after `AUTO CDC INTO target` (or `APPLY CHANGES INTO target`). */
 export function parseCdc(text: string): CdcSpec {
-  const tokens = tokenize(text).filter((t) => t.text !== ';');
+  const tokens = tokenize(text, { spark: true }).filter((t) => t.text !== ';');
   let i = 0;
   const word = (t: Token | undefined, w: string) =>
     t !== undefined && t.kind === 'ident' && t.value.toLowerCase() === w;

@@ -36,6 +36,8 @@ export interface DatasetDefinition {
   queryOffset?: number;
   /** The query (first, if there is one) and the expectations as written (before the Spark rewrite), each with where it starts: for messages. */
   written: WrittenSql[];
+  /** Settings of the SET statements before it in its file (`spark.sql.ansi.enabled`, ...). */
+  settings?: Record<string, string>;
 }
 
 export interface FlowDefinition {
@@ -50,6 +52,8 @@ export interface FlowDefinition {
   cdc?: CdcSpec;
   /** The query (for auto-cdc, the clauses) as written, with where it starts: for messages. */
   written: WrittenSql[];
+  /** Settings of the SET statements before it in its file. */
+  settings?: Record<string, string>;
 }
 
 export interface Problem {
@@ -58,28 +62,55 @@ export interface Problem {
   where: Where;
 }
 
+/** A `SET key = value` of a pipeline file (Spark and pipeline settings). */
+export interface PipelineSetting {
+  key: string;
+  value: string;
+  where: Where;
+}
+
 export interface ParsedFile {
   datasets: DatasetDefinition[];
   flows: FlowDefinition[];
+  settings: PipelineSetting[];
   problems: Problem[];
+}
+
+/**
+ * Where the cells of a notebook exported by Databricks (`-- Databricks notebook source`) start:
+ * the offsets of its `-- COMMAND ----------` lines. A statement ends at a cell's end, with or
+ * without a semicolon; `-- MAGIC` lines (markdown and other languages' cells) are comments.
+ */
+function cellBreaks(text: string): number[] {
+  const out: number[] = [];
+  for (const m of text.matchAll(/^[ \t]*-- COMMAND -{5,}[ \t]*\r?$/gm)) out.push(m.index);
+  return out;
 }
 
 /** Parses one pipeline .sql file. `file` names it in messages. */
 export function parsePipelineSql(text: string, file: string): ParsedFile {
-  const out: ParsedFile = { datasets: [], flows: [], problems: [] };
+  const out: ParsedFile = { datasets: [], flows: [], settings: [], problems: [] };
   let tokens: Token[];
   try {
-    tokens = tokenize(text);
+    tokens = tokenize(text, { spark: true });
   } catch (err) {
     if (!(err instanceof LocatedError)) throw err;
     out.problems.push(problemOf(err.inFile(file, text)));
     return out;
   }
-  // Statements end at top-level semicolons.
+  // Statements end at top-level semicolons, and at the end of a notebook cell.
   let start = 0;
   let depth = 0;
   const statements: Token[][] = [];
+  const breaks = cellBreaks(text);
+  let cell = 0;
   tokens.forEach((t, i) => {
+    while (cell < breaks.length && breaks[cell] < t.start) {
+      if (i > start) statements.push(tokens.slice(start, i));
+      start = i;
+      depth = 0;
+      cell++;
+    }
     if (t.text === '(') depth++;
     else if (t.text === ')') depth--;
     else if (t.text === ';' && depth === 0) {
@@ -90,8 +121,13 @@ export function parsePipelineSql(text: string, file: string): ParsedFile {
   statements.push(tokens.slice(start));
   for (const st of statements) {
     if (st.length === 0) continue;
+    const [datasets, flows] = [out.datasets.length, out.flows.length];
     try {
       parseStatement(text, file, st, out);
+      // What the SETs above it in the file set, as Databricks gives a dataset defined after a SET.
+      const settings = Object.fromEntries(out.settings.map((x) => [x.key, x.value]));
+      for (const d of out.datasets.slice(datasets)) d.settings = settings;
+      for (const f of out.flows.slice(flows)) f.settings = settings;
     } catch (err) {
       if (err instanceof LocatedError && err.where) out.problems.push(problemOf(err));
       else
@@ -103,6 +139,30 @@ export function parsePipelineSql(text: string, file: string): ParsedFile {
     }
   }
   return out;
+}
+
+/** `SET key = value` (Spark's form: the key a dotted name, the value the rest of the statement, quotes taken off). */
+function parseSet(
+  text: string,
+  c: TokenCursor,
+  tokens: Token[],
+  where: Where,
+  fail: (message: string) => never,
+): PipelineSetting {
+  const eq = tokens.findIndex((t) => t.text === '=');
+  if (eq < 2) fail('expected SET key = value');
+  const key = tokens
+    .slice(c.i, eq)
+    .map((t) => (t.kind === 'quoted' ? t.value : t.text))
+    .join('');
+  const rest = tokens.slice(eq + 1);
+  const value =
+    rest.length === 1 && rest[0].kind === 'string'
+      ? rest[0].value
+      : rest.length === 0
+        ? ''
+        : text.slice(rest[0].start, rest[rest.length - 1].end).trim();
+  return { key, value, where };
 }
 
 /** A LocatedError placed in a file as a problem: SYNTAX, or UNSUPPORTED for Spark SQL we do not support. */
@@ -138,6 +198,10 @@ function parseStatement(text: string, file: string, tokens: Token[], out: Parsed
     });
   };
   const where = at(text, file, tokens[0].start);
+  if (c.accept('set')) {
+    out.settings.push(parseSet(text, c, tokens, where, fail));
+    return;
+  }
   // APPLY CHANGES INTO LIVE.t ... (the older form): a flow named after its target.
   if (c.is('apply') && c.is('changes', 1)) {
     c.i += 2;

@@ -49,6 +49,8 @@ export interface QueryOptions {
   /** Settings changed by SET, kept across calls. */
   settings?: Map<string, string>;
   onScan?: (info: ScanInfo) => void;
+  /** Spark SQL (the default) or plain DuckDB SQL. */
+  dialect?: 'spark' | 'duckdb';
 }
 
 /** What a pipeline update takes beyond the pipeline: the run's choices, not the wiring. */
@@ -166,13 +168,22 @@ class OpenedProject implements Project {
 
   query(sql: string, options: QueryOptions = {}): Promise<QueryResult> {
     const run = (session: Session) =>
-      executeQuery(session, sql, this.sqlOptions({ settings: options.settings, onScan: options.onScan }));
+      executeQuery(
+        session,
+        sql,
+        this.sqlOptions({ settings: options.settings, onScan: options.onScan, dialect: options.dialect }),
+      );
     return options.session ? run(options.session) : this.withSession(run);
   }
 
   queryToParquet(sql: string, file: string, options: QueryOptions = {}): Promise<number | undefined> {
     const run = (session: Session) =>
-      writeParquet(session, sql, file, this.sqlOptions({ settings: options.settings, onScan: options.onScan }));
+      writeParquet(
+        session,
+        sql,
+        file,
+        this.sqlOptions({ settings: options.settings, onScan: options.onScan, dialect: options.dialect }),
+      );
     return options.session ? run(options.session) : this.withSession(run);
   }
 

@@ -25,6 +25,11 @@ export interface ExecuteOptions {
   settings?: Map<string, string>;
   /** Told, for each delta_scan, how many files it reads out of how many. */
   onScan?: (info: ScanInfo) => void;
+  /**
+   * 'spark' (the default): Databricks SQL — Spark's quoting, functions and semantics (spark.ts).
+   * 'duckdb': plain DuckDB SQL (table names and Delta statements still resolve).
+   */
+  dialect?: 'spark' | 'duckdb';
 }
 
 /** Runs SQL (one or more statements) and returns the last statement's result. */
@@ -36,7 +41,7 @@ export async function executeQuery(session: Session, sql: string, options: Execu
     onScan: options.onScan,
   };
   const settings = options.settings ?? new Map<string, string>();
-  const statements = splitStatements(translateQuery(sql));
+  const statements = splitStatements(options.dialect === 'duckdb' ? sql : translateQuery(sql));
   if (statements.length === 0) throw new UserSqlError('no SQL statement given');
   // The statements as written, for messages (the rewrite adds or drops no semicolon).
   const written = splitStatements(sql);

@@ -47,9 +47,11 @@ function arity(c: Call, min: number, max = min): void {
   }
 }
 
-/** A string literal argument's value (patterns, units), or undefined when it is an expression. */
+/** A string literal argument's value (patterns, units; adjacent literals concatenated, as Spark does), or undefined when it is an expression. */
 function literal(a: Arg | undefined): string | undefined {
-  return a && a.tokens.length === 1 && a.tokens[0].kind === 'string' ? a.tokens[0].value : undefined;
+  return a && a.tokens.length > 0 && a.tokens.every((t) => t.kind === 'string')
+    ? a.tokens.map((t) => t.value).join('')
+    : undefined;
 }
 
 function intLiteral(a: Arg | undefined): number | undefined {
@@ -58,10 +60,12 @@ function intLiteral(a: Arg | undefined): number | undefined {
   return /^-?\d+$/.test(text) ? Number(text) : undefined;
 }
 
-/** A regular-expression argument: a literal written with Spark's escaped backslashes ('\\\\d') means \\d. */
+/**
+ * A regular-expression argument. A literal's value is Spark's (its backslash escapes already
+ * processed: Spark's '\\\\d' is the regex \\d, as in Spark's own docs), so it goes as it is.
+ */
 function regex(a: Arg): string {
-  const value = literal(a);
-  return value !== undefined && value.includes('\\\\') ? quoteLiteral(value.replace(/\\\\/g, '\\')) : a.sql;
+  return a.sql;
 }
 
 const date = (x: string) => `TRY_CAST(${x} AS DATE)`;

@@ -42,11 +42,17 @@ describe('Spark SQL: strings', () => {
   it('regexp_replace (all matches, $n groups), regexp_extract (group 1 by default, empty when no match), rlike', () =>
     check([
       ["regexp_replace('100-200', '(\\\\d+)', 'num')", 'num-num'],
-      ["regexp_replace('100-200', '(\\d+)-(\\d+)', '$2-$1')", '200-100'],
+      ["regexp_replace('100-200', '(\\\\d+)-(\\\\d+)', '$2-$1')", '200-100'],
+      // Spark unescapes string literals before the regex sees them: '\d' is the letter d. Spark's
+      // docs of regexp_extract: "Since Spark 2.0, string literals (including regex patterns) are
+      // unescaped in our SQL parser"; its example writes '(\\d+)-(\\d+)'.
+      ["regexp_replace('100-200', '(\\d+)-(\\d+)', '$2-$1')", '100-200'],
       ["regexp_replace(NULL, 'a', 'b')", null],
       ["regexp_extract('100-200', '(\\\\d+)-(\\\\d+)', 1)", '100'],
-      ["regexp_extract('100-200', '(\\d+)-(\\d+)')", '100'],
-      ["regexp_extract('abc', '(\\d+)', 1)", ''],
+      ["regexp_extract('100-200', '(\\\\d+)-(\\\\d+)')", '100'],
+      ["regexp_extract('100-200', '(\\d+)-(\\d+)')", ''],
+      ["regexp_extract('d1', '(\\d)')", 'd'],
+      ["regexp_extract('abc', '(\\\\d+)', 1)", ''],
       ["'%SystemDrive%\\Users\\John' rlike '%SystemDrive%.*John'", 'true'],
       ["'abc' RLIKE 'b'", 'true'], // a search, not a whole match
       ["'abc' NOT RLIKE '^b'", 'true'],
@@ -123,7 +129,9 @@ describe('Spark SQL: dates and times (session time zone UTC)', () => {
       ["date_format('2016-04-08', 'y')", '2016'],
       ["date_format(DATE '2024-01-05', 'EEEE dd MMM yyyy')", 'Friday 05 Jan 2024'],
       ["date_format(DATE '2024-01-05', 'E d/M/yy')", 'Fri 5/1/24'],
-      ["date_format(TIMESTAMP '2024-01-05 13:04:05', 'yyyy-MM-dd''T''HH:mm:ss')", '2024-01-05T13:04:05'],
+      // A quote inside a Spark pattern: a double-quoted literal, or \' (a doubled '' ends the literal).
+      ["date_format(TIMESTAMP '2024-01-05 13:04:05', \"yyyy-MM-dd'T'HH:mm:ss\")", '2024-01-05T13:04:05'],
+      ["date_format(TIMESTAMP '2024-01-05 13:04:05', 'yyyy-MM-dd\\'T\\'HH:mm:ss')", '2024-01-05T13:04:05'],
       ["date_format(TIMESTAMP '2024-01-05 13:04:05', 'hh:mm a')", '01:04 PM'],
       ["date_format(NULL, 'yyyy')", null],
     ]));
@@ -329,15 +337,42 @@ describe('Spark SQL: identifiers, patterns and what is refused', () => {
     ]);
   });
 
-  it('says that a double-quoted "text" is a column name when no column has that name', async () => {
+  it('sorts NULLs first ascending and last descending unless told (Spark), in queries, windows and aggregates', async () => {
+    // Spark's SortOrder (sql/catalyst/.../expressions/SortOrder.scala): Ascending's default null
+    // ordering is NullsFirst, Descending's NullsLast; DuckDB puts NULLs last in both.
     const { executeQuery } = await import('./execute.js');
-    await expect(
-      executeQuery(held.session, `SELECT * FROM (SELECT 'DELETE' AS op) WHERE op = "DELETE"`),
-    ).rejects.toThrow(
-      `Binder Error: Referenced column "DELETE" not found in FROM clause! ("DELETE" in double quotes is a column name, as in DuckDB and standard SQL; for the text, write 'DELETE')`,
-    );
-    // A real column in double quotes is fine.
-    expect((await executeQuery(held.session, `SELECT "op" FROM (SELECT 'x' AS op)`)).rows).toEqual([['x']]);
+    const run = async (sql: string) => (await executeQuery(held.session, sql)).rows;
+    const t = `(SELECT * FROM (VALUES (1, 'a'), (NULL, 'b'), (2, 'c')) AS v(x, s))`;
+    expect(await run(`SELECT x FROM ${t} ORDER BY x`)).toEqual([[null], [1], [2]]);
+    expect(await run(`SELECT x FROM ${t} ORDER BY x ASC LIMIT 2`)).toEqual([[null], [1]]);
+    expect(await run(`SELECT x FROM ${t} ORDER BY x DESC`)).toEqual([[2], [1], [null]]);
+    expect(await run(`SELECT x FROM ${t} ORDER BY x NULLS LAST`)).toEqual([[1], [2], [null]]);
+    expect(await run(`SELECT x FROM ${t} ORDER BY s DESC, x`)).toEqual([[2], [null], [1]]);
+    expect(await run(`SELECT s, row_number() OVER (ORDER BY x) AS n FROM ${t} ORDER BY s`)).toEqual([
+      ['a', 2],
+      ['b', 1],
+      ['c', 3],
+    ]);
+    expect(
+      await run(
+        `SELECT collect_list(s) OVER (ORDER BY x ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS l FROM ${t} ORDER BY x LIMIT 1`,
+      ),
+    ).toEqual([[['b']]]);
+    expect(await run(`SELECT string_agg(s, ',' ORDER BY x) FROM ${t}`)).toEqual([['b,a,c']]);
+    // Text in strings is not touched.
+    expect(await run(`SELECT 'ORDER BY x' AS q`)).toEqual([['ORDER BY x']]);
+  });
+
+  it('reads "..." as a string, as Spark does (backticks quote names), with backslash escapes', async () => {
+    // Spark's lexer (SqlBaseLexer.g4): STRING_LITERAL '...' and DOUBLEQUOTED_STRING "...", both
+    // with backslash escapes; BACKQUOTED_IDENTIFIER `...`. Adjacent literals are concatenated.
+    const { executeQuery } = await import('./execute.js');
+    const run = async (sql: string) => (await executeQuery(held.session, sql)).rows;
+    expect(await run(`SELECT * FROM (SELECT 'DELETE' AS op) WHERE op = "DELETE"`)).toEqual([['DELETE']]);
+    expect(await run('SELECT `op` FROM (SELECT "x" AS op)')).toEqual([['x']]);
+    expect(await run(`SELECT 'a\\tb', "it\\'s", 'it''s', 'x' "y", r'\\d', '\\u0041\\101', 'a\\%'`)).toEqual([
+      ['a\tb', "it's", 'its', 'xy', '\\d', 'AA', 'a\\%'],
+    ]);
   });
 });
 

@@ -47,10 +47,76 @@ export function sparkToDuckdb(sql: string): string {
 
 /** sparkToDuckdb, telling `notes` each call it replaced. */
 function translate(sql: string, notes?: Rewritten[]): string {
-  const tokens = tokenize(sql);
-  if (!tokens.some((t) => t.text.startsWith('`') || (t.kind === 'ident' && TRIGGERS.has(t.value.toLowerCase()))))
+  const tokens = tokenize(sql, { spark: true });
+  const nullsFirst = sortKeysNullsFirst(tokens);
+  if (
+    nullsFirst.size === 0 &&
+    !tokens.some(
+      (t, i) =>
+        t.text.startsWith('`') ||
+        (t.kind === 'string' && sparkOnlyString(t, tokens[i + 1])) ||
+        (t.kind === 'ident' && TRIGGERS.has(t.value.toLowerCase())),
+    )
+  )
     return sql;
+  NULLS_FIRST.set(tokens, nullsFirst);
   return rewrite(sql, tokens, 0, tokens.length, notes);
+}
+
+/** Per token list: the end offsets of sort keys that get NULLS FIRST (sortKeysNullsFirst). */
+const NULLS_FIRST = new WeakMap<Token[], Set<number>>();
+
+/** Words that end an ORDER BY list. */
+const SORT_LIST_END = new Set(
+  'limit offset fetch rows range groups window qualify union except intersect minus having for'.split(' '),
+);
+
+/**
+ * Spark sorts NULLs first in ascending order and last in descending order unless NULLS FIRST or
+ * LAST is written (Spark's SortOrder: `Ascending` defaults to NullsFirst, `Descending` to
+ * NullsLast); DuckDB sorts them last in both. The end offsets of the ascending sort keys of every
+ * ORDER BY (queries, windows, aggregates) that say nothing of NULLs: NULLS FIRST goes after each.
+ */
+function sortKeysNullsFirst(tokens: Token[]): Set<number> {
+  const out = new Set<number>();
+  for (let i = 0; i + 1 < tokens.length; i++) {
+    if (!(isWord(tokens[i], 'order') && isWord(tokens[i + 1], 'by'))) continue;
+    let depth = 0;
+    let first = i + 2;
+    for (let j = i + 2; j <= tokens.length; j++) {
+      const t = tokens[j];
+      const text = t?.text;
+      const ends =
+        t === undefined ||
+        text === ';' ||
+        (depth === 0 &&
+          (text === ')' ||
+            text === ']' ||
+            text === ',' ||
+            (t.kind === 'ident' && SORT_LIST_END.has(t.value.toLowerCase()))));
+      if (!ends) {
+        if (text === '(' || text === '[') depth++;
+        else if (text === ')' || text === ']') depth--;
+        continue;
+      }
+      const key = tokens.slice(first, j);
+      const last = key[key.length - 1];
+      const explicit = key.length >= 2 && isWord(key[key.length - 2], 'nulls');
+      const all = key.length === 1 && isWord(last, 'all');
+      if (last && !explicit && !all && !isWord(last, 'desc')) out.add(last.end);
+      if (text !== ',') break;
+      first = j + 1;
+    }
+  }
+  return out;
+}
+
+/**
+ * A string literal DuckDB would read differently: double-quoted (an identifier to DuckDB), raw,
+ * with a backslash escape, or followed by another literal (Spark concatenates them).
+ */
+function sparkOnlyString(t: Token, next: Token | undefined): boolean {
+  return t.text[0] !== "'" || t.text.includes('\\') || next?.kind === 'string';
 }
 
 /** The text of tokens [from, to) with every Spark form in it rewritten. */
@@ -61,8 +127,25 @@ function rewrite(sql: string, tokens: Token[], from: number, to: number, notes?:
     out += sql.slice(at, tokens[i].start) + text;
     at = end;
   };
+  const nullsFirst = NULLS_FIRST.get(tokens);
+  // NULLS FIRST after a sort key that ends where the text written so far ends.
+  const sortKey = (end: number) => {
+    if (!nullsFirst?.has(end) || at > end) return;
+    out += `${sql.slice(at, end)} NULLS FIRST`;
+    at = end;
+  };
   for (let i = from; i < to; i++) {
     const t = tokens[i];
+    if (i > from) sortKey(tokens[i - 1].end);
+    if (t.kind === 'string' && sparkOnlyString(t, tokens[i + 1])) {
+      // One DuckDB literal of the value (adjacent literals concatenated, as Spark does).
+      let value = t.value;
+      let last = i;
+      while (last + 1 < to && tokens[last + 1].kind === 'string') value += tokens[++last].value;
+      emit(i, quoteLiteral(value), tokens[last].end);
+      i = last;
+      continue;
+    }
     // (delta.`path` stays: it names a table by its folder.)
     if (
       t.kind === 'quoted' &&
@@ -82,7 +165,7 @@ function rewrite(sql: string, tokens: Token[], from: number, to: number, notes?:
       const pattern = rewrite(sql, tokens, i + 1, end, notes);
       const p =
         tokens[i + 1].kind === 'string' && end === i + 2
-          ? quoteLiteral(`(?s).*(?:${tokens[i + 1].value.replace(/\\\\/g, '\\')}).*`)
+          ? quoteLiteral(`(?s).*(?:${tokens[i + 1].value}).*`)
           : `('(?s).*(?:' || (${pattern}) || ').*')`;
       emit(i, `SIMILAR TO ${p}`, tokens[end - 1].end);
       i = end - 1;
@@ -129,6 +212,7 @@ function rewrite(sql: string, tokens: Token[], from: number, to: number, notes?:
     emit(i, replacement, tokens[end - 1].end);
     i = end - 1;
   }
+  if (from < to) sortKey(tokens[to - 1].end);
   return out + (from < to ? sql.slice(at, tokens[to - 1].end) : '');
 }
 

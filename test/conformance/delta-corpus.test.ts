@@ -8,7 +8,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StrataError } from '../../src/core/index.js';
 import { canonicalPath, duckdbType, loadSnapshot } from '../../src/delta/index.js';
 import { Engine, quoteIdent, quoteLiteral, quoteStringList } from '../../src/engine/index.js';
-import { executeQuery } from '../../src/sql/index.js';
+import { executeQuery as runSql } from '../../src/sql/index.js';
+import type { Session } from '../../src/engine/index.js';
+
+/** The checks' SQL is DuckDB's (names quoted with quoteIdent): run as such, not as Spark SQL. */
+const executeQuery = (s: Session, sql: string) => runSql(s, sql, { dialect: 'duckdb' });
 import { loadCorpus, parquetFiles, type Check, type CorpusCase } from '../helpers/corpus.js';
 
 /**

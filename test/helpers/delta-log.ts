@@ -145,7 +145,7 @@ export async function expectReaderAgrees(s: Session, name: string, table: string
   const dataFields = snap.schema.fields.filter((f) => !snap.partitionColumns.includes(f.name));
   // Columns added after every file was written must read as NULL.
   for (const f of dataFields.filter((f) => !inFiles.has(f.name))) {
-    const r = await executeQuery(s, `SELECT count("${f.name}") FROM ${name}`, { baseDir: dir });
+    const r = await executeQuery(s, `SELECT count("${f.name}") FROM ${name}`, { baseDir: dir, dialect: 'duckdb' });
     expect(r.rows[0][0], `${name}.${f.name}`).toBe(0);
   }
   // Rows marked in deletion vectors are not live: leave them out of the direct read.
@@ -162,11 +162,14 @@ export async function expectReaderAgrees(s: Session, name: string, table: string
     .filter((f) => inFiles.has(f.name))
     .map((f) => `"${f.name}"`)
     .join(', ');
+  // DuckDB SQL (names in double quotes), not Spark's.
   const ours = await executeQuery(s, `SELECT ${cols} FROM ${name} EXCEPT ALL SELECT ${cols} FROM ${live}`, {
     baseDir: dir,
+    dialect: 'duckdb',
   });
   const theirs = await executeQuery(s, `SELECT ${cols} FROM ${live} EXCEPT ALL SELECT ${cols} FROM ${name}`, {
     baseDir: dir,
+    dialect: 'duckdb',
   });
   expect(ours.rows).toEqual([]);
   expect(theirs.rows).toEqual([]);

@@ -161,7 +161,7 @@ describe('strata run', () => {
     ]);
     const updates = await rows(
       dir,
-      `SELECT event_type, json_extract_string(details, '$.update_progress.state') FROM system.event_log WHERE origin.update_id = '${first.updateId}' AND event_type IN ('create_update', 'update_progress') ORDER BY timestamp, json_extract("sequence", '$.data_plane_id.seq_no')::INT`,
+      `SELECT event_type, json_extract_string(details, '$.update_progress.state') FROM system.event_log WHERE origin.update_id = '${first.updateId}' AND event_type IN ('create_update', 'update_progress') ORDER BY timestamp, json_extract(\`sequence\`, '$.data_plane_id.seq_no')::INT`,
     );
     expect(updates).toEqual([
       ['create_update', null],

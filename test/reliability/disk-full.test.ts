@@ -154,7 +154,7 @@ describe('a full disk', () => {
       `SELECT origin.update_id, count(*) FILTER (WHERE event_type = 'update_progress' AND json_extract_string(details, '$.update_progress.state') IN ('COMPLETED', 'FAILED', 'CANCELED')) AS n,
          any_value(json_extract_string(details, '$.update_progress.state')) FILTER (WHERE event_type = 'update_progress' AND json_extract_string(details, '$.update_progress.state') IN ('COMPLETED', 'FAILED', 'CANCELED')) AS state,
          any_value(json_extract_string(error, '$.exceptions[0].message')) FILTER (WHERE event_type = 'update_progress') AS error,
-         min("timestamp") AS started
+         min(\`timestamp\`) AS started
        FROM system.event_log GROUP BY 1 ORDER BY started`,
     );
     expect(finals.length).toBeGreaterThan(1);

@@ -138,7 +138,7 @@ describe('crash safety of the first run of a fresh project', () => {
         `SELECT origin.update_id, count(*) FILTER (WHERE event_type = 'update_progress' AND json_extract_string(details, '$.update_progress.state') IN ('COMPLETED', 'FAILED', 'CANCELED')) AS n,
            any_value(json_extract_string(details, '$.update_progress.state')) FILTER (WHERE event_type = 'update_progress' AND json_extract_string(details, '$.update_progress.state') IN ('COMPLETED', 'FAILED', 'CANCELED')) AS state,
            any_value(json_extract_string(error, '$.exceptions[0].class_name')) FILTER (WHERE event_type = 'update_progress') AS code,
-           min("timestamp") AS started
+           min(\`timestamp\`) AS started
          FROM system.event_log GROUP BY 1 ORDER BY started`,
       );
       for (const [update, n, state, code] of finals) {
