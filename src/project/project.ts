@@ -31,7 +31,7 @@ import {
   type RunOptions,
   type RunOutcome,
 } from '../pipeline/index.js';
-import { executeQuery, type ExecuteOptions, type FileSources, type ScanInfo } from '../sql/index.js';
+import { executeQuery, executeStatements, type ExecuteOptions, type FileSources, type ScanInfo } from '../sql/index.js';
 import { describeHolder, FileLock, type LockHolder } from '../storage/index.js';
 import { loadConfig, type ProjectConfig } from './config.js';
 import { writeParquet } from './export.js';
@@ -84,6 +84,8 @@ export interface Project {
   sqlOptions(extra?: Omit<ExecuteOptions, 'catalog' | 'files' | 'baseDir' | 'lakeRoot'>): ExecuteOptions;
   /** Runs SQL (Spark SQL and DuckDB SQL, tables by name, read_files, COPY INTO). */
   query(sql: string, options?: QueryOptions): Promise<QueryResult>;
+  /** Runs SQL and returns every statement (as written) with its result, in order. */
+  queryAll(sql: string, options?: QueryOptions): Promise<{ statement: string; result: QueryResult }[]>;
   /** Runs SQL and writes the last statement's rows to a Parquet file (any statement that returns rows). */
   queryToParquet(sql: string, file: string, options?: QueryOptions): Promise<number | undefined>;
   /** A table argument: `schema.table`, delta.`path`, or a table folder (a path with '/'). */
@@ -169,6 +171,16 @@ class OpenedProject implements Project {
   query(sql: string, options: QueryOptions = {}): Promise<QueryResult> {
     const run = (session: Session) =>
       executeQuery(
+        session,
+        sql,
+        this.sqlOptions({ settings: options.settings, onScan: options.onScan, dialect: options.dialect }),
+      );
+    return options.session ? run(options.session) : this.withSession(run);
+  }
+
+  queryAll(sql: string, options: QueryOptions = {}): Promise<{ statement: string; result: QueryResult }[]> {
+    const run = (session: Session) =>
+      executeStatements(
         session,
         sql,
         this.sqlOptions({ settings: options.settings, onScan: options.onScan, dialect: options.dialect }),

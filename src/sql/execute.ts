@@ -34,6 +34,16 @@ export interface ExecuteOptions {
 
 /** Runs SQL (one or more statements) and returns the last statement's result. */
 export async function executeQuery(session: Session, sql: string, options: ExecuteOptions = {}): Promise<QueryResult> {
+  const results = await executeStatements(session, sql, options);
+  return results[results.length - 1].result;
+}
+
+/** Runs SQL (one or more statements) and returns each statement (as written) with its result, in order. */
+export async function executeStatements(
+  session: Session,
+  sql: string,
+  options: ExecuteOptions = {},
+): Promise<{ statement: string; result: QueryResult }[]> {
   const ctx: ReadContext = {
     catalog:
       options.catalog ?? createCatalog({ projectDir: options.baseDir ?? process.cwd(), lakeRoot: options.lakeRoot }),
@@ -45,16 +55,17 @@ export async function executeQuery(session: Session, sql: string, options: Execu
   if (statements.length === 0) throw new UserSqlError('no SQL statement given');
   // The statements as written, for messages (the rewrite adds or drops no semicolon).
   const written = splitStatements(sql);
-  let result: QueryResult = { columns: [], rows: [] };
+  const out: { statement: string; result: QueryResult }[] = [];
   for (const [i, text] of statements.entries()) {
+    const statement = written.length === statements.length ? written[i] : text;
     try {
-      result = await runStatement(session, parseStatement(text), ctx, settings);
+      out.push({ statement, result: await runStatement(session, parseStatement(text), ctx, settings) });
     } catch (err) {
       // The user wrote this statement: an engine failure in it is theirs, told in their text.
-      throw userSqlFailure(err, written.length === statements.length ? written[i] : text);
+      throw userSqlFailure(err, statement);
     }
   }
-  return result;
+  return out;
 }
 import { runCreate, runDeleteUpdate, runInsert, runMerge } from './run-writes.js';
 import {

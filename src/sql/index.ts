@@ -1,6 +1,6 @@
 // sql: the statement front-end — Spark SQL's Delta statements, table names and
 // time travel, delta_scan, read_files and COPY INTO (through wired-in file sources).
-export { executeQuery, withReads, type ExecuteOptions } from './execute.js';
+export { executeQuery, executeStatements, withReads, type ExecuteOptions } from './execute.js';
 export { hideMetadata, mentionsMetadata } from './hidden-columns.js';
 export type { ReadContext, ScanInfo } from './read-context.js';
 export type { FileSources, FilesRead, CopyIntoOutcome, CopyIntoRequest } from './file-sources.js';

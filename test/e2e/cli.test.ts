@@ -25,6 +25,31 @@ async function strata(...args: string[]): Promise<{ code: number; stdout: string
 }
 
 describe('strata query', () => {
+  it("runs a file or standard input, prints each statement's result, takes a leading -- comment, and Spark's quoting (or DuckDB's with --dialect duckdb)", async () => {
+    const file = path.join(tmp, 'checks.sql');
+    writeFileSync(
+      file,
+      `-- the checks a job runs\nSELECT "a" AS x;\nSET spark.sql.shuffle.partitions = 4;\nSELECT 1 + 1 AS two\n`,
+    );
+    const fromFile = await strata('query', '--file', file, '--format', 'csv');
+    expect(fromFile).toMatchObject({ code: 0, stdout: 'x\na\ntwo\n2\n' });
+    const table = await strata('query', '--file', file);
+    expect(table.stdout).toMatch(/^-- SELECT "a" AS x;?\n/);
+    expect(table.stdout).toMatch(/\n-- SELECT 1 \+ 1 AS two\n/);
+    const piped = await new Promise<string>((resolve) => {
+      const child = spawn(process.execPath, [BIN, 'query', '-', '--format', 'csv'], { cwd: tmp });
+      let out = '';
+      child.stdout.on('data', (d) => (out += d));
+      child.on('close', () => resolve(out));
+      child.stdin.end('-- a comment first\nSELECT concat("x", \'y\') AS xy');
+    });
+    expect(piped).toBe('xy\nxy\n');
+    const duck = await strata('query', '--dialect', 'duckdb', 'SELECT "v" FROM (SELECT 7 AS v)', '--format', 'csv');
+    expect(duck.stdout).toBe('v\n7\n');
+    const both = await strata('query', 'SELECT 1', '--file', file);
+    expect(both).toMatchObject({ code: 2, stderr: expect.stringMatching(/not both/) });
+  });
+
   it('prints a table of a Spark-written partitioned table, NULL partition included', async () => {
     const r = await strata(
       'query',
