@@ -363,6 +363,16 @@ describe('Spark SQL: identifiers, patterns and what is refused', () => {
     expect(await run(`SELECT 'ORDER BY x' AS q`)).toEqual([['ORDER BY x']]);
   });
 
+  it('SELECT * EXCEPT (columns) leaves them out (Databricks), and EXCEPT between queries is still the set operator', async () => {
+    // Databricks SQL reference, SELECT: "* [ except_clause ]" — except_clause: EXCEPT ( { column_name | field_name } [, ...] ).
+    const { executeQuery } = await import('./execute.js');
+    const run = async (sql: string) => (await executeQuery(held.session, sql)).rows;
+    const t = `(SELECT 1 AS a, 2 AS b, 3 AS c)`;
+    expect(await run(`SELECT * EXCEPT (b) FROM ${t}`)).toEqual([[1, 3]]);
+    expect(await run(`SELECT x.* EXCEPT (a, c) FROM ${t} AS x`)).toEqual([[2]]);
+    expect(await run(`SELECT * FROM ${t} EXCEPT SELECT 1, 2, 4`)).toEqual([[1, 2, 3]]);
+  });
+
   it('reads "..." as a string, as Spark does (backticks quote names), with backslash escapes', async () => {
     // Spark's lexer (SqlBaseLexer.g4): STRING_LITERAL '...' and DOUBLEQUOTED_STRING "...", both
     // with backslash escapes; BACKQUOTED_IDENTIFIER `...`. Adjacent literals are concatenated.

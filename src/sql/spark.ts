@@ -55,12 +55,18 @@ function translate(sql: string, notes?: Rewritten[]): string {
       (t, i) =>
         t.text.startsWith('`') ||
         (t.kind === 'string' && sparkOnlyString(t, tokens[i + 1])) ||
+        starExcept(tokens, i) ||
         (t.kind === 'ident' && TRIGGERS.has(t.value.toLowerCase())),
     )
   )
     return sql;
   NULLS_FIRST.set(tokens, nullsFirst);
   return rewrite(sql, tokens, 0, tokens.length, notes);
+}
+
+/** `*` (or `t.*`) followed by EXCEPT ( — Databricks' star with columns left out, not the set operator. */
+function starExcept(tokens: Token[], i: number): boolean {
+  return tokens[i].text === '*' && isWord(tokens[i + 1], 'except') && tokens[i + 2]?.text === '(';
 }
 
 /** Per token list: the end offsets of sort keys that get NULLS FIRST (sortKeysNullsFirst). */
@@ -144,6 +150,12 @@ function rewrite(sql: string, tokens: Token[], from: number, to: number, notes?:
       while (last + 1 < to && tokens[last + 1].kind === 'string') value += tokens[++last].value;
       emit(i, quoteLiteral(value), tokens[last].end);
       i = last;
+      continue;
+    }
+    // SELECT * EXCEPT (a, b): DuckDB's * EXCLUDE (a, b).
+    if (starExcept(tokens, i)) {
+      emit(i + 1, 'EXCLUDE', tokens[i + 1].end);
+      i++;
       continue;
     }
     // (delta.`path` stays: it names a table by its folder.)
