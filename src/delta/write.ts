@@ -165,7 +165,12 @@ export async function createTable(session: Session, options: CreateTableOptions)
     };
   }
   schema ??= { kind: 'struct', fields: [] };
-  const partitionColumns = resolvePartitionColumns(name, schema, options.partitionColumns ?? []);
+  // A table without columns yet (they come with its first write) keeps its partition columns as
+  // named; that write checks them (a streaming table PARTITIONED BY (day) with no column list).
+  const partitionColumns =
+    schema.fields.length === 0 && !incoming
+      ? [...(options.partitionColumns ?? [])]
+      : resolvePartitionColumns(name, schema, options.partitionColumns ?? []);
   const configuration = { ...(options.properties ?? {}) };
   const protocol = minimalProtocol(schema, configuration);
   const now = options.now ?? Date.now;
@@ -284,6 +289,11 @@ export async function writeTable(session: Session, options: WriteTableOptions): 
     options.storeAssignment,
   );
   const schema = enforced.schema;
+  // The first write to a table created without columns: its partition columns must be among them.
+  const partitionColumns =
+    snapshot.schema.fields.length === 0
+      ? resolvePartitionColumns(name, schema, snapshot.partitionColumns)
+      : snapshot.partitionColumns;
   const now = options.now ?? Date.now;
   const store = localPathStore(snapshot.store, snapshot.table);
 
@@ -302,7 +312,7 @@ export async function writeTable(session: Session, options: WriteTableOptions): 
       select,
       enforced.projection,
       schema,
-      snapshot.partitionColumns,
+      partitionColumns,
       config,
       now,
       options.replaceWhere,
@@ -338,7 +348,7 @@ export async function writeTable(session: Session, options: WriteTableOptions): 
     const needed = minimalProtocol(schema, config);
     if (!protocolCovers(snapshot.protocol, needed))
       actions.push({ protocol: mergeProtocol(snapshot.protocol, needed) });
-    actions.push({ metaData: { ...snapshot.metadata, schemaString: schemaToJson(schema) } });
+    actions.push({ metaData: { ...snapshot.metadata, schemaString: schemaToJson(schema), partitionColumns } });
   }
   if (options.txn)
     actions.push({ txn: { appId: options.txn.appId, version: options.txn.version, lastUpdated: now() } });
@@ -361,7 +371,7 @@ export async function writeTable(session: Session, options: WriteTableOptions): 
       operation: options.operation ?? 'WRITE',
       operationParameters: {
         mode,
-        partitionBy: JSON.stringify(snapshot.partitionColumns),
+        partitionBy: JSON.stringify(partitionColumns),
         ...(options.replaceWhere !== undefined ? { predicate: JSON.stringify([options.replaceWhere]) } : {}),
         ...(options.operationParameters ?? {}),
       },

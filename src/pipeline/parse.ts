@@ -141,6 +141,33 @@ export function parsePipelineSql(text: string, file: string): ParsedFile {
   return out;
 }
 
+/**
+ * The kind a CREATE names, after CREATE [OR REFRESH | OR REPLACE]:
+ * STREAMING [LIVE] TABLE; [TEMPORARY | PRIVATE] STREAMING TABLE (not published on Databricks: a
+ * streaming table here); MATERIALIZED VIEW and LIVE TABLE; [TEMPORARY] [LIVE] VIEW and STREAMING
+ * LIVE VIEW (views of the pipeline: Strata keeps no views outside it, so a published CREATE VIEW
+ * is read inside the pipeline only).
+ */
+function datasetKind(c: TokenCursor): DatasetKind | undefined {
+  // (TEMPORARY / PRIVATE: not published on Databricks; the same dataset here.)
+  void (c.accept('temporary') || c.accept('temp') || c.accept('private'));
+  if (c.accept('streaming')) {
+    c.accept('live');
+    if (c.accept('view')) return 'temporary-view';
+    c.expect('table', 'TABLE or VIEW');
+    return 'streaming-table';
+  }
+  if (c.accept('materialized')) {
+    c.expect('view', 'VIEW');
+    return 'materialized-view';
+  }
+  const live = c.accept('live');
+  // The older DLT names: LIVE TABLE (a materialized view), LIVE VIEW (a temporary view).
+  if (live && c.accept('table')) return 'materialized-view';
+  if (c.accept('view')) return 'temporary-view';
+  return undefined;
+}
+
 /** `SET key = value` (Spark's form: the key a dotted name, the value the rest of the statement, quotes taken off). */
 function parseSet(
   text: string,
@@ -241,24 +268,8 @@ function parseStatement(text: string, file: string, tokens: Token[], out: Parsed
     }
     fail('expected INSERT INTO or AUTO CDC INTO after CREATE FLOW ... AS');
   }
-  let kind: DatasetKind | undefined;
-  if (c.accept('streaming')) {
-    c.accept('live');
-    c.expect('table', 'TABLE');
-    kind = 'streaming-table';
-  } else if (c.accept('materialized')) {
-    c.expect('view', 'VIEW');
-    kind = 'materialized-view';
-  } else if (c.accept('live')) {
-    // The older DLT names: LIVE TABLE (a materialized view), LIVE VIEW (a temporary view).
-    if (c.accept('table')) kind = 'materialized-view';
-    else if (c.accept('view')) kind = 'temporary-view';
-  } else if (c.accept('temporary') || c.accept('temp')) {
-    c.accept('live');
-    c.expect('view', 'VIEW');
-    kind = 'temporary-view';
-  }
-  if (!kind) fail('expected STREAMING TABLE, MATERIALIZED VIEW, TEMPORARY VIEW or FLOW after CREATE [OR REFRESH]');
+  const kind = datasetKind(c);
+  if (!kind) fail('expected STREAMING TABLE, MATERIALIZED VIEW, [TEMPORARY] VIEW or FLOW after CREATE [OR REFRESH]');
   if (c.is('if') && c.is('not', 1) && c.is('exists', 2)) c.i += 3;
   const nameToken = c.peek();
   const name = qualifiedName(c);
@@ -319,10 +330,19 @@ function parseStatement(text: string, file: string, tokens: Token[], out: Parsed
       while (c.accept(','));
       c.expect(')');
     } else if (c.accept('tblproperties')) def.properties = parseProperties(c);
-    else if (c.accept('cluster')) {
-      c.expect('by', 'BY');
-      c.expect('(');
-      while (!c.atEnd() && !c.accept(')')) c.next();
+    else if (c.is('using')) {
+      const using = c.next()!;
+      const format = c.ident('a table format');
+      // Delta is the only format of a pipeline's tables (Databricks accepts USING DELTA alone too).
+      if (format.toLowerCase() !== 'delta')
+        fail(`USING ${format}: a pipeline's tables are Delta tables (USING DELTA)`, using);
+    } else if (c.is('cluster')) {
+      // Liquid clustering: refused, never ignored (the table would be laid out otherwise than declared).
+      throw new LocatedError(
+        'SQL_UNSUPPORTED',
+        'CLUSTER BY (liquid clustering) is not supported yet: remove it, or use PARTITIONED BY (column) for a low-cardinality column',
+        { where: at(text, file, c.peek()!.start) },
+      );
     } else break;
   }
   if (c.accept('as')) {

@@ -79,7 +79,8 @@ async function createEmptyTarget(ctx: RunContext, location: string, def: Dataset
     name: def.name,
     ifNotExists: true,
     schema: { kind: 'struct', fields: def.columns },
-    partitionColumns: def.columns.length ? def.partitionedBy : [],
+    // Without a column list, the columns (partition columns among them) come with the first write.
+    partitionColumns: def.partitionedBy,
     properties: def.properties,
     description: def.comment,
   });

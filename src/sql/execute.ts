@@ -77,6 +77,7 @@ import {
   runVacuum,
 } from './run-table-ops.js';
 import { withReads } from './reads.js';
+import { runDescribeTable, runShowCreateTable, runShowSchemas, runShowTables } from './run-catalog.js';
 export { withReads } from './reads.js';
 
 async function runStatement(
@@ -112,6 +113,14 @@ async function runStatement(
       return runDescribeDetail(session, stmt, ctx);
     case 'copy-into':
       return copyInto(session, stmt, ctx);
+    case 'show-tables':
+      return runShowTables(stmt, ctx);
+    case 'show-schemas':
+      return runShowSchemas(stmt, ctx);
+    case 'describe-table':
+      return runDescribeTable(session, stmt, ctx);
+    case 'show-create-table':
+      return runShowCreateTable(session, stmt, ctx);
     default:
       return runAlter(session, stmt, ctx);
   }

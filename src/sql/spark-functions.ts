@@ -47,6 +47,24 @@ function arity(c: Call, min: number, max = min): void {
   }
 }
 
+/** The pairs of a `map('k1', 'v1', ...)` argument of literals (cloud_files' options). */
+function mapLiteral(c: Call, a: Arg): [string, string][] {
+  const t = a.tokens;
+  if (!isWord(t[0], 'map') || t[1]?.text !== '(' || t[t.length - 1]?.text !== ')')
+    fail(c, "the options must be map('option', 'value', ...) of literals");
+  const values = t.slice(2, -1).filter((_, i) => i % 2 === 0);
+  const commas = t.slice(2, -1).filter((_, i) => i % 2 === 1);
+  if (
+    commas.some((x) => x.text !== ',') ||
+    values.length % 2 !== 0 ||
+    values.some((v) => !['string', 'number', 'ident'].includes(v.kind))
+  )
+    fail(c, "the options must be map('option', 'value', ...) of literals");
+  const out: [string, string][] = [];
+  for (let i = 0; i < values.length; i += 2) out.push([values[i].value, values[i + 1].value]);
+  return out;
+}
+
 /** A string literal argument's value (patterns, units; adjacent literals concatenated, as Spark does), or undefined when it is an expression. */
 function literal(a: Arg | undefined): string | undefined {
   return a && a.tokens.length > 0 && a.tokens.every((t) => t.kind === 'string')
@@ -155,6 +173,19 @@ function unitOf(c: Call, a: Arg, allowed: (u: string) => boolean): string | unde
 }
 
 export const HANDLERS: Record<string, Handler> = {
+  // Auto Loader's older form in pipelines: cloud_files(path, format[, map(option, value, ...)]).
+  cloud_files: (c) => {
+    arity(c, 2, 3);
+    const [source, format] = [literal(c.args[0]), literal(c.args[1])];
+    if (source === undefined || format === undefined)
+      fail(c, "the path and the format must be string literals, e.g. cloud_files('landing/orders', 'csv')");
+    const options = c.args[2] ? mapLiteral(c, c.args[2]) : [];
+    // cloud_files keeps every CSV/JSON column a string unless cloudFiles.inferColumnTypes says otherwise.
+    if (!options.some(([k]) => /^(cloudfiles\.)?infercolumntypes$/i.test(k)))
+      options.push(['inferColumnTypes', 'false']);
+    const named = options.map(([k, v]) => `, ${quoteIdent(k)} => ${quoteLiteral(v)}`).join('');
+    return `read_files(${quoteLiteral(source!)}, format => ${quoteLiteral(format!)}${named})`;
+  },
   // Strings.
   initcap: (c) => {
     arity(c, 1);

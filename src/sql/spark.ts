@@ -219,7 +219,11 @@ function rewrite(sql: string, tokens: Token[], from: number, to: number, notes?:
         }
       }
     }
-    const replacement = handler(call);
+    // cloud_files(...) is a stream wherever it is read (Auto Loader): a streaming read of the files.
+    const replacement =
+      (lower === 'cloud_files' && !isWord(prev, 'stream') && !(prev?.text === '(' && isWord(tokens[i - 2], 'stream'))
+        ? 'STREAM '
+        : '') + handler(call);
     notes?.push({ name: t.value, written: sql.slice(t.start, tokens[end - 1].end), replacement });
     emit(i, replacement, tokens[end - 1].end);
     i = end - 1;

@@ -59,4 +59,8 @@ export type Statement =
       formatOptions: Record<string, string>;
       copyOptions: Record<string, string>;
     }
+  | { kind: 'show-tables'; schema?: string; like?: string }
+  | { kind: 'show-schemas'; like?: string }
+  | { kind: 'describe-table'; table: TableName; extended: boolean }
+  | { kind: 'show-create-table'; table: TableName }
   | { kind: 'query'; sql: string };

@@ -5,7 +5,7 @@ import type { StructField } from '../delta/index.js';
 import { end, parseTableName } from './parse-common.js';
 import type { Statement } from './statement.js';
 import { parseInsert, parseMerge, parseUpdate } from './parse-dml.js';
-import { parseSparkType, TokenCursor, tokenize } from '../dialect/index.js';
+import { parseSparkType, TokenCursor, tokenize, type Token } from '../dialect/index.js';
 
 export type { Statement, TableName } from './statement.js';
 export { parseTableName } from './parse-common.js';
@@ -56,6 +56,8 @@ export function parseStatement(sql: string): Statement {
   )
     return parseVacuum(c);
   if (c.is('optimize')) return parseOptimize(c);
+  const catalogStatement = parseCatalogStatement(sql, tokens);
+  if (catalogStatement) return catalogStatement;
   if ((c.is('describe') || c.is('desc')) && (c.is('history', 1) || c.is('detail', 1))) {
     c.next();
     const history = c.next()!.value.toLowerCase() === 'history';
@@ -83,6 +85,48 @@ export function parseStatement(sql: string): Statement {
     }
   }
   return { kind: 'query', sql };
+}
+
+/**
+ * SHOW TABLES [IN | FROM schema] [[LIKE] 'pattern'], SHOW SCHEMAS | DATABASES [[LIKE] 'pattern'],
+ * DESCRIBE [TABLE] [EXTENDED | FORMATTED] t, SHOW CREATE TABLE t. Anything else (DuckDB's
+ * DESCRIBE SELECT ..., SHOW of a setting) is not one of these: undefined.
+ */
+function parseCatalogStatement(sql: string, tokens: Token[]): Statement | undefined {
+  const c = new TokenCursor(sql, tokens);
+  const like = (): string | undefined => {
+    c.accept('like');
+    const pattern = c.atEnd() ? undefined : c.string('a pattern string');
+    end(c);
+    return pattern;
+  };
+  if (c.is('show') && c.is('tables', 1)) {
+    c.i += 2;
+    const schema = c.accept('in') || c.accept('from') ? c.ident('a schema name') : undefined;
+    return { kind: 'show-tables', schema, like: like() };
+  }
+  if (c.is('show') && (c.is('schemas', 1) || c.is('databases', 1))) {
+    c.i += 2;
+    return { kind: 'show-schemas', like: like() };
+  }
+  if (c.is('show') && c.is('create', 1) && c.is('table', 2)) {
+    c.i += 3;
+    const table = parseTableName(c);
+    end(c);
+    return { kind: 'show-create-table', table };
+  }
+  if (!(c.is('describe') || c.is('desc'))) return undefined;
+  c.next();
+  const named = c.accept('table');
+  const extended = c.accept('extended') || c.accept('formatted');
+  const t = c.peek();
+  if (!t || (t.kind !== 'ident' && t.kind !== 'quoted')) return undefined;
+  if (!named && ['select', 'with', 'from', 'values', 'history', 'detail', 'query'].includes(t.value.toLowerCase()))
+    return undefined;
+  const table = parseTableName(c);
+  // DESCRIBE t column (one column's description) is not supported: DuckDB says so.
+  if (!c.atEnd()) return undefined;
+  return { kind: 'describe-table', table, extended };
 }
 
 function parseCreate(c: TokenCursor): Statement {

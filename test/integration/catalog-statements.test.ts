@@ -1,0 +1,73 @@
+// Databricks SQL's catalog statements over a project's tables (issue 19): SHOW TABLES,
+// SHOW SCHEMAS, DESCRIBE TABLE [EXTENDED], SHOW CREATE TABLE — with the columns the Databricks SQL
+// reference gives them (SHOW TABLES: database, tableName, isTemporary; SHOW SCHEMAS: databaseName;
+// DESCRIBE TABLE: col_name, data_type, comment; SHOW CREATE TABLE: createtab_stmt).
+import { mkdirSync } from 'node:fs';
+import * as path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { projectAt, useTestBed } from '../helpers/harness.js';
+
+const bed = useTestBed('catalog-statements');
+
+describe('catalog statements', () => {
+  it('list, describe and re-create tables as Databricks shows them', async () => {
+    const dir = path.join(bed.dir, 'p');
+    mkdirSync(dir, { recursive: true });
+    const project = await projectAt(bed, dir);
+    const q = async (sql: string) => (await project.query(sql)).rows;
+    await project.query(
+      `CREATE TABLE sales.orders (id BIGINT NOT NULL COMMENT "the order", city STRING, price DECIMAL(12,2), day DATE, tags ARRAY<STRING>) PARTITIONED BY (day) COMMENT "orders" TBLPROPERTIES ("delta.appendOnly" = "true")`,
+    );
+    await project.query(`CREATE TABLE sales.customers (id INT)`);
+    await project.query(`CREATE TABLE finance.ledger (n SMALLINT)`);
+
+    expect(await q('SHOW TABLES IN sales')).toEqual([
+      ['sales', 'customers', false],
+      ['sales', 'orders', false],
+    ]);
+    expect(await q(`SHOW TABLES FROM sales LIKE 'ord*|x'`)).toEqual([['sales', 'orders', false]]);
+    expect(await q('SHOW TABLES')).toEqual([]);
+    expect(await q('SHOW SCHEMAS')).toEqual([['default'], ['finance'], ['sales']]);
+    expect(await q(`SHOW DATABASES LIKE 'fin*'`)).toEqual([['finance']]);
+
+    const described = await project.query('DESCRIBE TABLE sales.orders');
+    expect(described.columns.map((c) => c.name)).toEqual(['col_name', 'data_type', 'comment']);
+    expect(described.rows).toEqual([
+      ['id', 'bigint', 'the order'],
+      ['city', 'string', null],
+      ['price', 'decimal(12,2)', null],
+      ['day', 'date', null],
+      ['tags', 'array<string>', null],
+      ['# Partition Information', '', ''],
+      ['# col_name', 'data_type', 'comment'],
+      ['day', 'date', null],
+    ]);
+    const extended = await q('DESCRIBE EXTENDED sales.orders');
+    expect(extended).toContainEqual(['Provider', 'delta', '']);
+    expect(extended).toContainEqual(['Comment', 'orders', '']);
+    expect(extended).toContainEqual(['Table Properties', '[delta.appendOnly=true]', '']);
+
+    const [[ddl]] = await q('SHOW CREATE TABLE sales.orders');
+    expect(ddl).toBe(
+      [
+        'CREATE TABLE sales.orders (',
+        "  id BIGINT NOT NULL COMMENT 'the order',",
+        '  city STRING,',
+        '  price DECIMAL(12,2),',
+        '  day DATE,',
+        '  tags ARRAY<STRING>)',
+        'USING delta',
+        'PARTITIONED BY (day)',
+        "COMMENT 'orders'",
+        'TBLPROPERTIES (',
+        "  'delta.appendOnly' = 'true')",
+        '',
+      ].join('\n'),
+    );
+    // The statement it shows makes the same table.
+    await project.query(String(ddl).replace('sales.orders', 'sales.orders_copy'));
+    expect(await q('DESCRIBE TABLE sales.orders_copy')).toEqual(described.rows);
+    // DuckDB's DESCRIBE of a query is still DuckDB's.
+    expect((await project.query('DESCRIBE SELECT 1 AS x')).rows[0][0]).toBe('x');
+  });
+});
