@@ -41,9 +41,18 @@ const SYSTEM_FOLDER = '_system';
 export const DEFAULT_SCHEMA = 'default';
 const QUARANTINE_SUFFIX = '_quarantine';
 
+/** The catalog a project's tables are in when strata.yaml names none (Databricks' default catalog is `main` too). */
+export const DEFAULT_CATALOG = 'main';
+
 export interface Catalog {
   /** The project folder: `delta.`path`` and relative paths resolve against it. */
   readonly projectDir: string;
+  /** The catalog name of the project's tables: `catalog.schema.table` names them too. */
+  readonly name: string;
+  /** The schema of one-part names (`default`, or what USE SCHEMA or a pipeline's target schema set). */
+  readonly currentSchema: string;
+  /** The same catalog with another schema for one-part names (USE SCHEMA; a pipeline's target schema). */
+  withSchema(schema: string): Catalog;
   /** The lake folder: `<lakeRoot>/<schema>/<table>`. */
   readonly lakeRoot: string;
   /** The folder and display name of a table a statement names; throws on an invalid name. */
@@ -88,17 +97,34 @@ export function quarantinedTableOf(name: string): string | undefined {
 }
 
 /** A catalog over a project folder and its lake (`lakeRoot`, default `<projectDir>/lake`). */
-export function createCatalog(options: { projectDir: string; lakeRoot?: string }): Catalog {
+export function createCatalog(options: {
+  projectDir: string;
+  lakeRoot?: string;
+  /** The catalog's name (strata.yaml `catalog`; default `main`). */
+  name?: string;
+  /** The schema of one-part names (default `default`). */
+  schema?: string;
+}): Catalog {
   const projectDir = path.resolve(options.projectDir);
   const lakeRoot = path.resolve(projectDir, options.lakeRoot ?? 'lake');
+  const name = options.name ?? DEFAULT_CATALOG;
+  const currentSchema = options.schema ?? DEFAULT_SCHEMA;
   const folderOf = (schema: string) => (schema.toLowerCase() === SYSTEM_SCHEMA ? SYSTEM_FOLDER : schema);
 
   const resolve = (ref: TableRef): ResolvedTable => {
     if (ref.kind === 'path') return { location: path.resolve(projectDir, ref.path), display: ref.path };
-    const parts = ref.parts.length === 1 ? [DEFAULT_SCHEMA, ref.parts[0]] : ref.parts;
+    let parts = ref.parts.length === 1 ? [currentSchema, ref.parts[0]] : ref.parts;
+    // catalog.schema.table: the project's catalog is the only one.
+    if (parts.length === 3) {
+      if (parts[0].toLowerCase() !== name.toLowerCase())
+        throw new UserSqlError(
+          `table ${ref.parts.join('.')}: catalog ${parts[0]} is not this project's; its tables are in catalog ${name} (strata.yaml: catalog)`,
+        );
+      parts = parts.slice(1);
+    }
     if (parts.length !== 2) {
       throw new UserSqlError(
-        `table name ${ref.parts.join('.')} has too many parts: use schema.table (a folder ${path.join(path.relative(projectDir, lakeRoot) || '.', 'schema', 'table')}) or delta.\`path\``,
+        `table name ${ref.parts.join('.')} has too many parts: use [catalog.]schema.table (a folder ${path.join(path.relative(projectDir, lakeRoot) || '.', 'schema', 'table')}) or delta.\`path\``,
       );
     }
     for (const part of parts) {
@@ -108,7 +134,8 @@ export function createCatalog(options: { projectDir: string; lakeRoot?: string }
         );
       }
     }
-    return { location: path.join(lakeRoot, folderOf(parts[0]), parts[1]), display: ref.parts.join('.') };
+    const display = ref.parts.length === 1 && currentSchema !== DEFAULT_SCHEMA ? parts.join('.') : ref.parts.join('.');
+    return { location: path.join(lakeRoot, folderOf(parts[0]), parts[1]), display };
   };
 
   const find = (ref: TableRef): string | undefined => {
@@ -152,6 +179,9 @@ export function createCatalog(options: { projectDir: string; lakeRoot?: string }
   return {
     projectDir,
     lakeRoot,
+    name,
+    currentSchema,
+    withSchema: (schema) => createCatalog({ ...options, schema }),
     resolve,
     locationOf: (name) => resolve({ kind: 'name', parts: name.split('.') }).location,
     find,

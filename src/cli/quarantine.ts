@@ -98,7 +98,7 @@ Example:
         let pipeline: Pipeline | undefined;
         for (const p of candidates) {
           const loaded = await project.loadPipeline(p);
-          if (loaded.datasets.has(normalizeName(name))) {
+          if (loaded.datasets.has(normalizeName(name, loaded.schema))) {
             pipeline = loaded;
             break;
           }

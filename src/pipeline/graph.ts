@@ -38,10 +38,13 @@ export interface PipelineGraph {
   problems: Problem[];
 }
 
-/** `schema.table`, lower case; an unqualified name is in schema `default`. */
-export function normalizeName(name: string): string {
+/**
+ * `schema.table`, lower case: an unqualified name is in `schema` (the pipeline's target schema,
+ * `default` unless configured); a three-part name loses its catalog (the project has one).
+ */
+export function normalizeName(name: string, schema = 'default'): string {
   const parts = name.split('.');
-  return (parts.length === 1 ? `default.${parts[0]}` : parts.join('.')).toLowerCase();
+  return (parts.length === 1 ? `${schema}.${parts[0]}` : parts.slice(-2).join('.')).toLowerCase();
 }
 
 /** A place in a query that reads a dataset or files. */
@@ -67,7 +70,7 @@ export interface ReferenceSpan {
  * STREAM(x) and STREAM x as streaming reads, LIVE. prefixes dropped, CTE names
  * and table functions left out; read_files(...) calls as file sources.
  */
-export function referenceSpans(sql: string): ReferenceSpan[] {
+export function referenceSpans(sql: string, schema = 'default'): ReferenceSpan[] {
   const tokens = tokenize(sql);
   const ctes = new Set<string>();
   for (let i = 0; i + 2 < tokens.length; i++) {
@@ -135,7 +138,7 @@ export function referenceSpans(sql: string): ReferenceSpan[] {
           start: t.start,
           end: tokens[last].end,
           streaming: true,
-          name: normalizeName(n.name),
+          name: normalizeName(n.name, schema),
           written: n.name,
           offset: tokens[j].start,
           hasAlias: aliasFollows(tokens[last + 1]),
@@ -164,7 +167,7 @@ export function referenceSpans(sql: string): ReferenceSpan[] {
           start: tokens[i + 1].start,
           end: tokens[n.next - 1].end,
           streaming: false,
-          name: normalizeName(n.name),
+          name: normalizeName(n.name, schema),
           written: n.name,
           offset: tokens[i + 1].start,
           hasAlias: aliasFollows(tokens[n.next]),
@@ -176,8 +179,8 @@ export function referenceSpans(sql: string): ReferenceSpan[] {
 }
 
 /** The tables and file sources a query reads. */
-export function queryReferences(sql: string): { tables: Reference[]; files: FileSource[] } {
-  const spans = referenceSpans(sql);
+export function queryReferences(sql: string, schema = 'default'): { tables: Reference[]; files: FileSource[] } {
+  const spans = referenceSpans(sql, schema);
   return {
     tables: spans.filter((s) => s.name).map((s) => ({ name: s.name!, streaming: s.streaming, offset: s.offset })),
     files: spans.filter((s) => s.call).map((s) => ({ call: s.call!, streaming: s.streaming })),
@@ -227,11 +230,13 @@ export function buildGraph(
   flows: FlowDefinition[],
   texts: Map<string, string>,
   exists: (name: string) => boolean,
+  /** The pipeline's target schema: where its unqualified names are. */
+  schema = 'default',
 ): PipelineGraph {
   const problems: Problem[] = [];
   const byName = new Map<string, DatasetDefinition>();
   for (const d of datasets) {
-    const key = normalizeName(d.name);
+    const key = normalizeName(d.name, schema);
     const seen = byName.get(key);
     if (seen) {
       problems.push({
@@ -256,10 +261,10 @@ export function buildGraph(
   const nodes: Node[] = [];
   for (const d of byName.values()) {
     if (!d.query) continue;
-    const refs = queryReferences(d.query);
+    const refs = queryReferences(d.query, schema);
     nodes.push({
-      id: normalizeName(d.name),
-      target: normalizeName(d.name),
+      id: normalizeName(d.name, schema),
+      target: normalizeName(d.name, schema),
       kind: 'dataset',
       dataset: d,
       reads: refs.tables.map((r) => ({ ...r, offset: r.offset + (d.queryOffset ?? 0) })),
@@ -267,7 +272,7 @@ export function buildGraph(
     });
   }
   for (const f of flows) {
-    const target = byName.get(normalizeName(f.target));
+    const target = byName.get(normalizeName(f.target, schema));
     if (!target) {
       problems.push({
         code: 'UNKNOWN_TABLE',
@@ -285,10 +290,10 @@ export function buildGraph(
       continue;
     }
     // (An AUTO CDC flow's query is `SELECT * FROM <source>`, its offset that of FROM.)
-    const refs = queryReferences(f.query);
+    const refs = queryReferences(f.query, schema);
     nodes.push({
       id: `flow:${f.name.toLowerCase()}`,
-      target: normalizeName(f.target),
+      target: normalizeName(f.target, schema),
       kind: 'flow',
       flow: f,
       reads: refs.tables.map((r) => ({
@@ -300,7 +305,7 @@ export function buildGraph(
   }
   // A streaming table needs a query or a flow.
   for (const d of byName.values()) {
-    if (!d.query && !nodes.some((n) => n.target === normalizeName(d.name))) {
+    if (!d.query && !nodes.some((n) => n.target === normalizeName(d.name, schema))) {
       problems.push({
         code: 'NO_SOURCE',
         message: `streaming table ${d.name} has no query and no flow writes it`,

@@ -13,6 +13,8 @@ export interface Pipeline extends PipelineGraph {
   name: string;
   folder: string;
   files: string[];
+  /** The target schema: where its one-part names are (`default` unless configured). */
+  schema: string;
 }
 
 /** The pipelines of a project: the folders under pipelines/ that hold .sql files. */
@@ -77,11 +79,13 @@ export async function loadPipeline(
     flows,
     texts,
     (table) => catalog.find({ kind: 'name', parts: table.split('.') }) !== undefined,
+    catalog.currentSchema.toLowerCase(),
   );
   return {
     name,
     folder,
     files: files.map((f) => path.join('pipelines', name, f)),
+    schema: catalog.currentSchema.toLowerCase(),
     ...graph,
     problems: [...problems, ...graph.problems],
   };

@@ -38,7 +38,7 @@ export async function replayQuarantine(
   table: string,
   opts: { catalog: Catalog },
 ): Promise<ReplayOutcome> {
-  const def = pipeline.datasets.get(normalizeName(table));
+  const def = pipeline.datasets.get(normalizeName(table, pipeline.schema));
   if (!def) throw new StrataError('USAGE', `${table} is not a dataset of pipeline ${pipeline.name}`);
   if (def.kind !== 'streaming-table')
     throw new StrataError(

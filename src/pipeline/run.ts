@@ -265,7 +265,7 @@ function selection(pipeline: Pipeline, select?: string[]): Set<string> {
       for (const r of n.reads) if (pipeline.datasets.has(r.name)) visit(r.name);
   };
   for (const s of select) {
-    const name = normalizeName(s);
+    const name = normalizeName(s, pipeline.schema);
     if (!pipeline.datasets.has(name))
       throw new StrataError(
         'USAGE',
@@ -280,11 +280,13 @@ function fullRefreshSet(pipeline: Pipeline, full?: string[] | 'all'): Set<string
   if (!full) return new Set();
   if (full === 'all')
     return new Set(
-      [...pipeline.datasets.values()].filter((d) => d.kind !== 'temporary-view').map((d) => normalizeName(d.name)),
+      [...pipeline.datasets.values()]
+        .filter((d) => d.kind !== 'temporary-view')
+        .map((d) => normalizeName(d.name, pipeline.schema)),
     );
   const out = new Set<string>();
   for (const s of full) {
-    const name = normalizeName(s);
+    const name = normalizeName(s, pipeline.schema);
     if (!pipeline.datasets.has(name))
       throw new StrataError('USAGE', `--full-refresh: ${s} is not a dataset of pipeline ${pipeline.name}`);
     out.add(name);
@@ -324,7 +326,7 @@ async function runNode(ctx: RunContext, node: Node, def: DatasetDefinition, resu
 function inlineViews(pipeline: Pipeline, sql: string): string {
   for (let round = 0; round < 64; round++) {
     let changed = false;
-    const spans = referenceSpans(sql);
+    const spans = referenceSpans(sql, pipeline.schema);
     let out = '';
     let at = 0;
     for (const s of spans) {

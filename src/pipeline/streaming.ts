@@ -50,7 +50,7 @@ export async function runStreaming(
   query: string,
   result: FlowResult,
 ): Promise<void> {
-  const spans = referenceSpans(query);
+  const spans = referenceSpans(query, ctx.pipeline.schema);
   const fileStreams = spans.filter((s) => s.call && s.streaming);
   const tableStreams = spans.filter((s) => s.name && s.streaming);
   if (fileStreams.length + tableStreams.length === 0) {

@@ -44,8 +44,26 @@ const configValue = z
   .union([z.string(), z.number(), z.boolean()], { error: 'expected a string, a number or a boolean' })
   .describe("A configuration value, readable in the pipeline's SQL as ${key}.");
 
+const sqlName = (what: string) =>
+  z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, {
+      error: `a ${what} name is letters, digits and _ (not starting with a digit)`,
+    });
+
 export const pipelineSchema = z
   .strictObject({
+    catalog: sqlName('catalog')
+      .describe("The pipeline's catalog, as in a Databricks pipeline's settings: the project's catalog (it has one).")
+      .optional(),
+    schema: sqlName('schema')
+      .describe(
+        "The pipeline's target schema: where its datasets with a one-part name are published (Databricks' pipeline setting schema). Default: default.",
+      )
+      .optional(),
+    target: sqlName('schema')
+      .describe('The older name of schema (Databricks pipelines written before Unity Catalog).')
+      .optional(),
     configuration: z
       .record(z.string(), configValue)
       .describe(
@@ -129,6 +147,11 @@ export const strataConfigSchema = z
       .min(1, { error: 'must not be empty' })
       .describe('The folder where source files land, relative to the project folder. Default: landing.')
       .default('landing'),
+    catalog: sqlName('catalog')
+      .describe(
+        "The catalog name of the project's tables: catalog.schema.table names them, as in Databricks. Default: main.",
+      )
+      .optional(),
     pipelines: z
       .record(z.string(), pipelineSchema)
       .describe(

@@ -44,6 +44,7 @@ describe('defaults', () => {
     const config = await loadConfig(dir, {});
     expect(config).toEqual({
       name: path.basename(dir),
+      catalog: 'main',
       lake: 'lake',
       landing: 'landing',
       pipelines: {},
@@ -188,12 +189,12 @@ describe('problems, with their line and column', () => {
       '4:12 engine.threads: expected a thread count: an integer from 1 to 1024',
       '5:3 engine.memroy_limit: unknown key "memroy_limit"; did you mean "memory_limit"?',
       '9:15 pipelines.sales.configuration.region: expected a string, a number or a boolean',
-      '10:5 pipelines.sales.schedule: unknown key "schedule"; expected one of: configuration',
+      '10:5 pipelines.sales.schedule: unknown key "schedule"; expected one of: catalog, schema, target, configuration',
       '12:3 notifications.email.host: required, but missing',
       '13:11 notifications.email.port: expected a port number: an integer from 1 to 65535',
       '14:10 notifications.email.tls: expected "starttls", "tls" or "none", got "ssl"',
       `16:15 notifications.email.password: ${secretRule}`,
-      '20:1 extra: unknown key "extra"; expected one of: name, lake, landing, pipelines, engine, notifications, jobs, serve, storage',
+      '20:1 extra: unknown key "extra"; expected one of: name, lake, landing, catalog, pipelines, engine, notifications, jobs, serve, storage',
     ]);
     expect(problems.every((p) => p.file === FILE)).toBe(true);
     expect(error).toBeInstanceOf(StrataError);
@@ -367,6 +368,7 @@ describe('the JSON Schema', () => {
       'name',
       'lake',
       'landing',
+      'catalog',
       'pipelines',
       'engine',
       'notifications',

@@ -41,6 +41,8 @@ export interface ProjectEngineSettings {
 /** A project's settings: strata.yaml's values (snake_case, defaults applied) and derived paths. */
 export interface ProjectConfig {
   name: string;
+  /** The catalog of the project's tables (strata.yaml `catalog`, default `main`). */
+  catalog: string;
   lake: string;
   landing: string;
   pipelines: Record<string, PipelineSettings>;
@@ -183,6 +185,7 @@ function finish(
   if (engine.timezone !== undefined) engineSettings.timeZone = engine.timezone;
   const config: ProjectConfig = {
     name: parsed.name ?? path.basename(dir),
+    catalog: parsed.catalog ?? 'main',
     lake: parsed.lake,
     landing: parsed.landing,
     pipelines: parsed.pipelines ?? {},

@@ -117,7 +117,7 @@ export interface Project {
 export async function openProject(dir: string, options: OpenProjectOptions = {}): Promise<Project> {
   const env = options.env ?? process.env;
   const config = await loadConfig(dir, env);
-  const catalog = createCatalog({ projectDir: config.dir, lakeRoot: config.lakeRoot });
+  const catalog = createCatalog({ projectDir: config.dir, lakeRoot: config.lakeRoot, name: config.catalog });
   // The environment's STRATA_* settings win over strata.yaml's (a one-off override).
   const engine = options.engine ?? (await Engine.create({ ...config.engineSettings, ...settingsFromEnv(env) }));
   return new OpenedProject(config, catalog, engine, options.engine === undefined);
@@ -224,7 +224,22 @@ class OpenedProject implements Project {
       }
       name = names[0];
     }
-    return loadPipeline(this.catalog, name, this.config.pipelines[name]?.configuration ?? {});
+    return loadPipeline(this.pipelineCatalog(name), name, this.config.pipelines[name]?.configuration ?? {});
+  }
+
+  /**
+   * The catalog a pipeline's SQL resolves names in: one-part names in its target schema
+   * (pipelines.<name>.schema, or the older target), as Databricks publishes a pipeline's datasets.
+   */
+  private pipelineCatalog(name: string): Catalog {
+    const settings = this.config.pipelines[name] ?? {};
+    if (settings.catalog !== undefined && settings.catalog.toLowerCase() !== this.catalog.name.toLowerCase())
+      throw new StrataError(
+        'CONFIG',
+        `pipelines.${name}.catalog: ${settings.catalog} is not this project's catalog (${this.catalog.name}); a project has one catalog (strata.yaml: catalog)`,
+      );
+    const schema = settings.schema ?? settings.target;
+    return schema === undefined ? this.catalog : this.catalog.withSchema(schema);
   }
 
   async runPipeline(pipeline: Pipeline, options: UpdateOptions = {}): Promise<RunOutcome> {
@@ -237,14 +252,21 @@ class OpenedProject implements Project {
       { wait, onWait },
       () =>
         this.withSession((session) =>
-          runPipeline(session, pipeline, { ...rest, updateId, catalog: this.catalog, parallel }),
+          runPipeline(session, pipeline, {
+            ...rest,
+            updateId,
+            catalog: this.pipelineCatalog(pipeline.name),
+            parallel,
+          }),
         ),
     );
   }
 
   replayQuarantine(pipeline: Pipeline, table: string, options: LockWait = {}): Promise<ReplayOutcome> {
     return this.holdingLake(`strata replay ${table}`, {}, options, () =>
-      this.withSession((session) => replayQuarantine(session, pipeline, table, { catalog: this.catalog })),
+      this.withSession((session) =>
+        replayQuarantine(session, pipeline, table, { catalog: this.pipelineCatalog(pipeline.name) }),
+      ),
     );
   }
 

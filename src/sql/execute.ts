@@ -51,6 +51,9 @@ export async function executeStatements(
     onScan: options.onScan,
   };
   const settings = options.settings ?? new Map<string, string>();
+  // A USE SCHEMA earlier in the session (settings kept by the caller across calls).
+  const current = settings.get(CURRENT_SCHEMA);
+  if (current !== undefined) ctx.catalog = ctx.catalog.withSchema(current);
   const statements = splitStatements(options.dialect === 'duckdb' ? sql : translateQuery(sql));
   if (statements.length === 0) throw new UserSqlError('no SQL statement given');
   // The statements as written, for messages (the rewrite adds or drops no semicolon).
@@ -77,7 +80,15 @@ import {
   runVacuum,
 } from './run-table-ops.js';
 import { withReads } from './reads.js';
-import { runDescribeTable, runShowCreateTable, runShowSchemas, runShowTables } from './run-catalog.js';
+import {
+  CURRENT_SCHEMA,
+  runCreateSchema,
+  runDescribeTable,
+  runShowCreateTable,
+  runShowSchemas,
+  runShowTables,
+  runUse,
+} from './run-catalog.js';
 export { withReads } from './reads.js';
 
 async function runStatement(
@@ -113,6 +124,10 @@ async function runStatement(
       return runDescribeDetail(session, stmt, ctx);
     case 'copy-into':
       return copyInto(session, stmt, ctx);
+    case 'use':
+      return runUse(stmt, ctx, settings);
+    case 'create-schema':
+      return runCreateSchema(stmt, ctx);
     case 'show-tables':
       return runShowTables(stmt, ctx);
     case 'show-schemas':

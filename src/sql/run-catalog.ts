@@ -2,7 +2,10 @@
 // DESCRIBE TABLE [EXTENDED], SHOW CREATE TABLE — with the columns Databricks returns.
 import { loadSnapshot, type DeltaType, type Snapshot } from '../delta/index.js';
 import type { QueryResult, Session } from '../engine/index.js';
-import { DEFAULT_SCHEMA } from '../catalog/index.js';
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { DEFAULT_SCHEMA, SYSTEM_SCHEMA, type Catalog } from '../catalog/index.js';
+import { UserSqlError } from '../core/index.js';
 import type { ReadContext } from './read-context.js';
 import type { Statement } from './statement.js';
 
@@ -138,4 +141,61 @@ export async function runShowCreateTable(
     ...(props.length ? [`TBLPROPERTIES (\n${props.map(([k, v]) => `  ${s(k)} = ${s(v)}`).join(',\n')})`] : []),
   ];
   return { columns: [col('createtab_stmt')], rows: [[`${lines.join('\n')}\n`]] };
+}
+
+/** The catalog a statement names must be the project's (it has one). */
+function checkCatalog(catalog: Catalog, name: string | undefined): void {
+  if (name !== undefined && name.toLowerCase() !== catalog.name.toLowerCase())
+    throw new UserSqlError(
+      `catalog ${name} is not this project's: its tables are in catalog ${catalog.name} (strata.yaml: catalog)`,
+    );
+}
+
+/** Whether a schema exists: the default and system schemas always; others once created or holding a table. */
+async function schemaExists(catalog: Catalog, schema: string): Promise<boolean> {
+  const lower = schema.toLowerCase();
+  if (lower === DEFAULT_SCHEMA || lower === SYSTEM_SCHEMA) return true;
+  const st = await fs.stat(path.join(catalog.lakeRoot, schema)).catch(() => undefined);
+  return Boolean(st?.isDirectory());
+}
+
+/**
+ * USE CATALOG / USE SCHEMA: one-part names resolve in that schema for the rest of the session
+ * (kept in `settings` as strata.current_schema). A schema that does not exist is an error, as on Databricks.
+ */
+export async function runUse(
+  stmt: Extract<Statement, { kind: 'use' }>,
+  ctx: ReadContext,
+  settings: Map<string, string>,
+): Promise<QueryResult> {
+  checkCatalog(ctx.catalog, stmt.catalog);
+  if (stmt.schema !== undefined) {
+    if (!(await schemaExists(ctx.catalog, stmt.schema)))
+      throw new UserSqlError(
+        `schema ${stmt.schema} does not exist (SCHEMA_NOT_FOUND): CREATE SCHEMA ${stmt.schema} first, or see SHOW SCHEMAS`,
+      );
+    settings.set(CURRENT_SCHEMA, stmt.schema);
+    ctx.catalog = ctx.catalog.withSchema(stmt.schema);
+  }
+  return { columns: [], rows: [] };
+}
+
+/** The setting that holds a session's current schema (USE SCHEMA). */
+export const CURRENT_SCHEMA = 'strata.current_schema';
+
+/** CREATE SCHEMA [IF NOT EXISTS]: the schema's folder in the lake. */
+export async function runCreateSchema(
+  stmt: Extract<Statement, { kind: 'create-schema' }>,
+  ctx: ReadContext,
+): Promise<QueryResult> {
+  checkCatalog(ctx.catalog, stmt.catalog);
+  if (/[/\\]|^\.\.?$/.test(stmt.schema)) throw new UserSqlError(`schema name ${stmt.schema} is not valid`);
+  if (await schemaExists(ctx.catalog, stmt.schema)) {
+    if (stmt.ifNotExists) return { columns: [], rows: [] };
+    throw new UserSqlError(
+      `schema ${stmt.schema} already exists (SCHEMA_ALREADY_EXISTS); use CREATE SCHEMA IF NOT EXISTS`,
+    );
+  }
+  await fs.mkdir(path.join(ctx.catalog.lakeRoot, stmt.schema), { recursive: true });
+  return { columns: [], rows: [] };
 }

@@ -59,6 +59,8 @@ export type Statement =
       formatOptions: Record<string, string>;
       copyOptions: Record<string, string>;
     }
+  | { kind: 'use'; catalog?: string; schema?: string }
+  | { kind: 'create-schema'; catalog?: string; schema: string; ifNotExists: boolean }
   | { kind: 'show-tables'; schema?: string; like?: string }
   | { kind: 'show-schemas'; like?: string }
   | { kind: 'describe-table'; table: TableName; extended: boolean }

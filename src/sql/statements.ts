@@ -115,6 +115,32 @@ function parseCatalogStatement(sql: string, tokens: Token[]): Statement | undefi
     end(c);
     return { kind: 'show-create-table', table };
   }
+  // USE CATALOG c | USE SCHEMA s | USE DATABASE s | USE s | USE c.s
+  if (c.is('use') && tokens.length >= 2) {
+    c.next();
+    if (c.accept('catalog')) {
+      const catalog = c.ident('a catalog name');
+      end(c);
+      return { kind: 'use', catalog };
+    }
+    if (!c.accept('schema')) c.accept('database');
+    const first = c.ident('a schema name');
+    const second = c.accept('.') ? c.ident('a schema name') : undefined;
+    end(c);
+    return second === undefined ? { kind: 'use', schema: first } : { kind: 'use', catalog: first, schema: second };
+  }
+  // CREATE SCHEMA | DATABASE [IF NOT EXISTS] [c.]s
+  if (c.is('create') && (c.is('schema', 1) || c.is('database', 1))) {
+    c.i += 2;
+    const ifNotExists = c.is('if') && c.is('not', 1) && c.is('exists', 2);
+    if (ifNotExists) c.i += 3;
+    const first = c.ident('a schema name');
+    const second = c.accept('.') ? c.ident('a schema name') : undefined;
+    while (!c.atEnd()) c.next(); // COMMENT, LOCATION, WITH DBPROPERTIES: not kept
+    return second === undefined
+      ? { kind: 'create-schema', schema: first, ifNotExists }
+      : { kind: 'create-schema', catalog: first, schema: second, ifNotExists };
+  }
   if (!(c.is('describe') || c.is('desc'))) return undefined;
   c.next();
   const named = c.accept('table');

@@ -30,6 +30,9 @@ const FROM_END = new Set([
   'offset',
 ]);
 
+/** DuckDB's own catalogs, which a three-part name may name (DuckDB SQL). */
+const DUCKDB_CATALOGS = new Set(['memory', 'temp', 'system']);
+
 /** Rewrites project-table references in a FROM clause to delta_scan calls. */
 export function rewriteTableRefs(sql: string, catalog: Catalog): string {
   const tokens = tokenize(sql);
@@ -64,6 +67,13 @@ export function rewriteTableRefs(sql: string, catalog: Catalog): string {
     if (!(prev && (prev.text === ',' || FROM_START.has(prev.value.toLowerCase()) || prev.text === '('))) continue;
     const ref = readRef(tokens, i);
     if (!ref) continue;
+    // catalog.schema.table of another catalog: said plainly (DuckDB's own catalogs aside).
+    if (
+      ref.name.kind === 'name' &&
+      ref.name.parts.length === 3 &&
+      !DUCKDB_CATALOGS.has(ref.name.parts[0].toLowerCase())
+    )
+      catalog.resolve(ref.name);
     const resolved = catalog.find(ref.name);
     if (!resolved) continue;
     const travel = readTimeTravel(sql, tokens, ref.next);
@@ -103,7 +113,7 @@ function readRef(tokens: Token[], i: number): Ref | undefined {
     j += 2;
   }
   if (tokens[j]?.text === '(' || tokens[j]?.text === '.') return undefined; // a function call, or more parts
-  if (parts.length > 2) return undefined;
+  if (parts.length > 3) return undefined;
   return { name: { kind: 'name', parts }, alias: parts[parts.length - 1], next: j };
 }
 

@@ -2,7 +2,7 @@
 // SHOW SCHEMAS, DESCRIBE TABLE [EXTENDED], SHOW CREATE TABLE — with the columns the Databricks SQL
 // reference gives them (SHOW TABLES: database, tableName, isTemporary; SHOW SCHEMAS: databaseName;
 // DESCRIBE TABLE: col_name, data_type, comment; SHOW CREATE TABLE: createtab_stmt).
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { projectAt, useTestBed } from '../helpers/harness.js';
@@ -69,5 +69,52 @@ describe('catalog statements', () => {
     expect(await q('DESCRIBE TABLE sales.orders_copy')).toEqual(described.rows);
     // DuckDB's DESCRIBE of a query is still DuckDB's.
     expect((await project.query('DESCRIBE SELECT 1 AS x')).rows[0][0]).toBe('x');
+  });
+
+  it('names tables catalog.schema.table; USE CATALOG / USE SCHEMA set where one-part names are', async () => {
+    const dir = path.join(bed.dir, 'names');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(path.join(dir, 'strata.yaml'), 'name: names\ncatalog: shop\n');
+    const project = await projectAt(bed, dir);
+    const settings = new Map<string, string>();
+    const q = async (sql: string) => (await project.query(sql, { settings })).rows;
+    await q('CREATE SCHEMA IF NOT EXISTS sales');
+    await q('CREATE TABLE shop.sales.orders (id INT)');
+    await q('INSERT INTO shop.sales.orders VALUES (1), (2)');
+    expect(await q('SELECT count(*) FROM sales.orders')).toEqual([[2]]);
+    expect(await q('SELECT sum(o.id) FROM shop.sales.orders AS o JOIN shop.sales.orders p ON o.id = p.id')).toEqual([
+      [3],
+    ]);
+    await expect(q('SELECT * FROM main.sales.orders')).rejects.toThrow(/catalog main is not this project's/);
+    await q('USE CATALOG shop');
+    await q('USE SCHEMA sales');
+    // One-part names are in sales now, for the rest of the session.
+    expect(await q('SELECT count(*) FROM orders')).toEqual([[2]]);
+    await q('CREATE TABLE customers (id INT)');
+    expect(await q('SHOW TABLES IN sales')).toEqual([
+      ['sales', 'customers', false],
+      ['sales', 'orders', false],
+    ]);
+    await expect(q('USE SCHEMA nowhere')).rejects.toThrow(/schema nowhere does not exist/);
+    await expect(q('USE CATALOG main')).rejects.toThrow(/catalog main is not this project's/);
+    await expect(q('CREATE SCHEMA sales')).rejects.toThrow(/already exists/);
+  });
+
+  it("publishes a pipeline's one-part names to its target schema (pipelines.<name>.schema)", async () => {
+    const dir = path.join(bed.dir, 'target');
+    mkdirSync(path.join(dir, 'pipelines/p'), { recursive: true });
+    writeFileSync(
+      path.join(dir, 'strata.yaml'),
+      'name: target\npipelines:\n  p:\n    catalog: main\n    schema: analytics\n',
+    );
+    writeFileSync(
+      path.join(dir, 'pipelines/p/p.sql'),
+      'CREATE OR REFRESH MATERIALIZED VIEW numbers AS SELECT 1 AS n;\nCREATE OR REFRESH MATERIALIZED VIEW doubled AS SELECT n * 2 AS n FROM numbers;\n',
+    );
+    const project = await projectAt(bed, dir);
+    const run = await project.runPipeline(await project.loadPipeline());
+    expect(run.status, run.error).toBe('COMPLETED');
+    expect((await project.query('SELECT n FROM main.analytics.doubled')).rows).toEqual([[2]]);
+    expect((await project.query('SHOW TABLES IN analytics')).rows.map((r) => r[1])).toEqual(['doubled', 'numbers']);
   });
 });
