@@ -45,11 +45,9 @@ const configValue = z
   .describe("A configuration value, readable in the pipeline's SQL as ${key}.");
 
 const sqlName = (what: string) =>
-  z
-    .string()
-    .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, {
-      error: `a ${what} name is letters, digits and _ (not starting with a digit)`,
-    });
+  z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, {
+    error: `a ${what} name is letters, digits and _ (not starting with a digit)`,
+  });
 
 export const pipelineSchema = z
   .strictObject({
