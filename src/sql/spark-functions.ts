@@ -6,77 +6,20 @@
 import { LocatedError } from '../core/index.js';
 import { quoteIdent, quoteLiteral } from '../engine/index.js';
 import { sparkPattern } from './spark-datetime.js';
-import type { Token } from '../dialect/index.js';
+import {
+  arity,
+  fail,
+  intLiteral,
+  isWord,
+  literal,
+  mapLiteral,
+  type Arg,
+  type Call,
+  type Handler,
+} from './spark-call.js';
+import { MORE_HANDLERS } from './spark-functions-more.js';
 
-export interface Arg {
-  /** The argument's text, already rewritten. */
-  sql: string;
-  /** Its tokens as written. */
-  tokens: Token[];
-  start: number;
-  /** The rewritten text of tokens [from, to) of the argument. */
-  part: (from: number, to: number) => string;
-}
-
-export interface Call {
-  name: string;
-  args: Arg[];
-  /** Offset of the function name (for messages). */
-  offset: number;
-  /** A window clause that follows (`OVER (...)` or `OVER w`), rewritten, when the handler takes it. */
-  over?: string;
-  /** `IGNORE NULLS` / `RESPECT NULLS` after the call. */
-  ignoreNulls?: boolean;
-  /** A `FILTER (WHERE ...)` condition after the call, rewritten. */
-  filter?: string;
-}
-
-type Handler = (c: Call) => string;
-
-export function isWord(t: Token | undefined, w: string): boolean {
-  return t !== undefined && t.kind === 'ident' && t.value.toLowerCase() === w;
-}
-
-const fail = (c: Call, message: string): never => {
-  throw new LocatedError('SQL_UNSUPPORTED', `${c.name}: ${message}`, { offset: c.offset });
-};
-
-function arity(c: Call, min: number, max = min): void {
-  if (c.args.length < min || c.args.length > max) {
-    fail(c, `expects ${min === max ? min : `${min} to ${max}`} argument(s), got ${c.args.length}`);
-  }
-}
-
-/** The pairs of a `map('k1', 'v1', ...)` argument of literals (cloud_files' options). */
-function mapLiteral(c: Call, a: Arg): [string, string][] {
-  const t = a.tokens;
-  if (!isWord(t[0], 'map') || t[1]?.text !== '(' || t[t.length - 1]?.text !== ')')
-    fail(c, "the options must be map('option', 'value', ...) of literals");
-  const values = t.slice(2, -1).filter((_, i) => i % 2 === 0);
-  const commas = t.slice(2, -1).filter((_, i) => i % 2 === 1);
-  if (
-    commas.some((x) => x.text !== ',') ||
-    values.length % 2 !== 0 ||
-    values.some((v) => !['string', 'number', 'ident'].includes(v.kind))
-  )
-    fail(c, "the options must be map('option', 'value', ...) of literals");
-  const out: [string, string][] = [];
-  for (let i = 0; i < values.length; i += 2) out.push([values[i].value, values[i + 1].value]);
-  return out;
-}
-
-/** A string literal argument's value (patterns, units; adjacent literals concatenated, as Spark does), or undefined when it is an expression. */
-function literal(a: Arg | undefined): string | undefined {
-  return a && a.tokens.length > 0 && a.tokens.every((t) => t.kind === 'string')
-    ? a.tokens.map((t) => t.value).join('')
-    : undefined;
-}
-
-function intLiteral(a: Arg | undefined): number | undefined {
-  if (!a) return undefined;
-  const text = a.tokens.map((t) => t.text).join('');
-  return /^-?\d+$/.test(text) ? Number(text) : undefined;
-}
+export { isWord, type Arg, type Call } from './spark-call.js';
 
 /**
  * A regular-expression argument. A literal's value is Spark's (its backslash escapes already
@@ -406,6 +349,7 @@ export const HANDLERS: Record<string, Handler> = {
     }
     return aggregate(c, `count(${c.args.map((a) => a.sql).join(', ')})`);
   },
+  ...MORE_HANDLERS,
 };
 
 export const AGGREGATES = new Set([

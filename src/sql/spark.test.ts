@@ -417,13 +417,27 @@ describe('Spark SQL: errors in the user’s own words', () => {
     expect((err.cause as { sql: string }).sql).toContain('regexp_split_to_array');
   });
 
-  it('the issue’s element_at(split(...)): the message quotes element_at over the user’s text', async () => {
+  it('the issue’s element_at(split(...)) and split(...)[0]: Spark’s values, and an error in the user’s text for a text index', async () => {
+    const { executeQuery } = await import('./execute.js');
+    // Spark: element_at is 1-based, the subscript 0-based (both give the first element here).
+    expect(
+      (await executeQuery(held.session, "SELECT element_at(split('a,b', ','), 1), split('a,b', ',')[0]")).rows,
+    ).toEqual([['a', 'a']]);
     const err = await failure("SELECT element_at(split('a,b', ','), 'x')");
-    expect(err.message).toMatch(
-      /^Binder Error: No function matches the given name and argument types 'element_at\(VARCHAR\[\], STRING_LITERAL\)'/,
-    );
-    expect(err.message).toContain("LINE 1: SELECT element_at(split('a,b', ','), 'x')\n               ^");
+    expect(err.message).toMatch(/^Conversion Error: Could not convert string 'x' to INT64/);
+    expect(err.message).toContain("LINE 1: SELECT element_at(split('a,b', ','), 'x')");
     expect(err.message).not.toMatch(/regexp_split_to_array/);
+  });
+
+  it('arr[i] counts from 0 as in Spark; map keys, slices and DuckDB list literals are left as written', async () => {
+    const { executeQuery } = await import('./execute.js');
+    const run = async (sql: string) => (await executeQuery(held.session, sql)).rows;
+    expect(
+      await run("SELECT array(10, 20, 30)[0], array(10, 20, 30)[2], array(10, 20, 30)[3], split('a b', ' ')[1]"),
+    ).toEqual([[10, 30, null, 'b']]);
+    expect(await run("SELECT map('a', 1)['a'], [7, 8, 9][1:2], x[1 + 1] FROM (SELECT array(1, 2, 3) AS x)")).toEqual([
+      [1, [7, 8], 3],
+    ]);
   });
 
   it('places the caret in the user’s line on any line of the statement, next to rewritten calls', async () => {

@@ -56,12 +56,82 @@ function translate(sql: string, notes?: Rewritten[]): string {
         t.text.startsWith('`') ||
         (t.kind === 'string' && sparkOnlyString(t, tokens[i + 1])) ||
         starExcept(tokens, i) ||
+        zeroBasedIndex(tokens, i, tokens.length) !== undefined ||
+        typedLiteral(t, tokens[i + 1]) !== undefined ||
         (t.kind === 'ident' && TRIGGERS.has(t.value.toLowerCase())),
     )
   )
     return sql;
   NULLS_FIRST.set(tokens, nullsFirst);
   return rewrite(sql, tokens, 0, tokens.length, notes);
+}
+
+/** Words after which `[` starts a list literal (DuckDB's), not a subscript. */
+const BEFORE_LIST = new Set(
+  'select where and or not in then else when case as by on return values is like having distinct all any some'.split(
+    ' ',
+  ),
+);
+
+/**
+ * The index of the `]` closing a subscript at `i` that Spark counts from 0 (`arr[0]` is the first
+ * element; DuckDB's first is [1]): `[` right after an expression, its index not a string literal
+ * (a map key) nor a slice (`[1:2]`). Undefined for anything else. (Maps with integer keys are
+ * read with element_at(map, key), which takes the key as it is.)
+ */
+function zeroBasedIndex(tokens: Token[], i: number, to: number): number | undefined {
+  if (tokens[i].text !== '[') return undefined;
+  const prev = tokens[i - 1];
+  const afterExpression =
+    prev !== undefined &&
+    (prev.text === ')' ||
+      prev.text === ']' ||
+      prev.kind === 'quoted' ||
+      (prev.kind === 'ident' && !BEFORE_LIST.has(prev.value.toLowerCase())));
+  if (!afterExpression) return undefined;
+  const close = matching(tokens, i, to);
+  if (close <= i + 1) return undefined;
+  const inner = tokens.slice(i + 1, close);
+  // A text or a non-integral number is a map key.
+  if (
+    inner.length === 1 &&
+    (inner[0].kind === 'string' || (inner[0].kind === 'number' && !/^\d+$/.test(inner[0].text)))
+  )
+    return undefined;
+  let depth = 0;
+  for (const t of inner) {
+    if (t.text === '(' || t.text === '[') depth++;
+    else if (t.text === ')' || t.text === ']') depth--;
+    else if (depth === 0 && (t.text === ':' || t.text === ',')) return undefined;
+  }
+  return close;
+}
+
+/**
+ * A number with Spark's type suffix written right after it (SqlBaseLexer.g4: BIGINT_LITERAL `1L`,
+ * SMALLINT_LITERAL `1S`, TINYINT_LITERAL `1Y`, DOUBLE_LITERAL `1.5D`, FLOAT_LITERAL `1.5F`,
+ * BIGDECIMAL_LITERAL `1.50BD`), as a typed DuckDB literal; undefined for anything else.
+ */
+function typedLiteral(t: Token, next: Token | undefined): string | undefined {
+  if (t.kind !== 'number' || next?.kind !== 'ident' || next.start !== t.end) return undefined;
+  const suffix = next.value.toUpperCase();
+  const integral = /^\d+$/.test(t.text);
+  const types: Record<string, string | undefined> = {
+    L: integral ? 'BIGINT' : undefined,
+    S: integral ? 'SMALLINT' : undefined,
+    Y: integral ? 'TINYINT' : undefined,
+    D: 'DOUBLE',
+    F: 'FLOAT',
+  };
+  if (suffix === 'BD' && /^(\d+\.?\d*|\.\d+)$/.test(t.text)) {
+    // BigDecimal's precision and scale: 1.50 is decimal(3,2), 0.05 is decimal(2,2).
+    const [whole, fraction = ''] = t.text.split('.');
+    const digits = (whole + fraction).replace(/^0+/, '') || '0';
+    const scale = fraction.length;
+    return `CAST(${t.text} AS DECIMAL(${Math.max(digits.length, scale, 1)}, ${scale}))`;
+  }
+  const type = types[suffix];
+  return type === undefined ? undefined : `CAST(${t.text} AS ${type})`;
 }
 
 /** `*` (or `t.*`) followed by EXCEPT ( — Databricks' star with columns left out, not the set operator. */
@@ -152,6 +222,20 @@ function rewrite(sql: string, tokens: Token[], from: number, to: number, notes?:
       i = last;
       continue;
     }
+    // arr[i]: Spark counts from 0, DuckDB from 1.
+    const subscriptEnd = zeroBasedIndex(tokens, i, to);
+    if (subscriptEnd !== undefined) {
+      emit(i, `[(${rewrite(sql, tokens, i + 1, subscriptEnd, notes)}) + 1]`, tokens[subscriptEnd].end);
+      i = subscriptEnd;
+      continue;
+    }
+    // Typed numeric literals: 1L, 2S, 3Y, 1.5D, 1.5F, 1.50BD.
+    const typed = typedLiteral(t, tokens[i + 1]);
+    if (typed !== undefined) {
+      emit(i, typed, tokens[i + 1].end);
+      i++;
+      continue;
+    }
     // SELECT * EXCEPT (a, b): DuckDB's * EXCLUDE (a, b).
     if (starExcept(tokens, i)) {
       emit(i + 1, 'EXCLUDE', tokens[i + 1].end);
@@ -188,7 +272,7 @@ function rewrite(sql: string, tokens: Token[], from: number, to: number, notes?:
       continue;
     }
     const handler = HANDLERS[lower];
-    if (!handler || next?.text !== '(' || prev?.text === '.') continue;
+    if (!handler || next?.text !== '(' || prev?.text === '.' || notACall(lower, prev, tokens[i + 2])) continue;
     const close = matching(tokens, i + 1, to);
     if (close < 0) continue; // DuckDB will say what is wrong
     const call: Call = { name: lower, args: splitArgs(sql, tokens, i + 2, close, notes), offset: t.start };
@@ -230,6 +314,17 @@ function rewrite(sql: string, tokens: Token[], from: number, to: number, notes?:
   }
   if (from < to) sortKey(tokens[to - 1].end);
   return out + (from < to ? sql.slice(at, tokens[to - 1].end) : '');
+}
+
+/**
+ * Words that are a Spark function before `(` only in some places: FILTER (WHERE ...) after an
+ * aggregate, EXISTS (SELECT ...), x = ANY (...) / SOME (...).
+ */
+function notACall(name: string, prev: Token | undefined, first: Token | undefined): boolean {
+  if (name === 'filter') return isWord(first, 'where');
+  if (name === 'exists') return isWord(first, 'select') || isWord(first, 'with') || first?.text === '(';
+  if (name === 'any' || name === 'some') return prev?.kind === 'op' || isWord(first, 'select');
+  return false;
 }
 
 /** Index of the parenthesis closing the one at `open`, or -1. */
@@ -371,15 +466,21 @@ function callNames(sql: string): string[] {
 /** Each function the rewrite brought in (and the user did not call) → the function(s) the user called instead. */
 function renamesOf(written: string[], notes: Rewritten[]): Map<string, string> {
   const called = new Set(written.flatMap(callNames));
-  const out = new Map<string, Set<string>>();
+  const out = new Map<string, Rewritten[]>();
   for (const n of notes) {
     for (const name of callNames(n.replacement)) {
       if (called.has(name)) continue;
-      if (!out.has(name)) out.set(name, new Set());
-      out.get(name)!.add(n.name);
+      if (!out.has(name)) out.set(name, []);
+      out.get(name)!.push(n);
     }
   }
-  return new Map([...out].map(([name, users]) => [name, [...users].join('/')]));
+  // A call rewritten inside another (split inside element_at) brings its functions into both
+  // replacements: they are the inner call's.
+  const innermost = (ns: Rewritten[]) =>
+    ns.filter(
+      (x) => !ns.some((y) => y !== x && y.replacement !== x.replacement && x.replacement.includes(y.replacement)),
+    );
+  return new Map([...out].map(([name, ns]) => [name, [...new Set(innermost(ns).map((n) => n.name))].join('/')]));
 }
 
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

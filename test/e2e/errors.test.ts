@@ -40,7 +40,7 @@ describe('the user’s SQL, in the user’s words', () => {
     const r = await strata('--verbose', 'query', "SELECT element_at(split(1, ','), 1)");
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/^error: Binder Error: .*'split\(INTEGER_LITERAL, STRING_LITERAL\)'/);
-    expect(r.stderr).toContain("the SQL DuckDB ran:\nSELECT element_at(regexp_split_to_array(1, ','), 1)\n");
+    expect(r.stderr).toContain("the SQL DuckDB ran:\nSELECT (regexp_split_to_array(1, ','))[1]\n");
   });
 
   it('a string never closed: where it starts', async () => {
@@ -77,14 +77,14 @@ describe('dataset names the lake cannot hold', () => {
     mkdirSync(path.join(dir, 'pipelines', 'main'), { recursive: true });
     writeFileSync(
       path.join(dir, 'pipelines', 'main', 'main.sql'),
-      'CREATE OR REFRESH MATERIALIZED VIEW a.b.c AS SELECT 1 AS one;\n' +
+      'CREATE OR REFRESH MATERIALIZED VIEW a.b.c.d AS SELECT 1 AS one;\n' +
         'CREATE OR REFRESH MATERIALIZED VIEW `x/y`.z AS SELECT 1 AS one;\n' +
         'CREATE TEMPORARY VIEW fine AS SELECT 1 AS one;\n',
     );
     const r = await strata('--project', dir, 'run', '--dry-run');
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(
-      'pipelines/main/main.sql:1:37: INVALID_NAME table name a.b.c has too many parts: use schema.table (a folder lake/schema/table) or delta.`path`',
+      'pipelines/main/main.sql:1:37: INVALID_NAME table name a.b.c.d has too many parts: use [catalog.]schema.table (a folder lake/schema/table) or delta.`path`',
     );
     expect(r.stderr).toContain(
       "pipelines/main/main.sql:2:37: INVALID_NAME table name x/y.z is not valid: names cannot contain '/' or be '.' or '..'",

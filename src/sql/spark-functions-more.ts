@@ -1,0 +1,113 @@
+// More Spark SQL functions as DuckDB expressions with Spark's semantics (ANSI mode off):
+// arithmetic that gives NULL instead of failing, arrays and higher-order functions, maps,
+// conditionals. Each is pinned by a test on the example in Spark's function reference
+// (https://spark.apache.org/docs/latest/api/sql/).
+import { arity, fail, literal, type Arg, type Call, type Handler } from './spark-call.js';
+
+const sql = (a: Arg) => `(${a.sql})`;
+
+/** A lambda argument with an index parameter (`(x, i) -> ...`): Spark's index is 0-based, DuckDB's 1-based. */
+function refuseIndexLambda(c: Call, a: Arg | undefined): void {
+  const t = a?.tokens ?? [];
+  const arrow = t.some((x, i) => x.text === '-' && t[i + 1]?.text === '>' && t[i + 1].start === x.end);
+  if (t[0]?.text === '(' && t[2]?.text === ',' && arrow)
+    fail(c, 'a lambda with an index parameter ((x, i) -> ...) is not supported; use a lambda of the element only');
+}
+
+export const MORE_HANDLERS: Record<string, Handler> = {
+  // pmod(-10, 3) = 2: the positive remainder; NULL for a zero divisor.
+  pmod: (c) => {
+    arity(c, 2);
+    const [a, n] = c.args.map(sql);
+    return `(CASE WHEN ${n} = 0 THEN NULL ELSE ((${a} % ${n}) + ${n}) % ${n} END)`;
+  },
+  // try_*: NULL where the operation fails (overflow, division by zero).
+  try_add: (c) => (arity(c, 2), `TRY(${sql(c.args[0])} + ${sql(c.args[1])})`),
+  try_subtract: (c) => (arity(c, 2), `TRY(${sql(c.args[0])} - ${sql(c.args[1])})`),
+  try_multiply: (c) => (arity(c, 2), `TRY(${sql(c.args[0])} * ${sql(c.args[1])})`),
+  try_divide: (c) => (arity(c, 2), `TRY(${sql(c.args[0])} / NULLIF(${sql(c.args[1])}, 0))`),
+  btrim: (c) => (arity(c, 1, 2), `trim(${c.args.map((a) => a.sql).join(', ')})`),
+  // every / any / some: the boolean aggregates (FILTER and OVER after them stay as written).
+  every: (c) => (arity(c, 1), `bool_and(${c.args[0].sql})`),
+  any: (c) => (arity(c, 1), `bool_or(${c.args[0].sql})`),
+  some: (c) => (arity(c, 1), `bool_or(${c.args[0].sql})`),
+  regexp_like: (c) => (arity(c, 2), `regexp_matches(${c.args[0].sql}, ${c.args[1].sql})`),
+  // sort_array(a[, asc]): NULLs first ascending, last descending.
+  sort_array: (c) => {
+    arity(c, 1, 2);
+    const asc = c.args[1] === undefined ? 'true' : c.args[1].sql.trim().toLowerCase();
+    if (asc !== 'true' && asc !== 'false') fail(c, 'the order must be true or false');
+    return asc === 'true'
+      ? `list_sort(${c.args[0].sql}, 'ASC', 'NULLS FIRST')`
+      : `list_sort(${c.args[0].sql}, 'DESC', 'NULLS LAST')`;
+  },
+  // elt(n, a, b, ...): the n-th argument; NULL out of range.
+  elt: (c) => {
+    if (c.args.length < 2) fail(c, `expects an index and at least one value, got ${c.args.length} argument(s)`);
+    const n = sql(c.args[0]);
+    return `(CASE ${n} ${c.args
+      .slice(1)
+      .map((a, i) => `WHEN ${i + 1} THEN ${sql(a)}`)
+      .join(' ')} END)`;
+  },
+  // decode(expr, search, result, ..., [default]): NULL matches NULL (decode(bin, charset) is the other form).
+  decode: (c) => {
+    if (c.args.length === 1) return `decode(${c.args[0].sql})`; // DuckDB's (a blob as UTF-8)
+    if (c.args.length === 2) {
+      const charset = literal(c.args[1])?.toLowerCase().replace('-', '');
+      if (charset !== 'utf8') fail(c, "only decode(binary, 'UTF-8') is supported");
+      return `decode(${c.args[0].sql})`;
+    }
+    const e = sql(c.args[0]);
+    const rest = c.args.slice(1);
+    const pairs: string[] = [];
+    for (let i = 0; i + 1 < rest.length; i += 2)
+      pairs.push(`WHEN ${e} IS NOT DISTINCT FROM ${sql(rest[i])} THEN ${sql(rest[i + 1])}`);
+    const otherwise = rest.length % 2 === 1 ? ` ELSE ${sql(rest[rest.length - 1])}` : '';
+    return `(CASE ${pairs.join(' ')}${otherwise} END)`;
+  },
+  // width_bucket(v, min, max, n): 0 below the range, n + 1 above it; min > max counts downwards.
+  width_bucket: (c) => {
+    arity(c, 4);
+    const [v, lo, hi, n] = c.args.map(sql);
+    const up = `CASE WHEN ${v} < ${lo} THEN 0 WHEN ${v} >= ${hi} THEN ${n} + 1 ELSE CAST(floor((${v} - ${lo}) * ${n} / (${hi} - ${lo})) AS BIGINT) + 1 END`;
+    const down = `CASE WHEN ${v} > ${lo} THEN 0 WHEN ${v} <= ${hi} THEN ${n} + 1 ELSE CAST(floor((${lo} - ${v}) * ${n} / (${lo} - ${hi})) AS BIGINT) + 1 END`;
+    return `(CASE WHEN ${n} <= 0 OR ${lo} = ${hi} OR ${v} IS NULL OR isnan(${v}::DOUBLE) THEN NULL WHEN ${lo} < ${hi} THEN ${up} ELSE ${down} END)`;
+  },
+  // element_at(array, i): 1-based, negative from the end, NULL out of range; element_at(map, key).
+  element_at: (c) => {
+    arity(c, 2);
+    if (c.args[1].sql.trim() === '0') fail(c, 'SQL array indices start at 1 (INVALID_INDEX_OF_ZERO)');
+    return `(${c.args[0].sql})[${c.args[1].sql}]`;
+  },
+  // Higher-order functions (lambdas are written alike: x -> x + 1, (acc, x) -> acc + x).
+  transform: (c) => (
+    arity(c, 2),
+    refuseIndexLambda(c, c.args[1]),
+    `list_transform(${c.args[0].sql}, ${c.args[1].sql})`
+  ),
+  filter: (c) => (arity(c, 2), refuseIndexLambda(c, c.args[1]), `list_filter(${c.args[0].sql}, ${c.args[1].sql})`),
+  exists: (c) => (arity(c, 2), `list_bool_or(list_transform(${c.args[0].sql}, ${c.args[1].sql}))`),
+  forall: (c) => (arity(c, 2), `list_bool_and(list_transform(${c.args[0].sql}, ${c.args[1].sql}))`),
+  aggregate: (c) => {
+    arity(c, 3, 4);
+    const reduced = `list_reduce(${c.args[0].sql}, ${c.args[2].sql}, ${c.args[1].sql})`;
+    return c.args[3] ? `list_transform([${reduced}], ${c.args[3].sql})[1]` : reduced;
+  },
+  reduce: (c) => MORE_HANDLERS.aggregate(c),
+  // map(k1, v1, ...): a map of the pairs.
+  map: (c) => {
+    if (c.args.length % 2 !== 0) fail(c, 'expects key, value pairs');
+    const keys = c.args.filter((_, i) => i % 2 === 0).map((a) => a.sql);
+    const values = c.args.filter((_, i) => i % 2 === 1).map((a) => a.sql);
+    return `map([${keys.join(', ')}], [${values.join(', ')}])`;
+  },
+  // sequence(start, stop[, step]): inclusive; without a step, counting down when start > stop;
+  // elements of the start's type (dates stay dates: DuckDB's series of dates are timestamps).
+  sequence: (c) => {
+    arity(c, 2, 3);
+    const [a, b] = [sql(c.args[0]), sql(c.args[1])];
+    const step = c.args[2] ? c.args[2].sql : `CASE WHEN ${a} <= ${b} THEN 1 ELSE -1 END`;
+    return `list_transform(generate_series(${a}, ${b}, ${step}), __s -> cast_to_type(__s, ${a}))`;
+  },
+};
