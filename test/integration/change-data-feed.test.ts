@@ -24,7 +24,7 @@ describe('change data feed', () => {
         `CREATE TABLE ${t} (k INT, g STRING, v INT) ${partitioning} TBLPROPERTIES ('delta.enableChangeDataFeed' = 'true'${more})`,
       );
       const statements = [
-        `INSERT INTO ${t} SELECT range::INT, ['a', 'b', 'c'][1 + range % 3], (range * 7 % 50)::INT FROM range(60)`,
+        `INSERT INTO ${t} SELECT range::INT, CASE range % 3 WHEN 0 THEN 'a' WHEN 1 THEN 'b' ELSE 'c' END, (range * 7 % 50)::INT FROM range(60)`,
         `UPDATE ${t} SET v = v + 100 WHERE k % 5 = 0`,
         `DELETE FROM ${t} WHERE v < 10`,
         `DELETE FROM ${t} WHERE g = 'c'`,

@@ -66,7 +66,7 @@ describe('MERGE INTO', () => {
       const next = rng(kind.length * 104729);
       await bed.engine.withSession(async (s) => {
         await executeQuery(s, `CREATE TABLE ${table} (k INT, g STRING, v INT) ${partitioning}`, { baseDir: bed.dir });
-        const initial = `SELECT CASE WHEN range % 13 = 0 THEN NULL ELSE range END::INT AS k, ['a', 'b', 'c'][1 + range % 3] AS g, (range * 7 % 100)::INT AS v FROM range(120)`;
+        const initial = `SELECT CASE WHEN range % 13 = 0 THEN NULL ELSE range END::INT AS k, CASE range % 3 WHEN 0 THEN 'a' WHEN 1 THEN 'b' ELSE 'c' END AS g, (range * 7 % 100)::INT AS v FROM range(120)`;
         await executeQuery(s, `INSERT INTO ${table} ${initial}`, { baseDir: bed.dir });
         await s.exec(`CREATE OR REPLACE TEMP TABLE ref AS ${initial}`);
         const outcomes: string[] = [];
@@ -76,7 +76,7 @@ describe('MERGE INTO', () => {
           const dupes = next() < 0.2; // sometimes duplicate keys in the source
           await s.exec(
             `CREATE OR REPLACE TEMP TABLE src AS SELECT CASE WHEN range % 11 = 5 THEN NULL ELSE (range${dupes ? ' % 10' : ''} + ${offset})::INT END AS k,
-             ['a', 'b', 'c', 'd'][1 + (range + ${i}) % 4] AS g, ((range * 31 + ${i}) % 100)::INT AS v FROM range(${size})`,
+             CASE (range + ${i}) % 4 WHEN 0 THEN 'a' WHEN 1 THEN 'b' WHEN 2 THEN 'c' ELSE 'd' END AS g, ((range * 31 + ${i}) % 100)::INT AS v FROM range(${size})`,
           );
           outcomes.push(await runBoth(s, table, MERGES[Math.floor(next() * MERGES.length)]));
         }
