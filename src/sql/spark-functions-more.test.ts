@@ -121,3 +121,49 @@ describe('Spark SQL: typed literals', () => {
     expect(sparkToDuckdb('SELECT 1 AS L')).toBe('SELECT 1 AS L');
   });
 });
+
+describe('Spark SQL: datetime arithmetic in whole units, and the date/timestamp family', () => {
+  it('timestampdiff / datediff(unit, ...) count whole units; timestampadd / dateadd(unit, ...) add them', () =>
+    check([
+      // Databricks' datediff(unit) examples: a month not yet complete is 0.
+      ["timestampdiff(MONTH, TIMESTAMP'2021-02-28 12:00:00', TIMESTAMP'2021-03-28 11:59:59')", '0'],
+      ["timestampdiff(MONTH, TIMESTAMP'2021-02-28 12:00:00', TIMESTAMP'2021-03-28 12:00:00')", '1'],
+      ["timestampdiff(YEAR, DATE'2021-01-01', DATE'1900-03-28')", '-120'],
+      ["datediff(DAY, DATE'2024-01-01', DATE'2024-03-01')", '60'],
+      ["datediff(HOUR, TIMESTAMP'2024-01-01 00:00:00', TIMESTAMP'2024-01-01 05:59:59')", '5'],
+      ["datediff('2009-07-31', '2009-07-30')", '1'],
+      ["timestampadd(HOUR, 8, TIMESTAMP'2022-02-11 20:30:00')", '2022-02-12 04:30:00'],
+      ["timestampadd(MONTH, 1, TIMESTAMP'2022-01-31 00:00:00')", '2022-02-28 00:00:00'],
+      ["dateadd(DAY, -3, DATE'2022-03-01')", '2022-02-26 00:00:00'],
+    ]));
+
+  it('make_date, make_timestamp, timestamp_seconds/millis/micros, unix_*, next_day', () =>
+    check([
+      ['make_date(2013, 7, 15)', '2013-07-15'],
+      ['make_date(2019, 7, NULL)', null],
+      ['make_date(2019, 13, 1)', null],
+      ['make_timestamp(2014, 12, 28, 6, 30, 45.887)', '2014-12-28 06:30:45.887'],
+      ['timestamp_seconds(1230219000)', '2008-12-25 15:30:00'],
+      ['timestamp_millis(1230219000123)', '2008-12-25 15:30:00.123'],
+      ['timestamp_micros(1230219000123123)', '2008-12-25 15:30:00.123123'],
+      ["unix_seconds(TIMESTAMP'1970-01-01 00:00:01')", '1'],
+      ["unix_millis(TIMESTAMP'1970-01-01 00:00:01')", '1000'],
+      ["unix_date(DATE'1970-01-02')", '1'],
+      ['date_from_unix_date(1)', '1970-01-02'],
+      ["next_day('2015-01-14', 'TU')", '2015-01-20'],
+      ["next_day('2015-01-14', 'Wednesday')", '2015-01-21'],
+      ["next_day('2015-01-14', 'xx')", null],
+    ]));
+
+  it('cast functions: int(x), bigint, double, string, boolean, date, timestamp with CAST’s rules', () =>
+    check([
+      ["int('12.5')", '12'],
+      ["bigint('x')", null],
+      ['double(1)', '1.0'],
+      ['string(42)', '42'],
+      ["boolean('true')", 'true'],
+      ["date('2024-01-05 10:00:00')", '2024-01-05'],
+      ["timestamp('2024-01-05')", '2024-01-05 00:00:00'],
+      ["to_timestamp_ntz('2016-12-31 00:12:00')", '2016-12-31 00:12:00'],
+    ]));
+});

@@ -14,7 +14,73 @@ function refuseIndexLambda(c: Call, a: Arg | undefined): void {
     fail(c, 'a lambda with an index parameter ((x, i) -> ...) is not supported; use a lambda of the element only');
 }
 
+/** The unit of timestampdiff / timestampadd (a keyword, or a string): DuckDB's name. */
+const DATETIME_UNITS: Record<string, string> = {
+  microsecond: 'microsecond',
+  millisecond: 'millisecond',
+  second: 'second',
+  minute: 'minute',
+  hour: 'hour',
+  day: 'day',
+  dayofyear: 'day',
+  week: 'week',
+  month: 'month',
+  quarter: 'quarter',
+  year: 'year',
+};
+
+function datetimeUnit(c: Call, a: Arg): string {
+  const written = literal(a) ?? (a.tokens.length === 1 && a.tokens[0].kind === 'ident' ? a.tokens[0].value : '');
+  const unit = DATETIME_UNITS[written.toLowerCase()];
+  if (!unit) fail(c, `the unit must be one of ${Object.keys(DATETIME_UNITS).join(', ').toUpperCase()}, not ${a.sql}`);
+  return unit!;
+}
+
+/** The weekday number (Sunday = 0, as DuckDB's dayofweek) of Spark's next_day names: Mo, Mon, Monday, ... */
+const WEEKDAYS = ['su', 'mo', 'tu', 'we', 'th', 'fr', 'sa'];
+const WEEKDAY_NAMES = ['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday'];
+
 export const MORE_HANDLERS: Record<string, Handler> = {
+  // timestampdiff(unit, start, end), datediff(unit, ...): whole units (DuckDB's date_sub; its date_diff counts boundaries).
+  timestampdiff: (c) => {
+    arity(c, 3);
+    return `date_sub('${datetimeUnit(c, c.args[0])}', ${c.args[1].sql}, ${c.args[2].sql})`;
+  },
+  date_diff: (c) =>
+    c.args.length === 3
+      ? MORE_HANDLERS.timestampdiff(c)
+      : (arity(c, 2), `CAST(CAST(${c.args[0].sql} AS DATE) - CAST(${c.args[1].sql} AS DATE) AS INTEGER)`),
+  // timestampadd(unit, n, ts), dateadd(unit, n, ts): a timestamp.
+  timestampadd: (c) => {
+    arity(c, 3);
+    const unit = datetimeUnit(c, c.args[0]);
+    return `(CAST(${c.args[2].sql} AS TIMESTAMP) + CAST(${c.args[1].sql} AS BIGINT) * INTERVAL 1 ${unit})`;
+  },
+  make_date: (c) => (arity(c, 3), `TRY(make_date(${c.args.map((a) => `CAST(${a.sql} AS BIGINT)`).join(', ')}))`),
+  make_timestamp: (c) => {
+    arity(c, 6);
+    return `TRY(make_timestamp(${c.args.map((a, i) => (i < 5 ? `CAST(${a.sql} AS BIGINT)` : `CAST(${a.sql} AS DOUBLE)`)).join(', ')}))`;
+  },
+  timestamp_seconds: (c) => (arity(c, 1), `CAST(to_timestamp(${c.args[0].sql}) AS TIMESTAMP)`),
+  timestamp_millis: (c) => (arity(c, 1), `epoch_ms(CAST(${c.args[0].sql} AS BIGINT))`),
+  timestamp_micros: (c) => (arity(c, 1), `make_timestamp(CAST(${c.args[0].sql} AS BIGINT))`),
+  unix_seconds: (c) => (arity(c, 1), `CAST(floor(epoch(CAST(${c.args[0].sql} AS TIMESTAMP))) AS BIGINT)`),
+  unix_millis: (c) => (arity(c, 1), `epoch_ms(CAST(${c.args[0].sql} AS TIMESTAMP))`),
+  unix_micros: (c) => (arity(c, 1), `epoch_us(CAST(${c.args[0].sql} AS TIMESTAMP))`),
+  unix_date: (c) => (arity(c, 1), `CAST(CAST(${c.args[0].sql} AS DATE) - DATE '1970-01-01' AS INTEGER)`),
+  date_from_unix_date: (c) => (arity(c, 1), `(DATE '1970-01-01' + CAST(${c.args[0].sql} AS INTEGER))`),
+  // next_day(d, 'Mon'): the first later date on that weekday (Mo, Mon, Monday; NULL for another name).
+  next_day: (c) => {
+    arity(c, 2);
+    const name = literal(c.args[1])?.toLowerCase();
+    if (name === undefined) fail(c, "the day of the week must be a string literal, e.g. 'Mon'");
+    const target = WEEKDAYS.findIndex(
+      (w, i) => name === w || name === WEEKDAY_NAMES[i].slice(0, 3) || name === WEEKDAY_NAMES[i],
+    );
+    if (target < 0) return 'CAST(NULL AS DATE)';
+    const d = `CAST(${c.args[0].sql} AS DATE)`;
+    return `(${d} + CAST(((${target} - dayofweek(${d}) + 6) % 7) + 1 AS INTEGER))`;
+  },
   // pmod(-10, 3) = 2: the positive remainder; NULL for a zero divisor.
   pmod: (c) => {
     arity(c, 2);

@@ -81,6 +81,11 @@ function cast(c: Call): string {
     .map((t) => t.text)
     .join(' ')
     .replace(/\s*([(),])\s*/g, '$1');
+  return castTo(expr, typeText);
+}
+
+/** `expr` cast to the Spark type `typeText` with Spark's non-ANSI rules. */
+function castTo(expr: string, typeText: string): string {
   const base = typeText.toLowerCase().replace(/\(.*$/, '');
   if (INTEGRAL[base]) return integralCast(expr, INTEGRAL[base]);
   if (base === 'string' || base === 'varchar') return `CAST(${expr} AS VARCHAR)`;
@@ -88,6 +93,14 @@ function cast(c: Call): string {
   if (base === 'timestamp' || base === 'timestamp_ntz') return timestamp(expr);
   return `TRY_CAST(${expr} AS ${TYPE_NAMES[base] ?? typeText})`;
 }
+
+/** Spark's cast functions: int(x) is CAST(x AS INT), and so on. */
+const castFunction =
+  (type: string): Handler =>
+  (c) => {
+    arity(c, 1);
+    return castTo(c.args[0].sql, type);
+  };
 
 /** `date_trunc` / `trunc` units, as Spark spells them. */
 const UNITS: Record<string, string> = {
@@ -227,10 +240,10 @@ export const HANDLERS: Record<string, Handler> = {
     return unit ? `CAST(date_trunc('${unit}', ${date(c.args[0].sql)}) AS DATE)` : 'CAST(NULL AS DATE)';
   },
   date_add: (c) => dateShift(c, '+'),
-  dateadd: (c) => dateShift(c, '+'),
+  dateadd: (c) => (c.args.length === 3 ? MORE_HANDLERS.timestampadd(c) : dateShift(c, '+')),
   date_sub: (c) => dateShift(c, '-'),
   datediff: (c) => {
-    if (c.args.length === 3) return `datediff(${c.args.map((a) => a.sql).join(', ')})`; // datediff(unit, start, end): DuckDB's
+    if (c.args.length === 3) return MORE_HANDLERS.timestampdiff(c); // datediff(unit, start, end): whole units
     arity(c, 2);
     return `CAST(${date(c.args[0].sql)} - ${date(c.args[1].sql)} AS INTEGER)`;
   },
@@ -350,6 +363,18 @@ export const HANDLERS: Record<string, Handler> = {
     return aggregate(c, `count(${c.args.map((a) => a.sql).join(', ')})`);
   },
   ...MORE_HANDLERS,
+  int: castFunction('int'),
+  integer: castFunction('int'),
+  bigint: castFunction('bigint'),
+  smallint: castFunction('smallint'),
+  tinyint: castFunction('tinyint'),
+  double: castFunction('double'),
+  float: castFunction('float'),
+  string: castFunction('string'),
+  boolean: castFunction('boolean'),
+  date: castFunction('date'),
+  timestamp: castFunction('timestamp'),
+  to_timestamp_ntz: (c) => toTimestamp(c),
 };
 
 export const AGGREGATES = new Set([
