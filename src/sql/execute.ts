@@ -4,7 +4,8 @@
 // statement is the user's, shown in their own text.
 import { createCatalog, type Catalog } from '../catalog/index.js';
 import { UserSqlError } from '../core/index.js';
-import { translateQuery, userSqlFailure } from './spark.js';
+import { translateQuery } from './spark.js';
+import { userSqlFailure } from './spark-errors.js';
 import type { QueryResult, Session } from '../engine/index.js';
 import { parseStatement, splitStatements, type Statement } from './statements.js';
 import type { FileSources } from './file-sources.js';

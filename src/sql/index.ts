@@ -19,4 +19,5 @@ export {
   type Statement,
   type TableName,
 } from './statements.js';
-export { sparkToDuckdb, translateQuery, userSqlFailure, withDialectHint, type WrittenSql } from './spark.js';
+export { sparkToDuckdb, translateQuery } from './spark.js';
+export { userSqlFailure, withDialectHint, type WrittenSql } from './spark-errors.js';

@@ -1,0 +1,159 @@
+// The Spark forms other than function calls that the rewrite (spark.ts) turns into DuckDB's:
+// string literals DuckDB would read otherwise, typed literals (1L), 0-based subscripts,
+// SELECT * EXCEPT, NULL ordering in sort keys, and the words that are calls only in some places.
+import { isWord } from './spark-call.js';
+import type { Token } from '../dialect/index.js';
+
+/** Words after which `[` starts a list literal (DuckDB's), not a subscript. */
+const BEFORE_LIST = new Set(
+  'select where and or not in then else when case as by on return values is like having distinct all any some'.split(
+    ' ',
+  ),
+);
+
+/**
+ * The index of the `]` closing a subscript at `i` that Spark counts from 0 (`arr[0]` is the first
+ * element; DuckDB's first is [1]): `[` right after an expression, its index not a string literal
+ * (a map key) nor a slice (`[1:2]`). Undefined for anything else. (Maps with integer keys are
+ * read with element_at(map, key), which takes the key as it is.)
+ */
+export function zeroBasedIndex(tokens: Token[], i: number, to: number): number | undefined {
+  if (tokens[i].text !== '[') return undefined;
+  const prev = tokens[i - 1];
+  const afterExpression =
+    prev !== undefined &&
+    (prev.text === ')' ||
+      prev.text === ']' ||
+      prev.kind === 'quoted' ||
+      (prev.kind === 'ident' && !BEFORE_LIST.has(prev.value.toLowerCase())));
+  if (!afterExpression) return undefined;
+  const close = matching(tokens, i, to);
+  if (close <= i + 1) return undefined;
+  const inner = tokens.slice(i + 1, close);
+  // A text or a non-integral number is a map key.
+  if (
+    inner.length === 1 &&
+    (inner[0].kind === 'string' || (inner[0].kind === 'number' && !/^\d+$/.test(inner[0].text)))
+  )
+    return undefined;
+  let depth = 0;
+  for (const t of inner) {
+    if (t.text === '(' || t.text === '[') depth++;
+    else if (t.text === ')' || t.text === ']') depth--;
+    else if (depth === 0 && (t.text === ':' || t.text === ',')) return undefined;
+  }
+  return close;
+}
+
+/**
+ * A number with Spark's type suffix written right after it (SqlBaseLexer.g4: BIGINT_LITERAL `1L`,
+ * SMALLINT_LITERAL `1S`, TINYINT_LITERAL `1Y`, DOUBLE_LITERAL `1.5D`, FLOAT_LITERAL `1.5F`,
+ * BIGDECIMAL_LITERAL `1.50BD`), as a typed DuckDB literal; undefined for anything else.
+ */
+export function typedLiteral(t: Token, next: Token | undefined): string | undefined {
+  if (t.kind !== 'number' || next?.kind !== 'ident' || next.start !== t.end) return undefined;
+  const suffix = next.value.toUpperCase();
+  const integral = /^\d+$/.test(t.text);
+  const types: Record<string, string | undefined> = {
+    L: integral ? 'BIGINT' : undefined,
+    S: integral ? 'SMALLINT' : undefined,
+    Y: integral ? 'TINYINT' : undefined,
+    D: 'DOUBLE',
+    F: 'FLOAT',
+  };
+  if (suffix === 'BD' && /^(\d+\.?\d*|\.\d+)$/.test(t.text)) {
+    // BigDecimal's precision and scale: 1.50 is decimal(3,2), 0.05 is decimal(2,2).
+    const [whole, fraction = ''] = t.text.split('.');
+    const digits = (whole + fraction).replace(/^0+/, '') || '0';
+    const scale = fraction.length;
+    return `CAST(${t.text} AS DECIMAL(${Math.max(digits.length, scale, 1)}, ${scale}))`;
+  }
+  const type = types[suffix];
+  return type === undefined ? undefined : `CAST(${t.text} AS ${type})`;
+}
+
+/** `*` (or `t.*`) followed by EXCEPT ( — Databricks' star with columns left out, not the set operator. */
+export function starExcept(tokens: Token[], i: number): boolean {
+  return tokens[i].text === '*' && isWord(tokens[i + 1], 'except') && tokens[i + 2]?.text === '(';
+}
+
+/** Per token list: the end offsets of sort keys that get NULLS FIRST (sortKeysNullsFirst). */
+export const NULLS_FIRST = new WeakMap<Token[], Set<number>>();
+
+/** Words that end an ORDER BY list. */
+const SORT_LIST_END = new Set(
+  'limit offset fetch rows range groups window qualify union except intersect minus having for'.split(' '),
+);
+
+/**
+ * Spark sorts NULLs first in ascending order and last in descending order unless NULLS FIRST or
+ * LAST is written (Spark's SortOrder: `Ascending` defaults to NullsFirst, `Descending` to
+ * NullsLast); DuckDB sorts them last in both. The end offsets of the ascending sort keys of every
+ * ORDER BY (queries, windows, aggregates) that say nothing of NULLs: NULLS FIRST goes after each.
+ */
+export function sortKeysNullsFirst(tokens: Token[]): Set<number> {
+  const out = new Set<number>();
+  for (let i = 0; i + 1 < tokens.length; i++) {
+    if (!(isWord(tokens[i], 'order') && isWord(tokens[i + 1], 'by'))) continue;
+    let depth = 0;
+    let first = i + 2;
+    for (let j = i + 2; j <= tokens.length; j++) {
+      const t = tokens[j];
+      const text = t?.text;
+      const ends =
+        t === undefined ||
+        text === ';' ||
+        (depth === 0 &&
+          (text === ')' ||
+            text === ']' ||
+            text === ',' ||
+            (t.kind === 'ident' && SORT_LIST_END.has(t.value.toLowerCase()))));
+      if (!ends) {
+        if (text === '(' || text === '[') depth++;
+        else if (text === ')' || text === ']') depth--;
+        continue;
+      }
+      const key = tokens.slice(first, j);
+      const last = key[key.length - 1];
+      const explicit = key.length >= 2 && isWord(key[key.length - 2], 'nulls');
+      const all = key.length === 1 && isWord(last, 'all');
+      if (last && !explicit && !all && !isWord(last, 'desc')) out.add(last.end);
+      if (text !== ',') break;
+      first = j + 1;
+    }
+  }
+  return out;
+}
+
+/**
+ * A string literal DuckDB would read differently: double-quoted (an identifier to DuckDB), raw,
+ * with a backslash escape, or followed by another literal (Spark concatenates them).
+ */
+export function sparkOnlyString(t: Token, next: Token | undefined): boolean {
+  return t.text[0] !== "'" || t.text.includes('\\') || next?.kind === 'string';
+}
+
+/**
+ * Words that are a Spark function before `(` only in some places: FILTER (WHERE ...) after an
+ * aggregate, EXISTS (SELECT ...), x = ANY (...) / SOME (...).
+ */
+export function notACall(name: string, prev: Token | undefined, first: Token | undefined): boolean {
+  if (name === 'filter') return isWord(first, 'where');
+  if (name === 'exists') return isWord(first, 'select') || isWord(first, 'with') || first?.text === '(';
+  if (name === 'any' || name === 'some') return prev?.kind === 'op' || isWord(first, 'select');
+  return false;
+}
+
+/** Index of the parenthesis closing the one at `open`, or -1. */
+export function matching(tokens: Token[], open: number, to: number): number {
+  let depth = 0;
+  for (let j = open; j < to; j++) {
+    const x = tokens[j].text;
+    if (x === '(' || x === '[' || x === '{') depth++;
+    else if (x === ')' || x === ']' || x === '}') {
+      depth--;
+      if (depth === 0) return j;
+    }
+  }
+  return -1;
+}
