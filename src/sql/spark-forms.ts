@@ -157,3 +157,48 @@ export function matching(tokens: Token[], open: number, to: number): number {
   }
   return -1;
 }
+
+/** Words that end a GROUP BY list. */
+const GROUP_LIST_END = new Set(
+  'having order limit offset window qualify union except intersect minus sort cluster distribute'.split(' '),
+);
+
+/**
+ * `GROUP BY a, b WITH ROLLUP | WITH CUBE` (Spark's older form) at `i` (the GROUP token): the range
+ * of the list (tokens [from, to)), its kind, and the index after WITH ROLLUP/CUBE; DuckDB writes
+ * it GROUP BY ROLLUP (a, b). Undefined for any other GROUP BY.
+ */
+export function groupByWith(
+  tokens: Token[],
+  i: number,
+  end: number,
+): { from: number; to: number; kind: 'ROLLUP' | 'CUBE'; next: number } | undefined {
+  if (!(isWord(tokens[i], 'group') && isWord(tokens[i + 1], 'by'))) return undefined;
+  let depth = 0;
+  let j = i + 2;
+  for (; j < end; j++) {
+    const t = tokens[j];
+    if (t.text === '(' || t.text === '[') depth++;
+    else if (t.text === ')' || t.text === ']') {
+      if (depth === 0) break;
+      depth--;
+    } else if (depth === 0 && (t.text === ';' || (t.kind === 'ident' && GROUP_LIST_END.has(t.value.toLowerCase()))))
+      break;
+    else if (depth === 0 && isWord(t, 'with') && (isWord(tokens[j + 1], 'rollup') || isWord(tokens[j + 1], 'cube')))
+      return {
+        from: i + 2,
+        to: j,
+        kind: isWord(tokens[j + 1], 'rollup') ? 'ROLLUP' : 'CUBE',
+        next: j + 2,
+      };
+  }
+  return undefined;
+}
+
+/** Databricks-only functions (AI functions, vector search, HTTP): one clear message instead of DuckDB's. */
+export function databricksOnly(name: string): boolean {
+  return (
+    /^ai_[a-z_]+$/.test(name) ||
+    ['vector_search', 'http_request', 'read_kafka', 'read_kinesis', 'read_pubsub', 'secret'].includes(name)
+  );
+}

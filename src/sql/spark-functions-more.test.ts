@@ -167,3 +167,36 @@ describe('Spark SQL: datetime arithmetic in whole units, and the date/timestamp 
       ["to_timestamp_ntz('2016-12-31 00:12:00')", '2016-12-31 00:12:00'],
     ]));
 });
+
+describe('Spark SQL: GROUP BY ... WITH ROLLUP / WITH CUBE, and Databricks-only functions', () => {
+  it('WITH ROLLUP and WITH CUBE add the subtotal rows (sorted with NULLs first, as Spark)', async () => {
+    const t = `(SELECT * FROM (VALUES ('a', 'x', 1), ('a', 'y', 2), ('b', 'x', 3)) AS v(city, model, q))`;
+    const run = async (sql: string) => (await held.session.rows(sparkToDuckdb(sql))).map((r) => Object.values(r));
+    // Spark's docs (GROUP BY clause): GROUP BY city, car_model WITH ROLLUP = ROLLUP (city, car_model).
+    expect(
+      await run(`SELECT city, model, sum(q) AS s FROM ${t} GROUP BY city, model WITH ROLLUP ORDER BY city, model`),
+    ).toEqual([
+      [null, null, 6n],
+      ['a', null, 3n],
+      ['a', 'x', 1n],
+      ['a', 'y', 2n],
+      ['b', null, 3n],
+      ['b', 'x', 3n],
+    ]);
+    expect(
+      await run(
+        `SELECT city, model, sum(q) AS s FROM ${t} GROUP BY city, model WITH CUBE HAVING city IS NULL ORDER BY model`,
+      ),
+    ).toEqual([
+      [null, null, 6n],
+      [null, 'x', 4n],
+      [null, 'y', 2n],
+    ]);
+  });
+
+  it('refuses Databricks-only functions in one message', () => {
+    expect(() => sparkToDuckdb("SELECT ai_analyze_sentiment('great')")).toThrow(
+      /ai_analyze_sentiment is a Databricks-only function/,
+    );
+  });
+});

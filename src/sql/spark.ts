@@ -31,6 +31,8 @@ import {
   starExcept,
   typedLiteral,
   zeroBasedIndex,
+  groupByWith,
+  databricksOnly,
 } from './spark-forms.js';
 
 export { sparkPattern };
@@ -58,6 +60,8 @@ export function translate(sql: string, notes?: Rewritten[]): string {
         t.text.startsWith('`') ||
         (t.kind === 'string' && sparkOnlyString(t, tokens[i + 1])) ||
         starExcept(tokens, i) ||
+        groupByWith(tokens, i, tokens.length) !== undefined ||
+        (t.kind === 'ident' && tokens[i + 1]?.text === '(' && databricksOnly(t.value.toLowerCase())) ||
         zeroBasedIndex(tokens, i, tokens.length) !== undefined ||
         typedLiteral(t, tokens[i + 1]) !== undefined ||
         (t.kind === 'ident' && TRIGGERS.has(t.value.toLowerCase())),
@@ -95,6 +99,26 @@ function rewrite(sql: string, tokens: Token[], from: number, to: number, notes?:
       i = last;
       continue;
     }
+    // GROUP BY a, b WITH ROLLUP: DuckDB's GROUP BY ROLLUP (a, b).
+    const grouping = groupByWith(tokens, i, to);
+    if (grouping) {
+      const list = rewrite(sql, tokens, grouping.from, grouping.to, notes);
+      emit(i, `GROUP BY ${grouping.kind} (${list})`, tokens[grouping.next - 1].end);
+      i = grouping.next - 1;
+      continue;
+    }
+    // Databricks-only functions: said plainly.
+    if (
+      t.kind === 'ident' &&
+      tokens[i + 1]?.text === '(' &&
+      tokens[i - 1]?.text !== '.' &&
+      databricksOnly(t.value.toLowerCase())
+    )
+      throw new LocatedError(
+        'SQL_UNSUPPORTED',
+        `${t.value} is a Databricks-only function (it needs Databricks' services); Strata cannot run it`,
+        { offset: t.start },
+      );
     // arr[i]: Spark counts from 0, DuckDB from 1.
     const subscriptEnd = zeroBasedIndex(tokens, i, to);
     if (subscriptEnd !== undefined) {
