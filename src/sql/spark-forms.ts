@@ -202,3 +202,69 @@ export function databricksOnly(name: string): boolean {
     ['vector_search', 'http_request', 'read_kafka', 'read_kinesis', 'read_pubsub', 'secret'].includes(name)
   );
 }
+
+/** Words after FROM VALUES rows that end them (an alias would come first). */
+const AFTER_VALUES = new Set(
+  'where group order limit having window union except intersect join left right inner full cross qualify'.split(' '),
+);
+
+/**
+ * `FROM VALUES (1, 'a'), (2, 'b')` or `FROM VALUES 1, 2` with no alias, at `i` (the VALUES token):
+ * Spark names the columns col1, col2, … (DuckDB would name them col0, col1, …). Returns the rows'
+ * token ranges, the number of columns and the index after the rows; undefined for anything else.
+ */
+export function fromValues(
+  tokens: Token[],
+  i: number,
+  end: number,
+  matchingParen: (open: number) => number,
+): { rows: [number, number][]; columns: number; next: number } | undefined {
+  if (!isWord(tokens[i], 'values') || !isWord(tokens[i - 1], 'from')) return undefined;
+  const rows: [number, number][] = [];
+  let columns = 0;
+  let j = i + 1;
+  for (;;) {
+    const t = tokens[j];
+    if (!t || j >= end) return undefined;
+    if (t.text === '(') {
+      const close = matchingParen(j);
+      if (close < 0) return undefined;
+      let depth = 0;
+      let n = 1;
+      for (let k = j + 1; k < close; k++) {
+        const x = tokens[k].text;
+        if (x === '(' || x === '[') depth++;
+        else if (x === ')' || x === ']') depth--;
+        else if (x === ',' && depth === 0) n++;
+      }
+      if (columns !== 0 && n !== columns) return undefined;
+      columns = n;
+      rows.push([j + 1, close]);
+      j = close + 1;
+    } else if (
+      t.kind === 'number' ||
+      t.kind === 'string' ||
+      isWord(t, 'null') ||
+      isWord(t, 'true') ||
+      isWord(t, 'false')
+    ) {
+      if (columns > 1) return undefined;
+      columns = 1;
+      rows.push([j, j + 1]);
+      j++;
+    } else return undefined;
+    if (tokens[j]?.text !== ',' || j >= end) break;
+    j++;
+  }
+  const after = tokens[j];
+  // An alias (AS t, or a name) names the columns itself: left as written.
+  if (
+    after &&
+    j < end &&
+    (isWord(after, 'as') ||
+      (after.kind === 'ident' && !AFTER_VALUES.has(after.value.toLowerCase())) ||
+      after.kind === 'quoted')
+  )
+    return undefined;
+  return { rows, columns, next: j };
+}

@@ -200,3 +200,16 @@ describe('Spark SQL: GROUP BY ... WITH ROLLUP / WITH CUBE, and Databricks-only f
     );
   });
 });
+
+describe('Spark SQL: FROM VALUES without an alias', () => {
+  it('names the columns col1, col2, … as Spark does (DuckDB would start at col0)', async () => {
+    const run = async (sql: string) => (await held.session.rows(sparkToDuckdb(sql))).map((r) => Object.values(r));
+    // Spark's docs (VALUES / inline table): "SELECT * FROM VALUES ("one", 1), ("two", 2)" gives col1, col2.
+    const rows = await held.session.rows(sparkToDuckdb(`SELECT * FROM VALUES ("one", 1), ("two", 2), ("three", null)`));
+    expect(Object.keys(rows[0])).toEqual(['col1', 'col2']);
+    expect(await run('SELECT sum(col2) FROM VALUES (1, 10), (2, 20)')).toEqual([[30n]]);
+    expect(await run('SELECT col1 FROM VALUES 1, 2, 3 ORDER BY col1 DESC')).toEqual([[3], [2], [1]]);
+    // With an alias the names are the alias's, as written.
+    expect(await run('SELECT a FROM (VALUES (5)) AS t(a)')).toEqual([[5]]);
+  });
+});

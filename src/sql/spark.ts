@@ -33,6 +33,7 @@ import {
   zeroBasedIndex,
   groupByWith,
   databricksOnly,
+  fromValues,
 } from './spark-forms.js';
 
 export { sparkPattern };
@@ -61,6 +62,7 @@ export function translate(sql: string, notes?: Rewritten[]): string {
         (t.kind === 'string' && sparkOnlyString(t, tokens[i + 1])) ||
         starExcept(tokens, i) ||
         groupByWith(tokens, i, tokens.length) !== undefined ||
+        fromValues(tokens, i, tokens.length, (open) => matching(tokens, open, tokens.length)) !== undefined ||
         (t.kind === 'ident' && tokens[i + 1]?.text === '(' && databricksOnly(t.value.toLowerCase())) ||
         zeroBasedIndex(tokens, i, tokens.length) !== undefined ||
         typedLiteral(t, tokens[i + 1]) !== undefined ||
@@ -97,6 +99,15 @@ function rewrite(sql: string, tokens: Token[], from: number, to: number, notes?:
       while (last + 1 < to && tokens[last + 1].kind === 'string') value += tokens[++last].value;
       emit(i, quoteLiteral(value), tokens[last].end);
       i = last;
+      continue;
+    }
+    // FROM VALUES rows without an alias: Spark's column names col1, col2, ...
+    const values = fromValues(tokens, i, to, (open) => matching(tokens, open, to));
+    if (values) {
+      const rows = values.rows.map(([a, b]) => `(${rewrite(sql, tokens, a, b, notes)})`).join(', ');
+      const names = Array.from({ length: values.columns }, (_, k) => `col${k + 1}`).join(', ');
+      emit(i, `(VALUES ${rows}) AS ${quoteIdent('values')}(${names})`, tokens[values.next - 1].end);
+      i = values.next - 1;
       continue;
     }
     // GROUP BY a, b WITH ROLLUP: DuckDB's GROUP BY ROLLUP (a, b).
