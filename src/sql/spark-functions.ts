@@ -18,6 +18,7 @@ import {
   type Handler,
 } from './spark-call.js';
 import { MORE_HANDLERS } from './spark-functions-more.js';
+import { CAST_HANDLERS, cast, date, timestamp } from './spark-cast.js';
 
 export { isWord, type Arg, type Call } from './spark-call.js';
 
@@ -29,78 +30,9 @@ function regex(a: Arg): string {
   return a.sql;
 }
 
-const date = (x: string) => `TRY_CAST(${x} AS DATE)`;
-const timestamp = (x: string) => `TRY_CAST(${x} AS TIMESTAMP)`;
 /** A string parsed with a (translated) pattern; dates and timestamps taken as they are, as Spark does. */
 const parsed = (x: string, format: string) =>
   `CAST(CASE WHEN typeof(${x}) = 'VARCHAR' THEN try_strptime(CAST(${x} AS VARCHAR), ${quoteLiteral(format)}) ELSE ${timestamp(x)} END AS TIMESTAMP)`;
-
-const INTEGRAL: Record<string, string> = {
-  tinyint: 'TINYINT',
-  byte: 'TINYINT',
-  smallint: 'SMALLINT',
-  short: 'SMALLINT',
-  int: 'INTEGER',
-  integer: 'INTEGER',
-  bigint: 'BIGINT',
-  long: 'BIGINT',
-};
-const TYPE_NAMES: Record<string, string> = { string: 'VARCHAR', binary: 'BLOB', real: 'FLOAT' };
-
-/**
- * CAST(x AS <integral>) as Spark (non-ANSI) does it: a number is truncated toward zero, a
- * string holding a number is too ('12.5' → 12), anything else is NULL. The general path goes
- * through DECIMAL(38, 9), which DuckDB parses from text slowly (~10 s per million strings), so a
- * value whose text is a plain integer — most of what bronze tables hold — takes a plain TRY_CAST
- * (the same result: no fraction to truncate, overflow NULL either way).
- */
-function integralCast(expr: string, type: string): string {
-  const slow = `TRY_CAST(trunc(TRY_CAST(${expr} AS DECIMAL(38, 9))) AS ${type})`;
-  return `(CASE WHEN regexp_full_match(CAST(${expr} AS VARCHAR), '[+-]?[0-9]{1,18}') THEN TRY_CAST(${expr} AS ${type}) ELSE ${slow} END)`;
-}
-
-/** CAST / TRY_CAST with Spark's non-ANSI rules: invalid values give NULL, numbers are truncated to integers. */
-function cast(c: Call): string {
-  arity(c, 1);
-  const tokens = c.args[0].tokens;
-  let depth = 0;
-  let as = -1;
-  for (let j = tokens.length - 1; j >= 0; j--) {
-    const x = tokens[j].text;
-    if (x === ')') depth++;
-    else if (x === '(') depth--;
-    else if (depth === 0 && isWord(tokens[j], 'as')) {
-      as = j;
-      break;
-    }
-  }
-  if (as < 0) fail(c, 'expected CAST(expression AS type)');
-  const expr = c.args[0].part(0, as);
-  const typeText = tokens
-    .slice(as + 1)
-    .map((t) => t.text)
-    .join(' ')
-    .replace(/\s*([(),])\s*/g, '$1');
-  return castTo(expr, typeText);
-}
-
-/** `expr` cast to the Spark type `typeText` with Spark's non-ANSI rules. */
-function castTo(expr: string, typeText: string): string {
-  const base = typeText.toLowerCase().replace(/\(.*$/, '');
-  if (INTEGRAL[base]) return integralCast(expr, INTEGRAL[base]);
-  if (base === 'string' || base === 'varchar') return `CAST(${expr} AS VARCHAR)`;
-  if (base === 'date') return date(expr);
-  if (base === 'timestamp' || base === 'timestamp_ntz') return timestamp(expr);
-  return `TRY_CAST(${expr} AS ${TYPE_NAMES[base] ?? typeText})`;
-}
-
-/** Spark's cast functions: int(x) is CAST(x AS INT), and so on. */
-const castFunction =
-  (type: string): Handler =>
-  (c) => {
-    arity(c, 1);
-    return castTo(c.args[0].sql, type);
-  };
 
 /** `date_trunc` / `trunc` units, as Spark spells them. */
 const UNITS: Record<string, string> = {
@@ -363,17 +295,7 @@ export const HANDLERS: Record<string, Handler> = {
     return aggregate(c, `count(${c.args.map((a) => a.sql).join(', ')})`);
   },
   ...MORE_HANDLERS,
-  int: castFunction('int'),
-  integer: castFunction('int'),
-  bigint: castFunction('bigint'),
-  smallint: castFunction('smallint'),
-  tinyint: castFunction('tinyint'),
-  double: castFunction('double'),
-  float: castFunction('float'),
-  string: castFunction('string'),
-  boolean: castFunction('boolean'),
-  date: castFunction('date'),
-  timestamp: castFunction('timestamp'),
+  ...CAST_HANDLERS,
   to_timestamp_ntz: (c) => toTimestamp(c),
 };
 
