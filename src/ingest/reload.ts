@@ -132,7 +132,11 @@ export async function reloadRemovals(
 export async function finishReplacement(session: Session, req: IngestRequest): Promise<void> {
   if (!tableExists(req.location)) return;
   const snapshot = await loadSnapshot(req.location, { session, name: req.name });
-  if (!snapshot.txns.has(INGEST_APP_ID)) return;
+  const batch = snapshot.txns.get(INGEST_APP_ID)?.version;
+  if (batch === undefined) return;
+  // Once per last batch in this process: a watch's passes do not read the log again and again.
+  const key = `${req.location}\0${snapshot.metadata.id}`;
+  if (finished.get(key) === batch) return;
   // The last ingest commit: the newest one with the ledger's record (other writes may follow it).
   for (let v = snapshot.version; v >= Math.max(0, snapshot.version - 50); v -= 10) {
     const infos = await readCommitInfos(snapshot.store, req.name, Math.max(0, v - 9), v);
@@ -140,9 +144,14 @@ export async function finishReplacement(session: Session, req: IngestRequest): P
     if (!last) continue;
     const replaces = (last.info.strataIngest as { replaces?: number[] }).replaces ?? [];
     await dropBatchesFromQuarantine(session, req, replaces);
-    return;
+    break;
   }
+  if (finished.size >= 1000) finished.clear();
+  finished.set(key, batch);
 }
+
+/** Per table (folder and id): the last ingest batch whose replacement is known finished. */
+const finished = new Map<string, number>();
 
 /** The live files that the commit at `version` added (a batch loaded before tags); none if that commit is gone. */
 async function addedBy(snapshot: Snapshot, req: IngestRequest, version: number): Promise<AddAction[]> {
