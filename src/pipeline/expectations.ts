@@ -52,7 +52,14 @@ export async function applyExpectations(
       `SELECT count(*) AS total, ${rules.map((e, i) => `count(*) FILTER (WHERE NOT ${ok(e)}) AS ${quoteIdent(`f${i}`)}`).join(', ')},
          count(*) FILTER (WHERE NOT (${keep}) AND (${quarantineOk})) AS __dropped, count(*) FILTER (WHERE NOT (${quarantineOk})) AS __quarantined FROM ${rel}`,
     );
-  } catch {
+  } catch (caught) {
+    // The query's own failure is the query's, not an expectation's (every column computed).
+    try {
+      await session.rows(`SELECT count(hash(q)) AS n FROM ${rel} AS q`);
+    } catch {
+      await session.exec(cleanup[0]).catch(() => undefined);
+      throw caught;
+    }
     // Name the rule that does not evaluate.
     for (const e of rules) {
       try {

@@ -5,7 +5,7 @@
 import { LocatedError, type Where } from '../core/index.js';
 import type { StructField } from '../delta/index.js';
 import { TokenCursor, lineColumn, tokenize, type Token } from '../dialect/index.js';
-import { sparkToDuckdb, parseColumnDef, parseProperties, type WrittenSql } from '../sql/index.js';
+import { ansiFrom, sparkToDuckdb, parseColumnDef, parseProperties, type WrittenSql } from '../sql/index.js';
 import { parseCdc, type CdcSpec } from './cdc-parse.js';
 
 export type { Where };
@@ -88,7 +88,7 @@ function cellBreaks(text: string): number[] {
 }
 
 /** Parses one pipeline .sql file. `file` names it in messages. */
-export function parsePipelineSql(text: string, file: string): ParsedFile {
+export function parsePipelineSql(text: string, file: string, options: { ansi?: boolean } = {}): ParsedFile {
   const out: ParsedFile = { datasets: [], flows: [], settings: [], problems: [] };
   let tokens: Token[];
   try {
@@ -123,7 +123,7 @@ export function parsePipelineSql(text: string, file: string): ParsedFile {
     if (st.length === 0) continue;
     const [datasets, flows] = [out.datasets.length, out.flows.length];
     try {
-      parseStatement(text, file, st, out);
+      parseStatement(text, file, st, out, options.ansi ?? true);
       // What the SETs above it in the file set, as Databricks gives a dataset defined after a SET.
       const settings = Object.fromEntries(out.settings.map((x) => [x.key, x.value]));
       for (const d of out.datasets.slice(datasets)) d.settings = settings;
@@ -198,9 +198,9 @@ function problemOf(err: LocatedError): Problem {
 }
 
 /** Spark SQL in a piece of the file (at `offset`) as DuckDB SQL; what cannot be is a problem placed in the file. */
-function spark(text: string, file: string, piece: string, offset: number): string {
+function spark(text: string, file: string, piece: string, offset: number, ansi: boolean): string {
   try {
-    return sparkToDuckdb(piece);
+    return sparkToDuckdb(piece, { ansi });
   } catch (err) {
     if (!(err instanceof LocatedError)) throw err;
     throw err.inFile(file, text, offset);
@@ -217,7 +217,7 @@ function at(text: string, file: string, offset: number): Where {
   return { file, line, column };
 }
 
-function parseStatement(text: string, file: string, tokens: Token[], out: ParsedFile): void {
+function parseStatement(text: string, file: string, tokens: Token[], out: ParsedFile, ansiDefault: boolean): void {
   const c = new TokenCursor(text, tokens);
   const fail = (message: string, token = c.peek()): never => {
     throw new LocatedError('SQL_SYNTAX', message, {
@@ -226,13 +226,24 @@ function parseStatement(text: string, file: string, tokens: Token[], out: Parsed
   };
   const where = at(text, file, tokens[0].start);
   if (c.accept('set')) {
-    out.settings.push(parseSet(text, c, tokens, where, fail));
+    const setting = parseSet(text, c, tokens, where, fail);
+    try {
+      ansiFrom([[setting.key, setting.value]]);
+    } catch (err) {
+      fail((err as Error).message, tokens[0]);
+    }
+    out.settings.push(setting);
     return;
   }
+  // ANSI mode as the pipeline's configuration and the SETs above set it.
+  const ansi = ansiFrom(
+    out.settings.map((x) => [x.key, x.value]),
+    ansiDefault,
+  );
   // APPLY CHANGES INTO LIVE.t ... (the older form): a flow named after its target.
   if (c.is('apply') && c.is('changes', 1)) {
     c.i += 2;
-    out.flows.push(cdcFlow(text, file, c, tokens, undefined, where));
+    out.flows.push(cdcFlow(text, file, c, tokens, undefined, where, ansi));
     return;
   }
   if (!c.accept('create'))
@@ -256,14 +267,14 @@ function parseStatement(text: string, file: string, tokens: Token[], out: Parsed
         kind: 'append',
         target,
         where,
-        query: spark(text, file, query, queryStart!.start),
+        query: spark(text, file, query, queryStart!.start, ansi),
         queryOffset: queryStart!.start,
         written: [written(text, file, query, queryStart!.start)],
       });
       return;
     }
     if ((c.accept('auto') && c.accept('cdc')) || (c.accept('apply') && c.accept('changes'))) {
-      out.flows.push(cdcFlow(text, file, c, tokens, name, where));
+      out.flows.push(cdcFlow(text, file, c, tokens, name, where, ansi));
       return;
     }
     fail('expected INSERT INTO or AUTO CDC INTO after CREATE FLOW ... AS');
@@ -299,7 +310,7 @@ function parseStatement(text: string, file: string, tokens: Token[], out: Parsed
           }
           if (d > 0) fail(`the EXPECT of constraint ${cname} is not closed`, open);
           const exprText = c.textFrom(from, c.i - 1);
-          const expr = spark(text, file, exprText, tokens[from]?.start ?? 0);
+          const expr = spark(text, file, exprText, tokens[from]?.start ?? 0, ansi);
           def.written.push(written(text, file, exprText, tokens[from]?.start ?? 0));
           let action: ViolationAction = 'warn';
           if (c.accept('on')) {
@@ -349,7 +360,7 @@ function parseStatement(text: string, file: string, tokens: Token[], out: Parsed
     const q = c.peek();
     if (!q) fail('expected a query after AS');
     const query = text.slice(q!.start, tokens[tokens.length - 1].end);
-    def.query = spark(text, file, query, q!.start);
+    def.query = spark(text, file, query, q!.start, ansi);
     def.queryOffset = q!.start;
     def.written.unshift(written(text, file, query, q!.start));
   } else if (!c.atEnd()) fail(`unexpected '${c.peek()!.text}' (expected COMMENT, PARTITIONED BY, TBLPROPERTIES or AS)`);
@@ -366,6 +377,7 @@ function cdcFlow(
   tokens: Token[],
   name: string | undefined,
   where: Where,
+  ansi: boolean,
 ): FlowDefinition {
   c.expect('into', 'INTO');
   const target = qualifiedName(c);
@@ -386,7 +398,13 @@ function cdcFlow(
   const exprs = { sequenceBy: cdc.sequenceBy, deleteWhen: cdc.deleteWhen, truncateWhen: cdc.truncateWhen };
   for (const [k, v] of Object.entries(exprs))
     if (v !== undefined)
-      (cdc as unknown as Record<string, string>)[k] = spark(text, file, v, offset + Math.max(0, clauses.indexOf(v)));
+      (cdc as unknown as Record<string, string>)[k] = spark(
+        text,
+        file,
+        v,
+        offset + Math.max(0, clauses.indexOf(v)),
+        ansi,
+      );
   return {
     name: name ?? target,
     kind: 'auto-cdc',

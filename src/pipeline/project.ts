@@ -6,6 +6,7 @@ import { existsSync, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { Catalog } from '../catalog/index.js';
 import { StrataError } from '../core/index.js';
+import { ansiFrom } from '../sql/index.js';
 import { buildGraph, type PipelineGraph } from './graph.js';
 import { parsePipelineSql, type DatasetDefinition, type FlowDefinition, type Problem } from './parse.js';
 
@@ -64,11 +65,18 @@ export async function loadPipeline(
   const flows: FlowDefinition[] = [];
   const problems: Problem[] = [];
   const texts = new Map<string, string>();
+  // ANSI mode (on unless the configuration's spark.sql.ansi.enabled turns it off).
+  let ansi: boolean;
+  try {
+    ansi = ansiFrom(Object.entries(configuration).map(([k, v]) => [k, String(v)]));
+  } catch (err) {
+    throw new StrataError('CONFIG', `strata.yaml: pipelines.${name}.configuration: ${(err as Error).message}`);
+  }
   for (const f of files) {
     const rel = path.join('pipelines', name, f);
     const text = applyConfiguration(await fs.readFile(path.join(folder, f), 'utf8'), configuration);
     texts.set(rel, text);
-    const parsed = parsePipelineSql(text, rel);
+    const parsed = parsePipelineSql(text, rel, { ansi });
     datasets.push(...parsed.datasets);
     flows.push(...parsed.flows);
     problems.push(...parsed.problems);

@@ -3,8 +3,9 @@
 // to DuckDB after withReads (reads.ts) has turned its table reads into scans. A failure of a
 // statement is the user's, shown in their own text.
 import { createCatalog, type Catalog } from '../catalog/index.js';
-import { UserSqlError } from '../core/index.js';
+import { LocatedError, UserSqlError } from '../core/index.js';
 import { translateQuery } from './spark.js';
+import { ansiFrom } from './spark-ansi.js';
 import { userSqlFailure } from './spark-errors.js';
 import type { QueryResult, Session } from '../engine/index.js';
 import { parseStatement, splitStatements, type Statement } from './statements.js';
@@ -55,18 +56,23 @@ export async function executeStatements(
   // A USE SCHEMA earlier in the session (settings kept by the caller across calls).
   const current = settings.get(CURRENT_SCHEMA);
   if (current !== undefined) ctx.catalog = ctx.catalog.withSchema(current);
-  const statements = splitStatements(options.dialect === 'duckdb' ? sql : translateQuery(sql));
+  // Each statement is read with the session's settings as they are when it runs (a SET of
+  // spark.sql.ansi.enabled changes how the next ones read).
+  let statements: string[];
+  try {
+    statements = splitStatements(sql, { spark: options.dialect !== 'duckdb' });
+  } catch (err) {
+    throw err instanceof LocatedError && err.text === undefined ? err.withText(sql) : err;
+  }
   if (statements.length === 0) throw new UserSqlError('no SQL statement given');
-  // The statements as written, for messages (the rewrite adds or drops no semicolon).
-  const written = splitStatements(sql);
   const out: { statement: string; result: QueryResult }[] = [];
-  for (const [i, text] of statements.entries()) {
-    const statement = written.length === statements.length ? written[i] : text;
+  for (const statement of statements) {
     try {
+      const text = options.dialect === 'duckdb' ? statement : translateQuery(statement, { ansi: ansiOf(settings) });
       out.push({ statement, result: await runStatement(session, parseStatement(text), ctx, settings) });
     } catch (err) {
       // The user wrote this statement: an engine failure in it is theirs, told in their text.
-      throw userSqlFailure(err, statement);
+      throw userSqlFailure(err, statement, { ansi: ansiOf(settings) });
     }
   }
   return out;
@@ -92,6 +98,15 @@ import {
 } from './run-catalog.js';
 export { withReads } from './reads.js';
 
+/** ANSI mode of a session: on unless a SET turned it off (a bad value was refused by its SET). */
+function ansiOf(settings: Map<string, string>): boolean {
+  try {
+    return ansiFrom(settings.entries());
+  } catch {
+    return true;
+  }
+}
+
 async function runStatement(
   session: Session,
   stmt: Statement,
@@ -102,6 +117,7 @@ async function runStatement(
     case 'query':
       return withReads(session, stmt.sql, ctx, (sql) => session.query(sql));
     case 'set':
+      ansiFrom([[stmt.key, stmt.value]]); // (a value that is not true or false said now)
       settings.set(stmt.key, stmt.value);
       return { columns: [], rows: [] };
     case 'create':

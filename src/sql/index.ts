@@ -20,4 +20,5 @@ export {
   type TableName,
 } from './statements.js';
 export { sparkToDuckdb, translateQuery } from './spark.js';
+export { ansiFrom, ANSI_SETTINGS } from './spark-ansi.js';
 export { userSqlFailure, withDialectHint, type WrittenSql } from './spark-errors.js';

@@ -24,6 +24,8 @@ export interface Call {
   ignoreNulls?: boolean;
   /** A `FILTER (WHERE ...)` condition after the call, rewritten. */
   filter?: string;
+  /** ANSI mode (spark-ansi.ts): errors where Spark raises them, instead of NULL. */
+  ansi: boolean;
 }
 
 export type Handler = (c: Call) => string;

@@ -1,6 +1,7 @@
-// Spark's casts (non-ANSI: an invalid value is NULL; integral casts truncate) as DuckDB
-// expressions: CAST / TRY_CAST and the cast functions int(x), date(x), ...
+// Spark's casts as DuckDB expressions, with and without ANSI mode (an invalid value is an error,
+// or NULL; integral casts truncate): CAST / TRY_CAST and the cast functions int(x), date(x), ...
 import { arity, fail, isWord, type Call, type Handler } from './spark-call.js';
+import { castError, orRaise } from './spark-ansi.js';
 
 export const date = (x: string) => `TRY_CAST(${x} AS DATE)`;
 export const timestamp = (x: string) => `TRY_CAST(${x} AS TIMESTAMP)`;
@@ -17,20 +18,37 @@ const INTEGRAL: Record<string, string> = {
 };
 const TYPE_NAMES: Record<string, string> = { string: 'VARCHAR', binary: 'BLOB', real: 'FLOAT' };
 
+/** How a cast treats a value it cannot convert. */
+type CastMode =
+  | 'legacy' // ANSI mode off: NULL (a number in a string truncated: '12.5' → 12)
+  | 'ansi' // ANSI mode on: Spark's error (CAST_INVALID_INPUT, CAST_OVERFLOW)
+  | 'try'; // TRY_CAST: ANSI's rules, NULL instead of the error
+
+/** A string holding a plain integer that fits in a BIGINT: DuckDB's own cast agrees with Spark's. */
+const PLAIN_INTEGER = `'[+-]?[0-9]{1,18}'`;
+
 /**
- * CAST(x AS <integral>) as Spark (non-ANSI) does it: a number is truncated toward zero, a
- * string holding a number is too ('12.5' → 12), anything else is NULL. The general path goes
- * through DECIMAL(38, 9), which DuckDB parses from text slowly (~10 s per million strings), so a
- * value whose text is a plain integer — most of what bronze tables hold — takes a plain TRY_CAST
- * (the same result: no fraction to truncate, overflow NULL either way).
+ * CAST(x AS <integral>) as Spark does it. A number is truncated toward zero (DuckDB's own cast
+ * rounds); a boolean is 1 or 0. A string must hold an integer, around which whitespace is
+ * allowed; without ANSI mode a fraction is allowed too and truncated ('12.5' → 12, Spark's
+ * UTF8String.toLong with allowDecimal), and anything else is NULL. The general path goes through
+ * DECIMAL(38, 9), which DuckDB parses from text slowly (~10 s per million strings), so a value
+ * whose text is a plain integer — most of what bronze tables hold — takes a plain cast (the
+ * same result: no fraction to truncate).
  */
-function integralCast(expr: string, type: string): string {
-  const slow = `TRY_CAST(trunc(TRY_CAST(${expr} AS DECIMAL(38, 9))) AS ${type})`;
-  return `(CASE WHEN regexp_full_match(CAST(${expr} AS VARCHAR), '[+-]?[0-9]{1,18}') THEN TRY_CAST(${expr} AS ${type}) ELSE ${slow} END)`;
+function integralCast(expr: string, type: string, spark: string, mode: CastMode): string {
+  const text = `CAST(${expr} AS VARCHAR)`;
+  const truncated = `TRY_CAST(trunc(TRY_CAST(${text} AS DECIMAL(38, 9))) AS ${type})`;
+  const string =
+    mode === 'legacy'
+      ? `CASE WHEN regexp_full_match(${text}, '\\s*[+-]?([0-9]+\\.?[0-9]*|\\.[0-9]+)\\s*') THEN ${truncated} END`
+      : `CASE WHEN regexp_full_match(${text}, '\\s*[+-]?[0-9]+\\s*') THEN TRY_CAST(${text} AS ${type}) END`;
+  const value = `(CASE WHEN regexp_full_match(${text}, ${PLAIN_INTEGER}) THEN TRY_CAST(${expr} AS ${type}) WHEN typeof(${expr}) = 'VARCHAR' THEN ${string} WHEN typeof(${expr}) = 'BOOLEAN' THEN CAST(${expr} AS ${type}) ELSE ${truncated} END)`;
+  return mode === 'ansi' ? orRaise(value, `(${expr}) IS NOT NULL`, castError(expr, spark)) : value;
 }
 
-/** CAST / TRY_CAST with Spark's non-ANSI rules: invalid values give NULL, numbers are truncated to integers. */
-export function cast(c: Call): string {
+/** CAST / TRY_CAST with Spark's rules (ANSI mode as `c.ansi` says; TRY_CAST always ANSI's, giving NULL). */
+export function cast(c: Call, isTry = false): string {
   arity(c, 1);
   const tokens = c.args[0].tokens;
   let depth = 0;
@@ -51,17 +69,22 @@ export function cast(c: Call): string {
     .map((t) => t.text)
     .join(' ')
     .replace(/\s*([(),])\s*/g, '$1');
-  return castTo(expr, typeText);
+  return castTo(expr, typeText, isTry ? 'try' : c.ansi ? 'ansi' : 'legacy');
 }
 
-/** `expr` cast to the Spark type `typeText` with Spark's non-ANSI rules. */
-function castTo(expr: string, typeText: string): string {
+/** `expr` cast to the Spark type `typeText`. */
+function castTo(expr: string, typeText: string, mode: CastMode): string {
   const base = typeText.toLowerCase().replace(/\(.*$/, '');
-  if (INTEGRAL[base]) return integralCast(expr, INTEGRAL[base]);
+  const spark = typeText.toUpperCase().replace(/^INTEGER$/, 'INT');
+  if (INTEGRAL[base]) return integralCast(expr, INTEGRAL[base], spark, mode);
   if (base === 'string' || base === 'varchar') return `CAST(${expr} AS VARCHAR)`;
-  if (base === 'date') return date(expr);
-  if (base === 'timestamp' || base === 'timestamp_ntz') return timestamp(expr);
-  return `TRY_CAST(${expr} AS ${TYPE_NAMES[base] ?? typeText})`;
+  const value =
+    base === 'date'
+      ? date(expr)
+      : base === 'timestamp' || base === 'timestamp_ntz'
+        ? timestamp(expr)
+        : `TRY_CAST(${expr} AS ${TYPE_NAMES[base] ?? typeText})`;
+  return mode === 'ansi' ? orRaise(value, `(${expr}) IS NOT NULL`, castError(expr, spark)) : value;
 }
 
 /** Spark's cast functions: int(x) is CAST(x AS INT), and so on. */
@@ -69,7 +92,7 @@ const castFunction =
   (type: string): Handler =>
   (c) => {
     arity(c, 1);
-    return castTo(c.args[0].sql, type);
+    return castTo(c.args[0].sql, type, c.ansi ? 'ansi' : 'legacy');
   };
 
 export const CAST_HANDLERS: Record<string, Handler> = {

@@ -1,5 +1,9 @@
 // Spark's datetime patterns (https://spark.apache.org/docs/latest/sql-ref-datetime-pattern.html)
 // as DuckDB strftime / strptime formats. What has no equivalent is an error naming the letters.
+import { LocatedError } from '../core/index.js';
+import { quoteLiteral } from '../engine/index.js';
+import { fail, literal, type Arg, type Call } from './spark-call.js';
+import { timestamp } from './spark-cast.js';
 
 /** Translates a Spark datetime pattern into DuckDB's strftime/strptime format; throws for what is not supported. */
 export function sparkPattern(p: string, use: 'parse' | 'format' = 'format'): string {
@@ -65,5 +69,20 @@ function letter(ch: string, n: number, use: 'parse' | 'format'): string | undefi
       return use === 'format' && n <= 3 ? '%Z' : undefined;
     default:
       return undefined;
+  }
+}
+
+/** A string parsed with a (translated) pattern (NULL when it does not parse); dates and timestamps taken as they are, as Spark does. */
+export const parsed = (x: string, format: string) =>
+  `CAST(CASE WHEN typeof(${x}) = 'VARCHAR' THEN try_strptime(CAST(${x} AS VARCHAR), ${quoteLiteral(format)}) ELSE ${timestamp(x)} END AS TIMESTAMP)`;
+
+/** A Spark datetime pattern (a string literal argument) as a strftime / strptime format. */
+export function pattern(c: Call, a: Arg, use: 'parse' | 'format'): string {
+  const p = literal(a);
+  if (p === undefined) fail(c, 'the datetime pattern must be a string literal');
+  try {
+    return sparkPattern(p!, use);
+  } catch (err) {
+    throw new LocatedError('SQL_UNSUPPORTED', `${c.name}: ${(err as Error).message}`, { offset: a.start });
   }
 }

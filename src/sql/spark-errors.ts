@@ -11,7 +11,7 @@ import {
   type Where,
 } from '../core/index.js';
 import { tokenize, type Token } from '../dialect/index.js';
-import { translate, type Rewritten } from './spark.js';
+import { translate, type Rewritten, type TranslateOptions } from './spark.js';
 /** A piece of SQL as the user wrote it — a statement, a pipeline query or expectation — and where it starts in its file, if it is in one. */
 export interface WrittenSql {
   sql: string;
@@ -30,7 +30,7 @@ export interface WrittenSql {
  * `written` is the statement, or the pieces the failing work ran (a flow's query, its
  * expectations). Other errors are returned as they are (with the dialect hint).
  */
-export function userSqlFailure(err: unknown, written: string | WrittenSql[]): unknown {
+export function userSqlFailure(err: unknown, written: string | WrittenSql[], mode: TranslateOptions = {}): unknown {
   const pieces = (typeof written === 'string' ? [{ sql: written }] : written).filter((p) => p.sql.trim() !== '');
   const engine = engineFailure(err);
   // A full disk or memory is not the user's SQL: said as it is, not placed in their text. (Other
@@ -47,7 +47,7 @@ export function userSqlFailure(err: unknown, written: string | WrittenSql[]): un
   const notes: Rewritten[] = [];
   for (const p of pieces) {
     try {
-      translate(p.sql, notes);
+      translate(p.sql, notes, mode);
     } catch {
       // (It ran, so it translated; nothing to learn if not.)
     }
@@ -57,7 +57,8 @@ export function userSqlFailure(err: unknown, written: string | WrittenSql[]): un
     notes,
   );
   const detail = dialectHint(
-    inUserTerms(stripExcerpt(err.message), renames, notes),
+    // Spark's errors raised by the rewrite (ANSI mode) in Spark's words, without DuckDB's label.
+    inUserTerms(stripExcerpt(err.message), renames, notes).replace(/^Invalid Input Error: (?=\[[A-Z_]+\] )/, ''),
     pieces.map((p) => p.sql),
   );
   const code = engine.kind.toLowerCase() === 'parser' ? 'SQL_SYNTAX' : 'SQL_ERROR';

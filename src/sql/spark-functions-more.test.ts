@@ -9,7 +9,9 @@ const held = useSession(1);
 async function check(cases: [string, string | null][]): Promise<void> {
   const got: [string, string | null][] = [];
   for (const [expr] of cases) {
-    const rows = await held.session.rows<{ v: string | null }>(sparkToDuckdb(`SELECT CAST((${expr}) AS VARCHAR) AS v`));
+    const rows = await held.session.rows<{ v: string | null }>(
+      sparkToDuckdb(`SELECT CAST((${expr}) AS VARCHAR) AS v`, { ansi: false }),
+    );
     got.push([expr, rows[0]?.v ?? null]);
   }
   expect(got).toEqual(cases);

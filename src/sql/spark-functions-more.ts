@@ -1,4 +1,4 @@
-// More Spark SQL functions as DuckDB expressions with Spark's semantics (ANSI mode off):
+// More Spark SQL functions as DuckDB expressions with Spark's semantics:
 // arithmetic that gives NULL instead of failing, arrays and higher-order functions, maps,
 // conditionals. Each is pinned by a test on the example in Spark's function reference
 // (https://spark.apache.org/docs/latest/api/sql/).
@@ -36,10 +36,6 @@ function datetimeUnit(c: Call, a: Arg): string {
   return unit!;
 }
 
-/** The weekday number (Sunday = 0, as DuckDB's dayofweek) of Spark's next_day names: Mo, Mon, Monday, ... */
-const WEEKDAYS = ['su', 'mo', 'tu', 'we', 'th', 'fr', 'sa'];
-const WEEKDAY_NAMES = ['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday'];
-
 export const MORE_HANDLERS: Record<string, Handler> = {
   // timestampdiff(unit, start, end), datediff(unit, ...): whole units (DuckDB's date_sub; its date_diff counts boundaries).
   timestampdiff: (c) => {
@@ -56,11 +52,6 @@ export const MORE_HANDLERS: Record<string, Handler> = {
     const unit = datetimeUnit(c, c.args[0]);
     return `(CAST(${c.args[2].sql} AS TIMESTAMP) + CAST(${c.args[1].sql} AS BIGINT) * INTERVAL 1 ${unit})`;
   },
-  make_date: (c) => (arity(c, 3), `TRY(make_date(${c.args.map((a) => `CAST(${a.sql} AS BIGINT)`).join(', ')}))`),
-  make_timestamp: (c) => {
-    arity(c, 6);
-    return `TRY(make_timestamp(${c.args.map((a, i) => (i < 5 ? `CAST(${a.sql} AS BIGINT)` : `CAST(${a.sql} AS DOUBLE)`)).join(', ')}))`;
-  },
   timestamp_seconds: (c) => (arity(c, 1), `CAST(to_timestamp(${c.args[0].sql}) AS TIMESTAMP)`),
   timestamp_millis: (c) => (arity(c, 1), `epoch_ms(CAST(${c.args[0].sql} AS BIGINT))`),
   timestamp_micros: (c) => (arity(c, 1), `make_timestamp(CAST(${c.args[0].sql} AS BIGINT))`),
@@ -69,24 +60,6 @@ export const MORE_HANDLERS: Record<string, Handler> = {
   unix_micros: (c) => (arity(c, 1), `epoch_us(CAST(${c.args[0].sql} AS TIMESTAMP))`),
   unix_date: (c) => (arity(c, 1), `CAST(CAST(${c.args[0].sql} AS DATE) - DATE '1970-01-01' AS INTEGER)`),
   date_from_unix_date: (c) => (arity(c, 1), `(DATE '1970-01-01' + CAST(${c.args[0].sql} AS INTEGER))`),
-  // next_day(d, 'Mon'): the first later date on that weekday (Mo, Mon, Monday; NULL for another name).
-  next_day: (c) => {
-    arity(c, 2);
-    const name = literal(c.args[1])?.toLowerCase();
-    if (name === undefined) fail(c, "the day of the week must be a string literal, e.g. 'Mon'");
-    const target = WEEKDAYS.findIndex(
-      (w, i) => name === w || name === WEEKDAY_NAMES[i].slice(0, 3) || name === WEEKDAY_NAMES[i],
-    );
-    if (target < 0) return 'CAST(NULL AS DATE)';
-    const d = `CAST(${c.args[0].sql} AS DATE)`;
-    return `(${d} + CAST(((${target} - dayofweek(${d}) + 6) % 7) + 1 AS INTEGER))`;
-  },
-  // pmod(-10, 3) = 2: the positive remainder; NULL for a zero divisor.
-  pmod: (c) => {
-    arity(c, 2);
-    const [a, n] = c.args.map(sql);
-    return `(CASE WHEN ${n} = 0 THEN NULL ELSE ((${a} % ${n}) + ${n}) % ${n} END)`;
-  },
   // try_*: NULL where the operation fails (overflow, division by zero).
   try_add: (c) => (arity(c, 2), `TRY(${sql(c.args[0])} + ${sql(c.args[1])})`),
   try_subtract: (c) => (arity(c, 2), `TRY(${sql(c.args[0])} - ${sql(c.args[1])})`),
@@ -106,15 +79,6 @@ export const MORE_HANDLERS: Record<string, Handler> = {
     return asc === 'true'
       ? `list_sort(${c.args[0].sql}, 'ASC', 'NULLS FIRST')`
       : `list_sort(${c.args[0].sql}, 'DESC', 'NULLS LAST')`;
-  },
-  // elt(n, a, b, ...): the n-th argument; NULL out of range.
-  elt: (c) => {
-    if (c.args.length < 2) fail(c, `expects an index and at least one value, got ${c.args.length} argument(s)`);
-    const n = sql(c.args[0]);
-    return `(CASE ${n} ${c.args
-      .slice(1)
-      .map((a, i) => `WHEN ${i + 1} THEN ${sql(a)}`)
-      .join(' ')} END)`;
   },
   // decode(expr, search, result, ..., [default]): NULL matches NULL (decode(bin, charset) is the other form).
   decode: (c) => {
@@ -139,12 +103,6 @@ export const MORE_HANDLERS: Record<string, Handler> = {
     const up = `CASE WHEN ${v} < ${lo} THEN 0 WHEN ${v} >= ${hi} THEN ${n} + 1 ELSE CAST(floor((${v} - ${lo}) * ${n} / (${hi} - ${lo})) AS BIGINT) + 1 END`;
     const down = `CASE WHEN ${v} > ${lo} THEN 0 WHEN ${v} <= ${hi} THEN ${n} + 1 ELSE CAST(floor((${lo} - ${v}) * ${n} / (${lo} - ${hi})) AS BIGINT) + 1 END`;
     return `(CASE WHEN ${n} <= 0 OR ${lo} = ${hi} OR ${v} IS NULL OR isnan(${v}::DOUBLE) THEN NULL WHEN ${lo} < ${hi} THEN ${up} ELSE ${down} END)`;
-  },
-  // element_at(array, i): 1-based, negative from the end, NULL out of range; element_at(map, key).
-  element_at: (c) => {
-    arity(c, 2);
-    if (c.args[1].sql.trim() === '0') fail(c, 'SQL array indices start at 1 (INVALID_INDEX_OF_ZERO)');
-    return `(${c.args[0].sql})[${c.args[1].sql}]`;
   },
   // Higher-order functions (lambdas are written alike: x -> x + 1, (acc, x) -> acc + x).
   transform: (c) => (

@@ -1,11 +1,9 @@
-// Spark SQL functions as DuckDB expressions with Spark's semantics (ANSI mode
-// off: an invalid value gives NULL; session time zone UTC). Each handler gets
+// Spark SQL functions as DuckDB expressions with Spark's semantics (session time
+// zone UTC; those that differ in ANSI mode are in spark-functions-ansi.ts). Each handler gets
 // a call whose arguments are already rewritten and returns its replacement;
 // what we do not support is a LocatedError (SQL_UNSUPPORTED) naming it, at the
 // offset of the call in the text being rewritten (spark.ts places it).
-import { LocatedError } from '../core/index.js';
 import { quoteIdent, quoteLiteral } from '../engine/index.js';
-import { sparkPattern } from './spark-datetime.js';
 import {
   arity,
   fail,
@@ -18,6 +16,8 @@ import {
   type Handler,
 } from './spark-call.js';
 import { MORE_HANDLERS } from './spark-functions-more.js';
+import { ANSI_HANDLERS } from './spark-functions-ansi.js';
+import { pattern } from './spark-datetime.js';
 import { CAST_HANDLERS, cast, date, timestamp } from './spark-cast.js';
 
 export { isWord, type Arg, type Call } from './spark-call.js';
@@ -29,10 +29,6 @@ export { isWord, type Arg, type Call } from './spark-call.js';
 function regex(a: Arg): string {
   return a.sql;
 }
-
-/** A string parsed with a (translated) pattern; dates and timestamps taken as they are, as Spark does. */
-const parsed = (x: string, format: string) =>
-  `CAST(CASE WHEN typeof(${x}) = 'VARCHAR' THEN try_strptime(CAST(${x} AS VARCHAR), ${quoteLiteral(format)}) ELSE ${timestamp(x)} END AS TIMESTAMP)`;
 
 /** `date_trunc` / `trunc` units, as Spark spells them. */
 const UNITS: Record<string, string> = {
@@ -149,12 +145,6 @@ export const HANDLERS: Record<string, Handler> = {
     return `CASE WHEN (${c.args[0].sql}) IS NOT NULL THEN ${c.args[1].sql} ELSE ${c.args[2].sql} END`;
   },
   // Dates and times.
-  to_date: (c) => {
-    arity(c, 1, 2);
-    return c.args[1] ? `CAST(${parsed(c.args[0].sql, pattern(c, c.args[1], 'parse'))} AS DATE)` : date(c.args[0].sql);
-  },
-  to_timestamp: (c) => toTimestamp(c),
-  try_to_timestamp: (c) => toTimestamp(c),
   date_format: (c) => {
     arity(c, 2);
     return `strftime(${timestamp(c.args[0].sql)}, ${quoteLiteral(pattern(c, c.args[1], 'format'))})`;
@@ -222,12 +212,6 @@ export const HANDLERS: Record<string, Handler> = {
     arity(c, 0);
     return 'CAST(current_timestamp AS TIMESTAMP)';
   },
-  unix_timestamp: (c) => {
-    arity(c, 0, 2);
-    if (c.args.length === 0) return 'CAST(epoch(current_timestamp) AS BIGINT)';
-    const format = c.args[1] ? pattern(c, c.args[1], 'parse') : '%Y-%m-%d %H:%M:%S';
-    return `CAST(epoch(${parsed(c.args[0].sql, format)}) AS BIGINT)`;
-  },
   from_unixtime: (c) => {
     arity(c, 1, 2);
     const format = c.args[1] ? pattern(c, c.args[1], 'format') : '%Y-%m-%d %H:%M:%S';
@@ -239,16 +223,12 @@ export const HANDLERS: Record<string, Handler> = {
     return `round_even(${c.args[0].sql}, ${c.args[1]?.sql ?? '0'})`;
   },
   cast: (c) => cast(c),
-  try_cast: (c) => cast(c),
+  try_cast: (c) => cast(c, true),
   // Collections and aggregates.
   array: (c) => `list_value(${c.args.map((a) => a.sql).join(', ')})`,
   explode: (c) => {
     arity(c, 1);
     return `unnest(${c.args[0].sql})`;
-  },
-  size: (c) => {
-    arity(c, 1);
-    return `CASE WHEN (${c.args[0].sql}) IS NULL THEN -1 ELSE len(${c.args[0].sql}) END`;
   },
   array_contains: (c) => {
     arity(c, 2);
@@ -295,8 +275,8 @@ export const HANDLERS: Record<string, Handler> = {
     return aggregate(c, `count(${c.args.map((a) => a.sql).join(', ')})`);
   },
   ...MORE_HANDLERS,
+  ...ANSI_HANDLERS,
   ...CAST_HANDLERS,
-  to_timestamp_ntz: (c) => toTimestamp(c),
 };
 
 export const AGGREGATES = new Set([
@@ -328,11 +308,6 @@ function pad(c: Call, fn: 'lpad' | 'rpad'): string {
   const with_ = c.args[2]?.sql ?? `' '`;
   // Spark: an empty pad leaves the string (cut to n).
   return `CASE WHEN (${with_}) = '' THEN left(${s}, greatest(${n}, 0)) ELSE ${fn}(${s}, ${n}, ${with_}) END`;
-}
-
-function toTimestamp(c: Call): string {
-  arity(c, 1, 2);
-  return c.args[1] ? parsed(c.args[0].sql, pattern(c, c.args[1], 'parse')) : timestamp(c.args[0].sql);
 }
 
 function dateShift(c: Call, op: '+' | '-'): string {
@@ -391,15 +366,4 @@ function percentile(c: Call): string {
   arity(c, 2, 3);
   // Spark's answer is a value of the data (the smallest with at least that share of values at or below it): quantile_disc.
   return aggregate(c, `quantile_disc(${c.args[0].sql}, ${c.args[1].sql})`);
-}
-
-/** A Spark datetime pattern (a string literal argument) as a strftime / strptime format. */
-function pattern(c: Call, a: Arg, use: 'parse' | 'format'): string {
-  const p = literal(a);
-  if (p === undefined) fail(c, 'the datetime pattern must be a string literal');
-  try {
-    return sparkPattern(p!, use);
-  } catch (err) {
-    throw new LocatedError('SQL_UNSUPPORTED', `${c.name}: ${(err as Error).message}`, { offset: a.start });
-  }
 }

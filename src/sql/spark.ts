@@ -36,7 +36,18 @@ import {
   fromValues,
 } from './spark-forms.js';
 
+import { arrayAt, divisor } from './spark-ansi.js';
+import { endsOperand, leftOperandStart, primaryStart, rightOperandEnd } from './spark-operators.js';
+
 export { sparkPattern };
+
+/** How to read the SQL: ANSI mode (spark-ansi.ts), on unless turned off. */
+export interface TranslateOptions {
+  ansi?: boolean;
+}
+
+/** ANSI mode of a token list being rewritten (set once per translate). */
+const ANSI = new WeakMap<Token[], boolean>();
 
 /** A call the rewrite replaced: the function as written, the call's text, and its replacement. */
 export interface Rewritten {
@@ -46,13 +57,14 @@ export interface Rewritten {
 }
 
 /** Rewrites the Spark SQL of `sql` into DuckDB SQL (see the file's comment). */
-export function sparkToDuckdb(sql: string): string {
-  return translate(sql);
+export function sparkToDuckdb(sql: string, options: TranslateOptions = {}): string {
+  return translate(sql, undefined, options);
 }
 
 /** sparkToDuckdb, telling `notes` each call it replaced. */
-export function translate(sql: string, notes?: Rewritten[]): string {
+export function translate(sql: string, notes?: Rewritten[], options: TranslateOptions = {}): string {
   const tokens = tokenize(sql, { spark: true });
+  const ansi = options.ansi ?? true;
   const nullsFirst = sortKeysNullsFirst(tokens);
   if (
     nullsFirst.size === 0 &&
@@ -66,11 +78,13 @@ export function translate(sql: string, notes?: Rewritten[]): string {
         (t.kind === 'ident' && tokens[i + 1]?.text === '(' && databricksOnly(t.value.toLowerCase())) ||
         zeroBasedIndex(tokens, i, tokens.length) !== undefined ||
         typedLiteral(t, tokens[i + 1]) !== undefined ||
+        ((t.text === '/' || t.text === '%' || isWord(t, 'div')) && endsOperand(tokens[i - 1])) ||
         (t.kind === 'ident' && TRIGGERS.has(t.value.toLowerCase())),
     )
   )
     return sql;
   NULLS_FIRST.set(tokens, nullsFirst);
+  ANSI.set(tokens, ansi);
   return rewrite(sql, tokens, 0, tokens.length, notes);
 }
 
@@ -83,6 +97,17 @@ function rewrite(sql: string, tokens: Token[], from: number, to: number, notes?:
     at = end;
   };
   const nullsFirst = NULLS_FIRST.get(tokens);
+  const ansi = ANSI.get(tokens) ?? true;
+  // Where each token's text starts in `out`, for rewrites that wrap an operand already written.
+  const outAt: number[] = [];
+  const wrapFrom = (k: number, i: number): string | undefined => {
+    if (k < from || outAt[k] === undefined) return undefined;
+    out += sql.slice(at, tokens[i].start);
+    at = tokens[i].start;
+    const left = out.slice(outAt[k]).trimEnd();
+    out = out.slice(0, outAt[k]);
+    return left;
+  };
   // NULLS FIRST after a sort key that ends where the text written so far ends.
   const sortKey = (end: number) => {
     if (!nullsFirst?.has(end) || at > end) return;
@@ -92,6 +117,7 @@ function rewrite(sql: string, tokens: Token[], from: number, to: number, notes?:
   for (let i = from; i < to; i++) {
     const t = tokens[i];
     if (i > from) sortKey(tokens[i - 1].end);
+    if (at <= t.start) outAt[i] = out.length + (t.start - at);
     if (t.kind === 'string' && sparkOnlyString(t, tokens[i + 1])) {
       // One DuckDB literal of the value (adjacent literals concatenated, as Spark does).
       let value = t.value;
@@ -130,12 +156,35 @@ function rewrite(sql: string, tokens: Token[], from: number, to: number, notes?:
         `${t.value} is a Databricks-only function (it needs Databricks' services); Strata cannot run it`,
         { offset: t.start },
       );
-    // arr[i]: Spark counts from 0, DuckDB from 1.
+    // arr[i]: Spark counts from 0, DuckDB from 1; out of range NULL or (ANSI) an error.
     const subscriptEnd = zeroBasedIndex(tokens, i, to);
     if (subscriptEnd !== undefined) {
-      emit(i, `[(${rewrite(sql, tokens, i + 1, subscriptEnd, notes)}) + 1]`, tokens[subscriptEnd].end);
+      const index = rewrite(sql, tokens, i + 1, subscriptEnd, notes);
+      const arr = ansi ? wrapFrom(primaryStart(tokens, i - 1, from), i) : undefined;
+      if (arr !== undefined) emit(i, arrayAt(arr, index, true), tokens[subscriptEnd].end);
+      else emit(i, `[CASE WHEN (${index}) >= 0 THEN (${index}) + 1 END]`, tokens[subscriptEnd].end);
       i = subscriptEnd;
       continue;
+    }
+    // a / b, a % b: NULL or (ANSI) an error for a zero divisor.
+    if ((t.text === '/' || t.text === '%') && t.kind === 'op' && endsOperand(tokens[i - 1])) {
+      const end = rightOperandEnd(tokens, i + 1, to);
+      if (end > i + 1) {
+        emit(i, `${t.text} ${divisor(rewrite(sql, tokens, i + 1, end, notes), ansi)}`, tokens[end - 1].end);
+        i = end - 1;
+        continue;
+      }
+    }
+    // a div b: integral division (truncated toward zero, a BIGINT).
+    if (isWord(t, 'div') && endsOperand(tokens[i - 1])) {
+      const end = rightOperandEnd(tokens, i + 1, to);
+      const left = end > i + 1 ? wrapFrom(leftOperandStart(tokens, i - 1, from), i) : undefined;
+      if (left !== undefined) {
+        const right = divisor(rewrite(sql, tokens, i + 1, end, notes), ansi);
+        emit(i, `CAST(trunc((${left}) / ${right}) AS BIGINT)`, tokens[end - 1].end);
+        i = end - 1;
+        continue;
+      }
     }
     // Typed numeric literals: 1L, 2S, 3Y, 1.5D, 1.5F, 1.50BD.
     const typed = typedLiteral(t, tokens[i + 1]);
@@ -183,7 +232,7 @@ function rewrite(sql: string, tokens: Token[], from: number, to: number, notes?:
     if (!handler || next?.text !== '(' || prev?.text === '.' || notACall(lower, prev, tokens[i + 2])) continue;
     const close = matching(tokens, i + 1, to);
     if (close < 0) continue; // DuckDB will say what is wrong
-    const call: Call = { name: lower, args: splitArgs(sql, tokens, i + 2, close, notes), offset: t.start };
+    const call: Call = { name: lower, args: splitArgs(sql, tokens, i + 2, close, notes), offset: t.start, ansi };
     let end = close + 1;
     // What may follow an aggregate: IGNORE NULLS, FILTER (WHERE ...), OVER (...).
     if (AGGREGATES.has(lower)) {
@@ -261,9 +310,9 @@ function splitArgs(sql: string, tokens: Token[], from: number, to: number, notes
 const TRIGGERS = new Set([...Object.keys(HANDLERS), 'rlike', 'regexp']);
 
 /** sparkToDuckdb for a user's query: an unsupported form (or a text that does not tokenize) is a LocatedError placed in `sql`. */
-export function translateQuery(sql: string): string {
+export function translateQuery(sql: string, options: TranslateOptions = {}): string {
   try {
-    return sparkToDuckdb(sql);
+    return sparkToDuckdb(sql, options);
   } catch (err) {
     if (err instanceof LocatedError && err.text === undefined) throw err.withText(sql);
     throw err;

@@ -12,8 +12,8 @@ export type { Statement, TableName } from './statement.js';
 export { parseTableName } from './parse-common.js';
 
 /** Splits SQL text into statements at top-level semicolons. */
-export function splitStatements(sql: string): string[] {
-  const tokens = tokenize(sql);
+export function splitStatements(sql: string, options: { spark?: boolean } = {}): string[] {
+  const tokens = tokenize(sql, { spark: options.spark ?? false });
   const out: string[] = [];
   let start = 0;
   for (const t of tokens) {
@@ -75,7 +75,7 @@ export function parseStatement(sql: string): Statement {
   if (c.is('alter') && c.is('table', 1)) return parseAlter(c);
   if (c.is('set') && tokens.length >= 2) {
     const key = sql.slice(tokens[1].start, tokens.find((t) => t.text === '=')?.start ?? sql.length).trim();
-    if (/^(strata|spark)\./i.test(key)) {
+    if (/^(strata|spark)\.|^ansi_mode$/i.test(key)) {
       const eq = tokens.findIndex((t) => t.text === '=');
       if (eq < 0) c.fail('expected = value');
       const value = tokens

@@ -40,7 +40,7 @@ describe('the user’s SQL, in the user’s words', () => {
     const r = await strata('--verbose', 'query', "SELECT element_at(split(1, ','), 1)");
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/^error: Binder Error: .*'split\(INTEGER_LITERAL, STRING_LITERAL\)'/);
-    expect(r.stderr).toContain("the SQL DuckDB ran:\nSELECT (regexp_split_to_array(1, ','))[1]\n");
+    expect(r.stderr).toContain("the SQL DuckDB ran:\nSELECT (CASE WHEN (regexp_split_to_array(1, ',')) IS NULL");
   });
 
   it('a string never closed: where it starts', async () => {

@@ -23,7 +23,7 @@ COMMENT 'orders, typed'
 AS SELECT
   CAST(order_id AS BIGINT) AS order_id,
   CAST(customer_id AS BIGINT) AS customer_id,
-  to_date(order_date, 'dd/MM/yyyy') AS order_date,
+  try_to_date(order_date, 'dd/MM/yyyy') AS order_date,
   CAST(amount AS DECIMAL(10, 2)) AS amount,
   lower(trim(status)) AS `status`
 FROM STREAM(LIVE.bronze_orders);

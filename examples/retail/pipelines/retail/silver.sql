@@ -36,7 +36,7 @@ SELECT
   city AS city_as_written,
   channel,
   'parent' AS company,
-  to_date(last_modified, 'yyyy-MM-dd') AS updated_at,
+  try_to_date(last_modified, 'yyyy-MM-dd') AS updated_at,
   row_number() OVER (PARTITION BY customer_id ORDER BY source_file) AS occurrence
 FROM STREAM(bronze.parent_customers);
 
@@ -56,7 +56,7 @@ SELECT
   c.written AS city_as_written,
   'online' AS channel,
   'startup' AS company,
-  to_date(c.created, 'yyyy-MM-dd') AS updated_at,
+  try_to_date(c.created, 'yyyy-MM-dd') AS updated_at,
   row_number() OVER (PARTITION BY trim(c.cust_id) ORDER BY c.source_file) AS occurrence
 FROM (SELECT *, nullif(trim(city), '') AS written FROM STREAM(bronze.startup_customers)) AS c;
 
@@ -96,7 +96,7 @@ SELECT
   s.category AS category_as_written,
   try_cast(s.price AS DECIMAL(12, 2)) AS list_price,
   s.price AS price_as_written,
-  to_date(s.updated, 'yyyy-MM-dd') AS effective_date,
+  try_to_date(s.updated, 'yyyy-MM-dd') AS effective_date,
   'startup' AS company
 FROM STREAM(bronze.startup_products) AS s;
 
@@ -114,7 +114,7 @@ COMMENT 'order lines of both companies in one schema';
 CREATE FLOW orders_parent AS INSERT INTO silver.orders BY NAME
 SELECT
   order_id,
-  to_date(order_date, 'yyyy-MM-dd') AS order_date,
+  try_to_date(order_date, 'yyyy-MM-dd') AS order_date,
   order_date AS order_date_as_written,
   customer_id,
   product_code AS product_id,
@@ -129,7 +129,7 @@ FROM STREAM(bronze.parent_orders);
 CREATE FLOW orders_startup AS INSERT INTO silver.orders BY NAME
 SELECT
   'SO-' || o.OrderID AS order_id,
-  coalesce(to_date(o.d, 'yyyy-MM-dd'), to_date(o.d, 'dd/MM/yyyy'), to_date(o.d, 'MMM d, yyyy')) AS order_date,
+  coalesce(try_to_date(o.d, 'yyyy-MM-dd'), try_to_date(o.d, 'dd/MM/yyyy'), try_to_date(o.d, 'MMM d, yyyy')) AS order_date,
   o.Date AS order_date_as_written,
   'S-' || lpad(trim(o.CustomerID), 4, '0') AS customer_id,
   o.SKU AS product_id,
