@@ -2,6 +2,7 @@
 // or NULL; integral casts truncate): CAST / TRY_CAST and the cast functions int(x), date(x), ...
 import { arity, fail, isWord, type Call, type Handler } from './spark-call.js';
 import { castError, orRaise } from './spark-ansi.js';
+import { duckTypeText, sparkTypeOf } from './spark-json.js';
 
 export const date = (x: string) => `TRY_CAST(${x} AS DATE)`;
 export const timestamp = (x: string) => `TRY_CAST(${x} AS TIMESTAMP)`;
@@ -49,7 +50,8 @@ function integralCast(expr: string, type: string, spark: string, mode: CastMode)
 
 /** CAST / TRY_CAST with Spark's rules (ANSI mode as `c.ansi` says; TRY_CAST always ANSI's, giving NULL). */
 export function cast(c: Call, isTry = false): string {
-  arity(c, 1);
+  if (c.args.length === 0) fail(c, 'expected CAST(expression AS type)');
+  // (A type with a comma outside parentheses, map<k, v> or struct<a: t, b: t>, was split as arguments.)
   const tokens = c.args[0].tokens;
   let depth = 0;
   let as = -1;
@@ -64,10 +66,9 @@ export function cast(c: Call, isTry = false): string {
   }
   if (as < 0) fail(c, 'expected CAST(expression AS type)');
   const expr = c.args[0].part(0, as);
-  const typeText = tokens
-    .slice(as + 1)
-    .map((t) => t.text)
-    .join(' ')
+  const typeText = [tokens.slice(as + 1), ...c.args.slice(1).map((a) => a.tokens)]
+    .map((part) => part.map((t) => t.text).join(' '))
+    .join(', ')
     .replace(/\s*([(),])\s*/g, '$1');
   return castTo(expr, typeText, isTry ? 'try' : c.ansi ? 'ansi' : 'legacy');
 }
@@ -78,6 +79,11 @@ function castTo(expr: string, typeText: string, mode: CastMode): string {
   const spark = typeText.toUpperCase().replace(/^INTEGER$/, 'INT');
   if (INTEGRAL[base]) return integralCast(expr, INTEGRAL[base], spark, mode);
   if (base === 'string' || base === 'varchar') return `CAST(${expr} AS VARCHAR)`;
+  // array<...>, map<...>, struct<...>: DuckDB's cast of each element (an invalid one NULL, or the cast's error in ANSI mode).
+  if (typeText.includes('<')) {
+    const type = duckTypeText(sparkTypeOf(typeText));
+    return mode === 'ansi' ? `CAST(${expr} AS ${type})` : `TRY_CAST(${expr} AS ${type})`;
+  }
   const value =
     base === 'date'
       ? date(expr)

@@ -215,3 +215,47 @@ describe('Spark SQL: FROM VALUES without an alias', () => {
     expect(await run('SELECT a FROM (VALUES (5)) AS t(a)')).toEqual([[5]]);
   });
 });
+
+describe('Spark SQL: two-parameter lambdas, split with a limit, IGNORE NULLS in offset windows', () => {
+  // Spark's function reference examples.
+  it('zip_with, transform_keys, transform_values', () =>
+    check([
+      ['zip_with(array(1, 2), array(3, 4), (x, y) -> x + y)', '[4, 6]'],
+      ["zip_with(array('a', 'b', 'c'), array('d', 'e', 'f'), (x, y) -> concat(x, y))", '[ad, be, cf]'],
+      ['zip_with(array(1, 2, 3), array(10), (x, y) -> coalesce(y, 0) + x)', '[11, 2, 3]'], // the shorter padded with NULL
+      ['transform_keys(map_from_arrays(array(1, 2, 3), array(1, 2, 3)), (k, v) -> k + 1)', '{2=1, 3=2, 4=3}'],
+      ['transform_keys(map_from_arrays(array(1, 2, 3), array(1, 2, 3)), (k, v) -> k + v)', '{2=1, 4=2, 6=3}'],
+      ['transform_values(map_from_arrays(array(1, 2, 3), array(1, 2, 3)), (k, v) -> v + 1)', '{1=2, 2=3, 3=4}'],
+      ['transform_values(map_from_arrays(array(1, 2, 3), array(1, 2, 3)), (k, v) -> k + v)', '{1=2, 2=4, 3=6}'],
+    ]));
+
+  it('split(str, regex, limit): at most limit elements, the last holding the rest', () =>
+    check([
+      ["split('oneAtwoBthreeC', '[ABC]', 2)", '[one, twoBthreeC]'],
+      ["split('oneAtwoBthreeC', '[ABC]', -1)", "[one, two, three, '']"],
+      ["split('oneAtwoBthreeC', '[ABC]', 0)", "[one, two, three, '']"],
+      ["split('a,b', ',', 5)", '[a, b]'],
+    ]));
+
+  it('lead, lag and nth_value with IGNORE NULLS (after the call, or lag’s fourth argument)', async () => {
+    const t = '(SELECT * FROM (VALUES (1, 1), (2, NULL), (3, 3), (4, NULL)) AS v(k, x))';
+    const rows = await held.session.rows(
+      sparkToDuckdb(
+        `SELECT k, lag(x) IGNORE NULLS OVER (ORDER BY k) AS a, lag(x, 1, 0, true) OVER (ORDER BY k) AS b, lead(x) OVER (ORDER BY k) AS c, nth_value(x, 2) IGNORE NULLS OVER (ORDER BY k) AS d FROM ${t} ORDER BY k`,
+      ),
+    );
+    expect(rows.map((r) => Object.values(r))).toEqual([
+      [1, null, 0, null, null],
+      [2, 1, 1, 3, null],
+      [3, 1, 1, null, 3],
+      [4, 3, 3, null, 3],
+    ]);
+  });
+
+  it('CAST to array<...>, map<...>, struct<...>', () =>
+    check([
+      ["CAST(array('1', '2') AS array<int>)", '[1, 2]'],
+      ["CAST(array('1', 'x') AS array<int>)", '[1, NULL]'],
+      ["CAST(map('a', '1') AS map<string, double>)", '{a=1.0}'],
+    ]));
+});

@@ -17,6 +17,8 @@ import {
 } from './spark-call.js';
 import { MORE_HANDLERS } from './spark-functions-more.js';
 import { ANSI_HANDLERS } from './spark-functions-ansi.js';
+import { JSON_HANDLERS } from './spark-json.js';
+import { LAMBDA_HANDLERS, WINDOW_CALLS } from './spark-functions-lambda.js';
 import { pattern } from './spark-datetime.js';
 import { CAST_HANDLERS, cast, date, timestamp } from './spark-cast.js';
 
@@ -78,12 +80,6 @@ export const HANDLERS: Record<string, Handler> = {
   concat: (c) => {
     if (c.args.length === 0) return `''`;
     return `CASE WHEN ${c.args.map((a) => `(${a.sql}) IS NULL`).join(' OR ')} THEN NULL ELSE concat(${c.args.map((a) => a.sql).join(', ')}) END`;
-  },
-  split: (c) => {
-    arity(c, 2, 3);
-    const limit = c.args[2] ? intLiteral(c.args[2]) : -1;
-    if (limit === undefined || limit > 0) fail(c, 'a positive limit is not supported');
-    return `regexp_split_to_array(${c.args[0].sql}, ${regex(c.args[1])})`;
   },
   regexp_replace: (c) => {
     arity(c, 3);
@@ -276,6 +272,8 @@ export const HANDLERS: Record<string, Handler> = {
   },
   ...MORE_HANDLERS,
   ...ANSI_HANDLERS,
+  ...JSON_HANDLERS,
+  ...LAMBDA_HANDLERS,
   ...CAST_HANDLERS,
 };
 
@@ -290,6 +288,7 @@ export const AGGREGATES = new Set([
   'percentile_approx',
   'approx_percentile',
   'count',
+  ...WINDOW_CALLS,
 ]);
 
 function substr(c: Call): string {

@@ -38,12 +38,33 @@ import {
 
 import { arrayAt, divisor } from './spark-ansi.js';
 import { endsOperand, leftOperandStart, primaryStart, rightOperandEnd } from './spark-operators.js';
+import { jsonExtract, jsonPath } from './spark-json.js';
 
 export { sparkPattern };
 
 /** How to read the SQL: ANSI mode (spark-ansi.ts), on unless turned off. */
 export interface TranslateOptions {
   ansi?: boolean;
+}
+
+/** The `:` tokens of `col:path` JSON extractions (not inside [...] slices or {...} literals). */
+const JSON_COLONS = new WeakMap<Token[], Set<number>>();
+
+function jsonColons(tokens: Token[]): Set<number> {
+  const out = new Set<number>();
+  const open: string[] = [];
+  tokens.forEach((t, i) => {
+    if (t.text === '(' || t.text === '[' || t.text === '{') open.push(t.text);
+    else if (t.text === ')' || t.text === ']' || t.text === '}') open.pop();
+    else if (
+      t.text === ':' &&
+      open[open.length - 1] !== '[' &&
+      open[open.length - 1] !== '{' &&
+      endsOperand(tokens[i - 1])
+    )
+      out.add(i);
+  });
+  return out;
 }
 
 /** ANSI mode of a token list being rewritten (set once per translate). */
@@ -66,8 +87,10 @@ export function translate(sql: string, notes?: Rewritten[], options: TranslateOp
   const tokens = tokenize(sql, { spark: true });
   const ansi = options.ansi ?? true;
   const nullsFirst = sortKeysNullsFirst(tokens);
+  const colons = jsonColons(tokens);
   if (
     nullsFirst.size === 0 &&
+    colons.size === 0 &&
     !tokens.some(
       (t, i) =>
         t.text.startsWith('`') ||
@@ -84,6 +107,7 @@ export function translate(sql: string, notes?: Rewritten[], options: TranslateOp
   )
     return sql;
   NULLS_FIRST.set(tokens, nullsFirst);
+  JSON_COLONS.set(tokens, colons);
   ANSI.set(tokens, ansi);
   return rewrite(sql, tokens, 0, tokens.length, notes);
 }
@@ -165,6 +189,16 @@ function rewrite(sql: string, tokens: Token[], from: number, to: number, notes?:
       else emit(i, `[CASE WHEN (${index}) >= 0 THEN (${index}) + 1 END]`, tokens[subscriptEnd].end);
       i = subscriptEnd;
       continue;
+    }
+    // raw:path.to[0].field: JSON extraction (spark-json.ts).
+    if (t.text === ':' && JSON_COLONS.get(tokens)?.has(i)) {
+      const path = jsonPath(tokens, i, to);
+      const base = path ? wrapFrom(primaryStart(tokens, i - 1, from), i) : undefined;
+      if (path && base !== undefined) {
+        emit(i, jsonExtract(base, path.steps), tokens[path.next - 1].end);
+        i = path.next - 1;
+        continue;
+      }
     }
     // a / b, a % b: NULL or (ANSI) an error for a zero divisor.
     if ((t.text === '/' || t.text === '%') && t.kind === 'op' && endsOperand(tokens[i - 1])) {
