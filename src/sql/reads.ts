@@ -12,6 +12,7 @@ import type { TableName } from './statement.js';
 import { rewriteTableRefs } from './table-refs.js';
 import type { ReadContext } from './read-context.js';
 import { hideMetadata, isQuery, mentionsMetadata } from './hidden-columns.js';
+import { sparkArithmetic } from './spark-decimal.js';
 
 /**
  * Runs `fn` with `sql` made readable by DuckDB: table_changes(...), read_files(...),
@@ -70,8 +71,9 @@ export async function withReads<T>(
     withFiles += withChanges.slice(at);
     const named = rewriteTableRefs(withFiles, ctx.catalog);
     // `_metadata` is hidden: the copies `*` brought are left out of a query's output.
-    const hide = (resolved: string) =>
-      carried && isQuery(resolved) ? hideMetadata(session, resolved, sql) : Promise.resolve(resolved);
+    // Then Spark's decimal arithmetic where the rewrite marked it (its types asked of DuckDB).
+    const hide = async (resolved: string) =>
+      sparkArithmetic(session, carried && isQuery(resolved) ? await hideMetadata(session, resolved, sql) : resolved);
     const scans = findDeltaScanCalls(named);
     if (scans.length === 0) return await fn(await hide(named));
     const id = randomUUID().replace(/-/g, '').slice(0, 12);

@@ -89,6 +89,7 @@ export function castError(x: string, target: string): string {
 
 /** The divisor `b` of `/`, `%`, `div`, mod and pmod: NULL for zero, or (ANSI) Spark's DIVIDE_BY_ZERO. */
 export function divisor(b: string, ansi: boolean): string {
+  if (/^\s*\(?\s*[0-9]*[1-9][0-9]*(\.[0-9]*)?\s*\)?\s*$/.test(b)) return b; // a literal that is not 0
   if (!ansi) return `nullif(${b}, 0)`;
   const error = raise(
     'DIVIDE_BY_ZERO',

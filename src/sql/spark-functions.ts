@@ -19,6 +19,7 @@ import { MORE_HANDLERS } from './spark-functions-more.js';
 import { ANSI_HANDLERS } from './spark-functions-ansi.js';
 import { JSON_HANDLERS } from './spark-json.js';
 import { LAMBDA_HANDLERS, WINDOW_CALLS } from './spark-functions-lambda.js';
+import { DECIMAL_HANDLERS } from './spark-decimal.js';
 import { pattern } from './spark-datetime.js';
 import { CAST_HANDLERS, cast, date, timestamp } from './spark-cast.js';
 
@@ -274,6 +275,7 @@ export const HANDLERS: Record<string, Handler> = {
   ...ANSI_HANDLERS,
   ...JSON_HANDLERS,
   ...LAMBDA_HANDLERS,
+  ...DECIMAL_HANDLERS,
   ...CAST_HANDLERS,
 };
 
@@ -289,6 +291,8 @@ export const AGGREGATES = new Set([
   'approx_percentile',
   'count',
   ...WINDOW_CALLS,
+  'avg',
+  'sum',
 ]);
 
 function substr(c: Call): string {

@@ -181,6 +181,8 @@ export const JSON_HANDLERS: Record<string, Handler> = {
     arity(c, 2, 3);
     const schema = literal(c.args[1]);
     if (schema === undefined) fail(c, "the schema must be a string literal, e.g. 'a INT, b STRING'");
+    // DuckDB's own form, a JSON structure ('{"a": "INTEGER"}'), stays DuckDB's.
+    if (/^\s*[[{"]/.test(schema!)) return `from_json(${c.args.map((a) => a.sql).join(', ')})`;
     const shape = JSON.stringify(structure(parseSchema(c, schema!)));
     return `(CASE WHEN json_valid(${c.args[0].sql}) THEN json_transform(${c.args[0].sql}, ${quoteLiteral(shape)}) END)`;
   },

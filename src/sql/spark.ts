@@ -39,6 +39,7 @@ import {
 import { arrayAt, divisor } from './spark-ansi.js';
 import { endsOperand, leftOperandStart, primaryStart, rightOperandEnd } from './spark-operators.js';
 import { jsonExtract, jsonPath } from './spark-json.js';
+import { markDivision } from './spark-decimal.js';
 
 export { sparkPattern };
 
@@ -200,11 +201,19 @@ function rewrite(sql: string, tokens: Token[], from: number, to: number, notes?:
         continue;
       }
     }
-    // a / b, a % b: NULL or (ANSI) an error for a zero divisor.
+    // a / b, a % b: NULL or (ANSI) an error for a zero divisor; a / b marked for decimal
+    // division (spark-decimal.ts: Spark divides decimals exactly, DuckDB through DOUBLE).
     if ((t.text === '/' || t.text === '%') && t.kind === 'op' && endsOperand(tokens[i - 1])) {
       const end = rightOperandEnd(tokens, i + 1, to);
       if (end > i + 1) {
-        emit(i, `${t.text} ${divisor(rewrite(sql, tokens, i + 1, end, notes), ansi)}`, tokens[end - 1].end);
+        const right = divisor(rewrite(sql, tokens, i + 1, end, notes), ansi);
+        const leftStart = t.text === '/' ? leftOperandStart(tokens, i - 1, from) : -1;
+        const left = leftStart >= 0 ? wrapFrom(leftStart, i) : undefined;
+        if (left !== undefined) {
+          const digits = (a: number, b: number) =>
+            b === a + 1 && /^\d+$/.test(tokens[a].text) ? tokens[a].text.length : 0;
+          emit(i, markDivision(left, right, [digits(leftStart, i), digits(i + 1, end)]), tokens[end - 1].end);
+        } else emit(i, `${t.text} ${right}`, tokens[end - 1].end);
         i = end - 1;
         continue;
       }
