@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { EXIT_OK, EXIT_USAGE, reportError, type GlobalOptions } from './context.js';
 import { registerDemo } from './demo.js';
 import { registerEvents } from './events.js';
+import { registerExport } from './export.js';
 import { registerIngest } from './ingest.js';
 import { registerInit } from './init.js';
 import { registerRun } from './run.js';
@@ -34,6 +35,7 @@ export function buildProgram(): Command {
   registerEvents(program, globals);
   registerQuarantine(program, globals);
   registerDemo(program, globals);
+  registerExport(program, globals);
   // Every subcommand reports usage errors instead of exiting on its own.
   const exitOverride = (cmd: Command) => {
     cmd.exitOverride();

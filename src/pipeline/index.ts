@@ -22,3 +22,4 @@ export {
   type ViolationAction,
 } from './parse.js';
 export { normalizeName } from './graph.js';
+export { databricksSql, type DatabricksSql } from './databricks-sql.js';

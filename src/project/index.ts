@@ -64,3 +64,4 @@ export {
   RETAIL_DEFAULTS,
   type RetailTruth,
 } from '../retail/index.js';
+export { exportDatabricks, type ExportedBundle } from './export-databricks.js';

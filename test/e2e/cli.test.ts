@@ -257,11 +257,37 @@ describe('strata table', () => {
   });
 
   it('has --help with an example on every command', async () => {
-    for (const args of [['query'], ['table', 'list'], ['table', 'describe'], ['table', 'history'], ['demo'], []]) {
+    for (const args of [
+      ['query'],
+      ['table', 'list'],
+      ['table', 'describe'],
+      ['table', 'history'],
+      ['demo'],
+      ['export'],
+      [],
+    ]) {
       const r = await strata(...args, '--help');
       expect(r.code).toBe(0);
       expect(r.stdout).toMatch(/Example/);
     }
+  });
+});
+
+describe('strata export databricks', () => {
+  it('writes the bundle of a project, lists its files and what to know before deploying; refuses another target', async () => {
+    const out = path.join(tmp, 'retail-bundle');
+    const r = await strata('--project', path.resolve('examples/retail'), 'export', 'databricks', '--out', out);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/Wrote a Databricks Asset Bundle to .*retail-bundle:\n  src\/retail\/bronze\.sql\n/);
+    expect(r.stdout).toMatch(/\n  databricks\.yml\n/);
+    expect(r.stdout).toMatch(/To know before deploying:\n/);
+    expect(r.stdout).toMatch(/\n  - pipelines\/retail\/silver\.sql:65: silver\.products: ON VIOLATION QUARANTINE/);
+    expect(r.stdout).toMatch(
+      /\n  - pipelines\/retail\/bronze\.sql:18: read_files\('landing\/parent\/orders\/\*\.csv'\) reads a folder/,
+    );
+    expect(existsSync(path.join(out, 'resources/retail.pipeline.yml'))).toBe(true);
+    const bad = await strata('export', 'snowflake');
+    expect([bad.code, bad.stderr]).toEqual([2, "error: unknown export target 'snowflake' (use databricks)\n"]);
   });
 });
 
