@@ -103,10 +103,12 @@ export function divisor(b: string, ansi: boolean): string {
  * Spark's INVALID_ARRAY_INDEX.
  */
 export function arrayAt(arr: string, i: string, ansi: boolean): string {
-  if (!ansi) return `(${arr})[CASE WHEN (${i}) >= 0 THEN (${i}) + 1 END]`;
+  const index = `(CASE WHEN (${i}) >= 0 THEN (${i}) + 1 END)`;
+  if (!ansi) return `(${arr})[${index}]`;
   const error = raise(
     'INVALID_ARRAY_INDEX',
     `'The index ' || CAST(${i} AS VARCHAR) || ' is out of bounds. The array has ' || CAST(len(${arr}) AS VARCHAR) || ' elements. Use the SQL function \`get()\` to tolerate accessing element at invalid index and return NULL instead. If necessary set "spark.sql.ansi.enabled" to "false" to bypass this error.'`,
   );
-  return `(CASE WHEN (${arr}) IS NULL OR (${i}) IS NULL THEN NULL WHEN (${i}) >= 0 AND (${i}) < len(${arr}) THEN (${arr})[(${i}) + 1] ELSE ${error} END)`;
+  // The element; only where it is NULL, whether the index was out of range (the array computed again only then).
+  return `coalesce((${arr})[${index}], CASE WHEN (${i}) IS NOT NULL AND (${arr}) IS NOT NULL AND ((${i}) < 0 OR (${i}) >= len(${arr})) THEN ${error} END)`;
 }

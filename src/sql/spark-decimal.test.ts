@@ -76,6 +76,54 @@ describe("Spark's decimal division", () => {
   });
 });
 
+describe("Spark's decimal division on random values, against BigInt arithmetic", () => {
+  /** Spark's quotient of unscaled a (scale s1) by unscaled b (scale s2) at scale S, HALF_UP, as text. */
+  function reference(ua: bigint, s1: number, ub: bigint, s2: number, S: number): string {
+    const n = ua * 10n ** BigInt(S - s1 + s2);
+    const neg = n < 0n !== ub < 0n;
+    const [an, ad] = [n < 0n ? -n : n, ub < 0n ? -ub : ub];
+    let q = an / ad;
+    if ((an % ad) * 2n >= ad) q += 1n;
+    const digits = q.toString().padStart(S + 1, '0');
+    const text = `${digits.slice(0, digits.length - S)}.${digits.slice(digits.length - S)}`;
+    return (neg && q !== 0n ? '-' : '') + text;
+  }
+  let seed = 42;
+  const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+  const cases: [string, string, number, number, number][] = [
+    // [type of a, type of b, s1, s2, Spark's result scale]
+    ['DECIMAL(12,2)', 'INT', 2, 0, 13],
+    ['DECIMAL(10,2)', 'DECIMAL(10,2)', 2, 2, 13],
+    ['INT', 'DECIMAL(10,2)', 0, 2, 11],
+    ['DECIMAL(18,4)', 'DECIMAL(5,3)', 4, 3, 10],
+  ];
+  for (const [ta, tb, s1, s2, S] of cases)
+    it(`${ta} / ${tb}: 300 random rows, exact and rounded half up`, async () => {
+      const rows: [bigint, bigint][] = [];
+      for (let i = 0; i < 300; i++) {
+        const ua = BigInt(
+          Math.round(
+            (rand() - 0.5) *
+              1.9 *
+              10 ** (ta === 'INT' ? 9 : ta === 'DECIMAL(18,4)' ? 17 : ta === 'DECIMAL(12,2)' ? 11 : 9),
+          ),
+        );
+        let ub = BigInt(Math.round((rand() - 0.5) * 1.9 * 10 ** (tb === 'INT' ? 9 : tb === 'DECIMAL(5,3)' ? 4 : 9)));
+        if (ub === 0n) ub = 7n;
+        rows.push([ua, ub]);
+      }
+      // Exact decimal text (a literal like 123e-4 would be a DOUBLE).
+      const lit = (u: bigint, s: number) => {
+        if (s === 0) return u.toString();
+        const digits = (u < 0n ? -u : u).toString().padStart(s + 1, '0');
+        return `'${u < 0n ? '-' : ''}${digits.slice(0, -s)}.${digits.slice(-s)}'`;
+      };
+      const values = rows.map(([a, b]) => `(CAST(${lit(a, s1)} AS ${ta}), CAST(${lit(b, s2)} AS ${tb}))`).join(', ');
+      const r = await executeQuery(held.session, `SELECT a / b AS q FROM (VALUES ${values}) AS t(a, b)`);
+      expect(r.rows.map((x) => String(x[0]))).toEqual(rows.map(([a, b]) => reference(a, s1, b, s2, S)));
+    });
+});
+
 describe("Spark's aggregate result types", () => {
   it('avg(DECIMAL(p, s)) is DECIMAL(p + 4, s + 4), rounded half up; in a window too', async () => {
     expect(

@@ -153,7 +153,43 @@ function exactDivision(a: string, b: string, d1: Dec, d2: Dec): string {
   const n = `(${unscaled(a, d1.s)} * ${10n ** BigInt(Math.max(e, 0))})`;
   const d = unscaled(b, d2.s);
   if (e < 0) return `CAST((${a}) / (${b}) AS DECIMAL(${r.p},${r.s}))`; // (scale reduced below the dividend's: rare)
+  if (d1.p <= 18 && d2.p <= 17 && r.p < 38) return longDivision(a, b, d1, d2, r, e);
   return scaled(roundedQuotient(n, `(${d})`), r);
+}
+
+/**
+ * The same quotient by long division in 64-bit integers (DuckDB's 128-bit division, and its
+ * rounding casts between decimal scales, are slow): the integer part of |ua| / |ub|, then its
+ * next e digits in chunks small enough that remainder × 10^k stays below 10^18, rounded half up
+ * (Spark's HALF_UP) from the last remainder, assembled as the unscaled result and typed once.
+ * For operands of at most 18 and 17 digits.
+ */
+function longDivision(a: string, b: string, d1: Dec, d2: Dec, r: Dec, e: number): string {
+  // (DuckDB multiplies a DECIMAL(p, s) by an integer in 64 bits while p + the multiplier's digits stay within 18.)
+  const unscale = (x: string, d: Dec) =>
+    d.s === 0
+      ? `CAST(${x} AS BIGINT)`
+      : d.p + d.s + 1 <= 18
+        ? `CAST((${x}) * ${10n ** BigInt(d.s)} AS BIGINT)`
+        : `CAST(CAST(${x} AS DECIMAL(38,${d.s})) * ${10n ** BigInt(d.s)} AS BIGINT)`;
+  const [ua, ub] = [unscale(a, d1), unscale(b, d2)];
+  const [A, B] = [`abs(${ua})`, `abs(${ub})`];
+  const k = 18 - d2.p;
+  // The result unscaled at scale r.s: |ua| * 10^e / |ub|, digit chunk by digit chunk.
+  const terms = [`CAST(${A} // ${B} AS HUGEINT) * ${10n ** BigInt(e)}`];
+  let rem = `(${A} % ${B})`;
+  for (let done = 0; done < e;) {
+    const c = Math.min(k, e - done);
+    const shifted = `(${rem} * ${10n ** BigInt(c)})`;
+    done += c;
+    terms.push(`CAST(${shifted} // ${B} AS HUGEINT)${e - done > 0 ? ` * ${10n ** BigInt(e - done)}` : ''}`);
+    rem = `(${shifted} % ${B})`;
+  }
+  terms.push(`CASE WHEN 2 * ${rem} >= ${B} THEN 1 ELSE 0 END`);
+  const unscaled = `((${terms.join(' + ')}) * sign(${ua}) * sign(${ub}))`;
+  return r.s === 0
+    ? `CAST(${unscaled} AS DECIMAL(${r.p},0))`
+    : `CAST(CAST(${unscaled} AS DECIMAL(38,0)) * 0.${'0'.repeat(r.s - 1)}1 AS DECIMAL(${r.p},${r.s}))`;
 }
 
 /** avg of a decimal (p, s): DECIMAL(p + 4, s + 4) (bounded), sum / count rounded half up. */

@@ -54,7 +54,9 @@ function elementAt(c: Call, ansi: boolean): string {
     text('The index 0 is invalid. An index shall be either < 0 or > 0 (the first element has index 1).', false),
   );
   const beyond = ansi ? outOfRange(arr, i) : 'NULL';
-  return `(CASE WHEN ${arr} IS NULL OR ${i} IS NULL THEN NULL WHEN ${i} = 0 THEN ${zero} WHEN abs(${i}) <= len(${arr}) THEN ${arr}[${i}] ELSE ${beyond} END)`;
+  // The element (DuckDB's [i] is 1-based and counts from the end for negatives, as Spark's); only
+  // where it is NULL, whether the index was 0 or out of range (the array computed again only then).
+  return `coalesce(${arr}[${i}], CASE WHEN ${i} = 0 THEN ${zero} WHEN ${arr} IS NOT NULL AND abs(${i}) > len(${arr}) THEN ${beyond} END)`;
 }
 
 /**

@@ -2,7 +2,7 @@
 // split with a limit, and the offset window functions with IGNORE NULLS (lead, lag, nth_value).
 // A two-parameter lambda `(x, y) -> body` becomes nested one-parameter DuckDB lambdas, so the
 // body is used as written: `list_transform([a], x -> list_transform([b], y -> body)[1])[1]`.
-import { arity, fail, intLiteral, type Arg, type Call, type Handler } from './spark-call.js';
+import { arity, fail, intLiteral, literal, type Arg, type Call, type Handler } from './spark-call.js';
 
 /** The parameters and rewritten body of a lambda argument `(x, y) -> body`. */
 function lambda2(c: Call, a: Arg): { params: [string, string]; body: string } {
@@ -64,6 +64,10 @@ export const LAMBDA_HANDLERS: Record<string, Handler> = {
     const limit = c.args[2] ? intLiteral(c.args[2]) : -1;
     if (limit === undefined) fail(c, 'the limit must be an integer literal');
     const [s, re] = [c.args[0].sql, c.args[1].sql];
+    // A pattern without regular-expression characters splits as plain text (DuckDB's string_split: the same pieces, faster).
+    const plainText = literal(c.args[1]);
+    if (limit! <= 0 && plainText !== undefined && plainText !== '' && !/[\\^$.|?*+()[\]{}]/.test(plainText))
+      return `string_split(${s}, ${re})`;
     if (limit! <= 0) return `regexp_split_to_array(${s}, ${re})`;
     if (limit! > 64) fail(c, 'a limit above 64 is not supported');
     // The first limit - 1 matches become a separator that cannot be in text (U+0000), split there.

@@ -40,7 +40,7 @@ describe('the user’s SQL, in the user’s words', () => {
     const r = await strata('--verbose', 'query', "SELECT element_at(split(1, ','), 1)");
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/^error: Binder Error: .*'split\(INTEGER_LITERAL, STRING_LITERAL\)'/);
-    expect(r.stderr).toContain("the SQL DuckDB ran:\nSELECT (CASE WHEN (regexp_split_to_array(1, ',')) IS NULL");
+    expect(r.stderr).toContain("the SQL DuckDB ran:\nSELECT coalesce((string_split(1, ','))");
   });
 
   it('a string never closed: where it starts', async () => {
@@ -60,7 +60,7 @@ describe('the user’s SQL, in the user’s words', () => {
     expect(r.stderr).toContain(
       "error: bad: pipelines/main/main.sql:2:24: Binder Error: No function matches the given name and argument types 'split(INTEGER_LITERAL, STRING_LITERAL)'",
     );
-    expect(r.stderr).not.toMatch(/regexp_split_to_array|coalesce/);
+    expect(r.stderr).not.toMatch(/regexp_split_to_array|string_split|coalesce/);
     writeFileSync(
       path.join(dir, 'pipelines', 'main', 'cdc.sql'),
       `CREATE OR REFRESH STREAMING TABLE dim;\nCREATE FLOW f AS AUTO CDC INTO dim\n  FROM STREAM(bad) KEYS (id)\n  SEQUENCE BY ts STORED AS SCD TYPE 3;\n`,
