@@ -259,15 +259,3 @@ describe('Spark SQL: two-parameter lambdas, split with a limit, IGNORE NULLS in 
       ["CAST(map('a', '1') AS map<string, double>)", '{a=1.0}'],
     ]));
 });
-
-describe('Spark SQL: range(n) as a table', () => {
-  // Spark's range(start, end[, step]) table-valued function names its column id (SQL reference, "range").
-  it('FROM range(n) has one column, id', async () => {
-    const r = await held.session.query(sparkToDuckdb('SELECT id FROM range(3) ORDER BY id'));
-    expect([r.columns.map((c) => c.name), r.rows]).toEqual([['id'], [[0], [1], [2]]]);
-    const j = await held.session.query(
-      sparkToDuckdb('SELECT count(*) FROM range(2, 10, 3) AS r JOIN range(5) AS s ON r.id = s.id'),
-    );
-    expect(j.rows).toEqual([[1]]);
-  });
-});

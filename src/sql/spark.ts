@@ -103,8 +103,7 @@ export function translate(sql: string, notes?: Rewritten[], options: TranslateOp
         zeroBasedIndex(tokens, i, tokens.length) !== undefined ||
         typedLiteral(t, tokens[i + 1]) !== undefined ||
         ((t.text === '/' || t.text === '%' || isWord(t, 'div')) && endsOperand(tokens[i - 1])) ||
-        (t.kind === 'ident' && TRIGGERS.has(t.value.toLowerCase())) ||
-        (isWord(t, 'range') && (isWord(tokens[i - 1], 'from') || isWord(tokens[i - 1], 'join'))),
+        (t.kind === 'ident' && TRIGGERS.has(t.value.toLowerCase())),
     )
   )
     return sql;
@@ -271,15 +270,6 @@ function rewrite(sql: string, tokens: Token[], from: number, to: number, notes?:
     if ((lower === 'current_timestamp' || lower === 'current_date') && next?.text !== '(' && prev?.text !== '.') {
       emit(i, lower === 'current_date' ? 'current_date' : 'CAST(current_timestamp AS TIMESTAMP)', t.end);
       continue;
-    }
-    // FROM range(n): Spark's rows are in a column named id (DuckDB's is named range).
-    if (lower === 'range' && next?.text === '(' && (isWord(prev, 'from') || isWord(prev, 'join'))) {
-      const close = matching(tokens, i + 1, to);
-      if (close > 0) {
-        emit(i, `(SELECT range AS id FROM range(${rewrite(sql, tokens, i + 2, close, notes)}))`, tokens[close].end);
-        i = close;
-        continue;
-      }
     }
     const handler = HANDLERS[lower];
     if (!handler || next?.text !== '(' || prev?.text === '.' || notACall(lower, prev, tokens[i + 2])) continue;
