@@ -41,7 +41,7 @@ AS SELECT split(s, ',') AS parts FROM t;
 CREATE FLOW f AS INSERT INTO m BY NAME SELECT nvl(a, 1) AS x FROM u;`,
       'p/main.sql',
     );
-    expect(p.datasets[0].query).toContain('regexp_split_to_array');
+    expect(p.datasets[0].query).toContain('string_split');
     expect(p.datasets[0].written).toEqual([
       { sql: "SELECT split(s, ',') AS parts FROM t", where: { file: 'p/main.sql', line: 2, column: 4 } },
       { sql: 'nvl(x, 0) > 0', where: { file: 'p/main.sql', line: 1, column: 61 } },
