@@ -8,7 +8,7 @@
 // takes every element (the result a JSON array).
 import { quoteLiteral } from '../engine/index.js';
 import { parseSparkType, tokenize, TokenCursor, type Token } from '../dialect/index.js';
-import type { DeltaType } from '../delta/index.js';
+import { duckdbType, type DeltaType } from '../delta/index.js';
 import { arity, fail, literal, type Call, type Handler } from './spark-call.js';
 
 /** One step of a JSON path. */
@@ -85,44 +85,14 @@ function structure(t: DeltaType): unknown {
       return Object.fromEntries(t.fields.map((f) => [f.name, structure(f.type)]));
     case 'array':
       return [structure(t.elementType)];
-    case 'map':
-      return `MAP(${structure(t.keyType)}, ${structure(t.valueType)})`;
-    case 'decimal':
-      return `DECIMAL(${t.precision},${t.scale})`;
     default:
-      return t.name === 'timestamp' ? 'TIMESTAMP' : duck(t.name);
+      return duckTypeText(t);
   }
 }
 
-const DUCK: Record<string, string> = {
-  string: 'VARCHAR',
-  long: 'BIGINT',
-  integer: 'INTEGER',
-  short: 'SMALLINT',
-  byte: 'TINYINT',
-  float: 'FLOAT',
-  double: 'DOUBLE',
-  boolean: 'BOOLEAN',
-  binary: 'BLOB',
-  date: 'DATE',
-  timestamp_ntz: 'TIMESTAMP',
-};
-const duck = (name: string) => DUCK[name] ?? 'VARCHAR';
-
 /** DuckDB's type text for a Spark type (TIMESTAMP as a naive UTC timestamp, as Strata's casts). */
 export function duckTypeText(t: DeltaType): string {
-  switch (t.kind) {
-    case 'struct':
-      return `STRUCT(${t.fields.map((f) => `"${f.name.replace(/"/g, '""')}" ${duckTypeText(f.type)}`).join(', ')})`;
-    case 'array':
-      return `${duckTypeText(t.elementType)}[]`;
-    case 'map':
-      return `MAP(${duckTypeText(t.keyType)}, ${duckTypeText(t.valueType)})`;
-    case 'decimal':
-      return `DECIMAL(${t.precision},${t.scale})`;
-    default:
-      return t.name === 'timestamp' ? 'TIMESTAMP' : duck(t.name);
-  }
+  return duckdbType(t).replace(/TIMESTAMP WITH TIME ZONE/g, 'TIMESTAMP');
 }
 
 /** A Spark type written as text (`array<int>`, `map<string, double>`), parsed. */
