@@ -4,7 +4,7 @@
 // (`ON VIOLATION DROP ROW`), and a `<name>_quarantine` table after it keeps exactly those rows —
 // the dataset's query again under the inverted rules — with the names of the rules they failed.
 import { LocatedError } from '../core/index.js';
-import { tokenize, type Token } from '../dialect/index.js';
+import { isKeyword, tokenize, type Token } from '../dialect/index.js';
 
 export interface DatabricksSql {
   text: string;
@@ -12,8 +12,7 @@ export interface DatabricksSql {
   notes: string[];
 }
 
-const isWord = (t: Token | undefined, w: string) =>
-  t !== undefined && t.kind === 'ident' && t.value.toLowerCase() === w;
+const isWord = isKeyword;
 
 /** A (qualified) name at `i` as written, and the index after it. */
 function qualifiedName(st: Token[], i: number): [string, number] {

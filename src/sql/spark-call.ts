@@ -1,7 +1,7 @@
 // The call of a Spark function as the rewrite (spark.ts) hands it to a handler, and the helpers
 // handlers share: arity checks, literal arguments, refusals placed at the call.
 import { LocatedError } from '../core/index.js';
-import type { Token } from '../dialect/index.js';
+import { isKeyword, type Token } from '../dialect/index.js';
 
 export interface Arg {
   /** The argument's text, already rewritten. */
@@ -30,9 +30,8 @@ export interface Call {
 
 export type Handler = (c: Call) => string;
 
-export function isWord(t: Token | undefined, w: string): boolean {
-  return t !== undefined && t.kind === 'ident' && t.value.toLowerCase() === w;
-}
+/** Case-insensitive keyword test on an identifier token (the dialect's). */
+export const isWord = isKeyword;
 
 export const fail = (c: Call, message: string): never => {
   throw new LocatedError('SQL_UNSUPPORTED', `${c.name}: ${message}`, { offset: c.offset });
@@ -73,4 +72,11 @@ export function intLiteral(a: Arg | undefined): number | undefined {
   if (!a) return undefined;
   const text = a.tokens.map((t) => t.text).join('');
   return /^-?\d+$/.test(text) ? Number(text) : undefined;
+}
+
+/** An aggregate call with the FILTER and OVER clauses that followed it. */
+export function aggregate(c: Call, call: string, extraFilter?: string): string {
+  const conditions = [c.filter, extraFilter].filter((x): x is string => Boolean(x));
+  const filter = conditions.length ? ` FILTER (WHERE ${conditions.map((x) => `(${x})`).join(' AND ')})` : '';
+  return `${call}${filter}${c.over ? ` ${c.over}` : ''}`;
 }

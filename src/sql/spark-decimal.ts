@@ -5,12 +5,13 @@
 // The rewrite (spark.ts) cannot know the operands' types, so it marks each site with comments
 // (`/*sdiv(…*/ x /*sdiv,*/ / y /*sdiv)*/`, `/*sagg(avg*/ …`): DuckDB reads a marked query as
 // plain DuckDB arithmetic. Before a query runs, `sparkArithmetic` asks DuckDB for the operand
-// types (`typeof`, which DuckDB folds to a constant while planning: one EXPLAIN, no rows read)
-// and replaces each decimal site with exact arithmetic in 128-bit integers, rounded half up as
-// Spark's Decimal does, typed as Spark's DecimalPrecision rules give
+// types (`typeof`, which DuckDB folds to a constant in its optimized plan, `json_serialize_plan`:
+// no rows read) and replaces each decimal site with exact integer arithmetic (long division in
+// 64-bit integers where the operands allow, else 128-bit), rounded half up as Spark's Decimal
+// does, typed as Spark's DecimalPrecision rules give
 // (sql/catalyst/.../analysis/DecimalPrecision.scala, DecimalType.adjustPrecisionScale).
 import { quoteLiteral, type Session } from '../engine/index.js';
-import type { Call, Handler } from './spark-call.js';
+import { aggregate, type Handler } from './spark-call.js';
 
 const OPEN = '/*sdiv(';
 const MID = '/*sdiv,*/';
@@ -63,34 +64,25 @@ function sites(sql: string): Site[] {
       const bounds = [bodyStart, ...top.midEnds];
       const ends = [...top.mids, at];
       const parts = bounds.map((b, i) => sql.slice(b, ends[i]));
-      if (top.kind === 'div') {
-        const [l, r] = top.head.split(',').map(Number);
-        out.push({
-          kind: 'div',
-          start: top.start,
-          end: at + text.length,
-          parts,
-          literals: [l || 0, r || 0],
-          nested: top.nested,
-        });
-      } else {
-        out.push({
-          kind: top.head as 'avg' | 'sum',
-          start: top.start,
-          end: at + text.length,
-          parts,
-          literals: [0, 0],
-          nested: top.nested,
-        });
-      }
+      const [l, r] = top.head.split(',').map(Number);
+      out.push({
+        kind: top.kind === 'div' ? 'div' : (top.head as 'avg' | 'sum'),
+        start: top.start,
+        end: at + text.length,
+        parts,
+        literals: top.kind === 'div' ? [l || 0, r || 0] : [0, 0],
+        nested: top.nested,
+      });
     }
   }
   return out.filter((s) => !s.nested);
 }
 
-/** A division as DuckDB runs it (the marks taken off): left / right. */
-const plain = (s: Site) =>
-  s.kind === 'div' ? `(${s.parts[0]}) / ${s.parts[1].replace(/^\s*\/\s*/, '')}` : `${s.parts[0]}${s.parts[1]}`;
+/** The divisor of a marked division (its second part, after the ` / `). */
+const divisorOf = (s: Site) => s.parts[1].replace(/^\s*\/\s*/, '');
+
+/** A site as DuckDB runs it (the marks taken off): left / right, or the aggregate. */
+const plain = (s: Site) => (s.kind === 'div' ? `(${s.parts[0]}) / ${divisorOf(s)}` : `${s.parts[0]}${s.parts[1]}`);
 
 /** Removes every mark: the arithmetic DuckDB would do. */
 export function unmarked(sql: string): string {
@@ -150,11 +142,10 @@ const scaled = (q: string, r: Dec) =>
 function exactDivision(a: string, b: string, d1: Dec, d2: Dec): string {
   const r = adjust(d1.p - d1.s + d2.s + Math.max(6, d1.s + d2.p + 1), Math.max(6, d1.s + d2.p + 1));
   const e = r.s - d1.s + d2.s; // n = a_unscaled * 10^e, so n / b_unscaled is the result at scale r.s
-  const n = `(${unscaled(a, d1.s)} * ${10n ** BigInt(Math.max(e, 0))})`;
-  const d = unscaled(b, d2.s);
   if (e < 0) return `CAST((${a}) / (${b}) AS DECIMAL(${r.p},${r.s}))`; // (scale reduced below the dividend's: rare)
   if (d1.p <= 18 && d2.p <= 17 && r.p < 38) return longDivision(a, b, d1, d2, r, e);
-  return scaled(roundedQuotient(n, `(${d})`), r);
+  const n = `(${unscaled(a, d1.s)} * ${10n ** BigInt(e)})`;
+  return scaled(roundedQuotient(n, `(${unscaled(b, d2.s)})`), r);
 }
 
 /**
@@ -186,10 +177,7 @@ function longDivision(a: string, b: string, d1: Dec, d2: Dec, r: Dec, e: number)
     rem = `(${shifted} % ${B})`;
   }
   terms.push(`CASE WHEN 2 * ${rem} >= ${B} THEN 1 ELSE 0 END`);
-  const unscaled = `((${terms.join(' + ')}) * sign(${ua}) * sign(${ub}))`;
-  return r.s === 0
-    ? `CAST(${unscaled} AS DECIMAL(${r.p},0))`
-    : `CAST(CAST(${unscaled} AS DECIMAL(38,0)) * 0.${'0'.repeat(r.s - 1)}1 AS DECIMAL(${r.p},${r.s}))`;
+  return scaled(`((${terms.join(' + ')}) * sign(${ua}) * sign(${ub}))`, r);
 }
 
 /** avg of a decimal (p, s): DECIMAL(p + 4, s + 4) (bounded), sum / count rounded half up. */
@@ -210,7 +198,7 @@ function resolve(s: Site, types: string[] | undefined): string {
     const d2 = decimalOf(t2, s.literals[1]);
     const anyDecimal = t1.startsWith('DECIMAL') || t2.startsWith('DECIMAL');
     if (!anyDecimal || !d1 || !d2) return plain(s);
-    return exactDivision(s.parts[0], s.parts[1].replace(/^\s*\/\s*/, ''), d1, d2);
+    return exactDivision(s.parts[0], divisorOf(s), d1, d2);
   }
   const [call, rest] = s.parts;
   const d = types[0].startsWith('DECIMAL') ? decimalOf(types[0], 0) : undefined;
@@ -227,7 +215,7 @@ function resolve(s: Site, types: string[] | undefined): string {
  */
 function probe(s: Site, i: number): string {
   if (s.kind === 'div') {
-    const [a, b] = [`(${s.parts[0]})`, s.parts[1].replace(/^\s*\/\s*/, '')];
+    const [a, b] = [`(${s.parts[0]})`, divisorOf(s)];
     return `(${plain(s)} + CAST('__strata_site${i}|' || typeof(${a}) || '|' || typeof(${b}) AS INTEGER))`;
   }
   const inner = s.parts[0].slice(s.kind.length + 1, -1);
@@ -266,12 +254,10 @@ export async function sparkArithmetic(session: Session, sql: string): Promise<st
 
 /** avg and sum, marked (their FILTER and OVER kept after the call). */
 function markedAggregate(fn: 'avg' | 'sum'): Handler {
-  return (c) => {
-    if (c.args.length !== 1) return `${fn}(${c.args.map((a) => a.sql).join(', ')})${suffix(c)}`;
-    return markAggregate(fn, c.args[0].sql, suffix(c));
-  };
+  return (c) =>
+    c.args.length !== 1
+      ? aggregate(c, `${fn}(${c.args.map((a) => a.sql).join(', ')})`)
+      : markAggregate(fn, c.args[0].sql, aggregate(c, ''));
 }
-
-const suffix = (c: Call) => `${c.filter ? ` FILTER (WHERE ${c.filter})` : ''}${c.over ? ` ${c.over}` : ''}`;
 
 export const DECIMAL_HANDLERS: Record<string, Handler> = { avg: markedAggregate('avg'), sum: markedAggregate('sum') };

@@ -2,7 +2,7 @@
 // "SQL Functions"): where ANSI mode raises an error, without it they give NULL. Each handler
 // reads the mode from the call (spark-ansi.ts); the try_* forms give NULL in both.
 import { arity, fail, literal, type Arg, type Call, type Handler } from './spark-call.js';
-import { divisor, orRaise, raise, shown, text } from './spark-ansi.js';
+import { castError, divisor, orRaise, raise, shown, text } from './spark-ansi.js';
 import { date, timestamp } from './spark-cast.js';
 import { parsed, pattern } from './spark-datetime.js';
 
@@ -20,17 +20,10 @@ const cannotParse = (x: string, fn: string) =>
 function parseTimestamp(c: Call, ansi: boolean): string {
   arity(c, 1, 2);
   const x = c.args[0].sql;
-  if (!c.args[1]) return ansi ? orRaise(timestamp(x), notNull(x), castFailure(x, 'TIMESTAMP')) : timestamp(x);
+  if (!c.args[1]) return ansi ? orRaise(timestamp(x), notNull(x), castError(x, 'TIMESTAMP')) : timestamp(x);
   const value = parsed(x, pattern(c, c.args[1], 'parse'));
   return ansi ? orRaise(value, notNull(x), cannotParse(x, c.name)) : value;
 }
-
-/** CAST_INVALID_INPUT for a string that is not a date / timestamp. */
-const castFailure = (x: string, target: string) =>
-  raise(
-    'CAST_INVALID_INPUT',
-    `'The value ' || ${shown(x)} || ' of the type "STRING" cannot be cast to "${target}" because it is malformed. Correct the value as per the syntax, or change its target type. Use \`try_cast\` to tolerate malformed input and return NULL instead. If necessary set "spark.sql.ansi.enabled" to "false" to bypass this error.'`,
-  );
 
 /** Spark's INVALID_ARRAY_INDEX_IN_ELEMENT_AT for `i` outside `arr`. */
 const outOfRange = (arr: string, i: string) =>
@@ -90,7 +83,7 @@ export const ANSI_HANDLERS: Record<string, Handler> = {
     return c.args[1]
       ? `CAST(${parseTimestamp(c, c.ansi)} AS DATE)`
       : c.ansi
-        ? orRaise(date(c.args[0].sql), notNull(c.args[0].sql), castFailure(c.args[0].sql, 'DATE'))
+        ? orRaise(date(c.args[0].sql), notNull(c.args[0].sql), castError(c.args[0].sql, 'DATE'))
         : date(c.args[0].sql);
   },
   to_timestamp: (c) => parseTimestamp(c, c.ansi),

@@ -14,6 +14,7 @@ import {
   type Arg,
   type Call,
   type Handler,
+  aggregate,
 } from './spark-call.js';
 import { MORE_HANDLERS } from './spark-functions-more.js';
 import { ANSI_HANDLERS } from './spark-functions-ansi.js';
@@ -334,13 +335,6 @@ function structField(a: Arg, i: number): string {
   const simple = t.every((x, j) => (j % 2 === 0 ? x.kind === 'ident' || x.kind === 'quoted' : x.text === '.'));
   const name = simple ? t[t.length - 1].value : `col${i + 1}`;
   return `${quoteIdent(name)} := ${a.sql}`;
-}
-
-/** An aggregate call with the FILTER and OVER clauses that followed it. */
-function aggregate(c: Call, call: string, extraFilter?: string): string {
-  const conditions = [c.filter, extraFilter].filter((x): x is string => Boolean(x));
-  const filter = conditions.length ? ` FILTER (WHERE ${conditions.map((x) => `(${x})`).join(' AND ')})` : '';
-  return `${call}${filter}${c.over ? ` ${c.over}` : ''}`;
 }
 
 function collect(c: Call, distinct: boolean): string {

@@ -48,9 +48,10 @@ export interface TranslateOptions {
   ansi?: boolean;
 }
 
-/** The `:` tokens of `col:path` JSON extractions (not inside [...] slices or {...} literals). */
-const JSON_COLONS = new WeakMap<Token[], Set<number>>();
+/** What a translate knows of the token list it rewrites: ANSI mode, and the `:` tokens of `col:path` JSON extractions. */
+const CONTEXT = new WeakMap<Token[], { ansi: boolean; colons: Set<number> }>();
 
+/** The `:` tokens of `col:path` JSON extractions (not inside [...] slices or {...} literals). */
 function jsonColons(tokens: Token[]): Set<number> {
   const out = new Set<number>();
   const open: string[] = [];
@@ -67,9 +68,6 @@ function jsonColons(tokens: Token[]): Set<number> {
   });
   return out;
 }
-
-/** ANSI mode of a token list being rewritten (set once per translate). */
-const ANSI = new WeakMap<Token[], boolean>();
 
 /** A call the rewrite replaced: the function as written, the call's text, and its replacement. */
 export interface Rewritten {
@@ -108,8 +106,7 @@ export function translate(sql: string, notes?: Rewritten[], options: TranslateOp
   )
     return sql;
   NULLS_FIRST.set(tokens, nullsFirst);
-  JSON_COLONS.set(tokens, colons);
-  ANSI.set(tokens, ansi);
+  CONTEXT.set(tokens, { ansi, colons });
   return rewrite(sql, tokens, 0, tokens.length, notes);
 }
 
@@ -122,7 +119,7 @@ function rewrite(sql: string, tokens: Token[], from: number, to: number, notes?:
     at = end;
   };
   const nullsFirst = NULLS_FIRST.get(tokens);
-  const ansi = ANSI.get(tokens) ?? true;
+  const { ansi, colons } = CONTEXT.get(tokens) ?? { ansi: true, colons: new Set<number>() };
   // Where each token's text starts in `out`, for rewrites that wrap an operand already written.
   const outAt: number[] = [];
   const wrapFrom = (k: number, i: number): string | undefined => {
@@ -192,7 +189,7 @@ function rewrite(sql: string, tokens: Token[], from: number, to: number, notes?:
       continue;
     }
     // raw:path.to[0].field: JSON extraction (spark-json.ts).
-    if (t.text === ':' && JSON_COLONS.get(tokens)?.has(i)) {
+    if (t.text === ':' && colons.has(i)) {
       const path = jsonPath(tokens, i, to);
       const base = path ? wrapFrom(primaryStart(tokens, i - 1, from), i) : undefined;
       if (path && base !== undefined) {
