@@ -1,6 +1,15 @@
 // strata run [pipeline]: one update of a pipeline — or, with --dry-run, its checks and plan.
 import type { Command } from 'commander';
-import { describeHolder, kindName, type Pipeline, type Project, type RunOutcome } from '../project/index.js';
+import {
+  describeHolder,
+  formatProblems,
+  kindName,
+  type BindReport,
+  type Pipeline,
+  type Project,
+  type RunOutcome,
+} from '../project/index.js';
+import { StrataError } from '../core/index.js';
 import { CliUsageError, EXIT_FAILURE, withProject, type GlobalOptions } from './context.js';
 import { FlowDisplay, refuseProblems } from './flows.js';
 import { renderTable } from './output.js';
@@ -36,6 +45,19 @@ export function registerRun(program: Command, globals: () => GlobalOptions): voi
         const pipeline = await openPipeline(project, name);
         if (flags.dryRun) {
           process.stdout.write(formatPlan(pipeline));
+          const report = await project.checkPipeline(pipeline);
+          process.stdout.write(formatUnchecked(report));
+          if (report.streaming.length > 0)
+            process.stdout.write(
+              `Databricks would refuse these streaming queries (Structured Streaming's rules); Strata runs them on each update's new rows only:\n${formatProblems(report.streaming)}\n`,
+            );
+          if (report.problems.length > 0) {
+            process.stderr.write(`${formatProblems(report.problems)}\n`);
+            throw new StrataError(
+              'USAGE',
+              `pipeline ${pipeline.name}: ${report.problems.length} problem(s) found by binding its queries (listed above); nothing was run`,
+            );
+          }
           return;
         }
         const list = (s?: string) =>
@@ -87,6 +109,14 @@ async function openPipeline(project: Project, name: string | undefined): Promise
   const pipeline = await project.loadPipeline(name);
   refuseProblems(pipeline, 'run');
   return pipeline;
+}
+
+/** The queries the dry run could not bind, and why; or that all were. */
+function formatUnchecked(report: BindReport): string {
+  if (report.unchecked.length === 0)
+    return report.problems.length === 0 ? 'every query bound against its sources: no problem found\n' : '';
+  const lines = report.unchecked.map((u) => `  ${u.flow ? `flow ${u.flow} → ` : ''}${u.target}: ${u.reason}`);
+  return `not checked (${report.unchecked.length}):\n${lines.join('\n')}\n`;
 }
 
 function formatPlan(p: Pipeline): string {

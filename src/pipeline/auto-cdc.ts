@@ -442,6 +442,23 @@ function oneChangePerKey(shape: ScdShape, fresh: string, current: string, match:
     FROM __j WHERE __upsert AND NOT __in_place`;
 }
 
+/**
+ * For --dry-run: the target's columns from the source's (COLUMNS applied, KEYS and TRACK HISTORY
+ * checked), and the clauses with Spark's double-quoted strings as strings.
+ */
+export function cdcOutputColumns(flow: FlowDefinition, names: string[]): { columns: string[]; spec: CdcSpec } {
+  const columns = selectColumns(flow, flow.cdc!, names);
+  const spec = sparkStrings(flow.cdc!, names);
+  const keys = spec.keys.map((k) => resolveColumn(flow, 'KEYS', k, columns));
+  if (spec.scdType === 2)
+    trackedColumns(
+      flow,
+      spec,
+      columns.filter((c) => !keys.includes(c)),
+    );
+  return { columns, spec };
+}
+
 /** Output columns: the source's, as COLUMNS selects them (names as the source spells them). */
 function selectColumns(flow: FlowDefinition, spec: CdcSpec, names: string[]): string[] {
   const picked = spec.columns.only ? spec.columns.only.map((c) => resolveColumn(flow, 'COLUMNS', c, names)) : names;

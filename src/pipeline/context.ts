@@ -2,11 +2,11 @@
 // reports, and how a query's table names become table folders.
 import { tableExists, type Catalog } from '../catalog/index.js';
 import { StrataError } from '../core/index.js';
-import type { Engine, Session } from '../engine/index.js';
+import { quoteIdent, type Engine, type Session } from '../engine/index.js';
 import { fileSources } from '../ingest/index.js';
 import type { ReadContext } from '../sql/index.js';
 import type { EventLog } from './event-log.js';
-import type { ReferenceSpan } from './graph.js';
+import { referenceSpans, type ReferenceSpan } from './graph.js';
 import type { DatasetDefinition } from './parse.js';
 import type { Pipeline } from './project.js';
 
@@ -128,4 +128,24 @@ export const NONDETERMINISTIC =
 /** commitInfo of a pipeline's commits: which pipeline, update and flow wrote them. */
 export function pipelineInfo(ctx: RunContext, flow: string): Record<string, unknown> {
   return { strataPipeline: { pipeline: ctx.pipeline.name, update_id: ctx.updateId, flow } };
+}
+
+/** Temporary views are inlined as subqueries where they are read (repeatedly: views may read views). */
+export function inlineViews(pipeline: Pipeline, sql: string): string {
+  for (let round = 0; round < 64; round++) {
+    let changed = false;
+    const spans = referenceSpans(sql, pipeline.schema);
+    let out = '';
+    let at = 0;
+    for (const s of spans) {
+      const view = s.name ? pipeline.datasets.get(s.name) : undefined;
+      if (!view || view.kind !== 'temporary-view') continue;
+      out += sql.slice(at, s.start) + `(${view.query})${s.hasAlias ? '' : ` AS ${quoteIdent(aliasOf(s))}`}`;
+      at = s.end;
+      changed = true;
+    }
+    if (!changed) return sql;
+    sql = out + sql.slice(at);
+  }
+  return sql;
 }

@@ -22,4 +22,5 @@ export {
   type ViolationAction,
 } from './parse.js';
 export { normalizeName } from './graph.js';
+export { bindPipeline, type BindReport } from './bind.js';
 export { databricksSql, type DatabricksSql } from './databricks-sql.js';

@@ -9,12 +9,12 @@ import { createHash, randomUUID } from 'node:crypto';
 import { StrataError } from '../core/index.js';
 import { createTable, deltaTypeText, loadSnapshot } from '../delta/index.js';
 import { quarantineLocation } from '../catalog/index.js';
-import { quoteIdent, type Session } from '../engine/index.js';
+import type { Session } from '../engine/index.js';
 import { INGEST_APP_ID, LEDGER_RESET } from '../ingest/index.js';
-import { aliasOf, locationOf, tableExists, type FlowResult, type RunContext, type RunOptions } from './context.js';
+import { inlineViews, locationOf, tableExists, type FlowResult, type RunContext, type RunOptions } from './context.js';
 export type { RunOptions } from './context.js';
 import { EventLog, type EventOrigin } from './event-log.js';
-import { normalizeName, referenceSpans, type Node } from './graph.js';
+import { normalizeName, type Node } from './graph.js';
 import { CDC_BATCH_APP, runAutoCdc } from './auto-cdc.js';
 import { runMaterializedView } from './materialized.js';
 import { userSqlFailure } from '../sql/index.js';
@@ -320,26 +320,6 @@ async function runNode(ctx: RunContext, node: Node, def: DatasetDefinition, resu
   if (def.kind === 'materialized-view') return runMaterializedView(ctx, def, location, query, result);
   if (node.flow?.kind === 'auto-cdc') return runAutoCdc(ctx, def, location, query, node.flow, result);
   return runStreaming(ctx, def, location, query, result);
-}
-
-/** Temporary views are inlined as subqueries where they are read (repeatedly: views may read views). */
-function inlineViews(pipeline: Pipeline, sql: string): string {
-  for (let round = 0; round < 64; round++) {
-    let changed = false;
-    const spans = referenceSpans(sql, pipeline.schema);
-    let out = '';
-    let at = 0;
-    for (const s of spans) {
-      const view = s.name ? pipeline.datasets.get(s.name) : undefined;
-      if (!view || view.kind !== 'temporary-view') continue;
-      out += sql.slice(at, s.start) + `(${view.query})${s.hasAlias ? '' : ` AS ${quoteIdent(aliasOf(s))}`}`;
-      at = s.end;
-      changed = true;
-    }
-    if (!changed) return sql;
-    sql = out + sql.slice(at);
-  }
-  return sql;
 }
 
 /** Full refresh: the table keeps its history but loses its rows, its stream progress and its ledger (a new table id). */

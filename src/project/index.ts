@@ -49,6 +49,7 @@ export {
 export {
   formatProblems,
   kindName,
+  type BindReport,
   normalizeName,
   type FlowResult,
   type Pipeline,

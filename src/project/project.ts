@@ -26,6 +26,8 @@ import {
   pipelineId,
   replayQuarantine,
   runPipeline,
+  bindPipeline,
+  type BindReport,
   type Pipeline,
   type ReplayOutcome,
   type RunOptions,
@@ -99,6 +101,8 @@ export interface Project {
    * taken over, and the update it was running is recorded as FAILED in the event log.
    */
   runPipeline(pipeline: Pipeline, options?: UpdateOptions): Promise<RunOutcome>;
+  /** `--dry-run`: every query bound against its sources' columns, streaming rules checked; nothing written. */
+  checkPipeline(pipeline: Pipeline): Promise<BindReport>;
   replayQuarantine(pipeline: Pipeline, table: string, options?: LockWait): Promise<ReplayOutcome>;
   /**
    * Refuses a load (COPY INTO, ingest, watch) that would make a lake in a folder that is not a
@@ -260,6 +264,10 @@ class OpenedProject implements Project {
           }),
         ),
     );
+  }
+
+  checkPipeline(pipeline: Pipeline): Promise<BindReport> {
+    return this.withSession((session) => bindPipeline(session, pipeline, this.pipelineCatalog(pipeline.name)));
   }
 
   replayQuarantine(pipeline: Pipeline, table: string, options: LockWait = {}): Promise<ReplayOutcome> {

@@ -1,0 +1,253 @@
+// `strata run --dry-run`'s binding: every query of a pipeline bound, in update order, against
+// its sources' columns — a table of the lake as it is, a dataset of the pipeline as its own
+// query yields it — without reading a row of a table: unknown columns, functions, and types
+// that do not fit are found before anything runs, each at its file:line:column. A streaming
+// table's query is also held to Structured Streaming's rules (streaming-rules.ts).
+//
+// Tables are stood in for by empty temporary tables of their columns; file sources are read
+// as a query would read them (a CSV source is only sniffed), so a source with no file yet
+// leaves the queries that depend on it unchecked, and the report says so.
+import { randomUUID } from 'node:crypto';
+import type { Catalog } from '../catalog/index.js';
+import { LocatedError, StrataError, type Where } from '../core/index.js';
+import { duckdbType, loadSnapshot } from '../delta/index.js';
+import { quoteIdent, quoteLiteral, type Session } from '../engine/index.js';
+import { fileSources } from '../ingest/index.js';
+import { lineColumn, tokenize } from '../dialect/index.js';
+import { userSqlFailure, withReads, type WrittenSql } from '../sql/index.js';
+import { cdcOutputColumns } from './auto-cdc.js';
+import { aliasOf, inlineViews, tableExists } from './context.js';
+import { rewriteReferences, type Node } from './graph.js';
+import type { DatasetDefinition, Problem } from './parse.js';
+import type { Pipeline } from './project.js';
+import { streamingViolations, type PlanNode } from './streaming-rules.js';
+
+export interface BindReport {
+  /** What would fail, each placed in the user's text. */
+  problems: Problem[];
+  /**
+   * Operators Spark refuses in a streaming table (streaming-rules.ts), each placed in the user's
+   * text. Strata still runs them, on each update's new rows; Databricks refuses the pipeline.
+   */
+  streaming: Problem[];
+  /** Queries that could not be bound, and why (a source whose columns are not known yet). */
+  unchecked: { target: string; flow?: string; reason: string }[];
+}
+
+/** A reason a query cannot be bound yet (not a problem of the query). */
+class Unknown extends Error {}
+
+/** Binds every query of `pipeline` (see the file comment). Writes nothing; the session's temporary tables are dropped. */
+export async function bindPipeline(session: Session, pipeline: Pipeline, catalog: Catalog): Promise<BindReport> {
+  const report: BindReport = { problems: [], streaming: [], unchecked: [] };
+  const binder = new Binder(session, pipeline, catalog);
+  try {
+    for (const node of pipeline.order) {
+      const def = pipeline.datasets.get(node.target)!;
+      const query = node.flow?.query ?? def.query;
+      if (def.kind === 'temporary-view' || query === undefined) continue;
+      const written = node.flow?.written ?? (def.query === undefined ? [] : def.written.slice(0, 1));
+      try {
+        await binder.bindNode(node, def, inlineViews(pipeline, query), written, report.streaming);
+      } catch (err) {
+        if (err instanceof Unknown) {
+          report.unchecked.push({ target: def.name, flow: node.flow?.name, reason: err.message });
+          binder.unknown.add(node.target);
+        } else {
+          report.problems.push(problemOf(err, written, node.flow?.where ?? def.where));
+          binder.unknown.add(node.target);
+        }
+      }
+    }
+    for (const def of pipeline.datasets.values()) {
+      if (def.kind === 'temporary-view' || def.expectations.length === 0) continue;
+      const output = binder.outputs.get(key(def));
+      if (output === undefined) continue;
+      const pieces = def.query === undefined ? def.written : def.written.slice(1);
+      for (const [i, e] of def.expectations.entries()) {
+        try {
+          await session.describe(`SELECT (${e.expr}) AS __rule FROM ${quoteIdent(output)}`);
+        } catch (err) {
+          report.problems.push(problemOf(err, pieces[i] ? [pieces[i]] : [], pieces[i]?.where ?? def.where));
+        }
+      }
+    }
+  } finally {
+    await binder.close();
+  }
+  return report;
+}
+
+const key = (def: DatasetDefinition) => def.name.toLowerCase();
+
+class Binder {
+  /** Per dataset (`schema.table` as the graph names it), the temporary table of its output columns. */
+  readonly outputs = new Map<string, string>();
+  /** Datasets whose columns are not known (unbound, or failed). */
+  readonly unknown = new Set<string>();
+  private readonly temps: string[] = [];
+  private readonly id = randomUUID().replace(/-/g, '').slice(0, 8);
+
+  constructor(
+    private readonly session: Session,
+    private readonly pipeline: Pipeline,
+    private readonly catalog: Catalog,
+  ) {}
+
+  async bindNode(
+    node: Node,
+    def: DatasetDefinition,
+    query: string,
+    written: WrittenSql[],
+    streaming: Problem[],
+  ): Promise<void> {
+    const streams = new Set<string>();
+    let fileStreams = false;
+    const batch = new Set<string>();
+    const sql = await rewriteReferences(query, async (span) => {
+      const alias = span.hasAlias ? '' : ` AS ${quoteIdent(aliasOf(span))}`;
+      if (span.call) {
+        fileStreams ||= span.streaming;
+        return span.call + (span.hasAlias ? '' : ' AS read_files');
+      }
+      const table = await this.relationOf(span.name!);
+      if (table === undefined) return undefined;
+      (span.streaming ? streams : batch).add(table);
+      return `${quoteIdent(table)}${alias}`;
+    });
+    const context = { catalog: this.catalog, files: fileSources };
+    const output = this.temp();
+    let plan: PlanNode | undefined;
+    await withReads(this.session, sql, context, async (resolved) => {
+      await this.session.exec(`CREATE TEMP TABLE ${quoteIdent(output)} AS SELECT * FROM (${resolved}) AS __q LIMIT 0`);
+      if (def.kind === 'streaming-table') {
+        const [row] = await this.session.rows<{ plan: string }>(
+          `SELECT json_serialize_plan(${quoteLiteral(resolved)}) AS plan`,
+        );
+        plan = (JSON.parse(row.plan) as { plans?: PlanNode[] }).plans?.[0];
+      }
+    }).catch((err: unknown) => {
+      if (StrataError.is(err) && err.code === 'STORAGE' && /no files match|no file could be read/.test(err.message))
+        throw new Unknown(`${err.message.replace(/^read_files: /, '')}: its columns are known once files land`);
+      throw err;
+    });
+    if (plan) {
+      const isStream = (scan: PlanNode) => {
+        const table = scan.function_data?.table;
+        if (table !== undefined && (streams.has(table) || batch.has(table))) return streams.has(table);
+        return fileStreams && table === undefined;
+      };
+      for (const v of streamingViolations(plan, def.name, isStream))
+        streaming.push({
+          code: 'STREAMING',
+          message: v.message,
+          where: placed(v.keyword, written, node.flow?.where ?? def.where),
+        });
+    }
+    let columns = output;
+    if (node.flow?.kind === 'auto-cdc') columns = await this.cdcOutput(node, output);
+    await this.addOutput(def, columns);
+  }
+
+  /** AUTO CDC: the target's columns from the source's, as COLUMNS selects them, SCD2's validity columns added. */
+  private async cdcOutput(node: Node, source: string): Promise<string> {
+    const flow = node.flow!;
+    const names = (await this.session.describe(`SELECT * FROM ${quoteIdent(source)}`)).map((c) => c.name);
+    const { columns, spec } = cdcOutputColumns(flow, names);
+    const from = quoteIdent(source);
+    for (const [clause, expr] of [
+      ['SEQUENCE BY', spec.sequenceBy],
+      ['APPLY AS DELETE WHEN', spec.deleteWhen],
+      ['APPLY AS TRUNCATE WHEN', spec.truncateWhen],
+    ] as const) {
+      if (expr !== undefined) await this.session.describe(`SELECT (${expr}) AS ${quoteIdent(clause)} FROM ${from}`);
+    }
+    const out = this.temp();
+    const validity = spec.scdType === 2 ? `, (${spec.sequenceBy}) AS __START_AT, (${spec.sequenceBy}) AS __END_AT` : '';
+    await this.session.exec(
+      `CREATE TEMP TABLE ${quoteIdent(out)} AS SELECT ${columns.map(quoteIdent).join(', ')}${validity} FROM ${from}`,
+    );
+    return out;
+  }
+
+  /** A streaming table fed by several flows has the columns of all of them. */
+  private async addOutput(def: DatasetDefinition, table: string): Promise<void> {
+    const name = key(def);
+    const before = this.outputs.get(name);
+    if (before === undefined) {
+      this.outputs.set(name, table);
+      return;
+    }
+    const merged = this.temp();
+    await this.session.exec(
+      `CREATE TEMP TABLE ${quoteIdent(merged)} AS SELECT * FROM ${quoteIdent(before)} UNION ALL BY NAME SELECT * FROM ${quoteIdent(table)}`,
+    );
+    this.outputs.set(name, merged);
+  }
+
+  /**
+   * An empty table of the columns `name` has: the pipeline's dataset as bound, else the table
+   * in the lake; undefined for a name that is neither (a CTE, DuckDB's own).
+   */
+  private async relationOf(name: string): Promise<string | undefined> {
+    const def = this.pipeline.datasets.get(name);
+    const bound = def ? this.outputs.get(key(def)) : undefined;
+    if (bound !== undefined && !this.unknown.has(name)) return bound;
+    let location: string;
+    try {
+      location = this.catalog.locationOf(name);
+    } catch {
+      location = '';
+    }
+    if (location !== '' && tableExists(location)) {
+      const snap = await loadSnapshot(location, { session: this.session, name });
+      if (snap.schema.fields.length > 0 || !def) {
+        const table = this.temp();
+        const cols = snap.schema.fields.map((f) => `${quoteIdent(f.name)} ${duckdbType(f.type)}`);
+        await this.session.exec(`CREATE TEMP TABLE ${quoteIdent(table)} (${cols.join(', ')})`);
+        return table;
+      }
+    }
+    if (def) throw new Unknown(`${def.name} is read, and its columns are not known (${this.whyUnknown(name)})`);
+    return undefined;
+  }
+
+  private whyUnknown(name: string): string {
+    return this.unknown.has(name) ? 'its own query was not bound' : 'it has no table yet';
+  }
+
+  private temp(): string {
+    const name = `__strata_bind_${this.id}_${this.temps.length}`;
+    this.temps.push(name);
+    return name;
+  }
+
+  async close(): Promise<void> {
+    for (const t of this.temps.reverse())
+      await this.session.exec(`DROP TABLE IF EXISTS temp.${quoteIdent(t)}`).catch(() => undefined);
+  }
+}
+
+/** An error of binding as a problem at its place in the user's text (else where the query starts). */
+function problemOf(err: unknown, written: WrittenSql[], where: Where): Problem {
+  const user = userSqlFailure(err, written);
+  if (user instanceof LocatedError && user.where) return { code: 'BIND', message: user.detail, where: user.where };
+  const message = user instanceof LocatedError ? user.detail : user instanceof Error ? user.message : String(user);
+  return { code: 'BIND', message: message.split('\n\n')[0], where };
+}
+
+/** Where the first `keyword` of the written query is (else where the query starts). */
+function placed(keyword: string, written: WrittenSql[], where: Where): Where {
+  for (const piece of written) {
+    const t = tokenize(piece.sql, { spark: true }).find((x) => x.kind === 'ident' && x.value.toLowerCase() === keyword);
+    if (t && piece.where) {
+      const { line, column } = lineColumn(piece.sql, t.start);
+      return {
+        file: piece.where.file,
+        line: piece.where.line + line - 1,
+        column: line === 1 ? piece.where.column + column - 1 : column,
+      };
+    }
+  }
+  return written.find((p) => p.where)?.where ?? where;
+}
