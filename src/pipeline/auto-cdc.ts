@@ -39,6 +39,8 @@ import { scdSql, type ScdShape } from './cdc.js';
 import { pipelineInfo, tableExists, type FlowResult, type RunContext, readContext } from './context.js';
 import type { DatasetDefinition, FlowDefinition } from './parse.js';
 import { withReads } from '../sql/index.js';
+import { appendQuarantine, deleteQuarantineRows } from '../ingest/index.js';
+import { applyExpectations } from './expectations.js';
 import { STREAM_SOURCES_INFO } from './stream-progress.js';
 import { readStreams, STREAM_APP } from './streaming.js';
 
@@ -160,20 +162,36 @@ async function appendEvents(
         { context: { table: def.name } },
       );
     }
-    const sourceColumns = (await session.describe(`SELECT * FROM (${read.sql}) AS __q LIMIT 0`)).map((c) => c.name);
+    // (Its batch reads — a table the source view joins — resolved as when the rows are read.)
+    const sourceColumns = await withReads(session, read.sql, readContext(ctx), async (rows) =>
+      (await session.describe(`SELECT * FROM (${rows}) AS __q LIMIT 0`)).map((c) => c.name),
+    );
     const columns = selectColumns(flow, flow.cdc!, sourceColumns);
     const spec = sparkStrings(flow.cdc!, sourceColumns);
     const keys = spec.keys.map((k) => resolveColumn(flow, 'KEYS', k, columns));
     let fresh: FreshEvents | undefined;
     if (read.pending) {
-      await withReads(session, read.sql, readContext(ctx), (rows) =>
-        session.exec(`CREATE TEMP TABLE ${events} AS ${eventsSql(spec, columns, rows)}`),
-      );
+      // The target's expectations apply to the source rows, before they become changes (as in Databricks).
+      let total: number | undefined;
+      await withReads(session, read.sql, readContext(ctx), async (rows) => {
+        const checked = await applyExpectations(ctx, def, rows, result, batch + 1);
+        total = checked.total;
+        try {
+          if (def.expectations.some((e) => e.action === 'quarantine')) {
+            await deleteQuarantineRows(session, t, `_batch_id = ${batch + 1}`);
+            if (checked.quarantine !== undefined) await appendQuarantine(session, t, checked.quarantine);
+          }
+          result.quarantined = checked.quarantined;
+          await session.exec(`CREATE TEMP TABLE ${events} AS ${eventsSql(spec, columns, checked.select)}`);
+        } finally {
+          for (const s of checked.cleanup) await session.exec(s).catch(() => undefined);
+        }
+      });
       await checkEvents(session, flow, spec, keys, events, spec.source.trim());
       const [{ n, lo }] = await session.rows<{ n: bigint; lo: string | null }>(
         `SELECT count(*) AS n, min(__seq)::VARCHAR AS lo FROM ${events}`,
       );
-      result.rowsRead += Number(n);
+      result.rowsRead += total ?? Number(n);
       fresh = { table: events, rows: Number(n), minSeq: lo };
       batch++;
       if (!state) {

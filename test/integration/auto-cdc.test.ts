@@ -377,4 +377,43 @@ CREATE FLOW dim_flow AS AUTO CDC INTO dim FROM STREAM(changes) KEYS (id) APPLY A
       [2, 'b', 'delete'],
     ]);
   });
+
+  // "You define data quality constraints for the target using the same CONSTRAINT clause as other
+  // pipeline queries" (Databricks, AUTO CDC INTO): they apply to the source rows. The source may be
+  // a view that joins a table (a lookup), read as a stream.
+  it("applies the target's expectations to the source rows (drop, quarantine), from a view joining a table", async () => {
+    const dir = project(
+      'view-expectations',
+      `CREATE OR REFRESH STREAMING TABLE lines AS SELECT * FROM STREAM read_files('landing/*.csv', format => 'csv');
+CREATE OR REFRESH MATERIALIZED VIEW prices AS SELECT * FROM (VALUES ('a', 10), ('b', 20)) AS t(product, price);
+CREATE TEMPORARY VIEW priced AS
+SELECT l.order_id, l.product, CAST(l.qty AS INT) AS qty, CAST(l.day AS DATE) AS day, p.price
+FROM STREAM(lines) l LEFT JOIN prices p ON p.product = l.product;
+CREATE OR REFRESH STREAMING TABLE fact (
+  CONSTRAINT priced EXPECT (price IS NOT NULL) ON VIOLATION QUARANTINE,
+  CONSTRAINT some_qty EXPECT (qty > 0) ON VIOLATION DROP ROW
+);
+CREATE FLOW fact_changes AS AUTO CDC INTO fact FROM STREAM(priced) KEYS (order_id, product) SEQUENCE BY day;
+`,
+    );
+    // A line sent twice, a product without a price, a line without quantity.
+    land(
+      dir,
+      'a.csv',
+      'order_id,product,qty,day\n1,a,2,2026-01-01\n1,a,2,2026-01-01\n2,b,3,2026-01-01\n2,z,3,2026-01-01\n3,a,0,2026-01-01\n',
+    );
+    const first = await run(dir);
+    expect(first.status, first.error).toBe('COMPLETED');
+    const flow = first.flows.find((f) => f.flow === 'fact_changes')!;
+    expect([flow.rowsRead, flow.dropped, flow.quarantined]).toEqual([5, 1, 1]);
+    expect(flow.expectations.map((e) => [e.name, e.failed_records])).toEqual([
+      ['priced', 1],
+      ['some_qty', 1],
+    ]);
+    expect(await rows(dir, 'SELECT order_id, product, qty, price FROM fact ORDER BY ALL')).toEqual([
+      ['1', 'a', 2, 10],
+      ['2', 'b', 3, 20],
+    ]);
+    expect(await rows(dir, "SELECT _raw::JSON->>'product', _rules FROM fact_quarantine")).toEqual([['z', ['priced']]]);
+  });
 });
