@@ -47,10 +47,6 @@ export function registerRun(program: Command, globals: () => GlobalOptions): voi
           process.stdout.write(formatPlan(pipeline));
           const report = await project.checkPipeline(pipeline);
           process.stdout.write(formatUnchecked(report));
-          if (report.streaming.length > 0)
-            process.stdout.write(
-              `Databricks would refuse these streaming queries (Structured Streaming's rules); Strata runs them on each update's new rows only:\n${formatProblems(report.streaming)}\n`,
-            );
           if (report.problems.length > 0) {
             process.stderr.write(`${formatProblems(report.problems)}\n`);
             throw new StrataError(

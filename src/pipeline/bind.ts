@@ -11,25 +11,20 @@ import { randomUUID } from 'node:crypto';
 import type { Catalog } from '../catalog/index.js';
 import { LocatedError, StrataError, type Where } from '../core/index.js';
 import { duckdbType, loadSnapshot } from '../delta/index.js';
-import { quoteIdent, quoteLiteral, type Session } from '../engine/index.js';
+import { quoteIdent, type Session } from '../engine/index.js';
 import { fileSources } from '../ingest/index.js';
-import { lineColumn, tokenize } from '../dialect/index.js';
 import { userSqlFailure, withReads, type WrittenSql } from '../sql/index.js';
 import { cdcOutputColumns } from './auto-cdc.js';
 import { aliasOf, inlineViews, tableExists } from './context.js';
 import { rewriteReferences, type Node } from './graph.js';
 import type { DatasetDefinition, Problem } from './parse.js';
 import type { Pipeline } from './project.js';
+import { logicalPlan, placed } from './streaming-check.js';
 import { streamingViolations, type PlanNode } from './streaming-rules.js';
 
 export interface BindReport {
-  /** What would fail, each placed in the user's text. */
+  /** What would fail, each placed in the user's text: BIND, and STREAMING for an operator Spark refuses over a stream. */
   problems: Problem[];
-  /**
-   * Operators Spark refuses in a streaming table (streaming-rules.ts), each placed in the user's
-   * text. Strata still runs them, on each update's new rows; Databricks refuses the pipeline.
-   */
-  streaming: Problem[];
   /** Queries that could not be bound, and why (a source whose columns are not known yet). */
   unchecked: { target: string; flow?: string; reason: string }[];
 }
@@ -39,7 +34,7 @@ class Unknown extends Error {}
 
 /** Binds every query of `pipeline` (see the file comment). Writes nothing; the session's temporary tables are dropped. */
 export async function bindPipeline(session: Session, pipeline: Pipeline, catalog: Catalog): Promise<BindReport> {
-  const report: BindReport = { problems: [], streaming: [], unchecked: [] };
+  const report: BindReport = { problems: [], unchecked: [] };
   const binder = new Binder(session, pipeline, catalog);
   try {
     for (const node of pipeline.order) {
@@ -48,7 +43,7 @@ export async function bindPipeline(session: Session, pipeline: Pipeline, catalog
       if (def.kind === 'temporary-view' || query === undefined) continue;
       const written = node.flow?.written ?? (def.query === undefined ? [] : def.written.slice(0, 1));
       try {
-        await binder.bindNode(node, def, inlineViews(pipeline, query), written, report.streaming);
+        await binder.bindNode(node, def, inlineViews(pipeline, query), written, report.problems);
       } catch (err) {
         if (err instanceof Unknown) {
           report.unchecked.push({ target: def.name, flow: node.flow?.name, reason: err.message });
@@ -121,10 +116,7 @@ class Binder {
     await withReads(this.session, sql, context, async (resolved) => {
       await this.session.exec(`CREATE TEMP TABLE ${quoteIdent(output)} AS SELECT * FROM (${resolved}) AS __q LIMIT 0`);
       if (def.kind === 'streaming-table') {
-        const [row] = await this.session.rows<{ plan: string }>(
-          `SELECT json_serialize_plan(${quoteLiteral(resolved)}) AS plan`,
-        );
-        plan = (JSON.parse(row.plan) as { plans?: PlanNode[] }).plans?.[0];
+        plan = await logicalPlan(this.session, resolved);
       }
     }).catch((err: unknown) => {
       if (StrataError.is(err) && err.code === 'STORAGE' && /no files match|no file could be read/.test(err.message))
@@ -234,20 +226,4 @@ function problemOf(err: unknown, written: WrittenSql[], where: Where): Problem {
   if (user instanceof LocatedError && user.where) return { code: 'BIND', message: user.detail, where: user.where };
   const message = user instanceof LocatedError ? user.detail : user instanceof Error ? user.message : String(user);
   return { code: 'BIND', message: message.split('\n\n')[0], where };
-}
-
-/** Where the first `keyword` of the written query is (else where the query starts). */
-function placed(keyword: string, written: WrittenSql[], where: Where): Where {
-  for (const piece of written) {
-    const t = tokenize(piece.sql, { spark: true }).find((x) => x.kind === 'ident' && x.value.toLowerCase() === keyword);
-    if (t && piece.where) {
-      const { line, column } = lineColumn(piece.sql, t.start);
-      return {
-        file: piece.where.file,
-        line: piece.where.line + line - 1,
-        column: line === 1 ? piece.where.column + column - 1 : column,
-      };
-    }
-  }
-  return written.find((p) => p.where)?.where ?? where;
 }

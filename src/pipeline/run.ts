@@ -11,7 +11,16 @@ import { createTable, deltaTypeText, loadSnapshot } from '../delta/index.js';
 import { quarantineLocation } from '../catalog/index.js';
 import type { Session } from '../engine/index.js';
 import { INGEST_APP_ID, LEDGER_RESET } from '../ingest/index.js';
-import { inlineViews, locationOf, tableExists, type FlowResult, type RunContext, type RunOptions } from './context.js';
+import {
+  inlineViews,
+  locationOf,
+  readContext,
+  tableExists,
+  type FlowResult,
+  type RunContext,
+  type RunOptions,
+} from './context.js';
+import { assertStreamingRules } from './streaming-check.js';
 export type { RunOptions } from './context.js';
 import { EventLog, type EventOrigin } from './event-log.js';
 import { normalizeName, type Node } from './graph.js';
@@ -318,8 +327,21 @@ async function runNode(ctx: RunContext, node: Node, def: DatasetDefinition, resu
   }
   const query = inlineViews(ctx.pipeline, node.flow?.query ?? def.query!);
   if (def.kind === 'materialized-view') return runMaterializedView(ctx, def, location, query, result);
+  // Structured Streaming's rules, before anything is written (a file stream's with its first batch).
+  const check = (fileRows?: string) =>
+    assertStreamingRules({
+      session: ctx.session,
+      catalog: ctx.options.catalog,
+      reads: readContext(ctx),
+      target: def.name,
+      query,
+      written: node.flow?.written ?? def.written.slice(0, 1),
+      where: node.flow?.where ?? def.where,
+      fileRows,
+    });
+  if (!node.files.some((f) => f.streaming)) await check();
   if (node.flow?.kind === 'auto-cdc') return runAutoCdc(ctx, def, location, query, node.flow, result);
-  return runStreaming(ctx, def, location, query, result);
+  return runStreaming(ctx, def, location, query, result, check);
 }
 
 /** Full refresh: the table keeps its history but loses its rows, its stream progress and its ledger (a new table id). */

@@ -49,6 +49,8 @@ export async function runStreaming(
   location: string,
   query: string,
   result: FlowResult,
+  /** Structured Streaming's rules, given a file stream's first batch. */
+  check: (fileRows: string) => Promise<void> = async () => undefined,
 ): Promise<void> {
   const spans = referenceSpans(query, ctx.pipeline.schema);
   const fileStreams = spans.filter((s) => s.call && s.streaming);
@@ -69,7 +71,7 @@ export async function runStreaming(
   }
   if (!tableExists(location)) await createEmptyTarget(ctx, location, def);
   if (fileStreams.length === 1)
-    return streamFiles(ctx, def, location, query, fileStreams[0], spans.length === 1, result);
+    return streamFiles(ctx, def, location, query, fileStreams[0], spans.length === 1, result, check);
   return streamTables(ctx, def, location, query, result);
 }
 
@@ -95,9 +97,11 @@ async function streamFiles(
   span: ReferenceSpan,
   readsFilesOnly: boolean,
   result: FlowResult,
+  check: (fileRows: string) => Promise<void>,
 ): Promise<void> {
   const { session } = ctx;
   const call = findCall(span.call!);
+  let rulesChecked = false;
   const options = parseReadOptions(call.options, `${def.name}: read_files`);
   const source = path.resolve(ctx.options.catalog.projectDir, call.source);
   let expectationQuarantined = 0;
@@ -116,6 +120,8 @@ async function streamFiles(
     // (A query reading tables too is materialized on this connection: not for a second one.)
     helper: ctx.options.parallel && readsFilesOnly ? (fn) => ctx.options.parallel!.engine.withSession(fn) : undefined,
     transform: async ({ rows, batchId, metadata }) => {
+      if (!rulesChecked) await check(rows);
+      rulesChecked = true;
       const sql =
         query.slice(0, span.start) +
         `(${rows})${span.hasAlias ? '' : ` AS ${quoteIdent('read_files')}`}` +

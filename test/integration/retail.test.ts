@@ -91,12 +91,12 @@ describe('examples/retail', () => {
       messyNames: failed(first, 'silver.customers', 'name_well_formed'),
       misspeltCities: failed(first, 'silver.customers', 'city_spelled_right'),
       missingCities: failed(first, 'silver.customers', 'city_present'),
-      duplicateCustomers: failed(first, 'silver.customers', 'one_row_per_customer'),
+      duplicateCustomers: failed(first, 'silver.customer_duplicates', 'one_row_per_customer'),
       misspeltCategories: failed(first, 'silver.products', 'category_spelled_right'),
       negativePrices: failed(first, 'silver.products', 'price_positive'),
       nonNumericPrices: failed(first, 'silver.products', 'price_is_number'),
       nonIsoDates: failed(first, 'silver.orders', 'order_date_iso'),
-      duplicateOrderLines: failed(first, 'silver.orders', 'one_row_per_order_line'),
+      duplicateOrderLines: failed(first, 'silver.order_line_duplicates', 'one_row_per_order_line'),
       missingMonths: failed(first, 'gold.dq_monthly_coverage', 'company_reported'),
     }).toEqual({ ...d, missingMonths: d.missingMonths.length });
     expect(d.missingMonths).toEqual(['2024-12']);
@@ -110,11 +110,11 @@ describe('examples/retail', () => {
     expect(logged).toEqual(
       [
         ['gold.dq_monthly_coverage', 'company_reported', 1],
+        ['silver.customer_duplicates', 'one_row_per_customer', d.duplicateCustomers],
         ['silver.customers', 'city_present', d.missingCities],
         ['silver.customers', 'city_spelled_right', d.misspeltCities],
         ['silver.customers', 'name_well_formed', d.messyNames],
-        ['silver.customers', 'one_row_per_customer', d.duplicateCustomers],
-        ['silver.orders', 'one_row_per_order_line', d.duplicateOrderLines],
+        ['silver.order_line_duplicates', 'one_row_per_order_line', d.duplicateOrderLines],
         ['silver.orders', 'order_date_iso', d.nonIsoDates],
         ['silver.products', 'category_spelled_right', d.misspeltCategories],
         ['silver.products', 'price_is_number', d.nonNumericPrices],
@@ -161,7 +161,9 @@ describe('examples/retail', () => {
     for (let i = 0; i < 2; i++) landRetailDay(dir);
     const next = await run();
     const later = retailTruth({ ...SETTINGS, days: SETTINGS.days + 2 });
-    expect(next.flows.find((f) => f.flow === 'gold.fact_sales')!.rowsWritten).toBe(later.orderLines - truth.orderLines);
+    expect(next.flows.find((f) => f.flow === 'fact_sales_lines')!.rowsWritten).toBe(
+      later.orderLines - truth.orderLines,
+    );
     await expectFigures(rows, later);
     // The monthly aggregate was merged, not recomputed.
     const history = await bed.engine.withSession((s) =>

@@ -22,12 +22,10 @@ COLUMNS product_id, product_name, category, list_price, company
 STORED AS SCD TYPE 2
 TRACK HISTORY ON (list_price, category);
 
--- Each line priced with the product version valid on its order date.
-CREATE OR REFRESH STREAMING TABLE gold.fact_sales (
-  CONSTRAINT product_priced EXPECT (unit_price IS NOT NULL) ON VIOLATION QUARANTINE
-)
-COMMENT 'order lines: quantity, unit price of the day, revenue'
-AS SELECT
+-- Each line priced with the product version valid on its order date; one row per order line
+-- (AUTO CDC keeps one of a line sent twice, whenever the copy arrives).
+CREATE TEMPORARY VIEW order_lines_priced AS
+SELECT
   o.order_id,
   o.order_date,
   o.customer_id,
@@ -42,6 +40,17 @@ LEFT JOIN gold.dim_product AS p
   ON p.product_id = o.product_id
  AND o.order_date >= p.__START_AT
  AND (p.__END_AT IS NULL OR o.order_date < p.__END_AT);
+
+CREATE OR REFRESH STREAMING TABLE gold.fact_sales (
+  CONSTRAINT product_priced EXPECT (unit_price IS NOT NULL) ON VIOLATION QUARANTINE
+)
+COMMENT 'order lines, one row each: quantity, unit price of the day, revenue';
+
+CREATE FLOW fact_sales_lines AS AUTO CDC INTO gold.fact_sales
+FROM STREAM(order_lines_priced)
+KEYS (order_id, product_id)
+SEQUENCE BY order_date
+STORED AS SCD TYPE 1;
 
 -- Refreshed by merging the new days' sums into the old ones (no recomputation).
 CREATE OR REFRESH MATERIALIZED VIEW gold.agg_monthly_sales
