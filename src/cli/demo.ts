@@ -138,7 +138,7 @@ function summary(o: RunOutcome): string {
     process.exitCode = EXIT_FAILURE;
     return `The update failed: ${o.error ?? 'see strata events'}`;
   }
-  const lines = o.flows.find((f) => f.flow === 'gold.fact_sales');
+  const lines = o.flows.find((f) => f.dataset === 'gold.fact_sales');
   return `Update ${o.updateId} completed in ${(o.durationMs / 1000).toFixed(1)} s: ${num(lines?.rowsWritten ?? 0)} new order line(s) in gold.fact_sales.`;
 }
 

@@ -26,6 +26,11 @@ export interface ReplaceKeysOptions extends TableRef {
   keySetDistinct?: boolean;
   /** The new rows of those keys (the table's columns, matched by name). */
   rows: string;
+  /**
+   * Count the keys that had a live row before and have none after (`numKeysGone`); a row is live
+   * when this predicate holds (`true`: every row; SCD2: `"__END_AT" IS NULL`).
+   */
+  countKeysGone?: string;
   txns?: { appId: string; version: number }[];
   /** The version the progress in `txns` was read at: commits since are conflict-checked (see writeTable). */
   readVersion?: number;
@@ -45,6 +50,8 @@ export interface ReplaceKeysOutcome {
   numRowsChanged: number;
   /** Old rows that are not there any more. */
   numRowsGone: number;
+  /** Keys with a live row before and none after (when `countKeysGone` was given). */
+  numKeysGone?: number;
   numFilesRemoved: number;
   numFilesAdded: number;
 }
@@ -80,8 +87,10 @@ export async function replaceKeys(session: Session, o: ReplaceKeysOptions): Prom
       ? `(SELECT * FROM (${scan.sql}) AS __t SEMI JOIN ${keyed.table} AS __k ON ${keyed.range.match('__t', '__k')} WHERE ${keyed.range.filter(`__t.${quoteIdent(o.keys[0])}`)})`
       : `(${scan.sql})`;
     // The old rows of the keys: their file, and a hash of their values (for the metrics).
+    const keyCols = o.keys.map(quoteIdent).join(', ');
+    const live = o.countKeysGone === undefined ? '' : `, ${keyCols}, (${o.countKeysGone}) AS __live`;
     await session.exec(
-      `CREATE TEMP TABLE ${oldT} AS SELECT ${FILE_COLUMN}, hash(${names}) AS __h FROM ${holding} AS __h`,
+      `CREATE TEMP TABLE ${oldT} AS SELECT ${FILE_COLUMN}, hash(${names}) AS __h${live} FROM ${holding} AS __h`,
     );
     // One grouping of old and new rows by their values' hash (these are metrics): rows only in
     // the new set changed (or are new), rows only in the old set are gone.
@@ -106,6 +115,12 @@ export async function replaceKeys(session: Session, o: ReplaceKeysOptions): Prom
       numFilesRemoved: touched.length,
       numFilesAdded: 0,
     };
+    if (o.countKeysGone !== undefined) {
+      const [g] = await session.rows<{ n: bigint }>(
+        `SELECT count(*) AS n FROM (SELECT ${keyCols} FROM ${oldT} WHERE __live EXCEPT SELECT ${keyCols} FROM ${newT} WHERE (${o.countKeysGone}))`,
+      );
+      outcome.numKeysGone = Number(g.n);
+    }
     const parts = [`SELECT ${names} FROM ${newT}`];
     if (touched.length > 0) {
       // The other rows of the touched files, kept exactly.

@@ -329,6 +329,8 @@ async function applyBatches(
       keySet,
       keySetDistinct: true,
       rows,
+      // Deleted: a key whose (current) row is gone — not an updated one.
+      countKeysGone: spec.scdType === 2 ? `${END} IS NULL` : 'true',
       txns,
       readVersion: target.version,
       operation: 'MERGE',
@@ -338,8 +340,9 @@ async function applyBatches(
     });
     result.rowsWritten = outcome.numRowsChanged;
     result.version = outcome.version;
-    result.metrics = { num_upserted_rows: outcome.numRowsChanged, num_deleted_rows: outcome.numRowsGone };
-    result.message = `${outcome.numRowsChanged} upserted, ${outcome.numRowsGone} deleted; ${outcome.numFilesRemoved} file(s) rewritten`;
+    const deleted = outcome.numKeysGone ?? 0;
+    result.metrics = { num_upserted_rows: outcome.numRowsChanged, num_deleted_rows: deleted };
+    result.message = `${outcome.numRowsChanged} upserted, ${deleted} deleted; ${outcome.numFilesRemoved} file(s) rewritten`;
     return target;
   } finally {
     for (const s of cleanup) await session.exec(s).catch(() => undefined);
@@ -402,6 +405,12 @@ async function applyInOrder(
         ? oneChangePerKey(shape, fresh.table, current, range.match('__e', '__c'))
         : `SELECT ${[...columns.map(q), START, END].join(', ')} FROM (${scdSql(shape, `SELECT ${cols}, __seq, __op FROM ${fresh.table} UNION ALL ${current}`)}) AS __r`;
     const same = [...columns, START, END].map((c) => `__t.${q(c)} IS NOT DISTINCT FROM __s.${q(c)}`).join(' AND ');
+    // Deleted: a key whose current version is closed with none after it (an update opens one).
+    const keyList = shape.keys.map(q).join(', ');
+    const [gone] = await session.rows<{ n: bigint }>(
+      `SELECT count(*) AS n FROM (SELECT ${keyList} FROM (${current}) AS __c EXCEPT SELECT ${keyList} FROM (${rows}) AS __r WHERE ${END} IS NULL)`,
+    );
+    const deleted = Number(gone.n);
     const outcome = await mergeInto(session, {
       location: t.location,
       name: t.name,
@@ -422,8 +431,8 @@ async function applyInOrder(
     const changed = outcome.numTargetRowsUpdated + outcome.numTargetRowsInserted;
     result.rowsWritten = changed;
     result.version = outcome.version;
-    result.metrics = { num_upserted_rows: changed, num_deleted_rows: outcome.numTargetRowsUpdated };
-    result.message = `${changed} upserted, ${outcome.numTargetRowsUpdated} deleted; ${outcome.numTargetFilesRemoved} file(s) rewritten (changes in sequence order: current versions continued)`;
+    result.metrics = { num_upserted_rows: changed, num_deleted_rows: deleted };
+    result.message = `${changed} upserted, ${deleted} deleted; ${outcome.numTargetFilesRemoved} file(s) rewritten (changes in sequence order: current versions continued)`;
     return await loadSnapshot(t.location, { session, name: t.name });
   } finally {
     for (const s of scan.cleanup) await session.exec(s).catch(() => undefined);

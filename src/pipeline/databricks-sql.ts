@@ -115,10 +115,27 @@ interface Flow {
   query: string;
 }
 
-/** CREATE FLOW name AS INSERT INTO target [BY NAME] query. */
+/**
+ * CREATE FLOW name AS INSERT INTO target [BY NAME] query; or AS AUTO CDC (APPLY CHANGES) INTO target
+ * FROM source ...: its source rows are what the target's rules judge (`SELECT * FROM source`).
+ */
 function flowShape(text: string, st: Token[]): Flow | undefined {
   const c = st.findIndex((t) => isWord(t, 'flow'));
-  if (c < 0 || !isWord(st[0], 'create') || !isWord(st[c + 2], 'as') || !isWord(st[c + 3], 'insert')) return undefined;
+  if (c < 0 || !isWord(st[0], 'create') || !isWord(st[c + 2], 'as')) return undefined;
+  const cdc =
+    (isWord(st[c + 3], 'auto') && isWord(st[c + 4], 'cdc')) ||
+    (isWord(st[c + 3], 'apply') && isWord(st[c + 4], 'changes'));
+  if (cdc && isWord(st[c + 5], 'into')) {
+    const [target, after] = qualifiedName(st, c + 6);
+    const keys = st.findIndex((t, i) => i > after && isWord(t, 'keys'));
+    if (!isWord(st[after], 'from') || keys < 0) return undefined;
+    return {
+      name: st[c + 1].value,
+      target,
+      query: `SELECT * FROM ${text.slice(st[after + 1].start, st[keys - 1].end)}`,
+    };
+  }
+  if (!isWord(st[c + 3], 'insert')) return undefined;
   const [target, after] = qualifiedName(st, c + 5);
   let n = after;
   if (isWord(st[n], 'by') && isWord(st[n + 1], 'name')) n += 2;

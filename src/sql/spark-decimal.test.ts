@@ -152,3 +152,23 @@ describe("Spark's aggregate result types", () => {
     ]);
   });
 });
+
+// Ceil and Floor (sql/catalyst/src/main/scala/org/apache/spark/sql/catalyst/expressions/mathExpressions.scala):
+// `dataType` is `DecimalType.Fixed(p, 0)` unchanged, `DecimalType.bounded(p - s + 1, 0)` for another
+// decimal, and LongType for everything else (a DOUBLE, an INT).
+describe("Spark's ceil and floor", () => {
+  it('are BIGINT for doubles and integers, DECIMAL(p - s + 1, 0) for decimals', async () => {
+    expect(
+      await run(
+        `SELECT ceil(x) AS a, floor(-2.5d) AS b, ceil(5) AS c, floor(${D('-2.55', 'DECIMAL(10,2)')}) AS d, ceiling(${D('7', 'DECIMAL(5,0)')}) AS e, ceil(1.5) AS f FROM VALUES (2.1d) AS t(x)`,
+      ),
+    ).toEqual([
+      ['a', 'BIGINT', '3'],
+      ['b', 'BIGINT', '-3'],
+      ['c', 'BIGINT', '5'],
+      ['d', 'DECIMAL(9,0)', '-3'],
+      ['e', 'DECIMAL(5,0)', '7'],
+      ['f', 'DECIMAL(2,0)', '2'],
+    ]);
+  });
+});

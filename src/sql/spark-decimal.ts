@@ -10,6 +10,9 @@
 // 64-bit integers where the operands allow, else 128-bit), rounded half up as Spark's Decimal
 // does, typed as Spark's DecimalPrecision rules give
 // (sql/catalyst/.../analysis/DecimalPrecision.scala, DecimalType.adjustPrecisionScale).
+// `ceil` and `floor` are marked the same way (`/*sfn(ceil*/ …`): Spark's are BIGINT, or for a
+// DECIMAL(p, s) a DECIMAL(p - s + 1, 0) (Ceil/Floor.dataType in mathExpressions.scala); DuckDB's
+// keep their argument's type (a DOUBLE stays a DOUBLE).
 import { quoteLiteral, type Session } from '../engine/index.js';
 import { aggregate, type Handler } from './spark-call.js';
 
@@ -19,6 +22,8 @@ const CLOSE = '/*sdiv)*/';
 const AGG_OPEN = '/*sagg(';
 const AGG_MID = '/*sagg,*/';
 const AGG_CLOSE = '/*sagg)*/';
+const FN_OPEN = '/*sfn(';
+const FN_CLOSE = '/*sfn)*/';
 
 /** A division marked for the types of its operands; `literal` digits of an integer literal operand (0 when not one). */
 export function markDivision(left: string, right: string, literals: [number, number]): string {
@@ -30,8 +35,13 @@ export function markAggregate(fn: 'avg' | 'sum', arg: string, rest: string): str
   return `${AGG_OPEN}${fn}*/${fn}(${arg})${AGG_MID}${rest}${AGG_CLOSE}`;
 }
 
+/** ceil(arg) or floor(arg), marked for the type of its argument. */
+export function markRounding(fn: 'ceil' | 'floor', arg: string): string {
+  return `${FN_OPEN}${fn}*/${fn}(${arg})${FN_CLOSE}`;
+}
+
 interface Site {
-  kind: 'div' | 'avg' | 'sum';
+  kind: 'div' | 'avg' | 'sum' | 'ceil' | 'floor';
   start: number;
   end: number;
   /** div: [left, right]; avg/sum: [the call as DuckDB runs it, what follows the call's parentheses]. */
@@ -43,7 +53,7 @@ interface Site {
 /** The innermost marked sites of `sql` (those with no marked site inside). */
 function sites(sql: string): Site[] {
   const out: Site[] = [];
-  const re = /\/\*s(div|agg)([(,)])([^*]*)\*\//g;
+  const re = /\/\*s(div|agg|fn)([(,)])([^*]*)\*\//g;
   const stack: { kind: string; head: string; start: number; mids: number[]; midEnds: number[]; nested: boolean }[] = [];
   for (const m of sql.matchAll(re)) {
     const [text, family, sign, head] = m;
@@ -64,9 +74,10 @@ function sites(sql: string): Site[] {
       const bounds = [bodyStart, ...top.midEnds];
       const ends = [...top.mids, at];
       const parts = bounds.map((b, i) => sql.slice(b, ends[i]));
+      if (top.kind === 'fn') parts.push('');
       const [l, r] = top.head.split(',').map(Number);
       out.push({
-        kind: top.kind === 'div' ? 'div' : (top.head as 'avg' | 'sum'),
+        kind: top.kind === 'div' ? 'div' : (top.head as 'avg' | 'sum' | 'ceil' | 'floor'),
         start: top.start,
         end: at + text.length,
         parts,
@@ -202,12 +213,30 @@ function resolve(s: Site, types: string[] | undefined): string {
   }
   const [call, rest] = s.parts;
   const d = types[0].startsWith('DECIMAL') ? decimalOf(types[0], 0) : undefined;
+  if (s.kind === 'ceil' || s.kind === 'floor') {
+    if (d) return d.s === 0 ? call : `CAST(${call} AS DECIMAL(${Math.min(38, d.p - d.s + 1)},0))`;
+    return NUMERIC.includes(types[0]) ? `CAST(${call} AS BIGINT)` : call;
+  }
   if (s.kind === 'avg') return d ? exactAverage(call, rest, d) : plain(s);
   // sum: BIGINT for integers (DuckDB's is a HUGEINT), DECIMAL(p + 10, s) for decimals (DuckDB's is DECIMAL(38, s)).
   if (d) return `CAST(${call}${rest} AS DECIMAL(${Math.min(38, d.p + 10)},${d.s}))`;
   if (['TINYINT', 'SMALLINT', 'INTEGER', 'BIGINT'].includes(types[0])) return `CAST(${call}${rest} AS BIGINT)`;
   return plain(s);
 }
+
+const NUMERIC = [
+  'TINYINT',
+  'SMALLINT',
+  'INTEGER',
+  'BIGINT',
+  'HUGEINT',
+  'FLOAT',
+  'DOUBLE',
+  'UTINYINT',
+  'USMALLINT',
+  'UINTEGER',
+  'UBIGINT',
+];
 
 /**
  * The probe of a site: its value, plus a constant naming its operand types (typeof, folded by
@@ -260,4 +289,16 @@ function markedAggregate(fn: 'avg' | 'sum'): Handler {
       : markAggregate(fn, c.args[0].sql, aggregate(c, ''));
 }
 
-export const DECIMAL_HANDLERS: Record<string, Handler> = { avg: markedAggregate('avg'), sum: markedAggregate('sum') };
+/** ceil and floor with one argument, marked (with a target scale, Spark's are decimals, as DuckDB's). */
+function markedRounding(fn: 'ceil' | 'floor'): Handler {
+  return (c) =>
+    c.args.length === 1 ? markRounding(fn, c.args[0].sql) : `${fn}(${c.args.map((a) => a.sql).join(', ')})`;
+}
+
+export const DECIMAL_HANDLERS: Record<string, Handler> = {
+  avg: markedAggregate('avg'),
+  sum: markedAggregate('sum'),
+  ceil: markedRounding('ceil'),
+  ceiling: markedRounding('ceil'),
+  floor: markedRounding('floor'),
+};

@@ -3,6 +3,7 @@
 // A two-parameter lambda `(x, y) -> body` becomes nested one-parameter DuckDB lambdas, so the
 // body is used as written: `list_transform([a], x -> list_transform([b], y -> body)[1])[1]`.
 import { arity, fail, intLiteral, literal, type Arg, type Call, type Handler } from './spark-call.js';
+import { regexArg } from './spark-regex.js';
 
 /** The parameters and rewritten body of a lambda argument `(x, y) -> body`. */
 function lambda2(c: Call, a: Arg): { params: [string, string]; body: string } {
@@ -63,7 +64,7 @@ export const LAMBDA_HANDLERS: Record<string, Handler> = {
     arity(c, 2, 3);
     const limit = c.args[2] ? intLiteral(c.args[2]) : -1;
     if (limit === undefined) fail(c, 'the limit must be an integer literal');
-    const [s, re] = [c.args[0].sql, c.args[1].sql];
+    const [s, re] = [c.args[0].sql, regexArg(c, c.args[1])];
     // A pattern without regular-expression characters splits as plain text (DuckDB's string_split: the same pieces, faster).
     const plainText = literal(c.args[1]);
     if (limit! <= 0 && plainText !== undefined && plainText !== '' && !/[\\^$.|?*+()[\]{}]/.test(plainText))

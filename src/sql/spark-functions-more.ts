@@ -3,6 +3,7 @@
 // conditionals. Each is pinned by a test on the example in Spark's function reference
 // (https://spark.apache.org/docs/latest/api/sql/).
 import { arity, fail, literal, type Arg, type Call, type Handler } from './spark-call.js';
+import { regexArg } from './spark-regex.js';
 
 const sql = (a: Arg) => `(${a.sql})`;
 
@@ -70,7 +71,7 @@ export const MORE_HANDLERS: Record<string, Handler> = {
   every: (c) => (arity(c, 1), `bool_and(${c.args[0].sql})`),
   any: (c) => (arity(c, 1), `bool_or(${c.args[0].sql})`),
   some: (c) => (arity(c, 1), `bool_or(${c.args[0].sql})`),
-  regexp_like: (c) => (arity(c, 2), `regexp_matches(${c.args[0].sql}, ${c.args[1].sql})`),
+  regexp_like: (c) => (arity(c, 2), `regexp_matches(${c.args[0].sql}, ${regexArg(c, c.args[1])})`),
   // sort_array(a[, asc]): NULLs first ascending, last descending.
   sort_array: (c) => {
     arity(c, 1, 2);

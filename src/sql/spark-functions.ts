@@ -23,16 +23,9 @@ import { LAMBDA_HANDLERS, WINDOW_CALLS } from './spark-functions-lambda.js';
 import { DECIMAL_HANDLERS } from './spark-decimal.js';
 import { pattern } from './spark-datetime.js';
 import { CAST_HANDLERS, cast, date, timestamp } from './spark-cast.js';
+import { regexArg } from './spark-regex.js';
 
 export { isWord, type Arg, type Call } from './spark-call.js';
-
-/**
- * A regular-expression argument. A literal's value is Spark's (its backslash escapes already
- * processed: Spark's '\\\\d' is the regex \\d, as in Spark's own docs), so it goes as it is.
- */
-function regex(a: Arg): string {
-  return a.sql;
-}
 
 /** `date_trunc` / `trunc` units, as Spark spells them. */
 const UNITS: Record<string, string> = {
@@ -96,7 +89,7 @@ export const HANDLERS: Record<string, Handler> = {
               .replace(/\u0000/g, '$'),
           )
         : `regexp_replace(${c.args[2].sql}, '\\$(\\d)', '\\\\\\1', 'g')`;
-    return `regexp_replace(${c.args[0].sql}, ${regex(c.args[1])}, ${replacement}, 'g')`;
+    return `regexp_replace(${c.args[0].sql}, ${regexArg(c, c.args[1])}, ${replacement}, 'g')`;
   },
   regexp_extract: (c) => {
     arity(c, 2, 3);
@@ -110,11 +103,11 @@ export const HANDLERS: Record<string, Handler> = {
           `the pattern '${re}' has no group ${idx}${c.args[2] ? '' : " (Spark's default index is 1)"}; pass 0 for the whole match`,
         );
     }
-    return `regexp_extract(${c.args[0].sql}, ${regex(c.args[1])}, ${c.args[2]?.sql ?? '1'})`;
+    return `regexp_extract(${c.args[0].sql}, ${regexArg(c, c.args[1])}, ${c.args[2]?.sql ?? '1'})`;
   },
   rlike: (c) => {
     arity(c, 2);
-    return `regexp_matches(${c.args[0].sql}, ${regex(c.args[1])})`;
+    return `regexp_matches(${c.args[0].sql}, ${regexArg(c, c.args[1])})`;
   },
   substring: (c) => substr(c),
   substr: (c) => substr(c),

@@ -281,7 +281,7 @@ describe('strata export databricks', () => {
     expect(r.stdout).toMatch(/Wrote a Databricks Asset Bundle to .*retail-bundle:\n  src\/retail\/bronze\.sql\n/);
     expect(r.stdout).toMatch(/\n  databricks\.yml\n/);
     expect(r.stdout).toMatch(/To know before deploying:\n/);
-    expect(r.stdout).toMatch(/\n  - pipelines\/retail\/silver\.sql:65: silver\.products: ON VIOLATION QUARANTINE/);
+    expect(r.stdout).toMatch(/\n  - pipelines\/retail\/silver\.sql:62: silver\.products: ON VIOLATION QUARANTINE/);
     expect(r.stdout).toMatch(
       /\n  - pipelines\/retail\/bronze\.sql:18: read_files\('landing\/parent\/orders\/\*\.csv'\) reads a folder/,
     );
@@ -476,7 +476,7 @@ describe('strata demo', () => {
     expect(r.stdout).toMatch(/Update \S+ completed in [\d.]+ s: [\d,]+ new order line\(s\) in gold\.fact_sales/);
     expect(r.stdout).toMatch(/total revenue\s+[\d,]+\.\d\d/);
     expect(r.stdout).toMatch(/share by channel\s+\w+ [\d.]+%/);
-    expect(r.stdout).toMatch(/silver\.orders one_row_per_order_line\s+\d+ of\s+[\d,]+\s+dropped/);
+    expect(r.stdout).toMatch(/silver\.order_line_duplicates one_row_per_order_line\s+\d+ of\s+[\d,]+\s+kept, counted/);
     expect(r.stdout).toMatch(/silver\.products price_\w+\s+\d+ of\s+\d+\s+quarantined/);
     expect(r.stdout).toMatch(/gold\.dq_monthly_coverage company_reported\s+1 of\s+4\s+kept, counted/);
     // The KPIs are in the project for any tool to read.

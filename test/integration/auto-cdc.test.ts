@@ -366,6 +366,11 @@ CREATE FLOW dim_flow AS AUTO CDC INTO dim FROM STREAM(changes) KEYS (id) APPLY A
       [1, 'a2'],
       [3, 'c'],
     ]);
+    // Databricks' num_deleted_rows counts the deleted keys (2), not the updated one (1).
+    expect(second.flows.find((f) => f.flow === 'dim_flow')!.metrics).toEqual({
+      num_upserted_rows: 1,
+      num_deleted_rows: 1,
+    });
     expect(
       await rows(
         dir,
