@@ -48,8 +48,8 @@ await engine.withSession(async (s) => {
   ]) {
     log(`creating the clustered table (${mode}) ...`);
     await q(`CREATE OR REPLACE TABLE bench.orders TBLPROPERTIES ('delta.targetFileSize' = '${args.fileSize}'${props}) AS
-             SELECT range AS order_id, (hash(range) % 5000)::INT AS product_id, (1 + hash(range * 3) % 9)::INT AS quantity,
-                    ((hash(range * 7) % 100000) / 100.0)::DECIMAL(12,2) AS price, 'note ' || (range % 1000) AS note
+             SELECT id AS order_id, (hash(id) % 5000)::INT AS product_id, (1 + hash(id * 3) % 9)::INT AS quantity,
+                    ((hash(id * 7) % 100000) / 100.0)::DECIMAL(12,2) AS price, 'note ' || (id % 1000) AS note
              FROM range(${args.rows}) ORDER BY order_id`);
     const table = path.join(dir, 'lake/bench/orders');
     const files = (await loadSnapshot(table, { session: s })).files.length;
@@ -59,7 +59,7 @@ await engine.withSession(async (s) => {
     for (let round = 0; round <= args.rounds; round++) {
       const start = Math.floor(args.rows * 0.9) - round * args.changed;
       const m = await timeIt(() =>
-        q(`MERGE INTO bench.orders t USING (SELECT range AS order_id, 2 AS quantity FROM range(${start}, ${start + args.changed})) s ON t.order_id = s.order_id
+        q(`MERGE INTO bench.orders t USING (SELECT id AS order_id, 2 AS quantity FROM range(${start}, ${start + args.changed})) s ON t.order_id = s.order_id
            WHEN MATCHED THEN UPDATE SET quantity = s.quantity + ${round}`),
       );
       const metrics = lastCommit(table).find((a) => a.commitInfo).commitInfo.operationMetrics;
@@ -105,7 +105,7 @@ await engine.withSession(async (s) => {
   // 2. DELETE of one partition.
   log('creating the partitioned table ...');
   await q(
-    `CREATE TABLE bench.daily PARTITIONED BY (day) AS SELECT DATE '2024-01-01' + (range % 30)::INT AS day, range AS id, range * 0.5 AS amount FROM range(${Math.min(args.rows, 3_000_000)})`,
+    `CREATE TABLE bench.daily PARTITIONED BY (day) AS SELECT DATE '2024-01-01' + (id % 30)::INT AS day, id, id * 0.5 AS amount FROM range(${Math.min(args.rows, 3_000_000)})`,
   );
   const d = await timeIt(() => q(`DELETE FROM bench.daily WHERE day = DATE '2024-01-15'`));
   const commitD = lastCommit(path.join(dir, 'lake/bench/daily'));
@@ -126,7 +126,7 @@ await engine.withSession(async (s) => {
   log('creating the small files ...');
   const rows3 = args.smallFiles * 2048;
   await q(
-    `CREATE TABLE bench.small TBLPROPERTIES ('delta.targetFileSize' = '1kb') AS SELECT range AS id, hash(range) % 1000 AS k, 'x' || range AS label FROM range(${rows3})`,
+    `CREATE TABLE bench.small TBLPROPERTIES ('delta.targetFileSize' = '1kb') AS SELECT id, hash(id) % 1000 AS k, 'x' || id AS label FROM range(${rows3})`,
   );
   const small = path.join(dir, 'lake/bench/small');
   const snap = await loadSnapshot(small, { session: s });

@@ -268,3 +268,27 @@ export function fromValues(
     return undefined;
   return { rows, columns, next: j };
 }
+
+/**
+ * Spark's `range(end)`, `range(start, end[, step[, numPartitions]])` table-valued function after
+ * FROM or JOIN, at `i`: its column is `id` (DuckDB's `range` table function names it `range`).
+ * Returns the index of its closing parenthesis and whether an alias follows.
+ */
+export function rangeTable(
+  tokens: Token[],
+  i: number,
+  matchingParen: (open: number) => number,
+): { close: number; aliased: boolean } | undefined {
+  if (!isWord(tokens[i], 'range') || tokens[i + 1]?.text !== '(') return undefined;
+  if (!isWord(tokens[i - 1], 'from') && !isWord(tokens[i - 1], 'join')) return undefined;
+  const close = matchingParen(i + 1);
+  if (close < 0) return undefined;
+  const next = tokens[close + 1];
+  const aliased =
+    next !== undefined &&
+    (isWord(next, 'as') ||
+      ((next.kind === 'ident' || next.kind === 'quoted') &&
+        !AFTER_VALUES.has(next.value.toLowerCase()) &&
+        !['on', 'using', 'natural', 'lateral', 'tablesample', 'pivot', 'unpivot'].includes(next.value.toLowerCase())));
+  return { close, aliased };
+}

@@ -216,6 +216,21 @@ describe('Spark SQL: FROM VALUES without an alias', () => {
   });
 });
 
+describe('Spark SQL: the range table-valued function', () => {
+  // Spark's docs (range table-valued function): "SELECT * FROM range(6 + cos(3))" gives one column,
+  // id, 0 to 4; range(start, end, step[, numPartitions]), end excluded.
+  it('has one column, id; takes a step and ignores numPartitions; keeps an alias and its column names', async () => {
+    const run = async (sql: string) => (await held.session.rows(sparkToDuckdb(sql))).map((r) => Object.values(r));
+    const rows = await held.session.rows(sparkToDuckdb('SELECT * FROM range(6 + cos(3))'));
+    expect(rows.map((r) => Object.keys(r))[0]).toEqual(['id']);
+    expect(rows.map((r) => Number(r.id))).toEqual([0, 1, 2, 3, 4]);
+    expect(await run('SELECT id FROM range(5, 10, 2)')).toEqual([[5n], [7n], [9n]]);
+    expect(await run('SELECT count(*) FROM range(0, 10, 1, 4)')).toEqual([[10n]]);
+    expect(await run('SELECT t.id FROM range(2) AS t JOIN range(2) u ON t.id = u.id ORDER BY 1')).toEqual([[0n], [1n]]);
+    expect(await run('SELECT n FROM range(2) AS r(n) ORDER BY n')).toEqual([[0n], [1n]]);
+  });
+});
+
 describe('Spark SQL: two-parameter lambdas, split with a limit, IGNORE NULLS in offset windows', () => {
   // Spark's function reference examples.
   it('zip_with, transform_keys, transform_values', () =>

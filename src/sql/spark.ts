@@ -34,6 +34,7 @@ import {
   groupByWith,
   databricksOnly,
   fromValues,
+  rangeTable,
 } from './spark-forms.js';
 
 import { arrayAt, divisor } from './spark-ansi.js';
@@ -97,6 +98,7 @@ export function translate(sql: string, notes?: Rewritten[], options: TranslateOp
         starExcept(tokens, i) ||
         groupByWith(tokens, i, tokens.length) !== undefined ||
         fromValues(tokens, i, tokens.length, (open) => matching(tokens, open, tokens.length)) !== undefined ||
+        rangeTable(tokens, i, (open) => matching(tokens, open, tokens.length)) !== undefined ||
         (t.kind === 'ident' && tokens[i + 1]?.text === '(' && databricksOnly(t.value.toLowerCase())) ||
         zeroBasedIndex(tokens, i, tokens.length) !== undefined ||
         typedLiteral(t, tokens[i + 1]) !== undefined ||
@@ -156,6 +158,18 @@ function rewrite(sql: string, tokens: Token[], from: number, to: number, notes?:
       const names = Array.from({ length: values.columns }, (_, k) => `col${k + 1}`).join(', ');
       emit(i, `(VALUES ${rows}) AS ${quoteIdent('values')}(${names})`, tokens[values.next - 1].end);
       i = values.next - 1;
+      continue;
+    }
+    // FROM range(n): Spark's column is id.
+    const range = rangeTable(tokens, i, (open) => matching(tokens, open, to));
+    if (range && range.close < to) {
+      // (A fourth argument, Spark's numPartitions, means nothing here.)
+      const list = splitArgs(sql, tokens, i + 2, range.close, notes)
+        .slice(0, 3)
+        .map((a) => (/^-?\d+$/.test(a.sql.trim()) ? a.sql : `CAST(trunc(${a.sql}) AS BIGINT)`)) // Spark's casts to long truncate
+        .join(', ');
+      emit(i, `(SELECT range AS id FROM range(${list}))${range.aliased ? '' : ' AS range'}`, tokens[range.close].end);
+      i = range.close;
       continue;
     }
     // GROUP BY a, b WITH ROLLUP: DuckDB's GROUP BY ROLLUP (a, b).

@@ -154,7 +154,7 @@ describe('strata query', () => {
   });
 
   it('stops quietly, exit 0, when the reader closes the pipe early (strata query ... | head)', async () => {
-    const child = spawn(process.execPath, [BIN, 'query', 'SELECT range AS n FROM range(2000000)', '--format', 'csv'], {
+    const child = spawn(process.execPath, [BIN, 'query', 'SELECT id AS n FROM range(2000000)', '--format', 'csv'], {
       cwd: tmp,
     });
     let stderr = '';
@@ -218,7 +218,7 @@ describe('strata table', () => {
           '--project',
           project,
           'query',
-          'CREATE TABLE sales.orders AS SELECT range AS id, range % 7 AS store FROM range(100)',
+          'CREATE TABLE sales.orders AS SELECT id, id % 7 AS store FROM range(100)',
         )
       ).code,
     ).toBe(0);

@@ -24,11 +24,11 @@ describe('change data feed', () => {
         `CREATE TABLE ${t} (k INT, g STRING, v INT) ${partitioning} TBLPROPERTIES ('delta.enableChangeDataFeed' = 'true'${more})`,
       );
       const statements = [
-        `INSERT INTO ${t} SELECT range::INT, CASE range % 3 WHEN 0 THEN 'a' WHEN 1 THEN 'b' ELSE 'c' END, (range * 7 % 50)::INT FROM range(60)`,
+        `INSERT INTO ${t} SELECT id::INT, CASE id % 3 WHEN 0 THEN 'a' WHEN 1 THEN 'b' ELSE 'c' END, (id * 7 % 50)::INT FROM range(60)`,
         `UPDATE ${t} SET v = v + 100 WHERE k % 5 = 0`,
         `DELETE FROM ${t} WHERE v < 10`,
         `DELETE FROM ${t} WHERE g = 'c'`,
-        `MERGE INTO ${t} AS t USING (SELECT range::INT + 50 AS k, 'b' AS g, 1 AS v FROM range(20)) AS s ON t.k = s.k
+        `MERGE INTO ${t} AS t USING (SELECT id::INT + 50 AS k, 'b' AS g, 1 AS v FROM range(20)) AS s ON t.k = s.k
          WHEN MATCHED AND t.v > 30 THEN DELETE WHEN MATCHED THEN UPDATE SET v = s.v WHEN NOT MATCHED THEN INSERT *`,
         `UPDATE ${t} SET g = 'moved' WHERE k < 10`,
         `INSERT OVERWRITE ${t} SELECT k, g, v FROM ${t} WHERE k > 20`,

@@ -14,7 +14,7 @@ const day1: Predicate = { kind: 'cmp', column: 'day', op: '=', value: '2024-01-0
 
 async function freshTable(name: string): Promise<string> {
   await sql(`CREATE TABLE c.${name} (day DATE, id INT) PARTITIONED BY (day)`);
-  await sql(`INSERT INTO c.${name} SELECT DATE '2024-01-01' + (range % 2)::INT, range::INT FROM range(10)`);
+  await sql(`INSERT INTO c.${name} SELECT DATE '2024-01-01' + (id % 2)::INT, id::INT FROM range(10)`);
   return path.join(bed.dir, 'lake/c', name);
 }
 

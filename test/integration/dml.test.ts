@@ -35,8 +35,8 @@ describe('DELETE and UPDATE', () => {
       const next = rng(kind.length * 7919);
       const pick = <T>(xs: T[]) => xs[Math.floor(next() * xs.length)];
       await bed.engine.withSession(async (s) => {
-        const seed = `SELECT range::INT AS id, CASE WHEN range % 11 = 0 THEN NULL ELSE CASE range % 4 WHEN 0 THEN 'north' WHEN 1 THEN 'south' WHEN 2 THEN 'east' ELSE 'west' END END AS region,
-                    CASE WHEN range % 7 = 0 THEN NULL ELSE (range * 37 % 100)::DOUBLE END AS amount FROM range(400)`;
+        const seed = `SELECT id::INT AS id, CASE WHEN id % 11 = 0 THEN NULL ELSE CASE id % 4 WHEN 0 THEN 'north' WHEN 1 THEN 'south' WHEN 2 THEN 'east' ELSE 'west' END END AS region,
+                    CASE WHEN id % 7 = 0 THEN NULL ELSE (id * 37 % 100)::DOUBLE END AS amount FROM range(400) AS r(id)`;
         await executeQuery(s, `CREATE TABLE ${table} (id INT, region STRING, amount DOUBLE) ${partitioning}`, {
           baseDir: bed.dir,
         });
@@ -93,7 +93,7 @@ describe('DELETE and UPDATE', () => {
       await executeQuery(s, `CREATE TABLE dml.days (day DATE, n INT) PARTITIONED BY (day)`, { baseDir: bed.dir });
       await executeQuery(
         s,
-        `INSERT INTO dml.days SELECT DATE '2024-01-01' + (range % 5)::INT, range::INT FROM range(100)`,
+        `INSERT INTO dml.days SELECT DATE '2024-01-01' + (id % 5)::INT, id::INT FROM range(100) AS r(id)`,
         { baseDir: bed.dir },
       );
       // The partition's data is never read (its row count comes from the stats): even

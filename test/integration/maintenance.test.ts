@@ -95,7 +95,7 @@ describe('OPTIMIZE', () => {
     await sql(`CREATE TABLE m.o (day DATE, id INT, v DOUBLE) PARTITIONED BY (day)`);
     for (let i = 0; i < 6; i++)
       await sql(
-        `INSERT INTO m.o SELECT DATE '2024-01-01' + (range % 2)::INT, range::INT + ${i * 100}, range * 0.5 FROM range(50)`,
+        `INSERT INTO m.o SELECT DATE '2024-01-01' + (id % 2)::INT, id::INT + ${i * 100}, id * 0.5 FROM range(50)`,
       );
     const table = path.join(bed.dir, 'lake/m/o');
     const before = await rows(`SELECT day, count(*), sum(id), sum(v) FROM m.o GROUP BY ALL ORDER BY 1`);
@@ -116,7 +116,7 @@ describe('OPTIMIZE', () => {
   it('compacts only the partitions a WHERE selects, and refuses non-partition columns there', async () => {
     await sql(`CREATE TABLE m.p (day DATE, id INT) PARTITIONED BY (day)`);
     for (let i = 0; i < 3; i++)
-      await sql(`INSERT INTO m.p SELECT DATE '2024-01-01' + (range % 2)::INT, range::INT FROM range(10)`);
+      await sql(`INSERT INTO m.p SELECT DATE '2024-01-01' + (id % 2)::INT, id::INT FROM range(10)`);
     const r = await sql(`OPTIMIZE m.p WHERE day = DATE '2024-01-01'`);
     expect(r.rows[0].slice(1, 3)).toEqual([3, 1]);
     await expect(sql(`OPTIMIZE m.p WHERE id > 3`)).rejects.toThrow(/may only use partition columns \(day\), not id/);
@@ -125,7 +125,7 @@ describe('OPTIMIZE', () => {
   it('ZORDER BY clusters rows so min/max stats skip files on each column', async () => {
     await sql(`CREATE TABLE m.z (x INT, y INT, pad STRING) TBLPROPERTIES ('delta.targetFileSize' = '64kb')`);
     await sql(
-      `INSERT INTO m.z SELECT (hash(range) % 1000)::INT, (hash(range * 7) % 1000)::INT, repeat('p', 20) || range FROM range(40000)`,
+      `INSERT INTO m.z SELECT (hash(id) % 1000)::INT, (hash(id * 7) % 1000)::INT, repeat('p', 20) || id FROM range(40000)`,
     );
     await sql(`OPTIMIZE m.z ZORDER BY (x, y)`);
     const table = path.join(bed.dir, 'lake/m/z');
@@ -150,7 +150,7 @@ describe('deletion vectors through maintenance', () => {
     await sql(
       `CREATE TABLE m.dv (id INT, v STRING) TBLPROPERTIES ('delta.enableDeletionVectors' = 'true', 'delta.deletedFileRetentionDuration' = 'interval 1 hours')`,
     );
-    await sql(`INSERT INTO m.dv SELECT range::INT, 'v' || range FROM range(1000)`); // v1: one file
+    await sql(`INSERT INTO m.dv SELECT id::INT, 'v' || id FROM range(1000)`); // v1: one file
     await sql(`DELETE FROM m.dv WHERE id < 10`); // v2: a vector of 10 rows (1%)
     await sql(`UPDATE m.dv SET v = 'changed' WHERE id BETWEEN 500 AND 549`); // v3: 60 rows marked, 50 rewritten
     const table = path.join(bed.dir, 'lake/m/dv');

@@ -66,7 +66,7 @@ describe('MERGE INTO', () => {
       const next = rng(kind.length * 104729);
       await bed.engine.withSession(async (s) => {
         await executeQuery(s, `CREATE TABLE ${table} (k INT, g STRING, v INT) ${partitioning}`, { baseDir: bed.dir });
-        const initial = `SELECT CASE WHEN range % 13 = 0 THEN NULL ELSE range END::INT AS k, CASE range % 3 WHEN 0 THEN 'a' WHEN 1 THEN 'b' ELSE 'c' END AS g, (range * 7 % 100)::INT AS v FROM range(120)`;
+        const initial = `SELECT CASE WHEN id % 13 = 0 THEN NULL ELSE id END::INT AS k, CASE id % 3 WHEN 0 THEN 'a' WHEN 1 THEN 'b' ELSE 'c' END AS g, (id * 7 % 100)::INT AS v FROM range(120) AS r(id)`;
         await executeQuery(s, `INSERT INTO ${table} ${initial}`, { baseDir: bed.dir });
         await s.exec(`CREATE OR REPLACE TEMP TABLE ref AS ${initial}`);
         const outcomes: string[] = [];
@@ -75,8 +75,8 @@ describe('MERGE INTO', () => {
           const offset = Math.floor(next() * 150);
           const dupes = next() < 0.2; // sometimes duplicate keys in the source
           await s.exec(
-            `CREATE OR REPLACE TEMP TABLE src AS SELECT CASE WHEN range % 11 = 5 THEN NULL ELSE (range${dupes ? ' % 10' : ''} + ${offset})::INT END AS k,
-             CASE (range + ${i}) % 4 WHEN 0 THEN 'a' WHEN 1 THEN 'b' WHEN 2 THEN 'c' ELSE 'd' END AS g, ((range * 31 + ${i}) % 100)::INT AS v FROM range(${size})`,
+            `CREATE OR REPLACE TEMP TABLE src AS SELECT CASE WHEN id % 11 = 5 THEN NULL ELSE (id${dupes ? ' % 10' : ''} + ${offset})::INT END AS k,
+             CASE (id + ${i}) % 4 WHEN 0 THEN 'a' WHEN 1 THEN 'b' WHEN 2 THEN 'c' ELSE 'd' END AS g, ((id * 31 + ${i}) % 100)::INT AS v FROM range(${size}) AS r(id)`,
           );
           outcomes.push(await runBoth(s, table, MERGES[Math.floor(next() * MERGES.length)]));
         }
@@ -95,7 +95,7 @@ describe('MERGE INTO', () => {
       await executeQuery(s, `CREATE TABLE mg.days (day DATE, k INT, v INT) PARTITIONED BY (day)`, { baseDir: bed.dir });
       await executeQuery(
         s,
-        `INSERT INTO mg.days SELECT DATE '2024-01-01' + (range % 4)::INT, range::INT, 0 FROM range(40)`,
+        `INSERT INTO mg.days SELECT DATE '2024-01-01' + (id % 4)::INT, id::INT, 0 FROM range(40) AS r(id)`,
         { baseDir: bed.dir },
       );
       const r = await executeQuery(

@@ -39,11 +39,11 @@ describe('snapshot cache', () => {
   it('starts over when the table is deleted and created again', async () => {
     await bed.engine.withSession(async (s) => {
       const q = (sql: string) => executeQuery(s, sql, { baseDir: bed.dir });
-      await q(`CREATE TABLE c.again AS SELECT range AS n FROM range(5)`);
+      await q(`CREATE TABLE c.again AS SELECT id AS n FROM range(5)`);
       await q(`INSERT INTO c.again VALUES (100)`);
       expect((await q(`SELECT count(*) FROM c.again`)).rows[0][0]).toBe(6);
       rmSync(path.join(bed.dir, 'lake/c/again'), { recursive: true });
-      await q(`CREATE TABLE c.again AS SELECT range AS n FROM range(2)`);
+      await q(`CREATE TABLE c.again AS SELECT id AS n FROM range(2)`);
       expect((await q(`SELECT count(*) FROM c.again`)).rows[0][0]).toBe(2);
       await q(`INSERT INTO c.again VALUES (7)`); // version 1 again, a different commit
       expect((await q(`SELECT list(n::INT ORDER BY n) FROM c.again`)).rows[0][0]).toEqual([0, 1, 7]);

@@ -126,9 +126,7 @@ describe('CREATE TABLE and INSERT', () => {
   });
 
   it('CREATE TABLE AS SELECT takes the query schema; IF NOT EXISTS leaves an existing table alone', async () => {
-    await sql(
-      `CREATE TABLE sales.ctas AS SELECT range AS id, 'x' || range AS label, range * 1.5 AS amount FROM range(1000)`,
-    );
+    await sql(`CREATE TABLE sales.ctas AS SELECT id AS id, 'x' || id AS label, id * 1.5 AS amount FROM range(1000)`);
     expect(await rows(`SELECT count(*), sum(id), min(label) FROM sales.ctas`)).toEqual([[1000, 499500, 'x0']]);
     const r = await sql(`CREATE TABLE IF NOT EXISTS sales.ctas AS SELECT 1 AS id`);
     expect(r.rows).toEqual([]);
@@ -214,7 +212,7 @@ describe('CREATE TABLE and INSERT', () => {
       `CREATE TABLE sales.big (day DATE, id BIGINT, pad STRING) PARTITIONED BY (day) TBLPROPERTIES ('delta.targetFileSize' = '256kb')`,
     );
     await sql(
-      `INSERT INTO sales.big SELECT DATE '2024-01-01' + (range % 2)::INT, range, md5(range::VARCHAR) FROM range(200000)`,
+      `INSERT INTO sales.big SELECT DATE '2024-01-01' + (id % 2)::INT, id, md5(id::VARCHAR) FROM range(200000)`,
     );
     const table = path.join(bed.dir, 'lake/sales/big');
     const snap = await bed.engine.withSession((s) => loadSnapshot(table, { session: s }));
@@ -229,9 +227,7 @@ describe('CREATE TABLE and INSERT', () => {
 
   it('reads tables with many partitions (partition values joined by file) the same as few', async () => {
     await sql(`CREATE TABLE sales.many (day DATE, store INT, n BIGINT) PARTITIONED BY (day, store)`);
-    await sql(
-      `INSERT INTO sales.many SELECT DATE '2024-01-01' + (range % 20)::INT, (range % 3)::INT, range FROM range(6000)`,
-    );
+    await sql(`INSERT INTO sales.many SELECT DATE '2024-01-01' + (id % 20)::INT, (id % 3)::INT, id FROM range(6000)`);
     const scans: { filesScanned: number; filesTotal: number }[] = [];
     const all = await bed.engine.withSession((s) =>
       executeQuery(s, `SELECT count(*), sum(n), count(DISTINCT day), count(DISTINCT store) FROM sales.many`, {

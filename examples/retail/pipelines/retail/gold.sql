@@ -79,7 +79,7 @@ AS SELECT
   weekofyear(d) AS week_of_year,
   dayofweek(d) IN (1, 7) AS is_weekend
 FROM (
-  SELECT unnest(range(min(month), CAST(last_day(max(month)) AS DATE) + INTERVAL 1 DAY, INTERVAL 1 DAY)) AS d
+  SELECT explode(sequence(min(month), last_day(max(month)), INTERVAL 1 DAY)) AS d
   FROM gold.agg_monthly_sales
 ) AS days;
 
