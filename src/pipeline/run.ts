@@ -303,10 +303,14 @@ function fullRefreshSet(pipeline: Pipeline, full?: string[] | 'all'): Set<string
   return out;
 }
 
-/** Tables that read files refuse a full refresh without force: the landing files may be gone. */
+/**
+ * Before anything is written: a full refresh replaces its tables, so every streaming table that
+ * reads one of them as a stream must be refreshed too (its stream could not continue on the
+ * replaced table) — refused otherwise, naming them. Tables that read files refuse a full refresh
+ * without force: the landing files may be gone.
+ */
 function checkFullRefresh(pipeline: Pipeline, refresh: Set<string>, force: boolean): void {
-  if (force) return;
-  for (const name of refresh) {
+  for (const name of force ? [] : refresh) {
     const reader = pipeline.nodes.find((n) => n.target === name && n.files.some((f) => f.streaming));
     if (reader) {
       const def = pipeline.datasets.get(name)!;
@@ -316,6 +320,23 @@ function checkFullRefresh(pipeline: Pipeline, refresh: Set<string>, force: boole
         { context: { table: def.name } },
       );
     }
+  }
+  const needed = new Set(refresh);
+  for (let grew = true; grew;) {
+    grew = false;
+    for (const n of pipeline.nodes)
+      if (!needed.has(n.target) && n.reads.some((r) => r.streaming && needed.has(r.name))) {
+        needed.add(n.target);
+        grew = true;
+      }
+  }
+  const missing = [...needed].filter((t) => !refresh.has(t));
+  if (missing.length > 0) {
+    const name = (t: string) => pipeline.datasets.get(t)?.name ?? t;
+    throw new StrataError(
+      'USAGE',
+      `--full-refresh ${[...refresh].map(name).join(',')} would replace tables that ${missing.map(name).join(', ')} ${missing.length === 1 ? 'reads' : 'read'} as a stream, which could not continue on the replaced tables; refresh them together: --full-refresh ${[...needed].map(name).join(',')}`,
+    );
   }
 }
 

@@ -465,6 +465,12 @@ CREATE OR REFRESH STREAMING TABLE silver.cdf_copy AS SELECT id, v FROM STREAM(ex
     await expect(run(dir, { fullRefresh: ['bronze.orders'] })).rejects.toThrow(
       /bronze\.orders loads files .* Add --force/,
     );
+    // silver.orders streams from bronze.orders: refreshing bronze alone would leave it unable to go on.
+    const bronzeBefore = (await rows(dir, `DESCRIBE HISTORY bronze.orders`)).length;
+    await expect(run(dir, { fullRefresh: ['bronze.orders'], force: true })).rejects.toThrow(
+      /--full-refresh bronze\.orders would replace tables that silver\.orders reads as a stream.*--full-refresh bronze\.orders,silver\.orders$/,
+    );
+    expect((await rows(dir, `DESCRIBE HISTORY bronze.orders`)).length).toBe(bronzeBefore);
     const silverBefore = await rows(dir, `SELECT * FROM silver.orders ORDER BY order_id`);
     const r = await run(dir, { fullRefresh: ['silver.orders'] });
     expect(flow(r, 'silver.orders')).toMatchObject({
