@@ -72,9 +72,13 @@ function letter(ch: string, n: number, use: 'parse' | 'format'): string | undefi
   }
 }
 
-/** A string parsed with a (translated) pattern (NULL when it does not parse); dates and timestamps taken as they are, as Spark does. */
+/**
+ * A string parsed with a (translated) pattern (NULL when it does not parse); dates and timestamps
+ * taken as they are, as Spark does; anything else (a number: 20101229 with 'yyyyMMdd') read as its
+ * text, as Spark's implicit cast to STRING does.
+ */
 export const parsed = (x: string, format: string) =>
-  `CAST(CASE WHEN typeof(${x}) = 'VARCHAR' THEN try_strptime(CAST(${x} AS VARCHAR), ${quoteLiteral(format)}) ELSE ${timestamp(x)} END AS TIMESTAMP)`;
+  `CAST(CASE WHEN typeof(${x}) = 'DATE' OR typeof(${x}) LIKE 'TIMESTAMP%' THEN ${timestamp(x)} ELSE try_strptime(CAST(${x} AS VARCHAR), ${quoteLiteral(format)}) END AS TIMESTAMP)`;
 
 /** A Spark datetime pattern (a string literal argument) as a strftime / strptime format. */
 export function pattern(c: Call, a: Arg, use: 'parse' | 'format'): string {

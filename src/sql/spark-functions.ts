@@ -24,6 +24,7 @@ import { DECIMAL_HANDLERS } from './spark-decimal.js';
 import { pattern } from './spark-datetime.js';
 import { CAST_HANDLERS, cast, date, timestamp } from './spark-cast.js';
 import { regexArg } from './spark-regex.js';
+import { STRING_HANDLERS } from './spark-strings.js';
 
 export { isWord, type Arg, type Call } from './spark-call.js';
 
@@ -54,6 +55,7 @@ function unitOf(c: Call, a: Arg, allowed: (u: string) => boolean): string | unde
 }
 
 export const HANDLERS: Record<string, Handler> = {
+  ...STRING_HANDLERS,
   // Auto Loader's older form in pipelines: cloud_files(path, format[, map(option, value, ...)]).
   cloud_files: (c) => {
     arity(c, 2, 3);

@@ -41,6 +41,8 @@ import { arrayAt, divisor } from './spark-ansi.js';
 import { endsOperand, leftOperandStart, primaryStart, rightOperandEnd } from './spark-operators.js';
 import { jsonExtract, jsonPath } from './spark-json.js';
 import { markDivision } from './spark-decimal.js';
+import { castStringArgs } from './spark-strings.js';
+import { ITEM_NAMES, unaliasedItems } from './spark-names.js';
 
 export { sparkPattern };
 
@@ -88,9 +90,11 @@ export function translate(sql: string, notes?: Rewritten[], options: TranslateOp
   const ansi = options.ansi ?? true;
   const nullsFirst = sortKeysNullsFirst(tokens);
   const colons = jsonColons(tokens);
+  const items = unaliasedItems(tokens);
   if (
     nullsFirst.size === 0 &&
     colons.size === 0 &&
+    ![...items.values()].some((x) => x.call) &&
     !tokens.some(
       (t, i) =>
         t.text.startsWith('`') ||
@@ -108,6 +112,7 @@ export function translate(sql: string, notes?: Rewritten[], options: TranslateOp
   )
     return sql;
   NULLS_FIRST.set(tokens, nullsFirst);
+  ITEM_NAMES.set(tokens, items);
   CONTEXT.set(tokens, { ansi, colons });
   return rewrite(sql, tokens, 0, tokens.length, notes);
 }
@@ -132,6 +137,16 @@ function rewrite(sql: string, tokens: Token[], from: number, to: number, notes?:
     out = out.slice(0, outAt[k]);
     return left;
   };
+  // An unaliased select item ending at token k that the rewrite changed: named as Spark names it.
+  const names = ITEM_NAMES.get(tokens);
+  const nameItem = (k: number) => {
+    const item = names?.get(k);
+    if (!item || item.start < from || outAt[item.start] === undefined || at > tokens[k].end) return;
+    out += sql.slice(at, tokens[k].end);
+    at = tokens[k].end;
+    if (item.call || out.slice(outAt[item.start]) !== sql.slice(tokens[item.start].start, tokens[k].end))
+      out += ` AS ${quoteIdent(item.name)}`;
+  };
   // NULLS FIRST after a sort key that ends where the text written so far ends.
   const sortKey = (end: number) => {
     if (!nullsFirst?.has(end) || at > end) return;
@@ -140,7 +155,10 @@ function rewrite(sql: string, tokens: Token[], from: number, to: number, notes?:
   };
   for (let i = from; i < to; i++) {
     const t = tokens[i];
-    if (i > from) sortKey(tokens[i - 1].end);
+    if (i > from) {
+      sortKey(tokens[i - 1].end);
+      nameItem(i - 1);
+    }
     if (at <= t.start) outAt[i] = out.length + (t.start - at);
     if (t.kind === 'string' && sparkOnlyString(t, tokens[i + 1])) {
       // One DuckDB literal of the value (adjacent literals concatenated, as Spark does).
@@ -286,7 +304,12 @@ function rewrite(sql: string, tokens: Token[], from: number, to: number, notes?:
     if (!handler || next?.text !== '(' || prev?.text === '.' || notACall(lower, prev, tokens[i + 2])) continue;
     const close = matching(tokens, i + 1, to);
     if (close < 0) continue; // DuckDB will say what is wrong
-    const call: Call = { name: lower, args: splitArgs(sql, tokens, i + 2, close, notes), offset: t.start, ansi };
+    const call: Call = castStringArgs({
+      name: lower,
+      args: splitArgs(sql, tokens, i + 2, close, notes),
+      offset: t.start,
+      ansi,
+    });
     let end = close + 1;
     // What may follow an aggregate: IGNORE NULLS, FILTER (WHERE ...), OVER (...).
     if (AGGREGATES.has(lower)) {
@@ -323,7 +346,10 @@ function rewrite(sql: string, tokens: Token[], from: number, to: number, notes?:
     emit(i, replacement, tokens[end - 1].end);
     i = end - 1;
   }
-  if (from < to) sortKey(tokens[to - 1].end);
+  if (from < to) {
+    sortKey(tokens[to - 1].end);
+    nameItem(to - 1);
+  }
   return out + (from < to ? sql.slice(at, tokens[to - 1].end) : '');
 }
 

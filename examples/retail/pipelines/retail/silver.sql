@@ -111,7 +111,7 @@ CREATE FLOW orders_parent AS INSERT INTO silver.orders BY NAME
 SELECT
   order_id,
   try_to_date(order_date, 'yyyy-MM-dd') AS order_date,
-  order_date AS order_date_as_written,
+  CAST(order_date AS STRING) AS order_date_as_written,
   customer_id,
   product_code AS product_id,
   CAST(quantity AS INT) AS quantity,
