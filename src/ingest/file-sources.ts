@@ -6,7 +6,7 @@ import { StrataError } from '../core/index.js';
 import { quoteIdent, type Session } from '../engine/index.js';
 import type { CopyIntoRequest, FileSources, FilesRead } from '../sql/index.js';
 import { ingestFiles, listSourceFiles } from './ingest.js';
-import { parseReadOptions } from './options.js';
+import { detectFormat, parseReadOptions } from './options.js';
 import { batchRows, readBatch } from './read.js';
 import { hasMetadataColumn } from './metadata.js';
 import type { Catalog } from '../catalog/index.js';
@@ -20,8 +20,9 @@ async function readFilesOnce(
   raw: Record<string, string>,
   extra: { metadata: boolean; catalog: Catalog },
 ): Promise<FilesRead> {
-  const options = parseReadOptions(raw, 'read_files');
-  const files = await listSourceFiles(session, source, options.pathGlobFilter);
+  const glob = Object.entries(raw).find(([k]) => k.toLowerCase() === 'pathglobfilter')?.[1];
+  const files = await listSourceFiles(session, source, glob);
+  const options = parseReadOptions(withFormat(raw, source, files, 'read_files', written), 'read_files');
   if (files.length === 0)
     throw new StrataError('STORAGE', `read_files: no files match ${written}`, { context: { file: written } });
   const id = randomUUID().replace(/-/g, '').slice(0, 12);
@@ -74,3 +75,21 @@ async function copyInto(session: Session, req: CopyIntoRequest) {
 
 /** read_files and COPY INTO for SQL sessions. */
 export const fileSources: FileSources = { read: readFilesOnce, copyInto };
+
+/** The options with `format` detected when not given (read_files; a CSV when nothing tells). */
+export function withFormat(
+  raw: Record<string, string>,
+  source: string,
+  files: { path: string }[],
+  where: string,
+  shown = source,
+): Record<string, string> {
+  if (Object.keys(raw).some((k) => k.toLowerCase() === 'format')) return raw;
+  const format = detectFormat(
+    source,
+    files.map((f) => f.path),
+    where,
+    shown,
+  );
+  return format ? { ...raw, format } : raw;
+}

@@ -21,6 +21,6 @@ export {
   type LedgerFile,
 } from './ingest.js';
 export type { BatchTransform, IngestRequest, IngestOutcome, IngestProgress } from './request.js';
-export { fileSources } from './file-sources.js';
+export { fileSources, withFormat } from './file-sources.js';
 export { recordedFile, recordedTable } from './paths.js';
 export { watchIngest, type IngestWatch, type WatchOptions } from './watch.js';

@@ -60,6 +60,34 @@ const KNOWN = [
   'force',
 ];
 
+const EXTENSIONS: Record<string, FileFormat> = {
+  csv: 'csv',
+  tsv: 'csv',
+  txt: 'csv',
+  json: 'json',
+  jsonl: 'json',
+  ndjson: 'json',
+  parquet: 'parquet',
+};
+
+/**
+ * read_files without `format`: Databricks infers it ("Auto-inferred if not provided"). From the
+ * path's extension (`landing/*.json`), else from the files' (all of one format, compressed ones
+ * by the extension before `.gz`); undefined when no file tells; a mix is an error.
+ */
+export function detectFormat(source: string, files: string[], where: string, shown = source): FileFormat | undefined {
+  const of = (p: string) => EXTENSIONS[/\.([a-z0-9]+)(?:\.(?:gz|bz2|zst|snappy))?$/i.exec(p)?.[1]?.toLowerCase() ?? ''];
+  const own = of(source.replace(/[/\\]+$/, ''));
+  if (own) return own;
+  const found = [...new Set(files.map(of).filter((f): f is FileFormat => f !== undefined))];
+  if (found.length > 1)
+    throw new StrataError(
+      'USAGE',
+      `${where}: the files under ${shown} are of several formats (${found.join(', ')}); name one with format => '...' or narrow the path`,
+    );
+  return found[0];
+}
+
 /** Parses options given as strings (SQL named arguments, FORMAT_OPTIONS, COPY_OPTIONS). */
 export function parseReadOptions(raw: Record<string, string>, where: string): ReadOptions {
   const o = new Map<string, string>();

@@ -22,7 +22,9 @@ import {
   deleteQuarantineRows,
   ingestFiles,
   INGEST_APP_ID,
+  listSourceFiles,
   parseReadOptions,
+  withFormat,
 } from '../ingest/index.js';
 import { findReadFilesCalls, hideMetadata, mentionsMetadata, withReads } from '../sql/index.js';
 import {
@@ -102,8 +104,12 @@ async function streamFiles(
   const { session } = ctx;
   const call = findCall(span.call!);
   let rulesChecked = false;
-  const options = parseReadOptions(call.options, `${def.name}: read_files`);
   const source = path.resolve(ctx.options.catalog.projectDir, call.source);
+  const where = `${def.name}: read_files`;
+  // Without format => '...': the files' (from the path's extension, else the files').
+  const named = Object.keys(call.options).some((k) => k.toLowerCase() === 'format');
+  const listed = named || /\.[a-z0-9]+$/i.test(call.source) ? [] : await listSourceFiles(ctx.session, source);
+  const options = parseReadOptions(withFormat(call.options, call.source, listed, where), where);
   let expectationQuarantined = 0;
   const outcome = await ingestFiles(session, {
     location,

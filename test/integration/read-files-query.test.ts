@@ -55,4 +55,35 @@ describe('read_files in a query', () => {
       [2],
     ]);
   });
+
+  // Databricks' read_files: "format: The data file format in the source path. Auto-inferred if not provided."
+  it('without format, reads the format the files have: from the path, else from the files; a mix is refused', async () => {
+    const dir = path.join(bed.dir, 'detect');
+    mkdirSync(path.join(dir, 'events'), { recursive: true });
+    mkdirSync(path.join(dir, 'mixed'), { recursive: true });
+    writeFileSync(path.join(dir, 'events/1.json'), '{"id": 1, "kind": "view"}\n{"id": 2, "kind": "buy"}\n');
+    writeFileSync(path.join(dir, 'mixed/a.csv'), 'id\n1\n');
+    writeFileSync(path.join(dir, 'mixed/b.json'), '{"id": 1}\n');
+    mkdirSync(path.join(dir, 'pipelines/p'), { recursive: true });
+    writeFileSync(
+      path.join(dir, 'pipelines/p/p.sql'),
+      "CREATE OR REFRESH STREAMING TABLE events AS SELECT id, kind FROM STREAM read_files('events');\n",
+    );
+    const project = await projectAt(bed, dir);
+    const rows = async (sql: string) => (await project.query(sql)).rows.map((r) => r.map(String));
+    expect(await rows(`SELECT id, kind FROM read_files('events') ORDER BY id`)).toEqual([
+      ['1', 'view'],
+      ['2', 'buy'],
+    ]);
+    expect(await rows(`SELECT count(*) FROM read_files('events/*.json')`)).toEqual([['2']]);
+    await expect(project.query(`SELECT * FROM read_files('mixed')`)).rejects.toThrow(
+      /the files under mixed are of several formats \(csv, json\); name one with format => '\.\.\.'/,
+    );
+    const outcome = await project.runPipeline(await project.loadPipeline());
+    expect(outcome.status, outcome.error).toBe('COMPLETED');
+    expect(await rows('SELECT id, kind FROM events ORDER BY id')).toEqual([
+      ['1', 'view'],
+      ['2', 'buy'],
+    ]);
+  });
 });
