@@ -92,6 +92,7 @@ import {
   runCreateSchema,
   runDescribeTable,
   runShowCreateTable,
+  runShowTblproperties,
   runShowSchemas,
   runShowTables,
   runUse,
@@ -153,6 +154,8 @@ async function runStatement(
       return runDescribeTable(session, stmt, ctx);
     case 'show-create-table':
       return runShowCreateTable(session, stmt, ctx);
+    case 'show-tblproperties':
+      return runShowTblproperties(session, stmt, ctx);
     default:
       return runAlter(session, stmt, ctx);
   }

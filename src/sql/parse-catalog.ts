@@ -1,5 +1,5 @@
 // The catalog statements of Databricks SQL: USE, CREATE SCHEMA, SHOW TABLES, SHOW SCHEMAS,
-// DESCRIBE [TABLE] [EXTENDED], SHOW CREATE TABLE (run by run-catalog.ts).
+// DESCRIBE [TABLE] [EXTENDED], SHOW CREATE TABLE, SHOW TBLPROPERTIES (run by run-catalog.ts).
 import { TokenCursor, type Token } from '../dialect/index.js';
 import { end, parseTableName } from './parse-common.js';
 import type { Statement } from './statement.js';
@@ -25,6 +25,23 @@ export function parseCatalogStatement(sql: string, tokens: Token[]): Statement |
   if (c.is('show') && (c.is('schemas', 1) || c.is('databases', 1))) {
     c.i += 2;
     return { kind: 'show-schemas', like: like() };
+  }
+  // SHOW TBLPROPERTIES t [(key)]: the key unquoted (dots allowed) or a string.
+  if (c.is('show') && c.is('tblproperties', 1)) {
+    c.i += 2;
+    const table = parseTableName(c);
+    let key: string | undefined;
+    if (c.accept('(')) {
+      if (c.peek()?.kind === 'string') key = c.string('a property key');
+      else {
+        const parts = [c.ident('a property key')];
+        while (c.accept('.')) parts.push(c.ident('a property key'));
+        key = parts.join('.');
+      }
+      c.expect(')');
+    }
+    end(c);
+    return { kind: 'show-tblproperties', table, key };
   }
   if (c.is('show') && c.is('create', 1) && c.is('table', 2)) {
     c.i += 3;

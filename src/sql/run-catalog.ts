@@ -143,6 +143,33 @@ export async function runShowCreateTable(
   return { columns: [col('createtab_stmt')], rows: [[`${lines.join('\n')}\n`]] };
 }
 
+/**
+ * SHOW TBLPROPERTIES t [(key)]: `key`, `value` — the table's properties and, as Delta adds them,
+ * its protocol versions and table features; a key the table lacks gives Spark's sentence as value.
+ */
+export async function runShowTblproperties(
+  session: Session,
+  stmt: Extract<Statement, { kind: 'show-tblproperties' }>,
+  ctx: ReadContext,
+): Promise<QueryResult> {
+  const { location, display } = ctx.catalog.resolve(stmt.table);
+  const snap = await loadSnapshot(location, { session, name: display });
+  const p = snap.protocol;
+  const all: [string, string][] = [
+    ...Object.entries(snap.metadata.configuration),
+    ...[...new Set([...(p.readerFeatures ?? []), ...(p.writerFeatures ?? [])])].map((f): [string, string] => [
+      `delta.feature.${f}`,
+      'supported',
+    ]),
+    ['delta.minReaderVersion', String(p.minReaderVersion)],
+    ['delta.minWriterVersion', String(p.minWriterVersion)],
+  ];
+  const columns = [col('key'), col('value')];
+  if (stmt.key === undefined) return { columns, rows: all };
+  const found = all.find(([k]) => k === stmt.key);
+  return { columns, rows: [[stmt.key, found ? found[1] : `Table ${display} does not have property: ${stmt.key}`]] };
+}
+
 /** The catalog a statement names must be the project's (it has one). */
 function checkCatalog(catalog: Catalog, name: string | undefined): void {
   if (name !== undefined && name.toLowerCase() !== catalog.name.toLowerCase())

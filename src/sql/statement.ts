@@ -65,4 +65,5 @@ export type Statement =
   | { kind: 'show-schemas'; like?: string }
   | { kind: 'describe-table'; table: TableName; extended: boolean }
   | { kind: 'show-create-table'; table: TableName }
+  | { kind: 'show-tblproperties'; table: TableName; key?: string }
   | { kind: 'query'; sql: string };

@@ -69,6 +69,18 @@ describe('catalog statements', () => {
     expect(await q('DESCRIBE TABLE sales.orders_copy')).toEqual(described.rows);
     // DuckDB's DESCRIBE of a query is still DuckDB's.
     expect((await project.query('DESCRIBE SELECT 1 AS x')).rows[0][0]).toBe('x');
+
+    // SHOW TBLPROPERTIES (Databricks SQL reference): key, value — the table's properties and the
+    // protocol Delta adds; one key in parentheses; a missing key gives the sentence as value.
+    const props = await project.query('SHOW TBLPROPERTIES sales.orders');
+    expect(props.columns.map((c) => c.name)).toEqual(['key', 'value']);
+    expect(props.rows).toContainEqual(['delta.appendOnly', 'true']);
+    expect(props.rows).toContainEqual(['delta.minReaderVersion', '1']);
+    expect(props.rows.map((r) => r[0])).toContain('delta.minWriterVersion');
+    expect(await q('SHOW TBLPROPERTIES sales.orders (delta.appendOnly)')).toEqual([['delta.appendOnly', 'true']]);
+    expect(await q(`SHOW TBLPROPERTIES sales.orders ('nope')`)).toEqual([
+      ['nope', 'Table sales.orders does not have property: nope'],
+    ]);
   });
 
   it('names tables catalog.schema.table; USE CATALOG / USE SCHEMA set where one-part names are', async () => {
