@@ -14,7 +14,7 @@ import { duckdbType, loadSnapshot } from '../delta/index.js';
 import { quoteIdent, type Session } from '../engine/index.js';
 import { fileSources } from '../ingest/index.js';
 import { userSqlFailure, withReads, type WrittenSql } from '../sql/index.js';
-import { cdcOutputColumns } from './auto-cdc.js';
+import { cdcOutputColumns } from './cdc-events.js';
 import { aliasOf, inlineViews, tableExists } from './context.js';
 import { rewriteReferences, type Node } from './graph.js';
 import type { DatasetDefinition, Problem } from './parse.js';
