@@ -26,11 +26,11 @@ describe('the user’s SQL fails: the user’s error, in the user’s text', () 
     const p = await projectAt(bed, dir);
     await p.query(`CREATE TABLE s.t (id INT, s STRING)`);
     await p.query(`INSERT INTO s.t VALUES (1, 'a,b')`);
-    const err = await failure(dir, `SELECT id,\n       split(id, ',') AS parts\nFROM s.t`);
+    const err = await failure(dir, `SELECT id,\n       split(id, array(1)) AS parts\nFROM s.t`);
     expect(err).toBeInstanceOf(LocatedError);
     expect(err.code).toBe('SQL_ERROR');
-    expect(err.message).toContain("'split(INTEGER, STRING_LITERAL)'");
-    expect(err.message).toContain("LINE 2:        split(id, ',') AS parts\n               ^");
+    expect(err.message).toContain("'split(VARCHAR, INTEGER[])'");
+    expect(err.message).toContain('LINE 2:        split(id, array(1)) AS parts\n               ^');
     expect(err.message).not.toMatch(/regexp_split_to_array|read_parquet|delta_scan/);
   });
 
@@ -39,16 +39,16 @@ describe('the user’s SQL fails: the user’s error, in the user’s text', () 
     const p = await projectAt(bed, dir);
     await p.query(`CREATE TABLE s.t (id INT, s STRING)`);
     await p.query(`INSERT INTO s.t VALUES (1, 'a')`);
-    const insert = await failure(dir, `INSERT INTO s.t SELECT id, split(id, ',')[1] FROM s.t`);
+    const insert = await failure(dir, `INSERT INTO s.t SELECT id, split(id, array(1))[1] FROM s.t`);
     expect([insert.code, insert.message.split('\n')[0]]).toEqual([
       'SQL_ERROR',
-      "Binder Error: No function matches the given name and argument types 'split(INTEGER, STRING_LITERAL)'. You might need to add explicit type casts.",
+      "Binder Error: No function matches the given name and argument types 'split(VARCHAR, INTEGER[])'. You might need to add explicit type casts.",
     ]);
-    const update = await failure(dir, `UPDATE s.t SET s = split(id, ',')[1]`);
+    const update = await failure(dir, `UPDATE s.t SET s = split(id, array(1))[1]`);
     expect(update.code).toBe('SQL_ERROR');
-    expect(update.message).toMatch(/^cannot write to table s\.t: Binder Error: .*'split\(INTEGER, STRING_LITERAL\)'/);
+    expect(update.message).toMatch(/^cannot write to table s\.t: Binder Error: .*'split\(VARCHAR, INTEGER\[\]\)'/);
     expect(update.message).toContain(
-      `LINE 1: UPDATE s.t SET s = split(id, ',')[1]\n${' '.repeat('LINE 1: UPDATE s.t SET s = '.length)}^`,
+      `LINE 1: UPDATE s.t SET s = split(id, array(1))[1]\n${' '.repeat('LINE 1: UPDATE s.t SET s = '.length)}^`,
     );
     expect(update.message).not.toMatch(/regexp_split_to_array/);
     // A value that does not fit: DuckDB's words, the table named.
@@ -69,7 +69,7 @@ describe('the user’s SQL fails: the user’s error, in the user’s text', () 
 CREATE OR REFRESH MATERIALIZED VIEW bad AS
 SELECT id,
        nvl(id, 0) AS n,
-       split(id, ',') AS parts
+       split(id, array(1)) AS parts
 FROM good;
 `,
     );
@@ -78,9 +78,9 @@ FROM good;
     const bad = outcome.flows.find((f) => f.dataset === 'bad')!;
     expect(bad.status).toBe('FAILED');
     expect(bad.message).toMatch(
-      /^pipelines\/main\/main\.sql:6:8: Binder Error: No function matches the given name and argument types 'split\(INTEGER, STRING_LITERAL\)'/,
+      /^pipelines\/main\/main\.sql:6:8: Binder Error: No function matches the given name and argument types 'split\(VARCHAR, INTEGER\[\]\)'/,
     );
-    expect(bad.message).toContain("\n\n         split(id, ',') AS parts\n         ^");
+    expect(bad.message).toContain('\n\n         split(id, array(1)) AS parts\n         ^');
     expect(bad.message).not.toMatch(/regexp_split_to_array|coalesce/);
     const logged = await p.query(
       `SELECT error FROM system.event_log WHERE event_type = 'flow_progress' AND level = 'ERROR'`,
