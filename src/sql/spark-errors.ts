@@ -58,7 +58,7 @@ export function userSqlFailure(err: unknown, written: string | WrittenSql[], mod
   );
   const detail = dialectHint(
     // Spark's errors raised by the rewrite (ANSI mode) in Spark's words, without DuckDB's label.
-    inUserTerms(stripExcerpt(err.message), renames, notes).replace(/^Invalid Input Error: (?=\[[A-Z_]+\] )/, ''),
+    inUserTerms(stripExcerpt(err.message), renames, notes).replace(/(^|: )Invalid Input Error: (?=\[[A-Z_]+\] )/, '$1'),
     pieces.map((p) => p.sql),
   );
   const code = engine.kind.toLowerCase() === 'parser' ? 'SQL_SYNTAX' : 'SQL_ERROR';

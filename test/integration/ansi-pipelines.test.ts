@@ -85,4 +85,26 @@ describe('ANSI mode in pipelines', () => {
       [2, "spark.sql.ansi.enabled must be true or false, not 'sometimes'"],
     ]);
   });
+
+  it("a file whose rows the query cannot take fails the flow in Spark's words, writes nothing, and is read again once the query is fixed", async () => {
+    const p = await project(
+      'retry',
+      `CREATE OR REFRESH STREAMING TABLE typed AS SELECT CAST(id AS INT) AS id, CAST(amount AS DOUBLE) AS amount FROM STREAM read_files('landing/orders', format => 'csv', inferColumnTypes => false);\n`,
+    );
+    const failed = await p.runPipeline(await p.loadPipeline());
+    expect(failed.status).toBe('FAILED');
+    expect(failed.error).toMatch(/^typed: .*cannot write to table typed: \[CAST_INVALID_INPUT\] The value 'x'/);
+    expect((await p.query('SELECT count(*) FROM typed')).rows).toEqual([[0]]);
+    writeFileSync(
+      path.join(p.dir, 'pipelines/p/p.sql'),
+      `CREATE OR REFRESH STREAMING TABLE typed AS SELECT CAST(id AS INT) AS id, try_cast(amount AS DOUBLE) AS amount FROM STREAM read_files('landing/orders', format => 'csv', inferColumnTypes => false);\n`,
+    );
+    const fixed = await p.runPipeline(await p.loadPipeline());
+    expect(fixed.status, fixed.error).toBe('COMPLETED');
+    expect((await p.query('SELECT id, amount FROM typed ORDER BY id')).rows).toEqual([
+      [1, 5],
+      [2, null],
+      [3, 0],
+    ]);
+  });
 });
