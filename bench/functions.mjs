@@ -31,6 +31,8 @@ const CASES = [
   ['decimal / int, ANSI off', 'dec / i', 'dec / i', { ansi: false }],
   ['avg(decimal) (exact, DECIMAL(16,6))', 'SELECT avg(dec) FROM t', 'SELECT avg(dec) FROM t'],
   ['sum(int)', 'SELECT sum(i) FROM t', 'SELECT sum(i) FROM t'],
+  ['upper(string) (string arguments cast: a no-op for text)', 'upper(s_csv)', 'upper(s_csv)'],
+  ["lpad(int, 8, '0') (the number read as text)", "lpad(i, 8, '0')", "lpad(CAST(i AS VARCHAR), 8, '0')"],
   ['ceil(double) (a BIGINT)', 'ceil(x)', 'ceil(x)'],
   ['ceil(double), native cast to BIGINT', 'ceil(x)', 'CAST(ceil(x) AS BIGINT)'],
   ['floor(decimal) (DECIMAL(p - s + 1, 0))', 'floor(dec)', 'floor(dec)'],
