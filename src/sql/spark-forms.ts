@@ -1,6 +1,7 @@
 // The Spark forms other than function calls that the rewrite (spark.ts) turns into DuckDB's:
 // string literals DuckDB would read otherwise, typed literals (1L), 0-based subscripts,
 // SELECT * EXCEPT, NULL ordering in sort keys, and the words that are calls only in some places.
+import { quoteLiteral } from '../engine/index.js';
 import { isWord } from './spark-call.js';
 import type { Token } from '../dialect/index.js';
 
@@ -291,4 +292,20 @@ export function rangeTable(
         !AFTER_VALUES.has(next.value.toLowerCase()) &&
         !['on', 'using', 'natural', 'lateral', 'tablesample', 'pivot', 'unpivot'].includes(next.value.toLowerCase())));
   return { close, aliased };
+}
+
+/**
+ * `FROM parquet.\`path\``, `json.\`path\``, `csv.\`path\`` at `i`: Spark's file sources by path, as the
+ * read_files call that reads them (csv with Spark's defaults for this form: no header, columns
+ * _c0, _c1, ...). The form spans tokens i to i + 2.
+ */
+export function filePathSource(tokens: Token[], i: number): string | undefined {
+  const t = tokens[i];
+  const format = t.kind === 'ident' ? t.value.toLowerCase() : '';
+  if (!['parquet', 'json', 'csv'].includes(format)) return undefined;
+  const quoted = tokens[i + 2];
+  if (tokens[i + 1]?.text !== '.' || quoted?.kind !== 'quoted' || !quoted.text.startsWith('`')) return undefined;
+  if (!isWord(tokens[i - 1], 'from') && !isWord(tokens[i - 1], 'join') && tokens[i - 1]?.text !== ',') return undefined;
+  const header = format === 'csv' ? ', header => false' : '';
+  return `read_files(${quoteLiteral(quoted.value)}, format => '${format}'${header})`;
 }

@@ -35,6 +35,7 @@ import {
   databricksOnly,
   fromValues,
   rangeTable,
+  filePathSource,
 } from './spark-forms.js';
 
 import { arrayAt, divisor } from './spark-ansi.js';
@@ -269,6 +270,12 @@ function rewrite(sql: string, tokens: Token[], from: number, to: number, notes?:
     if (starExcept(tokens, i)) {
       emit(i + 1, 'EXCLUDE', tokens[i + 1].end);
       i++;
+      continue;
+    }
+    const fileSource = filePathSource(tokens, i);
+    if (fileSource) {
+      emit(i, fileSource, tokens[i + 2].end);
+      i += 2;
       continue;
     }
     // (delta.`path` stays: it names a table by its folder.)

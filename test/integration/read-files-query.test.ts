@@ -86,4 +86,32 @@ describe('read_files in a query', () => {
       ['2', 'buy'],
     ]);
   });
+
+  // Spark SQL guide, "Run SQL on files directly": SELECT * FROM parquet.`path`; a CSV read this way
+  // has Spark's CSV defaults (no header: columns _c0, _c1, ...).
+  it('reads parquet.`path`, json.`path` and csv.`path` as Spark does, in queries and pipelines', async () => {
+    const dir = path.join(bed.dir, 'by-path');
+    mkdirSync(path.join(dir, 'files'), { recursive: true });
+    writeFileSync(path.join(dir, 'files/a.csv'), 'x,y\n1,2\n');
+    writeFileSync(path.join(dir, 'files/e.json'), '{"k": "a", "n": 1}\n{"k": "b", "n": 2}\n');
+    await bed.engine.withSession((s) =>
+      s.exec(`COPY (SELECT 7 AS id, 'seven' AS name) TO '${path.join(dir, 'files/p.parquet')}' (FORMAT parquet)`),
+    );
+    mkdirSync(path.join(dir, 'pipelines/p'), { recursive: true });
+    writeFileSync(
+      path.join(dir, 'pipelines/p/p.sql'),
+      'CREATE OR REFRESH MATERIALIZED VIEW named AS SELECT p.name, j.k FROM parquet.`files/p.parquet` p JOIN json.`files/e.json` j ON j.n = 1;\n',
+    );
+    const project = await projectAt(bed, dir);
+    const rows = async (sql: string) => (await project.query(sql)).rows.map((r) => r.map(String));
+    expect(await rows('SELECT _c0, _c1 FROM csv.`files/a.csv`')).toEqual([
+      ['x', 'y'],
+      ['1', '2'],
+    ]);
+    expect(await rows('SELECT id, name FROM parquet.`files/p.parquet`')).toEqual([['7', 'seven']]);
+    expect(await rows('SELECT k FROM json.`files/e.json` ORDER BY k')).toEqual([['a'], ['b']]);
+    const outcome = await project.runPipeline(await project.loadPipeline());
+    expect(outcome.status, outcome.error).toBe('COMPLETED');
+    expect(await rows('SELECT name, k FROM named')).toEqual([['seven', 'a']]);
+  });
 });
