@@ -9,6 +9,12 @@ import { UserSqlError } from '../core/index.js';
 /** A table as a statement or a command names it: `schema.table` (parts) or a path. */
 export type TableRef = { kind: 'name'; parts: string[] } | { kind: 'path'; path: string };
 
+/** A table as a pipeline names it: `schema.table` (dotted parts), or a Delta table by path, ``delta.`path` ``. */
+export function tableRefOf(name: string): TableRef {
+  const m = /^delta\.`([\s\S]*)`$/i.exec(name);
+  return m ? { kind: 'path', path: m[1] } : { kind: 'name', parts: name.split('.') };
+}
+
 /** Where a table is, and the name to show for it. */
 export interface ResolvedTable {
   location: string;
@@ -183,7 +189,7 @@ export function createCatalog(options: {
     currentSchema,
     withSchema: (schema) => createCatalog({ ...options, schema }),
     resolve,
-    locationOf: (name) => resolve({ kind: 'name', parts: name.split('.') }).location,
+    locationOf: (name) => resolve(tableRefOf(name)).location,
     find,
     nameOf,
     system: (table) => path.join(lakeRoot, SYSTEM_FOLDER, table),

@@ -43,6 +43,7 @@ export interface PipelineGraph {
  * `default` unless configured); a three-part name loses its catalog (the project has one).
  */
 export function normalizeName(name: string, schema = 'default'): string {
+  if (/^delta\.`/i.test(name)) return name; // a path: as written
   const parts = name.split('.');
   return (parts.length === 1 ? `${schema}.${parts[0]}` : parts.slice(-2).join('.')).toLowerCase();
 }
@@ -86,6 +87,9 @@ export function referenceSpans(sql: string, schema = 'default'): ReferenceSpan[]
   }
   const spans: ReferenceSpan[] = [];
   const readName = (i: number): { name: string; next: number } | undefined => {
+    // delta.`path`: a Delta table by its folder (the path kept as written).
+    if (isKeyword(tokens[i], 'delta') && tokens[i + 1]?.text === '.' && tokens[i + 2]?.text.startsWith('`'))
+      return { name: `delta.\`${tokens[i + 2].value}\``, next: i + 3 };
     if (tokens[i]?.kind !== 'ident' && tokens[i]?.kind !== 'quoted') return undefined;
     const parts = [tokens[i].value];
     let j = i + 1;

@@ -4,7 +4,7 @@
 // fills `${key}` in its SQL, as Databricks pipeline configuration does.
 import { existsSync, promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import type { Catalog } from '../catalog/index.js';
+import { tableExists, tableRefOf, type Catalog } from '../catalog/index.js';
 import { StrataError } from '../core/index.js';
 import { ansiFrom } from '../sql/index.js';
 import { buildGraph, type PipelineGraph } from './graph.js';
@@ -86,7 +86,10 @@ export async function loadPipeline(
     datasets,
     flows,
     texts,
-    (table) => catalog.find({ kind: 'name', parts: table.split('.') }) !== undefined,
+    (table) => {
+      const location = catalog.find(tableRefOf(table));
+      return location !== undefined && tableExists(location);
+    },
     catalog.currentSchema.toLowerCase(),
   );
   return {

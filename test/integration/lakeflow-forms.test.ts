@@ -119,4 +119,33 @@ CREATE OR REFRESH STREAMING LIVE TABLE typed AS SELECT * FROM STREAM(cloud_files
       ['UNSUPPORTED', 1, 39, expect.stringMatching(/^CLUSTER BY \(liquid clustering\) is not supported yet/)],
     ]);
   });
+
+  it('read a Delta table by path, as a stream (STREAM delta.`path`, STREAM(delta.`path`)) and as a table', async () => {
+    const dir = path.join(bed.dir, 'by-path');
+    mkdirSync(path.join(dir, 'pipelines/p'), { recursive: true });
+    writeFileSync(
+      path.join(dir, 'pipelines/p/p.sql'),
+      [
+        'CREATE OR REFRESH STREAMING TABLE copied AS SELECT id FROM STREAM delta.`ext/src`;',
+        'CREATE OR REFRESH STREAMING TABLE copied2 AS SELECT id * 10 AS id FROM STREAM(delta.`ext/src`);',
+        'CREATE OR REFRESH MATERIALIZED VIEW total AS SELECT sum(id) AS s FROM delta.`ext/src`;',
+        '',
+      ].join('\n'),
+    );
+    const project = await projectAt(bed, dir);
+    const q = async (sql: string) => (await project.query(sql)).rows.map((r) => r.map(Number));
+    await project.query('CREATE TABLE delta.`ext/src` AS SELECT 1 AS id');
+    const pipeline = await project.loadPipeline();
+    expect(pipeline.problems).toEqual([]);
+    expect((await project.checkPipeline(pipeline)).problems).toEqual([]);
+    expect((await project.runPipeline(pipeline)).status).toBe('COMPLETED');
+    await project.query('INSERT INTO delta.`ext/src` VALUES (2)');
+    const second = await project.runPipeline(await project.loadPipeline());
+    expect(second.status, second.error).toBe('COMPLETED');
+    // Only the new row read by the streams.
+    expect(second.flows.find((f) => f.flow === 'copied')!.rowsRead).toBe(1);
+    expect(await q('SELECT id FROM copied ORDER BY id')).toEqual([[1], [2]]);
+    expect(await q('SELECT id FROM copied2 ORDER BY id')).toEqual([[10], [20]]);
+    expect(await q('SELECT s FROM total')).toEqual([[3]]);
+  });
 });
