@@ -309,3 +309,21 @@ export function filePathSource(tokens: Token[], i: number): string | undefined {
   const header = format === 'csv' ? ', header => false' : '';
   return `read_files(${quoteLiteral(quoted.value)}, format => '${format}'${header})`;
 }
+
+/**
+ * What Strata refuses at `i`, in one sentence: a Databricks-only function (it needs Databricks'
+ * services), or a WATERMARK clause (`FROM STREAM(t) WATERMARK ts DELAY OF INTERVAL 10 MINUTES`:
+ * event-time watermarks, which only stateful streaming operators need, and Strata has none).
+ */
+export function unsupportedForm(tokens: Token[], i: number): string | undefined {
+  const t = tokens[i];
+  if (t.kind !== 'ident' || tokens[i - 1]?.text === '.') return undefined;
+  if (tokens[i + 1]?.text === '(' && databricksOnly(t.value.toLowerCase()))
+    return `${t.value} is a Databricks-only function (it needs Databricks' services); Strata cannot run it`;
+  if (isWord(t, 'watermark') && isWord(tokens[i + 2], 'delay') && isWord(tokens[i + 3], 'of'))
+    return (
+      'WATERMARK is not supported: Strata has no stateful streaming (aggregations, deduplication or joins bounded by event ' +
+      'time); aggregate in a MATERIALIZED VIEW, or keep one row per key with AUTO CDC'
+    );
+  return undefined;
+}

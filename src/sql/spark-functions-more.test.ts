@@ -200,6 +200,12 @@ describe('Spark SQL: GROUP BY ... WITH ROLLUP / WITH CUBE, and Databricks-only f
     expect(() => sparkToDuckdb("SELECT ai_analyze_sentiment('great')")).toThrow(
       /ai_analyze_sentiment is a Databricks-only function/,
     );
+    // Databricks SQL's WATERMARK clause (event-time watermarks for stateful streaming): refused, saying what to use.
+    expect(() =>
+      sparkToDuckdb('SELECT * FROM STREAM(events) WATERMARK event_time DELAY OF INTERVAL 10 MINUTES'),
+    ).toThrow(/WATERMARK is not supported: .*MATERIALIZED VIEW.*AUTO CDC/);
+    // A column named watermark is a column.
+    expect(sparkToDuckdb('SELECT watermark FROM t')).toBe('SELECT watermark FROM t');
   });
 });
 

@@ -32,7 +32,7 @@ import {
   typedLiteral,
   zeroBasedIndex,
   groupByWith,
-  databricksOnly,
+  unsupportedForm,
   fromValues,
   rangeTable,
   filePathSource,
@@ -104,7 +104,7 @@ export function translate(sql: string, notes?: Rewritten[], options: TranslateOp
         groupByWith(tokens, i, tokens.length) !== undefined ||
         fromValues(tokens, i, tokens.length, (open) => matching(tokens, open, tokens.length)) !== undefined ||
         rangeTable(tokens, i, (open) => matching(tokens, open, tokens.length)) !== undefined ||
-        (t.kind === 'ident' && tokens[i + 1]?.text === '(' && databricksOnly(t.value.toLowerCase())) ||
+        unsupportedForm(tokens, i) !== undefined ||
         zeroBasedIndex(tokens, i, tokens.length) !== undefined ||
         typedLiteral(t, tokens[i + 1]) !== undefined ||
         ((t.text === '/' || t.text === '%' || isWord(t, 'div')) && endsOperand(tokens[i - 1])) ||
@@ -199,18 +199,9 @@ function rewrite(sql: string, tokens: Token[], from: number, to: number, notes?:
       i = grouping.next - 1;
       continue;
     }
-    // Databricks-only functions: said plainly.
-    if (
-      t.kind === 'ident' &&
-      tokens[i + 1]?.text === '(' &&
-      tokens[i - 1]?.text !== '.' &&
-      databricksOnly(t.value.toLowerCase())
-    )
-      throw new LocatedError(
-        'SQL_UNSUPPORTED',
-        `${t.value} is a Databricks-only function (it needs Databricks' services); Strata cannot run it`,
-        { offset: t.start },
-      );
+    // Databricks-only functions, WATERMARK: said plainly.
+    const unsupported = unsupportedForm(tokens, i);
+    if (unsupported) throw new LocatedError('SQL_UNSUPPORTED', unsupported, { offset: t.start });
     // arr[i]: Spark counts from 0, DuckDB from 1; out of range NULL or (ANSI) an error.
     const subscriptEnd = zeroBasedIndex(tokens, i, to);
     if (subscriptEnd !== undefined) {

@@ -185,6 +185,19 @@ WHERE r.customer IN (SELECT customer FROM customers)`,
   });
 });
 
+describe('strata run --dry-run: what Strata does not do', () => {
+  it('a WATERMARK clause is a problem at its line and column, before anything runs', async () => {
+    const { project: p } = await project(
+      'watermark',
+      BRONZE +
+        'CREATE OR REFRESH STREAMING TABLE w AS\nSELECT id FROM STREAM(raw) WATERMARK day DELAY OF INTERVAL 1 DAY;\n',
+    );
+    const pipeline = await p.loadPipeline();
+    expect(pipeline.problems.map((x) => [x.code, x.where.line, x.where.column])).toEqual([['UNSUPPORTED', 4, 28]]);
+    expect(pipeline.problems[0].message).toMatch(/^WATERMARK is not supported/);
+  });
+});
+
 describe('strata run: Structured Streaming rules, before anything is written', () => {
   it('fails the flow of a streaming table whose query Spark refuses, at the keyword, writing nothing of it', async () => {
     const { project: p } = await project(
