@@ -10,7 +10,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Catalog } from '../catalog/index.js';
 import { LocatedError, StrataError, type Where } from '../core/index.js';
-import { duckdbType, loadSnapshot } from '../delta/index.js';
+import { loadSnapshot } from '../delta/index.js';
 import { quoteIdent, type Session } from '../engine/index.js';
 import { fileSources } from '../ingest/index.js';
 import { userSqlFailure, withReads, type WrittenSql } from '../sql/index.js';
@@ -19,7 +19,7 @@ import { aliasOf, inlineViews, tableExists } from './context.js';
 import { rewriteReferences, type Node } from './graph.js';
 import type { DatasetDefinition, Problem } from './parse.js';
 import type { Pipeline } from './project.js';
-import { logicalPlan, placed } from './streaming-check.js';
+import { columnsDdl, logicalPlan, placed } from './streaming-check.js';
 import { streamingViolations, type PlanNode } from './streaming-rules.js';
 
 export interface BindReport {
@@ -195,8 +195,7 @@ class Binder {
       const snap = await loadSnapshot(location, { session: this.session, name });
       if (snap.schema.fields.length > 0 || !def) {
         const table = this.temp();
-        const cols = snap.schema.fields.map((f) => `${quoteIdent(f.name)} ${duckdbType(f.type)}`);
-        await this.session.exec(`CREATE TEMP TABLE ${quoteIdent(table)} (${cols.join(', ')})`);
+        await this.session.exec(`CREATE TEMP TABLE ${quoteIdent(table)} ${columnsDdl(snap.schema.fields)}`);
         return table;
       }
     }

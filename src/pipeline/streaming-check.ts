@@ -6,8 +6,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Catalog } from '../catalog/index.js';
 import { LocatedError, type Where } from '../core/index.js';
-import { duckdbType, loadSnapshot } from '../delta/index.js';
-import { lineColumn, tokenize } from '../dialect/index.js';
+import { duckdbType, loadSnapshot, type StructField } from '../delta/index.js';
+import { isKeyword, lineColumn, tokenize } from '../dialect/index.js';
 import { quoteIdent, quoteLiteral, type Session } from '../engine/index.js';
 import { withReads, type ReadContext, type WrittenSql } from '../sql/index.js';
 import { aliasOf, tableExists } from './context.js';
@@ -40,6 +40,7 @@ export interface StreamingCheck {
  */
 export async function assertStreamingRules(check: StreamingCheck): Promise<void> {
   const { session } = check;
+  if (!(await mayBeRefused(session, check.query))) return;
   const temps: string[] = [];
   const streams = new Set<string>();
   const id = randomUUID().replace(/-/g, '').slice(0, 8);
@@ -62,8 +63,7 @@ export async function assertStreamingRules(check: StreamingCheck): Promise<void>
       const location = check.catalog.locationOf(span.name!);
       if (!tableExists(location)) throw new Error(`${span.name} has no table`);
       const snap = await loadSnapshot(location, { session, name: span.name });
-      const cols = snap.schema.fields.map((f) => `${quoteIdent(f.name)} ${duckdbType(f.type)}`);
-      const table = await stand(`(${cols.join(', ') || '__empty INTEGER'})`);
+      const table = await stand(columnsDdl(snap.schema.fields));
       if (span.streaming) streams.add(table);
       return `${quoteIdent(table)}${alias}`;
     });
@@ -79,6 +79,41 @@ export async function assertStreamingRules(check: StreamingCheck): Promise<void>
     throw new LocatedError('PIPELINE', violation.message, {
       where: placed(violation.keyword, check.written, check.where),
     });
+}
+
+/**
+ * Words without which a query has none of the operators Spark refuses over a stream: grouping,
+ * DISTINCT, windows, sorts, samples, OFFSET, set operations, joins; a subquery is a second SELECT.
+ */
+const TRIGGERS = new Set(
+  'group distinct over window qualify order tablesample sample offset union intersect except minus join pivot unpivot'.split(
+    ' ',
+  ),
+);
+let aggregates: Promise<Set<string>> | undefined;
+
+/**
+ * Whether the query could use an operator the rules refuse: one of TRIGGERS, a subquery, or a call
+ * of an aggregate function (DuckDB's list, asked once). Most streaming queries (a projection, a
+ * filter) have none, and are not planned at all: the check costs nothing on each update.
+ */
+async function mayBeRefused(session: Session, query: string): Promise<boolean> {
+  const tokens = tokenize(query);
+  if (tokens.some((t) => t.kind === 'ident' && TRIGGERS.has(t.value.toLowerCase()))) return true;
+  if (tokens.filter((t) => isKeyword(t, 'select')).length > 1) return true;
+  aggregates ??= session
+    .rows<{ name: string }>(
+      "SELECT DISTINCT lower(function_name) AS name FROM duckdb_functions() WHERE function_type = 'aggregate'",
+    )
+    .then((rows) => new Set(rows.map((r) => r.name)));
+  const known = await aggregates.catch(() => (aggregates = undefined));
+  if (!known) return true; // (not known: check in full)
+  return tokens.some((t, i) => t.kind === 'ident' && tokens[i + 1]?.text === '(' && known.has(t.value.toLowerCase()));
+}
+
+/** `(name type, ...)` of a table's columns, for an empty stand-in of it. */
+export function columnsDdl(fields: StructField[]): string {
+  return `(${fields.map((f) => `${quoteIdent(f.name)} ${duckdbType(f.type)}`).join(', ') || '__empty INTEGER'})`;
 }
 
 /** Where the first `keyword` of the written query is (else where the query starts). */

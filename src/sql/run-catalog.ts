@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { DEFAULT_SCHEMA, SYSTEM_SCHEMA, type Catalog } from '../catalog/index.js';
 import { UserSqlError } from '../core/index.js';
 import type { ReadContext } from './read-context.js';
-import type { Statement } from './statement.js';
+import type { Statement, TableName } from './statement.js';
 
 const col = (name: string, type = 'VARCHAR') => ({ name, type });
 
@@ -84,8 +84,7 @@ export async function runDescribeTable(
   stmt: Extract<Statement, { kind: 'describe-table' }>,
   ctx: ReadContext,
 ): Promise<QueryResult> {
-  const { location, display } = ctx.catalog.resolve(stmt.table);
-  const snap = await loadSnapshot(location, { session, name: display });
+  const { snap, display, location } = await snapshotOf(session, stmt.table, ctx);
   const rows: unknown[][] = snap.schema.fields.map((f) => [f.name, sparkTypeName(f.type), comment(f.metadata)]);
   if (snap.partitionColumns.length > 0) {
     rows.push(['# Partition Information', '', ''], ['# col_name', 'data_type', 'comment']);
@@ -123,8 +122,7 @@ export async function runShowCreateTable(
   stmt: Extract<Statement, { kind: 'show-create-table' }>,
   ctx: ReadContext,
 ): Promise<QueryResult> {
-  const { location, display } = ctx.catalog.resolve(stmt.table);
-  const snap = await loadSnapshot(location, { session, name: display });
+  const { snap, display } = await snapshotOf(session, stmt.table, ctx);
   const q = (name: string) => (/^[A-Za-z_][A-Za-z0-9_]*$/.test(name) ? name : `\`${name.replace(/`/g, '``')}\``);
   const s = (text: string) => `'${text.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
   const columns = snap.schema.fields.map(
@@ -152,8 +150,7 @@ export async function runShowTblproperties(
   stmt: Extract<Statement, { kind: 'show-tblproperties' }>,
   ctx: ReadContext,
 ): Promise<QueryResult> {
-  const { location, display } = ctx.catalog.resolve(stmt.table);
-  const snap = await loadSnapshot(location, { session, name: display });
+  const { snap, display } = await snapshotOf(session, stmt.table, ctx);
   const p = snap.protocol;
   const all: [string, string][] = [
     ...Object.entries(snap.metadata.configuration),
@@ -168,6 +165,12 @@ export async function runShowTblproperties(
   if (stmt.key === undefined) return { columns, rows: all };
   const found = all.find(([k]) => k === stmt.key);
   return { columns, rows: [[stmt.key, found ? found[1] : `Table ${display} does not have property: ${stmt.key}`]] };
+}
+
+/** The table a statement names, as it is now, and its name to show. */
+async function snapshotOf(session: Session, table: TableName, ctx: ReadContext) {
+  const { location, display } = ctx.catalog.resolve(table);
+  return { snap: await loadSnapshot(location, { session, name: display }), display, location };
 }
 
 /** The catalog a statement names must be the project's (it has one). */

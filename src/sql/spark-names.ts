@@ -45,7 +45,7 @@ export function unaliasedItems(tokens: Token[]): Map<number, ItemName> {
         continue;
       }
       const item = tokens.slice(first, j);
-      const name = needsName(item) ? sparkName(item) : undefined;
+      const name = needsName(item) ? prettyTokens(item) : undefined;
       if (name !== undefined) out.set(j - 1, { start: first, name, call: asCall(item) !== undefined });
       if (t === undefined || t.text !== ',') break;
       first = j + 1;
@@ -65,7 +65,6 @@ function needsName(item: Token[]): boolean {
   if (item[0].kind === 'ident' && GENERATORS.has(item[0].value.toLowerCase()) && item[1]?.text === '(') return false;
   const last = item[item.length - 1];
   const before = item[item.length - 2];
-  if (item.some((t) => t.text === '*' && item.length <= 3 && !item.some((x) => x.text === '('))) return false;
   if (item.some((t, k) => t.text === '*' && (k === 0 || item[k - 1].text === '.'))) return false;
   // A column: name, t.name, `name`.
   if (item.every((t, k) => (k % 2 === 0 ? t.kind === 'ident' || t.kind === 'quoted' : t.text === '.'))) return false;
@@ -87,10 +86,6 @@ function needsName(item: Token[]): boolean {
 }
 
 /** Spark's name of an expression (its common shapes; others: the text as written, spaces collapsed). */
-function sparkName(item: Token[]): string {
-  return prettyTokens(item);
-}
-
 function prettyTokens(ts: Token[]): string {
   const call = asCall(ts);
   if (call) {

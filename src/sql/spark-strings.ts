@@ -44,9 +44,25 @@ const STRING_ARGS: Record<string, number[] | 'all'> = {
   regexp_like: [0],
 };
 
-/** A string literal (nothing to cast) or a form that is not an expression (`BOTH 'x' FROM s`). */
+/** Functions whose result is already a string (an argument that is one of their calls needs no cast). */
+const STRING_RESULTS = new Set(
+  'trim ltrim rtrim btrim lower lcase upper ucase initcap replace left right repeat translate lpad rpad substring substr regexp_replace regexp_extract concat concat_ws soundex'.split(
+    ' ',
+  ),
+);
+
+/** A string literal or a string function's call (nothing to cast), or a form that is not an expression (`BOTH 'x' FROM s`). */
 function leaveAsIs(a: Arg): boolean {
-  if (a.tokens.length === 1 && a.tokens[0].kind === 'string') return true;
+  const [first, open] = a.tokens;
+  if (a.tokens.length === 1 && first.kind === 'string') return true;
+  if (
+    first?.kind === 'ident' &&
+    open?.text === '(' &&
+    a.tokens.at(-1)?.text === ')' &&
+    STRING_RESULTS.has(first.value.toLowerCase()) &&
+    closesAtEnd(a)
+  )
+    return true;
   return a.tokens.some((t) => isWord(t, 'from') || isWord(t, 'for') || isWord(t, 'both') || isWord(t, 'leading'));
 }
 
@@ -66,3 +82,13 @@ export function castStringArgs(call: Call): Call {
 export const STRING_HANDLERS: Record<string, Handler> = Object.fromEntries(
   Object.keys(STRING_ARGS).map((name) => [name, (c: Call) => `${name}(${c.args.map((a) => a.sql).join(', ')})`]),
 );
+
+/** Whether the parenthesis after the argument's first token closes at its last token (one call, not `f(x) || y`). */
+function closesAtEnd(a: Arg): boolean {
+  let depth = 0;
+  for (const [k, t] of a.tokens.entries()) {
+    if (t.text === '(') depth++;
+    else if (t.text === ')' && --depth === 0) return k === a.tokens.length - 1;
+  }
+  return false;
+}
