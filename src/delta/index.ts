@@ -30,5 +30,5 @@ export { mergeInto, type MergeClause, type MergeOutcome } from './merge.js';
 export { planTableChanges } from './table-changes.js';
 export { changeDataFeedEnabled } from './change-data.js';
 export { readCommit, readCommitInfos } from './log-reader.js';
-export { deltaTypeOf } from './schema-from-engine.js';
+export { deltaTypeOf, schemaToJson } from './schema-from-engine.js';
 export { filesForKeys, replaceKeys, type ReplaceKeysOutcome } from './replace-keys.js';

@@ -84,6 +84,8 @@ export interface WriteTableOptions extends TableRef {
   replaceWhere?: string;
   /** Schema evolution: add new columns, widen types. */
   mergeSchema?: boolean;
+  /** Table properties set in the same commit (a metadata change only if one differs). */
+  setProperties?: Record<string, string>;
   /** SQL INSERT rules (Spark's ANSI store assignment): numeric and datetime values are cast, overflow fails at run time. */
   storeAssignment?: boolean;
   /**
@@ -344,11 +346,17 @@ export async function writeTable(session: Session, options: WriteTableOptions): 
     }
   }
   const actions: Action[] = [];
+  const setting = Object.entries(options.setProperties ?? {}).filter(([k, v]) => config[k] !== v);
+  const metadataChanged = enforced.schemaChanged || setting.length > 0;
   if (enforced.schemaChanged) {
     const needed = minimalProtocol(schema, config);
     if (!protocolCovers(snapshot.protocol, needed))
       actions.push({ protocol: mergeProtocol(snapshot.protocol, needed) });
-    actions.push({ metaData: { ...snapshot.metadata, schemaString: schemaToJson(schema), partitionColumns } });
+  }
+  if (metadataChanged) {
+    const configuration = { ...config, ...Object.fromEntries(setting) };
+    const schemaString = enforced.schemaChanged ? schemaToJson(schema) : snapshot.metadata.schemaString;
+    actions.push({ metaData: { ...snapshot.metadata, schemaString, partitionColumns, configuration } });
   }
   if (options.txn)
     actions.push({ txn: { appId: options.txn.appId, version: options.txn.version, lastUpdated: now() } });
@@ -360,7 +368,7 @@ export async function writeTable(session: Session, options: WriteTableOptions): 
     readWholeTable: options.mode === 'overwrite',
     readFiles: new Set(removed.map((f) => canonicalPath(store.root, f.path))),
     removedFiles: new Set(removed.map((f) => canonicalPath(store.root, f.path))),
-    changesMetadata: enforced.schemaChanged,
+    changesMetadata: metadataChanged,
   };
   const mode = options.mode === 'append' ? 'Append' : 'Overwrite';
   const result = await commitOrClean(

@@ -22,7 +22,9 @@ async function readFilesOnce(
 ): Promise<FilesRead> {
   const glob = Object.entries(raw).find(([k]) => k.toLowerCase() === 'pathglobfilter')?.[1];
   const files = await listSourceFiles(session, source, glob);
-  const options = parseReadOptions(withFormat(raw, source, files, 'read_files', written), 'read_files');
+  const options = parseReadOptions(withFormat(raw, source, files, 'read_files', written), 'read_files', {
+    inferColumnTypes: true,
+  });
   if (files.length === 0)
     throw new StrataError('STORAGE', `read_files: no files match ${written}`, { context: { file: written } });
   const id = randomUUID().replace(/-/g, '').slice(0, 12);

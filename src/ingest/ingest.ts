@@ -24,6 +24,7 @@ import { appendQuarantine, dropBatchesFromQuarantine, writeQuarantine } from './
 import { batchRows, readBatch, type FileOutcome, type SourceFile } from './read.js';
 import { FILE_COLUMN } from './typed.js';
 import { hasMetadataColumn } from './metadata.js';
+import { recordedSourceSchema, sourceSchemaProperty } from './source-schema.js';
 import { streamBytes, streamCsv, StreamFallback } from './stream-csv.js';
 import { settleFiles, settleMsFromEnv } from './settle.js';
 import { noteChanged, skipExistingFiles } from './ledger-notes.js';
@@ -174,7 +175,7 @@ function nextBatch(todo: SourceFile[], i: number, o: IngestRequest['options']): 
   const batch: SourceFile[] = [];
   let bytes = 0;
   // CSV streams from the files to the table (no copy in memory): its batches may be bigger.
-  const big = streamBytes() * (o.format === 'csv' && !o.inferColumnTypes ? 8 : 1);
+  const big = streamBytes() * (o.format === 'csv' ? 8 : 1);
   while (
     i < todo.length &&
     batch.length < o.maxFilesPerTrigger &&
@@ -282,15 +283,15 @@ async function ingestBatch(
   const replace: Replacing | undefined = reload
     ? { batches: reload.batches, remove: await reloadRemovals(session, req, snapshot, reload) }
     : undefined;
+  // A flow reads with the source's columns as recorded (its target's columns are the query's).
   const known: StructField[] = req.transform
-    ? []
+    ? recordedSourceSchema(snapshot.metadata.configuration, req)
     : snapshot.schema.fields.filter((f) => f.name.toLowerCase() !== o.rescuedDataColumn.toLowerCase());
   const addNewColumns = req.mergeSchema || snapshot.schema.fields.length === 0 || Boolean(req.transform);
   const id = randomUUID().replace(/-/g, '').slice(0, 12);
   const hashes = new Map(files.map((f) => [f.path, hashFile(f.path)]));
   if (
     o.format === 'csv' &&
-    !o.inferColumnTypes &&
     o.schemaEvolutionMode !== 'failOnNewColumns' &&
     (!req.transform || req.transformKeepsRows)
   ) {
@@ -397,6 +398,7 @@ async function ingestBatch(
       mode: 'append',
       select,
       mergeSchema: addNewColumns,
+      setProperties: req.transform ? sourceSchemaProperty(req, o, read.columns) : undefined,
       txn: { appId: INGEST_APP_ID, version: batchId },
       txns: transformed?.txns,
       tags: { [BATCH_TAG]: String(batchId) },

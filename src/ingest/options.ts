@@ -89,7 +89,12 @@ export function detectFormat(source: string, files: string[], where: string, sho
 }
 
 /** Parses options given as strings (SQL named arguments, FORMAT_OPTIONS, COPY_OPTIONS). */
-export function parseReadOptions(raw: Record<string, string>, where: string): ReadOptions {
+export function parseReadOptions(
+  raw: Record<string, string>,
+  where: string,
+  /** read_files infers CSV and JSON column types unless told not to; Auto Loader, COPY INTO and `strata ingest` keep strings. */
+  defaults: { inferColumnTypes?: boolean } = {},
+): ReadOptions {
   const o = new Map<string, string>();
   for (const [k, v] of Object.entries(raw)) {
     const key = k.toLowerCase().replace(/^cloudfiles\./, '');
@@ -143,7 +148,7 @@ export function parseReadOptions(raw: Record<string, string>, where: string): Re
     multiLine: bool('multiline', false),
     dateFormat: o.get('dateformat'),
     timestampFormat: o.get('timestampformat'),
-    inferColumnTypes: bool('infercolumntypes', bool('inferschema', false)),
+    inferColumnTypes: bool('infercolumntypes', bool('inferschema', defaults.inferColumnTypes ?? false)),
     schemaHints: parseSchemaHints(o.get('schemahints') ?? '', where),
     schemaEvolutionMode: evolution,
     rescuedDataColumn: o.get('rescueddatacolumn') ?? '_rescued_data',

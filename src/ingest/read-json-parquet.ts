@@ -6,6 +6,7 @@ import { quoteIdent, quoteLiteral, quoteStringList, type Session } from '../engi
 import type { ReadOptions } from './options.js';
 import { FILE_COLUMN } from './typed.js';
 import { LINE } from './csv-reconcile.js';
+import { inferJsonFields } from './infer.js';
 
 /** A file to read (read.ts's SourceFile). */
 interface SourceFile {
@@ -21,7 +22,7 @@ export async function readJson(
   raw: string,
   rejected: string,
   fail: (path: string, error: string) => void,
-): Promise<{ name: string; type: DeltaType }[]> {
+): Promise<{ name: string; type: DeltaType; inferred?: DeltaType }[]> {
   const lines = `${raw}_lines`;
   await session.exec(`CREATE OR REPLACE TEMP TABLE ${quoteIdent(lines)} (l VARCHAR, __file VARCHAR, __row BIGINT)`);
   const attempt = async (part: SourceFile[]): Promise<void> => {
@@ -52,7 +53,10 @@ export async function readJson(
   const keys = await session.rows<{ k: string }>(
     `SELECT k FROM (SELECT unnest(CASE WHEN ${isObject} THEN json_keys(l) END) AS k, __file, __row FROM temp.${quoteIdent(lines)}) GROUP BY k ORDER BY min(__file), min(__row)`,
   );
+  // Inferred (inferColumnTypes): Spark's types, the columns in name order as Spark gives them.
+  const inferred = o.inferColumnTypes ? await inferJsonFields(session, `temp.${quoteIdent(lines)}`) : undefined;
   const names = keys.map((k) => k.k);
+  if (inferred) names.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   const values = names.length
     ? `CASE WHEN ${isObject} THEN json_extract_string(l, ${quoteStringList(names)}) END`
     : '[]::VARCHAR[]';
@@ -61,7 +65,11 @@ export async function readJson(
      FROM (SELECT ${values} AS v, __file FROM temp.${quoteIdent(lines)} WHERE ${isObject} ORDER BY __file, __row)`,
   );
   await session.exec(`DROP TABLE IF EXISTS temp.${quoteIdent(lines)}`);
-  return names.map((name) => ({ name, type: { kind: 'primitive', name: 'string' } as DeltaType }));
+  return names.map((name) => ({
+    name,
+    type: { kind: 'primitive', name: 'string' } as DeltaType,
+    inferred: inferred?.get(name.toLowerCase()),
+  }));
 }
 
 // --- Parquet -----------------------------------------------------------------

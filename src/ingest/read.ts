@@ -4,14 +4,15 @@
 // in `_rescued_data`, rows that cannot be parsed kept aside with file, line and
 // reason (they go to the table's quarantine), unreadable files reported — and
 // for every file, rows read = rows kept + rows set aside.
-import { deltaTypeOf, type DeltaType, type StructField } from '../delta/index.js';
+import type { DeltaType, StructField } from '../delta/index.js';
 import { quoteIdent, quoteLiteral, type Session } from '../engine/index.js';
 import { StrataError } from '../core/index.js';
 import type { ReadOptions } from './options.js';
 
 export type { ReadPlan } from './typed.js';
 import { csvHeader } from './csv-header.js';
-import { FILE_COLUMN, strptimeFormat, typedProjection, type ReadPlan } from './typed.js';
+import { FILE_COLUMN, typedProjection, type ReadPlan } from './typed.js';
+import { inferTextColumns } from './infer.js';
 import { recordedFileSql } from './paths.js';
 import { withMetadataJoin } from './metadata.js';
 import type { Catalog } from '../catalog/index.js';
@@ -223,10 +224,6 @@ async function readCsv(
     await session.exec(`DELETE FROM temp.${quoteIdent(rejected)} WHERE _source_file = ${quoteLiteral(file)}`);
   };
   for (const g of groups.values()) {
-    if (o.inferColumnTypes) {
-      for (const [name, type] of await inferCsvTypes(session, g.files[0], g.names, o))
-        types.set(name.toLowerCase(), type);
-    }
     // Try the whole group in one read; if a file is unreadable, read them one by one.
     const attempt = async (part: SourceFile[]): Promise<void> => {
       try {
@@ -260,6 +257,10 @@ async function readCsv(
     }
   }
   await fixRejectedText(session, rejected, o);
+  // Spark's inference, over every row read (inferColumnTypes).
+  if (o.inferColumnTypes)
+    for (const [name, type] of await inferTextColumns(session, `temp.${quoteIdent(raw)}`, all, o))
+      types.set(name, type);
   // Read as text; an inferred type is what the column becomes (values that do not convert are rescued).
   return all.map((name) => ({
     name,
@@ -291,27 +292,5 @@ async function readCsvPart(
   } finally {
     await session.exec(`DROP TABLE IF EXISTS ${quoteIdent(rejTable)}`).catch(() => undefined);
     await session.exec(`DROP TABLE IF EXISTS ${quoteIdent(rejScan)}`).catch(() => undefined);
-  }
-}
-
-async function inferCsvTypes(
-  session: Session,
-  f: SourceFile,
-  names: string[],
-  o: ReadOptions,
-): Promise<[string, DeltaType][]> {
-  const formats = [
-    o.dateFormat ? `dateformat = ${quoteLiteral(strptimeFormat(o.dateFormat))}` : '',
-    o.timestampFormat ? `timestampformat = ${quoteLiteral(strptimeFormat(o.timestampFormat))}` : '',
-  ].filter(Boolean);
-  try {
-    const described = await session.describe(
-      `SELECT * FROM read_csv(${quoteLiteral(f.path)}, header = ${o.header}, delim = ${quoteLiteral(o.delimiter)}, quote = ${quoteLiteral(o.quote)},
-         escape = ${quoteLiteral(o.escape)}, encoding = ${quoteLiteral(o.encoding)}, ignore_errors = true${formats.map((x) => `, ${x}`).join('')})`,
-    );
-    if (described.length !== names.length) return [];
-    return described.map((c, i) => [names[i], deltaTypeOf(c.type, `column ${names[i]} of ${f.path}`)]);
-  } catch {
-    return []; // no inference: strings
   }
 }

@@ -57,6 +57,11 @@ export interface IngestRequest {
    */
   transformKeepsRows?: boolean;
   /**
+   * With a transform: the table property under which the source's columns are kept from one
+   * batch to the next (source-schema.ts), so inferred types hold. Without it, each batch's own.
+   */
+  sourceSchemaKey?: string;
+  /**
    * Runs `fn` on a second session (another connection of the same database): a big CSV
    * batch is then written in two halves at the same time, one on each. The transform
    * must then make SQL without temporary objects.

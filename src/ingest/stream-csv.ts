@@ -23,6 +23,8 @@ import type { Catalog } from '../catalog/index.js';
 import { fixRejectedText } from './reject-text.js';
 import { BATCH_TAG, type Replacing } from './reload.js';
 import { csvSource, extraLinesSql, rejectedRows, unreconciled } from './csv-reconcile.js';
+import { inferMissing } from './infer.js';
+import { sourceSchemaProperty } from './source-schema.js';
 
 /**
  * A batch closes when its files reach this size (a bigger file is a batch of its
@@ -74,8 +76,9 @@ export async function streamCsv(
   const rejected = `__strata_ingest_rej_${id}`;
   const ingestedAt = `make_timestamptz(${now() * 1000}::BIGINT)`;
   const metadata = Boolean(req.transform && req.metadata) && !hasMetadataColumn(textColumns(names!));
-  const scan = { names: names!, o, plan, catalog: req.catalog, metadata };
-  const typed = typedProjection(textColumns(names!), o, plan, 'NULL');
+  const inferred = await inferMissing(session, files, names!, o, plan, id);
+  const scan = { names: names!, o, plan, catalog: req.catalog, metadata, inferred };
+  const typed = typedProjection(textColumns(names!, inferred), o, plan, 'NULL');
   const entries: LedgerFile[] = files.map((f) => ({
     path: f.path,
     size: f.size,
@@ -119,6 +122,7 @@ export async function streamCsv(
         select: parts[0].select,
         parts: parts.slice(1),
         mergeSchema: addNewColumns,
+        setProperties: req.transform ? sourceSchemaProperty(req, o, typed.columns) : undefined,
         txn: { appId: INGEST_APP_ID, version: batchId },
         txns: transformed?.txns,
         tags: { [BATCH_TAG]: String(batchId) },
@@ -210,10 +214,16 @@ interface ScanPlan {
   plan: ReadPlan;
   catalog?: Pick<Catalog, 'projectDir' | 'lakeRoot'>;
   metadata: boolean;
+  /** Types inferred for the columns the plan does not know (inferColumnTypes). */
+  inferred?: Map<string, DeltaType>;
 }
 
-const textColumns = (names: string[]) =>
-  names.map((name) => ({ name, type: { kind: 'primitive', name: 'string' } as DeltaType }));
+const textColumns = (names: string[], inferred?: Map<string, DeltaType>) =>
+  names.map((name) => ({
+    name,
+    type: { kind: 'primitive', name: 'string' } as DeltaType,
+    inferred: inferred?.get(name.toLowerCase()),
+  }));
 
 /**
  * SQL: the rows of some CSV files as the table's (typed, rescued, with `_metadata` if asked),
@@ -225,7 +235,7 @@ const textColumns = (names: string[]) =>
 function scanRows(files: SourceFile[], scan: ScanPlan, rejTable: string, rejScan: string): string {
   const { names, o, plan, catalog } = scan;
   const record = (p: string) => (catalog ? recordedFile(catalog, p) : p);
-  const cols = textColumns(names);
+  const cols = textColumns(names, scan.inferred);
   const needsFile = scan.metadata || typedProjection(cols, o, plan, 'NULL').rescues;
   const small = files.length > 32 && files.reduce((n, f) => n + f.size, 0) / files.length < 1024 * 1024;
   if (!needsFile || small) {
@@ -367,7 +377,7 @@ export async function streamedRelation(
   id: string,
   read: { metadata: boolean; catalog?: Pick<Catalog, 'projectDir' | 'lakeRoot'> },
 ): Promise<{ sql: string; cleanup: string[]; metadata: boolean } | undefined> {
-  if (o.format !== 'csv' || o.inferColumnTypes || files.length === 0) return undefined;
+  if (o.format !== 'csv' || files.length === 0) return undefined;
   let names: string[] | undefined;
   for (const f of files) {
     const header = await csvHeader(session, f, o).catch(() => undefined);
@@ -377,8 +387,9 @@ export async function streamedRelation(
   const plan = { known: [], addNewColumns: o.schemaEvolutionMode !== 'rescue' && o.schemaEvolutionMode !== 'none' };
   const [rejTable, rejScan] = [`__strata_qrej_${id}`, `__strata_qrejscan_${id}`];
   const metadata = read.metadata && !hasMetadataColumn(textColumns(names!));
+  const inferred = await inferMissing(session, files, names!, o, plan, id);
   return {
-    sql: scanRows(files, { names: names!, o, plan, catalog: read.catalog, metadata }, rejTable, rejScan),
+    sql: scanRows(files, { names: names!, o, plan, catalog: read.catalog, metadata, inferred }, rejTable, rejScan),
     cleanup: [rejTable, rejScan].map((t) => `DROP TABLE IF EXISTS ${quoteIdent(t)}`),
     metadata,
   };

@@ -5,6 +5,7 @@
 import { duckdbType, type DeltaType, type StructField } from '../delta/index.js';
 import { quoteIdent, quoteLiteral } from '../engine/index.js';
 import type { ReadOptions } from './options.js';
+import { INTEGRAL, jsonFits } from './infer.js';
 
 export interface ReadPlan {
   /** Columns already known (the target table's data columns), with their types. */
@@ -86,10 +87,19 @@ function convert(value: string, from: DeltaType, to: DeltaType, o: ReadOptions):
       return to.name === 'timestamp' ? `TRY_CAST(${parsed} AS TIMESTAMPTZ)` : parsed;
     }
     if (to.name === 'boolean') return `CASE lower(trim(${value})) WHEN 'true' THEN true WHEN 'false' THEN false END`;
+    // An integer column takes digits only: DuckDB's cast would round '1.5' and read '1_000'.
+    if (INTEGRAL_TYPES.has(to.name))
+      return `CASE WHEN regexp_full_match(trim(${value}), '${INTEGRAL}') THEN TRY_CAST(trim(${value}) AS ${target}) END`;
     return `TRY_CAST(trim(${value}) AS ${target})`;
   }
+  if (isText(from) && (to.kind === 'struct' || to.kind === 'array'))
+    // JSON text (a nested value of a JSON file): a value that does not fit the type is rescued whole.
+    return `CASE WHEN json_valid(${value}) THEN CASE WHEN ${jsonFits(value, to)} THEN TRY_CAST(${value}::JSON AS ${target}) END END`;
   return `TRY_CAST(${value} AS ${target})`;
 }
+
+const INTEGRAL_TYPES = new Set(['integer', 'long', 'short', 'byte']);
+const isText = (t: DeltaType) => t.kind === 'primitive' && t.name === 'string';
 
 function sameType(a: DeltaType, b: DeltaType): boolean {
   return JSON.stringify(a) === JSON.stringify(b);

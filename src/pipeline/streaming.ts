@@ -109,7 +109,9 @@ async function streamFiles(
   // Without format => '...': the files' (from the path's extension, else the files').
   const named = Object.keys(call.options).some((k) => k.toLowerCase() === 'format');
   const listed = named || /\.[a-z0-9]+$/i.test(call.source) ? [] : await listSourceFiles(ctx.session, source);
-  const options = parseReadOptions(withFormat(call.options, call.source, listed, where), where);
+  const options = parseReadOptions(withFormat(call.options, call.source, listed, where), where, {
+    inferColumnTypes: true,
+  });
   let expectationQuarantined = 0;
   const outcome = await ingestFiles(session, {
     location,
@@ -119,6 +121,8 @@ async function streamFiles(
     options,
     rawOptions: call.options,
     mergeSchema: true,
+    // The files' columns as first inferred hold for the files after them (Auto Loader's schema location).
+    sourceSchemaKey: `strata.sourceSchema.${result.flow}`,
     now: ctx.now,
     metadata: mentionsMetadata(query),
     // The bronze pattern streams from the files in one pass, in two halves at once when it can.
