@@ -24,3 +24,4 @@ export type { BatchTransform, IngestRequest, IngestOutcome, IngestProgress } fro
 export { fileSources, withFormat } from './file-sources.js';
 export { recordedFile, recordedTable } from './paths.js';
 export { watchIngest, type IngestWatch, type WatchOptions } from './watch.js';
+export { SOURCE_SCHEMA_PREFIX } from './source-schema.js';

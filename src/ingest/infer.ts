@@ -5,7 +5,7 @@
 // CSV (Spark's CSVInferSchema, with the options' defaults): a column is the first type
 // every non-empty value of it parses as, in Spark's order — int, bigint, decimal(p,0)
 // (integers too big for bigint), double, date (`preferDate`: yyyy-MM-dd, or dateFormat),
-// timestamp (dates and timestamps mixed), boolean (true/false) — else string.
+// timestamp, boolean (true/false) — else string, as when dates and timestamps are mixed.
 // JSON (Spark's JsonInferSchema): numbers without a fraction are bigint, with one
 // double; true/false boolean; objects are structs and arrays arrays (fields in name
 // order, as Spark sorts them); a field seen with two kinds of value, or only null, is
@@ -16,6 +16,7 @@ import type { ReadOptions } from './options.js';
 import type { ReadPlan } from './typed.js';
 import { csvSource } from './csv-reconcile.js';
 import { strptimeFormat } from './typed.js';
+import { INTEGRAL } from './fits.js';
 
 interface SourceFile {
   path: string;
@@ -27,11 +28,13 @@ const prim = (name: 'integer' | 'long' | 'double' | 'date' | 'timestamp' | 'bool
   name,
 });
 
-/** Digits only, with a sign: what Java's Integer/Long.parseLong accept (no spaces, no `_`, no exponent). */
-export const INTEGRAL = '[+-]?[0-9]+';
-const DECIMAL = '[+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][+-]?[0-9]+)?';
+/** What Java's Double.parseDouble takes (it trims spaces), less the forms DuckDB's cast does not (1.5d, hex). */
+const DECIMAL = '\\s*[+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][+-]?[0-9]+)?\\s*';
+/** With preferDate, dates are parsed strictly as yyyy-MM-dd (CSVOptions.dateFormatInRead). */
 const DATE = '[0-9]{4}-[0-9]{2}-[0-9]{2}';
-const TIMESTAMP = `${DATE}([ T][0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]{1,9})?)?)?(Z|[+-][0-9]{2}(:?[0-9]{2})?)?`;
+/** What Spark's lenient timestamp parser takes (DateTimeUtils.stringToTimestamp) and DuckDB's cast too. */
+const TIMESTAMP =
+  '[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(([ T][0-9]{1,2}:[0-9]{1,2}(:[0-9]{1,2}([.][0-9]{1,9})?)?)?(Z|[+-][0-9]{2}(:?[0-9]{2})?)?)?';
 
 /**
  * The Spark type of each text column of `relation` (lower-cased name → type), from all
@@ -51,9 +54,9 @@ export async function inferTextColumns(
   const timestamp = o.timestampFormat
     ? (v: string) => `try_strptime(${v}, ${quoteLiteral(strptimeFormat(o.timestampFormat!))}) IS NOT NULL`
     : (v: string) => `regexp_full_match(${v}, '${TIMESTAMP}') AND TRY_CAST(${v} AS TIMESTAMPTZ) IS NOT NULL`;
-  const all = (cond: string) => `coalesce(bool_and(${cond}), true)`;
   const items = names.flatMap((name, i) => {
     const v = quoteIdent(name);
+    const all = (cond: string) => `coalesce(bool_and(${cond}) FILTER (WHERE ${v} IS NOT NULL), true)`;
     const integral = `regexp_full_match(${v}, '${INTEGRAL}')`;
     return [
       `count(${v}) AS n${i}`,
@@ -61,10 +64,10 @@ export async function inferTextColumns(
       `${all(`${integral} AND TRY_CAST(${v} AS BIGINT) IS NOT NULL`)} AS l${i}`,
       `${all(integral)} AS z${i}`,
       `max(CASE WHEN ${integral} THEN length(ltrim(${v}, '+-0')) END) AS p${i}`,
-      `${all(`regexp_full_match(${v}, '${DECIMAL}')`)} AS d${i}`,
+      `${all(`regexp_full_match(${v}, '${DECIMAL}') AND TRY_CAST(${v} AS DOUBLE) IS NOT NULL`)} AS d${i}`,
       `${all(date(v))} AS t${i}`,
-      o.timestampFormat ? `false AS s${i}` : `${all(`${date(v)} OR ${timestamp(v)}`)} AS s${i}`,
-      `${all(timestamp(v))} AS u${i}`,
+      // A date is not a timestamp here: a column mixing both is a string (CSVInferSchema.compatibleType).
+      `${all(`${timestamp(v)} AND NOT (${date(v)})`)} AS u${i}`,
       `${all(`lower(${v}) IN ('true', 'false')`)} AS b${i}`,
     ];
   });
@@ -84,7 +87,7 @@ function textType(row: Record<string, bigint | boolean | number | null>, i: numb
   if (row[`z${i}`] && digits <= 38) return { kind: 'decimal', precision: Math.max(digits, 20), scale: 0 };
   if (row[`d${i}`]) return prim('double');
   if (row[`t${i}`]) return prim('date');
-  if (row[`s${i}`] || row[`u${i}`]) return prim('timestamp');
+  if (row[`u${i}`]) return prim('timestamp');
   if (row[`b${i}`]) return prim('boolean');
   return STRING;
 }
@@ -122,46 +125,6 @@ function jsonType(s: unknown): DeltaType {
       return prim('boolean');
     default:
       return STRING; // VARCHAR, NULL (never seen with a value), JSON (mixed kinds)
-  }
-}
-
-/**
- * SQL: whether the JSON text `v` fits `type` (a struct or an array, field by field),
- * as Spark's parser reads it — a string field takes any value, a number field a
- * number, a struct an object. A value that does not fit is rescued, not nulled.
- */
-export function jsonFits(v: string, type: DeltaType): string {
-  const kind = `json_type(${v})`;
-  switch (type.kind) {
-    case 'struct': {
-      const fields = type.fields.map((f) =>
-        jsonFits(`json_extract(${v}, ${quoteLiteral(`$."${f.name.replace(/"/g, '\\"')}"`)})`, f.type),
-      );
-      return `(${v} IS NULL OR ${kind} = 'NULL' OR (${kind} = 'OBJECT'${fields.map((f) => ` AND ${f}`).join('')}))`;
-    }
-    case 'array':
-      return `(${v} IS NULL OR ${kind} = 'NULL' OR (${kind} = 'ARRAY' AND coalesce(list_bool_and(list_transform(json_extract(${v}, '$[*]'), __e -> ${jsonFits('__e', type.elementType)})), true)))`;
-    case 'decimal':
-      return `(${v} IS NULL OR ${kind} IN ('NULL', 'UBIGINT', 'BIGINT', 'DOUBLE'))`;
-    case 'primitive':
-      switch (type.name) {
-        case 'string':
-          return 'true';
-        case 'long':
-        case 'integer':
-        case 'short':
-        case 'byte':
-          return `(${v} IS NULL OR ${kind} IN ('NULL', 'UBIGINT', 'BIGINT'))`;
-        case 'double':
-        case 'float':
-          return `(${v} IS NULL OR ${kind} IN ('NULL', 'UBIGINT', 'BIGINT', 'DOUBLE'))`;
-        case 'boolean':
-          return `(${v} IS NULL OR ${kind} IN ('NULL', 'BOOLEAN'))`;
-        default:
-          return `(${v} IS NULL OR ${kind} IN ('NULL', 'VARCHAR'))`;
-      }
-    default:
-      return `(${v} IS NULL OR ${kind} IN ('NULL', 'OBJECT'))`;
   }
 }
 

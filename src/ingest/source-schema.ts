@@ -7,6 +7,9 @@ import { parseSchema, schemaToJson, type StructField } from '../delta/index.js';
 import type { ReadOptions } from './options.js';
 import type { IngestRequest } from './request.js';
 
+/** Where a pipeline keeps its flows' source schemas: `<prefix><flow>`. */
+export const SOURCE_SCHEMA_PREFIX = 'strata.sourceSchema.';
+
 /** The recorded columns of the flow's source, with their types ([] before its first batch). */
 export function recordedSourceSchema(
   configuration: Record<string, string>,

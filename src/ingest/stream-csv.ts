@@ -76,7 +76,10 @@ export async function streamCsv(
   const rejected = `__strata_ingest_rej_${id}`;
   const ingestedAt = `make_timestamptz(${now() * 1000}::BIGINT)`;
   const metadata = Boolean(req.transform && req.metadata) && !hasMetadataColumn(textColumns(names!));
-  const inferred = await inferMissing(session, files, names!, o, plan, id);
+  // A file DuckDB cannot scan as it is takes the careful path, which reads it line by line.
+  const inferred = await inferMissing(session, files, names!, o, plan, id).catch(() => {
+    throw new StreamFallback();
+  });
   const scan = { names: names!, o, plan, catalog: req.catalog, metadata, inferred };
   const typed = typedProjection(textColumns(names!, inferred), o, plan, 'NULL');
   const entries: LedgerFile[] = files.map((f) => ({
@@ -387,7 +390,12 @@ export async function streamedRelation(
   const plan = { known: [], addNewColumns: o.schemaEvolutionMode !== 'rescue' && o.schemaEvolutionMode !== 'none' };
   const [rejTable, rejScan] = [`__strata_qrej_${id}`, `__strata_qrejscan_${id}`];
   const metadata = read.metadata && !hasMetadataColumn(textColumns(names!));
-  const inferred = await inferMissing(session, files, names!, o, plan, id);
+  let inferred: Map<string, DeltaType> | undefined;
+  try {
+    inferred = await inferMissing(session, files, names!, o, plan, id);
+  } catch {
+    return undefined; // the careful path reads what DuckDB's scan cannot
+  }
   return {
     sql: scanRows(files, { names: names!, o, plan, catalog: read.catalog, metadata, inferred }, rejTable, rejScan),
     cleanup: [rejTable, rejScan].map((t) => `DROP TABLE IF EXISTS ${quoteIdent(t)}`),

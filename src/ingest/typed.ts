@@ -5,7 +5,7 @@
 import { duckdbType, type DeltaType, type StructField } from '../delta/index.js';
 import { quoteIdent, quoteLiteral } from '../engine/index.js';
 import type { ReadOptions } from './options.js';
-import { INTEGRAL, jsonFits } from './infer.js';
+import { INTEGRAL, jsonFits } from './fits.js';
 
 export interface ReadPlan {
   /** Columns already known (the target table's data columns), with their types. */

@@ -10,7 +10,7 @@ import { StrataError } from '../core/index.js';
 import { createTable, deltaTypeText, loadSnapshot } from '../delta/index.js';
 import { quarantineLocation } from '../catalog/index.js';
 import type { Session } from '../engine/index.js';
-import { INGEST_APP_ID, LEDGER_RESET } from '../ingest/index.js';
+import { INGEST_APP_ID, LEDGER_RESET, SOURCE_SCHEMA_PREFIX } from '../ingest/index.js';
 import {
   inlineViews,
   locationOf,
@@ -378,9 +378,13 @@ async function emptyForRefresh(ctx: RunContext, location: string, def: DatasetDe
       name: loc === location ? def.name : `${def.name}_quarantine`,
       replace: true,
       newId: true,
-      schema: snap.schema,
-      partitionColumns: snap.partitionColumns,
-      properties: snap.metadata.configuration,
+      // The table's columns come again from its query (declared ones stay), as the files'
+      // inferred types do: the source schemas recorded for its flows start over.
+      schema: loc === location ? { kind: 'struct', fields: def.columns } : snap.schema,
+      partitionColumns: loc === location ? def.partitionedBy : snap.partitionColumns,
+      properties: Object.fromEntries(
+        Object.entries(snap.metadata.configuration).filter(([k]) => !k.startsWith(SOURCE_SCHEMA_PREFIX)),
+      ),
       description: snap.metadata.description ?? undefined,
       txns: resets,
       info: { [LEDGER_RESET]: true },

@@ -23,6 +23,7 @@ import {
   ingestFiles,
   INGEST_APP_ID,
   listSourceFiles,
+  SOURCE_SCHEMA_PREFIX,
   parseReadOptions,
   withFormat,
 } from '../ingest/index.js';
@@ -122,7 +123,7 @@ async function streamFiles(
     rawOptions: call.options,
     mergeSchema: true,
     // The files' columns as first inferred hold for the files after them (Auto Loader's schema location).
-    sourceSchemaKey: `strata.sourceSchema.${result.flow}`,
+    sourceSchemaKey: `${SOURCE_SCHEMA_PREFIX}${result.flow}`,
     now: ctx.now,
     metadata: mentionsMetadata(query),
     // The bronze pattern streams from the files in one pass, in two halves at once when it can.

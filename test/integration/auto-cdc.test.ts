@@ -77,20 +77,20 @@ describe('AUTO CDC', () => {
     const first = await run(dir);
     expect(first.status, first.error).toBe('COMPLETED');
     expect(await rows(dir, 'SELECT userId, name, city FROM users_scd1 ORDER BY userId')).toEqual([
-      ['124', 'Raul', 'Oaxaca'],
-      ['125', 'Mercedes', 'Guadalajara'],
-      ['126', 'Lily', 'Cancun'],
+      [124, 'Raul', 'Oaxaca'],
+      [125, 'Mercedes', 'Guadalajara'],
+      [126, 'Lily', 'Cancun'],
     ]);
     expect(
       await rows(dir, 'SELECT userId, name, city, __START_AT, __END_AT FROM users_scd2 ORDER BY userId, __START_AT'),
     ).toEqual([
-      ['123', 'Isabel', 'Monterrey', '1', '5'],
-      ['123', 'Isabel', 'Chihuahua', '5', '6'],
-      ['124', 'Raul', 'Oaxaca', '1', null],
-      ['125', 'Mercedes', 'Tijuana', '2', '5'],
-      ['125', 'Mercedes', 'Mexicali', '5', '6'],
-      ['125', 'Mercedes', 'Guadalajara', '6', null],
-      ['126', 'Lily', 'Cancun', '2', null],
+      [123, 'Isabel', 'Monterrey', 1, 5],
+      [123, 'Isabel', 'Chihuahua', 5, 6],
+      [124, 'Raul', 'Oaxaca', 1, null],
+      [125, 'Mercedes', 'Tijuana', 2, 5],
+      [125, 'Mercedes', 'Mexicali', 5, 6],
+      [125, 'Mercedes', 'Guadalajara', 6, null],
+      [126, 'Lily', 'Cancun', 2, null],
     ]);
     const scd1 = first.flows.find((f) => f.flow === 'users_scd1_flow')!;
     expect(scd1.metrics).toEqual({ num_upserted_rows: 3, num_deleted_rows: 0 });
@@ -122,7 +122,7 @@ describe('AUTO CDC', () => {
     const third = await run(dir);
     expect(third.status, third.error).toBe('COMPLETED');
     expect(await rows(dir, 'SELECT userId, name, city FROM users_scd1 ORDER BY userId')).toEqual([
-      ['125', 'Mercedes', 'Guadalajara'],
+      [125, 'Mercedes', 'Guadalajara'],
     ]);
     expect(third.flows.find((f) => f.flow === 'users_scd1_flow')!.metrics).toEqual({
       num_upserted_rows: 0,
@@ -271,7 +271,7 @@ APPLY AS DELETE WHEN op = 'delete' SEQUENCE BY seq COLUMNS s, k, a, b ${t.clause
     const outcome = await run(dir);
     expect(outcome.status).toBe('FAILED');
     expect(outcome.flows.find((f) => f.flow === 'users_scd1_flow')!.message).toBe(
-      'users_scd1_flow: a row of STREAM(users_changes) has a NULL SEQUENCE BY value (sequenceNum): the row with key {"userId":"2"}; every change needs a sequence value to be ordered',
+      'users_scd1_flow: a row of STREAM(users_changes) has a NULL SEQUENCE BY value (sequenceNum): the row with key {"userId":2}; every change needs a sequence value to be ordered',
     );
     expect(await rows(dir, 'SELECT count(*) FROM users_scd1')).toEqual([[0]]);
   });
@@ -307,7 +307,7 @@ CREATE OR REFRESH STREAMING TABLE dim${seconds === undefined ? '' : ` TBLPROPERT
 CREATE FLOW dim_flow AS AUTO CDC INTO dim FROM STREAM(changes) KEYS (id) APPLY AS DELETE WHEN op = 'D' SEQUENCE BY seq COLUMNS id, v;`;
     for (const [name, seconds, expected] of [
       ['kept', undefined, []],
-      ['expired', 0, [['1', 'late']]],
+      ['expired', 0, [[1, 'late']]],
     ] as const) {
       const dir = project(`tombstone-${name}`, sql(seconds));
       land(dir, 'a.csv', 'id,v,op,seq\n1,first,U,10\n1,,D,20\n');
@@ -335,9 +335,9 @@ CREATE FLOW dim_flow AS AUTO CDC INTO dim FROM STREAM(changes) KEYS (id) SEQUENC
     const outcome = await run(dir);
     expect(outcome.status, outcome.error).toBe('COMPLETED');
     expect(await rows(dir, 'SELECT id, v, tier, __START_AT, __END_AT FROM dim ORDER BY ALL')).toEqual([
-      ['1', 'a', null, '1', '2'],
-      ['1', 'a2', 'gold', '2', null],
-      ['2', 'b', null, '1', null],
+      [1, 'a', null, 1, 2],
+      [1, 'a2', 'gold', 2, null],
+      [2, 'b', null, 1, null],
     ]);
     // The target has the source's columns but those excepted (bronze has no audit columns).
     expect(await rows(dir, `SELECT column_name FROM (DESCRIBE SELECT * FROM dim) ORDER BY column_name`)).toEqual([
@@ -416,8 +416,8 @@ CREATE FLOW fact_changes AS AUTO CDC INTO fact FROM STREAM(priced) KEYS (order_i
       ['some_qty', 1],
     ]);
     expect(await rows(dir, 'SELECT order_id, product, qty, price FROM fact ORDER BY ALL')).toEqual([
-      ['1', 'a', 2, 10],
-      ['2', 'b', 3, 20],
+      [1, 'a', 2, 10],
+      [2, 'b', 3, 20],
     ]);
     expect(await rows(dir, "SELECT _raw::JSON->>'product', _rules FROM fact_quarantine")).toEqual([['z', ['priced']]]);
   });

@@ -74,7 +74,7 @@ describe('a damaged upstream log stops the flows that read it', () => {
     expect((await run(dir)).status).toBe('COMPLETED');
     rmSync(commit(dir, 2));
     const project = await projectAt(bed, dir);
-    await project.query(`INSERT INTO bronze.orders (id, amount) VALUES ('9', '90')`); // takes version 2 again
+    await project.query(`INSERT INTO bronze.orders (id, amount) VALUES (9, 90)`); // takes version 2 again
     const out = await run(dir);
     const silver = out.flows.find((f) => f.flow === 'silver.orders')!;
     expect(silver.status).toBe('FAILED');
@@ -99,10 +99,10 @@ describe('a damaged upstream log stops the flows that read it', () => {
     const out = await run(dir);
     expect(out.flows.find((f) => f.flow === 'bronze.orders')).toMatchObject({ status: 'COMPLETED', rowsWritten: 2 });
     expect((await project.query('SELECT id, count(*) FROM bronze.orders GROUP BY id ORDER BY id')).rows).toEqual([
-      ['1', 1],
-      ['2', 1],
-      ['3', 1],
-      ['4', 1],
+      [1, 1],
+      [2, 1],
+      [3, 1],
+      [4, 1],
     ]);
     expect(
       (

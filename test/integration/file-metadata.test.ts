@@ -84,17 +84,17 @@ AS SELECT * FROM STREAM read_files('landing/o/*.csv', format => 'csv');
     const facts = await p.query(`SELECT * FROM bronze.facts ORDER BY id`);
     expect(facts.columns.map((c) => c.name)).toEqual(['id', 'v', '_rescued_data', 'file_name', 'file_path', 'size']);
     expect(facts.rows).toEqual([
-      ['1', 'a', null, 'day1.csv', 'landing/o/day1.csv', size1],
-      ['2', 'b', null, 'day1.csv', 'landing/o/day1.csv', size1],
-      ['3', 'c', null, 'day2.csv', 'landing/o/day2.csv', 9],
+      [1, 'a', null, 'day1.csv', 'landing/o/day1.csv', size1],
+      [2, 'b', null, 'day1.csv', 'landing/o/day1.csv', size1],
+      [3, 'c', null, 'day2.csv', 'landing/o/day2.csv', 9],
     ]);
     const whole = await p.query(
       `SELECT id, _metadata.file_name, _metadata.file_block_start, _metadata.file_block_length = _metadata.file_size FROM bronze.whole ORDER BY id`,
     );
     expect(whole.rows).toEqual([
-      ['1', 'day1.csv', 0, true],
-      ['2', 'day1.csv', 0, true],
-      ['3', 'day2.csv', 0, true],
+      [1, 'day1.csv', 0, true],
+      [2, 'day1.csv', 0, true],
+      [3, 'day2.csv', 0, true],
     ]);
     expect((await p.query(`SELECT * FROM bronze.whole LIMIT 0`)).columns.map((c) => c.name)).toEqual([
       'id',
@@ -117,7 +117,7 @@ AS SELECT * FROM STREAM read_files('landing/o/*.csv', format => 'csv');
     const p = await projectAt(bed, dir);
     const star = await p.query(`SELECT *, _metadata.file_name AS f FROM read_files('landing/q', format => 'csv')`);
     expect(star.columns.map((c) => c.name)).toEqual(['id', 'v', '_rescued_data', 'f']);
-    expect(star.rows).toEqual([['1', 'a', null, 'a.csv']]);
+    expect(star.rows).toEqual([[1, 'a', null, 'a.csv']]);
     const both = await p.query(`SELECT *, _metadata FROM read_files('landing/q', format => 'csv')`);
     expect(both.columns.map((c) => c.name)).toEqual(['id', 'v', '_rescued_data', '_metadata']);
     const careful = await p.query(
@@ -125,6 +125,6 @@ AS SELECT * FROM STREAM read_files('landing/o/*.csv', format => 'csv');
     );
     expect(careful.rows).toEqual([[1, 'landing/q/a.csv']]);
     const own = await p.query(`SELECT id, _metadata FROM read_files('landing/m', format => 'csv')`);
-    expect(own.rows).toEqual([['1', 'mine']]);
+    expect(own.rows).toEqual([[1, 'mine']]);
   });
 });

@@ -109,7 +109,7 @@ describe('a header that names a column twice', () => {
     writeFileSync(path.join(dir, 'dup.csv'), 'a,b,A,,b\n1,2,3,4,5\n');
     const r = await sql(`SELECT * FROM read_files('landing/dup_read/*.csv', format => 'csv')`);
     expect(r.columns.map((c) => c.name)).toEqual(['a0', 'b1', 'A2', '_c3', 'b4', '_rescued_data']);
-    expect(r.rows).toEqual([['1', '2', '3', '4', '5', null]]);
+    expect(r.rows).toEqual([[1, 2, 3, 4, 5, null]]);
   });
 });
 

@@ -139,14 +139,14 @@ describe('paths in the ledger and the tables', () => {
     expect(
       await rows(dir, `SELECT id, _metadata.file_path FROM read_files('landing/orders', format => 'csv') ORDER BY id`),
     ).toEqual([
-      ['1', 'landing/orders/a.csv'],
-      ['2', 'landing/orders/a.csv'],
-      ['3', 'landing/orders/b.csv'],
-      ['4', 'landing/orders/b.csv'],
+      [1, 'landing/orders/a.csv'],
+      [2, 'landing/orders/a.csv'],
+      [3, 'landing/orders/b.csv'],
+      [4, 'landing/orders/b.csv'],
     ]);
     expect(
       await rows(dir, `SELECT id, _metadata.file_path FROM read_files('landing/events', format => 'json')`),
-    ).toEqual([['1', 'landing/events/e.json']]);
+    ).toEqual([[1, 'landing/events/e.json']]);
     // The commits, ledger of record: the source and the files.
     const log = path.join(dir, 'lake/bronze/orders/_delta_log');
     const infos = readdirSync(log)

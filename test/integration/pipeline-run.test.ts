@@ -75,16 +75,17 @@ describe('strata run', () => {
       { name: 'price_positive', dataset: 'silver.orders', passed_records: 5, failed_records: 1 },
       { name: 'city_known', dataset: 'silver.orders', passed_records: 5, failed_records: 1 },
     ]);
-    // Bronze: every line as text, with the file facts the flow took from the hidden _metadata.
+    // Bronze: every line, typed as read_files infers (order_id int, price double), with the file
+    // facts the flow took from the hidden _metadata.
     expect(
       await rows(dir, `SELECT order_id, price, file_name, src FROM bronze.orders ORDER BY src, order_id NULLS LAST`),
     ).toEqual([
-      ['1', '10.5', 'day1.csv', 'landing/orders/day1.csv'],
-      ['2', '-3', 'day1.csv', 'landing/orders/day1.csv'],
-      ['3', '7.25', 'day1.csv', 'landing/orders/day1.csv'],
-      [null, '5', 'day1.csv', 'landing/orders/day1.csv'],
-      ['5', '12', 'day2.csv', 'landing/orders/day2.csv'],
-      ['6', '3', 'day2.csv', 'landing/orders/day2.csv'],
+      [1, 10.5, 'day1.csv', 'landing/orders/day1.csv'],
+      [2, -3, 'day1.csv', 'landing/orders/day1.csv'],
+      [3, 7.25, 'day1.csv', 'landing/orders/day1.csv'],
+      [null, 5, 'day1.csv', 'landing/orders/day1.csv'],
+      [5, 12, 'day2.csv', 'landing/orders/day2.csv'],
+      [6, 3, 'day2.csv', 'landing/orders/day2.csv'],
     ]);
     // The files' columns, _rescued_data and what the flow selected: no audit columns, no _metadata.
     expect((await query(dir, 'SELECT * FROM bronze.orders LIMIT 0')).columns.map((c) => c.name)).toEqual([
@@ -407,7 +408,7 @@ CREATE OR REFRESH MATERIALIZED VIEW gold.t AS SELECT sum(qty) AS qty FROM silver
     expect(flow(o, 'bronze.t').status).toBe('COMPLETED');
     expect(flow(o, 'silver.t')).toMatchObject({ status: 'FAILED' });
     expect(flow(o, 'silver.t').message).toMatch(
-      /expectation qty_small .*silver\.t failed for 1 row\(s\), e\.g\. \{"id":"3","qty":500\}/,
+      /expectation qty_small .*silver\.t failed for 1 row\(s\), e\.g\. \{"id":3,"qty":500\}/,
     );
     expect(flow(o, 'gold.t').status).toBe('SKIPPED');
     expect(await rows(dir, `SELECT count(*) FROM silver.t`)).toEqual([[2]]);

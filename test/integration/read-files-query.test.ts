@@ -1,7 +1,7 @@
 // read_files in a query reads CSV as the query runs (a view over DuckDB's CSV reader, not a
 // copy of the files in memory: issue 18's memory item — a count(*) over a 700 MB CSV went from
-// 1.9 GB to 0.43 GB resident), with the same columns a load gives: values as text unless hinted,
-// a value that does not fit its hinted type kept in _rescued_data with its file, a line that
+// 1.9 GB to 0.43 GB resident), with the same columns a load gives: types inferred (one scan before,
+// read_files-infer.test.ts) or hinted, a value that does not fit its type kept in _rescued_data with its file, a line that
 // cannot be parsed left out. Each row's file is in the hidden `_metadata` struct, which a query
 // gets only by naming it (`SELECT *` leaves it out, as in Databricks).
 import { mkdirSync, statSync, writeFileSync } from 'node:fs';
@@ -23,10 +23,10 @@ describe('read_files in a query', () => {
        FROM read_files('landing', format => 'csv', schemaHints => 'amount INT') ORDER BY id`,
     );
     expect(result.rows).toEqual([
-      ['1', 10, null, 'landing/a.csv', 'a.csv'],
-      ['2', null, JSON.stringify({ amount: 'x', _file_path: 'landing/a.csv' }), 'landing/a.csv', 'a.csv'],
-      ['4', 40, null, 'landing/a.csv', 'a.csv'],
-      ['5', 50, null, 'landing/b.csv', 'b.csv'],
+      [1, 10, null, 'landing/a.csv', 'a.csv'],
+      [2, null, JSON.stringify({ amount: 'x', _file_path: 'landing/a.csv' }), 'landing/a.csv', 'a.csv'],
+      [4, 40, null, 'landing/a.csv', 'a.csv'],
+      [5, 50, null, 'landing/b.csv', 'b.csv'],
     ]);
     // `SELECT *` gives the files' columns and _rescued_data only: no audit columns, no _metadata.
     const star = await project.query(`SELECT * FROM read_files('landing', format => 'csv')`);
@@ -48,7 +48,7 @@ describe('read_files in a query', () => {
       'file_block_length',
       'modified',
     ]);
-    expect(meta.rows).toEqual([['5', '50', null, b.size, 0, b.size, Math.floor(b.mtimeMs)]]);
+    expect(meta.rows).toEqual([[5, 50, null, b.size, 0, b.size, Math.floor(b.mtimeMs)]]);
     // Each query reads the files again: a file changed since is read as it is now.
     writeFileSync(path.join(dir, 'landing/b.csv'), 'id,amount\n5,50\n6,60\n');
     expect((await project.query(`SELECT count(*) FROM read_files('landing/b.csv', format => 'csv')`)).rows).toEqual([
