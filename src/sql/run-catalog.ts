@@ -129,7 +129,8 @@ export async function runShowCreateTable(
     (f) =>
       `  ${q(f.name)} ${sparkTypeName(f.type).toUpperCase()}${f.nullable ? '' : ' NOT NULL'}${comment(f.metadata) ? ` COMMENT ${s(comment(f.metadata)!)}` : ''}`,
   );
-  const props = Object.entries(snap.metadata.configuration);
+  // Strata's own state (a pipeline's, a flow's recorded source schema) is not part of what makes the table.
+  const props = Object.entries(snap.metadata.configuration).filter(([k]) => !k.startsWith('strata.'));
   const lines = [
     `CREATE TABLE ${display.split('.').map(q).join('.')} (`,
     `${columns.join(',\n')})`,

@@ -283,7 +283,7 @@ describe('strata export databricks', () => {
     expect(r.stdout).toMatch(/To know before deploying:\n/);
     expect(r.stdout).toMatch(/\n  - pipelines\/retail\/silver\.sql:62: silver\.products: ON VIOLATION QUARANTINE/);
     expect(r.stdout).toMatch(
-      /\n  - pipelines\/retail\/bronze\.sql:18: read_files\('landing\/parent\/orders\/\*\.csv'\) reads a folder/,
+      /\n  - pipelines\/retail\/bronze\.sql:19: read_files\('landing\/parent\/orders\/\*\.csv'\) reads a folder/,
     );
     expect(existsSync(path.join(out, 'resources/retail.pipeline.yml'))).toBe(true);
     const bad = await strata('export', 'snowflake');

@@ -152,6 +152,11 @@ CREATE OR REFRESH STREAMING TABLE typed AS SELECT * FROM STREAM(cloud_files('lan
       [2, null],
       [3, 4],
     ]);
+    // The recorded types are a table property; SHOW CREATE TABLE leaves Strata's own state out.
+    const props = (await project.query(`SHOW TBLPROPERTIES bronze`)).rows.map((r) => String(r[0]));
+    expect(props).toContain('strata.sourceSchema.bronze');
+    const [[ddl]] = (await project.query(`SHOW CREATE TABLE bronze`)).rows;
+    expect(String(ddl)).not.toContain('strata.');
     // A full refresh infers again, from all the files: qty is then a double, day a string.
     const refreshed = await project.runPipeline(await project.loadPipeline(), { fullRefresh: 'all', force: true });
     expect(refreshed.status, refreshed.error).toBe('COMPLETED');
