@@ -19,6 +19,7 @@ async function readFilesOnce(
   written: string,
   raw: Record<string, string>,
   extra: { metadata: boolean; catalog: Catalog },
+  sampleRows?: number,
 ): Promise<FilesRead> {
   const glob = Object.entries(raw).find(([k]) => k.toLowerCase() === 'pathglobfilter')?.[1];
   const files = await listSourceFiles(session, source, glob);
@@ -29,7 +30,7 @@ async function readFilesOnce(
     throw new StrataError('STORAGE', `read_files: no files match ${written}`, { context: { file: written } });
   const id = randomUUID().replace(/-/g, '').slice(0, 12);
   // CSV streams from the files as the query runs; the careful path reads them into memory first.
-  const streamed = await streamedRelation(session, files, options, id, extra);
+  const streamed = await streamedRelation(session, files, options, id, { ...extra, sampleRows });
   if (streamed) {
     const view = `__strata_read_files_${id}`;
     await session.exec(`CREATE OR REPLACE TEMP VIEW ${quoteIdent(view)} AS ${streamed.sql}`);
@@ -77,6 +78,14 @@ async function copyInto(session: Session, req: CopyIntoRequest) {
 
 /** read_files and COPY INTO for SQL sessions. */
 export const fileSources: FileSources = { read: readFilesOnce, copyInto };
+
+/**
+ * read_files whose CSV column types are inferred from the first `rows` rows only: for binding
+ * queries before a run (their columns, not their rows), where reading every file would cost a load.
+ */
+export function sampledFileSources(rows: number): FileSources {
+  return { read: (s, source, written, raw, extra) => readFilesOnce(s, source, written, raw, extra, rows), copyInto };
+}
 
 /** The options with `format` detected when not given (read_files; a CSV when nothing tells). */
 export function withFormat(

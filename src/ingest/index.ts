@@ -21,7 +21,7 @@ export {
   type LedgerFile,
 } from './ingest.js';
 export type { BatchTransform, IngestRequest, IngestOutcome, IngestProgress } from './request.js';
-export { fileSources, withFormat } from './file-sources.js';
+export { fileSources, sampledFileSources, withFormat } from './file-sources.js';
 export { recordedFile, recordedTable } from './paths.js';
 export { watchIngest, type IngestWatch, type WatchOptions } from './watch.js';
 export { SOURCE_SCHEMA_PREFIX } from './source-schema.js';

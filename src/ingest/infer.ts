@@ -28,17 +28,23 @@ const prim = (name: 'integer' | 'long' | 'double' | 'date' | 'timestamp' | 'bool
   name,
 });
 
-/** What Java's Double.parseDouble takes (it trims spaces), less the forms DuckDB's cast does not (1.5d, hex). */
-const DECIMAL = '\\s*[+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][+-]?[0-9]+)?\\s*';
-/** With preferDate, dates are parsed strictly as yyyy-MM-dd (CSVOptions.dateFormatInRead). */
+// Numbers: the characters Java's parseInt/parseDouble take, and DuckDB's cast to confirm (it
+// rejects what Java would: signs out of place, two points). Dates: yyyy-MM-dd exactly, as
+// preferDate parses them (CSVOptions.dateFormatInRead).
 const DATE = '[0-9]{4}-[0-9]{2}-[0-9]{2}';
 /** What Spark's lenient timestamp parser takes (DateTimeUtils.stringToTimestamp) and DuckDB's cast too. */
 const TIMESTAMP =
   '[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(([ T][0-9]{1,2}:[0-9]{1,2}(:[0-9]{1,2}([.][0-9]{1,9})?)?)?(Z|[+-][0-9]{2}(:?[0-9]{2})?)?)?';
 
+/** Rows classed value by value before all rows are tested against the type they suggest. */
+const SAMPLE_ROWS = 10_000;
+
 /**
- * The Spark type of each text column of `relation` (lower-cased name → type), from all
- * its values. One aggregate query.
+ * The Spark type of each text column of `relation` (lower-cased name → type), from all its
+ * values. The first rows' values are classed one by one (the first type each parses as),
+ * which gives each column the narrowest type it can have; then every row is tested against
+ * that type, one cheap test per value, and only the values that do not fit are classed.
+ * The classes merge as Spark merges types.
  */
 export async function inferTextColumns(
   session: Session,
@@ -46,50 +52,134 @@ export async function inferTextColumns(
   names: string[],
   o: Pick<ReadOptions, 'dateFormat' | 'timestampFormat'>,
 ): Promise<Map<string, DeltaType>> {
-  const types = new Map<string, DeltaType>();
-  if (names.length === 0) return types;
-  const date = o.dateFormat
-    ? (v: string) => `try_strptime(${v}, ${quoteLiteral(strptimeFormat(o.dateFormat!))}) IS NOT NULL`
-    : (v: string) => `regexp_full_match(${v}, '${DATE}') AND TRY_CAST(${v} AS DATE) IS NOT NULL`;
-  const timestamp = o.timestampFormat
-    ? (v: string) => `try_strptime(${v}, ${quoteLiteral(strptimeFormat(o.timestampFormat!))}) IS NOT NULL`
-    : (v: string) => `regexp_full_match(${v}, '${TIMESTAMP}') AND TRY_CAST(${v} AS TIMESTAMPTZ) IS NOT NULL`;
-  const items = names.flatMap((name, i) => {
-    const v = quoteIdent(name);
-    const all = (cond: string) => `coalesce(bool_and(${cond}) FILTER (WHERE ${v} IS NOT NULL), true)`;
-    const integral = `regexp_full_match(${v}, '${INTEGRAL}')`;
-    return [
-      `count(${v}) AS n${i}`,
-      `${all(`${integral} AND TRY_CAST(${v} AS INTEGER) IS NOT NULL`)} AS i${i}`,
-      `${all(`${integral} AND TRY_CAST(${v} AS BIGINT) IS NOT NULL`)} AS l${i}`,
-      `${all(integral)} AS z${i}`,
-      `max(CASE WHEN ${integral} THEN length(ltrim(${v}, '+-0')) END) AS p${i}`,
-      `${all(`regexp_full_match(${v}, '${DECIMAL}') AND TRY_CAST(${v} AS DOUBLE) IS NOT NULL`)} AS d${i}`,
-      `${all(date(v))} AS t${i}`,
-      // A date is not a timestamp here: a column mixing both is a string (CSVInferSchema.compatibleType).
-      `${all(`${timestamp(v)} AND NOT (${date(v)})`)} AS u${i}`,
-      `${all(`lower(${v}) IN ('true', 'false')`)} AS b${i}`,
-    ];
-  });
-  const [row] = await session.rows<Record<string, bigint | boolean | number | null>>(
-    `SELECT ${items.join(', ')} FROM ${relation}`,
+  if (names.length === 0) return new Map();
+  const sampled = await classStats(
+    session,
+    `(SELECT * FROM ${relation} LIMIT ${SAMPLE_ROWS})`,
+    names,
+    () => undefined,
+    o,
   );
-  names.forEach((name, i) => types.set(name.toLowerCase(), textType(row, i)));
+  const types = new Map(names.map((n, i) => [n.toLowerCase(), textType(sampled[i])]));
+  const typed = names.filter((n) => !isText(types.get(n.toLowerCase())!));
+  if (typed.length === 0) return types;
+  const rest = await classStats(session, relation, typed, (v, i) => fits(v, types.get(typed[i].toLowerCase())!, o), o);
+  typed.forEach((name, i) => {
+    const a = sampled[names.indexOf(name)];
+    const b = rest[i];
+    const merged: ClassStats = {
+      n: a.n + b.n,
+      lo: Math.min(a.lo ?? Infinity, b.lo ?? Infinity),
+      hi: Math.max(a.hi ?? -Infinity, b.hi ?? -Infinity),
+      digits: Math.max(a.digits, b.digits),
+    };
+    types.set(name.toLowerCase(), textType(merged));
+  });
   return types;
 }
 
-function textType(row: Record<string, bigint | boolean | number | null>, i: number): DeltaType {
-  if (Number(row[`n${i}`] ?? 0) === 0) return STRING; // only nulls: Spark's NullType, written as string
-  if (row[`i${i}`]) return prim('integer');
-  if (row[`l${i}`]) return prim('long');
-  const digits = Number(row[`p${i}`] ?? 0);
-  // Beyond bigint, an integer is decimal(p,0) up to 38 digits (Spark's tryParseDecimal), else double.
-  if (row[`z${i}`] && digits <= 38) return { kind: 'decimal', precision: Math.max(digits, 20), scale: 0 };
-  if (row[`d${i}`]) return prim('double');
-  if (row[`t${i}`]) return prim('date');
-  if (row[`u${i}`]) return prim('timestamp');
-  if (row[`b${i}`]) return prim('boolean');
-  return STRING;
+const isText = (t: DeltaType) => t.kind === 'primitive' && t.name === 'string';
+
+/** Per column: values classed (not empty), their lowest and highest class, the most digits of an integer beyond bigint. */
+interface ClassStats {
+  n: number;
+  lo?: number;
+  hi?: number;
+  digits: number;
+}
+
+/** The classes of each column's values (see valueClass), but for those `skip` says fit already. */
+async function classStats(
+  session: Session,
+  relation: string,
+  names: string[],
+  skip: (v: string, i: number) => string | undefined,
+  o: Pick<ReadOptions, 'dateFormat' | 'timestampFormat'>,
+): Promise<ClassStats[]> {
+  const classes = names.map((name, i) => {
+    const v = quoteIdent(name);
+    const fit = skip(v, i);
+    const cls = valueClass(v, o);
+    return `${fit ? `CASE WHEN ${v} = '' OR (${fit}) THEN NULL ELSE ${cls} END` : cls} AS c${i}, ${v} AS v${i}`;
+  });
+  const aggregates = names.map(
+    (_, i) =>
+      `count(c${i}) AS n${i}, min(c${i}) AS lo${i}, max(c${i}) AS hi${i}, max(CASE WHEN c${i} = ${BIG} THEN length(ltrim(v${i}, '+-0')) END) AS p${i}`,
+  );
+  const [row] = await session.rows<Record<string, bigint | number | null>>(
+    `SELECT ${aggregates.join(', ')} FROM (SELECT ${classes.join(', ')} FROM ${relation})`,
+  );
+  const num = (x: bigint | number | null | undefined) => (x === null || x === undefined ? undefined : Number(x));
+  return names.map((_, i) => ({
+    n: Number(row[`n${i}`] ?? 0),
+    lo: num(row[`lo${i}`]),
+    hi: num(row[`hi${i}`]),
+    digits: num(row[`p${i}`]) ?? 0,
+  }));
+}
+
+/** SQL: whether text `v` (not empty) parses as `type` in one cheap test (if not, it is classed). */
+function fits(v: string, type: DeltaType, o: Pick<ReadOptions, 'dateFormat' | 'timestampFormat'>): string | undefined {
+  if (type.kind !== 'primitive') return undefined;
+  switch (type.name) {
+    case 'integer':
+      return `TRY_CAST(${v} AS INTEGER)::VARCHAR = ${v}`; // digits as written ('+7', '007': classed)
+    case 'long':
+      return `TRY_CAST(${v} AS BIGINT)::VARCHAR = ${v}`;
+    case 'double':
+      // (DuckDB also reads 'inf', 'nan' and '1_000': not numbers to Java, so classed.)
+      return `TRY_CAST(${v} AS DOUBLE) IS NOT NULL AND (ascii(${v}) BETWEEN 48 AND 57 OR ascii(${v}) IN (32, 43, 45, 46)) AND NOT contains(${v}, '_')`;
+    case 'date':
+      return o.dateFormat
+        ? dateTest(v, o)
+        : `length(${v}) = 10 AND substr(${v}, 5, 1) = '-' AND substr(${v}, 8, 1) = '-' AND ascii(${v}) BETWEEN 48 AND 57 AND TRY_CAST(${v} AS DATE) IS NOT NULL`;
+    case 'boolean':
+      return `lower(${v}) IN ('true', 'false')`;
+    default:
+      return undefined;
+  }
+}
+
+// Value classes, in Spark's order of trial (CSVInferSchema.inferField).
+const [INT, LONG, BIG, DOUBLE, DATE_CLASS, TIMESTAMP_CLASS, BOOLEAN, TEXT] = [1, 2, 3, 4, 5, 6, 7, 9];
+
+const dateTest = (v: string, o: Pick<ReadOptions, 'dateFormat'>) =>
+  o.dateFormat
+    ? `try_strptime(${v}, ${quoteLiteral(strptimeFormat(o.dateFormat))}) IS NOT NULL`
+    : `length(${v}) = 10 AND substr(${v}, 5, 1) = '-' AND substr(${v}, 8, 1) = '-' AND TRY_CAST(${v} AS DATE) IS NOT NULL AND regexp_full_match(${v}, '${DATE}')`;
+
+const timestampTest = (v: string, o: Pick<ReadOptions, 'timestampFormat'>) =>
+  o.timestampFormat
+    ? `try_strptime(${v}, ${quoteLiteral(strptimeFormat(o.timestampFormat))}) IS NOT NULL`
+    : `substr(${v}, 5, 1) = '-' AND TRY_CAST(${v} AS TIMESTAMPTZ) IS NOT NULL AND regexp_full_match(${v}, '${TIMESTAMP}')`;
+
+/** SQL: the class of one text value (NULL for none: an empty value does not count). */
+function valueClass(v: string, o: Pick<ReadOptions, 'dateFormat' | 'timestampFormat'>): string {
+  return `CASE WHEN ${v} IS NULL OR ${v} = '' THEN NULL
+    WHEN regexp_full_match(${v}, '${INTEGRAL}') THEN CASE WHEN TRY_CAST(${v} AS INTEGER) IS NOT NULL THEN ${INT}
+      WHEN TRY_CAST(${v} AS BIGINT) IS NOT NULL THEN ${LONG} ELSE ${BIG} END
+    WHEN NOT regexp_matches(${v}, '[^0-9.eE+ -]') AND TRY_CAST(${v} AS DOUBLE) IS NOT NULL THEN ${DOUBLE}
+    WHEN ${dateTest(v, o)} THEN ${DATE_CLASS}
+    WHEN ${timestampTest(v, o)} THEN ${TIMESTAMP_CLASS}
+    WHEN lower(${v}) IN ('true', 'false') THEN ${BOOLEAN}
+    ELSE ${TEXT} END`;
+}
+
+/** A column's type from its values' classes (Spark's compatibleType): numbers widen, other mixes are strings. */
+function textType({ n, lo, hi, digits }: ClassStats): DeltaType {
+  if (n === 0 || lo === undefined || hi === undefined) return STRING; // only nulls: Spark's NullType, written as string
+  if (hi === INT) return prim('integer');
+  if (hi === LONG) return prim('long');
+  if (hi === BIG) {
+    // Beyond bigint, an integer is decimal(p,0) up to 38 digits (tryParseDecimal; with ints or longs, at least 20), else double.
+    const p = Math.max(digits, lo < BIG ? 20 : 0);
+    return p <= 38 ? { kind: 'decimal', precision: p, scale: 0 } : prim('double');
+  }
+  if (hi === DOUBLE) return prim('double');
+  if (lo === hi && hi === DATE_CLASS) return prim('date');
+  if (lo === hi && hi === TIMESTAMP_CLASS) return prim('timestamp');
+  if (lo === hi && hi === BOOLEAN) return prim('boolean');
+  return STRING; // dates and timestamps mixed (compatibleType), or text
 }
 
 /**
@@ -139,6 +229,8 @@ export async function inferMissing(
   o: ReadOptions,
   plan: ReadPlan,
   id: string,
+  /** Infer from the first rows only (checking a query's columns before a run, not loading). */
+  sampleRows?: number,
 ): Promise<Map<string, DeltaType> | undefined> {
   const known = new Set(plan.known.map((f) => f.name.toLowerCase()));
   const missing = names.filter((n) => !known.has(n.toLowerCase()));
@@ -153,7 +245,8 @@ export async function inferMissing(
       rejScan,
       false,
     );
-    return await inferTextColumns(session, `(SELECT * FROM ${source})`, missing, o);
+    const limit = sampleRows === undefined ? '' : ` LIMIT ${Math.max(1, Math.floor(sampleRows))}`;
+    return await inferTextColumns(session, `(SELECT * FROM ${source}${limit})`, missing, o);
   } finally {
     for (const t of [rejTable, rejScan])
       await session.exec(`DROP TABLE IF EXISTS ${quoteIdent(t)}`).catch(() => undefined);

@@ -232,16 +232,16 @@ const textColumns = (names: string[], inferred?: Map<string, DeltaType>) =>
  * SQL: the rows of some CSV files as the table's (typed, rescued, with `_metadata` if asked),
  * in the files' order. No row is numbered and no file column is written, so DuckDB reads and
  * writes on all threads. A row's file is needed only for its rescued data's `_file_path` and
- * its `_metadata`: then each file is a scan of its own with its path as a constant — but many
- * small files are one scan with a file column (a scan per file costs more than that).
+ * its `_metadata`: then the files are one scan with a file column — or, one or two files, each
+ * a scan of its own with its path as a constant.
  */
 function scanRows(files: SourceFile[], scan: ScanPlan, rejTable: string, rejScan: string): string {
   const { names, o, plan, catalog } = scan;
   const record = (p: string) => (catalog ? recordedFile(catalog, p) : p);
   const cols = textColumns(names, scan.inferred);
   const needsFile = scan.metadata || typedProjection(cols, o, plan, 'NULL').rescues;
-  const small = files.length > 32 && files.reduce((n, f) => n + f.size, 0) / files.length < 1024 * 1024;
-  if (!needsFile || small) {
+  // (Measured at 10M lines in 100 files: one scan with a file column 9.8 s, a scan per file 14.8 s.)
+  if (!needsFile || files.length > 2) {
     const file = `r.${FILE_COLUMN}`;
     const typed = typedProjection(cols, o, plan, catalog ? recordedFileSql(catalog, file) : file);
     const source = csvSource(
@@ -378,7 +378,7 @@ export async function streamedRelation(
   files: SourceFile[],
   o: ReadOptions,
   id: string,
-  read: { metadata: boolean; catalog?: Pick<Catalog, 'projectDir' | 'lakeRoot'> },
+  read: { metadata: boolean; catalog?: Pick<Catalog, 'projectDir' | 'lakeRoot'>; sampleRows?: number },
 ): Promise<{ sql: string; cleanup: string[]; metadata: boolean } | undefined> {
   if (o.format !== 'csv' || files.length === 0) return undefined;
   let names: string[] | undefined;
@@ -392,7 +392,7 @@ export async function streamedRelation(
   const metadata = read.metadata && !hasMetadataColumn(textColumns(names!));
   let inferred: Map<string, DeltaType> | undefined;
   try {
-    inferred = await inferMissing(session, files, names!, o, plan, id);
+    inferred = await inferMissing(session, files, names!, o, plan, id, read.sampleRows);
   } catch {
     return undefined; // the careful path reads what DuckDB's scan cannot
   }

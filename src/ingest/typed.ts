@@ -89,7 +89,9 @@ function convert(value: string, from: DeltaType, to: DeltaType, o: ReadOptions):
     if (to.name === 'boolean') return `CASE lower(trim(${value})) WHEN 'true' THEN true WHEN 'false' THEN false END`;
     // An integer column takes digits only: DuckDB's cast would round '1.5' and read '1_000'.
     if (INTEGRAL_TYPES.has(to.name))
-      return `CASE WHEN regexp_full_match(trim(${value}), '${INTEGRAL}') THEN TRY_CAST(trim(${value}) AS ${target}) END`;
+      return `CASE WHEN TRY_CAST(${value} AS ${target})::VARCHAR = ${value} OR regexp_full_match(trim(${value}), '${INTEGRAL}') THEN TRY_CAST(${value} AS ${target}) END`;
+    // (DuckDB's numeric casts take spaces around the number.)
+    if (to.name === 'double' || to.name === 'float') return `TRY_CAST(${value} AS ${target})`;
     return `TRY_CAST(trim(${value}) AS ${target})`;
   }
   if (isText(from) && (to.kind === 'struct' || to.kind === 'array'))

@@ -5,14 +5,14 @@
 // table's query is also held to Structured Streaming's rules (streaming-rules.ts).
 //
 // Tables are stood in for by empty temporary tables of their columns; file sources are read
-// as a query would read them (a CSV source is only sniffed), so a source with no file yet
+// as a query would read them (a CSV source's types inferred from its first rows), so a source with no file yet
 // leaves the queries that depend on it unchecked, and the report says so.
 import { randomUUID } from 'node:crypto';
 import type { Catalog } from '../catalog/index.js';
 import { LocatedError, StrataError, type Where } from '../core/index.js';
 import { loadSnapshot } from '../delta/index.js';
 import { quoteIdent, type Session } from '../engine/index.js';
-import { fileSources } from '../ingest/index.js';
+import { sampledFileSources } from '../ingest/index.js';
 import { userSqlFailure, withReads, type WrittenSql } from '../sql/index.js';
 import { cdcOutputColumns } from './cdc-events.js';
 import { aliasOf, inlineViews, tableExists } from './context.js';
@@ -32,15 +32,24 @@ export interface BindReport {
 /** A reason a query cannot be bound yet (not a problem of the query). */
 class Unknown extends Error {}
 
+/** CSV column types of file sources are inferred from this many first rows when binding. */
+export const BIND_SAMPLE_ROWS = 20_000;
+
 /** Binds every query of `pipeline` (see the file comment). Writes nothing; the session's temporary tables are dropped. */
-export async function bindPipeline(session: Session, pipeline: Pipeline, catalog: Catalog): Promise<BindReport> {
+export async function bindPipeline(
+  session: Session,
+  pipeline: Pipeline,
+  catalog: Catalog,
+  /** Only these datasets' queries (the others are read as the lake has them). */
+  only?: Set<string>,
+): Promise<BindReport> {
   const report: BindReport = { problems: [], unchecked: [] };
   const binder = new Binder(session, pipeline, catalog);
   try {
     for (const node of pipeline.order) {
       const def = pipeline.datasets.get(node.target)!;
       const query = node.flow?.query ?? def.query;
-      if (def.kind === 'temporary-view' || query === undefined) continue;
+      if (def.kind === 'temporary-view' || query === undefined || (only && !only.has(node.target))) continue;
       const written = node.flow?.written ?? (def.query === undefined ? [] : def.written.slice(0, 1));
       try {
         await binder.bindNode(node, def, inlineViews(pipeline, query), written, report.problems);
@@ -54,8 +63,8 @@ export async function bindPipeline(session: Session, pipeline: Pipeline, catalog
         }
       }
     }
-    for (const def of pipeline.datasets.values()) {
-      if (def.kind === 'temporary-view' || def.expectations.length === 0) continue;
+    for (const [name, def] of pipeline.datasets) {
+      if (def.kind === 'temporary-view' || def.expectations.length === 0 || (only && !only.has(name))) continue;
       const output = binder.outputs.get(key(def));
       if (output === undefined) continue;
       const pieces = def.query === undefined ? def.written : def.written.slice(1);
@@ -110,7 +119,7 @@ class Binder {
       (span.streaming ? streams : batch).add(table);
       return `${quoteIdent(table)}${alias}`;
     });
-    const context = { catalog: this.catalog, files: fileSources };
+    const context = { catalog: this.catalog, files: sampledFileSources(BIND_SAMPLE_ROWS) };
     const output = this.temp();
     let plan: PlanNode | undefined;
     await withReads(this.session, sql, context, async (resolved) => {

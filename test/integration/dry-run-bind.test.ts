@@ -199,33 +199,54 @@ describe('strata run --dry-run: what Strata does not do', () => {
 });
 
 describe('strata run: Structured Streaming rules, before anything is written', () => {
-  it('fails the flow of a streaming table whose query Spark refuses, at the keyword, writing nothing of it', async () => {
-    const { project: p } = await project(
-      'run-window',
-      BRONZE +
-        `CREATE OR REFRESH STREAMING TABLE s AS
+  const WINDOW = `CREATE OR REFRESH STREAMING TABLE s AS
 SELECT id, row_number() OVER (PARTITION BY customer ORDER BY id) AS n FROM STREAM(raw);
-`,
+`;
+
+  it('a first update with a query Spark refuses fails before any flow runs (run-check.ts), at the keyword', async () => {
+    const { project: p } = await project('run-window-first', BRONZE + WINDOW);
+    const outcome = await p.runPipeline(await p.loadPipeline());
+    expect(outcome.status).toBe('FAILED');
+    expect(outcome.error).toMatch(/pipelines\/p\/p\.sql:4:25: STREAMING A window function \(OVER\) over a stream/);
+    expect(new Set(outcome.flows.map((f) => f.status))).toEqual(new Set(['SKIPPED']));
+    await expect(p.query('SELECT count(*) FROM raw')).rejects.toThrow(/does not exist/);
+  });
+
+  it('fails the flow of a streaming table whose query changed to one Spark refuses, writing nothing of it', async () => {
+    const { dir, project: p } = await project(
+      'run-window',
+      BRONZE + 'CREATE OR REFRESH STREAMING TABLE s AS\nSELECT id FROM STREAM(raw);\n',
     );
+    expect((await p.runPipeline(await p.loadPipeline())).status).toBe('COMPLETED');
+    writeFileSync(path.join(dir, 'pipelines/p/p.sql'), BRONZE + WINDOW);
+    writeFileSync(path.join(dir, 'landing/orders/2.csv'), 'id,customer,day,amount\n9,c3,2026-01-09,1\n');
     const outcome = await p.runPipeline(await p.loadPipeline());
     expect(outcome.status).toBe('FAILED');
     const s = outcome.flows.find((f) => f.flow === 's')!;
     expect(s.status).toBe('FAILED');
     expect(s.message).toMatch(/pipelines\/p\/p\.sql:4:25: A window function \(OVER\) over a stream/);
     expect(outcome.flows.find((f) => f.flow === 'raw')!.status).toBe('COMPLETED');
-    await expect(p.query('SELECT count(*) FROM s')).rejects.toThrow(/does not exist/);
+    expect((await p.query('SELECT count(*) FROM s')).rows).toEqual([[2]]);
   });
 
   it('checks a file stream with its first batch: an aggregation over STREAM read_files fails before its rows are committed', async () => {
-    const { project: p } = await project(
+    const { dir, project: p } = await project(
       'run-files',
+      `CREATE OR REFRESH STREAMING TABLE totals AS
+SELECT customer FROM STREAM read_files('landing/orders', format => 'csv');
+`,
+    );
+    expect((await p.runPipeline(await p.loadPipeline())).status).toBe('COMPLETED');
+    writeFileSync(
+      path.join(dir, 'pipelines/p/p.sql'),
       `CREATE OR REFRESH STREAMING TABLE totals AS
 SELECT customer, count(*) AS n FROM STREAM read_files('landing/orders', format => 'csv') GROUP BY customer;
 `,
     );
+    writeFileSync(path.join(dir, 'landing/orders/2.csv'), 'id,customer,day,amount\n9,c3,2026-01-09,1\n');
     const outcome = await p.runPipeline(await p.loadPipeline());
     expect(outcome.status).toBe('FAILED');
     expect(outcome.error).toMatch(/totals: .*p\.sql:2:90: An aggregation/);
-    await expect(p.query('SELECT count(*) FROM totals')).resolves.toMatchObject({ rows: [[0]] });
+    expect((await p.query('SELECT count(*) FROM totals')).rows).toEqual([[2]]);
   });
 });
