@@ -81,8 +81,10 @@ export function registerRun(program: Command, globals: () => GlobalOptions): voi
           .finally(() => display.stop());
         process.stdout.write(formatOutcome(pipeline.name, outcome));
         if (outcome.status === 'FAILED') {
-          for (const f of outcome.flows.filter((x) => x.status === 'FAILED'))
-            process.stderr.write(`error: ${f.flow}: ${f.message}\n`);
+          const failed = outcome.flows.filter((x) => x.status === 'FAILED');
+          for (const f of failed) process.stderr.write(`error: ${f.flow}: ${f.message}\n`);
+          // An update refused before its flows (its queries did not bind): the problems.
+          if (failed.length === 0 && outcome.error) process.stderr.write(`error: ${outcome.error}\n`);
           process.exitCode = EXIT_FAILURE;
         }
       });

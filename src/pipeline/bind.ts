@@ -108,17 +108,21 @@ class Binder {
     const streams = new Set<string>();
     let fileStreams = false;
     const batch = new Set<string>();
-    const sql = await rewriteReferences(query, async (span) => {
-      const alias = span.hasAlias ? '' : ` AS ${quoteIdent(aliasOf(span))}`;
-      if (span.call) {
-        fileStreams ||= span.streaming;
-        return span.call + (span.hasAlias ? '' : ' AS read_files');
-      }
-      const table = await this.relationOf(span.name!);
-      if (table === undefined) return undefined;
-      (span.streaming ? streams : batch).add(table);
-      return `${quoteIdent(table)}${alias}`;
-    });
+    const sql = await rewriteReferences(
+      query,
+      async (span) => {
+        const alias = span.hasAlias ? '' : ` AS ${quoteIdent(aliasOf(span))}`;
+        if (span.call) {
+          fileStreams ||= span.streaming;
+          return span.call + (span.hasAlias ? '' : ' AS read_files');
+        }
+        const table = await this.relationOf(span.name!);
+        if (table === undefined) return undefined;
+        (span.streaming ? streams : batch).add(table);
+        return `${quoteIdent(table)}${alias}`;
+      },
+      this.pipeline.schema,
+    );
     const context = { catalog: this.catalog, files: sampledFileSources(BIND_SAMPLE_ROWS) };
     const output = this.temp();
     let plan: PlanNode | undefined;

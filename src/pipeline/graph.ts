@@ -195,10 +195,12 @@ export function queryReferences(sql: string, schema = 'default'): { tables: Refe
 export async function rewriteReferences(
   sql: string,
   replace: (span: ReferenceSpan) => Promise<string | undefined>,
+  /** Where unqualified names are (the pipeline's target schema). */
+  schema = 'default',
 ): Promise<string> {
   let out = '';
   let at = 0;
-  for (const span of referenceSpans(sql)) {
+  for (const span of referenceSpans(sql, schema)) {
     const text = await replace(span);
     if (text === undefined) continue;
     out += sql.slice(at, span.start) + text;

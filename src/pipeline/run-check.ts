@@ -6,9 +6,11 @@
 // tables that exist bind each flow as it runs, without this pass.
 import type { Session } from '../engine/index.js';
 import { bindPipeline } from './bind.js';
-import { tableExists, type RunOptions } from './context.js';
+import { tableExists, type FlowResult, type RunOptions } from './context.js';
+import type { EventLog } from './event-log.js';
+import type { Node } from './graph.js';
 import type { Problem } from './parse.js';
-import type { Pipeline } from './project.js';
+import { formatProblems, type Pipeline } from './project.js';
 
 export async function checkBeforeUpdate(
   session: Session,
@@ -32,4 +34,41 @@ export async function checkBeforeUpdate(
   } catch {
     return []; // the check could not be made: the flows run, and report what fails
   }
+}
+
+/** An update whose queries do not bind: FAILED while INITIALIZING, no flow run, nothing written. */
+export async function refuseUpdate(
+  session: Session,
+  log: EventLog,
+  pipeline: Pipeline,
+  results: Map<Node, FlowResult>,
+  problems: Problem[],
+  updateId: string,
+  started: number,
+): Promise<{ updateId: string; status: 'FAILED'; flows: FlowResult[]; durationMs: number; error: string }> {
+  const error = `${problems.length} problem(s) found in the pipeline's queries before running; nothing was written:\n${formatProblems(problems)}`;
+  for (const result of results.values()) {
+    if (result.status !== 'QUEUED') continue;
+    result.status = 'SKIPPED';
+    result.message = 'not run: the update failed its checks';
+  }
+  log.add(
+    'update_progress',
+    `Update ${updateId.slice(0, 6)} is FAILED.`,
+    { state: 'FAILED' },
+    {
+      level: 'ERROR',
+      error: { message: error, code: 'BIND' },
+    },
+  );
+  await log.flush(session);
+  return {
+    updateId,
+    status: 'FAILED',
+    flows: pipeline.order
+      .filter((n) => pipeline.datasets.get(n.target)!.kind !== 'temporary-view')
+      .map((n) => results.get(n)!),
+    durationMs: performance.now() - started,
+    error,
+  };
 }

@@ -27,9 +27,9 @@ import { normalizeName, type Node } from './graph.js';
 import { CDC_BATCH_APP, runAutoCdc } from './auto-cdc.js';
 import { runMaterializedView } from './materialized.js';
 import { userSqlFailure } from '../sql/index.js';
-import { kindName, type DatasetDefinition, type Problem } from './parse.js';
-import { formatProblems, type Pipeline } from './project.js';
-import { checkBeforeUpdate } from './run-check.js';
+import { kindName, type DatasetDefinition } from './parse.js';
+import type { Pipeline } from './project.js';
+import { checkBeforeUpdate, refuseUpdate } from './run-check.js';
 import { runInParallel } from './schedule.js';
 import { runStreaming, STREAM_APP } from './streaming.js';
 
@@ -218,43 +218,6 @@ export async function runPipeline(session: Session, pipeline: Pipeline, options:
       .map((n) => results.get(n)!),
     durationMs: performance.now() - started,
     error: firstError,
-  };
-}
-
-/** An update whose queries do not bind: FAILED while INITIALIZING, no flow run, nothing written. */
-async function refuseUpdate(
-  session: Session,
-  log: EventLog,
-  pipeline: Pipeline,
-  results: Map<Node, FlowResult>,
-  problems: Problem[],
-  updateId: string,
-  started: number,
-): Promise<RunOutcome> {
-  const error = `${problems.length} problem(s) found in the pipeline's queries before running; nothing was written:\n${formatProblems(problems)}`;
-  for (const result of results.values()) {
-    if (result.status !== 'QUEUED') continue;
-    result.status = 'SKIPPED';
-    result.message = 'not run: the update failed its checks';
-  }
-  log.add(
-    'update_progress',
-    `Update ${updateId.slice(0, 6)} is FAILED.`,
-    { state: 'FAILED' },
-    {
-      level: 'ERROR',
-      error: { message: error, code: 'BIND' },
-    },
-  );
-  await log.flush(session);
-  return {
-    updateId,
-    status: 'FAILED',
-    flows: pipeline.order
-      .filter((n) => pipeline.datasets.get(n.target)!.kind !== 'temporary-view')
-      .map((n) => results.get(n)!),
-    durationMs: performance.now() - started,
-    error,
   };
 }
 

@@ -58,8 +58,9 @@ describe('the user’s SQL, in the user’s words', () => {
     );
     const r = await strata('--project', dir, 'run');
     expect(r.code).toBe(1);
+    // A first update binds its queries before writing (run-check.ts): the problem, in the user's text.
     expect(r.stderr).toContain(
-      "error: bad: pipelines/main/main.sql:2:24: Binder Error: No function matches the given name and argument types 'split(STRING_LITERAL, INTEGER[])'",
+      "error: 1 problem(s) found in the pipeline's queries before running; nothing was written:\npipelines/main/main.sql:2:24: BIND Binder Error: No function matches the given name and argument types 'split(STRING_LITERAL, INTEGER[])'",
     );
     expect(r.stderr).not.toMatch(/regexp_split_to_array|string_split|coalesce/);
     writeFileSync(
