@@ -51,8 +51,14 @@ export async function inferTextColumns(
   relation: string,
   names: string[],
   o: Pick<ReadOptions, 'dateFormat' | 'timestampFormat'>,
+  /** `relation` is a sample: its values classed in one pass. */
+  sample = false,
 ): Promise<Map<string, DeltaType>> {
   if (names.length === 0) return new Map();
+  if (sample) {
+    const stats = await classStats(session, relation, names, () => undefined, o);
+    return new Map(names.map((n, i) => [n.toLowerCase(), textType(stats[i])]));
+  }
   const sampled = await classStats(
     session,
     `(SELECT * FROM ${relation} LIMIT ${SAMPLE_ROWS})`,
@@ -246,7 +252,7 @@ export async function inferMissing(
       false,
     );
     const limit = sampleRows === undefined ? '' : ` LIMIT ${Math.max(1, Math.floor(sampleRows))}`;
-    return await inferTextColumns(session, `(SELECT * FROM ${source}${limit})`, missing, o);
+    return await inferTextColumns(session, `(SELECT * FROM ${source}${limit})`, missing, o, sampleRows !== undefined);
   } finally {
     for (const t of [rejTable, rejScan])
       await session.exec(`DROP TABLE IF EXISTS ${quoteIdent(t)}`).catch(() => undefined);
