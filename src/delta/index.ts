@@ -8,13 +8,8 @@ export { canonicalPath } from './replay.js';
 export { planScan, type ScanPlan } from './scan.js';
 export { describeSnapshot, tableHistory, type TableDetail, type HistoryEntry } from './describe.js';
 export { pruneFiles, type Predicate, type Literal } from './prune.js';
-export {
-  createTable,
-  writeTable,
-  type WriteOutcome,
-  type CreateTableOptions,
-  type WriteTableOptions,
-} from './write.js';
+export { writeTable, type WriteOutcome, type WriteTableOptions } from './write.js';
+export { createTable, type CreateTableOptions } from './create-table.js';
 export { commit, type CommitRequest } from './commit.js';
 export { ConcurrentModificationError } from './conflicts.js';
 export { writeCheckpoint } from './checkpoint-writer.js';

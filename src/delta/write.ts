@@ -1,14 +1,12 @@
-// Table writes: CREATE TABLE [AS SELECT], append, and overwrite (whole table,
-// or the part a predicate selects). Each write is: plan against a snapshot,
+// Table writes: append and overwrite (whole table, or the part a predicate selects);
+// CREATE TABLE [AS SELECT] is create-table.ts. Each write is: plan against a snapshot,
 // enforce the schema, write data files, check constraints on what was written,
 // then one atomic commit (commit.ts); a checkpoint follows every N commits.
-import { randomUUID } from 'node:crypto';
 import { DuckDBTypeId } from '@duckdb/node-api';
-import { looksLikeData } from './data-files.js';
 import { StrataError } from '../core/index.js';
 import { quoteIdent, type Session } from '../engine/index.js';
-import { LocalStore, sweepTempFiles, type LocalPathStore } from '../storage/index.js';
-import type { Action, AddAction, MetadataAction, RemoveAction } from './actions.js';
+import { sweepTempFiles, type LocalPathStore } from '../storage/index.js';
+import type { Action, AddAction, RemoveAction } from './actions.js';
 import { writeCheckpoint } from './checkpoint-writer.js';
 import { blindAppend, commit, type CommitResult } from './commit.js';
 import type { TransactionFootprint } from './conflicts.js';
@@ -49,26 +47,6 @@ export interface WriteOutcome {
   numRows: number;
   numFiles: number;
   numRemovedFiles: number;
-}
-
-export interface CreateTableOptions extends TableRef {
-  /** Explicit columns; with `select`, they must match the query's. */
-  schema?: StructType;
-  /** CREATE TABLE ... AS SELECT. */
-  select?: string;
-  partitionColumns?: string[];
-  properties?: Record<string, string>;
-  description?: string;
-  ifNotExists?: boolean;
-  /** CREATE OR REPLACE: a new version replacing data, schema and properties. */
-  replace?: boolean;
-  /** With replace: give the table a new id (a pipeline's full refresh: ledgers keyed by table id start over). */
-  newId?: boolean;
-  /** `txn` actions to commit with the table (a pipeline's stream progress). */
-  txns?: { appId: string; version: number }[];
-  /** Extra commitInfo fields. */
-  info?: Record<string, unknown>;
-  now?: () => number;
 }
 
 export interface WriteTableOptions extends TableRef {
@@ -115,145 +93,6 @@ export interface WriteTableOptions extends TableRef {
    */
   beforeCommit?: (written: { adds: AddAction[]; numRows: number }) => Promise<Record<string, unknown> | void>;
   now?: () => number;
-}
-
-/**
- * A table is created only in an empty folder (Delta's DELTA_CREATE_TABLE_WITH_NON_EMPTY_LOCATION):
- * files that are not Delta's — a project's strata.yaml, landing files — would otherwise become
- * a table's stray files, and VACUUM's to delete. What an interrupted first write leaves (a log
- * folder with no commit, data files) is not in the way: the retry creates the table.
- */
-async function refuseNonEmptyLocation(store: LocalStore, name: string): Promise<void> {
-  const foreign = (await store.list('')).filter((m) => !m.key.startsWith(`${LOG_DIR}/`) && !looksLikeData(m.key));
-  if (foreign.length === 0) return;
-  const shown = foreign
-    .slice(0, 3)
-    .map((m) => m.key)
-    .join(', ');
-  throw new StrataError(
-    'ALREADY_EXISTS',
-    `cannot create table ${name}: its folder ${store.root} is not empty and is not a Delta table (${shown}${foreign.length > 3 ? ', …' : ''}); choose an empty or new folder (Delta: DELTA_CREATE_TABLE_WITH_NON_EMPTY_LOCATION)`,
-    { context: { table: name } },
-  );
-}
-
-/** CREATE TABLE [IF NOT EXISTS | OR REPLACE] ... [AS SELECT ...]. */
-export async function createTable(session: Session, options: CreateTableOptions): Promise<WriteOutcome> {
-  const name = options.name ?? options.location;
-  const store = new LocalStore(options.location);
-  const exists = (await store.list(`${LOG_DIR}/`)).some((m) => /\d{20}\.(json|checkpoint)/.test(m.key));
-  if (exists && !options.replace) {
-    if (options.ifNotExists) return { numRows: 0, numFiles: 0, numRemovedFiles: 0 };
-    throw new StrataError(
-      'ALREADY_EXISTS',
-      `table ${name} already exists (use CREATE TABLE IF NOT EXISTS, or CREATE OR REPLACE TABLE)`,
-      { context: { table: name } },
-    );
-  }
-  if (!exists) {
-    await refuseNonEmptyLocation(store, name);
-    await sweepTempFiles(store.localPath(LOG_DIR)); // an interrupted first commit's
-  }
-  const previous = exists ? await loadSnapshot(options.location, { session, name }) : undefined;
-  if (previous) checkWritable(name, previous.protocol, previous.schema);
-
-  let schema = options.schema;
-  let incoming: Incoming[] | undefined;
-  if (options.select !== undefined) {
-    incoming = await incomingColumns(session, options.select);
-    schema ??= {
-      kind: 'struct',
-      fields: incoming.map((c) => ({ name: c.name, type: c.type, nullable: true, metadata: {} })),
-    };
-  }
-  schema ??= { kind: 'struct', fields: [] };
-  // A table without columns yet (they come with its first write) keeps its partition columns as
-  // named; that write checks them (a streaming table PARTITIONED BY (day) with no column list).
-  const partitionColumns =
-    schema.fields.length === 0 && !incoming
-      ? [...(options.partitionColumns ?? [])]
-      : resolvePartitionColumns(name, schema, options.partitionColumns ?? []);
-  const configuration = { ...(options.properties ?? {}) };
-  const protocol = minimalProtocol(schema, configuration);
-  const now = options.now ?? Date.now;
-  const metadata: MetadataAction = {
-    id: (!options.newId && previous?.metadata.id) || randomUUID(),
-    name: null,
-    description: options.description ?? null,
-    format: { provider: 'parquet', options: {} },
-    schemaString: schemaToJson(schema),
-    partitionColumns,
-    configuration,
-    createdTime: now(),
-  };
-  const written = incoming
-    ? await writeChecked(
-        session,
-        store,
-        name,
-        options.select!,
-        (await enforceAllowingNulls(session, name, schema, incoming, false, options.select!)).projection,
-        schema,
-        partitionColumns,
-        configuration,
-        now,
-      )
-    : { adds: [], numRows: 0, numBytes: 0 };
-  const removes = previous ? previous.files.map((f) => removeOf(f, now())) : [];
-  const txns = (options.txns ?? []).map((t) => ({ txn: { appId: t.appId, version: t.version, lastUpdated: now() } }));
-  const actions: Action[] = [
-    { protocol },
-    { metaData: metadata },
-    ...txns,
-    ...removes.map((remove) => ({ remove })),
-    ...written.adds.map((add) => ({ add })),
-  ];
-  const operation = options.replace
-    ? options.select
-      ? 'CREATE OR REPLACE TABLE AS SELECT'
-      : 'CREATE OR REPLACE TABLE'
-    : options.select
-      ? 'CREATE TABLE AS SELECT'
-      : 'CREATE TABLE';
-  const footprint: TransactionFootprint = {
-    ...blindAppend((options.txns ?? []).map((t) => t.appId)),
-    changesMetadata: true,
-    readWholeTable: Boolean(previous),
-  };
-  const result = await commitOrClean(
-    store,
-    name,
-    previous?.version ?? -1,
-    {
-      operation,
-      operationParameters: {
-        isManaged: 'false',
-        description: options.description,
-        partitionBy: JSON.stringify(partitionColumns),
-        properties: JSON.stringify(configuration),
-      },
-      operationMetrics: written.adds.length
-        ? { numFiles: written.adds.length, numOutputRows: written.numRows, numOutputBytes: written.numBytes }
-        : undefined,
-      actions,
-      footprint,
-      info: options.info,
-    },
-    written.adds,
-  ).catch((err: unknown) => {
-    // CREATE TABLE IF NOT EXISTS racing another creator: the loser uses the winner's table.
-    if (options.ifNotExists && !previous && err instanceof StrataError && err.code === 'ALREADY_EXISTS')
-      return undefined;
-    throw err;
-  });
-  if (!result) return { numRows: 0, numFiles: 0, numRemovedFiles: 0 };
-  await afterCommit(session, store, name, result.version, configuration);
-  return {
-    version: result.version,
-    numRows: written.numRows,
-    numFiles: written.adds.length,
-    numRemovedFiles: removes.length,
-  };
 }
 
 /** INSERT INTO / INSERT OVERWRITE / append and overwrite writes. */
@@ -410,7 +249,7 @@ export async function writeTable(session: Session, options: WriteTableOptions): 
  * (DuckDB types a bare NULL as INTEGER) is accepted: it is checked by running
  * the query for that column, only when its type does not fit.
  */
-async function enforceAllowingNulls(
+export async function enforceAllowingNulls(
   session: Session,
   table: string,
   schema: StructType,
@@ -436,7 +275,7 @@ async function enforceAllowingNulls(
 }
 
 /** Column names and Delta types of a query's result. */
-async function incomingColumns(session: Session, select: string): Promise<Incoming[]> {
+export async function incomingColumns(session: Session, select: string): Promise<Incoming[]> {
   const columns = await session.describe(select);
   const seen = new Set<string>();
   return columns.map((c) => {
@@ -455,7 +294,7 @@ async function incomingColumns(session: Session, select: string): Promise<Incomi
   });
 }
 
-function resolvePartitionColumns(table: string, schema: StructType, columns: string[]): string[] {
+export function resolvePartitionColumns(table: string, schema: StructType, columns: string[]): string[] {
   return columns.map((c) => {
     const field = schema.fields.find((f) => f.name.toLowerCase() === c.toLowerCase());
     if (!field)

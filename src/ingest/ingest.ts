@@ -12,8 +12,6 @@
 // batch left, then takes the batch's rows, so a retry never duplicates them.
 import { randomUUID } from 'node:crypto';
 import { promises as fs } from 'node:fs';
-import * as path from 'node:path';
-import { tableExists } from '../catalog/index.js';
 import { StrataError } from '../core/index.js';
 import { loadSnapshot, writeTable, type StructField } from '../delta/index.js';
 import { quoteIdent, quoteLiteral, type Session } from '../engine/index.js';
@@ -25,6 +23,7 @@ import { batchRows, readBatch, type FileOutcome, type SourceFile } from './read.
 import { FILE_COLUMN } from './typed.js';
 import { hasMetadataColumn } from './metadata.js';
 import { recordedSourceSchema, sourceSchemaProperty } from './source-schema.js';
+import { refuseSourceInLake } from './plan.js';
 import { streamBytes, streamCsv, StreamFallback } from './stream-csv.js';
 import { settleFiles, settleMsFromEnv } from './settle.js';
 import { noteChanged, skipExistingFiles } from './ledger-notes.js';
@@ -42,22 +41,8 @@ export { listSourceFiles } from './classify.js';
 export { INGEST_APP_ID, LEDGER_RESET, lastIngestSource, readLedger, type LedgerFile } from './ledger.js';
 
 export type { BatchTransform, IngestOutcome, IngestProgress, IngestRequest } from './request.js';
+export { planIngest, type IngestPlan } from './plan.js';
 import type { BatchTransform, IngestOutcome, IngestRequest } from './request.js';
-
-/** Files are loaded from where they land, never from the lake: that would load tables' own files as rows. */
-function refuseSourceInLake(req: IngestRequest): void {
-  const lake = req.catalog.lakeRoot;
-  const source = path.resolve(req.source.replace(/[*?[{].*$/, '') || '.');
-  if (source === lake || source.startsWith(`${lake}${path.sep}`) || lake.startsWith(`${source}${path.sep}`)) {
-    throw new StrataError(
-      'USAGE',
-      `${req.name}: the source ${req.source} is ${source === lake || source.startsWith(lake + path.sep) ? 'inside' : 'around'} the lake (${lake}); load files from where they land, e.g. landing/`,
-      {
-        context: { table: req.name, file: req.source },
-      },
-    );
-  }
-}
 
 /** Loads the files of `source` not loaded before into the target, in batches. */
 export async function ingestFiles(session: Session, req: IngestRequest): Promise<IngestOutcome> {
@@ -191,78 +176,6 @@ function nextBatch(todo: SourceFile[], i: number, o: IngestRequest['options']): 
 
 /** What a batch did: its version, its files' entries, rows written; files of a reload put off (still being written). */
 type BatchDone = { version?: number; files: LedgerFile[]; written?: number; putOff?: string[] };
-
-export interface IngestPlan {
-  /** Files not loaded before (or failed and changed since). */
-  waiting: SourceFile[];
-  /** Files loaded before that have changed since (paths as recorded). */
-  changed: string[];
-  skipped: number;
-  /** New paths whose content was loaded before (renamed): not loaded unless loadRenamedFiles. */
-  renamed: { path: string; earlier: string }[];
-  /** Files loaded before that a load takes again (forced), with the batch whose rows they replace. */
-  reloads: { path: string; batch: number }[];
-  /** Columns the waiting files would add (with mergeSchema) or send to the rescued data column. */
-  newColumns: string[];
-  /** False when the table has no columns yet (it takes the files' columns). */
-  tableHasColumns: boolean;
-  /** What a load would do, from a dry read of the waiting files (the first batch). */
-  rows: number;
-  rescued: number;
-  quarantined: number;
-  failed: { path: string; error: string }[];
-}
-
-/** What COPY INTO would do now, without writing anything. */
-export async function planIngest(session: Session, req: IngestRequest): Promise<IngestPlan> {
-  refuseSourceInLake(req);
-  const o = req.options;
-  const listed = await listSourceFiles(session, req.source, o.pathGlobFilter);
-  const classified = await classifyFiles(session, req, listed, { repair: false });
-  // A reload that cannot be done (a file of its batch gone) is an error here, before any load.
-  const { groups } = await planReloads(session, req, listed, classified.waiting);
-  const plan: IngestPlan = {
-    ...classified,
-    reloads: groups.flatMap((g) =>
-      g.files.map((f) => ({ path: recordedFile(req.catalog, f.path), batch: g.batches[0] })),
-    ),
-    newColumns: [],
-    tableHasColumns: false,
-    rows: 0,
-    rescued: 0,
-    quarantined: 0,
-    failed: [],
-  };
-  if (plan.waiting.length === 0) return plan;
-  const exists = tableExists(req.location);
-  const snapshot = exists ? await loadSnapshot(req.location, { session, name: req.name }) : undefined;
-  const known = (snapshot?.schema.fields ?? []).filter(
-    (f) => f.name.toLowerCase() !== o.rescuedDataColumn.toLowerCase(),
-  );
-  plan.tableHasColumns = known.length > 0;
-  const addNewColumns =
-    (req.mergeSchema || known.length === 0) && o.schemaEvolutionMode !== 'rescue' && o.schemaEvolutionMode !== 'none';
-  const read = await readBatch(
-    session,
-    plan.waiting.slice(0, o.maxFilesPerTrigger),
-    o,
-    { known, addNewColumns },
-    randomUUID().replace(/-/g, '').slice(0, 12),
-    req.catalog,
-  );
-  try {
-    plan.newColumns = read.newColumns;
-    for (const [file, r] of read.files) {
-      if (r.error) plan.failed.push({ path: recordedFile(req.catalog, file), error: r.error });
-      plan.rows += r.rows;
-      plan.rescued += r.rescued;
-      plan.quarantined += r.quarantined;
-    }
-  } finally {
-    for (const statement of read.cleanup) await session.exec(statement).catch(() => undefined);
-  }
-  return plan;
-}
 
 /**
  * One batch: read, quarantine, commit the rows with their ledger entries, index them. A reload
