@@ -63,7 +63,7 @@ export function typedProjection(
   // A rescued data column in the files themselves (re-ingesting bronze) is kept as it is.
   const own = rawName.get(o.rescuedDataColumn.toLowerCase());
   const rescued = rescues.length
-    ? `CASE WHEN ${rescues.map((r) => `(${r}) IS NOT NULL`).join(' OR ')} THEN to_json(map_from_entries(list_filter([${rescues.join(', ')}], e -> e IS NOT NULL) || [{'k': '_file_path', 'v': ${fileSql}}])) ${own ? `ELSE r.${quoteIdent(own)} ` : ''}END`
+    ? `CASE WHEN ${rescues.map((r) => `(${r}) IS NOT NULL`).join(' OR ')} THEN CAST(to_json(map_from_entries(list_filter([${rescues.join(', ')}], e -> e IS NOT NULL) || [{'k': '_file_path', 'v': ${fileSql}}])) AS VARCHAR) ${own ? `ELSE r.${quoteIdent(own)} ` : ''}END`
     : own
       ? `r.${quoteIdent(own)}`
       : 'CAST(NULL AS VARCHAR)';
