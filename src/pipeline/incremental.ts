@@ -10,6 +10,7 @@
 // anything else — avg, DISTINCT aggregates, HAVING, windows, LIMIT, subqueries
 // reading the changed source, a source with deletes or updates, a schema change,
 // expectations on the view — is recomputed in full, as before.
+import { aggregateNames } from './aggregate-names.js';
 import { randomUUID } from 'node:crypto';
 import {
   duckdbType,
@@ -44,15 +45,7 @@ const COMBINABLE: Record<string, 'sum' | 'min' | 'max'> = {
   max: 'max',
 };
 
-let aggregateNames: Promise<Set<string>> | undefined;
-async function aggregates(session: Session): Promise<Set<string>> {
-  aggregateNames ??= session
-    .rows<{ n: string }>(
-      `SELECT DISTINCT lower(function_name) AS n FROM duckdb_functions() WHERE function_type = 'aggregate'`,
-    )
-    .then((rows) => new Set([...rows.map((r) => r.n), 'count_star']));
-  return aggregateNames;
-}
+const aggregates = aggregateNames;
 
 /**
  * Whether the view can be refreshed incrementally, and how. `previous` is the view's

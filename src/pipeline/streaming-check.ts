@@ -3,6 +3,7 @@
 // relation marked), and an operator Spark refuses in an append stream fails the flow with
 // Spark's reason, at its place in the user's text — where Strata would otherwise give each
 // update's answer, and Databricks an error. `--dry-run` reports the same (bind.ts).
+import { aggregateNames } from './aggregate-names.js';
 import { randomUUID } from 'node:crypto';
 import type { Catalog } from '../catalog/index.js';
 import { LocatedError, type Where } from '../core/index.js';
@@ -90,15 +91,16 @@ const TRIGGERS = new Set(
     ' ',
   ),
 );
-let aggregates: Promise<Set<string>> | undefined;
 
-/** Calls known not to be aggregates (the common ones of bronze and silver queries): no need to ask DuckDB's list. */
+/** Calls known not to be aggregates (the common ones of bronze and silver queries, and type names with their sizes): no need to ask DuckDB's list. */
 const SCALARS = new Set(
   `read_files cloud_files stream cast try_cast lower upper trim ltrim rtrim btrim initcap lpad rpad concat concat_ws substr
   substring replace regexp_replace regexp_extract split length coalesce nvl nvl2 ifnull nullif if iff round floor ceil abs
   to_date to_timestamp date_format date_trunc date_add date_sub datediff year month day hour minute second
   current_date current_timestamp now make_date struct named_struct array map element_at md5 sha1 sha2 hash xxhash64
-  from_json to_json get_json_object sequence explode`.split(/\s+/),
+  from_json to_json get_json_object sequence explode
+  decimal numeric dec varchar char string int integer bigint smallint tinyint double float real boolean binary
+  timestamp timestamp_ntz date interval`.split(/\s+/),
 );
 
 /**
@@ -112,12 +114,7 @@ async function mayBeRefused(session: Session, query: string): Promise<boolean> {
   if (tokens.filter((t) => isKeyword(t, 'select')).length > 1) return true;
   const calls = tokens.filter((t, i) => t.kind === 'ident' && tokens[i + 1]?.text === '(');
   if (calls.every((t) => SCALARS.has(t.value.toLowerCase()))) return false;
-  aggregates ??= session
-    .rows<{ name: string }>(
-      "SELECT DISTINCT lower(function_name) AS name FROM duckdb_functions() WHERE function_type = 'aggregate'",
-    )
-    .then((rows) => new Set(rows.map((r) => r.name)));
-  const known = await aggregates.catch(() => (aggregates = undefined));
+  const known = await aggregateNames(session).catch(() => undefined);
   if (!known) return true; // (not known: check in full)
   return tokens.some((t, i) => t.kind === 'ident' && tokens[i + 1]?.text === '(' && known.has(t.value.toLowerCase()));
 }
