@@ -7,6 +7,14 @@ import { quoteLiteral } from '../engine/index.js';
 /** Digits only, with a sign: what Java's Integer/Long.parseLong accept. */
 export const INTEGRAL = '[+-]?[0-9]+';
 
+export const isText = (t: DeltaType) => t.kind === 'primitive' && t.name === 'string';
+
+/**
+ * SQL: text `v` is an integer of DuckDB type `target` written as its plain digits (no spaces,
+ * point, `_` or exponent, which DuckDB's cast would take); `+7` and `007` are not (test them apart).
+ */
+export const plainInteger = (v: string, target: string) => `TRY_CAST(${v} AS ${target})::VARCHAR = ${v}`;
+
 /**
  * SQL: whether the JSON text `v` fits `type` (a struct or an array, field by field),
  * as Spark's parser reads it — a string field takes any value, a number field a

@@ -16,7 +16,7 @@ import type { ReadOptions } from './options.js';
 import type { ReadPlan } from './typed.js';
 import { csvSource } from './csv-reconcile.js';
 import { strptimeFormat } from './typed.js';
-import { INTEGRAL } from './fits.js';
+import { INTEGRAL, isText, plainInteger } from './fits.js';
 
 interface SourceFile {
   path: string;
@@ -84,8 +84,6 @@ export async function inferTextColumns(
   return types;
 }
 
-const isText = (t: DeltaType) => t.kind === 'primitive' && t.name === 'string';
-
 /** Per column: values classed (not empty), their lowest and highest class, the most digits of an integer beyond bigint. */
 interface ClassStats {
   n: number;
@@ -129,9 +127,9 @@ function fits(v: string, type: DeltaType, o: Pick<ReadOptions, 'dateFormat' | 't
   if (type.kind !== 'primitive') return undefined;
   switch (type.name) {
     case 'integer':
-      return `TRY_CAST(${v} AS INTEGER)::VARCHAR = ${v}`; // digits as written ('+7', '007': classed)
+      return plainInteger(v, 'INTEGER'); // ('+7', '007': classed)
     case 'long':
-      return `TRY_CAST(${v} AS BIGINT)::VARCHAR = ${v}`;
+      return plainInteger(v, 'BIGINT');
     case 'double':
       // (DuckDB also reads 'inf', 'nan' and '1_000': not numbers to Java, so classed.)
       return `TRY_CAST(${v} AS DOUBLE) IS NOT NULL AND (ascii(${v}) BETWEEN 48 AND 57 OR ascii(${v}) IN (32, 43, 45, 46)) AND NOT contains(${v}, '_')`;

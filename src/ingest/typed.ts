@@ -5,7 +5,7 @@
 import { duckdbType, type DeltaType, type StructField } from '../delta/index.js';
 import { quoteIdent, quoteLiteral } from '../engine/index.js';
 import type { ReadOptions } from './options.js';
-import { INTEGRAL, jsonFits } from './fits.js';
+import { INTEGRAL, isText, jsonFits, plainInteger } from './fits.js';
 
 export interface ReadPlan {
   /** Columns already known (the target table's data columns), with their types. */
@@ -89,7 +89,7 @@ function convert(value: string, from: DeltaType, to: DeltaType, o: ReadOptions):
     if (to.name === 'boolean') return `CASE lower(trim(${value})) WHEN 'true' THEN true WHEN 'false' THEN false END`;
     // An integer column takes digits only: DuckDB's cast would round '1.5' and read '1_000'.
     if (INTEGRAL_TYPES.has(to.name))
-      return `CASE WHEN TRY_CAST(${value} AS ${target})::VARCHAR = ${value} OR regexp_full_match(trim(${value}), '${INTEGRAL}') THEN TRY_CAST(${value} AS ${target}) END`;
+      return `CASE WHEN ${plainInteger(value, target)} OR regexp_full_match(trim(${value}), '${INTEGRAL}') THEN TRY_CAST(${value} AS ${target}) END`;
     // (DuckDB's numeric casts take spaces around the number.)
     if (to.name === 'double' || to.name === 'float') return `TRY_CAST(${value} AS ${target})`;
     return `TRY_CAST(trim(${value}) AS ${target})`;
@@ -101,7 +101,6 @@ function convert(value: string, from: DeltaType, to: DeltaType, o: ReadOptions):
 }
 
 const INTEGRAL_TYPES = new Set(['integer', 'long', 'short', 'byte']);
-const isText = (t: DeltaType) => t.kind === 'primitive' && t.name === 'string';
 
 function sameType(a: DeltaType, b: DeltaType): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
