@@ -13,7 +13,7 @@ import { LocatedError, StrataError, type Where } from '../core/index.js';
 import { loadSnapshot } from '../delta/index.js';
 import { quoteIdent, type Session } from '../engine/index.js';
 import { sampledFileSources } from '../ingest/index.js';
-import { userSqlFailure, withReads, type WrittenSql } from '../sql/index.js';
+import { sparkExpressions, userSqlFailure, withReads, type WrittenSql } from '../sql/index.js';
 import { cdcOutputColumns } from './cdc-events.js';
 import { aliasOf, inlineViews, tableExists } from './context.js';
 import { rewriteReferences, type Node } from './graph.js';
@@ -68,9 +68,14 @@ export async function bindPipeline(
       const output = binder.outputs.get(key(def));
       if (output === undefined) continue;
       const pieces = def.query === undefined ? def.written : def.written.slice(1);
-      for (const [i, e] of def.expectations.entries()) {
+      const exprs = await sparkExpressions(
+        session,
+        quoteIdent(output),
+        def.expectations.map((e) => e.expr),
+      ).catch(() => def.expectations.map((e) => e.expr));
+      for (const [i] of def.expectations.entries()) {
         try {
-          await session.describe(`SELECT (${e.expr}) AS __rule FROM ${quoteIdent(output)}`);
+          await session.describe(`SELECT (${exprs[i]}) AS __rule FROM ${quoteIdent(output)}`);
         } catch (err) {
           report.problems.push(problemOf(err, pieces[i] ? [pieces[i]] : [], pieces[i]?.where ?? def.where));
         }

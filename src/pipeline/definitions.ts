@@ -12,8 +12,10 @@ export type ViolationAction = 'warn' | 'drop' | 'fail' | 'quarantine';
 
 export interface Expectation {
   name: string;
-  /** The SQL predicate a row must satisfy. */
+  /** The SQL predicate a row must satisfy (as DuckDB runs it: sparkExpressions types it). */
   expr: string;
+  /** The predicate as written, for the event log. */
+  text?: string;
   action: ViolationAction;
 }
 

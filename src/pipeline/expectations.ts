@@ -2,8 +2,11 @@
 import { randomUUID } from 'node:crypto';
 import { StrataError } from '../core/index.js';
 import { quoteIdent, quoteLiteral } from '../engine/index.js';
+import { sparkExpressions } from '../sql/index.js';
 import { NONDETERMINISTIC, type FlowResult, type RunContext } from './context.js';
 import type { DatasetDefinition, Expectation } from './parse.js';
+
+const zip = <A, B>(a: A[], b: B[]): [A, B][] => a.map((x, i) => [x, b[i]]);
 
 export interface Checked {
   /** The rows to write. */
@@ -41,7 +44,18 @@ export async function applyExpectations(
   const once = rules.some((e) => e.action === 'quarantine') || NONDETERMINISTIC.test(sql);
   if (once) await session.exec(`CREATE TEMP TABLE ${quoteIdent(table)} AS ${sql}`);
   const rel = once ? `temp.${quoteIdent(table)}` : `(${sql})`;
-  const ok = (e: Expectation) => `coalesce((${e.expr})::BOOLEAN, false)`;
+  // (Each condition typed against the rows: a string compared with a number cast as Spark does.)
+  const exprs = new Map(
+    zip(
+      rules,
+      await sparkExpressions(
+        session,
+        rel,
+        rules.map((e) => e.expr),
+      ),
+    ),
+  );
+  const ok = (e: Expectation) => `coalesce((${exprs.get(e)})::BOOLEAN, false)`;
   const drops = rules.filter((e) => e.action === 'drop');
   const quarantines = rules.filter((e) => e.action === 'quarantine');
   const keep = [...drops, ...quarantines].map(ok).join(' AND ') || 'true';

@@ -278,7 +278,7 @@ function parseStatement(text: string, file: string, tokens: Token[], out: Parsed
           }
           if (def.expectations.some((e) => e.name.toLowerCase() === cname.toLowerCase()))
             fail(`constraint ${cname} is declared twice`);
-          def.expectations.push({ name: cname, expr, action });
+          def.expectations.push({ name: cname, expr, text: exprText.trim(), action });
         } else def.columns.push(parseColumnDef(c));
       } while (c.accept(','));
       c.expect(')', ') to close the column list');

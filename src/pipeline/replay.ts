@@ -10,7 +10,7 @@ import { quarantineLocation, tableExists, type Catalog } from '../catalog/index.
 import { StrataError } from '../core/index.js';
 import { duckdbType, loadSnapshot, planScan, writeTable } from '../delta/index.js';
 import { quoteIdent, quoteLiteral, type Session } from '../engine/index.js';
-import { userSqlFailure } from '../sql/index.js';
+import { sparkExpressions, userSqlFailure } from '../sql/index.js';
 import { normalizeName } from './graph.js';
 import type { Pipeline } from './project.js';
 import { EventLog } from './event-log.js';
@@ -78,8 +78,14 @@ export async function replayQuarantine(
     const [{ n }] = await session.rows<{ n: bigint }>(`SELECT count(*) AS n FROM temp.${quoteIdent(rows)}`);
     out.replayed = Number(n);
     if (out.replayed === 0) return out;
-    const ok = (expr: string) => `coalesce((${expr})::BOOLEAN, false)`;
     const rules = def.expectations;
+    const typed = await sparkExpressions(
+      session,
+      `temp.${quoteIdent(rows)}`,
+      rules.map((e) => e.expr),
+    );
+    const exprOf = new Map(rules.map((e, i) => [e.expr, typed[i]]));
+    const ok = (expr: string) => `coalesce((${exprOf.get(expr) ?? expr})::BOOLEAN, false)`;
     const fail = rules.find((e) => e.action === 'fail');
     if (fail) {
       const [bad] = await session

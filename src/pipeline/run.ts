@@ -248,7 +248,11 @@ async function defineFlow(
       flow_type: type,
       schema: (snap?.schema.fields ?? def.columns).map((f) => ({ name: f.name, data_type: deltaTypeText(f.type) })),
       explain_text: node.flow?.query ?? def.query,
-      expectations: def.expectations.map((e) => ({ name: e.name, expression: e.expr, action: e.action.toUpperCase() })),
+      expectations: def.expectations.map((e) => ({
+        name: e.name,
+        expression: e.text ?? e.expr,
+        action: e.action.toUpperCase(),
+      })),
     },
     { origin: flowOrigin(node, def) },
   );

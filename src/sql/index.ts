@@ -20,5 +20,6 @@ export {
   type TableName,
 } from './statements.js';
 export { sparkToDuckdb, translateQuery } from './spark.js';
+export { sparkExpressions } from './spark-decimal.js';
 export { ansiFrom, ANSI_SETTINGS } from './spark-ansi.js';
 export { userSqlFailure, withDialectHint, type WrittenSql } from './spark-errors.js';

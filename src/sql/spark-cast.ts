@@ -20,7 +20,7 @@ const INTEGRAL: Record<string, string> = {
 const TYPE_NAMES: Record<string, string> = { string: 'VARCHAR', binary: 'BLOB', real: 'FLOAT' };
 
 /** How a cast treats a value it cannot convert. */
-type CastMode =
+export type CastMode =
   | 'legacy' // ANSI mode off: NULL (a number in a string truncated: '12.5' → 12)
   | 'ansi' // ANSI mode on: Spark's error (CAST_INVALID_INPUT, CAST_OVERFLOW)
   | 'try'; // TRY_CAST: ANSI's rules, NULL instead of the error
@@ -75,7 +75,7 @@ export function cast(c: Call, isTry = false): string {
 }
 
 /** `expr` cast to the Spark type `typeText`. */
-function castTo(expr: string, typeText: string, mode: CastMode): string {
+export function castTo(expr: string, typeText: string, mode: CastMode): string {
   const base = typeText.toLowerCase().replace(/\(.*$/, '');
   const spark = typeText.toUpperCase().replace(/^INTEGER$/, 'INT');
   if (INTEGRAL[base]) return integralCast(expr, INTEGRAL[base], spark, mode);

@@ -12,9 +12,12 @@
 // (sql/catalyst/.../analysis/DecimalPrecision.scala, DecimalType.adjustPrecisionScale).
 // `ceil` and `floor` are marked the same way (`/*sfn(ceil*/ …`): Spark's are BIGINT, or for a
 // DECIMAL(p, s) a DECIMAL(p - s + 1, 0) (Ceil/Floor.dataType in mathExpressions.scala); DuckDB's
-// keep their argument's type (a DOUBLE stays a DOUBLE).
-import { quoteLiteral, type Session } from '../engine/index.js';
+// keep their argument's type (a DOUBLE stays a DOUBLE). Comparisons are marked too
+// (`/*scmp(a=*/ …`): a string compared with a number, a date or a boolean is cast as Spark
+// coerces it (spark-compare.ts).
+import { quoteIdent, quoteLiteral, type Session } from '../engine/index.js';
 import { aggregate, type Handler } from './spark-call.js';
+import { coercedComparison, duckOperator } from './spark-compare.js';
 
 const OPEN = '/*sdiv(';
 const MID = '/*sdiv,*/';
@@ -24,6 +27,9 @@ const AGG_MID = '/*sagg,*/';
 const AGG_CLOSE = '/*sagg)*/';
 const FN_OPEN = '/*sfn(';
 const FN_CLOSE = '/*sfn)*/';
+const CMP_OPEN = '/*scmp(';
+const CMP_MID = '/*scmp,*/';
+const CMP_CLOSE = '/*scmp)*/';
 
 /** A division marked for the types of its operands; `literal` digits of an integer literal operand (0 when not one). */
 export function markDivision(left: string, right: string, literals: [number, number]): string {
@@ -40,8 +46,15 @@ export function markRounding(fn: 'ceil' | 'floor', arg: string): string {
   return `${FN_OPEN}${fn}*/${fn}(${arg})${FN_CLOSE}`;
 }
 
+/** A comparison marked for the types of its sides (`ansi`: the mode its casts take). */
+export function markComparison(left: string, op: string, right: string, ansi: boolean): string {
+  return `${CMP_OPEN}${ansi ? 'a' : 'l'}${op}*/${left}${CMP_MID} ${duckOperator(op)} ${right}${CMP_CLOSE}`;
+}
+
 interface Site {
-  kind: 'div' | 'avg' | 'sum' | 'ceil' | 'floor';
+  kind: 'div' | 'avg' | 'sum' | 'ceil' | 'floor' | 'cmp';
+  /** What the opening mark carries after its family (a comparison's mode and operator). */
+  head: string;
   start: number;
   end: number;
   /** div: [left, right]; avg/sum: [the call as DuckDB runs it, what follows the call's parentheses]. */
@@ -53,7 +66,7 @@ interface Site {
 /** The innermost marked sites of `sql` (those with no marked site inside). */
 function sites(sql: string): Site[] {
   const out: Site[] = [];
-  const re = /\/\*s(div|agg|fn)([(,)])([^*]*)\*\//g;
+  const re = /\/\*s(div|agg|fn|cmp)([(,)])([^*]*)\*\//g;
   const stack: { kind: string; head: string; start: number; mids: number[]; midEnds: number[]; nested: boolean }[] = [];
   for (const m of sql.matchAll(re)) {
     const [text, family, sign, head] = m;
@@ -77,7 +90,8 @@ function sites(sql: string): Site[] {
       if (top.kind === 'fn') parts.push('');
       const [l, r] = top.head.split(',').map(Number);
       out.push({
-        kind: top.kind === 'div' ? 'div' : (top.head as 'avg' | 'sum' | 'ceil' | 'floor'),
+        kind: top.kind === 'div' || top.kind === 'cmp' ? top.kind : (top.head as 'avg' | 'sum' | 'ceil' | 'floor'),
+        head: top.head,
         start: top.start,
         end: at + text.length,
         parts,
@@ -92,7 +106,13 @@ function sites(sql: string): Site[] {
 /** The divisor of a marked division (its second part, after the ` / `). */
 const divisorOf = (s: Site) => s.parts[1].replace(/^\s*\/\s*/, '');
 
-/** A site as DuckDB runs it (the marks taken off): left / right, or the aggregate. */
+/** The operator of a marked comparison, and its right side. */
+const compared = (s: Site) => {
+  const op = s.head.slice(1);
+  return { op, right: s.parts[1].trimStart().slice(duckOperator(op).length) };
+};
+
+/** A site as DuckDB runs it (the marks taken off): left / right, left op right, or the aggregate. */
 const plain = (s: Site) => (s.kind === 'div' ? `(${s.parts[0]}) / ${divisorOf(s)}` : `${s.parts[0]}${s.parts[1]}`);
 
 /** Removes every mark: the arithmetic DuckDB would do. */
@@ -203,6 +223,10 @@ function exactAverage(call: string, rest: string, d: Dec): string {
 /** What a site becomes, given the DuckDB types of its operands. */
 function resolve(s: Site, types: string[] | undefined): string {
   if (!types) return plain(s);
+  if (s.kind === 'cmp') {
+    const { op, right } = compared(s);
+    return coercedComparison(s.parts[0], op, right, types, s.head.startsWith('a')) ?? plain(s);
+  }
   if (s.kind === 'div') {
     const [t1, t2] = types;
     const d1 = decimalOf(t1, s.literals[0]);
@@ -243,6 +267,10 @@ const NUMERIC = [
  * DuckDB while planning), placed where the operands are bound (inside an aggregate's argument).
  */
 function probe(s: Site, i: number): string {
+  if (s.kind === 'cmp') {
+    const [a, b] = [`(${s.parts[0]})`, `(${compared(s).right})`];
+    return `(CAST('__strata_site${i}|' || typeof(${a}) || '|' || typeof(${b}) AS INTEGER) IS NULL)`;
+  }
   if (s.kind === 'div') {
     const [a, b] = [`(${s.parts[0]})`, divisorOf(s)];
     return `(${plain(s)} + CAST('__strata_site${i}|' || typeof(${a}) || '|' || typeof(${b}) AS INTEGER))`;
@@ -274,7 +302,7 @@ export async function sparkArithmetic(session: Session, sql: string): Promise<st
       return unmarked(out);
     }
     const types = new Map<number, string[]>();
-    for (const m of plan.matchAll(/__strata_site(\d+)((?:\|[A-Z]+(?:\(\d+,\s*\d+\))?)+)/g))
+    for (const m of plan.matchAll(/__strata_site(\d+)((?:\|[A-Z][A-Z ]*(?:\(\d+,\s*\d+\))?(?:\[\])*)+)"/g))
       types.set(Number(m[1]), m[2].slice(1).split('|'));
     out = replaceSites(out, found, (s, i) => resolve(s, types.get(i)));
   }
@@ -302,3 +330,19 @@ export const DECIMAL_HANDLERS: Record<string, Handler> = {
   ceiling: markedRounding('ceil'),
   floor: markedRounding('floor'),
 };
+
+/**
+ * Expressions the rewrite marked (an expectation's condition), made Spark's against the rows of
+ * `relation` (a table name, or a query in parentheses): each site typed as it is there.
+ */
+export async function sparkExpressions(session: Session, relation: string, exprs: string[]): Promise<string[]> {
+  if (!exprs.some((e) => e.includes('/*s'))) return exprs;
+  const items = exprs.map((e, i) => `/*sexpr${i}(*/(${e})/*sexpr${i})*/ AS ${quoteIdent(`__e${i}`)}`);
+  const resolved = await sparkArithmetic(session, `SELECT ${items.join(', ')} FROM ${relation}`);
+  return exprs.map((e, i) => {
+    const open = `/*sexpr${i}(*/`;
+    const from = resolved.indexOf(open);
+    const to = resolved.indexOf(`/*sexpr${i})*/`, from);
+    return from < 0 || to < 0 ? unmarked(e) : resolved.slice(from + open.length, to);
+  });
+}

@@ -109,6 +109,13 @@ function prettyTokens(ts: Token[]): string {
   }
   // t.name: the name.
   if (ts.length === 3 && ts[1].text === '.' && (ts[2].kind === 'ident' || ts[2].kind === 'quoted')) return ts[2].value;
+  // a = b: in parentheses, each side named (BinaryComparison's sql).
+  const op = topComparison(ts);
+  if (op > 0) {
+    const two = ts[op + 1]?.start === ts[op].end && ['=', '>'].includes(ts[op + 1].text) ? 2 : 1;
+    const text = two === 2 ? ts[op].text + ts[op + 1].text : ts[op].text;
+    return `(${prettyTokens(ts.slice(0, op))} ${text === '==' ? '=' : text === '!=' ? '<>' : text} ${prettyTokens(ts.slice(op + two))})`;
+  }
   return ts
     .map((t) => t.text)
     .join(' ')
@@ -116,6 +123,17 @@ function prettyTokens(ts: Token[]): string {
     .replace(/\s*([)\]])/g, '$1')
     .replace(/\s*,\s*/g, ', ')
     .replace(/\s*\.\s*/g, '.');
+}
+
+/** The index of the first comparison operator outside parentheses in `ts`, or -1. */
+function topComparison(ts: Token[]): number {
+  let depth = 0;
+  for (const [i, t] of ts.entries()) {
+    if (t.text === '(' || t.text === '[') depth++;
+    else if (t.text === ')' || t.text === ']') depth--;
+    else if (depth === 0 && t.kind === 'op' && ['=', '<', '>', '<=', '>=', '<>', '!='].includes(t.text)) return i;
+  }
+  return -1;
 }
 
 /** `name(arg, ...)` spanning all of `ts`: the name and each argument's tokens. */

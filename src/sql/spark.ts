@@ -41,7 +41,8 @@ import {
 import { arrayAt, divisor } from './spark-ansi.js';
 import { endsOperand, leftOperandStart, primaryStart, rightOperandEnd } from './spark-operators.js';
 import { jsonExtract, jsonPath } from './spark-json.js';
-import { markDivision } from './spark-decimal.js';
+import { markComparison, markDivision } from './spark-decimal.js';
+import { comparisonAt, comparisonOp } from './spark-compare.js';
 import { castStringArgs } from './spark-strings.js';
 import { ITEM_NAMES, unaliasedItems } from './spark-names.js';
 
@@ -108,6 +109,7 @@ export function translate(sql: string, notes?: Rewritten[], options: TranslateOp
         zeroBasedIndex(tokens, i, tokens.length) !== undefined ||
         typedLiteral(t, tokens[i + 1]) !== undefined ||
         ((t.text === '/' || t.text === '%' || isWord(t, 'div')) && endsOperand(tokens[i - 1])) ||
+        comparisonOp(tokens, i) !== undefined ||
         (t.kind === 'ident' && TRIGGERS.has(t.value.toLowerCase())),
     )
   )
@@ -219,6 +221,18 @@ function rewrite(sql: string, tokens: Token[], from: number, to: number, notes?:
       if (path && base !== undefined) {
         emit(i, jsonExtract(base, path.steps), tokens[path.next - 1].end);
         i = path.next - 1;
+        continue;
+      }
+    }
+    // a = b, a < b, ...: marked for the types of its sides (a string compared with a number is
+    // cast as Spark coerces it: spark-compare.ts).
+    const comparison = t.kind === 'op' ? comparisonAt(tokens, i, from, to) : undefined;
+    if (comparison) {
+      const left = wrapFrom(comparison.left, i);
+      if (left !== undefined) {
+        const right = rewrite(sql, tokens, comparison.next, comparison.end, notes);
+        emit(i, markComparison(left, comparison.op, right, ansi), tokens[comparison.end - 1].end);
+        i = comparison.end - 1;
         continue;
       }
     }

@@ -1,0 +1,181 @@
+// Comparisons between a string and a value of another type, coerced as Spark coerces them.
+// DuckDB refuses `s > 0` for a VARCHAR column s ("Cannot compare values of type VARCHAR and
+// INTEGER_LITERAL") and casts the other way round for literals; Spark casts the string:
+//   - ANSI mode (AnsiTypeCoercion / AnsiStringPromotionTypeCoercion.findWiderTypeForString):
+//     against an integral type both sides are BIGINT, against a fractional type (FLOAT, DOUBLE,
+//     DECIMAL) both are DOUBLE, against any other atomic type (DATE, TIMESTAMP, BOOLEAN) the
+//     string is cast to it — with ANSI's cast (a string that is not a number is an error);
+//   - ANSI mode off (TypeCoercion.findCommonTypeForBinaryComparison): against a DECIMAL both are
+//     DOUBLE, against any other atomic type the string is cast to that type — with the legacy
+//     cast ('1.5' is 1 against an INT; 'abc' is NULL).
+// The rewrite (spark.ts) marks each comparison whose sides could have those types; the types come
+// from DuckDB's plan of the query (spark-decimal.ts asks for them with the decimal sites), and a
+// comparison of two strings or two non-strings is left as it is written.
+import type { Token } from '../dialect/index.js';
+import { isWord } from './spark-call.js';
+import { castTo } from './spark-cast.js';
+import { endsOperand, primaryStart, rightOperandEnd } from './spark-operators.js';
+
+/** The comparison operator at token `i`: its text and the index after it (`==` and `<=>` are two tokens). */
+export function comparisonOp(tokens: Token[], i: number): { op: string; next: number } | undefined {
+  const t = tokens[i];
+  if (t.kind !== 'op') return undefined;
+  const after = tokens[i + 1];
+  const adjacent = after !== undefined && after.start === t.end;
+  if (t.text === '=') return adjacent && after.text === '=' ? { op: '==', next: i + 2 } : { op: '=', next: i + 1 };
+  if (t.text === '<=') return adjacent && after.text === '>' ? { op: '<=>', next: i + 2 } : { op: '<=', next: i + 1 };
+  if (['<', '>', '>=', '<>', '!='].includes(t.text)) return { op: t.text, next: i + 1 };
+  return undefined;
+}
+
+const ARITHMETIC = new Set(['+', '-', '*', '/', '%', '||', '&', '|', '^']);
+const isArithmetic = (t: Token | undefined) => t !== undefined && (ARITHMETIC.has(t.text) || isWord(t, 'div'));
+
+/** Words before which a comparison's left side may start (an expression starts after them). */
+const BEFORE = new Set(['where', 'and', 'or', 'not', 'when', 'then', 'else', 'on', 'having', 'select', 'qualify']);
+/** What may follow a comparison's right side. */
+const AFTER = new Set(
+  'and or then else when end from where group order having limit union except intersect as window qualify join left right inner full cross on'.split(
+    ' ',
+  ),
+);
+
+/** The first token of a comparison's left side, ending at `j` (arithmetic of primaries), or -1. */
+function leftStart(tokens: Token[], j: number, from: number): number {
+  let k = primaryStart(tokens, j, from);
+  if (k < 0) return -1;
+  while (k - 2 >= from && isArithmetic(tokens[k - 1]) && endsOperand(tokens[k - 2])) {
+    const before = primaryStart(tokens, k - 2, from);
+    if (before < 0) return -1;
+    k = before;
+  }
+  if (k - 1 >= from && (tokens[k - 1].text === '-' || tokens[k - 1].text === '+') && !endsOperand(tokens[k - 2])) k--;
+  return k;
+}
+
+/** The end (exclusive) of a comparison's right side starting at `i`, or -1. */
+function rightEnd(tokens: Token[], i: number, to: number): number {
+  if (['any', 'all', 'some'].some((w) => isWord(tokens[i], w))) return -1;
+  let j = rightOperandEnd(tokens, i, to);
+  if (j === i) return -1;
+  while (j < to && isArithmetic(tokens[j])) {
+    const next = rightOperandEnd(tokens, j + 1, to);
+    if (next === j + 1) return -1;
+    j = next;
+  }
+  const t = tokens[j];
+  if (
+    j >= to ||
+    t.text === ')' ||
+    t.text === ',' ||
+    t.text === ';' ||
+    (t.kind === 'ident' && AFTER.has(t.value.toLowerCase()))
+  )
+    return j;
+  return -1;
+}
+
+/**
+ * Whether the expression starting at token `k` is an assignment or an option rather than a
+ * comparison: `UPDATE ... SET a = 1, b = 2`, `SET key = value`, `OPTIONS (k = v)`,
+ * `TBLPROPERTIES (...)`, a table function's named parameter (`read_csv(f, header = true)`).
+ */
+function assignment(tokens: Token[], k: number): boolean {
+  let depth = 0;
+  for (let j = k - 1; j >= 0; j--) {
+    const t = tokens[j];
+    if (t.text === ')' || t.text === ']') depth++;
+    else if (t.text === '(' || t.text === '[') {
+      if (depth-- > 0) continue;
+      const name = tokens[j - 1];
+      if (name?.kind !== 'ident') return false;
+      const n = name.value.toLowerCase();
+      return n === 'options' || n === 'tblproperties' || /^read_|_scan$|^cloud_files$/.test(n);
+    } else if (depth === 0 && t.kind === 'ident') {
+      const w = t.value.toLowerCase();
+      if (w === 'set') return true;
+      if (BEFORE.has(w) || w === 'by' || w === 'from' || w === 'values') return false;
+    }
+  }
+  return false;
+}
+
+/** A comparison at token `i` (its operator) whose sides a rewrite may mark. */
+export interface Comparison {
+  op: string;
+  /** Its left side's first token, its operator's end, its right side's end (exclusive). */
+  left: number;
+  next: number;
+  end: number;
+}
+
+/**
+ * The comparison whose operator is at `i`, when its sides are found and could be a string and a
+ * value of another type (not when a side is a literal string, NULL, or both are numbers: DuckDB
+ * casts a literal to the other side's type, as Spark does for every type but a few values).
+ */
+export function comparisonAt(tokens: Token[], i: number, from: number, to: number): Comparison | undefined {
+  const found = comparisonOp(tokens, i);
+  if (!found || i - 1 < from || !endsOperand(tokens[i - 1])) return undefined;
+  const left = leftStart(tokens, i - 1, from);
+  if (left < 0) return undefined;
+  const before = tokens[left - 1];
+  const context =
+    left === from ||
+    before.text === '(' ||
+    before.text === ',' ||
+    before.text === '->' ||
+    (before.kind === 'ident' && BEFORE.has(before.value.toLowerCase()));
+  if (!context || assignment(tokens, left)) return undefined;
+  const end = rightEnd(tokens, found.next, to);
+  if (end < 0) return undefined;
+  if (found.op === '<=>') return { op: found.op, left, next: found.next, end }; // (DuckDB's IS NOT DISTINCT FROM)
+  const single = (a: number, b: number) => (b === a + 1 ? tokens[a] : undefined);
+  const sides = [single(left, i), single(found.next, end)];
+  if (sides.some((t) => t?.kind === 'string' || isWord(t, 'null'))) return undefined;
+  if (sides.every((t) => t?.kind === 'number')) return undefined;
+  return { op: found.op, left, next: found.next, end };
+}
+
+/** A comparison operator as DuckDB writes it (Spark's null-safe `<=>` is IS NOT DISTINCT FROM). */
+export const duckOperator = (op: string) => (op === '<=>' ? 'IS NOT DISTINCT FROM' : op);
+
+const INTEGRAL: Record<string, string> = { TINYINT: 'tinyint', SMALLINT: 'smallint', INTEGER: 'int', BIGINT: 'bigint' };
+
+/** The Spark type both sides are compared as, when one is a string and the other `other` (a DuckDB type). */
+function commonType(other: string, ansi: boolean): string | undefined {
+  if (INTEGRAL[other]) return ansi ? 'bigint' : INTEGRAL[other];
+  if (other.startsWith('DECIMAL')) return 'double';
+  if (other === 'DOUBLE' || other === 'FLOAT') return ansi ? 'double' : other.toLowerCase();
+  if (other === 'DATE') return 'date';
+  if (other === 'TIMESTAMP' || other === 'TIMESTAMP WITH TIME ZONE') return 'timestamp';
+  if (other === 'BOOLEAN') return 'boolean';
+  return undefined;
+}
+
+const DUCK_TYPES: Record<string, string> = { bigint: 'BIGINT', double: 'DOUBLE', float: 'FLOAT' };
+
+/**
+ * The comparison `left op right` with Spark's coercion, given the DuckDB types of its sides;
+ * undefined when it stays as written. `<=>` is DuckDB's IS NOT DISTINCT FROM.
+ */
+export function coercedComparison(
+  left: string,
+  op: string,
+  right: string,
+  types: string[],
+  ansi: boolean,
+): string | undefined {
+  const [t1, t2] = types;
+  const sql = (a: string, b: string) => `(${a}) ${duckOperator(op)} (${b})`;
+  if ((t1 === 'VARCHAR') === (t2 === 'VARCHAR')) return op === '<=>' ? sql(left, right) : undefined;
+  const stringLeft = t1 === 'VARCHAR';
+  const type = commonType(stringLeft ? t2 : t1, ansi);
+  if (!type) return op === '<=>' ? sql(left, right) : undefined;
+  const mode = ansi ? 'ansi' : 'legacy';
+  const widen = (x: string, t: string) =>
+    DUCK_TYPES[type] && t !== DUCK_TYPES[type] ? `CAST(${x} AS ${DUCK_TYPES[type]})` : x;
+  return stringLeft
+    ? sql(castTo(`(${left})`, type, mode), widen(`(${right})`, t2))
+    : sql(widen(`(${left})`, t1), castTo(`(${right})`, type, mode));
+}
