@@ -78,7 +78,8 @@ function rightEnd(tokens: Token[], i: number, to: number): number {
 /**
  * Whether the expression starting at token `k` is an assignment or an option rather than a
  * comparison: `UPDATE ... SET a = 1, b = 2`, `SET key = value`, `OPTIONS (k = v)`,
- * `TBLPROPERTIES (...)`, a table function's named parameter (`read_csv(f, header = true)`).
+ * `TBLPROPERTIES (...)`, a table function's named parameter (`read_csv(f, header = true)`), or an
+ * expression a table keeps as text (`CHECK (...)`, `GENERATED ALWAYS AS (...)`).
  */
 function assignment(tokens: Token[], k: number): boolean {
   let depth = 0;
@@ -90,7 +91,8 @@ function assignment(tokens: Token[], k: number): boolean {
       const name = tokens[j - 1];
       if (name?.kind !== 'ident') return false;
       const n = name.value.toLowerCase();
-      return n === 'options' || n === 'tblproperties' || /^read_|_scan$|^cloud_files$/.test(n);
+      // (CHECK (...) and GENERATED ALWAYS AS (...) are stored in the table's metadata as written.)
+      return ['options', 'tblproperties', 'check', 'as'].includes(n) || /^read_|_scan$|^cloud_files$/.test(n);
     } else if (depth === 0 && t.kind === 'ident') {
       const w = t.value.toLowerCase();
       if (w === 'set') return true;
@@ -178,4 +180,93 @@ export function coercedComparison(
   return stringLeft
     ? sql(castTo(`(${left})`, type, mode), widen(`(${right})`, t2))
     : sql(widen(`(${left})`, t1), castTo(`(${right})`, type, mode));
+}
+
+/** `x [NOT] IN (a, b, ...)` at token `i` (the IN) whose sides a rewrite may mark: x's first token, the list's items. */
+export interface InList {
+  left: number;
+  /** The index of NOT before IN, or -1. */
+  not: number;
+  /** Each item's tokens [start, end); the list's closing parenthesis. */
+  items: [number, number][];
+  close: number;
+}
+
+/**
+ * The IN list at token `i`: a value against literals or expressions (not a subquery), where a
+ * string on one side and numbers on the other are coerced as Spark's InConversion does.
+ */
+export function inListAt(tokens: Token[], i: number, from: number, to: number): InList | undefined {
+  if (!isWord(tokens[i], 'in') || tokens[i + 1]?.text !== '(') return undefined;
+  const not = isWord(tokens[i - 1], 'not') ? i - 1 : -1;
+  const last = (not >= 0 ? not : i) - 1;
+  if (last < from || !endsOperand(tokens[last])) return undefined;
+  const left = leftStart(tokens, last, from);
+  if (left < 0) return undefined;
+  const before = tokens[left - 1];
+  const context =
+    left === from ||
+    before.text === '(' ||
+    before.text === ',' ||
+    (before.kind === 'ident' && BEFORE.has(before.value.toLowerCase()));
+  if (!context || assignment(tokens, left)) return undefined;
+  const first = tokens[i + 2];
+  if (!first || ['select', 'with', 'from', 'values'].some((w) => isWord(first, w))) return undefined;
+  const items: [number, number][] = [];
+  let depth = 0;
+  let start = i + 2;
+  for (let j = i + 2; j < to; j++) {
+    const x = tokens[j].text;
+    if (x === '(' || x === '[' || x === '{') depth++;
+    else if ((x === ')' || x === ']' || x === '}') && depth > 0) depth--;
+    else if (depth === 0 && (x === ',' || x === ')')) {
+      if (j === start) return undefined;
+      items.push([start, j]);
+      start = j + 1;
+      if (x === ')')
+        return items.every(([a, b]) => tokens[a].kind === 'string' && b === a + 1)
+          ? undefined
+          : { left, not, items, close: j };
+    }
+  }
+  return undefined;
+}
+
+/**
+ * `left [NOT] IN (items)` with Spark's coercion, given the DuckDB types of left and each item
+ * (undefined: as written). The common type of the list (findWiderCommonType): with ANSI mode, a
+ * string with integers is BIGINT, with fractional numbers DOUBLE (AnsiTypeCoercion); without it,
+ * a string with numbers is a STRING (TypeCoercion.stringPromotion): the numbers are compared as text.
+ */
+export function coercedIn(
+  left: string,
+  not: boolean,
+  items: string[],
+  types: string[],
+  ansi: boolean,
+): string | undefined {
+  const [t0, ...ts] = types;
+  if (ts.length !== items.length) return undefined;
+  const all = [t0, ...ts].filter((t) => t !== 'NULL');
+  const strings = all.filter((t) => t === 'VARCHAR').length;
+  if (strings === 0 || strings === all.length) return undefined;
+  const numeric = all.filter((t) => t !== 'VARCHAR');
+  if (!numeric.every((t) => INTEGRAL[t] || t.startsWith('DECIMAL') || t === 'DOUBLE' || t === 'FLOAT'))
+    return undefined;
+  const list = (xs: string[]) => `${xs[0]} ${not ? 'NOT IN' : 'IN'} (${xs.slice(1).join(', ')})`;
+  const sides = [left, ...items];
+  const types0 = [t0, ...ts];
+  if (!ansi) {
+    // Numbers as text: integers print as Spark prints them; other numbers are left to DuckDB.
+    if (!numeric.every((t) => INTEGRAL[t])) return undefined;
+    return list(
+      sides.map((x, k) => (types0[k] === 'VARCHAR' || types0[k] === 'NULL' ? `(${x})` : `CAST((${x}) AS VARCHAR)`)),
+    );
+  }
+  const type = numeric.every((t) => INTEGRAL[t]) ? 'bigint' : 'double';
+  return list(
+    sides.map((x, k) =>
+      types0[k] === 'VARCHAR' ? castTo(`(${x})`, type, 'ansi') : `CAST((${x}) AS ${DUCK_TYPES[type]})`,
+    ),
+  );
 }

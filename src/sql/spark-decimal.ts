@@ -17,7 +17,7 @@
 // coerces it (spark-compare.ts).
 import { quoteIdent, quoteLiteral, type Session } from '../engine/index.js';
 import { aggregate, type Handler } from './spark-call.js';
-import { coercedComparison, duckOperator } from './spark-compare.js';
+import { coercedComparison, coercedIn, duckOperator } from './spark-compare.js';
 
 const OPEN = '/*sdiv(';
 const MID = '/*sdiv,*/';
@@ -30,6 +30,7 @@ const FN_CLOSE = '/*sfn)*/';
 const CMP_OPEN = '/*scmp(';
 const CMP_MID = '/*scmp,*/';
 const CMP_CLOSE = '/*scmp)*/';
+const IN_MID = '/*sin,*/';
 
 /** A division marked for the types of its operands; `literal` digits of an integer literal operand (0 when not one). */
 export function markDivision(left: string, right: string, literals: [number, number]): string {
@@ -51,8 +52,14 @@ export function markComparison(left: string, op: string, right: string, ansi: bo
   return `${CMP_OPEN}${ansi ? 'a' : 'l'}${op}*/${left}${CMP_MID} ${duckOperator(op)} ${right}${CMP_CLOSE}`;
 }
 
+/** `left [NOT] IN (items)` marked for the types of its sides (`ansi`: the mode its casts take). */
+export function markIn(left: string, not: boolean, items: string[], ansi: boolean): string {
+  const list = items.join(`${IN_MID}, `);
+  return `/*sin(${ansi ? 'a' : 'l'}${not ? 'n' : ''}*/${left}${IN_MID} ${not ? 'NOT IN' : 'IN'} (${list})/*sin)*/`;
+}
+
 interface Site {
-  kind: 'div' | 'avg' | 'sum' | 'ceil' | 'floor' | 'cmp';
+  kind: 'div' | 'avg' | 'sum' | 'ceil' | 'floor' | 'cmp' | 'in';
   /** What the opening mark carries after its family (a comparison's mode and operator). */
   head: string;
   start: number;
@@ -66,7 +73,7 @@ interface Site {
 /** The innermost marked sites of `sql` (those with no marked site inside). */
 function sites(sql: string): Site[] {
   const out: Site[] = [];
-  const re = /\/\*s(div|agg|fn|cmp)([(,)])([^*]*)\*\//g;
+  const re = /\/\*s(div|agg|fn|cmp|in)([(,)])([^*]*)\*\//g;
   const stack: { kind: string; head: string; start: number; mids: number[]; midEnds: number[]; nested: boolean }[] = [];
   for (const m of sql.matchAll(re)) {
     const [text, family, sign, head] = m;
@@ -90,7 +97,9 @@ function sites(sql: string): Site[] {
       if (top.kind === 'fn') parts.push('');
       const [l, r] = top.head.split(',').map(Number);
       out.push({
-        kind: top.kind === 'div' || top.kind === 'cmp' ? top.kind : (top.head as 'avg' | 'sum' | 'ceil' | 'floor'),
+        kind: ['div', 'cmp', 'in'].includes(top.kind)
+          ? (top.kind as 'div' | 'cmp' | 'in')
+          : (top.head as 'avg' | 'sum' | 'ceil' | 'floor'),
         head: top.head,
         start: top.start,
         end: at + text.length,
@@ -112,8 +121,20 @@ const compared = (s: Site) => {
   return { op, right: s.parts[1].trimStart().slice(duckOperator(op).length) };
 };
 
+/** The items of a marked IN list. */
+const listed = (s: Site) =>
+  s.parts.slice(1).map((p, k, all) => {
+    const item = k === 0 ? p.replace(/^\s*(NOT\s+)?IN\s*\(/, '') : p.replace(/^,\s*/, '');
+    return k === all.length - 1 ? item.replace(/\)\s*$/, '') : item;
+  });
+
 /** A site as DuckDB runs it (the marks taken off): left / right, left op right, or the aggregate. */
-const plain = (s: Site) => (s.kind === 'div' ? `(${s.parts[0]}) / ${divisorOf(s)}` : `${s.parts[0]}${s.parts[1]}`);
+const plain = (s: Site) =>
+  s.kind === 'div'
+    ? `(${s.parts[0]}) / ${divisorOf(s)}`
+    : s.kind === 'in'
+      ? s.parts.join('')
+      : `${s.parts[0]}${s.parts[1]}`;
 
 /** Removes every mark: the arithmetic DuckDB would do. */
 export function unmarked(sql: string): string {
@@ -223,6 +244,8 @@ function exactAverage(call: string, rest: string, d: Dec): string {
 /** What a site becomes, given the DuckDB types of its operands. */
 function resolve(s: Site, types: string[] | undefined): string {
   if (!types) return plain(s);
+  if (s.kind === 'in')
+    return coercedIn(s.parts[0], s.head.includes('n'), listed(s), types, s.head.startsWith('a')) ?? plain(s);
   if (s.kind === 'cmp') {
     const { op, right } = compared(s);
     return coercedComparison(s.parts[0], op, right, types, s.head.startsWith('a')) ?? plain(s);
@@ -267,9 +290,16 @@ const NUMERIC = [
  * DuckDB while planning), placed where the operands are bound (inside an aggregate's argument).
  */
 function probe(s: Site, i: number): string {
+  if (s.kind === 'in') {
+    const typeofs = [s.parts[0], ...listed(s)].map((x) => `'|' || typeof((${x}))`).join(' || ');
+    return `contains(CAST(random() AS VARCHAR), ('__strata_site${i}' || ${typeofs}))`;
+  }
   if (s.kind === 'cmp') {
     const [a, b] = [`(${s.parts[0]})`, `(${compared(s).right})`];
-    return `(CAST('__strata_site${i}|' || typeof(${a}) || '|' || typeof(${b}) AS INTEGER) IS NULL)`;
+    // (A boolean that is no constant — DuckDB evaluates a constant condition while it optimizes —
+    // and that no rule simplifies away — `x = 'a' AND x = 'b'` would be an empty result —
+    // holding the folded types as a constant string.)
+    return `contains(CAST(random() AS VARCHAR), ('__strata_site${i}|' || typeof(${a}) || '|' || typeof(${b})))`;
   }
   if (s.kind === 'div') {
     const [a, b] = [`(${s.parts[0]})`, divisorOf(s)];

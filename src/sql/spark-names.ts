@@ -129,8 +129,8 @@ function prettyTokens(ts: Token[]): string {
 function topComparison(ts: Token[]): number {
   let depth = 0;
   for (const [i, t] of ts.entries()) {
-    if (t.text === '(' || t.text === '[') depth++;
-    else if (t.text === ')' || t.text === ']') depth--;
+    if (t.text === '(' || t.text === '[' || isKeyword(t, 'case')) depth++;
+    else if (t.text === ')' || t.text === ']' || isKeyword(t, 'end')) depth--;
     else if (depth === 0 && t.kind === 'op' && ['=', '<', '>', '<=', '>=', '<>', '!='].includes(t.text)) return i;
   }
   return -1;

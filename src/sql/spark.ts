@@ -41,8 +41,8 @@ import {
 import { arrayAt, divisor } from './spark-ansi.js';
 import { endsOperand, leftOperandStart, primaryStart, rightOperandEnd } from './spark-operators.js';
 import { jsonExtract, jsonPath } from './spark-json.js';
-import { markComparison, markDivision } from './spark-decimal.js';
-import { comparisonAt, comparisonOp } from './spark-compare.js';
+import { markComparison, markDivision, markIn } from './spark-decimal.js';
+import { comparisonAt, comparisonOp, inListAt } from './spark-compare.js';
 import { castStringArgs } from './spark-strings.js';
 import { ITEM_NAMES, unaliasedItems } from './spark-names.js';
 
@@ -110,6 +110,7 @@ export function translate(sql: string, notes?: Rewritten[], options: TranslateOp
         typedLiteral(t, tokens[i + 1]) !== undefined ||
         ((t.text === '/' || t.text === '%' || isWord(t, 'div')) && endsOperand(tokens[i - 1])) ||
         comparisonOp(tokens, i) !== undefined ||
+        (isWord(t, 'in') && tokens[i + 1]?.text === '(') ||
         (t.kind === 'ident' && TRIGGERS.has(t.value.toLowerCase())),
     )
   )
@@ -233,6 +234,17 @@ function rewrite(sql: string, tokens: Token[], from: number, to: number, notes?:
         const right = rewrite(sql, tokens, comparison.next, comparison.end, notes);
         emit(i, markComparison(left, comparison.op, right, ansi), tokens[comparison.end - 1].end);
         i = comparison.end - 1;
+        continue;
+      }
+    }
+    // x IN (a, b): marked the same way (a string among numbers: Spark's common type).
+    const inList = t.kind === 'ident' ? inListAt(tokens, i, from, to) : undefined;
+    if (inList) {
+      const left = wrapFrom(inList.left, inList.not >= 0 ? inList.not : i);
+      if (left !== undefined) {
+        const items = inList.items.map(([a, b]) => rewrite(sql, tokens, a, b, notes));
+        emit(inList.not >= 0 ? inList.not : i, markIn(left, inList.not >= 0, items, ansi), tokens[inList.close].end);
+        i = inList.close;
         continue;
       }
     }

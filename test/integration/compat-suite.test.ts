@@ -259,4 +259,79 @@ AS SELECT city, count(*) AS customers FROM LIVE.customers WHERE __END_AT IS NULL
     expect(await table()).toEqual(scd2([...batch1, ...batch2]));
     expect(await cities()).toEqual(perCity(scd2([...batch1, ...batch2])));
   });
+
+  it('C. Auto Loader text compared with numbers: WHERE, EXPECT, JOIN and IN coerce the string as Spark does; twice', async () => {
+    // cloud_files keeps every column a STRING (no cloudFiles.inferColumnTypes); the pipeline
+    // compares them with numbers, as real ones do. ANSI mode (the default): a string against an
+    // integer is a BIGINT, against 0.0 (a DECIMAL) a DOUBLE (AnsiTypeCoercion); ' 7 ' is 7.
+    const dir = setUp(
+      'text-numbers',
+      `CREATE OR REFRESH STREAMING TABLE raw_lines
+AS SELECT * FROM cloud_files("landing/lines", "csv", map("header", "true"));
+
+CREATE OR REFRESH STREAMING TABLE lines (
+  CONSTRAINT known_status EXPECT (status < 3) ON VIOLATION DROP ROW
+)
+AS SELECT line_id, product_id, CAST(qty AS INT) AS qty, CAST(price AS DECIMAL(10,2)) AS price, status
+FROM STREAM(raw_lines)
+WHERE qty > 0 AND price >= 0.0 AND status IN (1, 2, 3);
+
+CREATE OR REFRESH MATERIALIZED VIEW revenue_per_category
+AS SELECT p.category, sum(l.qty * l.price) AS revenue, count(*) AS lines
+FROM lines l JOIN products p ON l.product_id = p.product_id
+GROUP BY p.category;
+
+CREATE OR REFRESH MATERIALIZED VIEW products
+AS SELECT * FROM read_files("landing/products.csv", format => "csv");
+`,
+    );
+    type Line = { line_id: number; product_id: string; qty: string; price: string; status: string };
+    const csv = (ls: Line[]) =>
+      'line_id,product_id,qty,price,status\n' +
+      ls.map((l) => `${l.line_id},${l.product_id},${l.qty},${l.price},${l.status}`).join('\n') +
+      '\n';
+    const day1: Line[] = [
+      { line_id: 1, product_id: '10', qty: '2', price: '5.00', status: '1' },
+      { line_id: 2, product_id: '11', qty: '0', price: '9.00', status: '1' }, // qty 0: filtered
+      { line_id: 3, product_id: '10', qty: ' 7 ', price: '1.50', status: '2' },
+      { line_id: 4, product_id: '12', qty: '1', price: '-3.00', status: '1' }, // negative price (DOUBLE): filtered
+      { line_id: 5, product_id: '11', qty: '3', price: '4.25', status: '3' }, // status 3: dropped by the expectation
+    ];
+    const day2: Line[] = [
+      { line_id: 6, product_id: '12', qty: '10', price: '0.99', status: '2' },
+      { line_id: 7, product_id: '11', qty: '12', price: '2.00', status: '1' }, // 12 > 0 as numbers ('12' > '0' too)
+    ];
+    const products = [
+      ['10', 'tea'],
+      ['11', 'coffee'],
+      ['12', 'tea'],
+    ];
+    land(dir, 'products.csv', 'product_id,category\n' + products.map((p) => p.join(',')).join('\n') + '\n');
+    /** Revenue and lines per category, from the lines a Spark pipeline keeps. */
+    const expected = (ls: Line[]) => {
+      const kept = ls.filter((l) => Number(l.qty) > 0 && ['1', '2'].includes(l.status) && Number(l.price) >= 0);
+      const m = new Map<string, [number, number]>();
+      for (const l of kept) {
+        const category = products.find((p) => p[0] === l.product_id)![1];
+        const [cents, n] = m.get(category) ?? [0, 0];
+        m.set(category, [cents + Number(l.qty) * Math.round(Number(l.price) * 100), n + 1]);
+      }
+      return [...m].sort((a, b) => a[0].localeCompare(b[0])).map(([c, [cents, n]]) => [c, (cents / 100).toFixed(2), n]);
+    };
+    land(dir, 'lines/1.csv', csv(day1));
+    const project = await projectAt(bed, dir);
+    const revenue = async () =>
+      (
+        await project.query('SELECT category, CAST(revenue AS VARCHAR), lines FROM revenue_per_category ORDER BY 1')
+      ).rows.map((r) => [r[0], r[1], Number(r[2])]);
+    const first = await project.runPipeline(await project.loadPipeline());
+    expect(first.status, first.error).toBe('COMPLETED');
+    expect(await revenue()).toEqual(expected(day1));
+    expect(first.flows.find((f) => /(^|\.)lines$/.test(f.dataset))?.dropped).toBe(1);
+
+    land(dir, 'lines/2.csv', csv(day2));
+    const second = await project.runPipeline(await project.loadPipeline());
+    expect(second.status, second.error).toBe('COMPLETED');
+    expect(await revenue()).toEqual(expected([...day1, ...day2]));
+  });
 });
