@@ -100,6 +100,18 @@ describe('a string compared with a number, a date or a boolean', () => {
     expect(await rows(`SELECT i FROM ${T} WHERE s IN ('abc', '10') ORDER BY i`, true)).toEqual([[3], [10]]);
   });
 
+  it('BETWEEN is x >= lo AND x <= hi, each side coerced (Between is RuntimeReplaceable)', async () => {
+    for (const ansi of [true, false])
+      expect(
+        await rows(`SELECT s, s BETWEEN 1 AND 5, s NOT BETWEEN 1 AND 5 FROM ${T} WHERE i IN (2, 10) ORDER BY i`, ansi),
+      ).toEqual([
+        [' 2 ', true, false],
+        ['10', false, true], // as numbers; as text '10' is between '1' and '5'
+      ]);
+    await expect(rows(`SELECT s BETWEEN 1 AND 5 FROM ${T}`, true)).rejects.toThrow(/CAST_INVALID_INPUT/);
+    expect(await rows(`SELECT i FROM ${T} WHERE dt BETWEEN '2024-01-01' AND '2024-01-02'`, true)).toEqual([[1]]);
+  });
+
   it('comparisons of two strings, or of two numbers, stay as written; a string literal is cast to the column', async () => {
     // '10' < '9' as text (both strings); 10 > 9 as numbers.
     expect(await rows(`SELECT '10' < '9', 10 > 9`, true)).toEqual([[true, true]]);

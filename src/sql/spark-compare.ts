@@ -270,3 +270,39 @@ export function coercedIn(
     ),
   );
 }
+
+/** `x [NOT] BETWEEN lo AND hi` at token `i` (the BETWEEN): x's first token, NOT's index (or -1), the bounds' tokens. */
+export interface Between {
+  left: number;
+  not: number;
+  lower: [number, number];
+  upper: [number, number];
+}
+
+/**
+ * The BETWEEN at token `i`, when its bounds are not both literal strings: Spark
+ * replaces it by `x >= lo AND x <= hi` (Between is RuntimeReplaceable), each comparison coerced.
+ */
+export function betweenAt(tokens: Token[], i: number, from: number, to: number): Between | undefined {
+  if (!isWord(tokens[i], 'between')) return undefined;
+  const not = isWord(tokens[i - 1], 'not') ? i - 1 : -1;
+  const last = (not >= 0 ? not : i) - 1;
+  if (last < from || !endsOperand(tokens[last])) return undefined;
+  const left = leftStart(tokens, last, from);
+  if (left < 0) return undefined;
+  const before = tokens[left - 1];
+  const context =
+    left === from ||
+    before.text === '(' ||
+    before.text === ',' ||
+    (before.kind === 'ident' && BEFORE.has(before.value.toLowerCase()));
+  if (!context || assignment(tokens, left)) return undefined;
+  const lowEnd = rightEnd(tokens, i + 1, to);
+  if (lowEnd < 0 || !isWord(tokens[lowEnd], 'and')) return undefined;
+  const highEnd = rightEnd(tokens, lowEnd + 1, to);
+  if (highEnd < 0) return undefined;
+  // (Two literal strings are cast to x's type by DuckDB, as by Spark: left as written.)
+  const text = (a: number, b: number) => b === a + 1 && tokens[a].kind === 'string';
+  if (text(i + 1, lowEnd) && text(lowEnd + 1, highEnd)) return undefined;
+  return { left, not, lower: [i + 1, lowEnd], upper: [lowEnd + 1, highEnd] };
+}

@@ -109,6 +109,8 @@ function prettyTokens(ts: Token[]): string {
   }
   // t.name: the name.
   if (ts.length === 3 && ts[1].text === '.' && (ts[2].kind === 'ident' || ts[2].kind === 'quoted')) return ts[2].value;
+  // x BETWEEN a AND b: in parentheses, as DuckDB and Spark name it.
+  if (topComparison(ts, true) > 0) return `(${plainText(ts)})`;
   // a = b: in parentheses, each side named (BinaryComparison's sql).
   const op = topComparison(ts);
   if (op > 0) {
@@ -116,6 +118,11 @@ function prettyTokens(ts: Token[]): string {
     const text = two === 2 ? ts[op].text + ts[op + 1].text : ts[op].text;
     return `(${prettyTokens(ts.slice(0, op))} ${text === '==' ? '=' : text === '!=' ? '<>' : text} ${prettyTokens(ts.slice(op + two))})`;
   }
+  return plainText(ts);
+}
+
+/** The tokens as written, spaces collapsed. */
+function plainText(ts: Token[]): string {
   return ts
     .map((t) => t.text)
     .join(' ')
@@ -125,13 +132,15 @@ function prettyTokens(ts: Token[]): string {
     .replace(/\s*\.\s*/g, '.');
 }
 
-/** The index of the first comparison operator outside parentheses in `ts`, or -1. */
-function topComparison(ts: Token[]): number {
+/** The index of the first comparison operator (or with `between`, BETWEEN) outside parentheses in `ts`, or -1. */
+function topComparison(ts: Token[], between = false): number {
   let depth = 0;
   for (const [i, t] of ts.entries()) {
     if (t.text === '(' || t.text === '[' || isKeyword(t, 'case')) depth++;
     else if (t.text === ')' || t.text === ']' || isKeyword(t, 'end')) depth--;
-    else if (depth === 0 && t.kind === 'op' && ['=', '<', '>', '<=', '>=', '<>', '!='].includes(t.text)) return i;
+    else if (depth === 0 && between) {
+      if (isKeyword(t, 'between')) return i;
+    } else if (depth === 0 && t.kind === 'op' && ['=', '<', '>', '<=', '>=', '<>', '!='].includes(t.text)) return i;
   }
   return -1;
 }

@@ -42,7 +42,7 @@ import { arrayAt, divisor } from './spark-ansi.js';
 import { endsOperand, leftOperandStart, primaryStart, rightOperandEnd } from './spark-operators.js';
 import { jsonExtract, jsonPath } from './spark-json.js';
 import { markComparison, markDivision, markIn } from './spark-decimal.js';
-import { comparisonAt, comparisonOp, inListAt } from './spark-compare.js';
+import { betweenAt, comparisonAt, comparisonOp, inListAt } from './spark-compare.js';
 import { castStringArgs } from './spark-strings.js';
 import { ITEM_NAMES, unaliasedItems } from './spark-names.js';
 
@@ -111,6 +111,7 @@ export function translate(sql: string, notes?: Rewritten[], options: TranslateOp
         ((t.text === '/' || t.text === '%' || isWord(t, 'div')) && endsOperand(tokens[i - 1])) ||
         comparisonOp(tokens, i) !== undefined ||
         (isWord(t, 'in') && tokens[i + 1]?.text === '(') ||
+        isWord(t, 'between') ||
         (t.kind === 'ident' && TRIGGERS.has(t.value.toLowerCase())),
     )
   )
@@ -234,6 +235,19 @@ function rewrite(sql: string, tokens: Token[], from: number, to: number, notes?:
         const right = rewrite(sql, tokens, comparison.next, comparison.end, notes);
         emit(i, markComparison(left, comparison.op, right, ansi), tokens[comparison.end - 1].end);
         i = comparison.end - 1;
+        continue;
+      }
+    }
+    // x BETWEEN lo AND hi: Spark's x >= lo AND x <= hi, each comparison marked.
+    const between = t.kind === 'ident' ? betweenAt(tokens, i, from, to) : undefined;
+    if (between) {
+      const at0 = between.not >= 0 ? between.not : i;
+      const left = wrapFrom(between.left, at0);
+      if (left !== undefined) {
+        const [lo, hi] = [between.lower, between.upper].map(([a, b]) => rewrite(sql, tokens, a, b, notes));
+        const both = `${markComparison(left, '>=', lo, ansi)} AND ${markComparison(left, '<=', hi, ansi)}`;
+        emit(at0, `${between.not >= 0 ? 'NOT ' : ''}(${both})`, tokens[between.upper[1] - 1].end);
+        i = between.upper[1] - 1;
         continue;
       }
     }
