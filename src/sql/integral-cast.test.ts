@@ -143,7 +143,32 @@ describe('CAST to an integral type', () => {
       const got = await values(cases.map(([x, type]) => sparkToDuckdb(`CAST(${x} AS ${type})`, { ansi })));
       expect(got).toEqual(cases.map((c) => c[2]));
     }
-    // Without ANSI mode a number out of range is NULL here (Spark wraps it around, as Java's narrowing does: documented).
-    expect(await values([sparkToDuckdb('CAST(300::SMALLINT AS TINYINT)', { ansi: false })])).toEqual([null]);
+  });
+
+  it("without ANSI mode, a number out of range wraps (integers, decimals) or saturates (doubles), as Spark's Cast does", async () => {
+    // Cast.scala castToInt/castToShort/castToByte without ANSI: a long is narrowed as Java narrows
+    // (b.toInt, keeping the low bits); a double is Scala's toInt/toLong (the JVM's d2i/d2l:
+    // truncated, clamped, NaN 0) and then narrowed for SHORT and BYTE; a decimal is toLong.toInt.
+    const cases: [string, string, string][] = [
+      ['300::SMALLINT', 'TINYINT', '44'],
+      ['2147483648::BIGINT', 'INT', '-2147483648'],
+      ['-2147483649::BIGINT', 'INT', '2147483647'],
+      ['4294967297::BIGINT', 'INT', '1'],
+      ['70000::INTEGER', 'SMALLINT', '4464'],
+      ['1e10::DOUBLE', 'INT', '2147483647'],
+      ['-1e10::DOUBLE', 'INT', '-2147483648'],
+      ['1e30::DOUBLE', 'BIGINT', '9223372036854775807'],
+      ["'NaN'::DOUBLE", 'INT', '0'],
+      ['1e10::DOUBLE', 'SMALLINT', '-1'], // toInt is 2147483647, whose low 16 bits are -1
+      ['2147483648.9::DECIMAL(12,1)', 'INT', '-2147483648'],
+      ['-300.7::DECIMAL(6,1)', 'TINYINT', '-44'],
+    ];
+    const got = await values(cases.map(([x, type]) => sparkToDuckdb(`CAST(${x} AS ${type})`, { ansi: false })));
+    expect(got).toEqual(cases.map((c) => c[2]));
+    // TRY_CAST (ANSI's rules) gives NULL, ANSI mode CAST_OVERFLOW.
+    expect(await values([sparkToDuckdb('TRY_CAST(300::SMALLINT AS TINYINT)', { ansi: false })])).toEqual([null]);
+    await expect(values([sparkToDuckdb('CAST(300::SMALLINT AS TINYINT)', { ansi: true })])).rejects.toThrow(
+      /CAST_OVERFLOW/,
+    );
   });
 });

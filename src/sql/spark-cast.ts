@@ -45,8 +45,37 @@ function integralCast(expr: string, type: string, spark: string, mode: CastMode)
       ? `WHEN regexp_full_match(${text}, '\\s*[+-]?([0-9]+\\.?[0-9]*|\\.[0-9]+)\\s*') THEN ${truncated}`
       : `WHEN regexp_full_match(${text}, '\\s*[+-]?[0-9]+\\s*') THEN TRY_CAST(${text} AS ${type})`;
   const string = `CASE WHEN CAST(${v} AS VARCHAR) = ${text} THEN ${v} ${other} END`;
-  const value = `(CASE WHEN typeof(${expr}) = 'VARCHAR' THEN ${string} WHEN typeof(${expr}) IN ('BOOLEAN', 'TINYINT', 'SMALLINT', 'INTEGER', 'BIGINT', 'HUGEINT', 'UTINYINT', 'USMALLINT', 'UINTEGER', 'UBIGINT') THEN ${v} ELSE TRY_CAST(trunc(TRY_CAST(${expr} AS DECIMAL(38, 9))) AS ${type}) END)`;
+  const legacy = mode === 'legacy';
+  const integer = legacy ? `coalesce(${v}, ${wrapped(`CAST(${expr} AS HUGEINT)`, type)})` : v;
+  const number = legacy
+    ? `CASE WHEN typeof(${expr}) IN ('DOUBLE', 'FLOAT') THEN ${saturated(`TRY_CAST(${expr} AS DOUBLE)`, type)} ELSE ${wrapped(`TRY_CAST(trunc(TRY_CAST(${expr} AS DECIMAL(38, 9))) AS HUGEINT)`, type)} END`
+    : `TRY_CAST(trunc(TRY_CAST(${expr} AS DECIMAL(38, 9))) AS ${type})`;
+  const value = `(CASE WHEN typeof(${expr}) = 'VARCHAR' THEN ${string} WHEN typeof(${expr}) IN ('BOOLEAN', 'TINYINT', 'SMALLINT', 'INTEGER', 'BIGINT', 'HUGEINT', 'UTINYINT', 'USMALLINT', 'UINTEGER', 'UBIGINT') THEN ${integer} ELSE ${number} END)`;
   return mode === 'ansi' ? orRaise(value, `(${expr}) IS NOT NULL`, castError(expr, spark)) : value;
+}
+
+const BITS: Record<string, number> = { TINYINT: 8, SMALLINT: 16, INTEGER: 32, BIGINT: 64 };
+
+/**
+ * A HUGEINT `n` narrowed to `type` as Java narrows integers, keeping the low bits (Spark's casts
+ * between integral types without ANSI mode: CAST(2147483648L AS INT) is -2147483648).
+ */
+function wrapped(n: string, type: string): string {
+  const m = 1n << BigInt(BITS[type]);
+  const h = m >> 1n;
+  return `CAST(((${n} + ${h}) % ${m} + ${m}) % ${m} - ${h} AS ${type})`;
+}
+
+/**
+ * A DOUBLE or FLOAT `x` to `type` without ANSI mode, as Spark does: truncated, NaN 0, clamped to
+ * the range of a BIGINT (for BIGINT) or an INT (Java's d2l / d2i), then narrowed (Scala's
+ * x.toInt.toShort for SMALLINT and TINYINT).
+ */
+function saturated(x: string, type: string): string {
+  const bits = type === 'BIGINT' ? 64 : 32;
+  const max = (1n << BigInt(bits - 1)) - 1n;
+  const clamped = `CASE WHEN isnan(${x}) THEN 0 WHEN ${x} >= ${max} THEN ${max} WHEN ${x} <= ${-max - 1n} THEN ${-max - 1n} ELSE CAST(trunc(${x}) AS HUGEINT) END`;
+  return bits === 64 || type === 'INTEGER' ? `CAST(${clamped} AS ${type})` : wrapped(`(${clamped})`, type);
 }
 
 /** CAST / TRY_CAST with Spark's rules (ANSI mode as `c.ansi` says; TRY_CAST always ANSI's, giving NULL). */
