@@ -90,7 +90,21 @@ export const plainMessage: z.core.$ZodErrorMap = (issue) => {
   }
 };
 
+/** Fields of a Databricks job or task (the bundle schema's JobSettings and Task) that Strata does not have. */
+const DATABRICKS_ONLY = new Set(
+  (
+    'budget_policy_id environments git_source job_clusters lifecycle parent_path performance_target permissions ' +
+    'run_as triggers usage_policy_id deployment edit_mode format ai_runtime_task clean_rooms_notebook_task compute ' +
+    'dashboard_task dbt_cloud_task dbt_platform_task dbt_task disable_auto_optimization disabled environment_key ' +
+    'existing_cluster_id for_each_task gen_ai_compute_task job_cluster_key libraries new_cluster notebook_task ' +
+    'power_bi_task python_operator_task python_wheel_task spark_jar_task spark_python_task spark_submit_task ' +
+    'alert_task email_notifications webhook_notifications notification_settings health'
+  ).split(' '),
+);
+
 export function unknownKeyMessage(key: string, parentPath: PathSegment[]): string {
+  if (parentPath[0] === 'jobs' && DATABRICKS_ONLY.has(key))
+    return `"${key}" is a Databricks job setting that Strata does not support (a job here runs on this machine, with the task kinds pipeline_task, sql_task, condition_task, run_job_task and command_task); remove it`;
   const allowed = allowedKeys(parentPath);
   if (allowed.length === 0) return `unknown key "${key}"`;
   const near = allowed.filter((k) => editDistance(k, key) <= Math.max(1, Math.floor(k.length / 4)));
@@ -106,6 +120,7 @@ function allowedKeys(p: PathSegment[]): string[] {
     if (seg === undefined || schema === undefined) continue;
     if (schema instanceof z.ZodObject) schema = (schema.shape as Record<string, z.core.$ZodType>)[String(seg)];
     else if (schema instanceof z.ZodRecord) schema = schema.valueType as z.core.$ZodType;
+    else if (schema instanceof z.ZodArray) schema = schema.element as z.core.$ZodType;
     else schema = undefined;
   }
   schema = schema === undefined ? undefined : unwrap(schema);

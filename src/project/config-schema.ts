@@ -3,12 +3,13 @@
 // in Databricks bundles. Every object is strict (an unknown key is an error) except the reserved
 // sections, which later versions fill in.
 import { z } from 'zod';
+import { jobSchema } from './config-jobs.js';
 
 /** Where the JSON Schema says it lives; editors only need it as an identifier. */
 export const STRATA_SCHEMA_ID = 'urn:strata:schema:strata.yaml';
 
 /** Names of the sections accepted now but not used by this version of Strata. */
-export const RESERVED_SECTIONS = ['jobs', 'serve', 'storage'] as const;
+export const RESERVED_SECTIONS = ['serve', 'storage'] as const;
 export type ReservedSection = (typeof RESERVED_SECTIONS)[number];
 
 /**
@@ -160,8 +161,13 @@ export const strataConfigSchema = z
     engine: engineSchema.optional(),
     notifications: notificationsSchema.optional(),
     jobs: z
-      .record(z.string(), z.looseObject({}).describe('One job.'))
-      .describe(`Jobs by job key. ${reservedNote}`)
+      .record(
+        z.string().regex(/^[\w-]{1,100}$/, { error: 'a job key is 1 to 100 letters, digits, _ and -' }),
+        jobSchema,
+      )
+      .describe(
+        "Jobs by job key, with the fields of a Databricks bundle's resources.jobs.<key>: tasks run in dependency order, on a schedule or on triggers.",
+      )
       .optional(),
     serve: z.looseObject({}).describe(`Serving gold tables to dashboards and BI tools. ${reservedNote}`).optional(),
     storage: z.looseObject({}).describe(`Where the lake is stored. ${reservedNote}`).optional(),

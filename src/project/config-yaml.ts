@@ -14,9 +14,12 @@ const ONLY_ENV_REF = /^\$\{env:[A-Za-z_][A-Za-z0-9_]*\}$/;
 /** Keys whose value is a secret: password, secret, token, and *_password, *_secret, *_token, *_key. */
 const SECRET_KEY = /^(password|secret|token)$|_(password|secret|token|key)$/i;
 
+/** Names that end like a secret's but name something else (a job task's key). */
+const NOT_SECRET = new Set(['task_key']);
+
 /** True if `key` names a value that must come from the environment. */
 export function isSecretKey(key: string): boolean {
-  return SECRET_KEY.test(key);
+  return SECRET_KEY.test(key) && !NOT_SECRET.has(key.toLowerCase());
 }
 
 export class Walker {

@@ -194,13 +194,14 @@ describe('problems, with their line and column', () => {
       '13:11 notifications.email.port: expected a port number: an integer from 1 to 65535',
       '14:10 notifications.email.tls: expected "starttls", "tls" or "none", got "ssl"',
       `16:15 notifications.email.password: ${secretRule}`,
+      '19:12 jobs.daily.tasks: a job needs at least one task',
       '20:1 extra: unknown key "extra"; expected one of: name, lake, landing, catalog, pipelines, engine, notifications, jobs, serve, storage',
     ]);
     expect(problems.every((p) => p.file === FILE)).toBe(true);
     expect(error).toBeInstanceOf(StrataError);
     expect(error.code).toBe('CONFIG');
     const lines = error.message.split('\n');
-    expect(lines).toHaveLength(10);
+    expect(lines).toHaveLength(11);
     expect(lines[0]).toBe('strata.yaml:2:7: lake: expected a string, got an integer');
     expect(lines[8]).toBe(`strata.yaml:16:15: notifications.email.password: ${secretRule}`);
     expect(error.message).not.toContain('hunter2');
@@ -295,18 +296,20 @@ describe('secrets', () => {
         'jobs:', //                                  7
         '  daily:', //                               8
         '    tasks:', //                             9
-        '      - name: a', //                        10
-        '      - name: b', //                        11
-        '        token: 12345', //                   12
-        '        private_key: ${env:KEY}-and-more', //13
+        '      - task_key: export', //               10
+        '        command_task:', //                  11
+        '          command: [node, export.js]', //   12
+        '          env:', //                         13
+        "            token: '12345'", //             14
+        '            private_key: ${env:KEY}-and-more', //15
       ),
       { KEY: 'k' },
     );
     expect(brief(problems)).toEqual([
       `4:16 pipelines.sales.configuration.api_key: ${rule}`,
       `6:22 storage.secret_access_key: ${rule}`,
-      `12:16 jobs.daily.tasks[1].token: ${rule}`,
-      `13:22 jobs.daily.tasks[1].private_key: ${rule}`,
+      `14:20 jobs.daily.tasks[0].command_task.env.token: ${rule}`,
+      `15:26 jobs.daily.tasks[0].command_task.env.private_key: ${rule}`,
     ]);
   });
 
@@ -333,15 +336,95 @@ describe('secrets', () => {
 
 describe('reserved sections', () => {
   it('are accepted as they are and listed, so the caller can warn', () => {
+    const config = parseConfig(yaml('serve:', '  port: 8080', 'storage: {}'), FILE, DIR, {});
+    expect(config.reserved).toEqual(['serve', 'storage']);
+    expect(config.serve).toEqual({ port: 8080 });
+  });
+});
+
+describe('jobs (the job settings of a Databricks bundle)', () => {
+  it("a bundle's job loads as written", () => {
     const config = parseConfig(
-      yaml('jobs:', '  daily:', '    tasks:', '      - pipeline: sales', 'serve:', '  port: 8080', 'storage: {}'),
+      yaml(
+        'jobs:',
+        '  daily:',
+        '    name: Daily sales',
+        '    schedule:',
+        "      quartz_cron_expression: '0 0 6 * * ?'",
+        '      timezone_id: Europe/Berlin',
+        '    parameters:',
+        '      - { name: day, default: today }',
+        '    email_notifications:',
+        '      on_failure: [data@example.com]',
+        '    tasks:',
+        '      - task_key: refresh',
+        '        pipeline_task: { pipeline_id: "${resources.pipelines.sales.id}", full_refresh: false }',
+        '        max_retries: 2',
+        '        min_retry_interval_millis: 60000',
+        '      - task_key: kpis',
+        '        depends_on: [{ task_key: refresh }]',
+        '        sql_task: { file: { path: sql/kpis.sql }, warehouse_id: abc }',
+        '      - task_key: check',
+        '        depends_on: [{ task_key: kpis }]',
+        "        condition_task: { left: '{{tasks.kpis.values.n}}', op: GREATER_THAN, right: '0' }",
+        '      - task_key: report',
+        "        depends_on: [{ task_key: check, outcome: 'true' }]",
+        '        run_if: ALL_SUCCESS',
+        '        command_task: { command: [node, report.js] }',
+      ),
       FILE,
       DIR,
       {},
     );
-    expect(config.reserved).toEqual(['jobs', 'serve', 'storage']);
-    expect(config.jobs).toEqual({ daily: { tasks: [{ pipeline: 'sales' }] } });
-    expect(config.serve).toEqual({ port: 8080 });
+    expect(config.reserved).toEqual([]);
+    const job = config.jobs!.daily;
+    expect(job.tasks.map((t) => t.task_key)).toEqual(['refresh', 'kpis', 'check', 'report']);
+    expect(job.tasks[0].pipeline_task?.pipeline_id).toBe('${resources.pipelines.sales.id}');
+    expect(job.schedule?.timezone_id).toBe('Europe/Berlin');
+  });
+
+  it('names what is wrong: a Databricks-only field, a missing kind, an unknown dependency, a cycle', () => {
+    const { problems } = problemsOf(
+      yaml(
+        'jobs:', //                                          1
+        '  j:', //                                           2
+        '    job_clusters: []', //                           3
+        '    tasks:', //                                     4
+        '      - task_key: a', //                            5
+        '        notebook_task: { notebook_path: x }', //    6
+        '        depends_on: [{ task_key: c }]', //          7
+        '      - task_key: b', //                            8
+        '        depends_on: [{ task_key: nope }]', //       9
+        '        sql_task: { file: { path: x.sql } }', //    10
+        '      - task_key: c', //                            11
+        '        depends_on: [{ task_key: a }]', //          12
+        '        command_task: { command: [ls] }', //        13
+      ),
+    );
+    const messages = brief(problems);
+    expect(messages[0]).toMatch(
+      /^3:5 jobs\.j\.job_clusters: "job_clusters" is a Databricks job setting that Strata does not support/,
+    );
+    expect(
+      messages.some((m) => /^6:9 jobs\.j\.tasks\[0\]\.notebook_task: "notebook_task" is a Databricks/.test(m)),
+    ).toBe(true);
+    expect(messages).toContain('9:34 jobs.j.tasks[1].depends_on[0].task_key: no task nope in this job');
+    expect(messages.some((m) => /a task needs one of pipeline_task, sql_task/.test(m))).toBe(true);
+  });
+
+  it('a cycle of dependencies is named', () => {
+    const { problems } = problemsOf(
+      yaml(
+        'jobs:',
+        '  j:',
+        '    tasks:',
+        '      - { task_key: a, depends_on: [{ task_key: b }], command_task: { command: [ls] } }',
+        '      - { task_key: b, depends_on: [{ task_key: a }], command_task: { command: [ls] } }',
+      ),
+    );
+    expect(brief(problems)).toEqual([
+      '4:36 jobs.j.tasks[0].depends_on: the tasks depend on each other in a cycle: a → b → a',
+    ]);
   });
 
   it('a job must still be an object', () => {
@@ -401,7 +484,7 @@ describe('the JSON Schema', () => {
       pipelines: { sales: { configuration: { region: 'EU', days: 30, full: true } } },
       engine: { threads: 4, memory_limit: '4GB', temp_directory: 'tmp', timezone: 'UTC' },
       notifications: { email: { host: 'h', port: 587, tls: 'tls', from: 'f', user: 'u', password: '${env:P}' } },
-      jobs: { daily: { anything: [1, 2] } },
+      jobs: { daily: { tasks: [{ task_key: 'run', pipeline_task: { pipeline_id: 'sales' } }] } },
       serve: { port: 8080 },
       storage: {},
     };
