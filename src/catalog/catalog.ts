@@ -36,6 +36,8 @@ export interface TableEntry {
 export const SYSTEM_TABLES = {
   event_log: 'the pipeline event log: every update, flow progress and expectation count',
   ingest_files: 'the ingest ledger index: every file loaded, with its table, version, counts and hash',
+  job_runs: 'every run of a job: trigger, parameters, state, result, start and end',
+  job_task_runs: 'every attempt of every task of a job run: state, result, error, output and task values',
 } as const;
 
 export type SystemTable = keyof typeof SYSTEM_TABLES;

@@ -35,6 +35,8 @@ export type ErrorCode =
   | 'CONSTRAINT_VIOLATED'
   | 'EXPECTATION_FAILED'
   | 'PIPELINE'
+  /** A job task failed (its run, its program, another job it ran). */
+  | 'JOB'
   | 'CONFIG'
   | 'INTERNAL';
 

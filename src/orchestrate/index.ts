@@ -1,0 +1,6 @@
+// orchestrate: jobs run on this machine with Databricks Jobs' semantics.
+export { runJob, jobOf, newRunId, kindOf, type RunJobOptions, type JobRunOutcome, type TaskEvent } from './runner.js';
+export { decide, runResult, type TaskResult, type RunResult, type RunIf } from './run-if.js';
+export { RunsStore, type JobRunRow, type TaskRunRow } from './runs-store.js';
+export { evaluateCondition, pipelineName, jobKeyOf } from './tasks.js';
+export { substitute, substituteSql, resolveReference, type ReferenceContext } from './template.js';

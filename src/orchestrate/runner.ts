@@ -1,0 +1,346 @@
+// One run of a job: its tasks in dependency order (independent ones at the same time), each
+// decided by its run_if, attempted with its retries and timeout, every run and attempt written
+// to system.job_runs / system.job_task_runs as it starts and ends; the run's result from its
+// leaf tasks (run-if.ts).
+import { hostname } from 'node:os';
+import { StrataError } from '../core/index.js';
+import type { JobSettings, Project, TaskSettings } from '../project/index.js';
+import { decide, runResult, type RunResult, type TaskResult } from './run-if.js';
+import { RunsStore, type JobRunRow, type TaskRunRow } from './runs-store.js';
+import { runTask } from './tasks.js';
+import type { ReferenceContext } from './template.js';
+
+export interface RunJobOptions {
+  /** Job parameters for this run (others take their defaults); an unknown name is an error. */
+  parameters?: Record<string, string>;
+  /** What started the run: MANUAL (default), PERIODIC, FILE_ARRIVAL, TABLE, RUN_JOB_TASK. */
+  trigger?: string;
+  /** Tasks run at the same time at most (default 2). */
+  maxParallel?: number;
+  /** Told of each attempt as it starts and ends (progress display). */
+  onTask?: (event: TaskEvent) => void;
+  /** The clock and the wait between retries (tests inject them). */
+  now?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+  /** Jobs already running this one (run_job_task), to refuse a job running itself. */
+  callers?: string[];
+}
+
+export interface TaskEvent {
+  taskKey: string;
+  attempt: number;
+  phase: 'start' | 'end';
+  result?: TaskResult;
+  error?: string;
+}
+
+export interface JobRunOutcome {
+  runId: bigint;
+  jobKey: string;
+  result: RunResult;
+  durationMs: number;
+  tasks: { taskKey: string; result: TaskResult; attempts: number; error?: string }[];
+}
+
+/** The jobs of a project, by key; an unknown key is an error naming the ones there are. */
+export function jobOf(project: Project, key: string): JobSettings {
+  const jobs = project.config.jobs ?? {};
+  const job = jobs[key];
+  if (!job) {
+    const known = Object.keys(jobs);
+    throw new StrataError(
+      'USAGE',
+      known.length === 0
+        ? `no job ${key}: strata.yaml defines no jobs`
+        : `no job ${key} in strata.yaml; the jobs are ${known.join(', ')}`,
+    );
+  }
+  return job;
+}
+
+/** A new run id: milliseconds since 1970 × 1000, plus a random part (unique across processes). */
+export function newRunId(now = Date.now()): bigint {
+  return BigInt(now) * 1000n + BigInt(Math.floor(Math.random() * 1000));
+}
+
+export async function runJob(project: Project, jobKey: string, options: RunJobOptions = {}): Promise<JobRunOutcome> {
+  const job = jobOf(project, jobKey);
+  const callers = options.callers ?? [];
+  if (callers.includes(jobKey))
+    throw new StrataError(
+      'USAGE',
+      `job ${jobKey} runs itself through run_job_task (${[...callers, jobKey].join(' → ')})`,
+    );
+  const now = options.now ?? Date.now;
+  const parameters = jobParameters(job, jobKey, options.parameters ?? {});
+  const store = new RunsStore(project.catalog);
+  const start = now();
+  const run: JobRunRow = {
+    run_id: newRunId(start),
+    job_key: jobKey,
+    job_name: job.name ?? jobKey,
+    trigger: options.trigger ?? 'MANUAL',
+    parameters,
+    state: 'RUNNING',
+    result: null,
+    start_time: start,
+    end_time: null,
+    error: null,
+    repair_count: 0,
+    host: hostname(),
+    pid: process.pid,
+  };
+  await project.withSession((s) => store.putRun(s, run));
+  const tasks = new TaskGraph(job.tasks);
+  const refs: ReferenceContext = {
+    jobKey,
+    jobName: run.job_name,
+    runId: run.run_id,
+    repairCount: 0,
+    trigger: run.trigger,
+    startTime: start,
+    parameters,
+    tasks: new Map(),
+  };
+  const jobAbort = new AbortController();
+  const timer =
+    job.timeout_seconds && job.timeout_seconds > 0
+      ? setTimeout(() => jobAbort.abort(new Error('the job timed out')), job.timeout_seconds * 1000)
+      : undefined;
+  const attempts = new Attempts(project, store, run, refs, options, jobAbort.signal);
+  try {
+    await tasks.run(options.maxParallel ?? 2, (task, deps) => attempts.run(task, deps));
+  } finally {
+    if (timer) clearTimeout(timer);
+  }
+  const results = tasks.results;
+  let result = runResult(results, tasks.leaves);
+  if (jobAbort.signal.aborted && result !== 'SUCCESS' && result !== 'SUCCESS_WITH_FAILURES') result = 'TIMEDOUT';
+  const failedTask = job.tasks.find((t) => ['FAILED', 'TIMEDOUT'].includes(results.get(t.task_key) ?? ''));
+  const end = now();
+  await project.withSession((s) =>
+    store.putRun(s, {
+      ...run,
+      state: 'TERMINATED',
+      result,
+      end_time: end,
+      error: failedTask ? `${failedTask.task_key}: ${attempts.errors.get(failedTask.task_key) ?? 'failed'}` : null,
+    }),
+  );
+  return {
+    runId: run.run_id,
+    jobKey,
+    result,
+    durationMs: end - start,
+    tasks: job.tasks.map((t) => ({
+      taskKey: t.task_key,
+      result: results.get(t.task_key) ?? 'CANCELED',
+      attempts: attempts.count.get(t.task_key) ?? 0,
+      error: attempts.errors.get(t.task_key),
+    })),
+  };
+}
+
+/** The run's parameters: the job's defaults, overridden; a name the job does not have is an error. */
+function jobParameters(job: JobSettings, key: string, given: Record<string, string>): Record<string, string> {
+  const defaults = Object.fromEntries((job.parameters ?? []).map((p) => [p.name, p.default]));
+  for (const name of Object.keys(given))
+    if (!(name in defaults))
+      throw new StrataError(
+        'USAGE',
+        `job ${key} has no parameter ${name}${Object.keys(defaults).length ? `; its parameters are ${Object.keys(defaults).join(', ')}` : ''}`,
+      );
+  return { ...defaults, ...given };
+}
+
+/** A task's dependencies as they ended. */
+type Deps = { result: TaskResult; branch?: 'true' | 'false'; wants?: 'true' | 'false' }[];
+
+/** The tasks of a run: which are ready, their results, the leaves. */
+class TaskGraph {
+  readonly results = new Map<string, TaskResult>();
+  readonly branches = new Map<string, 'true' | 'false'>();
+  readonly leaves: string[];
+
+  constructor(private readonly tasks: TaskSettings[]) {
+    const depended = new Set(tasks.flatMap((t) => (t.depends_on ?? []).map((d) => d.task_key)));
+    this.leaves = tasks.filter((t) => !depended.has(t.task_key)).map((t) => t.task_key);
+  }
+
+  /** Runs every task once its dependencies are done, at most `max` at a time. */
+  async run(
+    max: number,
+    attempt: (task: TaskSettings, deps: Deps) => Promise<{ result: TaskResult; branch?: 'true' | 'false' }>,
+  ): Promise<void> {
+    const running = new Map<string, Promise<void>>();
+    const started = new Set<string>();
+    for (;;) {
+      const ready = this.tasks.filter(
+        (t) => !started.has(t.task_key) && (t.depends_on ?? []).every((d) => this.results.has(d.task_key)),
+      );
+      for (const task of ready) {
+        if (running.size >= max) break;
+        started.add(task.task_key);
+        const deps = (task.depends_on ?? []).map((d) => ({
+          result: this.results.get(d.task_key)!,
+          branch: this.branches.get(d.task_key),
+          wants: d.outcome,
+        }));
+        const p = attempt(task, deps).then(({ result, branch }) => {
+          this.results.set(task.task_key, result);
+          if (branch) this.branches.set(task.task_key, branch);
+          running.delete(task.task_key);
+        });
+        running.set(task.task_key, p);
+      }
+      if (running.size === 0) return;
+      await Promise.race(running.values());
+    }
+  }
+}
+
+/** The attempts of the tasks of one run: decided, tried, retried, recorded. */
+class Attempts {
+  readonly errors = new Map<string, string>();
+  readonly count = new Map<string, number>();
+
+  constructor(
+    private readonly project: Project,
+    private readonly store: RunsStore,
+    private readonly jobRun: JobRunRow,
+    private readonly refs: ReferenceContext,
+    private readonly options: RunJobOptions,
+    private readonly jobSignal: AbortSignal,
+  ) {}
+
+  private now(): number {
+    return (this.options.now ?? Date.now)();
+  }
+
+  private row(task: TaskSettings, attempt: number, start: number): TaskRunRow {
+    return {
+      run_id: this.jobRun.run_id,
+      task_key: task.task_key,
+      attempt,
+      kind: kindOf(task),
+      state: 'RUNNING',
+      result: null,
+      start_time: start,
+      end_time: null,
+      error: null,
+      output: null,
+      task_values: {},
+    };
+  }
+
+  private put(row: TaskRunRow): Promise<void> {
+    return this.project.withSession((s) => this.store.putTaskRun(s, row));
+  }
+
+  async run(task: TaskSettings, deps: Deps): Promise<{ result: TaskResult; branch?: 'true' | 'false' }> {
+    const decision = this.jobSignal.aborted ? 'UPSTREAM_CANCELED' : decide(task.run_if, deps);
+    if (decision !== 'run') {
+      const at = this.now();
+      await this.put({ ...this.row(task, 0, at), state: 'SKIPPED', result: decision, end_time: at });
+      this.refs.tasks.set(task.task_key, { result: decision, attempt: 0, values: {} });
+      return { result: decision };
+    }
+    const retries = task.max_retries ?? 0;
+    for (let attempt = 0; ; attempt++) {
+      const out = await this.attempt(task, attempt);
+      if (out.result === 'SUCCESS') return out;
+      const again =
+        !this.jobSignal.aborted &&
+        (retries < 0 || attempt < retries) &&
+        (out.result !== 'TIMEDOUT' || task.retry_on_timeout === true);
+      if (!again) return out;
+      const wait = task.min_retry_interval_millis ?? 0;
+      if (wait > 0) await (this.options.sleep ?? ((ms: number) => new Promise((r) => setTimeout(r, ms))))(wait);
+    }
+  }
+
+  /** One attempt: recorded when it starts and when it ends, stopped at its timeout. */
+  private async attempt(
+    task: TaskSettings,
+    attempt: number,
+  ): Promise<{ result: TaskResult; branch?: 'true' | 'false' }> {
+    const start = this.now();
+    const row = this.row(task, attempt, start);
+    this.count.set(task.task_key, attempt + 1);
+    await this.put(row);
+    this.options.onTask?.({ taskKey: task.task_key, attempt, phase: 'start' });
+    const abort = new AbortController();
+    const onJobAbort = () => abort.abort(this.jobSignal.reason);
+    this.jobSignal.addEventListener('abort', onJobAbort, { once: true });
+    let timedOut = false;
+    const timer =
+      task.timeout_seconds && task.timeout_seconds > 0
+        ? setTimeout(() => {
+            timedOut = true;
+            abort.abort(new Error(`the task timed out after ${task.timeout_seconds} s`));
+          }, task.timeout_seconds * 1000)
+        : undefined;
+    let result: TaskResult;
+    let branch: 'true' | 'false' | undefined;
+    try {
+      const out = await runTask(task, {
+        project: this.project,
+        refs: { ...this.refs, task: { key: task.task_key, attempt } },
+        signal: abort.signal,
+        runJob: async (key, parameters) => {
+          const r = await runJob(this.project, key, {
+            ...this.options,
+            parameters,
+            trigger: 'RUN_JOB_TASK',
+            callers: [...(this.options.callers ?? []), this.jobRun.job_key],
+          });
+          return { runId: r.runId, result: r.result };
+        },
+      });
+      result = 'SUCCESS';
+      branch = out.branch;
+      this.errors.delete(task.task_key);
+      this.refs.tasks.set(task.task_key, { result, attempt, values: out.values });
+      await this.put({
+        ...row,
+        state: 'TERMINATED',
+        result,
+        end_time: this.now(),
+        output: out.output,
+        task_values: out.values,
+      });
+    } catch (err) {
+      result = timedOut || this.jobSignal.aborted ? 'TIMEDOUT' : 'FAILED';
+      const message = timedOut ? `timed out after ${task.timeout_seconds} s` : (err as Error).message;
+      this.errors.set(task.task_key, message);
+      this.refs.tasks.set(task.task_key, { result, attempt, values: {} });
+      const output = (err as StrataError).context?.output;
+      await this.put({
+        ...row,
+        state: 'TERMINATED',
+        result,
+        end_time: this.now(),
+        error: message,
+        output: output === undefined ? null : String(output),
+      });
+    } finally {
+      if (timer) clearTimeout(timer);
+      this.jobSignal.removeEventListener('abort', onJobAbort);
+    }
+    this.options.onTask?.({
+      taskKey: task.task_key,
+      attempt,
+      phase: 'end',
+      result,
+      error: this.errors.get(task.task_key),
+    });
+    return { result, branch };
+  }
+}
+
+/** The kind of a task (its one *_task field). */
+export function kindOf(task: TaskSettings): string {
+  for (const k of ['pipeline_task', 'sql_task', 'condition_task', 'run_job_task', 'command_task'] as const)
+    if (task[k] !== undefined) return k;
+  return 'unknown';
+}
