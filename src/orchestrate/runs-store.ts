@@ -1,5 +1,7 @@
 // Job runs and task attempts, kept in two Delta tables of the lake, queryable like any table:
-// system.job_runs (one row per run) and system.job_task_runs (one row per attempt of a task).
+// system.job_runs (one row per run) and system.job_task_runs (one row per attempt of a task),
+// their columns named as in Databricks' system.lakeflow tables where they have one (trigger_type,
+// job_parameters, result_state).
 // A row is written when a run or an attempt starts and replaced when it ends (one commit each,
 // the row's key replaced copy-on-write), so a run killed halfway is seen as RUNNING — and the
 // next scheduler start records it as failed.
@@ -50,10 +52,10 @@ export interface TaskRunRow {
   task_values: Record<string, string>;
 }
 
-const RUN_COLUMNS = `run_id BIGINT, job_key VARCHAR, job_name VARCHAR, "trigger" VARCHAR, parameters VARCHAR, state VARCHAR,
-  result VARCHAR, start_time TIMESTAMPTZ, end_time TIMESTAMPTZ, duration_ms BIGINT, error VARCHAR, repair_count INTEGER,
+const RUN_COLUMNS = `run_id BIGINT, job_key VARCHAR, job_name VARCHAR, trigger_type VARCHAR, job_parameters VARCHAR, state VARCHAR,
+  result_state VARCHAR, start_time TIMESTAMPTZ, end_time TIMESTAMPTZ, duration_ms BIGINT, error VARCHAR, repair_count INTEGER,
   host VARCHAR, pid INTEGER`;
-const TASK_COLUMNS = `run_id BIGINT, task_key VARCHAR, attempt INTEGER, kind VARCHAR, state VARCHAR, result VARCHAR,
+const TASK_COLUMNS = `run_id BIGINT, task_key VARCHAR, attempt INTEGER, kind VARCHAR, state VARCHAR, result_state VARCHAR,
   start_time TIMESTAMPTZ, end_time TIMESTAMPTZ, duration_ms BIGINT, error VARCHAR, output VARCHAR, task_values VARCHAR`;
 
 const str = (v: string | null | undefined) => (v === null || v === undefined ? 'NULL::VARCHAR' : quoteLiteral(v));
@@ -150,10 +152,10 @@ function toRun(r: Record<string, unknown>): JobRunRow {
     run_id: BigInt(r.run_id as bigint),
     job_key: String(r.job_key),
     job_name: String(r.job_name),
-    trigger: String(r.trigger),
-    parameters: JSON.parse(String(r.parameters ?? '{}')) as Record<string, string>,
+    trigger: String(r.trigger_type),
+    parameters: JSON.parse(String(r.job_parameters ?? '{}')) as Record<string, string>,
     state: String(r.state),
-    result: (r.result as string | null) ?? null,
+    result: (r.result_state as string | null) ?? null,
     start_time: ms(r.start_time) ?? 0,
     end_time: ms(r.end_time),
     error: (r.error as string | null) ?? null,
@@ -170,7 +172,7 @@ function toTaskRun(r: Record<string, unknown>): TaskRunRow {
     attempt: Number(r.attempt),
     kind: String(r.kind),
     state: String(r.state),
-    result: (r.result as string | null) ?? null,
+    result: (r.result_state as string | null) ?? null,
     start_time: ms(r.start_time) ?? 0,
     end_time: ms(r.end_time),
     error: (r.error as string | null) ?? null,
