@@ -5,6 +5,7 @@ import { registerDemo } from './demo.js';
 import { registerEvents } from './events.js';
 import { registerExport } from './export.js';
 import { registerIngest } from './ingest.js';
+import { registerJobs } from './jobs.js';
 import { registerInit } from './init.js';
 import { registerRun } from './run.js';
 import { registerQuarantine } from './quarantine.js';
@@ -36,6 +37,7 @@ export function buildProgram(): Command {
   registerQuarantine(program, globals);
   registerDemo(program, globals);
   registerExport(program, globals);
+  registerJobs(program, globals);
   // Every subcommand reports usage errors instead of exiting on its own.
   const exitOverride = (cmd: Command) => {
     cmd.exitOverride();

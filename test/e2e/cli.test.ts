@@ -264,6 +264,11 @@ describe('strata table', () => {
       ['table', 'history'],
       ['demo'],
       ['export'],
+      ['jobs'],
+      ['jobs', 'list'],
+      ['jobs', 'run'],
+      ['jobs', 'runs'],
+      ['jobs', 'show'],
       [],
     ]) {
       const r = await strata(...args, '--help');
@@ -552,5 +557,66 @@ describe('strata init --template retail', () => {
     expect((await strata('init', 'x', '--template', 'nope')).stderr).toMatch(
       /unknown template 'nope'; the templates are: retail/,
     );
+  });
+});
+
+describe('strata jobs', () => {
+  it('lists the jobs, runs one (exit 1 when it fails), lists its runs and shows one', async () => {
+    const dir = path.join(tmp, 'jobs');
+    mkdirSync(path.join(dir, 'sql'), { recursive: true });
+    writeFileSync(path.join(dir, 'sql', 'one.sql'), 'SELECT 41 + 1 AS answer;\n');
+    const node = JSON.stringify(process.execPath);
+    writeFileSync(
+      path.join(dir, 'strata.yaml'),
+      `jobs:
+  nightly:
+    name: Nightly
+    schedule: { quartz_cron_expression: "0 0 6 * * ?", timezone_id: Europe/Berlin }
+    parameters: [{ name: fail, default: "0" }]
+    tasks:
+      - { task_key: answer, sql_task: { file: { path: sql/one.sql } } }
+      - task_key: check
+        depends_on: [{ task_key: answer }]
+        command_task: { command: [${node}, -e, "process.exit(Number(process.argv[1]))", "{{job.parameters.fail}}"] }
+`,
+    );
+    const list = await strata('--project', dir, 'jobs', 'list', '--format', 'csv');
+    expect(list).toMatchObject({
+      code: 0,
+      stdout: 'job,name,tasks,schedule,paused\nnightly,Nightly,answer → check,0 0 6 * * ? (Europe/Berlin),\n',
+    });
+    const ok = await strata('--project', dir, 'jobs', 'run', 'nightly', '--format', 'csv');
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(ok.stdout).toMatch(
+      /^run (\d+) of nightly: SUCCESS in [\d.]+ s\ntask,result,attempts,error\nanswer,SUCCESS,1,\ncheck,SUCCESS,1,\n$/,
+    );
+    const failed = await strata('--project', dir, 'jobs', 'run', 'nightly', '--param', 'fail=4', '--format', 'csv');
+    expect(failed.code).toBe(1);
+    expect(failed.stdout).toMatch(/: FAILED in /);
+    expect(failed.stdout).toMatch(/\ncheck,FAILED,1,.* exited with code 4\n/);
+    const runId = /^run (\d+)/.exec(failed.stdout)![1];
+    const runs = await strata('--project', dir, 'jobs', 'runs', 'nightly', '--format', 'json');
+    const rows = runs.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, string>);
+    expect(rows.map((r) => [r.trigger, r.state, r.result])).toEqual([
+      ['MANUAL', 'TERMINATED', 'FAILED'],
+      ['MANUAL', 'TERMINATED', 'SUCCESS'],
+    ]);
+    expect(rows[0].run).toBe(runId);
+    const show = await strata('--project', dir, 'jobs', 'show', runId, '--format', 'csv');
+    expect(show.code, show.stderr).toBe(0);
+    expect(show.stdout).toMatch(new RegExp(`^run ${runId} of nightly \\(MANUAL\\): TERMINATED FAILED, started `));
+    expect(show.stdout).toMatch(
+      /\nanswer,sql_task,,0,SUCCESS,[\d.]+ s,\ncheck,command_task,answer,0,FAILED,[\d.]+ s,.*code 4\n$/,
+    );
+    const unknown = await strata('--project', dir, 'jobs', 'run', 'weekly');
+    expect([unknown.code, unknown.stderr.trim()]).toEqual([
+      1,
+      'error: no job weekly in strata.yaml; the jobs are nightly',
+    ]);
+    const badParam = await strata('--project', dir, 'jobs', 'run', 'nightly', '--param', 'oops');
+    expect([badParam.code, badParam.stderr.trim()]).toEqual([2, "error: --param takes name=value, not 'oops'"]);
   });
 });

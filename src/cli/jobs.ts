@@ -1,0 +1,186 @@
+// strata jobs: the jobs of strata.yaml (the job settings of a Databricks bundle) — list them, run
+// one now, list its runs, show a run's tasks and attempts.
+import type { Command } from 'commander';
+import { kindOf, runJob, RunsStore, type TaskEvent } from '../orchestrate/index.js';
+import type { Project, QueryResult } from '../project/index.js';
+import { CliUsageError, withProject, type GlobalOptions } from './context.js';
+import { render, type OutputFormat } from './output.js';
+
+interface RunFlags {
+  param?: string[];
+  format: string;
+}
+
+export function registerJobs(program: Command, globals: () => GlobalOptions): void {
+  const jobs = program
+    .command('jobs')
+    .description(
+      'jobs: tasks run in dependency order, with retries (strata.yaml jobs.<key>, as in a Databricks bundle)',
+    )
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ strata jobs list
+  $ strata jobs run daily --param day=2026-12-01
+  $ strata jobs runs daily
+  $ strata jobs show 1764762345123456
+
+Runs and attempts are Delta tables too:
+  $ strata query "SELECT * FROM system.job_runs ORDER BY start_time DESC"`,
+    );
+
+  jobs
+    .command('list')
+    .description('the jobs of the project: tasks, schedule, triggers')
+    .option('-f, --format <format>', 'table, csv or json', 'table')
+    .addHelpText('after', '\nExample:\n  $ strata jobs list')
+    .action(async (flags: { format: string }) => {
+      const format = formatOf(flags.format);
+      await withProject(globals(), async (project) => {
+        const entries = Object.entries(project.config.jobs ?? {});
+        if (entries.length === 0) {
+          process.stdout.write('no jobs: define them in strata.yaml under jobs: (see docs/jobs.md)\n');
+          return;
+        }
+        const rows = entries.map(([key, job]) => [
+          key,
+          job.name ?? key,
+          job.tasks.map((t) => t.task_key).join(' → '),
+          job.schedule ? `${job.schedule.quartz_cron_expression} (${job.schedule.timezone_id ?? 'UTC'})` : '',
+          job.schedule?.pause_status === 'PAUSED' || job.trigger?.pause_status === 'PAUSED' ? 'paused' : '',
+        ]);
+        process.stdout.write(
+          render(table(['job', 'name', 'tasks', 'schedule', 'paused'], rows), format, Infinity, false),
+        );
+      });
+    });
+
+  jobs
+    .command('run')
+    .description('run a job now and wait for it (exit 1 when the run fails)')
+    .argument('<job>', 'the job key in strata.yaml')
+    .option('--param <name=value...>', 'a job parameter for this run (repeatable)')
+    .option('-f, --format <format>', 'table, csv or json (the tasks of the run)', 'table')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ strata jobs run daily\n  $ strata jobs run daily --param day=2026-12-01 --param region=EU',
+    )
+    .action(async (key: string, flags: RunFlags) => {
+      const format = formatOf(flags.format);
+      const parameters = parseParams(flags.param ?? []);
+      await withProject(globals(), async (project) => {
+        const progress = process.stderr.isTTY ? (e: TaskEvent) => process.stderr.write(progressLine(e)) : undefined;
+        const out = await runJob(project, key, { parameters, onTask: progress });
+        process.stdout.write(`run ${out.runId} of ${key}: ${out.result} in ${(out.durationMs / 1000).toFixed(1)} s\n`);
+        const rows = out.tasks.map((t) => [t.taskKey, t.result, t.attempts, t.error ?? '']);
+        process.stdout.write(render(table(['task', 'result', 'attempts', 'error'], rows), format, Infinity, false));
+        if (out.result !== 'SUCCESS' && out.result !== 'SUCCESS_WITH_FAILURES') process.exitCode = 1;
+      });
+    });
+
+  jobs
+    .command('runs')
+    .description('the runs of a job (or of every job), newest first')
+    .argument('[job]', 'the job key')
+    .option('--last <n>', 'how many runs', '20')
+    .option('-f, --format <format>', 'table, csv or json', 'table')
+    .addHelpText('after', '\nExamples:\n  $ strata jobs runs\n  $ strata jobs runs daily --last 5')
+    .action(async (key: string | undefined, flags: { last: string; format: string }) => {
+      const format = formatOf(flags.format);
+      const last = Number(flags.last);
+      if (!Number.isInteger(last) || last <= 0)
+        throw new CliUsageError(`--last must be a positive whole number, not '${flags.last}'`);
+      await withProject(globals(), async (project) => {
+        const runs = await project.withSession((s) => new RunsStore(project.catalog).runs(s, key, last));
+        const rows = runs.map((r) => [
+          String(r.run_id),
+          r.job_key,
+          r.trigger,
+          r.state,
+          r.result ?? '',
+          iso(r.start_time),
+          r.end_time === null ? '' : `${((r.end_time - r.start_time) / 1000).toFixed(1)} s`,
+          r.error ?? '',
+        ]);
+        process.stdout.write(
+          render(
+            table(['run', 'job', 'trigger', 'state', 'result', 'started', 'took', 'error'], rows),
+            format,
+            Infinity,
+            false,
+          ),
+        );
+      });
+    });
+
+  jobs
+    .command('show')
+    .description("a run: its tasks, each attempt's result, duration and error")
+    .argument('<run>', 'the run id (strata jobs runs lists them)')
+    .option('-f, --format <format>', 'table, csv or json', 'table')
+    .addHelpText('after', '\nExample:\n  $ strata jobs show 1764762345123456')
+    .action(async (runArg: string, flags: { format: string }) => {
+      const format = formatOf(flags.format);
+      if (!/^\d+$/.test(runArg)) throw new CliUsageError(`a run id is a number, not '${runArg}'`);
+      await withProject(globals(), async (project) => show(project, BigInt(runArg), format));
+    });
+}
+
+async function show(project: Project, runId: bigint, format: OutputFormat): Promise<void> {
+  const store = new RunsStore(project.catalog);
+  const [runs, attempts] = await project.withSession(
+    async (s) => [await store.runs(s, undefined, 100000), await store.taskRuns(s, runId)] as const,
+  );
+  const run = runs.find((r) => r.run_id === runId);
+  if (!run) throw new CliUsageError(`no run ${runId} (strata jobs runs lists them)`);
+  const job = project.config.jobs?.[run.job_key];
+  process.stdout.write(
+    `run ${run.run_id} of ${run.job_key} (${run.trigger}): ${run.state}${run.result ? ` ${run.result}` : ''}, started ${iso(run.start_time)}\n`,
+  );
+  const deps = new Map(
+    (job?.tasks ?? []).map((t) => [t.task_key, (t.depends_on ?? []).map((d) => d.task_key).join(', ')]),
+  );
+  const kinds = new Map((job?.tasks ?? []).map((t) => [t.task_key, kindOf(t)]));
+  const rows = attempts.map((a) => [
+    a.task_key,
+    kinds.get(a.task_key) ?? a.kind,
+    deps.get(a.task_key) ?? '',
+    a.attempt,
+    a.result ?? a.state,
+    a.end_time === null ? '' : `${((a.end_time - a.start_time) / 1000).toFixed(1)} s`,
+    a.error ?? '',
+  ]);
+  process.stdout.write(
+    render(table(['task', 'kind', 'after', 'attempt', 'result', 'took', 'error'], rows), format, Infinity, false),
+  );
+}
+
+function table(names: string[], rows: unknown[][]): QueryResult {
+  return { columns: names.map((name) => ({ name, type: 'VARCHAR' })), rows };
+}
+
+function formatOf(text: string): OutputFormat {
+  const format = text.toLowerCase() as OutputFormat;
+  if (!['table', 'csv', 'json'].includes(format))
+    throw new CliUsageError(`unknown --format '${text}' (use table, csv or json)`);
+  return format;
+}
+
+function parseParams(list: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const p of list) {
+    const eq = p.indexOf('=');
+    if (eq <= 0) throw new CliUsageError(`--param takes name=value, not '${p}'`);
+    out[p.slice(0, eq)] = p.slice(eq + 1);
+  }
+  return out;
+}
+
+const iso = (ms: number) => new Date(ms).toISOString().replace('T', ' ').slice(0, 19);
+
+function progressLine(e: TaskEvent): string {
+  const attempt = e.attempt > 0 ? ` (retry ${e.attempt})` : '';
+  if (e.phase === 'start') return `  ${e.taskKey}${attempt} …\n`;
+  return `  ${e.taskKey}${attempt}: ${e.result}${e.error ? ` — ${e.error.split('\n')[0]}` : ''}\n`;
+}
