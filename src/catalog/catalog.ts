@@ -74,7 +74,7 @@ export interface Catalog {
   /** The folder of one of Strata's own tables. */
   system(table: SystemTable): string;
   /** The file of one of the lake's locks (`update`: held by whatever writes the pipelines' tables). */
-  lockFile(name: 'update'): string;
+  lockFile(name: 'update' | 'scheduler'): string;
   /** The tables of the project: every folder under the lake that holds a Delta log. */
   listTables(): Promise<TableEntry[]>;
   /** Whether a table exists (by name or folder). */
@@ -164,7 +164,7 @@ export function createCatalog(options: {
     return `${schema}.${parts[1]}`;
   };
 
-  const lockFile = (name: 'update') => path.join(lakeRoot, SYSTEM_FOLDER, `${name}.lock`);
+  const lockFile = (name: 'update' | 'scheduler') => path.join(lakeRoot, SYSTEM_FOLDER, `${name}.lock`);
 
   const listTables = async (): Promise<TableEntry[]> => {
     const out: TableEntry[] = [];

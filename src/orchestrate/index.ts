@@ -4,3 +4,5 @@ export { decide, runResult, type TaskResult, type RunResult, type RunIf } from '
 export { RunsStore, type JobRunRow, type TaskRunRow } from './runs-store.js';
 export { evaluateCondition, pipelineName, jobKeyOf } from './tasks.js';
 export { substitute, substituteSql, resolveReference, type ReferenceContext } from './template.js';
+export { Scheduler, systemClock, type Clock, type SchedulerEvent, type SchedulerOptions } from './scheduler.js';
+export { quartzSchedule, type Schedule } from './quartz.js';

@@ -1,0 +1,242 @@
+// The scheduler: runs each job at the times its Quartz schedule gives (in its time zone), one
+// scheduler per project (a lock with a heartbeat; a stale one is taken over). Ticks missed while
+// no scheduler ran are not caught up: each is recorded in system.job_runs as SKIPPED, with the
+// reason. A job's max_concurrent_runs (default 1) holds for runs started here and by
+// `strata jobs run`: over it, a run is queued when queue.enabled, else recorded as SKIPPED
+// (MAXIMUM_CONCURRENT_RUNS_REACHED). The clock is injected, so tests move time without sleeping.
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import * as path from 'node:path';
+import type { JobSettings, Project } from '../project/index.js';
+import { FileLock } from '../storage/index.js';
+import { quartzSchedule, type Schedule } from './quartz.js';
+import { newRunId, runJob, type JobRunOutcome } from './runner.js';
+import { RunsStore } from './runs-store.js';
+
+/** Time, as the scheduler sees it. */
+export interface Clock {
+  now(): number;
+  /** Resolves at `t` (or at once if past), or when `signal` aborts. */
+  sleepUntil(t: number, signal: AbortSignal): Promise<void>;
+}
+
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  sleepUntil: (t, signal) =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(done, Math.max(0, Math.min(t - Date.now(), 2 ** 31 - 1)));
+      function done() {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', done);
+        resolve();
+      }
+      signal.addEventListener('abort', done, { once: true });
+    }),
+};
+
+export type SchedulerEvent =
+  | { kind: 'started'; jobs: { key: string; next?: number }[] }
+  | { kind: 'fired'; job: string; at: number }
+  | { kind: 'finished'; job: string; outcome: JobRunOutcome }
+  | { kind: 'skipped'; job: string; at: number; reason: string }
+  | { kind: 'queued'; job: string; at: number }
+  | { kind: 'error'; job: string; message: string };
+
+export interface SchedulerOptions {
+  clock?: Clock;
+  /** Runs a job (default: runJob on the project). */
+  run?: (jobKey: string, trigger: string) => Promise<JobRunOutcome>;
+  onEvent?: (event: SchedulerEvent) => void;
+  /** How often the scheduler records that it is alive (default 30 s). */
+  heartbeatMs?: number;
+}
+
+interface Scheduled {
+  key: string;
+  job: JobSettings;
+  schedule: Schedule;
+}
+
+export class Scheduler {
+  private readonly clock: Clock;
+  private readonly stopping = new AbortController();
+  private readonly running = new Map<string, Set<Promise<void>>>();
+  private readonly queued = new Map<string, number>();
+  private lock: FileLock | undefined;
+  private loop: Promise<void> | undefined;
+  private readonly store: RunsStore;
+
+  constructor(
+    private readonly project: Project,
+    private readonly options: SchedulerOptions = {},
+  ) {
+    this.clock = options.clock ?? systemClock;
+    this.store = new RunsStore(project.catalog);
+  }
+
+  /** The scheduled jobs (unpaused, with a schedule), each read once (a wrong expression throws). */
+  private scheduled(): Scheduled[] {
+    return Object.entries(this.project.config.jobs ?? {})
+      .filter(([, job]) => job.schedule && job.schedule.pause_status !== 'PAUSED')
+      .map(([key, job]) => ({
+        key,
+        job,
+        schedule: quartzSchedule(job.schedule!.quartz_cron_expression, job.schedule!.timezone_id ?? 'UTC'),
+      }));
+  }
+
+  private get stateFile(): string {
+    return path.join(path.dirname(this.project.catalog.lockFile('scheduler')), 'scheduler-state.json');
+  }
+
+  /** Takes the project's scheduler lock (refused at once while another scheduler holds it) and starts. */
+  async start(): Promise<void> {
+    const jobs = this.scheduled();
+    this.lock = await FileLock.acquire(this.project.catalog.lockFile('scheduler'), {
+      purpose: 'the scheduler (strata serve)',
+      wait: false,
+    });
+    const now = this.clock.now();
+    await this.recordMissed(jobs, now);
+    this.options.onEvent?.({ kind: 'started', jobs: jobs.map((j) => ({ key: j.key, next: j.schedule.next(now) })) });
+    this.loop = this.run(jobs, now);
+  }
+
+  /** Stops firing, waits for the runs in progress, releases the lock. */
+  async stop(): Promise<void> {
+    this.stopping.abort();
+    await this.loop;
+    await Promise.all([...this.running.values()].flatMap((s) => [...s]));
+    await this.beat();
+    await this.lock?.release();
+  }
+
+  /** Ticks between the last time a scheduler was alive and now: recorded as SKIPPED runs. */
+  private async recordMissed(jobs: Scheduled[], now: number): Promise<void> {
+    let lastSeen: number | undefined;
+    try {
+      lastSeen = (JSON.parse(await readFile(this.stateFile, 'utf8')) as { lastSeen: number }).lastSeen;
+    } catch {
+      lastSeen = undefined; // never ran here: nothing was missed
+    }
+    if (lastSeen !== undefined)
+      for (const j of jobs)
+        for (const t of j.schedule.between(lastSeen, now, 100))
+          await this.recordSkipped(j, t, `missed: no scheduler was running at ${new Date(t).toISOString()}`, 'SKIPPED');
+    await this.beat();
+  }
+
+  private async beat(): Promise<void> {
+    await mkdir(path.dirname(this.stateFile), { recursive: true });
+    await writeFile(this.stateFile, JSON.stringify({ lastSeen: this.clock.now(), host: hostname(), pid: process.pid }));
+  }
+
+  private async recordSkipped(j: Scheduled, at: number, reason: string, result: string): Promise<void> {
+    await this.project.withSession((s) =>
+      this.store.putRun(s, {
+        run_id: newRunId(at),
+        job_key: j.key,
+        job_name: j.job.name ?? j.key,
+        trigger: 'PERIODIC',
+        parameters: Object.fromEntries((j.job.parameters ?? []).map((p) => [p.name, p.default])),
+        state: 'SKIPPED',
+        result,
+        start_time: at,
+        end_time: at,
+        error: reason,
+        repair_count: 0,
+        host: hostname(),
+        pid: process.pid,
+      }),
+    );
+    this.options.onEvent?.({ kind: 'skipped', job: j.key, at, reason });
+  }
+
+  private async run(jobs: Scheduled[], from: number): Promise<void> {
+    let cursor = from;
+    let nextBeat = from + (this.options.heartbeatMs ?? 30_000);
+    while (!this.stopping.signal.aborted) {
+      const nexts = jobs.map((j) => j.schedule.next(cursor)).filter((t): t is number => t !== undefined);
+      const wake = Math.min(nextBeat, ...nexts);
+      await this.clock.sleepUntil(wake, this.stopping.signal);
+      if (this.stopping.signal.aborted) return;
+      const now = this.clock.now();
+      if (now < wake) continue;
+      if (now >= nextBeat) {
+        await this.beat();
+        nextBeat = now + (this.options.heartbeatMs ?? 30_000);
+      }
+      for (const j of jobs) {
+        const due = j.schedule.between(cursor, now, 100);
+        if (due.length === 0) continue;
+        // A late wake-up (a busy machine) fires the last tick; the ones before it are missed.
+        for (const t of due.slice(0, -1))
+          await this.recordSkipped(j, t, `missed: the scheduler was busy at ${new Date(t).toISOString()}`, 'SKIPPED');
+        await this.fire(j, due[due.length - 1]);
+      }
+      cursor = now;
+    }
+  }
+
+  /** Starts a run now, or queues or skips it over max_concurrent_runs. */
+  private async fire(j: Scheduled, at: number): Promise<void> {
+    const max = j.job.max_concurrent_runs ?? 1;
+    const active = await this.activeRuns(j.key);
+    if (active >= max) {
+      if (j.job.queue?.enabled) {
+        this.queued.set(j.key, (this.queued.get(j.key) ?? 0) + 1);
+        this.options.onEvent?.({ kind: 'queued', job: j.key, at });
+      } else
+        await this.recordSkipped(
+          j,
+          at,
+          `skipped: ${active} run(s) of ${j.key} in progress, max_concurrent_runs is ${max}`,
+          'MAXIMUM_CONCURRENT_RUNS_REACHED',
+        );
+      return;
+    }
+    this.start1(j, at);
+  }
+
+  private start1(j: Scheduled, at: number): void {
+    this.options.onEvent?.({ kind: 'fired', job: j.key, at });
+    const run =
+      this.options.run ??
+      ((key: string, trigger: string) => runJob(this.project, key, { trigger, now: () => this.clock.now() }));
+    const set = this.running.get(j.key) ?? new Set<Promise<void>>();
+    this.running.set(j.key, set);
+    const p: Promise<void> = run(j.key, 'PERIODIC')
+      .then((outcome) => this.options.onEvent?.({ kind: 'finished', job: j.key, outcome }))
+      .catch((err: unknown) => this.options.onEvent?.({ kind: 'error', job: j.key, message: (err as Error).message }))
+      .finally(() => {
+        set.delete(p);
+        const waiting = this.queued.get(j.key) ?? 0;
+        if (waiting > 0 && !this.stopping.signal.aborted) {
+          this.queued.set(j.key, waiting - 1);
+          this.start1(j, this.clock.now());
+        }
+      });
+    set.add(p);
+  }
+
+  /** Runs of a job in progress: here, and RUNNING in system.job_runs by a live process elsewhere. */
+  private async activeRuns(key: string): Promise<number> {
+    const here = this.running.get(key)?.size ?? 0;
+    const rows = await this.project.withSession((s) => this.store.runs(s, key, 1000));
+    const elsewhere = rows.filter(
+      (r) => r.state === 'RUNNING' && !(r.pid === process.pid && r.host === hostname()) && alive(r),
+    );
+    return here + elsewhere.length;
+  }
+}
+
+/** Whether the process of a run is alive (a process of another machine is taken as alive). */
+function alive(r: { host: string; pid: number }): boolean {
+  if (r.host !== hostname()) return true;
+  try {
+    process.kill(r.pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

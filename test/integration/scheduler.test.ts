@@ -1,0 +1,199 @@
+// The scheduler with an injected clock (no sleeping): Quartz schedules in a time zone, missed ticks
+// recorded as skipped, pause, max_concurrent_runs with and without the queue, one scheduler per
+// project. Runs are real (runJob on a real project) except where a run must be held open.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { Scheduler, type Clock, type SchedulerEvent } from '../../src/orchestrate/index.js';
+import type { JobRunOutcome } from '../../src/orchestrate/index.js';
+import { projectAt, useTestBed } from '../helpers/harness.js';
+
+const bed = useTestBed('scheduler');
+
+/** A clock the test moves; `advance` wakes the scheduler and waits until it sleeps again. */
+class TestClock implements Clock {
+  private waiters: { t: number; wake: () => void }[] = [];
+  private slept: (() => void)[] = [];
+  constructor(public t: number) {}
+  now(): number {
+    return this.t;
+  }
+  sleepUntil(t: number, signal: AbortSignal): Promise<void> {
+    return new Promise<void>((resolve) => {
+      if (t <= this.t || signal.aborted) return resolve();
+      this.waiters.push({ t, wake: resolve });
+      signal.addEventListener('abort', () => resolve(), { once: true });
+      for (const s of this.slept.splice(0)) s();
+    });
+  }
+  /** Resolves when the scheduler next goes to sleep. */
+  asleep(): Promise<void> {
+    return new Promise((r) => this.slept.push(r));
+  }
+  async advance(to: string): Promise<void> {
+    const asleep = this.asleep();
+    this.t = Date.parse(to);
+    const due = this.waiters.filter((w) => w.t <= this.t);
+    this.waiters = this.waiters.filter((w) => w.t > this.t);
+    for (const w of due) w.wake();
+    await asleep;
+  }
+}
+
+function setUp(name: string, jobs: string): string {
+  const dir = path.join(bed.dir, name);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(path.join(dir, 'strata.yaml'), `jobs:\n${jobs}`);
+  return dir;
+}
+
+const NODE = JSON.stringify(process.execPath);
+const append = (file: string) =>
+  `[${NODE}, -e, "require('fs').appendFileSync('${file}', process.argv[1] + '\\\\n')", "{{job.trigger.type}} {{job.start_time.iso_datetime}}"]`;
+
+describe('the scheduler', () => {
+  it('runs a job at its Quartz times in its time zone (06:00 Berlin is 05:00 UTC in December)', async () => {
+    const dir = setUp(
+      'daily',
+      `  daily:
+    schedule: { quartz_cron_expression: "0 0 6 * * ?", timezone_id: Europe/Berlin }
+    tasks:
+      - { task_key: note, command_task: { command: ${append('fired.txt')} } }
+  paused:
+    schedule: { quartz_cron_expression: "0 * * * * ?", pause_status: PAUSED }
+    tasks:
+      - { task_key: note, command_task: { command: ${append('paused.txt')} } }
+`,
+    );
+    const project = await projectAt(bed, dir);
+    const clock = new TestClock(Date.parse('2026-12-03T04:58:00Z'));
+    const events: SchedulerEvent[] = [];
+    const finished: Promise<void>[] = [];
+    let done!: () => void;
+    finished.push(new Promise((r) => (done = r)));
+    const scheduler = new Scheduler(project, {
+      clock,
+      onEvent: (e) => {
+        events.push(e);
+        if (e.kind === 'finished') done();
+      },
+    });
+    const asleep = clock.asleep();
+    await scheduler.start();
+    await asleep;
+    expect(events[0]).toEqual({ kind: 'started', jobs: [{ key: 'daily', next: Date.parse('2026-12-03T05:00:00Z') }] });
+    await clock.advance('2026-12-03T04:59:59Z');
+    expect(events.filter((e) => e.kind === 'fired')).toEqual([]);
+    await clock.advance('2026-12-03T05:00:00Z');
+    await finished[0];
+    expect(events.filter((e) => e.kind === 'fired')).toEqual([
+      { kind: 'fired', job: 'daily', at: Date.parse('2026-12-03T05:00:00Z') },
+    ]);
+    expect(readFileSync(path.join(dir, 'fired.txt'), 'utf8')).toBe('PERIODIC 2026-12-03T05:00:00.000Z\n');
+    expect(existsSync(path.join(dir, 'paused.txt'))).toBe(false);
+    const runs = await project.query(`SELECT job_key, trigger_type, result_state FROM system.job_runs`);
+    expect(runs.rows).toEqual([['daily', 'PERIODIC', 'SUCCESS']]);
+    await scheduler.stop();
+  });
+
+  it('ticks missed while no scheduler ran are recorded as skipped, with the reason, not caught up', async () => {
+    const dir = setUp(
+      'missed',
+      `  hourly:
+    schedule: { quartz_cron_expression: "0 0 * * * ?" }
+    tasks:
+      - { task_key: note, command_task: { command: ${append('fired.txt')} } }
+`,
+    );
+    const project = await projectAt(bed, dir);
+    // A scheduler ran until 10:30, then stopped.
+    const first = new TestClock(Date.parse('2026-12-03T10:30:00Z'));
+    const s1 = new Scheduler(project, { clock: first });
+    const asleep = first.asleep();
+    await s1.start();
+    await asleep;
+    await s1.stop();
+    // It starts again at 13:15: 11:00, 12:00 and 13:00 were missed.
+    const second = new TestClock(Date.parse('2026-12-03T13:15:00Z'));
+    const events: SchedulerEvent[] = [];
+    const s2 = new Scheduler(project, { clock: second, onEvent: (e) => events.push(e) });
+    const asleep2 = second.asleep();
+    await s2.start();
+    await asleep2;
+    await s2.stop();
+    expect(events.filter((e) => e.kind === 'skipped').map((e) => (e as { at: number }).at)).toEqual(
+      ['11:00', '12:00', '13:00'].map((h) => Date.parse(`2026-12-03T${h}:00Z`)),
+    );
+    const rows = await project.query(`SELECT state, result_state, error FROM system.job_runs ORDER BY start_time`);
+    expect(rows.rows).toEqual(
+      ['11:00', '12:00', '13:00'].map((h) => [
+        'SKIPPED',
+        'SKIPPED',
+        `missed: no scheduler was running at 2026-12-03T${h}:00.000Z`,
+      ]),
+    );
+    expect(existsSync(path.join(dir, 'fired.txt'))).toBe(false);
+  });
+
+  it('max_concurrent_runs: over it a run is skipped, or queued with queue.enabled and started when one ends', async () => {
+    for (const queue of [false, true]) {
+      const dir = setUp(
+        `concurrent-${queue}`,
+        `  minutely:
+    schedule: { quartz_cron_expression: "0 * * * * ?" }
+    max_concurrent_runs: 1
+    queue: { enabled: ${queue} }
+    tasks:
+      - { task_key: t, command_task: { command: [${NODE}, -e, "0"] } }
+`,
+      );
+      const project = await projectAt(bed, dir);
+      const clock = new TestClock(Date.parse('2026-12-03T10:00:30Z'));
+      const events: SchedulerEvent[] = [];
+      // A run held open until the test lets it end.
+      const releases: (() => void)[] = [];
+      const run = (key: string): Promise<JobRunOutcome> =>
+        new Promise((resolve) =>
+          releases.push(() => resolve({ runId: 1n, jobKey: key, result: 'SUCCESS', durationMs: 0, tasks: [] })),
+        );
+      const scheduler = new Scheduler(project, { clock, run, onEvent: (e) => events.push(e) });
+      const asleep = clock.asleep();
+      await scheduler.start();
+      await asleep;
+      await clock.advance('2026-12-03T10:01:00Z'); // starts, and stays running
+      await clock.advance('2026-12-03T10:02:00Z'); // over the limit
+      const kinds = events.filter((e) => e.kind !== 'started').map((e) => e.kind);
+      expect(kinds).toEqual(queue ? ['fired', 'queued'] : ['fired', 'skipped']);
+      releases.shift()!();
+      await new Promise((r) => setTimeout(r, 20));
+      if (queue)
+        expect(events.filter((e) => e.kind === 'fired')).toHaveLength(2); // the queued one started
+      else {
+        const rows = await project.query(`SELECT result_state, error FROM system.job_runs`);
+        expect(rows.rows).toEqual([
+          ['MAXIMUM_CONCURRENT_RUNS_REACHED', 'skipped: 1 run(s) of minutely in progress, max_concurrent_runs is 1'],
+        ]);
+      }
+      for (const r of releases.splice(0)) r();
+      await scheduler.stop();
+    }
+  });
+
+  it('one scheduler per project: a second one is refused, naming the first', async () => {
+    const dir = setUp(
+      'twice',
+      `  j:\n    tasks:\n      - { task_key: t, command_task: { command: [${NODE}, -e, "0"] } }\n`,
+    );
+    const project = await projectAt(bed, dir);
+    const clock = new TestClock(Date.now());
+    const first = new Scheduler(project, { clock });
+    await first.start();
+    await expect(new Scheduler(project, { clock }).start()).rejects.toThrow(
+      /the scheduler \(strata serve\) is running \(process \d+ on .*\)/,
+    );
+    await first.stop();
+    const again = new Scheduler(project, { clock });
+    await again.start(); // the lock was released
+    await again.stop();
+  });
+});
