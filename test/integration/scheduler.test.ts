@@ -40,6 +40,12 @@ class TestClock implements Clock {
   }
 }
 
+/** Waits (a few seconds at most) until `cond` holds. */
+async function until(cond: () => boolean): Promise<void> {
+  for (let i = 0; i < 500 && !cond(); i++) await new Promise((r) => setTimeout(r, 10));
+  expect(cond()).toBe(true);
+}
+
 function setUp(name: string, jobs: string): string {
   const dir = path.join(bed.dir, name);
   mkdirSync(dir, { recursive: true });
@@ -165,9 +171,8 @@ describe('the scheduler', () => {
       const kinds = events.filter((e) => e.kind !== 'started').map((e) => e.kind);
       expect(kinds).toEqual(queue ? ['fired', 'queued'] : ['fired', 'skipped']);
       releases.shift()!();
-      await new Promise((r) => setTimeout(r, 20));
       if (queue)
-        expect(events.filter((e) => e.kind === 'fired')).toHaveLength(2); // the queued one started
+        await until(() => events.filter((e) => e.kind === 'fired').length === 2); // the queued one started
       else {
         const rows = await project.query(`SELECT result_state, error FROM system.job_runs`);
         expect(rows.rows).toEqual([
