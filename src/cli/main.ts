@@ -6,6 +6,7 @@ import { registerEvents } from './events.js';
 import { registerExport } from './export.js';
 import { registerIngest } from './ingest.js';
 import { registerJobs } from './jobs.js';
+import { registerServe } from './serve.js';
 import { registerInit } from './init.js';
 import { registerRun } from './run.js';
 import { registerQuarantine } from './quarantine.js';
@@ -38,6 +39,7 @@ export function buildProgram(): Command {
   registerDemo(program, globals);
   registerExport(program, globals);
   registerJobs(program, globals);
+  registerServe(program, globals);
   // Every subcommand reports usage errors instead of exiting on its own.
   const exitOverride = (cmd: Command) => {
     cmd.exitOverride();

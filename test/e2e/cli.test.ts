@@ -269,6 +269,7 @@ describe('strata table', () => {
       ['jobs', 'run'],
       ['jobs', 'runs'],
       ['jobs', 'show'],
+      ['serve'],
       [],
     ]) {
       const r = await strata(...args, '--help');
@@ -618,5 +619,33 @@ describe('strata jobs', () => {
     ]);
     const badParam = await strata('--project', dir, 'jobs', 'run', 'nightly', '--param', 'oops');
     expect([badParam.code, badParam.stderr.trim()]).toEqual([2, "error: --param takes name=value, not 'oops'"]);
+  });
+});
+
+describe('strata serve', () => {
+  it('runs scheduled jobs at their times until Ctrl-C, then stops cleanly', async () => {
+    const dir = path.join(tmp, 'serve');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(
+      path.join(dir, 'strata.yaml'),
+      `jobs:\n  tick:\n    schedule: { quartz_cron_expression: "* * * * * ?" }\n    tasks:\n      - { task_key: t, command_task: { command: [${JSON.stringify(process.execPath)}, -e, "0"] } }\n`,
+    );
+    const child = spawn(process.execPath, [BIN, '--project', dir, 'serve'], { cwd: tmp });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    for (let i = 0; i < 300 && !/tick: run \d+ SUCCESS/.test(out); i++) await new Promise((r) => setTimeout(r, 50));
+    child.kill('SIGINT');
+    expect(await exited).toBe(0);
+    expect(out).toMatch(/scheduler started: tick next at /);
+    expect(out).toMatch(/tick: run \d+ SUCCESS in [\d.]+ s/);
+    expect(out).toMatch(/stopping: waiting for the runs in progress/);
+    const runs = await strata('--project', dir, 'jobs', 'runs', 'tick', '--format', 'json');
+    const rows = runs.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, string>);
+    expect(rows.length).toBeGreaterThan(0);
+    expect(rows.every((r) => r.trigger === 'PERIODIC')).toBe(true);
   });
 });
