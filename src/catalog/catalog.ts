@@ -38,6 +38,7 @@ export const SYSTEM_TABLES = {
   ingest_files: 'the ingest ledger index: every file loaded, with its table, version, counts and hash',
   job_runs: 'every run of a job: trigger, parameters, state, result, start and end',
   job_task_runs: 'every attempt of every task of a job run: state, result, error, output and task values',
+  job_notifications: 'every notification of a job run: e-mail or webhook, sent or failed, with its attempts',
 } as const;
 
 export type SystemTable = keyof typeof SYSTEM_TABLES;

@@ -6,3 +6,4 @@ export { evaluateCondition, pipelineName, jobKeyOf } from './tasks.js';
 export { substitute, substituteSql, resolveReference, type ReferenceContext } from './template.js';
 export { Scheduler, systemClock, type Clock, type SchedulerEvent, type SchedulerOptions } from './scheduler.js';
 export { quartzSchedule, type Schedule } from './quartz.js';
+export { notify, message, type NotifyEvent, type RunNotice, type NotifyOptions } from './notify.js';

@@ -7,6 +7,7 @@ import { StrataError } from '../core/index.js';
 import type { JobSettings, Project, TaskSettings } from '../project/index.js';
 import { decide, runResult, type RunResult, type TaskResult } from './run-if.js';
 import { RunsStore, type JobRunRow, type TaskRunRow } from './runs-store.js';
+import { notify, type NotifyEvent, type NotifyOptions } from './notify.js';
 import { runTask } from './tasks.js';
 import type { ReferenceContext } from './template.js';
 
@@ -24,6 +25,8 @@ export interface RunJobOptions {
   sleep?: (ms: number) => Promise<void>;
   /** Jobs already running this one (run_job_task), to refuse a job running itself. */
   callers?: string[];
+  /** How notifications are delivered (tests inject the wait between attempts). */
+  notify?: NotifyOptions;
 }
 
 export interface TaskEvent {
@@ -91,6 +94,23 @@ export async function runJob(project: Project, jobKey: string, options: RunJobOp
     pid: process.pid,
   };
   await project.withSession((s) => store.putRun(s, run));
+  // Notifications go out while the run goes on; the run waits for them before it returns.
+  const sent: Promise<unknown>[] = [];
+  const tell = (event: NotifyEvent, extra: Partial<Parameters<typeof notify>[2]> = {}) =>
+    sent.push(
+      notify(
+        project,
+        job,
+        { jobKey, jobName: run.job_name, runId: run.run_id, event, failed: [], ...extra },
+        options.notify,
+      ),
+    );
+  tell('on_start');
+  const limit = job.health?.rules.find((r) => r.metric === 'RUN_DURATION_SECONDS')?.value;
+  const slow =
+    limit !== undefined
+      ? setTimeout(() => tell('on_duration_warning_threshold_exceeded', { durationMs: limit * 1000 }), limit * 1000)
+      : undefined;
   const tasks = new TaskGraph(job.tasks);
   const refs: ReferenceContext = {
     jobKey,
@@ -112,6 +132,7 @@ export async function runJob(project: Project, jobKey: string, options: RunJobOp
     await tasks.run(options.maxParallel ?? 2, (task, deps) => attempts.run(task, deps));
   } finally {
     if (timer) clearTimeout(timer);
+    if (slow) clearTimeout(slow);
   }
   const results = tasks.results;
   let result = runResult(results, tasks.leaves);
@@ -127,7 +148,7 @@ export async function runJob(project: Project, jobKey: string, options: RunJobOp
       error: failedTask ? `${failedTask.task_key}: ${attempts.errors.get(failedTask.task_key) ?? 'failed'}` : null,
     }),
   );
-  return {
+  const outcome: JobRunOutcome = {
     runId: run.run_id,
     jobKey,
     result,
@@ -139,6 +160,14 @@ export async function runJob(project: Project, jobKey: string, options: RunJobOp
       error: attempts.errors.get(t.task_key),
     })),
   };
+  const ok = result === 'SUCCESS' || result === 'SUCCESS_WITH_FAILURES';
+  tell(ok ? 'on_success' : 'on_failure', {
+    result,
+    durationMs: outcome.durationMs,
+    failed: outcome.tasks.filter((t) => !['SUCCESS', 'EXCLUDED'].includes(t.result)),
+  });
+  await Promise.allSettled(sent);
+  return outcome;
 }
 
 /** The run's parameters: the job's defaults, overridden; a name the job does not have is an error. */

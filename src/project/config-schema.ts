@@ -119,9 +119,26 @@ export const emailSchema = z
   })
   .describe('Send notifications by email through an SMTP server.');
 
+export const webhookSchema = z
+  .strictObject({
+    url: z
+      .string()
+      .regex(/^https?:\/\/\S+$/, { error: 'expected an http:// or https:// URL' })
+      .describe('Where the notification is POSTed, as JSON.'),
+    headers: z
+      .record(z.string(), z.string().describe('A header value; a token must come from ${env:NAME}.'))
+      .describe('Headers sent with it (e.g. Authorization: ${env:HOOK_TOKEN}).')
+      .optional(),
+  })
+  .describe('A webhook destination, named by its id in jobs.<key>.webhook_notifications.');
+
 export const notificationsSchema = z
   .strictObject({
     email: emailSchema.optional(),
+    webhooks: z
+      .record(z.string(), webhookSchema)
+      .describe('Webhook destinations by id, as Databricks notification destinations are referenced.')
+      .optional(),
   })
   .describe('Where Strata sends notifications (failed runs, failed expectations).');
 
