@@ -1,7 +1,7 @@
 // strata jobs: the jobs of strata.yaml (the job settings of a Databricks bundle) — list them, run
 // one now, list its runs, show a run's tasks and attempts.
 import type { Command } from 'commander';
-import { kindOf, runJob, RunsStore, type TaskEvent } from '../orchestrate/index.js';
+import { kindOf, repairRun, runJob, RunsStore, type JobRunOutcome, type TaskEvent } from '../orchestrate/index.js';
 import type { Project, QueryResult } from '../project/index.js';
 import { CliUsageError, withProject, type GlobalOptions } from './context.js';
 import { render, type OutputFormat } from './output.js';
@@ -25,6 +25,7 @@ Examples:
   $ strata jobs run daily --param day=2026-12-01
   $ strata jobs runs daily
   $ strata jobs show 1764762345123456
+  $ strata jobs repair 1764762345123456 --all-failed
 
 Runs and attempts are Delta tables too:
   $ strata query "SELECT * FROM system.job_runs ORDER BY start_time DESC"`,
@@ -72,12 +73,44 @@ Runs and attempts are Delta tables too:
       await withProject(globals(), async (project) => {
         const progress = process.stderr.isTTY ? (e: TaskEvent) => process.stderr.write(progressLine(e)) : undefined;
         const out = await runJob(project, key, { parameters, onTask: progress });
-        process.stdout.write(`run ${out.runId} of ${key}: ${out.result} in ${(out.durationMs / 1000).toFixed(1)} s\n`);
-        const rows = out.tasks.map((t) => [t.taskKey, t.result, t.attempts, t.error ?? '']);
-        process.stdout.write(render(table(['task', 'result', 'attempts', 'error'], rows), format, Infinity, false));
-        if (out.result !== 'SUCCESS' && out.result !== 'SUCCESS_WITH_FAILURES') process.exitCode = 1;
+        report(out, format, 'run');
       });
     });
+
+  jobs
+    .command('repair')
+    .description("run some of a run's tasks again, inside the same run, with the job's current definition")
+    .argument('<run>', 'the run id (strata jobs runs lists them)')
+    .option('--task <keys>', 'these tasks (comma-separated)')
+    .option('--all-failed', 'every task that failed, timed out or did not run for an upstream failure')
+    .option('--dependents', 'and every task downstream of those')
+    .option('-f, --format <format>', 'table, csv or json (the tasks of the run)', 'table')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ strata jobs repair 1764762345123456 --all-failed\n  $ strata jobs repair 1764762345123456 --task transform --dependents',
+    )
+    .action(
+      async (runArg: string, flags: { task?: string; allFailed?: boolean; dependents?: boolean; format: string }) => {
+        const format = formatOf(flags.format);
+        if (!/^\d+$/.test(runArg)) throw new CliUsageError(`a run id is a number, not '${runArg}'`);
+        if (!flags.task && !flags.allFailed)
+          throw new CliUsageError('say which tasks to run again: --task k,... or --all-failed');
+        const tasks = flags.task
+          ?.split(',')
+          .map((t) => t.trim())
+          .filter(Boolean);
+        await withProject(globals(), async (project) => {
+          const progress = process.stderr.isTTY ? (e: TaskEvent) => process.stderr.write(progressLine(e)) : undefined;
+          const out = await repairRun(project, BigInt(runArg), {
+            tasks,
+            allFailed: flags.allFailed,
+            dependents: flags.dependents,
+            onTask: progress,
+          });
+          report(out, format, 'repaired');
+        });
+      },
+    );
 
   jobs
     .command('runs')
@@ -154,6 +187,15 @@ async function show(project: Project, runId: bigint, format: OutputFormat): Prom
   process.stdout.write(
     render(table(['task', 'kind', 'after', 'attempt', 'result', 'took', 'error'], rows), format, Infinity, false),
   );
+}
+
+/** A run's outcome: a line, its tasks, exit status 1 unless it succeeded. */
+function report(out: JobRunOutcome, format: OutputFormat, verb: 'run' | 'repaired'): void {
+  const head = verb === 'run' ? `run ${out.runId} of ${out.jobKey}` : `run ${out.runId} of ${out.jobKey} repaired`;
+  process.stdout.write(`${head}: ${out.result} in ${(out.durationMs / 1000).toFixed(1)} s\n`);
+  const rows = out.tasks.map((t) => [t.taskKey, t.result, t.attempts, t.error ?? '']);
+  process.stdout.write(render(table(['task', 'result', 'attempts', 'error'], rows), format, Infinity, false));
+  if (out.result !== 'SUCCESS' && out.result !== 'SUCCESS_WITH_FAILURES') process.exitCode = 1;
 }
 
 function table(names: string[], rows: unknown[][]): QueryResult {

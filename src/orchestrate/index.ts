@@ -7,3 +7,4 @@ export { substitute, substituteSql, resolveReference, type ReferenceContext } fr
 export { Scheduler, systemClock, type Clock, type SchedulerEvent, type SchedulerOptions } from './scheduler.js';
 export { quartzSchedule, type Schedule } from './quartz.js';
 export { notify, message, type NotifyEvent, type RunNotice, type NotifyOptions } from './notify.js';
+export { repairRun, type RepairOptions } from './repair.js';

@@ -7,7 +7,7 @@ import { StrataError } from '../core/index.js';
 import type { JobSettings, Project, TaskSettings } from '../project/index.js';
 import { decide, runResult, type RunResult, type TaskResult } from './run-if.js';
 import { RunsStore, type JobRunRow, type TaskRunRow } from './runs-store.js';
-import { notify, type NotifyEvent, type NotifyOptions } from './notify.js';
+import { notify, type NotifyEvent, type NotifyOptions, type RunNotice } from './notify.js';
 import { runTask } from './tasks.js';
 import type { ReferenceContext } from './template.js';
 
@@ -74,16 +74,13 @@ export async function runJob(project: Project, jobKey: string, options: RunJobOp
       'USAGE',
       `job ${jobKey} runs itself through run_job_task (${[...callers, jobKey].join(' → ')})`,
     );
-  const now = options.now ?? Date.now;
-  const parameters = jobParameters(job, jobKey, options.parameters ?? {});
-  const store = new RunsStore(project.catalog);
-  const start = now();
+  const start = (options.now ?? Date.now)();
   const run: JobRunRow = {
     run_id: newRunId(start),
     job_key: jobKey,
     job_name: job.name ?? jobKey,
     trigger: options.trigger ?? 'MANUAL',
-    parameters,
+    parameters: jobParameters(job, jobKey, options.parameters ?? {}),
     state: 'RUNNING',
     result: null,
     start_time: start,
@@ -93,43 +90,68 @@ export async function runJob(project: Project, jobKey: string, options: RunJobOp
     host: hostname(),
     pid: process.pid,
   };
-  await project.withSession((s) => store.putRun(s, run));
+  return execute(project, job, run, new Map(), options);
+}
+
+/** A task of an earlier attempt of the run that a repair keeps: its result, values, branch, attempts. */
+export interface KeptTask {
+  result: TaskResult;
+  values: Record<string, string>;
+  branch?: 'true' | 'false';
+  attempts: number;
+}
+
+/**
+ * Runs the tasks of `run` (a new run, or a repair of one: `kept` holds the tasks it does not
+ * rerun), records the run as it starts and ends, notifies, and returns the outcome.
+ */
+export async function execute(
+  project: Project,
+  job: JobSettings,
+  run: JobRunRow,
+  kept: Map<string, KeptTask>,
+  options: RunJobOptions,
+  previous: Map<string, number> = new Map(),
+): Promise<JobRunOutcome> {
+  const now = options.now ?? Date.now;
+  const store = new RunsStore(project.catalog);
+  const start = now();
+  await project.withSession((s) =>
+    store.putRun(s, { ...run, state: 'RUNNING', result: null, end_time: null, error: null }),
+  );
   // Notifications go out while the run goes on; the run waits for them before it returns.
   const sent: Promise<unknown>[] = [];
-  const tell = (event: NotifyEvent, extra: Partial<Parameters<typeof notify>[2]> = {}) =>
-    sent.push(
-      notify(
-        project,
-        job,
-        { jobKey, jobName: run.job_name, runId: run.run_id, event, failed: [], ...extra },
-        options.notify,
-      ),
-    );
+  const base = { jobKey: run.job_key, jobName: run.job_name, runId: run.run_id, failed: [] };
+  const tell = (event: NotifyEvent, extra: Partial<RunNotice> = {}) =>
+    sent.push(notify(project, job, { ...base, event, ...extra }, options.notify));
   tell('on_start');
   const limit = job.health?.rules.find((r) => r.metric === 'RUN_DURATION_SECONDS')?.value;
   const slow =
     limit !== undefined
       ? setTimeout(() => tell('on_duration_warning_threshold_exceeded', { durationMs: limit * 1000 }), limit * 1000)
       : undefined;
-  const tasks = new TaskGraph(job.tasks);
   const refs: ReferenceContext = {
-    jobKey,
+    jobKey: run.job_key,
     jobName: run.job_name,
     runId: run.run_id,
-    repairCount: 0,
+    repairCount: run.repair_count,
     trigger: run.trigger,
-    startTime: start,
-    parameters,
-    tasks: new Map(),
+    startTime: run.start_time,
+    parameters: run.parameters,
+    tasks: new Map([...kept].map(([k, t]) => [k, { result: t.result, attempt: t.attempts - 1, values: t.values }])),
   };
   const jobAbort = new AbortController();
   const timer =
     job.timeout_seconds && job.timeout_seconds > 0
       ? setTimeout(() => jobAbort.abort(new Error('the job timed out')), job.timeout_seconds * 1000)
       : undefined;
-  const attempts = new Attempts(project, store, run, refs, options, jobAbort.signal);
+  const attempts = new Attempts(project, store, run, refs, options, jobAbort.signal, previous);
+  const tasks = new TaskGraph(job.tasks);
   try {
-    await tasks.run(options.maxParallel ?? 2, (task, deps) => attempts.run(task, deps));
+    await tasks.run(options.maxParallel ?? 2, (task, deps) => {
+      const k = kept.get(task.task_key);
+      return k ? Promise.resolve({ result: k.result, branch: k.branch }) : attempts.run(task, deps);
+    });
   } finally {
     if (timer) clearTimeout(timer);
     if (slow) clearTimeout(slow);
@@ -150,13 +172,13 @@ export async function runJob(project: Project, jobKey: string, options: RunJobOp
   );
   const outcome: JobRunOutcome = {
     runId: run.run_id,
-    jobKey,
+    jobKey: run.job_key,
     result,
     durationMs: end - start,
     tasks: job.tasks.map((t) => ({
       taskKey: t.task_key,
       result: results.get(t.task_key) ?? 'CANCELED',
-      attempts: attempts.count.get(t.task_key) ?? 0,
+      attempts: attempts.count.get(t.task_key) ?? kept.get(t.task_key)?.attempts ?? 0,
       error: attempts.errors.get(t.task_key),
     })),
   };
@@ -240,6 +262,7 @@ class Attempts {
     private readonly refs: ReferenceContext,
     private readonly options: RunJobOptions,
     private readonly jobSignal: AbortSignal,
+    private readonly previous: Map<string, number> = new Map(),
   ) {}
 
   private now(): number {
@@ -270,17 +293,20 @@ class Attempts {
     const decision = this.jobSignal.aborted ? 'UPSTREAM_CANCELED' : decide(task.run_if, deps);
     if (decision !== 'run') {
       const at = this.now();
-      await this.put({ ...this.row(task, 0, at), state: 'SKIPPED', result: decision, end_time: at });
-      this.refs.tasks.set(task.task_key, { result: decision, attempt: 0, values: {} });
+      const attempt = this.previous.get(task.task_key) ?? 0;
+      await this.put({ ...this.row(task, attempt, at), state: 'SKIPPED', result: decision, end_time: at });
+      this.refs.tasks.set(task.task_key, { result: decision, attempt, values: {} });
       return { result: decision };
     }
     const retries = task.max_retries ?? 0;
-    for (let attempt = 0; ; attempt++) {
+    // A repair continues the numbering of the task's attempts in the run.
+    const first = this.previous.get(task.task_key) ?? 0;
+    for (let attempt = first; ; attempt++) {
       const out = await this.attempt(task, attempt);
       if (out.result === 'SUCCESS') return out;
       const again =
         !this.jobSignal.aborted &&
-        (retries < 0 || attempt < retries) &&
+        (retries < 0 || attempt - first < retries) &&
         (out.result !== 'TIMEDOUT' || task.retry_on_timeout === true);
       if (!again) return out;
       const wait = task.min_retry_interval_millis ?? 0;

@@ -127,6 +127,13 @@ export class RunsStore {
     return rows.map(toRun);
   }
 
+  /** One run, by id. */
+  async run(session: Session, runId: bigint): Promise<JobRunRow | undefined> {
+    if (!tableExists(this.table('job_runs').location)) return undefined;
+    const rows = await this.read(session, `SELECT * FROM system.job_runs WHERE run_id = ${runId}`);
+    return rows.map(toRun)[0];
+  }
+
   /** The attempts of a run's tasks, in the order they started. */
   async taskRuns(session: Session, runId: bigint): Promise<TaskRunRow[]> {
     const t = this.table('job_task_runs');

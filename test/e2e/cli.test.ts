@@ -269,6 +269,7 @@ describe('strata table', () => {
       ['jobs', 'run'],
       ['jobs', 'runs'],
       ['jobs', 'show'],
+      ['jobs', 'repair'],
       ['serve'],
       [],
     ]) {
@@ -611,6 +612,13 @@ describe('strata jobs', () => {
     expect(show.stdout).toMatch(new RegExp(`^run ${runId} of nightly \\(MANUAL\\): TERMINATED FAILED, started `));
     expect(show.stdout).toMatch(
       /\nanswer,sql_task,,0,SUCCESS,[\d.]+ s,\ncheck,command_task,answer,0,FAILED,[\d.]+ s,.*code 4\n$/,
+    );
+    const repaired = await strata('--project', dir, 'jobs', 'repair', runId, '--all-failed', '--format', 'csv');
+    expect(repaired.code).toBe(1); // the cause (fail=4, the run's parameter) is not fixed
+    expect(repaired.stdout).toMatch(
+      new RegExp(
+        `^run ${runId} of nightly repaired: FAILED in [\\d.]+ s\ntask,result,attempts,error\nanswer,SUCCESS,1,\ncheck,FAILED,2,`,
+      ),
     );
     const unknown = await strata('--project', dir, 'jobs', 'run', 'weekly');
     expect([unknown.code, unknown.stderr.trim()]).toEqual([

@@ -6,7 +6,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runJob } from '../../src/orchestrate/index.js';
+import { repairRun, runJob } from '../../src/orchestrate/index.js';
 import { projectAt, useTestBed } from '../helpers/harness.js';
 
 const bed = useTestBed('jobs-run');
@@ -209,5 +209,61 @@ SELECT count(*) AS orders, CAST(sum(amount) AS DECIMAL(10,2)) AS revenue FROM or
       result: 'FAILED',
       error: '{{job.parameters.missing}}: the job has no parameter missing',
     });
+  });
+});
+
+describe('strata jobs repair', () => {
+  it('reruns the failed tasks inside the same run, after the cause is fixed; the others keep their results', async () => {
+    const countAndFail = `const fs=require('fs');fs.appendFileSync('ran-'+process.argv[1],'x');if(process.argv[1]==='extract'&&!fs.existsSync('fixed'))process.exit(1)`;
+    const task = (key: string, deps: string[]) =>
+      `      - { task_key: ${key}, depends_on: [${deps.map((d) => `{ task_key: ${d} }`).join(', ')}], command_task: { command: [${NODE}, -e, ${JSON.stringify(countAndFail)}, ${key}] } }`;
+    const dir = setUp(
+      'repair',
+      `jobs:\n  etl:\n    tasks:\n${[task('extract', []), task('transform', ['extract']), task('report', ['transform']), task('side', [])].join('\n')}\n`,
+    );
+    const project = await projectAt(bed, dir);
+    const first = await runJob(project, 'etl');
+    expect(first.tasks.map((t) => [t.taskKey, t.result])).toEqual([
+      ['extract', 'FAILED'],
+      ['transform', 'UPSTREAM_FAILED'],
+      ['report', 'UPSTREAM_FAILED'],
+      ['side', 'SUCCESS'],
+    ]);
+    await expect(repairRun(project, first.runId, {})).rejects.toThrow('say which tasks to run again');
+    writeFileSync(path.join(dir, 'fixed'), '');
+    const repaired = await repairRun(project, first.runId, { allFailed: true });
+    expect(repaired.runId).toBe(first.runId);
+    expect(repaired.result).toBe('SUCCESS');
+    expect(repaired.tasks.map((t) => [t.taskKey, t.result])).toEqual([
+      ['extract', 'SUCCESS'],
+      ['transform', 'SUCCESS'],
+      ['report', 'SUCCESS'],
+      ['side', 'SUCCESS'],
+    ]);
+    // side ran once; extract twice (the failure, the repair).
+    expect(readFileSync(path.join(dir, 'ran-side'), 'utf8')).toBe('x');
+    expect(readFileSync(path.join(dir, 'ran-extract'), 'utf8')).toBe('xx');
+    const run = await project.query(
+      `SELECT result_state, repair_count FROM system.job_runs WHERE run_id = ${first.runId}`,
+    );
+    expect(run.rows).toEqual([['SUCCESS', 1]]);
+    const attempts = await project.query(
+      `SELECT task_key, attempt, result_state FROM system.job_task_runs WHERE run_id = ${first.runId} ORDER BY task_key, attempt`,
+    );
+    expect(attempts.rows).toEqual([
+      ['extract', 0, 'FAILED'],
+      ['extract', 1, 'SUCCESS'],
+      ['report', 0, 'UPSTREAM_FAILED'],
+      ['report', 1, 'SUCCESS'],
+      ['side', 0, 'SUCCESS'],
+      ['transform', 0, 'UPSTREAM_FAILED'],
+      ['transform', 1, 'SUCCESS'],
+    ]);
+    // --task with --dependents: the task and everything downstream of it, again.
+    const again = await repairRun(project, first.runId, { tasks: ['transform'], dependents: true });
+    expect(again.tasks.map((t) => t.attempts)).toEqual([2, 3, 3, 1]);
+    await expect(repairRun(project, first.runId, { tasks: ['nope'] })).rejects.toThrow(
+      'the job has no task nope; its tasks are extract, transform, report, side',
+    );
   });
 });
