@@ -56,5 +56,7 @@ function describe(e: SchedulerEvent): string {
       return `${e.job}: ${e.reason}`;
     case 'error':
       return `${e.job}: the run could not start: ${e.message}`;
+    case 'recovered':
+      return `${e.job}: run ${e.runId} recorded as FAILED (${e.reason})${e.retried ? '; its interrupted tasks are retried' : ''}`;
   }
 }

@@ -8,3 +8,4 @@ export { Scheduler, systemClock, type Clock, type SchedulerEvent, type Scheduler
 export { quartzSchedule, type Schedule } from './quartz.js';
 export { notify, message, type NotifyEvent, type RunNotice, type NotifyOptions } from './notify.js';
 export { repairRun, type RepairOptions } from './repair.js';
+export { recoverAbandonedRuns, processAlive, type Recovered } from './abandoned.js';

@@ -9,6 +9,7 @@ import { hostname } from 'node:os';
 import * as path from 'node:path';
 import type { JobSettings, Project } from '../project/index.js';
 import { FileLock } from '../storage/index.js';
+import { processAlive, recoverAbandonedRuns } from './abandoned.js';
 import { quartzSchedule, type Schedule } from './quartz.js';
 import { newRunId, runJob, type JobRunOutcome } from './runner.js';
 import { RunsStore } from './runs-store.js';
@@ -40,7 +41,8 @@ export type SchedulerEvent =
   | { kind: 'finished'; job: string; outcome: JobRunOutcome }
   | { kind: 'skipped'; job: string; at: number; reason: string }
   | { kind: 'queued'; job: string; at: number }
-  | { kind: 'error'; job: string; message: string };
+  | { kind: 'error'; job: string; message: string }
+  | { kind: 'recovered'; job: string; runId: bigint; reason: string; retried: boolean };
 
 export interface SchedulerOptions {
   clock?: Clock;
@@ -97,6 +99,20 @@ export class Scheduler {
       wait: false,
     });
     const now = this.clock.now();
+    for (const r of await recoverAbandonedRuns(this.project, { now: () => this.clock.now() })) {
+      this.options.onEvent?.({
+        kind: 'recovered',
+        job: r.run.job_key,
+        runId: r.run.run_id,
+        reason: r.reason,
+        retried: Boolean(r.retried),
+      });
+      if (r.retried)
+        this.track(
+          r.run.job_key,
+          r.retried.then((outcome) => this.options.onEvent?.({ kind: 'finished', job: r.run.job_key, outcome })),
+        );
+    }
     await this.recordMissed(jobs, now);
     this.options.onEvent?.({ kind: 'started', jobs: jobs.map((j) => ({ key: j.key, next: j.schedule.next(now) })) });
     this.loop = this.run(jobs, now);
@@ -203,18 +219,29 @@ export class Scheduler {
     const run =
       this.options.run ??
       ((key: string, trigger: string) => runJob(this.project, key, { trigger, now: () => this.clock.now() }));
-    const set = this.running.get(j.key) ?? new Set<Promise<void>>();
-    this.running.set(j.key, set);
-    const p: Promise<void> = run(j.key, 'PERIODIC')
-      .then((outcome) => this.options.onEvent?.({ kind: 'finished', job: j.key, outcome }))
-      .catch((err: unknown) => this.options.onEvent?.({ kind: 'error', job: j.key, message: (err as Error).message }))
-      .finally(() => {
-        set.delete(p);
+    this.track(
+      j.key,
+      run(j.key, 'PERIODIC').then((outcome) => this.options.onEvent?.({ kind: 'finished', job: j.key, outcome })),
+      () => {
         const waiting = this.queued.get(j.key) ?? 0;
         if (waiting > 0 && !this.stopping.signal.aborted) {
           this.queued.set(j.key, waiting - 1);
           this.start1(j, this.clock.now());
         }
+      },
+    );
+  }
+
+  /** Counts a run of `key` in progress until it ends (its failure reported, never thrown). */
+  private track(key: string, work: Promise<unknown>, then?: () => void): void {
+    const set = this.running.get(key) ?? new Set<Promise<void>>();
+    this.running.set(key, set);
+    const p: Promise<void> = work
+      .then(() => undefined)
+      .catch((err: unknown) => this.options.onEvent?.({ kind: 'error', job: key, message: (err as Error).message }))
+      .finally(() => {
+        set.delete(p);
+        then?.();
       });
     set.add(p);
   }
@@ -224,19 +251,8 @@ export class Scheduler {
     const here = this.running.get(key)?.size ?? 0;
     const rows = await this.project.withSession((s) => this.store.runs(s, key, 1000));
     const elsewhere = rows.filter(
-      (r) => r.state === 'RUNNING' && !(r.pid === process.pid && r.host === hostname()) && alive(r),
+      (r) => r.state === 'RUNNING' && !(r.pid === process.pid && r.host === hostname()) && processAlive(r),
     );
     return here + elsewhere.length;
-  }
-}
-
-/** Whether the process of a run is alive (a process of another machine is taken as alive). */
-function alive(r: { host: string; pid: number }): boolean {
-  if (r.host !== hostname()) return true;
-  try {
-    process.kill(r.pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

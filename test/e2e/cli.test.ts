@@ -657,3 +657,56 @@ describe('strata serve', () => {
     expect(rows.every((r) => r.trigger === 'PERIODIC')).toBe(true);
   });
 });
+
+describe('a run whose process is killed', () => {
+  it('kill -9 during a run: the next scheduler records it FAILED with the reason and retries the interrupted task in the same run', async () => {
+    const dir = path.join(tmp, 'killed');
+    mkdirSync(dir, { recursive: true });
+    const wait = `require('fs').existsSync('go') ? process.exit(0) : setTimeout(() => {}, 60000)`;
+    writeFileSync(
+      path.join(dir, 'strata.yaml'),
+      `jobs:\n  slow:\n    tasks:\n      - { task_key: first, command_task: { command: [${JSON.stringify(process.execPath)}, -e, "0"] } }\n      - { task_key: wait, depends_on: [{ task_key: first }], max_retries: 1, command_task: { command: [${JSON.stringify(process.execPath)}, -e, ${JSON.stringify(wait)}] } }\n`,
+    );
+    // `strata jobs run` in its own process group, killed with the program it runs.
+    const child = spawn(process.execPath, [BIN, '--project', dir, 'jobs', 'run', 'slow'], { cwd: tmp, detached: true });
+    const exited = new Promise((r) => child.on('exit', r));
+    let runId = '';
+    for (let i = 0; i < 400 && !runId; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      const runs = await strata('--project', dir, 'jobs', 'runs', '--format', 'json');
+      const row = runs.stdout.trim()
+        ? (JSON.parse(runs.stdout.trim().split('\n')[0]) as Record<string, string>)
+        : undefined;
+      if (row?.state === 'RUNNING') {
+        const show = await strata('--project', dir, 'jobs', 'show', row.run, '--format', 'csv');
+        if (/\nwait,command_task,first,0,RUNNING,/.test(show.stdout)) runId = row.run;
+      }
+    }
+    expect(runId).not.toBe('');
+    process.kill(-child.pid!, 'SIGKILL');
+    await exited;
+    writeFileSync(path.join(dir, 'go'), '');
+    const serve = spawn(process.execPath, [BIN, '--project', dir, 'serve'], { cwd: tmp });
+    let out = '';
+    serve.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    const stopped = new Promise<number | null>((r) => serve.on('exit', (code) => r(code)));
+    for (let i = 0; i < 400 && !/slow: run \d+ SUCCESS/.test(out); i++) await new Promise((r) => setTimeout(r, 50));
+    serve.kill('SIGINT');
+    expect(await stopped).toBe(0);
+    expect(out).toMatch(
+      new RegExp(
+        `slow: run ${runId} recorded as FAILED \\(interrupted: process \\d+ on .*, which ran it, stopped\\); its interrupted tasks are retried`,
+      ),
+    );
+    expect(out).toMatch(new RegExp(`slow: run ${runId} SUCCESS`));
+    const show = await strata('--project', dir, 'jobs', 'show', runId, '--format', 'csv');
+    expect(show.stdout).toMatch(new RegExp(`^run ${runId} of slow \\(MANUAL\\): TERMINATED SUCCESS`));
+    // first ran once; wait: the interrupted attempt, then the retry.
+    expect(show.stdout).toMatch(/\nfirst,command_task,,0,SUCCESS,/);
+    expect(show.stdout).toMatch(
+      /\nwait,command_task,first,0,FAILED,[\d.]+ s,"interrupted: process \d+ on .*, which ran it, stopped"\n/,
+    );
+    expect(show.stdout).toMatch(/\nwait,command_task,first,1,SUCCESS,/);
+    expect(show.stdout.match(/\nfirst,/g)).toHaveLength(1);
+  });
+});
