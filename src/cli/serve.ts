@@ -8,7 +8,7 @@ import { withProject, type GlobalOptions } from './context.js';
 export function registerServe(program: Command, globals: () => GlobalOptions): void {
   program
     .command('serve')
-    .description('run the scheduler: every job with a schedule at its times, until Ctrl-C')
+    .description('run the scheduler: jobs at their schedules and on their triggers (files, tables), until Ctrl-C')
     .addHelpText(
       'after',
       `
@@ -44,8 +44,14 @@ function describe(e: SchedulerEvent): string {
   switch (e.kind) {
     case 'started':
       return e.jobs.length === 0
-        ? 'scheduler started: no job has a schedule (strata.yaml jobs.<key>.schedule)'
-        : `scheduler started: ${e.jobs.map((j) => `${j.key} next at ${j.next === undefined ? 'never' : at(j.next)}`).join(', ')}`;
+        ? 'scheduler started: no job has a schedule or a trigger (strata.yaml jobs.<key>.schedule, .trigger)'
+        : `scheduler started: ${e.jobs
+            .map((j) =>
+              j.trigger
+                ? `${j.key} on ${j.trigger.toLowerCase().replace('_', ' ')}`
+                : `${j.key} next at ${j.next === undefined ? 'never' : at(j.next)}`,
+            )
+            .join(', ')}`;
     case 'fired':
       return `${e.job}: run started (scheduled ${at(e.at)})`;
     case 'finished':

@@ -11,6 +11,7 @@ import type { JobSettings, Project } from '../project/index.js';
 import { FileLock } from '../storage/index.js';
 import { processAlive, recoverAbandonedRuns } from './abandoned.js';
 import { quartzSchedule, type Schedule } from './quartz.js';
+import { JobTrigger } from './triggers.js';
 import { newRunId, runJob, type JobRunOutcome } from './runner.js';
 import { RunsStore } from './runs-store.js';
 
@@ -36,7 +37,7 @@ export const systemClock: Clock = {
 };
 
 export type SchedulerEvent =
-  | { kind: 'started'; jobs: { key: string; next?: number }[] }
+  | { kind: 'started'; jobs: { key: string; next?: number; trigger?: string }[] }
   | { kind: 'fired'; job: string; at: number }
   | { kind: 'finished'; job: string; outcome: JobRunOutcome }
   | { kind: 'skipped'; job: string; at: number; reason: string }
@@ -51,12 +52,14 @@ export interface SchedulerOptions {
   onEvent?: (event: SchedulerEvent) => void;
   /** How often the scheduler records that it is alive (default 30 s). */
   heartbeatMs?: number;
+  /** How often file-arrival and table-update triggers are checked (default 1 s). */
+  pollMs?: number;
 }
 
 interface Scheduled {
   key: string;
   job: JobSettings;
-  schedule: Schedule;
+  schedule?: Schedule;
 }
 
 export class Scheduler {
@@ -94,6 +97,9 @@ export class Scheduler {
   /** Takes the project's scheduler lock (refused at once while another scheduler holds it) and starts. */
   async start(): Promise<void> {
     const jobs = this.scheduled();
+    const triggers = Object.entries(this.project.config.jobs ?? {})
+      .map(([key, job]) => JobTrigger.of(this.project, key, job))
+      .filter((t): t is JobTrigger => t !== undefined);
     this.lock = await FileLock.acquire(this.project.catalog.lockFile('scheduler'), {
       purpose: 'the scheduler (strata serve)',
       wait: false,
@@ -114,8 +120,14 @@ export class Scheduler {
         );
     }
     await this.recordMissed(jobs, now);
-    this.options.onEvent?.({ kind: 'started', jobs: jobs.map((j) => ({ key: j.key, next: j.schedule.next(now) })) });
-    this.loop = this.run(jobs, now);
+    this.options.onEvent?.({
+      kind: 'started',
+      jobs: [
+        ...jobs.map((j) => ({ key: j.key, next: j.schedule!.next(now) })),
+        ...triggers.map((t) => ({ key: t.key, trigger: triggerType(this.project.config.jobs![t.key]) })),
+      ],
+    });
+    this.loop = this.run(jobs, triggers, now);
   }
 
   /** Stops firing, waits for the runs in progress, releases the lock. */
@@ -137,7 +149,7 @@ export class Scheduler {
     }
     if (lastSeen !== undefined)
       for (const j of jobs)
-        for (const t of j.schedule.between(lastSeen, now, 100))
+        for (const t of j.schedule!.between(lastSeen, now, 100))
           await this.recordSkipped(j, t, `missed: no scheduler was running at ${new Date(t).toISOString()}`, 'SKIPPED');
     await this.beat();
   }
@@ -147,13 +159,19 @@ export class Scheduler {
     await writeFile(this.stateFile, JSON.stringify({ lastSeen: this.clock.now(), host: hostname(), pid: process.pid }));
   }
 
-  private async recordSkipped(j: Scheduled, at: number, reason: string, result: string): Promise<void> {
+  private async recordSkipped(
+    j: Scheduled,
+    at: number,
+    reason: string,
+    result: string,
+    trigger = 'PERIODIC',
+  ): Promise<void> {
     await this.project.withSession((s) =>
       this.store.putRun(s, {
         run_id: newRunId(at),
         job_key: j.key,
         job_name: j.job.name ?? j.key,
-        trigger: 'PERIODIC',
+        trigger,
         parameters: Object.fromEntries((j.job.parameters ?? []).map((p) => [p.name, p.default])),
         state: 'SKIPPED',
         result,
@@ -168,12 +186,14 @@ export class Scheduler {
     this.options.onEvent?.({ kind: 'skipped', job: j.key, at, reason });
   }
 
-  private async run(jobs: Scheduled[], from: number): Promise<void> {
+  private async run(jobs: Scheduled[], triggers: JobTrigger[], from: number): Promise<void> {
     let cursor = from;
     let nextBeat = from + (this.options.heartbeatMs ?? 30_000);
+    const pollMs = this.options.pollMs ?? 1000;
+    let nextPoll = triggers.length > 0 ? from : Infinity;
     while (!this.stopping.signal.aborted) {
-      const nexts = jobs.map((j) => j.schedule.next(cursor)).filter((t): t is number => t !== undefined);
-      const wake = Math.min(nextBeat, ...nexts);
+      const nexts = jobs.map((j) => j.schedule!.next(cursor)).filter((t): t is number => t !== undefined);
+      const wake = Math.min(nextBeat, nextPoll, ...nexts);
       await this.clock.sleepUntil(wake, this.stopping.signal);
       if (this.stopping.signal.aborted) return;
       const now = this.clock.now();
@@ -182,20 +202,31 @@ export class Scheduler {
         await this.beat();
         nextBeat = now + (this.options.heartbeatMs ?? 30_000);
       }
+      if (now >= nextPoll) {
+        for (const t of triggers) {
+          const job = this.project.config.jobs![t.key];
+          try {
+            if (await t.poll(now)) await this.fire({ key: t.key, job }, now, triggerType(job));
+          } catch (err) {
+            this.options.onEvent?.({ kind: 'error', job: t.key, message: (err as Error).message });
+          }
+        }
+        nextPoll = now + pollMs;
+      }
       for (const j of jobs) {
-        const due = j.schedule.between(cursor, now, 100);
+        const due = j.schedule!.between(cursor, now, 100);
         if (due.length === 0) continue;
         // A late wake-up (a busy machine) fires the last tick; the ones before it are missed.
         for (const t of due.slice(0, -1))
           await this.recordSkipped(j, t, `missed: the scheduler was busy at ${new Date(t).toISOString()}`, 'SKIPPED');
-        await this.fire(j, due[due.length - 1]);
+        await this.fire(j, due[due.length - 1], 'PERIODIC');
       }
       cursor = now;
     }
   }
 
   /** Starts a run now, or queues or skips it over max_concurrent_runs. */
-  private async fire(j: Scheduled, at: number): Promise<void> {
+  private async fire(j: Scheduled, at: number, trigger: string): Promise<void> {
     const max = j.job.max_concurrent_runs ?? 1;
     const active = await this.activeRuns(j.key);
     if (active >= max) {
@@ -208,25 +239,26 @@ export class Scheduler {
           at,
           `skipped: ${active} run(s) of ${j.key} in progress, max_concurrent_runs is ${max}`,
           'MAXIMUM_CONCURRENT_RUNS_REACHED',
+          trigger,
         );
       return;
     }
-    this.start1(j, at);
+    this.start1(j, at, trigger);
   }
 
-  private start1(j: Scheduled, at: number): void {
+  private start1(j: Scheduled, at: number, trigger: string): void {
     this.options.onEvent?.({ kind: 'fired', job: j.key, at });
     const run =
       this.options.run ??
       ((key: string, trigger: string) => runJob(this.project, key, { trigger, now: () => this.clock.now() }));
     this.track(
       j.key,
-      run(j.key, 'PERIODIC').then((outcome) => this.options.onEvent?.({ kind: 'finished', job: j.key, outcome })),
+      run(j.key, trigger).then((outcome) => this.options.onEvent?.({ kind: 'finished', job: j.key, outcome })),
       () => {
         const waiting = this.queued.get(j.key) ?? 0;
         if (waiting > 0 && !this.stopping.signal.aborted) {
           this.queued.set(j.key, waiting - 1);
-          this.start1(j, this.clock.now());
+          this.start1(j, this.clock.now(), trigger);
         }
       },
     );
@@ -255,4 +287,9 @@ export class Scheduler {
     );
     return here + elsewhere.length;
   }
+}
+
+/** Databricks' trigger type of a run a job's trigger starts. */
+function triggerType(job: JobSettings): string {
+  return job.trigger?.file_arrival ? 'FILE_ARRIVAL' : job.trigger?.table_update ? 'TABLE' : 'PERIODIC';
 }

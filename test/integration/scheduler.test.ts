@@ -201,4 +201,92 @@ describe('the scheduler', () => {
     await again.start(); // the lock was released
     await again.stop();
   });
+
+  it('file arrival: files already there do not fire; a new file fires once, after it stopped changing; a restart keeps what was seen', async () => {
+    const dir = setUp(
+      'arrival',
+      `  on_files:
+    trigger:
+      file_arrival: { url: landing/orders, wait_after_last_change_seconds: 2 }
+    tasks:
+      - { task_key: note, command_task: { command: ${append('fired.txt')} } }
+`,
+    );
+    const landing = path.join(dir, 'landing', 'orders');
+    mkdirSync(landing, { recursive: true });
+    writeFileSync(path.join(landing, 'old.csv'), 'id\n1\n');
+    const project = await projectAt(bed, dir);
+    const clock = new TestClock(Date.parse('2026-12-03T10:00:00Z'));
+    const events: SchedulerEvent[] = [];
+    const scheduler = new Scheduler(project, { clock, onEvent: (e) => events.push(e) });
+    const asleep = clock.asleep();
+    await scheduler.start();
+    await asleep; // the first look: old.csv is known
+    const fired = () => events.filter((e) => e.kind === 'fired').length;
+    writeFileSync(path.join(landing, 'new.csv'), 'id\n2\n');
+    await clock.advance('2026-12-03T10:00:01Z'); // seen
+    writeFileSync(path.join(landing, 'new.csv'), 'id\n2\n3\n'); // still being written
+    await clock.advance('2026-12-03T10:00:02Z');
+    await clock.advance('2026-12-03T10:00:03Z'); // unchanged for 1 s of the 2
+    expect(fired()).toBe(0);
+    await clock.advance('2026-12-03T10:00:04Z'); // unchanged for 2 s: fires
+    expect(events.filter((e) => e.kind === 'fired')).toEqual([
+      { kind: 'fired', job: 'on_files', at: Date.parse('2026-12-03T10:00:04Z') },
+    ]);
+    await clock.advance('2026-12-03T10:00:10Z'); // nothing new
+    expect(fired()).toBe(1);
+    await until(() => events.some((e) => e.kind === 'finished'));
+    await scheduler.stop();
+    // While no scheduler runs, another file lands; the next one fires for it (and only it).
+    writeFileSync(path.join(landing, 'later.csv'), 'id\n4\n');
+    const clock2 = new TestClock(Date.parse('2026-12-03T11:00:00Z'));
+    const events2: SchedulerEvent[] = [];
+    const again = new Scheduler(project, { clock: clock2, onEvent: (e) => events2.push(e) });
+    const asleep2 = clock2.asleep();
+    await again.start();
+    await asleep2;
+    await clock2.advance('2026-12-03T11:00:02Z');
+    expect(events2.filter((e) => e.kind === 'fired')).toHaveLength(1);
+    await until(() => events2.some((e) => e.kind === 'finished'));
+    await again.stop();
+    const runs = await project.query(`SELECT trigger_type, result_state FROM system.job_runs ORDER BY start_time`);
+    expect(runs.rows).toEqual([
+      ['FILE_ARRIVAL', 'SUCCESS'],
+      ['FILE_ARRIVAL', 'SUCCESS'],
+    ]);
+  });
+
+  it('table update: a new version of a watched table fires (ANY_UPDATED); ALL_UPDATED waits for every table', async () => {
+    const dir = setUp(
+      'tables',
+      `  any:
+    trigger: { table_update: { table_names: [s.a, s.b] } }
+    tasks:
+      - { task_key: note, command_task: { command: ${append('any.txt')} } }
+  all:
+    trigger: { table_update: { table_names: [s.a, s.b], condition: ALL_UPDATED } }
+    tasks:
+      - { task_key: note, command_task: { command: ${append('all.txt')} } }
+`,
+    );
+    const project = await projectAt(bed, dir);
+    await project.query('CREATE TABLE s.a (x INT)');
+    await project.query('CREATE TABLE s.b (x INT)');
+    const clock = new TestClock(Date.parse('2026-12-03T10:00:00Z'));
+    const events: SchedulerEvent[] = [];
+    const scheduler = new Scheduler(project, { clock, onEvent: (e) => events.push(e) });
+    const asleep = clock.asleep();
+    await scheduler.start();
+    await asleep;
+    const firedFor = (job: string) => events.filter((e) => e.kind === 'fired' && e.job === job).length;
+    await project.query('INSERT INTO s.a VALUES (1)');
+    await clock.advance('2026-12-03T10:00:01Z');
+    expect([firedFor('any'), firedFor('all')]).toEqual([1, 0]);
+    await until(() => events.filter((e) => e.kind === 'finished').length === 1); // (max_concurrent_runs is 1)
+    await project.query('INSERT INTO s.b VALUES (1)');
+    await clock.advance('2026-12-03T10:00:02Z');
+    expect([firedFor('any'), firedFor('all')]).toEqual([2, 1]);
+    await until(() => events.filter((e) => e.kind === 'finished').length === 3);
+    await scheduler.stop();
+  });
 });
