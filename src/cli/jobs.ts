@@ -1,7 +1,16 @@
 // strata jobs: the jobs of strata.yaml (the job settings of a Databricks bundle) — list them, run
 // one now, list its runs, show a run's tasks and attempts.
 import type { Command } from 'commander';
-import { kindOf, repairRun, runJob, RunsStore, type JobRunOutcome, type TaskEvent } from '../orchestrate/index.js';
+import {
+  isPaused,
+  kindOf,
+  repairRun,
+  runJob,
+  RunsStore,
+  setPaused,
+  type JobRunOutcome,
+  type TaskEvent,
+} from '../orchestrate/index.js';
 import type { Project, QueryResult } from '../project/index.js';
 import { CliUsageError, withProject, type GlobalOptions } from './context.js';
 import { render, type OutputFormat } from './output.js';
@@ -44,13 +53,15 @@ Runs and attempts are Delta tables too:
           process.stdout.write('no jobs: define them in strata.yaml under jobs: (see docs/jobs.md)\n');
           return;
         }
-        const rows = entries.map(([key, job]) => [
-          key,
-          job.name ?? key,
-          job.tasks.map((t) => t.task_key).join(' → '),
-          job.schedule ? `${job.schedule.quartz_cron_expression} (${job.schedule.timezone_id ?? 'UTC'})` : '',
-          job.schedule?.pause_status === 'PAUSED' || job.trigger?.pause_status === 'PAUSED' ? 'paused' : '',
-        ]);
+        const rows = [];
+        for (const [key, job] of entries)
+          rows.push([
+            key,
+            job.name ?? key,
+            job.tasks.map((t) => t.task_key).join(' → '),
+            job.schedule ? `${job.schedule.quartz_cron_expression} (${job.schedule.timezone_id ?? 'UTC'})` : '',
+            (await isPaused(project, key)) ? 'paused' : '',
+          ]);
         process.stdout.write(
           render(table(['job', 'name', 'tasks', 'schedule', 'paused'], rows), format, Infinity, false),
         );
@@ -76,6 +87,31 @@ Runs and attempts are Delta tables too:
         report(out, format, 'run');
       });
     });
+
+  for (const [verb, paused] of [
+    ['pause', true],
+    ['resume', false],
+  ] as const)
+    jobs
+      .command(verb)
+      .description(
+        paused
+          ? "stop a job's schedule and triggers from starting runs (strata jobs run still runs it)"
+          : "let a paused job's schedule and triggers start runs again",
+      )
+      .argument('<job>', 'the job key in strata.yaml')
+      .addHelpText('after', `\nExample:\n  $ strata jobs ${verb} daily`)
+      .action(async (key: string) => {
+        await withProject(globals(), async (project) => {
+          await setPaused(project, key, paused);
+          const still = !paused && (await isPaused(project, key));
+          process.stdout.write(
+            still
+              ? `${key} is still paused by strata.yaml (pause_status: PAUSED)\n`
+              : `${key} ${paused ? 'paused' : 'resumed'}\n`,
+          );
+        });
+      });
 
   jobs
     .command('repair')

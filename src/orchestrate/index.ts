@@ -9,3 +9,4 @@ export { quartzSchedule, type Schedule } from './quartz.js';
 export { notify, message, type NotifyEvent, type RunNotice, type NotifyOptions } from './notify.js';
 export { repairRun, type RepairOptions } from './repair.js';
 export { recoverAbandonedRuns, processAlive, type Recovered } from './abandoned.js';
+export { pausedJobs, setPaused, isPaused } from './pause.js';

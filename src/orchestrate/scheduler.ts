@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import type { JobSettings, Project } from '../project/index.js';
 import { FileLock } from '../storage/index.js';
 import { processAlive, recoverAbandonedRuns } from './abandoned.js';
+import { pausedJobs } from './pause.js';
 import { quartzSchedule, type Schedule } from './quartz.js';
 import { JobTrigger } from './triggers.js';
 import { newRunId, runJob, type JobRunOutcome } from './runner.js';
@@ -227,6 +228,7 @@ export class Scheduler {
 
   /** Starts a run now, or queues or skips it over max_concurrent_runs. */
   private async fire(j: Scheduled, at: number, trigger: string): Promise<void> {
+    if ((await pausedJobs(this.project)).has(j.key)) return; // strata jobs pause
     const max = j.job.max_concurrent_runs ?? 1;
     const active = await this.activeRuns(j.key);
     if (active >= max) {

@@ -74,7 +74,8 @@ export class JobTrigger {
     const spacing = (t.file_arrival ?? t.table_update)?.min_time_between_triggers_seconds ?? 0;
     if (state.lastFired !== undefined && now - state.lastFired < spacing * 1000) return false;
     let fire = false;
-    if (t.file_arrival) fire = await this.files(state, now, t.file_arrival.url, t.file_arrival.wait_after_last_change_seconds);
+    if (t.file_arrival)
+      fire = await this.files(state, now, t.file_arrival.url, t.file_arrival.wait_after_last_change_seconds);
     else if (t.table_update) fire = await this.tables(state, now);
     else if (t.periodic) {
       const unit = { MINUTES: 60, HOURS: 3600, DAYS: 86400, WEEKS: 604800 }[t.periodic.unit];
@@ -98,7 +99,8 @@ export class JobTrigger {
     for (const [f, s] of listed) {
       if (state.seen[f] === `${s.size}:${s.mtimeMs}`) continue;
       const p = pending[f];
-      if (!p || p.size !== s.size || p.mtimeMs !== s.mtimeMs) pending[f] = { size: s.size, mtimeMs: s.mtimeMs, changed: now };
+      if (!p || p.size !== s.size || p.mtimeMs !== s.mtimeMs)
+        pending[f] = { size: s.size, mtimeMs: s.mtimeMs, changed: now };
     }
     state.pending = pending;
     const files = Object.entries(pending);
@@ -123,7 +125,8 @@ export class JobTrigger {
     if (Object.entries(current).some(([n, v]) => v !== state.latest?.[n])) state.tableChanged = now;
     state.latest = current;
     const updated = t.table_names.filter((n) => current[n] > (state.versions![n] ?? -1));
-    const enough = (t.condition ?? 'ANY_UPDATED') === 'ALL_UPDATED' ? updated.length === t.table_names.length : updated.length > 0;
+    const enough =
+      (t.condition ?? 'ANY_UPDATED') === 'ALL_UPDATED' ? updated.length === t.table_names.length : updated.length > 0;
     if (!enough) return false;
     if (now - (state.tableChanged ?? 0) < (t.wait_after_last_change_seconds ?? 0) * 1000) return false;
     state.versions = current;

@@ -270,6 +270,8 @@ describe('strata table', () => {
       ['jobs', 'runs'],
       ['jobs', 'show'],
       ['jobs', 'repair'],
+      ['jobs', 'pause'],
+      ['jobs', 'resume'],
       ['serve'],
       [],
     ]) {
@@ -619,6 +621,14 @@ describe('strata jobs', () => {
       new RegExp(
         `^run ${runId} of nightly repaired: FAILED in [\\d.]+ s\ntask,result,attempts,error\nanswer,SUCCESS,1,\ncheck,FAILED,2,`,
       ),
+    );
+    expect((await strata('--project', dir, 'jobs', 'pause', 'nightly')).stdout).toBe('nightly paused\n');
+    expect((await strata('--project', dir, 'jobs', 'list', '--format', 'csv')).stdout).toMatch(
+      /\(Europe\/Berlin\),paused\n$/,
+    );
+    expect((await strata('--project', dir, 'jobs', 'resume', 'nightly')).stdout).toBe('nightly resumed\n');
+    expect((await strata('--project', dir, 'jobs', 'list', '--format', 'csv')).stdout).toMatch(
+      /\(Europe\/Berlin\),\n$/,
     );
     const unknown = await strata('--project', dir, 'jobs', 'run', 'weekly');
     expect([unknown.code, unknown.stderr.trim()]).toEqual([

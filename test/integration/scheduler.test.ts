@@ -4,7 +4,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Scheduler, type Clock, type SchedulerEvent } from '../../src/orchestrate/index.js';
+import { isPaused, Scheduler, setPaused, type Clock, type SchedulerEvent } from '../../src/orchestrate/index.js';
 import type { JobRunOutcome } from '../../src/orchestrate/index.js';
 import { projectAt, useTestBed } from '../helpers/harness.js';
 
@@ -288,5 +288,33 @@ describe('the scheduler', () => {
     expect([firedFor('any'), firedFor('all')]).toEqual([2, 1]);
     await until(() => events.filter((e) => e.kind === 'finished').length === 3);
     await scheduler.stop();
+  });
+
+  it('strata jobs pause stops a running scheduler from starting the job; resume lets it again', async () => {
+    const dir = setUp(
+      'pause',
+      `  minutely:
+    schedule: { quartz_cron_expression: "0 * * * * ?" }
+    tasks:
+      - { task_key: note, command_task: { command: ${append('fired.txt')} } }
+`,
+    );
+    const project = await projectAt(bed, dir);
+    const clock = new TestClock(Date.parse('2026-12-03T10:00:30Z'));
+    const events: SchedulerEvent[] = [];
+    const scheduler = new Scheduler(project, { clock, onEvent: (e) => events.push(e) });
+    const asleep = clock.asleep();
+    await scheduler.start();
+    await asleep;
+    await setPaused(project, 'minutely', true);
+    expect(await isPaused(project, 'minutely')).toBe(true);
+    await clock.advance('2026-12-03T10:01:00Z');
+    expect(events.filter((e) => e.kind === 'fired')).toEqual([]);
+    await setPaused(project, 'minutely', false);
+    await clock.advance('2026-12-03T10:02:00Z');
+    expect(events.filter((e) => e.kind === 'fired')).toHaveLength(1);
+    await until(() => events.some((e) => e.kind === 'finished'));
+    await scheduler.stop();
+    await expect(setPaused(project, 'nope', true)).rejects.toThrow('no job nope in strata.yaml; the jobs are minutely');
   });
 });
