@@ -12,6 +12,7 @@ import type { RunOutcome } from '../../src/project/index.js';
 import { generateRetail, generateRetailDay, retailTruth, type RetailTruth } from '../../src/retail/generate.js';
 import { copyRetailTemplate, landRetailDay, landRetailHistory } from '../../src/retail/project.js';
 import { executeQuery } from '../../src/sql/index.js';
+import { runJob } from '../../src/orchestrate/index.js';
 import { projectAt, useTestBed } from '../helpers/harness.js';
 
 const bed = useTestBed('retail');
@@ -200,3 +201,51 @@ async function expectFigures(rows: (q: string) => Promise<unknown[][]>, t: Retai
   const customersTop = await rows('SELECT customer_id, revenue FROM gold.kpi_top_customers ORDER BY rank, customer_id');
   expect(customersTop.map(([c, r]) => [c, cents(r)])).toEqual(topCustomers.slice(0, 10));
 }
+
+describe("examples/retail's job", () => {
+  it('pipeline, KPIs as task values, and the data-quality alert on the quarantined share', async () => {
+    const dir = path.join(bed.dir, 'shop-job');
+    copyRetailTemplate(dir);
+    landRetailHistory(dir, SETTINGS);
+    const project = await projectAt(bed, dir);
+    const out = await runJob(project, 'daily_refresh');
+    expect(out.tasks.slice(0, 4).map((t) => [t.taskKey, t.result])).toEqual([
+      ['refresh', 'SUCCESS'],
+      ['kpis', 'SUCCESS'],
+      ['dq_check', 'SUCCESS'],
+      ['dq_over_limit', 'SUCCESS'],
+    ]);
+    const values = async (task: string) =>
+      JSON.parse(
+        String(
+          (
+            await project.query(
+              `SELECT task_values FROM system.job_task_runs WHERE run_id = ${out.runId} AND task_key = '${task}'`,
+            )
+          ).rows[0][0],
+        ),
+      ) as Record<string, string>;
+    const kpis = await values('kpis');
+    const overview = await project.query(
+      'SELECT CAST(total_revenue AS STRING), CAST(order_lines AS STRING) FROM gold.kpi_overview',
+    );
+    expect([kpis.total_revenue, kpis.order_lines]).toEqual(overview.rows[0]);
+    // The alert fires exactly when more than 1% of the order lines are quarantined.
+    const dq = await values('dq_check');
+    const q = Number(dq.quarantined);
+    const n = Number(dq.order_lines);
+    // (The day's silver.orders flows read every order line of the history: the first update.)
+    const [[lines]] = (
+      await project.query(
+        'SELECT (SELECT count(*) FROM bronze.parent_orders) + (SELECT count(*) FROM bronze.startup_orders)',
+      )
+    ).rows;
+    expect(n).toBe(Number(lines));
+    expect(Number(dq.quarantined_pct)).toBeCloseTo(n === 0 ? 0 : (100 * q) / n, 2);
+    const over = Number(dq.quarantined_pct) > 1;
+    expect(out.tasks[4]).toMatchObject({ taskKey: 'dq_alert', result: over ? 'FAILED' : 'EXCLUDED' });
+    expect(out.result).toBe(over ? 'FAILED' : 'SUCCESS');
+    if (over)
+      expect(out.tasks[4].error).toMatch(/data quality: [\d.]+% of the order lines are quarantined \(limit 1%\)/);
+  });
+});
