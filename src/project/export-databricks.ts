@@ -1,12 +1,14 @@
 // `strata export databricks`: the project as a Databricks Asset Bundle — databricks.yml with
 // variables for the catalog and each pipeline's schema, a pipeline resource per pipeline
 // (resources/<name>.pipeline.yml, as `databricks bundle init` lays them out) and its SQL files
-// under src/<name>/, as written except Strata's QUARANTINE rules (pipeline/databricks-sql.ts).
+// under src/<name>/, as written except Strata's QUARANTINE rules (pipeline/databricks-sql.ts);
+// and a job resource per job of strata.yaml (export-jobs.ts).
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { stringify } from 'yaml';
 import { databricksSql, listPipelines } from '../pipeline/index.js';
 import type { ProjectConfig } from './config.js';
+import { exportJobs } from './export-jobs.js';
 
 export interface ExportedBundle {
   /** Files written, relative to the bundle's folder. */
@@ -68,6 +70,17 @@ export async function exportDatabricks(config: ProjectConfig, out: string): Prom
       `resources/${name}.pipeline.yml`,
       `# Pipeline ${name}, exported by strata export databricks.\n${stringify({ resources: { pipelines: { [key(name)]: pipeline } } })}`,
     );
+  }
+  const jobs = await exportJobs(config.jobs ?? {}, config.dir, write);
+  notes.push(...jobs.notes);
+  if (jobs.warehouse) {
+    notes.push(
+      'the jobs have SQL tasks: on Databricks they run on a SQL warehouse — set the bundle variable warehouse_id (databricks bundle deploy --var warehouse_id=<id>)',
+    );
+    variables.warehouse_id = {
+      description: 'The SQL warehouse that runs the SQL tasks of the jobs (Strata runs them itself).',
+      default: '',
+    };
   }
   const bundle = {
     bundle: { name: key(config.name) },
