@@ -44,7 +44,11 @@ export async function recoverAbandonedRuns(
     await project.withSession(async (s) => {
       for (const a of interrupted)
         await store.putTaskRun(s, { ...a, state: 'TERMINATED', result: 'FAILED', end_time: end, error: reason });
-      await store.putRun(s, { ...run, state: 'TERMINATED', result: 'FAILED', end_time: end, error: reason });
+      await store.putRun(
+        s,
+        { ...run, state: 'TERMINATED', result: 'FAILED', end_time: end, error: reason },
+        run.repair_count === 0,
+      );
     });
     const job = project.config.jobs?.[run.job_key];
     const retry = interrupted

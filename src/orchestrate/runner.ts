@@ -162,13 +162,17 @@ export async function execute(
   const failedTask = job.tasks.find((t) => ['FAILED', 'TIMEDOUT'].includes(results.get(t.task_key) ?? ''));
   const end = now();
   await project.withSession((s) =>
-    store.putRun(s, {
-      ...run,
-      state: 'TERMINATED',
-      result,
-      end_time: end,
-      error: failedTask ? `${failedTask.task_key}: ${attempts.errors.get(failedTask.task_key) ?? 'failed'}` : null,
-    }),
+    store.putRun(
+      s,
+      {
+        ...run,
+        state: 'TERMINATED',
+        result,
+        end_time: end,
+        error: failedTask ? `${failedTask.task_key}: ${attempts.errors.get(failedTask.task_key) ?? 'failed'}` : null,
+      },
+      run.repair_count === 0,
+    ),
   );
   const outcome: JobRunOutcome = {
     runId: run.run_id,

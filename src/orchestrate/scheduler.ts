@@ -168,21 +168,25 @@ export class Scheduler {
     trigger = 'PERIODIC',
   ): Promise<void> {
     await this.project.withSession((s) =>
-      this.store.putRun(s, {
-        run_id: newRunId(at),
-        job_key: j.key,
-        job_name: j.job.name ?? j.key,
-        trigger,
-        parameters: Object.fromEntries((j.job.parameters ?? []).map((p) => [p.name, p.default])),
-        state: 'SKIPPED',
-        result,
-        start_time: at,
-        end_time: at,
-        error: reason,
-        repair_count: 0,
-        host: hostname(),
-        pid: process.pid,
-      }),
+      this.store.putRun(
+        s,
+        {
+          run_id: newRunId(at),
+          job_key: j.key,
+          job_name: j.job.name ?? j.key,
+          trigger,
+          parameters: Object.fromEntries((j.job.parameters ?? []).map((p) => [p.name, p.default])),
+          state: 'SKIPPED',
+          result,
+          start_time: at,
+          end_time: at,
+          error: reason,
+          repair_count: 0,
+          host: hostname(),
+          pid: process.pid,
+        },
+        true,
+      ),
     );
     this.options.onEvent?.({ kind: 'skipped', job: j.key, at, reason });
   }
