@@ -7,6 +7,7 @@ import { registerExport } from './export.js';
 import { registerIngest } from './ingest.js';
 import { registerJobs } from './jobs.js';
 import { registerServe } from './serve.js';
+import { registerWatch } from './watch.js';
 import { registerInit } from './init.js';
 import { registerRun } from './run.js';
 import { registerQuarantine } from './quarantine.js';
@@ -40,6 +41,7 @@ export function buildProgram(): Command {
   registerExport(program, globals);
   registerJobs(program, globals);
   registerServe(program, globals);
+  registerWatch(program, globals);
   // Every subcommand reports usage errors instead of exiting on its own.
   const exitOverride = (cmd: Command) => {
     cmd.exitOverride();

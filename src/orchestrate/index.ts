@@ -10,3 +10,4 @@ export { notify, message, type NotifyEvent, type RunNotice, type NotifyOptions }
 export { repairRun, type RepairOptions } from './repair.js';
 export { recoverAbandonedRuns, processAlive, type Recovered } from './abandoned.js';
 export { pausedJobs, setPaused, isPaused } from './pause.js';
+export { watchPipeline, type WatchEvent, type WatchPipelineOptions } from './watch.js';

@@ -135,7 +135,7 @@ export class JobTrigger {
 }
 
 /** The files under `dir` (recursively), without hidden ones (`.x`) or Strata's temporary ones. */
-async function listFiles(dir: string): Promise<Map<string, { size: number; mtimeMs: number }>> {
+export async function listFiles(dir: string): Promise<Map<string, { size: number; mtimeMs: number }>> {
   const out = new Map<string, { size: number; mtimeMs: number }>();
   const walk = async (d: string): Promise<void> => {
     let entries;

@@ -273,6 +273,7 @@ describe('strata table', () => {
       ['jobs', 'pause'],
       ['jobs', 'resume'],
       ['serve'],
+      ['watch'],
       [],
     ]) {
       const r = await strata(...args, '--help');
@@ -718,5 +719,34 @@ describe('a run whose process is killed', () => {
     );
     expect(show.stdout).toMatch(/\nwait,command_task,first,1,SUCCESS,/);
     expect(show.stdout.match(/\nfirst,/g)).toHaveLength(1);
+  });
+});
+
+describe('strata watch', () => {
+  it('updates the pipeline at the start and for each file that lands, until Ctrl-C', async () => {
+    const dir = path.join(tmp, 'watch');
+    mkdirSync(path.join(dir, 'pipelines', 'p'), { recursive: true });
+    mkdirSync(path.join(dir, 'landing'), { recursive: true });
+    writeFileSync(
+      path.join(dir, 'pipelines', 'p', 'main.sql'),
+      "CREATE OR REFRESH STREAMING TABLE orders AS SELECT * FROM STREAM read_files('landing/*.csv', format => 'csv');\n",
+    );
+    writeFileSync(path.join(dir, 'landing', '1.csv'), 'id\n1\n2\n');
+    const child = spawn(process.execPath, [BIN, '--project', dir, 'watch'], { cwd: tmp });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    const until = async (re: RegExp) => {
+      for (let i = 0; i < 400 && !re.test(out); i++) await new Promise((r) => setTimeout(r, 50));
+      expect(out).toMatch(re);
+    };
+    await until(/update \w+ \(start\): COMPLETED, 2 row\(s\) written/);
+    writeFileSync(path.join(dir, 'landing', '2.csv'), 'id\n3\n');
+    await until(/update \w+ \(1 new file\(s\)\): COMPLETED, 1 row\(s\) written/);
+    child.kill('SIGINT');
+    expect(await exited).toBe(0);
+    expect(out).toMatch(/stopped\n$/);
+    const q = await strata('--project', dir, 'query', 'SELECT count(*) AS n FROM orders', '--format', 'csv');
+    expect(q.stdout).toBe('n\n3\n');
   });
 });
