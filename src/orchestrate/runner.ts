@@ -9,6 +9,7 @@ import { decide, runResult, type RunResult, type TaskResult } from './run-if.js'
 import { RunsStore, type JobRunRow, type TaskRunRow } from './runs-store.js';
 import { notify, type NotifyEvent, type NotifyOptions, type RunNotice } from './notify.js';
 import { runTask } from './tasks.js';
+import { TaskGraph, type Deps } from './task-graph.js';
 import type { ReferenceContext } from './template.js';
 
 export interface RunJobOptions {
@@ -119,18 +120,48 @@ export async function execute(
   await project.withSession((s) =>
     store.putRun(s, { ...run, state: 'RUNNING', result: null, end_time: null, error: null }),
   );
-  // Notifications go out while the run goes on; the run waits for them before it returns.
-  const sent: Promise<unknown>[] = [];
-  const base = { jobKey: run.job_key, jobName: run.job_name, runId: run.run_id, failed: [] };
-  const tell = (event: NotifyEvent, extra: Partial<RunNotice> = {}) =>
-    sent.push(notify(project, job, { ...base, event, ...extra }, options.notify));
-  tell('on_start');
-  const limit = job.health?.rules.find((r) => r.metric === 'RUN_DURATION_SECONDS')?.value;
-  const slow =
-    limit !== undefined
-      ? setTimeout(() => tell('on_duration_warning_threshold_exceeded', { durationMs: limit * 1000 }), limit * 1000)
+  const notices = new Notices(project, job, run, options);
+  const jobAbort = new AbortController();
+  const timer =
+    job.timeout_seconds && job.timeout_seconds > 0
+      ? setTimeout(() => jobAbort.abort(new Error('the job timed out')), job.timeout_seconds * 1000)
       : undefined;
-  const refs: ReferenceContext = {
+  const attempts = new Attempts(project, store, run, referencesOf(run, kept), options, jobAbort.signal, previous);
+  const tasks = new TaskGraph(job.tasks);
+  try {
+    await tasks.run(options.maxParallel ?? 2, (task, deps) => {
+      const k = kept.get(task.task_key);
+      return k ? Promise.resolve({ result: k.result, branch: k.branch }) : attempts.run(task, deps);
+    });
+  } finally {
+    if (timer) clearTimeout(timer);
+    notices.ended();
+  }
+  let result = runResult(tasks.results, tasks.leaves);
+  if (jobAbort.signal.aborted && result !== 'SUCCESS' && result !== 'SUCCESS_WITH_FAILURES') result = 'TIMEDOUT';
+  const outcome: JobRunOutcome = {
+    runId: run.run_id,
+    jobKey: run.job_key,
+    result,
+    durationMs: now() - start,
+    tasks: job.tasks.map((t) => ({
+      taskKey: t.task_key,
+      result: tasks.results.get(t.task_key) ?? 'CANCELED',
+      attempts: attempts.count.get(t.task_key) ?? kept.get(t.task_key)?.attempts ?? 0,
+      error: attempts.errors.get(t.task_key),
+    })),
+  };
+  const failed = outcome.tasks.find((t) => t.result === 'FAILED' || t.result === 'TIMEDOUT');
+  const error = failed ? `${failed.taskKey}: ${failed.error ?? 'failed'}` : null;
+  const ended = { ...run, state: 'TERMINATED', result, end_time: start + outcome.durationMs, error };
+  await project.withSession((s) => store.putRun(s, ended, run.repair_count === 0));
+  await notices.finished(outcome);
+  return outcome;
+}
+
+/** The references of a run's tasks: the run's, and the values of the tasks a repair keeps. */
+function referencesOf(run: JobRunRow, kept: Map<string, KeptTask>): ReferenceContext {
+  return {
     jobKey: run.job_key,
     jobName: run.job_name,
     runId: run.run_id,
@@ -140,60 +171,49 @@ export async function execute(
     parameters: run.parameters,
     tasks: new Map([...kept].map(([k, t]) => [k, { result: t.result, attempt: t.attempts - 1, values: t.values }])),
   };
-  const jobAbort = new AbortController();
-  const timer =
-    job.timeout_seconds && job.timeout_seconds > 0
-      ? setTimeout(() => jobAbort.abort(new Error('the job timed out')), job.timeout_seconds * 1000)
-      : undefined;
-  const attempts = new Attempts(project, store, run, refs, options, jobAbort.signal, previous);
-  const tasks = new TaskGraph(job.tasks);
-  try {
-    await tasks.run(options.maxParallel ?? 2, (task, deps) => {
-      const k = kept.get(task.task_key);
-      return k ? Promise.resolve({ result: k.result, branch: k.branch }) : attempts.run(task, deps);
-    });
-  } finally {
-    if (timer) clearTimeout(timer);
-    if (slow) clearTimeout(slow);
+}
+
+/** A run's notifications: sent while it goes on (start, a long run), awaited when it has ended. */
+class Notices {
+  private readonly sent: Promise<unknown>[] = [];
+  private readonly slow: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly project: Project,
+    private readonly job: JobSettings,
+    private readonly run: JobRunRow,
+    private readonly options: RunJobOptions,
+  ) {
+    this.tell('on_start');
+    const limit = job.health?.rules.find((r) => r.metric === 'RUN_DURATION_SECONDS')?.value;
+    if (limit !== undefined)
+      this.slow = setTimeout(
+        () => this.tell('on_duration_warning_threshold_exceeded', { durationMs: limit * 1000 }),
+        limit * 1000,
+      );
   }
-  const results = tasks.results;
-  let result = runResult(results, tasks.leaves);
-  if (jobAbort.signal.aborted && result !== 'SUCCESS' && result !== 'SUCCESS_WITH_FAILURES') result = 'TIMEDOUT';
-  const failedTask = job.tasks.find((t) => ['FAILED', 'TIMEDOUT'].includes(results.get(t.task_key) ?? ''));
-  const end = now();
-  await project.withSession((s) =>
-    store.putRun(
-      s,
-      {
-        ...run,
-        state: 'TERMINATED',
-        result,
-        end_time: end,
-        error: failedTask ? `${failedTask.task_key}: ${attempts.errors.get(failedTask.task_key) ?? 'failed'}` : null,
-      },
-      run.repair_count === 0,
-    ),
-  );
-  const outcome: JobRunOutcome = {
-    runId: run.run_id,
-    jobKey: run.job_key,
-    result,
-    durationMs: end - start,
-    tasks: job.tasks.map((t) => ({
-      taskKey: t.task_key,
-      result: results.get(t.task_key) ?? 'CANCELED',
-      attempts: attempts.count.get(t.task_key) ?? kept.get(t.task_key)?.attempts ?? 0,
-      error: attempts.errors.get(t.task_key),
-    })),
-  };
-  const ok = result === 'SUCCESS' || result === 'SUCCESS_WITH_FAILURES';
-  tell(ok ? 'on_success' : 'on_failure', {
-    result,
-    durationMs: outcome.durationMs,
-    failed: outcome.tasks.filter((t) => !['SUCCESS', 'EXCLUDED'].includes(t.result)),
-  });
-  await Promise.allSettled(sent);
-  return outcome;
+
+  private tell(event: NotifyEvent, extra: Partial<RunNotice> = {}): void {
+    const r = this.run;
+    const notice = { jobKey: r.job_key, jobName: r.job_name, runId: r.run_id, failed: [], event, ...extra };
+    this.sent.push(notify(this.project, this.job, notice, this.options.notify));
+  }
+
+  /** The run's tasks are done: no duration warning any more. */
+  ended(): void {
+    if (this.slow) clearTimeout(this.slow);
+  }
+
+  /** Success or failure told, and every notification of the run delivered (or given up). */
+  async finished(outcome: JobRunOutcome): Promise<void> {
+    const ok = outcome.result === 'SUCCESS' || outcome.result === 'SUCCESS_WITH_FAILURES';
+    this.tell(ok ? 'on_success' : 'on_failure', {
+      result: outcome.result,
+      durationMs: outcome.durationMs,
+      failed: outcome.tasks.filter((t) => !['SUCCESS', 'EXCLUDED'].includes(t.result)),
+    });
+    await Promise.allSettled(this.sent);
+  }
 }
 
 /** The run's parameters: the job's defaults, overridden; a name the job does not have is an error. */
@@ -206,52 +226,6 @@ function jobParameters(job: JobSettings, key: string, given: Record<string, stri
         `job ${key} has no parameter ${name}${Object.keys(defaults).length ? `; its parameters are ${Object.keys(defaults).join(', ')}` : ''}`,
       );
   return { ...defaults, ...given };
-}
-
-/** A task's dependencies as they ended. */
-type Deps = { result: TaskResult; branch?: 'true' | 'false'; wants?: 'true' | 'false' }[];
-
-/** The tasks of a run: which are ready, their results, the leaves. */
-class TaskGraph {
-  readonly results = new Map<string, TaskResult>();
-  readonly branches = new Map<string, 'true' | 'false'>();
-  readonly leaves: string[];
-
-  constructor(private readonly tasks: TaskSettings[]) {
-    const depended = new Set(tasks.flatMap((t) => (t.depends_on ?? []).map((d) => d.task_key)));
-    this.leaves = tasks.filter((t) => !depended.has(t.task_key)).map((t) => t.task_key);
-  }
-
-  /** Runs every task once its dependencies are done, at most `max` at a time. */
-  async run(
-    max: number,
-    attempt: (task: TaskSettings, deps: Deps) => Promise<{ result: TaskResult; branch?: 'true' | 'false' }>,
-  ): Promise<void> {
-    const running = new Map<string, Promise<void>>();
-    const started = new Set<string>();
-    for (;;) {
-      const ready = this.tasks.filter(
-        (t) => !started.has(t.task_key) && (t.depends_on ?? []).every((d) => this.results.has(d.task_key)),
-      );
-      for (const task of ready) {
-        if (running.size >= max) break;
-        started.add(task.task_key);
-        const deps = (task.depends_on ?? []).map((d) => ({
-          result: this.results.get(d.task_key)!,
-          branch: this.branches.get(d.task_key),
-          wants: d.outcome,
-        }));
-        const p = attempt(task, deps).then(({ result, branch }) => {
-          this.results.set(task.task_key, result);
-          if (branch) this.branches.set(task.task_key, branch);
-          running.delete(task.task_key);
-        });
-        running.set(task.task_key, p);
-      }
-      if (running.size === 0) return;
-      await Promise.race(running.values());
-    }
-  }
 }
 
 /** The attempts of the tasks of one run: decided, tried, retried, recorded. */
