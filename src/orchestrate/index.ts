@@ -11,3 +11,5 @@ export { repairRun, type RepairOptions } from './repair.js';
 export { recoverAbandonedRuns, processAlive, type Recovered } from './abandoned.js';
 export { pausedJobs, setPaused, isPaused } from './pause.js';
 export { watchPipeline, type WatchEvent, type WatchPipelineOptions } from './watch.js';
+export { evaluateAlert, alertKeyOf, type AlertOutcome } from './alert.js';
+export { deliver, type Message } from './notify.js';

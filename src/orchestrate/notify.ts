@@ -56,6 +56,48 @@ export async function notify(
   if (canceled && job.notification_settings?.no_alert_for_canceled_runs) return [];
   const emails = job.email_notifications?.[notice.event] ?? [];
   const hooks = (job.webhook_notifications?.[notice.event] ?? []).map((h) => h.id);
+  const { subject, text } = message(notice);
+  const json = {
+    event_type: notice.event.replace(/^on_/, '').toUpperCase(),
+    job: { id: notice.jobKey, name: notice.jobName },
+    run: { run_id: String(notice.runId), result_state: notice.result ?? null, duration_ms: notice.durationMs ?? null },
+    failed_tasks: notice.failed.map((f) => ({
+      task_key: f.taskKey,
+      result_state: f.result,
+      attempts: f.attempts,
+      error: f.error ?? null,
+    })),
+    text,
+  };
+  return deliver(
+    project,
+    { emails, webhooks: hooks },
+    { subject, text, json },
+    { runId: notice.runId, jobKey: notice.jobKey, event: notice.event },
+    options,
+  );
+}
+
+/** A message: for a mail, and for a webhook (JSON). */
+export interface Message {
+  subject: string;
+  text: string;
+  json: Record<string, unknown>;
+}
+
+/**
+ * Delivers a message to e-mail addresses (through notifications.email) and webhook ids
+ * (notifications.webhooks), each tried a few times, every delivery recorded with `about` in
+ * system.job_notifications. Never throws for a delivery.
+ */
+export async function deliver(
+  project: Project,
+  to: { emails: string[]; webhooks: string[] },
+  m: Message,
+  about: { runId: bigint; jobKey: string; event: string },
+  options: NotifyOptions = {},
+): Promise<Delivery[]> {
+  const { emails, webhooks: hooks } = to;
   if (emails.length === 0 && hooks.length === 0) return [];
   const deliveries: Delivery[] = [];
   const tries = options.attempts ?? 3;
@@ -73,14 +115,14 @@ export async function notify(
     }
     return { ok: false, attempts: tries, error };
   };
-  const { subject, text } = message(notice);
+  const { subject, text } = m;
   if (emails.length > 0) {
     const email = project.config.notifications.email;
     if (!email)
       deliveries.push(
-        ...emails.map((to) => ({
+        ...emails.map((address) => ({
           channel: 'email' as const,
-          destination: to,
+          destination: address,
           status: 'FAILED' as const,
           attempts: 0,
           error: 'strata.yaml has no notifications.email (an SMTP server) to send it through',
@@ -99,16 +141,17 @@ export async function notify(
       const r = await attempt(async () => {
         await transport.sendMail({ from: email.from, to: emails.join(', '), subject, text });
       });
-      for (const to of emails)
+      for (const address of emails)
         deliveries.push({
           channel: 'email',
-          destination: to,
+          destination: address,
           status: r.ok ? 'SENT' : 'FAILED',
           attempts: r.attempts,
           error: r.error,
         });
     }
   }
+  const body = JSON.stringify(m.json);
   for (const id of hooks) {
     const hook = project.config.notifications.webhooks?.[id];
     if (!hook) {
@@ -121,22 +164,6 @@ export async function notify(
       });
       continue;
     }
-    const body = JSON.stringify({
-      event_type: notice.event.replace(/^on_/, '').toUpperCase(),
-      job: { id: notice.jobKey, name: notice.jobName },
-      run: {
-        run_id: String(notice.runId),
-        result_state: notice.result ?? null,
-        duration_ms: notice.durationMs ?? null,
-      },
-      failed_tasks: notice.failed.map((f) => ({
-        task_key: f.taskKey,
-        result_state: f.result,
-        attempts: f.attempts,
-        error: f.error ?? null,
-      })),
-      text,
-    });
     const r = await attempt(async () => {
       const res = await fetch(hook.url, {
         method: 'POST',
@@ -154,7 +181,7 @@ export async function notify(
       error: r.error,
     });
   }
-  await project.withSession((s) => record(s, project, notice, deliveries)).catch(() => undefined);
+  await project.withSession((s) => record(s, project, about, deliveries)).catch(() => undefined);
   return deliveries;
 }
 
@@ -186,7 +213,12 @@ export function message(n: RunNotice): { subject: string; text: string } {
 const COLUMNS = `run_id BIGINT, job_key VARCHAR, event VARCHAR, channel VARCHAR, destination VARCHAR, status VARCHAR,
   attempts INTEGER, error VARCHAR, sent_at TIMESTAMPTZ`;
 
-async function record(session: Session, project: Project, n: RunNotice, deliveries: Delivery[]): Promise<void> {
+async function record(
+  session: Session,
+  project: Project,
+  n: { runId: bigint; jobKey: string; event: string },
+  deliveries: Delivery[],
+): Promise<void> {
   if (deliveries.length === 0) return;
   const location = project.catalog.system('job_notifications');
   const name = 'system.job_notifications';

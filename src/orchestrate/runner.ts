@@ -320,6 +320,7 @@ class Attempts {
         project: this.project,
         refs: { ...this.refs, task: { key: task.task_key, attempt } },
         signal: abort.signal,
+        notify: this.options.notify,
         runJob: async (key, parameters) => {
           const r = await runJob(this.project, key, {
             ...this.options,
@@ -373,7 +374,14 @@ class Attempts {
 
 /** The kind of a task (its one *_task field). */
 export function kindOf(task: TaskSettings): string {
-  for (const k of ['pipeline_task', 'sql_task', 'condition_task', 'run_job_task', 'command_task'] as const)
+  for (const k of [
+    'pipeline_task',
+    'sql_task',
+    'condition_task',
+    'run_job_task',
+    'command_task',
+    'alert_task',
+  ] as const)
     if (task[k] !== undefined) return k;
   return 'unknown';
 }

@@ -7,6 +7,8 @@ import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { StrataError } from '../core/index.js';
 import type { Project, TaskSettings } from '../project/index.js';
+import { alertTask } from './alert.js';
+import type { NotifyOptions } from './notify.js';
 import { substitute, substituteSql, type ReferenceContext } from './template.js';
 
 /** What an attempt gave: its values, a few lines of output, and for a condition the branch taken. */
@@ -22,6 +24,7 @@ export interface TaskContext {
   refs: ReferenceContext;
   runJob: (jobKey: string, parameters: Record<string, string>) => Promise<{ runId: bigint; result: string }>;
   signal: AbortSignal;
+  notify?: NotifyOptions;
 }
 
 const OUTPUT_CHARS = 4000;
@@ -33,6 +36,7 @@ export async function runTask(task: TaskSettings, c: TaskContext): Promise<TaskO
   if (task.condition_task) return conditionTask(task.condition_task, c);
   if (task.run_job_task) return runJobTask(task.run_job_task, c);
   if (task.command_task) return commandTask(task.command_task, c);
+  if (task.alert_task) return alertTask(task.alert_task, c.project, c.refs, c.notify);
   throw new StrataError('INTERNAL', `task ${task.task_key} has no kind`);
 }
 

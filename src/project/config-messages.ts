@@ -98,13 +98,13 @@ const DATABRICKS_ONLY = new Set(
     'dashboard_task dbt_cloud_task dbt_platform_task dbt_task disable_auto_optimization disabled environment_key ' +
     'existing_cluster_id for_each_task gen_ai_compute_task job_cluster_key libraries new_cluster notebook_task ' +
     'power_bi_task python_operator_task python_wheel_task spark_jar_task spark_python_task spark_submit_task ' +
-    'alert_task email_notifications webhook_notifications notification_settings health'
+    'email_notifications webhook_notifications notification_settings health'
   ).split(' '),
 );
 
 export function unknownKeyMessage(key: string, parentPath: PathSegment[]): string {
   if (parentPath[0] === 'jobs' && DATABRICKS_ONLY.has(key))
-    return `"${key}" is a Databricks job setting that Strata does not support (a job here runs on this machine, with the task kinds pipeline_task, sql_task, condition_task, run_job_task and command_task); remove it`;
+    return `"${key}" is a Databricks job setting that Strata does not support (a job here runs on this machine, with the task kinds pipeline_task, sql_task, condition_task, run_job_task, alert_task and command_task); remove it`;
   const allowed = allowedKeys(parentPath);
   if (allowed.length === 0) return `unknown key "${key}"`;
   const near = allowed.filter((k) => editDistance(k, key) <= Math.max(1, Math.floor(k.length / 4)));

@@ -3,7 +3,7 @@
 // in Databricks bundles. Every object is strict (an unknown key is an error) except the reserved
 // sections, which later versions fill in.
 import { z } from 'zod';
-import { jobSchema } from './config-jobs.js';
+import { alertSchema, jobSchema } from './config-jobs.js';
 
 /** Where the JSON Schema says it lives; editors only need it as an identifier. */
 export const STRATA_SCHEMA_ID = 'urn:strata:schema:strata.yaml';
@@ -184,6 +184,15 @@ export const strataConfigSchema = z
       )
       .describe(
         "Jobs by job key, with the fields of a Databricks bundle's resources.jobs.<key>: tasks run in dependency order, on a schedule or on triggers.",
+      )
+      .optional(),
+    alerts: z
+      .record(
+        z.string().regex(/^[\w-]{1,100}$/, { error: 'an alert key is 1 to 100 letters, digits, _ and -' }),
+        alertSchema,
+      )
+      .describe(
+        "SQL alerts by key, with the fields of a Databricks bundle's resources.alerts.<key>; a job's alert_task runs one.",
       )
       .optional(),
     serve: z.looseObject({}).describe(`Serving gold tables to dashboards and BI tools. ${reservedNote}`).optional(),

@@ -50,6 +50,7 @@ describe('defaults', () => {
       pipelines: {},
       engine: {},
       notifications: {},
+      alerts: {},
       file: undefined,
       dir,
       lakeRoot: path.join(dir, 'lake'),
@@ -195,7 +196,7 @@ describe('problems, with their line and column', () => {
       '14:10 notifications.email.tls: expected "starttls", "tls" or "none", got "ssl"',
       `16:15 notifications.email.password: ${secretRule}`,
       '19:12 jobs.daily.tasks: a job needs at least one task',
-      '20:1 extra: unknown key "extra"; expected one of: name, lake, landing, catalog, pipelines, engine, notifications, jobs, serve, storage',
+      '20:1 extra: unknown key "extra"; expected one of: name, lake, landing, catalog, pipelines, engine, notifications, jobs, alerts, serve, storage',
     ]);
     expect(problems.every((p) => p.file === FILE)).toBe(true);
     expect(error).toBeInstanceOf(StrataError);
@@ -456,6 +457,7 @@ describe('the JSON Schema', () => {
       'engine',
       'notifications',
       'jobs',
+      'alerts',
       'serve',
       'storage',
     ]);

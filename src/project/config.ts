@@ -49,6 +49,7 @@ export interface ProjectConfig {
   engine: EngineSection;
   notifications: NotificationsSection;
   jobs?: StrataYamlParsed['jobs'];
+  alerts: NonNullable<StrataYamlParsed['alerts']>;
   serve?: StrataYamlParsed['serve'];
   storage?: StrataYamlParsed['storage'];
   /** Absolute path of strata.yaml, or undefined when the project has none (defaults). */
@@ -191,6 +192,7 @@ function finish(
     pipelines: parsed.pipelines ?? {},
     engine,
     notifications: parsed.notifications ?? {},
+    alerts: parsed.alerts ?? {},
     file,
     dir,
     lakeRoot: path.resolve(dir, parsed.lake),

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { stringify } from 'yaml';
 import { databricksSql, listPipelines } from '../pipeline/index.js';
 import type { ProjectConfig } from './config.js';
-import { exportJobs } from './export-jobs.js';
+import { exportAlerts, exportJobs } from './export-jobs.js';
 
 export interface ExportedBundle {
   /** Files written, relative to the bundle's folder. */
@@ -73,6 +73,7 @@ export async function exportDatabricks(config: ProjectConfig, out: string): Prom
   }
   const jobs = await exportJobs(config.jobs ?? {}, config.dir, write);
   notes.push(...jobs.notes);
+  if (await exportAlerts(config.alerts, config.dir, write)) jobs.warehouse = true;
   if (jobs.warehouse) {
     notes.push(
       'the jobs have SQL tasks: on Databricks they run on a SQL warehouse — set the bundle variable warehouse_id (databricks bundle deploy --var warehouse_id=<id>)',

@@ -6,11 +6,12 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { stringify } from 'yaml';
-import type { JobSettings, TaskSettings } from './config-jobs.js';
+import type { AlertSettings, JobSettings, TaskSettings } from './config-jobs.js';
 
 const key = (name: string) => name.replace(/[^A-Za-z0-9_]/g, '_');
 const pipelineRef = (id: string) => (/^\$\{/.test(id.trim()) ? id : `\${resources.pipelines.${key(id.trim())}.id}`);
 const jobRef = (id: string) => (/^\$\{/.test(id.trim()) ? id : `\${resources.jobs.${key(id.trim())}.id}`);
+const alertRef = (id: string) => (/^\$\{/.test(id.trim()) ? id : `\${resources.alerts.${key(id.trim())}.id}`);
 
 export interface ExportedJobs {
   notes: string[];
@@ -43,6 +44,14 @@ export async function exportJobs(
       if (t.pipeline_task)
         out.pipeline_task = { ...t.pipeline_task, pipeline_id: pipelineRef(t.pipeline_task.pipeline_id) };
       if (t.run_job_task) out.run_job_task = { ...t.run_job_task, job_id: jobRef(t.run_job_task.job_id) };
+      if (t.alert_task) {
+        warehouse = true;
+        out.alert_task = {
+          ...t.alert_task,
+          alert_id: alertRef(t.alert_task.alert_id),
+          warehouse_id: t.alert_task.warehouse_id ?? '${var.warehouse_id}',
+        };
+      }
       if (t.sql_task) {
         warehouse = true;
         const target = path.posix.join('src', t.sql_task.file.path.split(path.sep).join('/'));
@@ -73,4 +82,27 @@ function dependsOn(t: TaskSettings, left: Map<string, string[]>): { task_key: st
   };
   for (const d of t.depends_on ?? []) add(d);
   return out;
+}
+
+/** Writes resources/<key>.alert.yml per alert: its query inline, on the warehouse variable, its own schedule paused (a job's alert_task runs it). */
+export async function exportAlerts(
+  alerts: Record<string, AlertSettings>,
+  projectDir: string,
+  write: (rel: string, text: string) => Promise<void>,
+): Promise<boolean> {
+  for (const [alertKey, a] of Object.entries(alerts)) {
+    const { file_path, ...rest } = a;
+    const query_text = a.query_text ?? (await fs.readFile(path.join(projectDir, file_path!), 'utf8'));
+    const alert = {
+      ...rest,
+      query_text,
+      warehouse_id: a.warehouse_id ?? '${var.warehouse_id}',
+      schedule: { quartz_cron_schedule: '0 0 0 * * ?', timezone_id: 'UTC', pause_status: 'PAUSED' },
+    };
+    await write(
+      `resources/${key(alertKey)}.alert.yml`,
+      `# Alert ${alertKey}, exported by strata export databricks (run by a job's alert_task; its own schedule paused).\n${stringify({ resources: { alerts: { [key(alertKey)]: alert } } })}`,
+    );
+  }
+  return Object.keys(alerts).length > 0;
 }

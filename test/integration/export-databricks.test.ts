@@ -61,27 +61,43 @@ describe('strata export databricks', () => {
     expect(validate(daily) ? [] : validate.errors).toEqual([]);
     const job = daily.resources.jobs.daily_refresh;
     expect(job.schedule).toEqual({ quartz_cron_expression: '0 0 6 * * ?', timezone_id: 'Europe/Berlin' });
-    expect(job.tasks.map((t: { task_key: string }) => t.task_key)).toEqual([
-      'refresh',
-      'kpis',
-      'dq_check',
-      'dq_over_limit',
-    ]);
+    expect(job.tasks.map((t: { task_key: string }) => t.task_key)).toEqual(['refresh', 'kpis', 'dq_alert']);
     expect(job.tasks[0].pipeline_task).toEqual({ pipeline_id: '${resources.pipelines.retail.id}' });
     expect(job.tasks[1].sql_task).toEqual({
       file: { path: '../src/sql/kpis.sql' },
       warehouse_id: '${var.warehouse_id}',
     });
+    expect(job.tasks[2].alert_task).toEqual({
+      alert_id: '${resources.alerts.orders_quarantined.id}',
+      warehouse_id: '${var.warehouse_id}',
+    });
     expect(readFileSync(path.join(out, 'src/sql/kpis.sql'), 'utf8')).toBe(
       readFileSync(path.resolve('examples/retail/sql/kpis.sql'), 'utf8'),
+    );
+    const alert = parse(readFileSync(path.join(out, 'resources/orders_quarantined.alert.yml'), 'utf8'));
+    expect(validate(alert) ? [] : validate.errors).toEqual([]);
+    expect(alert.resources.alerts.orders_quarantined.query_text).toBe(
+      readFileSync(path.resolve('examples/retail/sql/dq_quarantined.sql'), 'utf8'),
     );
     const arrival = parse(readFileSync(path.join(out, 'resources/on_arrival.job.yml'), 'utf8'));
     expect(arrival.resources.jobs.on_arrival.tasks[0].run_job_task).toEqual({
       job_id: '${resources.jobs.daily_refresh.id}',
     });
-    expect(bundle.notes).toContain(
-      "jobs.daily_refresh.tasks.dq_alert: a command_task (Strata's) has no Databricks equivalent; it is left out of the bundle — run it as a notebook or Python task there",
+    // A command_task (Strata's) is left out, with a note; what came after it depends on what it depended on.
+    const dir = path.join(bed.dir, 'cmd-project');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(
+      path.join(dir, 'strata.yaml'),
+      `jobs:\n  j:\n    tasks:\n      - { task_key: a, pipeline_task: { pipeline_id: p } }\n      - { task_key: b, depends_on: [{ task_key: a }], command_task: { command: [ls] } }\n      - { task_key: c, depends_on: [{ task_key: b }], pipeline_task: { pipeline_id: p } }\n`,
     );
+    const cmd = await exportDatabricks(await loadConfig(dir), path.join(bed.dir, 'cmd-bundle'));
+    const j = parse(readFileSync(path.join(bed.dir, 'cmd-bundle', 'resources/j.job.yml'), 'utf8')).resources.jobs.j;
+    expect(j.tasks.map((t: { task_key: string }) => t.task_key)).toEqual(['a', 'c']);
+    expect(j.tasks[1].depends_on).toEqual([{ task_key: 'a' }]);
+    expect(cmd.notes).toContain(
+      "jobs.j.tasks.b: a command_task (Strata's) has no Databricks equivalent; it is left out of the bundle — run it as a notebook or Python task there",
+    );
+    expect(bundle.notes.some((n) => n.includes('warehouse_id'))).toBe(true);
     const main = parse(readFileSync(path.join(out, 'databricks.yml'), 'utf8'));
     expect(main.variables.warehouse_id.description).toMatch(/SQL warehouse/);
   });

@@ -155,4 +155,45 @@ jobs:
     expect(String(recorded.rows[1][3])).toBe('HTTP 503 Service Unavailable');
     expect(waits).toEqual([1000, 2000, 1000, 2000]);
   });
+
+  it('an alert_task that triggers mails its subscribers (the alert text, the value, the condition); one that is OK does not', async () => {
+    const dir = setUp(
+      'alert',
+      `notifications:
+  email: { host: 127.0.0.1, port: ${smtpPort}, tls: none, from: strata@example.com }
+alerts:
+  late_orders:
+    display_name: Late orders
+    query_text: "SELECT {{job.parameters.late}} AS late, 'x' AS other"
+    custom_summary: Too many late orders today.
+    evaluation:
+      comparison_operator: GREATER_THAN
+      source: { name: late, display: late orders }
+      threshold: { value: { double_value: 10 } }
+      notification: { subscriptions: [{ user_email: ops@example.com }] }
+jobs:
+  check:
+    parameters: [{ name: late, default: "12" }]
+    tasks:
+      - { task_key: alert, alert_task: { alert_id: "\${resources.alerts.late_orders.id}", subscribers: [{ user_name: lead@example.com }] } }
+`,
+    );
+    const project = await projectAt(bed, dir);
+    mails.length = 0;
+    const triggered = await runJob(project, 'check');
+    expect(triggered.result).toBe('SUCCESS');
+    expect(mails.map((m) => m.to)).toEqual([['lead@example.com', 'ops@example.com']]);
+    const text = mails[0].data.replace(/=\r?\n/g, '');
+    expect(text).toMatch(/Subject: \[Strata\] alert Late orders: TRIGGERED/);
+    expect(text).toMatch(/Too many late orders today\./);
+    expect(text).toMatch(/late orders = 12; the alert triggers when late orders GREATER_THAN 10\./);
+    mails.length = 0;
+    const ok = await runJob(project, 'check', { parameters: { late: '3' } });
+    expect(ok.result).toBe('SUCCESS');
+    expect(mails).toEqual([]);
+    const values = await project.query(
+      `SELECT task_values FROM system.job_task_runs WHERE run_id = ${ok.runId} AND task_key = 'alert'`,
+    );
+    expect(JSON.parse(String(values.rows[0][0]))).toEqual({ state: 'OK', value: '3' });
+  });
 });
