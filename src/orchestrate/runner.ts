@@ -154,7 +154,10 @@ export async function execute(
   const failed = outcome.tasks.find((t) => t.result === 'FAILED' || t.result === 'TIMEDOUT');
   const error = failed ? `${failed.taskKey}: ${failed.error ?? 'failed'}` : null;
   const ended = { ...run, state: 'TERMINATED', result, end_time: start + outcome.durationMs, error };
-  await project.withSession((s) => store.putRun(s, ended, run.repair_count === 0));
+  await project.withSession(async (s) => {
+    await store.putRun(s, ended, run.repair_count === 0);
+    await store.compact(s);
+  });
   await notices.finished(outcome);
   return outcome;
 }

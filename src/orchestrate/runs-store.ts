@@ -12,7 +12,14 @@ import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promise
 import * as path from 'node:path';
 import type { Catalog } from '../catalog/index.js';
 import { tableExists } from '../catalog/index.js';
-import { ConcurrentModificationError, createTable, replaceKeys, writeTable } from '../delta/index.js';
+import {
+  ConcurrentModificationError,
+  createTable,
+  loadSnapshot,
+  optimizeTable,
+  replaceKeys,
+  writeTable,
+} from '../delta/index.js';
 import { quoteIdent, quoteLiteral, type Session } from '../engine/index.js';
 import { executeQuery } from '../sql/index.js';
 
@@ -191,6 +198,23 @@ export class RunsStore {
         return;
       } catch (err) {
         if (!(err instanceof ConcurrentModificationError) || attempt >= 5) throw err;
+      }
+    }
+  }
+
+  /**
+   * Compacts the tables once they hold more than `maxFiles` files: every ended attempt is a small
+   * file of its own. Best effort: a table another process writes meanwhile is compacted next time.
+   */
+  async compact(session: Session, maxFiles = 100): Promise<void> {
+    for (const name of ['job_runs', 'job_task_runs'] as const) {
+      const t = this.table(name);
+      if (!tableExists(t.location)) continue;
+      try {
+        const snapshot = await loadSnapshot(t.location, { session, name: t.name });
+        if (snapshot.files.length > maxFiles) await optimizeTable(session, t);
+      } catch (err) {
+        if (!(err instanceof ConcurrentModificationError)) throw err;
       }
     }
   }

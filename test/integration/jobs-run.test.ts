@@ -6,7 +6,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { repairRun, runJob } from '../../src/orchestrate/index.js';
+import { repairRun, runJob, RunsStore } from '../../src/orchestrate/index.js';
 import { projectAt, useTestBed } from '../helpers/harness.js';
 
 const bed = useTestBed('jobs-run');
@@ -265,5 +265,25 @@ describe('strata jobs repair', () => {
     await expect(repairRun(project, first.runId, { tasks: ['nope'] })).rejects.toThrow(
       'the job has no task nope; its tasks are extract, transform, report, side',
     );
+  });
+});
+
+describe('the run tables', () => {
+  it('are compacted once they hold many small files: each ended attempt is one', async () => {
+    const dir = setUp(
+      'compact',
+      `jobs:\n  j:\n    tasks:\n${Array.from({ length: 6 }, (_, i) => `      - { task_key: t${i}, command_task: { command: [${NODE}, -e, "0"] } }`).join('\n')}\n`,
+    );
+    const project = await projectAt(bed, dir);
+    const files = async () =>
+      (await project.query('DESCRIBE DETAIL system.job_task_runs')).rows[0][
+        (await project.query('DESCRIBE DETAIL system.job_task_runs')).columns.findIndex((c) => c.name === 'numFiles')
+      ];
+    for (let i = 0; i < 3; i++) await runJob(project, 'j');
+    expect(Number(await files())).toBe(18);
+    await project.withSession((s) => new RunsStore(project.catalog).compact(s, 10));
+    expect(Number(await files())).toBe(1);
+    const rows = await project.query('SELECT count(*) FROM system.job_task_runs');
+    expect(rows.rows).toEqual([[18]]);
   });
 });
