@@ -255,10 +255,6 @@ export const jobSchema = z
       .describe('Runs the job at the times a Quartz cron expression gives, in a time zone.')
       .optional(),
     trigger: trigger.optional(),
-    continuous: z
-      .strictObject({ pause_status: pauseStatus.optional() })
-      .describe('Keeps one run going: a new run starts when one ends.')
-      .optional(),
     max_concurrent_runs: positiveInt('a run count').min(1).describe('Runs of this job at once. Default: 1.').optional(),
     queue: z
       .strictObject({ enabled: z.boolean().describe('Queue the run (true) or skip it (false).') })

@@ -102,7 +102,14 @@ const DATABRICKS_ONLY = new Set(
   ).split(' '),
 );
 
+/** Databricks job fields Strata will have, with what to use meanwhile. */
+const NOT_YET: Record<string, string> = {
+  continuous:
+    '"continuous" (a job kept running) is not supported yet; for a pipeline kept up to date use strata watch, or a file_arrival trigger',
+};
+
 export function unknownKeyMessage(key: string, parentPath: PathSegment[]): string {
+  if (parentPath[0] === 'jobs' && parentPath.length === 2 && NOT_YET[key]) return NOT_YET[key];
   if (parentPath[0] === 'jobs' && DATABRICKS_ONLY.has(key))
     return `"${key}" is a Databricks job setting that Strata does not support (a job here runs on this machine, with the task kinds pipeline_task, sql_task, condition_task, run_job_task, alert_task and command_task); remove it`;
   const allowed = allowedKeys(parentPath);

@@ -413,6 +413,21 @@ describe('jobs (the job settings of a Databricks bundle)', () => {
     expect(messages.some((m) => /a task needs one of pipeline_task, sql_task/.test(m))).toBe(true);
   });
 
+  it('continuous is refused with what to use instead', () => {
+    const { problems } = problemsOf(
+      yaml(
+        'jobs:',
+        '  j:',
+        '    continuous: { pause_status: UNPAUSED }',
+        '    tasks:',
+        '      - { task_key: a, command_task: { command: [ls] } }',
+      ),
+    );
+    expect(brief(problems)).toEqual([
+      '3:5 jobs.j.continuous: "continuous" (a job kept running) is not supported yet; for a pipeline kept up to date use strata watch, or a file_arrival trigger',
+    ]);
+  });
+
   it('a cycle of dependencies is named', () => {
     const { problems } = problemsOf(
       yaml(
