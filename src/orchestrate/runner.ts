@@ -4,7 +4,7 @@
 // leaf tasks (run-if.ts).
 import { hostname } from 'node:os';
 import { StrataError } from '../core/index.js';
-import type { JobSettings, Project, TaskSettings } from '../project/index.js';
+import { TASK_KINDS, type JobSettings, type Project, type TaskSettings } from '../project/index.js';
 import { decide, runResult, type RunResult, type TaskResult } from './run-if.js';
 import { RunsStore, type JobRunRow, type TaskRunRow } from './runs-store.js';
 import { notify, type NotifyEvent, type NotifyOptions, type RunNotice } from './notify.js';
@@ -377,14 +377,5 @@ class Attempts {
 
 /** The kind of a task (its one *_task field). */
 export function kindOf(task: TaskSettings): string {
-  for (const k of [
-    'pipeline_task',
-    'sql_task',
-    'condition_task',
-    'run_job_task',
-    'command_task',
-    'alert_task',
-  ] as const)
-    if (task[k] !== undefined) return k;
-  return 'unknown';
+  return TASK_KINDS.find((k) => task[k] !== undefined) ?? 'unknown';
 }

@@ -102,6 +102,31 @@ function assignment(tokens: Token[], k: number): boolean {
   return false;
 }
 
+/**
+ * The left side of the operator (IN, BETWEEN) at `i`, with the NOT before it (-1 when none): an
+ * expression that starts where an expression may, and not an assignment or an option.
+ */
+function leftSide(tokens: Token[], i: number, from: number): { left: number; not: number } | undefined {
+  const not = isWord(tokens[i - 1], 'not') ? i - 1 : -1;
+  const last = (not >= 0 ? not : i) - 1;
+  if (last < from || !endsOperand(tokens[last])) return undefined;
+  const left = leftStart(tokens, last, from);
+  if (left < 0 || !startsExpression(tokens, left, from, false) || assignment(tokens, left)) return undefined;
+  return { left, not };
+}
+
+/** Whether an expression may start at token `k`: at the start, after `(`, `,`, a word such as WHERE (or a lambda's `->`). */
+function startsExpression(tokens: Token[], k: number, from: number, lambda: boolean): boolean {
+  const before = tokens[k - 1];
+  return (
+    k === from ||
+    before.text === '(' ||
+    before.text === ',' ||
+    (lambda && before.text === '->') ||
+    (before.kind === 'ident' && BEFORE.has(before.value.toLowerCase()))
+  );
+}
+
 /** A comparison at token `i` (its operator) whose sides a rewrite may mark. */
 export interface Comparison {
   op: string;
@@ -120,15 +145,7 @@ export function comparisonAt(tokens: Token[], i: number, from: number, to: numbe
   const found = comparisonOp(tokens, i);
   if (!found || i - 1 < from || !endsOperand(tokens[i - 1])) return undefined;
   const left = leftStart(tokens, i - 1, from);
-  if (left < 0) return undefined;
-  const before = tokens[left - 1];
-  const context =
-    left === from ||
-    before.text === '(' ||
-    before.text === ',' ||
-    before.text === '->' ||
-    (before.kind === 'ident' && BEFORE.has(before.value.toLowerCase()));
-  if (!context || assignment(tokens, left)) return undefined;
+  if (left < 0 || !startsExpression(tokens, left, from, true) || assignment(tokens, left)) return undefined;
   const end = rightEnd(tokens, found.next, to);
   if (end < 0) return undefined;
   if (found.op === '<=>') return { op: found.op, left, next: found.next, end }; // (DuckDB's IS NOT DISTINCT FROM)
@@ -198,18 +215,9 @@ export interface InList {
  */
 export function inListAt(tokens: Token[], i: number, from: number, to: number): InList | undefined {
   if (!isWord(tokens[i], 'in') || tokens[i + 1]?.text !== '(') return undefined;
-  const not = isWord(tokens[i - 1], 'not') ? i - 1 : -1;
-  const last = (not >= 0 ? not : i) - 1;
-  if (last < from || !endsOperand(tokens[last])) return undefined;
-  const left = leftStart(tokens, last, from);
-  if (left < 0) return undefined;
-  const before = tokens[left - 1];
-  const context =
-    left === from ||
-    before.text === '(' ||
-    before.text === ',' ||
-    (before.kind === 'ident' && BEFORE.has(before.value.toLowerCase()));
-  if (!context || assignment(tokens, left)) return undefined;
+  const side = leftSide(tokens, i, from);
+  if (!side) return undefined;
+  const { left, not } = side;
   const first = tokens[i + 2];
   if (!first || ['select', 'with', 'from', 'values'].some((w) => isWord(first, w))) return undefined;
   const items: [number, number][] = [];
@@ -285,18 +293,9 @@ export interface Between {
  */
 export function betweenAt(tokens: Token[], i: number, from: number, to: number): Between | undefined {
   if (!isWord(tokens[i], 'between')) return undefined;
-  const not = isWord(tokens[i - 1], 'not') ? i - 1 : -1;
-  const last = (not >= 0 ? not : i) - 1;
-  if (last < from || !endsOperand(tokens[last])) return undefined;
-  const left = leftStart(tokens, last, from);
-  if (left < 0) return undefined;
-  const before = tokens[left - 1];
-  const context =
-    left === from ||
-    before.text === '(' ||
-    before.text === ',' ||
-    (before.kind === 'ident' && BEFORE.has(before.value.toLowerCase()));
-  if (!context || assignment(tokens, left)) return undefined;
+  const side = leftSide(tokens, i, from);
+  if (!side) return undefined;
+  const { left, not } = side;
   const lowEnd = rightEnd(tokens, i + 1, to);
   if (lowEnd < 0 || !isWord(tokens[lowEnd], 'and')) return undefined;
   const highEnd = rightEnd(tokens, lowEnd + 1, to);
