@@ -37,6 +37,8 @@ export type ErrorCode =
   | 'PIPELINE'
   /** A job task failed (its run, its program, another job it ran). */
   | 'JOB'
+  /** Work stopped before its end (a timeout, Ctrl-C); what it had written undone. */
+  | 'CANCELLED'
   | 'CONFIG'
   | 'INTERNAL';
 

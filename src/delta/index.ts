@@ -18,7 +18,7 @@ export { blindAppend as blindAppendFootprint } from './commit.js';
 export { cleanUpExpiredLogs } from './log-cleanup.js';
 export { deleteRows, updateRows, type DmlOutcome } from './dml.js';
 export { FILE_COLUMN } from './scan.js';
-export { restoreTable, type RestoreOutcome } from './restore.js';
+export { restoreTable, type RestoreOutcome, type RollbackOptions } from './restore.js';
 export { vacuumTable, type VacuumOutcome } from './vacuum.js';
 export { optimizeTable, type OptimizeOutcome } from './optimize.js';
 export { mergeInto, type MergeClause, type MergeOutcome } from './merge.js';

@@ -20,11 +20,24 @@ export interface RestoreOutcome {
   numRestoredFiles: number;
 }
 
+/** What a restore that undoes an unfinished operation (a cancelled pipeline update) adds to a plain RESTORE. */
+export interface RollbackOptions {
+  /**
+   * The target version's stream progress too: every txn action (application id → version) set
+   * back to what the target version had — one the target did not have goes back to `absent(appId)`.
+   * A plain RESTORE keeps them, as Delta's does.
+   */
+  txns?: { absent: (appId: string) => number };
+  /** Extra commitInfo fields (say why, for readers that care). */
+  info?: Record<string, unknown>;
+}
+
 export async function restoreTable(
   session: Session,
   ref: TableRef,
   to: { version?: number; timestamp?: string },
   now: () => number = Date.now,
+  rollback: RollbackOptions = {},
 ): Promise<RestoreOutcome> {
   const table = ref.name ?? ref.location;
   const current = await loadSnapshot(ref.location, { session, name: table });
@@ -65,6 +78,11 @@ export async function restoreTable(
   if (metadataChanged) actions.push({ metaData: target.metadata });
   for (const f of toRemove) actions.push({ remove: removeOf(f, now0) });
   for (const f of toAdd) actions.push({ add: { ...f, dataChange: true, modificationTime: now0 } });
+  if (rollback.txns)
+    for (const [appId, t] of current.txns) {
+      const version = target.txns.get(appId)?.version ?? rollback.txns.absent(appId);
+      if (version !== t.version) actions.push({ txn: { appId, version, lastUpdated: now0 } });
+    }
   const size = (files: AddAction[]) => files.reduce((s, f) => s + (Number(f.size) || 0), 0);
   const result = await commit(current.store, table, current.version, {
     operation: 'RESTORE',
@@ -79,6 +97,7 @@ export async function restoreTable(
     },
     actions,
     footprint: { ...blindAppend(), readWholeTable: true, changesMetadata: metadataChanged },
+    info: rollback.info,
   });
   await afterCommit(
     session,

@@ -1,3 +1,4 @@
 // engine: the DuckDB adapter and SQL quoting.
 export * from './engine.js';
 export * from './quote.js';
+export * from './cancellable.js';

@@ -17,6 +17,7 @@ export {
   deleteQuarantineRows,
   INGEST_APP_ID,
   LEDGER_RESET,
+  LEDGER_ROLLBACK,
   type IngestPlan,
   type LedgerFile,
 } from './ingest.js';

@@ -38,7 +38,14 @@ import {
 
 export { appendQuarantine, deleteQuarantineRows } from './quarantine.js';
 export { listSourceFiles } from './classify.js';
-export { INGEST_APP_ID, LEDGER_RESET, lastIngestSource, readLedger, type LedgerFile } from './ledger.js';
+export {
+  INGEST_APP_ID,
+  LEDGER_RESET,
+  LEDGER_ROLLBACK,
+  lastIngestSource,
+  readLedger,
+  type LedgerFile,
+} from './ledger.js';
 
 export type { BatchTransform, IngestOutcome, IngestProgress, IngestRequest } from './request.js';
 export { planIngest, type IngestPlan } from './plan.js';

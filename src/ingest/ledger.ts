@@ -24,6 +24,12 @@ export const INGEST_APP_ID = 'strata-ingest';
 /** commitInfo field of a commit that starts a table's ledger over (a pipeline's full refresh, which also gives the table a new id). */
 export const LEDGER_RESET = 'strataLedgerReset';
 
+/**
+ * commitInfo field of a commit that undoes the commits after a version (`{ version: n }`): a
+ * cancelled pipeline update's rollback. The files those commits loaded were not loaded.
+ */
+export const LEDGER_ROLLBACK = 'strataRollback';
+
 /** A target table, as the ledger knows it. */
 export interface LedgerTable {
   location: string;
@@ -180,12 +186,17 @@ async function scanLedger(
     const infos = await readCommitInfos(target.store, req.name, indexed + 1, target.version);
     // A pipeline's full refresh starts the table's ledger over (the commit says so): what came before is not this table's.
     const reset = infos.map((c) => Boolean(c.info[LEDGER_RESET])).lastIndexOf(true);
+    const undone = await undoneVersions(session, req, target.metadata.id, infos.slice(reset + 1), indexed, repair);
+    if (undone.length > 0) {
+      const kept = entries.filter((e) => !undone.some(([from, to]) => e.version > from && e.version < to));
+      entries.splice(0, entries.length, ...kept);
+    }
     const wanted = typeof query === 'object' && 'paths' in query ? new Set(query.paths) : undefined;
     const sizes = typeof query === 'object' && 'sizes' in query ? new Set(query.sizes) : undefined;
     const batches = typeof query === 'object' && 'batches' in query ? new Set(query.batches) : undefined;
     for (const { version, info } of infos.slice(reset + 1)) {
       const ingest = info.strataIngest as { batchId: number; files: LedgerFile[] } | undefined;
-      if (!ingest) continue;
+      if (!ingest || undone.some(([from, to]) => version > from && version < to)) continue;
       for (const f of ingest.files) {
         const file = { ...f, path: recordedFile(req.catalog, f.path), version, batch: ingest.batchId };
         if (
@@ -259,6 +270,32 @@ async function scanIndex(
     await session.exec(`DROP TABLE IF EXISTS temp.${quoteIdent(candidates)}`).catch(() => undefined);
     for (const c of scan.cleanup) await session.exec(c).catch(() => undefined);
   }
+}
+
+/**
+ * The version ranges (exclusive) that rollback commits among `infos` undid. Index entries of
+ * those versions (indexed before the rollback) are deleted when `repair`.
+ */
+async function undoneVersions(
+  session: Session,
+  req: LedgerTable,
+  tableId: string,
+  infos: { version: number; info: Record<string, unknown> }[],
+  indexed: number,
+  repair: boolean,
+): Promise<[number, number][]> {
+  const out: [number, number][] = [];
+  for (const { version, info } of infos) {
+    const back = (info[LEDGER_ROLLBACK] as { version?: number } | undefined)?.version;
+    if (typeof back !== 'number') continue;
+    out.push([back, version]);
+    if (repair && back < indexed) {
+      const tables = [recordedTable(req.catalog, req.location), ...legacyTables(req.catalog, req.location)];
+      const ofTable = `table_path IN (${tables.map(quoteLiteral).join(', ')}) AND table_id = ${quoteLiteral(tableId)} AND table_version < ${version}`;
+      await forgetLostVersions(session, req.catalog.system('ingest_files'), ofTable, back);
+    }
+  }
+  return out;
 }
 
 /** Deletes the index entries of versions a table no longer has (after `version`). */

@@ -28,6 +28,8 @@ export interface RunJobOptions {
   callers?: string[];
   /** How notifications are delivered (tests inject the wait between attempts). */
   notify?: NotifyOptions;
+  /** Cancels the run: running tasks stop (as at a timeout), no task starts after. */
+  signal?: AbortSignal;
 }
 
 export interface TaskEvent {
@@ -122,6 +124,10 @@ export async function execute(
   );
   const notices = new Notices(project, job, run, options);
   const jobAbort = new AbortController();
+  const outer = options.signal;
+  const onOuter = () => jobAbort.abort(outer?.reason);
+  if (outer?.aborted) onOuter();
+  else outer?.addEventListener('abort', onOuter, { once: true });
   const timer =
     job.timeout_seconds && job.timeout_seconds > 0
       ? setTimeout(() => jobAbort.abort(new Error('the job timed out')), job.timeout_seconds * 1000)
@@ -135,6 +141,7 @@ export async function execute(
     });
   } finally {
     if (timer) clearTimeout(timer);
+    outer?.removeEventListener('abort', onOuter);
     notices.ended();
   }
   let result = runResult(tasks.results, tasks.leaves);
@@ -330,6 +337,7 @@ class Attempts {
             parameters,
             trigger: 'RUN_JOB_TASK',
             callers: [...(this.options.callers ?? []), this.jobRun.job_key],
+            signal: abort.signal,
           });
           return { runId: r.runId, result: r.result };
         },
@@ -348,7 +356,8 @@ class Attempts {
       });
     } catch (err) {
       result = timedOut || this.jobSignal.aborted ? 'TIMEDOUT' : 'FAILED';
-      const message = timedOut ? `timed out after ${task.timeout_seconds} s` : (err as Error).message;
+      const stopped = StrataError.is(err) && err.code === 'CANCELLED' ? `; ${err.message}` : '';
+      const message = timedOut ? `timed out after ${task.timeout_seconds} s${stopped}` : (err as Error).message;
       this.errors.set(task.task_key, message);
       this.refs.tasks.set(task.task_key, { result, attempt, values: {} });
       const output = (err as StrataError).context?.output;

@@ -22,6 +22,7 @@ export interface TaskOutput {
 export interface TaskContext {
   project: Project;
   refs: ReferenceContext;
+  /** Runs another job (its run cancelled with this attempt). */
   runJob: (jobKey: string, parameters: Record<string, string>) => Promise<{ runId: bigint; result: string }>;
   signal: AbortSignal;
   notify?: NotifyOptions;
@@ -57,9 +58,19 @@ async function pipelineTask(t: NonNullable<TaskSettings['pipeline_task']>, c: Ta
   const outcome = await c.project.runPipeline(pipeline, {
     fullRefresh: t.full_refresh ? 'all' : undefined,
     force: t.full_refresh,
+    signal: c.signal,
   });
   const written = outcome.flows.reduce((n, f) => n + f.rowsWritten, 0);
   const lines = outcome.flows.map((f) => `${f.flow}: ${f.status.toLowerCase()}, ${f.rowsWritten} row(s) written`);
+  if (outcome.status === 'CANCELED') {
+    const restored = (outcome.restored ?? []).map((r) =>
+      r.to === undefined ? `${r.name} removed (created by it)` : `${r.name} back to v${r.to}`,
+    );
+    throw new StrataError(
+      'CANCELLED',
+      `update ${outcome.updateId} of ${pipeline.name} stopped${restored.length ? `; its tables as before it: ${restored.join(', ')}` : '; it had written nothing'}`,
+    );
+  }
   if (outcome.status !== 'COMPLETED')
     throw new StrataError(
       'PIPELINE',
@@ -86,7 +97,7 @@ async function sqlTask(t: NonNullable<TaskSettings['sql_task']>, c: TaskContext)
   }
   const parameters = Object.fromEntries(Object.entries(t.parameters ?? {}).map(([k, v]) => [k, substitute(v, c.refs)]));
   const sql = substituteSql(text, { ...c.refs, sqlParameters: parameters });
-  const results = await c.project.queryAll(sql);
+  const results = await c.project.queryAll(sql, { signal: c.signal });
   const last = results.at(-1)?.result;
   const values: Record<string, string> = {};
   if (last && last.rows.length > 0)

@@ -10,7 +10,7 @@ import { referenceSpans, type ReferenceSpan } from './graph.js';
 import type { DatasetDefinition } from './parse.js';
 import type { Pipeline } from './project.js';
 
-export type FlowStatus = 'QUEUED' | 'RUNNING' | 'COMPLETED' | 'SKIPPED' | 'FAILED' | 'EXCLUDED';
+export type FlowStatus = 'QUEUED' | 'RUNNING' | 'COMPLETED' | 'SKIPPED' | 'FAILED' | 'EXCLUDED' | 'STOPPED';
 
 export interface ExpectationResult {
   name: string;
@@ -56,6 +56,11 @@ export interface RunOptions {
   /** The update's id (default: a new one). */
   updateId?: string;
   now?: () => number;
+  /**
+   * Cancels the update: the running statement is interrupted, no flow starts after, and the
+   * tables it wrote are restored to their versions before it (the outcome is CANCELED).
+   */
+  signal?: AbortSignal;
 }
 
 export interface RunContext {
@@ -148,4 +153,16 @@ export function inlineViews(pipeline: Pipeline, sql: string): string {
     sql = out + sql.slice(at);
   }
   return sql;
+}
+
+export interface RunOutcome {
+  updateId: string;
+  /** CANCELED: stopped by `options.signal`, its tables restored to their versions before it. */
+  status: 'COMPLETED' | 'FAILED' | 'CANCELED';
+  flows: FlowResult[];
+  durationMs: number;
+  /** The first failure. */
+  error?: string;
+  /** A cancelled update's tables, restored to their versions before it (`to` undefined: created by it, removed). */
+  restored?: { name: string; from: number; to: number | undefined }[];
 }

@@ -9,7 +9,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { StrataError } from '../core/index.js';
 import { createTable, deltaTypeText, loadSnapshot } from '../delta/index.js';
 import { quarantineLocation } from '../catalog/index.js';
-import type { Session } from '../engine/index.js';
+import { cancellable, cancelled, type Session } from '../engine/index.js';
 import { INGEST_APP_ID, LEDGER_RESET, SOURCE_SCHEMA_PREFIX } from '../ingest/index.js';
 import {
   inlineViews,
@@ -19,11 +19,12 @@ import {
   type FlowResult,
   type RunContext,
   type RunOptions,
+  type RunOutcome,
 } from './context.js';
 import { assertStreamingRules } from './streaming-check.js';
 export type { RunOptions } from './context.js';
 import { EventLog, type EventOrigin } from './event-log.js';
-import { normalizeName, type Node } from './graph.js';
+import { type Node } from './graph.js';
 import { CDC_BATCH_APP, runAutoCdc } from './auto-cdc.js';
 import { runMaterializedView } from './materialized.js';
 import { userSqlFailure } from '../sql/index.js';
@@ -31,18 +32,11 @@ import { kindName, type DatasetDefinition } from './parse.js';
 import type { Pipeline } from './project.js';
 import { checkBeforeUpdate, refuseUpdate } from './run-check.js';
 import { runInParallel } from './schedule.js';
+import { checkFullRefresh, fullRefreshSet, selection } from './selection.js';
 import { runStreaming, STREAM_APP } from './streaming.js';
+import { cancelUpdate, versionsBefore } from './cancel.js';
 
-export type { ExpectationResult, FlowResult, FlowStatus } from './context.js';
-
-export interface RunOutcome {
-  updateId: string;
-  status: 'COMPLETED' | 'FAILED';
-  flows: FlowResult[];
-  durationMs: number;
-  /** The first failure. */
-  error?: string;
-}
+export type { ExpectationResult, FlowResult, FlowStatus, RunOutcome } from './context.js';
 
 /**
  * A stable id for a pipeline: the same for every update of it in a lake, wherever the project
@@ -102,6 +96,14 @@ export async function runPipeline(session: Session, pipeline: Pipeline, options:
   }
   const problems = await checkBeforeUpdate(session, pipeline, options, selected, refresh);
   if (problems.length > 0) return refuseUpdate(session, log, pipeline, results, problems, updateId, started);
+  const before = options.signal
+    ? await versionsBefore(
+        session,
+        [...selected]
+          .filter((t) => pipeline.datasets.get(t)!.kind !== 'temporary-view')
+          .map((t) => ({ location: options.catalog.locationOf(t), name: pipeline.datasets.get(t)!.name })),
+      )
+    : [];
   log.add('update_progress', `Update ${updateId.slice(0, 6)} is RUNNING.`, { state: 'RUNNING' });
   await log.flush(session);
 
@@ -115,6 +117,12 @@ export async function runPipeline(session: Session, pipeline: Pipeline, options:
       failedTargets.add(node.target);
     if (def.kind === 'temporary-view' || result.status === 'EXCLUDED') {
       if (def.kind !== 'temporary-view') options.onFlow?.(result);
+      return;
+    }
+    if (options.signal?.aborted) {
+      result.status = 'STOPPED';
+      result.message = 'not run: the update was cancelled';
+      options.onFlow?.(result);
       return;
     }
     const blocked = node.reads.find((r) => failedTargets.has(r.name));
@@ -142,9 +150,16 @@ export async function runPipeline(session: Session, pipeline: Pipeline, options:
     const t0 = performance.now();
     let errorCode: string | undefined;
     try {
-      await runNode({ ...ctx, session }, node, def, result);
+      await runNode({ ...ctx, session: cancellable(session, options.signal) }, node, def, result);
       if (result.status === 'RUNNING') result.status = 'COMPLETED';
     } catch (caught) {
+      if (options.signal?.aborted) {
+        result.status = 'STOPPED';
+        result.message = cancelled(options.signal).message;
+        result.durationMs = performance.now() - t0;
+        options.onFlow?.(result);
+        return;
+      }
       // The user wrote the flow's query and expectations: an engine failure in them is theirs, told in their text.
       const err = userSqlFailure(
         caught,
@@ -202,6 +217,8 @@ export async function runPipeline(session: Session, pipeline: Pipeline, options:
   if (!parallel) {
     for (const node of pipeline.order) await execute(node, session);
   } else await runInParallel(pipeline.order, parallel, execute);
+  if (options.signal?.aborted)
+    return cancelUpdate(session, log, { signal: options.signal, before, results, pipeline, updateId, started });
   const status = firstError === undefined ? 'COMPLETED' : 'FAILED';
   log.add(
     'update_progress',
@@ -268,83 +285,6 @@ function flowOrigin(node: Node, def: DatasetDefinition): Partial<EventOrigin> {
     flow_id: createHash('sha256').update(node.id).digest('hex').slice(0, 32),
     dataset_name: def.name,
   };
-}
-
-/** The selected datasets and, transitively, the pipeline datasets they read. */
-function selection(pipeline: Pipeline, select?: string[]): Set<string> {
-  if (!select || select.length === 0) return new Set(pipeline.datasets.keys());
-  const out = new Set<string>();
-  const visit = (name: string) => {
-    if (out.has(name)) return;
-    out.add(name);
-    for (const n of pipeline.nodes.filter((x) => x.target === name))
-      for (const r of n.reads) if (pipeline.datasets.has(r.name)) visit(r.name);
-  };
-  for (const s of select) {
-    const name = normalizeName(s, pipeline.schema);
-    if (!pipeline.datasets.has(name))
-      throw new StrataError(
-        'USAGE',
-        `--select: ${s} is not a dataset of pipeline ${pipeline.name} (datasets: ${[...pipeline.datasets.values()].map((d) => d.name).join(', ')})`,
-      );
-    visit(name);
-  }
-  return out;
-}
-
-function fullRefreshSet(pipeline: Pipeline, full?: string[] | 'all'): Set<string> {
-  if (!full) return new Set();
-  if (full === 'all')
-    return new Set(
-      [...pipeline.datasets.values()]
-        .filter((d) => d.kind !== 'temporary-view')
-        .map((d) => normalizeName(d.name, pipeline.schema)),
-    );
-  const out = new Set<string>();
-  for (const s of full) {
-    const name = normalizeName(s, pipeline.schema);
-    if (!pipeline.datasets.has(name))
-      throw new StrataError('USAGE', `--full-refresh: ${s} is not a dataset of pipeline ${pipeline.name}`);
-    out.add(name);
-  }
-  return out;
-}
-
-/**
- * Before anything is written: a full refresh replaces its tables, so every streaming table that
- * reads one of them as a stream must be refreshed too (its stream could not continue on the
- * replaced table) — refused otherwise, naming them. Tables that read files refuse a full refresh
- * without force: the landing files may be gone.
- */
-function checkFullRefresh(pipeline: Pipeline, refresh: Set<string>, force: boolean): void {
-  for (const name of force ? [] : refresh) {
-    const reader = pipeline.nodes.find((n) => n.target === name && n.files.some((f) => f.streaming));
-    if (reader) {
-      const def = pipeline.datasets.get(name)!;
-      throw new StrataError(
-        'USAGE',
-        `${def.name} loads files (${reader.files[0].call}); a full refresh empties it and loads again only the files still in the landing folder — rows of files removed since would be lost. Add --force to refresh it anyway.`,
-        { context: { table: def.name } },
-      );
-    }
-  }
-  const needed = new Set(refresh);
-  for (let grew = true; grew;) {
-    grew = false;
-    for (const n of pipeline.nodes)
-      if (!needed.has(n.target) && n.reads.some((r) => r.streaming && needed.has(r.name))) {
-        needed.add(n.target);
-        grew = true;
-      }
-  }
-  const missing = [...needed].filter((t) => !refresh.has(t));
-  if (missing.length > 0) {
-    const name = (t: string) => pipeline.datasets.get(t)?.name ?? t;
-    throw new StrataError(
-      'USAGE',
-      `--full-refresh ${[...refresh].map(name).join(',')} would replace tables that ${missing.map(name).join(', ')} ${missing.length === 1 ? 'reads' : 'read'} as a stream, which could not continue on the replaced tables; refresh them together: --full-refresh ${[...needed].map(name).join(',')}`,
-    );
-  }
 }
 
 async function runNode(ctx: RunContext, node: Node, def: DatasetDefinition, result: FlowResult): Promise<void> {

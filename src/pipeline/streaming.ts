@@ -11,6 +11,7 @@ import {
   planScan,
   planTableChanges,
   writeTable,
+  type Action,
   type AddAction,
   type Snapshot,
   readCommit,
@@ -22,6 +23,7 @@ import {
   deleteQuarantineRows,
   ingestFiles,
   INGEST_APP_ID,
+  LEDGER_ROLLBACK,
   listSourceFiles,
   SOURCE_SCHEMA_PREFIX,
   parseReadOptions,
@@ -329,8 +331,11 @@ async function increment(
   }
   const adds: AddAction[] = [];
   let changes: { version: number; operation: string } | undefined;
-  for (let v = from + 1; v <= source.version; v++) {
-    const actions = await readCommit(source.store, commitKey(v), name);
+  const commits: Action[][] = [];
+  for (let v = from + 1; v <= source.version; v++) commits.push(await readCommit(source.store, commitKey(v), name));
+  const read = unvoided(commits, from);
+  for (const v of read) {
+    const actions = commits[v - from - 1];
     if (actions.some((a) => a.remove && a.remove.dataChange !== false)) {
       changes ??= { version: v, operation: actions.find((a) => a.commitInfo)?.commitInfo?.operation ?? 'a change' };
     }
@@ -344,13 +349,44 @@ async function increment(
         { context: { table: name, version: changes.version } },
       );
     }
-    const plan = await planTableChanges(session, source.store.root, name, from + 1, source.version);
     const cols = source.schema.fields.map((f) => quoteIdent(f.name)).join(', ');
-    return {
-      sql: `SELECT ${cols} FROM (${plan.sql}) AS __c WHERE _change_type IN ('insert', 'update_postimage')`,
-      cleanup: plan.cleanup,
-    };
+    const parts: string[] = [];
+    const cleanup: string[] = [];
+    for (const [start, end] of segments(read)) {
+      const plan = await planTableChanges(session, source.store.root, name, start, end);
+      parts.push(`SELECT ${cols} FROM (${plan.sql}) AS __c WHERE _change_type IN ('insert', 'update_postimage')`);
+      cleanup.push(...plan.cleanup);
+    }
+    return { sql: parts.join(' UNION ALL '), cleanup };
   }
   const scan = await planScan(source, session, { id, files: adds });
   return { sql: scan.sql, cleanup: scan.cleanup };
+}
+
+/**
+ * The versions after `from` a stream reads: all but those a rollback undid (a cancelled pipeline
+ * update's commits and the RESTORE that undid them — together they changed nothing). A rollback
+ * of versions the stream had already read is a change like any other.
+ */
+function unvoided(commits: Action[][], from: number): number[] {
+  const skip = new Set<number>();
+  commits.forEach((actions, i) => {
+    const back = (actions.find((a) => a.commitInfo)?.commitInfo as Record<string, unknown> | undefined)?.[
+      LEDGER_ROLLBACK
+    ] as { version?: number } | undefined;
+    if (typeof back?.version === 'number' && back.version >= from)
+      for (let v = back.version + 1; v <= from + 1 + i; v++) skip.add(v);
+  });
+  return commits.map((_, i) => from + 1 + i).filter((v) => !skip.has(v));
+}
+
+/** Consecutive runs of versions, as [first, last] pairs. */
+function segments(versions: number[]): [number, number][] {
+  const out: [number, number][] = [];
+  for (const v of versions) {
+    const last = out.at(-1);
+    if (last && last[1] === v - 1) last[1] = v;
+    else out.push([v, v]);
+  }
+  return out;
 }

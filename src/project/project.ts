@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import * as path from 'node:path';
 import { createCatalog, type Catalog, type ResolvedTable } from '../catalog/index.js';
 import { describeError, StrataError } from '../core/index.js';
-import { Engine, settingsFromEnv, type QueryResult, type Session } from '../engine/index.js';
+import { cancellable, Engine, settingsFromEnv, type QueryResult, type Session } from '../engine/index.js';
 import {
   fileSources,
   ingestFiles,
@@ -53,6 +53,8 @@ export interface QueryOptions {
   onScan?: (info: ScanInfo) => void;
   /** Spark SQL (the default) or plain DuckDB SQL. */
   dialect?: 'spark' | 'duckdb';
+  /** Stops the statements (the running one interrupted); they fail with a CANCELLED error. */
+  signal?: AbortSignal;
 }
 
 /** What a pipeline update takes beyond the pipeline: the run's choices, not the wiring. */
@@ -66,6 +68,8 @@ export type UpdateOptions = Omit<RunOptions, 'catalog' | 'parallel'> &
 export interface LockWait {
   /** true: as long as it takes (default); false: fail at once, naming the holder; or milliseconds. */
   wait?: boolean | number;
+  /** Stops waiting for the lake (the update is cancelled before it starts). */
+  signal?: AbortSignal;
   /** Told once, when the update has to wait, who holds the lake. */
   onWait?: (holder: LockHolder) => void;
 }
@@ -179,7 +183,9 @@ class OpenedProject implements Project {
         sql,
         this.sqlOptions({ settings: options.settings, onScan: options.onScan, dialect: options.dialect }),
       );
-    return options.session ? run(options.session) : this.withSession(run);
+    return options.session
+      ? run(cancellable(options.session, options.signal))
+      : this.withSession((s) => run(cancellable(s, options.signal)));
   }
 
   queryAll(sql: string, options: QueryOptions = {}): Promise<{ statement: string; result: QueryResult }[]> {
@@ -189,7 +195,9 @@ class OpenedProject implements Project {
         sql,
         this.sqlOptions({ settings: options.settings, onScan: options.onScan, dialect: options.dialect }),
       );
-    return options.session ? run(options.session) : this.withSession(run);
+    return options.session
+      ? run(cancellable(options.session, options.signal))
+      : this.withSession((s) => run(cancellable(s, options.signal)));
   }
 
   queryToParquet(sql: string, file: string, options: QueryOptions = {}): Promise<number | undefined> {
@@ -200,7 +208,9 @@ class OpenedProject implements Project {
         file,
         this.sqlOptions({ settings: options.settings, onScan: options.onScan, dialect: options.dialect }),
       );
-    return options.session ? run(options.session) : this.withSession(run);
+    return options.session
+      ? run(cancellable(options.session, options.signal))
+      : this.withSession((s) => run(cancellable(s, options.signal)));
   }
 
   resolveTable(arg: string): ResolvedTable {
@@ -253,7 +263,7 @@ class OpenedProject implements Project {
     return this.holdingLake(
       `strata run ${pipeline.name}`,
       { pipeline: pipeline.name, updateId },
-      { wait, onWait },
+      { wait, onWait, signal: rest.signal },
       () =>
         this.withSession((session) =>
           runPipeline(session, pipeline, {
@@ -290,6 +300,7 @@ class OpenedProject implements Project {
       info,
       wait: options.wait,
       onWait: options.onWait,
+      signal: options.signal,
       onTakeover: (stale) => this.closeAbandoned(stale),
     });
     let keep = false;

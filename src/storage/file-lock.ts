@@ -36,6 +36,8 @@ export interface LockOptions {
   wait?: boolean | number;
   /** Called once when the lock is busy and we wait, with who holds it. */
   onWait?: (holder: LockHolder) => void;
+  /** Stops waiting (the error is the signal's reason). */
+  signal?: AbortSignal;
   /** Called when a stale lock is taken over, with its holder (to close what it left open). */
   onTakeover?: (stale: LockHolder) => void | Promise<void>;
   staleMs?: number;
@@ -102,6 +104,11 @@ export class FileLock {
         continue;
       }
       if (Date.now() >= deadline) throw new LockBusyError(file, current.holder);
+      if (options.signal?.aborted)
+        throw new StrataError(
+          'CANCELLED',
+          `stopped waiting for ${current.holder.purpose} (${describeHolder(current.holder)}): ${String((options.signal.reason as Error)?.message ?? options.signal.reason)}`,
+        );
       if (!told) options.onWait?.(current.holder);
       told = true;
       await new Promise((r) => setTimeout(r, pollMs));
