@@ -67,6 +67,17 @@ export function registerRun(program: Command, globals: () => GlobalOptions): voi
         if (!Number.isInteger(max) || max < 1)
           throw new CliUsageError(`--max-parallel must be a whole number of at least 1, not '${flags.maxParallel}'`);
         const display = new FlowDisplay(process.stderr);
+        // Ctrl-C stops the update and restores what it wrote; a second one quits at once (each
+        // commit is all-or-nothing either way).
+        const cancel = new AbortController();
+        const onSignal = () => {
+          if (cancel.signal.aborted) process.exit(130);
+          process.stderr.write(
+            '\nstopping: the tables this update wrote go back to their versions before it (Ctrl-C again to quit now)\n',
+          );
+          cancel.abort(new Error('interrupted (Ctrl-C)'));
+        };
+        process.on('SIGINT', onSignal);
         const outcome = await project
           .runPipeline(pipeline, {
             select: list(flags.select),
@@ -77,9 +88,17 @@ export function registerRun(program: Command, globals: () => GlobalOptions): voi
             onWait: (holder) =>
               process.stderr.write(`waiting for ${holder.purpose} to finish (${describeHolder(holder)})…\n`),
             onFlow: (f) => display.update(f),
+            signal: cancel.signal,
           })
-          .finally(() => display.stop());
+          .finally(() => {
+            display.stop();
+            process.off('SIGINT', onSignal);
+          });
         process.stdout.write(formatOutcome(pipeline.name, outcome));
+        if (outcome.status === 'CANCELED') {
+          process.stderr.write(`stopped: ${outcome.error}\n`);
+          process.exitCode = 130;
+        }
         if (outcome.status === 'FAILED') {
           const failed = outcome.flows.filter((x) => x.status === 'FAILED');
           for (const f of failed) process.stderr.write(`error: ${f.flow}: ${f.message}\n`);

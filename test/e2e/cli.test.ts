@@ -750,3 +750,37 @@ describe('strata watch', () => {
     expect(q.stdout).toBe('n\n3\n');
   });
 });
+
+describe('strata run, Ctrl-C', () => {
+  it('stops the update and leaves its tables as they were before it (exit 130)', async () => {
+    const dir = path.join(tmp, 'run-ctrl-c');
+    mkdirSync(path.join(dir, 'pipelines', 'p'), { recursive: true });
+    mkdirSync(path.join(dir, 'landing'), { recursive: true });
+    writeFileSync(
+      path.join(dir, 'pipelines', 'p', 'main.sql'),
+      `CREATE OR REFRESH STREAMING TABLE orders AS SELECT * FROM STREAM read_files('landing/*.csv', format => 'csv');
+CREATE OR REFRESH MATERIALIZED VIEW endless AS
+SELECT count(*) AS n FROM orders CROSS JOIN (SELECT sum(hash(a.id + b.id)) AS h FROM range(1000000) a CROSS JOIN range(1000000) b);
+`,
+    );
+    writeFileSync(path.join(dir, 'landing', '1.csv'), 'id\n1\n2\n');
+    expect((await strata('--project', dir, 'run', 'p', '--select', 'orders')).code).toBe(0);
+    writeFileSync(path.join(dir, 'landing', '2.csv'), 'id\n3\n');
+    const child = spawn(process.execPath, [BIN, '--project', dir, 'run', 'p'], { cwd: tmp });
+    let err = '';
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    // Whenever Ctrl-C comes (before the first flow, or while the endless view runs), the tables
+    // end as they were before this update.
+    await new Promise((r) => setTimeout(r, 3000));
+    child.kill('SIGINT');
+    expect(await exited).toBe(130);
+    expect(err).toMatch(/stopped: cancelled \(interrupted \(Ctrl-C\)\)/);
+    const q = await strata('--project', dir, 'query', 'SELECT count(*) AS n FROM orders', '--format', 'csv');
+    expect(q.stdout).toBe('n\n2\n');
+    // The next update loads 2.csv.
+    expect((await strata('--project', dir, 'run', 'p', '--select', 'orders')).code).toBe(0);
+    const after = await strata('--project', dir, 'query', 'SELECT count(*) AS n FROM orders', '--format', 'csv');
+    expect(after.stdout).toBe('n\n3\n');
+  });
+});
