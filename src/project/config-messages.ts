@@ -103,10 +103,7 @@ const DATABRICKS_ONLY = new Set(
 );
 
 /** Databricks job fields Strata will have, with what to use meanwhile. */
-const NOT_YET: Record<string, string> = {
-  continuous:
-    '"continuous" (a job kept running) is not supported yet; for a pipeline kept up to date use strata watch, or a file_arrival trigger',
-};
+const NOT_YET: Record<string, string> = {};
 
 export function unknownKeyMessage(key: string, parentPath: PathSegment[]): string {
   if (parentPath[0] === 'jobs' && parentPath.length === 2 && NOT_YET[key]) return NOT_YET[key];

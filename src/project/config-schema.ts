@@ -3,7 +3,8 @@
 // in Databricks bundles. Every object is strict (an unknown key is an error) except the reserved
 // sections, which later versions fill in.
 import { z } from 'zod';
-import { alertSchema, jobSchema } from './config-jobs.js';
+import { alertSchema } from './config-alerts.js';
+import { jobSchema } from './config-jobs.js';
 
 /** Where the JSON Schema says it lives; editors only need it as an identifier. */
 export const STRATA_SCHEMA_ID = 'urn:strata:schema:strata.yaml';

@@ -413,18 +413,44 @@ describe('jobs (the job settings of a Databricks bundle)', () => {
     expect(messages.some((m) => /a task needs one of pipeline_task, sql_task/.test(m))).toBe(true);
   });
 
-  it('continuous is refused with what to use instead', () => {
-    const { problems } = problemsOf(
+  it('continuous is accepted alone; with a schedule, or with task_retry_mode ON_FAILURE, it is refused', () => {
+    const ok = parseConfig(
       yaml(
         'jobs:',
         '  j:',
-        '    continuous: { pause_status: UNPAUSED }',
+        '    continuous: { pause_status: UNPAUSED, task_retry_mode: NEVER }',
+        '    tasks:',
+        '      - { task_key: a, command_task: { command: [ls] } }',
+      ),
+      FILE,
+      DIR,
+      {},
+    );
+    expect(ok.jobs?.j.continuous).toEqual({ pause_status: 'UNPAUSED', task_retry_mode: 'NEVER' });
+    const both = problemsOf(
+      yaml(
+        'jobs:',
+        '  j:',
+        "    schedule: { quartz_cron_expression: '0 0 6 * * ?' }",
+        '    continuous: {}',
         '    tasks:',
         '      - { task_key: a, command_task: { command: [ls] } }',
       ),
     );
-    expect(brief(problems)).toEqual([
-      '3:5 jobs.j.continuous: "continuous" (a job kept running) is not supported yet; for a pipeline kept up to date use strata watch, or a file_arrival trigger',
+    expect(brief(both.problems)).toEqual([
+      '4:17 jobs.j.continuous: a job has one of schedule, trigger and continuous, not schedule and continuous',
+    ]);
+    const retry = problemsOf(
+      yaml(
+        'jobs:',
+        '  j:',
+        '    continuous: { task_retry_mode: ON_FAILURE }',
+        '    tasks:',
+        '      - { task_key: a, command_task: { command: [ls] } }',
+      ),
+    );
+    expect(brief(retry.problems)).toEqual([
+      '3:36 jobs.j.continuous.task_retry_mode: task_retry_mode ON_FAILURE is not supported yet; NEVER (the default) is: a failed run is followed by a new one, after a wait that grows with each failure',
     ]);
   });
 

@@ -6,7 +6,8 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { stringify } from 'yaml';
-import type { AlertSettings, JobSettings, TaskSettings } from './config-jobs.js';
+import type { AlertSettings } from './config-alerts.js';
+import type { JobSettings, TaskSettings } from './config-jobs.js';
 
 const key = (name: string) => name.replace(/[^A-Za-z0-9_]/g, '_');
 const pipelineRef = (id: string) => (/^\$\{/.test(id.trim()) ? id : `\${resources.pipelines.${key(id.trim())}.id}`);

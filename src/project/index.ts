@@ -13,7 +13,8 @@ export {
 } from './project.js';
 export { loadConfig, parseConfig, ConfigError, CONFIG_FILE, type ProjectConfig, type ConfigProblem } from './config.js';
 export { strataJsonSchema } from './config-schema.js';
-export { TASK_KINDS, type AlertSettings, type JobSettings, type TaskSettings, type TaskKind } from './config-jobs.js';
+export { TASK_KINDS, type JobSettings, type TaskSettings, type TaskKind } from './config-jobs.js';
+export type { AlertSettings } from './config-alerts.js';
 export { strataYaml, schemaRefFor, addSchemaLine, STRATA_SCHEMA_FILE } from './templates.js';
 
 // What applications use of the layers below, handed out here so that they depend on one surface.
