@@ -2,6 +2,7 @@
 // one now, list its runs, show a run's tasks and attempts.
 import type { Command } from 'commander';
 import {
+  describeStart,
   isPaused,
   kindOf,
   repairRun,
@@ -42,7 +43,7 @@ Runs and attempts are Delta tables too:
 
   jobs
     .command('list')
-    .description('the jobs of the project: tasks, schedule, triggers')
+    .description("the jobs of the project: tasks, trigger, next fire time (in the job's time zone), paused")
     .option('-f, --format <format>', 'table, csv or json', 'table')
     .addHelpText('after', '\nExample:\n  $ strata jobs list')
     .action(async (flags: { format: string }) => {
@@ -54,16 +55,25 @@ Runs and attempts are Delta tables too:
           return;
         }
         const rows = [];
-        for (const [key, job] of entries)
+        const now = Date.now();
+        for (const [key, job] of entries) {
+          const start = await describeStart(project, key, job, now);
+          const paused = start.pausedInConfig
+            ? 'paused (strata.yaml)'
+            : (await isPaused(project, key))
+              ? 'paused (strata jobs resume)'
+              : '';
           rows.push([
             key,
             job.name ?? key,
             job.tasks.map((t) => t.task_key).join(' → '),
-            job.schedule ? `${job.schedule.quartz_cron_expression} (${job.schedule.timezone_id ?? 'UTC'})` : '',
-            (await isPaused(project, key)) ? 'paused' : '',
+            start.trigger,
+            paused ? '' : (start.next ?? ''),
+            paused,
           ]);
+        }
         process.stdout.write(
-          render(table(['job', 'name', 'tasks', 'schedule', 'paused'], rows), format, Infinity, false),
+          render(table(['job', 'name', 'tasks', 'trigger', 'next', 'paused'], rows), format, Infinity, false),
         );
       });
     });

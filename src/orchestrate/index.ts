@@ -13,3 +13,4 @@ export { pausedJobs, setPaused, isPaused } from './pause.js';
 export { watchPipeline, type WatchEvent, type WatchPipelineOptions } from './watch.js';
 export { evaluateAlert, alertKeyOf, type AlertOutcome } from './alert.js';
 export { deliver, type Message } from './notify.js';
+export { describeStart, inZone, type JobStart } from './describe.js';

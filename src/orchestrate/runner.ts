@@ -28,6 +28,8 @@ export interface RunJobOptions {
   callers?: string[];
   /** How notifications are delivered (tests inject the wait between attempts). */
   notify?: NotifyOptions;
+  /** false: tasks are not retried whatever their max_retries (a continuous job's task_retry_mode NEVER). */
+  taskRetries?: boolean;
   /** Cancels the run: running tasks stop (as at a timeout), no task starts after. */
   signal?: AbortSignal;
 }
@@ -286,7 +288,7 @@ class Attempts {
       this.refs.tasks.set(task.task_key, { result: decision, attempt, values: {} });
       return { result: decision };
     }
-    const retries = task.max_retries ?? 0;
+    const retries = this.options.taskRetries === false ? 0 : (task.max_retries ?? 0);
     // A repair continues the numbering of the task's attempts in the run.
     const first = this.previous.get(task.task_key) ?? 0;
     for (let attempt = first; ; attempt++) {

@@ -3,7 +3,8 @@
 // no scheduler ran are not caught up: each is recorded in system.job_runs as SKIPPED, with the
 // reason. A job's max_concurrent_runs (default 1) holds for runs started here and by
 // `strata jobs run`: over it, a run is queued when queue.enabled, else recorded as SKIPPED
-// (MAXIMUM_CONCURRENT_RUNS_REACHED). The clock is injected, so tests move time without sleeping.
+// (MAXIMUM_CONCURRENT_RUNS_REACHED). A continuous job has one run always going, a new one after
+// each ends (later after failures). The clock is injected, so tests move time without sleeping.
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import * as path from 'node:path';
@@ -68,6 +69,8 @@ export class Scheduler {
   private readonly stopping = new AbortController();
   private readonly running = new Map<string, Set<Promise<void>>>();
   private readonly queued = new Map<string, number>();
+  /** Continuous jobs: consecutive failures, and when the next run may start. */
+  private readonly continuous = new Map<string, { failures: number; notBefore: number }>();
   private lock: FileLock | undefined;
   private loop: Promise<void> | undefined;
   private readonly store: RunsStore;
@@ -91,6 +94,13 @@ export class Scheduler {
       }));
   }
 
+  /** The continuous jobs (unpaused in strata.yaml): one run always going. */
+  private continuousJobs(): Scheduled[] {
+    return Object.entries(this.project.config.jobs ?? {})
+      .filter(([, job]) => job.continuous && job.continuous.pause_status !== 'PAUSED')
+      .map(([key, job]) => ({ key, job }));
+  }
+
   private get stateFile(): string {
     return path.join(path.dirname(this.project.catalog.lockFile('scheduler')), 'scheduler-state.json');
   }
@@ -98,6 +108,7 @@ export class Scheduler {
   /** Takes the project's scheduler lock (refused at once while another scheduler holds it) and starts. */
   async start(): Promise<void> {
     const jobs = this.scheduled();
+    const continuous = this.continuousJobs();
     const triggers = Object.entries(this.project.config.jobs ?? {})
       .map(([key, job]) => JobTrigger.of(this.project, key, job))
       .filter((t): t is JobTrigger => t !== undefined);
@@ -126,9 +137,10 @@ export class Scheduler {
       jobs: [
         ...jobs.map((j) => ({ key: j.key, next: j.schedule!.next(now) })),
         ...triggers.map((t) => ({ key: t.key, trigger: triggerType(this.project.config.jobs![t.key]) })),
+        ...continuous.map((j) => ({ key: j.key, trigger: 'CONTINUOUS' })),
       ],
     });
-    this.loop = this.run(jobs, triggers, now);
+    this.loop = this.run(jobs, triggers, continuous, now);
   }
 
   /** Stops firing, waits for the runs in progress, releases the lock. */
@@ -191,11 +203,11 @@ export class Scheduler {
     this.options.onEvent?.({ kind: 'skipped', job: j.key, at, reason });
   }
 
-  private async run(jobs: Scheduled[], triggers: JobTrigger[], from: number): Promise<void> {
+  private async run(jobs: Scheduled[], triggers: JobTrigger[], continuous: Scheduled[], from: number): Promise<void> {
     let cursor = from;
     let nextBeat = from + (this.options.heartbeatMs ?? 30_000);
     const pollMs = this.options.pollMs ?? 1000;
-    let nextPoll = triggers.length > 0 ? from : Infinity;
+    let nextPoll = triggers.length > 0 || continuous.length > 0 ? from : Infinity;
     while (!this.stopping.signal.aborted) {
       const nexts = jobs.map((j) => j.schedule!.next(cursor)).filter((t): t is number => t !== undefined);
       const wake = Math.min(nextBeat, nextPoll, ...nexts);
@@ -216,6 +228,10 @@ export class Scheduler {
             this.options.onEvent?.({ kind: 'error', job: t.key, message: (err as Error).message });
           }
         }
+        for (const j of continuous)
+          await this.keepRunning(j, now).catch((err: unknown) =>
+            this.options.onEvent?.({ kind: 'error', job: j.key, message: (err as Error).message }),
+          );
         nextPoll = now + pollMs;
       }
       for (const j of jobs) {
@@ -270,6 +286,42 @@ export class Scheduler {
     );
   }
 
+  /**
+   * A continuous job: a new run once none is going (here or elsewhere) and the wait after the last
+   * one is over — CONTINUOUS_DELAY_MS after a success, doubling with each consecutive failure up
+   * to CONTINUOUS_MAX_DELAY_MS. Task retries are not used (task_retry_mode NEVER).
+   */
+  private async keepRunning(j: Scheduled, now: number): Promise<void> {
+    const state = this.continuous.get(j.key) ?? { failures: 0, notBefore: now };
+    this.continuous.set(j.key, state);
+    if (now < state.notBefore || (this.running.get(j.key)?.size ?? 0) > 0) return;
+    if ((await pausedJobs(this.project)).has(j.key)) return; // strata jobs pause
+    if ((await this.activeRuns(j.key)) > 0) return;
+    state.notBefore = Infinity; // until this run ends
+    this.options.onEvent?.({ kind: 'fired', job: j.key, at: now });
+    const run =
+      this.options.run ??
+      ((key: string, trigger: string) =>
+        runJob(this.project, key, { trigger, now: () => this.clock.now(), taskRetries: false }));
+    const ended = (ok: boolean) => {
+      state.failures = ok ? 0 : state.failures + 1;
+      state.notBefore = this.clock.now() + continuousDelay(state.failures);
+    };
+    this.track(
+      j.key,
+      run(j.key, 'CONTINUOUS').then(
+        (outcome) => {
+          ended(outcome.result === 'SUCCESS' || outcome.result === 'SUCCESS_WITH_FAILURES');
+          this.options.onEvent?.({ kind: 'finished', job: j.key, outcome });
+        },
+        (err: unknown) => {
+          ended(false);
+          throw err;
+        },
+      ),
+    );
+  }
+
   /** Counts a run of `key` in progress until it ends (its failure reported, never thrown). */
   private track(key: string, work: Promise<unknown>, then?: () => void): void {
     const set = this.running.get(key) ?? new Set<Promise<void>>();
@@ -293,6 +345,14 @@ export class Scheduler {
     );
     return here + elsewhere.length;
   }
+}
+
+/** The wait between the runs of a continuous job: after a success, and after consecutive failures. */
+export const CONTINUOUS_DELAY_MS = 10_000;
+export const CONTINUOUS_MAX_DELAY_MS = 10 * 60_000;
+
+function continuousDelay(failures: number): number {
+  return Math.min(CONTINUOUS_DELAY_MS * 2 ** failures, CONTINUOUS_MAX_DELAY_MS);
 }
 
 /** Databricks' trigger type of a run a job's trigger starts. */

@@ -586,10 +586,10 @@ describe('strata jobs', () => {
 `,
     );
     const list = await strata('--project', dir, 'jobs', 'list', '--format', 'csv');
-    expect(list).toMatchObject({
-      code: 0,
-      stdout: 'job,name,tasks,schedule,paused\nnightly,Nightly,answer → check,0 0 6 * * ? (Europe/Berlin),\n',
-    });
+    expect(list.code).toBe(0);
+    expect(list.stdout).toMatch(
+      /^job,name,tasks,trigger,next,paused\nnightly,Nightly,answer → check,cron 0 0 6 \* \* \? \(Europe\/Berlin\),\d{4}-\d\d-\d\d 06:00:00 Europe\/Berlin,\n$/,
+    );
     const ok = await strata('--project', dir, 'jobs', 'run', 'nightly', '--format', 'csv');
     expect(ok.code, ok.stderr).toBe(0);
     expect(ok.stdout).toMatch(
@@ -625,11 +625,11 @@ describe('strata jobs', () => {
     );
     expect((await strata('--project', dir, 'jobs', 'pause', 'nightly')).stdout).toBe('nightly paused\n');
     expect((await strata('--project', dir, 'jobs', 'list', '--format', 'csv')).stdout).toMatch(
-      /\(Europe\/Berlin\),paused\n$/,
+      /\(Europe\/Berlin\),,paused \(strata jobs resume\)\n$/,
     );
     expect((await strata('--project', dir, 'jobs', 'resume', 'nightly')).stdout).toBe('nightly resumed\n');
     expect((await strata('--project', dir, 'jobs', 'list', '--format', 'csv')).stdout).toMatch(
-      /\(Europe\/Berlin\),\n$/,
+      /\(Europe\/Berlin\),[\d-]+ 06:00:00 Europe\/Berlin,\n$/,
     );
     const unknown = await strata('--project', dir, 'jobs', 'run', 'weekly');
     expect([unknown.code, unknown.stderr.trim()]).toEqual([

@@ -4,7 +4,14 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { isPaused, Scheduler, setPaused, type Clock, type SchedulerEvent } from '../../src/orchestrate/index.js';
+import {
+  describeStart,
+  isPaused,
+  Scheduler,
+  setPaused,
+  type Clock,
+  type SchedulerEvent,
+} from '../../src/orchestrate/index.js';
 import type { JobRunOutcome } from '../../src/orchestrate/index.js';
 import { projectAt, useTestBed } from '../helpers/harness.js';
 
@@ -316,5 +323,102 @@ describe('the scheduler', () => {
     await until(() => events.some((e) => e.kind === 'finished'));
     await scheduler.stop();
     await expect(setPaused(project, 'nope', true)).rejects.toThrow('no job nope in strata.yaml; the jobs are minutely');
+  });
+
+  it('continuous: a new run when one ends — 10 s after a success, 20 s, 40 s ... after consecutive failures; task retries not used; pause stops it', async () => {
+    // https://docs.databricks.com/jobs/continuous.html: one run always going, a new one when the
+    // previous ends, exponential backoff after consecutive failures instead of retry policies.
+    const dir = setUp(
+      'continuous',
+      `  live:
+    continuous: { pause_status: UNPAUSED }
+    tasks:
+      - task_key: step
+        max_retries: 3
+        command_task: { command: [${NODE}, -e, "const fs = require('fs'); const n = fs.existsSync('n') ? +fs.readFileSync('n', 'utf8') : 0; fs.writeFileSync('n', String(n + 1)); process.exit(n < 2 ? 1 : 0)"] }
+`,
+    );
+    const project = await projectAt(bed, dir);
+    const t0 = Date.parse('2026-12-03T10:00:00Z');
+    const at = (s: number) => new Date(t0 + s * 1000).toISOString();
+    const clock = new TestClock(t0);
+    const events: SchedulerEvent[] = [];
+    const scheduler = new Scheduler(project, { clock, onEvent: (e) => events.push(e) });
+    const fired = () => events.filter((e) => e.kind === 'fired').length;
+    const finished = () =>
+      events.filter((e): e is Extract<SchedulerEvent, { kind: 'finished' }> => e.kind === 'finished');
+    const asleep = clock.asleep();
+    await scheduler.start();
+    await asleep;
+    expect(events[0]).toEqual({ kind: 'started', jobs: [{ key: 'live', trigger: 'CONTINUOUS' }] });
+    await until(() => finished().length === 1); // started at once; fails (one attempt: no task retries)
+    expect(finished()[0].outcome).toMatchObject({ result: 'FAILED', tasks: [{ attempts: 1 }] });
+    await clock.advance(at(19));
+    expect(fired()).toBe(1);
+    await clock.advance(at(20)); // 20 s after the first failure
+    await until(() => finished().length === 2);
+    expect(finished()[1].outcome.result).toBe('FAILED');
+    await clock.advance(at(59));
+    expect(fired()).toBe(2);
+    await clock.advance(at(60)); // 40 s after the second
+    await until(() => finished().length === 3);
+    expect(finished()[2].outcome.result).toBe('SUCCESS');
+    await clock.advance(at(69));
+    expect(fired()).toBe(3);
+    await clock.advance(at(70)); // 10 s after a success
+    await until(() => finished().length === 4);
+    await setPaused(project, 'live', true);
+    await clock.advance(at(200));
+    expect(fired()).toBe(4);
+    await scheduler.stop();
+    const runs = await project.query(`SELECT trigger_type, result_state FROM system.job_runs ORDER BY start_time`);
+    expect(runs.rows).toEqual([
+      ['CONTINUOUS', 'FAILED'],
+      ['CONTINUOUS', 'FAILED'],
+      ['CONTINUOUS', 'SUCCESS'],
+      ['CONTINUOUS', 'SUCCESS'],
+    ]);
+  });
+
+  it('describes how each job starts, with the next fire time in its time zone (strata jobs list)', async () => {
+    const dir = setUp(
+      'describe',
+      `  daily:
+    schedule: { quartz_cron_expression: "0 0 6 * * ?", timezone_id: Europe/Berlin }
+    tasks: [{ task_key: t, command_task: { command: [ls] } }]
+  summer:
+    schedule: { quartz_cron_expression: "0 30 6 ? * MON", timezone_id: America/New_York, pause_status: PAUSED }
+    tasks: [{ task_key: t, command_task: { command: [ls] } }]
+  files:
+    trigger: { file_arrival: { url: landing/ } }
+    tasks: [{ task_key: t, command_task: { command: [ls] } }]
+  hourly:
+    trigger: { periodic: { interval: 2, unit: HOURS } }
+    tasks: [{ task_key: t, command_task: { command: [ls] } }]
+  live:
+    continuous: {}
+    tasks: [{ task_key: t, command_task: { command: [ls] } }]
+  by_hand:
+    tasks: [{ task_key: t, command_task: { command: [ls] } }]
+`,
+    );
+    const project = await projectAt(bed, dir);
+    const now = Date.parse('2026-12-03T05:30:00Z'); // 06:30 in Berlin: today's 06:00 has passed
+    const jobs = project.config.jobs!;
+    const described = Object.fromEntries(
+      await Promise.all(Object.entries(jobs).map(async ([k, j]) => [k, await describeStart(project, k, j, now)])),
+    );
+    expect(described).toEqual({
+      daily: {
+        trigger: 'cron 0 0 6 * * ? (Europe/Berlin)',
+        next: '2026-12-04 06:00:00 Europe/Berlin',
+        pausedInConfig: false,
+      },
+      summer: { trigger: 'cron 0 30 6 ? * MON (America/New_York)', pausedInConfig: true },
+      files: { trigger: 'file arrival in landing/', pausedInConfig: false },
+      hourly: { trigger: 'every 2 hours', next: 'when strata serve starts', pausedInConfig: false },
+      live: { trigger: 'continuous', pausedInConfig: false },
+      by_hand: { trigger: 'manual', pausedInConfig: false },
+    });
   });
 });
