@@ -15,8 +15,10 @@ import type { ReferenceContext } from './template.js';
 export interface RunJobOptions {
   /** Job parameters for this run (others take their defaults); an unknown name is an error. */
   parameters?: Record<string, string>;
-  /** What started the run: MANUAL (default), PERIODIC, FILE_ARRIVAL, TABLE, RUN_JOB_TASK. */
+  /** What started the run: MANUAL (default), PERIODIC, FILE_ARRIVAL, TABLE, RUN_JOB_TASK, CONTINUOUS. */
   trigger?: string;
+  /** When it was triggered ({{job.trigger.time.*}}): the schedule's tick (default: the run's start). */
+  triggerTime?: number;
   /** Tasks run at the same time at most (default 2). */
   maxParallel?: number;
   /** Told of each attempt as it starts and ends (progress display). */
@@ -134,7 +136,8 @@ export async function execute(
     job.timeout_seconds && job.timeout_seconds > 0
       ? setTimeout(() => jobAbort.abort(new Error('the job timed out')), job.timeout_seconds * 1000)
       : undefined;
-  const attempts = new Attempts(project, store, run, referencesOf(run, kept), options, jobAbort.signal, previous);
+  const refs = { ...referencesOf(run, kept), triggerTime: options.triggerTime };
+  const attempts = new Attempts(project, store, run, refs, options, jobAbort.signal, previous);
   const tasks = new TaskGraph(job.tasks);
   try {
     await tasks.run(options.maxParallel ?? 2, (task, deps) => {
@@ -147,7 +150,8 @@ export async function execute(
     notices.ended();
   }
   let result = runResult(tasks.results, tasks.leaves);
-  if (jobAbort.signal.aborted && result !== 'SUCCESS' && result !== 'SUCCESS_WITH_FAILURES') result = 'TIMEDOUT';
+  if (jobAbort.signal.aborted && result !== 'SUCCESS' && result !== 'SUCCESS_WITH_FAILURES')
+    result = outer?.aborted ? 'CANCELED' : 'TIMEDOUT';
   const outcome: JobRunOutcome = {
     runId: run.run_id,
     jobKey: run.job_key,

@@ -272,7 +272,8 @@ export class Scheduler {
     this.options.onEvent?.({ kind: 'fired', job: j.key, at });
     const run =
       this.options.run ??
-      ((key: string, trigger: string) => runJob(this.project, key, { trigger, now: () => this.clock.now() }));
+      ((key: string, trigger: string) =>
+        runJob(this.project, key, { trigger, triggerTime: at, now: () => this.clock.now() }));
     this.track(
       j.key,
       run(j.key, trigger).then((outcome) => this.options.onEvent?.({ kind: 'finished', job: j.key, outcome })),

@@ -1,7 +1,7 @@
 // Databricks' dynamic value references in task settings and SQL: {{job.parameters.x}},
 // {{job.run_id}}, {{job.id}}, {{job.name}}, {{job.repair_count}}, {{job.trigger.type}},
-// {{job.start_time.iso_date}} (and iso_datetime, year, month, day, hour, minute, second,
-// timestamp_ms), {{task.name}}, {{task.run_id}}, {{task.execution_count}},
+// {{job.start_time.iso_date}} and {{job.trigger.time.iso_date}} (and iso_datetime, year, month,
+// day, hour, minute, second, timestamp_ms, in UTC), {{task.name}}, {{task.run_id}}, {{task.execution_count}},
 // {{tasks.<key>.values.<name>}}, {{tasks.<key>.result_state}}, {{tasks.<key>.run_id}},
 // {{tasks.<key>.execution_count}}, and in a SQL task {{parameters.<name>}}
 // (https://docs.databricks.com/jobs/dynamic-value-references.html). A reference Strata does not
@@ -15,6 +15,8 @@ export interface ReferenceContext {
   repairCount: number;
   trigger: string;
   startTime: number;
+  /** When the run was triggered: a schedule's tick, a file's arrival (default: its start). */
+  triggerTime?: number;
   parameters: Record<string, string>;
   task?: { key: string; attempt: number };
   tasks: Map<string, { result?: string; attempt: number; values: Record<string, string> }>;
@@ -24,25 +26,31 @@ export interface ReferenceContext {
 
 const REF = /\{\{\s*([^{}]+?)\s*\}\}/g;
 
+/** A moment as the time references give it (UTC). */
+function timeParts(t: number): Record<string, string> {
+  const d = new Date(t);
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return {
+    iso_date: d.toISOString().slice(0, 10),
+    iso_datetime: d.toISOString(),
+    year: String(d.getUTCFullYear()),
+    month: pad(d.getUTCMonth() + 1),
+    day: pad(d.getUTCDate()),
+    hour: pad(d.getUTCHours()),
+    minute: pad(d.getUTCMinutes()),
+    second: pad(d.getUTCSeconds()),
+    timestamp_ms: String(t),
+  };
+}
+
 /** The value of one reference (its text without the braces). */
 export function resolveReference(ref: string, c: ReferenceContext): string {
   const parts = ref.split('.');
   const fail = (why: string): never => {
     throw new StrataError('USAGE', `{{${ref}}}: ${why}`, { context: { reference: ref } });
   };
-  const start = new Date(c.startTime);
-  const pad = (n: number, w = 2) => String(n).padStart(w, '0');
-  const time: Record<string, string> = {
-    iso_date: start.toISOString().slice(0, 10),
-    iso_datetime: start.toISOString(),
-    year: String(start.getUTCFullYear()),
-    month: pad(start.getUTCMonth() + 1),
-    day: pad(start.getUTCDate()),
-    hour: pad(start.getUTCHours()),
-    minute: pad(start.getUTCMinutes()),
-    second: pad(start.getUTCSeconds()),
-    timestamp_ms: String(c.startTime),
-  };
+  const time = timeParts(c.startTime);
+  const triggered = timeParts(c.triggerTime ?? c.startTime);
   if (parts[0] === 'job') {
     const job: Record<string, string> = {
       id: c.jobKey,
@@ -52,6 +60,8 @@ export function resolveReference(ref: string, c: ReferenceContext): string {
     };
     if (parts.length === 2 && job[parts[1]] !== undefined) return job[parts[1]];
     if (parts[1] === 'trigger' && parts[2] === 'type' && parts.length === 3) return c.trigger;
+    if (parts[1] === 'trigger' && parts[2] === 'time' && parts.length === 4 && triggered[parts[3]] !== undefined)
+      return triggered[parts[3]];
     if (parts[1] === 'start_time' && parts.length === 3 && time[parts[2]] !== undefined) return time[parts[2]];
     if (parts[1] === 'parameters' && parts.length >= 3) {
       const name = parts.slice(2).join('.');

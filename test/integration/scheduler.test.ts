@@ -62,7 +62,7 @@ function setUp(name: string, jobs: string): string {
 
 const NODE = JSON.stringify(process.execPath);
 const append = (file: string) =>
-  `[${NODE}, -e, "require('fs').appendFileSync('${file}', process.argv[1] + '\\\\n')", "{{job.trigger.type}} {{job.start_time.iso_datetime}}"]`;
+  `[${NODE}, -e, "require('fs').appendFileSync('${file}', process.argv[1] + '\\\\n')", "{{job.trigger.type}} {{job.trigger.time.iso_datetime}}"]`;
 
 describe('the scheduler', () => {
   it('runs a job at its Quartz times in its time zone (06:00 Berlin is 05:00 UTC in December)', async () => {
