@@ -2,8 +2,8 @@
 // reference pipeline (examples/retail), lands 90 days of both companies' files,
 // runs the pipeline with a live display, prints the KPIs and the data-quality
 // summary, then plays a live store: a new day of orders lands every few
-// seconds and is processed at once, until Ctrl-C (`--once` stops after the
-// first run).
+// seconds and `strata watch` processes it as it lands, until Ctrl-C (`--once`
+// stops after the first run).
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Command } from 'commander';
@@ -20,6 +20,7 @@ import {
   type RunOutcome,
   type ViolationAction,
 } from '../project/index.js';
+import { systemClock, watchPipeline, type WatchEvent } from '../orchestrate/index.js';
 import { CliUsageError, EXIT_FAILURE, projectDir, withProject, type GlobalOptions } from './context.js';
 import { FlowDisplay } from './flows.js';
 
@@ -219,7 +220,10 @@ function quality(pipeline: Pipeline, outcomes: RunOutcome[]): { text: string; ca
   return { text, caught: true };
 }
 
-/** A new day of orders every `interval` seconds, each processed as it lands, until Ctrl-C. */
+/**
+ * A new day of orders every `interval` seconds, until Ctrl-C, processed as it lands by
+ * `strata watch` (watchPipeline): an update per batch of settled files, retried on failure.
+ */
 async function liveStore(
   project: Project,
   pipeline: Pipeline,
@@ -227,37 +231,44 @@ async function liveStore(
   out: NodeJS.WritableStream,
 ): Promise<void> {
   const dir = project.dir;
-  let stop = false;
-  let wake: (() => void) | undefined;
-  const onSignal = () => {
-    stop = true;
-    wake?.();
-  };
+  const stop = new AbortController();
+  const onSignal = () => stop.abort();
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
-  out.write(`\nLive store: a new day of orders lands every ${interval} s and is processed at once. Ctrl-C to stop.\n`);
-  try {
-    while (!stop) {
-      await new Promise<void>((resolve) => {
-        wake = resolve;
-        setTimeout(resolve, interval * 1000);
-      });
-      if (stop) break;
-      const { date } = landRetailDay(dir);
-      const outcome = await update(project, pipeline);
-      out.write(`\n[${date}] ${summary(outcome)}\n`);
-      if (outcome.status === 'FAILED') break;
-      const [[revenue, quantity, lines]] = await rows(
-        project,
-        'SELECT total_revenue, total_quantity, order_lines FROM gold.kpi_overview',
-      );
-      out.write(
-        `  total revenue ${num(String(revenue), 2)} · quantity ${num(String(quantity))} · order lines ${num(String(lines))}\n`,
-      );
+  out.write(
+    `\nLive store: a new day of orders lands every ${interval} s; strata watch processes each batch as it lands. Ctrl-C to stop.\n`,
+  );
+  const lander = (async () => {
+    while (!stop.signal.aborted) {
+      await systemClock.sleepUntil(Date.now() + interval * 1000, stop.signal);
+      if (!stop.signal.aborted) landRetailDay(dir);
     }
+  })();
+  const onEvent = async (e: WatchEvent): Promise<void> => {
+    if (e.kind === 'retry') {
+      out.write(`  the update failed (${e.error.split('\n')[0]}); retrying in ${Math.round(e.inMs / 1000)} s\n`);
+      return;
+    }
+    if (e.kind !== 'update') return;
+    const lines = e.outcome.flows.find((f) => f.dataset === 'gold.fact_sales')?.rowsWritten ?? 0;
+    if (e.outcome.status === 'COMPLETED' && lines === 0) return; // nothing new (the watch's first look)
+    const [[through, revenue, quantity, orderLines]] = await rows(
+      project,
+      `SELECT (SELECT strftime(max(order_date), '%Y-%m-%d') FROM gold.fact_sales), total_revenue, total_quantity, order_lines FROM gold.kpi_overview`,
+    );
+    out.write(`\n[through ${String(through)}] ${summary(e.outcome)}\n`);
+    if (e.outcome.status !== 'COMPLETED') return;
+    out.write(
+      `  total revenue ${num(String(revenue), 2)} · quantity ${num(String(quantity))} · order lines ${num(String(orderLines))}\n`,
+    );
+  };
+  try {
+    await watchPipeline(project, pipeline.name, { signal: stop.signal, update: { maxParallel: 2 }, onEvent });
+    await lander;
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
+  process.exitCode = undefined; // a failed update on the way was retried; stopping is not a failure
   out.write(`\nStopped. The project is in ${dir}; strata demo continues it, strata demo --reset starts over.\n`);
 }

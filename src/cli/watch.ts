@@ -11,8 +11,9 @@ export function registerWatch(program: Command, globals: () => GlobalOptions): v
     .addHelpText(
       'after',
       `
-Files in the landing folder are loaded once they have stopped changing for a second; a failed
-update is retried after 1 s, 2 s, 4 s, ... (at most a minute), or when new files land.
+Files in the landing folder are loaded once they have stopped changing for a second (files still
+being written wait for a later update); a failed update is retried after 1 s, 2 s, 4 s, ... (at
+most a minute), or when new files land.
 
 Example:
   $ strata watch retail`,
@@ -25,7 +26,7 @@ Example:
         process.once('SIGTERM', onSignal);
         const log = (line: string) => process.stdout.write(`${new Date().toISOString().slice(0, 19)}Z ${line}\n`);
         try {
-          await watchPipeline(project, name, { signal: stop.signal, onEvent: (e) => log(describe(e)) });
+          await watchPipeline(project, name, { signal: stop.signal, onEvent: (e) => void log(describe(e)) });
         } finally {
           process.off('SIGINT', onSignal);
           process.off('SIGTERM', onSignal);

@@ -1,8 +1,8 @@
 // `strata watch [pipeline]`: a pipeline kept up to date continuously — an update at the start,
-// then one per batch of files that land in the project's landing folder (once they stopped
+// then one per batch of files that land in the project's landing folder (those that stopped
 // changing), until stopped. A failed update is retried with a growing wait (1 s, 2 s, 4 s, ... at
 // most a minute), or sooner when new files land.
-import type { Project, RunOutcome } from '../project/index.js';
+import type { Project, RunOutcome, UpdateOptions } from '../project/index.js';
 import type { Clock } from './scheduler.js';
 import { systemClock } from './scheduler.js';
 import { listFiles } from './triggers.js';
@@ -18,7 +18,10 @@ export interface WatchPipelineOptions {
   pollMs?: number;
   /** How long a new file must stay unchanged before it is loaded (default 1 s). */
   settleMs?: number;
-  onEvent?: (e: WatchEvent) => void;
+  /** Told of each update and retry; a promise returned is awaited before the watch goes on. */
+  onEvent?: (e: WatchEvent) => void | Promise<void>;
+  /** The updates' options (parallel flows, ...). */
+  update?: Omit<UpdateOptions, 'signal'>;
   signal: AbortSignal;
 }
 
@@ -43,18 +46,22 @@ export async function watchPipeline(
       const p = pending.get(f);
       if (!p || p.sig !== sig) pending.set(f, { sig, changed: now });
     }
-    const settled = pending.size > 0 && [...pending.values()].every((p) => now - p.changed >= settleMs);
+    // Files that stopped changing go into an update now; those still changing wait for a later one
+    // (the ingest leaves a file changed within its settling time for the next update too), so a
+    // steady stream of files is processed as it comes rather than once it pauses.
+    const ready = [...pending].filter(([, p]) => now - p.changed >= settleMs);
+    const settled = ready.length > 0;
     if (settled || (retryAt !== undefined && now >= retryAt)) {
-      const files = [...pending];
+      const files = ready;
       if (reason !== 'start') reason = settled ? 'files' : 'retry';
       try {
         const pipeline = await project.loadPipeline(name);
-        const outcome = await project.runPipeline(pipeline, {});
+        const outcome = await project.runPipeline(pipeline, { ...o.update });
         for (const [f, p] of files) {
           seen.set(f, p.sig);
           pending.delete(f);
         }
-        o.onEvent?.({ kind: 'update', outcome, files: files.length, reason });
+        await o.onEvent?.({ kind: 'update', outcome, files: files.length, reason });
         reason = 'files';
         if (outcome.status === 'COMPLETED') {
           failures = 0;
@@ -64,7 +71,7 @@ export async function watchPipeline(
         reason = 'retry';
         const inMs = Math.min(60_000, 1000 * 2 ** failures++);
         retryAt = clock.now() + inMs;
-        o.onEvent?.({ kind: 'retry', inMs, error: (err as Error).message });
+        await o.onEvent?.({ kind: 'retry', inMs, error: (err as Error).message });
       }
     }
     await clock.sleepUntil(clock.now() + pollMs, o.signal);

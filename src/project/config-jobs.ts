@@ -260,7 +260,8 @@ export const jobSchema = z
         pause_status: pauseStatus.optional(),
         task_retry_mode: z
           .literal('NEVER', {
-            error: 'task_retry_mode ON_FAILURE is not supported yet; NEVER (the default) is: a failed run is followed by a new one, after a wait that grows with each failure',
+            error:
+              'task_retry_mode ON_FAILURE is not supported yet; NEVER (the default) is: a failed run is followed by a new one, after a wait that grows with each failure',
           })
           .describe('NEVER: a failed task is not retried; the next run starts after a wait (the default).')
           .optional(),
