@@ -2,7 +2,7 @@
 // Spark (the shared conformance corpus), real files out.
 import { execFile, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -663,6 +663,14 @@ describe('strata serve', () => {
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
     for (let i = 0; i < 300 && !/tick: run \d+ SUCCESS/.test(out); i++) await new Promise((r) => setTimeout(r, 50));
+    // A second scheduler on the same project, in another process, is refused naming the first.
+    const second = await strata('--project', dir, 'serve');
+    expect(second.code).toBe(1);
+    expect(second.stderr.trim()).toMatch(
+      new RegExp(
+        `^error: the scheduler \\(strata serve\\) is running \\(process ${child.pid} on ${hostname()}, since [\\d-]+T[\\d:.]+Z\\); wait for it, or try again later$`,
+      ),
+    );
     child.kill('SIGINT');
     expect(await exited).toBe(0);
     expect(out).toMatch(/scheduler started: tick next at /);

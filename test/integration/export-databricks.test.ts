@@ -97,6 +97,17 @@ describe('strata export databricks', () => {
     expect(cmd.notes).toContain(
       "jobs.j.tasks.b: a command_task (Strata's) has no Databricks equivalent; it is left out of the bundle — run it as a notebook or Python task there",
     );
+    // A continuous job keeps its setting, valid for the bundle schema.
+    const live = path.join(bed.dir, 'continuous-project');
+    mkdirSync(live, { recursive: true });
+    writeFileSync(
+      path.join(live, 'strata.yaml'),
+      `jobs:\n  live:\n    continuous: { pause_status: UNPAUSED, task_retry_mode: NEVER }\n    tasks:\n      - { task_key: a, pipeline_task: { pipeline_id: p } }\n`,
+    );
+    await exportDatabricks(await loadConfig(live), path.join(bed.dir, 'continuous-bundle'));
+    const liveJob = parse(readFileSync(path.join(bed.dir, 'continuous-bundle', 'resources/live.job.yml'), 'utf8'));
+    expect(validate(liveJob) ? [] : validate.errors).toEqual([]);
+    expect(liveJob.resources.jobs.live.continuous).toEqual({ pause_status: 'UNPAUSED', task_retry_mode: 'NEVER' });
     expect(bundle.notes.some((n) => n.includes('warehouse_id'))).toBe(true);
     const main = parse(readFileSync(path.join(out, 'databricks.yml'), 'utf8'));
     expect(main.variables.warehouse_id.description).toMatch(/SQL warehouse/);
