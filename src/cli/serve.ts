@@ -1,29 +1,44 @@
-// strata serve: the long-running side of a project. For now the scheduler: each job with a
-// schedule runs at its times (one scheduler per project), until Ctrl-C. The dashboard, the HTTP
-// API and the Postgres endpoint are to come (docs/jobs.md says what runs today).
+// strata serve: the long-running side of a project — the dashboard and the HTTP API (127.0.0.1:4000
+// by default) and the scheduler (jobs at their schedules and on their triggers), until Ctrl-C. The
+// Postgres endpoint is to come.
 import type { Command } from 'commander';
 import { Scheduler, type SchedulerEvent } from '../orchestrate/index.js';
-import { withProject, type GlobalOptions } from './context.js';
+import { startServer } from '../serve/index.js';
+import { CliUsageError, withProject, type GlobalOptions } from './context.js';
 
 export function registerServe(program: Command, globals: () => GlobalOptions): void {
   program
     .command('serve')
-    .description('run the scheduler: jobs at their schedules and on their triggers (files, tables), until Ctrl-C')
+    .description('the dashboard and the HTTP API, and the scheduler (jobs on schedules and triggers), until Ctrl-C')
+    .option('--port <port>', 'the HTTP port (default: serve.port in strata.yaml, else 4000)')
+    .option('--host <host>', 'the address to bind (default: serve.host, else 127.0.0.1; another needs serve.auth)')
     .addHelpText(
       'after',
       `
-Jobs with a schedule (strata.yaml jobs.<key>.schedule, a Quartz expression and a time zone) run
-at their times; runs go to system.job_runs. One scheduler runs per project.
+The dashboard is at http://127.0.0.1:4000: the project's dashboards, data quality, pipelines,
+jobs and tables, updated as tables change; the JSON API under /api (docs/serve.md). Jobs with a
+schedule or a trigger run at their times; runs go to system.job_runs. One scheduler runs per
+project.
 
 Example:
   $ strata serve
+  $ strata serve --port 8080
   $ strata jobs runs          # in another terminal: what ran`,
     )
-    .action(async () => {
+    .action(async (flags: { port?: string; host?: string }) => {
+      const port = flags.port === undefined ? undefined : Number(flags.port);
+      if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port <= 65535))
+        throw new CliUsageError(`--port must be a port number (0 to 65535), not '${flags.port}'`);
       await withProject(globals(), async (project) => {
         const log = (line: string) => process.stdout.write(`${new Date().toISOString().slice(0, 19)}Z ${line}\n`);
+        // The scheduler first: its lock makes this the project's one strata serve.
         const scheduler = new Scheduler(project, { onEvent: (e) => log(describe(e)) });
         await scheduler.start();
+        const server = await startServer(project, { port, host: flags.host }).catch(async (err: unknown) => {
+          await scheduler.stop();
+          throw err;
+        });
+        log(`dashboard and API at ${server.url}`);
         await new Promise<void>((resolve) => {
           const stop = () => {
             process.off('SIGINT', stop);
@@ -35,6 +50,7 @@ Example:
           process.on('SIGTERM', stop);
         });
         await scheduler.stop();
+        await server.close();
       });
     });
 }

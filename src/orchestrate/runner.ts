@@ -34,6 +34,8 @@ export interface RunJobOptions {
   taskRetries?: boolean;
   /** Cancels the run: running tasks stop (as at a timeout), no task starts after. */
   signal?: AbortSignal;
+  /** Told the run's id as soon as it has one (before any task). */
+  onRun?: (runId: bigint) => void;
 }
 
 export interface TaskEvent {
@@ -97,6 +99,7 @@ export async function runJob(project: Project, jobKey: string, options: RunJobOp
     host: hostname(),
     pid: process.pid,
   };
+  options.onRun?.(run.run_id);
   return execute(project, job, run, new Map(), options);
 }
 

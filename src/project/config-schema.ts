@@ -10,7 +10,7 @@ import { jobSchema } from './config-jobs.js';
 export const STRATA_SCHEMA_ID = 'urn:strata:schema:strata.yaml';
 
 /** Names of the sections accepted now but not used by this version of Strata. */
-export const RESERVED_SECTIONS = ['serve', 'storage'] as const;
+export const RESERVED_SECTIONS = ['storage'] as const;
 export type ReservedSection = (typeof RESERVED_SECTIONS)[number];
 
 /**
@@ -145,6 +145,40 @@ export const notificationsSchema = z
 
 const reservedNote = 'Reserved: accepted, but not used by this version of Strata.';
 
+const serveSchema = z
+  .strictObject({
+    host: z
+      .string()
+      .min(1, { error: 'must not be empty' })
+      .describe('The address strata serve binds. Default: 127.0.0.1 (this machine only); any other needs serve.auth.')
+      .default('127.0.0.1'),
+    port: intWithDefault(1, 65535, 'a port number', 'The HTTP port of the dashboard and the API. Default: 4000.', 4000),
+    auth: z
+      .strictObject({
+        token: z
+          .string()
+          .min(1, { error: 'must not be empty' })
+          .describe('A token (from ${env:NAME}): sent as "Authorization: Bearer <token>", or typed in to sign in.')
+          .optional(),
+        password: z
+          .string()
+          .min(1, { error: 'must not be empty' })
+          .describe('A password (from ${env:NAME}), typed in to sign in.')
+          .optional(),
+      })
+      .refine((a) => a.token !== undefined || a.password !== undefined, {
+        error: 'serve.auth needs a token or a password (from ${env:NAME})',
+      })
+      .describe('Who may act (run, repair, pause, replay), and read when bound beyond this machine.')
+      .optional(),
+    sql_editor: z
+      .boolean()
+      .describe('Offer a read-only SQL editor on the dashboard (signed-in users only). Default: false.')
+      .default(false),
+    pg: z.looseObject({}).describe(`The Postgres endpoint. ${reservedNote}`).optional(),
+  })
+  .describe('strata serve: the dashboard and the HTTP API (and the scheduler).');
+
 export const strataConfigSchema = z
   .strictObject({
     name: z
@@ -196,7 +230,7 @@ export const strataConfigSchema = z
         "SQL alerts by key, with the fields of a Databricks bundle's resources.alerts.<key>; a job's alert_task runs one.",
       )
       .optional(),
-    serve: z.looseObject({}).describe(`Serving gold tables to dashboards and BI tools. ${reservedNote}`).optional(),
+    serve: serveSchema.optional(),
     storage: z.looseObject({}).describe(`Where the lake is stored. ${reservedNote}`).optional(),
   })
   .describe('A Strata project: strata.yaml at the root of the project folder.');
@@ -209,6 +243,7 @@ export type PipelineSettings = z.output<typeof pipelineSchema>;
 export type EngineSection = z.output<typeof engineSchema>;
 export type EmailSection = z.output<typeof emailSchema>;
 export type NotificationsSection = z.output<typeof notificationsSchema>;
+export type ServeSection = z.output<typeof serveSchema>;
 
 /** The JSON Schema of strata.yaml (input side: what may be written), for editors. */
 export function strataJsonSchema(): Record<string, unknown> {

@@ -337,9 +337,29 @@ describe('secrets', () => {
 
 describe('reserved sections', () => {
   it('are accepted as they are and listed, so the caller can warn', () => {
-    const config = parseConfig(yaml('serve:', '  port: 8080', 'storage: {}'), FILE, DIR, {});
-    expect(config.reserved).toEqual(['serve', 'storage']);
-    expect(config.serve).toEqual({ port: 8080 });
+    const config = parseConfig(yaml('storage: { kind: s3 }', 'serve: { pg: { port: 5433 } }'), FILE, DIR, {});
+    expect(config.reserved).toEqual(['storage']);
+    expect(config.storage).toEqual({ kind: 's3' });
+    expect(config.serve?.pg).toEqual({ port: 5433 });
+  });
+});
+
+describe('serve', () => {
+  it('defaults to 127.0.0.1:4000 without auth or SQL editor; a port may come from the environment', () => {
+    const config = parseConfig(yaml('serve:', '  port: ${env:PORT}', '  auth:', '    token: ${env:TOKEN}'), FILE, DIR, {
+      PORT: '8080',
+      TOKEN: 't0ken',
+    });
+    expect(config.serve).toEqual({ host: '127.0.0.1', port: 8080, auth: { token: 't0ken' }, sql_editor: false });
+  });
+
+  it('auth needs a token or a password, from the environment', () => {
+    expect(brief(problemsOf(yaml('serve:', '  auth: {}')).problems)).toEqual([
+      '2:9 serve.auth: serve.auth needs a token or a password (from ${env:NAME})',
+    ]);
+    expect(brief(problemsOf(yaml('serve:', '  auth: { password: hunter2 }')).problems)).toEqual([
+      '2:21 serve.auth.password: a secret must not be written in strata.yaml; use ${env:NAME} and set NAME in the environment',
+    ]);
   });
 });
 

@@ -52,9 +52,9 @@ describe('the import graph of src/', () => {
     expect(fileCycles(allowed).map((c) => c.join(' ↔ '))).toEqual([]);
   });
 
-  it('the layers are in the intended order: core ← storage, engine ← delta ← sql ← ingest ← pipeline ← project ← orchestrate ← cli', () => {
+  it('the layers are in the intended order: core ← storage, engine ← delta ← sql ← ingest ← pipeline ← project ← orchestrate ← serve ← cli', () => {
     const may = (from: string, to: string) => (allowedImports(SRC, from) ?? []).includes(to);
-    const order = ['core', 'delta', 'sql', 'ingest', 'pipeline', 'project', 'orchestrate', 'cli'];
+    const order = ['core', 'delta', 'sql', 'ingest', 'pipeline', 'project', 'orchestrate', 'serve', 'cli'];
     for (let i = 0; i < order.length; i++) {
       for (let j = i + 1; j < order.length; j++)
         expect(may(order[i], order[j]), `${order[i]} may not import ${order[j]}`).toBe(false);
@@ -66,8 +66,9 @@ describe('the import graph of src/', () => {
         may('ingest', 'sql') &&
         may('sql', 'delta'),
     ).toBe(true);
-    // The CLI stands on the project layer and the jobs on it (and core).
-    expect(allowedImports(SRC, 'cli')).toEqual(['core', 'project', 'orchestrate']);
+    // The CLI stands on the project layer, the jobs and the server on it (and core).
+    expect(allowedImports(SRC, 'cli')).toEqual(['core', 'project', 'orchestrate', 'serve']);
+    expect(allowedImports(SRC, 'serve')).toEqual(['core', 'project', 'orchestrate']);
   });
 });
 

@@ -658,13 +658,13 @@ describe('strata serve', () => {
       path.join(dir, 'strata.yaml'),
       `jobs:\n  tick:\n    schedule: { quartz_cron_expression: "* * * * * ?" }\n    tasks:\n      - { task_key: t, command_task: { command: [${JSON.stringify(process.execPath)}, -e, "0"] } }\n`,
     );
-    const child = spawn(process.execPath, [BIN, '--project', dir, 'serve'], { cwd: tmp });
+    const child = spawn(process.execPath, [BIN, '--project', dir, 'serve', '--port', '0'], { cwd: tmp });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
     for (let i = 0; i < 300 && !/tick: run \d+ SUCCESS/.test(out); i++) await new Promise((r) => setTimeout(r, 50));
     // A second scheduler on the same project, in another process, is refused naming the first.
-    const second = await strata('--project', dir, 'serve');
+    const second = await strata('--project', dir, 'serve', '--port', '0');
     expect(second.code).toBe(1);
     expect(second.stderr.trim()).toMatch(
       new RegExp(
@@ -714,7 +714,7 @@ describe('a run whose process is killed', () => {
     process.kill(-child.pid!, 'SIGKILL');
     await exited;
     writeFileSync(path.join(dir, 'go'), '');
-    const serve = spawn(process.execPath, [BIN, '--project', dir, 'serve'], { cwd: tmp });
+    const serve = spawn(process.execPath, [BIN, '--project', dir, 'serve', '--port', '0'], { cwd: tmp });
     let out = '';
     serve.stdout.on('data', (d: Buffer) => (out += d.toString()));
     const stopped = new Promise<number | null>((r) => serve.on('exit', (code) => r(code)));

@@ -56,6 +56,6 @@ export function useSession(threads = 1): { readonly session: Session } {
 }
 
 /** The project in `dir`, opened through the composition root on the test bed's engine (not closed by the project). */
-export function projectAt(bed: TestBed, dir: string): Promise<Project> {
-  return openProject(dir, { engine: bed.engine });
+export function projectAt(bed: TestBed, dir: string, options: { env?: NodeJS.ProcessEnv } = {}): Promise<Project> {
+  return openProject(dir, { engine: bed.engine, ...options });
 }

@@ -1,0 +1,3 @@
+// serve: the dashboard and the HTTP API of `strata serve`.
+export { startServer, type RunningServer, type ServeOptions } from './server.js';
+export { isLoopback } from './auth.js';

@@ -1,0 +1,269 @@
+// The HTTP API of strata serve, over a real project on a real server on loopback: every route,
+// the security headers, the read and action guards, sign-in, hostile parameters, and the
+// server-sent events of new table versions.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Project } from '../../src/project/index.js';
+import { startServer, type RunningServer } from '../../src/serve/index.js';
+import { projectAt, useTestBed } from '../helpers/harness.js';
+
+const bed = useTestBed('serve-api');
+const NODE = JSON.stringify(process.execPath);
+
+function setUp(name: string, yaml: string): string {
+  const dir = path.join(bed.dir, name);
+  mkdirSync(path.join(dir, 'pipelines', 'shop'), { recursive: true });
+  mkdirSync(path.join(dir, 'landing'), { recursive: true });
+  mkdirSync(path.join(dir, 'sql'), { recursive: true });
+  writeFileSync(path.join(dir, 'strata.yaml'), yaml);
+  writeFileSync(
+    path.join(dir, 'pipelines', 'shop', 'main.sql'),
+    `CREATE OR REFRESH STREAMING TABLE bronze.orders AS SELECT * FROM STREAM read_files('landing/*.csv', format => 'csv');
+CREATE OR REFRESH STREAMING TABLE silver.orders (
+  CONSTRAINT positive EXPECT (amount > 0) ON VIOLATION QUARANTINE
+) AS SELECT id, amount FROM STREAM(bronze.orders);
+CREATE OR REFRESH MATERIALIZED VIEW gold.revenue AS SELECT sum(amount) AS revenue, count(*) AS lines FROM silver.orders;
+`,
+  );
+  writeFileSync(path.join(dir, 'landing', '1.csv'), 'id,amount\n1,10\n2,-5\n3,7\n');
+  writeFileSync(path.join(dir, 'sql', 'one.sql'), 'SELECT 1 AS one;\n');
+  return dir;
+}
+
+const JOBS = `jobs:
+  nightly:
+    schedule: { quartz_cron_expression: "0 0 6 * * ?", timezone_id: Europe/Berlin }
+    tasks:
+      - { task_key: refresh, pipeline_task: { pipeline_id: shop } }
+      - { task_key: check, depends_on: [{ task_key: refresh }], sql_task: { file: { path: sql/one.sql } } }
+  broken:
+    tasks:
+      - { task_key: boom, command_task: { command: [${NODE}, -e, "process.exit(2)"] } }
+`;
+
+async function get(server: RunningServer, route: string, init: RequestInit = {}) {
+  const res = await fetch(`${server.url}${route}`, init);
+  const text = await res.text();
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    body = text;
+  }
+  return { status: res.status, headers: res.headers, body: body as Record<string, unknown> & unknown[] };
+}
+
+const postJson = (body: unknown, headers: Record<string, string> = {}) => ({
+  method: 'POST',
+  headers: { 'Content-Type': 'application/json', ...headers },
+  body: JSON.stringify(body),
+});
+
+describe('strata serve: the HTTP API (no auth configured, loopback)', () => {
+  let project: Project;
+  let server: RunningServer;
+  beforeAll(async () => {
+    project = await projectAt(bed, setUp('open', JOBS));
+    const outcome = await project.runPipeline(await project.loadPipeline('shop'));
+    expect(outcome.status).toBe('COMPLETED');
+    server = await startServer(project, { port: 0, liveMs: 50 });
+  });
+  afterAll(() => server?.close());
+
+  it('binds 127.0.0.1 and sends the headers against clickjacking and content sniffing', async () => {
+    expect(server.host).toBe('127.0.0.1');
+    const r = await get(server, '/api/tables');
+    expect(r.status).toBe(200);
+    expect(r.headers.get('x-frame-options')).toBe('DENY');
+    expect(r.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(r.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+    const page = await get(server, '/');
+    expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(String(page.body)).toContain('<script src="/assets/app.js" type="module"></script>');
+    const echarts = await fetch(`${server.url}/assets/echarts.min.js`);
+    expect(echarts.status).toBe(200);
+    expect((await echarts.text()).length).toBeGreaterThan(500_000); // the library itself, from the package
+  });
+
+  it('tables: the catalog, one table, its history, its rows at a version', async () => {
+    const list = (await get(server, '/api/tables')).body as unknown as {
+      name: string;
+      version: number;
+      rows: number;
+    }[];
+    const byName = Object.fromEntries(list.map((t) => [t.name, t]));
+    expect(byName['bronze.orders'].rows).toBe(3);
+    expect(byName['silver.orders'].rows).toBe(2);
+    expect(byName['silver.orders_quarantine'].rows).toBe(1);
+    expect(byName['system.event_log']).toBeDefined();
+    const detail = await get(server, '/api/tables/silver.orders');
+    expect((detail.body.columns as { name: string }[]).map((c) => c.name)).toEqual(['id', 'amount']);
+    expect(detail.body).not.toHaveProperty('location'); // no file paths of the server
+    const history = (await get(server, '/api/tables/bronze.orders/history')).body as unknown as { version: number }[];
+    expect(history[0].version).toBe(byName['bronze.orders'].version);
+    const rows = await get(server, '/api/tables/gold.revenue/rows');
+    expect(rows.body).toEqual({
+      columns: [
+        { name: 'revenue', type: expect.any(String) },
+        { name: 'lines', type: 'BIGINT' },
+      ],
+      rows: [[17, 2]],
+    });
+    const v0 = await get(server, '/api/tables/bronze.orders/rows?version=0');
+    expect(v0.status).toBe(200);
+    expect(v0.body.rows).toEqual([]);
+  });
+
+  it('refuses hostile and wrong parameters with 400/404, never running them', async () => {
+    expect((await get(server, `/api/tables/${encodeURIComponent('bronze.orders"; DROP TABLE x; --')}`)).status).toBe(
+      404,
+    );
+    expect((await get(server, '/api/tables/bronze.orders/rows?limit=1;DROP')).status).toBe(400);
+    expect((await get(server, '/api/tables/bronze.orders/rows?version=-1')).status).toBe(400);
+    expect((await get(server, '/api/tables/bronze.orders/rows?version=99')).status).toBe(404);
+    const events = await get(server, `/api/events?pipeline=${encodeURIComponent("x' OR '1'='1")}`);
+    expect([events.status, events.body]).toEqual([200, []]);
+    expect((await get(server, '/api/runs/1 OR 1=1')).status).toBe(400);
+    expect((await get(server, '/api/nope')).status).toBe(404);
+  });
+
+  it('pipelines, events, data quality and the quarantine come from the event log', async () => {
+    const pipelines = await get(server, '/api/pipelines');
+    expect(pipelines.status, JSON.stringify(pipelines.body)).toBe(200);
+    const [shop] = pipelines.body as unknown as {
+      name: string;
+      datasets: { name: string; reads: string[]; last: { status: string; rows_written: number } | null }[];
+    }[];
+    expect(shop.name).toBe('shop');
+    const silver = shop.datasets.find((d) => d.name === 'silver.orders')!;
+    expect(silver.reads).toEqual(['bronze.orders']);
+    expect(silver.last).toMatchObject({ status: 'COMPLETED', rows_written: 2 });
+    const quality = (await get(server, '/api/quality')).body as unknown as Record<string, unknown>[];
+    expect(quality).toEqual([
+      expect.objectContaining({
+        dataset: 'silver.orders',
+        expectation: 'positive',
+        passed: 2,
+        failed: 1,
+        quarantined: 1,
+      }),
+    ]);
+    const q = await get(server, '/api/quarantine/silver.orders');
+    expect(q.status).toBe(200);
+    expect((q.body.rows as unknown[]).length).toBe(1);
+    expect((await get(server, '/api/quarantine/gold.revenue')).status).toBe(404);
+    const events = (await get(server, '/api/events?type=update_progress&limit=5')).body as unknown as {
+      event_type: string;
+    }[];
+    expect(events.length).toBeGreaterThan(0);
+    expect(events.every((e) => e.event_type === 'update_progress')).toBe(true);
+  });
+
+  it('jobs: triggers and next times; actions refused without serve.auth', async () => {
+    const jobs = (await get(server, '/api/jobs')).body as unknown as Record<string, unknown>[];
+    expect(jobs[0]).toMatchObject({ key: 'nightly', trigger: 'cron 0 0 6 * * ? (Europe/Berlin)', paused: false });
+    expect(String(jobs[0].next)).toMatch(/^\d{4}-\d\d-\d\d 06:00:00 Europe\/Berlin$/);
+    const run = await get(server, '/api/jobs/nightly/run', postJson({}));
+    expect(run.status).toBe(403);
+    expect(run.body.error).toMatch(/actions need serve.auth in strata.yaml/);
+    expect((await get(server, '/api/jobs/nightly/pause', postJson({}))).status).toBe(403);
+  });
+
+  it('tells each new table version to the pages listening (server-sent events)', async () => {
+    const abort = new AbortController();
+    const res = await fetch(`${server.url}/api/live`, { signal: abort.signal });
+    expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    const reader = res.body!.getReader();
+    let text = '';
+    const until = async (re: RegExp) => {
+      while (!re.test(text)) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        text += new TextDecoder().decode(value);
+      }
+      return re.exec(text);
+    };
+    await until(/event: hello\n/);
+    await project.query('INSERT INTO bronze.orders (id, amount) VALUES (9, 1)');
+    const m = await until(/event: commit\ndata: (\{[^\n]*"table":"bronze\.orders"[^\n]*\})\n/);
+    const version = (await get(server, '/api/tables/bronze.orders')).body.version;
+    expect(JSON.parse(m![1])).toEqual({ table: 'bronze.orders', version });
+    abort.abort();
+  });
+});
+
+describe('strata serve with serve.auth', () => {
+  let server: RunningServer;
+  beforeAll(async () => {
+    const yaml = `serve:\n  auth:\n    token: \${env:STRATA_TEST_TOKEN}\n${JOBS}`;
+    const project = await projectAt(bed, setUp('auth', yaml), { env: { STRATA_TEST_TOKEN: 's3cret-token' } });
+    server = await startServer(project, { port: 0 });
+  });
+  afterAll(() => server?.close());
+
+  it('reads stay open on loopback; an action needs the token or a session', async () => {
+    expect((await get(server, '/api/tables')).status).toBe(200);
+    expect((await get(server, '/api/jobs/broken/run', postJson({}))).status).toBe(401);
+    const wrong = await get(server, '/api/login', postJson({ secret: 'guess' }));
+    expect(wrong.status).toBe(401);
+    const bearer = await get(server, '/api/jobs/broken/run', postJson({}, { Authorization: 'Bearer s3cret-token' }));
+    expect(bearer.status).toBe(202);
+    expect(String(bearer.body.runId)).toMatch(/^\d+$/);
+  });
+
+  it('signs in with a cookie that is HttpOnly and SameSite=Strict; runs, shows and repairs a run', async () => {
+    const login = await fetch(`${server.url}/api/login`, postJson({ secret: 's3cret-token' }));
+    expect(login.status).toBe(200);
+    const cookie = login.headers.get('set-cookie')!;
+    expect(cookie).toMatch(/^strata_session=[\w-]+;/);
+    expect(cookie).toMatch(/HttpOnly/);
+    expect(cookie).toMatch(/SameSite=Strict/);
+    const session = { Cookie: cookie.split(';')[0] };
+    expect((await get(server, '/api/session', { headers: session })).body).toMatchObject({ signedIn: true });
+    const run = await get(server, '/api/jobs/broken/run', postJson({}, session));
+    expect(run.status).toBe(202);
+    const id = String(run.body.runId);
+    let detail = await get(server, `/api/runs/${id}`);
+    for (let i = 0; i < 200 && (detail.body.run as { state: string })?.state !== 'TERMINATED'; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      detail = await get(server, `/api/runs/${id}`);
+    }
+    expect(detail.body.run).toMatchObject({ job_key: 'broken', state: 'TERMINATED', result: 'FAILED' });
+    expect(detail.body.tasks).toEqual([{ key: 'boom', dependsOn: [] }]);
+    expect((detail.body.attempts as { result: string }[]).map((a) => a.result)).toEqual(['FAILED']);
+    const repair = await get(server, `/api/runs/${id}/repair`, postJson({}, session));
+    expect(repair.status).toBe(200);
+    expect(repair.body.result).toBe('FAILED'); // still exits 2: a second attempt, recorded
+    const after = await get(server, `/api/runs/${id}`);
+    expect((after.body.attempts as unknown[]).length).toBe(2);
+    expect((await get(server, '/api/jobs/nightly/pause', postJson({}, session))).body).toEqual({
+      job: 'nightly',
+      paused: true,
+    });
+    expect(((await get(server, '/api/jobs')).body as unknown as { paused: boolean }[])[0].paused).toBe(true);
+  });
+
+  it('a write must be JSON from the same origin', async () => {
+    const auth = { Authorization: 'Bearer s3cret-token' };
+    const form = await get(server, '/api/jobs/nightly/resume', {
+      method: 'POST',
+      headers: { ...auth, 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: 'a=b',
+    });
+    expect(form.status).toBe(415);
+    const other = await get(
+      server,
+      '/api/jobs/nightly/resume',
+      postJson({}, { ...auth, Origin: 'https://evil.example' }),
+    );
+    expect(other.status).toBe(403);
+  });
+
+  it('bound beyond loopback without serve.auth, the server refuses to start', async () => {
+    const project = await projectAt(bed, setUp('exposed', JOBS));
+    await expect(startServer(project, { host: '0.0.0.0', port: 0 })).rejects.toThrow(
+      /strata serve on 0\.0\.0\.0 would let anyone who reaches this machine read the lake: set serve\.auth/,
+    );
+  });
+});
