@@ -1,3 +1,5 @@
+import { showDashboard } from '/assets/dashboard.js';
+
 // Strata's pages: one small application over the JSON API (/api/...). Every value from the lake is
 // put into the page as text (textContent), never as HTML. Pages re-read their data when a table
 // they show gets a new version (server-sent events from /api/live).
@@ -7,6 +9,8 @@ let session = { signedIn: false, authConfigured: false };
 /** Tables the current page reads ('*': any); a commit to one of them re-renders it. */
 let reads = new Set();
 let rendering = 0;
+/** The current page's own live handler (a dashboard re-reads only what the commit touched). */
+let onCommit;
 
 /** An element: h('td', { class: 'num' }, '12'). */
 function h(tag, attrs = {}, ...children) {
@@ -16,7 +20,7 @@ function h(tag, attrs = {}, ...children) {
     if (k.startsWith('on')) el.addEventListener(k.slice(2), v);
     else el.setAttribute(k, String(v));
   }
-  for (const c of children.flat()) {
+  for (const c of children.flat(Infinity)) {
     if (c === undefined || c === null || c === false) continue;
     el.append(c instanceof Node ? c : document.createTextNode(String(c)));
   }
@@ -384,17 +388,48 @@ async function qualityPage(parts) {
       : h('p', { class: 'muted' }, 'No rows quarantined.'),
     quarantine?.error ? h('p', { class: 'error' }, quarantine.error) : null,
     quarantine?.columns
-      ? table(
-          quarantine.columns.map((c) => c.name),
-          quarantine.rows,
+      ? h(
+          'div',
+          { 'data-quarantine': quarantine.table },
+          h('h2', {}, `${quarantine.table}: rows set aside, with the rules they failed`),
+          table(
+            quarantine.columns.map((c) => c.name),
+            quarantine.rows,
+          ),
         )
       : null,
   ];
 }
 
-async function dashboardsPage() {
+async function dashboardsPage(parts) {
+  const list = await api('/api/dashboards');
+  const name = parts[1] ? decodeURIComponent(parts[1]) : list.length === 1 ? list[0].name : undefined;
+  if (name === undefined) {
+    reads = new Set();
+    return [
+      h('h1', {}, 'Dashboards'),
+      list.length === 0
+        ? h('p', { class: 'muted' }, 'No dashboards yet: add dashboards/<name>.yaml to the project (docs/serve.md).')
+        : h(
+            'ul',
+            {},
+            list.map((d) =>
+              h(
+                'li',
+                {},
+                link(`/dashboards/${encodeURIComponent(d.name)}`, d.title),
+                d.problems ? h('span', { class: 'error' }, ` ${d.problems.join('; ')}`) : '',
+              ),
+            ),
+          ),
+    ];
+  }
+  const root = h('div', { class: 'dashboard' });
+  const pageIndex = Number(new URLSearchParams(location.search).get('page') ?? 0) || 0;
+  const shown = await showDashboard(root, name, pageIndex, { h, api, go });
   reads = new Set();
-  return [h('h1', {}, 'Dashboards'), h('p', { class: 'muted' }, 'The dashboards of dashboards/*.yaml appear here.')];
+  onCommit = shown.onCommit;
+  return [root];
 }
 
 const PAGES = {
@@ -407,6 +442,7 @@ const PAGES = {
 
 async function render() {
   const mine = ++rendering;
+  onCommit = undefined;
   const parts = location.pathname.split('/').filter(Boolean);
   const name = PAGES[parts[0]] ? parts[0] : 'dashboards';
   for (const a of document.querySelectorAll('nav a')) a.classList.toggle('active', a.dataset.nav === name);
@@ -475,7 +511,8 @@ function listen() {
   events.addEventListener('hello', () => live.classList.add('on'));
   events.addEventListener('commit', (e) => {
     const { table } = JSON.parse(e.data);
-    if (reads.has('*') || reads.has(table)) render();
+    if (onCommit) onCommit(table).catch(() => undefined);
+    else if (reads.has('*') || reads.has(table)) render();
   });
   events.onerror = () => live.classList.remove('on');
 }

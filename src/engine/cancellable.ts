@@ -30,6 +30,7 @@ export function cancellable(session: Session, signal: AbortSignal | undefined): 
     query: (sql) => guard(() => session.query(sql)),
     rows: <T>(sql: string) => guard(() => session.rows<T>(sql)),
     describe: (sql) => guard(() => session.describe(sql)),
+    setVariable: (name, value) => guard(() => session.setVariable(name, value)),
     get connection() {
       check();
       return session.connection;

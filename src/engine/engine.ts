@@ -3,7 +3,7 @@
 // with the statement and where DuckDB pointed in it; whose SQL it was, the user's
 // or Strata's, is for the caller to say: core/errors.ts).
 import * as os from 'node:os';
-import { DuckDBConnection, DuckDBInstance, type DuckDBType } from '@duckdb/node-api';
+import { DuckDBConnection, DuckDBInstance, LIST, VARCHAR, type DuckDBType } from '@duckdb/node-api';
 import { EngineError, StrataError } from '../core/index.js';
 import { quoteLiteral } from './quote.js';
 
@@ -43,9 +43,20 @@ export interface Session {
   rows<T = Record<string, unknown>>(sql: string): Promise<T[]>;
   /** Column names and engine types a query would return, without running it. */
   describe(sql: string): Promise<{ name: string; type: DuckDBType }[]>;
+  /**
+   * Sets a SQL variable, read as getvariable('name'), from a bound value: the value never becomes
+   * SQL text (dashboard parameters).
+   */
+  setVariable(name: string, value: VariableValue): Promise<void>;
   /** The native connection, for appenders and streaming. */
   readonly connection: DuckDBConnection;
 }
+
+/** A bound variable's value and its SQL type. */
+export type VariableValue =
+  | { type: 'VARCHAR' | 'DATE'; value: string }
+  | { type: 'DOUBLE'; value: number }
+  | { type: 'VARCHAR[]'; value: string[] };
 
 export class Engine {
   private constructor(
@@ -102,6 +113,20 @@ async function traced<T>(sql: string, run: () => Promise<T>): Promise<T> {
 
 class DuckSession implements Session {
   constructor(readonly connection: DuckDBConnection) {}
+
+  async setVariable(name: string, v: VariableValue): Promise<void> {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new StrataError('INTERNAL', `not a variable name: ${name}`);
+    const sql = `SET VARIABLE ${name} = $1::${v.type}`;
+    try {
+      const prepared = await this.connection.prepare(sql);
+      if (v.type === 'DOUBLE') prepared.bindDouble(1, v.value);
+      else if (v.type === 'VARCHAR[]') prepared.bindList(1, v.value, LIST(VARCHAR));
+      else prepared.bindVarchar(1, v.value);
+      await traced(sql, () => prepared.run());
+    } catch (err) {
+      throw wrapEngineError(err, sql);
+    }
+  }
 
   async exec(sql: string): Promise<void> {
     try {

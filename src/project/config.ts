@@ -4,6 +4,7 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { LineCounter, parseDocument, type Node as YamlNode } from 'yaml';
+import type { z } from 'zod';
 import { StrataError } from '../core/index.js';
 import {
   RESERVED_SECTIONS,
@@ -114,6 +115,25 @@ export function parseConfig(
   projectDir: string,
   env: NodeJS.ProcessEnv = process.env,
 ): ProjectConfig {
+  const { data, raw } = validateYaml(text, file, projectDir, env, strataConfigSchema, unknownKeyMessage);
+  const root = raw !== null && typeof raw === 'object' ? (raw as Record<string, unknown>) : {};
+  const reserved = RESERVED_SECTIONS.filter((s) => Object.prototype.hasOwnProperty.call(root, s));
+  return finish(data, file, projectDir, reserved);
+}
+
+/**
+ * A YAML file of the project validated by a zod schema: YAML errors, then ${env:NAME}, literal
+ * secrets and the schema's problems, each at its file:line:column, all thrown together in one
+ * ConfigError. `unknownKey` words the message for a key the schema does not have.
+ */
+export function validateYaml<S extends z.ZodType>(
+  text: string,
+  file: string,
+  projectDir: string,
+  env: NodeJS.ProcessEnv,
+  schema: S,
+  unknownKey: (key: string, parentPath: (string | number)[]) => string,
+): { data: z.output<S>; raw: unknown } {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, keepSourceTokens: false });
   const at = (offset: number) => {
@@ -136,8 +156,8 @@ export function parseConfig(
   const data = doc.contents === null ? {} : walker.value(doc.contents as YamlNode, []);
   const problems = walker.problems;
 
-  // A null document (empty file, or only comments) is an empty configuration.
-  const result = strataConfigSchema.safeParse(data ?? {}, { error: plainMessage, reportInput: true });
+  // A null document (empty file, or only comments) is an empty one.
+  const result = schema.safeParse(data ?? {}, { error: plainMessage, reportInput: true });
   if (!result.success) {
     for (const issue of result.error.issues) {
       const issuePath = issue.path.filter((s): s is string | number => typeof s !== 'symbol');
@@ -149,7 +169,7 @@ export function parseConfig(
             file,
             ...walker.locate(keyPath, 'key'),
             path: formatPath(keyPath),
-            message: unknownKeyMessage(key, issuePath),
+            message: unknownKey(key, issuePath),
           });
         }
         continue;
@@ -164,11 +184,8 @@ export function parseConfig(
     }
   }
   if (problems.length > 0) throw new ConfigError(sortProblems(problems), projectDir);
-  if (!result.success) throw new StrataError('INTERNAL', 'strata.yaml: validation failed without a reported problem');
-
-  const root = data !== null && typeof data === 'object' ? (data as Record<string, unknown>) : {};
-  const reserved = RESERVED_SECTIONS.filter((s) => Object.prototype.hasOwnProperty.call(root, s));
-  return finish(result.data, file, projectDir, reserved);
+  if (!result.success) throw new StrataError('INTERNAL', `${file}: validation failed without a reported problem`);
+  return { data: result.data, raw: data };
 }
 
 function finish(

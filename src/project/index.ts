@@ -68,3 +68,14 @@ export {
   type RetailTruth,
 } from '../retail/index.js';
 export { exportDatabricks, type ExportedBundle } from './export-databricks.js';
+export {
+  listDashboards,
+  loadDashboard,
+  bindMarkers,
+  markers,
+  parameterVariable,
+  dashboardSchema,
+  DASHBOARDS_DIR,
+  type Dashboard,
+  type DashboardWidget,
+} from './dashboards.js';

@@ -9,6 +9,7 @@ import { json, problem, type Env, type ServeContext } from './http.js';
 import { tableRoutes } from './api-tables.js';
 import { runRoutes } from './api-runs.js';
 import { pipelineRoutes } from './api-pipelines.js';
+import { dashboardRoutes } from './api-dashboards.js';
 import { staticRoutes } from './static.js';
 
 const STATUS: Partial<Record<string, 400 | 404 | 409>> = {
@@ -101,6 +102,7 @@ export function createApp(s: ServeContext): Hono<Env> {
   app.route('/api', tableRoutes(s));
   app.route('/api', runRoutes(s));
   app.route('/api', pipelineRoutes(s));
+  app.route('/api', dashboardRoutes(s));
   app.get('/api/live', (c) => s.live.stream(c));
   app.route('/', staticRoutes());
   return app;

@@ -12,6 +12,7 @@ const ECHARTS = createRequire(import.meta.url).resolve('echarts/dist/echarts.min
 
 const FILES: Record<string, { file: string; type: string }> = {
   '/assets/app.js': { file: path.join(WEB, 'app.js'), type: 'text/javascript; charset=utf-8' },
+  '/assets/dashboard.js': { file: path.join(WEB, 'dashboard.js'), type: 'text/javascript; charset=utf-8' },
   '/assets/app.css': { file: path.join(WEB, 'app.css'), type: 'text/css; charset=utf-8' },
   '/assets/echarts.min.js': { file: ECHARTS, type: 'text/javascript; charset=utf-8' },
   '/favicon.svg': { file: path.join(WEB, 'favicon.svg'), type: 'image/svg+xml' },

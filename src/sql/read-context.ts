@@ -12,6 +12,8 @@ export interface ReadContext {
 
 export interface ScanInfo {
   table: string;
+  /** The table's folder. */
+  location: string;
   version: number;
   filesTotal: number;
   filesScanned: number;

@@ -93,6 +93,7 @@ export async function withReads<T>(
       const scan = await planScan(snapshot, session, { id: `${id}_${n}`, files });
       ctx.onScan?.({
         table: name,
+        location,
         version: snapshot.version,
         filesTotal: scan.filesTotal,
         filesScanned: scan.filesScanned,

@@ -1,0 +1,145 @@
+// The pages of strata serve in a real browser (Debian's chromium driven by playwright-core), over
+// the retail example's real gold: every page loads with no console error and no failed request;
+// the dashboard's numbers are the same SQL run through `strata query`'s path; a filter changes
+// every widget it binds; a file landed and processed while the page is open changes the tiles
+// without a reload; an action is refused without serve.auth. Screenshots of each page go to
+// test-output/screenshots for a person to look at.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openProject } from '../../src/project/project.js';
+import { copyRetailTemplate, landRetailDay, landRetailHistory, type Project } from '../../src/project/index.js';
+import { startServer, type RunningServer } from '../../src/serve/index.js';
+import { launchBrowser, screenshot, watchedPage } from '../helpers/browser.js';
+
+let project: Project;
+let server: RunningServer;
+let browser: Browser;
+
+beforeAll(async () => {
+  const dir = path.join(mkdtempSync(path.join(tmpdir(), 'strata-pages-')), 'retail');
+  copyRetailTemplate(dir);
+  landRetailHistory(dir, { days: 45, rowsPerDay: 40, seed: 7 });
+  project = await openProject(dir);
+  const outcome = await project.runPipeline(await project.loadPipeline('retail'), { maxParallel: 2 });
+  expect(outcome.status, outcome.error).toBe('COMPLETED');
+  server = await startServer(project, { port: 0, liveMs: 100 });
+  browser = await launchBrowser();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+  await project?.engine.close();
+});
+
+/** The number a counter tile shows (its raw value). */
+async function tile(page: Page, title: string): Promise<number> {
+  return Number(await page.locator(`[data-widget="${title}"] .value`).getAttribute('data-value'));
+}
+
+async function sql(text: string): Promise<unknown[][]> {
+  return (await project.query(text)).rows;
+}
+
+describe('the pages in a browser', () => {
+  it('every page loads with no console error and no failed request', async () => {
+    // A table with rows in quarantine (the generator plants defects that rules set aside).
+    const tables = (await (await fetch(`${server.url}/api/tables`)).json()) as { name: string; rows: number }[];
+    const quarantined = tables.find((t) => t.name.endsWith('_quarantine') && t.rows > 0);
+    expect(quarantined).toBeDefined();
+    const held = quarantined!.name.replace(/_quarantine$/, '');
+    const pages: [string, string, string][] = [
+      ['/', '[data-widget="Revenue"] .value', 'dashboard-overview'],
+      ['/dashboards/retail?page=1', '[data-widget="Category performance"] svg', 'dashboard-products'],
+      ['/quality', 'table.grid', 'quality'],
+      [`/quality/${held}`, '[data-quarantine] tbody tr', 'quality-quarantine'],
+      ['/pipelines', '.node', 'pipelines'],
+      ['/jobs', 'h1', 'jobs'],
+      ['/tables', 'table.grid', 'tables'],
+      ['/tables/gold.fact_sales', 'table.grid', 'table-fact-sales'],
+    ];
+    for (const [route, ready, shot] of pages) {
+      const { page, problems } = await watchedPage(browser);
+      await page.goto(`${server.url}${route}`);
+      await page.waitForSelector(ready);
+      await page.waitForLoadState('networkidle').catch(() => undefined);
+      await screenshot(page, shot);
+      expect(problems, route).toEqual([]);
+      expect(await page.locator('.error:not(:empty)').allTextContents(), route).toEqual([]);
+      await page.close();
+    }
+  });
+
+  it('the dashboard shows what the same SQL gives; a filter changes every widget it binds', async () => {
+    const { page, problems } = await watchedPage(browser);
+    await page.goto(`${server.url}/dashboards/retail`);
+    await page.waitForSelector('[data-widget="Revenue"] .value');
+    // The tiles against gold's own KPI view (another query over the same tables).
+    const [[revenue, quantity, customers, asp]] = await sql(
+      'SELECT total_revenue, total_quantity, unique_customers, average_selling_price FROM gold.kpi_overview',
+    );
+    expect(await tile(page, 'Revenue')).toBe(Number(revenue));
+    expect(await tile(page, 'Quantity')).toBe(Number(quantity));
+    expect(await tile(page, 'Customers')).toBe(Number(customers));
+    expect(await tile(page, 'Average selling price')).toBe(Number(asp));
+    const topProducts = await page.locator('[data-widget="Top products"] tbody tr').count();
+    expect(topProducts).toBe(Math.min(10, Number((await sql('SELECT count(*) FROM gold.kpi_top_products'))[0][0])));
+
+    // Only the online channel: every tile bound to the channel parameter changes to online's figures.
+    await page.locator('[data-filter="Channel"] input[value="online"]').check();
+    const [[onlineRevenue, onlineQuantity, onlineCustomers]] = await sql(
+      "SELECT sum(revenue), sum(quantity), count(DISTINCT customer_id) FROM gold.agg_monthly_sales WHERE channel = 'online'",
+    );
+    await expectTile(page, 'Revenue', Number(onlineRevenue));
+    expect(await tile(page, 'Quantity')).toBe(Number(onlineQuantity));
+    expect(await tile(page, 'Customers')).toBe(Number(onlineCustomers));
+    expect(Number(onlineRevenue)).toBeLessThan(Number(revenue));
+    // The share chart now has one slice.
+    await page.waitForFunction(
+      `echarts.getInstanceByDom(document.querySelector('[data-widget="Revenue share by channel"] .chart-area'))?.getOption().series[0].data.length === 1`,
+    );
+    await screenshot(page, 'dashboard-online');
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it('a file landed while the page is open changes the tiles without a reload', async () => {
+    const { page, problems } = await watchedPage(browser);
+    let loads = 0;
+    page.on('load', () => loads++);
+    await page.goto(`${server.url}/dashboards/retail`);
+    await page.waitForSelector('[data-widget="Revenue"] .value');
+    const before = await tile(page, 'Revenue');
+    landRetailDay(project.dir);
+    const outcome = await project.runPipeline(await project.loadPipeline('retail'), { maxParallel: 2 });
+    expect(outcome.status, outcome.error).toBe('COMPLETED');
+    const [[after]] = await sql('SELECT total_revenue FROM gold.kpi_overview');
+    expect(Number(after)).toBeGreaterThan(before);
+    await expectTile(page, 'Revenue', Number(after));
+    expect(loads).toBe(1);
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it('an action is refused without serve.auth, and says why', async () => {
+    const { page } = await watchedPage(browser);
+    await page.goto(`${server.url}/jobs`);
+    await page.waitForSelector('button');
+    await page.locator('button', { hasText: 'Run now' }).first().click();
+    await page.waitForSelector('#action-error:not(:empty)');
+    expect(await page.locator('#action-error').textContent()).toMatch(/actions need serve\.auth in strata\.yaml/);
+    expect(await page.locator('#session').textContent()).toBe('read-only');
+    await page.close();
+  });
+});
+
+async function expectTile(page: Page, title: string, value: number): Promise<void> {
+  await page.waitForFunction(
+    `Number(document.querySelector(${JSON.stringify(`[data-widget="${title}"] .value`)})?.getAttribute('data-value')) === ${value}`,
+    undefined,
+    { timeout: 15_000 },
+  );
+}
