@@ -14,6 +14,12 @@ import { copyRetailTemplate, landRetailDay, landRetailHistory, type Project } fr
 import { startServer, type RunningServer } from '../../src/serve/index.js';
 import { launchBrowser, screenshot, watchedPage } from '../helpers/browser.js';
 
+// What the functions run in the page see (the tests' TypeScript has no DOM library).
+declare const document: { querySelector(selector: string): { getAttribute(name: string): string | null } | null };
+declare const echarts: {
+  getInstanceByDom(el: unknown): { getOption(): { series: { data: unknown[] }[] } } | undefined;
+};
+
 let project: Project;
 let server: RunningServer;
 let browser: Browser;
@@ -99,7 +105,10 @@ describe('the pages in a browser', () => {
     expect(Number(onlineRevenue)).toBeLessThan(Number(revenue));
     // The share chart now has one slice.
     await page.waitForFunction(
-      `echarts.getInstanceByDom(document.querySelector('[data-widget="Revenue share by channel"] .chart-area'))?.getOption().series[0].data.length === 1`,
+      () =>
+        echarts
+          .getInstanceByDom(document.querySelector('[data-widget="Revenue share by channel"] .chart-area'))
+          ?.getOption().series[0].data.length === 1,
     );
     await screenshot(page, 'dashboard-online');
     expect(problems).toEqual([]);
@@ -138,8 +147,8 @@ describe('the pages in a browser', () => {
 
 async function expectTile(page: Page, title: string, value: number): Promise<void> {
   await page.waitForFunction(
-    `Number(document.querySelector(${JSON.stringify(`[data-widget="${title}"] .value`)})?.getAttribute('data-value')) === ${value}`,
-    undefined,
+    ([t, v]) => Number(document.querySelector(`[data-widget="${t}"] .value`)?.getAttribute('data-value')) === v,
+    [title, value] as const,
     { timeout: 15_000 },
   );
 }
