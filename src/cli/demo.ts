@@ -1,9 +1,9 @@
 // strata demo: the retail lakehouse on generated data. Makes a project from the
 // reference pipeline (examples/retail), lands 90 days of both companies' files,
 // runs the pipeline with a live display, prints the KPIs and the data-quality
-// summary, then plays a live store: a new day of orders lands every few
-// seconds and `strata watch` processes it as it lands, until Ctrl-C (`--once`
-// stops after the first run).
+// summary, then serves the dashboard (http://127.0.0.1:4000) and plays a live
+// store: a new day of orders lands every few seconds and `strata watch`
+// processes it as it lands, until Ctrl-C (`--once` stops after the first run).
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Command } from 'commander';
@@ -21,11 +21,13 @@ import {
   type ViolationAction,
 } from '../project/index.js';
 import { systemClock, watchPipeline, type WatchEvent } from '../orchestrate/index.js';
+import { startServer } from '../serve/index.js';
 import { CliUsageError, EXIT_FAILURE, projectDir, withProject, type GlobalOptions } from './context.js';
 import { FlowDisplay } from './flows.js';
 
 interface DemoFlags {
   dir: string;
+  port: string;
   once?: boolean;
   reset?: boolean;
   seed: string;
@@ -49,6 +51,7 @@ export function registerDemo(program: Command, globals: () => GlobalOptions): vo
     .option('--days <n>', 'days of history to generate', String(RETAIL_DEFAULTS.days))
     .option('--rows-per-day <n>', 'order lines per day, both companies together', String(RETAIL_DEFAULTS.rowsPerDay))
     .option('--interval <seconds>', 'seconds between two days of the live store', '5')
+    .option('--port <port>', 'the port of the dashboard (127.0.0.1)', '4000')
     .addHelpText(
       'after',
       '\nExamples:\n  $ strata demo                     # ./strata-demo, 90 days, then a new day every 5 s until Ctrl-C\n  $ strata demo --once --dir /tmp/retail --days 30 --rows-per-day 500\n  $ strata query "SELECT * FROM gold.kpi_overview" --project strata-demo',
@@ -64,6 +67,9 @@ export function registerDemo(program: Command, globals: () => GlobalOptions): vo
       const days = whole('days', flags.days, 1);
       const rowsPerDay = whole('rows-per-day', flags.rowsPerDay, 1);
       const interval = Number(flags.interval);
+      const port = Number(flags.port);
+      if (!(Number.isInteger(port) && port >= 0 && port <= 65535))
+        throw new CliUsageError(`--port must be a port number (0 to 65535), not '${flags.port}'`);
       if (!(interval >= 0)) throw new CliUsageError(`--interval must be a number of seconds, not '${flags.interval}'`);
       const dir = path.resolve(projectDir(globals()), flags.dir);
       const out = process.stdout;
@@ -89,7 +95,13 @@ export function registerDemo(program: Command, globals: () => GlobalOptions): vo
           );
           return;
         }
-        await liveStore(project, pipeline, interval, out);
+        const server = await startServer(project, { port, host: '127.0.0.1' });
+        out.write(`\nDashboard: ${server.url}  (pipelines, runs, data quality and tables beside it)\n`);
+        try {
+          await liveStore(project, pipeline, interval, out);
+        } finally {
+          await server.close();
+        }
       });
     });
 }

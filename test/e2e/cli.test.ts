@@ -520,7 +520,7 @@ describe('strata demo', () => {
   it('plays a live store: new days land and strata watch processes them until Ctrl-C', async () => {
     const child = spawn(
       process.execPath,
-      [BIN, 'demo', '--dir', 'demo-live', '--days', '10', '--rows-per-day', '30', '--interval', '0.5'],
+      [BIN, 'demo', '--dir', 'demo-live', '--days', '10', '--rows-per-day', '30', '--interval', '0.5', '--port', '0'],
       { cwd: tmp },
     );
     let stdout = '';
@@ -545,6 +545,7 @@ describe('strata demo', () => {
     expect(seen[0][1] >= '2024-11-11').toBe(true); // after the 10 days of history
     expect(seen[1][1] > seen[0][1] || Number(seen[1][2]) > 0).toBe(true);
     expect(stdout).toMatch(/Stopped\. The project is in/);
+    expect(stdout).toMatch(/\nDashboard: http:\/\/127\.0\.0\.1:\d+ /);
     // Every line an update reported is in gold once: nothing lost, nothing twice.
     const lines = await strata(
       '--project',
