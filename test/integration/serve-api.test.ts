@@ -267,3 +267,109 @@ describe('strata serve with serve.auth', () => {
     );
   });
 });
+
+describe('strata serve: dashboards', () => {
+  let server: RunningServer;
+  let project: Project;
+  beforeAll(async () => {
+    const dir = setUp('dash', JOBS);
+    mkdirSync(path.join(dir, 'dashboards'), { recursive: true });
+    writeFileSync(
+      path.join(dir, 'dashboards', 'sales.yaml'),
+      `title: Sales
+parameters:
+  min_amount: { type: number, default: 0 }
+  label: { type: string, default: "all" }
+  since: { type: date, default: "2000-01-01" }
+  ids: { type: string_list, default: [] }
+datasets:
+  totals:
+    sql: |
+      SELECT sum(amount) AS revenue, count(*) AS lines, :label AS label, :since AS since
+      FROM silver.orders
+      WHERE amount >= :min_amount AND (size(:ids) = 0 OR array_contains(:ids, CAST(id AS STRING)))
+  everything:
+    sql: SELECT count(*) AS n FROM bronze.orders
+pages:
+  - title: Overview
+    widgets:
+      - { type: counter, title: Revenue, dataset: totals, value: revenue, position: { x: 0, y: 0, w: 3, h: 2 } }
+`,
+    );
+    writeFileSync(
+      path.join(dir, 'dashboards', 'broken.yaml'),
+      `title: Broken
+datasets:
+  a: { sql: "SELECT :nope" }
+pages:
+  - title: P
+    widgets:
+      - { type: pie, dataset: b, label: x, value: y, position: { x: 0, y: 0, w: 13, h: 2 } }
+`,
+    );
+    project = await projectAt(bed, dir);
+    expect((await project.runPipeline(await project.loadPipeline('shop'))).status).toBe('COMPLETED');
+    server = await startServer(project, { port: 0 });
+  });
+  afterAll(() => server?.close());
+
+  const data = (params: unknown, datasets = 'totals') =>
+    get(server, `/api/dashboards/sales/data?datasets=${datasets}&params=${encodeURIComponent(JSON.stringify(params))}`);
+
+  it('lists the dashboards, a broken one with its problems at file:line:column', async () => {
+    const list = (await get(server, '/api/dashboards')).body as unknown as { name: string; problems?: string[] }[];
+    expect(list.map((d) => d.name)).toEqual(['broken', 'sales']);
+    expect(list[0].problems).toEqual([
+      'dashboards/broken.yaml:3:13: datasets.a.sql: :nope is not a parameter (declare it under parameters)',
+      'dashboards/broken.yaml:7:31: pages[0].widgets[0].dataset: no dataset b (datasets: a)',
+      'dashboards/broken.yaml:7:81: pages[0].widgets[0].position.w: must be at most 12',
+    ]);
+    const one = await get(server, '/api/dashboards/sales');
+    expect(one.body.datasets).toEqual({
+      totals: { parameters: ['label', 'since', 'min_amount', 'ids'] },
+      everything: { parameters: [] },
+    });
+    expect((await get(server, '/api/dashboards/broken')).status).toBe(400);
+    expect((await get(server, '/api/dashboards/nope')).status).toBe(400);
+  });
+
+  it('runs datasets with their defaults, then with values; a second request is answered from the cache until a commit', async () => {
+    const first = await data({});
+    expect(first.body.datasets).toMatchObject({
+      totals: { rows: [[17, 2, 'all', '2000-01-01']], tables: ['silver.orders'], cached: false },
+    });
+    expect((await data({})).body.datasets).toMatchObject({ totals: { cached: true } });
+    const filtered = await data({ min_amount: 8, ids: ['1', '3'] });
+    expect((filtered.body.datasets as Record<string, { rows: unknown }>).totals.rows).toEqual([
+      [10, 1, 'all', '2000-01-01'],
+    ]);
+    await project.query('INSERT INTO silver.orders VALUES (4, 100)');
+    expect((await data({})).body.datasets).toMatchObject({
+      totals: { rows: [[117, 3, 'all', '2000-01-01']], cached: false },
+    });
+  });
+
+  it('binds hostile values as values: they never become SQL', async () => {
+    const hostile = "x'); DROP TABLE silver.orders; --";
+    const r = await data({ label: hostile, ids: [hostile, "' OR '1'='1"] });
+    expect(r.status).toBe(200);
+    expect((r.body.datasets as Record<string, { rows: unknown[][] }>).totals.rows).toEqual([
+      [null, 0, hostile, '2000-01-01'],
+    ]);
+    expect((await get(server, '/api/tables/silver.orders')).status).toBe(200);
+    // Wrong types and unknown parameters are refused before anything runs.
+    for (const [params, message] of [
+      [{ min_amount: '1; DROP' }, /parameter min_amount takes a number/],
+      [{ since: '2024-13-45' }, /parameter since takes a date/],
+      [{ since: "2024-01-01' OR 1=1" }, /parameter since takes a date/],
+      [{ ids: 'a' }, /parameter ids takes a string_list/],
+      [{ nope: 1 }, /dashboard sales has no parameter nope/],
+    ] as const) {
+      const bad = await data(params);
+      expect(bad.status).toBe(400);
+      expect(String(bad.body.error)).toMatch(message);
+    }
+    expect((await get(server, '/api/dashboards/sales/data?params=not-json')).status).toBe(400);
+    expect((await get(server, '/api/dashboards/sales/data?datasets=nope')).status).toBe(404);
+  });
+});
