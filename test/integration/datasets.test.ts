@@ -8,6 +8,7 @@ import { cpSync, mkdirSync, realpathSync, symlinkSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { RunOutcome } from '../../src/project/index.js';
+import { startServer } from '../../src/serve/index.js';
 import { executeQuery } from '../../src/sql/index.js';
 import { projectAt, useTestBed } from '../helpers/harness.js';
 
@@ -15,6 +16,7 @@ const bed = useTestBed('datasets');
 const DATASETS = path.resolve('../shared/datasets');
 
 interface Project {
+  dir: string;
   run(): Promise<RunOutcome>;
   rows(sql: string): Promise<unknown[][]>;
   /** Failed-record counts per `dataset.expectation` in the event log of one update. */
@@ -28,10 +30,12 @@ function project(name: string, pipelineName: string): Project {
   mkdirSync(dir, { recursive: true });
   cpSync(path.join(example, 'strata.yaml'), path.join(dir, 'strata.yaml'));
   cpSync(path.join(example, 'pipelines'), path.join(dir, 'pipelines'), { recursive: true });
+  cpSync(path.join(example, 'dashboards'), path.join(dir, 'dashboards'), { recursive: true });
   symlinkSync(path.join(DATASETS, name), path.join(dir, 'landing'));
   const rows = async (sql: string) =>
     (await bed.engine.withSession((s) => executeQuery(s, sql, { baseDir: dir }))).rows;
   return {
+    dir,
     rows,
     async run() {
       const project = await projectAt(bed, dir);
@@ -50,6 +54,21 @@ function project(name: string, pipelineName: string): Project {
       return Object.fromEntries(found.map(([k, n]) => [k as string, n as number]));
     },
   };
+}
+
+/** A dataset of the example's dashboard, as strata serve answers it (numbers as numbers). */
+async function dashboard(p: Project, name: string, dataset: string): Promise<unknown[][]> {
+  const server = await startServer(await projectAt(bed, p.dir), { port: 0 });
+  try {
+    const res = await fetch(`${server.url}/api/dashboards/${name}/data?datasets=${dataset}`);
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { datasets: Record<string, { rows: unknown[][] }> };
+    return body.datasets[dataset].rows.map((r) =>
+      r.map((v) => (typeof v === 'string' && /^-?\d+(\.\d+)?$/.test(v) ? Number(v) : v)),
+    );
+  } finally {
+    await server.close();
+  }
 }
 
 const flow = (o: RunOutcome, dataset: string) => {
@@ -102,6 +121,8 @@ describe('examples/sql_dwh_crm_erp (CRM + ERP bike shop)', () => {
         'SELECT total_sales::BIGINT, total_quantity::BIGINT, total_orders, total_customers, total_products FROM gold.kpi_overview',
       ),
     ).toEqual([[29_356_250, 60_423, 27_659, 18_484, 295]]);
+    // The example's dashboard shows the same figures.
+    expect(await dashboard(p, 'sales', 'kpis')).toEqual([[29_356_250, 60_423, 27_659, 18_484, 295]]);
     expect(await p.rows('SELECT country, customers FROM gold.customers_by_country ORDER BY customers DESC')).toEqual([
       ['United States', 7_482],
       ['Australia', 3_591],
@@ -208,6 +229,7 @@ describe('examples/amazon_sales_synthetic (seed 000 order lines)', () => {
         'SELECT total_revenue::VARCHAR, revenue_exact::VARCHAR, total_orders, avg_order_value::VARCHAR, unique_customers FROM gold.kpi_overview',
       ),
     ).toEqual([['642129105.54', '642129105.5516', 10_000, '64212.91', 6_016]]);
+    expect((await dashboard(p, 'sales', 'kpis'))[0].slice(0, 4)).toEqual([642_129_105.54, 10_000, 64_212.91, 6_016]);
     // README "Our own reference numbers".
     expect(await p.rows('SELECT category, revenue::VARCHAR FROM gold.revenue_by_category ORDER BY 1')).toEqual([
       ['Electronics', '219356274.74'],
@@ -263,6 +285,7 @@ describe('examples/olist_sample (Olist, 8,135 orders)', () => {
         'SELECT revenue::VARCHAR, price_total::VARCHAR, freight_total::VARCHAR, orders_with_items, avg_order_value::VARCHAR, orders, customers, canceled_pct::VARCHAR, payment_total::VARCHAR FROM gold.kpi_overview',
       ),
     ).toEqual([['1265552.74', '1093264.35', '172288.39', 7_360, '171.95', 8_135, 8_016, '7.68', '1428602.81']]);
+    expect(await dashboard(p, 'olist', 'kpis')).toEqual([[1_265_552.74, 7_360, 171.95, 8_016, 7.68]]);
     // The canceled share counted on the order × item join, as seed 003's dashboard does.
     expect(
       await p.rows(
