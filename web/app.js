@@ -1,4 +1,4 @@
-import { showDashboard } from '/assets/dashboard.js';
+import { echartsReady, showDashboard } from '/assets/dashboard.js';
 
 // Strata's pages: one small application over the JSON API (/api/...). Every value from the lake is
 // put into the page as text (textContent), never as HTML. Pages re-read their data when a table
@@ -96,10 +96,11 @@ function status(s) {
 }
 
 function chart(el, option) {
-  if (!window.echarts) return;
-  const c = window.echarts.init(el, null, { renderer: 'svg' });
-  c.setOption(option);
-  new ResizeObserver(() => c.resize()).observe(el);
+  echartsReady().then((echarts) => {
+    const c = echarts.init(el, null, { renderer: 'svg' });
+    c.setOption(option);
+    new ResizeObserver(() => c.resize()).observe(el);
+  });
 }
 
 // ---- pages ----

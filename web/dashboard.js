@@ -280,11 +280,30 @@ function drawWidget(x, data, h) {
   }
 }
 
-function chartInto(el, option) {
-  if (!window.echarts) return;
-  requestAnimationFrame(() => {
-    const c = window.echarts.getInstanceByDom(el) ?? window.echarts.init(el, null, { renderer: 'svg' });
-    c.setOption(option, true);
-    new ResizeObserver(() => c.resize()).observe(el);
+/**
+ * ECharts (its common build: line, bar, pie, scatter), loaded on first use, after the values are on
+ * the page: the numbers show before the charts' script is read.
+ */
+let echartsLoading;
+export function echartsReady() {
+  if (window.echarts) return Promise.resolve(window.echarts);
+  echartsLoading ??= new Promise((resolve, reject) => {
+    const script = document.createElement('script');
+    script.src = '/assets/echarts.min.js';
+    script.async = true;
+    script.addEventListener('load', () => resolve(window.echarts), { once: true });
+    script.addEventListener('error', () => reject(new Error('the charts library did not load')), { once: true });
+    document.head.append(script);
   });
+  return echartsLoading;
+}
+
+function chartInto(el, option) {
+  echartsReady().then(() =>
+    requestAnimationFrame(() => {
+      const c = window.echarts.getInstanceByDom(el) ?? window.echarts.init(el, null, { renderer: 'svg' });
+      c.setOption(option, true);
+      new ResizeObserver(() => c.resize()).observe(el);
+    }),
+  );
 }

@@ -3,11 +3,14 @@
 // statement), never pasted into SQL. Results are cached by dashboard, dataset, values and the
 // versions of the tables the query read: a commit to one of them makes the next request run it.
 import { createHash } from 'node:crypto';
+import { stat } from 'node:fs/promises';
+import * as path from 'node:path';
 import { Hono } from 'hono';
 import { StrataError } from '../core/index.js';
 import {
   bindMarkers,
   ConfigError,
+  DASHBOARDS_DIR,
   listDashboards,
   loadDashboard,
   markers,
@@ -36,12 +39,12 @@ export function dashboardRoutes(s: ServeContext): Hono<Env> {
   r.get('/dashboards', async (c) => {
     const out = [];
     for (const name of await listDashboards(s.project.dir)) {
-      try {
-        const d = await loadDashboard(s.project.dir, name, env);
-        out.push({ name, title: d.title, description: d.description ?? null });
-      } catch (err) {
-        out.push({ name, title: name, problems: problemsOf(err) });
-      }
+      const d = await open(s, name, env).catch((err: unknown) => ({ problems: problemsOf(err) }));
+      out.push(
+        'problems' in d
+          ? { name, title: name, problems: d.problems }
+          : { name, title: d.title, description: d.description ?? null },
+      );
     }
     return json(c, out);
   });
@@ -95,13 +98,30 @@ export function dashboardRoutes(s: ServeContext): Hono<Env> {
   return r;
 }
 
+/** Dashboards read once per change of their file (its size and time). */
+const parsed = new Map<string, { stamp: string; dashboard: Dashboard }>();
+
 async function open(
   s: ServeContext,
   name: string,
   env: NodeJS.ProcessEnv,
 ): Promise<Dashboard | { problems: string[] }> {
+  const stamps = await Promise.all(
+    ['yaml', 'yml'].map((ext) =>
+      stat(path.join(s.project.dir, DASHBOARDS_DIR, `${name}.${ext}`)).then(
+        (st) => `${ext}:${st.size}:${st.mtimeMs}`,
+        () => '',
+      ),
+    ),
+  );
+  const stamp = stamps.join('|');
+  const key = `${s.project.dir}\0${name}`;
+  const known = parsed.get(key);
+  if (known && known.stamp === stamp) return known.dashboard;
   try {
-    return await loadDashboard(s.project.dir, name, env);
+    const dashboard = await loadDashboard(s.project.dir, name, env);
+    parsed.set(key, { stamp, dashboard });
+    return dashboard;
   } catch (err) {
     if (err instanceof ConfigError) return { problems: problemsOf(err) };
     throw err;
