@@ -19,10 +19,9 @@ import { intParam } from './json.js';
 export function runRoutes(s: ServeContext): Hono<Env> {
   const r = new Hono<Env>();
   const store = new RunsStore(s.project.catalog);
-  const started = new Set<Promise<JobRunOutcome>>();
   const track = (p: Promise<JobRunOutcome>) => {
-    started.add(p);
-    p.catch(() => undefined).finally(() => started.delete(p));
+    s.pending.add(p);
+    p.catch(() => undefined).finally(() => s.pending.delete(p));
   };
 
   r.get('/jobs', async (c) => {

@@ -12,6 +12,8 @@ export interface ServeContext {
   loopback: boolean;
   live: LiveLake;
   sqlEditor: boolean;
+  /** Work started by requests that goes on after the answer (job runs): awaited on close. */
+  pending: Set<Promise<unknown>>;
 }
 
 export type Env = { Variables: { signedIn: boolean } };

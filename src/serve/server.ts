@@ -35,7 +35,15 @@ export async function startServer(project: Project, options: ServeOptions = {}):
     );
   const live = new LiveLake(project, options.liveMs);
   await live.start();
-  const app = createApp({ project, auth, loopback: isLoopback(host), live, sqlEditor: settings?.sql_editor ?? false });
+  const pending = new Set<Promise<unknown>>();
+  const app = createApp({
+    project,
+    auth,
+    loopback: isLoopback(host),
+    live,
+    sqlEditor: settings?.sql_editor ?? false,
+    pending,
+  });
   const server: ServerType = await new Promise((resolve, reject) => {
     const s = serve({ fetch: app.fetch, hostname: host, port: options.port ?? settings?.port ?? 4000 }, () =>
       resolve(s),
@@ -59,6 +67,8 @@ export async function startServer(project: Project, options: ServeOptions = {}):
     port,
     close: async () => {
       live.stop();
+      // Job runs started from the pages finish first (a run is never left half-recorded).
+      await Promise.allSettled([...pending]);
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();

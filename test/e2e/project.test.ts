@@ -144,7 +144,7 @@ describe('strata.yaml checked before anything runs', () => {
     mkdirSync(dir, { recursive: true });
     writeFileSync(
       path.join(dir, 'strata.yaml'),
-      'notifications:\n  email:\n    host: localhost\n    from: a@b.c\n    password: ${env:STRATA_TEST_SMTP}\nserve:\n  port: 4000\n',
+      'notifications:\n  email:\n    host: localhost\n    from: a@b.c\n    password: ${env:STRATA_TEST_SMTP}\nstorage:\n  kind: s3\n',
     );
     const missing = await strata(dir, ['query', 'SELECT 1 AS x', '--format', 'csv']);
     expect(missing.code).toBe(1);
@@ -154,7 +154,7 @@ describe('strata.yaml checked before anything runs', () => {
     const ok = await strata(dir, ['query', 'SELECT 1 AS x', '--format', 'csv'], { STRATA_TEST_SMTP: 's3cret' });
     expect(ok.code, ok.stderr).toBe(0);
     expect(ok.stdout).toBe('x\n1\n');
-    expect(ok.stderr).toMatch(/warning: strata\.yaml: 'serve' is defined but not used by this version of Strata/);
+    expect(ok.stderr).toMatch(/warning: strata\.yaml: 'storage' is defined but not used by this version of Strata/);
   });
 });
 
