@@ -221,9 +221,9 @@ function drawWidget(x, data, h) {
         series: [
           {
             type: 'pie',
-            radius: ['40%', '70%'],
+            radius: ['35%', '60%'],
             data: labels.map((l, i) => ({ name: String(l), value: values[i] })),
-            label: { formatter: '{b}: {d}%' },
+            label: { formatter: '{b}\n{d}%' },
           },
         ],
       });

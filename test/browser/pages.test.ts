@@ -4,7 +4,7 @@
 // every widget it binds; a file landed and processed while the page is open changes the tiles
 // without a reload; an action is refused without serve.auth. Screenshots of each page go to
 // test-output/screenshots for a person to look at.
-import { mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -15,7 +15,10 @@ import { startServer, type RunningServer } from '../../src/serve/index.js';
 import { launchBrowser, screenshot, watchedPage } from '../helpers/browser.js';
 
 // What the functions run in the page see (the tests' TypeScript has no DOM library).
-declare const document: { querySelector(selector: string): { getAttribute(name: string): string | null } | null };
+declare const document: {
+  querySelector(selector: string): { getAttribute(name: string): string | null } | null;
+  querySelectorAll(selector: string): { length: number };
+};
 declare const echarts: {
   getInstanceByDom(el: unknown): { getOption(): { series: { data: unknown[] }[] } } | undefined;
 };
@@ -152,3 +155,42 @@ async function expectTile(page: Page, title: string, value: number): Promise<voi
     { timeout: 15_000 },
   );
 }
+
+describe('signed in, in a browser', () => {
+  it('signs in with the token, runs a job from the page, then repairs its run', async () => {
+    const dir = path.join(mkdtempSync(path.join(tmpdir(), 'strata-signin-')), 'p');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(
+      path.join(dir, 'strata.yaml'),
+      `serve:\n  auth:\n    token: \${env:STRATA_PAGE_TOKEN}\njobs:\n  broken:\n    tasks:\n      - { task_key: boom, command_task: { command: [${JSON.stringify(process.execPath)}, -e, "process.exit(2)"] } }\n`,
+    );
+    const small = await openProject(dir, { env: { STRATA_PAGE_TOKEN: 'page-token' } });
+    const srv = await startServer(small, { port: 0 });
+    try {
+      const { page, problems } = await watchedPage(browser);
+      await page.goto(`${srv.url}/jobs`);
+      await page.fill('#session input[type=password]', 'wrong');
+      await page.click('#session button[type=submit]');
+      await page.waitForSelector('#session input[placeholder="wrong token or password"]');
+      await page.fill('#session input[type=password]', 'page-token');
+      await page.click('#session button[type=submit]');
+      await page.waitForSelector('#session button:has-text("Sign out")');
+      await page.locator('button', { hasText: 'Run now' }).click();
+      await page.waitForURL(/\/jobs\/runs\/\d+$/);
+      await page.waitForSelector('h1 .status.FAILED', { timeout: 30_000 });
+      await page.locator('button', { hasText: 'Repair failed tasks' }).click();
+      await page.waitForFunction(() => document.querySelectorAll('tbody tr').length === 2, undefined, {
+        timeout: 30_000,
+      });
+      await page.waitForSelector('h1 .status.FAILED', { timeout: 30_000 }); // the repaired run has ended
+      await screenshot(page, 'run-repaired');
+      // The sign-in with the wrong token answered 401 (and the browser logged it): expected.
+      expect(problems.filter((p) => !/\b401\b/.test(p))).toEqual([]);
+      expect(problems.some((p) => /HTTP 401: .*\/api\/login$/.test(p))).toBe(true);
+      await page.close();
+    } finally {
+      await srv.close();
+      small.engine.close();
+    }
+  });
+});
