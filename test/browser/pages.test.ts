@@ -97,7 +97,14 @@ describe('the pages in a browser', () => {
     const topProducts = await page.locator('[data-widget="Top products"] tbody tr').count();
     expect(topProducts).toBe(Math.min(10, Number((await sql('SELECT count(*) FROM gold.kpi_top_products'))[0][0])));
 
-    // Only the online channel: every tile bound to the channel parameter changes to online's figures.
+    // Only the online channel: every tile bound to the channel parameter changes to online's
+    // figures; the one that does not read it is not even asked for again.
+    const products = await tile(page, 'Products in the catalog');
+    expect(products).toBe(Number((await sql('SELECT count(*) FROM gold.dim_product WHERE __END_AT IS NULL'))[0][0]));
+    const asked: string[] = [];
+    page.on('request', (r) => {
+      if (r.url().includes('/data?')) asked.push(new URL(r.url()).searchParams.get('datasets') ?? '');
+    });
     await page.locator('[data-filter="Channel"] input[value="online"]').check();
     const [[onlineRevenue, onlineQuantity, onlineCustomers]] = await sql(
       "SELECT sum(revenue), sum(quantity), count(DISTINCT customer_id) FROM gold.agg_monthly_sales WHERE channel = 'online'",
@@ -113,6 +120,9 @@ describe('the pages in a browser', () => {
           .getInstanceByDom(document.querySelector('[data-widget="Revenue share by channel"] .chart-area'))
           ?.getOption().series[0].data.length === 1,
     );
+    expect(asked.length).toBeGreaterThan(0);
+    expect(asked.flatMap((d) => d.split(','))).not.toContain('catalog');
+    expect(await tile(page, 'Products in the catalog')).toBe(products);
     await screenshot(page, 'dashboard-online');
     expect(problems).toEqual([]);
     await page.close();
