@@ -154,7 +154,10 @@ await server.close();
 project.engine.close();
 
 const p50 = (xs) => median(xs);
-if (process.env.BENCH_VERBOSE) log(`paint rounds: ${paint.map((x) => Math.round(x)).join(", ")}; cold: ${cold.map((x) => Math.round(x)).join(", ")}`);
+if (process.env.BENCH_VERBOSE)
+  log(
+    `paint rounds: ${paint.map((x) => Math.round(x)).join(', ')}; cold: ${cold.map((x) => Math.round(x)).join(', ')}`,
+  );
 const row = (what, result, reference, target, ok) => [what, result, reference, target, ok ? 'yes' : 'no'];
 console.log(`# The retail dashboard over ${factLines.toLocaleString('en-US')} order lines of gold\n`);
 console.log(`Machine: ${machine}\n`);
