@@ -2,7 +2,7 @@
 // with each table's last state, rows and duration; the events; the expectations' results per
 // update (data quality); the quarantine of a table, row by row with its failed rules.
 import { Hono } from 'hono';
-import { quoteLiteral, type Project } from '../project/index.js';
+import { quoteLiteral, tableExists, type Project } from '../project/index.js';
 import { json, problem, type Env, type ServeContext } from './http.js';
 import { intParam, sparkIdent } from './json.js';
 import { findTable } from './api-tables.js';
@@ -12,8 +12,8 @@ async function rows(project: Project, sql: string): Promise<Record<string, unkno
   return r.rows.map((row) => Object.fromEntries(r.columns.map((c, i) => [c.name, row[i]])));
 }
 
-const hasEventLog = async (project: Project) =>
-  (await project.catalog.listTables()).some((t) => t.name === 'system.event_log');
+/** Whether any update has written the event log yet (one look at its folder). */
+const hasEventLog = async (project: Project) => tableExists(project.catalog.system('event_log'));
 
 /** The last flow of each dataset of a pipeline: status, rows written, when, how long. */
 async function lastFlows(project: Project, pipeline: string): Promise<Record<string, unknown>[]> {

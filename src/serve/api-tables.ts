@@ -5,11 +5,6 @@ import { describeSnapshot, loadSnapshot, tableHistory, type Project, type TableE
 import { json, problem, type Env, type ServeContext } from './http.js';
 import { intParam, sparkIdent } from './json.js';
 
-/** The name a table is shown under: `schema.table` (system tables as system.x). */
-export function displayName(t: TableEntry): string {
-  return t.name;
-}
-
 /** A table of the project by its `schema.table` name, or undefined. */
 export async function findTable(project: Project, name: string): Promise<TableEntry | undefined> {
   const wanted = name.toLowerCase();

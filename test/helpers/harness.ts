@@ -1,6 +1,6 @@
 // What most integration tests share: one engine and one temporary folder per
 // file, and a seeded random sequence so that property tests reproduce.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
@@ -58,4 +58,16 @@ export function useSession(threads = 1): { readonly session: Session } {
 /** The project in `dir`, opened through the composition root on the test bed's engine (not closed by the project). */
 export function projectAt(bed: TestBed, dir: string, options: { env?: NodeJS.ProcessEnv } = {}): Promise<Project> {
   return openProject(dir, { engine: bed.engine, ...options });
+}
+
+/** A project folder of the test bed: strata.yaml and the given files (paths relative to it). */
+export function projectFolder(bed: TestBed, name: string, yaml: string, files: Record<string, string> = {}): string {
+  const dir = path.join(bed.dir, name);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(path.join(dir, 'strata.yaml'), yaml);
+  for (const [file, text] of Object.entries(files)) {
+    mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
+    writeFileSync(path.join(dir, file), text);
+  }
+  return dir;
 }

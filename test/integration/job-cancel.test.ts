@@ -2,24 +2,15 @@
 // are left as they were before it (the issue: "a cancelled or timed-out pipeline task leaves its
 // tables as they were before that update"); the files its bronze commits had loaded load again on
 // the next update, exactly once. A SQL task's running statement is interrupted.
-import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runJob } from '../../src/orchestrate/index.js';
-import { projectAt, useTestBed } from '../helpers/harness.js';
+import { projectAt, projectFolder, useTestBed } from '../helpers/harness.js';
 
 const bed = useTestBed('job-cancel');
 
-function setUp(name: string, yaml: string, files: Record<string, string>): string {
-  const dir = path.join(bed.dir, name);
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(path.join(dir, 'strata.yaml'), yaml);
-  for (const [file, text] of Object.entries(files)) {
-    mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
-    writeFileSync(path.join(dir, file), text);
-  }
-  return dir;
-}
+const setUp = (name: string, yaml: string, files: Record<string, string> = {}) => projectFolder(bed, name, yaml, files);
 
 // 10^12 rows: never finishes in a test's time unless interrupted.
 const ENDLESS = 'SELECT sum(hash(a.id + b.id)) AS h FROM range(1000000) a CROSS JOIN range(1000000) b';

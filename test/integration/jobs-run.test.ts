@@ -3,24 +3,15 @@
 // every run and attempt in the Delta tables system.job_runs / system.job_task_runs. run_if and the
 // run's result follow https://docs.databricks.com/jobs/run-if.html (cited in run-if.test.ts); the
 // dynamic value references https://docs.databricks.com/jobs/dynamic-value-references.html.
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { repairRun, runJob, RunsStore } from '../../src/orchestrate/index.js';
-import { projectAt, useTestBed } from '../helpers/harness.js';
+import { projectAt, projectFolder, useTestBed } from '../helpers/harness.js';
 
 const bed = useTestBed('jobs-run');
 
-function setUp(name: string, yaml: string, files: Record<string, string> = {}): string {
-  const dir = path.join(bed.dir, name);
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(path.join(dir, 'strata.yaml'), yaml);
-  for (const [file, text] of Object.entries(files)) {
-    mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
-    writeFileSync(path.join(dir, file), text);
-  }
-  return dir;
-}
+const setUp = (name: string, yaml: string, files: Record<string, string> = {}) => projectFolder(bed, name, yaml, files);
 
 const NODE = JSON.stringify(process.execPath);
 
