@@ -113,6 +113,8 @@ export function createCatalog(options: {
   name?: string;
   /** The schema of one-part names (default `default`). */
   schema?: string;
+  /** Tables by path only inside the lake (a read-only session from outside: the SQL editor, the Postgres endpoint). */
+  confined?: boolean;
 }): Catalog {
   const projectDir = path.resolve(options.projectDir);
   const lakeRoot = path.resolve(projectDir, options.lakeRoot ?? 'lake');
@@ -120,8 +122,16 @@ export function createCatalog(options: {
   const currentSchema = options.schema ?? DEFAULT_SCHEMA;
   const folderOf = (schema: string) => (schema.toLowerCase() === SYSTEM_SCHEMA ? SYSTEM_FOLDER : schema);
 
+  const byPath = (p: string): string => {
+    const location = path.resolve(projectDir, p);
+    const rel = path.relative(lakeRoot, location);
+    if (options.confined && (rel.startsWith('..') || path.isAbsolute(rel)))
+      throw new UserSqlError(`delta.\`${p}\` is outside the lake: this session reads only the project's tables`);
+    return location;
+  };
+
   const resolve = (ref: TableRef): ResolvedTable => {
-    if (ref.kind === 'path') return { location: path.resolve(projectDir, ref.path), display: ref.path };
+    if (ref.kind === 'path') return { location: byPath(ref.path), display: ref.path };
     let parts = ref.parts.length === 1 ? [currentSchema, ref.parts[0]] : ref.parts;
     // catalog.schema.table: the project's catalog is the only one.
     if (parts.length === 3) {
@@ -148,7 +158,7 @@ export function createCatalog(options: {
   };
 
   const find = (ref: TableRef): string | undefined => {
-    if (ref.kind === 'path') return path.resolve(projectDir, ref.path);
+    if (ref.kind === 'path') return byPath(ref.path);
     try {
       const { location } = resolve(ref);
       return tableExists(location) ? location : undefined;

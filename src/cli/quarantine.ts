@@ -6,12 +6,10 @@ import {
   describeHolder,
   describeSnapshot,
   loadSnapshot,
-  normalizeName,
   quarantinedTableOf,
   quarantineLocation,
   quoteLiteral,
   tableExists,
-  type Pipeline,
 } from '../project/index.js';
 import { CliUsageError, withProject, type GlobalOptions } from './context.js';
 import { render } from './output.js';
@@ -94,19 +92,7 @@ Example:
     )
     .action(async (name: string, options: { pipeline?: string }) => {
       const out = await withProject(globals(), async (project) => {
-        const candidates = options.pipeline ? [options.pipeline] : await project.listPipelines();
-        let pipeline: Pipeline | undefined;
-        for (const p of candidates) {
-          const loaded = await project.loadPipeline(p);
-          if (loaded.datasets.has(normalizeName(name, loaded.schema))) {
-            pipeline = loaded;
-            break;
-          }
-        }
-        if (!pipeline)
-          throw new CliUsageError(
-            `no pipeline of ${project.dir} defines ${name}${options.pipeline ? ` (looked in ${options.pipeline})` : ''}`,
-          );
+        const pipeline = await project.pipelineDefining(name, options.pipeline ? [options.pipeline] : undefined);
         refuseProblems(pipeline, 'replayed');
         return project.replayQuarantine(pipeline, name, {
           onWait: (holder) =>

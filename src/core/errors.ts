@@ -26,6 +26,8 @@ export type ErrorCode =
   | 'SQL_SYNTAX'
   /** Valid Spark SQL that Strata does not support (a pattern letter, a function form). */
   | 'SQL_UNSUPPORTED'
+  /** A write (or a statement that is not a query) sent to a read-only session: the SQL editor, the Postgres endpoint. */
+  | 'READ_ONLY'
   /** SQL that Strata generated failed: a bug in Strata. */
   | 'INTERNAL_SQL'
   | 'STORAGE'
@@ -76,7 +78,7 @@ export class ProtocolUnsupportedError extends StrataError {
 }
 
 /** The codes of a mistake in the user's SQL. */
-export type UserSqlCode = 'SQL_ERROR' | 'SQL_SYNTAX' | 'SQL_UNSUPPORTED';
+export type UserSqlCode = 'SQL_ERROR' | 'SQL_SYNTAX' | 'SQL_UNSUPPORTED' | 'READ_ONLY';
 
 /** A mistake in SQL the user wrote (as opposed to a system fault), with no place in the text to point at. */
 export class UserSqlError extends StrataError {

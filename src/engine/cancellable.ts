@@ -27,7 +27,7 @@ export function cancellable(session: Session, signal: AbortSignal | undefined): 
   };
   return {
     exec: (sql) => guard(() => session.exec(sql)),
-    query: (sql) => guard(() => session.query(sql)),
+    query: (sql, options) => guard(() => session.query(sql, options)),
     rows: <T>(sql: string) => guard(() => session.rows<T>(sql)),
     describe: (sql) => guard(() => session.describe(sql)),
     setVariable: (name, value) => guard(() => session.setVariable(name, value)),

@@ -3,8 +3,9 @@
 // with the statement and where DuckDB pointed in it; whose SQL it was, the user's
 // or Strata's, is for the caller to say: core/errors.ts).
 import * as os from 'node:os';
-import { DuckDBConnection, DuckDBInstance, LIST, VARCHAR, type DuckDBType } from '@duckdb/node-api';
-import { EngineError, StrataError } from '../core/index.js';
+import * as path from 'node:path';
+import { DuckDBConnection, DuckDBInstance, LIST, StatementType, VARCHAR, type DuckDBType } from '@duckdb/node-api';
+import { EngineError, StrataError, UserSqlError } from '../core/index.js';
 import { quoteLiteral } from './quote.js';
 
 export interface EngineSettings {
@@ -16,6 +17,12 @@ export interface EngineSettings {
   tempDirectory?: string;
   /** Session time zone; Delta timestamps are instants, shown in this zone. Default UTC. */
   timeZone?: string;
+  /**
+   * A sandbox for SQL from outside (the SQL editor, the Postgres endpoint): DuckDB may read files
+   * only under these folders (`allowed_directories` with `enable_external_access` off), loads no
+   * extension, attaches nothing, and no statement can change a setting (`lock_configuration`).
+   */
+  sandbox?: { readable: string[] };
 }
 
 export interface ColumnInfo {
@@ -37,8 +44,11 @@ export interface QueryResult {
 export interface Session {
   /** Runs statements, discarding results. */
   exec(sql: string): Promise<void>;
-  /** Runs a statement and returns the whole result as JSON-safe values. */
-  query(sql: string): Promise<QueryResult>;
+  /**
+   * Runs a statement and returns the whole result as JSON-safe values. `selectOnly`: DuckDB's own
+   * parse must classify it as a SELECT, or it is refused unrun (READ_ONLY).
+   */
+  query(sql: string, options?: { selectOnly?: boolean }): Promise<QueryResult>;
   /** Runs a statement and returns rows as objects keyed by column name. */
   rows<T = Record<string, unknown>>(sql: string): Promise<T[]>;
   /** Column names and engine types a query would return, without running it. */
@@ -74,6 +84,24 @@ export class Engine {
     options.memory_limit = settings.memoryLimit ?? defaultMemoryLimit();
     if (settings.tempDirectory !== undefined) options.temp_directory = settings.tempDirectory;
     const instance = await DuckDBInstance.create(':memory:', options);
+    // Settings every session shares, set once (a locked sandbox could not set them per session).
+    const setup = await instance.connect();
+    try {
+      await setup.run(`SET GLOBAL TimeZone = ${quoteLiteral(settings.timeZone ?? 'UTC')}`);
+      // Delta data files never change once written, so their footers can be cached.
+      await setup.run('SET GLOBAL parquet_metadata_cache = true');
+      if (settings.sandbox) {
+        const dirs = settings.sandbox.readable.map((d) => quoteLiteral(d.endsWith(path.sep) ? d : d + path.sep));
+        await setup.run(`SET allowed_directories = [${dirs.join(', ')}]`);
+        await setup.run('SET enable_external_access = false');
+        await setup.run('SET lock_configuration = true');
+      }
+    } catch (err) {
+      instance.closeSync();
+      throw wrapEngineError(err);
+    } finally {
+      setup.closeSync();
+    }
     return new Engine(instance, settings);
   }
 
@@ -81,11 +109,7 @@ export class Engine {
   async withSession<T>(fn: (session: Session) => Promise<T>): Promise<T> {
     const connection = await this.instance.connect();
     try {
-      const session = new DuckSession(connection);
-      await session.exec(`SET TimeZone = ${quoteLiteral(this.settings.timeZone ?? 'UTC')}`);
-      // Delta data files never change once written, so their footers can be cached.
-      await session.exec('SET parquet_metadata_cache = true');
-      return await fn(session);
+      return await fn(new DuckSession(connection));
     } finally {
       connection.closeSync();
     }
@@ -136,9 +160,11 @@ class DuckSession implements Session {
     }
   }
 
-  async query(sql: string): Promise<QueryResult> {
+  async query(sql: string, options: { selectOnly?: boolean } = {}): Promise<QueryResult> {
     try {
-      const reader = await traced(sql, () => this.connection.runAndReadAll(sql));
+      const reader = await traced(sql, () =>
+        options.selectOnly ? this.selectOnly(sql) : this.connection.runAndReadAll(sql),
+      );
       const names = reader.columnNames();
       const types = reader.columnTypes();
       const columns = names.map((name, i) => ({ name, type: types[i].toString() }));
@@ -158,6 +184,19 @@ class DuckSession implements Session {
       return { columns, rows };
     } catch (err) {
       throw wrapEngineError(err, sql);
+    }
+  }
+
+  private async selectOnly(sql: string) {
+    const prepared = await this.connection.prepare(sql);
+    try {
+      if (prepared.statementType !== StatementType.SELECT)
+        throw new UserSqlError(`only queries can run here: this session reads the lake and writes nothing`, {
+          code: 'READ_ONLY',
+        });
+      return await prepared.runAndReadAll();
+    } finally {
+      prepared.destroySync();
     }
   }
 

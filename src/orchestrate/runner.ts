@@ -34,7 +34,7 @@ export interface RunJobOptions {
   taskRetries?: boolean;
   /** Cancels the run: running tasks stop (as at a timeout), no task starts after. */
   signal?: AbortSignal;
-  /** Told the run's id as soon as it has one (before any task). */
+  /** Told the run's id once the run is recorded (a reader finds it), before any task. */
   onRun?: (runId: bigint) => void;
 }
 
@@ -99,7 +99,6 @@ export async function runJob(project: Project, jobKey: string, options: RunJobOp
     host: hostname(),
     pid: process.pid,
   };
-  options.onRun?.(run.run_id);
   return execute(project, job, run, new Map(), options);
 }
 
@@ -129,6 +128,7 @@ export async function execute(
   await project.withSession((s) =>
     store.putRun(s, { ...run, state: 'RUNNING', result: null, end_time: null, error: null }),
   );
+  options.onRun?.(run.run_id); // recorded: a reader asking for the run finds it
   const notices = new Notices(project, job, run, options);
   const jobAbort = new AbortController();
   const outer = options.signal;

@@ -23,6 +23,7 @@ import {
   closeAbandonedUpdate,
   listPipelines,
   loadPipeline,
+  normalizeName,
   pipelineId,
   replayQuarantine,
   runPipeline,
@@ -108,6 +109,8 @@ export interface Project {
   /** `--dry-run`: every query bound against its sources' columns, streaming rules checked; nothing written. */
   checkPipeline(pipeline: Pipeline): Promise<BindReport>;
   replayQuarantine(pipeline: Pipeline, table: string, options?: LockWait): Promise<ReplayOutcome>;
+  /** The pipeline that defines a table (looked for in `among`, default every pipeline); a USAGE error if none. */
+  pipelineDefining(table: string, among?: string[]): Promise<Pipeline>;
   /**
    * Refuses a load (COPY INTO, ingest, watch) that would make a lake in a folder that is not a
    * project: without strata.yaml, a target outside the folder's lake (a table given by path)
@@ -278,6 +281,17 @@ class OpenedProject implements Project {
 
   checkPipeline(pipeline: Pipeline): Promise<BindReport> {
     return this.withSession((session) => bindPipeline(session, pipeline, this.pipelineCatalog(pipeline.name)));
+  }
+
+  async pipelineDefining(table: string, among?: string[]): Promise<Pipeline> {
+    for (const name of among ?? (await this.listPipelines())) {
+      const loaded = await this.loadPipeline(name);
+      if (loaded.datasets.has(normalizeName(table, loaded.schema))) return loaded;
+    }
+    throw new StrataError(
+      'USAGE',
+      `no pipeline of ${this.dir} defines ${table}${among ? ` (looked in ${among.join(', ')})` : ''}`,
+    );
   }
 
   replayQuarantine(pipeline: Pipeline, table: string, options: LockWait = {}): Promise<ReplayOutcome> {

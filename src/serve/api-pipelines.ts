@@ -1,6 +1,6 @@
 // Pipelines, from their definitions and the event log (no second store): each pipeline's graph
 // with each table's last state, rows and duration; the events; the expectations' results per
-// update (data quality); the quarantine of a table, row by row with its failed rules.
+// update (data quality); the quarantine of a table, row by row with its failed rules, and its replay.
 import { Hono } from 'hono';
 import { quoteLiteral, tableExists, type Project } from '../project/index.js';
 import { json, problem, type Env, type ServeContext } from './http.js';
@@ -110,6 +110,21 @@ export function pipelineRoutes(s: ServeContext): Hono<Env> {
     if (limit === undefined) return problem(c, 400, 'limit is a whole number from 1 to 1000');
     const result = await s.project.query(`SELECT * FROM ${sparkIdent(t.schema)}.${sparkIdent(t.table)} LIMIT ${limit}`);
     return json(c, { table: name, columns: result.columns, rows: result.rows });
+  });
+
+  // Replay (an action: signed in): the quarantined rows through the table's rules again, as
+  // `strata quarantine replay` does.
+  r.post('/quarantine/:table/replay', async (c) => {
+    const name = c.req.param('table');
+    const pipeline = await s.project.pipelineDefining(name);
+    if (pipeline.problems.length)
+      return problem(
+        c,
+        400,
+        `pipeline ${pipeline.name} has problems in its definitions; nothing was replayed: ${pipeline.problems.map((p) => p.message).join('; ')}`,
+      );
+    const out = await s.project.replayQuarantine(pipeline, name);
+    return json(c, { table: name, pipeline: pipeline.name, ...out });
   });
   return r;
 }

@@ -71,7 +71,16 @@ export function runRoutes(s: ServeContext): Hono<Env> {
     const parameters = stringRecord(body.parameters);
     if (parameters === undefined) return problem(c, 400, 'parameters is an object of strings');
     let runId: bigint | undefined;
-    const run = runJob(s.project, key, { parameters, onRun: (id) => (runId = id) });
+    let started: () => void = () => undefined;
+    const recorded = new Promise<void>((resolve) => (started = resolve));
+    const run = runJob(s.project, key, {
+      parameters,
+      onRun: (id) => {
+        runId = id;
+        started();
+      },
+    });
+    await Promise.race([recorded, run.catch(() => undefined)]);
     if (runId === undefined) await run; // refused before it started (a parameter it does not have): say why
     track(run);
     return json(c, { job: key, runId: runId === undefined ? null : String(runId) }, 202);

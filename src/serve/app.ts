@@ -10,6 +10,7 @@ import { tableRoutes } from './api-tables.js';
 import { runRoutes } from './api-runs.js';
 import { pipelineRoutes } from './api-pipelines.js';
 import { dashboardRoutes } from './api-dashboards.js';
+import { sqlRoutes } from './api-sql.js';
 import { staticRoutes } from './static.js';
 
 const STATUS: Partial<Record<string, 400 | 404 | 409>> = {
@@ -17,12 +18,17 @@ const STATUS: Partial<Record<string, 400 | 404 | 409>> = {
   SQL_ERROR: 400,
   SQL_SYNTAX: 400,
   SQL_UNSUPPORTED: 400,
+  READ_ONLY: 400,
+  CANCELLED: 400,
   CONFIG: 400,
   TABLE_NOT_FOUND: 404,
   NOT_A_TABLE: 404,
   VERSION_NOT_FOUND: 404,
   CONFLICT: 409,
 };
+
+/** POSTs that only read (sign-in; the SQL editor's read-only queries): open on loopback like other reads. */
+const READ_POSTS = new Set(['/api/login', '/api/sql']);
 
 export function createApp(s: ServeContext): Hono<Env> {
   const app = new Hono<Env>();
@@ -57,7 +63,7 @@ export function createApp(s: ServeContext): Hono<Env> {
         return problem(c, 403, `requests from ${origin} are refused`);
       if (!(c.req.header('Content-Type') ?? '').startsWith('application/json'))
         return problem(c, 415, 'send JSON (Content-Type: application/json)');
-      if (c.req.path !== '/api/login' && !c.get('signedIn'))
+      if (!READ_POSTS.has(c.req.path) && !c.get('signedIn'))
         return problem(
           c,
           s.auth.configured ? 401 : 403,
@@ -103,6 +109,7 @@ export function createApp(s: ServeContext): Hono<Env> {
   app.route('/api', runRoutes(s));
   app.route('/api', pipelineRoutes(s));
   app.route('/api', dashboardRoutes(s));
+  app.route('/api', sqlRoutes(s));
   app.get('/api/live', (c) => s.live.stream(c));
   app.route('/', staticRoutes());
   return app;

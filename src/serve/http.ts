@@ -14,6 +14,8 @@ export interface ServeContext {
   sqlEditor: boolean;
   /** Work started by requests that goes on after the answer (job runs): awaited on close. */
   pending: Set<Promise<unknown>>;
+  /** What routes opened that the server closes when it stops (the SQL editor's sandbox). */
+  closing: (() => Promise<void> | void)[];
 }
 
 export type Env = { Variables: { signedIn: boolean } };

@@ -36,7 +36,9 @@ export async function startServer(project: Project, options: ServeOptions = {}):
   const live = new LiveLake(project, options.liveMs);
   await live.start();
   const pending = new Set<Promise<unknown>>();
+  const closing: (() => Promise<void> | void)[] = [];
   const app = createApp({
+    closing,
     project,
     auth,
     loopback: isLoopback(host),
@@ -73,6 +75,7 @@ export async function startServer(project: Project, options: ServeOptions = {}):
         server.close(() => resolve());
         (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
       });
+      for (const close of closing) await close();
     },
   };
 }

@@ -14,6 +14,9 @@ const ECHARTS = createRequire(import.meta.url).resolve('echarts/dist/echarts.com
 const FILES: Record<string, { file: string; type: string }> = {
   '/assets/app.js': { file: path.join(WEB, 'app.js'), type: 'text/javascript; charset=utf-8' },
   '/assets/dashboard.js': { file: path.join(WEB, 'dashboard.js'), type: 'text/javascript; charset=utf-8' },
+  '/assets/ui.js': { file: path.join(WEB, 'ui.js'), type: 'text/javascript; charset=utf-8' },
+  '/assets/ops.js': { file: path.join(WEB, 'ops.js'), type: 'text/javascript; charset=utf-8' },
+  '/assets/sql.js': { file: path.join(WEB, 'sql.js'), type: 'text/javascript; charset=utf-8' },
   '/assets/app.css': { file: path.join(WEB, 'app.css'), type: 'text/css; charset=utf-8' },
   '/assets/echarts.min.js': { file: ECHARTS, type: 'text/javascript; charset=utf-8' },
   '/favicon.svg': { file: path.join(WEB, 'favicon.svg'), type: 'image/svg+xml' },
@@ -34,7 +37,7 @@ export function staticRoutes(): Hono<Env> {
     });
   // Every other page path is the one-page application (it reads the path to know what to show).
   r.get('/', async (c) => c.html((await load(path.join(WEB, 'index.html'))).toString('utf8')));
-  r.get('/:page{(dashboards|quality|pipelines|jobs|tables)(/.*)?}', async (c) =>
+  r.get('/:page{(dashboards|quality|pipelines|jobs|tables|sql)(/.*)?}', async (c) =>
     c.html((await load(path.join(WEB, 'index.html'))).toString('utf8')),
   );
   return r;

@@ -32,7 +32,27 @@ export interface ExecuteOptions {
    * 'duckdb': plain DuckDB SQL (table names and Delta statements still resolve).
    */
   dialect?: 'spark' | 'duckdb';
+  /**
+   * Reads only (the SQL editor, the Postgres endpoint): a statement that would write — or any that
+   * is not a query, SHOW, DESCRIBE, USE or SET — is refused before it runs (READ_ONLY); a query
+   * must be a SELECT by DuckDB's own parse. Without `files`, read_files and COPY INTO are refused.
+   */
+  readOnly?: boolean;
 }
+
+/** The statements a read-only session runs. */
+const READS = new Set<Statement['kind']>([
+  'query',
+  'set',
+  'use',
+  'show-tables',
+  'show-schemas',
+  'describe-table',
+  'describe-history',
+  'describe-detail',
+  'show-create-table',
+  'show-tblproperties',
+]);
 
 /** Runs SQL (one or more statements) and returns the last statement's result. */
 export async function executeQuery(session: Session, sql: string, options: ExecuteOptions = {}): Promise<QueryResult> {
@@ -51,6 +71,7 @@ export async function executeStatements(
       options.catalog ?? createCatalog({ projectDir: options.baseDir ?? process.cwd(), lakeRoot: options.lakeRoot }),
     files: options.files,
     onScan: options.onScan,
+    readOnly: options.readOnly,
   };
   const settings = options.settings ?? new Map<string, string>();
   // A USE SCHEMA earlier in the session (settings kept by the caller across calls).
@@ -99,6 +120,15 @@ import {
 } from './run-catalog.js';
 export { withReads } from './reads.js';
 
+/** How a refused statement is named: its first word(s), as a user wrote them. */
+function statementWord(stmt: Statement): string {
+  const words: Partial<Record<Statement['kind'], string>> = {
+    'copy-into': 'COPY INTO',
+    'create-schema': 'CREATE SCHEMA',
+  };
+  return words[stmt.kind] ?? stmt.kind.split('-')[0].toUpperCase();
+}
+
 /** ANSI mode of a session: on unless a SET turned it off (a bad value was refused by its SET). */
 function ansiOf(settings: Map<string, string>): boolean {
   try {
@@ -114,9 +144,13 @@ async function runStatement(
   ctx: ReadContext,
   settings: Map<string, string>,
 ): Promise<QueryResult> {
+  if (ctx.readOnly && !READS.has(stmt.kind))
+    throw new UserSqlError(`${statementWord(stmt)} is a write: this session only reads the lake`, {
+      code: 'READ_ONLY',
+    });
   switch (stmt.kind) {
     case 'query':
-      return withReads(session, stmt.sql, ctx, (sql) => session.query(sql));
+      return withReads(session, stmt.sql, ctx, (sql) => session.query(sql, { selectOnly: ctx.readOnly }));
     case 'set':
       ansiFrom([[stmt.key, stmt.value]]); // (a value that is not true or false said now)
       settings.set(stmt.key, stmt.value);

@@ -8,6 +8,8 @@ export interface ReadContext {
   catalog: Catalog;
   files?: FileSources;
   onScan?: (info: ScanInfo) => void;
+  /** Only reads: statements other than queries, SHOW, DESCRIBE and SET are refused, queries must be SELECTs. */
+  readOnly?: boolean;
 }
 
 export interface ScanInfo {

@@ -4,7 +4,7 @@
 // every widget it binds; a file landed and processed while the page is open changes the tiles
 // without a reload; an action is refused without serve.auth. Screenshots of each page go to
 // test-output/screenshots for a person to look at.
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -31,6 +31,7 @@ beforeAll(async () => {
   const dir = path.join(mkdtempSync(path.join(tmpdir(), 'strata-pages-')), 'retail');
   copyRetailTemplate(dir);
   landRetailHistory(dir, { days: 45, rowsPerDay: 40, seed: 7 });
+  appendFileSync(path.join(dir, 'strata.yaml'), '\nserve:\n  sql_editor: true\n');
   project = await openProject(dir);
   const outcome = await project.runPipeline(await project.loadPipeline('retail'), { maxParallel: 2 });
   expect(outcome.status, outcome.error).toBe('COMPLETED');
@@ -69,6 +70,7 @@ describe('the pages in a browser', () => {
       ['/jobs', 'h1', 'jobs'],
       ['/tables', 'table.grid', 'tables'],
       ['/tables/gold.fact_sales', 'table.grid', 'table-fact-sales'],
+      ['/sql', 'textarea.sql', 'sql'],
     ];
     for (const [route, ready, shot] of pages) {
       const { page, problems } = await watchedPage(browser);
@@ -154,6 +156,40 @@ describe('the pages in a browser', () => {
     await page.waitForSelector('#action-error:not(:empty)');
     expect(await page.locator('#action-error').textContent()).toMatch(/actions need serve\.auth in strata\.yaml/);
     expect(await page.locator('#session').textContent()).toBe('read-only');
+    // Replaying a quarantine is an action too.
+    const tables = (await (await fetch(`${server.url}/api/tables`)).json()) as { name: string; rows: number }[];
+    const held = tables.find((t) => t.name.endsWith('_quarantine') && t.rows > 0)!.name.replace(/_quarantine$/, '');
+    await page.goto(`${server.url}/quality/${held}`);
+    await page.locator('button', { hasText: 'Replay' }).click();
+    await page.waitForSelector('[data-replay]:not(:empty)');
+    expect(await page.locator('[data-replay]').textContent()).toMatch(/actions need serve\.auth/);
+    await page.close();
+  });
+
+  it('the SQL editor answers Spark SQL over the tables, and refuses writes', async () => {
+    const { page, problems } = await watchedPage(browser);
+    await page.goto(`${server.url}/tables`);
+    await page.locator('nav a', { hasText: 'SQL' }).click(); // shown: serve.sql_editor is on
+    const editor = page.locator('textarea.sql');
+    const query =
+      'SELECT channel, sum(revenue) AS revenue FROM gold.agg_monthly_sales GROUP BY channel ORDER BY channel';
+    await editor.fill(query);
+    await editor.press('Control+Enter');
+    await page.waitForSelector('.sql-result table.grid');
+    const expected = await sql(query);
+    expect(await page.locator('.sql-result [data-rows]').getAttribute('data-rows')).toBe(String(expected.length));
+    const cells = await page.locator('.sql-result tbody tr td:first-child').allTextContents();
+    expect(cells).toEqual(expected.map((r) => String(r[0])));
+    await screenshot(page, 'sql-result');
+    const [[before]] = await sql('SELECT count(*) FROM gold.fact_sales');
+    await editor.fill('DELETE FROM gold.fact_sales');
+    await page.locator('form.sql-editor button').click();
+    await page.waitForSelector('.sql-result .error');
+    expect(await page.locator('.sql-result .error').textContent()).toMatch(
+      /DELETE is a write: this session only reads/,
+    );
+    expect((await sql('SELECT count(*) FROM gold.fact_sales'))[0][0]).toBe(before);
+    expect(problems.filter((p) => !/400/.test(p))).toEqual([]); // the refusal is the API's 400
     await page.close();
   });
 });

@@ -1,7 +1,7 @@
 // The HTTP API of strata serve, over a real project on a real server on loopback: every route,
 // the security headers, the read and action guards, sign-in, hostile parameters, and the
 // server-sent events of new table versions.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Project } from '../../src/project/index.js';
@@ -170,6 +170,12 @@ describe('strata serve: the HTTP API (no auth configured, loopback)', () => {
     expect((await get(server, '/api/jobs/nightly/pause', postJson({}))).status).toBe(403);
   });
 
+  it('runs no SQL a client sends while serve.sql_editor is off', async () => {
+    const r = await get(server, '/api/sql', postJson({ sql: 'SELECT 1' }));
+    expect(r.status).toBe(403);
+    expect(r.body.error).toMatch(/serve.sql_editor: true/);
+  });
+
   it('tells each new table version to the pages listening (server-sent events)', async () => {
     const abort = new AbortController();
     const res = await fetch(`${server.url}/api/live`, { signal: abort.signal });
@@ -193,11 +199,67 @@ describe('strata serve: the HTTP API (no auth configured, loopback)', () => {
   });
 });
 
+describe('strata serve: the SQL editor (serve.sql_editor: true)', () => {
+  let server: RunningServer;
+  let dir: string;
+  beforeAll(async () => {
+    dir = setUp('editor', 'serve:\n  sql_editor: true\n');
+    const project = await projectAt(bed, dir);
+    expect((await project.runPipeline(await project.loadPipeline('shop'))).status).toBe('COMPLETED');
+    server = await startServer(project, { port: 0 });
+  });
+  afterAll(() => server?.close());
+
+  it('answers Spark SQL over the tables, open on loopback like other reads', async () => {
+    const r = await get(
+      server,
+      '/api/sql',
+      postJson({ sql: 'SELECT sum(amount) AS revenue, count(*) AS n FROM silver.orders' }),
+    );
+    expect(r.status, JSON.stringify(r.body)).toBe(200);
+    expect(r.body).toMatchObject({ columns: [{ name: 'revenue' }, { name: 'n', type: 'BIGINT' }], rows: [[17, 2]] });
+    expect(r.body).toMatchObject({ rowCount: 1, truncated: false });
+    const many = await get(server, '/api/sql', postJson({ sql: 'SELECT id FROM range(10005) AS t(id)' }));
+    expect(many.body).toMatchObject({ rowCount: 10005, truncated: true });
+    expect((many.body.rows as unknown[]).length).toBe(10000);
+    const bad = await get(server, '/api/sql', postJson({ sql: 'SELECT nope FROM silver.orders' }));
+    expect(bad.status).toBe(400);
+    expect(bad.body.error).toMatch(/nope/);
+  });
+
+  it('refuses writes and files beyond the lake, before anything runs', async () => {
+    const write = await get(server, '/api/sql', postJson({ sql: 'DELETE FROM silver.orders' }));
+    expect([write.status, write.body.code]).toEqual([400, 'READ_ONLY']);
+    const copy = await get(server, '/api/sql', postJson({ sql: `COPY (SELECT 1) TO '${dir}/lake/x.csv'` }));
+    expect([copy.status, copy.body.code]).toEqual([400, 'READ_ONLY']); // inside the lake: DuckDB's parse says COPY
+    expect(existsSync(path.join(dir, 'lake', 'x.csv'))).toBe(false);
+    const file = await get(server, '/api/sql', postJson({ sql: `SELECT * FROM read_text('${dir}/strata.yaml')` }));
+    expect(file.status).toBe(400);
+    expect(file.body.error).toMatch(/file system operations are disabled/);
+    expect((await get(server, '/api/sql', postJson({ sql: 'SELECT count(*) FROM silver.orders' }))).body.rows).toEqual([
+      [2],
+    ]);
+    // A page of another site cannot send it (CSRF), nor a form.
+    expect(
+      (await get(server, '/api/sql', postJson({ sql: 'SELECT 1' }, { Origin: 'http://evil.example' }))).status,
+    ).toBe(403);
+    const form = await get(server, '/api/sql', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: 'sql=SELECT+1',
+    });
+    expect(form.status).toBe(415);
+  });
+});
+
 describe('strata serve with serve.auth', () => {
   let server: RunningServer;
+  let project: Project;
+  let dir: string;
   beforeAll(async () => {
     const yaml = `serve:\n  auth:\n    token: \${env:STRATA_TEST_TOKEN}\n${JOBS}`;
-    const project = await projectAt(bed, setUp('auth', yaml), { env: { STRATA_TEST_TOKEN: 's3cret-token' } });
+    dir = setUp('auth', yaml);
+    project = await projectAt(bed, dir, { env: { STRATA_TEST_TOKEN: 's3cret-token' } });
     server = await startServer(project, { port: 0 });
   });
   afterAll(() => server?.close());
@@ -242,6 +304,23 @@ describe('strata serve with serve.auth', () => {
       paused: true,
     });
     expect(((await get(server, '/api/jobs')).body as unknown as { paused: boolean }[])[0].paused).toBe(true);
+  });
+
+  it('replays a quarantine (an action): rows that now pass go to the table', async () => {
+    expect((await project.runPipeline(await project.loadPipeline('shop'))).status).toBe('COMPLETED');
+    const route = '/api/quarantine/silver.orders/replay';
+    expect((await get(server, route, postJson({}))).status).toBe(401);
+    const auth = { Authorization: 'Bearer s3cret-token' };
+    const same = await get(server, route, postJson({}, auth));
+    expect(same.status, JSON.stringify(same.body)).toBe(200);
+    expect(same.body).toMatchObject({ pipeline: 'shop', replayed: 1, restored: 0, kept: 1 }); // the rule still fails -5
+    const main = path.join(dir, 'pipelines', 'shop', 'main.sql');
+    writeFileSync(main, readFileSync(main, 'utf8').replace('amount > 0', 'amount > -10'));
+    const fixed = await get(server, route, postJson({}, auth));
+    expect(fixed.body).toMatchObject({ replayed: 1, restored: 1, kept: 0 });
+    const rows = await get(server, '/api/tables/silver.orders/rows');
+    expect((rows.body.rows as unknown[][]).map((r) => r[0]).sort()).toEqual([1, 2, 3]);
+    expect((await get(server, '/api/quarantine/gold.nope/replay', postJson({}, auth))).status).toBe(400);
   });
 
   it('a write must be JSON from the same origin', async () => {

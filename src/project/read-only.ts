@@ -1,0 +1,67 @@
+// The project's lake for SQL from outside Strata — the SQL editor of `strata serve` (and the Postgres
+// endpoint): its own DuckDB instance that may read files only under the lake (DuckDB's
+// `allowed_directories` with `enable_external_access` off, `lock_configuration` on: no other file,
+// no ATTACH, INSTALL, LOAD nor setting), tables by path only inside the lake, and only reads: a write
+// or any statement that is not a query is refused before it runs (READ_ONLY). No file sources are
+// wired, so read_files and COPY INTO are refused too.
+import * as os from 'node:os';
+import { Engine, cancellable, defaultMemoryLimit, type QueryResult } from '../engine/index.js';
+import { createCatalog, type Catalog } from '../catalog/index.js';
+import { executeStatements, type ScanInfo } from '../sql/index.js';
+import { StrataError } from '../core/index.js';
+import type { Project } from './project.js';
+
+export interface ReadOnlyQueryOptions {
+  /** Settings changed by SET or USE, kept across calls (one per client session). */
+  settings?: Map<string, string>;
+  /** Stops the statement (interrupted); it fails with a CANCELLED error. */
+  signal?: AbortSignal;
+  /** Stops the statement after this long (default 60 s); it fails with a CANCELLED error. */
+  timeoutMs?: number;
+  onScan?: (info: ScanInfo) => void;
+}
+
+export interface ReadOnlyLake {
+  /** Runs the statements (Spark SQL) and returns the last one's result. */
+  query(sql: string, options?: ReadOnlyQueryOptions): Promise<QueryResult>;
+  close(): void;
+}
+
+/** Opens the read-only lake of a project (a second DuckDB instance, a quarter of the memory by default). */
+export async function openReadOnlyLake(project: Project): Promise<ReadOnlyLake> {
+  const catalog: Catalog = createCatalog({
+    projectDir: project.dir,
+    lakeRoot: project.catalog.lakeRoot,
+    name: project.catalog.name,
+    confined: true,
+  });
+  const settings = project.engine.settings;
+  const engine = await Engine.create({
+    ...settings,
+    memoryLimit: settings.memoryLimit ?? defaultMemoryLimit(os.totalmem() / 2),
+    sandbox: { readable: [catalog.lakeRoot] },
+  });
+  return {
+    async query(sql, options = {}) {
+      const timeoutMs = options.timeoutMs ?? 60_000;
+      const timeout = AbortSignal.timeout(timeoutMs);
+      const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
+      try {
+        return await engine.withSession(async (session) => {
+          const results = await executeStatements(cancellable(session, signal), sql, {
+            catalog,
+            readOnly: true,
+            settings: options.settings,
+            onScan: options.onScan,
+          });
+          return results[results.length - 1].result;
+        });
+      } catch (err) {
+        if (timeout.aborted && StrataError.is(err) && err.code === 'CANCELLED')
+          throw new StrataError('CANCELLED', `the statement ran longer than ${timeoutMs / 1000} s and was stopped`);
+        throw err;
+      }
+    },
+    close: () => engine.close(),
+  };
+}
