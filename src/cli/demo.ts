@@ -2,15 +2,18 @@
 // reference pipeline (examples/retail), lands 90 days of both companies' files,
 // runs the pipeline with a live display, prints the KPIs and the data-quality
 // summary, then serves the dashboard (http://127.0.0.1:4000) and plays a live
-// store: a new day of orders lands every few seconds and `strata watch`
-// processes it as it lands, until Ctrl-C (`--once` stops after the first run).
+// store: a new day of orders lands every few seconds and the scheduler's
+// live_store job processes it as it lands, until Ctrl-C (`--once` stops after
+// the first run).
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Command } from 'commander';
 import { StrataError } from '../core/index.js';
 import {
+  addLiveStoreJob,
   addSchemaLine,
   copyRetailTemplate,
+  LIVE_STORE_JOB,
   landRetailDay,
   landRetailHistory,
   readRetailSettings,
@@ -20,7 +23,7 @@ import {
   type RunOutcome,
   type ViolationAction,
 } from '../project/index.js';
-import { systemClock, watchPipeline, type WatchEvent } from '../orchestrate/index.js';
+import { runJob, Scheduler, systemClock } from '../orchestrate/index.js';
 import { startServer } from '../serve/index.js';
 import { CliUsageError, EXIT_FAILURE, projectDir, withProject, type GlobalOptions } from './context.js';
 import { FlowDisplay } from './flows.js';
@@ -75,6 +78,7 @@ export function registerDemo(program: Command, globals: () => GlobalOptions): vo
       const out = process.stdout;
 
       const continued = prepare(dir, { seed, days, rowsPerDay, reset: Boolean(flags.reset) }, out);
+      addLiveStoreJob(dir); // (a project of an earlier demo gets it too)
       await withProject(dir, async (project) => {
         const pipeline = await project.loadPipeline(PIPELINE);
         if (pipeline.problems.length)
@@ -98,7 +102,7 @@ export function registerDemo(program: Command, globals: () => GlobalOptions): vo
         const server = await startServer(project, { port, host: '127.0.0.1' });
         out.write(`\nDashboard: ${server.url}  (pipelines, runs, data quality and tables beside it)\n`);
         try {
-          await liveStore(project, pipeline, interval, out);
+          await liveStore(project, interval, out);
         } finally {
           await server.close();
         }
@@ -233,54 +237,59 @@ function quality(pipeline: Pipeline, outcomes: RunOutcome[]): { text: string; ca
 }
 
 /**
- * A new day of orders every `interval` seconds, until Ctrl-C, processed as it lands by
- * `strata watch` (watchPipeline): an update per batch of settled files, retried on failure.
+ * A new day of orders every `interval` seconds, until Ctrl-C, processed as it lands by the
+ * scheduler (as under `strata serve`): the live_store job's file-arrival trigger starts a pipeline
+ * update for the files that have settled, its runs queued one behind another, retried on failure.
  */
-async function liveStore(
-  project: Project,
-  pipeline: Pipeline,
-  interval: number,
-  out: NodeJS.WritableStream,
-): Promise<void> {
+async function liveStore(project: Project, interval: number, out: NodeJS.WritableStream): Promise<void> {
   const dir = project.dir;
   const stop = new AbortController();
   const onSignal = () => stop.abort();
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
+  // Reports in the order of the updates, all written before the demo stops.
+  let reporting = Promise.resolve();
+  const onUpdate = (outcome: RunOutcome) => {
+    reporting = reporting.then(() => report(project, outcome, out)).catch(() => undefined);
+  };
+  const scheduler = new Scheduler(project, {
+    run: (key, trigger) => runJob(project, key, { trigger, onUpdate }),
+    onEvent: (e) => {
+      if (e.kind === 'error') out.write(`  ${e.job}: ${e.message}\n`);
+      if (e.kind === 'finished' && e.outcome.result !== 'SUCCESS')
+        out.write(`  ${e.job}: run ${e.outcome.runId} ${e.outcome.result} (strata jobs runs; the Jobs page)\n`);
+    },
+  });
+  await scheduler.start();
   out.write(
-    `\nLive store: a new day of orders lands every ${interval} s; strata watch processes each batch as it lands. Ctrl-C to stop.\n`,
+    `\nLive store: a new day of orders lands every ${interval} s; the scheduler's ${LIVE_STORE_JOB} job processes each as it lands. Ctrl-C to stop.\n`,
   );
-  const lander = (async () => {
+  try {
     while (!stop.signal.aborted) {
       await systemClock.sleepUntil(Date.now() + interval * 1000, stop.signal);
       if (!stop.signal.aborted) landRetailDay(dir);
     }
-  })();
-  const onEvent = async (e: WatchEvent): Promise<void> => {
-    if (e.kind === 'retry') {
-      out.write(`  the update failed (${e.error.split('\n')[0]}); retrying in ${Math.round(e.inMs / 1000)} s\n`);
-      return;
-    }
-    if (e.kind !== 'update') return;
-    const lines = e.outcome.flows.find((f) => f.dataset === 'gold.fact_sales')?.rowsWritten ?? 0;
-    if (e.outcome.status === 'COMPLETED' && lines === 0) return; // nothing new (the watch's first look)
-    const [[through, revenue, quantity, orderLines]] = await rows(
-      project,
-      `SELECT (SELECT strftime(max(order_date), '%Y-%m-%d') FROM gold.fact_sales), total_revenue, total_quantity, order_lines FROM gold.kpi_overview`,
-    );
-    out.write(`\n[through ${String(through)}] ${summary(e.outcome)}\n`);
-    if (e.outcome.status !== 'COMPLETED') return;
-    out.write(
-      `  total revenue ${num(String(revenue), 2)} · quantity ${num(String(quantity))} · order lines ${num(String(orderLines))}\n`,
-    );
-  };
-  try {
-    await watchPipeline(project, pipeline.name, { signal: stop.signal, update: { maxParallel: 2 }, onEvent });
-    await lander;
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    await scheduler.stop(); // the run in progress finishes (a run is never left half-recorded)
+    await reporting;
   }
   process.exitCode = undefined; // a failed update on the way was retried; stopping is not a failure
   out.write(`\nStopped. The project is in ${dir}; strata demo continues it, strata demo --reset starts over.\n`);
+}
+
+/** One line per update that brought new order lines (or failed), with the KPIs after it. */
+async function report(project: Project, outcome: RunOutcome, out: NodeJS.WritableStream): Promise<void> {
+  const lines = outcome.flows.find((f) => f.dataset === 'gold.fact_sales')?.rowsWritten ?? 0;
+  if (outcome.status === 'COMPLETED' && lines === 0) return; // nothing new (files another run took)
+  const [[through, revenue, quantity, orderLines]] = await rows(
+    project,
+    `SELECT (SELECT strftime(max(order_date), '%Y-%m-%d') FROM gold.fact_sales), total_revenue, total_quantity, order_lines FROM gold.kpi_overview`,
+  );
+  out.write(`\n[through ${String(through)}] ${summary(outcome)}\n`);
+  if (outcome.status !== 'COMPLETED') return;
+  out.write(
+    `  total revenue ${num(String(revenue), 2)} · quantity ${num(String(quantity))} · order lines ${num(String(orderLines))}\n`,
+  );
 }

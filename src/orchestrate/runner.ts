@@ -4,7 +4,7 @@
 // leaf tasks (run-if.ts).
 import { hostname } from 'node:os';
 import { StrataError } from '../core/index.js';
-import { TASK_KINDS, type JobSettings, type Project, type TaskSettings } from '../project/index.js';
+import { TASK_KINDS, type JobSettings, type Project, type RunOutcome, type TaskSettings } from '../project/index.js';
 import { decide, runResult, type RunResult, type TaskResult } from './run-if.js';
 import { RunsStore, type JobRunRow, type TaskRunRow } from './runs-store.js';
 import { notify, type NotifyEvent, type NotifyOptions, type RunNotice } from './notify.js';
@@ -36,6 +36,8 @@ export interface RunJobOptions {
   signal?: AbortSignal;
   /** Told the run's id once the run is recorded (a reader finds it), before any task. */
   onRun?: (runId: bigint) => void;
+  /** Told each pipeline update a pipeline task ran (this run's and the runs its run_job_tasks start). */
+  onUpdate?: (outcome: RunOutcome) => void;
 }
 
 export interface TaskEvent {
@@ -340,9 +342,11 @@ class Attempts {
         refs: { ...this.refs, task: { key: task.task_key, attempt } },
         signal: abort.signal,
         notify: this.options.notify,
+        onUpdate: this.options.onUpdate,
         runJob: async (key, parameters) => {
           const r = await runJob(this.project, key, {
             ...this.options,
+            onRun: undefined, // the caller's run is this one
             parameters,
             trigger: 'RUN_JOB_TASK',
             callers: [...(this.options.callers ?? []), this.jobRun.job_key],

@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { StrataError } from '../core/index.js';
-import type { Project, TaskSettings } from '../project/index.js';
+import type { Project, RunOutcome, TaskSettings } from '../project/index.js';
 import { alertTask } from './alert.js';
 import type { NotifyOptions } from './notify.js';
 import { substitute, substituteSql, type ReferenceContext } from './template.js';
@@ -26,6 +26,8 @@ export interface TaskContext {
   runJob: (jobKey: string, parameters: Record<string, string>) => Promise<{ runId: bigint; result: string }>;
   signal: AbortSignal;
   notify?: NotifyOptions;
+  /** Told each pipeline update a pipeline task ran, whatever its status. */
+  onUpdate?: (outcome: RunOutcome) => void;
 }
 
 const OUTPUT_CHARS = 4000;
@@ -60,6 +62,7 @@ async function pipelineTask(t: NonNullable<TaskSettings['pipeline_task']>, c: Ta
     force: t.full_refresh,
     signal: c.signal,
   });
+  c.onUpdate?.(outcome);
   const written = outcome.flows.reduce((n, f) => n + f.rowsWritten, 0);
   const lines = outcome.flows.map((f) => `${f.flow}: ${f.status.toLowerCase()}, ${f.rowsWritten} row(s) written`);
   if (outcome.status === 'CANCELED') {

@@ -1,7 +1,8 @@
 // A job's trigger other than its schedule, checked by polling (each poll at the scheduler's clock):
 //   - file_arrival: new files in a folder of the project. Files there when the trigger is first
 //     seen do not fire; a new file fires once it has been unchanged (size and modification time)
-//     for wait_after_last_change_seconds (at least one poll: a file still being written waits).
+//     for at least one poll (a file still being written waits), even while newer files still
+//     change; with wait_after_last_change_seconds, once no file has changed for that long.
 //   - table_update: new versions of Delta tables (ANY_UPDATED: one of them; ALL_UPDATED: each of
 //     them since the last run), once none got a new version for wait_after_last_change_seconds.
 //   - periodic: every interval of a unit.
@@ -105,11 +106,16 @@ export class JobTrigger {
     state.pending = pending;
     const files = Object.entries(pending);
     if (files.length === 0) return false;
-    // Every new file unchanged for the wait (and seen at least once before: not in the middle of a write).
-    const settled = files.every(([, p]) => now - p.changed >= Math.max(waitSeconds * 1000, 1));
-    if (!settled) return false;
-    for (const [f, p] of files) state.seen[f] = `${p.size}:${p.mtimeMs}`;
-    state.pending = {};
+    // Settled: unchanged for the wait, and seen at least once before (not in the middle of a write).
+    const settled = files.filter(([, p]) => now - p.changed >= Math.max(waitSeconds * 1000, 1));
+    // With a wait, nothing may have changed for that long (no file activity); without one, the
+    // files that have settled fire while newer ones are still being written (a steady stream of
+    // files would otherwise never fire).
+    if (waitSeconds > 0 ? settled.length < files.length : settled.length === 0) return false;
+    for (const [f, p] of settled) {
+      state.seen[f] = `${p.size}:${p.mtimeMs}`;
+      delete pending[f];
+    }
     return true;
   }
 

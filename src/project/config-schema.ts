@@ -173,7 +173,9 @@ const serveSchema = z
       .optional(),
     sql_editor: z
       .boolean()
-      .describe('Offer the read-only SQL editor (the SQL page, POST /api/sql): open on loopback like every read, signed-in beyond it. Default: false.')
+      .describe(
+        'Offer the read-only SQL editor (the SQL page, POST /api/sql): open on loopback like every read, signed-in beyond it. Default: false.',
+      )
       .default(false),
     pg: z.looseObject({}).describe(`The Postgres endpoint. ${reservedNote}`).optional(),
   })

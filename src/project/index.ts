@@ -61,6 +61,8 @@ export {
   type ViolationAction,
 } from '../pipeline/index.js';
 export {
+  addLiveStoreJob,
+  LIVE_STORE_JOB,
   copyRetailTemplate,
   landRetailDay,
   landRetailHistory,

@@ -14,5 +14,7 @@ export {
   readRetailSettings,
   landRetailHistory,
   landRetailDay,
+  addLiveStoreJob,
+  LIVE_STORE_JOB,
   type RetailSettings,
 } from './project.js';

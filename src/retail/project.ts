@@ -5,6 +5,7 @@
 import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { isMap, parseDocument, type Scalar } from 'yaml';
 import { StrataError } from '../core/index.js';
 import { generateRetail, generateRetailDay, RETAIL_DEFAULTS, type RetailTruth } from './generate.js';
 
@@ -69,4 +70,41 @@ export function landRetailDay(dir: string): { date: string; truth: RetailTruth }
     `${JSON.stringify({ ...settings, nextDay: settings.nextDay + 1 }, null, 2)}\n`,
   );
   return { date: truth.last, truth };
+}
+
+/** The job of the demo's live store: each new day processed by the scheduler as its files land. */
+export const LIVE_STORE_JOB = 'live_store';
+
+/**
+ * Gives a demo project its live store job (once): a pipeline update whenever landed files have
+ * settled — even while the next day's files are still landing — with runs queued behind one
+ * another. The template's `on_arrival` job (30 s of quiet, at most every 5 min) is paused in it:
+ * the live store lands a day every few seconds. Comments and the rest of strata.yaml are kept.
+ */
+export function addLiveStoreJob(dir: string): boolean {
+  const file = path.join(dir, 'strata.yaml');
+  const doc = parseDocument(readFileSync(file, 'utf8'));
+  if (doc.hasIn(['jobs', LIVE_STORE_JOB])) return false;
+  const job = doc.createPair(LIVE_STORE_JOB, {
+    name: 'Live store: each day as it lands (strata demo)',
+    trigger: { file_arrival: { url: 'landing' } },
+    queue: { enabled: true },
+    tasks: [
+      {
+        task_key: 'refresh',
+        pipeline_task: { pipeline_id: 'retail' },
+        max_retries: 2,
+        min_retry_interval_millis: 2000,
+      },
+    ],
+  });
+  (job.key as Scalar).commentBefore =
+    ' strata demo: the live store lands a day every few seconds; this job processes each as it lands.';
+  const jobs = doc.get('jobs');
+  if (isMap(jobs)) jobs.items.push(job);
+  else doc.set('jobs', doc.createNode({ [LIVE_STORE_JOB]: job.value }));
+  if (doc.hasIn(['jobs', 'on_arrival', 'trigger']))
+    doc.setIn(['jobs', 'on_arrival', 'trigger', 'pause_status'], 'PAUSED');
+  writeFileSync(file, doc.toString({ lineWidth: 0 }));
+  return true;
 }

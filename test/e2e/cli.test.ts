@@ -517,7 +517,7 @@ describe('strata demo', () => {
     expect((await strata('demo', '--help')).stdout).toMatch(/--once[\s\S]*Examples:/);
   }, 60_000);
 
-  it('plays a live store: new days land and strata watch processes them until Ctrl-C', async () => {
+  it('plays a live store: new days land and the scheduler processes them until Ctrl-C', async () => {
     const child = spawn(
       process.execPath,
       [BIN, 'demo', '--dir', 'demo-live', '--days', '10', '--rows-per-day', '30', '--interval', '0.5', '--port', '0'],
@@ -525,8 +525,8 @@ describe('strata demo', () => {
     );
     let stdout = '';
     let interrupted = false;
-    // An update per batch of settled files: a day, or more, or part of one (a company's file
-    // still being written waits for the next).
+    // An update per run of the live_store job (its file-arrival trigger): a day, or more, or part
+    // of one (a company's file still being written waits for the next).
     const updates = () => [
       ...stdout.matchAll(/^\[through (2024-\d\d-\d\d)\] Update \S+ completed in [\d.]+ s: (\d+) new order line\(s\)/gm),
     ];
@@ -557,6 +557,16 @@ describe('strata demo', () => {
     );
     const n = Number(lines.stdout.split('\n')[1]);
     expect(n).toBe(seen.reduce((sum, m) => sum + Number(m[2]), 0));
+    // They were runs of the scheduler's live_store job, started by its file-arrival trigger.
+    const runs = await strata(
+      '--project',
+      path.join(tmp, 'demo-live'),
+      'query',
+      "SELECT count(*) AS n FROM system.job_runs WHERE job_key = 'live_store' AND trigger_type = 'FILE_ARRIVAL' AND result_state = 'SUCCESS'",
+      '--format',
+      'csv',
+    );
+    expect(Number(runs.stdout.split('\n')[1])).toBeGreaterThanOrEqual(2);
   }, 60_000);
 });
 

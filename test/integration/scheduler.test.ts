@@ -263,6 +263,42 @@ describe('the scheduler', () => {
     ]);
   });
 
+  it('file arrival without a wait: a steady stream of files fires for those that settled, one poll each', async () => {
+    const dir = setUp(
+      'stream',
+      `  on_stream:
+    trigger:
+      file_arrival: { url: landing }
+    queue: { enabled: true }
+    tasks:
+      - { task_key: note, command_task: { command: ${append('fired.txt')} } }
+`,
+    );
+    const landing = path.join(dir, 'landing');
+    mkdirSync(landing, { recursive: true });
+    const project = await projectAt(bed, dir);
+    const clock = new TestClock(Date.parse('2026-12-03T10:00:00Z'));
+    const events: SchedulerEvent[] = [];
+    const scheduler = new Scheduler(project, { clock, onEvent: (e) => events.push(e) });
+    const asleep = clock.asleep();
+    await scheduler.start();
+    await asleep;
+    const fired = () => events.filter((e) => e.kind === 'fired' || e.kind === 'queued').length;
+    // A new file at every poll: each poll sees one file new and the one before it settled.
+    for (let i = 1; i <= 4; i++) {
+      writeFileSync(path.join(landing, `day-${i}.csv`), `id\n${i}\n`);
+      await clock.advance(`2026-12-03T10:00:0${i}Z`);
+    }
+    expect(fired()).toBe(3); // day-1..3 settled one after another; day-4 was seen only now
+    await clock.advance('2026-12-03T10:00:05Z');
+    expect(fired()).toBe(4);
+    await clock.advance('2026-12-03T10:00:09Z'); // nothing new
+    expect(fired()).toBe(4);
+    await until(() => events.filter((e) => e.kind === 'finished').length === 4); // queued ones ran after
+    expect(readFileSync(path.join(dir, 'fired.txt'), 'utf8').trim().split('\n')).toHaveLength(4);
+    await scheduler.stop();
+  });
+
   it('table update: a new version of a watched table fires (ANY_UPDATED); ALL_UPDATED waits for every table', async () => {
     const dir = setUp(
       'tables',
