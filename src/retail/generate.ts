@@ -197,8 +197,8 @@ function writeMasterData(dir: string | undefined, w: World, t: RetailTruth): voi
     dir,
     'parent/products/products.csv',
     csv(
-      ['product_code', 'product_name', 'category'],
-      w.products.filter((p) => p.company === 'parent').map((p) => [p.id, p.name, p.category]),
+      ['product_code', 'product_name', 'variant', 'category'],
+      w.products.filter((p) => p.company === 'parent').map((p) => [p.id, p.name, p.variant, p.category]),
     ),
   );
   // The startup's first product list: some categories misspelt.

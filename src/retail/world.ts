@@ -59,18 +59,21 @@ const SHOPS = [
   'Sathya',
   'Viveks',
 ];
-const PARENT_PRODUCTS: [string, string, number][] = [
-  ['AQ Master wired mouse', 'Accessories', 1_250],
-  ['AQ Gamers keyboard', 'Accessories', 3_400],
-  ['AQ Zion headphones', 'Audio', 4_900],
-  ['AQ Pen drive 64 GB', 'Storage', 799],
-  ['AQ Portable SSD 1 TB', 'Storage', 8_999],
-  ['AQ Wi-Fi 6 router', 'Networking', 5_499],
-  ['AQ Mesh extender', 'Networking', 3_299],
-  ['AQ Book 14', 'Laptops', 54_990],
-  ['AQ Book Pro 16', 'Laptops', 89_990],
-  ['AQ Bluetooth speaker', 'Audio', 2_499],
+// The parent sells most products in variants (AtliQ's product master: product × variant, each its
+// own product code): Plus costs 15% more than Standard, Premium 30%.
+const PARENT_PRODUCTS: [string, string, number, string[]][] = [
+  ['AQ Master wired mouse', 'Accessories', 1_250, ['Standard', 'Plus']],
+  ['AQ Gamers keyboard', 'Accessories', 3_400, ['Standard', 'Premium']],
+  ['AQ Zion headphones', 'Audio', 4_900, ['Standard', 'Plus', 'Premium']],
+  ['AQ Pen drive 64 GB', 'Storage', 799, ['Standard']],
+  ['AQ Portable SSD 1 TB', 'Storage', 8_999, ['Standard', 'Premium']],
+  ['AQ Wi-Fi 6 router', 'Networking', 5_499, ['Standard', 'Plus']],
+  ['AQ Mesh extender', 'Networking', 3_299, ['Standard']],
+  ['AQ Book 14', 'Laptops', 54_990, ['Standard', 'Plus']],
+  ['AQ Book Pro 16', 'Laptops', 89_990, ['Plus', 'Premium']],
+  ['AQ Bluetooth speaker', 'Audio', 2_499, ['Standard', 'Plus']],
 ];
+const VARIANT_PRICE: Record<string, number> = { Standard: 1, Plus: 1.15, Premium: 1.3 };
 const STARTUP_PRODUCTS: [string, string, number][] = [
   ['Zen earbuds', 'Audio', 2_999],
   ['Zen charging cable', 'Accessories', 399],
@@ -98,6 +101,8 @@ export interface Product {
   id: string;
   name: string;
   category: string;
+  /** The parent's variant (Standard, Plus, Premium); the startup sells one version of each product. */
+  variant: string;
   company: 'parent' | 'startup';
   /** Price in cents per fiscal year (parent). */
   basePrice: number;
@@ -227,17 +232,19 @@ export function makeWorld(seed: number, start: string): World {
     });
   }
   const products: Product[] = [
-    ...PARENT_PRODUCTS.map(([name, category, price], i) => ({
-      id: `P${String(i + 1).padStart(3, '0')}`,
-      name,
-      category,
-      company: 'parent' as const,
-      basePrice: price * 100,
-    })),
+    ...PARENT_PRODUCTS.flatMap(([name, category, price, variants]) =>
+      variants.map((variant) => ({
+        name,
+        category,
+        variant,
+        basePrice: Math.round(price * VARIANT_PRICE[variant]) * 100,
+      })),
+    ).map((p, i) => ({ ...p, id: `P${String(i + 1).padStart(3, '0')}`, company: 'parent' as const })),
     ...STARTUP_PRODUCTS.map(([name, category, price], i) => ({
       id: `SKU-${101 + i}`,
       name,
       category,
+      variant: 'Standard',
       company: 'startup' as const,
       basePrice: price * 100,
     })),

@@ -63,7 +63,7 @@ describe('the pages in a browser', () => {
     const held = quarantined!.name.replace(/_quarantine$/, '');
     const pages: [string, string, string][] = [
       ['/', '[data-widget="Revenue"] .value', 'dashboard-overview'],
-      ['/dashboards/retail?page=1', '[data-widget="Category performance"] svg', 'dashboard-products'],
+      ['/dashboards/retail?page=1', '[data-widget="Variant performance"] svg', 'dashboard-products'],
       ['/quality', 'table.grid', 'quality'],
       [`/quality/${held}`, '[data-quarantine] tbody tr', 'quality-quarantine'],
       ['/pipelines', '.node', 'pipelines'],

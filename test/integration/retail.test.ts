@@ -9,8 +9,15 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { RunOutcome } from '../../src/project/index.js';
-import { generateRetail, generateRetailDay, retailTruth, type RetailTruth } from '../../src/retail/generate.js';
+import {
+  generateRetail,
+  generateRetailDay,
+  RETAIL_DEFAULTS,
+  retailTruth,
+  type RetailTruth,
+} from '../../src/retail/generate.js';
 import { copyRetailTemplate, landRetailDay, landRetailHistory } from '../../src/retail/project.js';
+import { makeWorld } from '../../src/retail/world.js';
 import { executeQuery } from '../../src/sql/index.js';
 import { runJob } from '../../src/orchestrate/index.js';
 import { projectAt, useTestBed } from '../helpers/harness.js';
@@ -153,7 +160,16 @@ describe('examples/retail', () => {
       [64, truth.customersWithoutCity],
     ]);
     expect(await rows('SELECT count(*), count(DISTINCT product_id) FROM gold.dim_product')).toEqual([
-      [truth.productVersions, 16],
+      [truth.productVersions, 25], // 19 parent product codes (10 products in their variants) and 6 startup SKUs
+    ]);
+    expect(
+      await rows(
+        `SELECT variant, count(*) FROM gold.dim_product WHERE __END_AT IS NULL GROUP BY variant ORDER BY variant`,
+      ),
+    ).toEqual([
+      ['Plus', 6],
+      ['Premium', 4],
+      ['Standard', 15],
     ]);
 
     await expectFigures(rows, truth);
@@ -197,6 +213,17 @@ async function expectFigures(rows: (q: string) => Promise<unknown[][]>, t: Retai
   const top = [...t.byProduct].sort((a, b) => (b[1] > a[1] ? 1 : b[1] < a[1] ? -1 : 0));
   const products = await rows('SELECT product_id, revenue FROM gold.kpi_top_products ORDER BY rank, product_id');
   expect(products.map(([p, r]) => [p, cents(r)])).toEqual(top.slice(0, 10));
+  // Variant performance: the generator's revenue per product code, summed by its variant.
+  const world = makeWorld(SETTINGS.seed, RETAIL_DEFAULTS.start);
+  const byVariant = new Map<string, bigint>();
+  for (const [id, amount] of t.byProduct) {
+    const variant = world.products.find((p) => p.id === id)!.variant;
+    byVariant.set(variant, (byVariant.get(variant) ?? 0n) + amount);
+  }
+  const variants = await rows(
+    `SELECT p.variant, sum(s.revenue) FROM gold.agg_monthly_sales s JOIN gold.dim_product p ON p.product_id = s.product_id AND p.__END_AT IS NULL GROUP BY p.variant ORDER BY p.variant`,
+  );
+  expect(variants.map(([v, r]) => [v, cents(r)])).toEqual([...byVariant].sort());
   const topCustomers = [...t.byCustomer].sort((a, b) => (b[1] > a[1] ? 1 : b[1] < a[1] ? -1 : 0));
   const customersTop = await rows('SELECT customer_id, revenue FROM gold.kpi_top_customers ORDER BY rank, customer_id');
   expect(customersTop.map(([c, r]) => [c, cents(r)])).toEqual(topCustomers.slice(0, 10));

@@ -18,7 +18,7 @@ CREATE FLOW dim_product_changes AS AUTO CDC INTO gold.dim_product
 FROM STREAM(silver.products)
 KEYS (product_id)
 SEQUENCE BY effective_date
-COLUMNS product_id, product_name, category, list_price, company
+COLUMNS product_id, product_name, variant, category, list_price, company
 STORED AS SCD TYPE 2
 TRACK HISTORY ON (list_price, category);
 
@@ -134,13 +134,14 @@ COMMENT 'the ten products with the most revenue'
 AS SELECT
   s.product_id,
   p.product_name,
+  p.variant,
   p.category,
   sum(s.revenue) AS revenue,
   sum(s.quantity) AS quantity,
   rank() OVER (ORDER BY sum(s.revenue) DESC) AS rank
 FROM gold.agg_monthly_sales AS s
 JOIN gold.dim_product AS p ON p.product_id = s.product_id AND p.__END_AT IS NULL
-GROUP BY s.product_id, p.product_name, p.category
+GROUP BY s.product_id, p.product_name, p.variant, p.category
 QUALIFY rank <= 10;
 
 CREATE OR REFRESH MATERIALIZED VIEW gold.kpi_top_customers

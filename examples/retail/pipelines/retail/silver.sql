@@ -73,6 +73,7 @@ CREATE FLOW products_parent AS INSERT INTO silver.products BY NAME
 SELECT
   g.product_code AS product_id,
   p.product_name,
+  p.variant,
   p.category,
   p.category AS category_as_written,
   CAST(g.gross_price AS DECIMAL(12, 2)) AS list_price,
@@ -86,6 +87,7 @@ CREATE FLOW products_startup AS INSERT INTO silver.products BY NAME
 SELECT
   s.sku AS product_id,
   trim(s.title) AS product_name,
+  'Standard' AS variant, -- the startup sells one version of each product
   coalesce(
     (SELECT max(r.category) FROM silver.ref_categories r WHERE lower(r.category) = lower(trim(s.category))),
     (SELECT min_by(r.category, levenshtein(lower(r.category), lower(trim(s.category)))) FROM silver.ref_categories r
