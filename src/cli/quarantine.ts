@@ -18,7 +18,11 @@ import { refuseProblems } from './flows.js';
 export function registerQuarantine(program: Command, globals: () => GlobalOptions): void {
   const quarantine = program
     .command('quarantine')
-    .description('rows tables set aside: lines that did not parse, rows that failed a rule');
+    .description('rows tables set aside: lines that did not parse, rows that failed a rule')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ strata quarantine list\n  $ strata quarantine show silver.orders\n  $ strata quarantine replay silver.orders',
+    );
   quarantine
     .command('list')
     .description(

@@ -14,7 +14,13 @@ import { CliUsageError, withProject, type GlobalOptions } from './context.js';
 import { render } from './output.js';
 
 export function registerTable(program: Command, globals: () => GlobalOptions): void {
-  const table = program.command('table').description('inspect Delta tables');
+  const table = program
+    .command('table')
+    .description('inspect Delta tables')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ strata table list\n  $ strata table describe gold.fact_sales\n  $ strata table history silver.orders --limit 5',
+    );
   table
     .command('list')
     .description(

@@ -26,6 +26,14 @@ export function useTestBed(prefix: string): TestBed {
   return bed;
 }
 
+/**
+ * How many rounds a randomized reliability test makes: `normal` in the suite, `soaked` with
+ * STRATA_SOAK=1 (a longer run before a release or after touching the commit path).
+ */
+export function soak(normal: number, soaked: number): number {
+  return process.env.STRATA_SOAK === '1' ? soaked : normal;
+}
+
 /** A deterministic pseudo-random sequence in [0, 1) (a fixed seed makes failures reproduce). */
 export function rng(seed: number): () => number {
   let x = seed;

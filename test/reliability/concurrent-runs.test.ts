@@ -1,5 +1,5 @@
 // Overlapping updates of one project (issue 18 item 1): `strata run` started two and
-// three at a time, over 20 rounds with files landing in between, ends with exactly
+// three at a time, over 8 rounds (20 with STRATA_SOAK=1) with files landing in between, ends with exactly
 // the tables one sequential run over the same files gives — bronze, silver, an
 // incrementally refreshed aggregate and an AUTO CDC (SCD2) table. Updates of a lake
 // take turns (its update lock); underneath, each streaming commit checks every
@@ -8,6 +8,7 @@
 // Written to fail on the main before item 1: overlapping runs both reported
 // COMPLETED and silver and gold held rows twice.
 import { spawn } from 'node:child_process';
+import { soak } from '../helpers/harness.js';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -83,13 +84,15 @@ async function snapshot(dir: string): Promise<Record<string, unknown[][]>> {
   return out;
 }
 
+const SOAK_ROUNDS = soak(8, 20);
+
 describe('overlapping pipeline updates', () => {
-  it('two and three strata runs at once, 20 rounds: the tables of one sequential run, exactly', async () => {
+  it('two and three strata runs at once, round after round: the tables of one sequential run, exactly', async () => {
     const p = makeProject('cli');
     const next = rng(17);
     let files = 0;
     let waited = 0;
-    for (let round = 0; round < 20; round++) {
+    for (let round = 0; round < SOAK_ROUNDS; round++) {
       const landing = 1 + Math.floor(next() * 2);
       for (let k = 0; k < landing; k++, files++) p.land(`f${String(files).padStart(3, '0')}.csv`, orders(files));
       // Rounds alternate between two and three overlapping runs.

@@ -2,17 +2,34 @@
 // killed (SIGKILL) at random moments, and after every kill the table must open,
 // every commit must be all-or-nothing, and the rows must be exactly those of
 // the commits that completed. Two writers appending at once must both land.
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadSnapshot } from '../../src/delta/index.js';
 import { executeQuery } from '../../src/sql/index.js';
-import { rng, useTestBed } from '../helpers/harness.js';
+import { rng, soak, useTestBed } from '../helpers/harness.js';
 import { expectDeletionVectorsUsed, expectValidLog } from '../helpers/delta-log.js';
 
 const WORKER = path.resolve('test/fixtures/append-worker.mjs');
 const bed = useTestBed('crash');
+
+/**
+ * Kills the worker `ms` after it says it has started (its 'ready' line on stderr: Node, the modules
+ * and DuckDB loaded), so that the kills fall in its work on a loaded machine too. Returns a stop.
+ */
+function killAfter(child: ChildProcess, ms: number | undefined): () => void {
+  if (ms === undefined) return () => undefined;
+  let timer: NodeJS.Timeout | undefined;
+  const onData = (d: Buffer) => {
+    if (timer === undefined && d.toString().includes('ready')) timer = setTimeout(() => child.kill('SIGKILL'), ms);
+  };
+  child.stderr?.on('data', onData);
+  return () => {
+    if (timer) clearTimeout(timer);
+    child.stderr?.off('data', onData);
+  };
+}
 
 function runWorker(
   table: string,
@@ -25,10 +42,10 @@ function runWorker(
     let out = '';
     let err = '';
     child.stdout.on('data', (d) => (out += d));
+    const stop = killAfter(child, killAfterMs);
     child.stderr.on('data', (d) => (err += d));
-    const timer = killAfterMs === undefined ? undefined : setTimeout(() => child.kill('SIGKILL'), killAfterMs);
     child.on('exit', (code, signal) => {
-      if (timer) clearTimeout(timer);
+      stop();
       const completed = out.split('\n').filter(Boolean).length;
       if (signal === 'SIGKILL') resolve({ completed, killed: true });
       else if (code === 0) resolve({ completed, killed: false });
@@ -46,12 +63,12 @@ async function batches(table: string): Promise<Map<string, number>> {
 }
 
 describe('crash safety', () => {
-  it('after 50 SIGKILLs at random moments, every commit is whole and only completed commits are visible', async () => {
+  it('after SIGKILLs at random moments, every commit is whole and only completed commits are visible', async () => {
     const table = path.join(bed.dir, 'killed');
     await runWorker(table, 'init', '0'); // the table exists before the first kill
     const next = rng(42);
     let confirmed = 0; // batches the worker reported done, over all runs
-    for (let iteration = 0; iteration < 50; iteration++) {
+    for (let iteration = 0; iteration < soak(30, 50); iteration++) {
       const tag = `run${iteration}`;
       const { completed } = await runWorker(table, tag, 'forever', 150 + Math.floor(next() * 500));
       confirmed += completed;
@@ -75,8 +92,8 @@ describe('crash safety', () => {
 
 describe('crash safety of MERGE and OPTIMIZE', () => {
   it.each([
-    ['copy-on-write', 'cow', 25],
-    ['deletion vectors', 'dv', 15],
+    ['copy-on-write', 'cow', soak(15, 25)],
+    ['deletion vectors', 'dv', soak(10, 15)],
   ])(
     'after SIGKILLs during upserts and compactions (%s), the table always shows one whole round',
     async (_mode, kind, kills) => {
@@ -93,10 +110,10 @@ describe('crash safety of MERGE and OPTIMIZE', () => {
           let out = '';
           let err = '';
           child.stdout.on('data', (d) => (out += d));
+          const stop = killAfter(child, 300 + Math.floor(next() * 900));
           child.stderr.on('data', (d) => (err += d));
-          const timer = setTimeout(() => child.kill('SIGKILL'), 300 + Math.floor(next() * 900));
           child.on('exit', (_code, signal) => {
-            clearTimeout(timer);
+            stop();
             if (signal !== 'SIGKILL') reject(new Error(`worker stopped by itself: ${err}`));
             else resolve(out.split('\n').filter(Boolean).length);
           });

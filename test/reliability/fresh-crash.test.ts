@@ -5,7 +5,7 @@
 // row once, the quarantine every bad row once, gold what a plain DuckDB query over the files
 // gives, every update in the event log has exactly one final state (a killed one closed as
 // FAILED by the next update), and what a kill left of an interrupted commit (.strata-tmp-*) is
-// swept once older than a minute. The test makes at least 25 kills.
+// swept once older than a minute. The test makes at least 15 kills (25 with STRATA_SOAK=1).
 import { existsSync, mkdirSync, readdirSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -13,7 +13,7 @@ import { tableHasCommits } from '../../src/catalog/index.js';
 import { loadSnapshot } from '../../src/delta/index.js';
 import { executeQuery } from '../../src/sql/index.js';
 import { expectValidLog } from '../helpers/delta-log.js';
-import { rng, useTestBed } from '../helpers/harness.js';
+import { rng, soak, useTestBed } from '../helpers/harness.js';
 import { CRASH_PIPELINE, CRASH_TABLES, strataRun } from '../helpers/strata-run.js';
 
 const bed = useTestBed('fresh-crash');
@@ -31,6 +31,8 @@ async function loaded(dir: string): Promise<boolean> {
   return tableHasCommits(dir) && (await loadSnapshot(dir)).schema.fields.length > 0;
 }
 
+const KILLS = soak(15, 25);
+
 describe('crash safety of the first run of a fresh project', () => {
   it('after SIGKILLs during the first strata run, every table is readable and every row is there once', async () => {
     const next = rng(2026);
@@ -40,7 +42,7 @@ describe('crash safety of the first run of a fresh project', () => {
     let projects = 0;
     let leftovers = 0;
     const stages = new Map<number, number>(); // kills by how many of the 6 tables existed after them
-    for (; projects < 12 || kills < 25; projects++) {
+    for (; projects < soak(8, 12) || kills < KILLS; projects++) {
       expect(projects, 'too many projects completed before their planned kills').toBeLessThan(30);
       const dir = path.join(bed.dir, `p${projects}`);
       const landing = path.join(dir, 'landing');
@@ -156,7 +158,7 @@ describe('crash safety of the first run of a fresh project', () => {
         expect(path.basename(path.dirname(file)), file).toBe('_delta_log');
       }
     }
-    expect(kills).toBeGreaterThanOrEqual(25);
+    expect(kills).toBeGreaterThanOrEqual(KILLS);
     // What the kills hit, for the record: how many of the 6 tables existed after each.
     const hit = [...stages].sort((a, b) => a[0] - b[0]).map(([n, k]) => `${n} tables: ${k}`);
     process.stdout.write(
