@@ -4,7 +4,8 @@
 //   - the data of a page (every dataset of its widgets and filters, one request): p50 warm (cached)
 //     ≤ 50 ms and cold (a new server and engine) ≤ 300 ms; reference: the same queries run
 //     directly by the project, without HTTP or cache;
-//   - first paint in Debian's chromium (navigation to the Revenue tile showing) ≤ 1 s;
+//   - first paint in Debian's chromium (navigation start to the Revenue tile painted, by chromium's
+//     Element Timing API) ≤ 1 s;
 //     reference: loading the bare HTML page;
 //   - a commit to a table the page reads → the tile changed in the open page ≤ 1 s; reference:
 //     the live poll interval.
@@ -118,14 +119,31 @@ const browser = await chromium.launch({
     '--disable-sync',
   ],
 });
+/** In the page: the render time of the element with this elementtiming identifier. */
+const tileRender = (id) =>
+  new Promise((resolve, reject) => {
+    const pick = (entries) => entries.find((e) => e.identifier === id);
+    const now = pick(performance.getEntriesByType('element'));
+    if (now) return resolve(now.renderTime);
+    new PerformanceObserver((list) => {
+      const e = pick(list.getEntries());
+      if (e) resolve(e.renderTime);
+    }).observe({ type: 'element', buffered: true });
+    setTimeout(() => reject(new Error(`no element timing for ${id}`)), 5000);
+  });
 const paint = [];
+const seen = [];
 const bare = [];
 for (let i = 0; i < args.rounds; i++) {
   const tab = await browser.newPage();
   const t0 = performance.now();
   await tab.goto(`${server.url}/dashboards/retail`);
   await tab.waitForSelector('[data-widget="Revenue"] .value');
-  paint.push(performance.now() - t0);
+  seen.push(performance.now() - t0);
+  // When chromium painted the tile, from the navigation's start: the Element Timing API
+  // (elementtiming on the tile's value). Playwright's polling (`seen`) sees it later when the main
+  // thread is busy after the paint (the charts being drawn).
+  paint.push(await tab.evaluate(`(${tileRender})('tile:Revenue')`));
   const t1 = performance.now();
   await tab.goto(`${server.url}/assets/app.css`);
   bare.push(performance.now() - t1);
@@ -135,6 +153,9 @@ const tab = await browser.newPage();
 await tab.goto(`${server.url}/dashboards/retail`);
 await tab.waitForSelector('[data-widget="Revenue"] .value');
 const live = [];
+// The live rounds add rows to the aggregate; it is restored after them, so that a --reuse run
+// measures the same table (not one with a small file more per round of every earlier run).
+const [[liveFrom]] = (await project.query('DESCRIBE HISTORY gold.agg_monthly_sales LIMIT 1')).rows;
 for (let i = 0; i < args.rounds; i++) {
   const before = await tab.locator('[data-widget="Revenue"] .value').getAttribute('data-value');
   const t0 = performance.now();
@@ -151,12 +172,13 @@ for (let i = 0; i < args.rounds; i++) {
 }
 await browser.close();
 await server.close();
+await project.query(`RESTORE TABLE gold.agg_monthly_sales TO VERSION AS OF ${Number(liveFrom)}`);
 project.engine.close();
 
 const p50 = (xs) => median(xs);
 if (process.env.BENCH_VERBOSE)
   log(
-    `paint rounds: ${paint.map((x) => Math.round(x)).join(', ')}; cold: ${cold.map((x) => Math.round(x)).join(', ')}`,
+    `paint rounds: ${paint.map((x) => Math.round(x)).join(', ')}; seen by playwright: ${seen.map((x) => Math.round(x)).join(', ')}; cold: ${cold.map((x) => Math.round(x)).join(', ')}`,
   );
 const row = (what, result, reference, target, ok) => [what, result, reference, target, ok ? 'yes' : 'no'];
 console.log(`# The retail dashboard over ${factLines.toLocaleString('en-US')} order lines of gold\n`);
@@ -180,7 +202,7 @@ console.log(
         p50(cold) <= 300,
       ),
       row(
-        'first paint (navigation → Revenue tile shown)',
+        'first paint (navigation → Revenue tile painted)',
         `${fmtMs(p50(paint))} ms`,
         `a static file: ${fmtMs(p50(bare))} ms`,
         '≤ 1000 ms',

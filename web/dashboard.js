@@ -6,6 +6,8 @@ const ROW_PX = 80;
 
 /** Renders dashboard `name` into `root`; returns { onCommit(table) } for the live updates. */
 export async function showDashboard(root, name, pageIndex, { h, api, go }) {
+  // The first page's data is asked for with the definition, not after it (its default values).
+  const first = api(`/api/dashboards/${encodeURIComponent(name)}/data?page=${pageIndex}`).catch((err) => err);
   const def = await api(`/api/dashboards/${encodeURIComponent(name)}`);
   const values = Object.fromEntries(Object.entries(def.parameters).map(([k, p]) => [k, p.default]));
   const data = new Map(); // dataset → { columns, rows, tables }
@@ -80,7 +82,12 @@ export async function showDashboard(root, name, pageIndex, { h, api, go }) {
     tabs,
     grid,
   );
-  await load([...new Set([...onPage, ...filterDatasets])]);
+  const initial = await first;
+  if (initial instanceof Error) throw initial;
+  for (const [k, v] of Object.entries(initial.datasets)) data.set(k, v);
+  for (const x of widgets) x.update();
+  const missing = [...new Set([...onPage, ...filterDatasets])].filter((d) => !data.has(d));
+  await load(missing);
   for (const f of filterBar.querySelectorAll('[data-options]')) f.dispatchEvent(new Event('refresh'));
   return {
     onCommit: (table) => load([...data.entries()].filter(([, d]) => d.tables.includes(table)).map(([k]) => k)),
@@ -145,7 +152,11 @@ function drawWidget(x, data, h) {
   try {
     if (w.type === 'counter') {
       const value = column(d, w.value)[0];
-      const valueEl = h('div', { class: 'value', 'data-value': value ?? '' }, formatted(value, w.format));
+      const valueEl = h(
+        'div',
+        { class: 'value', 'data-value': value ?? '', elementtiming: `tile:${w.title ?? w.dataset}` },
+        formatted(value, w.format),
+      );
       let change = null;
       if (w.previous) {
         const prev = num(column(d, w.previous)[0]);
@@ -288,22 +299,44 @@ let echartsLoading;
 export function echartsReady() {
   if (window.echarts) return Promise.resolve(window.echarts);
   echartsLoading ??= new Promise((resolve, reject) => {
-    const script = document.createElement('script');
-    script.src = '/assets/echarts.min.js';
-    script.async = true;
-    script.addEventListener('load', () => resolve(window.echarts), { once: true });
-    script.addEventListener('error', () => reject(new Error('the charts library did not load')), { once: true });
-    document.head.append(script);
+    // Loaded after the next paint: the numbers show first, the charts library (and its parsing)
+    // comes after them.
+    const start = () => {
+      const script = document.createElement('script');
+      script.src = '/assets/echarts.min.js';
+      script.async = true;
+      script.addEventListener('load', () => resolve(window.echarts), { once: true });
+      script.addEventListener('error', () => reject(new Error('the charts library did not load')), { once: true });
+      document.head.append(script);
+    };
+    requestAnimationFrame(() => setTimeout(start, 0));
   });
   return echartsLoading;
 }
 
+/** Charts are drawn one per task, so that the page stays responsive (and painted) between them. */
+const drawQueue = [];
+let draining = false;
+function drawLater(fn) {
+  drawQueue.push(fn);
+  if (draining) return;
+  draining = true;
+  const next = () => {
+    const f = drawQueue.shift();
+    if (f) f();
+    if (drawQueue.length) setTimeout(next, 0);
+    else draining = false;
+  };
+  setTimeout(next, 0);
+}
+
 function chartInto(el, option) {
   echartsReady().then(() =>
-    requestAnimationFrame(() => {
-      const c = window.echarts.getInstanceByDom(el) ?? window.echarts.init(el, null, { renderer: 'svg' });
+    drawLater(() => {
+      const known = window.echarts.getInstanceByDom(el);
+      const c = known ?? window.echarts.init(el, null, { renderer: 'svg' });
       c.setOption(option, true);
-      new ResizeObserver(() => c.resize()).observe(el);
+      if (!known) new ResizeObserver(() => c.resize()).observe(el);
     }),
   );
 }

@@ -68,7 +68,13 @@ export function dashboardRoutes(s: ServeContext): Hono<Env> {
     const d = await open(s, c.req.param('name'), env);
     if ('problems' in d) return c.body(JSON.stringify(d), 400, { 'Content-Type': 'application/json' });
     const values = parameterValues(d, c.req.query('params'));
-    const wanted = (c.req.query('datasets') ?? Object.keys(d.datasets).join(',')).split(',').filter(Boolean);
+    const page = c.req.query('page');
+    if (page !== undefined && !/^\d{1,4}$/.test(page)) return problem(c, 400, 'page is a page number from 0');
+    const wanted = (
+      c.req.query('datasets') ?? (page !== undefined ? pageDatasets(d, Number(page)) : Object.keys(d.datasets)).join(',')
+    )
+      .split(',')
+      .filter(Boolean);
     for (const w of wanted) if (!d.datasets[w]) return problem(c, 404, `dashboard ${d.name} has no dataset ${w}`);
     const out: Record<string, unknown> = {};
     for (const name of wanted) {
@@ -96,6 +102,18 @@ export function dashboardRoutes(s: ServeContext): Hono<Env> {
     return json(c, { parameters: values, datasets: out });
   });
   return r;
+}
+
+/** What a page shows first: its widgets' datasets (sparklines too) and the filters' options. */
+function pageDatasets(d: Dashboard, index: number): string[] {
+  const page = d.pages[Math.min(index, d.pages.length - 1)];
+  const out = new Set<string>();
+  for (const w of page.widgets) {
+    out.add(w.dataset);
+    if (w.type === 'counter' && w.sparkline) out.add(w.sparkline.dataset);
+  }
+  for (const f of d.filters ?? []) if (f.type === 'multi_select') out.add(f.options.dataset);
+  return [...out];
 }
 
 /** Dashboards read once per change of their file (its size and time). */

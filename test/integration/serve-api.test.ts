@@ -418,6 +418,10 @@ pages:
       totals: { rows: [[17, 2, 'all', '2000-01-01']], tables: ['silver.orders'], cached: false },
     });
     expect((await data({})).body.datasets).toMatchObject({ totals: { cached: true } });
+    // A page's first data (what the page asks for with the definition): its widgets' datasets only.
+    const page = await get(server, '/api/dashboards/sales/data?page=0');
+    expect(Object.keys(page.body.datasets as object)).toEqual(['totals']);
+    expect((await get(server, '/api/dashboards/sales/data?page=x')).status).toBe(400);
     const filtered = await data({ min_amount: 8, ids: ['1', '3'] });
     expect((filtered.body.datasets as Record<string, { rows: unknown }>).totals.rows).toEqual([
       [10, 1, 'all', '2000-01-01'],
