@@ -1,9 +1,10 @@
 // strata serve: the long-running side of a project — the dashboard and the HTTP API (127.0.0.1:4000
-// by default) and the scheduler (jobs at their schedules and on their triggers), until Ctrl-C. The
-// Postgres endpoint is to come.
+// by default) and the scheduler (jobs at their schedules and on their triggers), until Ctrl-C; with
+// serve.pg.users (or --pg-port), the Postgres endpoint too.
 import type { Command } from 'commander';
 import { Scheduler, type SchedulerEvent } from '../orchestrate/index.js';
 import { startServer } from '../serve/index.js';
+import { startPgServer, type RunningPgServer } from '../pg/index.js';
 import { CliUsageError, withProject, type GlobalOptions } from './context.js';
 
 export function registerServe(program: Command, globals: () => GlobalOptions): void {
@@ -12,6 +13,10 @@ export function registerServe(program: Command, globals: () => GlobalOptions): v
     .description('the dashboard and the HTTP API, and the scheduler (jobs on schedules and triggers), until Ctrl-C')
     .option('--port <port>', 'the HTTP port (default: serve.port in strata.yaml, else 4000)')
     .option('--host <host>', 'the address to bind (default: serve.host, else 127.0.0.1; another needs serve.auth)')
+    .option(
+      '--pg-port <port>',
+      'also serve the Postgres endpoint on this port (default: serve.pg.port when serve.pg.users is set)',
+    )
     .addHelpText(
       'after',
       `
@@ -23,12 +28,12 @@ project.
 Example:
   $ strata serve
   $ strata serve --port 8080
+  $ strata serve --pg-port 5433   # BI tools and psql too (serve.pg.users in strata.yaml)
   $ strata jobs runs          # in another terminal: what ran`,
     )
-    .action(async (flags: { port?: string; host?: string }) => {
-      const port = flags.port === undefined ? undefined : Number(flags.port);
-      if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port <= 65535))
-        throw new CliUsageError(`--port must be a port number (0 to 65535), not '${flags.port}'`);
+    .action(async (flags: { port?: string; host?: string; pgPort?: string }) => {
+      const port = portFlag('--port', flags.port);
+      const pgPort = portFlag('--pg-port', flags.pgPort);
       await withProject(globals(), async (project) => {
         const log = (line: string) => process.stdout.write(`${new Date().toISOString().slice(0, 19)}Z ${line}\n`);
         // The scheduler first: its lock makes this the project's one strata serve.
@@ -39,6 +44,15 @@ Example:
           throw err;
         });
         log(`dashboard and API at ${server.url}`);
+        let pg: RunningPgServer | undefined;
+        if (pgPort !== undefined || project.config.serve?.pg?.users) {
+          pg = await startPgServer(project, { port: pgPort }).catch(async (err: unknown) => {
+            await server.close();
+            await scheduler.stop();
+            throw err;
+          });
+          log(`Postgres endpoint at postgresql://${pg.host}:${pg.port}/ (psql -h ${pg.host} -p ${pg.port} -U <user>)`);
+        }
         await new Promise<void>((resolve) => {
           const stop = () => {
             process.off('SIGINT', stop);
@@ -51,8 +65,17 @@ Example:
         });
         await scheduler.stop();
         await server.close();
+        await pg?.close();
       });
     });
+}
+
+function portFlag(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const port = Number(value);
+  if (!(Number.isInteger(port) && port >= 0 && port <= 65535))
+    throw new CliUsageError(`${name} must be a port number (0 to 65535), not '${value}'`);
+  return port;
 }
 
 function describe(e: SchedulerEvent): string {

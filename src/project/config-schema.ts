@@ -177,7 +177,51 @@ const serveSchema = z
         'Offer the read-only SQL editor (the SQL page, POST /api/sql): open on loopback like every read, signed-in beyond it. Default: false.',
       )
       .default(false),
-    pg: z.looseObject({}).describe(`The Postgres endpoint. ${reservedNote}`).optional(),
+    pg: z
+      .strictObject({
+        host: z
+          .string()
+          .min(1, { error: 'must not be empty' })
+          .describe('The address the Postgres endpoint binds. Default: 127.0.0.1 (this machine only).')
+          .default('127.0.0.1'),
+        port: intWithDefault(1, 65535, 'a port number', 'The Postgres port (--pg-port wins). Default: 5433.', 5433),
+        users: z
+          .record(
+            z.string().regex(/^[A-Za-z_][A-Za-z0-9_.-]*$/, { error: 'a user name is letters, digits, _ . -' }),
+            z
+              .strictObject({
+                password: z
+                  .string()
+                  .min(1, { error: 'must not be empty' })
+                  .describe('The password, from ${env:NAME} (checked with SCRAM-SHA-256).'),
+              })
+              .describe('A user of the endpoint.'),
+          )
+          .describe('Who may connect: serve.pg.users.<name>.password: ${env:NAME}. No user, no endpoint.'),
+        max_connections: intWithDefault(
+          1,
+          10_000,
+          'a whole number from 1 to 10000',
+          'Connections at once; more are refused (SQLSTATE 53300). Default: 100.',
+          100,
+        ),
+        statement_timeout_seconds: intWithDefault(
+          1,
+          86_400,
+          'a whole number of seconds',
+          'A statement running longer is stopped (SQLSTATE 57014). Default: 300.',
+          300,
+        ),
+        tls: z
+          .strictObject({
+            cert: z.string().describe('The certificate file (PEM).'),
+            key: z.string().describe('The private key file (PEM).'),
+          })
+          .describe('TLS for the endpoint. Not supported yet: strata serve refuses to start with it.')
+          .optional(),
+      })
+      .describe('The Postgres endpoint: BI tools read the lake over the PostgreSQL protocol (docs/bi-tools.md).')
+      .optional(),
   })
   .describe('strata serve: the dashboard and the HTTP API (and the scheduler).');
 

@@ -19,11 +19,15 @@ export interface ReadOnlyQueryOptions {
   /** Stops the statement after this long (default 60 s); it fails with a CANCELLED error. */
   timeoutMs?: number;
   onScan?: (info: ScanInfo) => void;
+  /** Spark SQL (the default: the SQL editor) or DuckDB's, PostgreSQL-like SQL (the Postgres endpoint). */
+  dialect?: 'spark' | 'duckdb';
 }
 
 export interface ReadOnlyLake {
-  /** Runs the statements (Spark SQL) and returns the last one's result. */
+  /** Runs the statements and returns the last one's result. */
   query(sql: string, options?: ReadOnlyQueryOptions): Promise<QueryResult>;
+  /** Runs the statements and returns each one's result, in order. */
+  queryAll(sql: string, options?: ReadOnlyQueryOptions): Promise<{ statement: string; result: QueryResult }[]>;
   close(): void;
 }
 
@@ -41,27 +45,32 @@ export async function openReadOnlyLake(project: Project): Promise<ReadOnlyLake> 
     memoryLimit: settings.memoryLimit ?? defaultMemoryLimit(os.totalmem() / 2),
     sandbox: { readable: [catalog.lakeRoot] },
   });
+  const queryAll = async (sql: string, options: ReadOnlyQueryOptions = {}) => {
+    const timeoutMs = options.timeoutMs ?? 60_000;
+    const timeout = AbortSignal.timeout(timeoutMs);
+    const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
+    try {
+      return await engine.withSession((session) =>
+        executeStatements(cancellable(session, signal), sql, {
+          catalog,
+          readOnly: true,
+          settings: options.settings,
+          onScan: options.onScan,
+          dialect: options.dialect,
+        }),
+      );
+    } catch (err) {
+      if (timeout.aborted && StrataError.is(err) && err.code === 'CANCELLED')
+        throw new StrataError('CANCELLED', `the statement ran longer than ${timeoutMs / 1000} s and was stopped`);
+      throw err;
+    }
+  };
   return {
-    async query(sql, options = {}) {
-      const timeoutMs = options.timeoutMs ?? 60_000;
-      const timeout = AbortSignal.timeout(timeoutMs);
-      const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
-      try {
-        return await engine.withSession(async (session) => {
-          const results = await executeStatements(cancellable(session, signal), sql, {
-            catalog,
-            readOnly: true,
-            settings: options.settings,
-            onScan: options.onScan,
-          });
-          return results[results.length - 1].result;
-        });
-      } catch (err) {
-        if (timeout.aborted && StrataError.is(err) && err.code === 'CANCELLED')
-          throw new StrataError('CANCELLED', `the statement ran longer than ${timeoutMs / 1000} s and was stopped`);
-        throw err;
-      }
+    query: async (sql, options) => {
+      const results = await queryAll(sql, options);
+      return results[results.length - 1].result;
     },
+    queryAll,
     close: () => engine.close(),
   };
 }

@@ -71,7 +71,8 @@ export function dashboardRoutes(s: ServeContext): Hono<Env> {
     const page = c.req.query('page');
     if (page !== undefined && !/^\d{1,4}$/.test(page)) return problem(c, 400, 'page is a page number from 0');
     const wanted = (
-      c.req.query('datasets') ?? (page !== undefined ? pageDatasets(d, Number(page)) : Object.keys(d.datasets)).join(',')
+      c.req.query('datasets') ??
+      (page !== undefined ? pageDatasets(d, Number(page)) : Object.keys(d.datasets)).join(',')
     )
       .split(',')
       .filter(Boolean);

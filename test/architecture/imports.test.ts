@@ -67,8 +67,10 @@ describe('the import graph of src/', () => {
         may('sql', 'delta'),
     ).toBe(true);
     // The CLI stands on the project layer, the jobs and the server on it (and core).
-    expect(allowedImports(SRC, 'cli')).toEqual(['core', 'project', 'orchestrate', 'serve']);
+    expect(allowedImports(SRC, 'cli')).toEqual(['core', 'project', 'orchestrate', 'serve', 'pg']);
     expect(allowedImports(SRC, 'serve')).toEqual(['core', 'project', 'orchestrate']);
+    // The Postgres endpoint stands on the project layer alone (its read-only lake).
+    expect(allowedImports(SRC, 'pg')).toEqual(['core', 'project']);
   });
 });
 

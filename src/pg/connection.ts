@@ -1,0 +1,445 @@
+// One client connection: the message loop. Startup (SSL and GSS encryption declined), SCRAM-SHA-256,
+// the parameter statuses clients read, then the simple query protocol and the extended one
+// (Parse, Bind, Describe, Execute with row limits, Close, Flush, Sync). Every statement runs on
+// the read-only lake (project/read-only.ts) in DuckDB's SQL, which is PostgreSQL's for what BI
+// tools send; session statements (SET, SHOW, BEGIN, ...) are answered here. A protocol violation
+// drops the connection; nothing a client sends stops the server.
+import type { Socket } from 'node:net';
+import { StrataError } from '../core/index.js';
+import type { QueryResult, ReadOnlyLake } from '../project/index.js';
+import * as m from './protocol.js';
+import { ScramExchange, SCRAM, type ScramKeys } from './scram.js';
+import { sessionStatement, type SessionState } from './session-sql.js';
+import { pgTypeOf, textValue } from './types.js';
+import { bindParameters, parameterCount, splitSql } from './params.js';
+import { sqlState } from './errors.js';
+
+export interface ConnectionContext {
+  lake: ReadOnlyLake;
+  users: Map<string, ScramKeys>;
+  statementTimeoutMs: number;
+  /** This connection's cancel key. */
+  pid: number;
+  secret: number;
+  /** A cancel request for another connection. */
+  cancel(pid: number, secret: number): void;
+  timeZone: string;
+}
+
+interface Prepared {
+  sql: string;
+  types: number[];
+}
+
+interface Portal {
+  sql: string;
+  result?: QueryResult;
+  sent: number;
+  formats: number[];
+}
+
+const WRONG_PASSWORD_DELAY_MS = 500;
+
+export class Connection {
+  private readonly reader = new m.MessageReader();
+  private phase: 'startup' | 'auth' | 'ready' | 'closed' = 'startup';
+  private user = '';
+  private scram: ScramExchange | undefined;
+  private readonly statements = new Map<string, Prepared>();
+  private readonly portals = new Map<string, Portal>();
+  /** After an error in the extended protocol, messages are skipped until Sync. */
+  private skipping = false;
+  private readonly state: SessionState;
+  private queue: Promise<void> = Promise.resolve();
+  /** The statement running, stopped by a cancel request or the connection's end. */
+  private running: AbortController | undefined;
+
+  constructor(
+    private readonly socket: Socket,
+    private readonly ctx: ConnectionContext,
+  ) {
+    this.state = { settings: new Map(), inTransaction: false, failed: false, lakeSettings: new Map() };
+    socket.on('data', (chunk: Buffer) => {
+      // Messages are handled one after another, in the order they came.
+      this.queue = this.queue.then(() => this.receive(chunk)).catch((err: unknown) => this.drop(err));
+    });
+    socket.on('error', () => this.close());
+    socket.on('close', () => this.close());
+  }
+
+  /** Stops the running statement (a cancel request). */
+  interrupt(): void {
+    this.running?.abort(new Error('canceling statement due to user request'));
+  }
+
+  private close(): void {
+    this.phase = 'closed';
+    this.running?.abort(new Error('the connection closed'));
+  }
+
+  private drop(err: unknown): void {
+    if (this.phase !== 'closed' && err instanceof m.ProtocolViolation)
+      this.send(m.errorResponse({ severity: 'FATAL', code: '08P01', message: err.message }));
+    this.socket.end();
+    this.close();
+  }
+
+  private send(...messages: Buffer[]): void {
+    if (this.phase !== 'closed' && !this.socket.destroyed) this.socket.write(Buffer.concat(messages));
+  }
+
+  private async receive(chunk: Buffer): Promise<void> {
+    this.reader.push(chunk);
+    while (this.phase === 'startup') {
+      const start = this.reader.startup();
+      if (!start) return;
+      if (start.kind === 'ssl' || start.kind === 'gssenc') {
+        this.socket.write('N'); // not offered: the client goes on in plain text or gives up
+        continue;
+      }
+      if (start.kind === 'cancel') {
+        this.ctx.cancel(start.pid, start.secret);
+        this.socket.end();
+        this.close();
+        return;
+      }
+      this.begin(start.version, start.params);
+    }
+    for (;;) {
+      if (this.phase === 'closed') return;
+      const msg = this.reader.next();
+      if (!msg) return;
+      if (this.phase === 'auth') await this.authenticate(msg);
+      else await this.handle(msg);
+    }
+  }
+
+  private begin(version: number, params: Record<string, string>): void {
+    if (version !== m.PROTOCOL_3) {
+      this.fatal('0A000', `protocol version ${version >> 16}.${version & 0xffff} is not supported (3.0 is)`);
+      return;
+    }
+    this.user = params.user ?? '';
+    this.state.settings.set('application_name', params.application_name ?? '');
+    const keys = this.ctx.users.get(this.user);
+    // An unknown user goes through the same exchange as a wrong password (with made-up keys), so
+    // that the answer does not tell which users exist.
+    this.scram = new ScramExchange(keys ?? unknownUserKeys);
+    this.phase = 'auth';
+    this.send(m.authSasl([SCRAM]));
+  }
+
+  private async authenticate(msg: m.FrontendMessage): Promise<void> {
+    if (msg.type !== 'p') return this.fatal('08P01', `expected a SASL response, got a message of type ${msg.type}`);
+    const body = new m.BodyReader(msg.body);
+    const known = this.ctx.users.has(this.user);
+    if (!this.state.settings.has('__sasl_first')) {
+      const mechanism = body.string();
+      if (mechanism !== SCRAM) return this.fatal('28000', `authentication method ${mechanism} is not supported`);
+      const length = body.int32();
+      const first = this.scram!.first(body.bytes(length).toString('utf8'));
+      if (!first) return this.fatal('08P01', 'malformed SCRAM message');
+      this.state.settings.set('__sasl_first', '1');
+      this.send(m.authSaslContinue(first));
+      return;
+    }
+    this.state.settings.delete('__sasl_first');
+    const final = this.scram!.final(body.rest().toString('utf8'));
+    if (!final || !known) {
+      await new Promise((r) => setTimeout(r, WRONG_PASSWORD_DELAY_MS));
+      return this.fatal('28P01', `password authentication failed for user "${this.user}"`);
+    }
+    this.phase = 'ready';
+    this.send(
+      m.authSaslFinal(final),
+      m.authOk(),
+      ...Object.entries(this.parameterStatuses()).map(([k, v]) => m.parameterStatus(k, v)),
+      m.backendKeyData(this.ctx.pid, this.ctx.secret),
+      m.readyForQuery('I'),
+    );
+  }
+
+  private parameterStatuses(): Record<string, string> {
+    return {
+      server_version: '16.0 (Strata)',
+      server_encoding: 'UTF8',
+      client_encoding: 'UTF8',
+      DateStyle: 'ISO, MDY',
+      TimeZone: this.ctx.timeZone,
+      integer_datetimes: 'on',
+      standard_conforming_strings: 'on',
+      IntervalStyle: 'postgres',
+      is_superuser: 'off',
+      session_authorization: this.user,
+      application_name: this.state.settings.get('application_name') ?? '',
+      default_transaction_read_only: 'on',
+      in_hot_standby: 'off',
+    };
+  }
+
+  private fatal(code: string, message: string): void {
+    this.send(m.errorResponse({ severity: 'FATAL', code, message }));
+    this.socket.end();
+    this.close();
+  }
+
+  private status(): 'I' | 'T' | 'E' {
+    return this.state.failed ? 'E' : this.state.inTransaction ? 'T' : 'I';
+  }
+
+  private async handle(msg: m.FrontendMessage): Promise<void> {
+    const body = new m.BodyReader(msg.body);
+    if (msg.type === 'X') {
+      this.socket.end();
+      this.close();
+      return;
+    }
+    if (msg.type === 'Q') return this.simpleQuery(body.string());
+    if (msg.type === 'S') {
+      this.skipping = false;
+      this.portals.clear(); // unnamed and named portals end with the transaction (implicit one here)
+      this.send(m.readyForQuery(this.status()));
+      return;
+    }
+    if (msg.type === 'H') return; // Flush: everything is written as it is made
+    if (this.skipping) return;
+    try {
+      switch (msg.type) {
+        case 'P':
+          return this.parse(body);
+        case 'B':
+          return this.bind(body);
+        case 'D':
+          return await this.describe(body);
+        case 'E':
+          return await this.execute(body);
+        case 'C':
+          return this.closeObject(body);
+        default:
+          throw new m.ProtocolViolation(`a message of unknown type ${JSON.stringify(msg.type)}`);
+      }
+    } catch (err) {
+      if (err instanceof m.ProtocolViolation) throw err;
+      this.skipping = true;
+      this.sendError(err);
+    }
+  }
+
+  private sendError(err: unknown): void {
+    if (this.state.inTransaction) this.state.failed = true;
+    const e = StrataError.is(err) ? err : undefined;
+    const message = err instanceof Error ? err.message : String(err);
+    this.send(
+      m.errorResponse({
+        severity: 'ERROR',
+        code: sqlState(e?.code, message),
+        message: message.split('\n')[0],
+        detail: message.includes('\n') ? message.slice(message.indexOf('\n') + 1) : undefined,
+      }),
+    );
+  }
+
+  // ---- simple query ----
+
+  private async simpleQuery(sql: string): Promise<void> {
+    if (sql.trim() === '' || /^\s*;?\s*$/.test(sql)) {
+      this.send(m.emptyQuery(), m.readyForQuery(this.status()));
+      return;
+    }
+    try {
+      for (const { tag, result } of await this.run(sql)) {
+        if (result && result.columns.length > 0) {
+          this.send(this.describeResult(result, []));
+          this.sendRows(result, 0, result.rows.length, []);
+        }
+        this.send(m.commandComplete(tag));
+      }
+    } catch (err) {
+      this.sendError(err);
+    }
+    this.send(m.readyForQuery(this.status()));
+  }
+
+  /** Runs statements one by one: the session's own here, the rest on the lake. */
+  private async run(sql: string): Promise<{ tag: string; result?: QueryResult }[]> {
+    const out: { tag: string; result?: QueryResult }[] = [];
+    for (const statement of splitSql(sql)) {
+      const local = sessionStatement(statement, this.state, this.parameterStatuses());
+      if (local) {
+        out.push(local);
+        continue;
+      }
+      if (this.state.failed)
+        throw new StrataError(
+          'SQL_ERROR',
+          'current transaction is aborted, commands ignored until end of transaction block',
+        );
+      const [{ result }] = await this.ctx.lake.queryAll(statement, {
+        dialect: 'duckdb',
+        settings: this.state.lakeSettings,
+        signal: this.abortSignal(),
+        timeoutMs: this.ctx.statementTimeoutMs,
+      });
+      out.push({ tag: commandTag(statement, result), result });
+    }
+    return out;
+  }
+
+  private abortSignal(): AbortSignal {
+    // A fresh signal per statement: a cancel stops the statement running, not the next ones.
+    this.running = new AbortController();
+    return this.running.signal;
+  }
+
+  private describeResult(result: QueryResult, formats: number[]): Buffer {
+    return m.rowDescription(
+      result.columns.map((c, i) => {
+        const { type, typmod } = pgTypeOf(c.type);
+        return { name: c.name, typeOid: type.oid, typeLen: type.len, typeMod: typmod, format: formatOf(formats, i) };
+      }),
+    );
+  }
+
+  private sendRows(result: QueryResult, from: number, to: number, formats: number[]): void {
+    const types = result.columns.map((c) => pgTypeOf(c.type).type);
+    if (formats.some((f) => f === 1))
+      throw new StrataError('SQL_UNSUPPORTED', 'binary result format is not supported yet: ask for text');
+    const out: Buffer[] = [];
+    for (let r = from; r < to; r++) {
+      const row = result.rows[r];
+      out.push(m.dataRow(row.map((v, i) => textValue(v, types[i]))));
+      if (out.length >= 256) this.send(...out.splice(0));
+    }
+    if (out.length) this.send(...out);
+  }
+
+  // ---- extended protocol ----
+
+  private parse(body: m.BodyReader): void {
+    const name = body.string();
+    const sql = body.string();
+    const n = body.int16();
+    const types: number[] = [];
+    for (let i = 0; i < n; i++) types.push(body.int32());
+    if (name !== '' && this.statements.has(name))
+      throw new StrataError('SQL_ERROR', `prepared statement "${name}" already exists`);
+    this.statements.set(name, { sql, types });
+    this.send(m.parseComplete());
+  }
+
+  private bind(body: m.BodyReader): void {
+    const portal = body.string();
+    const name = body.string();
+    const stmt = this.statements.get(name);
+    if (!stmt) throw new StrataError('SQL_ERROR', `prepared statement "${name}" does not exist`);
+    const nFormats = body.int16();
+    const paramFormats: number[] = [];
+    for (let i = 0; i < nFormats; i++) paramFormats.push(body.int16());
+    const nValues = body.int16();
+    const values: (string | null)[] = [];
+    for (let i = 0; i < nValues; i++) {
+      const len = body.int32();
+      if (len < 0) {
+        values.push(null);
+        continue;
+      }
+      const raw = body.bytes(len);
+      if (formatOf(paramFormats, i) === 1)
+        throw new StrataError('SQL_UNSUPPORTED', 'binary parameters are not supported yet: send them as text');
+      values.push(raw.toString('utf8'));
+    }
+    const nResult = body.int16();
+    const formats: number[] = [];
+    for (let i = 0; i < nResult; i++) formats.push(body.int16());
+    if (values.length < parameterCount(stmt.sql))
+      throw new StrataError(
+        'SQL_ERROR',
+        `bind message supplies ${values.length} parameters, but the statement needs more`,
+      );
+    this.portals.set(portal, { sql: bindParameters(stmt.sql, values, stmt.types), sent: 0, formats });
+    this.send(m.bindComplete());
+  }
+
+  private async describe(body: m.BodyReader): Promise<void> {
+    const kind = String.fromCharCode(body.bytes(1)[0]);
+    const name = body.string();
+    if (kind === 'S') {
+      const stmt = this.statements.get(name);
+      if (!stmt) throw new StrataError('SQL_ERROR', `prepared statement "${name}" does not exist`);
+      const n = Math.max(parameterCount(stmt.sql), stmt.types.length);
+      this.send(m.parameterDescription(Array.from({ length: n }, (_, i) => stmt.types[i] || 25)));
+      // The columns: the statement run with NULL parameters (reads are cheap to plan; rows dropped).
+      const probe = bindParameters(
+        stmt.sql,
+        Array.from({ length: n }, () => null),
+        stmt.types,
+      );
+      const [first] = await this.run(probe);
+      this.send(first.result && first.result.columns.length ? this.describeResult(first.result, []) : m.noData());
+      return;
+    }
+    const portal = this.portals.get(name);
+    if (!portal) throw new StrataError('SQL_ERROR', `portal "${name}" does not exist`);
+    await this.materialize(portal);
+    this.send(
+      portal.result && portal.result.columns.length ? this.describeResult(portal.result, portal.formats) : m.noData(),
+    );
+  }
+
+  private async materialize(portal: Portal): Promise<{ tag: string }> {
+    if (portal.result) return { tag: commandTag(portal.sql, portal.result) };
+    const results = await this.run(portal.sql);
+    const last = results[results.length - 1];
+    portal.result = last.result ?? { columns: [], rows: [] };
+    (portal as Portal & { tag?: string }).tag = last.tag;
+    return last;
+  }
+
+  private async execute(body: m.BodyReader): Promise<void> {
+    const name = body.string();
+    const limit = body.int32();
+    const portal = this.portals.get(name);
+    if (!portal) throw new StrataError('SQL_ERROR', `portal "${name}" does not exist`);
+    if (portal.sql.trim() === '') {
+      this.send(m.emptyQuery());
+      return;
+    }
+    await this.materialize(portal);
+    const result = portal.result!;
+    const tag = (portal as Portal & { tag?: string }).tag ?? commandTag(portal.sql, result);
+    const to = limit > 0 ? Math.min(result.rows.length, portal.sent + limit) : result.rows.length;
+    this.sendRows(result, portal.sent, to, portal.formats);
+    portal.sent = to;
+    if (to < result.rows.length) this.send(m.portalSuspended());
+    else this.send(m.commandComplete(tag));
+  }
+
+  private closeObject(body: m.BodyReader): void {
+    const kind = String.fromCharCode(body.bytes(1)[0]);
+    const name = body.string();
+    if (kind === 'S') this.statements.delete(name);
+    else this.portals.delete(name);
+    this.send(m.closeComplete());
+  }
+}
+
+function formatOf(formats: number[], i: number): 0 | 1 {
+  const f = formats.length === 0 ? 0 : formats.length === 1 ? formats[0] : (formats[i] ?? 0);
+  return f === 1 ? 1 : 0;
+}
+
+/** The CommandComplete tag of a statement: SELECT n for rows, else its first words. */
+function commandTag(statement: string, result: QueryResult | undefined): string {
+  const word = /^\s*(?:\/\*[\s\S]*?\*\/\s*|--[^\n]*\n\s*)*(\w+)/.exec(statement)?.[1]?.toUpperCase() ?? 'SELECT';
+  if (word === 'SELECT' || word === 'WITH' || word === 'VALUES' || word === 'TABLE' || result?.columns.length)
+    return `SELECT ${result?.rows.length ?? 0}`;
+  return word;
+}
+
+/** Keys for a user that does not exist: the exchange fails like a wrong password. */
+const unknownUserKeys: ScramKeys = {
+  salt: Buffer.from('strata-unknown-user'),
+  iterations: 4096,
+  storedKey: Buffer.alloc(32),
+  serverKey: Buffer.alloc(32),
+};

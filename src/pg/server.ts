@@ -1,0 +1,96 @@
+// The Postgres endpoint's server: a TCP listener (127.0.0.1 unless configured otherwise) that
+// starts only with at least one user in strata.yaml (serve.pg.users.<name>.password from
+// ${env:NAME}: no trust mode), keeps to its connection limit (53300 beyond it), hands cancel
+// requests to the connection they name, and reads through the project's read-only lake.
+import { randomInt } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { createServer, type Server, type Socket } from 'node:net';
+import { StrataError } from '../core/index.js';
+import { openReadOnlyLake, type Project } from '../project/index.js';
+import { Connection } from './connection.js';
+import { errorResponse } from './protocol.js';
+import { scramKeys, type ScramKeys } from './scram.js';
+
+export interface PgServerOptions {
+  /** Default: serve.pg.host, else 127.0.0.1. */
+  host?: string;
+  /** Default: serve.pg.port, else 5433; 0 takes a free port. */
+  port?: number;
+}
+
+export interface RunningPgServer {
+  host: string;
+  port: number;
+  /** Connections open now. */
+  connections(): number;
+  close(): Promise<void>;
+}
+
+export async function startPgServer(project: Project, options: PgServerOptions = {}): Promise<RunningPgServer> {
+  const settings = project.config.serve?.pg;
+  const users = new Map<string, ScramKeys>(
+    Object.entries(settings?.users ?? {}).map(([name, u]) => [name, scramKeys(u.password)]),
+  );
+  if (users.size === 0)
+    throw new StrataError(
+      'CONFIG',
+      'the Postgres endpoint needs at least one user: serve.pg.users.<name>.password: ${env:NAME} in strata.yaml',
+    );
+  if (settings?.tls)
+    throw new StrataError('CONFIG', 'serve.pg.tls: TLS for the Postgres endpoint is not supported yet; remove it');
+  const host = options.host ?? settings?.host ?? '127.0.0.1';
+  const maxConnections = settings?.max_connections ?? 100;
+  const lake = await openReadOnlyLake(project);
+  const open = new Map<number, { secret: number; connection: Connection }>();
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.setNoDelay(true);
+    if (open.size >= maxConnections) {
+      // The client's startup packet is not read: the refusal is sent at once, as PostgreSQL does.
+      socket.end(errorResponse({ severity: 'FATAL', code: '53300', message: 'sorry, too many clients already' }));
+      return;
+    }
+    let pid = randomInt(1, 2 ** 31 - 1);
+    while (open.has(pid)) pid = randomInt(1, 2 ** 31 - 1);
+    const secret = randomInt(0, 2 ** 31 - 1);
+    const connection = new Connection(socket, {
+      lake,
+      users,
+      statementTimeoutMs: (settings?.statement_timeout_seconds ?? 300) * 1000,
+      pid,
+      secret,
+      timeZone: project.engine.settings.timeZone ?? 'UTC',
+      cancel: (p, s) => {
+        const target = open.get(p);
+        if (target && target.secret === s) target.connection.interrupt();
+      },
+    });
+    open.set(pid, { secret, connection });
+    socket.on('close', () => open.delete(pid));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (err: NodeJS.ErrnoException) =>
+      reject(
+        err.code === 'EADDRINUSE'
+          ? new StrataError(
+              'USAGE',
+              `port ${options.port ?? settings?.port} on ${host} is in use: choose another with --pg-port`,
+            )
+          : err,
+      ),
+    );
+    server.listen(options.port ?? settings?.port ?? 5433, host, () => resolve());
+  });
+  return {
+    host,
+    port: (server.address() as AddressInfo).port,
+    connections: () => open.size,
+    close: async () => {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      lake.close();
+    },
+  };
+}

@@ -1,0 +1,102 @@
+// The statements a session answers itself, as PostgreSQL does: transaction control (every read
+// is read-only, so a transaction only groups statements), SET / RESET / SHOW of settings, DISCARD
+// and DEALLOCATE. Everything else goes to the lake.
+import type { QueryResult } from '../project/index.js';
+
+export interface SessionState {
+  /** Settings set by SET (PostgreSQL's names, lower case), and the client's startup ones. */
+  settings: Map<string, string>;
+  inTransaction: boolean;
+  /** A statement failed inside the transaction: the others are refused until its end. */
+  failed: boolean;
+  /** The lake session's own settings (USE, SET of Spark settings), kept across statements. */
+  lakeSettings: Map<string, string>;
+}
+
+const one = (name: string, value: string): QueryResult => ({
+  columns: [{ name, type: 'VARCHAR' }],
+  rows: [[value]],
+});
+
+/** The statement answered here, or undefined when the lake should run it. */
+export function sessionStatement(
+  sql: string,
+  state: SessionState,
+  statuses: Record<string, string>,
+): { tag: string; result?: QueryResult } | undefined {
+  const text = sql
+    .replace(/^\s*(\/\*[\s\S]*?\*\/\s*|--[^\n]*\n\s*)*/, '')
+    .trim()
+    .replace(/;\s*$/, '')
+    .trim();
+  if (text.includes(';')) return undefined;
+  const upper = text.toUpperCase();
+  if (/^(BEGIN|START\s+TRANSACTION)\b/.test(upper)) {
+    state.inTransaction = true;
+    return { tag: 'BEGIN' };
+  }
+  if (/^(COMMIT|END)\b/.test(upper)) {
+    const failed = state.failed;
+    state.inTransaction = false;
+    state.failed = false;
+    return { tag: failed ? 'ROLLBACK' : 'COMMIT' };
+  }
+  if (/^(ROLLBACK|ABORT)\b/.test(upper)) {
+    state.inTransaction = false;
+    state.failed = false;
+    return { tag: 'ROLLBACK' };
+  }
+  if (/^DISCARD\s+ALL$/.test(upper)) {
+    state.settings.clear();
+    state.lakeSettings.clear();
+    return { tag: 'DISCARD ALL' };
+  }
+  if (/^DEALLOCATE\b/.test(upper)) return { tag: 'DEALLOCATE' };
+  const set = /^SET\s+(?:SESSION\s+|LOCAL\s+)?([A-Za-z_][\w.]*)\s*(?:=|\bTO\b)\s*([\s\S]+)$/i.exec(text);
+  if (set) {
+    state.settings.set(set[1].toLowerCase(), unquote(set[2].trim()));
+    return { tag: 'SET' };
+  }
+  if (/^SET\s+(SESSION\s+)?TIME\s+ZONE\s+/i.test(text)) {
+    state.settings.set('timezone', unquote(text.replace(/^SET\s+(SESSION\s+)?TIME\s+ZONE\s+/i, '')));
+    return { tag: 'SET' };
+  }
+  if (/^SET\s+(SESSION\s+CHARACTERISTICS|TRANSACTION)\b/i.test(text)) return { tag: 'SET' };
+  const reset = /^RESET\s+([A-Za-z_][\w.]*|ALL)$/i.exec(text);
+  if (reset) {
+    if (reset[1].toUpperCase() === 'ALL') state.settings.clear();
+    else state.settings.delete(reset[1].toLowerCase());
+    return { tag: 'RESET' };
+  }
+  const show = /^SHOW\s+([A-Za-z_][\w.]*)$/i.exec(text);
+  if (show && !/^(TABLES|SCHEMAS|DATABASES)$/i.test(show[1])) {
+    const name = show[1].toLowerCase();
+    if (name === 'all') return undefined;
+    return { tag: 'SHOW', result: one(name, setting(name, state, statuses)) };
+  }
+  return undefined;
+}
+
+/** A setting's value as SHOW and current_setting() give it. */
+export function setting(name: string, state: SessionState, statuses: Record<string, string>): string {
+  const set = state.settings.get(name);
+  if (set !== undefined) return set;
+  const status = Object.entries(statuses).find(([k]) => k.toLowerCase() === name)?.[1];
+  if (status !== undefined) return status;
+  const defaults: Record<string, string> = {
+    transaction_isolation: 'repeatable read',
+    default_transaction_isolation: 'repeatable read',
+    transaction_read_only: 'on',
+    search_path: '"$user", public',
+    max_identifier_length: '63',
+    statement_timeout: '0',
+    lc_collate: 'C',
+    lc_ctype: 'C',
+  };
+  return defaults[name] ?? '';
+}
+
+function unquote(v: string): string {
+  const m = /^'((?:[^']|'')*)'$/.exec(v);
+  return m ? m[1].replace(/''/g, "'") : v;
+}

@@ -1,0 +1,80 @@
+// DuckDB's types as PostgreSQL's: the type OID a client sees (pg_type's, from PostgreSQL's
+// src/include/catalog/pg_type.dat), its length, and a value in text format. Nested values
+// (lists, structs, maps) go as json.
+
+export interface PgType {
+  oid: number;
+  /** pg_type.typlen: bytes, or -1 for variable length. */
+  len: number;
+  name: string;
+}
+
+export const PG = {
+  bool: { oid: 16, len: 1, name: 'bool' },
+  bytea: { oid: 17, len: -1, name: 'bytea' },
+  int8: { oid: 20, len: 8, name: 'int8' },
+  int2: { oid: 21, len: 2, name: 'int2' },
+  int4: { oid: 23, len: 4, name: 'int4' },
+  text: { oid: 25, len: -1, name: 'text' },
+  json: { oid: 114, len: -1, name: 'json' },
+  float4: { oid: 700, len: 4, name: 'float4' },
+  float8: { oid: 701, len: 8, name: 'float8' },
+  varchar: { oid: 1043, len: -1, name: 'varchar' },
+  date: { oid: 1082, len: 4, name: 'date' },
+  time: { oid: 1083, len: 8, name: 'time' },
+  timestamp: { oid: 1114, len: 8, name: 'timestamp' },
+  timestamptz: { oid: 1184, len: 8, name: 'timestamptz' },
+  interval: { oid: 1186, len: 16, name: 'interval' },
+  numeric: { oid: 1700, len: -1, name: 'numeric' },
+  uuid: { oid: 2950, len: 16, name: 'uuid' },
+} as const satisfies Record<string, PgType>;
+
+/** The PostgreSQL type of a DuckDB type (its text, as a result's column type gives it). */
+export function pgTypeOf(duckdb: string): { type: PgType; typmod: number } {
+  const t = duckdb.toUpperCase();
+  const decimal = /^DECIMAL\((\d+),\s*(\d+)\)$/.exec(t);
+  if (decimal) return { type: PG.numeric, typmod: ((Number(decimal[1]) << 16) | Number(decimal[2])) + 4 };
+  const simple: Record<string, PgType> = {
+    BOOLEAN: PG.bool,
+    TINYINT: PG.int2,
+    SMALLINT: PG.int2,
+    UTINYINT: PG.int2,
+    INTEGER: PG.int4,
+    USMALLINT: PG.int4,
+    BIGINT: PG.int8,
+    UINTEGER: PG.int8,
+    UBIGINT: PG.numeric,
+    HUGEINT: PG.numeric,
+    UHUGEINT: PG.numeric,
+    FLOAT: PG.float4,
+    DOUBLE: PG.float8,
+    VARCHAR: PG.text,
+    BLOB: PG.bytea,
+    DATE: PG.date,
+    TIME: PG.time,
+    TIMESTAMP: PG.timestamp,
+    TIMESTAMP_NS: PG.timestamp,
+    TIMESTAMP_MS: PG.timestamp,
+    TIMESTAMP_S: PG.timestamp,
+    'TIMESTAMP WITH TIME ZONE': PG.timestamptz,
+    INTERVAL: PG.interval,
+    UUID: PG.uuid,
+    '"NULL"': PG.text,
+    NULL: PG.text,
+  };
+  return { type: simple[t] ?? PG.json, typmod: -1 };
+}
+
+/** A value (as the engine's JSON-safe rows hold it) in PostgreSQL's text format. */
+export function textValue(v: unknown, type: PgType): Buffer | null {
+  if (v === null || v === undefined) return null;
+  if (type === PG.bool) return Buffer.from(v === true || v === 'true' ? 't' : 'f');
+  if (type === PG.json) return Buffer.from(typeof v === 'string' ? JSON.stringify(v) : JSON.stringify(v));
+  if (typeof v === 'number') {
+    if (Number.isNaN(v)) return Buffer.from('NaN');
+    if (v === Infinity) return Buffer.from('Infinity');
+    if (v === -Infinity) return Buffer.from('-Infinity');
+  }
+  if (typeof v === 'object') return Buffer.from(JSON.stringify(v));
+  return Buffer.from(String(v), 'utf8');
+}

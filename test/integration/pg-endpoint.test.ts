@@ -1,0 +1,181 @@
+// The Postgres endpoint with real clients: psql (Debian's postgresql-client) over loopback —
+// SCRAM-SHA-256 sign-in, a wrong password refused with 28P01, simple queries over the project's
+// tables with their values, session statements, writes refused with 25006 (read_only_sql_transaction),
+// file access refused, errors with their SQLSTATE, and malformed packets dropping only their own
+// connection. Node's pg: the extended protocol (Parse/Bind/Execute with parameters, hostile
+// values bound as values) and a cancel request. (JDBC, psycopg and the others come next.)
+import { execFile } from 'node:child_process';
+import { connect } from 'node:net';
+import { promisify } from 'node:util';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Project } from '../../src/project/index.js';
+import { startPgServer, type RunningPgServer } from '../../src/pg/index.js';
+import { projectAt, projectFolder, useTestBed } from '../helpers/harness.js';
+
+const run = promisify(execFile);
+const bed = useTestBed('pg');
+let project: Project;
+let server: RunningPgServer;
+const PASSWORD = 'c0rrect-horse';
+
+beforeAll(async () => {
+  const dir = projectFolder(
+    bed,
+    'shop',
+    'name: shop\nserve:\n  pg:\n    users:\n      analyst:\n        password: ${env:STRATA_PG_TEST_PASSWORD}\n',
+  );
+  project = await projectAt(bed, dir, { env: { STRATA_PG_TEST_PASSWORD: PASSWORD } });
+  await project.query(
+    `CREATE TABLE gold.sales (day DATE, channel STRING, amount DECIMAL(10,2), units INT, ok BOOLEAN);
+     INSERT INTO gold.sales VALUES (DATE'2024-01-01', 'online', 10.50, 2, true), (DATE'2024-01-02', 'retail', 4.25, 1, false), (DATE'2024-01-02', NULL, 1.00, 3, NULL)`,
+  );
+  server = await startPgServer(project, { port: 0 });
+});
+afterAll(() => server?.close());
+
+async function psql(sql: string, options: { password?: string; user?: string; verbose?: boolean } = {}) {
+  try {
+    const r = await run(
+      'psql',
+      [
+        '-h',
+        '127.0.0.1',
+        '-p',
+        String(server.port),
+        '-U',
+        options.user ?? 'analyst',
+        '-d',
+        'lake',
+        '-X',
+        '-A',
+        '-t',
+        '-v',
+        'ON_ERROR_STOP=1',
+        ...(options.verbose ? ['-v', 'VERBOSITY=verbose'] : []),
+        '-c',
+        sql,
+      ],
+      {
+        env: { ...process.env, PGPASSWORD: options.password ?? PASSWORD, PGCONNECT_TIMEOUT: '10', PGSSLMODE: 'prefer' },
+      },
+    );
+    return { code: 0, stdout: r.stdout, stderr: r.stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+describe('the Postgres endpoint with psql', () => {
+  it('signs in with SCRAM-SHA-256 and answers queries over the tables with their values', async () => {
+    const r = await psql('SELECT day, channel, amount, units, ok FROM gold.sales ORDER BY day, amount');
+    expect(r.stderr).toBe('');
+    expect(r.stdout.trim().split('\n')).toEqual([
+      '2024-01-01|online|10.50|2|t',
+      '2024-01-02||1.00|3|',
+      '2024-01-02|retail|4.25|1|f',
+    ]);
+    const kpi = await psql('SELECT sum(amount) AS revenue, count(*) AS lines FROM gold.sales');
+    expect(kpi.stdout.trim()).toBe('15.75|3');
+    const version = await psql('SHOW server_version');
+    expect(version.stdout.trim()).toMatch(/^\d+\.\d+ \(Strata\)$/);
+    const tx = await psql('BEGIN; SELECT count(*) FROM gold.sales; COMMIT;');
+    expect(tx.stdout.trim().split('\n')).toEqual(['BEGIN', '3', 'COMMIT']); // psql prints the tags of the others
+  });
+
+  it('refuses a wrong password and an unknown user the same way (28P01)', async () => {
+    const wrong = await psql('SELECT 1', { password: 'guess' });
+    expect(wrong.code).not.toBe(0);
+    expect(wrong.stderr).toMatch(/password authentication failed for user "analyst"/);
+    const nobody = await psql('SELECT 1', { user: 'nobody' });
+    expect(nobody.stderr).toMatch(/password authentication failed for user "nobody"/);
+  });
+
+  it('refuses writes (25006) and file access, with the SQLSTATE clients read', async () => {
+    const write = await psql('DELETE FROM gold.sales');
+    expect(write.code).not.toBe(0);
+    expect(write.stderr).toMatch(/only reads the lake/);
+    const file = await psql("SELECT * FROM read_csv('/etc/passwd')");
+    expect(file.stderr).toMatch(/file system operations are disabled|Permission/);
+    expect((await psql('SELECT count(*) FROM gold.sales')).stdout.trim()).toBe('3');
+    // SQLSTATEs, read with psql's VERBOSITY verbose.
+    const codes = await psql('SELECT * FROM gold.nope', { verbose: true });
+    expect(codes.stderr).toMatch(/ERROR: {2}42P01: /);
+    expect((await psql('DELETE FROM gold.sales', { verbose: true })).stderr).toMatch(/ERROR: {2}25006: /);
+  });
+
+  it('drops a connection that breaks the protocol, and keeps serving the others', async () => {
+    for (const bytes of [
+      Buffer.from([0, 0, 0, 3, 0, 0]), // a startup packet shorter than its header
+      Buffer.from([0xff, 0xff, 0xff, 0xff, 1, 2, 3, 4]), // a negative length
+      Buffer.concat([Buffer.from([0, 0, 0, 8, 0, 3, 0, 0]), Buffer.from('Q\x7f\xff\xff\xffSELECT 1\0')]), // a 2 GB message
+    ]) {
+      await new Promise<void>((resolve) => {
+        const s = connect(server.port, '127.0.0.1', () => s.write(bytes));
+        s.on('close', () => resolve());
+        s.on('error', () => resolve());
+        s.resume();
+      });
+    }
+    expect((await psql('SELECT 42')).stdout.trim()).toBe('42');
+  });
+});
+
+describe("the Postgres endpoint with Node's pg", () => {
+  const client = () =>
+    new pg.Client({ host: '127.0.0.1', port: server.port, user: 'analyst', password: PASSWORD, database: 'lake' });
+
+  it('runs statements with parameters through the extended protocol, values bound as values', async () => {
+    const c = client();
+    await c.connect();
+    try {
+      const r = await c.query('SELECT channel, amount FROM gold.sales WHERE units >= $1 AND channel = $2', [
+        2,
+        'online',
+      ]);
+      expect(r.rows).toEqual([{ channel: 'online', amount: '10.50' }]);
+      expect(r.fields.map((f) => f.dataTypeID)).toEqual([25, 1700]); // text, numeric
+      const hostile = "x'; DELETE FROM gold.sales; --";
+      const echoed = await c.query('SELECT $1 AS v, $2::INT + 1 AS n', [hostile, '41']);
+      expect(echoed.rows).toEqual([{ v: hostile, n: 42 }]);
+      const named = {
+        name: 'by-day',
+        text: 'SELECT count(*) AS n FROM gold.sales WHERE day = $1',
+        values: ['2024-01-02'],
+      };
+      expect((await c.query(named)).rows).toEqual([{ n: '2' }]);
+      expect((await c.query({ ...named, values: ['2024-01-01'] })).rows).toEqual([{ n: '1' }]); // prepared once, bound twice
+      await expect(c.query('SELECT nope FROM gold.sales')).rejects.toMatchObject({ code: '42703' });
+      expect((await c.query('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]); // the connection goes on after an error
+    } finally {
+      await c.end();
+    }
+    expect((await psql('SELECT count(*) FROM gold.sales')).stdout.trim()).toBe('3');
+  });
+
+  it('stops a running statement on a cancel request (57014); the connection goes on', async () => {
+    const c = client();
+    await c.connect();
+    try {
+      const slow = c.query('SELECT count(*) FROM range(100000000000) a');
+      await new Promise((r) => setTimeout(r, 300));
+      // A CancelRequest on a new connection, with the backend's key (as every client sends it).
+      const { processID, secretKey } = c as unknown as { processID: number; secretKey: number };
+      const packet = Buffer.alloc(16);
+      packet.writeInt32BE(16, 0);
+      packet.writeInt32BE(80877102, 4);
+      packet.writeInt32BE(processID, 8);
+      packet.writeInt32BE(secretKey, 12);
+      await new Promise<void>((resolve) => {
+        const s = connect(server.port, '127.0.0.1', () => s.end(packet));
+        s.on('close', () => resolve());
+        s.resume();
+      });
+      await expect(slow).rejects.toMatchObject({ code: '57014' });
+      expect((await c.query('SELECT 2 AS two')).rows).toEqual([{ two: 2 }]);
+    } finally {
+      await c.end();
+    }
+  });
+});
