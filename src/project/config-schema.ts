@@ -197,7 +197,8 @@ const serveSchema = z
               })
               .describe('A user of the endpoint.'),
           )
-          .describe('Who may connect: serve.pg.users.<name>.password: ${env:NAME}. No user, no endpoint.'),
+          .describe('Who may connect: serve.pg.users.<name>.password: ${env:NAME}. No user, no endpoint.')
+          .optional(),
         max_connections: intWithDefault(
           1,
           10_000,

@@ -337,10 +337,9 @@ describe('secrets', () => {
 
 describe('reserved sections', () => {
   it('are accepted as they are and listed, so the caller can warn', () => {
-    const config = parseConfig(yaml('storage: { kind: s3 }', 'serve: { pg: { port: 5433 } }'), FILE, DIR, {});
+    const config = parseConfig(yaml('storage: { kind: s3 }'), FILE, DIR, {});
     expect(config.reserved).toEqual(['storage']);
     expect(config.storage).toEqual({ kind: 's3' });
-    expect(config.serve?.pg).toEqual({ port: 5433 });
   });
 });
 
@@ -351,6 +350,27 @@ describe('serve', () => {
       TOKEN: 't0ken',
     });
     expect(config.serve).toEqual({ host: '127.0.0.1', port: 8080, auth: { token: 't0ken' }, sql_editor: false });
+  });
+
+  it('pg: users with passwords from the environment, and the defaults', () => {
+    const config = parseConfig(
+      yaml('serve:', '  pg:', '    port: 6543', '    users:', '      analyst:', '        password: ${env:PG_PW}'),
+      FILE,
+      DIR,
+      { PG_PW: 's3cret' },
+    );
+    expect(config.serve?.pg).toEqual({
+      host: '127.0.0.1',
+      port: 6543,
+      users: { analyst: { password: 's3cret' } },
+      max_connections: 100,
+      statement_timeout_seconds: 300,
+    });
+    expect(brief(problemsOf(yaml('serve:', '  pg:', '    users:', '      a: { password: hunter2 }')).problems)).toEqual(
+      [
+        '4:22 serve.pg.users.a.password: a secret must not be written in strata.yaml; use ${env:NAME} and set NAME in the environment',
+      ],
+    );
   });
 
   it('auth needs a token or a password, from the environment', () => {
