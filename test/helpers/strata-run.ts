@@ -5,6 +5,7 @@
 // twice from a row once by its file (`src`) and its `id` (unique in the generated files but
 // for one row per file without id, which is dropped from silver).
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 
 const BIN = path.resolve('bin/strata.js');
@@ -39,11 +40,23 @@ export interface StrataRun {
   err: string;
 }
 
+/** Whether the lake's update lock is held by the process `pid` (its update has started). */
+export function holdsUpdateLock(lake: string, pid: number | undefined): boolean {
+  try {
+    return JSON.parse(readFileSync(path.join(lake, '_system', 'update.lock'), 'utf8')).pid === pid;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * `strata run` in `dir` (one DuckDB thread), killed with SIGKILL `delay` ms after `trigger`
- * holds (checked every 2 ms from the spawn), if given.
+ * holds (checked every 2 ms from the spawn; told the child's pid), if given.
  */
-export function strataRun(dir: string, kill?: { trigger: () => boolean; delay: number }): Promise<StrataRun> {
+export function strataRun(
+  dir: string,
+  kill?: { trigger: (pid: number | undefined) => boolean; delay: number },
+): Promise<StrataRun> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [BIN, '--project', dir, 'run'], {
       stdio: ['ignore', 'ignore', 'pipe'],
@@ -54,7 +67,7 @@ export function strataRun(dir: string, kill?: { trigger: () => boolean; delay: n
     let timer: NodeJS.Timeout | undefined;
     const poll = kill
       ? setInterval(() => {
-          if (timer || !kill.trigger()) return;
+          if (timer || !kill.trigger(child.pid)) return;
           timer = setTimeout(() => child.kill('SIGKILL'), kill.delay);
         }, 2)
       : undefined;

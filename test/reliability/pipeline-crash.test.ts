@@ -11,7 +11,7 @@ import { tableHasCommits } from '../../src/catalog/index.js';
 import { loadSnapshot } from '../../src/delta/index.js';
 import { expectValidLog } from '../helpers/delta-log.js';
 import { rng, useTestBed } from '../helpers/harness.js';
-import { CRASH_PIPELINE, strataRun } from '../helpers/strata-run.js';
+import { CRASH_PIPELINE, holdsUpdateLock, strataRun } from '../helpers/strata-run.js';
 
 const bed = useTestBed('pipeline-crash');
 
@@ -43,8 +43,18 @@ describe('crash safety of pipeline updates', () => {
       }
     };
     land(12);
+    // Most kills land a random time after the run took the update lock (its update under way,
+    // whatever the machine's load); the others a random time after the spawn.
+    const lake = path.join(base, 'lake');
     const run = (killAfter?: number) =>
-      strataRun(base, killAfter === undefined ? undefined : { trigger: () => true, delay: killAfter });
+      strataRun(
+        base,
+        killAfter === undefined
+          ? undefined
+          : next() < 0.75
+            ? { trigger: (pid) => holdsUpdateLock(lake, pid), delay: killAfter % 900 }
+            : { trigger: () => true, delay: killAfter },
+      );
     const q = (sql: string) =>
       bed.engine.withSession(async (s) => (await executeQuery(s, sql, { baseDir: base })).rows);
     let killed = 0;
