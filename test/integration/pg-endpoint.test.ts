@@ -23,7 +23,7 @@ beforeAll(async () => {
   const dir = projectFolder(
     bed,
     'shop',
-    'name: shop\nserve:\n  pg:\n    users:\n      analyst:\n        password: ${env:STRATA_PG_TEST_PASSWORD}\n',
+    'name: shop\nserve:\n  pg:\n    max_connections: 250\n    users:\n      analyst:\n        password: ${env:STRATA_PG_TEST_PASSWORD}\n',
   );
   project = await projectAt(bed, dir, { env: { STRATA_PG_TEST_PASSWORD: PASSWORD } });
   await project.query(
@@ -176,6 +176,49 @@ describe("the Postgres endpoint with Node's pg", () => {
       expect((await c.query('SELECT 2 AS two')).rows).toEqual([{ two: 2 }]);
     } finally {
       await c.end();
+    }
+  });
+});
+
+describe('the Postgres endpoint under many connections', () => {
+  it('answers 200 clients at once, then refuses connections over serve.pg.max_connections (53300)', async () => {
+    const clients = Array.from(
+      { length: 200 },
+      () => new pg.Client({ host: '127.0.0.1', port: server.port, user: 'analyst', password: PASSWORD }),
+    );
+    await Promise.all(clients.map((c) => c.connect()));
+    try {
+      const answers = await Promise.all(
+        clients.map((c, i) => c.query('SELECT $1::INT AS i, count(*) AS n FROM gold.sales', [i])),
+      );
+      expect(answers.map((r) => r.rows[0])).toEqual(clients.map((_, i) => ({ i, n: '3' })));
+      expect(server.connections()).toBe(200);
+    } finally {
+      await Promise.all(clients.map((c) => c.end()));
+    }
+    // A second endpoint of the same project with a limit of 2.
+    const dir = projectFolder(
+      bed,
+      'small',
+      'name: small\nserve:\n  pg:\n    max_connections: 2\n    users:\n      analyst:\n        password: ${env:STRATA_PG_TEST_PASSWORD}\n',
+    );
+    const small = await projectAt(bed, dir, { env: { STRATA_PG_TEST_PASSWORD: PASSWORD } });
+    const limited = await startPgServer(small, { port: 0 });
+    const open = [0, 1].map(
+      () => new pg.Client({ host: '127.0.0.1', port: limited.port, user: 'analyst', password: PASSWORD }),
+    );
+    try {
+      await Promise.all(open.map((c) => c.connect()));
+      const third = new pg.Client({ host: '127.0.0.1', port: limited.port, user: 'analyst', password: PASSWORD });
+      await expect(third.connect()).rejects.toMatchObject({ code: '53300' });
+      await open[0].end();
+      for (let i = 0; i < 500 && limited.connections() > 1; i++) await new Promise((r) => setTimeout(r, 10));
+      const again = new pg.Client({ host: '127.0.0.1', port: limited.port, user: 'analyst', password: PASSWORD });
+      await again.connect(); // a place came free
+      await again.end();
+    } finally {
+      await open[1].end();
+      await limited.close();
     }
   });
 });
