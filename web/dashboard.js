@@ -296,7 +296,7 @@ function drawWidget(x, data, h) {
  * the page: the numbers show before the charts' script is read.
  */
 let echartsLoading;
-export function echartsReady() {
+function echartsReady() {
   if (window.echarts) return Promise.resolve(window.echarts);
   echartsLoading ??= new Promise((resolve, reject) => {
     // Loaded after the next paint: the numbers show first, the charts library (and its parsing)
@@ -330,7 +330,7 @@ function drawLater(fn) {
   setTimeout(next, 0);
 }
 
-function chartInto(el, option) {
+export function chartInto(el, option) {
   echartsReady().then(() =>
     drawLater(() => {
       const known = window.echarts.getInstanceByDom(el);

@@ -1,4 +1,4 @@
-import { echartsReady } from '/assets/dashboard.js';
+import { chartInto } from '/assets/dashboard.js';
 
 // What the pages share: the element builder, the JSON API, formatting, links, tables, charts, and
 // the state of the page shown (which tables it reads, who is signed in). Every value from the lake
@@ -99,12 +99,5 @@ export function status(s) {
   return h('span', { class: `status ${s ?? ''}` }, s ?? '');
 }
 
-export function chart(el, option) {
-  echartsReady().then((echarts) => {
-    const c = echarts.init(el, null, { renderer: 'svg' });
-    c.setOption(option);
-    new ResizeObserver(() => c.resize()).observe(el);
-  });
-}
-
-// ---- pages ----
+/** A chart drawn into `el` once the charts library is there (dashboard.js draws them one per task). */
+export const chart = chartInto;

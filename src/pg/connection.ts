@@ -10,7 +10,7 @@ import type { QueryResult, ReadOnlyLake } from '../project/index.js';
 import * as m from './protocol.js';
 import { ScramExchange, SCRAM, type ScramKeys } from './scram.js';
 import { sessionStatement, type SessionState } from './session-sql.js';
-import { pgTypeOf, textValue } from './types.js';
+import { commandTag, formatOf, rowDescriptionOf, sendDataRows } from './results.js';
 import { bindParameters, parameterCount, splitSql } from './params.js';
 import { sqlState } from './errors.js';
 
@@ -33,7 +33,9 @@ interface Prepared {
 
 interface Portal {
   sql: string;
+  /** Run at the first Describe or Execute; rows sent so far. */
   result?: QueryResult;
+  tag?: string;
   sent: number;
   formats: number[];
 }
@@ -45,6 +47,8 @@ export class Connection {
   private phase: 'startup' | 'auth' | 'ready' | 'closed' = 'startup';
   private user = '';
   private scram: ScramExchange | undefined;
+  /** The client's first SCRAM message has been answered (the next one is its final message). */
+  private scramStarted = false;
   private readonly statements = new Map<string, Prepared>();
   private readonly portals = new Map<string, Portal>();
   /** After an error in the extended protocol, messages are skipped until Sync. */
@@ -133,17 +137,16 @@ export class Connection {
     if (msg.type !== 'p') return this.fatal('08P01', `expected a SASL response, got a message of type ${msg.type}`);
     const body = new m.BodyReader(msg.body);
     const known = this.ctx.users.has(this.user);
-    if (!this.state.settings.has('__sasl_first')) {
+    if (!this.scramStarted) {
       const mechanism = body.string();
       if (mechanism !== SCRAM) return this.fatal('28000', `authentication method ${mechanism} is not supported`);
       const length = body.int32();
       const first = this.scram!.first(body.bytes(length).toString('utf8'));
       if (!first) return this.fatal('08P01', 'malformed SCRAM message');
-      this.state.settings.set('__sasl_first', '1');
+      this.scramStarted = true;
       this.send(m.authSaslContinue(first));
       return;
     }
-    this.state.settings.delete('__sasl_first');
     const final = this.scram!.final(body.rest().toString('utf8'));
     if (!final || !known) {
       await new Promise((r) => setTimeout(r, WRONG_PASSWORD_DELAY_MS));
@@ -249,8 +252,8 @@ export class Connection {
     try {
       for (const { tag, result } of await this.run(sql)) {
         if (result && result.columns.length > 0) {
-          this.send(this.describeResult(result, []));
-          this.sendRows(result, 0, result.rows.length, []);
+          this.send(rowDescriptionOf(result, []));
+          sendDataRows(result, 0, result.rows.length, [], (...b) => this.send(...b));
         }
         this.send(m.commandComplete(tag));
       }
@@ -291,36 +294,10 @@ export class Connection {
     return this.running.signal;
   }
 
-  private describeResult(result: QueryResult, formats: number[]): Buffer {
-    return m.rowDescription(
-      result.columns.map((c, i) => {
-        const { type, typmod } = pgTypeOf(c.type);
-        return { name: c.name, typeOid: type.oid, typeLen: type.len, typeMod: typmod, format: formatOf(formats, i) };
-      }),
-    );
-  }
-
-  private sendRows(result: QueryResult, from: number, to: number, formats: number[]): void {
-    const types = result.columns.map((c) => pgTypeOf(c.type).type);
-    if (formats.some((f) => f === 1))
-      throw new StrataError('SQL_UNSUPPORTED', 'binary result format is not supported yet: ask for text');
-    const out: Buffer[] = [];
-    for (let r = from; r < to; r++) {
-      const row = result.rows[r];
-      out.push(m.dataRow(row.map((v, i) => textValue(v, types[i]))));
-      if (out.length >= 256) this.send(...out.splice(0));
-    }
-    if (out.length) this.send(...out);
-  }
-
   // ---- extended protocol ----
 
   private parse(body: m.BodyReader): void {
-    const name = body.string();
-    const sql = body.string();
-    const n = body.int16();
-    const types: number[] = [];
-    for (let i = 0; i < n; i++) types.push(body.int32());
+    const { name, sql, types } = m.readParse(body);
     if (name !== '' && this.statements.has(name))
       throw new StrataError('SQL_ERROR', `prepared statement "${name}" already exists`);
     this.statements.set(name, { sql, types });
@@ -328,35 +305,22 @@ export class Connection {
   }
 
   private bind(body: m.BodyReader): void {
-    const portal = body.string();
-    const name = body.string();
-    const stmt = this.statements.get(name);
-    if (!stmt) throw new StrataError('SQL_ERROR', `prepared statement "${name}" does not exist`);
-    const nFormats = body.int16();
-    const paramFormats: number[] = [];
-    for (let i = 0; i < nFormats; i++) paramFormats.push(body.int16());
-    const nValues = body.int16();
-    const values: (string | null)[] = [];
-    for (let i = 0; i < nValues; i++) {
-      const len = body.int32();
-      if (len < 0) {
-        values.push(null);
-        continue;
-      }
-      const raw = body.bytes(len);
-      if (formatOf(paramFormats, i) === 1)
-        throw new StrataError('SQL_UNSUPPORTED', 'binary parameters are not supported yet: send them as text');
-      values.push(raw.toString('utf8'));
-    }
-    const nResult = body.int16();
-    const formats: number[] = [];
-    for (let i = 0; i < nResult; i++) formats.push(body.int16());
+    const bind = m.readBind(body);
+    const stmt = this.statements.get(bind.statement);
+    if (!stmt) throw new StrataError('SQL_ERROR', `prepared statement "${bind.statement}" does not exist`);
+    if (bind.values.some((v, i) => v !== null && formatOf(bind.paramFormats, i) === 1))
+      throw new StrataError('SQL_UNSUPPORTED', 'binary parameters are not supported yet: send them as text');
+    const values = bind.values.map((v) => (v === null ? null : v.toString('utf8')));
     if (values.length < parameterCount(stmt.sql))
       throw new StrataError(
         'SQL_ERROR',
         `bind message supplies ${values.length} parameters, but the statement needs more`,
       );
-    this.portals.set(portal, { sql: bindParameters(stmt.sql, values, stmt.types), sent: 0, formats });
+    this.portals.set(bind.portal, {
+      sql: bindParameters(stmt.sql, values, stmt.types),
+      sent: 0,
+      formats: bind.resultFormats,
+    });
     this.send(m.bindComplete());
   }
 
@@ -375,24 +339,23 @@ export class Connection {
         stmt.types,
       );
       const [first] = await this.run(probe);
-      this.send(first.result && first.result.columns.length ? this.describeResult(first.result, []) : m.noData());
+      this.send(first.result && first.result.columns.length ? rowDescriptionOf(first.result, []) : m.noData());
       return;
     }
     const portal = this.portals.get(name);
     if (!portal) throw new StrataError('SQL_ERROR', `portal "${name}" does not exist`);
-    await this.materialize(portal);
-    this.send(
-      portal.result && portal.result.columns.length ? this.describeResult(portal.result, portal.formats) : m.noData(),
-    );
+    const { result } = await this.materialize(portal);
+    this.send(result.columns.length ? rowDescriptionOf(result, portal.formats) : m.noData());
   }
 
-  private async materialize(portal: Portal): Promise<{ tag: string }> {
-    if (portal.result) return { tag: commandTag(portal.sql, portal.result) };
-    const results = await this.run(portal.sql);
-    const last = results[results.length - 1];
-    portal.result = last.result ?? { columns: [], rows: [] };
-    (portal as Portal & { tag?: string }).tag = last.tag;
-    return last;
+  private async materialize(portal: Portal): Promise<{ result: QueryResult; tag: string }> {
+    if (!portal.result) {
+      const results = await this.run(portal.sql);
+      const last = results[results.length - 1];
+      portal.result = last.result ?? { columns: [], rows: [] };
+      portal.tag = last.tag;
+    }
+    return { result: portal.result, tag: portal.tag ?? commandTag(portal.sql, portal.result) };
   }
 
   private async execute(body: m.BodyReader): Promise<void> {
@@ -404,11 +367,9 @@ export class Connection {
       this.send(m.emptyQuery());
       return;
     }
-    await this.materialize(portal);
-    const result = portal.result!;
-    const tag = (portal as Portal & { tag?: string }).tag ?? commandTag(portal.sql, result);
+    const { result, tag } = await this.materialize(portal);
     const to = limit > 0 ? Math.min(result.rows.length, portal.sent + limit) : result.rows.length;
-    this.sendRows(result, portal.sent, to, portal.formats);
+    sendDataRows(result, portal.sent, to, portal.formats, (...b) => this.send(...b));
     portal.sent = to;
     if (to < result.rows.length) this.send(m.portalSuspended());
     else this.send(m.commandComplete(tag));
@@ -421,19 +382,6 @@ export class Connection {
     else this.portals.delete(name);
     this.send(m.closeComplete());
   }
-}
-
-function formatOf(formats: number[], i: number): 0 | 1 {
-  const f = formats.length === 0 ? 0 : formats.length === 1 ? formats[0] : (formats[i] ?? 0);
-  return f === 1 ? 1 : 0;
-}
-
-/** The CommandComplete tag of a statement: SELECT n for rows, else its first words. */
-function commandTag(statement: string, result: QueryResult | undefined): string {
-  const word = /^\s*(?:\/\*[\s\S]*?\*\/\s*|--[^\n]*\n\s*)*(\w+)/.exec(statement)?.[1]?.toUpperCase() ?? 'SELECT';
-  if (word === 'SELECT' || word === 'WITH' || word === 'VALUES' || word === 'TABLE' || result?.columns.length)
-    return `SELECT ${result?.rows.length ?? 0}`;
-  return word;
 }
 
 /** Keys for a user that does not exist: the exchange fails like a wrong password. */

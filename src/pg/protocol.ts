@@ -122,6 +122,33 @@ export class BodyReader {
   }
 }
 
+/** A Parse message: the statement's name, its text and the parameter types the client gave. */
+export function readParse(body: BodyReader): { name: string; sql: string; types: number[] } {
+  const name = body.string();
+  const sql = body.string();
+  const types = Array.from({ length: body.int16() }, () => body.int32());
+  return { name, sql, types };
+}
+
+/** A Bind message: portal, statement, parameter values (null: SQL NULL) with their formats, result formats. */
+export function readBind(body: BodyReader): {
+  portal: string;
+  statement: string;
+  paramFormats: number[];
+  values: (Buffer | null)[];
+  resultFormats: number[];
+} {
+  const portal = body.string();
+  const statement = body.string();
+  const paramFormats = Array.from({ length: body.int16() }, () => body.int16());
+  const values = Array.from({ length: body.int16() }, () => {
+    const len = body.int32();
+    return len < 0 ? null : body.bytes(len);
+  });
+  const resultFormats = Array.from({ length: body.int16() }, () => body.int16());
+  return { portal, statement, paramFormats, values, resultFormats };
+}
+
 /** Builds one backend message. */
 export class MessageWriter {
   private parts: Buffer[] = [];

@@ -13,6 +13,7 @@ import {
   type SchedulerEvent,
 } from '../../src/orchestrate/index.js';
 import type { JobRunOutcome } from '../../src/orchestrate/index.js';
+import type { Project } from '../../src/project/index.js';
 import { projectAt, useTestBed } from '../helpers/harness.js';
 
 const bed = useTestBed('scheduler');
@@ -45,6 +46,17 @@ class TestClock implements Clock {
     for (const w of due) w.wake();
     await asleep;
   }
+}
+
+/** A scheduler on a test clock at `t`, started and asleep after its first look; the events it told. */
+async function started(project: Project, t: number) {
+  const clock = new TestClock(t);
+  const events: SchedulerEvent[] = [];
+  const scheduler = new Scheduler(project, { clock, onEvent: (e) => events.push(e) });
+  const asleep = clock.asleep();
+  await scheduler.start();
+  await asleep;
+  return { clock, events, scheduler };
 }
 
 /** Waits (a few seconds at most) until `cond` holds. */
@@ -223,12 +235,7 @@ describe('the scheduler', () => {
     mkdirSync(landing, { recursive: true });
     writeFileSync(path.join(landing, 'old.csv'), 'id\n1\n');
     const project = await projectAt(bed, dir);
-    const clock = new TestClock(Date.parse('2026-12-03T10:00:00Z'));
-    const events: SchedulerEvent[] = [];
-    const scheduler = new Scheduler(project, { clock, onEvent: (e) => events.push(e) });
-    const asleep = clock.asleep();
-    await scheduler.start();
-    await asleep; // the first look: old.csv is known
+    const { clock, events, scheduler } = await started(project, Date.parse('2026-12-03T10:00:00Z')); // the first look: old.csv is known
     const fired = () => events.filter((e) => e.kind === 'fired').length;
     writeFileSync(path.join(landing, 'new.csv'), 'id\n2\n');
     await clock.advance('2026-12-03T10:00:01Z'); // seen
@@ -277,12 +284,7 @@ describe('the scheduler', () => {
     const landing = path.join(dir, 'landing');
     mkdirSync(landing, { recursive: true });
     const project = await projectAt(bed, dir);
-    const clock = new TestClock(Date.parse('2026-12-03T10:00:00Z'));
-    const events: SchedulerEvent[] = [];
-    const scheduler = new Scheduler(project, { clock, onEvent: (e) => events.push(e) });
-    const asleep = clock.asleep();
-    await scheduler.start();
-    await asleep;
+    const { clock, events, scheduler } = await started(project, Date.parse('2026-12-03T10:00:00Z'));
     const fired = () => events.filter((e) => e.kind === 'fired' || e.kind === 'queued').length;
     // A new file at every poll: each poll sees one file new and the one before it settled.
     for (let i = 1; i <= 4; i++) {
@@ -315,12 +317,7 @@ describe('the scheduler', () => {
     const project = await projectAt(bed, dir);
     await project.query('CREATE TABLE s.a (x INT)');
     await project.query('CREATE TABLE s.b (x INT)');
-    const clock = new TestClock(Date.parse('2026-12-03T10:00:00Z'));
-    const events: SchedulerEvent[] = [];
-    const scheduler = new Scheduler(project, { clock, onEvent: (e) => events.push(e) });
-    const asleep = clock.asleep();
-    await scheduler.start();
-    await asleep;
+    const { clock, events, scheduler } = await started(project, Date.parse('2026-12-03T10:00:00Z'));
     const firedFor = (job: string) => events.filter((e) => e.kind === 'fired' && e.job === job).length;
     await project.query('INSERT INTO s.a VALUES (1)');
     await clock.advance('2026-12-03T10:00:01Z');
@@ -343,12 +340,7 @@ describe('the scheduler', () => {
 `,
     );
     const project = await projectAt(bed, dir);
-    const clock = new TestClock(Date.parse('2026-12-03T10:00:30Z'));
-    const events: SchedulerEvent[] = [];
-    const scheduler = new Scheduler(project, { clock, onEvent: (e) => events.push(e) });
-    const asleep = clock.asleep();
-    await scheduler.start();
-    await asleep;
+    const { clock, events, scheduler } = await started(project, Date.parse('2026-12-03T10:00:30Z'));
     await setPaused(project, 'minutely', true);
     expect(await isPaused(project, 'minutely')).toBe(true);
     await clock.advance('2026-12-03T10:01:00Z');
