@@ -12,6 +12,7 @@ import { ScramExchange, SCRAM, type ScramKeys } from './scram.js';
 import { sessionStatement, type SessionState } from './session-sql.js';
 import { commandTag, formatOf, rowDescriptionOf, sendDataRows } from './results.js';
 import { bindParameters, parameterCount, splitSql } from './params.js';
+import { decodeBinaryParameter } from './binary.js';
 import { sqlState } from './errors.js';
 
 export interface ConnectionContext {
@@ -308,9 +309,13 @@ export class Connection {
     const bind = m.readBind(body);
     const stmt = this.statements.get(bind.statement);
     if (!stmt) throw new StrataError('SQL_ERROR', `prepared statement "${bind.statement}" does not exist`);
-    if (bind.values.some((v, i) => v !== null && formatOf(bind.paramFormats, i) === 1))
-      throw new StrataError('SQL_UNSUPPORTED', 'binary parameters are not supported yet: send them as text');
-    const values = bind.values.map((v) => (v === null ? null : v.toString('utf8')));
+    const values = bind.values.map((v, i) =>
+      v === null
+        ? null
+        : formatOf(bind.paramFormats, i) === 1
+          ? decodeBinaryParameter(v, stmt.types[i] ?? 0, i + 1)
+          : v.toString('utf8'),
+    );
     if (values.length < parameterCount(stmt.sql))
       throw new StrataError(
         'SQL_ERROR',

@@ -24,6 +24,7 @@ export function sqlState(code: ErrorCode | undefined, message: string): string {
     if (/Permission Error|file system operations are disabled/i.test(message)) return '42501'; // insufficient_privilege
     if (/Conversion Error|Could not convert|Invalid Input Error/i.test(message)) return '22P02';
     if (/Division by zero|divide by zero/i.test(message)) return '22012';
+    if (/^incorrect binary data format/.test(message)) return '22P03'; // invalid_binary_representation
     if (/current transaction is aborted/.test(message)) return '25P02';
     return code === undefined ? 'XX000' : '42000';
   }

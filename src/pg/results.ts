@@ -1,8 +1,8 @@
-// A result as the protocol sends it: its RowDescription, its DataRows (text format), and the
-// CommandComplete tag of the statement that made it.
-import { StrataError } from '../core/index.js';
+// A result as the protocol sends it: its RowDescription, its DataRows (each column in the text or
+// binary format the Bind asked for), and the CommandComplete tag of the statement that made it.
 import type { QueryResult } from '../project/index.js';
 import * as m from './protocol.js';
+import { binaryValue } from './binary.js';
 import { pgTypeOf, textValue } from './types.js';
 
 /** The format of column (or parameter) `i` from a Bind's format codes: none = text, one = all. */
@@ -28,12 +28,11 @@ export function sendDataRows(
   formats: number[],
   send: (...messages: Buffer[]) => void,
 ): void {
-  if (formats.some((f) => f === 1))
-    throw new StrataError('SQL_UNSUPPORTED', 'binary result format is not supported yet: ask for text');
   const types = result.columns.map((c) => pgTypeOf(c.type).type);
+  const encoders = types.map((_, i) => (formatOf(formats, i) === 1 ? binaryValue : textValue));
   const out: Buffer[] = [];
   for (let r = from; r < to; r++) {
-    out.push(m.dataRow(result.rows[r].map((v, i) => textValue(v, types[i]))));
+    out.push(m.dataRow(result.rows[r].map((v, i) => encoders[i](v, types[i]))));
     if (out.length >= 256) send(...out.splice(0));
   }
   if (out.length) send(...out);

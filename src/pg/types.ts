@@ -1,6 +1,7 @@
 // DuckDB's types as PostgreSQL's: the type OID a client sees (pg_type's, from PostgreSQL's
-// src/include/catalog/pg_type.dat), its length, and a value in text format. Nested values
-// (lists, structs, maps) go as json.
+// src/include/catalog/pg_type.dat), its length, and a value in text format (binary.ts: in binary
+// format). Nested values (lists, structs, maps) go as json.
+import { blobBytes, engineDateInfinity, intervalText, isEngineInterval } from './engine-values.js';
 
 export interface PgType {
   oid: number;
@@ -70,6 +71,10 @@ export function textValue(v: unknown, type: PgType): Buffer | null {
   if (v === null || v === undefined) return null;
   if (type === PG.bool) return Buffer.from(v === true || v === 'true' ? 't' : 'f');
   if (type === PG.json) return Buffer.from(typeof v === 'string' ? JSON.stringify(v) : JSON.stringify(v));
+  // bytea's hex format; an interval as PostgreSQL writes it; DuckDB's infinite dates as PostgreSQL's.
+  if (type === PG.bytea) return Buffer.from(`\\x${blobBytes(v).toString('hex')}`);
+  if (type === PG.interval && isEngineInterval(v)) return Buffer.from(intervalText(v));
+  if (type === PG.date && typeof v === 'string') return Buffer.from(engineDateInfinity(v) ?? v);
   if (typeof v === 'number') {
     if (Number.isNaN(v)) return Buffer.from('NaN');
     if (v === Infinity) return Buffer.from('Infinity');
