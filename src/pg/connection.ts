@@ -9,11 +9,14 @@ import { StrataError } from '../core/index.js';
 import type { QueryResult, ReadOnlyLake } from '../project/index.js';
 import * as m from './protocol.js';
 import { ScramExchange, SCRAM, type ScramKeys } from './scram.js';
-import { sessionStatement, type SessionState } from './session-sql.js';
+import { sessionStatement, setting, type SessionState } from './session-sql.js';
 import { commandTag, formatOf, rowDescriptionOf, sendDataRows } from './results.js';
+import { pgTypeOf } from './types.js';
 import { bindParameters, parameterCount, splitSql } from './params.js';
 import { decodeBinaryParameter } from './binary.js';
 import { sqlState } from './errors.js';
+import type { PgCatalog } from './catalog.js';
+import { rewritePgSql } from './rewrite.js';
 
 export interface ConnectionContext {
   lake: ReadOnlyLake;
@@ -25,6 +28,14 @@ export interface ConnectionContext {
   /** A cancel request for another connection. */
   cancel(pid: number, secret: number): void;
   timeZone: string;
+  /** pg_catalog and information_schema. */
+  catalog: PgCatalog;
+  /** The database name clients see. */
+  database: string;
+  /** server_version, as PostgreSQL's parameter status gives it. */
+  serverVersion: string;
+  /** The server's settings (pg_settings, current_setting). */
+  settings: Record<string, string>;
 }
 
 interface Prepared {
@@ -165,7 +176,7 @@ export class Connection {
 
   private parameterStatuses(): Record<string, string> {
     return {
-      server_version: '16.0 (Strata)',
+      server_version: this.ctx.serverVersion,
       server_encoding: 'UTF8',
       client_encoding: 'UTF8',
       DateStyle: 'ISO, MDY',
@@ -201,7 +212,9 @@ export class Connection {
     if (msg.type === 'Q') return this.simpleQuery(body.string());
     if (msg.type === 'S') {
       this.skipping = false;
-      this.portals.clear(); // unnamed and named portals end with the transaction (implicit one here)
+      // Portals end with their transaction: at Sync outside a transaction block (its implicit one
+      // ends), at COMMIT or ROLLBACK inside one (a cursor fetched across Syncs, as pgjdbc does).
+      if (!this.state.inTransaction) this.portals.clear();
       this.send(m.readyForQuery(this.status()));
       return;
     }
@@ -268,7 +281,7 @@ export class Connection {
   private async run(sql: string): Promise<{ tag: string; result?: QueryResult }[]> {
     const out: { tag: string; result?: QueryResult }[] = [];
     for (const statement of splitSql(sql)) {
-      const local = sessionStatement(statement, this.state, this.parameterStatuses());
+      const local = sessionStatement(statement, this.state, { ...this.ctx.settings, ...this.parameterStatuses() });
       if (local) {
         out.push(local);
         continue;
@@ -278,7 +291,9 @@ export class Connection {
           'SQL_ERROR',
           'current transaction is aborted, commands ignored until end of transaction block',
         );
-      const [{ result }] = await this.ctx.lake.queryAll(statement, {
+      const text = this.engineSql(statement);
+      if (text !== statement) await this.ctx.catalog.fresh();
+      const [{ result }] = await this.ctx.lake.queryAll(text, {
         dialect: 'duckdb',
         settings: this.state.lakeSettings,
         signal: this.abortSignal(),
@@ -287,6 +302,18 @@ export class Connection {
       out.push({ tag: commandTag(statement, result), result });
     }
     return out;
+  }
+
+  /** A statement as the engine reads it (rewrite.ts), with this session's values. */
+  private engineSql(statement: string): string {
+    return rewritePgSql(statement, {
+      pgCatalog: this.ctx.catalog.pgCatalog,
+      informationSchema: this.ctx.catalog.informationSchema,
+      user: this.user,
+      database: this.ctx.database,
+      pid: this.ctx.pid,
+      setting: (name) => setting(name, this.state, { ...this.ctx.settings, ...this.parameterStatuses() }),
+    });
   }
 
   private abortSignal(): AbortSignal {
@@ -336,8 +363,19 @@ export class Connection {
       const stmt = this.statements.get(name);
       if (!stmt) throw new StrataError('SQL_ERROR', `prepared statement "${name}" does not exist`);
       const n = Math.max(parameterCount(stmt.sql), stmt.types.length);
+      // The types of parameters the client left unspecified, as the engine infers them from the
+      // query (asyncpg and pgjdbc encode values by them); text where it cannot tell.
+      const info = await this.describeStatement(stmt.sql);
+      for (let i = 0; i < n; i++) {
+        const inferred = info?.parameters[i];
+        if (!stmt.types[i] && inferred) stmt.types[i] = pgTypeOf(inferred).type.oid;
+      }
       this.send(m.parameterDescription(Array.from({ length: n }, (_, i) => stmt.types[i] || 25)));
-      // The columns: the statement run with NULL parameters (reads are cheap to plan; rows dropped).
+      if (info) {
+        this.send(info.columns.length ? rowDescriptionOf({ columns: info.columns, rows: [] }, []) : m.noData());
+        return;
+      }
+      // Not a query the engine could describe: the statement run with NULL parameters, rows dropped.
       const probe = bindParameters(
         stmt.sql,
         Array.from({ length: n }, () => null),
@@ -351,6 +389,19 @@ export class Connection {
     if (!portal) throw new StrataError('SQL_ERROR', `portal "${name}" does not exist`);
     const { result } = await this.materialize(portal);
     this.send(result.columns.length ? rowDescriptionOf(result, portal.formats) : m.noData());
+  }
+
+  /** Parameter and column types of a statement, from the engine; undefined when it cannot tell. */
+  private async describeStatement(sql: string) {
+    const scratch: SessionState = { settings: new Map(), inTransaction: false, failed: false, lakeSettings: new Map() };
+    try {
+      if (sessionStatement(sql, scratch, {}) !== undefined) return undefined;
+    } catch {
+      return undefined;
+    }
+    const text = this.engineSql(sql);
+    if (text !== sql) await this.ctx.catalog.fresh();
+    return this.ctx.lake.describe(text).catch(() => undefined);
   }
 
   private async materialize(portal: Portal): Promise<{ result: QueryResult; tag: string }> {

@@ -26,6 +26,11 @@ export function sqlState(code: ErrorCode | undefined, message: string): string {
     if (/Division by zero|divide by zero/i.test(message)) return '22012';
     if (/^incorrect binary data format/.test(message)) return '22P03'; // invalid_binary_representation
     if (/current transaction is aborted/.test(message)) return '25P02';
+    if (/^unrecognized configuration parameter/.test(message)) return '42704'; // undefined_object
+    if (/^portal ".*" does not exist/.test(message)) return '34000'; // invalid_cursor_name
+    if (/^prepared statement ".*" does not exist/.test(message)) return '26000'; // invalid_sql_statement_name
+    if (/^prepared statement ".*" already exists/.test(message)) return '42P05'; // duplicate_prepared_statement
+    if (/^(relation|type|schema|role) ".*" does not exist/.test(message)) return '42704';
     return code === undefined ? 'XX000' : '42000';
   }
   return BY_CODE[code] ?? 'XX000';

@@ -8,6 +8,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { StrataError } from '../core/index.js';
 import { openReadOnlyLake, type Project } from '../project/index.js';
 import { Connection } from './connection.js';
+import { PgCatalog, PG_SERVER_VERSION } from './catalog.js';
 import { errorResponse } from './protocol.js';
 import { scramKeys, type ScramKeys } from './scram.js';
 
@@ -41,6 +42,30 @@ export async function startPgServer(project: Project, options: PgServerOptions =
   const host = options.host ?? settings?.host ?? '127.0.0.1';
   const maxConnections = settings?.max_connections ?? 100;
   const lake = await openReadOnlyLake(project);
+  const database = project.catalog.name;
+  const serverVersion = `${PG_SERVER_VERSION} (Strata)`;
+  const serverSettings: Record<string, string> = {
+    server_version: serverVersion,
+    server_version_num: String(
+      Number(PG_SERVER_VERSION.split('.')[0]) * 10000 + Number(PG_SERVER_VERSION.split('.')[1]),
+    ),
+    server_encoding: 'UTF8',
+    client_encoding: 'UTF8',
+    DateStyle: 'ISO, MDY',
+    TimeZone: project.engine.settings.timeZone ?? 'UTC',
+    integer_datetimes: 'on',
+    standard_conforming_strings: 'on',
+    max_identifier_length: '63',
+    default_transaction_read_only: 'on',
+    max_connections: String(maxConnections),
+  };
+  let catalog: PgCatalog;
+  try {
+    catalog = await PgCatalog.open(lake, { database, users: [...users.keys()], settings: serverSettings });
+  } catch (err) {
+    lake.close();
+    throw err;
+  }
   const open = new Map<number, { secret: number; connection: Connection }>();
   const sockets = new Set<Socket>();
   const server: Server = createServer((socket) => {
@@ -62,6 +87,10 @@ export async function startPgServer(project: Project, options: PgServerOptions =
       pid,
       secret,
       timeZone: project.engine.settings.timeZone ?? 'UTC',
+      catalog,
+      database,
+      serverVersion,
+      settings: serverSettings,
       cancel: (p, s) => {
         const target = open.get(p);
         if (target && target.secret === s) target.connection.interrupt();

@@ -1,6 +1,7 @@
 // The statements a session answers itself, as PostgreSQL does: transaction control (every read
 // is read-only, so a transaction only groups statements), SET / RESET / SHOW of settings, DISCARD
 // and DEALLOCATE. Everything else goes to the lake.
+import { StrataError } from '../core/index.js';
 import type { QueryResult } from '../project/index.js';
 
 export interface SessionState {
@@ -68,17 +69,21 @@ export function sessionStatement(
     else state.settings.delete(reset[1].toLowerCase());
     return { tag: 'RESET' };
   }
+  if (/^SHOW\s+TRANSACTION\s+ISOLATION\s+LEVEL$/i.test(text))
+    return { tag: 'SHOW', result: one('transaction_isolation', setting('transaction_isolation', state, statuses)!) };
   const show = /^SHOW\s+([A-Za-z_][\w.]*)$/i.exec(text);
   if (show && !/^(TABLES|SCHEMAS|DATABASES)$/i.test(show[1])) {
     const name = show[1].toLowerCase();
     if (name === 'all') return undefined;
-    return { tag: 'SHOW', result: one(name, setting(name, state, statuses)) };
+    const value = setting(name, state, statuses);
+    if (value === undefined) throw new StrataError('SQL_ERROR', `unrecognized configuration parameter "${name}"`);
+    return { tag: 'SHOW', result: one(name, value) };
   }
   return undefined;
 }
 
-/** A setting's value as SHOW and current_setting() give it. */
-export function setting(name: string, state: SessionState, statuses: Record<string, string>): string {
+/** A setting's value as SHOW and current_setting() give it (undefined: no such setting). */
+export function setting(name: string, state: SessionState, statuses: Record<string, string>): string | undefined {
   const set = state.settings.get(name);
   if (set !== undefined) return set;
   const status = Object.entries(statuses).find(([k]) => k.toLowerCase() === name)?.[1];
@@ -93,7 +98,7 @@ export function setting(name: string, state: SessionState, statuses: Record<stri
     lc_collate: 'C',
     lc_ctype: 'C',
   };
-  return defaults[name] ?? '';
+  return defaults[name];
 }
 
 function unquote(v: string): string {

@@ -17,6 +17,7 @@ export const PG = {
   int2: { oid: 21, len: 2, name: 'int2' },
   int4: { oid: 23, len: 4, name: 'int4' },
   text: { oid: 25, len: -1, name: 'text' },
+  oid: { oid: 26, len: 4, name: 'oid' },
   json: { oid: 114, len: -1, name: 'json' },
   float4: { oid: 700, len: 4, name: 'float4' },
   float8: { oid: 701, len: 8, name: 'float8' },
@@ -43,7 +44,8 @@ export function pgTypeOf(duckdb: string): { type: PgType; typmod: number } {
     INTEGER: PG.int4,
     USMALLINT: PG.int4,
     BIGINT: PG.int8,
-    UINTEGER: PG.int8,
+    // (Delta has no unsigned types: the catalog's OID columns are the engine's only UINTEGERs.)
+    UINTEGER: PG.oid,
     UBIGINT: PG.numeric,
     HUGEINT: PG.numeric,
     UHUGEINT: PG.numeric,

@@ -5,9 +5,10 @@
 // or any statement that is not a query is refused before it runs (READ_ONLY). No file sources are
 // wired, so read_files and COPY INTO are refused too.
 import * as os from 'node:os';
-import { Engine, cancellable, defaultMemoryLimit, type QueryResult } from '../engine/index.js';
+import { Engine, cancellable, defaultMemoryLimit, type QueryResult, type Session } from '../engine/index.js';
 import { createCatalog, type Catalog } from '../catalog/index.js';
-import { executeStatements, type ScanInfo } from '../sql/index.js';
+import { executeStatements, withReads, type ScanInfo } from '../sql/index.js';
+import { StatementType } from '@duckdb/node-api';
 import { StrataError } from '../core/index.js';
 import type { Project } from './project.js';
 
@@ -28,6 +29,20 @@ export interface ReadOnlyLake {
   query(sql: string, options?: ReadOnlyQueryOptions): Promise<QueryResult>;
   /** Runs the statements and returns each one's result, in order. */
   queryAll(sql: string, options?: ReadOnlyQueryOptions): Promise<{ statement: string; result: QueryResult }[]>;
+  /**
+   * The types of a query's $n parameters and of its columns, as DuckDB infers them from the
+   * query (DuckDB's SQL, tables resolved), without running it; undefined for a statement that is
+   * not a query.
+   */
+  describe(
+    sql: string,
+  ): Promise<{ parameters: (string | undefined)[]; columns: { name: string; type: string }[] } | undefined>;
+  /**
+   * Runs the server's own statements — never a client's — on the lake's engine, outside the
+   * read-only checks (the Postgres endpoint keeps its catalog there). The sandbox still holds.
+   */
+  withEngineSession<T>(fn: (session: Session) => Promise<T>): Promise<T>;
+  readonly catalog: Catalog;
   close(): void;
 }
 
@@ -71,6 +86,32 @@ export async function openReadOnlyLake(project: Project): Promise<ReadOnlyLake> 
       return results[results.length - 1].result;
     },
     queryAll,
+    describe: (sql) =>
+      engine.withSession((session) =>
+        withReads(session, sql, { catalog, readOnly: true }, async (resolved) => {
+          const prepared = await session.connection.prepare(resolved).catch(() => undefined);
+          if (!prepared || prepared.statementType !== StatementType.SELECT) return undefined;
+          const typeText = (f: () => { toString(): string }) => {
+            try {
+              const t = f().toString();
+              return t === 'ANY' || t === 'UNKNOWN' || t === 'NULL' ? undefined : t;
+            } catch {
+              return undefined;
+            }
+          };
+          return {
+            parameters: Array.from({ length: prepared.parameterCount }, (_, i) =>
+              typeText(() => prepared.parameterType(i + 1)),
+            ),
+            columns: Array.from({ length: prepared.columnCount }, (_, i) => ({
+              name: prepared.columnName(i),
+              type: typeText(() => prepared.columnType(i)) ?? 'VARCHAR',
+            })),
+          };
+        }),
+      ),
+    withEngineSession: (fn) => engine.withSession(fn),
+    catalog,
     close: () => engine.close(),
   };
 }
