@@ -4,7 +4,15 @@
 // or Strata's, is for the caller to say: core/errors.ts).
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { DuckDBConnection, DuckDBInstance, LIST, StatementType, VARCHAR, type DuckDBType } from '@duckdb/node-api';
+import {
+  DuckDBConnection,
+  DuckDBInstance,
+  JsonDuckDBValueConverter,
+  LIST,
+  StatementType,
+  VARCHAR,
+  type DuckDBType,
+} from '@duckdb/node-api';
 import { EngineError, StrataError, UserSqlError } from '../core/index.js';
 import { quoteLiteral } from './quote.js';
 
@@ -40,6 +48,19 @@ export interface QueryResult {
   notices?: string[];
 }
 
+export interface QueryOptions {
+  /** DuckDB's own parse must classify the statement as a SELECT, or it is refused unrun (READ_ONLY). */
+  selectOnly?: boolean;
+  /**
+   * Streams the rows instead of returning them: called once with the columns and no rows, then
+   * with each chunk of rows as DuckDB makes them (awaited: a slow reader slows the query, memory
+   * stays flat). The result then has no rows.
+   */
+  onRows?: RowSink;
+}
+
+export type RowSink = (columns: ColumnInfo[], rows: unknown[][]) => void | Promise<void>;
+
 /** Runs SQL on one DuckDB connection. */
 export interface Session {
   /** Runs statements, discarding results. */
@@ -48,7 +69,7 @@ export interface Session {
    * Runs a statement and returns the whole result as JSON-safe values. `selectOnly`: DuckDB's own
    * parse must classify it as a SELECT, or it is refused unrun (READ_ONLY).
    */
-  query(sql: string, options?: { selectOnly?: boolean }): Promise<QueryResult>;
+  query(sql: string, options?: QueryOptions): Promise<QueryResult>;
   /** Runs a statement and returns rows as objects keyed by column name. */
   rows<T = Record<string, unknown>>(sql: string): Promise<T[]>;
   /** Column names and engine types a query would return, without running it. */
@@ -160,40 +181,45 @@ class DuckSession implements Session {
     }
   }
 
-  async query(sql: string, options: { selectOnly?: boolean } = {}): Promise<QueryResult> {
+  async query(sql: string, options: QueryOptions = {}): Promise<QueryResult> {
     try {
+      if (options.onRows) return await traced(sql, () => this.stream(sql, options.onRows!, options.selectOnly));
       const reader = await traced(sql, () =>
         options.selectOnly ? this.selectOnly(sql) : this.connection.runAndReadAll(sql),
       );
       const names = reader.columnNames();
       const types = reader.columnTypes();
       const columns = names.map((name, i) => ({ name, type: types[i].toString() }));
-      const rows = reader.getRowsJson() as unknown[][];
-      // Big integers come as strings; give numbers where they are exact.
-      const wide = columns
-        .map((c, i) => (/^(BIGINT|HUGEINT|UBIGINT|UHUGEINT)$/.test(c.type) ? i : -1))
-        .filter((i) => i >= 0);
-      if (wide.length > 0) {
-        for (const row of rows) {
-          for (const i of wide) {
-            const v = row[i];
-            if (typeof v === 'string' && Number.isSafeInteger(Number(v))) row[i] = Number(v);
-          }
-        }
-      }
-      return { columns, rows };
+      return { columns, rows: exactNumbers(columns, reader.getRowsJson() as unknown[][]) };
     } catch (err) {
       throw wrapEngineError(err, sql);
+    }
+  }
+
+  private async stream(sql: string, sink: RowSink, selectOnly = false): Promise<QueryResult> {
+    const prepared = await this.connection.prepare(sql);
+    try {
+      if (selectOnly && prepared.statementType !== StatementType.SELECT) throw notASelect();
+      const result = await prepared.stream();
+      const names = result.columnNames();
+      const types = result.columnTypes();
+      const columns = names.map((name, i) => ({ name, type: types[i].toString() }));
+      await sink(columns, []);
+      for (;;) {
+        const chunk = await result.fetchChunk();
+        if (!chunk || chunk.rowCount === 0) break;
+        await sink(columns, exactNumbers(columns, chunk.convertRows(JsonDuckDBValueConverter) as unknown[][]));
+      }
+      return { columns, rows: [] };
+    } finally {
+      prepared.destroySync();
     }
   }
 
   private async selectOnly(sql: string) {
     const prepared = await this.connection.prepare(sql);
     try {
-      if (prepared.statementType !== StatementType.SELECT)
-        throw new UserSqlError(`only queries can run here: this session reads the lake and writes nothing`, {
-          code: 'READ_ONLY',
-        });
+      if (prepared.statementType !== StatementType.SELECT) throw notASelect();
       return await prepared.runAndReadAll();
     } finally {
       prepared.destroySync();
@@ -294,4 +320,25 @@ let shared: Promise<Engine> | undefined;
 export function sharedEngine(settings: EngineSettings = settingsFromEnv()): Promise<Engine> {
   shared ??= Engine.create(settings);
   return shared;
+}
+
+function notASelect(): UserSqlError {
+  return new UserSqlError(`only queries can run here: this session reads the lake and writes nothing`, {
+    code: 'READ_ONLY',
+  });
+}
+
+/** Big integers come as strings; numbers where they are exact. */
+function exactNumbers(columns: ColumnInfo[], rows: unknown[][]): unknown[][] {
+  const wide = columns
+    .map((c, i) => (/^(BIGINT|HUGEINT|UBIGINT|UHUGEINT)$/.test(c.type) ? i : -1))
+    .filter((i) => i >= 0);
+  if (wide.length === 0) return rows;
+  for (const row of rows) {
+    for (const i of wide) {
+      const v = row[i];
+      if (typeof v === 'string' && Number.isSafeInteger(Number(v))) row[i] = Number(v);
+    }
+  }
+  return rows;
 }

@@ -38,7 +38,14 @@ export {
   type HistoryEntry,
   type Snapshot,
 } from '../delta/index.js';
-export { quoteIdent, quoteLiteral, type Engine, type QueryResult, type Session } from '../engine/index.js';
+export {
+  quoteIdent,
+  quoteLiteral,
+  type Engine,
+  type QueryResult,
+  type RowSink,
+  type Session,
+} from '../engine/index.js';
 export { describeHolder, type LockHolder } from '../storage/index.js';
 export {
   INGEST_APP_ID,

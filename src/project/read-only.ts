@@ -5,7 +5,14 @@
 // or any statement that is not a query is refused before it runs (READ_ONLY). No file sources are
 // wired, so read_files and COPY INTO are refused too.
 import * as os from 'node:os';
-import { Engine, cancellable, defaultMemoryLimit, type QueryResult, type Session } from '../engine/index.js';
+import {
+  Engine,
+  cancellable,
+  defaultMemoryLimit,
+  type QueryResult,
+  type RowSink,
+  type Session,
+} from '../engine/index.js';
 import { createCatalog, type Catalog } from '../catalog/index.js';
 import { executeStatements, withReads, type ScanInfo } from '../sql/index.js';
 import { StatementType } from '@duckdb/node-api';
@@ -22,6 +29,8 @@ export interface ReadOnlyQueryOptions {
   onScan?: (info: ScanInfo) => void;
   /** Spark SQL (the default: the SQL editor) or DuckDB's, PostgreSQL-like SQL (the Postgres endpoint). */
   dialect?: 'spark' | 'duckdb';
+  /** A query's rows streamed to this as they are made, not returned (flat memory). */
+  onRows?: RowSink;
 }
 
 export interface ReadOnlyLake {
@@ -72,6 +81,7 @@ export async function openReadOnlyLake(project: Project): Promise<ReadOnlyLake> 
           settings: options.settings,
           onScan: options.onScan,
           dialect: options.dialect,
+          onRows: options.onRows,
         }),
       );
     } catch (err) {

@@ -7,7 +7,7 @@ import { LocatedError, UserSqlError } from '../core/index.js';
 import { translateQuery } from './spark.js';
 import { ansiFrom } from './spark-ansi.js';
 import { userSqlFailure } from './spark-errors.js';
-import type { QueryResult, Session } from '../engine/index.js';
+import type { QueryResult, RowSink, Session } from '../engine/index.js';
 import { parseStatement, splitStatements, type Statement } from './statements.js';
 import type { FileSources } from './file-sources.js';
 import type { ReadContext, ScanInfo } from './read-context.js';
@@ -38,6 +38,8 @@ export interface ExecuteOptions {
    * must be a SELECT by DuckDB's own parse. Without `files`, read_files and COPY INTO are refused.
    */
   readOnly?: boolean;
+  /** Each query's rows streamed to this (the Postgres endpoint), not returned: flat memory. */
+  onRows?: RowSink;
 }
 
 /** The statements a read-only session runs. */
@@ -72,6 +74,7 @@ export async function executeStatements(
     files: options.files,
     onScan: options.onScan,
     readOnly: options.readOnly,
+    onRows: options.onRows,
   };
   const settings = options.settings ?? new Map<string, string>();
   // A USE SCHEMA earlier in the session (settings kept by the caller across calls).
@@ -150,7 +153,9 @@ async function runStatement(
     });
   switch (stmt.kind) {
     case 'query':
-      return withReads(session, stmt.sql, ctx, (sql) => session.query(sql, { selectOnly: ctx.readOnly }));
+      return withReads(session, stmt.sql, ctx, (sql) =>
+        session.query(sql, { selectOnly: ctx.readOnly, onRows: ctx.onRows }),
+      );
     case 'set':
       ansiFrom([[stmt.key, stmt.value]]); // (a value that is not true or false said now)
       settings.set(stmt.key, stmt.value);

@@ -58,6 +58,7 @@ async function psql(sql: string, options: { password?: string; user?: string; ve
       ],
       {
         env: { ...process.env, PGPASSWORD: options.password ?? PASSWORD, PGCONNECT_TIMEOUT: '10', PGSSLMODE: 'prefer' },
+        maxBuffer: 64 * 1024 * 1024,
       },
     );
     return { code: 0, stdout: r.stdout, stderr: r.stderr };
@@ -103,6 +104,30 @@ describe('the Postgres endpoint with psql', () => {
     const codes = await psql('SELECT * FROM gold.nope', { verbose: true });
     expect(codes.stderr).toMatch(/ERROR: {2}42P01: /);
     expect((await psql('DELETE FROM gold.sales', { verbose: true })).stderr).toMatch(/ERROR: {2}25006: /);
+  });
+
+  it('streams a large result: every row arrives, in order, through the simple and the extended protocol', async () => {
+    // 300,000 rows in DuckDB's chunks (2,048 rows each), sent as they are made.
+    const r = await psql('SELECT i, i * 2 AS twice FROM range(300000) t(i) ORDER BY i');
+    const lines = r.stdout.trim().split('\n');
+    expect(lines.length).toBe(300000);
+    expect(lines[0]).toBe('0|0');
+    expect(lines[299999]).toBe('299999|599998');
+    const c = new pg.Client({
+      host: '127.0.0.1',
+      port: server.port,
+      user: 'analyst',
+      password: PASSWORD,
+      database: 'lake',
+    });
+    await c.connect();
+    try {
+      const all = await c.query({ text: 'SELECT i FROM range($1::BIGINT) t(i)', values: [250000], rowMode: 'array' });
+      expect(all.rowCount).toBe(250000);
+      expect(all.rows.reduce((sum: number, [i]: number[]) => sum + Number(i), 0)).toBe((249999 * 250000) / 2);
+    } finally {
+      await c.end();
+    }
   });
 
   it('drops a connection that breaks the protocol, and keeps serving the others', async () => {
