@@ -5,10 +5,9 @@
 // types (as the endpoint sends them in results), comments, sizes, the configured users. The tables'
 // rows are made again when the lake's tables change (checked at most once a second, each table
 // described again only when its version moved); a client reads either the old rows or the new.
-import { readdir } from 'node:fs/promises';
-import * as path from 'node:path';
 import {
   describeSnapshot,
+  latestVersion,
   loadSnapshot,
   quoteIdent,
   quoteLiteral,
@@ -210,18 +209,4 @@ export function duckType(pg: string): string {
     int2vector: 'SMALLINT[]',
   };
   return types[pg] ?? 'VARCHAR';
-}
-
-/** A table's latest commit version, from its log's file names (-1 when it has none yet). */
-async function latestVersion(location: string): Promise<number> {
-  try {
-    let max = -1;
-    for (const f of await readdir(path.join(location, '_delta_log'))) {
-      const m = /^(\d{20})\.(json|checkpoint\.parquet)$/.exec(f);
-      if (m) max = Math.max(max, Number(m[1]));
-    }
-    return max;
-  } catch {
-    return -1;
-  }
 }

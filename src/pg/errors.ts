@@ -27,7 +27,9 @@ export function sqlState(code: ErrorCode | undefined, message: string): string {
     if (/^incorrect binary data format/.test(message)) return '22P03'; // invalid_binary_representation
     if (/current transaction is aborted/.test(message)) return '25P02';
     if (/^unrecognized configuration parameter/.test(message)) return '42704'; // undefined_object
-    if (/^portal ".*" does not exist/.test(message)) return '34000'; // invalid_cursor_name
+    if (/^(portal|cursor) ".*" does not exist/.test(message)) return '34000'; // invalid_cursor_name
+    if (/^cursor ".*" already exists/.test(message)) return '42P03'; // duplicate_cursor
+    if (/^DECLARE CURSOR can only be used in transaction blocks/.test(message)) return '25P01'; // no_active_sql_transaction
     if (/^prepared statement ".*" does not exist/.test(message)) return '26000'; // invalid_sql_statement_name
     if (/^prepared statement ".*" already exists/.test(message)) return '42P05'; // duplicate_prepared_statement
     if (/^(relation|type|schema|role) ".*" does not exist/.test(message)) return '42704';

@@ -12,6 +12,8 @@ export interface SessionState {
   failed: boolean;
   /** The lake session's own settings (USE, SET of Spark settings), kept across statements. */
   lakeSettings: Map<string, string>;
+  /** The versions this transaction block reads tables at (pinned at each table's first read). */
+  pins?: Map<string, number>;
 }
 
 const one = (name: string, value: string): QueryResult => ({
@@ -33,6 +35,7 @@ export function sessionStatement(
   if (text.includes(';')) return undefined;
   const upper = text.toUpperCase();
   if (/^(BEGIN|START\s+TRANSACTION)\b/.test(upper)) {
+    if (!state.inTransaction) state.pins = new Map();
     state.inTransaction = true;
     return { tag: 'BEGIN' };
   }
@@ -40,11 +43,13 @@ export function sessionStatement(
     const failed = state.failed;
     state.inTransaction = false;
     state.failed = false;
+    state.pins = undefined;
     return { tag: failed ? 'ROLLBACK' : 'COMMIT' };
   }
   if (/^(ROLLBACK|ABORT)\b/.test(upper)) {
     state.inTransaction = false;
     state.failed = false;
+    state.pins = undefined;
     return { tag: 'ROLLBACK' };
   }
   if (/^DISCARD\s+ALL$/.test(upper)) {
@@ -55,7 +60,10 @@ export function sessionStatement(
   if (/^DEALLOCATE\b/.test(upper)) return { tag: 'DEALLOCATE' };
   const set = /^SET\s+(?:SESSION\s+|LOCAL\s+)?([A-Za-z_][\w.]*)\s*(?:=|\bTO\b)\s*([\s\S]+)$/i.exec(text);
   if (set) {
-    state.settings.set(set[1].toLowerCase(), unquote(set[2].trim()));
+    const value = unquote(set[2].trim());
+    if (set[1].toLowerCase() === AS_OF && Number.isNaN(Date.parse(value)))
+      throw new StrataError('SQL_ERROR', `invalid value for parameter "${AS_OF}": "${value}" is not a timestamp`);
+    state.settings.set(set[1].toLowerCase(), value);
     return { tag: 'SET' };
   }
   if (/^SET\s+(SESSION\s+)?TIME\s+ZONE\s+/i.test(text)) {
@@ -81,6 +89,9 @@ export function sessionStatement(
   }
   return undefined;
 }
+
+/** `SET strata.as_of = '<timestamp>'`: the session reads the lake as it was then. */
+export const AS_OF = 'strata.as_of';
 
 /** A setting's value as SHOW and current_setting() give it (undefined: no such setting). */
 export function setting(name: string, state: SessionState, statuses: Record<string, string>): string | undefined {

@@ -13,6 +13,7 @@ export {
 } from './project.js';
 export { loadConfig, parseConfig, ConfigError, CONFIG_FILE, type ProjectConfig, type ConfigProblem } from './config.js';
 export { openReadOnlyLake, type ReadOnlyLake, type ReadOnlyQueryOptions } from './read-only.js';
+export { latestVersion } from './read-point.js';
 export { strataJsonSchema } from './config-schema.js';
 export { TASK_KINDS, type JobSettings, type TaskSettings, type TaskKind } from './config-jobs.js';
 export type { AlertSettings } from './config-alerts.js';

@@ -37,6 +37,7 @@ import {
 import { executeQuery, executeStatements, type ExecuteOptions, type FileSources, type ScanInfo } from '../sql/index.js';
 import { describeHolder, FileLock, type LockHolder } from '../storage/index.js';
 import { loadConfig, type ProjectConfig } from './config.js';
+import { clearReadPoint, writeReadPoint } from './read-point.js';
 import { writeParquet } from './export.js';
 
 export interface OpenProjectOptions {
@@ -319,6 +320,8 @@ class OpenedProject implements Project {
     });
     let keep = false;
     try {
+      // Readers from outside see the lake as it was until the update ends (read-point.ts).
+      await writeReadPoint(this.catalog);
       return await fn();
     } catch (err) {
       // An update that threw may lack its final state in the event log (the log could not be
@@ -332,6 +335,7 @@ class OpenedProject implements Project {
       }
       throw err;
     } finally {
+      await clearReadPoint(this.catalog).catch(() => undefined);
       if (!keep) await lock.release();
     }
   }

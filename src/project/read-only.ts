@@ -18,6 +18,7 @@ import { executeStatements, withReads, type ScanInfo } from '../sql/index.js';
 import { StatementType } from '@duckdb/node-api';
 import { StrataError } from '../core/index.js';
 import type { Project } from './project.js';
+import { readPoint } from './read-point.js';
 
 export interface ReadOnlyQueryOptions {
   /** Settings changed by SET or USE, kept across calls (one per client session). */
@@ -31,6 +32,13 @@ export interface ReadOnlyQueryOptions {
   dialect?: 'spark' | 'duckdb';
   /** A query's rows streamed to this as they are made, not returned (flat memory). */
   onRows?: RowSink;
+  /**
+   * The versions this session reads tables at (a transaction's): a table is pinned at its first
+   * read — at the version it had before a pipeline update under way — and read at it after.
+   */
+  pins?: Map<string, number>;
+  /** Read tables as of this time (`SET strata.as_of`). */
+  asOf?: string;
 }
 
 export interface ReadOnlyLake {
@@ -82,6 +90,9 @@ export async function openReadOnlyLake(project: Project): Promise<ReadOnlyLake> 
           onScan: options.onScan,
           dialect: options.dialect,
           onRows: options.onRows,
+          pins: options.pins,
+          basis: options.pins ? () => readPoint(catalog) : undefined,
+          asOf: options.asOf,
         }),
       );
     } catch (err) {

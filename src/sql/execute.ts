@@ -40,6 +40,12 @@ export interface ExecuteOptions {
   readOnly?: boolean;
   /** Each query's rows streamed to this (the Postgres endpoint), not returned: flat memory. */
   onRows?: RowSink;
+  /** Versions tables are read at, kept across statements (ReadContext.pins). */
+  pins?: Map<string, number>;
+  /** Versions a table is pinned at on its first read (ReadContext.basis). */
+  basis?: () => Promise<Map<string, number> | undefined>;
+  /** Tables read as of this time (ReadContext.asOf). */
+  asOf?: string;
 }
 
 /** The statements a read-only session runs. */
@@ -75,6 +81,9 @@ export async function executeStatements(
     onScan: options.onScan,
     readOnly: options.readOnly,
     onRows: options.onRows,
+    pins: options.pins,
+    basis: options.basis,
+    asOf: options.asOf,
   };
   const settings = options.settings ?? new Map<string, string>();
   // A USE SCHEMA earlier in the session (settings kept by the caller across calls).

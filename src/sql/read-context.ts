@@ -13,6 +13,16 @@ export interface ReadContext {
   readOnly?: boolean;
   /** A query's rows streamed to this instead of returned (engine's QueryOptions.onRows). */
   onRows?: RowSink;
+  /**
+   * The versions tables are read at, by location, kept by the caller (a transaction of the
+   * Postgres endpoint): a table read without time travel is read at its pinned version, and
+   * pinned at the version read the first time.
+   */
+  pins?: Map<string, number>;
+  /** Versions to pin a table at on its first read (an update under way: the lake before it). */
+  basis?: () => Promise<Map<string, number> | undefined>;
+  /** Tables read without time travel are read as of this time (`SET strata.as_of`). */
+  asOf?: string;
 }
 
 export interface ScanInfo {

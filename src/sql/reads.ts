@@ -80,15 +80,26 @@ export async function withReads<T>(
     const predicates = await extractScanPredicates(session, named);
     let rewritten = '';
     let cursor = 0;
+    let basis: Map<string, number> | undefined;
     for (const [n, call] of scans.entries()) {
       const location = path.resolve(ctx.catalog.projectDir, call.path);
       const name = (path.isAbsolute(call.path) && ctx.catalog.nameOf(location)) || call.path;
+      const travels = call.version !== undefined || call.timestamp !== undefined;
+      let version = call.version;
+      if (!travels && !ctx.asOf && ctx.pins) {
+        version = ctx.pins.get(location);
+        if (version === undefined) {
+          basis ??= (await ctx.basis?.()) ?? new Map<string, number>();
+          version = basis.get(location);
+        }
+      }
       const snapshot = await loadSnapshot(location, {
-        version: call.version,
-        timestamp: call.timestamp,
+        version,
+        timestamp: call.timestamp ?? (travels ? undefined : ctx.asOf),
         session,
         name,
       });
+      if (!travels && !ctx.asOf) ctx.pins?.set(location, snapshot.version);
       const files = pruneFiles(snapshot, predicates.get(call.start));
       const scan = await planScan(snapshot, session, { id: `${id}_${n}`, files });
       ctx.onScan?.({
