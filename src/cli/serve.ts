@@ -4,7 +4,7 @@
 import type { Command } from 'commander';
 import { Scheduler, type SchedulerEvent } from '../orchestrate/index.js';
 import { startServer } from '../serve/index.js';
-import { startPgServer, type RunningPgServer } from '../pg/index.js';
+import { pgTls, startPgServer, type RunningPgServer } from '../pg/index.js';
 import { CliUsageError, withProject, type GlobalOptions } from './context.js';
 
 export function registerServe(program: Command, globals: () => GlobalOptions): void {
@@ -36,6 +36,9 @@ Example:
       const pgPort = portFlag('--pg-port', flags.pgPort);
       await withProject(globals(), async (project) => {
         const log = (line: string) => process.stdout.write(`${new Date().toISOString().slice(0, 19)}Z ${line}\n`);
+        const withPg = pgPort !== undefined || project.config.serve?.pg?.users !== undefined;
+        // The endpoint's certificate and key checked before anything listens.
+        const tls = withPg ? pgTls(project) : undefined;
         // The scheduler first: its lock makes this the project's one strata serve.
         const scheduler = new Scheduler(project, { onEvent: (e) => log(describe(e)) });
         await scheduler.start();
@@ -45,13 +48,15 @@ Example:
         });
         log(`dashboard and API at ${server.url}`);
         let pg: RunningPgServer | undefined;
-        if (pgPort !== undefined || project.config.serve?.pg?.users) {
-          pg = await startPgServer(project, { port: pgPort }).catch(async (err: unknown) => {
+        if (withPg) {
+          pg = await startPgServer(project, { port: pgPort, tls, log }).catch(async (err: unknown) => {
             await server.close();
             await scheduler.stop();
             throw err;
           });
-          log(`Postgres endpoint at postgresql://${pg.host}:${pg.port}/ (psql -h ${pg.host} -p ${pg.port} -U <user>)`);
+          log(
+            `Postgres endpoint at postgresql://${pg.host}:${pg.port}/ (psql -h ${pg.host} -p ${pg.port} -U <user>)${tls ? (tls.required ? ', TLS required' : ', TLS offered') : ''}`,
+          );
         }
         await new Promise<void>((resolve) => {
           const stop = () => {

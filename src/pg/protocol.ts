@@ -16,7 +16,12 @@ export type StartupMessage =
   | { kind: 'startup'; version: number; params: Record<string, string> }
   | { kind: 'ssl' }
   | { kind: 'gssenc' }
-  | { kind: 'cancel'; pid: number; secret: number };
+  | { kind: 'cancel'; pid: number; secret: number }
+  /** A TLS handshake record first (PostgreSQL 17's direct SSL): the bytes stay in the reader (`take`). */
+  | { kind: 'tls' };
+
+/** The first byte of a TLS handshake record: as a startup packet's length, over 369 MB. */
+const TLS_HANDSHAKE = 0x16;
 
 /** A typed frontend message (after the startup). */
 export interface FrontendMessage {
@@ -35,6 +40,7 @@ export class MessageReader {
 
   /** The startup packet once it is complete (the first one; SSL and cancel requests too). */
   startup(): StartupMessage | undefined {
+    if (this.buffer.length > 0 && this.buffer[0] === TLS_HANDSHAKE) return { kind: 'tls' };
     if (this.buffer.length < 4) return undefined;
     const length = this.buffer.readInt32BE(0);
     if (length < 8 || length > 10_000) throw new ProtocolViolation(`a startup packet of ${length} bytes`);
@@ -54,6 +60,13 @@ export class MessageReader {
     for (let i = 0; i + 1 < strings.length && strings[i] !== ''; i += 2) params[strings[i]] = strings[i + 1];
     this.started = true;
     return { kind: 'startup', version: code, params };
+  }
+
+  /** The bytes not cut into messages yet, taken out (handed to TLS, or found where none may be). */
+  take(): Buffer {
+    const rest = this.buffer;
+    this.buffer = Buffer.alloc(0);
+    return rest;
   }
 
   /** The next typed message once it is complete. */

@@ -1,6 +1,7 @@
 // SCRAM-SHA-256 (RFC 5802, RFC 7677), the server's side, as PostgreSQL speaks it (its "SASL
 // Authentication" chapter): the password never crosses the wire and is never stored; each side
-// proves it knows it. Channel binding is not offered (no TLS yet): clients send "n,,".
+// proves it knows it. Channel binding (SCRAM-SHA-256-PLUS) is not offered, over TLS either:
+// clients send "n,," (or "y,," over TLS).
 import { createHash, createHmac, pbkdf2Sync, randomBytes, timingSafeEqual } from 'node:crypto';
 
 export const SCRAM = 'SCRAM-SHA-256';

@@ -1,7 +1,8 @@
 // The Postgres endpoint's server: a TCP listener (127.0.0.1 unless configured otherwise) that
 // starts only with at least one user in strata.yaml (serve.pg.users.<name>.password from
-// ${env:NAME}: no trust mode), keeps to its connection limit (53300 beyond it), hands cancel
-// requests to the connection they name, and reads through the project's read-only lake.
+// ${env:NAME}: no trust mode), offers TLS with serve.pg.tls (its files checked before it listens),
+// keeps to its connection limit (53300 beyond it), hands cancel requests to the connection they
+// name, and reads through the project's read-only lake.
 import { randomInt } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { createServer, type Server, type Socket } from 'node:net';
@@ -11,12 +12,17 @@ import { Connection } from './connection.js';
 import { PgCatalog, PG_SERVER_VERSION } from './catalog.js';
 import { errorResponse } from './protocol.js';
 import { scramKeys, type ScramKeys } from './scram.js';
+import { loadPgTls, type PgTls } from './tls.js';
 
 export interface PgServerOptions {
   /** Default: serve.pg.host, else 127.0.0.1. */
   host?: string;
   /** Default: serve.pg.port, else 5433; 0 takes a free port. */
   port?: number;
+  /** serve.pg.tls already loaded (pgTls); default: loaded here. */
+  tls?: PgTls;
+  /** Where the endpoint's log lines go (a TLS connection refused or failed). */
+  log?(line: string): void;
 }
 
 export interface RunningPgServer {
@@ -37,8 +43,7 @@ export async function startPgServer(project: Project, options: PgServerOptions =
       'CONFIG',
       'the Postgres endpoint needs at least one user: serve.pg.users.<name>.password: ${env:NAME} in strata.yaml',
     );
-  if (settings?.tls)
-    throw new StrataError('CONFIG', 'serve.pg.tls: TLS for the Postgres endpoint is not supported yet; remove it');
+  const tls = options.tls ?? pgTls(project);
   const host = options.host ?? settings?.host ?? '127.0.0.1';
   const maxConnections = settings?.max_connections ?? 100;
   const lake = await openReadOnlyLake(project);
@@ -91,6 +96,8 @@ export async function startPgServer(project: Project, options: PgServerOptions =
       database,
       serverVersion,
       settings: serverSettings,
+      tls,
+      log: options.log,
       cancel: (p, s) => {
         const target = open.get(p);
         if (target && target.secret === s) target.connection.interrupt();
@@ -122,4 +129,10 @@ export async function startPgServer(project: Project, options: PgServerOptions =
       lake.close();
     },
   };
+}
+
+/** serve.pg.tls's certificate and key, read and checked (a CONFIG error naming the file); undefined without it. */
+export function pgTls(project: Project): PgTls | undefined {
+  const settings = project.config.serve?.pg?.tls;
+  return settings ? loadPgTls(project.dir, settings) : undefined;
 }

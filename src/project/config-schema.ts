@@ -215,10 +215,26 @@ const serveSchema = z
         ),
         tls: z
           .strictObject({
-            cert: z.string().describe('The certificate file (PEM).'),
-            key: z.string().describe('The private key file (PEM).'),
+            cert: z
+              .string()
+              .min(1, { error: 'must not be empty' })
+              .describe(
+                "The server's certificate chain (PEM: the certificate, then any intermediates), relative to the project folder.",
+              ),
+            key: z
+              .string()
+              .min(1, { error: 'must not be empty' })
+              .describe(
+                "The certificate's private key (PEM, unencrypted), relative to the project folder; keep it out of the repository.",
+              ),
+            required: z
+              .boolean()
+              .describe('Refuse connections without TLS (FATAL 28000). Default: false (TLS when the client asks).')
+              .default(false),
           })
-          .describe('TLS for the endpoint. Not supported yet: strata serve refuses to start with it.')
+          .describe(
+            'TLS for the endpoint (TLS 1.2 or later): clients that ask (sslmode=prefer, require, verify-full) get it.',
+          )
           .optional(),
       })
       .describe('The Postgres endpoint: BI tools read the lake over the PostgreSQL protocol (docs/bi-tools.md).')

@@ -366,6 +366,17 @@ describe('serve', () => {
       max_connections: 100,
       statement_timeout_seconds: 300,
     });
+    const tls = parseConfig(
+      yaml('serve:', '  pg:', '    tls: { cert: tls/server.crt, key: /etc/strata/server.key }'),
+      FILE,
+      DIR,
+      {},
+    );
+    expect(tls.serve?.pg?.tls).toEqual({ cert: 'tls/server.crt', key: '/etc/strata/server.key', required: false });
+    expect(brief(problemsOf(yaml('serve:', '  pg:', '    tls: { cert: a.crt, required: yes }')).problems)).toEqual([
+      '3:5 serve.pg.tls.key: required, but missing',
+      '3:35 serve.pg.tls.required: expected true or false, got a string',
+    ]);
     expect(brief(problemsOf(yaml('serve:', '  pg:', '    users:', '      a: { password: hunter2 }')).problems)).toEqual(
       [
         '4:22 serve.pg.users.a.password: a secret must not be written in strata.yaml; use ${env:NAME} and set NAME in the environment',
