@@ -1,22 +1,25 @@
-// One client connection: the message loop. Startup (SSL and GSS encryption declined), SCRAM-SHA-256,
+// One client connection: the message loop. Startup (TLS by tls.ts, GSS declined), SCRAM-SHA-256,
 // the parameter statuses clients read, then the simple query protocol and the extended one
 // (Parse, Bind, Describe, Execute with row limits, Close, Flush, Sync). Every statement runs on
 // the read-only lake (project/read-only.ts) in DuckDB's SQL, which is PostgreSQL's for what BI
 // tools send; session statements (SET, SHOW, BEGIN, ...) are answered here. A protocol violation
 // drops the connection; nothing a client sends stops the server.
 import type { Socket } from 'node:net';
+import { TLSSocket } from 'node:tls';
 import { StrataError } from '../core/index.js';
-import type { QueryResult, ReadOnlyLake } from '../project/index.js';
+import type { QueryResult, ReadOnlyLake, RowSink } from '../project/index.js';
 import * as m from './protocol.js';
 import { ScramExchange, SCRAM, type ScramKeys } from './scram.js';
-import { sessionStatement, setting, type SessionState } from './session-sql.js';
+import { AS_OF, sessionStatement, setting, type SessionState } from './session-sql.js';
 import { commandTag, formatOf, rowDescriptionOf, sendDataRows } from './results.js';
 import { pgTypeOf } from './types.js';
 import { bindParameters, parameterCount, splitSql } from './params.js';
 import { decodeBinaryParameter } from './binary.js';
 import { sqlState } from './errors.js';
+import { Cursors } from './cursors.js';
 import type { PgCatalog } from './catalog.js';
 import { rewritePgSql } from './rewrite.js';
+import { PG_ALPN, upgradeToTls, type PgTls } from './tls.js';
 
 export interface ConnectionContext {
   lake: ReadOnlyLake;
@@ -36,6 +39,10 @@ export interface ConnectionContext {
   serverVersion: string;
   /** The server's settings (pg_settings, current_setting). */
   settings: Record<string, string>;
+  /** serve.pg.tls: an SSLRequest is answered 'S' and the socket upgraded (else 'N'). */
+  tls?: PgTls;
+  /** A line for the server's log (a TLS connection refused or failed). */
+  log?(line: string): void;
 }
 
 interface Prepared {
@@ -49,6 +56,8 @@ interface Portal {
   result?: QueryResult;
   tag?: string;
   sent: number;
+  /** Its RowDescription was sent at Describe. */
+  described?: boolean;
   formats: number[];
 }
 
@@ -63,6 +72,7 @@ export class Connection {
   private scramStarted = false;
   private readonly statements = new Map<string, Prepared>();
   private readonly portals = new Map<string, Portal>();
+  private readonly cursors = new Cursors();
   /** After an error in the extended protocol, messages are skipped until Sync. */
   private skipping = false;
   private readonly state: SessionState;
@@ -71,17 +81,24 @@ export class Connection {
   private running: AbortController | undefined;
 
   constructor(
-    private readonly socket: Socket,
+    /** The client's socket; after a TLS upgrade, the TLS socket (its data decrypted). */
+    private socket: Socket,
     private readonly ctx: ConnectionContext,
   ) {
     this.state = { settings: new Map(), inTransaction: false, failed: false, lakeSettings: new Map() };
-    socket.on('data', (chunk: Buffer) => {
-      // Messages are handled one after another, in the order they came.
-      this.queue = this.queue.then(() => this.receive(chunk)).catch((err: unknown) => this.drop(err));
-    });
+    this.listen(socket);
+  }
+
+  private listen(socket: Socket): void {
+    socket.on('data', this.onData);
     socket.on('error', () => this.close());
     socket.on('close', () => this.close());
   }
+
+  private readonly onData = (chunk: Buffer): void => {
+    // Messages are handled one after another, in the order they came.
+    this.queue = this.queue.then(() => this.receive(chunk)).catch((err: unknown) => this.drop(err));
+  };
 
   /** Stops the running statement (a cancel request). */
   interrupt(): void {
@@ -109,8 +126,8 @@ export class Connection {
     while (this.phase === 'startup') {
       const start = this.reader.startup();
       if (!start) return;
-      if (start.kind === 'ssl' || start.kind === 'gssenc') {
-        this.socket.write('N'); // not offered: the client goes on in plain text or gives up
+      if (start.kind === 'ssl' || start.kind === 'gssenc' || start.kind === 'tls') {
+        this.encryption(start.kind);
         continue;
       }
       if (start.kind === 'cancel') {
@@ -130,9 +147,53 @@ export class Connection {
     }
   }
 
+  /**
+   * An SSLRequest, a GSSENCRequest, or a TLS hello as the first bytes (direct SSL). With serve.pg.tls
+   * the socket is upgraded (after 'S' for an SSLRequest); GSS encryption is never offered.
+   */
+  private encryption(kind: 'ssl' | 'gssenc' | 'tls'): void {
+    if (this.socket instanceof TLSSocket) throw new m.ProtocolViolation(`an encryption request over TLS`);
+    const tls = this.ctx.tls;
+    if (kind === 'tls' && !tls) {
+      this.ctx.log?.(
+        `Postgres endpoint: a TLS connection (direct SSL) from ${this.socket.remoteAddress} dropped: serve.pg.tls is not set`,
+      );
+      this.socket.destroy();
+      this.close();
+      return;
+    }
+    if (kind === 'gssenc' || !tls) {
+      this.socket.write('N'); // not offered: the client goes on in plain text or gives up
+      return;
+    }
+    const early = this.reader.take();
+    // Bytes after an SSLRequest, before the handshake, would be read as if they came over TLS.
+    if (kind === 'ssl' && early.length > 0) throw new m.ProtocolViolation('unencrypted data after the SSLRequest');
+    if (kind === 'ssl') this.socket.write('S');
+    const from = this.socket.remoteAddress;
+    this.socket.off('data', this.onData);
+    const secure = upgradeToTls(this.socket, tls, kind === 'tls' ? early : undefined);
+    this.socket = secure;
+    this.listen(secure);
+    let handshaken = false;
+    secure.once('secure', () => {
+      handshaken = true;
+      // PostgreSQL 17 takes a direct connection only with its ALPN protocol named.
+      if (kind === 'tls' && secure.alpnProtocol !== PG_ALPN)
+        this.fatal('08P01', `a direct SSL connection must negotiate the ALPN protocol "${PG_ALPN}"`);
+    });
+    secure.on('error', (err) => {
+      if (!handshaken) this.ctx.log?.(`Postgres endpoint: TLS handshake with ${from} failed: ${err.message.trim()}`);
+    });
+  }
+
   private begin(version: number, params: Record<string, string>): void {
     if (version !== m.PROTOCOL_3) {
       this.fatal('0A000', `protocol version ${version >> 16}.${version & 0xffff} is not supported (3.0 is)`);
+      return;
+    }
+    if (this.ctx.tls?.required && !(this.socket instanceof TLSSocket)) {
+      this.fatal('28000', 'this server requires TLS (sslmode=require)');
       return;
     }
     this.user = params.user ?? '';
@@ -264,12 +325,14 @@ export class Connection {
       return;
     }
     try {
-      for (const { tag, result } of await this.run(sql)) {
-        if (result && result.columns.length > 0) {
+      for (const statement of splitSql(sql)) {
+        const streamed = this.streamer([]);
+        const { tag, result } = await this.runStatement(statement, streamed.sink);
+        if (streamed.rows() === undefined && result && result.columns.length > 0) {
           this.send(rowDescriptionOf(result, []));
           sendDataRows(result, 0, result.rows.length, [], (...b) => this.send(...b));
         }
-        this.send(m.commandComplete(tag));
+        this.send(m.commandComplete(streamed.rows() === undefined ? tag : `SELECT ${streamed.rows()}`));
       }
     } catch (err) {
       this.sendError(err);
@@ -277,31 +340,69 @@ export class Connection {
     this.send(m.readyForQuery(this.status()));
   }
 
+  /**
+   * A sink for a query's rows, sent as they come: the RowDescription first (unless `described`),
+   * then DataRows, waiting for the client to read when its socket is full (memory stays flat).
+   * `rows()` is undefined until the query streamed.
+   */
+  private streamer(formats: number[], described = false) {
+    let count: number | undefined;
+    const sink: RowSink = async (columns, rows) => {
+      if (count === undefined) {
+        count = 0;
+        if (!described) this.send(rowDescriptionOf({ columns, rows: [] }, formats));
+      }
+      if (rows.length === 0) return;
+      sendDataRows({ columns, rows }, 0, rows.length, formats, (...b) => this.send(...b));
+      count += rows.length;
+      if (this.socket.writableNeedDrain)
+        await new Promise<void>((resolve) => {
+          this.socket.once('drain', resolve);
+          this.socket.once('close', resolve);
+        });
+    };
+    return { sink, rows: () => count };
+  }
+
   /** Runs statements one by one: the session's own here, the rest on the lake. */
   private async run(sql: string): Promise<{ tag: string; result?: QueryResult }[]> {
     const out: { tag: string; result?: QueryResult }[] = [];
-    for (const statement of splitSql(sql)) {
-      const local = sessionStatement(statement, this.state, { ...this.ctx.settings, ...this.parameterStatuses() });
-      if (local) {
-        out.push(local);
-        continue;
-      }
-      if (this.state.failed)
-        throw new StrataError(
-          'SQL_ERROR',
-          'current transaction is aborted, commands ignored until end of transaction block',
-        );
-      const text = this.engineSql(statement);
-      if (text !== statement) await this.ctx.catalog.fresh();
-      const [{ result }] = await this.ctx.lake.queryAll(text, {
-        dialect: 'duckdb',
-        settings: this.state.lakeSettings,
-        signal: this.abortSignal(),
-        timeoutMs: this.ctx.statementTimeoutMs,
-      });
-      out.push({ tag: commandTag(statement, result), result });
-    }
+    for (const statement of splitSql(sql)) out.push(await this.runStatement(statement));
     return out;
+  }
+
+  /** Runs one statement; a query's rows go to `onRows` when given (streamed), else in the result. */
+  private async runStatement(statement: string, onRows?: RowSink): Promise<{ tag: string; result?: QueryResult }> {
+    const local = sessionStatement(statement, this.state, { ...this.ctx.settings, ...this.parameterStatuses() });
+    if (local) {
+      if (local.tag === 'COMMIT' || local.tag === 'ROLLBACK') this.cursors.endTransaction();
+      return local;
+    }
+    if (this.state.failed)
+      throw new StrataError(
+        'SQL_ERROR',
+        'current transaction is aborted, commands ignored until end of transaction block',
+      );
+    const cursor = await this.cursors.handle(
+      statement.trim().replace(/;\s*$/, ''),
+      this.state.inTransaction,
+      async (query) => (await this.runStatement(query)).result ?? { columns: [], rows: [] },
+    );
+    if (cursor) return cursor;
+    const text = this.engineSql(statement);
+    if (text !== statement) await this.ctx.catalog.fresh();
+    const [{ result }] = await this.ctx.lake.queryAll(text, {
+      dialect: 'duckdb',
+      settings: this.state.lakeSettings,
+      signal: this.abortSignal(),
+      timeoutMs: this.ctx.statementTimeoutMs,
+      onRows,
+      // One version of each table for the whole transaction block (or statement), none
+      // half-way through a pipeline update; or the lake as of a time.
+      pins: this.state.inTransaction ? (this.state.pins ??= new Map()) : new Map(),
+      asOf: this.state.settings.get(AS_OF),
+    });
+    return { tag: commandTag(statement, result), result };
   }
 
   /** A statement as the engine reads it (rewrite.ts), with this session's values. */
@@ -387,6 +488,15 @@ export class Connection {
     }
     const portal = this.portals.get(name);
     if (!portal) throw new StrataError('SQL_ERROR', `portal "${name}" does not exist`);
+    // A query's columns without running it (its rows may then stream at Execute).
+    const info = portal.result ? undefined : await this.describeStatement(portal.sql);
+    if (info) {
+      portal.described = true;
+      this.send(
+        info.columns.length ? rowDescriptionOf({ columns: info.columns, rows: [] }, portal.formats) : m.noData(),
+      );
+      return;
+    }
     const { result } = await this.materialize(portal);
     this.send(result.columns.length ? rowDescriptionOf(result, portal.formats) : m.noData());
   }
@@ -421,6 +531,17 @@ export class Connection {
     if (!portal) throw new StrataError('SQL_ERROR', `portal "${name}" does not exist`);
     if (portal.sql.trim() === '') {
       this.send(m.emptyQuery());
+      return;
+    }
+    if (!portal.result && limit <= 0) {
+      // All its rows at once: streamed as the engine makes them.
+      const streamed = this.streamer(portal.formats, true);
+      const { tag, result } = await this.runStatement(portal.sql, streamed.sink);
+      portal.result = { columns: result?.columns ?? [], rows: [] };
+      const count = streamed.rows();
+      if (count === undefined && result && result.rows.length > 0)
+        sendDataRows(result, 0, result.rows.length, portal.formats, (...b) => this.send(...b));
+      this.send(m.commandComplete(count === undefined ? tag : `SELECT ${count}`));
       return;
     }
     const { result, tag } = await this.materialize(portal);
