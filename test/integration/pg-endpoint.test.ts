@@ -130,6 +130,32 @@ describe('the Postgres endpoint with psql', () => {
     }
   });
 
+  it('fetches through a cursor as psql does with FETCH_COUNT (DECLARE, FETCH FORWARD, CLOSE in a block)', async () => {
+    const r = await run(
+      'psql',
+      [
+        '-h',
+        '127.0.0.1',
+        '-p',
+        String(server.port),
+        '-U',
+        'analyst',
+        '-d',
+        'lake',
+        '-X',
+        '-A',
+        '-t',
+        '-v',
+        'FETCH_COUNT=2',
+        '-c',
+        'SELECT day, amount FROM gold.sales ORDER BY day, amount',
+      ],
+      { env: { ...process.env, PGPASSWORD: PASSWORD } },
+    );
+    expect(r.stderr).toBe('');
+    expect(r.stdout.trim().split('\n')).toEqual(['2024-01-01|10.50', '2024-01-02|1.00', '2024-01-02|4.25']);
+  });
+
   it('drops a connection that breaks the protocol, and keeps serving the others', async () => {
     for (const bytes of [
       Buffer.from([0, 0, 0, 3, 0, 0]), // a startup packet shorter than its header
@@ -150,6 +176,33 @@ describe('the Postgres endpoint with psql', () => {
 describe("the Postgres endpoint with Node's pg", () => {
   const client = () =>
     new pg.Client({ host: '127.0.0.1', port: server.port, user: 'analyst', password: PASSWORD, database: 'lake' });
+
+  it('runs SQL cursors: DECLARE in a block, FETCH n / NEXT / ALL, MOVE, CLOSE; refused outside a block', async () => {
+    const c = client();
+    await c.connect();
+    try {
+      await expect(c.query('DECLARE early CURSOR FOR SELECT 1')).rejects.toMatchObject({ code: '25P01' });
+      await c.query('BEGIN');
+      await c.query('DECLARE cur CURSOR FOR SELECT units FROM gold.sales ORDER BY units');
+      const two = await c.query('FETCH 2 FROM cur');
+      expect([two.command, two.rows]).toEqual(['FETCH', [{ units: 1 }, { units: 2 }]]);
+      expect((await c.query('FETCH NEXT FROM cur')).rows).toEqual([{ units: 3 }]);
+      expect((await c.query('FETCH ALL FROM cur')).rowCount).toBe(0);
+      await c.query('CLOSE cur');
+      await expect(c.query('FETCH NEXT FROM cur')).rejects.toMatchObject({ code: '34000' });
+      await c.query('ROLLBACK');
+      await c.query('BEGIN');
+      await c.query('DECLARE held CURSOR WITH HOLD FOR SELECT units FROM gold.sales ORDER BY units');
+      await c.query('DECLARE gone CURSOR FOR SELECT 1');
+      await c.query('COMMIT');
+      expect((await c.query('MOVE 1 IN held')).command).toBe('MOVE');
+      expect((await c.query('FETCH ALL FROM held')).rows).toEqual([{ units: 2 }, { units: 3 }]);
+      await expect(c.query('FETCH gone')).rejects.toMatchObject({ code: '34000' });
+      await c.query('CLOSE ALL');
+    } finally {
+      await c.end();
+    }
+  });
 
   it('runs statements with parameters through the extended protocol, values bound as values', async () => {
     const c = client();
