@@ -73,6 +73,23 @@ const data = {
   pg_language: await rows('pg_language'),
 };
 
+// PostgreSQL's settings with their built-in defaults (not this server's values; file locations left out).
+const settings = (
+  await q(`SELECT name, boot_val, unit, category, short_desc, vartype, context, min_val, max_val, enumvals
+           FROM pg_settings WHERE category NOT LIKE 'File Locations%' ORDER BY name`)
+).map((r) => [
+  r.name,
+  r.boot_val,
+  r.unit,
+  r.category,
+  r.short_desc,
+  r.vartype,
+  r.context,
+  r.min_val,
+  r.max_val,
+  r.enumvals,
+]);
+
 const typeNames = Object.fromEntries(
   (await q(`SELECT oid::int8 AS oid, format_type(oid, NULL) AS name FROM pg_type WHERE ${typeWhere}`)).map((r) => [
     Number(r.oid),
@@ -107,6 +124,8 @@ const body =
   `export const RELATIONS: Record<string, { oid: number; kind: string; columns: [string, string][]; types: [number, number][] }> = ${JSON.stringify(columns)};\n\n` +
   `/** Type OID → its name as format_type(oid, NULL) gives it. */\n` +
   `export const TYPE_NAMES: Record<number, string> = ${JSON.stringify(typeNames)};\n\n` +
+  `/** PostgreSQL's settings: [name, default, unit, category, short_desc, vartype, context, min_val, max_val, enumvals]. */\n` +
+  `export const SETTINGS: unknown[][] = ${JSON.stringify(settings)};\n\n` +
   `/** Rows of built-in catalogs, in their columns' order. */\n` +
   `export const ROWS: Record<string, unknown[][]> = ${JSON.stringify(data)};\n`;
 writeFileSync(new URL('../src/pg/catalog-data.ts', import.meta.url), header + body);

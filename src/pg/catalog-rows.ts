@@ -3,7 +3,7 @@
 // the roles (the owner `strata` and the configured users), the settings, and information_schema's
 // schemata, tables and columns. OIDs are made from names, so that they stay the same across
 // restarts and refreshes (clients keep them).
-import { NAMESPACES, RELATIONS, ROWS, TYPE_NAMES } from './catalog-data.js';
+import { NAMESPACES, RELATIONS, ROWS, SETTINGS, TYPE_NAMES } from './catalog-data.js';
 import type { PgType } from './types.js';
 
 export interface CatalogIdentity {
@@ -137,20 +137,27 @@ export function tableRows(tables: DescribedTable[], identity: CatalogIdentity): 
     'pg_catalog.pg_user': roles
       .filter((r) => r.oid !== OWNER.oid)
       .map((r) => row('pg_catalog.pg_user', { usename: r.name, usesysid: r.oid, passwd: '********' })),
-    'pg_catalog.pg_settings': Object.entries(identity.settings).map(([name, setting]) =>
-      row('pg_catalog.pg_settings', {
+    'pg_catalog.pg_settings': SETTINGS.map(([name, boot, unit, category, desc, vartype, context, min, max, enums]) => {
+      const value = Object.entries(identity.settings).find(
+        ([k]) => k.toLowerCase() === String(name).toLowerCase(),
+      )?.[1];
+      return row('pg_catalog.pg_settings', {
         name,
-        setting,
-        category: 'Strata',
-        short_desc: '',
-        context: 'user',
-        vartype: 'string',
-        source: 'default',
-        boot_val: setting,
-        reset_val: setting,
+        setting: value ?? boot,
+        unit,
+        category,
+        short_desc: desc,
+        context,
+        vartype,
+        source: value === undefined ? 'default' : 'configuration file',
+        min_val: min,
+        max_val: max,
+        enumvals: enums,
+        boot_val: boot,
+        reset_val: value ?? boot,
         pending_restart: false,
-      }),
-    ),
+      });
+    }),
   };
   for (const t of [...CATALOG_RELATIONS, ...tables]) {
     const oid = t.oid ?? stableOid(`table:${t.schema}.${t.table}`, taken);

@@ -3,6 +3,7 @@
 // and DEALLOCATE. Everything else goes to the lake.
 import { StrataError } from '../core/index.js';
 import type { QueryResult } from '../project/index.js';
+import { SETTINGS } from './catalog-data.js';
 
 export interface SessionState {
   /** Settings set by SET (PostgreSQL's names, lower case), and the client's startup ones. */
@@ -61,6 +62,7 @@ export function sessionStatement(
   const set = /^SET\s+(?:SESSION\s+|LOCAL\s+)?([A-Za-z_][\w.]*)\s*(?:=|\bTO\b)\s*([\s\S]+)$/i.exec(text);
   if (set) {
     const value = unquote(set[2].trim());
+    known(set[1]);
     if (set[1].toLowerCase() === AS_OF && Number.isNaN(Date.parse(value)))
       throw new StrataError('SQL_ERROR', `invalid value for parameter "${AS_OF}": "${value}" is not a timestamp`);
     state.settings.set(set[1].toLowerCase(), value);
@@ -73,6 +75,7 @@ export function sessionStatement(
   if (/^SET\s+(SESSION\s+CHARACTERISTICS|TRANSACTION)\b/i.test(text)) return { tag: 'SET' };
   const reset = /^RESET\s+([A-Za-z_][\w.]*|ALL)$/i.exec(text);
   if (reset) {
+    if (reset[1].toUpperCase() !== 'ALL') known(reset[1]);
     if (reset[1].toUpperCase() === 'ALL') state.settings.clear();
     else state.settings.delete(reset[1].toLowerCase());
     return { tag: 'RESET' };
@@ -109,7 +112,20 @@ export function setting(name: string, state: SessionState, statuses: Record<stri
     lc_collate: 'C',
     lc_ctype: 'C',
   };
-  return defaults[name];
+  return defaults[name] ?? PG_DEFAULTS.get(name);
+}
+
+/** PostgreSQL's settings and their defaults (as PostgreSQL 15 has them: catalog-data.ts). */
+const PG_DEFAULTS = new Map(SETTINGS.map((r) => [String(r[0]).toLowerCase(), String(r[1] ?? '')]));
+
+/**
+ * A name SET may set: one of PostgreSQL's settings, or a custom one (with a dot: `strata.as_of`).
+ * Anything else is refused as PostgreSQL refuses it — and the engine's own settings
+ * (enable_external_access, ...) are never reached: SET here only changes this session's values.
+ */
+function known(name: string): void {
+  if (!name.includes('.') && !PG_DEFAULTS.has(name.toLowerCase()))
+    throw new StrataError('SQL_ERROR', `unrecognized configuration parameter "${name.toLowerCase()}"`);
 }
 
 function unquote(v: string): string {

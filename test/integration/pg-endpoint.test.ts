@@ -156,6 +156,35 @@ describe('the Postgres endpoint with psql', () => {
     expect(r.stdout.trim().split('\n')).toEqual(['2024-01-01|10.50', '2024-01-02|1.00', '2024-01-02|4.25']);
   });
 
+  it('refuses a sign-in without a password, and every way at files or the engine settings', async () => {
+    const none = await run(
+      'psql',
+      ['-h', '127.0.0.1', '-p', String(server.port), '-U', 'analyst', '-d', 'lake', '-w', '-c', 'SELECT 1'],
+      {
+        env: { ...process.env, PGPASSWORD: '' },
+      },
+    ).catch((e: { code: number; stderr: string }) => e);
+    expect((none as { stderr: string }).stderr).toMatch(/no password supplied/);
+    for (const [sql, code] of [
+      ["ATTACH '/tmp/other.duckdb' AS other", '25006'],
+      ["COPY (SELECT 1) TO '/tmp/strata-pg-out.csv'", '42501|25006'], // (DuckDB's switch refuses it first)
+      ["SELECT * FROM read_text('/etc/hostname')", '42501'],
+      ['INSTALL httpfs', '25006'],
+      ['LOAD httpfs', '25006'],
+      ['SET enable_external_access = true', '42704'],
+      ['SET lock_configuration = false', '42704'],
+      ["SET allowed_directories = ['/']", '42704'],
+    ]) {
+      const r = await psql(sql, { verbose: true });
+      expect(r.stderr, sql).toMatch(new RegExp(`ERROR: {2}(${code}): `));
+    }
+    // The engine's switches are as they were.
+    const settings = await psql(
+      "SELECT name, value FROM duckdb_settings() WHERE name IN ('enable_external_access', 'lock_configuration') ORDER BY name",
+    );
+    expect(settings.stdout.trim().split('\n')).toEqual(['enable_external_access|false', 'lock_configuration|true']);
+  });
+
   it('drops a connection that breaks the protocol, and keeps serving the others', async () => {
     for (const bytes of [
       Buffer.from([0, 0, 0, 3, 0, 0]), // a startup packet shorter than its header
