@@ -90,21 +90,44 @@ export const CATALOG_RELATIONS: DescribedTable[] = Object.entries(RELATIONS).map
   };
 });
 
-export function tableRows(tables: DescribedTable[], identity: CatalogIdentity): Rows {
+/** PostgreSQL's own namespaces. */
+const BUILTIN_NAMESPACES = new Map<string, number>([
+  ['pg_catalog', PG_CATALOG_OID],
+  ['public', PUBLIC_OID],
+  ['information_schema', INFORMATION_SCHEMA_OID],
+  ['pg_toast', NAMESPACES.pg_toast],
+]);
+
+/**
+ * The rows a refresh replaces (the project's: OIDs from 16384 on, its schemas), as the WHERE of
+ * their DELETE; PostgreSQL's own rows are written once.
+ */
+export const PROJECT_ROWS: Record<string, string> = {
+  'pg_catalog.pg_namespace': 'oid >= 16384',
+  'pg_catalog.pg_class': 'oid >= 16384',
+  'pg_catalog.pg_attribute': 'attrelid >= 16384',
+  'pg_catalog.pg_description': 'objoid >= 16384',
+  'pg_catalog.pg_tables': "schemaname NOT IN ('pg_catalog', 'information_schema')",
+  'information_schema.schemata': "schema_name NOT IN ('pg_catalog', 'public', 'information_schema')",
+  'information_schema.tables': "table_schema NOT IN ('pg_catalog', 'information_schema')",
+  'information_schema.columns': "table_schema NOT IN ('pg_catalog', 'information_schema')",
+  strata_relation_sizes: 'true',
+};
+
+/**
+ * pg_catalog's rows: PostgreSQL's own relations, namespaces, database, roles and settings
+ * (`builtins`, written once), or the project's tables and schemas (written at each refresh).
+ */
+export function tableRows(tables: DescribedTable[], identity: CatalogIdentity, builtins = false): Rows {
   const taken = new Set<number>(CATALOG_RELATIONS.map((r) => r.oid!));
-  const schemas = [...new Set(tables.map((t) => t.schema))].sort();
-  const nsOid = new Map<string, number>([
-    ['pg_catalog', PG_CATALOG_OID],
-    ['public', PUBLIC_OID],
-    ['information_schema', INFORMATION_SCHEMA_OID],
-    ['pg_toast', NAMESPACES.pg_toast],
-  ]);
-  for (const s of schemas) if (!nsOid.has(s)) nsOid.set(s, stableOid(`schema:${s}`, taken));
+  const nsOid = new Map<string, number>(BUILTIN_NAMESPACES);
+  for (const s of [...new Set(tables.map((t) => t.schema))].sort())
+    if (!nsOid.has(s)) nsOid.set(s, stableOid(`schema:${s}`, taken));
   const roles = [OWNER, ...identity.users.map((u) => ({ oid: stableOid(`role:${u}`, taken), name: u }))];
   const out: Rows = {
-    'pg_catalog.pg_namespace': [...nsOid].map(([name, oid]) =>
-      row('pg_catalog.pg_namespace', { oid, nspname: name, nspowner: OWNER.oid }),
-    ),
+    'pg_catalog.pg_namespace': [...nsOid]
+      .filter(([name]) => BUILTIN_NAMESPACES.has(name) === builtins)
+      .map(([name, oid]) => row('pg_catalog.pg_namespace', { oid, nspname: name, nspowner: OWNER.oid })),
     'pg_catalog.pg_class': [],
     'pg_catalog.pg_attribute': [],
     'pg_catalog.pg_description': [],
@@ -159,7 +182,10 @@ export function tableRows(tables: DescribedTable[], identity: CatalogIdentity): 
       });
     }),
   };
-  for (const t of [...CATALOG_RELATIONS, ...tables]) {
+  if (!builtins)
+    for (const key of ['pg_catalog.pg_database', 'pg_catalog.pg_roles', 'pg_catalog.pg_user', 'pg_catalog.pg_settings'])
+      delete out[key];
+  for (const t of builtins ? CATALOG_RELATIONS : tables) {
     const oid = t.oid ?? stableOid(`table:${t.schema}.${t.table}`, taken);
     const ns = nsOid.get(t.schema)!;
     out['pg_catalog.pg_class'].push(
@@ -213,14 +239,16 @@ export function tableRows(tables: DescribedTable[], identity: CatalogIdentity): 
 }
 
 /** information_schema's schemata, tables and columns. */
-export function columnRows(tables: DescribedTable[], identity: CatalogIdentity): Rows {
+export function columnRows(tables: DescribedTable[], identity: CatalogIdentity, builtins = false): Rows {
   const db = identity.database;
-  const schemas = [...new Set(['pg_catalog', 'public', 'information_schema', ...tables.map((t) => t.schema)])];
+  const fixed = ['pg_catalog', 'public', 'information_schema'];
+  const schemas = builtins ? fixed : [...new Set(tables.map((t) => t.schema))].filter((s) => !fixed.includes(s));
+  const relations = builtins ? CATALOG_RELATIONS : tables;
   return {
     'information_schema.schemata': schemas.map((s) =>
       row('information_schema.schemata', { catalog_name: db, schema_name: s, schema_owner: OWNER.name }),
     ),
-    'information_schema.tables': [...CATALOG_RELATIONS, ...tables].map((t) =>
+    'information_schema.tables': relations.map((t) =>
       row('information_schema.tables', {
         table_catalog: db,
         table_schema: t.schema,
@@ -230,7 +258,7 @@ export function columnRows(tables: DescribedTable[], identity: CatalogIdentity):
         is_typed: 'NO',
       }),
     ),
-    'information_schema.columns': [...CATALOG_RELATIONS, ...tables].flatMap((t) =>
+    'information_schema.columns': relations.flatMap((t) =>
       t.columns.map((c, i) => row('information_schema.columns', columnInfo(db, t, c, i + 1))),
     ),
   };

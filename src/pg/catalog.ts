@@ -9,8 +9,8 @@ import {
   describeSnapshot,
   latestVersion,
   loadSnapshot,
+  appendRows,
   quoteIdent,
-  quoteLiteral,
   type ReadOnlyLake,
   type TableEntry,
 } from '../project/index.js';
@@ -18,7 +18,7 @@ import { PG_VERSION, RELATIONS, ROWS, TYPE_NAMES } from './catalog-data.js';
 import { catalogMacros } from './catalog-functions.js';
 import { INFORMATION_SCHEMA, PG_CATALOG_SCHEMA } from './rewrite.js';
 import { pgTypeOf } from './types.js';
-import { columnRows, tableRows, type CatalogIdentity, type DescribedTable } from './catalog-rows.js';
+import { columnRows, PROJECT_ROWS, tableRows, type CatalogIdentity, type DescribedTable } from './catalog-rows.js';
 export type { CatalogIdentity } from './catalog-rows.js';
 
 /** The PostgreSQL version the catalog mirrors: `15.18`. */
@@ -72,16 +72,15 @@ export class PgCatalog {
     statements.push(
       `CREATE TABLE ${PG_CATALOG_SCHEMA}.strata_type_names (oid UINTEGER, name VARCHAR)`,
       `CREATE TABLE ${PG_CATALOG_SCHEMA}.strata_relation_sizes (oid UINTEGER, bytes BIGINT)`,
-      `INSERT INTO ${PG_CATALOG_SCHEMA}.strata_type_names VALUES ${Object.entries(TYPE_NAMES)
-        .map(([oid, name]) => `(${oid}, ${quoteLiteral(name)})`)
-        .join(', ')}`,
     );
-    for (const [table, rows] of Object.entries(ROWS)) statements.push(...insert(`pg_catalog.${table}`, rows));
     const version = `PostgreSQL ${PG_SERVER_VERSION} (Strata) on ${process.arch}-${process.platform}`;
-    statements.push(...catalogMacros(version, new Date().toISOString()));
     await this.lake.withEngineSession(async (session) => {
       for (const sql of statements) await session.exec(sql);
+      await appendRows(session, PG_CATALOG_SCHEMA, 'strata_type_names', Object.entries(TYPE_NAMES));
+      for (const [table, rows] of Object.entries(ROWS)) await appendRows(session, PG_CATALOG_SCHEMA, table, rows);
+      for (const sql of catalogMacros(version, new Date().toISOString())) await session.exec(sql);
     });
+    await this.write([], true);
   }
 
   private async refresh(): Promise<void> {
@@ -131,24 +130,18 @@ export class PgCatalog {
     };
   }
 
-  private async write(tables: DescribedTable[]): Promise<void> {
-    const rows = { ...tableRows(tables, this.identity), ...columnRows(tables, this.identity) };
-    const statements = ['BEGIN TRANSACTION'];
-    for (const [key, values] of Object.entries(rows)) {
-      statements.push(`DELETE FROM ${key.startsWith('strata_') ? `${PG_CATALOG_SCHEMA}.${key}` : qualified(key)}`);
-      if (key.startsWith('strata_'))
-        statements.push(
-          ...values.map(
-            (r) =>
-              `INSERT INTO ${PG_CATALOG_SCHEMA}.${key} VALUES (${r.map((v) => sqlValue(v, 'VARCHAR')).join(', ')})`,
-          ),
-        );
-      else statements.push(...insert(key, values));
-    }
-    statements.push('COMMIT');
+  /** Writes the project's rows in place of the last ones (`builtins`: PostgreSQL's own, once). */
+  private async write(tables: DescribedTable[], builtins = false): Promise<void> {
+    const rows = { ...tableRows(tables, this.identity, builtins), ...columnRows(tables, this.identity, builtins) };
     await this.lake.withEngineSession(async (session) => {
+      await session.exec('BEGIN TRANSACTION');
       try {
-        for (const sql of statements) await session.exec(sql);
+        for (const [key, values] of Object.entries(rows)) {
+          const [schema, table] = key.startsWith('strata_') ? [PG_CATALOG_SCHEMA, key] : place(key);
+          if (!builtins) await session.exec(`DELETE FROM ${schema}.${quoteIdent(table)} WHERE ${PROJECT_ROWS[key]}`);
+          await appendRows(session, schema, table, values);
+        }
+        await session.exec('COMMIT');
       } catch (err) {
         await session.exec('ROLLBACK').catch(() => undefined);
         throw err;
@@ -157,31 +150,16 @@ export class PgCatalog {
   }
 }
 
-/** The schema-qualified name of a relation (`pg_catalog.pg_class`) in the engine. */
-function qualified(key: string): string {
+/** Where a relation (`pg_catalog.pg_class`) is in the engine: its schema and table. */
+function place(key: string): [string, string] {
   const dot = key.indexOf('.');
-  return `${SCHEMAS[key.slice(0, dot + 1)]}.${quoteIdent(key.slice(dot + 1))}`;
+  return [SCHEMAS[key.slice(0, dot + 1)], key.slice(dot + 1)];
 }
 
-/** INSERTs of rows (values in the relation's column order), a few hundred rows each. */
-function insert(key: string, rows: unknown[][]): string[] {
-  if (rows.length === 0) return [];
-  const types = RELATIONS[key].columns.map(([, t]) => duckType(t));
-  const out: string[] = [];
-  for (let i = 0; i < rows.length; i += 200) {
-    const values = rows.slice(i, i + 200).map((r) => `(${r.map((v, k) => sqlValue(v, types[k])).join(', ')})`);
-    out.push(`INSERT INTO ${qualified(key)} VALUES ${values.join(', ')}`);
-  }
-  return out;
-}
-
-function sqlValue(v: unknown, type: string): string {
-  if (v === null || v === undefined) return 'NULL';
-  if (Array.isArray(v))
-    return `CAST([${v.map((x) => (x === null ? 'NULL' : quoteLiteral(String(x)))).join(', ')}] AS ${type.endsWith('[]') ? type : 'VARCHAR[]'})`;
-  if (typeof v === 'number' || typeof v === 'bigint') return String(v);
-  if (typeof v === 'boolean') return v ? 'TRUE' : 'FALSE';
-  return quoteLiteral(String(v));
+/** The schema-qualified name of a relation in the engine. */
+function qualified(key: string): string {
+  const [schema, table] = place(key);
+  return `${schema}.${quoteIdent(table)}`;
 }
 
 /** The engine's type for a PostgreSQL catalog column's type. */

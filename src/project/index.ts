@@ -40,6 +40,7 @@ export {
   type Snapshot,
 } from '../delta/index.js';
 export {
+  appendRows,
   quoteIdent,
   quoteLiteral,
   type Engine,
