@@ -1,20 +1,20 @@
-// One client connection: the message loop. Startup (TLS by tls.ts, GSS declined), SCRAM-SHA-256,
-// the parameter statuses clients read, then the simple query protocol and the extended one
-// (Parse, Bind, Describe, Execute with row limits, Close, Flush, Sync). Every statement runs on
-// the read-only lake (project/read-only.ts) in DuckDB's SQL, which is PostgreSQL's for what BI
-// tools send; session statements (SET, SHOW, BEGIN, ...) are answered here. A protocol violation
-// drops the connection; nothing a client sends stops the server.
+// One client connection: the message loop. Startup (TLS by tls.ts, GSS declined), SCRAM-SHA-256
+// and the parameter statuses clients read (sign-in.ts), then the simple query protocol and the
+// extended one (Parse, Bind, Describe, Execute with row limits and Close by extended.ts; Flush,
+// Sync). Every statement runs on the read-only lake (project/read-only.ts) in DuckDB's SQL, which
+// is PostgreSQL's for what BI tools send; session statements (SET, SHOW, BEGIN, ...) are answered
+// here. A protocol violation drops the connection; nothing a client sends stops the server.
 import type { Socket } from 'node:net';
 import { TLSSocket } from 'node:tls';
 import { StrataError } from '../core/index.js';
-import type { QueryResult, ReadOnlyLake, RowSink } from '../project/index.js';
+import type { ReadOnlyLake, RowSink } from '../project/index.js';
 import * as m from './protocol.js';
-import { ScramExchange, SCRAM, type ScramKeys } from './scram.js';
+import type { ScramKeys } from './scram.js';
+import { parameterStatuses, ScramSignIn } from './sign-in.js';
 import { AS_OF, sessionStatement, setting, type SessionState } from './session-sql.js';
-import { commandTag, formatOf, rowDescriptionOf, sendDataRows } from './results.js';
-import { pgTypeOf } from './types.js';
-import { bindParameters, parameterCount, splitSql } from './params.js';
-import { decodeBinaryParameter } from './binary.js';
+import { commandTag, rowDescriptionOf, sendDataRows } from './results.js';
+import { splitSql } from './params.js';
+import { ExtendedProtocol, type Ran, type RowStream } from './extended.js';
 import { sqlState } from './errors.js';
 import { Cursors } from './cursors.js';
 import type { PgCatalog } from './catalog.js';
@@ -45,33 +45,13 @@ export interface ConnectionContext {
   log?(line: string): void;
 }
 
-interface Prepared {
-  sql: string;
-  types: number[];
-}
-
-interface Portal {
-  sql: string;
-  /** Run at the first Describe or Execute; rows sent so far. */
-  result?: QueryResult;
-  tag?: string;
-  sent: number;
-  /** Its RowDescription was sent at Describe. */
-  described?: boolean;
-  formats: number[];
-}
-
-const WRONG_PASSWORD_DELAY_MS = 500;
-
 export class Connection {
   private readonly reader = new m.MessageReader();
   private phase: 'startup' | 'auth' | 'ready' | 'closed' = 'startup';
   private user = '';
-  private scram: ScramExchange | undefined;
-  /** The client's first SCRAM message has been answered (the next one is its final message). */
-  private scramStarted = false;
-  private readonly statements = new Map<string, Prepared>();
-  private readonly portals = new Map<string, Portal>();
+  private signIn: ScramSignIn | undefined;
+  /** Prepared statements and portals. */
+  private readonly extended: ExtendedProtocol;
   private readonly cursors = new Cursors();
   /** After an error in the extended protocol, messages are skipped until Sync. */
   private skipping = false;
@@ -86,6 +66,15 @@ export class Connection {
     private readonly ctx: ConnectionContext,
   ) {
     this.state = { settings: new Map(), inTransaction: false, failed: false, lakeSettings: new Map() };
+    this.extended = new ExtendedProtocol({
+      send: (...messages) => this.send(...messages),
+      run: (sql) => this.run(sql),
+      runStatement: (statement, onRows) => this.runStatement(statement, onRows),
+      streamer: (formats, described) => this.streamer(formats, described),
+      engineSql: (statement) => this.engineSql(statement),
+      lake: ctx.lake,
+      catalog: ctx.catalog,
+    });
     this.listen(socket);
   }
 
@@ -198,36 +187,18 @@ export class Connection {
     }
     this.user = params.user ?? '';
     this.state.settings.set('application_name', params.application_name ?? '');
-    const keys = this.ctx.users.get(this.user);
-    // An unknown user goes through the same exchange as a wrong password (with made-up keys), so
-    // that the answer does not tell which users exist.
-    this.scram = new ScramExchange(keys ?? unknownUserKeys);
+    this.signIn = new ScramSignIn(this.user, this.ctx.users);
     this.phase = 'auth';
-    this.send(m.authSasl([SCRAM]));
+    this.send(this.signIn.offer());
   }
 
   private async authenticate(msg: m.FrontendMessage): Promise<void> {
-    if (msg.type !== 'p') return this.fatal('08P01', `expected a SASL response, got a message of type ${msg.type}`);
-    const body = new m.BodyReader(msg.body);
-    const known = this.ctx.users.has(this.user);
-    if (!this.scramStarted) {
-      const mechanism = body.string();
-      if (mechanism !== SCRAM) return this.fatal('28000', `authentication method ${mechanism} is not supported`);
-      const length = body.int32();
-      const first = this.scram!.first(body.bytes(length).toString('utf8'));
-      if (!first) return this.fatal('08P01', 'malformed SCRAM message');
-      this.scramStarted = true;
-      this.send(m.authSaslContinue(first));
-      return;
-    }
-    const final = this.scram!.final(body.rest().toString('utf8'));
-    if (!final || !known) {
-      await new Promise((r) => setTimeout(r, WRONG_PASSWORD_DELAY_MS));
-      return this.fatal('28P01', `password authentication failed for user "${this.user}"`);
-    }
+    const step = await this.signIn!.step(msg);
+    if (step.kind === 'failed') return this.fatal(step.code, step.message);
+    if (step.kind === 'continue') return this.send(step.message);
     this.phase = 'ready';
     this.send(
-      m.authSaslFinal(final),
+      step.message,
       m.authOk(),
       ...Object.entries(this.parameterStatuses()).map(([k, v]) => m.parameterStatus(k, v)),
       m.backendKeyData(this.ctx.pid, this.ctx.secret),
@@ -236,21 +207,7 @@ export class Connection {
   }
 
   private parameterStatuses(): Record<string, string> {
-    return {
-      server_version: this.ctx.serverVersion,
-      server_encoding: 'UTF8',
-      client_encoding: 'UTF8',
-      DateStyle: 'ISO, MDY',
-      TimeZone: this.ctx.timeZone,
-      integer_datetimes: 'on',
-      standard_conforming_strings: 'on',
-      IntervalStyle: 'postgres',
-      is_superuser: 'off',
-      session_authorization: this.user,
-      application_name: this.state.settings.get('application_name') ?? '',
-      default_transaction_read_only: 'on',
-      in_hot_standby: 'off',
-    };
+    return parameterStatuses(this.ctx, this.user, this.state.settings.get('application_name') ?? '');
   }
 
   private fatal(code: string, message: string): void {
@@ -275,7 +232,7 @@ export class Connection {
       this.skipping = false;
       // Portals end with their transaction: at Sync outside a transaction block (its implicit one
       // ends), at COMMIT or ROLLBACK inside one (a cursor fetched across Syncs, as pgjdbc does).
-      if (!this.state.inTransaction) this.portals.clear();
+      if (!this.state.inTransaction) this.extended.closePortals();
       this.send(m.readyForQuery(this.status()));
       return;
     }
@@ -284,15 +241,15 @@ export class Connection {
     try {
       switch (msg.type) {
         case 'P':
-          return this.parse(body);
+          return this.extended.parse(body);
         case 'B':
-          return this.bind(body);
+          return this.extended.bind(body);
         case 'D':
-          return await this.describe(body);
+          return await this.extended.describe(body);
         case 'E':
-          return await this.execute(body);
+          return await this.extended.execute(body);
         case 'C':
-          return this.closeObject(body);
+          return this.extended.closeObject(body);
         default:
           throw new m.ProtocolViolation(`a message of unknown type ${JSON.stringify(msg.type)}`);
       }
@@ -345,7 +302,7 @@ export class Connection {
    * then DataRows, waiting for the client to read when its socket is full (memory stays flat).
    * `rows()` is undefined until the query streamed.
    */
-  private streamer(formats: number[], described = false) {
+  private streamer(formats: number[], described = false): RowStream {
     let count: number | undefined;
     const sink: RowSink = async (columns, rows) => {
       if (count === undefined) {
@@ -365,14 +322,14 @@ export class Connection {
   }
 
   /** Runs statements one by one: the session's own here, the rest on the lake. */
-  private async run(sql: string): Promise<{ tag: string; result?: QueryResult }[]> {
-    const out: { tag: string; result?: QueryResult }[] = [];
+  private async run(sql: string): Promise<Ran[]> {
+    const out: Ran[] = [];
     for (const statement of splitSql(sql)) out.push(await this.runStatement(statement));
     return out;
   }
 
   /** Runs one statement; a query's rows go to `onRows` when given (streamed), else in the result. */
-  private async runStatement(statement: string, onRows?: RowSink): Promise<{ tag: string; result?: QueryResult }> {
+  private async runStatement(statement: string, onRows?: RowSink): Promise<Ran> {
     const local = sessionStatement(statement, this.state, { ...this.ctx.settings, ...this.parameterStatuses() });
     if (local) {
       if (local.tag === 'COMMIT' || local.tag === 'ROLLBACK') this.cursors.endTransaction();
@@ -422,149 +379,4 @@ export class Connection {
     this.running = new AbortController();
     return this.running.signal;
   }
-
-  // ---- extended protocol ----
-
-  private parse(body: m.BodyReader): void {
-    const { name, sql, types } = m.readParse(body);
-    if (name !== '' && this.statements.has(name))
-      throw new StrataError('SQL_ERROR', `prepared statement "${name}" already exists`);
-    this.statements.set(name, { sql, types });
-    this.send(m.parseComplete());
-  }
-
-  private bind(body: m.BodyReader): void {
-    const bind = m.readBind(body);
-    const stmt = this.statements.get(bind.statement);
-    if (!stmt) throw new StrataError('SQL_ERROR', `prepared statement "${bind.statement}" does not exist`);
-    const values = bind.values.map((v, i) =>
-      v === null
-        ? null
-        : formatOf(bind.paramFormats, i) === 1
-          ? decodeBinaryParameter(v, stmt.types[i] ?? 0, i + 1)
-          : v.toString('utf8'),
-    );
-    if (values.length < parameterCount(stmt.sql))
-      throw new StrataError(
-        'SQL_ERROR',
-        `bind message supplies ${values.length} parameters, but the statement needs more`,
-      );
-    this.portals.set(bind.portal, {
-      sql: bindParameters(stmt.sql, values, stmt.types),
-      sent: 0,
-      formats: bind.resultFormats,
-    });
-    this.send(m.bindComplete());
-  }
-
-  private async describe(body: m.BodyReader): Promise<void> {
-    const kind = String.fromCharCode(body.bytes(1)[0]);
-    const name = body.string();
-    if (kind === 'S') {
-      const stmt = this.statements.get(name);
-      if (!stmt) throw new StrataError('SQL_ERROR', `prepared statement "${name}" does not exist`);
-      const n = Math.max(parameterCount(stmt.sql), stmt.types.length);
-      // The types of parameters the client left unspecified, as the engine infers them from the
-      // query (asyncpg and pgjdbc encode values by them); text where it cannot tell.
-      const info = await this.describeStatement(stmt.sql);
-      for (let i = 0; i < n; i++) {
-        const inferred = info?.parameters[i];
-        if (!stmt.types[i] && inferred) stmt.types[i] = pgTypeOf(inferred).type.oid;
-      }
-      this.send(m.parameterDescription(Array.from({ length: n }, (_, i) => stmt.types[i] || 25)));
-      if (info) {
-        this.send(info.columns.length ? rowDescriptionOf({ columns: info.columns, rows: [] }, []) : m.noData());
-        return;
-      }
-      // Not a query the engine could describe: the statement run with NULL parameters, rows dropped.
-      const probe = bindParameters(
-        stmt.sql,
-        Array.from({ length: n }, () => null),
-        stmt.types,
-      );
-      const [first] = await this.run(probe);
-      this.send(first.result && first.result.columns.length ? rowDescriptionOf(first.result, []) : m.noData());
-      return;
-    }
-    const portal = this.portals.get(name);
-    if (!portal) throw new StrataError('SQL_ERROR', `portal "${name}" does not exist`);
-    // A query's columns without running it (its rows may then stream at Execute).
-    const info = portal.result ? undefined : await this.describeStatement(portal.sql);
-    if (info) {
-      portal.described = true;
-      this.send(
-        info.columns.length ? rowDescriptionOf({ columns: info.columns, rows: [] }, portal.formats) : m.noData(),
-      );
-      return;
-    }
-    const { result } = await this.materialize(portal);
-    this.send(result.columns.length ? rowDescriptionOf(result, portal.formats) : m.noData());
-  }
-
-  /** Parameter and column types of a statement, from the engine; undefined when it cannot tell. */
-  private async describeStatement(sql: string) {
-    const scratch: SessionState = { settings: new Map(), inTransaction: false, failed: false, lakeSettings: new Map() };
-    try {
-      if (sessionStatement(sql, scratch, {}) !== undefined) return undefined;
-    } catch {
-      return undefined;
-    }
-    const text = this.engineSql(sql);
-    if (text !== sql) await this.ctx.catalog.fresh();
-    return this.ctx.lake.describe(text).catch(() => undefined);
-  }
-
-  private async materialize(portal: Portal): Promise<{ result: QueryResult; tag: string }> {
-    if (!portal.result) {
-      const results = await this.run(portal.sql);
-      const last = results[results.length - 1];
-      portal.result = last.result ?? { columns: [], rows: [] };
-      portal.tag = last.tag;
-    }
-    return { result: portal.result, tag: portal.tag ?? commandTag(portal.sql, portal.result) };
-  }
-
-  private async execute(body: m.BodyReader): Promise<void> {
-    const name = body.string();
-    const limit = body.int32();
-    const portal = this.portals.get(name);
-    if (!portal) throw new StrataError('SQL_ERROR', `portal "${name}" does not exist`);
-    if (portal.sql.trim() === '') {
-      this.send(m.emptyQuery());
-      return;
-    }
-    if (!portal.result && limit <= 0) {
-      // All its rows at once: streamed as the engine makes them.
-      const streamed = this.streamer(portal.formats, true);
-      const { tag, result } = await this.runStatement(portal.sql, streamed.sink);
-      portal.result = { columns: result?.columns ?? [], rows: [] };
-      const count = streamed.rows();
-      if (count === undefined && result && result.rows.length > 0)
-        sendDataRows(result, 0, result.rows.length, portal.formats, (...b) => this.send(...b));
-      this.send(m.commandComplete(count === undefined ? tag : `SELECT ${count}`));
-      return;
-    }
-    const { result, tag } = await this.materialize(portal);
-    const to = limit > 0 ? Math.min(result.rows.length, portal.sent + limit) : result.rows.length;
-    sendDataRows(result, portal.sent, to, portal.formats, (...b) => this.send(...b));
-    portal.sent = to;
-    if (to < result.rows.length) this.send(m.portalSuspended());
-    else this.send(m.commandComplete(tag));
-  }
-
-  private closeObject(body: m.BodyReader): void {
-    const kind = String.fromCharCode(body.bytes(1)[0]);
-    const name = body.string();
-    if (kind === 'S') this.statements.delete(name);
-    else this.portals.delete(name);
-    this.send(m.closeComplete());
-  }
 }
-
-/** Keys for a user that does not exist: the exchange fails like a wrong password. */
-const unknownUserKeys: ScramKeys = {
-  salt: Buffer.from('strata-unknown-user'),
-  iterations: 4096,
-  storedKey: Buffer.alloc(32),
-  serverKey: Buffer.alloc(32),
-};

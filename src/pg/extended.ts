@@ -1,0 +1,207 @@
+// The extended query protocol of one connection: prepared statements (Parse) and portals (Bind),
+// Describe of either, Execute with row limits (a portal's rows kept between Executes, or streamed
+// when all are asked for at once) and Close. The connection owns it, dispatches its messages and
+// lends it what runs statements (ExtendedHost); an error here makes the connection skip to Sync.
+import { StrataError } from '../core/index.js';
+import type { QueryResult, ReadOnlyLake, RowSink } from '../project/index.js';
+import * as m from './protocol.js';
+import { sessionStatement, type SessionState } from './session-sql.js';
+import { commandTag, formatOf, rowDescriptionOf, sendDataRows } from './results.js';
+import { pgTypeOf } from './types.js';
+import { bindParameters, parameterCount } from './params.js';
+import { decodeBinaryParameter } from './binary.js';
+import type { PgCatalog } from './catalog.js';
+
+/** A statement's command tag and, for a query, its result. */
+export interface Ran {
+  tag: string;
+  result?: QueryResult;
+}
+
+/** A sink for a query's rows, sent as they come; `rows()` is undefined until the query streamed. */
+export interface RowStream {
+  sink: RowSink;
+  rows(): number | undefined;
+}
+
+/** What the extended protocol uses of its connection. */
+export interface ExtendedHost {
+  send(...messages: Buffer[]): void;
+  /** Runs statements one by one: the session's own there, the rest on the lake. */
+  run(sql: string): Promise<Ran[]>;
+  /** Runs one statement; a query's rows go to `onRows` when given (streamed), else in the result. */
+  runStatement(statement: string, onRows?: RowSink): Promise<Ran>;
+  /** A sink sending a query's rows as they come (the RowDescription first unless `described`). */
+  streamer(formats: number[], described: boolean): RowStream;
+  /** A statement as the engine reads it (rewrite.ts), with the session's values. */
+  engineSql(statement: string): string;
+  lake: ReadOnlyLake;
+  catalog: PgCatalog;
+}
+
+interface Prepared {
+  sql: string;
+  types: number[];
+}
+
+interface Portal {
+  sql: string;
+  /** Run at the first Describe or Execute; rows sent so far. */
+  result?: QueryResult;
+  tag?: string;
+  sent: number;
+  /** Its RowDescription was sent at Describe. */
+  described?: boolean;
+  formats: number[];
+}
+
+/** The prepared statements and portals of a connection, and the messages that use them. */
+export class ExtendedProtocol {
+  private readonly statements = new Map<string, Prepared>();
+  private readonly portals = new Map<string, Portal>();
+
+  constructor(private readonly host: ExtendedHost) {}
+
+  /** Ends every portal (their transaction ended). */
+  closePortals(): void {
+    this.portals.clear();
+  }
+
+  parse(body: m.BodyReader): void {
+    const { name, sql, types } = m.readParse(body);
+    if (name !== '' && this.statements.has(name))
+      throw new StrataError('SQL_ERROR', `prepared statement "${name}" already exists`);
+    this.statements.set(name, { sql, types });
+    this.host.send(m.parseComplete());
+  }
+
+  bind(body: m.BodyReader): void {
+    const bind = m.readBind(body);
+    const stmt = this.statements.get(bind.statement);
+    if (!stmt) throw new StrataError('SQL_ERROR', `prepared statement "${bind.statement}" does not exist`);
+    const values = bind.values.map((v, i) =>
+      v === null
+        ? null
+        : formatOf(bind.paramFormats, i) === 1
+          ? decodeBinaryParameter(v, stmt.types[i] ?? 0, i + 1)
+          : v.toString('utf8'),
+    );
+    if (values.length < parameterCount(stmt.sql))
+      throw new StrataError(
+        'SQL_ERROR',
+        `bind message supplies ${values.length} parameters, but the statement needs more`,
+      );
+    this.portals.set(bind.portal, {
+      sql: bindParameters(stmt.sql, values, stmt.types),
+      sent: 0,
+      formats: bind.resultFormats,
+    });
+    this.host.send(m.bindComplete());
+  }
+
+  async describe(body: m.BodyReader): Promise<void> {
+    const kind = String.fromCharCode(body.bytes(1)[0]);
+    const name = body.string();
+    if (kind === 'S') return this.describePrepared(name);
+    const portal = this.portals.get(name);
+    if (!portal) throw new StrataError('SQL_ERROR', `portal "${name}" does not exist`);
+    // A query's columns without running it (its rows may then stream at Execute).
+    const info = portal.result ? undefined : await this.describeStatement(portal.sql);
+    if (info) {
+      portal.described = true;
+      this.host.send(
+        info.columns.length ? rowDescriptionOf({ columns: info.columns, rows: [] }, portal.formats) : m.noData(),
+      );
+      return;
+    }
+    const { result } = await this.materialize(portal);
+    this.host.send(result.columns.length ? rowDescriptionOf(result, portal.formats) : m.noData());
+  }
+
+  /** Describe of a prepared statement: its parameters' types, then its columns (or NoData). */
+  private async describePrepared(name: string): Promise<void> {
+    const stmt = this.statements.get(name);
+    if (!stmt) throw new StrataError('SQL_ERROR', `prepared statement "${name}" does not exist`);
+    const n = Math.max(parameterCount(stmt.sql), stmt.types.length);
+    // The types of parameters the client left unspecified, as the engine infers them from the
+    // query (asyncpg and pgjdbc encode values by them); text where it cannot tell.
+    const info = await this.describeStatement(stmt.sql);
+    for (let i = 0; i < n; i++) {
+      const inferred = info?.parameters[i];
+      if (!stmt.types[i] && inferred) stmt.types[i] = pgTypeOf(inferred).type.oid;
+    }
+    this.host.send(m.parameterDescription(Array.from({ length: n }, (_, i) => stmt.types[i] || 25)));
+    if (info) {
+      this.host.send(info.columns.length ? rowDescriptionOf({ columns: info.columns, rows: [] }, []) : m.noData());
+      return;
+    }
+    // Not a query the engine could describe: the statement run with NULL parameters, rows dropped.
+    const probe = bindParameters(
+      stmt.sql,
+      Array.from({ length: n }, () => null),
+      stmt.types,
+    );
+    const [first] = await this.host.run(probe);
+    this.host.send(first.result && first.result.columns.length ? rowDescriptionOf(first.result, []) : m.noData());
+  }
+
+  /** Parameter and column types of a statement, from the engine; undefined when it cannot tell. */
+  private async describeStatement(sql: string) {
+    const scratch: SessionState = { settings: new Map(), inTransaction: false, failed: false, lakeSettings: new Map() };
+    try {
+      if (sessionStatement(sql, scratch, {}) !== undefined) return undefined;
+    } catch {
+      return undefined;
+    }
+    const text = this.host.engineSql(sql);
+    if (text !== sql) await this.host.catalog.fresh();
+    return this.host.lake.describe(text).catch(() => undefined);
+  }
+
+  private async materialize(portal: Portal): Promise<{ result: QueryResult; tag: string }> {
+    if (!portal.result) {
+      const results = await this.host.run(portal.sql);
+      const last = results[results.length - 1];
+      portal.result = last.result ?? { columns: [], rows: [] };
+      portal.tag = last.tag;
+    }
+    return { result: portal.result, tag: portal.tag ?? commandTag(portal.sql, portal.result) };
+  }
+
+  async execute(body: m.BodyReader): Promise<void> {
+    const name = body.string();
+    const limit = body.int32();
+    const portal = this.portals.get(name);
+    if (!portal) throw new StrataError('SQL_ERROR', `portal "${name}" does not exist`);
+    const send = (...b: Buffer[]) => this.host.send(...b);
+    if (portal.sql.trim() === '') {
+      send(m.emptyQuery());
+      return;
+    }
+    if (!portal.result && limit <= 0) {
+      // All its rows at once: streamed as the engine makes them.
+      const streamed = this.host.streamer(portal.formats, true);
+      const { tag, result } = await this.host.runStatement(portal.sql, streamed.sink);
+      portal.result = { columns: result?.columns ?? [], rows: [] };
+      const count = streamed.rows();
+      if (count === undefined && result && result.rows.length > 0)
+        sendDataRows(result, 0, result.rows.length, portal.formats, send);
+      send(m.commandComplete(count === undefined ? tag : `SELECT ${count}`));
+      return;
+    }
+    const { result, tag } = await this.materialize(portal);
+    const to = limit > 0 ? Math.min(result.rows.length, portal.sent + limit) : result.rows.length;
+    sendDataRows(result, portal.sent, to, portal.formats, send);
+    portal.sent = to;
+    if (to < result.rows.length) send(m.portalSuspended());
+    else send(m.commandComplete(tag));
+  }
+
+  closeObject(body: m.BodyReader): void {
+    const kind = String.fromCharCode(body.bytes(1)[0]);
+    const name = body.string();
+    if (kind === 'S') this.statements.delete(name);
+    else this.portals.delete(name);
+    this.host.send(m.closeComplete());
+  }
+}
