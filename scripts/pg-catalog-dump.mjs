@@ -58,7 +58,7 @@ async function rows(table, where = 'true') {
   return out.map((r) => r.r);
 }
 
-const typeWhere = "typtype <> 'c' OR typrelid = 0";
+const typeWhere = "oid < 16384 AND (typtype <> 'c' OR typrelid = 0)";
 const data = {
   pg_type: await rows('pg_type', typeWhere),
   pg_proc: await rows(

@@ -31,6 +31,8 @@ export interface EngineSettings {
    * extension, attaches nothing, and no statement can change a setting (`lock_configuration`).
    */
   sandbox?: { readable: string[] };
+  /** `/` of two integers is an integer, truncated (PostgreSQL's), not a double: the Postgres endpoint. */
+  integerDivision?: boolean;
 }
 
 export interface ColumnInfo {
@@ -111,6 +113,7 @@ export class Engine {
       await setup.run(`SET GLOBAL TimeZone = ${quoteLiteral(settings.timeZone ?? 'UTC')}`);
       // Delta data files never change once written, so their footers can be cached.
       await setup.run('SET GLOBAL parquet_metadata_cache = true');
+      if (settings.integerDivision) await setup.run('SET GLOBAL integer_division = true');
       if (settings.sandbox) {
         const dirs = settings.sandbox.readable.map((d) => quoteLiteral(d.endsWith(path.sep) ? d : d + path.sep));
         await setup.run(`SET allowed_directories = [${dirs.join(', ')}]`);

@@ -312,11 +312,18 @@ export class Connection {
       if (rows.length === 0) return;
       sendDataRows({ columns, rows }, 0, rows.length, formats, (...b) => this.send(...b));
       count += rows.length;
-      if (this.socket.writableNeedDrain)
+      if (this.socket.writableNeedDrain) {
+        const socket = this.socket;
         await new Promise<void>((resolve) => {
-          this.socket.once('drain', resolve);
-          this.socket.once('close', resolve);
+          const done = () => {
+            socket.off('drain', done);
+            socket.off('close', done);
+            resolve();
+          };
+          socket.on('drain', done);
+          socket.on('close', done);
         });
+      }
     };
     return { sink, rows: () => count };
   }

@@ -64,7 +64,13 @@ export interface ReadOnlyLake {
 }
 
 /** Opens the read-only lake of a project (a second DuckDB instance, a quarter of the memory by default). */
-export async function openReadOnlyLake(project: Project): Promise<ReadOnlyLake> {
+export async function openReadOnlyLake(
+  project: Project,
+  options: {
+    /** PostgreSQL's arithmetic for the Postgres endpoint's SQL: `/` of integers is an integer. */
+    postgres?: boolean;
+  } = {},
+): Promise<ReadOnlyLake> {
   const catalog: Catalog = createCatalog({
     projectDir: project.dir,
     lakeRoot: project.catalog.lakeRoot,
@@ -76,6 +82,7 @@ export async function openReadOnlyLake(project: Project): Promise<ReadOnlyLake> 
     ...settings,
     memoryLimit: settings.memoryLimit ?? defaultMemoryLimit(os.totalmem() / 2),
     sandbox: { readable: [catalog.lakeRoot] },
+    integerDivision: options.postgres,
   });
   const queryAll = async (sql: string, options: ReadOnlyQueryOptions = {}) => {
     const timeoutMs = options.timeoutMs ?? 60_000;
