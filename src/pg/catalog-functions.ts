@@ -75,11 +75,11 @@ export function catalogMacros(version: string, startedAt: string): string[] {
     strata_regrole_oid: `(s) AS coalesce(TRY_CAST(s AS UINTEGER), (SELECT oid FROM ${C}.pg_roles strata_r WHERE strata_r.rolname = s::VARCHAR), error('role "' || s::VARCHAR || '" does not exist'))`,
     strata_regclass_name: `(o) AS coalesce((SELECT CASE WHEN strata_n.nspname IN ('public', 'pg_catalog') THEN strata_c.relname
         ELSE quote_ident(strata_n.nspname) || '.' || quote_ident(strata_c.relname) END
-      FROM ${C}.pg_class strata_c JOIN ${C}.pg_namespace strata_n ON strata_n.oid = strata_c.relnamespace WHERE strata_c.oid = o), o::VARCHAR)`,
-    strata_regtype_name: `(o) AS format_type(o, NULL)`,
-    strata_regproc_name: `(o) AS coalesce((SELECT proname FROM ${C}.pg_proc strata_p WHERE strata_p.oid = o), CASE WHEN o = 0 THEN '-' ELSE o::VARCHAR END)`,
-    strata_regnamespace_name: `(o) AS coalesce((SELECT nspname FROM ${C}.pg_namespace strata_n WHERE strata_n.oid = o), o::VARCHAR)`,
-    strata_regrole_name: `(o) AS coalesce((SELECT rolname FROM ${C}.pg_roles strata_r WHERE strata_r.oid = o), o::VARCHAR)`,
+      FROM ${C}.pg_class strata_c JOIN ${C}.pg_namespace strata_n ON strata_n.oid = strata_c.relnamespace WHERE strata_c.oid = strata_regclass_oid(o)), strata_regclass_oid(o)::VARCHAR)`,
+    strata_regtype_name: `(o) AS format_type(strata_regtype_oid(o), NULL)`,
+    strata_regproc_name: `(o) AS coalesce((SELECT proname FROM ${C}.pg_proc strata_p WHERE strata_p.oid = strata_regproc_oid(o)), CASE WHEN strata_regproc_oid(o) = 0 THEN '-' ELSE strata_regproc_oid(o)::VARCHAR END)`,
+    strata_regnamespace_name: `(o) AS coalesce((SELECT nspname FROM ${C}.pg_namespace strata_n WHERE strata_n.oid = strata_regnamespace_oid(o)), strata_regnamespace_oid(o)::VARCHAR)`,
+    strata_regrole_name: `(o) AS coalesce((SELECT rolname FROM ${C}.pg_roles strata_r WHERE strata_r.oid = strata_regrole_oid(o)), strata_regrole_oid(o)::VARCHAR)`,
   };
   for (const name of NO_DEFINITION) macros[name] = `(a), (a, b), (a, b, c) AS NULL::VARCHAR`;
   return Object.entries(macros).map(([name, definition]) => {

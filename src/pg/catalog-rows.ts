@@ -30,6 +30,8 @@ export interface DescribedTable {
 type Rows = Record<string, unknown[][]>;
 
 export const OWNER = { oid: 10, name: 'strata' };
+/** PostgreSQL 15's owner of the public schema. */
+const DATABASE_OWNER = { oid: 6171, name: 'pg_database_owner' };
 const PG_CATALOG_OID = NAMESPACES.pg_catalog;
 const PUBLIC_OID = NAMESPACES.public;
 const INFORMATION_SCHEMA_OID = NAMESPACES.information_schema;
@@ -50,7 +52,12 @@ export function stableOid(name: string, taken: Set<number>): number {
 function row(key: string, values: Record<string, unknown>): unknown[] {
   return RELATIONS[key].columns.map(([name, type]) => {
     if (name in values) return values[name];
-    if (/^(oid|regproc|regtype|xid|smallint|integer|bigint|real|double precision)$/.test(type)) return 0;
+    // (information_schema's numbers are NULL where they do not apply, pg_catalog's 0.)
+    if (
+      key.startsWith('pg_catalog.') &&
+      /^(oid|regproc|regtype|xid|smallint|integer|bigint|real|double precision)$/.test(type)
+    )
+      return 0;
     if (type === 'boolean') return false;
     return null;
   });
@@ -123,11 +130,21 @@ export function tableRows(tables: DescribedTable[], identity: CatalogIdentity, b
   const nsOid = new Map<string, number>(BUILTIN_NAMESPACES);
   for (const s of [...new Set(tables.map((t) => t.schema))].sort())
     if (!nsOid.has(s)) nsOid.set(s, stableOid(`schema:${s}`, taken));
-  const roles = [OWNER, ...identity.users.map((u) => ({ oid: stableOid(`role:${u}`, taken), name: u }))];
+  const roles = [
+    OWNER,
+    DATABASE_OWNER,
+    ...identity.users.map((u) => ({ oid: stableOid(`role:${u}`, taken), name: u })),
+  ];
   const out: Rows = {
     'pg_catalog.pg_namespace': [...nsOid]
       .filter(([name]) => BUILTIN_NAMESPACES.has(name) === builtins)
-      .map(([name, oid]) => row('pg_catalog.pg_namespace', { oid, nspname: name, nspowner: OWNER.oid })),
+      .map(([name, oid]) =>
+        row('pg_catalog.pg_namespace', {
+          oid,
+          nspname: name,
+          nspowner: name === 'public' ? DATABASE_OWNER.oid : OWNER.oid,
+        }),
+      ),
     'pg_catalog.pg_class': [],
     'pg_catalog.pg_attribute': [],
     'pg_catalog.pg_description': [],
@@ -152,13 +169,13 @@ export function tableRows(tables: DescribedTable[], identity: CatalogIdentity, b
         oid: r.oid,
         rolname: r.name,
         rolinherit: true,
-        rolcanlogin: r.oid !== OWNER.oid,
+        rolcanlogin: r.oid !== OWNER.oid && r.oid !== DATABASE_OWNER.oid,
         rolconnlimit: -1,
         rolpassword: '********',
       }),
     ),
     'pg_catalog.pg_user': roles
-      .filter((r) => r.oid !== OWNER.oid)
+      .filter((r) => r.oid !== OWNER.oid && r.oid !== DATABASE_OWNER.oid)
       .map((r) => row('pg_catalog.pg_user', { usename: r.name, usesysid: r.oid, passwd: '********' })),
     'pg_catalog.pg_settings': SETTINGS.map(([name, boot, unit, category, desc, vartype, context, min, max, enums]) => {
       const value = Object.entries(identity.settings).find(

@@ -18,7 +18,7 @@ import { ExtendedProtocol, type Ran, type RowStream } from './extended.js';
 import { sqlState } from './errors.js';
 import { Cursors } from './cursors.js';
 import type { PgCatalog } from './catalog.js';
-import { rewritePgSql } from './rewrite.js';
+import { rewritePgSql, readsCatalog } from './rewrite.js';
 import { PG_ALPN, upgradeToTls, type PgTls } from './tls.js';
 
 export interface ConnectionContext {
@@ -354,7 +354,7 @@ export class Connection {
     );
     if (cursor) return cursor;
     const text = this.engineSql(statement);
-    if (text !== statement) await this.ctx.catalog.fresh();
+    if (readsCatalog(text)) await this.ctx.catalog.fresh();
     const [{ result }] = await this.ctx.lake.queryAll(text, {
       dialect: 'duckdb',
       settings: this.state.lakeSettings,

@@ -3,6 +3,7 @@
 // when all are asked for at once) and Close. The connection owns it, dispatches its messages and
 // lends it what runs statements (ExtendedHost); an error here makes the connection skip to Sync.
 import { StrataError } from '../core/index.js';
+import { readsCatalog } from './rewrite.js';
 import type { QueryResult, ReadOnlyLake, RowSink } from '../project/index.js';
 import * as m from './protocol.js';
 import { sessionStatement, type SessionState } from './session-sql.js';
@@ -154,7 +155,7 @@ export class ExtendedProtocol {
       return undefined;
     }
     const text = this.host.engineSql(sql);
-    if (text !== sql) await this.host.catalog.fresh();
+    if (readsCatalog(text)) await this.host.catalog.fresh();
     return this.host.lake.describe(text).catch(() => undefined);
   }
 

@@ -16,6 +16,7 @@ import { StrataError } from '../core/index.js';
 import { quoteLiteral } from '../project/index.js';
 import { identName, lex } from './lexer.js';
 import { TokenEdit } from './token-edit.js';
+import { nameColumns } from './rewrite-names.js';
 import { cast, castTypeAfterAs } from './rewrite-casts.js';
 import { fromFunction, qualifiedColumn } from './rewrite-from.js';
 
@@ -48,11 +49,17 @@ const RENAMED: Record<string, string> = {
   jsonb_object_agg: 'json_group_object',
 };
 
+/** Whether a rewritten statement reads the catalog (its relations or its lookups), which is then brought up to date. */
+export function readsCatalog(rewritten: string): boolean {
+  return rewritten.includes('strata_');
+}
+
 /** The statement as the engine reads it (the same text when nothing applies). */
 export function rewritePgSql(sql: string, ctx: RewriteContext): string {
   const all = lex(sql);
   const tokens = all.filter((t) => t.kind !== 'comment');
   const e = new TokenEdit(sql, tokens);
+  nameColumns(e);
   for (let i = 0; i < tokens.length; i++) i = step(e, i, ctx);
   e.finish();
   return e.changed ? e.text() : sql;
@@ -159,7 +166,7 @@ function sessionValue(e: TokenEdit, i: number, ctx: RewriteContext): number | un
     if (value === undefined && !missingOk)
       throw new StrataError('SQL_ERROR', `unrecognized configuration parameter "${name}"`);
     if (value === undefined) {
-      e.set(i, close, 'NULL');
+      e.set(i, close, 'NULL::VARCHAR');
       return close;
     }
     return literal(close, value);

@@ -88,7 +88,7 @@ export function sessionStatement(
     if (name === 'all') return undefined;
     const value = setting(name, state, statuses);
     if (value === undefined) throw new StrataError('SQL_ERROR', `unrecognized configuration parameter "${name}"`);
-    return { tag: 'SHOW', result: one(name, value) };
+    return { tag: 'SHOW', result: one(CANONICAL.get(name) ?? name, value) };
   }
   return undefined;
 }
@@ -117,6 +117,8 @@ export function setting(name: string, state: SessionState, statuses: Record<stri
 
 /** PostgreSQL's settings and their defaults (as PostgreSQL 15 has them: catalog-data.ts). */
 const PG_DEFAULTS = new Map(SETTINGS.map((r) => [String(r[0]).toLowerCase(), String(r[1] ?? '')]));
+/** A setting's name as PostgreSQL writes it (SHOW's column: DateStyle, TimeZone). */
+const CANONICAL = new Map(SETTINGS.map((r) => [String(r[0]).toLowerCase(), String(r[0])]));
 
 /**
  * A name SET may set: one of PostgreSQL's settings, or a custom one (with a dot: `strata.as_of`).

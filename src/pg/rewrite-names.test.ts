@@ -1,0 +1,48 @@
+// Result column names as PostgreSQL gives them (parse_target.c's FigureColname), each expected
+// name as PostgreSQL 15 names the column.
+import { describe, expect, it } from 'vitest';
+import { rewritePgSql, type RewriteContext } from './rewrite.js';
+
+const ctx: RewriteContext = {
+  pgCatalog: new Set(['pg_class']),
+  informationSchema: new Set(),
+  user: 'analyst',
+  database: 'main',
+  pid: 7,
+  setting: () => undefined,
+};
+
+describe('result column names', () => {
+  it.each([
+    ['SELECT count(*) FROM t', 'SELECT count(*) AS "count" FROM t'],
+    ['SELECT sum(amount), t.day FROM t', 'SELECT sum(amount) AS "sum", t.day FROM t'],
+    [
+      "SELECT 1, 1::int, 'x'::text, amount::text FROM t",
+      'SELECT 1 AS "?column?", 1::int AS "int4", \'x\'::text AS "text", amount::text AS "amount" FROM t',
+    ],
+    [
+      'SELECT CASE WHEN a THEN 1 END, ARRAY[1], coalesce(a, b) FROM t',
+      'SELECT CASE WHEN a THEN 1 END AS "case", ARRAY[1] AS "array", coalesce(a, b) AS "coalesce" FROM t',
+    ],
+    ['SELECT pg_catalog.format_type(a, b) FROM t', 'SELECT format_type(a, b) AS "format_type" FROM t'],
+    [
+      'SELECT max(x) OVER (PARTITION BY y), count(*) FILTER (WHERE z) FROM t',
+      'SELECT max(x) OVER (PARTITION BY y) AS "max", count(*) FILTER (WHERE z) AS "count" FROM t',
+    ],
+    ['SELECT a + 1 AS b, a + 2 c, d, *, t.* FROM t', 'SELECT a + 1 AS b, a + 2 c, d, *, t.* FROM t'],
+    [
+      'SELECT CASE WHEN a THEN 1 ELSE NULL END kind, x > 0 AS pos FROM t',
+      'SELECT CASE WHEN a THEN 1 ELSE NULL END kind, x > 0 AS pos FROM t',
+    ],
+    [
+      'SELECT x IS NULL, (SELECT 1) FROM t',
+      'SELECT x IS NULL AS "?column?", (SELECT 1 AS "?column?") AS "?column?" FROM t',
+    ],
+  ])('%s', (sql, expected) => {
+    expect(rewritePgSql(sql, ctx)).toBe(expected);
+  });
+
+  it('names current_user as PostgreSQL does, after putting in its value', () => {
+    expect(rewritePgSql('SELECT current_user', ctx)).toBe(`SELECT 'analyst' AS "current_user"`);
+  });
+});
