@@ -4,20 +4,17 @@
 // lends it what runs statements (ExtendedHost); an error here makes the connection skip to Sync.
 import { StrataError } from '../core/index.js';
 import { readsCatalog } from './rewrite.js';
-import type { QueryResult, ReadOnlyLake, RowSink } from '../project/index.js';
+import type { ReadOnlyLake, RowSink } from '../project/index.js';
 import * as m from './protocol.js';
 import { sessionStatement, type SessionState } from './session-sql.js';
-import { commandTag, formatOf, rowDescriptionOf, sendDataRows } from './results.js';
+import { formatOf, rowDescriptionOf, sendDataRows } from './results.js';
 import { pgTypeOf } from './types.js';
 import { bindParameters, parameterCount } from './params.js';
 import { decodeBinaryParameter } from './binary.js';
 import type { PgCatalog } from './catalog.js';
+import { PortalRun, type Ran } from './portal-run.js';
 
-/** A statement's command tag and, for a query, its result. */
-export interface Ran {
-  tag: string;
-  result?: QueryResult;
-}
+export type { Ran } from './portal-run.js';
 
 /** A sink for a query's rows, sent as they come; `rows()` is undefined until the query streamed. */
 export interface RowStream {
@@ -47,12 +44,8 @@ interface Prepared {
 
 interface Portal {
   sql: string;
-  /** Run at the first Describe or Execute; rows sent so far. */
-  result?: QueryResult;
-  tag?: string;
-  sent: number;
-  /** Its RowDescription was sent at Describe. */
-  described?: boolean;
+  /** Its statement, started at the first Describe or Execute. */
+  run?: PortalRun;
   formats: number[];
 }
 
@@ -63,8 +56,9 @@ export class ExtendedProtocol {
 
   constructor(private readonly host: ExtendedHost) {}
 
-  /** Ends every portal (their transaction ended). */
+  /** Ends every portal (their transaction ended), stopping what still runs. */
   closePortals(): void {
+    for (const p of this.portals.values()) p.run?.close();
     this.portals.clear();
   }
 
@@ -92,9 +86,9 @@ export class ExtendedProtocol {
         'SQL_ERROR',
         `bind message supplies ${values.length} parameters, but the statement needs more`,
       );
+    this.portals.get(bind.portal)?.run?.close();
     this.portals.set(bind.portal, {
       sql: bindParameters(stmt.sql, values, stmt.types),
-      sent: 0,
       formats: bind.resultFormats,
     });
     this.host.send(m.bindComplete());
@@ -106,17 +100,10 @@ export class ExtendedProtocol {
     if (kind === 'S') return this.describePrepared(name);
     const portal = this.portals.get(name);
     if (!portal) throw new StrataError('SQL_ERROR', `portal "${name}" does not exist`);
-    // A query's columns without running it (its rows may then stream at Execute).
-    const info = portal.result ? undefined : await this.describeStatement(portal.sql);
-    if (info) {
-      portal.described = true;
-      this.host.send(
-        info.columns.length ? rowDescriptionOf({ columns: info.columns, rows: [] }, portal.formats) : m.noData(),
-      );
-      return;
-    }
-    const { result } = await this.materialize(portal);
-    this.host.send(result.columns.length ? rowDescriptionOf(result, portal.formats) : m.noData());
+    // The statement starts now; its rows wait for Execute (planned once, streamed then).
+    const run = this.started(portal);
+    const columns = (await run.columns) ?? (await run.outcome()).result?.columns;
+    this.host.send(columns?.length ? rowDescriptionOf({ columns, rows: [] }, portal.formats) : m.noData());
   }
 
   /** Describe of a prepared statement: its parameters' types, then its columns (or NoData). */
@@ -159,14 +146,9 @@ export class ExtendedProtocol {
     return this.host.lake.describe(text).catch(() => undefined);
   }
 
-  private async materialize(portal: Portal): Promise<{ result: QueryResult; tag: string }> {
-    if (!portal.result) {
-      const results = await this.host.run(portal.sql);
-      const last = results[results.length - 1];
-      portal.result = last.result ?? { columns: [], rows: [] };
-      portal.tag = last.tag;
-    }
-    return { result: portal.result, tag: portal.tag ?? commandTag(portal.sql, portal.result) };
+  private started(portal: Portal): PortalRun {
+    portal.run ??= new PortalRun((sink) => this.host.runStatement(portal.sql, sink));
+    return portal.run;
   }
 
   async execute(body: m.BodyReader): Promise<void> {
@@ -179,30 +161,31 @@ export class ExtendedProtocol {
       send(m.emptyQuery());
       return;
     }
-    if (!portal.result && limit <= 0) {
-      // All its rows at once: streamed as the engine makes them.
-      const streamed = this.host.streamer(portal.formats, true);
-      const { tag, result } = await this.host.runStatement(portal.sql, streamed.sink);
-      portal.result = { columns: result?.columns ?? [], rows: [] };
-      const count = streamed.rows();
-      if (count === undefined && result && result.rows.length > 0)
-        sendDataRows(result, 0, result.rows.length, portal.formats, send);
-      send(m.commandComplete(count === undefined ? tag : `SELECT ${count}`));
+    const run = this.started(portal);
+    const columns = (await run.columns) ?? [];
+    const rows = this.host.streamer(portal.formats, true);
+    const done = await run.take(limit, (chunk) => Promise.resolve(rows.sink(columns, chunk)));
+    if (!done) {
+      send(m.portalSuspended());
       return;
     }
-    const { result, tag } = await this.materialize(portal);
-    const to = limit > 0 ? Math.min(result.rows.length, portal.sent + limit) : result.rows.length;
-    sendDataRows(result, portal.sent, to, portal.formats, send);
-    portal.sent = to;
-    if (to < result.rows.length) send(m.portalSuspended());
-    else send(m.commandComplete(tag));
+    const ran = await run.outcome();
+    // A result the engine did not stream (SHOW, a cursor's FETCH) is sent whole.
+    if (!run.streamed && ran.result && ran.result.rows.length > 0 && run.sent === 0) {
+      sendDataRows(ran.result, 0, ran.result.rows.length, portal.formats, send);
+      run.sent = ran.result.rows.length;
+    }
+    send(m.commandComplete(run.streamed ? `SELECT ${run.sent}` : ran.tag));
   }
 
   closeObject(body: m.BodyReader): void {
     const kind = String.fromCharCode(body.bytes(1)[0]);
     const name = body.string();
     if (kind === 'S') this.statements.delete(name);
-    else this.portals.delete(name);
+    else {
+      this.portals.get(name)?.run?.close();
+      this.portals.delete(name);
+    }
     this.host.send(m.closeComplete());
   }
 }
