@@ -127,12 +127,20 @@ export class Connection {
       }
       this.begin(start.version, start.params);
     }
-    for (;;) {
-      if (this.phase === 'closed') return;
-      const msg = this.reader.next();
-      if (!msg) return;
-      if (this.phase === 'auth') await this.authenticate(msg);
-      else await this.handle(msg);
+    // The answers to the messages of one packet go out together (ParseComplete, BindComplete,
+    // RowDescription, DataRows, CommandComplete, ReadyForQuery: one write, not six).
+    const socket = this.socket;
+    socket.cork();
+    try {
+      for (;;) {
+        if (this.phase === 'closed') return;
+        const msg = this.reader.next();
+        if (!msg) return;
+        if (this.phase === 'auth') await this.authenticate(msg);
+        else await this.handle(msg);
+      }
+    } finally {
+      socket.uncork();
     }
   }
 
@@ -314,6 +322,9 @@ export class Connection {
       count += rows.length;
       if (this.socket.writableNeedDrain) {
         const socket = this.socket;
+        // (corked while a packet's messages are answered: what is written goes out first)
+        const corked = socket.writableCorked;
+        for (let k = 0; k < corked; k++) socket.uncork();
         await new Promise<void>((resolve) => {
           const done = () => {
             socket.off('drain', done);
@@ -323,6 +334,7 @@ export class Connection {
           socket.on('drain', done);
           socket.on('close', done);
         });
+        for (let k = 0; k < corked; k++) socket.cork();
       }
     };
     return { sink, rows: () => count };
