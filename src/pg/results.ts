@@ -3,7 +3,7 @@
 import type { QueryResult } from '../project/index.js';
 import * as m from './protocol.js';
 import { binaryValue } from './binary.js';
-import { pgTypeOf, textValue } from './types.js';
+import { pgTypeOf, textString, textValue, type PgType } from './types.js';
 
 /** The format of column (or parameter) `i` from a Bind's format codes: none = text, one = all. */
 export function formatOf(formats: number[], i: number): 0 | 1 {
@@ -29,6 +29,10 @@ export function sendDataRows(
   send: (...messages: Buffer[]) => void,
 ): void {
   const types = result.columns.map((c) => pgTypeOf(c.type).type);
+  if (types.every((_, i) => formatOf(formats, i) === 0)) {
+    for (let r = from; r < to; r += TEXT_BATCH) send(textDataRows(result.rows, r, Math.min(to, r + TEXT_BATCH), types));
+    return;
+  }
   const encoders = types.map((_, i) => (formatOf(formats, i) === 1 ? binaryValue : textValue));
   const out: Buffer[] = [];
   for (let r = from; r < to; r++) {
@@ -36,6 +40,49 @@ export function sendDataRows(
     if (out.length >= 256) send(...out.splice(0));
   }
   if (out.length) send(...out);
+}
+
+const TEXT_BATCH = 512;
+
+/**
+ * DataRows of rows [from, to) in text format, as one buffer: each value made a string, then
+ * written in place (no buffer per value: most of a large result's cost).
+ */
+function textDataRows(rows: unknown[][], from: number, to: number, types: PgType[]): Buffer {
+  const texts: (string | null)[] = [];
+  let size = 0;
+  for (let r = from; r < to; r++) {
+    const row = rows[r];
+    size += 7; // 'D', length, column count
+    for (let i = 0; i < types.length; i++) {
+      const t = textString(row[i], types[i]);
+      texts.push(t);
+      size += 4 + (t === null ? 0 : Buffer.byteLength(t, 'utf8'));
+    }
+  }
+  const out = Buffer.allocUnsafe(size);
+  let at = 0;
+  let k = 0;
+  for (let r = from; r < to; r++) {
+    const start = at;
+    out[at] = 0x44; // 'D'
+    at += 5;
+    out.writeInt16BE(types.length, at);
+    at += 2;
+    for (let i = 0; i < types.length; i++) {
+      const t = texts[k++];
+      if (t === null) {
+        out.writeInt32BE(-1, at);
+        at += 4;
+      } else {
+        const n = out.write(t, at + 4, 'utf8');
+        out.writeInt32BE(n, at);
+        at += 4 + n;
+      }
+    }
+    out.writeInt32BE(at - start - 1, start + 1);
+  }
+  return out;
 }
 
 /** The CommandComplete tag of a statement: SELECT n for rows, else its first word. */

@@ -70,18 +70,25 @@ export function pgTypeOf(duckdb: string): { type: PgType; typmod: number } {
 
 /** A value (as the engine's JSON-safe rows hold it) in PostgreSQL's text format. */
 export function textValue(v: unknown, type: PgType): Buffer | null {
+  const text = textString(v, type);
+  return text === null ? null : Buffer.from(text, 'utf8');
+}
+
+/** A value in PostgreSQL's text format, as a string (null for NULL). */
+export function textString(v: unknown, type: PgType): string | null {
   if (v === null || v === undefined) return null;
-  if (type === PG.bool) return Buffer.from(v === true || v === 'true' ? 't' : 'f');
-  if (type === PG.json) return Buffer.from(typeof v === 'string' ? JSON.stringify(v) : JSON.stringify(v));
-  // bytea's hex format; an interval as PostgreSQL writes it; DuckDB's infinite dates as PostgreSQL's.
-  if (type === PG.bytea) return Buffer.from(`\\x${blobBytes(v).toString('hex')}`);
-  if (type === PG.interval && isEngineInterval(v)) return Buffer.from(intervalText(v));
-  if (type === PG.date && typeof v === 'string') return Buffer.from(engineDateInfinity(v) ?? v);
   if (typeof v === 'number') {
-    if (Number.isNaN(v)) return Buffer.from('NaN');
-    if (v === Infinity) return Buffer.from('Infinity');
-    if (v === -Infinity) return Buffer.from('-Infinity');
+    if (Number.isNaN(v)) return 'NaN';
+    if (v === Infinity) return 'Infinity';
+    if (v === -Infinity) return '-Infinity';
+    return String(v);
   }
-  if (typeof v === 'object') return Buffer.from(JSON.stringify(v));
-  return Buffer.from(String(v), 'utf8');
+  if (type === PG.bool) return v === true || v === 'true' ? 't' : 'f';
+  if (type === PG.json) return JSON.stringify(v);
+  // bytea's hex format; an interval as PostgreSQL writes it; DuckDB's infinite dates as PostgreSQL's.
+  if (type === PG.bytea) return `\\x${blobBytes(v).toString('hex')}`;
+  if (type === PG.interval && isEngineInterval(v)) return intervalText(v);
+  if (type === PG.date && typeof v === 'string') return engineDateInfinity(v) ?? v;
+  if (typeof v === 'object') return JSON.stringify(v);
+  return String(v);
 }
