@@ -73,6 +73,21 @@ export function typedLiteral(t: Token, next: Token | undefined): string | undefi
   return type === undefined ? undefined : `CAST(${t.text} AS ${type})`;
 }
 
+/**
+ * Spark's typed string literals DuckDB does not have: TIMESTAMP_NTZ '...' (a timestamp without
+ * time zone), TIMESTAMP_LTZ '...' (with the session's), X'00FF' (binary, from hex digits) —
+ * Spark's SqlBaseParser `literalType`, `constant` rules.
+ */
+export function typedStringLiteral(t: Token, next: Token | undefined): string | undefined {
+  if (t.kind !== 'ident' || next?.kind !== 'string') return undefined;
+  const word = t.value.toLowerCase();
+  if (word === 'timestamp_ntz') return `CAST(${quoteLiteral(next.value)} AS TIMESTAMP)`;
+  if (word === 'timestamp_ltz') return `CAST(${quoteLiteral(next.value)} AS TIMESTAMPTZ)`;
+  if (word === 'x' && next.start === t.end && /^([0-9a-fA-F]{2})*$/.test(next.value))
+    return `from_hex(${quoteLiteral(next.value)})`;
+  return undefined;
+}
+
 /** `*` (or `t.*`) followed by EXCEPT ( — Databricks' star with columns left out, not the set operator. */
 export function starExcept(tokens: Token[], i: number): boolean {
   return tokens[i].text === '*' && isWord(tokens[i + 1], 'except') && tokens[i + 2]?.text === '(';

@@ -122,6 +122,19 @@ describe('Spark SQL: typed literals', () => {
     // A column or alias that merely starts after a number is left alone.
     expect(sparkToDuckdb('SELECT 1 AS L')).toBe('SELECT 1 AS L');
   });
+
+  it("TIMESTAMP_NTZ '...', TIMESTAMP_LTZ '...' and X'00FF' (SqlBaseParser's literalType and binary constants)", async () => {
+    const rows = await held.session.rows(
+      sparkToDuckdb(
+        "SELECT typeof(TIMESTAMP_NTZ '2024-01-01 10:00:00') AS ntz, CAST(TIMESTAMP_NTZ '2024-01-01 10:00:00' AS VARCHAR) AS v, typeof(TIMESTAMP_LTZ '2024-01-01 10:00:00') AS ltz, hex(X'00FF') AS bin, typeof(X'00ff') AS bt",
+      ),
+    );
+    expect(rows).toEqual([
+      { ntz: 'TIMESTAMP', v: '2024-01-01 10:00:00', ltz: 'TIMESTAMP WITH TIME ZONE', bin: '00FF', bt: 'BLOB' },
+    ]);
+    // A column named x, and a string after it, are left alone.
+    expect(sparkToDuckdb("SELECT x, x 'a' FROM t")).not.toContain('from_hex');
+  });
 });
 
 describe('Spark SQL: datetime arithmetic in whole units, and the date/timestamp family', () => {

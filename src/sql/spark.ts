@@ -30,6 +30,7 @@ import {
   sparkOnlyString,
   starExcept,
   typedLiteral,
+  typedStringLiteral,
   zeroBasedIndex,
   groupByWith,
   unsupportedForm,
@@ -108,6 +109,7 @@ export function translate(sql: string, notes?: Rewritten[], options: TranslateOp
         unsupportedForm(tokens, i) !== undefined ||
         zeroBasedIndex(tokens, i, tokens.length) !== undefined ||
         typedLiteral(t, tokens[i + 1]) !== undefined ||
+        typedStringLiteral(t, tokens[i + 1]) !== undefined ||
         ((t.text === '/' || t.text === '%' || isWord(t, 'div')) && endsOperand(tokens[i - 1])) ||
         comparisonOp(tokens, i) !== undefined ||
         (isWord(t, 'in') && tokens[i + 1]?.text === '(') ||
@@ -290,8 +292,8 @@ function rewrite(sql: string, tokens: Token[], from: number, to: number, notes?:
         continue;
       }
     }
-    // Typed numeric literals: 1L, 2S, 3Y, 1.5D, 1.5F, 1.50BD.
-    const typed = typedLiteral(t, tokens[i + 1]);
+    // Typed numeric literals: 1L, 2S, 3Y, 1.5D, 1.5F, 1.50BD; TIMESTAMP_NTZ '...', X'00FF'.
+    const typed = typedLiteral(t, tokens[i + 1]) ?? typedStringLiteral(t, tokens[i + 1]);
     if (typed !== undefined) {
       emit(i, typed, tokens[i + 1].end);
       i++;
