@@ -97,6 +97,7 @@ export class Connection {
   private close(): void {
     this.phase = 'closed';
     this.running?.abort(new Error('the connection closed'));
+    this.extended.closePortals(); // (a portal's statement waiting for Execute stops)
   }
 
   private drop(err: unknown): void {
