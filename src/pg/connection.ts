@@ -12,7 +12,7 @@ import * as m from './protocol.js';
 import type { ScramKeys } from './scram.js';
 import { parameterStatuses, ScramSignIn } from './sign-in.js';
 import { AS_OF, sessionStatement, setting, type SessionState } from './session-sql.js';
-import { commandTag, rowDescriptionOf, sendDataRows } from './results.js';
+import { commandTag, drained, rowDescriptionOf, sendDataRows } from './results.js';
 import { splitSql } from './params.js';
 import { ExtendedProtocol, type Ran, type RowStream } from './extended.js';
 import { sqlState } from './errors.js';
@@ -321,22 +321,7 @@ export class Connection {
       if (rows.length === 0) return;
       sendDataRows({ columns, rows }, 0, rows.length, formats, (...b) => this.send(...b));
       count += rows.length;
-      if (this.socket.writableNeedDrain) {
-        const socket = this.socket;
-        // (corked while a packet's messages are answered: what is written goes out first)
-        const corked = socket.writableCorked;
-        for (let k = 0; k < corked; k++) socket.uncork();
-        await new Promise<void>((resolve) => {
-          const done = () => {
-            socket.off('drain', done);
-            socket.off('close', done);
-            resolve();
-          };
-          socket.on('drain', done);
-          socket.on('close', done);
-        });
-        for (let k = 0; k < corked; k++) socket.cork();
-      }
+      await drained(this.socket);
     };
     return { sink, rows: () => count };
   }

@@ -1,5 +1,6 @@
 // A result as the protocol sends it: its RowDescription, its DataRows (each column in the text or
 // binary format the Bind asked for), and the CommandComplete tag of the statement that made it.
+import type { Writable } from 'node:stream';
 import type { QueryResult } from '../project/index.js';
 import * as m from './protocol.js';
 import { binaryValue } from './binary.js';
@@ -91,4 +92,24 @@ export function commandTag(statement: string, result: QueryResult | undefined): 
   if (word === 'SELECT' || word === 'WITH' || word === 'VALUES' || word === 'TABLE' || result?.columns.length)
     return `SELECT ${result?.rows.length ?? 0}`;
   return word;
+}
+
+/**
+ * Waits while the client reads what was written (a full socket), so that a large result is not
+ * buffered: the socket, corked while a packet's messages are answered, is uncorked meanwhile.
+ */
+export async function drained(socket: Writable): Promise<void> {
+  if (!socket.writableNeedDrain) return;
+  const corked = socket.writableCorked;
+  for (let k = 0; k < corked; k++) socket.uncork();
+  await new Promise<void>((resolve) => {
+    const done = () => {
+      socket.off('drain', done);
+      socket.off('close', done);
+      resolve();
+    };
+    socket.on('drain', done);
+    socket.on('close', done);
+  });
+  for (let k = 0; k < corked; k++) socket.cork();
 }

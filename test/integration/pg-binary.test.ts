@@ -11,7 +11,8 @@ import { promisify } from 'node:util';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPgServer, type RunningPgServer } from '../../src/pg/index.js';
-import { projectAt, projectFolder, useTestBed } from '../helpers/harness.js';
+import { useTestBed } from '../helpers/harness.js';
+import { pgClient, pgProject } from '../helpers/pg.js';
 import { localPostgresMissing, skipNote, startLocalPostgres, type LocalPostgres } from '../helpers/local-postgres.js';
 
 const run = promisify(execFile);
@@ -20,12 +21,7 @@ let server: RunningPgServer;
 const PASSWORD = 'binary-b3ans';
 
 beforeAll(async () => {
-  const dir = projectFolder(
-    bed,
-    'types',
-    'name: types\nserve:\n  pg:\n    users:\n      analyst:\n        password: ${env:STRATA_PG_TEST_PASSWORD}\n',
-  );
-  const project = await projectAt(bed, dir, { env: { STRATA_PG_TEST_PASSWORD: PASSWORD } });
+  const { project } = await pgProject(bed, 'types', PASSWORD);
   await project.query(
     `CREATE TABLE gold.types (id INT, d DATE, ts TIMESTAMP, ntz TIMESTAMP_NTZ, amount DECIMAL(18,4), big BIGINT,
        i INT, s SMALLINT, dbl DOUBLE, f FLOAT, ok BOOLEAN, str STRING, bin BINARY, arr ARRAY<INT>,
@@ -82,7 +78,7 @@ const TYPE_NAMES: Record<number, string> = {
 const AS_IS = { getTypeParser: () => (v: unknown) => v } as unknown as pg.CustomTypesConfig;
 
 function strata(): pg.Client {
-  return new pg.Client({ host: '127.0.0.1', port: server.port, user: 'analyst', password: PASSWORD, database: 'lake' });
+  return pgClient(server.port, PASSWORD);
 }
 
 /**

@@ -5,11 +5,11 @@
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Project } from '../../src/project/index.js';
 import { startPgServer, type RunningPgServer } from '../../src/pg/index.js';
-import { projectAt, projectFolder, useTestBed } from '../helpers/harness.js';
+import { useTestBed } from '../helpers/harness.js';
+import { pgClient, pgProject } from '../helpers/pg.js';
 
 const run = promisify(execFile);
 const bed = useTestBed('pg-catalog');
@@ -18,12 +18,7 @@ let server: RunningPgServer;
 const PASSWORD = 'catal0g-pass';
 
 beforeAll(async () => {
-  const dir = projectFolder(
-    bed,
-    'shop',
-    'name: shop\ncatalog: lake\nserve:\n  pg:\n    users:\n      analyst:\n        password: ${env:STRATA_PG_TEST_PASSWORD}\n',
-  );
-  project = await projectAt(bed, dir, { env: { STRATA_PG_TEST_PASSWORD: PASSWORD } });
+  ({ project } = await pgProject(bed, 'shop', PASSWORD, { top: 'catalog: lake\n' }));
   await project.query(
     `CREATE TABLE gold.fact_sales (day DATE NOT NULL, channel STRING, amount DECIMAL(10,2) COMMENT 'net amount', units INT,
        ok BOOLEAN, at TIMESTAMP, local_at TIMESTAMP_NTZ, big BIGINT, ratio DOUBLE, tags ARRAY<STRING>) COMMENT 'one row per order line';
@@ -84,13 +79,7 @@ describe('psql browses the catalog', () => {
 
 describe('catalog queries', () => {
   const client = async () => {
-    const c = new pg.Client({
-      host: '127.0.0.1',
-      port: server.port,
-      user: 'analyst',
-      password: PASSWORD,
-      database: 'lake',
-    });
+    const c = pgClient(server.port, PASSWORD);
     await c.connect();
     return c;
   };
@@ -223,13 +212,7 @@ describe.each(['npgsql.sql', 'pgjdbc.sql', 'metabase.sql', 'grafana.sql', 'dbeav
   'the startup and catalog queries of %s, replayed',
   (file) => {
     it.each(fixtureQueries(file))('$name', async ({ name, sql }) => {
-      const c = new pg.Client({
-        host: '127.0.0.1',
-        port: server.port,
-        user: 'analyst',
-        password: PASSWORD,
-        database: 'lake',
-      });
+      const c = pgClient(server.port, PASSWORD);
       await c.connect();
       try {
         if (name === 'npgsql GetSchema Schemata') {

@@ -12,7 +12,8 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPgServer, type RunningPgServer } from '../../src/pg/index.js';
-import { projectAt, projectFolder, useTestBed } from '../helpers/harness.js';
+import { useTestBed } from '../helpers/harness.js';
+import { pgProject } from '../helpers/pg.js';
 
 const bed = useTestBed('pg-clients');
 let server: RunningPgServer;
@@ -22,12 +23,7 @@ const PYTHON = '/usr/bin/python3'; // Debian's, where the python3-* packages are
 const JDBC_JAR = '/usr/share/java/postgresql.jar';
 
 beforeAll(async () => {
-  const dir = projectFolder(
-    bed,
-    'shop',
-    'name: shop\nserve:\n  pg:\n    users:\n      analyst:\n        password: ${env:STRATA_PG_TEST_PASSWORD}\n',
-  );
-  const project = await projectAt(bed, dir, { env: { STRATA_PG_TEST_PASSWORD: PASSWORD } });
+  const { project } = await pgProject(bed, 'shop', PASSWORD);
   await project.query(
     `CREATE TABLE gold.sales (day DATE, channel STRING, amount DECIMAL(10,2), units INT, ok BOOLEAN);
      INSERT INTO gold.sales VALUES (DATE'2024-01-01', 'online', 10.50, 2, true), (DATE'2024-01-02', 'retail', 4.25, 1, false),

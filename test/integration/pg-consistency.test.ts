@@ -8,7 +8,8 @@ import type { Project } from '../../src/project/index.js';
 import { startPgServer, type RunningPgServer } from '../../src/pg/index.js';
 import { FileLock } from '../../src/storage/index.js';
 import { writeReadPoint, clearReadPoint } from '../../src/project/read-point.js';
-import { projectAt, projectFolder, useTestBed } from '../helpers/harness.js';
+import { useTestBed } from '../helpers/harness.js';
+import { pgClient, pgProject } from '../helpers/pg.js';
 
 const bed = useTestBed('pg-consistency');
 let project: Project;
@@ -16,12 +17,7 @@ let server: RunningPgServer;
 const PASSWORD = 'c0nsistent';
 
 beforeAll(async () => {
-  const dir = projectFolder(
-    bed,
-    'shop',
-    'name: shop\nserve:\n  pg:\n    users:\n      analyst:\n        password: ${env:STRATA_PG_TEST_PASSWORD}\n',
-  );
-  project = await projectAt(bed, dir, { env: { STRATA_PG_TEST_PASSWORD: PASSWORD } });
+  ({ project } = await pgProject(bed, 'shop', PASSWORD));
   await project.query(
     `CREATE TABLE gold.orders (id INT, amount DECIMAL(10,2));
      CREATE TABLE gold.order_totals (orders BIGINT, revenue DECIMAL(18,2));
@@ -33,13 +29,7 @@ beforeAll(async () => {
 afterAll(() => server?.close());
 
 async function client() {
-  const c = new pg.Client({
-    host: '127.0.0.1',
-    port: server.port,
-    user: 'analyst',
-    password: PASSWORD,
-    database: 'lake',
-  });
+  const c = pgClient(server.port, PASSWORD);
   await c.connect();
   return c;
 }
@@ -96,28 +86,18 @@ describe('consistent reads', () => {
   });
 
   it('a query during a real pipeline update sees its tables all before it or all after it', async () => {
-    const dir = projectFolder(
-      bed,
-      'flows',
-      'name: flows\nserve:\n  pg:\n    users:\n      analyst:\n        password: ${env:STRATA_PG_TEST_PASSWORD}\n',
-      {
+    const { project: flows, dir } = await pgProject(bed, 'flows', PASSWORD, {
+      files: {
         'pipelines/sales/main.sql': `CREATE OR REFRESH MATERIALIZED VIEW gold.lines AS
 SELECT * FROM read_files('landing/*.csv', format => 'csv');
 CREATE OR REFRESH MATERIALIZED VIEW gold.total AS SELECT CAST(sum(amount) AS DECIMAL(18,2)) AS revenue FROM gold.lines;`,
         'landing/1.csv': 'id,amount\n1,10.50\n2,4.25\n',
       },
-    );
-    const flows = await projectAt(bed, dir, { env: { STRATA_PG_TEST_PASSWORD: PASSWORD } });
+    });
     const pipeline = await flows.loadPipeline('sales');
     await flows.runPipeline(pipeline);
     const endpoint = await startPgServer(flows, { port: 0 });
-    const c = new pg.Client({
-      host: '127.0.0.1',
-      port: endpoint.port,
-      user: 'analyst',
-      password: PASSWORD,
-      database: 'lake',
-    });
+    const c = pgClient(endpoint.port, PASSWORD);
     await c.connect();
     try {
       const both =

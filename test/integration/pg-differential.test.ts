@@ -11,7 +11,8 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPgServer, type RunningPgServer } from '../../src/pg/index.js';
-import { projectAt, projectFolder, useTestBed } from '../helpers/harness.js';
+import { useTestBed } from '../helpers/harness.js';
+import { pgClient, pgProject } from '../helpers/pg.js';
 import { localPostgresMissing, skipNote, startLocalPostgres, type LocalPostgres } from '../helpers/local-postgres.js';
 
 /**
@@ -812,21 +813,10 @@ describe.skipIf(missing)(`the endpoint answers as PostgreSQL 15 does ${skipNote(
     await owner.end();
     clients.postgres = await postgres.connect({ user: 'analyst', database: 'lake' });
 
-    const dir = projectFolder(
-      bed,
-      'shop',
-      'name: shop\ncatalog: lake\nserve:\n  pg:\n    users:\n      analyst:\n        password: ${env:STRATA_PG_TEST_PASSWORD}\n',
-    );
-    const project = await projectAt(bed, dir, { env: { STRATA_PG_TEST_PASSWORD: PASSWORD } });
+    const { project } = await pgProject(bed, 'shop', PASSWORD, { top: 'catalog: lake\n' });
     await project.query(STRATA_TABLE);
     endpoint = await startPgServer(project, { port: 0 });
-    clients.endpoint = new pg.Client({
-      host: '127.0.0.1',
-      port: endpoint.port,
-      user: 'analyst',
-      password: PASSWORD,
-      database: 'lake',
-    });
+    clients.endpoint = pgClient(endpoint.port, PASSWORD);
     await clients.endpoint.connect();
 
     for (const side of ['postgres', 'endpoint'] as const) {

@@ -11,7 +11,8 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Project } from '../../src/project/index.js';
 import { startPgServer, type RunningPgServer } from '../../src/pg/index.js';
-import { projectAt, projectFolder, useTestBed } from '../helpers/harness.js';
+import { useTestBed } from '../helpers/harness.js';
+import { pgClient, pgProject } from '../helpers/pg.js';
 
 const run = promisify(execFile);
 const bed = useTestBed('pg');
@@ -20,12 +21,7 @@ let server: RunningPgServer;
 const PASSWORD = 'c0rrect-horse';
 
 beforeAll(async () => {
-  const dir = projectFolder(
-    bed,
-    'shop',
-    'name: shop\nserve:\n  pg:\n    max_connections: 250\n    users:\n      analyst:\n        password: ${env:STRATA_PG_TEST_PASSWORD}\n',
-  );
-  project = await projectAt(bed, dir, { env: { STRATA_PG_TEST_PASSWORD: PASSWORD } });
+  ({ project } = await pgProject(bed, 'shop', PASSWORD, { pg: '    max_connections: 250\n' }));
   await project.query(
     `CREATE TABLE gold.sales (day DATE, channel STRING, amount DECIMAL(10,2), units INT, ok BOOLEAN);
      INSERT INTO gold.sales VALUES (DATE'2024-01-01', 'online', 10.50, 2, true), (DATE'2024-01-02', 'retail', 4.25, 1, false), (DATE'2024-01-02', NULL, 1.00, 3, NULL)`,
@@ -113,13 +109,7 @@ describe('the Postgres endpoint with psql', () => {
     expect(lines.length).toBe(300000);
     expect(lines[0]).toBe('0|0');
     expect(lines[299999]).toBe('299999|599998');
-    const c = new pg.Client({
-      host: '127.0.0.1',
-      port: server.port,
-      user: 'analyst',
-      password: PASSWORD,
-      database: 'lake',
-    });
+    const c = pgClient(server.port, PASSWORD);
     await c.connect();
     try {
       const all = await c.query({ text: 'SELECT i FROM range($1::BIGINT) t(i)', values: [250000], rowMode: 'array' });
@@ -203,8 +193,7 @@ describe('the Postgres endpoint with psql', () => {
 });
 
 describe("the Postgres endpoint with Node's pg", () => {
-  const client = () =>
-    new pg.Client({ host: '127.0.0.1', port: server.port, user: 'analyst', password: PASSWORD, database: 'lake' });
+  const client = () => pgClient(server.port, PASSWORD);
 
   it('runs SQL cursors: DECLARE in a block, FETCH n / NEXT / ALL, MOVE, CLOSE; refused outside a block', async () => {
     const c = client();
@@ -304,12 +293,7 @@ describe('the Postgres endpoint under many connections', () => {
       await Promise.all(clients.map((c) => c.end()));
     }
     // A second endpoint of the same project with a limit of 2.
-    const dir = projectFolder(
-      bed,
-      'small',
-      'name: small\nserve:\n  pg:\n    max_connections: 2\n    users:\n      analyst:\n        password: ${env:STRATA_PG_TEST_PASSWORD}\n',
-    );
-    const small = await projectAt(bed, dir, { env: { STRATA_PG_TEST_PASSWORD: PASSWORD } });
+    const { project: small } = await pgProject(bed, 'small', PASSWORD, { pg: '    max_connections: 2\n' });
     const limited = await startPgServer(small, { port: 0 });
     const open = [0, 1].map(
       () => new pg.Client({ host: '127.0.0.1', port: limited.port, user: 'analyst', password: PASSWORD }),
