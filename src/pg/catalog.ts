@@ -99,8 +99,8 @@ export class PgCatalog {
       }
       described.push(d);
     }
-    for (const key of [...this.described.keys()])
-      if (!fingerprint.split('\n').includes(key)) this.described.delete(key);
+    const current = new Set(fingerprint.split('\n'));
+    for (const key of [...this.described.keys()]) if (!current.has(key)) this.described.delete(key);
     await this.write(described);
     this.fingerprint = fingerprint;
   }
