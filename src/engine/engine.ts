@@ -7,7 +7,6 @@ import * as path from 'node:path';
 import {
   DuckDBConnection,
   DuckDBInstance,
-  JsonDuckDBValueConverter,
   LIST,
   StatementType,
   VARCHAR,
@@ -15,6 +14,7 @@ import {
 } from '@duckdb/node-api';
 import { EngineError, StrataError, UserSqlError } from '../core/index.js';
 import { quoteLiteral } from './quote.js';
+import { duckChunk, exactNumbers, NO_ROWS, type RowChunk } from './chunk.js';
 
 export interface EngineSettings {
   /** Worker threads; default: DuckDB's (all cores). */
@@ -61,7 +61,11 @@ export interface QueryOptions {
   onRows?: RowSink;
 }
 
-export type RowSink = (columns: ColumnInfo[], rows: unknown[][]) => void | Promise<void>;
+/**
+ * Where streamed rows go: first the columns with a chunk of no rows, then each chunk (its rows as
+ * JS values, or its vectors read in place: chunk.ts).
+ */
+export type RowSink = (columns: ColumnInfo[], chunk: RowChunk) => void | Promise<void>;
 
 /** Runs SQL on one DuckDB connection. */
 export interface Session {
@@ -207,11 +211,11 @@ class DuckSession implements Session {
       const names = result.columnNames();
       const types = result.columnTypes();
       const columns = names.map((name, i) => ({ name, type: types[i].toString() }));
-      await sink(columns, []);
+      await sink(columns, NO_ROWS);
       for (;;) {
         const chunk = await result.fetchChunk();
         if (!chunk || chunk.rowCount === 0) break;
-        await sink(columns, exactNumbers(columns, chunk.convertRows(JsonDuckDBValueConverter) as unknown[][]));
+        await sink(columns, duckChunk(chunk, columns));
       }
       return { columns, rows: [] };
     } finally {
@@ -331,17 +335,3 @@ function notASelect(): UserSqlError {
   });
 }
 
-/** Big integers come as strings; numbers where they are exact. */
-function exactNumbers(columns: ColumnInfo[], rows: unknown[][]): unknown[][] {
-  const wide = columns
-    .map((c, i) => (/^(BIGINT|HUGEINT|UBIGINT|UHUGEINT)$/.test(c.type) ? i : -1))
-    .filter((i) => i >= 0);
-  if (wide.length === 0) return rows;
-  for (const row of rows) {
-    for (const i of wide) {
-      const v = row[i];
-      if (typeof v === 'string' && Number.isSafeInteger(Number(v))) row[i] = Number(v);
-    }
-  }
-  return rows;
-}

@@ -12,7 +12,8 @@ import * as m from './protocol.js';
 import type { ScramKeys } from './scram.js';
 import { parameterStatuses, ScramSignIn } from './sign-in.js';
 import { AS_OF, sessionStatement, setting, type SessionState } from './session-sql.js';
-import { commandTag, drained, rowDescriptionOf, sendDataRows } from './results.js';
+import { commandTag, drained, rowDescriptionOf, sendChunk, sendDataRows } from './results.js';
+import { zoneOf, type Zone } from './zone.js';
 import { splitSql } from './params.js';
 import { ExtendedProtocol, type Ran, type RowStream } from './extended.js';
 import { sqlState } from './errors.js';
@@ -313,17 +314,22 @@ export class Connection {
    */
   private streamer(formats: number[], described = false): RowStream {
     let count: number | undefined;
-    const sink: RowSink = async (columns, rows) => {
+    const part: RowStream['part'] = async (columns, chunk, from, to) => {
       if (count === undefined) {
         count = 0;
         if (!described) this.send(rowDescriptionOf({ columns, rows: [] }, formats));
       }
-      if (rows.length === 0) return;
-      sendDataRows({ columns, rows }, 0, rows.length, formats, (...b) => this.send(...b));
-      count += rows.length;
+      if (to <= from) return;
+      sendChunk(columns, chunk, from, to, formats, this.zone, (...b) => this.send(...b));
+      count += to - from;
       await drained(this.socket);
     };
-    return { sink, rows: () => count };
+    return { sink: (columns, chunk) => part(columns, chunk, 0, chunk.rowCount), part, rows: () => count };
+  }
+
+  /** The zone timestamptz values are shown in: the server's TimeZone (ParameterStatus). */
+  private get zone(): Zone | undefined {
+    return zoneOf(this.ctx.timeZone);
   }
 
   /** Runs statements one by one: the session's own here, the rest on the lake. */

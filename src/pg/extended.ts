@@ -4,7 +4,7 @@
 // lends it what runs statements (ExtendedHost); an error here makes the connection skip to Sync.
 import { StrataError } from '../core/index.js';
 import { readsCatalog } from './rewrite.js';
-import type { ReadOnlyLake, RowSink } from '../project/index.js';
+import type { QueryResult, ReadOnlyLake, RowChunk, RowSink } from '../project/index.js';
 import * as m from './protocol.js';
 import { sessionStatement, type SessionState } from './session-sql.js';
 import { formatOf, rowDescriptionOf, sendDataRows } from './results.js';
@@ -19,6 +19,8 @@ export type { Ran } from './portal-run.js';
 /** A sink for a query's rows, sent as they come; `rows()` is undefined until the query streamed. */
 export interface RowStream {
   sink: RowSink;
+  /** Sends rows [from, to) of a chunk (the RowDescription first, unless described). */
+  part(columns: QueryResult['columns'], chunk: RowChunk, from: number, to: number): Promise<void>;
   rows(): number | undefined;
 }
 
@@ -164,7 +166,7 @@ export class ExtendedProtocol {
     const run = this.started(portal);
     const columns = (await run.columns) ?? [];
     const rows = this.host.streamer(portal.formats, true);
-    const done = await run.take(limit, (chunk) => Promise.resolve(rows.sink(columns, chunk)));
+    const done = await run.take(limit, (chunk, from, to) => rows.part(columns, chunk, from, to));
     if (!done) {
       send(m.portalSuspended());
       return;

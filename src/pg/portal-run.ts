@@ -3,7 +3,7 @@
 // row limit's worth at a time (a cursor fetched by pgjdbc) — while the engine waits with at most
 // one chunk in hand: the query is planned once (Describe does not plan it again) and memory stays
 // flat however many rows there are.
-import type { QueryResult, RowSink } from '../project/index.js';
+import type { QueryResult, RowChunk, RowSink } from '../project/index.js';
 
 type Columns = QueryResult['columns'];
 
@@ -13,15 +13,21 @@ export interface Ran {
   result?: QueryResult;
 }
 
-/** Where rows go: `send` writes DataRows (and waits while the client is slow). */
-type Consumer = { send: (rows: unknown[][]) => Promise<void>; remaining: number; resume: () => void };
+/** Writes the DataRows of rows [from, to) of a chunk (and waits while the client is slow). */
+type Send = (chunk: RowChunk, from: number, to: number) => Promise<void>;
+
+/** Where rows go now: `remaining` rows (-1: all) through `send`. */
+type Consumer = { send: Send; remaining: number; resume: () => void };
+
+/** A chunk the engine handed over, sent up to `from`. */
+type Held = { chunk: RowChunk; from: number };
 
 export class PortalRun {
   /** Its columns (undefined for a statement that is not a query), known at the first rows. */
   readonly columns: Promise<Columns | undefined>;
   private readonly finished: Promise<Ran>;
   private ran: Ran | undefined;
-  private held: unknown[][] = [];
+  private held: Held | undefined;
   private consumer: Consumer | undefined;
   private proceed: (() => void) | undefined;
   private stopped = false;
@@ -34,26 +40,26 @@ export class PortalRun {
   constructor(start: (sink: RowSink) => Promise<Ran>) {
     let known: (c: Columns | undefined) => void = () => undefined;
     this.columns = new Promise((resolve) => (known = resolve));
-    this.finished = start(async (columns, rows) => {
+    this.finished = start(async (columns, chunk) => {
       this.streamed = true;
       known(columns);
-      let chunk = rows;
-      while (chunk.length > 0) {
+      let from = 0;
+      while (from < chunk.rowCount) {
         if (this.stopped) throw new Error('the portal was closed');
         const c = this.consumer;
         if (c && c.remaining !== 0) {
-          const n = c.remaining < 0 ? chunk.length : Math.min(c.remaining, chunk.length);
-          await c.send(chunk.slice(0, n));
+          const left = chunk.rowCount - from;
+          const n = c.remaining < 0 ? left : Math.min(c.remaining, left);
+          await c.send(chunk, from, from + n);
           this.sent += n;
           if (c.remaining > 0) c.remaining -= n;
-          chunk = chunk.slice(n);
+          from += n;
           if (c.remaining === 0) c.resume();
         } else {
           // No one asks for rows now: hold this chunk and wait (the engine waits with it).
-          this.held = chunk;
+          this.held = { chunk, from };
           await new Promise<void>((resolve) => (this.proceed = resolve));
-          chunk = this.held;
-          this.held = [];
+          this.held = undefined;
         }
       }
     }).then(
@@ -82,8 +88,8 @@ export class PortalRun {
    * Sends up to `limit` rows (all when limit ≤ 0) through `send`; true when the statement has
    * finished (no rows left), false when it stopped at the limit.
    */
-  async take(limit: number, send: (rows: unknown[][]) => Promise<void>): Promise<boolean> {
-    if (this.ran && this.held.length === 0) return true;
+  async take(limit: number, send: Send): Promise<boolean> {
+    if (this.ran && !this.held) return true;
     await new Promise<void>((resume) => {
       this.consumer = { send, remaining: limit > 0 ? limit : -1, resume };
       const go = this.proceed;
@@ -92,7 +98,7 @@ export class PortalRun {
     });
     this.consumer = undefined;
     if (this.failure !== undefined) throw this.failure;
-    return this.ran !== undefined && this.held.length === 0;
+    return this.ran !== undefined && !this.held;
   }
 
   /** Stops the statement (the portal closed before all its rows were read). */

@@ -1,10 +1,12 @@
 // A result as the protocol sends it: its RowDescription, its DataRows (each column in the text or
 // binary format the Bind asked for), and the CommandComplete tag of the statement that made it.
 import type { Writable } from 'node:stream';
-import type { QueryResult } from '../project/index.js';
+import type { ColumnInfo, QueryResult, RowChunk } from '../project/index.js';
 import * as m from './protocol.js';
 import { binaryValue } from './binary.js';
 import { pgTypeOf, textString, textValue, type PgType } from './types.js';
+import { chunkTextRows } from './text-rows.js';
+import type { Zone } from './zone.js';
 
 /** The format of column (or parameter) `i` from a Bind's format codes: none = text, one = all. */
 export function formatOf(formats: number[], i: number): 0 | 1 {
@@ -44,6 +46,31 @@ export function sendDataRows(
 }
 
 const TEXT_BATCH = 512;
+
+/**
+ * The DataRows of rows [from, to) of a streamed chunk: all-text results written from the chunk's
+ * vectors (text-rows.ts; timestamptz shown in `zone`), others through the rows' JS values.
+ */
+export function sendChunk(
+  columns: ColumnInfo[],
+  chunk: RowChunk,
+  from: number,
+  to: number,
+  formats: number[],
+  zone: Zone | undefined,
+  send: (...messages: Buffer[]) => void,
+): void {
+  const types = columns.map((c) => pgTypeOf(c.type).type);
+  const inPlace = columns.length > 0 && chunk.vector(0) !== undefined;
+  if (inPlace && types.every((_, i) => formatOf(formats, i) === 0)) {
+    for (let r = from; r < to; r += CHUNK_BATCH) send(chunkTextRows(chunk, r, Math.min(to, r + CHUNK_BATCH), types, zone));
+    return;
+  }
+  sendDataRows({ columns, rows: chunk.rows(from, to) }, 0, to - from, formats, send);
+}
+
+/** Rows per buffer written from vectors (a DuckDB chunk is 2,048 rows). */
+const CHUNK_BATCH = 1024;
 
 /**
  * DataRows of rows [from, to) in text format, as one buffer: each value made a string, then

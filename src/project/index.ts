@@ -44,7 +44,10 @@ export {
   quoteIdent,
   quoteLiteral,
   type Engine,
+  type ChunkVector,
+  type ColumnInfo,
   type QueryResult,
+  type RowChunk,
   type RowSink,
   type Session,
 } from '../engine/index.js';
