@@ -269,7 +269,10 @@ async function bigToPsql(port, pid, bigCsv, lake) {
     const streamRows = async () => {
       let n = 0;
       const t0 = performance.now();
-      await lake.query('SELECT * FROM gold.big', { dialect: 'duckdb', onRows: (_, rows) => void (n += rows.length) });
+      await lake.query('SELECT * FROM gold.big', {
+        dialect: 'duckdb',
+        onRows: (_, chunk) => void (n += chunk.rowCount),
+      });
       if (n !== args.big) throw new Error(`the lake streamed ${n} rows`);
       return performance.now() - t0;
     };

@@ -16,8 +16,12 @@ export interface ChunkVector {
    * undefined for nested types (read them with `value`).
    */
   readonly data: DataView | undefined;
+  /** The same bytes as `data`, as bytes. */
+  readonly raw: Uint8Array | undefined;
   /** Bytes per item in `data`. */
   readonly width: number;
+  /** DuckDB's validity mask: bit r (of byte r >> 3) set when row r is not NULL; null when none is. */
+  readonly validity: Uint8Array | null;
   /** Whether row r is not NULL. */
   valid(r: number): boolean;
   /** The bytes of a VARCHAR or BLOB item (valid until the chunk is dropped). */
@@ -72,8 +76,9 @@ function duckVector(chunk: DuckDBDataChunk, i: number, type: string, rowCount: n
   const raw = duckdb.data_chunk_get_vector(chunk.chunk, i);
   const width = itemWidth(type);
   let data: DataView | undefined;
+  let bytes: Uint8Array | undefined;
   if (width > 0 && rowCount > 0) {
-    const bytes = duckdb.vector_get_data(raw, rowCount * width);
+    bytes = duckdb.vector_get_data(raw, rowCount * width);
     data = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   }
   const validity = rowCount > 0 ? duckdb.vector_get_validity(raw, Math.ceil(rowCount / 64) * 8) : null;
@@ -81,7 +86,9 @@ function duckVector(chunk: DuckDBDataChunk, i: number, type: string, rowCount: n
   return {
     type,
     data,
+    raw: bytes,
     width,
+    validity,
     valid: validity ? (r) => (validity[r >> 3] & (1 << (r & 7))) !== 0 : () => true,
     bytes(r) {
       const at = r * 16;

@@ -10,6 +10,7 @@ import {
   LIST,
   StatementType,
   VARCHAR,
+  type DuckDBDataChunk,
   type DuckDBType,
 } from '@duckdb/node-api';
 import { EngineError, StrataError, UserSqlError } from '../core/index.js';
@@ -212,10 +213,18 @@ class DuckSession implements Session {
       const types = result.columnTypes();
       const columns = names.map((name, i) => ({ name, type: types[i].toString() }));
       await sink(columns, NO_ROWS);
-      for (;;) {
-        const chunk = await result.fetchChunk();
-        if (!chunk || chunk.rowCount === 0) break;
-        await sink(columns, duckChunk(chunk, columns));
+      // The next chunk is made while the sink takes this one (DuckDB on its threads meanwhile).
+      let next: Promise<DuckDBDataChunk | null> | undefined = result.fetchChunk();
+      try {
+        for (;;) {
+          const chunk = await next;
+          next = undefined;
+          if (!chunk || chunk.rowCount === 0) break;
+          next = result.fetchChunk();
+          await sink(columns, duckChunk(chunk, columns));
+        }
+      } finally {
+        await next?.catch(() => undefined); // (a sink that stopped: the fetch under way ends first)
       }
       return { columns, rows: [] };
     } finally {
@@ -334,4 +343,3 @@ function notASelect(): UserSqlError {
     code: 'READ_ONLY',
   });
 }
-

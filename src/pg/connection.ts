@@ -109,7 +109,9 @@ export class Connection {
   }
 
   private send(...messages: Buffer[]): void {
-    if (this.phase !== 'closed' && !this.socket.destroyed) this.socket.write(Buffer.concat(messages));
+    if (this.phase === 'closed' || this.socket.destroyed) return;
+    // (Buffer.concat copies even one buffer: a large result's DataRows go as they are.)
+    this.socket.write(messages.length === 1 ? messages[0] : Buffer.concat(messages));
   }
 
   private async receive(chunk: Buffer): Promise<void> {

@@ -63,14 +63,15 @@ export function sendChunk(
   const types = columns.map((c) => pgTypeOf(c.type).type);
   const inPlace = columns.length > 0 && chunk.vector(0) !== undefined;
   if (inPlace && types.every((_, i) => formatOf(formats, i) === 0)) {
-    for (let r = from; r < to; r += CHUNK_BATCH) send(chunkTextRows(chunk, r, Math.min(to, r + CHUNK_BATCH), types, zone));
+    for (let r = from; r < to; r += CHUNK_BATCH)
+      send(chunkTextRows(chunk, r, Math.min(to, r + CHUNK_BATCH), types, zone));
     return;
   }
   sendDataRows({ columns, rows: chunk.rows(from, to) }, 0, to - from, formats, send);
 }
 
-/** Rows per buffer written from vectors (a DuckDB chunk is 2,048 rows). */
-const CHUNK_BATCH = 1024;
+/** Rows per buffer written from vectors (a DuckDB chunk is 2,048 rows: one buffer). */
+const CHUNK_BATCH = 2048;
 
 /**
  * DataRows of rows [from, to) in text format, as one buffer: each value made a string, then

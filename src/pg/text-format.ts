@@ -8,11 +8,39 @@
 const TWO_32 = 4294967296;
 const DAY_MICROS = 86_400_000_000;
 
+/** "00" to "99", two bytes each. */
+const PAIRS = Uint8Array.from(Array.from({ length: 100 }, (_, i) => String(i).padStart(2, '0')).join(''), (c) =>
+  c.charCodeAt(0),
+);
+
+function digitCount(v: number): number {
+  if (v < 100000) return v < 100 ? (v < 10 ? 1 : 2) : v < 1000 ? 3 : v < 10000 ? 4 : 5;
+  return v < 10000000 ? (v < 1000000 ? 6 : 7) : v < 100000000 ? 8 : v < 1000000000 ? 9 : 10;
+}
+
 /** Writes a non-negative safe integer's digits at `at`; returns the end. */
 export function writeDigits(buf: Uint8Array, at: number, v: number): number {
   if (v < 10) {
     buf[at] = 48 + v;
     return at + 1;
+  }
+  if (v < 2147483648) {
+    // 32-bit integer arithmetic, two digits at a time: the common case.
+    const n = digitCount(v);
+    let p = at + n;
+    let t = v;
+    while (t >= 100) {
+      const q = (t / 100) | 0;
+      const k = (t - q * 100) << 1;
+      buf[--p] = PAIRS[k + 1];
+      buf[--p] = PAIRS[k];
+      t = q;
+    }
+    if (t >= 10) {
+      buf[--p] = PAIRS[(t << 1) + 1];
+      buf[--p] = PAIRS[t << 1];
+    } else buf[--p] = 48 + t;
+    return at + n;
   }
   let n = 1;
   for (let t = v; t >= 10; n++) t = Math.floor(t / 10);
@@ -33,9 +61,10 @@ export function writeAscii(buf: Uint8Array, at: number, s: string): number {
   return at + s.length;
 }
 
+/** A number below 100 as two digits. */
 function two(buf: Uint8Array, at: number, v: number): void {
-  buf[at] = 48 + ((v / 10) | 0);
-  buf[at + 1] = 48 + (v % 10);
+  buf[at] = PAIRS[v << 1];
+  buf[at + 1] = PAIRS[(v << 1) + 1];
 }
 
 /** At least `width` digits, zero-padded (years: %04d; fractions). */
@@ -71,10 +100,24 @@ export function writeScaled(buf: Uint8Array, at: number, v: number, scale: numbe
     v = -v;
   }
   const unit = POW10[scale];
-  const whole = Math.floor(v / unit);
+  const whole = v < 2147483648 ? (v / unit) | 0 : Math.floor(v / unit);
   at = writeDigits(buf, at, whole);
   buf[at++] = 46;
-  return padded(buf, at, v - whole * unit, scale);
+  return writeFraction(buf, at, v - whole * unit, scale);
+}
+
+/** `f` (< 10^digits) as exactly `digits` digits, zero-padded. */
+function writeFraction(buf: Uint8Array, at: number, f: number, digits: number): number {
+  let p = at + digits;
+  while (p - at >= 2) {
+    const q = f < 2147483648 ? (f / 100) | 0 : Math.floor(f / 100);
+    const k = (f - q * 100) << 1;
+    buf[--p] = PAIRS[k + 1];
+    buf[--p] = PAIRS[k];
+    f = q;
+  }
+  if (p > at) buf[--p] = 48 + f;
+  return at + digits;
 }
 
 /** A decimal from a big integer's digits (an unsafe value), `scale` digits after the point. */
@@ -107,6 +150,28 @@ export function writeDate(buf: Uint8Array, at: number, days: number): number {
   return at + 6;
 }
 
+// Dates written lately, by days & 4095 (a sales table's dates repeat: one computation each).
+const DATE_KEYS = new Int32Array(4096).fill(-2147483648);
+const DATE_LENGTHS = new Uint8Array(4096);
+const DATE_TEXTS = new Uint8Array(4096 * 16);
+
+/** writeDate, from a cache of the dates written lately. */
+export function writeCachedDate(buf: Uint8Array, at: number, days: number): number {
+  const k = days & 4095;
+  if (DATE_KEYS[k] === days) {
+    const n = DATE_LENGTHS[k];
+    for (let j = 0, o = k * 16; j < n; j++) buf[at + j] = DATE_TEXTS[o + j];
+    return at + n;
+  }
+  const end = writeDate(buf, at, days);
+  if (end - at <= 16) {
+    DATE_KEYS[k] = days;
+    DATE_LENGTHS[k] = end - at;
+    for (let j = 0, o = k * 16; j < end - at; j++) DATE_TEXTS[o + j] = buf[at + j];
+  }
+  return end;
+}
+
 /** Whether the date of `days` is before year 1 (written with " BC" at the very end). */
 export function isBC(days: number): boolean {
   return days < -719162; // 0001-01-01
@@ -119,22 +184,21 @@ export function writeBC(buf: Uint8Array, at: number): number {
 /** A time of day in microseconds as HH:MM:SS[.ffffff] (trailing zeros of the fraction dropped). */
 export function writeTime(buf: Uint8Array, at: number, micros: number): number {
   const seconds = Math.floor(micros / 1e6);
-  const fraction = micros - seconds * 1e6;
-  two(buf, at, Math.floor(seconds / 3600));
+  let fraction = micros - seconds * 1e6;
+  two(buf, at, (seconds / 3600) | 0);
   buf[at + 2] = 58;
-  two(buf, at + 3, Math.floor(seconds / 60) % 60);
+  two(buf, at + 3, ((seconds / 60) | 0) % 60);
   buf[at + 5] = 58;
   two(buf, at + 6, seconds % 60);
   at += 8;
   if (fraction === 0) return at;
   buf[at++] = 46;
-  let f = fraction;
   let digits = 6;
-  while (f % 10 === 0) {
-    f /= 10;
+  while (fraction % 10 === 0) {
+    fraction /= 10;
     digits--;
   }
-  return padded(buf, at, f, digits);
+  return writeFraction(buf, at, fraction, digits);
 }
 
 /** Days and microseconds of the day of a micros-since-epoch count held as two halves. */
@@ -155,6 +219,11 @@ export function splitMicros(lo: number, hi: number, out: { days: number; micros:
 
 /** A UTC offset in seconds (east positive) as EncodeTimezone writes it: +HH, +HH:MM or +HH:MM:SS. */
 export function writeOffset(buf: Uint8Array, at: number, seconds: number): number {
+  if (seconds === 0) {
+    buf[at] = 43; // +00
+    buf[at + 1] = buf[at + 2] = 48;
+    return at + 3;
+  }
   buf[at++] = seconds >= 0 ? 43 : 45;
   let s = Math.abs(seconds);
   const hours = Math.floor(s / 3600);

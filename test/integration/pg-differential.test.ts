@@ -11,6 +11,10 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPgServer, type RunningPgServer } from '../../src/pg/index.js';
+import { chunkTextRows } from '../../src/pg/text-rows.js';
+import { pgTypeOf } from '../../src/pg/types.js';
+import { zoneOf } from '../../src/pg/zone.js';
+import type { Project } from '../../src/project/index.js';
 import { useTestBed } from '../helpers/harness.js';
 import { pgClient, pgProject } from '../helpers/pg.js';
 import { localPostgresMissing, skipNote, startLocalPostgres, type LocalPostgres } from '../helpers/local-postgres.js';
@@ -349,6 +353,64 @@ ORDER BY 1, 2;`,
     name: 'integer division',
     sql: `SELECT 7 / 2 AS q, -7 / 2 AS r, 7 % 2 AS m`,
   },
+  // Values in text format at their edges, as the endpoint writes them from DuckDB's vectors
+  // (src/pg/text-rows.ts) and PostgreSQL's output functions do (int8out, numeric_out, float8out
+  // and float4out's shortest digits, date_out/timestamp_out with DateStyle ISO: BC, infinity).
+  {
+    name: 'integers at their edges',
+    sql: `SELECT 0::int2 AS a, (-32768)::int2 AS b, 2147483647::int4 AS c, (-2147483648)::int4 AS d,
+      9223372036854775807::int8 AS e, (-9223372036854775807)::int8 AS f, 9007199254740993::int8 AS g`,
+  },
+  {
+    name: 'numerics of every width',
+    sql: `SELECT 12345.67::numeric(12,2) AS a, (-0.05)::numeric(12,2) AS b, 0::numeric(12,2) AS c, 1.5::numeric(4,1) AS d,
+      123456789012.345678::numeric(18,6) AS e, 12345678901234567890.12::numeric(38,2) AS f,
+      (-99999999999999999999999999999999.999999)::numeric(38,6) AS g, 0.000001::numeric(38,6) AS h, (-3)::numeric(9,0) AS i`,
+  },
+  {
+    name: 'float8 values, fixed and exponent forms',
+    sql: `SELECT 1e15::float8 AS a, 1e14::float8 AS b, 0.0001::float8 AS c, 0.00001::float8 AS d,
+      123456789012345678::float8 AS e, (-1.5e-7)::float8 AS f, 'NaN'::float8 AS g, 'Infinity'::float8 AS h,
+      '-Infinity'::float8 AS i, 0.1::float8 AS j, 1e300::float8 AS k, '-0'::float8 AS l`,
+  },
+  {
+    name: 'float4 values, shortest digits',
+    sql: `SELECT 0.1::float4 AS a, 1.1::real AS b, 3.14159::float4 AS c, 1e6::float4 AS d, 1234567::float4 AS e,
+      16777216::float4 AS f, 1e-5::float4 AS g, 100000::float4 AS h`,
+  },
+  {
+    name: 'dates, BC and infinite',
+    sql: `SELECT DATE '2024-02-29' AS a, DATE '0001-01-01' AS b, DATE '9999-12-31' AS c, DATE '1970-01-01' AS d,
+      DATE '1969-12-31' AS e, DATE '0001-01-01' - 1 AS f, 'infinity'::date AS g, '-infinity'::date AS h`,
+  },
+  {
+    name: 'timestamps, fractions and centuries',
+    sql: `SELECT TIMESTAMP '2024-01-01 12:34:56.5' AS a, TIMESTAMP '2024-01-01 00:00:00' AS b,
+      TIMESTAMP '2024-01-01 00:00:00.000001' AS c, TIMESTAMP '1900-03-01 23:59:59.123456' AS d, 'infinity'::timestamp AS e,
+      '-infinity'::timestamp AS f, TIMESTAMP '1500-06-15 01:02:03' AS g, TIMESTAMP '2500-06-15 01:02:03.25' AS h`,
+  },
+  {
+    name: 'timestamps with time zone (TimeZone UTC on both)',
+    sql: `SELECT TIMESTAMPTZ '2024-06-01 12:00:00+02' AS a, TIMESTAMPTZ '1969-12-31 23:59:59.999999+00' AS b,
+      'infinity'::timestamptz AS c, TIMESTAMPTZ '3000-01-01 00:00:00.1+00' AS d`,
+  },
+  {
+    name: 'times of day',
+    sql: `SELECT TIME '12:34:56.789' AS a, TIME '00:00:00' AS b, TIME '23:59:59.999999' AS c`,
+  },
+  {
+    name: 'text, booleans and NULLs',
+    sql: `SELECT 'héllo wörld, long enough not to be inlined' AS a, '' AS b, 'short' AS c, true AS d, false AS e,
+      NULL::text AS f, NULL::int4 AS g`,
+  },
+  {
+    name: '5,000 rows over several chunks, NULLs among them',
+    sql: `SELECT g.i::int4 AS i, CASE WHEN g.i % 3 = 0 THEN NULL ELSE (g.i * 1.5)::float8 END AS f,
+      CASE WHEN g.i % 5 = 0 THEN NULL ELSE 'row ' || g.i || repeat('x', (g.i % 20)::int4) END AS s,
+      DATE '2024-01-01' + g.i::int4 AS d, (g.i * 0.01)::numeric(12,2) AS n,
+      TIMESTAMP '2024-01-01 00:00:00' + g.i * INTERVAL '61 seconds' AS t, g.i % 2 = 0 AS b
+    FROM generate_series(1, 5000) AS g(i) ORDER BY g.i`,
+  },
   {
     name: 'decimal arithmetic',
     sql: `SELECT amount * 2 AS x, amount * units AS y, units * 1.0 AS w, -amount AS neg, amount + 0.005 AS more FROM gold.fact_sales`,
@@ -373,6 +435,7 @@ const AGREE_NOW = new Set([
   'SHOW DateStyle',
   'information_schema.columns, what BI tools read',
   'current_setting of an unknown setting, missing_ok',
+  'float4 values',
 ]);
 
 const DIFFERS_TODAY: (DiffQuery & { why: string })[] = [
@@ -760,6 +823,40 @@ async function ask(client: pg.Client, sql: string, mode: (typeof MODES)[number])
   };
 }
 
+/** Column 2 (a timestamptz) of a query's rows as the endpoint writes it in text format, shown in `zone`. */
+async function timestamptzTexts(sql: string, zone: string): Promise<string[]> {
+  const texts: string[] = [];
+  await strata.withSession((s) =>
+    s.query(sql, {
+      onRows: (columns, chunk) => {
+        if (chunk.rowCount === 0) return;
+        const types = columns.map((c) => pgTypeOf(c.type).type);
+        const rows = chunkTextRows(chunk, 0, chunk.rowCount, types, zoneOf(zone));
+        for (const row of readDataRows(rows)) texts.push(row[1]!);
+      },
+    }),
+  );
+  return texts;
+}
+
+/** The values of DataRow messages, as text (null for NULL). */
+function readDataRows(bytes: Buffer): (string | null)[][] {
+  const rows: (string | null)[][] = [];
+  for (let at = 0; at < bytes.length;) {
+    const end = at + 1 + bytes.readInt32BE(at + 1);
+    const row: (string | null)[] = [];
+    let p = at + 7;
+    for (let i = bytes.readInt16BE(at + 5); i > 0; i--) {
+      const n = bytes.readInt32BE(p);
+      row.push(n < 0 ? null : bytes.toString('utf8', p + 4, p + 4 + n));
+      p += 4 + Math.max(n, 0);
+    }
+    rows.push(row);
+    at = end;
+  }
+  return rows;
+}
+
 /** The endpoint's type OID as PostgreSQL's would be after TYPE_DIFFERENCES. */
 function normalised(postgres: number, endpoint: number): number {
   return TYPE_DIFFERENCES.some((d) => d.postgres === postgres && d.endpoint === endpoint) ? postgres : endpoint;
@@ -794,6 +891,7 @@ const bed = useTestBed('pg-differential');
 const PASSWORD = 'differ3nt-pass';
 let postgres: LocalPostgres;
 let endpoint: RunningPgServer;
+let strata: Project;
 const clients: { postgres?: pg.Client; endpoint?: pg.Client } = {};
 const sides: { postgres?: Side; endpoint?: Side } = {};
 
@@ -815,6 +913,7 @@ describe.skipIf(missing)(`the endpoint answers as PostgreSQL 15 does ${skipNote(
 
     const { project } = await pgProject(bed, 'shop', PASSWORD, { top: 'catalog: lake\n' });
     await project.query(STRATA_TABLE);
+    strata = project;
     endpoint = await startPgServer(project, { port: 0 });
     clients.endpoint = pgClient(endpoint.port, PASSWORD);
     await clients.endpoint.connect();
@@ -848,6 +947,42 @@ describe.skipIf(missing)(`the endpoint answers as PostgreSQL 15 does ${skipNote(
     );
     expect(both.endpoint).toEqual(both.postgres);
   }
+
+  it('shows timestamptz values in a TimeZone other than UTC as PostgreSQL does (offsets with minutes, seconds, DST)', async () => {
+    // The endpoint shows timestamptz in the server's TimeZone (the engine's); this runs its writer
+    // (src/pg/text-rows.ts) on a real DuckDB chunk for each zone, against PostgreSQL with SET TimeZone.
+    const instants = [
+      '1900-01-01 00:00:00+00', // local mean times: Kolkata +05:21:10, St John's -03:30:52
+      '1969-12-31 23:59:59.5+00',
+      '2024-03-31 00:59:59+00', // EU summer time starts at 01:00 UTC
+      '2024-03-31 01:00:00+00',
+      '2024-10-27 00:59:59.999999+00',
+      '2024-10-27 01:00:00+00',
+      '2024-04-07 15:00:00+00', // Lord Howe's half-hour change
+      '2024-11-03 06:00:00+00', // New York's end of DST
+      '2260-06-01 12:00:00+00', // past 2^53 microseconds from 1970
+    ];
+    // (Not Europe/Amsterdam before 1970: the tz database has merged its history into Brussels's
+    // since 2022b; ICU's copy, which DuckDB and this use, has, the system's PostgreSQL reads has not.)
+    const zones = [
+      'Europe/Paris',
+      'Asia/Kolkata',
+      'America/St_Johns',
+      'Australia/Lord_Howe',
+      'Pacific/Chatham',
+      'America/New_York',
+    ];
+    const sql = `SELECT * FROM (VALUES ${instants.map((t, i) => `(${i}, TIMESTAMPTZ '${t}')`).join(', ')}) AS v(k, t) ORDER BY k`;
+    try {
+      for (const zone of zones) {
+        await clients.postgres!.query(`SET TimeZone = '${zone}'`);
+        const theirs = await clients.postgres!.query({ text: sql, rowMode: 'array', types: RAW });
+        expect(await timestamptzTexts(sql, zone), zone).toEqual(theirs.rows.map((r: string[]) => r[1]));
+      }
+    } finally {
+      await clients.postgres!.query(`SET TimeZone = 'UTC'`);
+    }
+  });
 
   describe.each(MODES)('%s protocol', (mode) => {
     it.each([...QUERIES, ...DIFFERS_TODAY.filter((q) => AGREE_NOW.has(q.name))])('$name', (q) => compare(q, mode));
