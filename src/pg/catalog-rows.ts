@@ -271,7 +271,8 @@ export function columnRows(tables: DescribedTable[], identity: CatalogIdentity, 
         table_schema: t.schema,
         table_name: t.table,
         table_type: t.kind === 'v' ? 'VIEW' : 'BASE TABLE',
-        is_insertable_into: 'NO',
+        // (What the relation is, as PostgreSQL says: a table is insertable; privileges are apart.)
+        is_insertable_into: t.kind === 'v' ? 'NO' : 'YES',
         is_typed: 'NO',
       }),
     ),
@@ -306,6 +307,6 @@ function columnInfo(db: string, t: DescribedTable, c: DescribedTable['columns'][
     is_identity: 'NO',
     identity_cycle: 'NO',
     is_generated: 'NEVER',
-    is_updatable: 'NO',
+    is_updatable: t.kind === 'v' ? 'NO' : 'YES',
   };
 }

@@ -56,9 +56,22 @@ export function cast(e: TokenEdit, i: number): number {
   const array = e.word(j + 1) === '[' && e.word(j + 2) === ']';
   const end = array ? j + 2 : j;
   if (REG_TYPES.has(type) && !array) return regCast(e, i, j, type);
+  if (type === 'bytea' && !array && hexBytea(e, i, j)) return end;
   const mapped = TYPE_MAP[type];
   if (mapped) e.set(j, end, array ? `${mapped.replace(/\[\]$/, '')}[]` : mapped);
   return end;
+}
+
+/**
+ * `'\x00ff'::bytea`: PostgreSQL's hex input (with standard_conforming_strings, the literal's text is
+ * \x and hex digits); DuckDB would read \x00 as an escape and the rest as characters.
+ */
+function hexBytea(e: TokenEdit, i: number, j: number): boolean {
+  const literal = e.tokens[i - 1];
+  const hex = literal?.kind === 'string' ? /^'\\x((?:[0-9a-fA-F]{2}|\s)*)'$/.exec(literal.text) : null;
+  if (!hex) return false;
+  e.set(i - 1, j, `unhex('${hex[1].replace(/\s/g, '')}')`);
+  return true;
 }
 
 /** `x::regclass`: a literal → the OID it names; a value cast on to text → its name; else the OID. */

@@ -34,6 +34,11 @@ describe('result column names', () => {
       'SELECT CASE WHEN a THEN 1 ELSE NULL END kind, x > 0 AS pos FROM t',
       'SELECT CASE WHEN a THEN 1 ELSE NULL END kind, x > 0 AS pos FROM t',
     ],
+    // PostgreSQL 15: a | coalesce | text | y (a CASE is named by its ELSE when that has a name).
+    [
+      "SELECT CASE WHEN a = 0 THEN '' ELSE a::int8::text END, CASE WHEN b THEN 1 ELSE coalesce(x, y) END, CASE WHEN c THEN 1 END::text, CASE WHEN c THEN CASE WHEN b THEN x END ELSE y END FROM t",
+      'SELECT CASE WHEN a = 0 THEN \'\' ELSE a::int8::text END AS "a", CASE WHEN b THEN 1 ELSE coalesce(x, y) END AS "coalesce", CASE WHEN c THEN 1 END::text AS "text", CASE WHEN c THEN CASE WHEN b THEN x END ELSE y END AS "y" FROM t',
+    ],
     [
       'SELECT x IS NULL, (SELECT 1) FROM t',
       'SELECT x IS NULL AS "?column?", (SELECT 1 AS "?column?") AS "?column?" FROM t',

@@ -141,6 +141,17 @@ function figure(e: TokenEdit, a: number, b: number): { name: string; strength: n
     }
   }
   if (e.word(a) === '(' && e.matching(a) === b) return figure(e, a + 1, b - 1);
+  // CASE ... END: named by its ELSE result when that has a name (CaseExpr's defresult), else case.
+  if (e.word(a) === 'case' && e.word(b) === 'end' && depthAt(e, a, b) === 1) {
+    for (let k = b - 1; k > a; k--) {
+      if (e.word(k) === 'else' && depthAt(e, a, k) === 1) {
+        const inner = figure(e, k + 1, b - 1);
+        if (inner.strength > 1) return inner;
+        break;
+      }
+    }
+    return { name: 'case', strength: 1 };
+  }
   // Casts: x::type (the last one applies last).
   for (let k = b; k > a; k--) {
     if (e.word(k) === '::' && depthAt(e, a, k) === 0) {
@@ -155,7 +166,6 @@ function figure(e: TokenEdit, a: number, b: number): { name: string; strength: n
   if (b === a + 1 && e.tokens[b].kind === 'string' && e.tokens[a].kind === 'ident' && w !== 'e')
     return { name: TYPE_NAMES[w!] ?? w!, strength: 1 };
   if (isColumnRef(e, a, b)) return { name: identName(e.tokens[b])!, strength: 2 };
-  if (w === 'case' && e.word(b) === 'end') return { name: 'case', strength: 1 };
   if (w === 'array' && (e.word(a + 1) === '[' || e.word(a + 1) === '(')) return { name: 'array', strength: 1 };
   if (w && NAMED_KEYWORDS.has(w) && a === b) return { name: w, strength: 2 };
   if (w === 'cast' && e.word(a + 1) === '(' && e.matching(a + 1) === b) {
@@ -183,12 +193,13 @@ function figure(e: TokenEdit, a: number, b: number): { name: string; strength: n
   return { name: '?column?', strength: 0 };
 }
 
-/** The depth of parentheses at token k, counted from token a. */
+/** The depth of parentheses (and CASE ... END) at token k, counted from token a. */
 function depthAt(e: TokenEdit, a: number, k: number): number {
   let depth = 0;
   for (let i = a; i < k; i++) {
-    if (e.word(i) === '(' || e.word(i) === '[') depth++;
-    else if (e.word(i) === ')' || e.word(i) === ']') depth--;
+    const w = e.word(i);
+    if (w === '(' || w === '[' || w === 'case') depth++;
+    else if (w === ')' || w === ']' || w === 'end') depth--;
   }
   return depth;
 }

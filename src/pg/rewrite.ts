@@ -98,6 +98,11 @@ function step(e: TokenEdit, i: number, ctx: RewriteContext): number {
       'SIMILAR TO is not supported by the Postgres endpoint: use ~ (a regular expression) or LIKE',
     );
   if (t.text === '::') return cast(e, i);
+  // AT is reserved in DuckDB's grammar (AT TIME ZONE), not in PostgreSQL's: a column named at.
+  if (t.kind === 'ident' && w === 'at' && prev !== '.' && !['time', 'local'].includes(e.word(i + 1) ?? '')) {
+    e.set(i, i, '"at"');
+    return i;
+  }
   if ((w === 'any' || w === 'all') && anyOfArray(e, i)) return i;
   if (w === 'as' && castTypeAfterAs(e, i)) return i;
   if (prev === '.' || prev === '::') return i;

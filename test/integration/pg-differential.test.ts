@@ -436,6 +436,12 @@ const AGREE_NOW = new Set([
   'information_schema.columns, what BI tools read',
   'current_setting of an unknown setting, missing_ok',
   'float4 values',
+  'bytea literal',
+  'a column named at',
+  'psql \\d: the table',
+  'psql \\d: row-level security policies',
+  'information_schema.columns, every column',
+  'information_schema.tables',
 ]);
 
 const DIFFERS_TODAY: (DiffQuery & { why: string })[] = [
