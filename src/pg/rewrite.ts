@@ -18,6 +18,7 @@ import { identName, lex } from './lexer.js';
 import { TokenEdit } from './token-edit.js';
 import { nameColumns } from './rewrite-names.js';
 import { cast, castTypeAfterAs } from './rewrite-casts.js';
+import { toChar } from './rewrite-to-char.js';
 import { fromFunction, qualifiedColumn } from './rewrite-from.js';
 
 /** The schemas the catalog's relations live in (DuckDB cannot hold schemas of those names). */
@@ -112,6 +113,7 @@ function step(e: TokenEdit, i: number, ctx: RewriteContext): number {
   if (name === 'information_schema' && e.word(i + 1) === '.')
     return qualified(e, i, ctx, ctx.informationSchema, INFORMATION_SCHEMA);
   if (t.kind === 'ident' && prev !== 'as' && sessionValue(e, i, ctx) !== undefined) return i;
+  if (t.kind === 'ident' && w === 'to_char' && e.word(i + 1) === '(') return toChar(e, i);
   if (t.kind === 'ident' && e.word(i + 1) === '(' && RENAMED[name!]) e.set(i, i, RENAMED[name!]);
   if (name && e.fromItem(i) && e.word(i + 1) === '(') fromFunction(e, i);
   if (name && ctx.pgCatalog.has(name) && e.fromItem(i) && e.word(i + 1) !== '.') {

@@ -412,6 +412,13 @@ ORDER BY 1, 2;`,
     FROM generate_series(1, 5000) AS g(i) ORDER BY g.i`,
   },
   {
+    name: 'to_char of dates and timestamps',
+    sql: `SELECT to_char(day, 'YYYY-MM') AS a, to_char(day, 'FMMonth YYYY') AS b, to_char(day, 'Dy DD Mon, Day') AS c,
+      to_char(TIMESTAMP '2024-03-05 07:08:09.123456', 'YYYY-MM-DD HH24:MI:SS.US MS') AS d,
+      to_char(TIMESTAMP '2024-12-29 19:08:09', 'HH12:MI am "Q"Q IYYY-IW D WW W DDD FMDD/FMMM MONTH mon DY') AS e
+    FROM gold.fact_sales`,
+  },
+  {
     name: 'decimal arithmetic',
     sql: `SELECT amount * 2 AS x, amount * units AS y, units * 1.0 AS w, -amount AS neg, amount + 0.005 AS more FROM gold.fact_sales`,
   },
@@ -442,6 +449,7 @@ const AGREE_NOW = new Set([
   'psql \\d: row-level security policies',
   'information_schema.columns, every column',
   'information_schema.tables',
+  'to_char',
 ]);
 
 const DIFFERS_TODAY: (DiffQuery & { why: string })[] = [
