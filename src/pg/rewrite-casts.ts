@@ -19,6 +19,8 @@ const REG_TYPES = new Set([
   'regcollation',
 ]);
 const TO_TEXT = new Set(['text', 'name', 'varchar']);
+/** The reg types whose names the catalog looks up (strata_reg*_name, catalog-functions.ts). */
+const NAMED = new Set(['regclass', 'regtype', 'regproc', 'regnamespace', 'regrole']);
 /** PostgreSQL types DuckDB names otherwise. */
 const TYPE_MAP: Record<string, string> = {
   oid: 'UINTEGER',
@@ -87,6 +89,12 @@ function regCast(e: TokenEdit, i: number, j: number, type: string): number {
       e.set(from, n, `strata_${kind}_name(${operand})`);
       return n;
     }
+  }
+  // A value shown as a SELECT item: by its name, as PostgreSQL's output function shows it (the
+  // column is text: the engine has no reg types).
+  if (NAMED.has(kind) && e.isSelectItem(from, j)) {
+    e.set(from, j, `strata_${kind}_name(${operand})`);
+    return j;
   }
   // A value: an OID stays itself, a name is looked up (the type of x is not known here).
   e.set(from, j, `strata_${kind}_oid(${operand})`);

@@ -63,6 +63,7 @@ const TYPE_NAMES: Record<string, string> = {
 export function nameColumns(e: TokenEdit): void {
   const items: [number, number][] = [];
   for (let i = 0; i < e.tokens.length; i++) if (e.word(i) === 'select') items.push(...selectItems(e, i));
+  e.selectItems = items;
   if (items.length === 0) return;
   e.defer(() => {
     for (const [a, b] of items) {

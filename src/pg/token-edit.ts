@@ -33,6 +33,8 @@ export class TokenEdit {
   private readonly later: (() => void)[] = [];
   /** fromTables(), once computed. */
   private fromTableNames: Set<string> | undefined;
+  /** The [first, last] tokens of the items of every SELECT list (rewrite-names.ts). */
+  selectItems: [number, number][] = [];
 
   constructor(
     private readonly sql: string,
@@ -59,6 +61,12 @@ export class TokenEdit {
 
   finish(): void {
     for (const f of this.later.reverse()) f();
+  }
+
+  /** Whether tokens [a, b], perhaps with an alias after them, are a whole item of a SELECT list. */
+  isSelectItem(a: number, b: number): boolean {
+    const alias = (k: number) => k === b + 1 || (k === b + 2 && this.word(b + 1) === 'as');
+    return this.selectItems.some(([first, last]) => first === a && (last === b || alias(last)));
   }
 
   /** A FROM item may start at i: after FROM, JOIN, or a comma of a FROM clause. */

@@ -44,6 +44,20 @@ const TYPE_DIFFERENCES: { postgres: number; endpoint: number; type: string; reas
     reason:
       "information_schema's character_data, sql_identifier and yes_or_no domains (sent as their base types) are VARCHAR",
   },
+  ...(
+    [
+      [2205, 'regclass'],
+      [2206, 'regtype'],
+      [24, 'regproc'],
+      [4089, 'regnamespace'],
+      [4096, 'regrole'],
+    ] as const
+  ).map(([postgres, type]) => ({
+    postgres,
+    endpoint: 25,
+    type,
+    reason: `a ${type} value shown as a SELECT item is sent as its name in text (the engine has no reg types)`,
+  })),
   {
     postgres: 194,
     endpoint: 25,
@@ -450,6 +464,9 @@ const AGREE_NOW = new Set([
   'information_schema.columns, every column',
   'information_schema.tables',
   'to_char',
+  'psql \\d: statistics objects',
+  'psql \\d: parent tables',
+  'psql \\d: partitions',
 ]);
 
 const DIFFERS_TODAY: (DiffQuery & { why: string })[] = [
