@@ -5,7 +5,8 @@
 //      against the same query on the project's read-only lake without the wire (DuckDB through
 //      Strata's engine, in this process). Target: p50 ≤ the lake's p50 + 2 ms.
 //   2. --big rows (1M) × 6 columns of mixed types to psql (`psql -c "SELECT * FROM gold.big" >
-//      /dev/null`): time against a real PostgreSQL 15 serving the same rows (loaded with COPY), and
+//      /dev/null`): time against a real PostgreSQL 15 serving the same rows (loaded with COPY); the
+//      same query's time until its last row is in (psql's \timing, before it prints); and
 //      the endpoint process's peak RSS above its idle RSS while it serves (VmHWM, reset before each
 //      round through /proc/<pid>/clear_refs; else VmRSS sampled every 50 ms).
 //   3. --clients (50) clients running a mix of 4 dashboard queries for --seconds (10): all answered,
@@ -263,7 +264,7 @@ async function bigToPsql(port, pid, bigCsv, lake) {
       if (watch) memory.push(watch.stop());
       if (tail !== `(${args.big} rows)`) throw new Error(`${name}: psql printed ${tail}`);
     }
-    const psqlTimes = { postgres: [], endpoint: [], lake: [] };
+    const psqlTimes = { postgres: [], endpoint: [], lake: [], postgresIn: [], endpointIn: [] };
     // For where the time goes: the engine's part, the rows streamed by the read-only lake (as the
     // endpoint reads them) to a sink that counts them, in this process (no encoding, no wire, no psql).
     const streamRows = async () => {
@@ -288,6 +289,9 @@ async function bigToPsql(port, pid, bigCsv, lake) {
         psqlTimes.endpoint.push(await timePsql(endpointArgs, endpointEnv, select));
         memory.push(watch.stop());
       }
+      // psql's own \timing: from sending the query until its last row is in (before it prints).
+      psqlTimes.postgresIn.push(await receivedMs(pgArgs, {}));
+      psqlTimes.endpointIn.push(await receivedMs(endpointArgs, endpointEnv));
       log(
         `round ${i + 1}: PostgreSQL ${fmtMs(psqlTimes.postgres.at(-1))} ms, endpoint ${fmtMs(psqlTimes.endpoint.at(-1))} ms, RSS ${mib(memory.at(-1).before)} → ${mib(memory.at(-1).peak)} MiB`,
       );
@@ -303,6 +307,18 @@ async function bigToPsql(port, pid, bigCsv, lake) {
         [
           ['PostgreSQL 15 (reference)', fmtMs(pgMs), psqlTimes.postgres.map(fmtMs).join(', '), '1.00×'],
           ['endpoint', fmtMs(epMs), psqlTimes.endpoint.map(fmtMs).join(', '), `${(epMs / pgMs).toFixed(2)}×`],
+          [
+            "PostgreSQL 15: rows in (psql's `\\timing`, before printing)",
+            fmtMs(median(psqlTimes.postgresIn)),
+            psqlTimes.postgresIn.map(fmtMs).join(', '),
+            '1.00×',
+          ],
+          [
+            "endpoint: rows in (psql's `\\timing`, before printing)",
+            fmtMs(median(psqlTimes.endpointIn)),
+            psqlTimes.endpointIn.map(fmtMs).join(', '),
+            `${(median(psqlTimes.endpointIn) / median(psqlTimes.postgresIn)).toFixed(2)}×`,
+          ],
           [
             'read-only lake, rows streamed to a counter (no wire, no psql)',
             fmtMs(median(psqlTimes.lake)),
@@ -394,6 +410,19 @@ async function timePsql(psqlArgs, env, extra) {
   const t0 = performance.now();
   await psql(psqlArgs, env, extra);
   return performance.now() - t0;
+}
+
+/** psql's `\timing` of the query (until its last row is in, not the printing), output thrown away. */
+async function receivedMs(psqlArgs, env) {
+  const tail = await psql(
+    psqlArgs,
+    env,
+    ['-o', '/dev/null', '-c', '\\timing on', '-c', 'SELECT * FROM gold.big'],
+    'tail',
+  );
+  const ms = /Time: ([\d.]+) ms/.exec(tail)?.[1];
+  if (!ms) throw new Error(`psql printed no timing: ${tail}`);
+  return Number(ms);
 }
 
 /** Watches a process's resident memory: its peak from now (VmHWM after a reset, else VmRSS every 50 ms). */
