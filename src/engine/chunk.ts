@@ -4,7 +4,13 @@
 // values without making a JS value of each (the Postgres endpoint's DataRows).
 import duckdb from '@duckdb/node-bindings';
 import { JsonDuckDBValueConverter, type DuckDBDataChunk } from '@duckdb/node-api';
-import type { ColumnInfo } from './engine.js';
+
+/** A result's column. */
+export interface ColumnInfo {
+  name: string;
+  /** DuckDB's type text, e.g. `DECIMAL(12,2)`, `STRUCT(a INTEGER)`. */
+  type: string;
+}
 
 /** One column of a chunk, in place. */
 export interface ChunkVector {

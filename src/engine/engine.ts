@@ -15,7 +15,7 @@ import {
 } from '@duckdb/node-api';
 import { EngineError, StrataError, UserSqlError } from '../core/index.js';
 import { quoteLiteral } from './quote.js';
-import { duckChunk, exactNumbers, NO_ROWS, type RowChunk } from './chunk.js';
+import { duckChunk, exactNumbers, NO_ROWS, type ColumnInfo, type RowChunk } from './chunk.js';
 
 export interface EngineSettings {
   /** Worker threads; default: DuckDB's (all cores). */
@@ -34,12 +34,6 @@ export interface EngineSettings {
   sandbox?: { readable: string[] };
   /** `/` of two integers is an integer, truncated (PostgreSQL's), not a double: the Postgres endpoint. */
   integerDivision?: boolean;
-}
-
-export interface ColumnInfo {
-  name: string;
-  /** DuckDB's type text, e.g. `DECIMAL(12,2)`, `STRUCT(a INTEGER)`. */
-  type: string;
 }
 
 /** A fully read result: column names, types and rows as JSON-safe values. */

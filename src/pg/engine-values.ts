@@ -35,8 +35,8 @@ function daysFromCivil(year: number, month: number, day: number): number {
   return era * 146097 + doe - 719468;
 }
 
-/** The date of a count of days from 1970-01-01. */
-function civilFromDays(days: number): { year: number; month: number; day: number } {
+/** The date of a count of days from 1970-01-01 (Howard Hinnant's civil_from_days). */
+export function civilFromDays(days: number): { year: number; month: number; day: number } {
   const z = days + 719468;
   const era = Math.floor(z / 146097);
   const doe = z - era * 146097;

@@ -5,6 +5,8 @@
 // EncodeDateTime, EncodeTimezone in src/backend/utils/adt/datetime.c: year ≤ 0 as "n BC", seconds
 // with their fraction's trailing zeros dropped, the offset as +HH[:MM[:SS]]), time_out.
 
+import { civilFromDays } from './engine-values.js';
+
 const TWO_32 = 4294967296;
 const DAY_MICROS = 86_400_000_000;
 
@@ -132,16 +134,7 @@ export const POW10 = Array.from({ length: 19 }, (_, i) => 10 ** i);
 
 /** A date (days since 1970-01-01, proleptic Gregorian) as date_out writes it, BC included. */
 export function writeDate(buf: Uint8Array, at: number, days: number): number {
-  // Howard Hinnant's civil_from_days.
-  const z = days + 719468;
-  const era = Math.floor(z / 146097);
-  const doe = z - era * 146097;
-  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
-  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
-  const mp = Math.floor((5 * doy + 2) / 153);
-  const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
-  const month = mp < 10 ? mp + 3 : mp - 9;
-  const year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+  const { year, month, day } = civilFromDays(days);
   at = padded(buf, at, year > 0 ? year : 1 - year, 4);
   buf[at] = 45;
   two(buf, at + 1, month);

@@ -126,7 +126,11 @@ function columnOf(vector: ChunkVector, type: PgType, zone: Zone | undefined): Co
   };
 }
 
-/** The DataRows of rows [from, to) of a chunk with vectors, text format, as one buffer. */
+/**
+ * The DataRows of rows [from, to) of a chunk with vectors, text format, as one buffer. (One long
+ * function on purpose: the hot loop of a large result; with the value's switch in a function of
+ * its own, the encoding was 10–15% slower, measured on 1M rows × 6 columns.)
+ */
 export function chunkTextRows(chunk: RowChunk, from: number, to: number, types: PgType[], zone?: Zone): Buffer {
   const n = types.length;
   const columns: Column[] = [];
