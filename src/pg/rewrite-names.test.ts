@@ -47,6 +47,16 @@ describe('result column names', () => {
     expect(rewritePgSql(sql, ctx)).toBe(expected);
   });
 
+  it('types as PostgreSQL does: length() and position() int4, date_part() float8, an untyped NULL text', () => {
+    const rewritten = (sql: string) => rewritePgSql(sql, ctx).replace(/\s+/g, ' ');
+    expect(rewritten(`SELECT length(s), position('n' in s) AS p, date_part('year', d) FROM t`)).toBe(
+      `SELECT CAST(length(s) AS INTEGER) AS "length", CAST(position('n' in s) AS INTEGER) AS p, CAST(date_part('year', d) AS DOUBLE) AS "date_part" FROM t`,
+    );
+    expect(rewritten('SELECT NULL AS n')).toBe('SELECT CAST(NULL AS VARCHAR) AS n');
+    // (not when a set operation's other side types it)
+    expect(rewritten('SELECT 1 AS n UNION SELECT NULL')).toBe('SELECT 1 AS n UNION SELECT NULL AS "?column?"');
+  });
+
   it('names current_user as PostgreSQL does, after putting in its value', () => {
     expect(rewritePgSql('SELECT current_user', ctx)).toBe(`SELECT 'analyst' AS "current_user"`);
   });

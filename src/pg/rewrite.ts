@@ -50,6 +50,22 @@ const RENAMED: Record<string, string> = {
   jsonb_object_agg: 'json_group_object',
 };
 
+/**
+ * Functions whose result PostgreSQL types otherwise than DuckDB (pg_proc's prorettype): cast to
+ * PostgreSQL's type, so that clients see the same column type (the value is the same).
+ */
+const RESULT_TYPES = new Map([
+  ['length', 'INTEGER'],
+  ['char_length', 'INTEGER'],
+  ['character_length', 'INTEGER'],
+  ['octet_length', 'INTEGER'],
+  ['strpos', 'INTEGER'],
+  ['position', 'INTEGER'],
+  ['date_part', 'DOUBLE'],
+]);
+
+const SET_OPERATIONS = new Set(['union', 'intersect', 'except']);
+
 /** Whether a rewritten statement reads the catalog (its relations or its lookups), which is then brought up to date. */
 export function readsCatalog(rewritten: string): boolean {
   return rewritten.includes('strata_');
@@ -114,7 +130,24 @@ function step(e: TokenEdit, i: number, ctx: RewriteContext): number {
     return qualified(e, i, ctx, ctx.informationSchema, INFORMATION_SCHEMA);
   if (t.kind === 'ident' && prev !== 'as' && sessionValue(e, i, ctx) !== undefined) return i;
   if (t.kind === 'ident' && w === 'to_char' && e.word(i + 1) === '(') return toChar(e, i);
-  if (t.kind === 'ident' && e.word(i + 1) === '(' && RENAMED[name!]) e.set(i, i, RENAMED[name!]);
+  const resultType = t.kind === 'ident' && e.word(i + 1) === '(' && prev !== '.' ? RESULT_TYPES.get(w!) : undefined;
+  if (resultType) {
+    const close = e.matching(i + 1);
+    if (close > 0) e.defer(() => e.set(i, close, `CAST(${e.slice(i, close)} AS ${resultType})`));
+    return i;
+  }
+  // An untyped NULL shown as a SELECT item is text, as PostgreSQL resolves it (DuckDB: INTEGER);
+  // not in a set operation, whose other side types it.
+  if (
+    t.kind === 'ident' &&
+    w === 'null' &&
+    e.isSelectItem(i, i) &&
+    !e.tokens.some((_, k) => SET_OPERATIONS.has(e.word(k) ?? ''))
+  ) {
+    e.set(i, i, 'CAST(NULL AS VARCHAR)');
+    return i;
+  }
+  if (t.kind === 'ident' && e.word(i + 1) === '(' && Object.hasOwn(RENAMED, name!)) e.set(i, i, RENAMED[name!]);
   if (name && e.fromItem(i) && e.word(i + 1) === '(') fromFunction(e, i);
   if (name && ctx.pgCatalog.has(name) && e.fromItem(i) && e.word(i + 1) !== '.') {
     e.set(i, i, `${PG_CATALOG_SCHEMA}.${t.text}`);

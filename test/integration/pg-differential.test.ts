@@ -467,6 +467,8 @@ const AGREE_NOW = new Set([
   'psql \\d: statistics objects',
   'psql \\d: parent tables',
   'psql \\d: partitions',
+  'NULL',
+  'string functions',
 ]);
 
 const DIFFERS_TODAY: (DiffQuery & { why: string })[] = [
