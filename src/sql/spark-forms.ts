@@ -312,7 +312,8 @@ export function rangeTable(
 /**
  * `FROM parquet.\`path\``, `json.\`path\``, `csv.\`path\`` at `i`: Spark's file sources by path, as the
  * read_files call that reads them (csv with Spark's defaults for this form: no header, columns
- * _c0, _c1, ...). The form spans tokens i to i + 2.
+ * _c0, _c1, ...), without read_files' `_rescued_data` (Databricks' read_files and Auto Loader add
+ * it; Spark's direct file query has the files' columns only). The form spans tokens i to i + 2.
  */
 export function filePathSource(tokens: Token[], i: number): string | undefined {
   const t = tokens[i];
@@ -322,7 +323,7 @@ export function filePathSource(tokens: Token[], i: number): string | undefined {
   if (tokens[i + 1]?.text !== '.' || quoted?.kind !== 'quoted' || !quoted.text.startsWith('`')) return undefined;
   if (!isWord(tokens[i - 1], 'from') && !isWord(tokens[i - 1], 'join') && tokens[i - 1]?.text !== ',') return undefined;
   const header = format === 'csv' ? ', header => false' : '';
-  return `read_files(${quoteLiteral(quoted.value)}, format => '${format}'${header})`;
+  return `(SELECT * EXCLUDE (_rescued_data) FROM read_files(${quoteLiteral(quoted.value)}, format => '${format}'${header}))`;
 }
 
 /**

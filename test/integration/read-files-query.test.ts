@@ -109,6 +109,15 @@ describe('read_files in a query', () => {
       ['1', '2'],
     ]);
     expect(await rows('SELECT id, name FROM parquet.`files/p.parquet`')).toEqual([['7', 'seven']]);
+    // The files' columns only: no _rescued_data (that is read_files' and Auto Loader's).
+    expect((await project.query('SELECT * FROM parquet.`files/p.parquet`')).columns.map((c) => c.name)).toEqual([
+      'id',
+      'name',
+    ]);
+    expect(await rows('SELECT * FROM csv.`files/a.csv` t ORDER BY t._c0')).toEqual([
+      ['1', '2'],
+      ['x', 'y'],
+    ]);
     expect(await rows('SELECT k FROM json.`files/e.json` ORDER BY k')).toEqual([['a'], ['b']]);
     const outcome = await project.runPipeline(await project.loadPipeline());
     expect(outcome.status, outcome.error).toBe('COMPLETED');
