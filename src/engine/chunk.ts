@@ -28,8 +28,6 @@ export interface ChunkVector {
   readonly width: number;
   /** DuckDB's validity mask: bit r (of byte r >> 3) set when row r is not NULL; null when none is. */
   readonly validity: Uint8Array | null;
-  /** Whether row r is not NULL. */
-  valid(r: number): boolean;
   /** The bytes of a VARCHAR or BLOB item (valid until the chunk is dropped). */
   bytes(r: number): Uint8Array;
   /** Row r's value as the engine's rows hold it (QueryResult.rows). */
@@ -51,15 +49,6 @@ export const NO_ROWS: RowChunk = {
   rows: () => [],
   vector: () => undefined,
 };
-
-/** Rows already made (a materialized result) as a chunk: no vectors, `value` from the rows. */
-export function chunkOfRows(rows: unknown[][]): RowChunk {
-  return {
-    rowCount: rows.length,
-    rows: (from = 0, to = rows.length) => rows.slice(from, to),
-    vector: () => undefined,
-  };
-}
 
 /** A DuckDB chunk as a RowChunk; `columns` are the result's. */
 export function duckChunk(chunk: DuckDBDataChunk, columns: ColumnInfo[]): RowChunk {
@@ -95,7 +84,6 @@ function duckVector(chunk: DuckDBDataChunk, i: number, type: string, rowCount: n
     raw: bytes,
     width,
     validity,
-    valid: validity ? (r) => (validity[r >> 3] & (1 << (r & 7))) !== 0 : () => true,
     bytes(r) {
       const at = r * 16;
       const length = data!.getUint32(at, true);
@@ -113,7 +101,7 @@ function duckVector(chunk: DuckDBDataChunk, i: number, type: string, rowCount: n
 const WIDE_INTEGER = /^(BIGINT|HUGEINT|UBIGINT|UHUGEINT)$/;
 
 /** Bytes per item of a DuckDB type's flat vector; 0 for a nested type (no items of its own). */
-export function itemWidth(type: string): number {
+function itemWidth(type: string): number {
   const decimal = /^DECIMAL\((\d+),\s*\d+\)$/.exec(type);
   if (decimal) {
     const p = Number(decimal[1]);
